@@ -1,0 +1,6 @@
+import { handle } from "@/lib/api/handler";
+import { listDatasets } from "@/lib/services/datasets";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle({}, () => listDatasets());

@@ -1,0 +1,21 @@
+import fs from "node:fs";
+import { z } from "zod";
+import { handle } from "@/lib/api/handler";
+import { AppError } from "@/lib/errors";
+import { resolveStoredImage } from "@/lib/services/image-store";
+import { getImageFile } from "@/lib/services/traces";
+
+export const dynamic = "force-dynamic";
+
+// Serves stored image files by id. The path comes from the database and is resolved inside the
+// data dir's images/ folder only; URL-referenced images redirect to their URL.
+export const GET = handle({ params: z.object({ id: z.coerce.number().int().positive() }) }, async ({ params }) => {
+  const image = await getImageFile(params.id);
+  if (!image) throw new AppError("not_found", `image ${params.id} not found`);
+  if (!image.path && image.url) return Response.redirect(image.url, 302);
+  const file = image.path ? resolveStoredImage(image.path) : null;
+  if (!file) throw new AppError("not_found", `image ${params.id} has no stored file`);
+  return new Response(fs.readFileSync(file), {
+    headers: { "content-type": image.mime ?? "application/octet-stream", "cache-control": "public, max-age=31536000, immutable" },
+  });
+});

@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { AppHeader } from "@/components/layout/app-header";
+import { Providers } from "@/app/providers";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Stepwise", template: "%s · Stepwise" },
+  description: "Verified step-by-step reasoning datasets: traces, verifier, review, calibration, export.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">
+        <Providers>
+          <AppHeader />
+          <main className="mx-auto max-w-[1600px] px-6 py-6">{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,50 @@
+import Link from "next/link";
+import { EmptyState } from "@/components/ui/empty-state";
+import { listDatasets } from "@/lib/services/datasets";
+
+export const dynamic = "force-dynamic";
+
+export default async function DatasetsPage() {
+  const datasets = await listDatasets();
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Datasets</h1>
+        <p className="mt-1 text-sm text-slate-500">Teacher traces grouped by run. Open one to review its traces step by step.</p>
+      </div>
+      {datasets.length === 0 ? (
+        <EmptyState title="No datasets yet">
+          Load the demo with <code className="rounded bg-slate-100 px-1">npm run stepwise -- seed-demo</code> or import traces with{" "}
+          <code className="rounded bg-slate-100 px-1">npm run stepwise -- import FILE --dataset NAME</code>.
+        </EmptyState>
+      ) : (
+        <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-sm">
+            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th className="px-4 py-2 font-medium">Dataset</th>
+                {["Images", "Scenes", "Questions", "Traces", "Steps", "Reviewed"].map((h) => (
+                  <th key={h} className="px-4 py-2 text-right font-medium">{h}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {datasets.map((d) => (
+                <tr key={d.id} data-dataset={d.name} className="hover:bg-slate-50">
+                  <td className="px-4 py-2">
+                    <Link href={`/traces?dataset=${encodeURIComponent(d.name)}`} className="font-medium text-brand hover:underline">
+                      {d.name}
+                    </Link>
+                  </td>
+                  {[d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces].map((n, i) => (
+                    <td key={i} className="px-4 py-2 text-right tabular-nums text-slate-700">{n.toLocaleString("en-US")}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import { notFound } from "next/navigation";
+import Link from "next/link";
+import { TraceWorkspace } from "@/components/traces/trace-workspace";
+import { AppError } from "@/lib/errors";
+import { traceIdParams } from "@/lib/schemas/traces";
+import { getTrace } from "@/lib/services/traces";
+
+export const dynamic = "force-dynamic";
+
+export default async function TracePage({ params }: { params: Promise<{ id: string }> }) {
+  const parsed = traceIdParams.safeParse(await params);
+  if (!parsed.success) notFound();
+  const trace = await getTrace(parsed.data.id).catch((error) => {
+    if (error instanceof AppError && error.code === "not_found") notFound();
+    throw error;
+  });
+  return (
+    <div className="space-y-4">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+        <Link href="/" className="hover:underline">Datasets</Link> /{" "}
+        <Link href={`/traces?dataset=${encodeURIComponent(trace.dataset.name)}`} className="hover:underline">{trace.dataset.name}</Link> /{" "}
+        <span className="font-mono text-xs">{trace.externalId}</span>
+      </nav>
+      <TraceWorkspace initial={trace} />
+    </div>
+  );
+}

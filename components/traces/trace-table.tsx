@@ -1,0 +1,49 @@
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import type { TraceListItem } from "@/lib/schemas/traces";
+
+export function TraceTable({ items }: { items: TraceListItem[] }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="w-full text-sm">
+        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+          <tr>
+            <th className="px-3 py-2 font-medium">Trace</th>
+            <th className="px-3 py-2 font-medium">Question</th>
+            <th className="px-3 py-2 font-medium">Method</th>
+            <th className="px-3 py-2 text-right font-medium">Steps</th>
+            <th className="px-3 py-2 font-medium">Answer</th>
+            <th className="px-3 py-2 text-right font-medium">Quality</th>
+            <th className="px-3 py-2 font-medium">Human</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {items.map((t) => (
+            <tr key={t.id} data-trace-id={t.id} className="hover:bg-slate-50">
+              <td className="whitespace-nowrap px-3 py-2">
+                <Link href={`/traces/${t.id}`} className="font-mono text-xs text-brand hover:underline">{t.externalId}</Link>
+              </td>
+              <td className="max-w-xl px-3 py-2">
+                <Link href={`/traces/${t.id}`} className="line-clamp-2 text-slate-800 hover:underline">{t.question}</Link>
+              </td>
+              <td className="px-3 py-2"><Badge>{t.method}</Badge></td>
+              <td className="px-3 py-2 text-right tabular-nums">{t.stepCount}</td>
+              <td className="px-3 py-2">
+                <span className="font-mono text-xs">{t.finalAnswer || "—"}</span>
+                {t.answer !== null && t.finalAnswer !== null ? (
+                  <span className="ml-1">{t.answer === t.finalAnswer ? <Badge tone="pass">✓</Badge> : <Badge tone="fail" title={`ground truth: ${t.answer}`}>✗</Badge>}</span>
+                ) : null}
+              </td>
+              <td className="px-3 py-2 text-right tabular-nums">
+                {t.quality === null ? <span className="text-slate-400">—</span> : t.quality.toFixed(2)}
+              </td>
+              <td className="px-3 py-2">
+                {t.decision ? <Badge tone={t.decision === "accept" ? "pass" : "fail"}>{t.decision}</Badge> : <span className="text-xs text-slate-400">{t.labelState}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ParseArgsConfig } from "node:util";
+
+// A CLI command is a thin boundary: parse options, call one service, return a plain result.
+// main.ts prints the result as JSON (--json) or through `render`, and maps errors to exit codes.
+
+export interface CommandContext {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  json: boolean;
+  /** Progress and notes for humans: stderr, never stdout. */
+  progress: (message: string) => void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  positionals?: boolean;
+  /** false for commands that must work without a migrated database (doctor). */
+  needsDatabase?: boolean;
+  run: (context: CommandContext) => Promise<unknown>;
+  render?: (result: never) => string;
+}
+
+export const defineCommand = <R>(command: Omit<Command, "run" | "render"> & { run: (context: CommandContext) => Promise<R>; render?: (result: R) => string }): Command =>
+  command as unknown as Command;
+
+/** Plain fixed-width table for human output. */
+export function table(headers: string[], rows: Array<Array<string | number | null>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? "—" : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
+}

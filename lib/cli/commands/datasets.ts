@@ -1,0 +1,14 @@
+import { defineCommand, table } from "@/lib/cli/command";
+import { listDatasets } from "@/lib/services/datasets";
+
+export default defineCommand({
+  name: "datasets",
+  summary: "List datasets with their counts of images, scenes, questions, traces and steps",
+  usage: "stepwise datasets [--json]",
+  options: {},
+  run: () => listDatasets(),
+  render: (datasets) =>
+    datasets.length === 0
+      ? "No datasets yet. Run `stepwise seed-demo` or `stepwise import FILE --dataset NAME`."
+      : table(["dataset", "images", "scenes", "questions", "traces", "steps", "reviewed"], datasets.map((d) => [d.name, d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces])),
+});

@@ -1,0 +1,40 @@
+// One error type crosses every boundary: services throw AppError, the HTTP handler maps `code`
+// to a status and the CLI maps it to an exit code (2 for invalid input, 1 otherwise).
+
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "internal";
+
+export interface ErrorDetail {
+  file?: string;
+  line?: number;
+  path?: string;
+  error: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const httpStatusOf: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  internal: 500,
+};
+
+export const exitCodeOf = (error: unknown): number =>
+  error instanceof AppError && error.code === "invalid_input" ? 2 : 1;
+
+/** "file:12 $.steps[3].kind: expected one of ..." — the one place error locations are formatted. */
+export function formatDetail(detail: ErrorDetail): string {
+  const where = [detail.file, detail.line].filter((part) => part !== undefined).join(":");
+  const path = detail.path ? ` ${detail.path}` : "";
+  return `${where}${path}: ${detail.error}`.trim();
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+// Request schemas for the trace resources (shared by API routes, pages and CLI) and the DTOs
+// they return.
+
+export const traceListQuery = z.object({
+  dataset: z.string().optional(),
+  method: z.string().optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type TraceListQuery = z.infer<typeof traceListQuery>;
+
+export const traceIdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export interface TraceListItem {
+  id: number;
+  externalId: string;
+  dataset: string;
+  question: string;
+  method: string;
+  format: string;
+  stepCount: number;
+  finalAnswer: string | null;
+  answer: string | null;
+  quality: number | null;
+  valid: boolean | null;
+  labelState: string;
+  decision: string | null;
+}
+
+export interface TraceListPage {
+  items: TraceListItem[];
+  nextCursor: number | null;
+  total: number;
+}
+
+export interface StepDto {
+  id: number;
+  index: number;
+  kind: string;
+  text: string | null;
+  tool: string | null;
+  callId: string | null;
+  args: unknown;
+  result: unknown;
+  refs: number[];
+  revision: number;
+  version: number;
+}
+
+export interface BoxDto {
+  id: number;
+  source: string;
+  label: string | null;
+  objectIndex: number | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+}
+
+export interface SceneObjectDto {
+  index: number;
+  color: string | null;
+  size: string | null;
+  shape: string | null;
+  material: string | null;
+  px: number | null;
+  py: number | null;
+  depth: number | null;
+}
+
+export interface ReviewDto {
+  id: number;
+  stepId: number | null;
+  label: string;
+  comment: string | null;
+  source: string;
+  user: string;
+  provenance: unknown;
+  createdAt: string;
+}
+
+export interface TraceDetail {
+  id: number;
+  externalId: string;
+  dataset: { id: number; name: string };
+  question: string;
+  answer: string | null;
+  finalAnswer: string | null;
+  method: string;
+  format: string;
+  teacherModel: string | null;
+  teacherParams: unknown;
+  quality: number | null;
+  valid: boolean | null;
+  decision: string | null;
+  image: { id: number; name: string; width: number | null; height: number | null; available: boolean; url: string | null } | null;
+  scene: { id: number; name: string; objects: SceneObjectDto[] } | null;
+  boxes: BoxDto[];
+  steps: StepDto[];
+  reviews: ReviewDto[];
+}

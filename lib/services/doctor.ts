@@ -1,0 +1,81 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { dataDir, env, sqliteFile } from "@/lib/env";
+import { pendingMigrations } from "@/scripts/migrate-core.mjs";
+
+// Environment checks for `stepwise doctor`: each check says what it looked at and how to fix it.
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+export async function runDoctor(): Promise<DoctorReport> {
+  const checks: Check[] = [];
+  const major = Number(process.versions.node.split(".")[0]);
+  checks.push({ name: "node", ok: major >= 20, detail: `Node.js ${process.versions.node}`, fix: "install Node.js 20.19+ or 22.12+" });
+
+  const url = env().DATABASE_URL;
+  const file = sqliteFile(url);
+  let reachable = false;
+  if (!file) {
+    checks.push({ name: "database", ok: false, detail: `${url}: only SQLite file: URLs are supported by this build` });
+  } else {
+    try {
+      const { default: Database } = await import("better-sqlite3");
+      const exists = fs.existsSync(file);
+      if (exists) {
+        const handle = new Database(file, { readonly: true });
+        handle.prepare("SELECT 1").get();
+        handle.close();
+      }
+      reachable = exists;
+      checks.push({ name: "database", ok: exists, detail: exists ? `SQLite ${file}` : `${file} does not exist yet`, fix: "run `npm start` or any stepwise command that uses the database" });
+    } catch (error) {
+      checks.push({ name: "database", ok: false, detail: `${file}: ${(error as Error).message}` });
+    }
+  }
+  if (file) {
+    const pending = await pendingMigrations(url).catch((error: Error) => [`(${error.message})`]);
+    checks.push({
+      name: "migrations",
+      ok: reachable && pending.length === 0,
+      detail: pending.length ? `pending: ${pending.join(", ")}` : "all migrations applied",
+      fix: "npm run db:migrate:deploy",
+    });
+  }
+
+  const images = path.join(dataDir(), "images");
+  try {
+    fs.mkdirSync(images, { recursive: true });
+    fs.accessSync(images, fs.constants.W_OK);
+    checks.push({ name: "images dir", ok: true, detail: `${images} is writable` });
+  } catch (error) {
+    checks.push({ name: "images dir", ok: false, detail: `${images}: ${(error as Error).message}`, fix: "set STEPWISE_DATA_DIR to a writable directory" });
+  }
+
+  const chromium = env().CHROMIUM_PATH;
+  let version = "";
+  if (fs.existsSync(chromium)) {
+    try {
+      version = execFileSync(chromium, ["--version"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      version = "present (version unknown)";
+    }
+  }
+  checks.push({
+    name: "chromium (tests)",
+    ok: Boolean(version),
+    detail: version ? `${chromium}: ${version}` : `${chromium} not found`,
+    fix: "sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)",
+  });
+  return { ok: checks.every((c) => c.ok), checks: checks.map((c) => (c.ok ? { name: c.name, ok: c.ok, detail: c.detail } : c)) };
+}

@@ -1,0 +1,262 @@
+import { z } from "zod";
+import {
+  ATTRIBUTES,
+  ATTRIBUTE_VALUES,
+  RELATIONS,
+  SHAPES,
+  attributeOf,
+  objectId,
+  parseObjectId,
+  type Attribute,
+  type Relation,
+  type Scene,
+  type SceneObject,
+} from "@/lib/tools/scene";
+
+// The spatial tool vocabulary v1 (DESIGN §3). Each tool: zod schemas for args and result (their
+// JSON Schema is what export emits as the `tools` column) and an executor over a scene.
+// New tools register here; the verifier only talks to this interface.
+
+export type ToolOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  args: z.ZodType;
+  result: z.ZodType;
+  /** Object references inside args (for args.refs and step↔box linking). */
+  referencedObjects: (args: Record<string, unknown>) => unknown[];
+  /** Absent for tools whose results cannot be recomputed here (VisProg's neural modules). */
+  execute?: (scene: Scene, args: Record<string, unknown>) => ToolOutcome;
+  /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
+  family: string;
+}
+
+const objectRef = z.union([z.string().regex(/^(obj_|#)?\d+$/), z.number().int().nonnegative()]);
+const attribute = z.enum(ATTRIBUTES);
+const relation = z.enum(RELATIONS);
+const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+const idList = z.array(z.string());
+
+class ToolError extends Error {}
+
+function resolveObject(scene: Scene, ref: unknown): SceneObject {
+  const index = parseObjectId(ref);
+  if (index === null) throw new ToolError(`not an object id: ${JSON.stringify(ref)}`);
+  const object = scene.objects[index];
+  if (!object) throw new ToolError(`unknown object ${objectId(index)} (scene has ${scene.objects.length} objects)`);
+  return object;
+}
+
+function checkValue(attr: Attribute, value: unknown): string {
+  const allowed = ATTRIBUTE_VALUES[attr];
+  if (typeof value !== "string" || !allowed.includes(value)) {
+    throw new ToolError(`${JSON.stringify(value)} is not a ${attr} (expected one of ${allowed.join(", ")})`);
+  }
+  return value;
+}
+
+function relationOf(scene: Scene, rel: Relation): number[][] {
+  const table = scene.relationships[rel];
+  if (!table) throw new ToolError(`scene has no "${rel}" relationships`);
+  return table;
+}
+
+const SHAPE_NOUNS: Record<string, string | null> = {
+  cube: "cube", cubes: "cube", block: "cube", blocks: "cube",
+  sphere: "sphere", spheres: "sphere", ball: "sphere", balls: "sphere",
+  cylinder: "cylinder", cylinders: "cylinder",
+  thing: null, things: null, object: null, objects: null,
+};
+const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
+
+/** "large red cylinder" → { size: large, color: red, shape: cylinder }. */
+export function parseQuery(query: string): Partial<Record<Attribute, string>> {
+  const wanted: Partial<Record<Attribute, string>> = {};
+  for (const raw of query.toLowerCase().split(/[\s,]+/).filter(Boolean)) {
+    const word = raw === "shiny" ? "metal" : raw === "matte" ? "rubber" : raw;
+    if (FILLER.has(word)) continue;
+    if (word in SHAPE_NOUNS) {
+      const shape = SHAPE_NOUNS[word];
+      if (shape) wanted.shape = shape;
+      continue;
+    }
+    const attr = ATTRIBUTES.find((a) => ATTRIBUTE_VALUES[a].includes(word));
+    if (!attr) throw new ToolError(`unknown word "${raw}" in query (attribute words and ${SHAPES.join("/")} nouns only)`);
+    wanted[attr] = word;
+  }
+  return wanted;
+}
+
+function tool<A extends z.ZodType>(definition: {
+  name: string;
+  description: string;
+  args: A;
+  result: z.ZodType;
+  referencedObjects?: (args: z.infer<A>) => unknown[];
+  run: (scene: Scene, args: z.infer<A>) => unknown;
+}): ToolDefinition {
+  return {
+    name: definition.name,
+    description: definition.description,
+    args: definition.args,
+    result: definition.result,
+    referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
+    family: "spatial",
+    execute(scene, args) {
+      const parsed = definition.args.safeParse(args);
+      if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+      try {
+        return { ok: true, value: definition.run(scene, parsed.data) };
+      } catch (error) {
+        if (error instanceof ToolError) return { ok: false, error: error.message };
+        throw error;
+      }
+    },
+  };
+}
+
+export const TOOLS: ToolDefinition[] = [
+  tool({
+    name: "detect",
+    description: "Find objects matching attribute words and/or a shape noun (\"large red cylinder\", \"things\"); empty query returns every object.",
+    args: z.object({ query: z.string().optional() }).strict(),
+    result: z.array(z.object({ id: z.string(), label: z.string(), box: box.nullable(), score: z.number().optional() })),
+    run(scene, { query }) {
+      const wanted = parseQuery(query ?? "");
+      return scene.objects
+        .filter((o) => Object.entries(wanted).every(([a, v]) => attributeOf(o, a as Attribute) === v))
+        .map((o) => ({ id: objectId(o.index), label: o.shape, box: o.box }));
+    },
+  }),
+  tool({
+    name: "get_attributes",
+    description: "Color, size, shape and material of one object.",
+    args: z.object({ object: objectRef }).strict(),
+    result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
+    referencedObjects: (a) => [a.object],
+    run(scene, { object }) {
+      const o = resolveObject(scene, object);
+      return { color: o.color, size: o.size, shape: o.shape, material: o.material };
+    },
+  }),
+  tool({
+    name: "filter",
+    description: "The objects of a list whose attribute has the given value.",
+    args: z.object({ objects: z.array(objectRef), attribute, value: z.string() }).strict(),
+    result: idList,
+    referencedObjects: (a) => a.objects,
+    run(scene, { objects, attribute: attr, value }) {
+      const resolved = objects.map((ref) => resolveObject(scene, ref));
+      const v = checkValue(attr, value);
+      return resolved.filter((o) => attributeOf(o, attr) === v).map((o) => objectId(o.index));
+    },
+  }),
+  tool({
+    name: "relate",
+    description: "Every object that is `relation` of the given object (e.g. left of it).",
+    args: z.object({ object: objectRef, relation }).strict(),
+    result: idList,
+    referencedObjects: (a) => [a.object],
+    run(scene, { object, relation: rel }) {
+      const o = resolveObject(scene, object);
+      return (relationOf(scene, rel)[o.index] ?? []).map(objectId);
+    },
+  }),
+  tool({
+    name: "check_relation",
+    description: "Whether subject is `relation` of object (subject is left of object, ...).",
+    args: z.object({ subject: objectRef, relation, object: objectRef }).strict(),
+    result: z.boolean(),
+    referencedObjects: (a) => [a.subject, a.object],
+    run(scene, { subject, relation: rel, object }) {
+      const s = resolveObject(scene, subject);
+      const o = resolveObject(scene, object);
+      return (relationOf(scene, rel)[o.index] ?? []).includes(s.index);
+    },
+  }),
+  tool({
+    name: "count",
+    description: "Number of objects in a list.",
+    args: z.object({ objects: z.array(objectRef) }).strict(),
+    result: z.number().int().nonnegative(),
+    referencedObjects: (a) => a.objects,
+    run(scene, { objects }) {
+      return new Set(objects.map((ref) => resolveObject(scene, ref).index)).size;
+    },
+  }),
+  tool({
+    name: "compare",
+    description: "Whether two objects have the same value of an attribute.",
+    args: z.object({ a: objectRef, b: objectRef, attribute }).strict(),
+    result: z.boolean(),
+    referencedObjects: (a) => [a.a, a.b],
+    run(scene, { a, b, attribute: attr }) {
+      return attributeOf(resolveObject(scene, a), attr) === attributeOf(resolveObject(scene, b), attr);
+    },
+  }),
+  tool({
+    name: "distance",
+    description: "Euclidean distance between two objects in scene units (3-D).",
+    args: z.object({ a: objectRef, b: objectRef }).strict(),
+    result: z.number().nonnegative(),
+    referencedObjects: (a) => [a.a, a.b],
+    run(scene, { a, b }) {
+      const p = resolveObject(scene, a).coords3d;
+      const q = resolveObject(scene, b).coords3d;
+      if (!p || !q) throw new ToolError("scene has no 3-D coordinates");
+      return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+    },
+  }),
+];
+
+// VisProg (Gupta & Kembhavi 2023) modules as they appear in GQA program traces. Their results come
+// from neural models, so there is no executor: result.reexec skips them; args are still checked.
+const visprogArg = z.string();
+const VISPROG_MODULES: Record<string, string[]> = {
+  LOC: ["image", "object"],
+  CROP: ["image", "box"],
+  CROP_LEFTOF: ["image", "box"],
+  CROP_RIGHTOF: ["image", "box"],
+  CROP_ABOVE: ["image", "box"],
+  CROP_BELOW: ["image", "box"],
+  CROP_FRONTOF: ["image", "box"],
+  CROP_INFRONT: ["image", "box"],
+  CROP_BEHIND: ["image", "box"],
+  VQA: ["image", "question"],
+  COUNT: ["box"],
+  EVAL: ["expr"],
+  RESULT: ["var"],
+};
+for (const [name, params] of Object.entries(VISPROG_MODULES)) {
+  TOOLS.push({
+    name,
+    description: `VisProg module ${name}(${params.join(", ")})`,
+    args: z.object(Object.fromEntries(params.map((p) => [p, visprogArg]))).strict(),
+    result: z.unknown(),
+    referencedObjects: () => [],
+    family: "visprog",
+  });
+}
+
+const byName = new Map(TOOLS.map((t) => [t.name, t]));
+
+export function getTool(name: string): ToolDefinition | undefined {
+  return byName.get(name);
+}
+
+export const toolNames = (): string[] => [...byName.keys()];
+
+export function registerTool(definition: ToolDefinition): void {
+  if (byName.has(definition.name)) throw new Error(`tool ${definition.name} is already registered`);
+  TOOLS.push(definition);
+  byName.set(definition.name, definition);
+}
+
+/** JSON Schemas in the OpenAI / TRL `tools` layout. */
+export function toolJsonSchemas(family = "spatial"): Array<{ type: "function"; function: { name: string; description: string; parameters: unknown } }> {
+  return TOOLS.filter((t) => t.family === family).map((t) => ({
+    type: "function",
+    function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.args) },
+  }));
+}

@@ -1,0 +1,78 @@
+// Scene model the tools execute against. CLEVR conventions (DESIGN §3):
+// relationships[rel][i] lists every j such that object j is `rel` of object i.
+
+export const COLORS = ["gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow"] as const;
+export const SIZES = ["small", "large"] as const;
+export const SHAPES = ["cube", "sphere", "cylinder"] as const;
+export const MATERIALS = ["rubber", "metal"] as const;
+export const RELATIONS = ["left", "right", "front", "behind"] as const;
+export const ATTRIBUTES = ["color", "size", "shape", "material"] as const;
+
+export type Attribute = (typeof ATTRIBUTES)[number];
+export type Relation = (typeof RELATIONS)[number];
+
+export const ATTRIBUTE_VALUES: Record<Attribute, readonly string[]> = {
+  color: COLORS,
+  size: SIZES,
+  shape: SHAPES,
+  material: MATERIALS,
+};
+
+export interface SceneObject {
+  index: number;
+  color: string;
+  size: string;
+  shape: string;
+  material: string;
+  coords3d: [number, number, number] | null;
+  pixel: [number, number, number] | null; // x, y, depth
+  box: Box | null; // original-image pixels
+  boxSource: string | null;
+}
+
+export type Box = [number, number, number, number]; // x, y, w, h
+
+export interface Scene {
+  name: string;
+  width: number;
+  height: number;
+  objects: SceneObject[];
+  relationships: Partial<Record<Relation, number[][]>>;
+}
+
+/** Accepts obj_3, "object 3", "#3", "3" and 3; returns null for anything else. */
+export function parseObjectId(ref: unknown): number | null {
+  if (typeof ref === "number") return Number.isInteger(ref) && ref >= 0 ? ref : null;
+  if (typeof ref !== "string") return null;
+  const match = /^\s*(?:obj_|object\s+|#)?(\d+)\s*$/i.exec(ref);
+  return match ? Number(match[1]) : null;
+}
+
+export const objectId = (index: number): string => `obj_${index}`;
+
+export function attributeOf(object: SceneObject, attribute: Attribute): string {
+  return object[attribute];
+}
+
+// CLEVR renders at 480x320 with Blender's default 35 mm lens on a 32 mm sensor.
+const CLEVR_FOCAL_PX_PER_WIDTH = 35 / 32;
+const CLEVR_RADIUS = { small: 0.35, large: 0.7 } as const;
+
+/**
+ * Approximate 2-D box from pixel_coords (centre + depth) and size: projected radius
+ * f·r/depth. Flagged `derived` wherever it is stored; real detector boxes win when present.
+ */
+export function deriveBox(
+  pixel: [number, number, number],
+  size: string,
+  shape: string,
+  imageWidth: number,
+): Box {
+  const [x, y, depth] = pixel;
+  const radius3d = size === "large" ? CLEVR_RADIUS.large : CLEVR_RADIUS.small;
+  // cubes reach their corners: half-diagonal of the face
+  const extent = shape === "cube" ? radius3d * Math.SQRT2 : radius3d;
+  const r = (CLEVR_FOCAL_PX_PER_WIDTH * imageWidth * extent) / Math.max(depth, 0.1);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return [round(x - r), round(y - r), round(2 * r), round(2 * r)];
+}
