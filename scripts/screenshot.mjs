@@ -16,7 +16,7 @@ await page.goto(url, { waitUntil: 'networkidle' })
 const canvas = page.getByTestId('trace-canvas')
 if (await canvas.count()) await canvas.and(page.locator('[data-image-status="loaded"]')).waitFor({ timeout: 10_000 }).catch(() => {})
 const step = page.locator('li[data-step-index]').nth(Number(process.env.HOVER_STEP ?? 4))
-if (await step.count()) { await step.hover(); await page.evaluate(() => window.scrollTo(0, 0)) }
+if (await step.count()) { await step.hover(); await page.evaluate(() => globalThis.scrollTo(0, 0)) }
 await page.screenshot({ path: out })
 await browser.close()
 console.error(`wrote ${out}`)
