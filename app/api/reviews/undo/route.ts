@@ -1,0 +1,7 @@
+import { handle } from "@/lib/api/handler";
+import { undoBody } from "@/lib/schemas/reviews";
+import { undoLastAction } from "@/lib/services/reviews";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle({ body: undoBody }, ({ body }) => undoLastAction(body));

@@ -1,0 +1,8 @@
+import { handle } from "@/lib/api/handler";
+import { idParams } from "@/lib/schemas/ids";
+import { stepEditBody } from "@/lib/schemas/reviews";
+import { editStep } from "@/lib/services/reviews";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle({ params: idParams, body: stepEditBody }, ({ params, body }) => editStep(params.id, body));
