@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
-import { traceListQuery } from "@/lib/schemas/traces";
-import { listTraces } from "@/lib/services/traces";
+import { traceFilters } from "@/lib/schemas/trace-list";
+import { listTraces } from "@/lib/services/trace-list";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle({ query: traceListQuery }, ({ query }) => listTraces(query));
+export const GET = handle({ query: traceFilters }, ({ query }) => listTraces(query));

@@ -1,0 +1,7 @@
+import { handle } from "@/lib/api/handler";
+import { queueQuery } from "@/lib/schemas/trace-list";
+import { nextInQueue } from "@/lib/services/trace-list";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle({ query: queueQuery }, ({ query }) => nextInQueue(query));

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import type { TraceListItem } from "@/lib/schemas/traces";
+
+// Trace list filters. They live in the URL (/traces?dataset=…&rule=…) and in /api/traces.
+
+const flag = z.enum(["true", "false"]).optional();
+
+export const traceFilters = z.object({
+  dataset: z.string().optional(),
+  method: z.string().optional(),
+  qmin: z.coerce.number().min(0).max(1).optional(),
+  qmax: z.coerce.number().min(0).max(1).optional(),
+  valid: flag,
+  rule: z.string().optional(), // a rule that fails on some step (latest run)
+  label: z.enum(["unlabeled", "partial", "complete"]).optional(),
+  decision: z.enum(["accept", "reject", "none"]).optional(),
+  disagreement: flag,
+  relation: z.string().optional(), // relation class (DESIGN §9)
+  reviewer: z.string().optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type TraceFilters = z.infer<typeof traceFilters>;
+
+export const FILTER_KEYS = ["dataset", "method", "qmin", "qmax", "valid", "rule", "label", "decision", "disagreement", "relation", "reviewer", "q"] as const;
+
+export interface TraceListResult {
+  items: TraceListItem[];
+  nextCursor: number | null;
+  total: number;
+}
+
+export interface TraceFacets {
+  datasets: string[];
+  methods: string[];
+  rules: string[];
+  relations: string[];
+  reviewers: string[];
+}
+
+export const queueQuery = z.object({
+  dataset: z.string().optional(),
+  after: z.coerce.number().int().positive().optional(),
+  user: z.string().optional(),
+});
+
+export interface QueuePick {
+  traceId: number | null;
+  reason: string | null;
+  progress: { reviewed: number; total: number; byYou: number };
+}
