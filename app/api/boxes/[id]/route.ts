@@ -1,0 +1,9 @@
+import { handle } from "@/lib/api/handler";
+import { deleteBoxQuery, updateBoxBody } from "@/lib/schemas/boxes";
+import { idParams } from "@/lib/schemas/ids";
+import { deleteHumanBox, updateHumanBox } from "@/lib/services/boxes";
+
+export const dynamic = "force-dynamic";
+
+export const PATCH = handle({ params: idParams, body: updateBoxBody }, ({ params, body }) => updateHumanBox(params.id, body));
+export const DELETE = handle({ params: idParams, query: deleteBoxQuery }, ({ params, query }) => deleteHumanBox(params.id, query));

@@ -1,0 +1,8 @@
+import { handle } from "@/lib/api/handler";
+import { createBoxBody } from "@/lib/schemas/boxes";
+import { idParams } from "@/lib/schemas/ids";
+import { createHumanBox } from "@/lib/services/boxes";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle({ params: idParams, body: createBoxBody }, ({ params, body }) => createHumanBox(params.id, body), { status: 201 });

@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+// Human boxes drawn on the canvas, in original-image pixels (COCO x, y, w, h).
+
+const geometry = {
+  x: z.number().finite(),
+  y: z.number().finite(),
+  w: z.number().finite().positive(),
+  h: z.number().finite().positive(),
+};
+
+export const createBoxBody = z.object({
+  ...geometry,
+  label: z.string().max(200).optional(),
+  objectIndex: z.number().int().nonnegative().nullable().optional(),
+  user: z.string().optional(),
+});
+
+export const updateBoxBody = z.object({
+  ...geometry,
+  expectedVersion: z.number().int().positive(),
+  label: z.string().max(200).optional(),
+  user: z.string().optional(),
+});
+
+export const deleteBoxQuery = z.object({ expectedVersion: z.coerce.number().int().positive(), user: z.string().optional() });
+
+export type CreateBoxBody = z.infer<typeof createBoxBody>;
+export type UpdateBoxBody = z.infer<typeof updateBoxBody>;
+
+export interface HumanBoxDto {
+  id: number;
+  imageId: number;
+  source: string;
+  label: string | null;
+  objectIndex: number | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+  version: number;
+}
