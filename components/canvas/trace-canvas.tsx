@@ -1,13 +1,20 @@
 "use client";
 
-import { useEffect, useMemo, useRef, useState } from "react";
-import { Circle, Group, Image as KonvaImage, Layer, Rect, Stage, Text } from "react-konva";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Arrow, Circle, Group, Image as KonvaImage, Label, Layer, Rect, Stage, Tag, Text, Transformer } from "react-konva";
+import type Konva from "konva";
+import type { KonvaEventObject } from "konva/lib/Node";
 import { BOX_LAYERS, CENTRE, HIGHLIGHT, layerOf, type BoxLayerKey } from "@/components/canvas/box-sources";
+import { BoxShape } from "@/components/canvas/box-shape";
+import { objectCentres, zoomAround, type Point, type RelationArrow } from "@/components/canvas/geometry";
 import { useHtmlImage } from "@/components/canvas/use-html-image";
 import type { BoxDto, SceneObjectDto } from "@/lib/schemas/traces";
 
-// The image with its boxes, one group per box source, and the scene's object centres.
-// Geometry stays in original-image pixels; the stage's scale maps it to the display width.
+// The image with its boxes (one group per source), object centres, and the relation arrows of the
+// focused step. Geometry stays in original-image pixels; the stage transform (fit × zoom, pan)
+// maps it to the screen. State the tests read is mirrored in data-* attributes on the container.
+
+export type Geometry = { x: number; y: number; w: number; h: number };
 
 export interface TraceCanvasProps {
   imageUrl: string | null;
@@ -16,7 +23,13 @@ export interface TraceCanvasProps {
   boxes: BoxDto[];
   objects: SceneObjectDto[];
   highlighted: number[];
+  arrows?: RelationArrow[];
+  selectedObject?: number | null;
   onObjectClick?: (objectIndex: number) => void;
+  /** Human boxes can be drawn and edited when set. */
+  onBoxCreate?: (geometry: Geometry) => void;
+  onBoxChange?: (box: BoxDto, geometry: Geometry) => void;
+  onBoxDelete?: (box: BoxDto) => void;
 }
 
 function useContainerWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
@@ -32,19 +45,105 @@ function useContainerWidth<T extends HTMLElement>(): [React.RefObject<T | null>,
   return [ref, width];
 }
 
-export default function TraceCanvas({ imageUrl, width, height, boxes, objects, highlighted, onObjectClick }: TraceCanvasProps) {
+const MAX_ZOOM = 8;
+const RELATION_WORDS: Record<string, string> = { left: "left of", right: "right of", front: "in front of", behind: "behind" };
+
+export default function TraceCanvas(props: TraceCanvasProps) {
+  const { imageUrl, width, height, boxes, objects, highlighted, arrows = [], selectedObject = null, onObjectClick, onBoxCreate, onBoxChange, onBoxDelete } = props;
   const [containerRef, containerWidth] = useContainerWidth<HTMLDivElement>();
   const { image, status } = useHtmlImage(imageUrl);
+  const stageRef = useRef<Konva.Stage>(null);
+  const transformerRef = useRef<Konva.Transformer>(null);
   const [visible, setVisible] = useState<Record<BoxLayerKey, boolean>>({ ground_truth: true, derived: true, detector: true, human: true });
   const [showCentres, setShowCentres] = useState(true);
+  const [zoom, setZoom] = useState({ scale: 1, x: 0, y: 0 }); // relative to fit
+  const [drawing, setDrawing] = useState(false);
+  const [draft, setDraft] = useState<{ start: Point; end: Point } | null>(null);
+  const [selectedBox, setSelectedBox] = useState<number | null>(null);
+  const editable = Boolean(onBoxCreate || onBoxChange);
+
+  const fit = containerWidth > 0 ? containerWidth / width : 1;
+  const scale = fit * zoom.scale;
+  const inverseScale = 1 / scale;
   const highlightSet = useMemo(() => new Set(highlighted), [highlighted]);
-  const scale = containerWidth > 0 ? containerWidth / width : 1;
+  const centres = useMemo(() => objectCentres(boxes, objects), [boxes, objects]);
   const counts = useMemo(() => {
     const result: Record<BoxLayerKey, number> = { ground_truth: 0, derived: 0, detector: 0, human: 0 };
     for (const box of boxes) result[layerOf(box.source)]++;
     return result;
   }, [boxes]);
   const markers = objects.filter((o) => o.px !== null && o.py !== null);
+  const byLayer = useMemo(() => {
+    const groups: Record<BoxLayerKey, BoxDto[]> = { ground_truth: [], derived: [], detector: [], human: [] };
+    for (const box of boxes) groups[layerOf(box.source)].push(box);
+    return groups;
+  }, [boxes]);
+
+  // Attach the transformer to the selected human box.
+  useEffect(() => {
+    const transformer = transformerRef.current;
+    if (!transformer) return;
+    const node = selectedBox !== null ? stageRef.current?.findOne(`#box-${selectedBox}`) : null;
+    transformer.nodes(node ? [node] : []);
+    transformer.getLayer()?.batchDraw();
+  }, [selectedBox, boxes]);
+
+  const toImage = useCallback((pointer: Point): Point => ({ x: (pointer.x - zoom.x) / scale, y: (pointer.y - zoom.y) / scale }), [zoom.x, zoom.y, scale]);
+
+  const onWheel = (event: KonvaEventObject<WheelEvent>) => {
+    event.evt.preventDefault();
+    const pointer = stageRef.current?.getPointerPosition();
+    if (!pointer) return;
+    const factor = event.evt.deltaY < 0 ? 1.15 : 1 / 1.15;
+    const next = zoomAround({ scale, x: zoom.x, y: zoom.y }, pointer, factor, { min: fit, max: fit * MAX_ZOOM });
+    setZoom({ scale: next.scale / fit, x: next.scale === fit ? 0 : next.x, y: next.scale === fit ? 0 : next.y });
+  };
+
+  const onBackgroundDown = (event: KonvaEventObject<MouseEvent>) => {
+    const onBackground = event.target === event.target.getStage() || event.target.name() === "background";
+    if (!onBackground) return;
+    setSelectedBox(null);
+    if (!drawing) return;
+    const pointer = stageRef.current?.getPointerPosition();
+    if (pointer) setDraft({ start: toImage(pointer), end: toImage(pointer) });
+  };
+  const onMove = () => {
+    if (!draft) return;
+    const pointer = stageRef.current?.getPointerPosition();
+    if (pointer) setDraft({ ...draft, end: toImage(pointer) });
+  };
+  const onUp = () => {
+    if (!draft) return;
+    const x = Math.min(draft.start.x, draft.end.x);
+    const y = Math.min(draft.start.y, draft.end.y);
+    const w = Math.abs(draft.end.x - draft.start.x);
+    const h = Math.abs(draft.end.y - draft.start.y);
+    setDraft(null);
+    if (w >= 3 && h >= 3) onBoxCreate?.({ x, y, w, h });
+  };
+
+  const selectBox = useCallback((box: BoxDto) => {
+    if (box.source === "human" && editable) setSelectedBox(box.id);
+    if (box.objectIndex !== null) onObjectClick?.(box.objectIndex);
+  }, [editable, onObjectClick]);
+  const commitBox = useCallback((box: BoxDto, geometry: Geometry) => onBoxChange?.(box, geometry), [onBoxChange]);
+
+  useEffect(() => {
+    if (selectedBox === null) return;
+    const onKey = (event: KeyboardEvent) => {
+      const typing = event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
+      if (typing || (event.key !== "Delete" && event.key !== "Backspace")) return;
+      const box = boxes.find((b) => b.id === selectedBox);
+      if (box) onBoxDelete?.(box);
+      setSelectedBox(null);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [selectedBox, boxes, onBoxDelete]);
+
+  const arrowShapes = arrows
+    .map((arrow) => ({ arrow, from: centres.get(arrow.from), to: centres.get(arrow.to) }))
+    .filter((a): a is { arrow: RelationArrow; from: Point; to: Point } => Boolean(a.from && a.to) && a.arrow.from !== a.arrow.to);
 
   return (
     <div className="space-y-2">
@@ -53,52 +152,59 @@ export default function TraceCanvas({ imageUrl, width, height, boxes, objects, h
         data-testid="trace-canvas"
         data-object-markers={markers.length}
         data-box-count={boxes.length}
+        data-human-boxes={counts.human}
         data-highlighted={[...highlightSet].sort((a, b) => a - b).join(",")}
+        data-arrows={arrowShapes.map((a) => `${a.arrow.from}>${a.arrow.to}:${a.arrow.relation}`).join(" ")}
+        data-selected-object={selectedObject ?? ""}
+        data-zoom={zoom.scale.toFixed(2)}
         data-image-status={status}
-        className="relative w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-900"
+        className={`relative w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-900 ${drawing ? "cursor-crosshair" : ""}`}
         style={{ aspectRatio: `${width} / ${height}` }}
       >
         {containerWidth > 0 ? (
-          <Stage width={containerWidth} height={Math.round(height * scale)} scaleX={scale} scaleY={scale}>
+          <Stage
+            ref={stageRef}
+            width={containerWidth}
+            height={Math.round(height * fit)}
+            scaleX={scale}
+            scaleY={scale}
+            x={zoom.x}
+            y={zoom.y}
+            draggable={!drawing && zoom.scale > 1}
+            onDragEnd={(e) => e.target === e.target.getStage() && setZoom((z) => ({ ...z, x: e.target.x(), y: e.target.y() }))}
+            onWheel={onWheel}
+            onMouseDown={onBackgroundDown}
+            onMouseMove={onMove}
+            onMouseUp={onUp}
+          >
             <Layer listening={false} name="image-layer">
               {image ? (
                 <KonvaImage image={image} width={width} height={height} />
               ) : (
                 <>
                   <Rect width={width} height={height} fill="#1e293b" />
-                  <Text
-                    text={status === "loading" ? "Loading image…" : "Image not available"}
-                    width={width}
-                    y={height / 2 - 10}
-                    align="center"
-                    fontSize={Math.max(12, width / 30)}
-                    fill="#94a3b8"
-                  />
+                  <Text text={status === "loading" ? "Loading image…" : "Image not available"} width={width} y={height / 2 - 10} align="center" fontSize={Math.max(12, width / 30)} fill="#94a3b8" />
                 </>
               )}
             </Layer>
             <Layer name="annotation-layer">
+              <Rect name="background" width={width} height={height} fill="rgba(0,0,0,0)" />
               {BOX_LAYERS.map((layer) => (
                 <Group key={layer.key} name={`boxes-${layer.key}`} visible={visible[layer.key]}>
-                  {boxes.filter((b) => layerOf(b.source) === layer.key).map((b) => {
-                    const isHighlighted = b.objectIndex !== null && highlightSet.has(b.objectIndex);
-                    return (
-                      <Group key={b.id} name="box" id={`box-${b.id}`} onClick={() => b.objectIndex !== null && onObjectClick?.(b.objectIndex)}>
-                        <Rect
-                          x={b.x} y={b.y} width={b.w} height={b.h}
-                          stroke={isHighlighted ? HIGHLIGHT : layer.color}
-                          strokeWidth={(isHighlighted ? 3 : 1.5) / scale}
-                          fill={isHighlighted ? "rgba(239,68,68,0.15)" : "rgba(0,0,0,0.01)"}
-                          dash={layer.key === "derived" ? [6 / scale, 4 / scale] : undefined}
-                        />
-                        {b.objectIndex !== null ? (
-                          <Text x={b.x + 2 / scale} y={b.y + 2 / scale} text={`obj_${b.objectIndex}`} fontSize={11 / scale} fill={isHighlighted ? HIGHLIGHT : layer.color} listening={false} />
-                        ) : b.label ? (
-                          <Text x={b.x + 2 / scale} y={b.y + 2 / scale} text={b.label} fontSize={11 / scale} fill={layer.color} listening={false} />
-                        ) : null}
-                      </Group>
-                    );
-                  })}
+                  {byLayer[layer.key].map((b) => (
+                    <BoxShape
+                      key={b.id}
+                      box={b}
+                      color={layer.color}
+                      dashed={layer.key === "derived"}
+                      highlighted={b.objectIndex !== null && highlightSet.has(b.objectIndex)}
+                      selected={selectedBox === b.id || (b.objectIndex !== null && b.objectIndex === selectedObject)}
+                      editable={editable && layer.key === "human"}
+                      inverseScale={inverseScale}
+                      onSelect={selectBox}
+                      onCommit={commitBox}
+                    />
+                  ))}
                 </Group>
               ))}
               <Group name="object-centres" visible={showCentres}>
@@ -109,38 +215,83 @@ export default function TraceCanvas({ imageUrl, width, height, boxes, objects, h
                     id={`object-${o.index}`}
                     x={o.px ?? 0}
                     y={o.py ?? 0}
-                    radius={(highlightSet.has(o.index) ? 5 : 3.5) / scale}
+                    radius={(highlightSet.has(o.index) ? 5 : 3.5) * inverseScale}
                     fill={highlightSet.has(o.index) ? HIGHLIGHT : CENTRE}
                     stroke="#0f172a"
-                    strokeWidth={1 / scale}
+                    strokeWidth={inverseScale}
                     onClick={() => onObjectClick?.(o.index)}
                   />
                 ))}
               </Group>
+              <Group name="relation-arrows" listening={false}>
+                {arrowShapes.map(({ arrow, from, to }, i) => (
+                  <Group key={`${arrow.from}-${arrow.to}-${arrow.relation}-${i}`}>
+                    <Arrow
+                      name="relation-arrow"
+                      points={[from.x, from.y, to.x, to.y]}
+                      stroke={arrow.holds ? "#facc15" : "#f97316"}
+                      fill={arrow.holds ? "#facc15" : "#f97316"}
+                      strokeWidth={2 * inverseScale}
+                      pointerLength={8 * inverseScale}
+                      pointerWidth={8 * inverseScale}
+                      dash={arrow.holds ? undefined : [6 * inverseScale, 4 * inverseScale]}
+                    />
+                    <Label x={(from.x + to.x) / 2} y={(from.y + to.y) / 2}>
+                      <Tag fill="rgba(15,23,42,0.8)" cornerRadius={3 * inverseScale} />
+                      <Text text={`${arrow.holds ? "" : "not "}${RELATION_WORDS[arrow.relation] ?? arrow.relation}`} fontSize={11 * inverseScale} padding={2 * inverseScale} fill="#fde68a" />
+                    </Label>
+                  </Group>
+                ))}
+              </Group>
+              {draft ? (
+                <Rect
+                  x={Math.min(draft.start.x, draft.end.x)}
+                  y={Math.min(draft.start.y, draft.end.y)}
+                  width={Math.abs(draft.end.x - draft.start.x)}
+                  height={Math.abs(draft.end.y - draft.start.y)}
+                  stroke="#d946ef"
+                  strokeWidth={2 * inverseScale}
+                  dash={[4 * inverseScale, 3 * inverseScale]}
+                  listening={false}
+                />
+              ) : null}
+              {editable ? <Transformer ref={transformerRef} rotateEnabled={false} keepRatio={false} ignoreStroke /> : null}
             </Layer>
           </Stage>
         ) : null}
       </div>
-      <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-1 text-xs text-slate-600">
-        <legend className="sr-only">Layers</legend>
-        {BOX_LAYERS.map((layer) => (
-          <label key={layer.key} className="inline-flex items-center gap-1.5">
-            <input
-              type="checkbox"
-              checked={visible[layer.key]}
-              onChange={(e) => setVisible((v) => ({ ...v, [layer.key]: e.target.checked }))}
-              aria-label={`${layer.label} boxes`}
-            />
-            <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: layer.color }} />
-            {layer.label} <span className="text-slate-400">({counts[layer.key]})</span>
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-xs text-slate-600">
+        <fieldset className="contents">
+          <legend className="sr-only">Layers</legend>
+          {BOX_LAYERS.map((layer) => (
+            <label key={layer.key} className="inline-flex items-center gap-1.5">
+              <input type="checkbox" checked={visible[layer.key]} onChange={(e) => setVisible((v) => ({ ...v, [layer.key]: e.target.checked }))} aria-label={`${layer.label} boxes`} />
+              <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: layer.color }} />
+              {layer.label} <span className="text-slate-400">({counts[layer.key]})</span>
+            </label>
+          ))}
+          <label className="inline-flex items-center gap-1.5">
+            <input type="checkbox" checked={showCentres} onChange={(e) => setShowCentres(e.target.checked)} aria-label="Object centres" />
+            <span className="inline-block h-2.5 w-2.5 rounded-full border border-slate-500 bg-white" />
+            Object centres <span className="text-slate-400">({markers.length})</span>
           </label>
-        ))}
-        <label className="inline-flex items-center gap-1.5">
-          <input type="checkbox" checked={showCentres} onChange={(e) => setShowCentres(e.target.checked)} aria-label="Object centres" />
-          <span className="inline-block h-2.5 w-2.5 rounded-full border border-slate-500 bg-white" />
-          Object centres <span className="text-slate-400">({markers.length})</span>
-        </label>
-      </fieldset>
+        </fieldset>
+        <span className="ml-auto inline-flex items-center gap-2">
+          {editable ? (
+            <button
+              type="button"
+              aria-pressed={drawing}
+              onClick={() => setDrawing((d) => !d)}
+              className={`rounded border px-2 py-0.5 ${drawing ? "border-fuchsia-400 bg-fuchsia-50 text-fuchsia-700" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+            >
+              {drawing ? "Drawing: drag on the image" : "Draw box"}
+            </button>
+          ) : null}
+          <button type="button" onClick={() => setZoom({ scale: 1, x: 0, y: 0 })} disabled={zoom.scale === 1} className="rounded border border-slate-300 bg-white px-2 py-0.5 hover:bg-slate-50 disabled:opacity-40">
+            Reset zoom {zoom.scale > 1 ? `(${zoom.scale.toFixed(1)}×)` : ""}
+          </button>
+        </span>
+      </div>
     </div>
   );
 }

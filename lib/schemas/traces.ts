@@ -59,6 +59,7 @@ export interface BoxDto {
   w: number;
   h: number;
   score: number | null;
+  version: number;
 }
 
 export interface SceneObjectDto {

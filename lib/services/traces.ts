@@ -46,7 +46,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
   });
   if (!trace) throw new AppError("not_found", `trace ${id} not found`);
   const boxes = trace.image
-    ? await db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true } })
+    ? await db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true, version: true } })
     : [];
   return {
     id: trace.id,

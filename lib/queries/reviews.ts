@@ -1,0 +1,118 @@
+import { useMutation, useQueryClient, queryOptions } from "@tanstack/react-query";
+import { fetchJson } from "@/lib/queries/fetch-json";
+import { traceKeys } from "@/lib/queries/traces";
+import type { ReviewActionResult, RevisionDto, StepLabel, TraceDecision } from "@/lib/schemas/reviews";
+import type { QueuePick, TraceFacets } from "@/lib/schemas/trace-list";
+import type { TraceDetail } from "@/lib/schemas/traces";
+
+// Review mutations. Labels and decisions are optimistic: the cache shows the new label at once and
+// rolls back (with the server's conflict message) if the server refuses. Every mutation ends by
+// refetching the trace so versions, verdicts and revisions are the server's.
+
+export const reviewKeys = {
+  all: ["reviews"] as const,
+  revisions: (stepId: number) => [...reviewKeys.all, "revisions", stepId] as const,
+  queue: (dataset: string | undefined, after: number | undefined) => [...reviewKeys.all, "queue", dataset ?? "", after ?? 0] as const,
+  facets: (dataset: string | undefined) => ["traces", "facets", dataset ?? ""] as const,
+};
+
+export const reviewQueries = {
+  revisions: (stepId: number) => queryOptions({ queryKey: reviewKeys.revisions(stepId), queryFn: () => fetchJson<RevisionDto[]>(`/api/steps/${stepId}/revisions`) }),
+  queue: (dataset: string | undefined, after: number | undefined) =>
+    queryOptions({
+      queryKey: reviewKeys.queue(dataset, after),
+      queryFn: () => fetchJson<QueuePick>(`/api/queue/next?${new URLSearchParams({ ...(dataset ? { dataset } : {}), ...(after ? { after: String(after) } : {}) })}`),
+      staleTime: 0,
+    }),
+  facets: (dataset: string | undefined) =>
+    queryOptions({ queryKey: reviewKeys.facets(dataset), queryFn: () => fetchJson<TraceFacets>(`/api/traces/facets${dataset ? `?dataset=${encodeURIComponent(dataset)}` : ""}`) }),
+};
+
+const post = <T>(url: string, body: unknown) => fetchJson<T>(url, { method: "POST", body: JSON.stringify(body) });
+
+function withStepVersions(trace: TraceDetail, result: ReviewActionResult): TraceDetail {
+  const versions = new Map(result.steps.map((s) => [s.id, s]));
+  return {
+    ...trace,
+    steps: trace.steps.map((s) => (versions.has(s.id) ? { ...s, version: versions.get(s.id)!.version, revision: versions.get(s.id)!.revision } : s)),
+  };
+}
+
+export function useReviewMutations(traceId: number, reviewer: string) {
+  const client = useQueryClient();
+  const key = traceKeys.detail(traceId);
+  const settle = () => Promise.all([client.invalidateQueries({ queryKey: key }), client.invalidateQueries({ queryKey: traceKeys.lists() }), client.invalidateQueries({ queryKey: reviewKeys.all })]);
+  const applyResult = (result: ReviewActionResult) => {
+    client.setQueryData<TraceDetail>(key, (trace) => (trace ? withStepVersions(trace, result) : trace));
+  };
+
+  const label = useMutation({
+    mutationFn: (input: { stepId: number; label: StepLabel; expectedVersion: number; stopAtFirstError: boolean; timeSpentMs?: number; comment?: string }) =>
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...input, user: reviewer }),
+    onMutate: async (input) => {
+      await client.cancelQueries({ queryKey: key });
+      const previous = client.getQueryData<TraceDetail>(key);
+      client.setQueryData<TraceDetail>(key, (trace) => {
+        if (!trace) return trace;
+        const others = trace.reviews.filter((r) => !(r.stepId === input.stepId && r.user === reviewer));
+        const optimistic = { id: -Date.now(), stepId: input.stepId, label: input.label, comment: input.comment ?? null, source: "human", user: reviewer, provenance: null, createdAt: new Date().toISOString() };
+        return { ...trace, reviews: [...others, optimistic] };
+      });
+      return { previous };
+    },
+    onError: (_error, _input, context) => context?.previous && client.setQueryData(key, context.previous),
+    onSuccess: applyResult,
+    onSettled: settle,
+  });
+
+  const decision = useMutation({
+    mutationFn: (input: { decision: TraceDecision; expectedVersion: number; timeSpentMs?: number }) => post<ReviewActionResult>(`/api/traces/${traceId}/decision`, { ...input, user: reviewer }),
+    onMutate: async (input) => {
+      await client.cancelQueries({ queryKey: key });
+      const previous = client.getQueryData<TraceDetail>(key);
+      client.setQueryData<TraceDetail>(key, (trace) => (trace ? { ...trace, decision: input.decision } : trace));
+      return { previous };
+    },
+    onError: (_error, _input, context) => context?.previous && client.setQueryData(key, context.previous),
+    onSettled: settle,
+  });
+
+  const edit = useMutation({
+    mutationFn: (input: { stepId: number; expectedVersion: number; text?: string; args?: Record<string, unknown>; comment?: string }) =>
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/edit`, { ...input, user: reviewer }),
+    onSuccess: applyResult,
+    onSettled: settle,
+  });
+
+  const rerun = useMutation({
+    mutationFn: (input: { stepId: number; expectedVersion: number; args?: Record<string, unknown> }) => post<ReviewActionResult>(`/api/steps/${input.stepId}/rerun`, { ...input, user: reviewer }),
+    onSuccess: applyResult,
+    onSettled: settle,
+  });
+
+  const undo = useMutation({
+    mutationFn: () => post<ReviewActionResult>("/api/reviews/undo", { user: reviewer, traceId }),
+    onSettled: settle,
+  });
+
+  return { label, decision, edit, rerun, undo };
+}
+
+export function useBoxMutations(traceId: number, reviewer: string) {
+  const client = useQueryClient();
+  const settle = () => client.invalidateQueries({ queryKey: traceKeys.detail(traceId) });
+  const create = useMutation({
+    mutationFn: (input: { imageId: number; x: number; y: number; w: number; h: number }) => post(`/api/images/${input.imageId}/boxes`, { ...input, user: reviewer }),
+    onSettled: settle,
+  });
+  const update = useMutation({
+    mutationFn: (input: { id: number; expectedVersion: number; x: number; y: number; w: number; h: number }) =>
+      fetchJson(`/api/boxes/${input.id}`, { method: "PATCH", body: JSON.stringify({ ...input, user: reviewer }) }),
+    onSettled: settle,
+  });
+  const remove = useMutation({
+    mutationFn: (input: { id: number; expectedVersion: number }) => fetchJson(`/api/boxes/${input.id}?expectedVersion=${input.expectedVersion}&user=${encodeURIComponent(reviewer)}`, { method: "DELETE" }),
+    onSettled: settle,
+  });
+  return { create, update, remove };
+}
