@@ -1,43 +1,46 @@
 import Link from "next/link";
+import { Suspense } from "react";
+import { FilterBar } from "@/components/trace-list/filter-bar";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { traceListQuery } from "@/lib/schemas/traces";
-import { listTraces } from "@/lib/services/traces";
+import { FILTER_KEYS, traceFilters } from "@/lib/schemas/trace-list";
+import { listTraces, nextInQueue } from "@/lib/services/trace-list";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Traces" };
 
 export default async function TracesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const raw = await searchParams;
-  const query = traceListQuery.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === "string")));
-  const page = await listTraces(query);
-  const nextHref = page.nextCursor
-    ? `/traces?${new URLSearchParams({ ...(query.dataset ? { dataset: query.dataset } : {}), cursor: String(page.nextCursor) })}`
-    : null;
+  const raw = Object.fromEntries(Object.entries(await searchParams).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+  const parsed = traceFilters.safeParse(raw);
+  const filters = parsed.success ? parsed.data : traceFilters.parse({});
+  const [page, queue] = await Promise.all([listTraces(filters), nextInQueue({ dataset: filters.dataset })]);
+  const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (FILTER_KEYS as readonly string[]).includes(k)));
+  const nextHref = page.nextCursor ? `/traces?${new URLSearchParams([...kept, ["cursor", String(page.nextCursor)]])}` : null;
   return (
     <div className="space-y-4">
-      <div className="flex items-baseline justify-between">
+      <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Traces{query.dataset ? <span className="text-slate-400"> · {query.dataset}</span> : null}</h1>
-          <p className="mt-1 text-sm text-slate-500">{page.total.toLocaleString("en-US")} traces</p>
+          <h1 className="text-2xl font-semibold tracking-tight">Traces{filters.dataset ? <span className="text-slate-400"> · {filters.dataset}</span> : null}</h1>
+          <p className="mt-1 text-sm text-slate-500" data-testid="trace-total">{page.total.toLocaleString("en-US")} traces match</p>
         </div>
+        {queue.traceId ? (
+          <Link href={`/traces/${queue.traceId}`} className="rounded-md bg-brand px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700" title={queue.reason ?? undefined}>
+            Start reviewing → <span className="font-normal opacity-80">({queue.progress.reviewed}/{queue.progress.total} reviewed)</span>
+          </Link>
+        ) : null}
       </div>
+      {!parsed.success ? <p role="alert" className="text-sm text-red-700">Some filters were not understood and were ignored: {parsed.error.issues.map((i) => i.path.join(".")).join(", ")}</p> : null}
+      <Suspense>
+        <FilterBar />
+      </Suspense>
       {page.items.length === 0 ? (
-        <EmptyState title="No traces match">Import traces or pick another dataset on the <Link className="text-brand underline" href="/">datasets page</Link>.</EmptyState>
+        <EmptyState title="No traces match">Loosen the filters, import traces, or pick another dataset on the <Link className="text-brand underline" href="/">datasets page</Link>.</EmptyState>
       ) : (
         <TraceTable items={page.items} />
       )}
       <nav aria-label="Pagination" className="flex justify-end gap-2 text-sm">
-        {query.cursor ? (
-          <Link className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={`/traces${query.dataset ? `?dataset=${encodeURIComponent(query.dataset)}` : ""}`}>
-            First page
-          </Link>
-        ) : null}
-        {nextHref ? (
-          <Link className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={nextHref}>
-            Next page →
-          </Link>
-        ) : null}
+        {filters.cursor ? <Link className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={`/traces?${kept}`}>First page</Link> : null}
+        {nextHref ? <Link className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={nextHref}>Next page →</Link> : null}
       </nav>
     </div>
   );

@@ -98,6 +98,7 @@ export interface TraceDetail {
   quality: number | null;
   valid: boolean | null;
   decision: string | null;
+  version: number;
   image: { id: number; name: string; width: number | null; height: number | null; available: boolean; url: string | null } | null;
   scene: { id: number; name: string; objects: SceneObjectDto[] } | null;
   boxes: BoxDto[];

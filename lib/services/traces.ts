@@ -36,7 +36,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     where: { id },
     select: {
       id: true, externalId: true, question: true, answer: true, finalAnswer: true, method: true, format: true,
-      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true,
+      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true,
       dataset: { select: { id: true, name: true } },
       image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
       scene: { select: { id: true, name: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true } } } },
@@ -62,6 +62,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     quality: trace.quality,
     valid: trace.valid,
     decision: trace.decision,
+    version: trace.version,
     image: trace.image
       ? { id: trace.image.id, name: trace.image.name, width: trace.image.width, height: trace.image.height, available: Boolean(trace.image.path || trace.image.url), url: trace.image.url }
       : null,

@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
 import Link from "next/link";
-import { TraceWorkspace } from "@/components/traces/trace-workspace";
+import { ReviewWorkspace } from "@/components/review/review-workspace";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { traceIdParams } from "@/lib/schemas/traces";
 import { getTrace } from "@/lib/services/traces";
@@ -21,7 +22,7 @@ export default async function TracePage({ params }: { params: Promise<{ id: stri
         <Link href={`/traces?dataset=${encodeURIComponent(trace.dataset.name)}`} className="hover:underline">{trace.dataset.name}</Link> /{" "}
         <span className="font-mono text-xs">{trace.externalId}</span>
       </nav>
-      <TraceWorkspace initial={trace} />
+      <ReviewWorkspace key={trace.id} initial={trace} reviewer={env().STEPWISE_USER} />
     </div>
   );
 }

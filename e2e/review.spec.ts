@@ -1,0 +1,149 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+// Review workspace, driven by real keys and clicks against the real server and database.
+// Each test works on its own trace so order does not matter.
+
+interface Step { id: number; index: number; kind: string; tool: string | null; callId: string | null; refs: number[]; args: unknown; result: unknown; revision: number }
+interface Trace { id: number; steps: Step[]; reviews: Array<{ stepId: number | null; label: string; user: string }> }
+
+async function clevrTraces(request: APIRequestContext): Promise<Array<{ id: number; question: string }>> {
+  return (await (await request.get("/api/traces?dataset=clevr-demo&limit=100")).json()).items;
+}
+async function trace(request: APIRequestContext, id: number): Promise<Trace> {
+  return (await request.get(`/api/traces/${id}`)).json();
+}
+const stepItems = (page: Page) => page.locator("li[data-step-index]");
+
+test("review a whole trace with the keyboard only; labels persist after reload", async ({ page, request }) => {
+  const [target] = await clevrTraces(request);
+  const detail = await trace(request, target.id);
+  await page.goto(`/traces/${target.id}`);
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", "0");
+  await expect(stepItems(page).first()).toHaveAttribute("aria-current", "step");
+
+  const keys = detail.steps.map((_, i) => (i % 3 === 0 ? "a" : i % 3 === 1 ? "n" : "r"));
+  const expected = keys.map((k) => (k === "a" ? "accepted" : k === "n" ? "neutral" : "rejected"));
+  for (let i = 0; i < keys.length; i++) {
+    await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", String(i));
+    await page.keyboard.press(keys[i]);
+    await expect(stepItems(page).nth(i)).toHaveAttribute("data-label", expected[i]);
+  }
+  await expect.poll(async () => (await trace(request, target.id)).reviews.filter((r) => r.stepId !== null && r.user === "local").length).toBe(keys.length);
+
+  // j / k move without labelling
+  await page.keyboard.press("k");
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", String(keys.length - 2));
+
+  await page.reload();
+  for (let i = 0; i < keys.length; i++) await expect(stepItems(page).nth(i)).toHaveAttribute("data-label", expected[i]);
+
+  // undo restores the previous state of the last labelled step
+  await page.keyboard.press("u");
+  await expect(stepItems(page).nth(keys.length - 1)).toHaveAttribute("data-label", "unlabeled");
+});
+
+test("edit a tool call's args and Re-run: the result changes and the old revision is in the history", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  let target: Trace | null = null;
+  for (const t of traces.slice(1)) {
+    const d = await trace(request, t.id);
+    if (d.steps.some((s) => s.kind === "tool_call" && s.tool === "relate")) { target = d; break; }
+  }
+  expect(target).not.toBeNull();
+  const call = target!.steps.find((s) => s.kind === "tool_call" && s.tool === "relate")!;
+  const result = target!.steps.find((s) => s.kind === "tool_result" && s.callId === call.callId)!;
+  const args = call.args as { object: string; relation: string };
+  const flipped = args.relation === "left" ? "right" : "left";
+
+  await page.goto(`/traces/${target!.id}`);
+  await stepItems(page).nth(call.index).click();
+  await page.getByRole("button", { name: "Edit" }).click();
+  const editor = page.getByRole("textbox", { name: "Tool arguments (JSON)" });
+  await editor.fill(JSON.stringify({ ...args, relation: flipped }));
+  await page.getByRole("button", { name: "Re-run" }).click();
+
+  const resultItem = stepItems(page).nth(result.index);
+  await expect(resultItem).toHaveAttribute("data-revision", "1");
+  await expect(stepItems(page).nth(call.index)).toContainText(`"relation":"${flipped}"`);
+  const after = await trace(request, target!.id);
+  const newResult = after.steps.find((s) => s.id === result.id)!;
+  expect(newResult.result).not.toEqual(result.result);
+
+  await resultItem.getByRole("button", { name: /edited · rev 1/ }).click();
+  const history = page.getByRole("dialog", { name: `History of step ${result.index}` });
+  await expect(history.locator("li[data-revision]")).toHaveCount(2);
+  await expect(history.locator('li[data-revision="0"]')).toHaveAttribute("data-reason", "original");
+  await expect(history.locator('li[data-revision="1"]')).toHaveAttribute("data-reason", "rerun");
+  await page.keyboard.press("Escape");
+  await expect(history).toBeHidden();
+});
+
+test("stop at first error: rejecting a step marks the later steps after-error", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  const target = await trace(request, traces[2].id);
+  await page.goto(`/traces/${target.id}`);
+  await page.keyboard.press("s");
+  await expect(page.getByRole("checkbox", { name: "Stop at first error" })).toBeChecked();
+  await page.keyboard.press("j");
+  await page.keyboard.press("j");
+  await page.keyboard.press("r");
+  await expect(stepItems(page).nth(2)).toHaveAttribute("data-label", "rejected");
+  for (let i = 3; i < target.steps.length; i++) await expect(stepItems(page).nth(i)).toHaveAttribute("data-after-error", "true");
+  await expect(stepItems(page).nth(1)).not.toHaveAttribute("data-after-error", "true");
+  await page.keyboard.press("s");
+});
+
+test("selecting a step highlights its objects; clicking an object lists its steps", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  const target = await trace(request, traces[3].id);
+  const withRefs = target.steps.find((s) => s.kind === "tool_call" && s.refs.length > 0 && s.refs.length < 5)!;
+  await page.goto(`/traces/${target.id}`);
+  await stepItems(page).nth(withRefs.index).click();
+  await page.mouse.move(0, 0);
+  const canvas = page.getByTestId("trace-canvas");
+  await expect(canvas).toHaveAttribute("data-highlighted", withRefs.refs.join(","));
+  const konvaHighlighted = await page.evaluate(() => {
+    const stage = (window as unknown as { Konva: { stages: Array<{ find: (s: string) => Array<{ attrs: { fill: string; id: string } }> }> } }).Konva.stages[0];
+    return stage.find(".object-marker").filter((m) => m.attrs.fill === "#ef4444").map((m) => Number(m.attrs.id.replace("object-", "")));
+  });
+  expect(konvaHighlighted.sort((a, b) => a - b)).toEqual(withRefs.refs);
+
+  // click the first referenced object's marker through Konva and get the list of steps mentioning it
+  const object = withRefs.refs[0];
+  await page.evaluate((index) => {
+    const stage = (window as unknown as { Konva: { stages: Array<{ findOne: (s: string) => { fire: (e: string) => void } }> } }).Konva.stages[0];
+    stage.findOne(`#object-${index}`).fire("click");
+  }, object);
+  await expect(canvas).toHaveAttribute("data-selected-object", String(object));
+  const mentioning = target.steps.filter((s) => s.refs.includes(object)).map((s) => `step ${s.index}`);
+  await expect(page.getByTestId("object-steps").getByRole("button", { name: /^step \d+$/ })).toHaveText(mentioning);
+});
+
+test("help lists the keymap; keys do not fire while typing", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  await page.goto(`/traces/${traces[4].id}`);
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(help).toContainText("Accept the current step");
+  await expect(help).toContainText("Next trace in the queue");
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Edit" }).click();
+  await page.getByRole("textbox", { name: "Step text" }).pressSequentially("a r n");
+  await expect(stepItems(page).first()).toHaveAttribute("data-label", "unlabeled");
+  await page.keyboard.press("Escape");
+});
+
+test("Next trace follows the queue and the filter bar narrows the list", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  await page.goto(`/traces/${traces[5].id}`);
+  const queue = await (await request.get(`/api/queue/next?dataset=clevr-demo&after=${traces[5].id}`)).json();
+  await page.getByRole("button", { name: "Next trace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/traces/${queue.traceId}$`));
+  await page.keyboard.press("[");
+  await expect(page).toHaveURL(new RegExp(`/traces/${traces[5].id}$`));
+
+  await page.goto("/traces?dataset=visprog-gqa");
+  await page.getByRole("combobox", { name: "Trace decision" }).selectOption("accept");
+  await expect(page).toHaveURL(/decision=accept/);
+  await expect(page.getByTestId("trace-total")).toHaveText("34 traces match");
+});
