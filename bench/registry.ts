@@ -1,2 +1,6 @@
 // name → bench. Each capability adds one line.
-export const BENCHES: Record<string, () => Promise<void>> = {};
+import { benchReview } from "./review";
+
+export const BENCHES: Record<string, () => Promise<void>> = {
+  review: benchReview,
+};

@@ -40,6 +40,7 @@ test("hovering a step highlights the objects it references", async ({ page, requ
   const detail = await (await request.get(`/api/traces/${list.items[0].id}`)).json();
   const step = detail.steps.find((s: { kind: string; refs: number[] }) => s.kind === "tool_call" && s.refs.length > 0);
   await page.goto(`/traces/${detail.id}`);
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
   await page.locator(`li[data-step-index="${step.index}"]`).hover();
   await expect(page.getByTestId("trace-canvas")).toHaveAttribute("data-highlighted", step.refs.join(","));
 });

@@ -14,10 +14,16 @@ async function trace(request: APIRequestContext, id: number): Promise<Trace> {
 }
 const stepItems = (page: Page) => page.locator("li[data-step-index]");
 
+/** Opens a trace and waits until the workspace is hydrated (keys and clicks are live). */
+async function openTrace(page: Page, id: number): Promise<void> {
+  await page.goto(`/traces/${id}`);
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
+}
+
 test("review a whole trace with the keyboard only; labels persist after reload", async ({ page, request }) => {
   const [target] = await clevrTraces(request);
   const detail = await trace(request, target.id);
-  await page.goto(`/traces/${target.id}`);
+  await openTrace(page, target.id);
   await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", "0");
   await expect(stepItems(page).first()).toHaveAttribute("aria-current", "step");
 
@@ -35,6 +41,7 @@ test("review a whole trace with the keyboard only; labels persist after reload",
   await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", String(keys.length - 2));
 
   await page.reload();
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
   for (let i = 0; i < keys.length; i++) await expect(stepItems(page).nth(i)).toHaveAttribute("data-label", expected[i]);
 
   // undo restores the previous state of the last labelled step
@@ -55,7 +62,7 @@ test("edit a tool call's args and Re-run: the result changes and the old revisio
   const args = call.args as { object: string; relation: string };
   const flipped = args.relation === "left" ? "right" : "left";
 
-  await page.goto(`/traces/${target!.id}`);
+  await openTrace(page, target!.id);
   await stepItems(page).nth(call.index).click();
   await page.getByRole("button", { name: "Edit" }).click();
   const editor = page.getByRole("textbox", { name: "Tool arguments (JSON)" });
@@ -81,7 +88,7 @@ test("edit a tool call's args and Re-run: the result changes and the old revisio
 test("stop at first error: rejecting a step marks the later steps after-error", async ({ page, request }) => {
   const traces = await clevrTraces(request);
   const target = await trace(request, traces[2].id);
-  await page.goto(`/traces/${target.id}`);
+  await openTrace(page, target.id);
   await page.keyboard.press("s");
   await expect(page.getByRole("checkbox", { name: "Stop at first error" })).toBeChecked();
   await page.keyboard.press("j");
@@ -97,7 +104,7 @@ test("selecting a step highlights its objects; clicking an object lists its step
   const traces = await clevrTraces(request);
   const target = await trace(request, traces[3].id);
   const withRefs = target.steps.find((s) => s.kind === "tool_call" && s.refs.length > 0 && s.refs.length < 5)!;
-  await page.goto(`/traces/${target.id}`);
+  await openTrace(page, target.id);
   await stepItems(page).nth(withRefs.index).click();
   await page.mouse.move(0, 0);
   const canvas = page.getByTestId("trace-canvas");
@@ -121,7 +128,7 @@ test("selecting a step highlights its objects; clicking an object lists its step
 
 test("help lists the keymap; keys do not fire while typing", async ({ page, request }) => {
   const traces = await clevrTraces(request);
-  await page.goto(`/traces/${traces[4].id}`);
+  await openTrace(page, traces[4].id);
   await page.keyboard.press("?");
   const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
   await expect(help).toContainText("Accept the current step");
@@ -135,15 +142,41 @@ test("help lists the keymap; keys do not fire while typing", async ({ page, requ
 
 test("Next trace follows the queue and the filter bar narrows the list", async ({ page, request }) => {
   const traces = await clevrTraces(request);
-  await page.goto(`/traces/${traces[5].id}`);
+  await openTrace(page, traces[5].id);
   const queue = await (await request.get(`/api/queue/next?dataset=clevr-demo&after=${traces[5].id}`)).json();
   await page.getByRole("button", { name: "Next trace" }).click();
   await expect(page).toHaveURL(new RegExp(`/traces/${queue.traceId}$`));
+  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
   await page.keyboard.press("[");
   await expect(page).toHaveURL(new RegExp(`/traces/${traces[5].id}$`));
 
   await page.goto("/traces?dataset=visprog-gqa");
+  await expect(page.getByTestId("filter-bar")).toHaveAttribute("data-ready", "true");
   await page.getByRole("combobox", { name: "Trace decision" }).selectOption("accept");
   await expect(page).toHaveURL(/decision=accept/);
   await expect(page.getByTestId("trace-total")).toHaveText("34 traces match");
+});
+
+test("a second tab labelling the same step gets a conflict message and nothing is lost", async ({ browser, request }) => {
+  const traces = await clevrTraces(request);
+  const target = traces[6].id;
+  const first = await browser.newPage();
+  const second = await browser.newPage();
+  await openTrace(first, target);
+  await openTrace(second, target);
+
+  await first.keyboard.press("a");
+  await expect.poll(async () => (await trace(request, target)).reviews.filter((r) => r.stepId !== null).map((r) => r.label)).toEqual(["accept"]);
+
+  await second.keyboard.press("r");
+  await expect(second.getByRole("alert").filter({ hasText: "changed since you loaded it" })).toContainText("Step 0 changed since you loaded it");
+  // the refused label is rolled back and the tab refreshes to the winning label
+  await expect(stepItems(second).first()).toHaveAttribute("data-label", "accepted");
+  const labels = (await trace(request, target)).reviews.filter((r) => r.stepId !== null).map((r) => r.label);
+  expect(labels).toEqual(["accept"]);
+
+  await second.reload();
+  await expect(stepItems(second).first()).toHaveAttribute("data-label", "accepted");
+  await first.close();
+  await second.close();
 });

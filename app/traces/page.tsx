@@ -21,7 +21,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Traces{filters.dataset ? <span className="text-slate-400"> · {filters.dataset}</span> : null}</h1>
-          <p className="mt-1 text-sm text-slate-500" data-testid="trace-total">{page.total.toLocaleString("en-US")} traces match</p>
+          <p className="mt-1 text-sm text-slate-500" data-testid="trace-total">{page.total.toLocaleString("en-US")}{page.totalCapped ? "+" : ""} traces match</p>
         </div>
         {queue.traceId ? (
           <Link href={`/traces/${queue.traceId}`} className="rounded-md bg-brand px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700" title={queue.reason ?? undefined}>

@@ -6,14 +6,13 @@ import type { KonvaEventObject } from "konva/lib/Node";
 import { HIGHLIGHT } from "@/components/canvas/box-sources";
 import type { BoxDto } from "@/lib/schemas/traces";
 
-// One box. Memoised: hovering a step re-renders only the boxes whose highlight changes, which is
-// what keeps 1,000 boxes interactive.
+// One box. Memoised and independent of the hovered step: highlights are drawn on their own small
+// layer, so hovering never redraws the layer that holds 1,000 boxes.
 
 export interface BoxShapeProps {
   box: BoxDto;
   color: string;
   dashed: boolean;
-  highlighted: boolean;
   selected: boolean;
   editable: boolean;
   inverseScale: number; // 1 / stage scale: constant stroke and font size on screen
@@ -21,8 +20,8 @@ export interface BoxShapeProps {
   onCommit: (box: BoxDto, geometry: { x: number; y: number; w: number; h: number }) => void;
 }
 
-function BoxShapeImpl({ box, color, dashed, highlighted, selected, editable, inverseScale, onSelect, onCommit }: BoxShapeProps) {
-  const stroke = highlighted || selected ? HIGHLIGHT : color;
+function BoxShapeImpl({ box, color, dashed, selected, editable, inverseScale, onSelect, onCommit }: BoxShapeProps) {
+  const stroke = selected ? HIGHLIGHT : color;
   const label = box.objectIndex !== null ? `obj_${box.objectIndex}` : box.label;
   const commit = (event: KonvaEventObject<Event>) => {
     const node = event.target;
@@ -41,9 +40,8 @@ function BoxShapeImpl({ box, color, dashed, highlighted, selected, editable, inv
         width={box.w}
         height={box.h}
         stroke={stroke}
-        strokeWidth={(highlighted || selected ? 3 : 1.5) * inverseScale}
-        strokeScaleEnabled={false}
-        fill={highlighted ? "rgba(239,68,68,0.15)" : "rgba(0,0,0,0.01)"}
+        strokeWidth={(selected ? 3 : 1.5) * inverseScale}
+        fill="rgba(0,0,0,0.01)"
         dash={dashed ? [6 * inverseScale, 4 * inverseScale] : undefined}
         perfectDrawEnabled={false}
         shadowForStrokeEnabled={false}

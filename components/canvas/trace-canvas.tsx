@@ -73,6 +73,10 @@ export default function TraceCanvas(props: TraceCanvasProps) {
     return result;
   }, [boxes]);
   const markers = objects.filter((o) => o.px !== null && o.py !== null);
+  const highlightedBoxes = useMemo(
+    () => boxes.filter((b) => b.objectIndex !== null && highlightSet.has(b.objectIndex) && visible[layerOf(b.source)]),
+    [boxes, highlightSet, visible],
+  );
   const byLayer = useMemo(() => {
     const groups: Record<BoxLayerKey, BoxDto[]> = { ground_truth: [], derived: [], detector: [], human: [] };
     for (const box of boxes) groups[layerOf(box.source)].push(box);
@@ -197,7 +201,6 @@ export default function TraceCanvas(props: TraceCanvasProps) {
                       box={b}
                       color={layer.color}
                       dashed={layer.key === "derived"}
-                      highlighted={b.objectIndex !== null && highlightSet.has(b.objectIndex)}
                       selected={selectedBox === b.id || (b.objectIndex !== null && b.objectIndex === selectedObject)}
                       editable={editable && layer.key === "human"}
                       inverseScale={inverseScale}
@@ -207,6 +210,13 @@ export default function TraceCanvas(props: TraceCanvasProps) {
                   ))}
                 </Group>
               ))}
+            </Layer>
+            <Layer name="focus-layer">
+              <Group name="highlighted-boxes" listening={false}>
+                {highlightedBoxes.map((b) => (
+                  <Rect key={b.id} name="highlight" x={b.x} y={b.y} width={b.w} height={b.h} stroke={HIGHLIGHT} strokeWidth={3 * inverseScale} fill="rgba(239,68,68,0.15)" perfectDrawEnabled={false} />
+                ))}
+              </Group>
               <Group name="object-centres" visible={showCentres}>
                 {markers.map((o) => (
                   <Circle
@@ -243,6 +253,8 @@ export default function TraceCanvas(props: TraceCanvasProps) {
                   </Group>
                 ))}
               </Group>
+            </Layer>
+            <Layer name="edit-layer">
               {draft ? (
                 <Rect
                   x={Math.min(draft.start.x, draft.end.x)}

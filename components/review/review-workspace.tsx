@@ -14,6 +14,7 @@ import { useTraceHistory } from "@/components/review/use-trace-history";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ToastRegion, useToasts } from "@/components/ui/toast";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { ApiError } from "@/lib/queries/fetch-json";
 import { reviewQueries, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
 import { traceQueries } from "@/lib/queries/traces";
@@ -71,6 +72,8 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
   const [hovered, setHovered] = useState<number | null>(null);
   const [editing, setEditing] = useState<{ stepId: number; draft: string; error: string | null } | null>(null);
   const stopAtFirstError = useSyncExternalStore(subscribeStop, readStop, () => false);
+  // false in the server render and during hydration: keys and clicks work once this is true
+  const ready = useHydrated();
   const [selectedObject, setSelectedObject] = useState<number | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
   const [historyOf, setHistoryOf] = useState<StepDto | null>(null);
@@ -234,7 +237,7 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
   const currentLabel = step ? mine.get(step.id) ?? null : null;
 
   return (
-    <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,4fr)]" data-testid="review-workspace" data-current-step={current} data-stop-at-first-error={stopAtFirstError}>
+    <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,4fr)]" data-testid="review-workspace" data-ready={ready} data-current-step={current} data-stop-at-first-error={stopAtFirstError}>
       <section aria-label="Image" className="space-y-3 lg:sticky lg:top-4 lg:self-start">
         {trace.image ? (
           <TraceCanvas

@@ -3,6 +3,7 @@
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { reviewQueries } from "@/lib/queries/reviews";
 import { FILTER_KEYS } from "@/lib/schemas/trace-list";
 
@@ -18,6 +19,7 @@ export function FilterBar() {
   const dataset = params.get("dataset") ?? undefined;
   const { data: facets } = useQuery(reviewQueries.facets(dataset));
   const [text, setText] = useState(params.get("q") ?? "");
+  const ready = useHydrated();
 
   const set = (key: string, value: string | null) => {
     const next = new URLSearchParams(params.toString());
@@ -48,7 +50,7 @@ export function FilterBar() {
   );
 
   return (
-    <div className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3" data-testid="filter-bar">
+    <div className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3" data-testid="filter-bar" data-ready={ready}>
       {select("dataset", "Dataset", facets?.datasets ?? (dataset ? [dataset] : []), "all datasets")}
       {select("method", "Method", facets?.methods ?? [])}
       {select("rule", "Failing rule", facets?.rules ?? [])}

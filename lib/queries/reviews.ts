@@ -42,13 +42,21 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   const client = useQueryClient();
   const key = traceKeys.detail(traceId);
   const settle = () => Promise.all([client.invalidateQueries({ queryKey: key }), client.invalidateQueries({ queryKey: traceKeys.lists() }), client.invalidateQueries({ queryKey: reviewKeys.all })]);
+  // One scope per trace: mutations run one after another in the order the reviewer made them, so the
+  // server records them in that order and "undo the last action" means the last one pressed.
+  const scope = { id: `review-${traceId}` };
   const applyResult = (result: ReviewActionResult) => {
-    client.setQueryData<TraceDetail>(key, (trace) => (trace ? withStepVersions(trace, result) : trace));
+    client.setQueryData<TraceDetail>(key, (trace) => (trace ? { ...withStepVersions(trace, result), version: result.traceVersion } : trace));
   };
+  // Versions are read when the mutation runs, not when the key was pressed: earlier mutations of
+  // this tab have already advanced them. A stale version then only means another tab or reviewer.
+  const stepVersion = (stepId: number, fallback: number) => client.getQueryData<TraceDetail>(key)?.steps.find((s) => s.id === stepId)?.version ?? fallback;
+  const traceVersion = (fallback: number) => client.getQueryData<TraceDetail>(key)?.version ?? fallback;
 
   const label = useMutation({
+    scope,
     mutationFn: (input: { stepId: number; label: StepLabel; expectedVersion: number; stopAtFirstError: boolean; timeSpentMs?: number; comment?: string }) =>
-      post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...input, user: reviewer }),
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     onMutate: async (input) => {
       await client.cancelQueries({ queryKey: key });
       const previous = client.getQueryData<TraceDetail>(key);
@@ -66,7 +74,9 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   });
 
   const decision = useMutation({
-    mutationFn: (input: { decision: TraceDecision; expectedVersion: number; timeSpentMs?: number }) => post<ReviewActionResult>(`/api/traces/${traceId}/decision`, { ...input, user: reviewer }),
+    scope,
+    mutationFn: (input: { decision: TraceDecision; expectedVersion: number; timeSpentMs?: number }) =>
+      post<ReviewActionResult>(`/api/traces/${traceId}/decision`, { ...input, expectedVersion: traceVersion(input.expectedVersion), user: reviewer }),
     onMutate: async (input) => {
       await client.cancelQueries({ queryKey: key });
       const previous = client.getQueryData<TraceDetail>(key);
@@ -74,23 +84,27 @@ export function useReviewMutations(traceId: number, reviewer: string) {
       return { previous };
     },
     onError: (_error, _input, context) => context?.previous && client.setQueryData(key, context.previous),
+    onSuccess: applyResult,
     onSettled: settle,
   });
 
   const edit = useMutation({
+    scope,
     mutationFn: (input: { stepId: number; expectedVersion: number; text?: string; args?: Record<string, unknown>; comment?: string }) =>
-      post<ReviewActionResult>(`/api/steps/${input.stepId}/edit`, { ...input, user: reviewer }),
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/edit`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     onSuccess: applyResult,
     onSettled: settle,
   });
 
   const rerun = useMutation({
-    mutationFn: (input: { stepId: number; expectedVersion: number; args?: Record<string, unknown> }) => post<ReviewActionResult>(`/api/steps/${input.stepId}/rerun`, { ...input, user: reviewer }),
+    scope,
+    mutationFn: (input: { stepId: number; expectedVersion: number; args?: Record<string, unknown> }) => post<ReviewActionResult>(`/api/steps/${input.stepId}/rerun`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     onSuccess: applyResult,
     onSettled: settle,
   });
 
   const undo = useMutation({
+    scope,
     mutationFn: () => post<ReviewActionResult>("/api/reviews/undo", { user: reviewer, traceId }),
     onSettled: settle,
   });

@@ -29,6 +29,8 @@ export interface TraceListResult {
   items: TraceListItem[];
   nextCursor: number | null;
   total: number;
+  /** true when more than `total` traces match (counting stops at a cap). */
+  totalCapped: boolean;
 }
 
 export interface TraceFacets {

@@ -7,9 +7,20 @@ import { resolveUser } from "@/lib/services/users";
 // latest verifier run and from reviews) or an EXISTS over an indexed table, and pages are keyset
 // on id, so page N costs what page 1 costs.
 
-export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">): Prisma.TraceWhereInput {
+/** Counts stop here: past it the list says "10,000+" instead of scanning every match. */
+export const COUNT_CAP = 10_000;
+
+async function datasetId(name: string | undefined): Promise<number | null | undefined> {
+  if (!name) return undefined;
+  const dataset = await db().dataset.findUnique({ where: { name }, select: { id: true } });
+  return dataset?.id ?? null;
+}
+
+export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, resolvedDatasetId?: number | null): Prisma.TraceWhereInput {
   const and: Prisma.TraceWhereInput[] = [];
-  if (filters.dataset) and.push({ dataset: { name: filters.dataset } });
+  // datasetId = ? (not a join on the name) lets SQLite walk the (datasetId, id) index in id order
+  if (resolvedDatasetId !== undefined) and.push({ datasetId: resolvedDatasetId ?? -1 });
+  else if (filters.dataset) and.push({ dataset: { name: filters.dataset } });
   if (filters.method) and.push({ method: filters.method });
   if (filters.qmin !== undefined) and.push({ quality: { gte: filters.qmin } });
   if (filters.qmax !== undefined) and.push({ quality: { lte: filters.qmax } });
@@ -26,8 +37,8 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">): Pri
 }
 
 export async function listTraces(filters: TraceFilters): Promise<TraceListResult> {
-  const where = traceWhere(filters);
-  const [rows, total] = await Promise.all([
+  const where = traceWhere(filters, await datasetId(filters.dataset));
+  const [rows, counted] = await Promise.all([
     db().trace.findMany({
       where: filters.cursor ? { AND: [where, { id: { gt: filters.cursor } }] } : where,
       orderBy: { id: "asc" },
@@ -37,13 +48,14 @@ export async function listTraces(filters: TraceFilters): Promise<TraceListResult
         answer: true, quality: true, valid: true, labelState: true, decision: true, dataset: { select: { name: true } },
       },
     }),
-    db().trace.count({ where }),
+    db().trace.findMany({ where, select: { id: true }, take: COUNT_CAP + 1 }),
   ]);
   const page = rows.slice(0, filters.limit);
   return {
     items: page.map(({ dataset, ...row }) => ({ ...row, dataset: dataset.name })),
     nextCursor: rows.length > filters.limit ? page[page.length - 1].id : null,
-    total,
+    total: Math.min(counted.length, COUNT_CAP),
+    totalCapped: counted.length > COUNT_CAP,
   };
 }
 
@@ -74,7 +86,8 @@ export async function traceFacets(dataset?: string): Promise<TraceFacets> {
 export async function nextInQueue(options: { dataset?: string; after?: number; user?: string }): Promise<QueuePick> {
   const user = await resolveUser(options.user);
   const prisma = db();
-  const scope: Prisma.TraceWhereInput = options.dataset ? { dataset: { name: options.dataset } } : {};
+  const scopeId = await datasetId(options.dataset);
+  const scope: Prisma.TraceWhereInput = scopeId === undefined ? {} : { datasetId: scopeId ?? -1 };
   const open: Prisma.TraceWhereInput = {
     ...scope,
     decision: null,
@@ -82,18 +95,21 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
     NOT: { reviews: { some: { userId: user.id, current: true, source: "human" } } },
     ...(options.after ? { id: { not: options.after } } : {}),
   };
-  const [total, reviewed, byYou] = await Promise.all([
+  // Each count walks one index: decided traces, complete-but-undecided traces, and this reviewer's
+  // reviews (driven from Review, which is small next to Trace).
+  const [total, decided, complete, yours] = await Promise.all([
     prisma.trace.count({ where: scope }),
-    prisma.trace.count({ where: { ...scope, OR: [{ decision: { not: null } }, { labelState: "complete" }] } }),
-    prisma.trace.count({ where: { ...scope, reviews: { some: { userId: user.id, source: "human" } } } }),
+    prisma.trace.count({ where: { ...scope, decision: { not: null } } }),
+    prisma.trace.count({ where: { ...scope, labelState: "complete", decision: null } }),
+    prisma.review.findMany({ where: { userId: user.id, source: "human", ...(scopeId === undefined ? {} : { trace: scope }) }, distinct: ["traceId"], select: { traceId: true } }),
   ]);
-  const progress = { reviewed, total, byYou };
+  const progress = { reviewed: decided + complete, total, byYou: yours.length };
 
   const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
   if (disagreement) return { traceId: disagreement.id, reason: `${disagreement.disagreements} step(s) where you and the verifier disagree`, progress };
 
   const threshold = await currentThreshold();
-  const relationClass = await leastCoveredRelation(user.id, options.dataset);
+  const relationClass = await leastCoveredRelation(user.id, scopeId);
   const withClass: Prisma.TraceWhereInput = relationClass ? { ...open, questionRef: { relations: { some: { relationClass } } } } : open;
   for (const where of relationClass ? [withClass, open] : [open]) {
     const near = await nearThreshold(where, threshold);
@@ -121,12 +137,18 @@ async function nearThreshold(where: Prisma.TraceWhereInput, threshold: number): 
   return db().trace.findFirst({ where, orderBy: { id: "asc" }, select: { id: true, quality: true } });
 }
 
-async function leastCoveredRelation(userId: number, dataset?: string): Promise<string | null> {
-  const classes = await db().questionRelation.groupBy({ by: ["relationClass"], where: dataset ? { question: { dataset: { name: dataset } } } : {}, _count: { _all: true } });
+async function leastCoveredRelation(userId: number, scopeId: number | null | undefined): Promise<string | null> {
+  const classes = await db().questionRelation.groupBy({ by: ["relationClass"], where: scopeId === undefined ? {} : { question: { datasetId: scopeId ?? -1 } }, _count: { _all: true } });
   if (classes.length === 0) return null;
-  const covered = await Promise.all(classes.map(async (c) => ({
-    relationClass: c.relationClass,
-    reviewed: await db().trace.count({ where: { questionRef: { relations: { some: { relationClass: c.relationClass } } }, reviews: { some: { userId, source: "human" } } } }),
-  })));
-  return covered.sort((a, b) => a.reviewed - b.reviewed || a.relationClass.localeCompare(b.relationClass))[0].relationClass;
+  // Traces this reviewer touched, per relation class, counted from the reviewer's own reviews.
+  const reviewed = await db().review.findMany({
+    where: { userId, source: "human", ...(scopeId === undefined ? {} : { trace: { datasetId: scopeId ?? -1 } }) },
+    distinct: ["traceId"],
+    select: { trace: { select: { questionRef: { select: { relations: { select: { relationClass: true } } } } } } },
+  });
+  const covered = new Map<string, number>();
+  for (const r of reviewed) for (const rel of r.trace.questionRef?.relations ?? []) covered.set(rel.relationClass, (covered.get(rel.relationClass) ?? 0) + 1);
+  return classes
+    .map((c) => ({ relationClass: c.relationClass, reviewed: covered.get(c.relationClass) ?? 0 }))
+    .sort((a, b) => a.reviewed - b.reviewed || a.relationClass.localeCompare(b.relationClass))[0].relationClass;
 }

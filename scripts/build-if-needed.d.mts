@@ -1,0 +1,2 @@
+export declare function buildIfNeeded(options?: { force?: boolean }): void;
+export declare function sourceHash(): string;
