@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Arrow, Circle, Group, Image as KonvaImage, Label, Layer, Rect, Stage, Tag, Text, Transformer } from "react-konva";
 import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
@@ -193,23 +193,16 @@ export default function TraceCanvas(props: TraceCanvasProps) {
             </Layer>
             <Layer name="annotation-layer">
               <Rect name="background" width={width} height={height} fill="rgba(0,0,0,0)" />
-              {BOX_LAYERS.map((layer) => (
-                <Group key={layer.key} name={`boxes-${layer.key}`} visible={visible[layer.key]}>
-                  {byLayer[layer.key].map((b) => (
-                    <BoxShape
-                      key={b.id}
-                      box={b}
-                      color={layer.color}
-                      dashed={layer.key === "derived"}
-                      selected={selectedBox === b.id || (b.objectIndex !== null && b.objectIndex === selectedObject)}
-                      editable={editable && layer.key === "human"}
-                      inverseScale={inverseScale}
-                      onSelect={selectBox}
-                      onCommit={commitBox}
-                    />
-                  ))}
-                </Group>
-              ))}
+              <BoxGroups
+                byLayer={byLayer}
+                visible={visible}
+                selectedBox={selectedBox}
+                selectedObject={selectedObject}
+                editable={editable}
+                inverseScale={inverseScale}
+                onSelect={selectBox}
+                onCommit={commitBox}
+              />
             </Layer>
             <Layer name="focus-layer">
               <Group name="highlighted-boxes" listening={false}>
@@ -307,3 +300,35 @@ export default function TraceCanvas(props: TraceCanvasProps) {
     </div>
   );
 }
+
+interface BoxGroupsProps {
+  byLayer: Record<BoxLayerKey, BoxDto[]>;
+  visible: Record<BoxLayerKey, boolean>;
+  selectedBox: number | null;
+  selectedObject: number | null;
+  editable: boolean;
+  inverseScale: number;
+  onSelect: (box: BoxDto) => void;
+  onCommit: (box: BoxDto, geometry: Geometry) => void;
+}
+
+/** Every box, one group per source. Its props do not change on hover, so hovering skips it. */
+const BoxGroups = memo(function BoxGroups({ byLayer, visible, selectedBox, selectedObject, editable, inverseScale, onSelect, onCommit }: BoxGroupsProps) {
+  return BOX_LAYERS.map((layer) => (
+    <Group key={layer.key} name={`boxes-${layer.key}`} visible={visible[layer.key]}>
+      {byLayer[layer.key].map((b) => (
+        <BoxShape
+          key={b.id}
+          box={b}
+          color={layer.color}
+          dashed={layer.key === "derived"}
+          selected={selectedBox === b.id || (b.objectIndex !== null && b.objectIndex === selectedObject)}
+          editable={editable && layer.key === "human"}
+          inverseScale={inverseScale}
+          onSelect={onSelect}
+          onCommit={onCommit}
+        />
+      ))}
+    </Group>
+  ));
+});

@@ -1,6 +1,6 @@
 "use client";
 
-import { forwardRef, type ReactNode } from "react";
+import { memo, type ReactNode } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { JsonView } from "@/components/traces/json-view";
 import type { StepDto } from "@/lib/schemas/traces";
@@ -21,20 +21,19 @@ export interface ReviewStepProps {
   mentionsSelected: boolean;
   verdicts?: ReactNode;
   editor?: ReactNode;
-  onSelect: () => void;
-  onHover: (hovering: boolean) => void;
-  onHistory: () => void;
+  onSelect: (index: number) => void;
+  onHover: (index: number | null) => void;
+  onHistory: (step: StepDto) => void;
+  register: (index: number, node: HTMLLIElement | null) => void;
 }
 
-export const ReviewStep = forwardRef<HTMLLIElement, ReviewStepProps>(function ReviewStep(
-  { step, callTool, label, others, current, mentionsSelected, verdicts, editor, onSelect, onHover, onHistory },
-  ref,
-) {
+// Memoised with index-taking callbacks: hovering one step re-renders nothing but the canvas focus.
+export const ReviewStep = memo(function ReviewStep({ step, callTool, label, others, current, mentionsSelected, verdicts, editor, onSelect, onHover, onHistory, register }: ReviewStepProps) {
   const afterError = label === "after_error";
   const state = label && !afterError ? LABEL_STATE[label] ?? "unlabeled" : "unlabeled";
   return (
     <li
-      ref={ref}
+      ref={(node) => register(step.index, node)}
       data-step-index={step.index}
       data-step-id={step.id}
       data-label={state}
@@ -42,9 +41,9 @@ export const ReviewStep = forwardRef<HTMLLIElement, ReviewStepProps>(function Re
       data-kind={step.kind}
       data-revision={step.revision}
       aria-current={current ? "step" : undefined}
-      onMouseEnter={() => onHover(true)}
-      onMouseLeave={() => onHover(false)}
-      onClick={onSelect}
+      onMouseEnter={() => onHover(step.index)}
+      onMouseLeave={() => onHover(null)}
+      onClick={() => onSelect(step.index)}
       className={`scroll-mt-24 cursor-pointer rounded-lg border bg-white px-3 py-2 text-sm transition-colors ${
         current ? "border-brand ring-2 ring-indigo-100" : mentionsSelected ? "border-amber-400" : "border-slate-200 hover:border-slate-300"
       } ${afterError ? "opacity-60" : ""}`}
@@ -56,7 +55,7 @@ export const ReviewStep = forwardRef<HTMLLIElement, ReviewStepProps>(function Re
         {step.kind === "tool_result" && callTool ? <span className="font-mono text-xs text-slate-500">← {callTool}</span> : null}
         {step.callId ? <span className="font-mono text-xs text-slate-400">#{step.callId}</span> : null}
         {step.revision > 0 ? (
-          <button type="button" onClick={(e) => { e.stopPropagation(); onHistory(); }} className="rounded bg-violet-50 px-1.5 text-xs text-violet-700 ring-1 ring-violet-200 hover:bg-violet-100">
+          <button type="button" onClick={(e) => { e.stopPropagation(); onHistory(step); }} className="rounded bg-violet-50 px-1.5 text-xs text-violet-700 ring-1 ring-violet-200 hover:bg-violet-100">
             edited · rev {step.revision}
           </button>
         ) : null}

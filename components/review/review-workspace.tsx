@@ -40,6 +40,7 @@ export interface ReviewWorkspaceProps {
 }
 
 const STOP_KEY = "stepwise.stopAtFirstError";
+const NO_OTHERS: Array<{ user: string; label: string; source: string }> = [];
 const STOP_EVENT = "stepwise:stop-at-first-error";
 
 // The stop-at-first-error preference lives in localStorage (per browser), read as an external store
@@ -97,7 +98,18 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
   const arrows = useMemo(() => (focusStep ? stepArrows(focusStep, steps) : []), [focusStep, steps]);
   const toolOfCall = useMemo(() => new Map(steps.filter((s) => s.kind === "tool_call" && s.callId).map((s) => [s.callId!, s.tool])), [steps]);
   const mine = useMemo(() => new Map(trace.reviews.filter((r) => r.stepId !== null && r.user === reviewer && r.source === "human").map((r) => [r.stepId!, r.label])), [trace.reviews, reviewer]);
-  const othersOf = useCallback((stepId: number) => trace.reviews.filter((r) => r.stepId === stepId && r.user !== reviewer && r.label !== "after_error").map((r) => ({ user: r.user, label: r.label, source: r.source })), [trace.reviews, reviewer]);
+  const others = useMemo(() => {
+    const byStep = new Map<number, Array<{ user: string; label: string; source: string }>>();
+    for (const r of trace.reviews) {
+      if (r.stepId === null || r.user === reviewer || r.label === "after_error") continue;
+      byStep.set(r.stepId, [...(byStep.get(r.stepId) ?? []), { user: r.user, label: r.label, source: r.source }]);
+    }
+    return byStep;
+  }, [trace.reviews, reviewer]);
+  const setStepRef = useCallback((index: number, node: HTMLLIElement | null) => {
+    if (node) stepRefs.current.set(index, node);
+    else stepRefs.current.delete(index);
+  }, []);
   const decisions = trace.reviews.filter((r) => r.stepId === null);
   const labelled = steps.filter((s) => mine.has(s.id)).length;
   const stepsMentioningSelected = selectedObject === null ? [] : steps.filter((s) => s.refs.includes(selectedObject));
@@ -342,20 +354,17 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
           {steps.map((s) => (
             <ReviewStep
               key={s.id}
-              ref={(node) => {
-                if (node) stepRefs.current.set(s.index, node);
-                else stepRefs.current.delete(s.index);
-              }}
+              register={setStepRef}
               step={s}
               callTool={s.callId ? toolOfCall.get(s.callId) ?? null : null}
               label={mine.get(s.id) ?? null}
-              others={othersOf(s.id)}
+              others={others.get(s.id) ?? NO_OTHERS}
               current={s.index === current}
               mentionsSelected={selectedObject !== null && s.refs.includes(selectedObject)}
               verdicts={renderVerdicts?.(s)}
-              onSelect={() => setCurrent(s.index)}
-              onHover={(hovering) => setHovered(hovering ? s.index : null)}
-              onHistory={() => setHistoryOf(s)}
+              onSelect={setCurrent}
+              onHover={setHovered}
+              onHistory={setHistoryOf}
               editor={
                 editing && editing.stepId === s.id ? (
                   <StepEditor
