@@ -1,2 +1,6 @@
 // name → bench. Each capability adds one line.
-export const BENCHES: Record<string, () => Promise<void>> = {};
+import { benchImport } from "./import";
+
+export const BENCHES: Record<string, () => Promise<void>> = {
+  import: benchImport,
+};
