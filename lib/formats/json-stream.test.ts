@@ -54,6 +54,15 @@ describe("jsonDocumentPieces", () => {
     expect(document('{"a": 1} x', [])).toEqual([{ kind: "member", key: "a", line: 1, bytes: 1 }, { kind: "error", line: 1, path: "$.a", error: expect.stringContaining("the end of the document") }]);
   });
 
+  it("steps over skipped members without keeping them", () => {
+    const text = '{"annotations": [{"a": "]"}, 1], "images": [{"id": 1}], "big": {"x": [1, {"y": "}"}]}, "n": 2}';
+    const pieces = [...jsonDocumentPieces(chunked(text, 2), { stream: (k) => k === "images", skip: (k) => k === "annotations" || k === "big" })];
+    expect(simplify(pieces)).toEqual([
+      { kind: "element", key: "images", index: 0, line: 1, bytes: { id: 1 } },
+      { kind: "member", key: "n", line: 1, bytes: 2 },
+    ]);
+  });
+
   it("rejects a piece over the size limit", () => {
     const pieces = [...jsonDocumentPieces([Buffer.from('{"s": [{"a": "'), Buffer.from("x".repeat(100)), Buffer.from('"}]}')], { stream: () => true, maxPieceBytes: 50 })];
     expect(pieces).toEqual([{ kind: "error", line: 1, path: "$.s[0]", error: "value is longer than the 50-byte limit" }]);

@@ -40,6 +40,8 @@ type State =
 interface Options {
   /** Which top-level arrays to split into elements (key null = a top-level array). */
   stream: (key: string | null) => boolean;
+  /** Members to step over without keeping their bytes (another scan reads them). */
+  skip?: (key: string) => boolean;
   maxPieceBytes?: number;
 }
 
@@ -75,11 +77,18 @@ export function* jsonDocumentPieces(chunks: Iterable<Buffer>, options: Options):
   let capture: Capture | null = null;
   let captureScalar = false;
   let captureKind: "element" | "member" = "element";
+  let discard = false; // a skipped member: scanned, never kept
 
   const here = () => pathOf(key, captureKind === "element" && (state === "elementStart" || state === "afterElement" || capture) ? index : undefined);
 
-  const emit = (chunk: Buffer, end: number): JsonPiece => {
+  const emit = (chunk: Buffer, end: number): JsonPiece | null => {
     const c = capture!;
+    if (discard) {
+      capture = null;
+      discard = false;
+      state = "afterMember";
+      return null;
+    }
     if (c.start >= 0) c.pieces.push(chunk.subarray(c.start, end));
     capture = null;
     const bytes = c.pieces.length === 1 ? c.pieces[0] : Buffer.concat(c.pieces);
@@ -134,13 +143,17 @@ export function* jsonDocumentPieces(chunks: Iterable<Buffer>, options: Options):
           else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
           else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
             depth--;
-            if (depth === (captureKind === "element" ? arrayDepth : 1)) yield emit(chunk, i + 1);
+            if (depth === (captureKind === "element" ? arrayDepth : 1)) {
+              const piece = emit(chunk, i + 1);
+              if (piece) yield piece;
+            }
           }
           continue;
         }
         // a scalar ends at the first delimiter, which the new state then handles
         if (!(c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || isSpace(c))) continue;
-        yield emit(chunk, i);
+        const piece = emit(chunk, i);
+        if (piece) yield piece;
       }
       if (isSpace(c)) continue;
 
@@ -185,7 +198,10 @@ export function* jsonDocumentPieces(chunks: Iterable<Buffer>, options: Options):
             arrayDepth = 2;
             index = 0;
             state = "elementStart";
-          } else begin(i, c, "member");
+          } else {
+            begin(i, c, "member");
+            discard = Boolean(options.skip?.(key!));
+          }
           break;
         case "afterMember":
           if (c === COMMA) {
@@ -226,7 +242,7 @@ export function* jsonDocumentPieces(chunks: Iterable<Buffer>, options: Options):
           return;
       }
     }
-    if (capture) {
+    if (capture && !discard) {
       const cap = capture as Capture;
       cap.pieces.push(chunk.subarray(cap.start));
       cap.bytes += chunk.length - cap.start;
@@ -237,7 +253,10 @@ export function* jsonDocumentPieces(chunks: Iterable<Buffer>, options: Options):
       }
     }
   }
-  if (capture && captureScalar && !inString) yield emit(Buffer.alloc(0), 0);
+  if (capture && captureScalar && !inString) {
+    const piece = emit(Buffer.alloc(0), 0);
+    if (piece) yield piece;
+  }
   if (state !== "done") {
     const inside = capture ? `inside ${here()}, which starts on line ${(capture as Capture).line}` : state === "start" ? "before any value" : `inside ${here()}`;
     yield { kind: "error", line, path: here(), error: `truncated JSON: the document ends ${inside}` };

@@ -8,21 +8,32 @@ import type { FormatDefinition, Sniff } from "@/lib/formats/reader";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem, RecordError } from "@/lib/formats/types";
 import { visprogFormat } from "@/lib/formats/visprog";
+import { boxLinesFormat } from "@/lib/formats/box-lines";
+import { clevrMasksFormat, cocoFormat } from "@/lib/formats/coco";
+import { openaiChatFormat } from "@/lib/formats/openai-chat";
+import { prm800kFormat } from "@/lib/formats/prm800k";
+import { reactFormat } from "@/lib/formats/react";
 
 // Format registry, detection and dispatch. Detection looks at the first 64 KiB only; the order
 // below decides between formats whose first bytes could match several (most specific first).
 
-export const FORMATS = ["canonical", "clevr-scenes", "clevr-questions", "visprog"] as const;
+export const FORMATS = ["canonical", "openai-chat", "react", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 const DEFINITIONS: Record<FormatName, FormatDefinition> = {
   canonical: canonicalFormat,
+  "openai-chat": openaiChatFormat,
+  react: reactFormat,
   "clevr-scenes": clevrScenesFormat,
   "clevr-questions": clevrQuestionsFormat,
+  coco: cocoFormat,
+  "clevr-masks": clevrMasksFormat,
+  boxes: boxLinesFormat,
   visprog: visprogFormat,
+  prm800k: prm800kFormat,
 };
 
-const DETECTION_ORDER: FormatName[] = ["canonical", "clevr-scenes", "clevr-questions", "visprog"];
+const DETECTION_ORDER: FormatName[] = ["canonical", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
 
 export const isFormatName = (value: unknown): value is FormatName => typeof value === "string" && (FORMATS as readonly string[]).includes(value);
 

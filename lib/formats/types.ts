@@ -64,6 +64,8 @@ export interface NormalizedBox {
   /** Image file name; null when the image is named by `imageIndex` (a scene's image_index). */
   image: string | null;
   imageIndex?: number | null;
+  /** COCO results name images by id: resolved through a COCO ground-truth file of the import. */
+  cocoImageId?: number | null;
   source: string; // ground_truth | derived | detector:<name> | human
   label?: string | null;
   objectIndex?: number | null;
@@ -78,6 +80,8 @@ export interface NormalizedBox {
 /** An image known from the input itself (COCO `images`), possibly without a file. */
 export interface NormalizedImage {
   name: string;
+  /** The image's id in a COCO file, so results files can refer to it. */
+  cocoId?: number | null;
   width?: number | null;
   height?: number | null;
   url?: string | null;

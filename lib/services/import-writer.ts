@@ -1,7 +1,7 @@
-import crypto from "node:crypto";
 import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import { toPixelBox } from "@/lib/formats/boxes";
+import { contentHash } from "@/lib/formats/hash";
 import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/image-store";
 import { stepRefs } from "@/lib/tools/refs";
@@ -65,6 +65,7 @@ export class RecordWriter {
     private readonly handle: Database.Database,
     readonly datasetName: string,
     private readonly images: Map<string, ResolvedImage>,
+    private readonly cocoImages: Map<number, string> = new Map(),
   ) {
     const p = (sql: string) => prepare(handle, sql);
     this.s = {
@@ -196,14 +197,18 @@ export class RecordWriter {
   }
 
   private writeBox(box: NormalizedBox): void {
-    const name = box.image ?? (box.imageIndex !== undefined && box.imageIndex !== null ? this.sceneImageByIndex(box.imageIndex) : null);
+    const name =
+      box.image ??
+      (box.imageIndex !== undefined && box.imageIndex !== null ? this.sceneImageByIndex(box.imageIndex) : null) ??
+      (box.cocoImageId !== undefined && box.cocoImageId !== null ? (this.cocoImages.get(box.cocoImageId) ?? null) : null);
     const image = this.image(name);
     if (!image) return;
     const converted = box.convention && box.convention !== "xywh" ? toPixelBox(box.box, box.convention, image.width && image.height ? { width: image.width, height: image.height } : null) : { ok: true as const, box: box.box };
     // pass 1 checked that the size is known; a failure here means the stored image has none
     if (!converted.ok) return;
     const [x, y, w, h] = converted.box;
-    if (!this.datasetIsNew && this.s.selectBox.get(image.id, box.source, x, y, w, h)) {
+    // looked up even in a new dataset: the same box often arrives twice (conventions, files)
+    if (this.s.selectBox.get(image.id, box.source, x, y, w, h)) {
       this.duplicates++;
       return;
     }
@@ -336,7 +341,7 @@ export function matchObject(objects: Array<{ index: number; px: number; py: numb
   return best;
 }
 
-export const contentHash = (raw: string): string => crypto.createHash("sha256").update(raw).digest("hex");
+export { contentHash } from "@/lib/formats/hash";
 
 function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);

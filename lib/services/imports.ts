@@ -4,7 +4,7 @@ import { db, prepare, writeTransaction } from "@/lib/db";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
-import type { ReadProgress } from "@/lib/formats/source";
+import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem } from "@/lib/formats/types";
 import { readImageInfo, storeImageFile } from "@/lib/services/image-store";
 import { contentHash, RecordWriter, type Conflict, type ImportCounts, type ResolvedImage } from "@/lib/services/import-writer";
@@ -77,12 +77,16 @@ export type SourcedRecord = ImportRecord & { file: string };
 /** Detailed errors and warnings kept per import; beyond these only the counts grow. */
 const MAX_LISTED = 10_000;
 
+const MAX_MISSING_LISTED = 20;
+
 /** Files whose records others depend on go first, whatever the order given. */
-const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "clevr-masks": 2, boxes: 3, "clevr-questions": 4 };
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
 
 interface Source {
   name: string;
   format: string;
+  /** Ordering key when it differs from the format (COCO results after COCO ground truth). */
+  order?: string;
   bytes: number;
   items: (options: { trusted: boolean; progress: ReadProgress; skip?: (unit: string) => boolean }) => Iterable<ReadItem>;
 }
@@ -101,6 +105,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportSu
       return {
         name: names[i],
         format,
+        order: format === "coco" && fileHead(file, 256).toString("utf8").trimStart().startsWith("[") ? "coco-results" : format,
         bytes: fs.statSync(file).size,
         items: ({ trusted, progress, skip }) => readItems(file, format, { trusted, progress, detector: options.detector, skip }),
       };
@@ -143,7 +148,7 @@ class DryRunRollback extends Error {}
 
 async function runImport(unordered: Source[], options: RunOptions): Promise<ImportSummary> {
   const dataset = options.dataset.trim();
-  const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.format] ?? 9) - (FORMAT_ORDER[b.format] ?? 9));
+  const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.order ?? a.format] ?? 9) - (FORMAT_ORDER[b.order ?? b.format] ?? 9));
   const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
@@ -169,6 +174,7 @@ interface Scan {
   duplicates: number;
   traces: Map<string, { hash: string; file: string; line: number }>;
   images: Map<string, ResolvedSource>;
+  cocoImages: Map<number, string>;
   records: number;
   totalBytes: number;
 }
@@ -177,7 +183,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
   const scan: Scan = {
     errors: [], errorCount: 0, warnings: [], warningCount: 0,
     badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
-    traces: new Map(), images: new Map(), records: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
     totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
   };
   const sceneImages = new Map<number, string>();
@@ -200,9 +206,11 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
     if (!image) {
       image = resolveImage(name, options.imageBases);
       scan.images.set(name, image);
-      if (!image.url && !image.file && !missingImages.has(name)) {
+      if (!image.url && !image.file) {
         missingImages.add(name);
-        warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
+        // one warning per missing image up to a point, then a single count: 100k lines of
+        // "not found" would bury every other message
+        if (missingImages.size <= MAX_MISSING_LISTED) warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
       }
     }
     return image;
@@ -245,6 +253,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
           break;
         case "image": {
           const image = resolve(item.value.name, source.name, item.line);
+          if (typeof item.value.cocoId === "number") scan.cocoImages.set(item.value.cocoId, item.value.name);
           if (!image.width && item.value.width && item.value.height) {
             image.width = item.value.width;
             image.height = item.value.height;
@@ -266,6 +275,13 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
               break;
             }
           }
+          if (!name && box.cocoImageId !== null && box.cocoImageId !== undefined) {
+            name = scan.cocoImages.get(box.cocoImageId) ?? null;
+            if (!name) {
+              fail(i, source.name, item.line, unit, `${unit.startsWith("[") ? "$" : "$."}${unit}.image_id`, `image_id ${box.cocoImageId} is not defined by a COCO ground-truth file in this import (import the results together with the annotations file)`);
+              break;
+            }
+          }
           const image = name ? resolve(name, source.name, item.line) : null;
           if (box.convention && needsImageSize(box.convention)) {
             const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
@@ -283,6 +299,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
   }
+  if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
   if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
   return scan;
 }
@@ -294,7 +311,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   const work = () =>
     writeTransaction((handle) => {
       conflicts.length = 0;
-      const writer = new RecordWriter(handle, dataset, scan.images);
+      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
       for (let i = 0; i < sources.length; i++) {
         const bad = scan.badUnits[i];
         const duplicate = scan.duplicateUnits[i];
