@@ -48,7 +48,7 @@ function isValidStep(step: unknown): boolean {
         optional(step.text, isText)
       );
     case "tool_result":
-      return keys === ("output" in step ? 3 : 2) && isNonEmptyString(step.call);
+      return keys === 3 && "output" in step && isNonEmptyString(step.call);
     default:
       return false;
   }

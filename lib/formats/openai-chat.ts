@@ -93,6 +93,8 @@ export function normalizeChat(value: unknown, raw: string): { ok: true; value: N
         allCalls.forEach((call, j) => {
           const callAt = j < toolCalls.length ? `${at}.tool_calls[${j}]` : `${at}.function_call`;
           const fn = isPlainObject(call) && isPlainObject(call.function) ? call.function : null;
+          // a rejected call still claims its id, so its tool message is not reported a second time
+          if (isPlainObject(call) && typeof call.id === "string" && call.id) calls.set(call.id, "");
           if (!fn || typeof fn.name !== "string" || !fn.name) {
             errors.push({ path: `${callAt}.function.name`, error: "expected the called function's name" });
             return;
@@ -115,7 +117,7 @@ export function normalizeChat(value: unknown, raw: string): { ok: true; value: N
             return;
           }
           const id = isPlainObject(call) && typeof call.id === "string" && call.id ? call.id : `${fn.name}#${steps.length}`;
-          if (calls.has(id)) {
+          if (calls.get(id)) {
             errors.push({ path: `${callAt}.id`, error: `duplicate tool call id "${id}"` });
             return;
           }
