@@ -6,6 +6,7 @@ import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem } from "@/lib/formats/types";
+import type { ImportHistoryItem } from "@/lib/schemas/imports";
 import { readImageInfo, storeImageFile } from "@/lib/services/image-store";
 import { contentHash, RecordWriter, type Conflict, type ImportCounts, type ResolvedImage } from "@/lib/services/import-writer";
 
@@ -70,6 +71,8 @@ export interface ImportFilesOptions {
   displayNames?: string[];
   source?: "cli" | "api" | "upload" | "seed" | "test";
   onProgress?: (progress: ImportProgress) => void;
+  /** How warnings name where images were looked for (uploads live in a temporary folder). */
+  imagesLabel?: string;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
@@ -137,6 +140,7 @@ export async function importRecords(options: ImportRecordsOptions): Promise<Impo
 interface RunOptions {
   dataset: string;
   imageBases: string[];
+  imagesLabel?: string;
   dryRun?: boolean;
   skipInvalid?: boolean;
   source?: ImportFilesOptions["source"];
@@ -210,7 +214,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
         missingImages.add(name);
         // one warning per missing image up to a point, then a single count: 100k lines of
         // "not found" would bury every other message
-        if (missingImages.size <= MAX_MISSING_LISTED) warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
+        if (missingImages.size <= MAX_MISSING_LISTED) warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imagesLabel ?? options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
       }
     }
     return image;
@@ -458,4 +462,24 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
   } catch {
     // the history row is best effort
   }
+}
+
+/** The latest imports, newest first (the history on /import and GET /api/imports). */
+export async function listImports(options: { limit?: number } = {}): Promise<ImportHistoryItem[]> {
+  const rows = await db().import.findMany({ orderBy: { id: "desc" }, take: Math.min(options.limit ?? 50, 500) });
+  return rows.map((row) => ({
+    id: row.id,
+    dataset: row.datasetName,
+    files: (row.files as ImportHistoryItem["files"]) ?? [],
+    source: row.source,
+    dryRun: row.dryRun,
+    status: row.status,
+    created: (row.created as ImportHistoryItem["created"]) ?? null,
+    duplicates: row.duplicates,
+    skippedCount: row.skippedCount,
+    warnings: Array.isArray(row.warnings) ? row.warnings.length : 0,
+    error: row.error,
+    durationMs: row.durationMs,
+    createdAt: row.createdAt.toISOString(),
+  }));
 }
