@@ -3,6 +3,7 @@ import Link from "next/link";
 const LINKS = [
   { href: "/", label: "Datasets" },
   { href: "/traces", label: "Traces" },
+  { href: "/import", label: "Import" },
 ];
 
 export function AppHeader() {

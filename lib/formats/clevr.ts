@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { jsonPath } from "@/lib/formats/lines";
 import { elementLines } from "@/lib/formats/json-lines";
-import type { NormalizedQuestion, NormalizedScene, RecordError } from "@/lib/formats/types";
+import type { NormalizedQuestion, NormalizedScene, ReadItem, RecordError } from "@/lib/formats/types";
+import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
+import { jsonDocumentPieces } from "@/lib/formats/json-stream";
+import { decodeUtf8, fileChunks } from "@/lib/formats/source";
+import { jsonRecords, parseJson } from "@/lib/formats/records";
 import type { ProgramNode, ProgramQuestion } from "@/lib/teacher/program";
 import { answerToText } from "@/lib/schemas/trace";
 
@@ -48,37 +52,66 @@ export function parseClevrScenes(text: string, document: unknown): { scenes: Arr
   const errors: RecordError[] = [];
   doc.data.scenes.forEach((raw, i) => {
     const line = lines[i] ?? 1;
-    const parsed = clevrScene.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ line, path: jsonPath(["scenes", i, ...issue.path]), error: issue.message });
-      return;
-    }
-    const scene = parsed.data;
-    const count = scene.objects.length;
-    const badRelation = Object.entries(scene.relationships ?? {}).find(([, table]) => table.length !== count || table.some((row) => row.some((j) => j >= count)));
-    if (badRelation) {
-      errors.push({ line, path: jsonPath(["scenes", i, "relationships", badRelation[0]]), error: `must list, for each of the ${count} objects, indices below ${count}` });
-      return;
-    }
-    scenes.push({
-      line,
-      value: {
-        name: scene.image_filename,
-        image: scene.image_filename,
-        kind: "clevr",
-        objects: scene.objects.map((o, index) => {
-          const { color, size, shape, material, rotation, pixel_coords, ...rest } = o;
-          const coords3d = o["3d_coords"] ?? null;
-          const extra = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== "3d_coords"));
-          return { index, color, size, shape, material, coords3d, pixel: pixel_coords ?? null, rotation: rotation ?? null, extra: Object.keys(extra).length ? extra : null };
-        }),
-        relationships: scene.relationships ?? null,
-        directions: scene.directions ?? null,
-        info: { split: scene.split ?? null, image_index: scene.image_index ?? null },
-      },
-    });
+    const parsed = normalizeClevrScene(raw, i);
+    if (parsed.ok) scenes.push({ line, value: parsed.value });
+    else for (const e of parsed.errors) errors.push({ line, ...e });
   });
   return { scenes, errors };
+}
+
+/** One element of a scenes file's `scenes` array → a normalized scene (path relative to the file). */
+export function normalizeClevrScene(raw: unknown, i: number): { ok: true; value: NormalizedScene } | { ok: false; errors: Array<{ path: string; error: string }> } {
+  const parsed = clevrScene.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((issue) => ({ path: jsonPath(["scenes", i, ...issue.path]), error: issue.message })) };
+  const scene = parsed.data;
+  const count = scene.objects.length;
+  const badRelation = Object.entries(scene.relationships ?? {}).find(([, table]) => table.length !== count || table.some((row) => row.some((j) => j >= count)));
+  if (badRelation) {
+    return { ok: false, errors: [{ path: jsonPath(["scenes", i, "relationships", badRelation[0]]), error: `must list, for each of the ${count} objects, indices below ${count}` }] };
+  }
+  return {
+    ok: true,
+    value: {
+      name: scene.image_filename,
+      image: scene.image_filename,
+      kind: "clevr",
+      objects: scene.objects.map((o, index) => {
+        const { color, size, shape, material, rotation, pixel_coords, ...rest } = o;
+        const coords3d = o["3d_coords"] ?? null;
+        const extra = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== "3d_coords"));
+        return { index, color, size, shape, material, coords3d, pixel: pixel_coords ?? null, rotation: rotation ?? null, extra: Object.keys(extra).length ? extra : null };
+      }),
+      relationships: scene.relationships ?? null,
+      directions: scene.directions ?? null,
+      info: { split: scene.split ?? null, image_index: scene.image_index ?? null },
+    },
+  };
+}
+
+function* readClevrScenes(context: ReadContext): Generator<ReadItem> {
+  let scenes = 0;
+  for (const piece of jsonDocumentPieces(fileChunks(context.file, context.progress), { stream: (key) => key === "scenes" })) {
+    if (piece.kind === "error") {
+      yield { type: "error", line: piece.line, path: piece.path, error: piece.error };
+      continue;
+    }
+    if (piece.kind !== "element") continue;
+    scenes++;
+    const value = parsePiece(piece.bytes);
+    if (!value.ok) {
+      yield { type: "error", line: piece.line, path: `$.scenes[${piece.index}]`, error: value.error };
+      continue;
+    }
+    const parsed = normalizeClevrScene(value.value, piece.index);
+    if (parsed.ok) yield { type: "scene", line: piece.line, value: parsed.value };
+    else for (const e of parsed.errors) yield { type: "error", line: piece.line, ...e };
+  }
+  if (scenes === 0 && !context.trusted) yield { type: "warning", line: 1, message: 'no scenes found (expected {"info", "scenes": [...]})' };
+}
+
+export function parsePiece(bytes: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  const text = decodeUtf8(bytes);
+  return text === null ? { ok: false, error: "not valid UTF-8" } : parseJson(text);
 }
 
 const programNode = z
@@ -96,7 +129,7 @@ const programNode = z
 const clevrQuestion = z
   .object({
     question: z.union([z.string(), z.array(z.string()).min(1)]),
-    image_filename: z.string().min(1),
+    image_filename: z.string().min(1, "expected the image file name"),
     image_index: z.number().int().optional(),
     question_index: z.number().int().optional(),
     source_question_index: z.number().int().optional(),
@@ -134,3 +167,91 @@ export function parseClevrQuestion(value: unknown, fallbackId: string): { ok: tr
     },
   };
 }
+
+/**
+ * too_clevr multi-image questions ({"image_filenames": [...], "answers": [...], "program": [[...], ...]})
+ * become one question per image, as the flattened files have them.
+ */
+export function flattenClevrQuestion(value: unknown): Array<{ value: unknown; image: number | null }> {
+  if (typeof value !== "object" || value === null || !("image_filenames" in value)) return [{ value, image: null }];
+  const q = value as Record<string, unknown>;
+  const images = q.image_filenames;
+  if (!Array.isArray(images)) return [{ value, image: null }];
+  const { image_filenames: _files, image_indices: indices, answers, program, ...rest } = q;
+  return images.map((image, j) => ({
+    image: j,
+    value: {
+      ...rest,
+      image_filename: image,
+      image_index: Array.isArray(indices) ? indices[j] : undefined,
+      answer: Array.isArray(answers) ? answers[j] : undefined,
+      program: Array.isArray(program) && Array.isArray(program[j]) ? program[j] : program,
+    },
+  }));
+}
+
+/** Maps a path inside a flattened question back to the multi-image record it came from. */
+function originalPath(path: string, prefix: string, image: number | null): string {
+  const rest = path.replace(/^\$/, "");
+  if (image === null) return prefix + rest;
+  return prefix + rest
+    .replace(/^\.image_filename\b/, `.image_filenames[${image}]`)
+    .replace(/^\.image_index\b/, `.image_indices[${image}]`)
+    .replace(/^\.answer\b/, `.answers[${image}]`)
+    .replace(/^\.program\b/, `.program[${image}]`);
+}
+
+function* questionItems(value: unknown, line: number, fallbackId: string, prefix: string): Generator<ReadItem> {
+  for (const { value: single, image } of flattenClevrQuestion(value)) {
+    const parsed = parseClevrQuestion(single, fallbackId);
+    if (!parsed.ok) {
+      for (const e of parsed.errors) yield { type: "error", line, path: originalPath(e.path, prefix, image), error: e.error };
+      continue;
+    }
+    const { programQuestion: _programQuestion, ...question } = parsed.value;
+    yield { type: "question", line, value: question };
+  }
+}
+
+function* readClevrQuestions(context: ReadContext): Generator<ReadItem> {
+  const head = fileHeadText(context.file);
+  if (/^\s*\{/.test(head) && /"questions"\s*:/.test(head)) {
+    for (const piece of jsonDocumentPieces(fileChunks(context.file, context.progress), { stream: (key) => key === "questions" })) {
+      if (piece.kind === "error") {
+        yield { type: "error", line: piece.line, path: piece.path, error: piece.error };
+        continue;
+      }
+      if (piece.kind !== "element") continue;
+      const value = parsePiece(piece.bytes);
+      if (!value.ok) yield { type: "error", line: piece.line, path: `$.questions[${piece.index}]`, error: value.error };
+      else yield* questionItems(value.value, piece.line, String(piece.index), `$.questions[${piece.index}]`);
+    }
+    return;
+  }
+  for (const record of jsonRecords(context.file, context.progress)) {
+    if ("error" in record) yield { type: "error", ...record };
+    else yield* questionItems(record.value, record.line, String(record.line), "$");
+  }
+}
+
+function fileHeadText(file: string): string {
+  for (const chunk of fileChunks(file, undefined, 4096)) return chunk.toString("utf8");
+  return "";
+}
+
+const isQuestionRecord = (value: unknown) =>
+  typeof value === "object" && value !== null && "question" in value && ("image_filename" in value || "image_filenames" in value) && !("steps" in value);
+
+export const clevrScenesFormat: FormatDefinition = {
+  name: "clevr-scenes",
+  summary: 'CLEVR scene files {"info", "scenes": [...]} (objects, pixel_coords, relationships); boxes are derived',
+  detect: ({ head }) => /^\s*\{/.test(head) && /"scenes"\s*:\s*\[/.test(head) && !/"questions"\s*:/.test(head.slice(0, 2000)),
+  read: readClevrScenes,
+};
+
+export const clevrQuestionsFormat: FormatDefinition = {
+  name: "clevr-questions",
+  summary: 'CLEVR question files {"questions": [...]} or JSONL, with functional programs (node key function or type)',
+  detect: ({ head, firstValue }) => (/^\s*\{/.test(head) && /"questions"\s*:\s*\[/.test(head)) || isQuestionRecord(firstValue),
+  read: readClevrQuestions,
+};

@@ -1,138 +1,86 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
-import { parseCanonicalTrace, parseJsonLine } from "@/lib/formats/canonical";
-import { isClevrScenesDocument, parseClevrScenes, isClevrQuestion, parseClevrQuestion } from "@/lib/formats/clevr";
-import { readLines } from "@/lib/formats/lines";
-import { isVisprogRecord, parseVisprogRecord } from "@/lib/formats/visprog";
-import type { ImportRecord, RecordError } from "@/lib/formats/types";
+import { canonicalFormat } from "@/lib/formats/canonical";
+import { clevrQuestionsFormat, clevrScenesFormat } from "@/lib/formats/clevr";
+import { parseJson } from "@/lib/formats/records";
+import type { FormatDefinition, Sniff } from "@/lib/formats/reader";
+import { fileHead, type ReadProgress } from "@/lib/formats/source";
+import type { ImportRecord, ReadItem, RecordError } from "@/lib/formats/types";
+import { visprogFormat } from "@/lib/formats/visprog";
+import { boxLinesFormat } from "@/lib/formats/box-lines";
+import { clevrMasksFormat, cocoFormat } from "@/lib/formats/coco";
+import { openaiChatFormat } from "@/lib/formats/openai-chat";
+import { prm800kFormat } from "@/lib/formats/prm800k";
+import { reactFormat } from "@/lib/formats/react";
 
-// Format detection and dispatch: a file becomes a list of normalized records plus errors, each
-// error carrying its line and JSON path. New formats add a detector and a reader here.
+// Format registry, detection and dispatch. Detection looks at the first 64 KiB only; the order
+// below decides between formats whose first bytes could match several (most specific first).
 
-export const FORMATS = ["canonical", "clevr-scenes", "clevr-questions", "visprog"] as const;
+export const FORMATS = ["canonical", "openai-chat", "react", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k"] as const;
 export type FormatName = (typeof FORMATS)[number];
+
+const DEFINITIONS: Record<FormatName, FormatDefinition> = {
+  canonical: canonicalFormat,
+  "openai-chat": openaiChatFormat,
+  react: reactFormat,
+  "clevr-scenes": clevrScenesFormat,
+  "clevr-questions": clevrQuestionsFormat,
+  coco: cocoFormat,
+  "clevr-masks": clevrMasksFormat,
+  boxes: boxLinesFormat,
+  visprog: visprogFormat,
+  prm800k: prm800kFormat,
+};
+
+const DETECTION_ORDER: FormatName[] = ["canonical", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
+
+export const isFormatName = (value: unknown): value is FormatName => typeof value === "string" && (FORMATS as readonly string[]).includes(value);
+
+export function formatSummaries(): Array<{ name: FormatName; summary: string }> {
+  return FORMATS.map((name) => ({ name, summary: DEFINITIONS[name].summary }));
+}
+
+export function sniff(file: string): Sniff {
+  const head = fileHead(file).toString("utf8").replace(/^\ufeff/, "");
+  const firstLine = head.split("\n").find((l) => l.trim())?.trim() ?? "";
+  const parsed = firstLine.startsWith("{") || firstLine.startsWith("[") ? parseJson(firstLine) : null;
+  return { fileName: path.basename(file), head, firstLine, firstValue: parsed?.ok ? parsed.value : undefined };
+}
+
+export function detectFormat(file: string, displayName = file): FormatName {
+  const sniffed = sniff(file);
+  const found = DETECTION_ORDER.find((name) => DEFINITIONS[name].detect(sniffed));
+  if (found) return found;
+  const why = sniffed.head.trim() ? "unrecognised format" : "the file is empty";
+  throw new AppError("invalid_input", `${displayName}: cannot tell the format (${why}); use --format ${FORMATS.join("|")}`, [
+    { file: displayName, line: 1, path: "$", error: `${why} (expected one of: ${FORMATS.join(", ")})` },
+  ]);
+}
+
+export function readItems(file: string, format: FormatName, options: { trusted?: boolean; progress?: ReadProgress; detector?: string; skip?: (unit: string) => boolean } = {}): Generator<ReadItem> {
+  return DEFINITIONS[format].read({ file, trusted: Boolean(options.trusted), progress: options.progress ?? { bytes: 0 }, detector: options.detector, skip: options.skip });
+}
 
 export interface FileRecords {
   file: string;
   format: FormatName;
   records: ImportRecord[];
   errors: RecordError[];
+  warnings: Array<{ line: number; message: string }>;
 }
 
-const WHOLE_DOCUMENT_LIMIT = 512 * 1024 * 1024;
-
-async function firstLine(file: string): Promise<string> {
-  for await (const line of readLines(file)) {
-    if ("error" in line) return "";
-    if (line.text.trim()) return line.text;
-  }
-  return "";
-}
-
-export async function detectFormat(file: string): Promise<FormatName> {
-  const head = (await firstLine(file)).trim();
-  if (head.includes('"stepwise.trace/v1"')) return "canonical";
-  if (head.startsWith("{") && !head.endsWith("}")) {
-    // a pretty-printed or single-line whole document
-    const text = fs.readFileSync(file, "utf8").slice(0, 4096);
-    if (/"scenes"\s*:/.test(text)) return "clevr-scenes";
-    if (/"questions"\s*:/.test(text)) return "clevr-questions";
-  }
-  const json = parseJsonLine(head);
-  if (json.ok) {
-    const value = json.value;
-    if (isClevrScenesDocument(value)) return "clevr-scenes";
-    if (value && typeof value === "object" && "questions" in value) return "clevr-questions";
-    if (isClevrQuestion(value)) return "clevr-questions";
-    if (isVisprogRecord(value)) return "visprog";
-  }
-  throw new AppError("invalid_input", `${file}: cannot tell the format (use --format ${FORMATS.join("|")})`, [
-    { file, line: 1, error: "unrecognised format" },
-  ]);
-}
-
+/** Every record of a file in memory: for tests and small files (the importer streams instead). */
 export async function readRecords(file: string, format?: FormatName): Promise<FileRecords> {
   if (!fs.existsSync(file)) throw new AppError("invalid_input", `${file}: no such file`, [{ file, error: "no such file" }]);
-  const chosen = format ?? (await detectFormat(file));
+  const chosen = format ?? detectFormat(file);
   const records: ImportRecord[] = [];
   const errors: RecordError[] = [];
-  if (chosen === "canonical") {
-    for await (const line of readLines(file)) {
-      if ("error" in line) {
-        errors.push({ line: line.line, path: "$", error: line.error });
-        continue;
-      }
-      if (!line.text.trim()) continue;
-      const parsed = parseCanonicalTrace(line.text);
-      if (parsed.ok) records.push({ type: "trace", line: line.line, value: parsed.value });
-      else for (const e of parsed.errors) errors.push({ line: line.line, ...e });
-    }
-  } else if (chosen === "visprog") {
-    for await (const line of readLines(file)) {
-      if ("error" in line) {
-        errors.push({ line: line.line, path: "$", error: line.error });
-        continue;
-      }
-      if (!line.text.trim()) continue;
-      const json = parseJsonLine(line.text);
-      const parsed = json.ok ? parseVisprogRecord(json.value, line.text, line.line) : json;
-      if (parsed.ok) records.push({ type: "trace", line: line.line, value: parsed.value });
-      else for (const e of parsed.errors) errors.push({ line: line.line, ...e });
-    }
-  } else if (chosen === "clevr-scenes") {
-    const text = readWholeDocument(file);
-    const json = parseJsonLine(text);
-    if (!json.ok) errors.push({ line: 1, ...json.errors[0] });
-    else {
-      const { scenes, errors: sceneErrors } = parseClevrScenes(text, json.value);
-      for (const scene of scenes) records.push({ type: "scene", line: scene.line, value: scene.value });
-      errors.push(...sceneErrors);
-    }
-  } else {
-    const head = (await firstLine(file)).trim();
-    const isDocument = head.startsWith("{") && (!head.endsWith("}") || head.includes('"questions"'));
-    if (isDocument) {
-      const text = readWholeDocument(file);
-      const json = parseJsonLine(text);
-      const questions = json.ok ? (json.value as { questions?: unknown[] }).questions : undefined;
-      if (!json.ok || !Array.isArray(questions)) errors.push({ line: 1, path: "$.questions", error: "expected {\"questions\": [...]}" });
-      else questions.forEach((q, i) => pushQuestion(records, errors, q, 1, `${i}`, `$.questions[${i}]`));
-    } else {
-      for await (const line of readLines(file)) {
-        if ("error" in line) {
-          errors.push({ line: line.line, path: "$", error: line.error });
-          continue;
-        }
-        if (!line.text.trim()) continue;
-        const json = parseJsonLine(line.text);
-        if (!json.ok) errors.push({ line: line.line, ...json.errors[0] });
-        else pushQuestion(records, errors, json.value, line.line, `${line.line}`, "$");
-      }
-    }
+  const warnings: Array<{ line: number; message: string }> = [];
+  for (const item of readItems(file, chosen)) {
+    if (item.type === "error") errors.push({ line: item.line, path: item.path, error: item.error });
+    else if (item.type === "warning") warnings.push({ line: item.line, message: item.message });
+    else records.push(item);
   }
-  return { file: path.resolve(file), format: chosen, records, errors };
-}
-
-function pushQuestion(records: ImportRecord[], errors: RecordError[], value: unknown, line: number, fallbackId: string, prefix: string): void {
-  const parsed = parseClevrQuestion(value, fallbackId);
-  if (!parsed.ok) {
-    for (const e of parsed.errors) errors.push({ line, path: e.path.replace(/^\$/, prefix), error: e.error });
-    return;
-  }
-  const { programQuestion: _programQuestion, ...question } = parsed.value;
-  records.push({ type: "question", line, value: question });
-}
-
-function readWholeDocument(file: string): string {
-  const size = fs.statSync(file).size;
-  if (size > WHOLE_DOCUMENT_LIMIT) {
-    throw new AppError("invalid_input", `${file}: ${size} bytes is over the ${WHOLE_DOCUMENT_LIMIT}-byte limit for whole-document formats`);
-  }
-  const bytes = fs.readFileSync(file);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("invalid_input", `${file}: not valid UTF-8`, [{ file, line: 1, error: "not valid UTF-8" }]);
-  }
+  return { file: path.resolve(file), format: chosen, records, errors, warnings };
 }

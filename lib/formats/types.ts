@@ -1,4 +1,5 @@
 import type { StepKind } from "@/lib/schemas/trace";
+import type { BoxConvention } from "@/lib/formats/boxes";
 
 // What every importer produces; the import service writes only these shapes.
 
@@ -60,12 +61,30 @@ export interface NormalizedScene {
 }
 
 export interface NormalizedBox {
-  image: string;
+  /** Image file name; null when the image is named by `imageIndex` (a scene's image_index). */
+  image: string | null;
+  imageIndex?: number | null;
+  /** COCO results name images by id: resolved through a COCO ground-truth file of the import. */
+  cocoImageId?: number | null;
   source: string; // ground_truth | derived | detector:<name> | human
   label?: string | null;
   objectIndex?: number | null;
-  box: [number, number, number, number]; // pixels, x y w h
+  /** [x, y, w, h] in original-image pixels unless `convention` says otherwise (see boxes.ts). */
+  box: [number, number, number, number];
+  convention?: BoxConvention;
   score?: number | null;
+  /** Match the box to the scene object whose pixel centre it contains (detector boxes). */
+  matchObject?: boolean;
+}
+
+/** An image known from the input itself (COCO `images`), possibly without a file. */
+export interface NormalizedImage {
+  name: string;
+  /** The image's id in a COCO file, so results files can refer to it. */
+  cocoId?: number | null;
+  width?: number | null;
+  height?: number | null;
+  url?: string | null;
 }
 
 export interface NormalizedQuestion {
@@ -77,14 +96,26 @@ export interface NormalizedQuestion {
   source: string;
 }
 
-export type ImportRecord =
+/**
+ * `unit` names the piece of input a record or error came from when several share a line (the
+ * elements of a one-line JSON document); it defaults to the line. An invalid unit is skipped whole.
+ */
+export type ImportRecord = (
   | { type: "trace"; line: number; value: NormalizedTrace }
   | { type: "scene"; line: number; value: NormalizedScene }
   | { type: "box"; line: number; value: NormalizedBox }
-  | { type: "question"; line: number; value: NormalizedQuestion };
+  | { type: "question"; line: number; value: NormalizedQuestion }
+  | { type: "image"; line: number; value: NormalizedImage }
+) & { unit?: string };
 
 export interface RecordError {
   line: number;
   path: string;
   error: string;
 }
+
+/** What a format reader yields, in file order: records, and errors / warnings about lines. */
+export type ReadItem =
+  | ImportRecord
+  | { type: "error"; line: number; path: string; error: string; unit?: string }
+  | { type: "warning"; line: number; message: string };

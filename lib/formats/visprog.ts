@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { jsonPath } from "@/lib/formats/lines";
-import type { NormalizedStep, NormalizedTrace } from "@/lib/formats/types";
+import type { NormalizedStep, NormalizedTrace, ReadItem } from "@/lib/formats/types";
+import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
+import { jsonRecords } from "@/lib/formats/records";
 import type { ParseResult } from "@/lib/formats/canonical";
 import { getTool } from "@/lib/tools/registry";
 
@@ -116,3 +118,22 @@ export function parseVisprogRecord(value: unknown, raw: string, line: number): P
     },
   };
 }
+
+function* readVisprog(context: ReadContext): Generator<ReadItem> {
+  for (const record of jsonRecords(context.file, context.progress)) {
+    if ("error" in record) {
+      yield { type: "error", ...record };
+      continue;
+    }
+    const parsed = parseVisprogRecord(record.value, record.text, record.line);
+    if (parsed.ok) yield { type: "trace", line: record.line, value: parsed.value };
+    else for (const e of parsed.errors) yield { type: "error", line: record.line, ...e };
+  }
+}
+
+export const visprogFormat: FormatDefinition = {
+  name: "visprog",
+  summary: "VisProg program traces (JSONL: question, imageId, code, result, human verdict)",
+  detect: ({ firstValue }) => isVisprogRecord(firstValue),
+  read: readVisprog,
+};

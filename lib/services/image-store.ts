@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { imageInfo } from "@/lib/formats/image-size";
+import { imageInfo, type ImageInfo } from "@/lib/formats/image-size";
 
 // Images are copied into the data dir content-addressed: images/<sha[0:2]>/<sha>.<ext>.
 // `resolveStoredImage` is the only way back to a file and never leaves that directory.
@@ -39,10 +39,36 @@ export function storeImageFile(file: string): StoredImage {
   return storeImageBytes(fs.readFileSync(file), file);
 }
 
-/** Absolute path for a stored relative path, or null when it would escape images/. */
+/** Size and type from the file's first bytes (the whole file only when a JPEG hides its size deep). */
+export function readImageInfo(file: string): ImageInfo | null {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const read = fs.readSync(fd, head, 0, head.length, 0);
+    const info = imageInfo(head.subarray(0, read));
+    if (info || read < head.length) return info;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return imageInfo(fs.readFileSync(file));
+}
+
+/**
+ * Absolute path for a stored relative path, or null when it would leave images/ — also through
+ * a symlink, since the real path is what gets checked.
+ */
 export function resolveStoredImage(relative: string): string | null {
-  const root = imagesRoot();
+  if (typeof relative !== "string" || relative.includes("\0")) return null;
   const absolute = path.resolve(dataDir(), relative);
-  if (!absolute.startsWith(root + path.sep)) return null;
-  return fs.existsSync(absolute) ? absolute : null;
+  if (!fs.existsSync(absolute)) return null;
+  let root: string;
+  let real: string;
+  try {
+    root = fs.realpathSync(imagesRoot());
+    real = fs.realpathSync(absolute);
+  } catch {
+    return null;
+  }
+  if (!real.startsWith(root + path.sep) || !fs.statSync(real).isFile()) return null;
+  return real;
 }

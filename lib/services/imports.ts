@@ -1,18 +1,25 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type Database from "better-sqlite3";
-import { prepare, writeTransaction } from "@/lib/db";
+import { db, prepare, writeTransaction } from "@/lib/db";
 import { AppError, type ErrorDetail } from "@/lib/errors";
-import { readRecords, type FormatName } from "@/lib/formats/read";
-import type { ImportRecord, NormalizedBox, NormalizedQuestion, NormalizedScene, NormalizedTrace } from "@/lib/formats/types";
-import { storeImageFile, type StoredImage } from "@/lib/services/image-store";
-import { stepRefs } from "@/lib/tools/refs";
-import { deriveBox } from "@/lib/tools/scene";
+import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
+import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
+import { fileHead, type ReadProgress } from "@/lib/formats/source";
+import type { ImportRecord, ReadItem } from "@/lib/formats/types";
+import type { ImportHistoryItem } from "@/lib/schemas/imports";
+import { readImageInfo, storeImageFile } from "@/lib/services/image-store";
+import { contentHash, RecordWriter, type Conflict, type ImportCounts, type ResolvedImage } from "@/lib/services/import-writer";
 
-// Import = read every file into normalized records (nothing written), then write them all in one
-// synchronous transaction on the shared connection. All-or-nothing unless skipInvalid; re-importing
-// the same content is a no-op counted as duplicates (content hash per trace, name per scene).
+// An import runs in two passes over the input files, so memory stays bounded by what is kept
+// between them (trace ids + content hashes, image names, errors), not by the input size:
+//   pass 1 streams every file, validates every record and resolves image files (async, yielding
+//          to the event loop, reporting progress);
+//   pass 2 streams the files again and writes the valid records inside one synchronous
+//          transaction on the shared connection: all-or-nothing, and no other query interleaves.
+// Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
+// other content is a conflict (an error, or skipped with skipInvalid).
+
+export type { ImportCounts } from "@/lib/services/import-writer";
 
 export interface SkippedLine {
   file: string;
@@ -21,13 +28,10 @@ export interface SkippedLine {
   error: string;
 }
 
-export interface ImportCounts {
-  images: number;
-  scenes: number;
-  questions: number;
-  traces: number;
-  steps: number;
-  boxes: number;
+export interface ImportedFile {
+  file: string;
+  format: string;
+  bytes: number;
 }
 
 export interface ImportSummary {
@@ -37,319 +41,445 @@ export interface ImportSummary {
   skipped: SkippedLine[];
   warnings: string[];
   dryRun: boolean;
+  files?: ImportedFile[];
+  importId?: number | null;
+}
+
+export interface ImportProgress {
+  phase: "validate" | "write" | "done";
+  file: string;
+  fileIndex: number;
+  files: number;
+  /** bytes of all files read so far in this phase, of `totalBytes` */
+  bytes: number;
+  totalBytes: number;
+  records: number;
 }
 
 export interface ImportFilesOptions {
   files: string[];
   dataset: string;
+  /** A directory or URL prefix that image names resolve against (several: `images`). */
   imagesDir?: string;
+  images?: string[];
   format?: FormatName;
   dryRun?: boolean;
   skipInvalid?: boolean;
+  /** Detector name for boxes whose input does not name one (detector:<name>). */
+  detector?: string;
+  /** Names to report instead of the file paths (uploads are stored under temporary names). */
+  displayNames?: string[];
+  source?: "cli" | "api" | "upload" | "seed" | "test";
+  onProgress?: (progress: ImportProgress) => void;
+  /** How warnings name where images were looked for (uploads live in a temporary folder). */
+  imagesLabel?: string;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
 
-const CLEVR_DEFAULT_SIZE = { width: 480, height: 320 };
+/** Detailed errors and warnings kept per import; beyond these only the counts grow. */
+const MAX_LISTED = 10_000;
+
+const MAX_MISSING_LISTED = 20;
+
+/** Files whose records others depend on go first, whatever the order given. */
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
+
+interface Source {
+  name: string;
+  format: string;
+  /** Ordering key when it differs from the format (COCO results after COCO ground truth). */
+  order?: string;
+  bytes: number;
+  items: (options: { trusted: boolean; progress: ReadProgress; skip?: (unit: string) => boolean }) => Iterable<ReadItem>;
+}
+
+const unitOf = (item: { line: number; unit?: string }): string => item.unit ?? String(item.line);
 
 export async function importFiles(options: ImportFilesOptions): Promise<ImportSummary> {
-  const records: SourcedRecord[] = [];
-  const skipped: SkippedLine[] = [];
-  for (const file of options.files) {
-    const read = await readRecords(file, options.format);
-    for (const record of read.records) records.push({ ...record, file });
-    for (const error of read.errors) skipped.push({ file, ...error });
+  const started = Date.now();
+  const names = options.files.map((file, i) => options.displayNames?.[i] ?? file);
+  const missing = options.files.findIndex((file) => !fs.existsSync(file) || !fs.statSync(file).isFile());
+  if (missing >= 0) throw new AppError("invalid_input", `${names[missing]}: no such file`, [{ file: names[missing], error: "no such file" }]);
+  let sources: Source[];
+  try {
+    sources = options.files.map((file, i) => {
+      const format = options.format ?? detectFormat(file, names[i]);
+      return {
+        name: names[i],
+        format,
+        order: format === "coco" && fileHead(file, 256).toString("utf8").trimStart().startsWith("[") ? "coco-results" : format,
+        bytes: fs.statSync(file).size,
+        items: ({ trusted, progress, skip }) => readItems(file, format, { trusted, progress, detector: options.detector, skip }),
+      };
+    });
+  } catch (error) {
+    await recordFailure(options, names.map((n) => ({ file: n, format: "unknown", bytes: 0 })), error, started);
+    throw error;
   }
-  if (skipped.length && !options.skipInvalid) throw invalidInput(skipped);
-  const imagesDirs = options.imagesDir ? [options.imagesDir] : [...new Set(options.files.flatMap((f) => [path.dirname(f), path.join(path.dirname(f), "images")]))];
-  const summary = await importRecords({ dataset: options.dataset, records, imagesDirs, dryRun: options.dryRun });
-  return { ...summary, skipped: [...skipped, ...summary.skipped] };
+  const imageBases = options.images ?? (options.imagesDir ? [options.imagesDir] : [...new Set(options.files.flatMap((f) => [path.dirname(f), path.join(path.dirname(f), "images")]))]);
+  return runImport(sources, { ...options, imageBases, started });
 }
-
-function invalidInput(skipped: SkippedLine[]): AppError {
-  const details: ErrorDetail[] = skipped.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
-  const first = skipped[0];
-  const more = skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : "";
-  return new AppError("invalid_input", `${first.file}:${first.line} ${first.path}: ${first.error}${more}; nothing was imported`, details);
-}
-
-class DryRunRollback extends Error {}
 
 export interface ImportRecordsOptions {
   dataset: string;
   records: SourcedRecord[];
   imagesDirs: string[];
   dryRun?: boolean;
+  skipInvalid?: boolean;
 }
 
+/** Records already in memory (the demo seed builds traces from programs): same checks and writer. */
 export async function importRecords(options: ImportRecordsOptions): Promise<ImportSummary> {
-  if (!options.dataset.trim()) throw new AppError("invalid_input", "dataset name is empty");
-  checkDuplicateIds(options.records);
-  const warnings: string[] = [];
-  const images = resolveImages(options.records, options.imagesDirs, Boolean(options.dryRun), warnings);
-  let result: ImportSummary | null = null;
+  const byFile = new Map<string, SourcedRecord[]>();
+  for (const record of options.records) byFile.set(record.file, [...(byFile.get(record.file) ?? []), record]);
+  const sources: Source[] = [...byFile].map(([file, records]) => ({ name: file, format: "records", bytes: 0, items: () => records }));
+  return runImport(sources, { dataset: options.dataset, dryRun: options.dryRun, skipInvalid: options.skipInvalid, imageBases: options.imagesDirs, source: "seed", started: Date.now() });
+}
+
+interface RunOptions {
+  dataset: string;
+  imageBases: string[];
+  imagesLabel?: string;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  source?: ImportFilesOptions["source"];
+  onProgress?: ImportFilesOptions["onProgress"];
+  started: number;
+}
+
+class DryRunRollback extends Error {}
+
+async function runImport(unordered: Source[], options: RunOptions): Promise<ImportSummary> {
+  const dataset = options.dataset.trim();
+  const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.order ?? a.format] ?? 9) - (FORMAT_ORDER[b.order ?? b.format] ?? 9));
+  const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
   try {
-    await writeTransaction((handle) => {
-      result = new RecordWriter(handle, options.dataset, images, warnings).writeAll(options.records);
-      if (options.dryRun) throw new DryRunRollback();
-    });
+    if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
+    const scan = await validate(sources, dataset, options);
+    if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
+    if (!options.dryRun) storeImages(scan.images);
+    const result = await write(sources, dataset, scan, options, files);
+    options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
+    return result;
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error;
-  }
-  return { ...(result as unknown as ImportSummary), dryRun: Boolean(options.dryRun) };
-}
-
-function checkDuplicateIds(records: SourcedRecord[]): void {
-  const seen = new Map<string, SourcedRecord & { type: "trace" }>();
-  const problems: SkippedLine[] = [];
-  for (const record of records) {
-    if (record.type !== "trace") continue;
-    const first = seen.get(record.value.externalId);
-    if (first && first.value.raw !== record.value.raw) {
-      problems.push({ file: record.file, line: record.line, path: "$.id", error: `duplicate trace id "${record.value.externalId}" (also at ${first.file}:${first.line} with different content)` });
-    } else if (!first) seen.set(record.value.externalId, record);
-  }
-  if (problems.length) throw invalidInput(problems);
-}
-
-interface ResolvedImage {
-  stored: StoredImage | null;
-  url: string | null;
-}
-
-function imageNameOf(record: SourcedRecord): string | null {
-  switch (record.type) {
-    case "trace":
-      return record.value.image ?? null;
-    case "scene":
-    case "box":
-    case "question":
-      return record.value.image;
+    if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
+    throw error;
   }
 }
 
-function resolveImages(records: SourcedRecord[], dirs: string[], dryRun: boolean, warnings: string[]): Map<string, ResolvedImage> {
-  const resolved = new Map<string, ResolvedImage>();
-  for (const record of records) {
-    const name = imageNameOf(record);
-    if (!name || resolved.has(name)) continue;
-    if (/^https?:\/\//i.test(name)) {
-      resolved.set(name, { stored: null, url: name });
-      continue;
+interface Scan {
+  errors: SkippedLine[];
+  errorCount: number;
+  warnings: string[];
+  warningCount: number;
+  badUnits: Array<Set<string>>;
+  duplicateUnits: Array<Set<string>>;
+  duplicates: number;
+  traces: Map<string, { hash: string; file: string; line: number }>;
+  images: Map<string, ResolvedSource>;
+  cocoImages: Map<number, string>;
+  records: number;
+  totalBytes: number;
+}
+
+async function validate(sources: Source[], dataset: string, options: RunOptions): Promise<Scan> {
+  const scan: Scan = {
+    errors: [], errorCount: 0, warnings: [], warningCount: 0,
+    badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
+    totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
+  };
+  const sceneImages = new Map<number, string>();
+  const missingImages = new Set<string>();
+  let knownIndices: Map<number, string> | null = null;
+  let doneBytes = 0;
+  let lastYield = performance.now();
+
+  const fail = (i: number, file: string, line: number, unit: string, pathText: string, error: string) => {
+    scan.badUnits[i].add(unit);
+    scan.errorCount++;
+    if (scan.errors.length < MAX_LISTED) scan.errors.push({ file, line, path: pathText, error });
+  };
+  const warn = (message: string) => {
+    scan.warningCount++;
+    if (scan.warnings.length < MAX_LISTED) scan.warnings.push(message);
+  };
+  const resolve = (name: string, file: string, line: number): ResolvedSource => {
+    let image = scan.images.get(name);
+    if (!image) {
+      image = resolveImage(name, options.imageBases);
+      scan.images.set(name, image);
+      if (!image.url && !image.file) {
+        missingImages.add(name);
+        // one warning per missing image up to a point, then a single count: 100k lines of
+        // "not found" would bury every other message
+        if (missingImages.size <= MAX_MISSING_LISTED) warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imagesLabel ?? options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
+      }
     }
-    const file = dirs.map((dir) => path.resolve(dir, name)).find((candidate) => fs.existsSync(candidate) && fs.statSync(candidate).isFile());
-    if (!file) {
-      warnings.push(`${record.file}:${record.line}: image "${name}" not found in ${dirs.join(", ")}; imported without the file (shown as a placeholder)`);
-      resolved.set(name, { stored: null, url: null });
-      continue;
-    }
-    resolved.set(name, { stored: dryRun ? null : storeImageFile(file), url: null });
-  }
-  return resolved;
-}
+    return image;
+  };
 
-/** Synchronous writer bound to one open transaction. */
-class RecordWriter {
-  private readonly counts: ImportCounts = { images: 0, scenes: 0, questions: 0, traces: 0, steps: 0, boxes: 0 };
-  private duplicates = 0;
-  private readonly datasetId: number;
-  private readonly imageIds = new Map<string, { id: number; width: number | null }>();
-  private readonly sceneIds = new Map<string, number | null>();
-  private readonly questionIds = new Map<string, number>();
-  private readonly userIds = new Map<string, number>();
-  private readonly s: Record<string, Database.Statement>;
-
-  constructor(
-    handle: Database.Database,
-    private readonly datasetName: string,
-    private readonly images: Map<string, ResolvedImage>,
-    private readonly warnings: string[],
-  ) {
-    const p = (sql: string) => prepare(handle, sql);
-    this.s = {
-      insertDataset: p(`INSERT INTO "Dataset" ("name") VALUES (?) ON CONFLICT ("name") DO NOTHING`),
-      selectDataset: p(`SELECT "id" FROM "Dataset" WHERE "name" = ?`),
-      selectImage: p(`SELECT "id", "width", "path" FROM "Image" WHERE "datasetId" = ? AND "name" = ?`),
-      insertImage: p(`INSERT INTO "Image" ("datasetId", "name", "sha256", "path", "url", "width", "height", "mime") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      fillImage: p(`UPDATE "Image" SET "sha256" = ?, "path" = ?, "width" = ?, "height" = ?, "mime" = ? WHERE "id" = ?`),
-      selectScene: p(`SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "name" = ?`),
-      insertScene: p(`INSERT INTO "Scene" ("datasetId", "imageId", "name", "kind", "relationships", "directions", "info") VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      insertObject: p(`INSERT INTO "SceneObject" ("sceneId", "index", "color", "size", "shape", "material", "x3d", "y3d", "z3d", "px", "py", "depth", "rotation", "extra") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
-      selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
-      selectQuestionByText: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "imageId" IS ? AND "text" = ? LIMIT 1`),
-      insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
-      insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertStep: p(`INSERT INTO "Step" ("traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      selectStepId: p(`SELECT "id" FROM "Step" WHERE "traceId" = ? AND "index" = ?`),
-      insertUser: p(`INSERT INTO "User" ("name", "role") VALUES (?, 'external') ON CONFLICT ("name") DO NOTHING`),
-      selectUser: p(`SELECT "id" FROM "User" WHERE "name" = ?`),
-      insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance") VALUES (?, ?, ?, ?, ?, ?)`),
-      setDecision: p(`UPDATE "Trace" SET "decision" = ? WHERE "id" = ?`),
-    };
-    this.s.insertDataset.run(datasetName);
-    this.datasetId = (this.s.selectDataset.get(datasetName) as { id: number }).id;
-  }
-
-  writeAll(records: SourcedRecord[]): ImportSummary {
-    // scenes before the traces that point at them, whatever the file order
-    const order: Record<ImportRecord["type"], number> = { scene: 0, box: 1, question: 2, trace: 3 };
-    const sorted = [...records].sort((a, b) => order[a.type] - order[b.type]);
-    for (const record of sorted) {
-      switch (record.type) {
-        case "scene":
-          this.writeScene(record.value);
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i];
+    const progress: ReadProgress = { bytes: 0 };
+    let count = 0;
+    for (const item of source.items({ trusted: false, progress })) {
+      const unit = unitOf(item);
+      if (item.type === "error") {
+        fail(i, source.name, item.line, unit, item.path, item.error);
+        continue;
+      }
+      if (item.type === "warning") {
+        warn(`${source.name}:${item.line}: ${item.message}`);
+        continue;
+      }
+      scan.records++;
+      switch (item.type) {
+        case "trace": {
+          const trace = item.value;
+          if (trace.image) resolve(trace.image, source.name, item.line);
+          const hash = contentHash(trace.raw);
+          const first = scan.traces.get(trace.externalId);
+          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
+          else if (first.hash === hash) {
+            scan.duplicateUnits[i].add(unit);
+            scan.duplicates++;
+          } else fail(i, source.name, item.line, unit, "$.id", `duplicate trace id "${trace.externalId}" (also at ${first.file}:${first.line} with different content)`);
           break;
-        case "box":
-          this.writeBox(record.value);
+        }
+        case "scene":
+          resolve(item.value.image, source.name, item.line);
+          if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
           break;
         case "question":
-          this.writeQuestion(record.value);
+          resolve(item.value.image, source.name, item.line);
           break;
-        case "trace":
-          this.writeTrace(record.value, record);
+        case "image": {
+          const image = resolve(item.value.name, source.name, item.line);
+          if (typeof item.value.cocoId === "number") scan.cocoImages.set(item.value.cocoId, item.value.name);
+          if (!image.width && item.value.width && item.value.height) {
+            image.width = item.value.width;
+            image.height = item.value.height;
+          }
+          if (!image.url && !image.file && item.value.url) image.url = item.value.url;
           break;
+        }
+        case "box": {
+          const box = item.value;
+          let name = box.image;
+          if (!name && box.imageIndex !== null && box.imageIndex !== undefined) {
+            name = sceneImages.get(box.imageIndex) ?? null;
+            if (!name) {
+              knownIndices ??= await sceneIndexImages(dataset);
+              name = knownIndices.get(box.imageIndex) ?? null;
+            }
+            if (!name) {
+              fail(i, source.name, item.line, unit, "$.image_idxs", `image index ${box.imageIndex} matches no scene's image_index in dataset "${dataset}" (import the scenes file first, or in the same import)`);
+              break;
+            }
+          }
+          if (!name && box.cocoImageId !== null && box.cocoImageId !== undefined) {
+            name = scan.cocoImages.get(box.cocoImageId) ?? null;
+            if (!name) {
+              fail(i, source.name, item.line, unit, `${unit.startsWith("[") ? "$" : "$."}${unit}.image_id`, `image_id ${box.cocoImageId} is not defined by a COCO ground-truth file in this import (import the results together with the annotations file)`);
+              break;
+            }
+          }
+          const image = name ? resolve(name, source.name, item.line) : null;
+          if (box.convention && needsImageSize(box.convention)) {
+            const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
+            if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);
+          }
+          break;
+        }
+      }
+      if (++count % 256 === 0 && performance.now() - lastYield > 16) {
+        options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes + progress.bytes, totalBytes: scan.totalBytes, records: scan.records });
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
-    return { dataset: this.datasetName, created: this.counts, duplicates: this.duplicates, skipped: [], warnings: this.warnings, dryRun: false };
+    doneBytes += source.bytes;
+    options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
   }
+  if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
+  if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
+  return scan;
+}
 
-  private image(name: string | null | undefined, fallbackSize?: { width: number; height: number }): { id: number; width: number | null } | null {
-    if (!name) return null;
-    const cached = this.imageIds.get(name);
-    if (cached) return cached;
-    const resolved = this.images.get(name) ?? { stored: null, url: null };
-    const stored = resolved.stored;
-    const existing = this.s.selectImage.get(this.datasetId, name) as { id: number; width: number | null; path: string | null } | undefined;
-    let entry: { id: number; width: number | null };
-    if (existing) {
-      if (!existing.path && stored) {
-        this.s.fillImage.run(stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
-        entry = { id: existing.id, width: stored.width };
-      } else entry = { id: existing.id, width: existing.width };
-    } else {
-      const width = stored?.width ?? fallbackSize?.width ?? null;
-      const height = stored?.height ?? fallbackSize?.height ?? null;
-      const info = this.s.insertImage.run(this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null);
-      this.counts.images++;
-      entry = { id: Number(info.lastInsertRowid), width };
-    }
-    this.imageIds.set(name, entry);
-    return entry;
-  }
-
-  private writeScene(scene: NormalizedScene): void {
-    if (this.s.selectScene.get(this.datasetId, scene.name)) {
-      this.duplicates++;
-      return;
-    }
-    const image = this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
-    const info = this.s.insertScene.run(this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info));
-    const sceneId = Number(info.lastInsertRowid);
-    this.sceneIds.set(scene.name, sceneId);
-    this.counts.scenes++;
-    for (const o of scene.objects) {
-      this.s.insertObject.run(sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
-        o.coords3d?.[0] ?? null, o.coords3d?.[1] ?? null, o.coords3d?.[2] ?? null,
-        o.pixel?.[0] ?? null, o.pixel?.[1] ?? null, o.pixel?.[2] ?? null, o.rotation ?? null, json(o.extra));
-      if (image && o.pixel && o.size && o.shape) {
-        const [x, y, w, h] = deriveBox(o.pixel, o.size, o.shape, image.width ?? CLEVR_DEFAULT_SIZE.width);
-        this.s.insertBox.run(image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null);
-        this.counts.boxes++;
+async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions, files: ImportedFile[]): Promise<ImportSummary> {
+  options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: scan.records });
+  const conflicts: SkippedLine[] = [];
+  let summary: ImportSummary | null = null;
+  const work = () =>
+    writeTransaction((handle) => {
+      conflicts.length = 0;
+      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
+      for (let i = 0; i < sources.length; i++) {
+        const bad = scan.badUnits[i];
+        const duplicate = scan.duplicateUnits[i];
+        const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
+        for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
+          if (item.type === "error" || item.type === "warning") continue;
+          if (skip?.(unitOf(item))) continue;
+          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
+          if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
+        }
       }
-    }
-  }
-
-  private writeBox(box: NormalizedBox): void {
-    const image = this.image(box.image);
-    if (!image) return;
-    const [x, y, w, h] = box.box;
-    if (this.s.selectBox.get(image.id, box.source, x, y, w, h)) {
-      this.duplicates++;
-      return;
-    }
-    this.s.insertBox.run(image.id, box.source, box.label ?? null, box.objectIndex ?? null, x, y, w, h, box.score ?? null);
-    this.counts.boxes++;
-  }
-
-  private writeQuestion(question: NormalizedQuestion): void {
-    if (this.s.selectQuestionByExternal.get(this.datasetId, question.externalId)) {
-      this.duplicates++;
-      return;
-    }
-    const image = this.image(question.image);
-    const info = this.s.insertQuestion.run(this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source);
-    this.questionIds.set(`${image?.id ?? ""}\u0000${question.text}`, Number(info.lastInsertRowid));
-    this.counts.questions++;
-  }
-
-  private question(trace: NormalizedTrace, imageId: number | null): number {
-    const key = `${imageId ?? ""}\u0000${trace.question}`;
-    const cached = this.questionIds.get(key);
-    if (cached) return cached;
-    const existing = this.s.selectQuestionByText.get(this.datasetId, imageId, trace.question) as { id: number } | undefined;
-    const id = existing
-      ? existing.id
-      : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format).lastInsertRowid);
-    if (!existing) this.counts.questions++;
-    this.questionIds.set(key, id);
-    return id;
-  }
-
-  private scene(name: string | null | undefined): number | null {
-    if (!name) return null;
-    if (this.sceneIds.has(name)) return this.sceneIds.get(name) ?? null;
-    const row = this.s.selectScene.get(this.datasetId, name) as { id: number } | undefined;
-    this.sceneIds.set(name, row?.id ?? null);
-    return row?.id ?? null;
-  }
-
-  private user(name: string): number {
-    const cached = this.userIds.get(name);
-    if (cached) return cached;
-    this.s.insertUser.run(name);
-    const id = (this.s.selectUser.get(name) as { id: number }).id;
-    this.userIds.set(name, id);
-    return id;
-  }
-
-  private writeTrace(trace: NormalizedTrace, at: SourcedRecord): void {
-    const hash = crypto.createHash("sha256").update(trace.raw).digest("hex");
-    const existing = this.s.selectTrace.get(this.datasetId, trace.externalId) as { id: number; contentHash: string } | undefined;
-    if (existing) {
-      if (existing.contentHash === hash) {
-        this.duplicates++;
-        return;
-      }
-      throw new AppError("invalid_input", `${at.file}:${at.line} $.id: trace "${trace.externalId}" already exists in dataset "${this.datasetName}" with different content; nothing was imported`, [
-        { file: at.file, line: at.line, path: "$.id", error: `trace "${trace.externalId}" already exists with different content` },
-      ]);
-    }
-    const sceneId = this.scene(trace.scene ?? trace.image);
-    const image = this.image(trace.image, sceneId ? CLEVR_DEFAULT_SIZE : undefined);
-    const questionId = this.question(trace, image?.id ?? null);
-    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, trace.answer,
-      trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length);
-    const traceId = Number(info.lastInsertRowid);
-    const stepIds: number[] = [];
-    trace.steps.forEach((step, index) => {
-      const refs = stepRefs(step);
-      const stepInfo = this.s.insertStep.run(traceId, index, step.kind, step.text ?? null, step.tool ?? null, step.callId ?? null,
-        json(step.args ?? null), step.result === undefined ? null : JSON.stringify(step.result), refs.length ? JSON.stringify(refs) : null);
-      stepIds.push(Number(stepInfo.lastInsertRowid));
+      if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
+      const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
+      summary = {
+        dataset,
+        created: writer.counts,
+        duplicates: writer.duplicates + scan.duplicates,
+        skipped,
+        warnings: scan.warnings,
+        dryRun: Boolean(options.dryRun),
+        files,
+        importId: null,
+      };
+      if (options.dryRun) throw new DryRunRollback();
+      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length);
+      return summary;
     });
-    this.counts.traces++;
-    this.counts.steps += trace.steps.length;
-    for (const label of trace.labels ?? []) {
-      const stepId = label.stepIndex === null ? null : stepIds[label.stepIndex];
-      this.s.insertReview.run(traceId, stepId ?? null, this.user(label.source), label.label, label.source, JSON.stringify(label.provenance));
-      if (label.stepIndex === null) this.s.setDecision.run(label.label, traceId);
+  try {
+    await retryWhenBusy(work);
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+    const dry = summary as unknown as ImportSummary;
+    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount)));
+  }
+  return summary as unknown as ImportSummary;
+}
+
+/** Another process holding the write lock past busy_timeout: wait and try again. */
+async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 5 * 60_000): Promise<T> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
 }
 
-function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+function invalidInput(skipped: SkippedLine[], total: number): AppError {
+  const details: ErrorDetail[] = skipped.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
+  const first = skipped[0];
+  const more = total > 1 ? ` (and ${total - 1} more)` : "";
+  return new AppError("invalid_input", `${first.file}:${first.line} ${first.path}: ${first.error}${more}; nothing was imported`, details);
+}
+
+interface ResolvedSource extends ResolvedImage {
+  file: string | null;
+  problem?: string;
+}
+
+const URL_PATTERN = /^(https?:)?\/\//i;
+
+/** A name → a file inside one of the bases (never outside it), or a URL. Reads only the header. */
+function resolveImage(name: string, bases: string[]): ResolvedSource {
+  if (URL_PATTERN.test(name)) return { stored: null, url: name, width: null, height: null, file: null };
+  for (const base of bases) {
+    if (URL_PATTERN.test(base)) return { stored: null, url: new URL(name, base.endsWith("/") ? base : `${base}/`).toString(), width: null, height: null, file: null };
+    const root = path.resolve(base);
+    const candidate = path.resolve(root, name);
+    if (path.relative(root, candidate).startsWith("..") || path.isAbsolute(path.relative(root, candidate))) {
+      return { stored: null, url: null, width: null, height: null, file: null, problem: "names a path outside the images directory" };
+    }
+    if (!fs.existsSync(candidate) || !fs.statSync(candidate).isFile()) continue;
+    const info = readImageInfo(candidate);
+    if (!info) return { stored: null, url: null, width: null, height: null, file: null, problem: `(${candidate}) is not a PNG, JPEG, GIF or WebP image` };
+    return { stored: null, url: null, width: info.width, height: info.height, file: candidate };
+  }
+  return { stored: null, url: null, width: null, height: null, file: null };
+}
+
+/** Copies the found image files into the data dir (content-addressed) before the write pass. */
+function storeImages(images: Map<string, ResolvedSource>): void {
+  for (const image of images.values()) {
+    if (image.file && !image.stored) image.stored = storeImageFile(image.file);
+  }
+}
+
+async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
+  const rows = await db().scene.findMany({ where: { dataset: { name: dataset } }, select: { name: true, info: true } });
+  const map = new Map<number, string>();
+  for (const row of rows) {
+    const index = (row.info as { image_index?: unknown } | null)?.image_index;
+    if (typeof index === "number") map.set(index, row.name);
+  }
+  return map;
+}
+
+function insertHistory(
+  handle: Parameters<typeof prepare>[0],
+  options: RunOptions & { dataset: string },
+  files: ImportedFile[],
+  status: "done" | "failed",
+  summary: Pick<ImportSummary, "created" | "duplicates" | "skipped" | "warnings"> | null,
+  error: string | null,
+  datasetId: number | null,
+  skippedCount: number,
+): number {
+  const info = prepare(
+    handle,
+    `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "finishedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`,
+  ).run(
+    datasetId,
+    options.dataset,
+    JSON.stringify(files),
+    [...new Set(files.map((f) => f.format))].join(","),
+    options.source ?? null,
+    options.dryRun ? 1 : 0,
+    status,
+    summary ? JSON.stringify(summary.created) : null,
+    summary?.duplicates ?? 0,
+    JSON.stringify((summary?.skipped ?? []).slice(0, 1000)),
+    skippedCount,
+    JSON.stringify((summary?.warnings ?? []).slice(0, 1000)),
+    error,
+    Date.now() - options.started,
+  );
+  return Number(info.lastInsertRowid);
+}
+
+/** Failed imports are history too; writing that row must never hide the import's own error. */
+async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "source"> & { started?: number }, files: ImportedFile[], error: unknown, started: number): Promise<void> {
+  try {
+    const details = error instanceof AppError ? error.details : [];
+    const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
+    const message = error instanceof Error ? error.message : String(error);
+    await retryWhenBusy(() =>
+      writeTransaction((handle) => {
+        const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
+        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: { images: 0, scenes: 0, questions: 0, traces: 0, steps: 0, boxes: 0 }, duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length);
+      }),
+    );
+  } catch {
+    // the history row is best effort
+  }
+}
+
+/** The latest imports, newest first (the history on /import and GET /api/imports). */
+export async function listImports(options: { limit?: number } = {}): Promise<ImportHistoryItem[]> {
+  const rows = await db().import.findMany({ orderBy: { id: "desc" }, take: Math.min(options.limit ?? 50, 500) });
+  return rows.map((row) => ({
+    id: row.id,
+    dataset: row.datasetName,
+    files: (row.files as ImportHistoryItem["files"]) ?? [],
+    source: row.source,
+    dryRun: row.dryRun,
+    status: row.status,
+    created: (row.created as ImportHistoryItem["created"]) ?? null,
+    duplicates: row.duplicates,
+    skippedCount: row.skippedCount,
+    warnings: Array.isArray(row.warnings) ? row.warnings.length : 0,
+    error: row.error,
+    durationMs: row.durationMs,
+    createdAt: row.createdAt.toISOString(),
+  }));
 }

@@ -1,16 +1,33 @@
 import { defineCommand } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
-import { FORMATS, type FormatName } from "@/lib/formats/read";
-import { importFiles } from "@/lib/services/imports";
+import { FORMATS, isFormatName } from "@/lib/formats/read";
+import { importFiles, type ImportProgress } from "@/lib/services/imports";
+
+const MB = 1024 * 1024;
+
+function describeProgress(p: ImportProgress): string {
+  if (p.phase === "write") return `writing ${p.records.toLocaleString("en-US")} records in one transaction…`;
+  const percent = p.totalBytes ? Math.floor((100 * p.bytes) / p.totalBytes) : 100;
+  return `validating ${p.file} (${p.fileIndex + 1}/${p.files}): ${(p.bytes / MB).toFixed(1)} of ${(p.totalBytes / MB).toFixed(1)} MB, ${percent}%, ${p.records.toLocaleString("en-US")} records`;
+}
 
 export default defineCommand({
   name: "import",
-  summary: "Import traces, scenes and questions (all-or-nothing unless --skip-invalid)",
-  usage: `stepwise import FILE... --dataset NAME [--format ${FORMATS.join("|")}] [--images DIR] [--dry-run] [--skip-invalid] [--json]`,
+  summary: "Import traces, scenes, questions, detections and labels (all-or-nothing unless --skip-invalid)",
+  usage: [
+    `stepwise import FILE... --dataset NAME [--format ${FORMATS.join("|")}]`,
+    "                [--images DIR|URL]... [--detector NAME] [--dry-run] [--skip-invalid] [--json]",
+    "",
+    "The format is detected from each file's first bytes; --format overrides it for every file.",
+    "Image names resolve against --images (a directory, or a URL prefix to keep images as URLs);",
+    "by default the files' own folders and their images/ subfolders. Exit 0 ok, 2 invalid input",
+    "(nothing was written), 1 anything else. Formats: docs/formats.md.",
+  ].join("\n"),
   options: {
     dataset: { type: "string" },
     format: { type: "string" },
-    images: { type: "string" },
+    images: { type: "string", multiple: true },
+    detector: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     "skip-invalid": { type: "boolean", default: false },
   },
@@ -20,22 +37,31 @@ export default defineCommand({
     const dataset = values.dataset as string | undefined;
     if (!dataset) throw new AppError("invalid_input", "--dataset NAME is required");
     const format = values.format as string | undefined;
-    if (format && !FORMATS.includes(format as FormatName)) throw new AppError("invalid_input", `--format must be one of ${FORMATS.join(", ")}`);
-    progress(`importing ${positionals.length} file(s) into ${dataset}…`);
+    if (format !== undefined && !isFormatName(format)) throw new AppError("invalid_input", `--format must be one of ${FORMATS.join(", ")}`);
+    const images = values.images as string[] | undefined;
+    let last = 0;
     const summary = await importFiles({
       files: positionals,
       dataset,
-      format: format as FormatName | undefined,
-      imagesDir: values.images as string | undefined,
+      format,
+      images: images?.length ? images : undefined,
+      detector: values.detector as string | undefined,
       dryRun: Boolean(values["dry-run"]),
       skipInvalid: Boolean(values["skip-invalid"]),
+      source: "cli",
+      onProgress: (p) => {
+        if (p.phase === "done" || (p.phase === "validate" && Date.now() - last < 1000)) return;
+        last = Date.now();
+        progress(describeProgress(p));
+      },
     });
-    const { dryRun: _dryRun, ...contract } = summary;
-    return contract;
+    // the documented contract, exactly: dataset, created, duplicates, skipped, warnings
+    return { dataset: summary.dataset, created: summary.created, duplicates: summary.duplicates, skipped: summary.skipped, warnings: summary.warnings, ...(summary.dryRun ? { dryRun: true } : {}) };
   },
   render: (s) => {
     const c = s.created;
-    const lines = [`${s.dataset}: created ${c.images} images, ${c.scenes} scenes, ${c.questions} questions, ${c.traces} traces, ${c.steps} steps, ${c.boxes} boxes; ${s.duplicates} duplicates`];
+    const verb = s.dryRun ? "dry run, would create" : "created";
+    const lines = [`${s.dataset}: ${verb} ${c.images} images, ${c.scenes} scenes, ${c.questions} questions, ${c.traces} traces, ${c.steps} steps, ${c.boxes} boxes; ${s.duplicates} duplicates`];
     for (const k of s.skipped) lines.push(`skipped ${k.file}:${k.line} ${k.path}: ${k.error}`);
     for (const w of s.warnings) lines.push(`warning: ${w}`);
     return lines.join("\n");

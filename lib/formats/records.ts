@@ -1,0 +1,76 @@
+import { jsonValuePieces } from "@/lib/formats/json-stream";
+import { fileLines, splitLines } from "@/lib/formats/lines";
+import { decodeUtf8, fileChunks, type ReadProgress } from "@/lib/formats/source";
+
+// JSON records one per line (JSONL) or, when the first record spans several lines, pretty-printed
+// records one after another (PRM800K's raw files). Each comes with its line and verbatim text.
+
+export type JsonRecord = { line: number; text: string; value: unknown } | { line: number; path: string; error: string };
+
+/** "Unexpected end of JSON input" → a message that says what was expected and where. */
+export function describeJsonError(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  if (/Unexpected end of JSON input|Unterminated string/.test(message)) return `truncated JSON: the record ends before it is complete (${message.replace(/ in JSON at position \d+.*/, "")})`;
+  const position = /at position (\d+)/.exec(message);
+  const what = message.replace(/ in JSON at position \d+.*/, "").replace(/^JSON\.parse: /, "");
+  return position ? `invalid JSON at column ${Number(position[1]) + 1}: ${what}` : `invalid JSON: ${what}`;
+}
+
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: describeJsonError(error) };
+  }
+}
+
+/** Whether the file is pretty-printed records rather than one record per line. */
+function isConcatenated(file: string): boolean {
+  for (const line of splitLines(headChunks(file))) {
+    if ("error" in line) return false;
+    const text = line.text.trim();
+    if (!text) continue;
+    if (!text.startsWith("{") && !text.startsWith("[")) return false;
+    return !parseJson(text).ok && (text === "{" || text === "[" || !text.endsWith("}"));
+  }
+  return false;
+}
+
+function* headChunks(file: string): Generator<Buffer> {
+  for (const chunk of fileChunks(file, undefined, 64 * 1024)) {
+    yield chunk;
+    return;
+  }
+}
+
+export function* jsonRecords(file: string, progress: ReadProgress): Generator<JsonRecord> {
+  if (isConcatenated(file)) {
+    for (const piece of jsonValuePieces(fileChunks(file, progress))) {
+      if (piece.kind === "error") {
+        yield { line: piece.line, path: "$", error: piece.error };
+        continue;
+      }
+      if (piece.kind !== "value") continue;
+      const text = decodeUtf8(piece.bytes);
+      if (text === null) {
+        yield { line: piece.line, path: "$", error: "record is not valid UTF-8" };
+        continue;
+      }
+      const parsed = parseJson(text);
+      yield parsed.ok ? { line: piece.line, text, value: parsed.value } : { line: piece.line, path: "$", error: parsed.error };
+    }
+    return;
+  }
+  for (const line of fileLines(file, progress)) {
+    if ("error" in line) {
+      yield { line: line.line, path: "$", error: line.error };
+      continue;
+    }
+    if (!line.text.trim()) continue;
+    const parsed = parseJson(line.text);
+    yield parsed.ok ? { line: line.line, text: line.text, value: parsed.value } : { line: line.line, path: "$", error: parsed.error };
+  }
+}
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+// Imports over HTTP: the multipart fields of POST /api/imports, the summary it returns, the
+// progress events it streams (Accept: application/x-ndjson) and the history rows of GET.
+
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "on", "off", ""])])
+  .optional()
+  .transform((v) => v === true || v === "true" || v === "1" || v === "on");
+
+export const importFields = z.object({
+  dataset: z.string().trim().min(1, "expected a dataset name").max(200),
+  format: z.string().optional().transform((v) => (v && v !== "auto" ? v : undefined)),
+  dryRun: flag,
+  skipInvalid: flag,
+  detector: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  /** URL prefixes image names resolve against (server directories are never accepted). */
+  imagesUrl: z.string().trim().url().optional().or(z.literal("").transform(() => undefined)),
+});
+export type ImportFields = z.infer<typeof importFields>;
+
+export interface ImportCountsDto {
+  images: number;
+  scenes: number;
+  questions: number;
+  traces: number;
+  steps: number;
+  boxes: number;
+}
+
+export interface SkippedLineDto {
+  file: string;
+  line: number;
+  path: string;
+  error: string;
+}
+
+export interface ImportSummaryDto {
+  dataset: string;
+  created: ImportCountsDto;
+  duplicates: number;
+  skipped: SkippedLineDto[];
+  warnings: string[];
+  dryRun: boolean;
+  files: Array<{ file: string; format: string; bytes: number }>;
+  importId: number | null;
+}
+
+export type ImportEvent =
+  | { type: "received"; files: Array<{ name: string; bytes: number }>; images: number }
+  | { type: "progress"; phase: "validate" | "write"; file: string; bytes: number; totalBytes: number; records: number }
+  | { type: "result"; summary: ImportSummaryDto }
+  | { type: "error"; status: number; error: { code: string; message: string; details: SkippedLineDto[] } };
+
+export interface ImportHistoryItem {
+  id: number;
+  dataset: string | null;
+  files: Array<{ file: string; format: string; bytes: number }>;
+  source: string | null;
+  dryRun: boolean;
+  status: string;
+  created: ImportCountsDto | null;
+  duplicates: number;
+  skippedCount: number;
+  warnings: number;
+  error: string | null;
+  durationMs: number | null;
+  createdAt: string;
+}
+
+export interface FormatOption {
+  name: string;
+  summary: string;
+}
