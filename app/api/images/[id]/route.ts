@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { Readable } from "node:stream";
 import { z } from "zod";
 import { handle } from "@/lib/api/handler";
 import { AppError } from "@/lib/errors";
@@ -15,7 +16,13 @@ export const GET = handle({ params: z.object({ id: z.coerce.number().int().posit
   if (!image.path && image.url) return Response.redirect(image.url, 302);
   const file = image.path ? resolveStoredImage(image.path) : null;
   if (!file) throw new AppError("not_found", `image ${params.id} has no stored file`);
-  return new Response(fs.readFileSync(file), {
-    headers: { "content-type": image.mime ?? "application/octet-stream", "cache-control": "public, max-age=31536000, immutable" },
+  // Streamed: a large image never sits whole in the server's memory. Content-addressed files never
+  // change, so browsers may cache them for good.
+  return new Response(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, {
+    headers: {
+      "content-type": image.mime ?? "application/octet-stream",
+      "content-length": String(fs.statSync(file).size),
+      "cache-control": "public, max-age=31536000, immutable",
+    },
   });
 });
