@@ -37,6 +37,8 @@ export interface ReviewWorkspaceProps {
   renderVerdicts?: (step: StepDto) => ReactNode;
   /** Extra trace-level facts for the header (quality, validity). */
   headerExtra?: ReactNode;
+  /** The step that is current when the trace opens (?step=N links from calibration). */
+  initialStep?: number;
 }
 
 const STOP_KEY = "stepwise.stopAtFirstError";
@@ -59,7 +61,7 @@ function writeStop(value: boolean) {
   window.dispatchEvent(new Event(STOP_EVENT));
 }
 
-export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra }: ReviewWorkspaceProps) {
+export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra, initialStep = 0 }: ReviewWorkspaceProps) {
   const router = useRouter();
   const client = useQueryClient();
   const { data: trace } = useQuery({ ...traceQueries.detail(initial.id), initialData: initial });
@@ -69,7 +71,7 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
   const history = useTraceHistory(trace.id);
   const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id));
 
-  const [current, setCurrent] = useState(0);
+  const [current, setCurrent] = useState(initialStep);
   const [hovered, setHovered] = useState<number | null>(null);
   const [editing, setEditing] = useState<{ stepId: number; draft: string; error: string | null } | null>(null);
   const stopAtFirstError = useSyncExternalStore(subscribeStop, readStop, () => false);

@@ -8,8 +8,9 @@ import { getTrace } from "@/lib/services/traces";
 
 export const dynamic = "force-dynamic";
 
-export default async function TracePage({ params }: { params: Promise<{ id: string }> }) {
+export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
   const parsed = traceIdParams.safeParse(await params);
+  const step = Number((await searchParams).step);
   if (!parsed.success) notFound();
   const trace = await getTrace(parsed.data.id).catch((error) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
@@ -22,7 +23,12 @@ export default async function TracePage({ params }: { params: Promise<{ id: stri
         <Link href={`/traces?dataset=${encodeURIComponent(trace.dataset.name)}`} className="hover:underline">{trace.dataset.name}</Link> /{" "}
         <span className="font-mono text-xs">{trace.externalId}</span>
       </nav>
-      <ReviewWorkspace key={trace.id} initial={trace} reviewer={env().STEPWISE_USER} />
+      <ReviewWorkspace
+        key={trace.id}
+        initial={trace}
+        reviewer={env().STEPWISE_USER}
+        initialStep={Number.isInteger(step) && step >= 0 && step < trace.steps.length ? step : 0}
+      />
     </div>
   );
 }
