@@ -68,7 +68,7 @@ describe("thresholdSweep", () => {
     ]);
     expect(sweep[1].keptShare).toBeCloseTo(5 / 6, 15);
     // Wilson interval of 3/5 at 0.5
-    expect(sweep[1].precisionLo).toBeCloseTo(0.23072428127601293, 14);
+    expect(sweep[1].precisionLo).toBeCloseTo(0.23072428127601294, 14);
     expect(sweep[1].precisionHi).toBeCloseTo(0.8823792257673521, 14);
   });
 

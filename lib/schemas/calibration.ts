@@ -1,0 +1,218 @@
+import { z } from "zod";
+import type { Agreement } from "@/lib/calibration/agreement";
+import type { FailureRow } from "@/lib/calibration/failures";
+import type { Interval } from "@/lib/calibration/intervals";
+import { NEUTRAL_POLICIES, type ResolvedLabel, type StepOutcome } from "@/lib/calibration/labels";
+import type { Proposal, RuleSetting } from "@/lib/calibration/proposal";
+import type { Recommendation } from "@/lib/calibration/scores";
+import type { BreakdownRow, LabelSummary, RuleAgreement, StepAgreement } from "@/lib/calibration/steps";
+import type { TraceCalibration } from "@/lib/calibration/traces";
+
+// Calibration requests (API, CLI, page) and what they return.
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Which human labels count and how: shared by every calibration request. */
+export const labelOptions = z.object({
+  neutral: z.enum(NEUTRAL_POLICIES).default("exclude"),
+  /** One reviewer's labels only (user name); default: every reviewer, resolved by plurality. */
+  reviewer: z.string().trim().min(1).max(100).optional(),
+  source: z.enum(["all", "human", "external"]).default("all"),
+  minN: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  minCell: z.coerce.number().int().min(1).max(100_000).default(5),
+});
+
+export const calibrationQuery = labelOptions.extend({
+  dataset: z.string().min(1),
+  run: positiveInt.optional(),
+  targetPrecision: z.coerce.number().gt(0).max(1).default(0.9),
+});
+export type CalibrationQuery = z.infer<typeof calibrationQuery>;
+export type CalibrationQueryInput = z.input<typeof calibrationQuery>;
+
+export const fitQuery = calibrationQuery.extend({
+  /** Fit on step labels or trace decisions; default: steps when any are labelled, else traces. */
+  target: z.enum(["steps", "traces"]).optional(),
+  /** Ridge penalty on the rule coefficients. */
+  l2: z.coerce.number().min(0).max(1000).default(1),
+});
+export type FitQuery = z.infer<typeof fitQuery>;
+
+export const ruleSettingSchema = z.object({ enabled: z.boolean(), weight: z.number().min(0).max(1000) }).strict();
+
+export const fitSaveBody = z
+  .object({
+    dataset: z.string().min(1),
+    /** The run the fit was made on: its config is the new version's parent. */
+    run: z.number().int().positive(),
+    rules: z.record(z.string(), ruleSettingSchema),
+    threshold: z.number().min(0).max(1),
+    name: z.string().trim().min(1).max(200).optional(),
+    notes: z.string().max(2000).optional(),
+  })
+  .strict();
+export type FitSaveBody = z.infer<typeof fitSaveBody>;
+
+export const reverifyBody = z.object({ dataset: z.string().min(1), config: z.number().int().positive() }).strict();
+export type ReverifyBody = z.infer<typeof reverifyBody>;
+
+export const flipsQuery = labelOptions.extend({
+  dataset: z.string().min(1),
+  /** Default: the run before `after`. */
+  before: positiveInt.optional(),
+  /** Default: the latest run. */
+  after: positiveInt.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type FlipsQuery = z.infer<typeof flipsQuery>;
+
+export const failuresQuery = labelOptions.extend({
+  dataset: z.string().min(1),
+  run: positiveInt.optional(),
+  rule: z.string().min(1).optional(),
+  kind: z.string().min(1).optional(),
+  tool: z.string().min(1).optional(),
+  relationClass: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type FailuresQuery = z.infer<typeof failuresQuery>;
+
+export interface RunRef {
+  id: number;
+  config: number;
+  startedAt: string;
+  finishedAt: string | null;
+  traces: number;
+  steps: number;
+}
+
+export interface CalibrationReport {
+  dataset: string;
+  /** The run compared with the humans; null before any verifier run. */
+  run: RunRef | null;
+  /** Finished runs of the dataset, newest first. */
+  runs: RunRef[];
+  /** Reviewers with labels in the dataset (for the reviewer filter). */
+  reviewers: string[];
+  options: { neutral: string; reviewer: string | null; source: string; minN: number; minCell: number; targetPrecision: number };
+  /** Rule ids in catalogue order (the keys of `rules`). */
+  ruleOrder: string[];
+  labels: LabelSummary;
+  steps: StepAgreement;
+  rules: Record<string, RuleAgreement>;
+  breakdowns: { kind: BreakdownRow[]; tool: BreakdownRow[]; relationClass: BreakdownRow[] | null };
+  traces: TraceCalibration;
+}
+
+export interface FitProposalDto {
+  dataset: string;
+  run: RunRef;
+  target: "steps" | "traces";
+  parent: { version: number; rules: Record<string, RuleSetting>; threshold: number };
+  ruleOrder: string[];
+  proposal: Proposal;
+  threshold: {
+    current: number;
+    targetPrecision: number;
+    /** Recommended for the target precision on the quality scores recomputed with the proposed weights. */
+    proposed: Recommendation | null;
+  };
+  /** Step agreement on the same labelled steps, now and with the proposed rules switched on/off. */
+  agreement: { current: Agreement; proposed: Agreement } | null;
+}
+
+export interface SavedConfigDto {
+  version: number;
+  parentVersion: number | null;
+  name: string;
+  rules: Record<string, RuleSetting>;
+  threshold: number;
+}
+
+export interface ReverifyResultDto {
+  run: number;
+  config: number;
+  dataset: string;
+  steps: number;
+  traces: number;
+  seconds: number;
+}
+
+export interface RuleChange {
+  rule: string;
+  before: RuleSetting | null;
+  after: RuleSetting | null;
+}
+
+export interface FlipItem {
+  stepId: number;
+  traceId: number;
+  externalId: string;
+  stepIndex: number;
+  kind: string;
+  tool: string | null;
+  human: ResolvedLabel;
+  before: { outcome: StepOutcome; failing: string[] };
+  after: { outcome: StepOutcome; failing: string[] };
+  /** fixed: now agrees with the human; broken: no longer agrees; changed: neither (neutral, tie or skip). */
+  effect: "fixed" | "broken" | "changed";
+}
+
+export interface FlipsReport {
+  dataset: string;
+  before: RunRef;
+  after: RunRef;
+  runs: RunRef[];
+  configChanges: RuleChange[];
+  thresholds: { before: number | null; after: number | null };
+  /** Labelled steps whose outcome differs. */
+  total: number;
+  fixed: number;
+  broken: number;
+  transitions: Array<{ from: StepOutcome; to: StepOutcome; n: number }>;
+  agreement: { before: StepAgreement; after: StepAgreement };
+  rules: { before: Record<string, RuleAgreement>; after: Record<string, RuleAgreement> };
+  ruleOrder: string[];
+  items: FlipItem[];
+  limit: number;
+  offset: number;
+}
+
+export interface FailureExample {
+  traceId: number;
+  externalId: string;
+  stepIndex: number;
+  kind: string;
+  tool: string | null;
+  rule: string;
+  message: string | null;
+  human: ResolvedLabel | null;
+}
+
+export interface FailureTrendPoint {
+  run: number;
+  config: number;
+  startedAt: string;
+  steps: number;
+  /** Failing verdicts per rule. */
+  failures: Record<string, number>;
+}
+
+export interface FailuresReport {
+  dataset: string;
+  run: RunRef | null;
+  runs: RunRef[];
+  ruleOrder: string[];
+  filter: { rule: string | null; kind: string | null; tool: string | null; relationClass: string | null };
+  /** Verdict outcomes per rule over the whole run. */
+  outcomes: Array<{ rule: string; pass: number; fail: number; skip: number; failRate: Interval }>;
+  totalFailures: number;
+  totalFailingSteps: number;
+  breakdowns: { rule: FailureRow[]; kind: FailureRow[]; tool: FailureRow[]; relationClass: FailureRow[] | null };
+  trend: FailureTrendPoint[];
+  examples: FailureExample[];
+  limit: number;
+  offset: number;
+}
