@@ -1,0 +1,7 @@
+import { handle } from "@/lib/api/handler";
+import { calibrationQuery } from "@/lib/schemas/calibration";
+import { getCalibration } from "@/lib/services/calibration";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle({ query: calibrationQuery }, ({ query }) => getCalibration(query));
