@@ -314,22 +314,28 @@ export class CalibrationStore {
     );
   }
 
-  /** Labelled steps whose outcome differs between the two runs (a missing verdict is skip), in trace and step order. */
+  /**
+   * Labelled steps whose outcome differs between the two runs (a missing verdict is skip), in step
+   * id order (= trace and step order: a trace's steps get consecutive ids when imported). The flipped
+   * ids are found on the small tables first; only the page of them joins Step and Trace.
+   */
   flips(datasetId: number, before: number, after: number, filter: LabelFilter, limit: number, offset: number): FlipRow[] {
     const labels = stepLabels(filter);
     return this.all<FlipRow>(
-      `WITH ${labels.sql}
-       SELECT s."id" AS stepId, s."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, l.votes AS votes, b."profile" AS before, x."profile" AS after
-       FROM labels l
-       LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = l.stepId
-       LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."profile" = b."profile"
-       LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = l.stepId
-       LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."profile" = x."profile"
-       JOIN "Step" s ON s."id" = l.stepId
-       JOIN "Trace" t ON t."id" = s."traceId"
-       WHERE COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
-       ORDER BY s."traceId", s."index"
-       LIMIT ? OFFSET ?`,
+      `WITH ${labels.sql},
+       flipped AS (
+         SELECT l.stepId AS stepId, l.votes AS votes, b."profile" AS before, x."profile" AS after
+         FROM labels l
+         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = l.stepId
+         LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."profile" = b."profile"
+         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = l.stepId
+         LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."profile" = x."profile"
+         WHERE COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
+         ORDER BY l.stepId
+         LIMIT ? OFFSET ?)
+       SELECT f.stepId AS stepId, s."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, f.votes AS votes, f.before AS before, f.after AS after
+       FROM flipped f JOIN "Step" s ON s."id" = f.stepId JOIN "Trace" t ON t."id" = s."traceId"
+       ORDER BY f.stepId`,
       [...labels.params(datasetId), before, before, after, after, limit, offset],
     );
   }

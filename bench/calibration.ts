@@ -1,0 +1,146 @@
+// `npm run bench -- calibration [--traces=N] [--labelled=0.9,0.1] [--runs=R] [--http]`: calibration over
+// ~1M verdicts (default 45,455 traces × 22 verdicts = 1,000,010 verdicts on 454,550 steps) for each
+// share of labelled steps. A fast raw-SQL generator (bench/calibration-data.ts) fills a fresh
+// database; then, in this process, the services the page and the API call:
+//   cold    the first report of a run (builds the per-run step profiles: one pass over its verdicts)
+//   warm    getCalibration (agreement + per rule + breakdowns + trace sweep), median of R
+//   fit, failures, flips (against a second run with reasoning.claims switched off), median of R
+// against raw figures measured in the same run with better-sqlite3: the cheapest query that reads
+// every verdict of the run with its labels (a COUNT over Verdict ⋈ Review), and the naive answer to
+// the simplest question (one overall confusion matrix by GROUP BY over verdicts and labels). With --http the same
+// report is also fetched from `next start` (GET /api/calibration and the /calibration page).
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { buildIfNeeded } from "../scripts/build-if-needed.mjs";
+import { generateCalibrationData } from "./calibration-data";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const DIR = path.join(ROOT, ".tmp", "bench-calibration");
+const PORT = Number(process.env.BENCH_PORT ?? 3141);
+
+function argument(name: string, fallback: string): string {
+  const given = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return given ? given.slice(name.length + 3) : fallback;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+  const started = performance.now();
+  const result = await work();
+  return { ms: performance.now() - started, result };
+}
+
+async function repeat(runs: number, work: () => Promise<unknown> | unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push((await timed(work)).ms);
+  return median(samples);
+}
+
+async function waitForServer(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server did not answer ${url}`);
+}
+
+export async function benchCalibration(): Promise<void> {
+  const traces = Number(argument("traces", "45455"));
+  const shares = argument("labelled", "0.9,0.1").split(",").map(Number);
+  const runs = Number(argument("runs", "5"));
+  const http = process.argv.includes("--http");
+
+  for (const share of shares) {
+    const dir = path.join(DIR, `labelled-${share}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "stepwise.db");
+    await deployMigrations(`file:${file}`);
+    const raw = new Database(file);
+    raw.pragma("journal_mode = WAL");
+    const generation = await timed(() => generateCalibrationData(raw, { traces, stepLabelShare: share, traceLabelShare: 0.5 }));
+    const data = generation.result;
+    // a second run: reasoning.claims off (its verdicts gone), as after a fit switched it off
+    const second = await timed(() => raw.transaction(() => {
+      const config = Number(raw.prepare(`INSERT INTO "VerifierConfig" ("version", "name", "parentId", "rules", "tolerances", "threshold") SELECT MAX("version") + 1, 'bench fit', MAX("id"), '{}', '{}', 0.7 FROM "VerifierConfig"`).run().lastInsertRowid);
+      const run = Number(raw.prepare(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "traces", "steps", "finishedAt") VALUES (?, ?, 'done', ?, ?, CURRENT_TIMESTAMP)`).run(config, data.datasetId, traces, data.steps).lastInsertRowid);
+      raw.prepare(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome") SELECT ?, "stepId", "traceId", "rule", "outcome" FROM "Verdict" WHERE "runId" = ? AND "rule" <> 'reasoning.claims' ORDER BY "id"`).run(run, data.runId);
+      raw.prepare(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") SELECT ?, "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ?`).run(run, data.runId);
+      return run;
+    })());
+    const secondRun = second.result;
+    raw.exec("ANALYZE");
+    const rawCount = raw.prepare(`SELECT COUNT(*) FROM "Verdict" v JOIN "Review" r ON r."stepId" = v."stepId" AND r."current" = 1 WHERE v."runId" = ?`).pluck();
+    const rawLimit = await repeat(runs, () => rawCount.get(data.runId));
+    // the same question answered naively: one confusion matrix straight from verdicts and labels
+    const rawMatrix = raw.prepare(`WITH l AS (SELECT "stepId", SUM("label" = 'reject') AS j, SUM("label" = 'accept') AS a FROM "Review" WHERE "current" = 1 AND "stepId" IS NOT NULL AND "afterError" = 0 GROUP BY "stepId"),
+      o AS (SELECT "stepId", MAX("outcome" = 'fail') AS f, MAX("outcome" = 'pass') AS p FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId")
+      SELECT o.f AS fail, l.j > l.a AS reject, COUNT(*) AS n FROM l JOIN o ON o."stepId" = l."stepId" WHERE (o.f OR o.p) AND l.j <> l.a GROUP BY 1, 2`);
+    const rawMatrixMs = await repeat(runs, () => rawMatrix.all(data.runId));
+
+    process.env.DATABASE_URL = `file:${file}`;
+    process.env.STEPWISE_DATA_DIR = path.join(dir, "data");
+    const { disconnect } = await import("../lib/db");
+    const calibration = await import("../lib/services/calibration");
+    const schemas = await import("../lib/schemas/calibration");
+    const query = schemas.calibrationQuery.parse({ dataset: data.datasetName, run: data.runId });
+
+    const cold = await timed(() => calibration.getCalibration(query));
+    const warm = await repeat(runs, () => calibration.getCalibration(query));
+    const fit = await repeat(runs, () => calibration.getFitProposal(schemas.fitQuery.parse({ dataset: data.datasetName, run: data.runId })));
+    const failures = await repeat(runs, () => calibration.getFailures(schemas.failuresQuery.parse({ dataset: data.datasetName, run: data.runId })));
+    const failuresRule = await repeat(runs, () => calibration.getFailures(schemas.failuresQuery.parse({ dataset: data.datasetName, run: data.runId, rule: "result.reexec", kind: "tool_result" })));
+    const flipsCold = await timed(() => calibration.getFlips(schemas.flipsQuery.parse({ dataset: data.datasetName, before: data.runId, after: secondRun })));
+    const flips = await repeat(runs, () => calibration.getFlips(schemas.flipsQuery.parse({ dataset: data.datasetName, before: data.runId, after: secondRun })));
+    const report = cold.result;
+
+    console.log(`\n### ${Math.round(share * 100)}% of steps labelled`);
+    console.log(`generated ${traces.toLocaleString("en-US")} traces, ${data.steps.toLocaleString("en-US")} steps, ${data.verdicts.toLocaleString("en-US")} verdicts, ${data.stepLabels.toLocaleString("en-US")} step labels, ${data.traceLabels.toLocaleString("en-US")} trace decisions in ${(generation.ms / 1000).toFixed(1)} s (+ a second run in ${(second.ms / 1000).toFixed(1)} s)`);
+    console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
+    console.log(`raw limit: COUNT(Verdict ⋈ current Review) over the run          ${ms(rawLimit).padStart(8)}`);
+    console.log(`raw: one confusion matrix by GROUP BY over verdicts and labels   ${ms(rawMatrixMs).padStart(8)}`);
+    console.log(`getCalibration, cold (builds the run's step profiles)           ${ms(cold.ms).padStart(8)}  ${(cold.ms / rawMatrixMs).toFixed(2)}× the one-matrix query`);
+    console.log(`getCalibration, warm (median of ${runs})                              ${ms(warm).padStart(8)}  ${(warm / rawLimit).toFixed(1)}× raw count, ${(warm / rawMatrixMs).toFixed(2)}× the one-matrix query`);
+    console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
+    console.log(`getFailures (median)                                             ${ms(failures).padStart(8)}`);
+    console.log(`getFailures rule + kind drill-down (median)                      ${ms(failuresRule).padStart(8)}`);
+    console.log(`getFlips, cold (builds the second run's profiles)               ${ms(flipsCold.ms).padStart(8)}`);
+    console.log(`getFlips, warm (median)                                          ${ms(flips).padStart(8)}`);
+
+    if (http) {
+      buildIfNeeded();
+      const server: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(PORT)], {
+        cwd: ROOT,
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+        stdio: "ignore",
+      });
+      try {
+        const base = `http://127.0.0.1:${PORT}`;
+        await waitForServer(`${base}/api/health`);
+        const api = `${base}/api/calibration?dataset=${encodeURIComponent(data.datasetName)}`;
+        const get = async (url: string) => {
+          const response = await fetch(url);
+          await response.arrayBuffer();
+          if (!response.ok) throw new Error(`HTTP ${response.status} ${url}`);
+        };
+        const first = await timed(() => get(api));
+        console.log(`GET /api/calibration, first request                              ${ms(first.ms).padStart(8)}`);
+        console.log(`GET /api/calibration (median of ${runs})                            ${ms(await repeat(runs, () => get(api))).padStart(8)}`);
+        console.log(`GET /calibration page, server-rendered (median of ${runs})          ${ms(await repeat(runs, () => get(`${base}/calibration?dataset=${encodeURIComponent(data.datasetName)}`))).padStart(8)}`);
+      } finally {
+        server.kill("SIGTERM");
+      }
+    }
+    raw.close();
+    await disconnect();
+  }
+}
