@@ -26,6 +26,15 @@ export interface ToolDefinition {
   result: z.ZodType;
   /** Object references inside args (for args.refs and step↔box linking). */
   referencedObjects: (args: Record<string, unknown>) => unknown[];
+  /**
+   * Which args name objects: "object" = one id, "objects" = an id list (compared as a set).
+   * cross.propagation checks that each was produced by an earlier step.
+   */
+  objectArgs?: Record<string, "object" | "objects">;
+  /** Variables (earlier call ids) the args read — VisProg's `box=BOX0`, `expr="{ANSWER0} > 0"`. */
+  variableRefs?: (args: Record<string, unknown>) => string[];
+  /** Its result is the trace's conclusion (VisProg's RESULT), checked by cross.answer. */
+  concludes?: boolean;
   /** Absent for tools whose results cannot be recomputed here (VisProg's neural modules). */
   execute?: (scene: Scene, args: Record<string, unknown>) => ToolOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
@@ -34,6 +43,7 @@ export interface ToolDefinition {
 
 const objectRef = z.union([z.string().regex(/^(obj_|#)?\d+$/), z.number().int().nonnegative()]);
 const attribute = z.enum(ATTRIBUTES);
+const ALL_VALUES = [...new Set(ATTRIBUTES.flatMap((a) => ATTRIBUTE_VALUES[a]))] as [string, ...string[]];
 const relation = z.enum(RELATIONS);
 const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const idList = z.array(z.string());
@@ -94,6 +104,7 @@ function tool<A extends z.ZodType>(definition: {
   args: A;
   result: z.ZodType;
   referencedObjects?: (args: z.infer<A>) => unknown[];
+  objectArgs?: Record<string, "object" | "objects">;
   run: (scene: Scene, args: z.infer<A>) => unknown;
 }): ToolDefinition {
   return {
@@ -101,6 +112,7 @@ function tool<A extends z.ZodType>(definition: {
     description: definition.description,
     args: definition.args,
     result: definition.result,
+    objectArgs: definition.objectArgs ?? {},
     referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
     family: "spatial",
     execute(scene, args) {
@@ -135,6 +147,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ object: objectRef }).strict(),
     result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
     referencedObjects: (a) => [a.object],
+    objectArgs: { object: "object" },
     run(scene, { object }) {
       const o = resolveObject(scene, object);
       return { color: o.color, size: o.size, shape: o.shape, material: o.material };
@@ -143,9 +156,19 @@ export const TOOLS: ToolDefinition[] = [
   tool({
     name: "filter",
     description: "The objects of a list whose attribute has the given value.",
-    args: z.object({ objects: z.array(objectRef), attribute, value: z.string() }).strict(),
+    // The value must belong to the attribute's vocabulary ("rubber" is a material, not a color).
+    // The refinement is not expressible in the JSON Schema, which lists every attribute value.
+    args: z
+      .object({ objects: z.array(objectRef), attribute, value: z.enum(ALL_VALUES) })
+      .strict()
+      .superRefine((a, ctx) => {
+        if (!ATTRIBUTE_VALUES[a.attribute].includes(a.value)) {
+          ctx.addIssue({ code: "custom", path: ["value"], message: `"${a.value}" is not a ${a.attribute} (expected one of ${ATTRIBUTE_VALUES[a.attribute].join(", ")})` });
+        }
+      }),
     result: idList,
     referencedObjects: (a) => a.objects,
+    objectArgs: { objects: "objects" },
     run(scene, { objects, attribute: attr, value }) {
       const resolved = objects.map((ref) => resolveObject(scene, ref));
       const v = checkValue(attr, value);
@@ -158,6 +181,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ object: objectRef, relation }).strict(),
     result: idList,
     referencedObjects: (a) => [a.object],
+    objectArgs: { object: "object" },
     run(scene, { object, relation: rel }) {
       const o = resolveObject(scene, object);
       return (relationOf(scene, rel)[o.index] ?? []).map(objectId);
@@ -169,6 +193,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ subject: objectRef, relation, object: objectRef }).strict(),
     result: z.boolean(),
     referencedObjects: (a) => [a.subject, a.object],
+    objectArgs: { subject: "object", object: "object" },
     run(scene, { subject, relation: rel, object }) {
       const s = resolveObject(scene, subject);
       const o = resolveObject(scene, object);
@@ -181,6 +206,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ objects: z.array(objectRef) }).strict(),
     result: z.number().int().nonnegative(),
     referencedObjects: (a) => a.objects,
+    objectArgs: { objects: "objects" },
     run(scene, { objects }) {
       return new Set(objects.map((ref) => resolveObject(scene, ref).index)).size;
     },
@@ -191,6 +217,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ a: objectRef, b: objectRef, attribute }).strict(),
     result: z.boolean(),
     referencedObjects: (a) => [a.a, a.b],
+    objectArgs: { a: "object", b: "object" },
     run(scene, { a, b, attribute: attr }) {
       return attributeOf(resolveObject(scene, a), attr) === attributeOf(resolveObject(scene, b), attr);
     },
@@ -201,6 +228,7 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ a: objectRef, b: objectRef }).strict(),
     result: z.number().nonnegative(),
     referencedObjects: (a) => [a.a, a.b],
+    objectArgs: { a: "object", b: "object" },
     run(scene, { a, b }) {
       const p = resolveObject(scene, a).coords3d;
       const q = resolveObject(scene, b).coords3d;
@@ -228,6 +256,20 @@ const VISPROG_MODULES: Record<string, string[]> = {
   EVAL: ["expr"],
   RESULT: ["var"],
 };
+const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
+const BRACED = /\{([A-Za-z_]\w*)\}/g;
+
+/** IMAGE, BOX0 and {ANSWER0} inside EVAL expressions; quoted strings are values, not variables. */
+function visprogVariables(args: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== "string") continue;
+    if (key === "expr") for (const match of value.matchAll(BRACED)) found.push(match[1]);
+    else if (key !== "object" && key !== "question" && VARIABLE.test(value)) found.push(value);
+  }
+  return found;
+}
+
 for (const [name, params] of Object.entries(VISPROG_MODULES)) {
   TOOLS.push({
     name,
@@ -235,6 +277,8 @@ for (const [name, params] of Object.entries(VISPROG_MODULES)) {
     args: z.object(Object.fromEntries(params.map((p) => [p, visprogArg]))).strict(),
     result: z.unknown(),
     referencedObjects: () => [],
+    variableRefs: (args) => visprogVariables(args),
+    concludes: name === "RESULT",
     family: "visprog",
   });
 }

@@ -76,3 +76,39 @@ export function deriveBox(
   const round = (v: number) => Math.round(v * 10) / 10;
   return [round(x - r), round(y - r), round(2 * r), round(2 * r)];
 }
+
+interface RawClevrObject {
+  color?: string;
+  size?: string;
+  shape?: string;
+  material?: string;
+  "3d_coords"?: number[];
+  pixel_coords?: number[];
+}
+
+/**
+ * One scene of an official CLEVR scenes file (`{"scenes": [...]}`) as the tools see it, with
+ * derived boxes. For tests, benchmarks and the scripted teacher; imports go through lib/formats.
+ */
+export function sceneFromClevr(raw: { image_filename?: string; objects?: RawClevrObject[]; relationships?: Record<string, number[][]> }, width = 480, height = 320): Scene {
+  return {
+    name: raw.image_filename ?? "scene",
+    width,
+    height,
+    relationships: (raw.relationships ?? {}) as Partial<Record<Relation, number[][]>>,
+    objects: (raw.objects ?? []).map((o, index) => {
+      const pixel = o.pixel_coords?.length === 3 ? (o.pixel_coords as [number, number, number]) : null;
+      return {
+        index,
+        color: o.color ?? "",
+        size: o.size ?? "",
+        shape: o.shape ?? "",
+        material: o.material ?? "",
+        coords3d: o["3d_coords"]?.length === 3 ? (o["3d_coords"] as [number, number, number]) : null,
+        pixel,
+        box: pixel && o.size && o.shape ? deriveBox(pixel, o.size, o.shape, width) : null,
+        boxSource: pixel ? "derived" : null,
+      };
+    }),
+  };
+}
