@@ -1,2 +1,6 @@
 // name → bench. Each capability adds one line.
-export const BENCHES: Record<string, () => Promise<void>> = {};
+import { benchVerify } from "./verify";
+
+export const BENCHES: Record<string, () => Promise<void>> = {
+  verify: benchVerify,
+};

@@ -35,8 +35,11 @@ export interface ToolDefinition {
   variableRefs?: (args: Record<string, unknown>) => string[];
   /** Its result is the trace's conclusion (VisProg's RESULT), checked by cross.answer. */
   concludes?: boolean;
-  /** Absent for tools whose results cannot be recomputed here (VisProg's neural modules). */
-  execute?: (scene: Scene, args: Record<string, unknown>) => ToolOutcome;
+  /**
+   * Absent for tools whose results cannot be recomputed here (VisProg's neural modules).
+   * `validated`: the caller already checked args against `args` (skips a second parse).
+   */
+  execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
   family: string;
 }
@@ -48,7 +51,13 @@ const relation = z.enum(RELATIONS);
 const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const idList = z.array(z.string());
 
-class ToolError extends Error {}
+/**
+ * A tool's own refusal (bad value, unknown object). Not an Error subclass on purpose: no stack
+ * trace is captured, and the verifier re-executes calls that fail by the thousand.
+ */
+class ToolError {
+  constructor(readonly message: string) {}
+}
 
 function resolveObject(scene: Scene, ref: unknown): SceneObject {
   const index = parseObjectId(ref);
@@ -80,8 +89,26 @@ const SHAPE_NOUNS: Record<string, string | null> = {
 };
 const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
 
-/** "large red cylinder" → { size: large, color: red, shape: cylinder }. */
+const queryCache = new Map<string, Partial<Record<Attribute, string>> | ToolError>();
+
+/** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
 export function parseQuery(query: string): Partial<Record<Attribute, string>> {
+  let parsed = queryCache.get(query);
+  if (parsed === undefined) {
+    try {
+      parsed = parseQueryWords(query);
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      parsed = error;
+    }
+    if (queryCache.size > 10_000) queryCache.clear();
+    queryCache.set(query, parsed);
+  }
+  if (parsed instanceof ToolError) throw parsed;
+  return parsed;
+}
+
+function parseQueryWords(query: string): Partial<Record<Attribute, string>> {
   const wanted: Partial<Record<Attribute, string>> = {};
   for (const raw of query.toLowerCase().split(/[\s,]+/).filter(Boolean)) {
     const word = raw === "shiny" ? "metal" : raw === "matte" ? "rubber" : raw;
@@ -115,11 +142,15 @@ function tool<A extends z.ZodType>(definition: {
     objectArgs: definition.objectArgs ?? {},
     referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
     family: "spatial",
-    execute(scene, args) {
-      const parsed = definition.args.safeParse(args);
-      if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+    execute(scene, args, options) {
+      let data = args as z.infer<A>;
+      if (!options?.validated) {
+        const parsed = definition.args.safeParse(args);
+        if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+        data = parsed.data;
+      }
       try {
-        return { ok: true, value: definition.run(scene, parsed.data) };
+        return { ok: true, value: definition.run(scene, data) };
       } catch (error) {
         if (error instanceof ToolError) return { ok: false, error: error.message };
         throw error;

@@ -44,11 +44,24 @@ export interface Scene {
 export function parseObjectId(ref: unknown): number | null {
   if (typeof ref === "number") return Number.isInteger(ref) && ref >= 0 ? ref : null;
   if (typeof ref !== "string") return null;
+  // fast path for the canonical "obj_12" (the verifier parses millions of these)
+  if (ref.length > 4 && ref.length < 12 && ref.charCodeAt(0) === 111 && ref.startsWith("obj_")) {
+    let n = 0;
+    for (let i = 4; i < ref.length; i++) {
+      const c = ref.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return null;
+      n = n * 10 + c;
+    }
+    return n;
+  }
   const match = /^\s*(?:obj_|object\s+|#)?(\d+)\s*$/i.exec(ref);
   return match ? Number(match[1]) : null;
 }
 
-export const objectId = (index: number): string => `obj_${index}`;
+const OBJECT_IDS = Array.from({ length: 64 }, (_, i) => `obj_${i}`);
+
+/** "obj_3" (interned for small indices: tools return these by the million when re-executed). */
+export const objectId = (index: number): string => OBJECT_IDS[index] ?? `obj_${index}`;
 
 export function attributeOf(object: SceneObject, attribute: Attribute): string {
   return object[attribute];

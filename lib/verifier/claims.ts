@@ -67,27 +67,107 @@ interface Token {
   ref: number;
 }
 
-const REF_TOKEN = /^(?:obj_|#)(\d+)(?:'s)?$/;
-
-function tokenize(sentence: string): Token[] {
-  const tokens: Token[] = [];
-  const raw = sentence.toLowerCase().replace(/([,:()])/g, " $1 ").split(/\s+/);
-  for (let i = 0; i < raw.length; i++) {
-    const word = raw[i];
-    if (!word) continue;
-    const match = REF_TOKEN.exec(word);
-    if (match) {
-      tokens.push({ word: word.endsWith("'s") ? "'s-ref" : "ref", ref: Number(match[1]) });
-      continue;
-    }
-    if (word === "object" && i + 1 < raw.length && /^\d+('s)?$/.test(raw[i + 1])) {
-      const next = raw[++i];
-      tokens.push({ word: next.endsWith("'s") ? "'s-ref" : "ref", ref: Number.parseInt(next, 10) });
-      continue;
-    }
-    tokens.push({ word, ref: -1 });
+/** "obj_12" / "#12" (optionally with "'s") → 12, else -1. Hand-rolled: it runs on every word. */
+function refOf(word: string): number {
+  let start: number;
+  if (word.startsWith("obj_")) start = 4;
+  else if (word.charCodeAt(0) === 35 /* # */) start = 1;
+  else return -1;
+  let end = word.length;
+  if (word.endsWith("'s")) end -= 2;
+  if (end <= start) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = word.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
   }
-  return tokens;
+  return n;
+}
+
+const isDigits = (word: string): boolean => {
+  const end = word.endsWith("'s") ? word.length - 2 : word.length;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
+/**
+ * Splits reasoning text into sentences of tokens in one pass: whitespace separates words,
+ * "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
+ * whitespace or the end (so "2.31" stays a number).
+ */
+function pushWord(tokens: Token[], word: string): void {
+  const ref = refOf(word);
+  if (ref >= 0) {
+    tokens.push({ word: word.endsWith("'s") ? "'s-ref" : "ref", ref });
+    return;
+  }
+  const previous = tokens[tokens.length - 1];
+  if (previous && previous.word === "object" && isDigits(word)) {
+    tokens[tokens.length - 1] = { word: word.endsWith("'s") ? "'s-ref" : "ref", ref: Number.parseInt(word, 10) };
+    return;
+  }
+  tokens.push({ word, ref: -1 });
+}
+
+interface Sentence {
+  tokens: Token[];
+  /** Character span in the original text (for messages). */
+  start: number;
+  end: number;
+}
+
+function tokenizeText(text: string): Sentence[] {
+  const sentences: Sentence[] = [];
+  let tokens: Token[] = [];
+  let start = -1;
+  let last = 0;
+  const lower = text.toLowerCase();
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    const c = lower.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (c === 44 || c === 58 || c === 40 || c === 41) {
+      tokens.push({ word: lower[i], ref: -1 });
+      i++;
+      last = i;
+      continue;
+    }
+    let j = i;
+    while (j < n) {
+      const d = lower.charCodeAt(j);
+      if (d === 32 || d === 10 || d === 9 || d === 13 || d === 44 || d === 58 || d === 40 || d === 41) break;
+      j++;
+    }
+    // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
+    let k = j;
+    while (k > i) {
+      const d = lower.charCodeAt(k - 1);
+      if (d === 46 || d === 33 || d === 63 || d === 59) k--;
+      else break;
+    }
+    if (k > i) {
+      pushWord(tokens, lower.slice(i, k));
+      last = k;
+    }
+    if (k < j) {
+      if (tokens.length) sentences.push({ tokens, start, end: last });
+      tokens = [];
+      start = -1;
+    }
+    i = j;
+  }
+  if (tokens.length) sentences.push({ tokens, start, end: last });
+  return sentences;
 }
 
 /** Cursor over one clause's tokens. */
@@ -95,6 +175,9 @@ class Cursor {
   i = 0;
   constructor(readonly t: Token[]) {}
   get done(): boolean {
+    return this.i >= this.t.length;
+  }
+  atEnd(): boolean {
     return this.i >= this.t.length;
   }
   peek(offset = 0): string {
@@ -292,7 +375,6 @@ const EMPTY: ClauseResult = { claims: [], sets: [], conclusion: null };
 
 function parseClause(tokens: Token[], text: string): ClauseResult {
   const c = new Cursor(tokens);
-  const end = () => c.done || (c.peek() === "." && c.i === tokens.length - 1);
 
   // There is/are N DESC [: LIST]  ·  There is no DESC
   if (c.accept("there")) {
@@ -301,14 +383,14 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     if (n === null) return EMPTY;
     const desc = parseDesc(c);
     if (!desc) {
-      return end() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
+      return c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
     }
     let ids: number[] | null = null;
     if (c.accept(":")) {
       ids = parseList(c);
       if (!ids) return EMPTY;
     }
-    if (!end()) return EMPTY;
+    if (!c.atEnd()) return EMPTY;
     return { claims: [{ kind: "count", n, desc, ids, text }], sets: ids ? [ids] : n === 0 ? [[]] : [], conclusion: String(n) };
   }
   // No DESC is/are PREDICATE
@@ -318,14 +400,14 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     const verb = acceptVerb(c);
     if (!verb.ok || verb.negated) return EMPTY;
     const predicate = parsePredicate(c);
-    if (!predicate || !end()) return EMPTY;
+    if (!predicate || !c.atEnd()) return EMPTY;
     const desc = mergeDescs(subject, predicate);
     return desc ? { claims: [{ kind: "count", n: 0, desc, ids: null, text }], sets: [[]], conclusion: "0" } : EMPTY;
   }
   // The count is N
   if (c.accept("the", "count", "is") || c.accept("count", "is") || c.accept("the", "number", "is")) {
     const n = c.number();
-    return n !== null && end() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
+    return n !== null && c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
   }
   // The distance between obj_1 and obj_2 is 2.31
   if (c.accept("the", "distance", "between")) {
@@ -335,7 +417,7 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     if (b === null || !c.accept("is")) return EMPTY;
     const value = c.number();
     c.accept("units");
-    return value !== null && end() ? { claims: [{ kind: "distance", a, b, value, text }], sets: [], conclusion: String(value) } : EMPTY;
+    return value !== null && c.atEnd() ? { claims: [{ kind: "distance", a, b, value, text }], sets: [], conclusion: String(value) } : EMPTY;
   }
   // The ATTR of obj_3 is VALUE
   if (c.peek() === "the" && ATTRIBUTE_NAMES.has(c.peek(1)) && c.peek(2) === "of") {
@@ -343,7 +425,7 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     c.i += 3;
     const id = c.ref();
     if (id === null || !c.accept("is")) return EMPTY;
-    return attributeValue(c, id, attribute, text, end);
+    return attributeValue(c, id, attribute, text);
   }
   // obj_3's ATTR is VALUE
   if (tokens[0]?.word === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
@@ -351,7 +433,7 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
     c.i += 2;
     if (!c.accept("is")) return EMPTY;
-    return attributeValue(c, id, attribute, text, end);
+    return attributeValue(c, id, attribute, text);
   }
   // The DESC is/are LIST (enumeration)
   if (c.peek() === "the") {
@@ -359,7 +441,7 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     if (!desc) return EMPTY;
     if (!c.accept("is") && !c.accept("are")) return EMPTY;
     const ids = parseList(c);
-    if (!ids || !end()) return EMPTY;
+    if (!ids || !c.atEnd()) return EMPTY;
     return { claims: [{ kind: "enumeration", ids, desc, text }], sets: [ids], conclusion: ids.map((id) => `obj_${id}`).join(", ") };
   }
   // N is [not] greater than / less than / equal to M
@@ -370,7 +452,7 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     const comparator = COMPARATORS.find(([words]) => c.accept(...words));
     if (!comparator) return EMPTY;
     const b = c.number();
-    return b !== null && end() ? { claims: [{ kind: "compare", a, b, op: comparator[1], negated: verb.negated, text }], sets: [], conclusion: null } : EMPTY;
+    return b !== null && c.atEnd() ? { claims: [{ kind: "compare", a, b, op: comparator[1], negated: verb.negated, text }], sets: [], conclusion: null } : EMPTY;
   }
   // LIST is/are [not] PREDICATE  ·  LIST has/have the same ATTR [as obj_k]  ·  LIST have different ATTRs
   const ids = parseList(c);
@@ -385,30 +467,30 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
           reference = c.ref();
           if (reference === null) return EMPTY;
         } else if (ids.length < 2) return EMPTY;
-        return end() ? { claims: [{ kind: "same", ids, attribute, reference, same: true, text }], sets: [ids], conclusion: null } : EMPTY;
+        return c.atEnd() ? { claims: [{ kind: "same", ids, attribute, reference, same: true, text }], sets: [ids], conclusion: null } : EMPTY;
       }
       if (c.accept("different")) {
         const attribute = ATTRIBUTE_NAMES.get(c.peek());
         if (!attribute || ids.length < 2) return EMPTY;
         c.i++;
-        return end() ? { claims: [{ kind: "same", ids, attribute, reference: null, same: false, text }], sets: [ids], conclusion: null } : EMPTY;
+        return c.atEnd() ? { claims: [{ kind: "same", ids, attribute, reference: null, same: false, text }], sets: [ids], conclusion: null } : EMPTY;
       }
       return EMPTY;
     }
     const verb = acceptVerb(c);
     if (!verb.ok) return EMPTY;
     const desc = parsePredicate(c);
-    if (!desc || !end()) return { claims: [], sets: [ids], conclusion: null };
+    if (!desc || !c.atEnd()) return { claims: [], sets: [ids], conclusion: null };
     return { claims: [{ kind: "members", ids, desc, negated: verb.negated, text }], sets: [ids], conclusion: null };
   }
   return EMPTY;
 }
 
-function attributeValue(c: Cursor, id: number, attribute: Attribute, text: string, end: () => boolean): ClauseResult {
+function attributeValue(c: Cursor, id: number, attribute: Attribute, text: string): ClauseResult {
   const word = c.peek();
   const value = VALUE_WORDS.get(word) ?? (NOUNS.get(word) ? { attribute: "shape" as Attribute, value: NOUNS.get(word)! } : undefined);
   c.i++;
-  if (!end()) return EMPTY;
+  if (!c.atEnd()) return EMPTY;
   // "the color of obj_3 is rubber" is a claim, and a false one: keep the word as stated
   const stated = value && value.attribute === attribute ? value.value : word;
   return { claims: [{ kind: "attribute", id, attribute, value: stated, text }], sets: [], conclusion: stated };
@@ -439,23 +521,37 @@ function parseConclusion(tokens: Token[], text: string): ClauseResult {
   return ids ? { ...EMPTY, sets: [ids], conclusion: ids.map((id) => `obj_${id}`).join(", ") } : EMPTY;
 }
 
-const SENTENCE_END = /[.!?;]+(?=\s|$)/;
+// Datasets repeat reasoning text a lot (several methods and seeds per question, templated
+// teachers): parsed results are immutable, so identical texts are parsed once.
+const parsedTexts = new Map<string, ParsedReasoning>();
 
-/** Parses a reasoning step's text into claims, stated object sets and its conclusion. */
+/** Parses a reasoning step's text into claims, stated object sets and its conclusion (memoised). */
 export function parseReasoning(text: string): ParsedReasoning {
+  let parsed = parsedTexts.get(text);
+  if (parsed === undefined) {
+    parsed = parseReasoningText(text);
+    if (parsedTexts.size >= 50_000) parsedTexts.clear();
+    parsedTexts.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseReasoningText(text: string): ParsedReasoning {
   const result: ParsedReasoning = { claims: [], sets: [], ids: [], conclusion: null, hypothetical: 0 };
   const idSet = new Set<number>();
-  for (const rawSentence of text.split(SENTENCE_END)) {
-    const sentence = rawSentence.trim();
-    if (!sentence) continue;
-    const tokens = tokenize(sentence);
-    for (const token of tokens) if (token.ref >= 0) idSet.add(token.ref);
-    // ", so X" / " so X": a clause and its conclusion
+  for (const { tokens, start, end } of tokenizeText(text)) {
+    const sentence = text.slice(start, end);
+    let hypothetical = false;
+    // ", so X": a clause and its conclusion
     let split = -1;
-    for (let k = 1; k < tokens.length; k++) if (tokens[k].word === "so" && tokens[k - 1].word === ",") split = k;
+    for (let k = 0; k < tokens.length; k++) {
+      const word = tokens[k].word;
+      if (tokens[k].ref >= 0) idSet.add(tokens[k].ref);
+      else if (word === "would" || word === "if" || word === "could") hypothetical = true;
+      else if (word === "so" && k > 0 && tokens[k - 1].word === ",") split = k;
+    }
     const clause = split > 0 ? tokens.slice(0, split - 1) : tokens;
     const conclusionTokens = split > 0 ? tokens.slice(split + 1) : null;
-    const hypothetical = tokens.some((t) => t.word === "would" || t.word === "if" || t.word === "could");
     if (hypothetical) {
       result.hypothetical++;
       const list = trailingList(clause);
@@ -469,8 +565,8 @@ export function parseReasoning(text: string): ParsedReasoning {
       const list = trailingList(clause);
       if (list) result.sets.push(list);
     }
-    result.claims.push(...parsed.claims);
-    result.sets.push(...parsed.sets);
+    for (const claim of parsed.claims) result.claims.push(claim);
+    for (const set of parsed.sets) result.sets.push(set);
     if (parsed.conclusion !== null) result.conclusion = parsed.conclusion;
     if (conclusionTokens) {
       const conclusion = parseConclusion(conclusionTokens, sentence);
@@ -480,7 +576,7 @@ export function parseReasoning(text: string): ParsedReasoning {
           result.claims.push({ ...claim, ids: parsed.sets[parsed.sets.length - 1] });
         } else result.claims.push(claim);
       }
-      result.sets.push(...conclusion.sets);
+      for (const set of conclusion.sets) result.sets.push(set);
       if (conclusion.conclusion !== null) result.conclusion = conclusion.conclusion;
     }
   }
@@ -491,7 +587,6 @@ export function parseReasoning(text: string): ParsedReasoning {
 /** "... what remains is obj_0, obj_1 and obj_3": a list that ends the clause. */
 function trailingList(tokens: Token[]): number[] | null {
   let k = tokens.length;
-  while (k > 0 && tokens[k - 1].word === ".") k--;
   if (k === 0 || tokens[k - 1].word !== "ref") return null;
   let start = k - 1;
   while (start > 0 && (tokens[start - 1].word === "ref" || tokens[start - 1].word === "," || tokens[start - 1].word === "and")) start--;

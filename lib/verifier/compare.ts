@@ -32,11 +32,28 @@ export function idsOfResult(value: unknown): number[] | null {
 export function setKey(ids: readonly number[]): string {
   if (ids.length === 0) return "";
   if (ids.length === 1) return String(ids[0]);
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  return sorted.join(",");
+  // teachers usually list ids ascending and without repeats: skip the sort then
+  let ascending = true;
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] <= ids[i - 1]) {
+      ascending = false;
+      break;
+    }
+  }
+  const sorted = ascending ? ids : [...new Set(ids)].sort((a, b) => a - b);
+  let key = String(sorted[0]);
+  for (let i = 1; i < sorted.length; i++) key += "," + sorted[i];
+  return key;
 }
 
+/** Same ids, ignoring order and repeats (lists are short: no allocation on the common path). */
 function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length === b.length) {
+    let all = true;
+    for (let i = 0; i < a.length && all; i++) if (a[i] !== b[i] && !b.includes(a[i])) all = false;
+    for (let i = 0; i < b.length && all; i++) if (a[i] !== b[i] && !a.includes(b[i])) all = false;
+    if (all) return true;
+  }
   return setKey(a) === setKey(b);
 }
 

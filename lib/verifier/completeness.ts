@@ -70,15 +70,31 @@ function take(slots: Slot[], match: (slot: Slot) => boolean): boolean {
   return true;
 }
 
+interface CompiledNode {
+  fn: string;
+  value: string | undefined;
+  inputs: number[];
+}
+
+// a program is shared by every trace of its question: read its nodes once
+const compiled = new WeakMap<object, CompiledNode[]>();
+
+function compile(program: ProgramNodeLike[]): CompiledNode[] {
+  let nodes = compiled.get(program);
+  if (!nodes) {
+    nodes = program.map((node) => ({ fn: String(node.function ?? node.type ?? ""), value: nodeValue(node), inputs: Array.isArray(node.inputs) ? (node.inputs as number[]) : [] }));
+    compiled.set(program, nodes);
+  }
+  return nodes;
+}
+
 /** Share of program nodes covered, in [0, 1]; null when there is no program. */
 export function programCompleteness(program: unknown, calls: CallLike[]): number | null {
   if (!Array.isArray(program) || program.length === 0) return null;
   const { slots, detects } = slotsOf(calls);
   const covered: boolean[] = [];
-  (program as ProgramNodeLike[]).forEach((node, i) => {
-    const fn = String(node.function ?? node.type ?? "");
-    const value = nodeValue(node);
-    const inputs = Array.isArray(node.inputs) ? (node.inputs as number[]) : [];
+  let count = 0;
+  compile(program as ProgramNodeLike[]).forEach(({ fn, value, inputs }, i) => {
     const inputsCovered = inputs.every((k) => covered[k] ?? false);
     let ok: boolean;
     if (fn === "scene") ok = detects > 0;
@@ -97,6 +113,7 @@ export function programCompleteness(program: unknown, calls: CallLike[]): number
     else if (FOLDED.has(fn) || fn.startsWith("transform_")) ok = inputsCovered;
     else ok = false;
     covered[i] = ok;
+    if (ok) count++;
   });
-  return covered.filter(Boolean).length / covered.length;
+  return count / covered.length;
 }

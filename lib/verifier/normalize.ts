@@ -12,10 +12,23 @@ const WORDS: Record<string, string> = {
 
 const LIST_ITEM = /^(?:obj_\d+|object \d+|#\d+)$/;
 
+const memo = new Map<string, string>();
+
 export function normalizeAnswer(value: string | number | boolean | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "number") return String(value);
+  // answers repeat a lot ("yes", "2", "red"): remember them
+  let normalized = memo.get(value);
+  if (normalized === undefined) {
+    normalized = normalizeText(value);
+    if (memo.size > 10_000) memo.clear();
+    memo.set(value, normalized);
+  }
+  return normalized;
+}
+
+function normalizeText(value: string): string {
   let text = value.trim().toLowerCase().replace(/[.!]+$/, "").trim();
   if (text.startsWith("the ")) text = text.slice(4);
   if (text in WORDS) return WORDS[text];

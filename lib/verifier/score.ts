@@ -64,12 +64,11 @@ export function combineParts(steps: number | null, completeness: number | null, 
 }
 
 export function scoreTrace(
-  verdicts: ReadonlyArray<{ rule: RuleId; outcome: "pass" | "fail" | "skip" }>,
+  rules: Partial<Record<RuleId, RuleTally>>,
   completeness: number | null,
   finalCorrect: boolean | null,
   settings: VerifierSettings,
 ): { quality: number; parts: ScoreParts } {
-  const rules = tallyRules(verdicts);
   const steps = stepsPart(rules, settings);
   const final = finalCorrect === null ? null : finalCorrect ? 1 : 0;
   return { quality: combineParts(steps, completeness, final, settings), parts: { steps, completeness, final, rules } };

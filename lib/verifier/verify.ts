@@ -6,7 +6,7 @@ import { programCompleteness, type CallLike } from "@/lib/verifier/completeness"
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { normalizeAnswer } from "@/lib/verifier/normalize";
 import type { RuleId } from "@/lib/verifier/rules";
-import { scoreTrace, type ScoreParts } from "@/lib/verifier/score";
+import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
 // verifyTrace: every rule of DESIGN §5 over one trace, as a pure deterministic function of the
 // steps, the scene (when there is one), the ground truth and the settings. One forward pass:
@@ -66,195 +66,275 @@ interface CallRecord {
   index: number;
   tool: ToolDefinition | undefined;
   args: Record<string, unknown>;
+  /** args passed the tool's schema (known when args.schema ran). */
+  validated: boolean;
   outcome?: ToolOutcome;
 }
 
 const NO_SCENE = "no scene graph for this trace";
 
-export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
-  const { steps } = input;
-  const scene = input.scene ?? null;
-  const verdicts: RuleVerdict[] = [];
-  const outcomes: Outcome[] = new Array(steps.length).fill("skip");
-  const on = (rule: RuleId) => isEnabled(settings, rule);
-  const add = (step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null) => {
-    verdicts.push({ step, rule, outcome, message, evidence });
-    if (outcome === "fail") outcomes[step] = "fail";
-    else if (outcome === "pass" && outcomes[step] === "skip") outcomes[step] = "pass";
-  };
+interface RuleFlags {
+  schema: boolean;
+  refs: boolean;
+  reexec: boolean;
+  claims: boolean;
+  pairing: boolean;
+  propagation: boolean;
+  answer: boolean;
+  final: boolean;
+}
 
-  // the one look-ahead: the last result index per call id (does a call get a result later?)
-  const lastResult = new Map<string, number>();
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i];
-    if (s.kind === "tool_result" && s.callId) lastResult.set(s.callId, i);
+const flagCache = new WeakMap<VerifierSettings, RuleFlags>();
+
+function flagsOf(settings: VerifierSettings): RuleFlags {
+  let flags = flagCache.get(settings);
+  if (!flags) {
+    flags = {
+      schema: isEnabled(settings, "args.schema"),
+      refs: isEnabled(settings, "args.refs"),
+      reexec: isEnabled(settings, "result.reexec"),
+      claims: isEnabled(settings, "reasoning.claims"),
+      pairing: isEnabled(settings, "cross.pairing"),
+      propagation: isEnabled(settings, "cross.propagation"),
+      answer: isEnabled(settings, "cross.answer"),
+      final: isEnabled(settings, "final.correct"),
+    };
+    flagCache.set(settings, flags);
+  }
+  return flags;
+}
+
+export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
+  return new TraceVerifier(input, settings).run();
+}
+
+/** One pass over one trace. A class rather than closures: this runs for every trace of a run. */
+class TraceVerifier {
+  private readonly steps: VerifyStep[];
+  private readonly scene: Scene | null;
+  private readonly flags: RuleFlags;
+  private readonly verdicts: RuleVerdict[] = [];
+  private readonly outcomes: Outcome[];
+  private readonly calls = new Map<string, CallRecord>();
+  private readonly answered = new Set<string>();
+  private readonly producedSets = new Set<string>([""]);
+  private readonly producedIds = new Set<number>();
+  private readonly producedVars = new Set<string>(["IMAGE"]);
+  private readonly countCalls: CallRecord[] = [];
+  private readonly callSteps: CallLike[] = [];
+  /** Result step → the call step it answers (first answer per call). */
+  private readonly resultOfCall = new Map<number, number>();
+  private readonly lastResult = new Map<string, number>();
+  private conclusion: string | null = null;
+  private readonly tallies: Partial<Record<RuleId, RuleTally>> = {};
+
+  constructor(
+    private readonly input: VerifyInput,
+    private readonly settings: VerifierSettings,
+  ) {
+    this.steps = input.steps;
+    this.scene = input.scene ?? null;
+    this.flags = flagsOf(settings);
+    this.outcomes = new Array<Outcome>(this.steps.length).fill("skip");
   }
 
-  const calls = new Map<string, CallRecord>();
-  const answered = new Set<string>();
-  const producedSets = new Set<string>([""]);
-  const producedIds = new Set<number>();
-  const producedVars = new Set<string>(["IMAGE"]);
-  const countCalls: CallRecord[] = [];
-  const callSteps: CallLike[] = [];
-  const callOfStep = new Map<number, number>(); // result step → call step
-  let conclusion: string | null = null;
+  private add(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
+    this.verdicts.push({ step, rule, outcome, message, evidence });
+    const tally = (this.tallies[rule] ??= [0, 0, 0]);
+    tally[outcome === "pass" ? 0 : outcome === "fail" ? 1 : 2]++;
+    if (outcome === "fail") this.outcomes[step] = "fail";
+    else if (outcome === "pass" && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+  }
 
-  const execute = (call: CallRecord): ToolOutcome | null => {
-    if (!scene || !call.tool?.execute) return null;
-    if (!call.outcome) call.outcome = call.tool.execute(scene, call.args);
+  private execute(call: CallRecord): ToolOutcome | null {
+    if (!this.scene || !call.tool?.execute) return null;
+    if (!call.outcome) call.outcome = call.tool.execute(this.scene, call.args, { validated: call.validated });
     return call.outcome;
-  };
+  }
 
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i];
-    switch (step.kind) {
-      case "tool_call": {
-        const tool = step.tool ? getTool(step.tool) : undefined;
-        const args = (step.args && typeof step.args === "object" ? step.args : {}) as Record<string, unknown>;
-        const callId = step.callId ?? "";
-        callSteps.push({ tool: step.tool ?? "", args });
-        if (on("args.schema")) {
-          if (!tool) add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
-          else {
-            const parsed = tool.args.safeParse(args);
-            if (parsed.success) add(i, "args.schema", "pass", `args are valid for ${tool.name}`);
-            else {
-              const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
-              add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
-            }
-          }
+  run(): TraceVerification {
+    const { steps } = this;
+    // the one look-ahead: the last result index per call id (does a call get a result later?)
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if (s.kind === "tool_result" && s.callId) this.lastResult.set(s.callId, i);
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.kind === "tool_call") this.toolCall(i, step);
+      else if (step.kind === "tool_result") this.toolResult(i, step);
+      else if (step.kind === "reasoning") this.reasoning(i, step);
+      else if (step.kind === "answer") this.answer(i, step);
+    }
+    return this.finish();
+  }
+
+  private toolCall(i: number, step: VerifyStep): void {
+    const tool = step.tool ? getTool(step.tool) : undefined;
+    const args = (step.args && typeof step.args === "object" ? step.args : {}) as Record<string, unknown>;
+    const callId = step.callId ?? "";
+    this.callSteps.push({ tool: step.tool ?? "", args });
+    let validated = false;
+    if (this.flags.schema) {
+      if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
+      else {
+        const parsed = tool.args.safeParse(args);
+        validated = parsed.success;
+        if (parsed.success) this.add(i, "args.schema", "pass", "args are valid");
+        else {
+          const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
+          this.add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
         }
-        if (on("args.refs")) checkRefs(i, tool, args, scene, add);
-        if (on("cross.pairing")) {
-          if (calls.has(callId) && callId) add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${calls.get(callId)!.index})`, { found: callId });
-          else if ((lastResult.get(callId) ?? -1) > i) add(i, "cross.pairing", "pass", `answered by step ${lastResult.get(callId)}`);
-          else add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
-        }
-        if (on("cross.propagation")) checkPropagation(i, tool, args, producedSets, producedIds, producedVars, add);
-        const record: CallRecord = { index: i, tool, args };
-        if (!calls.has(callId)) calls.set(callId, record);
-        if (tool?.name === "count") countCalls.push(record);
-        if (callId) producedVars.add(callId);
-        break;
       }
-      case "tool_result": {
-        const callId = step.callId ?? "";
-        const call = calls.get(callId);
-        if (call) callOfStep.set(i, call.index);
-        if (on("cross.pairing")) {
-          if (!call) add(i, "cross.pairing", "fail", `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
-          else if (answered.has(callId)) add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
-          else add(i, "cross.pairing", "pass", `answers step ${call.index}`);
-        }
-        answered.add(callId);
-        if (on("result.reexec")) {
-          if (!call) add(i, "result.reexec", "skip", "answers no call");
-          else if (!call.tool?.execute) add(i, "result.reexec", "skip", `${call.tool?.name ?? "this tool"} cannot be re-executed here`);
-          else if (!scene) add(i, "result.reexec", "skip", NO_SCENE);
-          else {
-            const outcome = execute(call)!;
-            const comparison = compareResult(outcome, step.result, scene, settings);
-            add(i, "result.reexec", comparison.same ? "pass" : "fail", comparison.message, {
-              expected: outcome.ok ? outcome.value : { error: outcome.error },
-              found: step.result,
-            });
-          }
-        }
-        const ids = idsOfResult(step.result);
-        if (ids) {
-          producedSets.add(setKey(ids));
-          for (const id of ids) producedIds.add(id);
-        }
-        if (call?.tool?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
-          conclusion = normalizeAnswer(String(step.result));
-        }
-        break;
+    }
+    if (this.flags.refs) checkRefs(i, tool, args, this.scene, this);
+    if (this.flags.pairing) {
+      const earlier = callId ? this.calls.get(callId) : undefined;
+      const answeredAt = this.lastResult.get(callId) ?? -1;
+      if (earlier) this.add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
+      else if (answeredAt > i) this.add(i, "cross.pairing", "pass", "a later step records its result");
+      else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
+    }
+    if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.producedVars, this);
+    const record: CallRecord = { index: i, tool, args, validated };
+    if (!this.calls.has(callId)) this.calls.set(callId, record);
+    if (tool?.name === "count") this.countCalls.push(record);
+    if (callId) this.producedVars.add(callId);
+  }
+
+  private toolResult(i: number, step: VerifyStep): void {
+    const callId = step.callId ?? "";
+    const call = this.calls.get(callId);
+    if (call && !this.resultOfCall.has(call.index)) this.resultOfCall.set(call.index, i);
+    if (this.flags.pairing) {
+      if (!call) this.add(i, "cross.pairing", "fail", `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
+      else if (this.answered.has(callId)) this.add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
+      else this.add(i, "cross.pairing", "pass", "answers an earlier call");
+    }
+    this.answered.add(callId);
+    if (this.flags.reexec) {
+      if (!call) this.add(i, "result.reexec", "skip", "answers no call");
+      else if (!call.tool?.execute) this.add(i, "result.reexec", "skip", `${call.tool?.name ?? "this tool"} cannot be re-executed here`);
+      else if (!this.scene) this.add(i, "result.reexec", "skip", NO_SCENE);
+      else {
+        const outcome = this.execute(call)!;
+        const comparison = compareResult(outcome, step.result, this.scene, this.settings);
+        // evidence is kept for failures only: a pass's "found" is the step itself
+        if (comparison.same) this.add(i, "result.reexec", "pass", comparison.message);
+        else this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
       }
-      case "reasoning": {
-        const parsed = parseReasoning(step.text ?? "");
-        if (on("reasoning.claims")) {
-          if (parsed.claims.length === 0) add(i, "reasoning.claims", "skip", parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
-          else if (!scene) add(i, "reasoning.claims", "skip", NO_SCENE);
-          else checkClaims(i, parsed.claims, scene, countCalls, execute, settings, add);
-        }
-        for (const set of parsed.sets) producedSets.add(setKey(set));
-        for (const id of parsed.ids) producedIds.add(id);
-        // "what the last reasoning concluded": a reasoning step without a conclusion resets it
-        conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
-        break;
-      }
-      case "answer": {
-        const answer = normalizeAnswer(step.text ?? "");
-        if (on("cross.answer")) {
-          if (!answer) add(i, "cross.answer", "fail", "no answer given", { expected: conclusion, found: step.text ?? "" });
-          else if (conclusion === null) add(i, "cross.answer", "skip", "no earlier reasoning states a conclusion");
-          else if (answer === conclusion) add(i, "cross.answer", "pass", `matches the last conclusion "${conclusion}"`);
-          else add(i, "cross.answer", "fail", `the last reasoning concluded "${conclusion}"`, { expected: conclusion, found: step.text });
-        }
-        if (on("final.correct")) {
-          const truth = normalizeAnswer(input.answer ?? null);
-          if (truth === null || truth === "") add(i, "final.correct", "skip", "no ground truth");
-          else if (answer === truth) add(i, "final.correct", "pass", `equals the ground truth "${input.answer}"`);
-          else add(i, "final.correct", "fail", `the ground truth is "${input.answer}"`, { expected: input.answer, found: step.text });
-        }
-        break;
-      }
-      default:
-        break;
+    }
+    const ids = idsOfResult(step.result);
+    if (ids) {
+      this.producedSets.add(setKey(ids));
+      for (const id of ids) this.producedIds.add(id);
+    }
+    if (call?.tool?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
+      this.conclusion = normalizeAnswer(String(step.result));
     }
   }
 
-  let failingSteps = 0;
-  for (const outcome of outcomes) if (outcome === "fail") failingSteps++;
-  let accurateCalls = 0;
-  const resultOf = new Map<number, number>();
-  for (const [resultStep, callStep] of callOfStep) if (!resultOf.has(callStep)) resultOf.set(callStep, resultStep);
-  let callCount = 0;
-  for (let i = 0; i < steps.length; i++) {
-    if (steps[i].kind !== "tool_call") continue;
-    callCount++;
-    const resultStep = resultOf.get(i);
-    if (outcomes[i] !== "fail" && resultStep !== undefined && outcomes[resultStep] !== "fail") accurateCalls++;
+  private reasoning(i: number, step: VerifyStep): void {
+    const parsed = parseReasoning(step.text ?? "");
+    if (this.flags.claims) {
+      if (parsed.claims.length === 0) this.add(i, "reasoning.claims", "skip", parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
+      else if (!this.scene) this.add(i, "reasoning.claims", "skip", NO_SCENE);
+      else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
+    }
+    for (const set of parsed.sets) this.producedSets.add(setKey(set));
+    for (const id of parsed.ids) this.producedIds.add(id);
+    // "what the last reasoning concluded": a reasoning step without a conclusion resets it
+    this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
   }
-  const completeness = programCompleteness(input.program, callSteps);
-  const finalVerdict = verdicts.findLast((v) => v.rule === "final.correct");
-  const finalCorrect = finalVerdict && finalVerdict.outcome !== "skip" ? finalVerdict.outcome === "pass" : null;
-  const score = scoreTrace(verdicts, completeness, finalCorrect, settings);
-  return {
-    verdicts,
-    outcomes,
-    failingSteps,
-    calls: callCount,
-    accurateCalls,
-    completeness,
-    finalCorrect,
-    quality: score.quality,
-    valid: failingSteps === 0 && finalCorrect !== false,
-    parts: { ...score.parts, calls: callCount, accurateCalls },
-  };
+
+  private answer(i: number, step: VerifyStep): void {
+    const answer = normalizeAnswer(step.text ?? "");
+    const conclusion = this.conclusion;
+    if (this.flags.answer) {
+      if (!answer) this.add(i, "cross.answer", "fail", "no answer given", { expected: conclusion, found: step.text ?? "" });
+      else if (conclusion === null) this.add(i, "cross.answer", "skip", "no earlier reasoning states a conclusion");
+      else if (answer === conclusion) this.add(i, "cross.answer", "pass", "matches the last reasoning's conclusion");
+      else this.add(i, "cross.answer", "fail", `the last reasoning concluded "${conclusion}"`, { expected: conclusion, found: step.text });
+    }
+    if (this.flags.final) {
+      const truth = normalizeAnswer(this.input.answer ?? null);
+      if (truth === null || truth === "") this.add(i, "final.correct", "skip", "no ground truth");
+      else if (answer === truth) this.add(i, "final.correct", "pass", "equals the ground truth");
+      else this.add(i, "final.correct", "fail", `the ground truth is "${this.input.answer}"`, { expected: this.input.answer, found: step.text });
+    }
+  }
+
+  private finish(): TraceVerification {
+    const { steps, outcomes, verdicts } = this;
+    let failingSteps = 0;
+    for (const outcome of outcomes) if (outcome === "fail") failingSteps++;
+    let accurateCalls = 0;
+    let callCount = 0;
+    for (let i = 0; i < steps.length; i++) {
+      if (steps[i].kind !== "tool_call") continue;
+      callCount++;
+      const resultStep = this.resultOfCall.get(i);
+      if (outcomes[i] !== "fail" && resultStep !== undefined && outcomes[resultStep] !== "fail") accurateCalls++;
+    }
+    const completeness = programCompleteness(this.input.program, this.callSteps);
+    let finalCorrect: boolean | null = null;
+    for (let k = verdicts.length - 1; k >= 0; k--) {
+      if (verdicts[k].rule !== "final.correct") continue;
+      if (verdicts[k].outcome !== "skip") finalCorrect = verdicts[k].outcome === "pass";
+      break;
+    }
+    const score = scoreTrace(this.tallies, completeness, finalCorrect, this.settings);
+    score.parts.calls = callCount;
+    score.parts.accurateCalls = accurateCalls;
+    return {
+      verdicts,
+      outcomes,
+      failingSteps,
+      calls: callCount,
+      accurateCalls,
+      completeness,
+      finalCorrect,
+      quality: score.quality,
+      valid: failingSteps === 0 && finalCorrect !== false,
+      parts: score.parts,
+    };
+  }
+
+  // ---- used by the rule helpers below ----
+  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
+    this.add(step, rule, outcome, message, evidence);
+  }
+
+  run1(call: CallRecord): ToolOutcome | null {
+    return this.execute(call);
+  }
 }
 
-type Add = (step: number, rule: RuleId, outcome: Outcome, message: string, evidence?: Evidence | null) => void;
+interface Reporter {
+  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence?: Evidence | null): void;
+  run1(call: CallRecord): ToolOutcome | null;
+}
 
-function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<string, unknown>, scene: Scene | null, add: Add): void {
-  if (!tool || !tool.objectArgs || Object.keys(tool.objectArgs).length === 0) return add(i, "args.refs", "skip", "the call names no objects");
-  if (!scene) return add(i, "args.refs", "skip", NO_SCENE);
-  let refs: unknown[];
-  try {
-    refs = tool.referencedObjects(args).flat();
-  } catch {
-    return add(i, "args.refs", "skip", "args too malformed to read object references");
-  }
-  if (refs.length === 0) return add(i, "args.refs", "skip", "the call names no objects");
+function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<string, unknown>, scene: Scene | null, r: Reporter): void {
+  const objectArgs = tool?.objectArgs;
+  if (!objectArgs) return void r.report(i, "args.refs", "skip", "the call names no objects");
+  if (!scene) return void r.report(i, "args.refs", "skip", NO_SCENE);
+  let refs = 0;
   const unknown: string[] = [];
-  for (const ref of refs) {
-    const id = parseObjectId(ref);
-    if (id === null) unknown.push(`${JSON.stringify(ref)} is not an object id`);
-    else if (id >= scene.objects.length) unknown.push(`obj_${id}`);
+  for (const key in objectArgs) {
+    const value = args[key];
+    if (value === undefined) continue;
+    const list = objectArgs[key] === "objects" && Array.isArray(value) ? value : [value];
+    for (const ref of list) {
+      refs++;
+      const id = parseObjectId(ref);
+      if (id === null) unknown.push(`${JSON.stringify(ref)} is not an object id`);
+      else if (id >= scene.objects.length) unknown.push(`obj_${id}`);
+    }
   }
-  if (unknown.length === 0) add(i, "args.refs", "pass", `all ${refs.length} object(s) exist`);
-  else add(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${scene.objects.length - 1})`, { expected: `objects obj_0 … obj_${scene.objects.length - 1}`, found: unknown });
+  if (refs === 0) r.report(i, "args.refs", "skip", "the call names no objects");
+  else if (unknown.length === 0) r.report(i, "args.refs", "pass", "every object exists");
+  else r.report(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${scene.objects.length - 1})`, { expected: `objects obj_0 … obj_${scene.objects.length - 1}`, found: unknown });
 }
 
 function checkPropagation(
@@ -264,9 +344,9 @@ function checkPropagation(
   producedSets: Set<string>,
   producedIds: Set<number>,
   producedVars: Set<string>,
-  add: Add,
+  r: Reporter,
 ): void {
-  if (!tool) return add(i, "cross.propagation", "skip", "unknown tool");
+  if (!tool) return void r.report(i, "cross.propagation", "skip", "unknown tool");
   let checked = 0;
   const missing: unknown[] = [];
   if (tool.objectArgs) {
@@ -296,9 +376,9 @@ function checkPropagation(
       if (!producedVars.has(variable)) missing.push(variable);
     }
   }
-  if (checked === 0) add(i, "cross.propagation", "skip", "the call uses no earlier values");
-  else if (missing.length === 0) add(i, "cross.propagation", "pass", "uses only values earlier steps produced");
-  else add(i, "cross.propagation", "fail", `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
+  if (checked === 0) r.report(i, "cross.propagation", "skip", "the call uses no earlier values");
+  else if (missing.length === 0) r.report(i, "cross.propagation", "pass", "uses only values earlier steps produced");
+  else r.report(i, "cross.propagation", "fail", `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
 }
 
 // ---- claims ----------------------------------------------------------------------------
@@ -336,13 +416,7 @@ interface ClaimCheck {
   found: unknown;
 }
 
-function checkClaim(
-  claim: Claim,
-  scene: Scene,
-  countCalls: CallRecord[],
-  execute: (call: CallRecord) => ToolOutcome | null,
-  settings: VerifierSettings,
-): ClaimCheck | null {
+function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings): ClaimCheck | null {
   switch (claim.kind) {
     case "members": {
       const wrong: number[] = [];
@@ -364,7 +438,7 @@ function checkClaim(
       }
       if (claim.ids) return { ok: new Set(claim.ids).size === claim.n, expected: new Set(claim.ids).size, found: claim.n };
       const cited = countCalls.at(-1);
-      const outcome = cited ? execute(cited) : null;
+      const outcome = cited ? r.run1(cited) : null;
       if (!outcome || !outcome.ok) return null;
       return { ok: outcome.value === claim.n, expected: outcome.value, found: claim.n };
     }
@@ -391,8 +465,8 @@ function checkClaim(
       const holds = claim.op === "gt" ? claim.a > claim.b : claim.op === "lt" ? claim.a < claim.b : claim.a === claim.b;
       if (holds === claim.negated) return { ok: false, expected: `${!claim.negated ? "not " : ""}${claim.op}`, found: `${claim.a} ${claim.op} ${claim.b}` };
       if (countCalls.length < 2) return { ok: true, expected: "arithmetic", found: "holds" };
-      const first = execute(countCalls[countCalls.length - 2]);
-      const second = execute(countCalls[countCalls.length - 1]);
+      const first = r.run1(countCalls[countCalls.length - 2]);
+      const second = r.run1(countCalls[countCalls.length - 1]);
       if (!first?.ok || !second?.ok) return { ok: true, expected: "arithmetic", found: "holds" };
       const [t1, t2] = [first.value as number, second.value as number];
       const cited = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
@@ -408,20 +482,12 @@ function checkClaim(
   }
 }
 
-function checkClaims(
-  i: number,
-  claims: Claim[],
-  scene: Scene,
-  countCalls: CallRecord[],
-  execute: (call: CallRecord) => ToolOutcome | null,
-  settings: VerifierSettings,
-  add: Add,
-): void {
+function checkClaims(i: number, claims: Claim[], scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings): void {
   let checked = 0;
   let firstFalse: { claim: Claim; check: ClaimCheck } | null = null;
   let falseCount = 0;
   for (const claim of claims) {
-    const check = checkClaim(claim, scene, countCalls, execute, settings);
+    const check = checkClaim(claim, scene, countCalls, r, settings);
     if (!check) continue;
     checked++;
     if (!check.ok) {
@@ -429,10 +495,10 @@ function checkClaims(
       firstFalse ??= { claim, check };
     }
   }
-  if (checked === 0) add(i, "reasoning.claims", "skip", "no claim could be checked");
-  else if (!firstFalse) add(i, "reasoning.claims", "pass", `${checked} claim${checked === 1 ? "" : "s"} true of the scene`);
+  if (checked === 0) r.report(i, "reasoning.claims", "skip", "no claim could be checked");
+  else if (!firstFalse) r.report(i, "reasoning.claims", "pass", checked === 1 ? "the claim is true of the scene" : "every claim is true of the scene");
   else {
-    add(i, "reasoning.claims", "fail", `false: "${firstFalse.claim.text}"${falseCount > 1 ? ` (and ${falseCount - 1} more)` : ""}`, {
+    r.report(i, "reasoning.claims", "fail", `false: "${firstFalse.claim.text}"${falseCount > 1 ? ` (and ${falseCount - 1} more)` : ""}`, {
       claim: firstFalse.claim.text,
       expected: firstFalse.check.expected,
       found: firstFalse.check.found,

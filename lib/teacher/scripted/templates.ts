@@ -173,8 +173,9 @@ function instantiate(template: TemplateName, scene: Scene, rng: Rng): { question
 export function generateQuestions(scene: Scene, count: number, rng: Rng, templates: readonly TemplateName[] = TEMPLATES): GeneratedQuestion[] {
   const questions: GeneratedQuestion[] = [];
   const seen = new Set<string>();
+  const offset = pickIndex(rng, templates.length);
   for (let attempt = 0; questions.length < count && attempt < count * 20; attempt++) {
-    const template = templates[(questions.length + attempt) % templates.length];
+    const template = templates[(offset + questions.length + attempt) % templates.length];
     const made = instantiate(template, scene, rng);
     if (!made || seen.has(made.question)) continue;
     const answer = runClevrProgram(made.program, scene);
