@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { StepList } from "@/components/traces/step-list";
+import { VerificationSummary } from "@/components/verdicts/verification-summary";
 import { traceQueries } from "@/lib/queries/traces";
 import type { TraceDetail } from "@/lib/schemas/traces";
 
@@ -60,8 +61,8 @@ export function TraceWorkspace({ initial }: { initial: TraceDetail }) {
           <div className="flex flex-wrap items-center gap-4 text-sm">
             <span>Teacher answer: <strong className="font-mono">{trace.finalAnswer || "—"}</strong></span>
             {trace.answer !== null ? <span>Ground truth: <strong className="font-mono">{trace.answer}</strong></span> : null}
-            {trace.quality !== null ? <span>Quality <strong>{trace.quality.toFixed(2)}</strong></span> : null}
           </div>
+          <VerificationSummary verification={trace.verification} dataset={trace.dataset.name} />
           {traceReviews.length ? (
             <div data-testid="human-verdict" className="flex flex-wrap items-center gap-2 text-sm">
               <span className="text-slate-500">Human verdict:</span>
@@ -77,7 +78,7 @@ export function TraceWorkspace({ initial }: { initial: TraceDetail }) {
             </div>
           ) : null}
         </header>
-        <StepList steps={trace.steps} labels={stepLabels} current={current} onHover={setHovered} onSelect={setCurrent} />
+        <StepList steps={trace.steps} labels={stepLabels} current={current} onHover={setHovered} onSelect={setCurrent} verification={trace.verification} injected={trace.injected} />
       </section>
     </div>
   );

@@ -14,6 +14,8 @@ export const runListQuery = z.object({ dataset: z.string().min(1).optional() });
 export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
 export const datasetNameParams = z.object({ name: z.string().min(1) });
 
+export const verdictsQuery = z.object({ run: z.coerce.number().int().positive().optional() });
+
 export const metricsQuery = z.object({
   run: z.coerce.number().int().positive().optional(),
   ablation: z.enum(["true", "false"]).optional().transform((v) => v === "true"),

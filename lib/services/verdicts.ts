@@ -96,37 +96,52 @@ export interface StepVerdictLine {
 
 /**
  * Every step of a dataset with its verdicts in a run (latest by default), in trace and step
- * order, one line at a time: memory stays flat however large the dataset.
+ * order, 500 traces at a time: memory stays flat however large the dataset, and an HTTP
+ * response can stream the batches as they are read.
  */
-export async function streamStepVerdicts(query: { dataset: string; run?: number }, write: (line: StepVerdictLine) => void): Promise<{ run: number; steps: number }> {
+export async function openStepVerdicts(query: { dataset: string; run?: number }): Promise<{ run: RunDto; batches: AsyncGenerator<StepVerdictLine[]> }> {
   const { datasetId, run } = await resolveRun(query.dataset, query.run);
   if (!run) throw new AppError("not_found", `dataset "${query.dataset}" has no verifier run yet; run \`stepwise verify --dataset ${query.dataset}\``);
+  return { run, batches: verdictBatches(datasetId, run.id) };
+}
+
+async function* verdictBatches(datasetId: number, runId: number): AsyncGenerator<StepVerdictLine[]> {
   const handle = await sqlite();
   const traces = prepare(handle, `SELECT "id", "externalId" FROM "Trace" WHERE "datasetId" = ? AND "id" > ? ORDER BY "id" LIMIT 500`);
   const steps = prepare(handle, `SELECT "id", "traceId", "index", "kind" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`);
   const verdicts = prepare(handle, `SELECT "stepId", "rule", "outcome", "message" FROM "Verdict" WHERE "runId" = ? AND "traceId" >= ? AND "traceId" <= ? ORDER BY "id"`);
   let after = 0;
-  let count = 0;
   for (;;) {
     const page = traces.all(datasetId, after) as Array<{ id: number; externalId: string }>;
-    if (page.length === 0) break;
+    if (page.length === 0) return;
     const first = page[0].id;
     after = page[page.length - 1].id;
     const byStep = new Map<number, StepVerdictLine["rules"]>();
-    for (const v of verdicts.all(run.id, first, after) as Array<{ stepId: number; rule: string; outcome: string; message: string | null }>) {
+    for (const v of verdicts.all(runId, first, after) as Array<{ stepId: number; rule: string; outcome: string; message: string | null }>) {
       const list = byStep.get(v.stepId) ?? [];
       list.push({ id: v.rule, outcome: v.outcome, message: v.message });
       byStep.set(v.stepId, list);
     }
     const names = new Map(page.map((t) => [t.id, t.externalId]));
+    const batch: StepVerdictLine[] = [];
     for (const s of steps.all(first, after) as Array<{ id: number; traceId: number; index: number; kind: string }>) {
       const externalId = names.get(s.traceId);
       if (externalId === undefined) continue;
       const rules = byStep.get(s.id) ?? [];
       const outcome = rules.some((r) => r.outcome === "fail") ? "fail" : rules.some((r) => r.outcome === "pass") ? "pass" : "skip";
-      write({ trace: externalId, step: s.index, kind: s.kind, outcome, rules });
-      count++;
+      batch.push({ trace: externalId, step: s.index, kind: s.kind, outcome, rules });
     }
+    yield batch;
+  }
+}
+
+/** Convenience over openStepVerdicts: every line to `write`. */
+export async function streamStepVerdicts(query: { dataset: string; run?: number }, write: (line: StepVerdictLine) => void): Promise<{ run: number; steps: number }> {
+  const { run, batches } = await openStepVerdicts(query);
+  let count = 0;
+  for await (const batch of batches) {
+    for (const line of batch) write(line);
+    count += batch.length;
   }
   return { run: run.id, steps: count };
 }

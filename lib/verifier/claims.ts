@@ -1,4 +1,4 @@
-import { ATTRIBUTES, ATTRIBUTE_VALUES, RELATIONS, type Attribute, type Relation } from "@/lib/tools/scene";
+import { ATTRIBUTES, ATTRIBUTE_VALUES, type Attribute, type Relation } from "@/lib/tools/scene";
 
 // The claims grammar (docs/claims-grammar.md): reasoning text → claims the verifier can check
 // against the scene. One hand-written pass per sentence over whitespace tokens (no backtracking
@@ -59,7 +59,6 @@ const ATTRIBUTE_NAMES = new Map<string, Attribute>([
 const NUMBER_WORDS = new Map<string, number>(
   ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"].map((w, i) => [w, i]),
 );
-const RELATION_SET = new Set<string>(RELATIONS);
 
 /** A token: a word, an object reference (ref ≥ 0), or punctuation ("," ":"). */
 interface Token {
@@ -234,7 +233,7 @@ function parseList(c: Cursor): number[] | null {
 
 function parseRelation(c: Cursor): Relation | null {
   const save = c.i;
-  c.accept("to", "the") || c.accept("on", "the");
+  if (!c.accept("to", "the")) c.accept("on", "the");
   if (c.accept("left", "of")) return "left";
   if (c.accept("right", "of")) return "right";
   if (c.accept("in", "front", "of") || c.accept("front", "of")) return "front";
@@ -250,7 +249,7 @@ function parseRelation(c: Cursor): Relation | null {
  */
 function parseDesc(c: Cursor, nested = false): Desc | null {
   const start = c.i;
-  c.accept("a") || c.accept("an") || c.accept("the");
+  if (!c.accept("a") && !c.accept("an")) c.accept("the");
   c.accept("other");
   const desc: Desc = { attrs: {} };
   let words = 0;
@@ -586,7 +585,7 @@ function parseReasoningText(text: string): ParsedReasoning {
 
 /** "... what remains is obj_0, obj_1 and obj_3": a list that ends the clause. */
 function trailingList(tokens: Token[]): number[] | null {
-  let k = tokens.length;
+  const k = tokens.length;
   if (k === 0 || tokens[k - 1].word !== "ref") return null;
   let start = k - 1;
   while (start > 0 && (tokens[start - 1].word === "ref" || tokens[start - 1].word === "," || tokens[start - 1].word === "and")) start--;
