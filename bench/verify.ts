@@ -28,7 +28,7 @@ async function setupDatabase(): Promise<void> {
 export async function benchVerify(): Promise<void> {
   await setupDatabase();
   const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
-  const { verifyTrace } = await import("@/lib/verifier/verify");
+  const { resetVerifierCaches, verifyTrace } = await import("@/lib/verifier/verify");
   const { FAULT_TYPES, ORACLE_RATES, generateCorpus, readClevrScenes, toVerifyStep } = await import("@/lib/teacher/scripted");
   const scenes = readClevrScenes(path.join(ROOT, "fixtures/clevr/CLEVR_train_scenes_1000.json"));
 
@@ -99,16 +99,30 @@ export async function benchVerify(): Promise<void> {
   const inputs = corpus.map((t) => ({ steps: t.trace.steps.map(toVerifyStep), answer: t.question.answer as string, program: t.question.program, scene: t.scene }));
   const stepsPerPass = inputs.reduce((s, i) => s + i.steps.length, 0);
   for (let warm = 0; warm < 2; warm++) for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);
-  const passes = Math.max(1, Math.ceil(1_000_000 / stepsPerPass));
+  // ≥ 1M steps in total, timed pass by pass: the machine is shared, so report the best pass (the
+  // machine's own capacity) and the median (what a run under the current load sees). The memo
+  // caches are emptied before each pass.
+  const passes = Math.max(5, Math.ceil(1_000_000 / stepsPerPass));
+  const rates: number[] = [];
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  for (let p = 0; p < passes; p++) for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);
+  for (let p = 0; p < passes; p++) {
+    // every pass starts cold: memoised parses only help within a pass (the same question
+    // resampled by 3 seeds), as they would within one run over a dataset
+    resetVerifierCaches();
+    const passStarted = performance.now();
+    for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);
+    rates.push(stepsPerPass / ((performance.now() - passStarted) / 1000));
+  }
   const memorySeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const memoryRate = (passes * stepsPerPass) / memorySeconds;
-  console.log(`\nin-memory rule evaluation (verifyTrace: every rule, completeness and score): ${fmt(passes * stepsPerPass)} steps in ${memorySeconds.toFixed(2)} s`);
-  console.log(`  ${fmt(memoryRate)} steps per wall-clock second (${(memoryRate / 1e6).toFixed(2)}× the 1M steps/s target); ${fmt((passes * stepsPerPass) / cpuSeconds)} steps per CPU second of this process (the machine is shared: load average ${(await import("node:os")).loadavg()[0].toFixed(1)})`);
+  rates.sort((a, b) => a - b);
+  const best = rates[rates.length - 1];
+  const median = rates[Math.floor(rates.length / 2)];
+  const os = await import("node:os");
+  console.log(`\nin-memory rule evaluation (verifyTrace: every rule, completeness and score): ${fmt(passes * stepsPerPass)} steps, ${passes} passes of ${fmt(stepsPerPass)}, ${memorySeconds.toFixed(2)} s`);
+  console.log(`  best pass ${fmt(best)} steps/s (${(best / 1e6).toFixed(2)}× the 1M steps/s target); median pass ${fmt(median)} steps/s; overall ${fmt((passes * stepsPerPass) / memorySeconds)} steps per wall second, ${fmt((passes * stepsPerPass) / cpuSeconds)} per CPU second (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
 
   // 4. verify-and-persist vs raw inserts of the same verdict rows ------------------------------
   const { normalizeCanonical } = await import("@/lib/formats/canonical");

@@ -1,5 +1,7 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { db } from "@/lib/db";
+import { db, writeTransaction } from "@/lib/db";
+import { loadToolScenes } from "@/lib/services/scenes";
+import { VerifyStore } from "@/lib/services/verify-store";
 import { AppError } from "@/lib/errors";
 import { getDatasetMetrics, decisionConfusion } from "@/lib/services/metrics";
 import { seedDemo } from "@/lib/services/seed";
@@ -124,6 +126,13 @@ describe("verifier runs on the demo data", () => {
     expect(trace.runId).toBe(run.run);
     // the newest version is the default
     expect((await runVerifier({ dataset: "clevr-demo" })).config).toBe(2);
+  });
+
+  it("the bulk scene loader reads the same scenes as loadToolScenes", async () => {
+    const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
+    const bulk = await writeTransaction((handle) => new VerifyStore(handle).scenes(dataset.id));
+    expect(bulk.size).toBe(5);
+    expect(bulk).toEqual(await loadToolScenes([...bulk.keys()]));
   });
 
   it("names what is missing", async () => {

@@ -1,10 +1,8 @@
 import { db, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
-import { loadToolScenes } from "@/lib/services/scenes";
 import { getVerifierConfig } from "@/lib/services/verifier-configs";
 import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
-import type { Scene } from "@/lib/tools/scene";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { verifyTrace, type VerifyStep } from "@/lib/verifier/verify";
 
@@ -37,13 +35,9 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const started = performance.now();
   const config = await getVerifierConfig(options.config);
   const total = await db().trace.count({ where: { datasetId: dataset.id } });
-  const sceneIds = (await db().trace.findMany({ where: { datasetId: dataset.id, sceneId: { not: null } }, distinct: ["sceneId"], select: { sceneId: true } })).map((t) => t.sceneId!);
-  const scenes = new Map<number, Scene>();
-  // chunks: one query per 500 scenes stays under the driver's bound-parameter limit
-  for (let i = 0; i < sceneIds.length; i += 500) for (const [id, scene] of await loadToolScenes(sceneIds.slice(i, i + 500))) scenes.set(id, scene);
-
   return writeTransaction((handle) => {
     const store = new VerifyStore(handle);
+    const scenes = store.scenes(dataset.id);
     const runId = store.insertRun(config.id, dataset.id);
     const scored: ScoredTrace[] = [];
     const programs = new Map<number, unknown>();

@@ -42,6 +42,12 @@ export interface ToolDefinition {
   execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
   family: string;
+  /**
+   * A hand-written check that is true only when `args` would accept (never the other way round;
+   * registry.test.ts holds the two to that). The verifier asks it first: zod then runs only for
+   * the error messages of invalid args.
+   */
+  fastValid?: (args: Record<string, unknown>) => boolean;
 }
 
 const objectRef = z.union([z.string().regex(/^(obj_|#)?\d+$/), z.number().int().nonnegative()]);
@@ -91,6 +97,10 @@ const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
 
 const queryCache = new Map<string, Partial<Record<Attribute, string>> | ToolError>();
 
+export function clearQueryCache(): void {
+  queryCache.clear();
+}
+
 /** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
 export function parseQuery(query: string): Partial<Record<Attribute, string>> {
   let parsed = queryCache.get(query);
@@ -132,9 +142,11 @@ function tool<A extends z.ZodType>(definition: {
   result: z.ZodType;
   referencedObjects?: (args: z.infer<A>) => unknown[];
   objectArgs?: Record<string, "object" | "objects">;
+  fastValid?: (args: Record<string, unknown>) => boolean;
   run: (scene: Scene, args: z.infer<A>) => unknown;
 }): ToolDefinition {
   return {
+    fastValid: definition.fastValid,
     name: definition.name,
     description: definition.description,
     args: definition.args,
@@ -159,21 +171,63 @@ function tool<A extends z.ZodType>(definition: {
   };
 }
 
+// ---- fast argument checks (see ToolDefinition.fastValid) ----
+
+function isRef(value: unknown): boolean {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
+  if (typeof value !== "string" || value.length === 0) return false;
+  let start = 0;
+  if (value.startsWith("obj_")) start = 4;
+  else if (value.charCodeAt(0) === 35) start = 1;
+  if (start === value.length) return false;
+  for (let i = start; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isRefList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (!isRef(item)) return false;
+  return true;
+}
+
+const ATTRIBUTE_SET = new Set<string>(ATTRIBUTES);
+const RELATION_SET = new Set<string>(RELATIONS);
+
+/** Exactly these keys (strict objects), the required ones present. */
+function hasKeys(args: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): boolean {
+  let count = 0;
+  for (const key in args) {
+    if (!required.includes(key) && !optional.includes(key)) return false;
+    count++;
+  }
+  for (const key of required) if (!(key in args)) return false;
+  return count >= required.length;
+}
+
 export const TOOLS: ToolDefinition[] = [
   tool({
     name: "detect",
+    fastValid: (a) => hasKeys(a, [], ["query"]) && (a.query === undefined || typeof a.query === "string"),
     description: "Find objects matching attribute words and/or a shape noun (\"large red cylinder\", \"things\"); empty query returns every object.",
     args: z.object({ query: z.string().optional() }).strict(),
     result: z.array(z.object({ id: z.string(), label: z.string(), box: box.nullable(), score: z.number().optional() })),
     run(scene, { query }) {
-      const wanted = parseQuery(query ?? "");
-      return scene.objects
-        .filter((o) => Object.entries(wanted).every(([a, v]) => attributeOf(o, a as Attribute) === v))
-        .map((o) => ({ id: objectId(o.index), label: o.shape, box: o.box }));
+      const wanted = Object.entries(parseQuery(query ?? "")) as Array<[Attribute, string]>;
+      const found: Array<{ id: string; label: string; box: [number, number, number, number] | null }> = [];
+      for (const o of scene.objects) {
+        let keep = true;
+        for (const [a, v] of wanted) if (attributeOf(o, a) !== v) keep = false;
+        if (keep) found.push({ id: objectId(o.index), label: o.shape, box: o.box });
+      }
+      return found;
     },
   }),
   tool({
     name: "get_attributes",
+    fastValid: (a) => hasKeys(a, ["object"]) && isRef(a.object),
     description: "Color, size, shape and material of one object.",
     args: z.object({ object: objectRef }).strict(),
     result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
@@ -186,6 +240,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "filter",
+    fastValid: (a) => hasKeys(a, ["objects", "attribute", "value"]) && isRefList(a.objects) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute) && typeof a.value === "string" && ATTRIBUTE_VALUES[a.attribute as Attribute].includes(a.value),
     description: "The objects of a list whose attribute has the given value.",
     // The value must belong to the attribute's vocabulary ("rubber" is a material, not a color).
     // The refinement is not expressible in the JSON Schema, which lists every attribute value.
@@ -203,11 +258,14 @@ export const TOOLS: ToolDefinition[] = [
     run(scene, { objects, attribute: attr, value }) {
       const resolved = objects.map((ref) => resolveObject(scene, ref));
       const v = checkValue(attr, value);
-      return resolved.filter((o) => attributeOf(o, attr) === v).map((o) => objectId(o.index));
+      const kept: string[] = [];
+      for (const o of resolved) if (attributeOf(o, attr) === v) kept.push(objectId(o.index));
+      return kept;
     },
   }),
   tool({
     name: "relate",
+    fastValid: (a) => hasKeys(a, ["object", "relation"]) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Every object that is `relation` of the given object (e.g. left of it).",
     args: z.object({ object: objectRef, relation }).strict(),
     result: idList,
@@ -220,6 +278,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "check_relation",
+    fastValid: (a) => hasKeys(a, ["subject", "relation", "object"]) && isRef(a.subject) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Whether subject is `relation` of object (subject is left of object, ...).",
     args: z.object({ subject: objectRef, relation, object: objectRef }).strict(),
     result: z.boolean(),
@@ -233,6 +292,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "count",
+    fastValid: (a) => hasKeys(a, ["objects"]) && isRefList(a.objects),
     description: "Number of objects in a list.",
     args: z.object({ objects: z.array(objectRef) }).strict(),
     result: z.number().int().nonnegative(),
@@ -244,6 +304,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "compare",
+    fastValid: (a) => hasKeys(a, ["a", "b", "attribute"]) && isRef(a.a) && isRef(a.b) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute),
     description: "Whether two objects have the same value of an attribute.",
     args: z.object({ a: objectRef, b: objectRef, attribute }).strict(),
     result: z.boolean(),
@@ -255,6 +316,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "distance",
+    fastValid: (a) => hasKeys(a, ["a", "b"]) && isRef(a.a) && isRef(a.b),
     description: "Euclidean distance between two objects in scene units (3-D).",
     args: z.object({ a: objectRef, b: objectRef }).strict(),
     result: z.number().nonnegative(),

@@ -28,33 +28,49 @@ export function idsOfResult(value: unknown): number[] | null {
   return ids;
 }
 
-/** Canonical key of an id set: sorted, deduplicated, comma-joined. */
+/** Canonical string key of an id set: sorted, deduplicated, comma-joined. */
 export function setKey(ids: readonly number[]): string {
   if (ids.length === 0) return "";
   if (ids.length === 1) return String(ids[0]);
-  // teachers usually list ids ascending and without repeats: skip the sort then
-  let ascending = true;
-  for (let i = 1; i < ids.length; i++) {
-    if (ids[i] <= ids[i - 1]) {
-      ascending = false;
-      break;
-    }
-  }
-  const sorted = ascending ? ids : [...new Set(ids)].sort((a, b) => a - b);
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
   let key = String(sorted[0]);
   for (let i = 1; i < sorted.length; i++) key += "," + sorted[i];
   return key;
 }
 
-/** Same ids, ignoring order and repeats (lists are short: no allocation on the common path). */
-function sameSet(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length === b.length) {
-    let all = true;
-    for (let i = 0; i < a.length && all; i++) if (a[i] !== b[i] && !b.includes(a[i])) all = false;
-    for (let i = 0; i < b.length && all; i++) if (a[i] !== b[i] && !a.includes(b[i])) all = false;
-    if (all) return true;
+export type IdKey = number | string;
+
+/**
+ * Key of an id set for equality and Set membership: a bitmask when every id is below 31 (CLEVR
+ * scenes have at most 10 objects, so this is the path millions of comparisons take, without
+ * sorting or allocating), the sorted string key otherwise. The same set always gets the same key.
+ */
+export function idKey(ids: readonly number[]): IdKey {
+  let mask = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id > 30) return setKey(ids);
+    mask |= 1 << id;
   }
-  return setKey(a) === setKey(b);
+  return mask;
+}
+
+/** idKey of a result list (["obj_1", …] or [{id: "obj_1"}, …]) without building the id array; null if it is not one. */
+export function resultKey(value: unknown): IdKey | null {
+  if (!Array.isArray(value)) return null;
+  let mask = 0;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    const ref = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item;
+    const id = parseObjectId(ref);
+    if (id === null) return null;
+    if (id > 30) {
+      const ids = idsOfResult(value);
+      return ids ? setKey(ids) : null;
+    }
+    mask |= 1 << id;
+  }
+  return mask;
 }
 
 function iou(a: Box, b: Box): number {
@@ -81,6 +97,8 @@ function boxesAgree(found: unknown, scene: Scene, settings: VerifierSettings): s
     const object = id === null ? undefined : scene.objects[id];
     if (!object) continue;
     const truth = object.box;
+    // the usual case: the tool's own box, copied through
+    if (truth === box || (truth && truth[0] === box[0] && truth[1] === box[1] && truth[2] === box[2] && truth[3] === box[3])) continue;
     if (truth && iou(box, truth) >= settings.tolerances.iou) continue;
     const centre = object.pixel ? [object.pixel[0], object.pixel[1]] : truth ? [truth[0] + truth[2] / 2, truth[1] + truth[3] / 2] : null;
     if (settings.tolerances.centreInBox && centre && centre[0] >= box[0] && centre[0] <= box[0] + box[2] && centre[1] >= box[1] && centre[1] <= box[1] + box[3]) continue;
@@ -89,6 +107,10 @@ function boxesAgree(found: unknown, scene: Scene, settings: VerifierSettings): s
   }
   return null;
 }
+
+const SAME_OBJECTS: Comparison = { same: true, message: "same objects as re-execution" };
+const DIFFERENT_OBJECTS: Comparison = { same: false, message: "the recorded objects differ from re-execution" };
+const NOT_A_LIST: Comparison = { same: false, message: "the recorded result is not an object list" };
 
 export function compareResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
   const foundError = isErrorResult(found);
@@ -100,14 +122,14 @@ export function compareResult(expected: ToolOutcome, found: unknown, scene: Scen
   if (foundError) return { same: false, message: `recorded an error but re-execution returns a result` };
   const value = expected.value;
   if (Array.isArray(value)) {
-    const want = idsOfResult(value);
-    const got = idsOfResult(found);
-    if (want && got) {
-      if (!sameSet(want, got)) return { same: false, message: "the recorded objects differ from re-execution" };
+    const want = resultKey(value);
+    const got = resultKey(found);
+    if (want !== null && got !== null) {
+      if (want !== got) return DIFFERENT_OBJECTS;
       const box = boxesAgree(found, scene, settings);
-      return box ? { same: false, message: box } : { same: true, message: "same objects as re-execution" };
+      return box ? { same: false, message: box } : SAME_OBJECTS;
     }
-    return { same: false, message: "the recorded result is not an object list" };
+    return NOT_A_LIST;
   }
   if (typeof value === "number") {
     return typeof found === "number" && Math.abs(found - value) <= Math.max(settings.tolerances.number, Math.abs(value) * 1e-9)

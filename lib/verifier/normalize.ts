@@ -14,6 +14,10 @@ const LIST_ITEM = /^(?:obj_\d+|object \d+|#\d+)$/;
 
 const memo = new Map<string, string>();
 
+export function clearAnswerCache(): void {
+  memo.clear();
+}
+
 export function normalizeAnswer(value: string | number | boolean | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "boolean") return value ? "yes" : "no";

@@ -1,10 +1,10 @@
-import { getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
+import { clearQueryCache, getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
-import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
-import { compareResult, idsOfResult, isErrorResult, setKey } from "@/lib/verifier/compare";
+import { clearParseCache, parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
+import { compareResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
-import { normalizeAnswer } from "@/lib/verifier/normalize";
+import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
 import type { RuleId } from "@/lib/verifier/rules";
 import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
@@ -73,6 +73,26 @@ interface CallRecord {
 
 const NO_SCENE = "no scene graph for this trace";
 
+/** The object ids earlier steps produced: a bitmask for ids below 31, a Set beyond. */
+class ProducedIds {
+  private mask = 0;
+  private large: Set<number> | null = null;
+  add(id: number): void {
+    if (id <= 30) this.mask |= 1 << id;
+    else (this.large ??= new Set()).add(id);
+  }
+  has(id: number): boolean {
+    return id <= 30 ? (this.mask & (1 << id)) !== 0 : (this.large?.has(id) ?? false);
+  }
+  /** Ids of a result list already known to be one (resultKey ≠ null). */
+  addResult(items: unknown[]): void {
+    for (const item of items) {
+      const id = parseObjectId(typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item);
+      if (id !== null) this.add(id);
+    }
+  }
+}
+
 interface RuleFlags {
   schema: boolean;
   refs: boolean;
@@ -104,6 +124,13 @@ function flagsOf(settings: VerifierSettings): RuleFlags {
   return flags;
 }
 
+/** Empties the memo caches (parsed reasoning, normalised answers, detect queries): benchmarks. */
+export function resetVerifierCaches(): void {
+  clearParseCache();
+  clearAnswerCache();
+  clearQueryCache();
+}
+
 export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
   return new TraceVerifier(input, settings).run();
 }
@@ -117,8 +144,8 @@ class TraceVerifier {
   private readonly outcomes: Outcome[];
   private readonly calls = new Map<string, CallRecord>();
   private readonly answered = new Set<string>();
-  private readonly producedSets = new Set<string>([""]);
-  private readonly producedIds = new Set<number>();
+  private readonly producedSets = new Set<IdKey>([0]);
+  private readonly producedIds = new ProducedIds();
   private readonly producedVars = new Set<string>(["IMAGE"]);
   private readonly countCalls: CallRecord[] = [];
   private readonly callSteps: CallLike[] = [];
@@ -178,11 +205,11 @@ class TraceVerifier {
     if (this.flags.schema) {
       if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
       else {
-        const parsed = tool.args.safeParse(args);
-        validated = parsed.success;
-        if (parsed.success) this.add(i, "args.schema", "pass", "args are valid");
+        const parsed = tool.fastValid?.(args) ? null : tool.args.safeParse(args);
+        validated = parsed === null || parsed.success;
+        if (validated) this.add(i, "args.schema", "pass", "args are valid");
         else {
-          const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
+          const issues = parsed!.error!.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
           this.add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
         }
       }
@@ -224,10 +251,10 @@ class TraceVerifier {
         else this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
       }
     }
-    const ids = idsOfResult(step.result);
-    if (ids) {
-      this.producedSets.add(setKey(ids));
-      for (const id of ids) this.producedIds.add(id);
+    const key = resultKey(step.result);
+    if (key !== null) {
+      this.producedSets.add(key);
+      this.producedIds.addResult(step.result as unknown[]);
     }
     if (call?.tool?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
       this.conclusion = normalizeAnswer(String(step.result));
@@ -241,7 +268,7 @@ class TraceVerifier {
       else if (!this.scene) this.add(i, "reasoning.claims", "skip", NO_SCENE);
       else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
     }
-    for (const set of parsed.sets) this.producedSets.add(setKey(set));
+    for (const set of parsed.sets) this.producedSets.add(idKey(set));
     for (const id of parsed.ids) this.producedIds.add(id);
     // "what the last reasoning concluded": a reasoning step without a conclusion resets it
     this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
@@ -341,8 +368,8 @@ function checkPropagation(
   i: number,
   tool: ToolDefinition | undefined,
   args: Record<string, unknown>,
-  producedSets: Set<string>,
-  producedIds: Set<number>,
+  producedSets: Set<IdKey>,
+  producedIds: ProducedIds,
   producedVars: Set<string>,
   r: Reporter,
 ): void {
@@ -361,7 +388,7 @@ function checkPropagation(
           if (id !== null) ids.push(id);
         }
         checked++;
-        if (!producedSets.has(setKey(ids))) missing.push(ids.map((id) => `obj_${id}`));
+        if (!producedSets.has(idKey(ids))) missing.push(ids.map((id) => `obj_${id}`));
       } else {
         const id = parseObjectId(value);
         if (id === null) continue;
@@ -408,6 +435,23 @@ function matching(desc: Desc, scene: Scene): number[] {
   return ids;
 }
 
+/** idKey and size of the objects fitting a description, without building the list. */
+function matchingKey(desc: Desc, scene: Scene): { key: IdKey; count: number } {
+  if (scene.objects.length > 31) {
+    const ids = matching(desc, scene);
+    return { key: idKey(ids), count: ids.length };
+  }
+  let mask = 0;
+  let count = 0;
+  for (const object of scene.objects) {
+    if (matches(object, desc, scene)) {
+      mask |= 1 << object.index;
+      count++;
+    }
+  }
+  return { key: mask, count };
+}
+
 const names = (ids: readonly number[]) => (ids.length ? ids.map((id) => `obj_${id}`).join(", ") : "none");
 
 interface ClaimCheck {
@@ -416,68 +460,93 @@ interface ClaimCheck {
   found: unknown;
 }
 
-function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings): ClaimCheck | null {
+const TRUE: ClaimCheck = { ok: true, expected: null, found: null };
+const FALSE: ClaimCheck = { ok: false, expected: null, found: null };
+
+/**
+ * A claim's truth (null: cannot be checked here). With `explain`, also what was expected and
+ * found — built only for the failures the UI shows, not for the millions of passing claims.
+ */
+function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings, explain: boolean): ClaimCheck | null {
   switch (claim.kind) {
     case "members": {
-      const wrong: number[] = [];
+      let ok = true;
       for (const id of claim.ids) {
         const object = scene.objects[id];
-        if (!object || matches(object, claim.desc, scene) === claim.negated) wrong.push(id);
+        if (!object || matches(object, claim.desc, scene) === claim.negated) ok = false;
       }
-      return { ok: wrong.length === 0, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
+      if (!explain) return ok ? TRUE : FALSE;
+      const wrong = claim.ids.filter((id) => !scene.objects[id] || matches(scene.objects[id], claim.desc, scene) === claim.negated);
+      return { ok, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
     }
     case "enumeration": {
-      const truth = matching(claim.desc, scene);
-      return { ok: setKey(truth) === setKey(claim.ids), expected: names(truth), found: names(claim.ids) };
+      const ok = matchingKey(claim.desc, scene).key === idKey(claim.ids);
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: names(matching(claim.desc, scene)), found: names(claim.ids) };
     }
     case "count": {
       if (claim.desc) {
-        const truth = matching(claim.desc, scene);
-        const listOk = claim.ids === null || setKey(claim.ids) === setKey(truth);
-        return { ok: truth.length === claim.n && listOk, expected: claim.ids ? `${truth.length}: ${names(truth)}` : truth.length, found: claim.ids ? `${claim.n}: ${names(claim.ids)}` : claim.n };
+        const truth = matchingKey(claim.desc, scene);
+        const ok = truth.count === claim.n && (claim.ids === null || idKey(claim.ids) === truth.key);
+        if (!explain) return ok ? TRUE : FALSE;
+        const ids = matching(claim.desc, scene);
+        return { ok, expected: claim.ids ? `${ids.length}: ${names(ids)}` : ids.length, found: claim.ids ? `${claim.n}: ${names(claim.ids)}` : claim.n };
       }
-      if (claim.ids) return { ok: new Set(claim.ids).size === claim.n, expected: new Set(claim.ids).size, found: claim.n };
+      if (claim.ids) {
+        const distinct = new Set(claim.ids).size;
+        const ok = distinct === claim.n;
+        return explain ? { ok, expected: distinct, found: claim.n } : ok ? TRUE : FALSE;
+      }
       const cited = countCalls.at(-1);
       const outcome = cited ? r.run1(cited) : null;
       if (!outcome || !outcome.ok) return null;
-      return { ok: outcome.value === claim.n, expected: outcome.value, found: claim.n };
+      const ok = outcome.value === claim.n;
+      return explain ? { ok, expected: outcome.value, found: claim.n } : ok ? TRUE : FALSE;
     }
     case "attribute": {
       const object = scene.objects[claim.id];
       const truth = object ? object[claim.attribute] : `no object obj_${claim.id}`;
-      return { ok: truth === claim.value, expected: truth, found: claim.value };
+      const ok = truth === claim.value;
+      return explain ? { ok, expected: truth, found: claim.value } : ok ? TRUE : FALSE;
     }
     case "same": {
-      const objects = claim.ids.map((id) => scene.objects[id]);
-      if (objects.some((o) => !o)) return { ok: false, expected: "existing objects", found: names(claim.ids) };
+      for (const id of claim.ids) if (!scene.objects[id]) return explain ? { ok: false, expected: "existing objects", found: names(claim.ids) } : FALSE;
       if (claim.reference !== null) {
         const reference = scene.objects[claim.reference];
-        if (!reference) return { ok: false, expected: "an existing reference object", found: `obj_${claim.reference}` };
+        if (!reference) return explain ? { ok: false, expected: "an existing reference object", found: `obj_${claim.reference}` } : FALSE;
         const value = reference[claim.attribute];
-        const wrong = objects.filter((o) => o.index !== reference.index && o[claim.attribute] !== value).map((o) => o.index);
-        return { ok: wrong.length === 0, expected: `${claim.attribute} ${value}`, found: wrong.length ? `${names(wrong)} differ` : "all the same" };
+        let ok = true;
+        for (const id of claim.ids) if (id !== reference.index && scene.objects[id][claim.attribute] !== value) ok = false;
+        if (!explain) return ok ? TRUE : FALSE;
+        const wrong = claim.ids.filter((id) => id !== reference.index && scene.objects[id][claim.attribute] !== value);
+        return { ok, expected: `${claim.attribute} ${value}`, found: wrong.length ? `${names(wrong)} differ` : "all the same" };
       }
-      const values = objects.map((o) => o[claim.attribute]);
-      const allSame = values.every((v) => v === values[0]);
-      return { ok: allSame === claim.same, expected: claim.same ? "the same" : "different", found: values.join(" / ") };
+      const first = scene.objects[claim.ids[0]][claim.attribute];
+      let allSame = true;
+      for (const id of claim.ids) if (scene.objects[id][claim.attribute] !== first) allSame = false;
+      const ok = allSame === claim.same;
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: claim.same ? "the same" : "different", found: claim.ids.map((id) => scene.objects[id][claim.attribute]).join(" / ") };
     }
     case "compare": {
       const holds = claim.op === "gt" ? claim.a > claim.b : claim.op === "lt" ? claim.a < claim.b : claim.a === claim.b;
-      if (holds === claim.negated) return { ok: false, expected: `${!claim.negated ? "not " : ""}${claim.op}`, found: `${claim.a} ${claim.op} ${claim.b}` };
-      if (countCalls.length < 2) return { ok: true, expected: "arithmetic", found: "holds" };
+      if (holds === claim.negated) return explain ? { ok: false, expected: `${!claim.negated ? "not " : ""}${claim.op}`, found: `${claim.a} ${claim.op} ${claim.b}` } : FALSE;
+      if (countCalls.length < 2) return TRUE;
       const first = r.run1(countCalls[countCalls.length - 2]);
       const second = r.run1(countCalls[countCalls.length - 1]);
-      if (!first?.ok || !second?.ok) return { ok: true, expected: "arithmetic", found: "holds" };
-      const [t1, t2] = [first.value as number, second.value as number];
-      const cited = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
-      return { ok: cited, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` };
+      if (!first?.ok || !second?.ok) return TRUE;
+      const t1 = first.value as number;
+      const t2 = second.value as number;
+      const ok = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
+      return explain ? { ok, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` } : ok ? TRUE : FALSE;
     }
     case "distance": {
       const a = scene.objects[claim.a]?.coords3d;
       const b = scene.objects[claim.b]?.coords3d;
       if (!a || !b) return null;
       const truth = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-      return { ok: Math.abs(truth - claim.value) <= settings.tolerances.claimNumber, expected: Math.round(truth * 100) / 100, found: claim.value };
+      const ok = Math.abs(truth - claim.value) <= settings.tolerances.claimNumber;
+      return explain ? { ok, expected: Math.round(truth * 100) / 100, found: claim.value } : ok ? TRUE : FALSE;
     }
   }
 }
@@ -487,12 +556,12 @@ function checkClaims(i: number, claims: Claim[], scene: Scene, countCalls: CallR
   let firstFalse: { claim: Claim; check: ClaimCheck } | null = null;
   let falseCount = 0;
   for (const claim of claims) {
-    const check = checkClaim(claim, scene, countCalls, r, settings);
+    const check = checkClaim(claim, scene, countCalls, r, settings, false);
     if (!check) continue;
     checked++;
     if (!check.ok) {
       falseCount++;
-      firstFalse ??= { claim, check };
+      firstFalse ??= { claim, check: checkClaim(claim, scene, countCalls, r, settings, true)! };
     }
   }
   if (checked === 0) r.report(i, "reasoning.claims", "skip", "no claim could be checked");
