@@ -93,3 +93,28 @@ test("the metrics page: Table 1 per method, ablation, histogram, and a new run",
   const runs = await (await request.get("/api/runs?dataset=clevr-demo")).json();
   await expect(page.getByTestId("metrics-run")).toHaveAttribute("data-run", String(runs[0].id));
 });
+
+test("the HTTP API: verdicts as JSON lines, runs, configs (a used config is immutable, a new version verifies)", async ({ request }) => {
+  const datasets = await (await request.get("/api/datasets")).json();
+  const visprog = datasets.find((d: { name: string }) => d.name === "visprog-gqa");
+  const response = await request.get("/api/datasets/visprog-gqa/verdicts");
+  expect(response.headers()["content-type"]).toContain("application/x-ndjson");
+  const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(visprog.steps);
+  expect(lines[0]).toMatchObject({ trace: expect.any(String), step: 0, outcome: expect.stringMatching(/^(pass|fail|skip)$/) });
+
+  const configs = await (await request.get("/api/verifier-configs")).json();
+  expect(configs[0]).toMatchObject({ version: 1, locked: true });
+  const bad = await request.post("/api/verifier-configs", { data: { parent: 1, threshold: 2 } });
+  expect(bad.status()).toBe(400);
+  const created = await request.post("/api/verifier-configs", { data: { parent: 1, rules: { "final.correct": { enabled: false } }, notes: "e2e" } });
+  expect(created.status()).toBe(201);
+  const v2 = await created.json();
+  const run = await request.post("/api/runs", { data: { dataset: "visprog-gqa", config: v2.version } });
+  expect(run.status()).toBe(201);
+  expect(await run.json()).toMatchObject({ config: v2.version, traces: 100 });
+  const missing = await request.post("/api/runs", { data: { dataset: "nope" } });
+  expect(missing.status()).toBe(404);
+  const runs = await (await request.get("/api/runs?dataset=visprog-gqa")).json();
+  expect(runs[0]).toMatchObject({ config: v2.version, status: "done", traces: 100 });
+});
