@@ -1,8 +1,10 @@
 // name → bench. Each capability adds one line.
 import { benchImport } from "./import";
 import { benchReview } from "./review";
+import { benchVerify } from "./verify";
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   import: benchImport,
+  verify: benchVerify,
   review: benchReview,
 };
