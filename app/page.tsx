@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { listDatasets } from "@/lib/services/datasets";
+import { latestQualityByDataset } from "@/lib/services/metrics";
 
 export const dynamic = "force-dynamic";
 
 export default async function DatasetsPage() {
-  const datasets = await listDatasets();
+  const [datasets, quality] = await Promise.all([listDatasets(), latestQualityByDataset()]);
   return (
     <div className="space-y-6">
       <div>
@@ -23,9 +24,10 @@ export default async function DatasetsPage() {
             <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
               <tr>
                 <th className="px-4 py-2 font-medium">Dataset</th>
-                {["Images", "Scenes", "Questions", "Traces", "Steps", "Reviewed"].map((h) => (
+                {["Images", "Scenes", "Questions", "Traces", "Steps", "Reviewed", "Avg quality", "Valid"].map((h) => (
                   <th key={h} className="px-4 py-2 text-right font-medium">{h}</th>
                 ))}
+                <th className="px-4 py-2 font-medium"><span className="sr-only">Metrics</span></th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -39,6 +41,13 @@ export default async function DatasetsPage() {
                   {[d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces].map((n, i) => (
                     <td key={i} className="px-4 py-2 text-right tabular-nums text-slate-700">{n.toLocaleString("en-US")}</td>
                   ))}
+                  <td data-column="quality" className="px-4 py-2 text-right tabular-nums text-slate-700">{quality.get(d.id)?.overall?.avgQuality.toFixed(3) ?? "—"}</td>
+                  <td data-column="valid" className="px-4 py-2 text-right tabular-nums text-slate-700">
+                    {quality.get(d.id)?.overall ? `${((quality.get(d.id)!.overall!.validRatio) * 100).toFixed(1)}%` : "—"}
+                  </td>
+                  <td className="px-4 py-2">
+                    <Link href={`/datasets/${encodeURIComponent(d.name)}/metrics`} className="text-xs text-brand hover:underline">metrics</Link>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,9 +2,11 @@
 import { benchCalibration } from "./calibration";
 import { benchImport } from "./import";
 import { benchReview } from "./review";
+import { benchVerify } from "./verify";
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   calibration: benchCalibration,
   import: benchImport,
+  verify: benchVerify,
   review: benchReview,
 };

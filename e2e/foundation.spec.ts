@@ -6,7 +6,8 @@ import { expect, test } from "@playwright/test";
 test("datasets overview lists the demo datasets with their counts", async ({ page }) => {
   await page.goto("/");
   const clevr = page.locator('tr[data-dataset="clevr-demo"]');
-  await expect(clevr).toContainText("36");
+  // 36 program traces + 120 scripted-teacher traces (lib/services/seed.ts)
+  await expect(clevr).toContainText("156");
   await expect(page.locator('tr[data-dataset="visprog-gqa"]')).toContainText("100");
 });
 

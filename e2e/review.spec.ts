@@ -51,18 +51,29 @@ test("review a whole trace with the keyboard only; labels persist after reload",
 
 test("edit a tool call's args and Re-run: the result changes and the old revision is in the history", async ({ page, request }) => {
   const traces = await clevrTraces(request);
+  // a relate call whose (non-empty) result the next call consumes: re-running it with the opposite
+  // relation changes that result, so the consuming call no longer uses a produced set
   let target: Trace | null = null;
+  let call: Step | null = null;
   for (const t of traces.slice(1)) {
     const d = await trace(request, t.id);
-    if (d.steps.some((s) => s.kind === "tool_call" && s.tool === "relate")) { target = d; break; }
+    call = d.steps.find((s, i) => {
+      if (s.kind !== "tool_call" || s.tool !== "relate") return false;
+      const res = d.steps.find((r) => r.kind === "tool_result" && r.callId === s.callId);
+      const next = d.steps.slice(i + 1).find((n) => n.kind === "tool_call");
+      return Array.isArray(res?.result) && res.result.length > 0 && JSON.stringify((next?.args as { objects?: unknown })?.objects) === JSON.stringify(res.result);
+    }) ?? null;
+    if (call) { target = d; break; }
   }
   expect(target).not.toBeNull();
-  const call = target!.steps.find((s) => s.kind === "tool_call" && s.tool === "relate")!;
-  const result = target!.steps.find((s) => s.kind === "tool_result" && s.callId === call.callId)!;
+  call = call!;
+  const result = target!.steps.find((s) => s.kind === "tool_result" && s.callId === call!.callId)!;
   const args = call.args as { object: string; relation: string };
-  const flipped = args.relation === "left" ? "right" : "left";
+  const flipped = ({ left: "right", right: "left", front: "behind", behind: "front" } as Record<string, string>)[args.relation];
 
   await openTrace(page, target!.id);
+  const outcomesBefore = await stepItems(page).evaluateAll((items) => items.map((li) => li.getAttribute("data-outcome")));
+  expect(outcomesBefore.every((o) => o !== null)).toBe(true);
   await stepItems(page).nth(call.index).click();
   await page.getByRole("button", { name: "Edit" }).click();
   const editor = page.getByRole("textbox", { name: "Tool arguments (JSON)" });
@@ -75,6 +86,13 @@ test("edit a tool call's args and Re-run: the result changes and the old revisio
   const after = await trace(request, target!.id);
   const newResult = after.steps.find((s) => s.id === result.id)!;
   expect(newResult.result).not.toEqual(result.result);
+  // the trace was re-verified: the re-run result passes re-execution, and the steps that still use
+  // the old result now fail
+  await expect(resultItem.locator('[data-rule="result.reexec"]')).toHaveAttribute("data-rule-outcome", "pass");
+  const consumer = target!.steps.slice(call.index + 1).find((s) => s.kind === "tool_call")!;
+  await expect(stepItems(page).nth(consumer.index)).toHaveAttribute("data-outcome", "fail");
+  await expect(stepItems(page).nth(consumer.index).locator('[data-rule="cross.propagation"]')).toHaveAttribute("data-rule-outcome", "fail");
+  expect(outcomesBefore[consumer.index]).not.toBe("fail");
 
   await resultItem.getByRole("button", { name: /edited · rev 1/ }).click();
   const history = page.getByRole("dialog", { name: `History of step ${result.index}` });
@@ -179,4 +197,19 @@ test("a second tab labelling the same step gets a conflict message and nothing i
   await expect(stepItems(second).first()).toHaveAttribute("data-label", "accepted");
   await first.close();
   await second.close();
+});
+
+test("filter the trace list by a failing rule", async ({ page, request }) => {
+  const expected = (await (await request.get("/api/traces?dataset=clevr-demo&rule=reasoning.claims&limit=200")).json()) as { total: number; items: Array<{ id: number }> };
+  expect(expected.total).toBeGreaterThan(0);
+  await page.goto("/traces?dataset=clevr-demo");
+  await expect(page.getByTestId("filter-bar")).toHaveAttribute("data-ready", "true");
+  await page.getByRole("combobox", { name: "Failing rule" }).selectOption("reasoning.claims");
+  await expect(page).toHaveURL(/rule=reasoning.claims/);
+  await expect(page.getByTestId("trace-total")).toHaveText(`${expected.total} traces match`);
+  const shown = await page.locator("tr[data-trace-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-trace-id"))));
+  expect(shown).toEqual(expected.items.slice(0, shown.length).map((t) => t.id));
+  // every listed trace really has a failing reasoning.claims step
+  const first = (await (await request.get(`/api/traces/${shown[0]}`)).json()) as { verification: { steps: Record<string, { verdicts: Array<{ rule: string; outcome: string }> }> } };
+  expect(Object.values(first.verification.steps).some((s) => s.verdicts.some((v) => v.rule === "reasoning.claims" && v.outcome === "fail"))).toBe(true);
 });

@@ -3,7 +3,9 @@
 import { memo, type ReactNode } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { JsonView } from "@/components/traces/json-view";
-import type { StepDto } from "@/lib/schemas/traces";
+import { StepVerdicts } from "@/components/verdicts/step-verdicts";
+import type { StepVerdictsDto } from "@/lib/schemas/verifier";
+import type { InjectedFaultDto, StepDto } from "@/lib/schemas/traces";
 
 // One step of the timeline. Its label state is in data-label (accepted / neutral / rejected /
 // unlabeled) and data-after-error, which tests and assistive tech rely on.
@@ -19,7 +21,10 @@ export interface ReviewStepProps {
   others: Array<{ user: string; label: string; source: string }>;
   current: boolean;
   mentionsSelected: boolean;
-  verdicts?: ReactNode;
+  /** The latest verifier run's verdicts for this step (undefined: not verified). */
+  verdicts: StepVerdictsDto | undefined;
+  verified: boolean;
+  injected: InjectedFaultDto[];
   editor?: ReactNode;
   onSelect: (index: number) => void;
   onHover: (index: number | null) => void;
@@ -28,9 +33,10 @@ export interface ReviewStepProps {
 }
 
 // Memoised with index-taking callbacks: hovering one step re-renders nothing but the canvas focus.
-export const ReviewStep = memo(function ReviewStep({ step, callTool, label, others, current, mentionsSelected, verdicts, editor, onSelect, onHover, onHistory, register }: ReviewStepProps) {
+export const ReviewStep = memo(function ReviewStep({ step, callTool, label, others, current, mentionsSelected, verdicts, verified, injected, editor, onSelect, onHover, onHistory, register }: ReviewStepProps) {
   const afterError = label === "after_error";
   const state = label && !afterError ? LABEL_STATE[label] ?? "unlabeled" : "unlabeled";
+  const outcome = verified ? (verdicts?.outcome ?? "skip") : undefined;
   return (
     <li
       ref={(node) => register(step.index, node)}
@@ -39,13 +45,14 @@ export const ReviewStep = memo(function ReviewStep({ step, callTool, label, othe
       data-label={state}
       data-after-error={afterError ? "true" : undefined}
       data-kind={step.kind}
+      data-outcome={outcome}
       data-revision={step.revision}
       aria-current={current ? "step" : undefined}
       onMouseEnter={() => onHover(step.index)}
       onMouseLeave={() => onHover(null)}
       onClick={() => onSelect(step.index)}
       className={`scroll-mt-24 cursor-pointer rounded-lg border bg-white px-3 py-2 text-sm transition-colors ${
-        current ? "border-brand ring-2 ring-indigo-100" : mentionsSelected ? "border-amber-400" : "border-slate-200 hover:border-slate-300"
+        current ? "border-brand ring-2 ring-indigo-100" : mentionsSelected ? "border-amber-400" : outcome === "fail" ? "border-red-300 hover:border-red-400" : "border-slate-200 hover:border-slate-300"
       } ${afterError ? "opacity-60" : ""}`}
     >
       <div className="flex flex-wrap items-center gap-2">
@@ -77,7 +84,9 @@ export const ReviewStep = memo(function ReviewStep({ step, callTool, label, othe
         </div>
       ) : null}
       {editor}
-      {verdicts ? <div className="mt-1 pl-8">{verdicts}</div> : null}
+      <div className="pl-8">
+        <StepVerdicts verdicts={verdicts} injected={injected} />
+      </div>
       {step.refs.length ? <p className="mt-1 pl-8 text-[11px] text-slate-400">mentions {step.refs.map((r) => `obj_${r}`).join(", ")}</p> : null}
     </li>
   );

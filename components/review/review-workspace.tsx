@@ -3,7 +3,7 @@
 import dynamic from "next/dynamic";
 import { useRouter } from "next/navigation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { Geometry } from "@/components/canvas/trace-canvas";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
@@ -12,6 +12,7 @@ import { stepArrows } from "@/components/review/step-arrows";
 import { StepEditor } from "@/components/review/step-editor";
 import { useTraceHistory } from "@/components/review/use-trace-history";
 import { Badge } from "@/components/ui/badge";
+import { VerificationSummary } from "@/components/verdicts/verification-summary";
 import { Button } from "@/components/ui/button";
 import { ToastRegion, useToasts } from "@/components/ui/toast";
 import { useHydrated } from "@/components/ui/use-hydrated";
@@ -19,7 +20,7 @@ import { ApiError } from "@/lib/queries/fetch-json";
 import { reviewQueries, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
 import { traceQueries } from "@/lib/queries/traces";
 import type { StepLabel } from "@/lib/schemas/reviews";
-import type { BoxDto, StepDto, TraceDetail } from "@/lib/schemas/traces";
+import type { BoxDto, InjectedFaultDto, StepDto, TraceDetail } from "@/lib/schemas/traces";
 import { matchShortcut, shortcutFor, type ShortcutCommand } from "@/lib/shortcuts";
 
 const TraceCanvas = dynamic(() => import("@/components/canvas/trace-canvas"), {
@@ -33,16 +34,13 @@ const TraceCanvas = dynamic(() => import("@/components/canvas/trace-canvas"), {
 export interface ReviewWorkspaceProps {
   initial: TraceDetail;
   reviewer: string;
-  /** Per-step verifier verdicts, rendered under each step when available. */
-  renderVerdicts?: (step: StepDto) => ReactNode;
-  /** Extra trace-level facts for the header (quality, validity). */
-  headerExtra?: ReactNode;
   /** The step that is current when the trace opens (?step=N links from calibration). */
   initialStep?: number;
 }
 
 const STOP_KEY = "stepwise.stopAtFirstError";
 const NO_OTHERS: Array<{ user: string; label: string; source: string }> = [];
+const NO_FAULTS: InjectedFaultDto[] = [];
 const STOP_EVENT = "stepwise:stop-at-first-error";
 
 // The stop-at-first-error preference lives in localStorage (per browser), read as an external store
@@ -61,7 +59,7 @@ function writeStop(value: boolean) {
   window.dispatchEvent(new Event(STOP_EVENT));
 }
 
-export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra, initialStep = 0 }: ReviewWorkspaceProps) {
+export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWorkspaceProps) {
   const router = useRouter();
   const client = useQueryClient();
   const { data: trace } = useQuery({ ...traceQueries.detail(initial.id), initialData: initial });
@@ -108,6 +106,11 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
     }
     return byStep;
   }, [trace.reviews, reviewer]);
+  const injectedByStep = useMemo(() => {
+    const byStep = new Map<number, InjectedFaultDto[]>();
+    for (const fault of trace.injected) byStep.set(fault.step, [...(byStep.get(fault.step) ?? []), fault]);
+    return byStep;
+  }, [trace.injected]);
   const setStepRef = useCallback((index: number, node: HTMLLIElement | null) => {
     if (node) stepRefs.current.set(index, node);
     else stepRefs.current.delete(index);
@@ -319,7 +322,7 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
           <div className="flex flex-wrap items-center gap-4 text-sm">
             <span>Teacher answer: <strong className="font-mono">{trace.finalAnswer || "—"}</strong></span>
             {trace.answer !== null ? <span>Ground truth: <strong className="font-mono">{trace.answer}</strong></span> : null}
-            {headerExtra}
+            <VerificationSummary verification={trace.verification} dataset={trace.dataset.name} />
           </div>
           <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="trace-decision" data-decision={trace.decision ?? ""}>
             <span className="text-slate-500">Trace:</span>
@@ -363,7 +366,9 @@ export function ReviewWorkspace({ initial, reviewer, renderVerdicts, headerExtra
               others={others.get(s.id) ?? NO_OTHERS}
               current={s.index === current}
               mentionsSelected={selectedObject !== null && s.refs.includes(selectedObject)}
-              verdicts={renderVerdicts?.(s)}
+              verdicts={trace.verification?.steps[s.id]}
+              verified={trace.verification !== null}
+              injected={injectedByStep.get(s.index) ?? NO_FAULTS}
               onSelect={setCurrent}
               onHover={setHovered}
               onHistory={setHistoryOf}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { BoxDto } from "@/lib/schemas/traces";
 
 // Human boxes drawn on the canvas, in original-image pixels (COCO x, y, w, h).
 
@@ -28,16 +29,5 @@ export const deleteBoxQuery = z.object({ expectedVersion: z.coerce.number().int(
 export type CreateBoxBody = z.infer<typeof createBoxBody>;
 export type UpdateBoxBody = z.infer<typeof updateBoxBody>;
 
-export interface HumanBoxDto {
-  id: number;
-  imageId: number;
-  source: string;
-  label: string | null;
-  objectIndex: number | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  score: number | null;
-  version: number;
-}
+/** A box as the canvas gets it (BoxDto), plus the image it belongs to. */
+export type HumanBoxDto = BoxDto & { imageId: number };

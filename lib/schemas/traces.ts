@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TraceVerificationDto } from "@/lib/schemas/verifier";
 
 // Request schemas for the trace resources (shared by API routes, pages and CLI) and the DTOs
 // they return.
@@ -104,4 +105,14 @@ export interface TraceDetail {
   boxes: BoxDto[];
   steps: StepDto[];
   reviews: ReviewDto[];
+  /** The latest verifier run's verdicts for this trace, or null before any run. */
+  verification: TraceVerificationDto | null;
+  /** Faults the scripted teacher injected (its `meta.faults`), shown next to the verdicts. */
+  injected: InjectedFaultDto[];
+}
+
+export interface InjectedFaultDto {
+  type: string;
+  step: number;
+  detail: string;
 }

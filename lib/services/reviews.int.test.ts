@@ -98,6 +98,7 @@ describe("edits and re-runs", () => {
 
   it("re-running an edited call executes the tool on the scene and revises call and result", async () => {
     const all = await steps();
+    const before = await db().trace.findUniqueOrThrow({ where: { id: traceId } });
     const call = all.find((s) => s.kind === "tool_call" && s.tool === "relate")!;
     const resultStep = all.find((s) => s.kind === "tool_result" && s.callId === call.callId)!;
     const args = { ...(call.args as Record<string, unknown>), relation: "left" };
@@ -111,9 +112,20 @@ describe("edits and re-runs", () => {
     expect((await listRevisions(resultStep.id)).map((r) => r.reason)).toEqual(["original", "rerun"]);
     expect((await listRevisions(call.id)).at(-1)?.args).toEqual(args);
 
+    // re-verified in the trace's run: later steps still rely on the old result, so they now fail
+    const reverified = await db().trace.findUniqueOrThrow({ where: { id: traceId } });
+    expect(reverified.runId).not.toBeNull();
+    const failing = await db().verdict.findMany({ where: { runId: reverified.runId!, traceId, outcome: "fail" }, select: { rule: true } });
+    expect(failing.length).toBeGreaterThan(0);
+    expect(reverified.valid).toBe(false);
+    for (const { rule } of failing) expect(reverified.failingRules).toContain(`,${rule},`);
+    const resultVerdicts = await db().verdict.findMany({ where: { runId: reverified.runId!, stepId: resultStep.id } });
+    expect(resultVerdicts.find((v) => v.rule === "result.reexec")?.outcome).toBe("pass");
+
     await undoLastAction({});
     const restored = await db().step.findUniqueOrThrow({ where: { id: resultStep.id } });
     expect(restored.result).toEqual(resultStep.result);
+    expect((await db().trace.findUniqueOrThrow({ where: { id: traceId } })).failingRules).toBe(before.failingRules);
     expect((await listRevisions(resultStep.id)).map((r) => r.reason)).toEqual(["original", "rerun", "undo"]);
   });
 

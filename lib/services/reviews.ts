@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { disagreementsSql } from "@/lib/services/disagreements";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import {
@@ -12,6 +13,7 @@ import {
 } from "@/lib/schemas/reviews";
 import { loadToolScenes } from "@/lib/services/scenes";
 import { resolveUser, type UserRef } from "@/lib/services/users";
+import { reverifyTrace } from "@/lib/services/verify";
 import { getTool } from "@/lib/tools/registry";
 import { stepRefs } from "@/lib/tools/refs";
 
@@ -59,26 +61,10 @@ async function refreshTraceState(tx: Tx, traceId: number): Promise<{ labelState:
   return { labelState, version: trace.version };
 }
 
-/**
- * Trace.disagreements = steps whose current human label contradicts the trace's latest verifier
- * run (reject vs a passing step, accept vs a failing step). One statement, usable after a run too.
- */
+/** Recounts Trace.disagreements for these traces (see lib/services/disagreements.ts). */
 export async function refreshDisagreements(tx: Tx | ReturnType<typeof db>, traceIds: number[]): Promise<void> {
   if (traceIds.length === 0) return;
-  const ids = traceIds.map((id) => Math.trunc(id)).join(",");
-  await tx.$executeRawUnsafe(`
-    UPDATE "Trace" SET "disagreements" = (
-      SELECT COUNT(*) FROM "Review" r
-      WHERE r."traceId" = "Trace"."id" AND r."current" = 1 AND r."source" = '${HUMAN}' AND r."stepId" IS NOT NULL
-        AND "Trace"."runId" IS NOT NULL
-        AND (
-          (r."label" = 'reject'
-            AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'pass')
-            AND NOT EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'fail'))
-          OR (r."label" = 'accept'
-            AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'fail'))
-        )
-    ) WHERE "id" IN (${ids})`);
+  await tx.$executeRawUnsafe(disagreementsSql(`"id" IN (${traceIds.map((id) => Math.trunc(id)).join(",")})`));
 }
 
 async function audit(tx: Tx, user: UserRef, action: string, entity: string, entityId: number, data: Record<string, unknown>) {
@@ -178,14 +164,16 @@ async function writeRevision(
 
 export async function editStep(stepId: number, body: StepEditBody): Promise<ReviewActionResult> {
   const user = await resolveUser(body.user);
-  return db().$transaction(async (tx) => {
+  const traceId = await db().$transaction(async (tx) => {
     const step = await lockedStep(tx, stepId, body.expectedVersion);
     if (body.args !== undefined && step.kind !== "tool_call") throw new AppError("invalid_input", `step ${step.index} is a ${step.kind}; only tool calls have args`);
     if (body.text !== undefined && step.kind === "tool_result") throw new AppError("invalid_input", `step ${step.index} is a tool result; edit its call and re-run it instead`);
     const change = await writeRevision(tx, user, step, { ...(body.text !== undefined ? { text: body.text } : {}), ...(body.args !== undefined ? { args: body.args } : {}) }, "edit");
     await audit(tx, user, "review.edit", "step", stepId, { traceId: step.traceId, revisions: [{ stepId, ...change }], comment: body.comment ?? null });
-    return result(tx, "edit", step.traceId, stepId, [stepId]);
+    return step.traceId;
   });
+  await reverify(traceId);
+  return db().$transaction((tx) => result(tx, "edit", traceId, stepId, [stepId]));
 }
 
 /**
@@ -216,13 +204,9 @@ export async function rerunStep(stepId: number, body: StepRerunBody): Promise<Re
   return db().$transaction((tx) => result(tx, "rerun", outcome.traceId, stepId, [stepId, ...outcome.touched]));
 }
 
-/** Re-verification after an edit; the verifier registers itself here (no import cycle). */
-let reverifyHook: ((traceId: number) => Promise<void>) | null = null;
-export function onStepsChanged(hook: (traceId: number) => Promise<void>): void {
-  reverifyHook = hook;
-}
+/** An edit changes what the verifier sees: re-verify the trace within its latest run. */
 async function reverify(traceId: number): Promise<void> {
-  if (reverifyHook) await reverifyHook(traceId);
+  await reverifyTrace(traceId);
 }
 
 const UNDOABLE = ["review.label", "review.decision", "review.edit", "review.rerun"];

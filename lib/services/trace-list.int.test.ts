@@ -24,53 +24,61 @@ describe("listTraces filters", () => {
   });
 
   it("filters by human decision, reviewer, label state and text", async () => {
+    const demo = await db().trace.count({ where: { dataset: { name: "clevr-demo" } } });
     expect((await page({ dataset: "visprog-gqa", decision: "accept", limit: 50 })).total).toBe(34);
     expect((await page({ dataset: "visprog-gqa", decision: "reject", limit: 50 })).total).toBe(66);
-    expect((await page({ dataset: "clevr-demo", decision: "none", limit: 50 })).total).toBe(36);
+    expect((await page({ dataset: "clevr-demo", decision: "none", limit: 50 })).total).toBe(demo);
 
     const target = await db().trace.findFirstOrThrow({ where: { dataset: { name: "clevr-demo" } }, include: { steps: { orderBy: { index: "asc" }, take: 1 } } });
     await recordStepLabel(target.steps[0].id, { label: "accept", expectedVersion: target.steps[0].version, stopAtFirstError: false, user: "mira" });
     expect((await page({ reviewer: "mira", limit: 50 })).items.map((t) => t.id)).toEqual([target.id]);
     expect((await page({ dataset: "clevr-demo", label: "partial", limit: 50 })).items.map((t) => t.id)).toEqual([target.id]);
-    expect((await page({ dataset: "clevr-demo", label: "unlabeled", limit: 50 })).total).toBe(35);
+    expect((await page({ dataset: "clevr-demo", label: "unlabeled", limit: 50 })).total).toBe(demo - 1);
     expect((await page({ q: "furniture", limit: 50 })).items.every((t) => /furniture/i.test(t.question))).toBe(true);
   });
 
-  it("filters by the denormalised verifier columns", async () => {
-    const traces = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "asc" }, take: 3 });
-    await db().trace.update({ where: { id: traces[0].id }, data: { quality: 0.9, valid: true, failingRules: null } });
-    await db().trace.update({ where: { id: traces[1].id }, data: { quality: 0.4, valid: false, failingRules: ",result.reexec,cross.answer," } });
-    await db().trace.update({ where: { id: traces[2].id }, data: { quality: 0.55, valid: false, failingRules: ",cross.answer," } });
-    expect((await page({ dataset: "clevr-demo", rule: "result.reexec", limit: 50 })).items.map((t) => t.id)).toEqual([traces[1].id]);
-    expect((await page({ dataset: "clevr-demo", rule: "cross.answer", limit: 50 })).total).toBe(2);
-    expect((await page({ dataset: "clevr-demo", qmin: 0.5, limit: 50 })).items.map((t) => t.id)).toEqual([traces[0].id, traces[2].id]);
-    expect((await page({ dataset: "clevr-demo", valid: "true", limit: 50 })).items.map((t) => t.id)).toEqual([traces[0].id]);
+  it("filters by the latest verifier run: failing rule, validity, quality range", async () => {
+    const run = await db().verifierRun.findFirstOrThrow({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "desc" } });
+    const failing = await db().verdict.findMany({ where: { runId: run.id, rule: "reasoning.claims", outcome: "fail" }, distinct: ["traceId"], select: { traceId: true }, orderBy: { traceId: "asc" } });
+    expect(failing.length).toBeGreaterThan(0);
+    const byRule = await page({ dataset: "clevr-demo", rule: "reasoning.claims", limit: 200 });
+    expect(byRule.items.map((t) => t.id)).toEqual(failing.map((f) => f.traceId));
+
+    const valid = await db().trace.count({ where: { dataset: { name: "clevr-demo" }, valid: true } });
+    expect((await page({ dataset: "clevr-demo", valid: "true", limit: 200 })).total).toBe(valid);
+    const high = await page({ dataset: "clevr-demo", qmin: 0.9, limit: 200 });
+    expect(high.items.every((t) => t.quality! >= 0.9)).toBe(true);
+    expect(high.total).toBe(await db().trace.count({ where: { dataset: { name: "clevr-demo" }, quality: { gte: 0.9 } } }));
   });
 
   it("facets list what can be filtered", async () => {
-    const facets = await traceFacets("visprog-gqa");
+    const facets = await traceFacets("clevr-demo");
     expect(facets.datasets).toEqual(["clevr-demo", "visprog-gqa"]);
-    expect(facets.methods).toEqual(["direct"]);
+    expect(facets.methods.length).toBeGreaterThan(1);
+    expect(facets.rules).toContain("reasoning.claims");
   });
 });
 
 describe("nextInQueue", () => {
   it("prefers disagreements, then quality nearest the threshold, and skips what the reviewer labelled", async () => {
-    const traces = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "asc" }, take: 5 });
-    await db().trace.update({ where: { id: traces[4].id }, data: { quality: 0.52 } });
+    const threshold = (await db().verifierConfig.findFirstOrThrow({ orderBy: { version: "desc" } })).threshold;
+    const open = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" }, quality: { not: null } }, select: { id: true, quality: true } });
+    const nearest = [...open].sort((a, b) => Math.abs(a.quality! - threshold) - Math.abs(b.quality! - threshold) || a.id - b.id)[0];
     const near = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
-    expect(near.traceId).toBe(traces[4].id);
+    expect(near.traceId).toBe(nearest.id);
     expect(near.reason).toMatch(/near the threshold/);
 
-    await db().trace.update({ where: { id: traces[3].id }, data: { disagreements: 2 } });
+    // accepting a step the verifier failed is a disagreement: that trace jumps the queue
+    const failed = await db().verdict.findFirstOrThrow({ where: { outcome: "fail", run: { dataset: { name: "clevr-demo" } } }, orderBy: { id: "desc" }, include: { step: true } });
+    await recordStepLabel(failed.stepId, { label: "accept", expectedVersion: failed.step.version, stopAtFirstError: false, user: "someone-else" });
     const disagreement = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
-    expect(disagreement.traceId).toBe(traces[3].id);
-    expect(disagreement.progress.total).toBe(36);
+    expect(disagreement.traceId).toBe(failed.traceId);
+    expect(disagreement.reason).toMatch(/disagree/);
 
-    const step = await db().step.findFirstOrThrow({ where: { traceId: traces[3].id, index: 0 } });
+    const step = await db().step.findFirstOrThrow({ where: { traceId: failed.traceId, index: 0 } });
     await recordStepLabel(step.id, { label: "reject", expectedVersion: step.version, stopAtFirstError: false, user: "queue-user" });
     const next = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
-    expect(next.traceId).toBe(traces[4].id);
+    expect(next.traceId).not.toBe(failed.traceId);
     expect(next.progress.byYou).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { TraceDetail, TraceListPage, TraceListQuery } from "@/lib/schemas/traces";
+import type { InjectedFaultDto, TraceDetail, TraceListPage, TraceListQuery } from "@/lib/schemas/traces";
+import { getTraceVerification } from "@/lib/services/verdicts";
 
 // Keyset pagination on id: the cursor is the last id of the previous page, so a page costs the
 // same at row 100 and at row 100,000.
@@ -36,7 +37,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     where: { id },
     select: {
       id: true, externalId: true, question: true, answer: true, finalAnswer: true, method: true, format: true,
-      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true,
+      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true,
       dataset: { select: { id: true, name: true } },
       image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
       scene: { select: { id: true, name: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true } } } },
@@ -45,6 +46,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     },
   });
   if (!trace) throw new AppError("not_found", `trace ${id} not found`);
+  const verification = await getTraceVerification(trace.id);
   const boxes = trace.image
     ? await db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true, version: true } })
     : [];
@@ -76,7 +78,21 @@ export async function getTrace(id: number): Promise<TraceDetail> {
       id: r.id, stepId: r.stepId, label: r.label, comment: r.comment, source: r.source, user: r.user.name,
       provenance: r.provenance, createdAt: r.createdAt.toISOString(),
     })),
+    verification,
+    injected: injectedFaults(trace.raw),
   };
+}
+
+/** The scripted teacher records its injected faults in `meta.faults` of the canonical record. */
+function injectedFaults(raw: string): InjectedFaultDto[] {
+  if (!raw.startsWith("{") || !raw.includes('"faults"')) return [];
+  try {
+    const faults = (JSON.parse(raw) as { meta?: { faults?: unknown } }).meta?.faults;
+    if (!Array.isArray(faults)) return [];
+    return faults.filter((f): f is InjectedFaultDto => typeof f?.type === "string" && typeof f?.step === "number").map((f) => ({ type: f.type, step: f.step, detail: String(f.detail ?? "") }));
+  } catch {
+    return [];
+  }
 }
 
 export async function getImageFile(imageId: number): Promise<{ path: string | null; url: string | null; mime: string | null } | null> {

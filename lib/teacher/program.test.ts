@@ -6,6 +6,8 @@ import { normalizeCanonical } from "@/lib/formats/canonical";
 import { toolSceneFromNormalized } from "@/lib/services/scenes";
 import { convertProgram } from "@/lib/teacher/program";
 import { getTool } from "@/lib/tools/registry";
+import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
+import { verifyTrace } from "@/lib/verifier/verify";
 
 const demo = path.resolve("prisma/demo/clevr");
 const sceneText = fs.readFileSync(path.join(demo, "CLEVR_train_scenes_subset5.json"), "utf8");
@@ -54,5 +56,39 @@ describe("convertProgram on the 36 real CLEVR programs", () => {
     const { trace, warnings } = convertProgram(question, scenes.get(question.image)!);
     expect(warnings).toContain('node 1 (filter_size) has no value_inputs; recovered "large" from its _output');
     expect(trace.steps).toContainEqual({ kind: "tool_call", id: "c2", tool: "filter", args: expect.objectContaining({ attribute: "size", value: "large" }) });
+  });
+});
+
+describe("verifying the 36 real programs, converted faithfully", () => {
+  const verified = questions.map((question) => {
+    const scene = scenes.get(question.image)!;
+    const { trace } = convertProgram(question, scene);
+    const normalized = normalizeCanonical(trace, JSON.stringify(trace));
+    if (!normalized.ok) throw new Error(`${trace.id} does not normalise`);
+    return { question, trace, result: verifyTrace({ steps: normalized.value.steps, answer: normalized.value.answer, program: trace.program, scene }, DEFAULT_SETTINGS) };
+  });
+  const malformed = (q: { program: Array<{ type?: string; function?: string; value_inputs?: string[] }> }) =>
+    q.program.some((n) => (n.type ?? n.function) === "filter_color" && n.value_inputs?.[0] === "rubber");
+
+  it("35 well-formed programs: zero failing steps, every trace valid", () => {
+    const wellFormed = verified.filter((v) => !malformed(v.question));
+    expect(wellFormed).toHaveLength(35);
+    const failures = wellFormed.flatMap((v) => v.result.verdicts.filter((d) => d.outcome === "fail").map((d) => `${v.trace.id} step ${d.step} ${d.rule}: ${d.message}`));
+    expect(failures).toEqual([]);
+    expect(wellFormed.every((v) => v.result.valid && v.result.completeness === 1)).toBe(true);
+  });
+
+  it("the one malformed program (filter_color \"rubber\") fails exactly at that call, on args.schema", () => {
+    const [bad] = verified.filter((v) => malformed(v.question));
+    expect(bad.question.question).toContain("If all of the large red metal things became rubber");
+    const failing = bad.result.verdicts.filter((d) => d.outcome === "fail");
+    expect(failing).toHaveLength(1);
+    const step = bad.trace.steps[failing[0].step];
+    expect(step).toMatchObject({ kind: "tool_call", tool: "filter", args: { attribute: "color", value: "rubber" } });
+    expect(failing[0]).toMatchObject({ rule: "args.schema", message: expect.stringContaining('"rubber" is not a color') });
+    // its {"error"} result is right: re-executing the call fails the same way
+    expect(bad.result.verdicts.find((d) => d.step === failing[0].step + 1 && d.rule === "result.reexec")?.outcome).toBe("pass");
+    // the answer still matches the ground truth (0): the engine that wrote the question hit the same empty filter
+    expect(bad.result.finalCorrect).toBe(true);
   });
 });

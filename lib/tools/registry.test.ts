@@ -81,3 +81,39 @@ describe("scene helpers", () => {
     expect(near[2]).toBeCloseTo((2 * (35 / 32) * 480 * 0.7) / 8, 0);
   });
 });
+
+describe("fast argument checks", () => {
+  // every combination of these per key, plus missing and extra keys: fastValid must agree with zod
+  const pool: Record<string, unknown[]> = {
+    object: ["obj_0", "#3", "7", 3, 0, "obj_x", "", -1, 1.5, "obj_", "object 3", null, ["obj_1"]],
+    subject: ["obj_2", 2, "obj_", -2],
+    a: ["obj_1", 1, "obj_q"],
+    b: ["#2", 2.5, "2"],
+    objects: [["obj_0", "#1", 2], [], ["obj_0", "x"], "obj_0", [1.5], null],
+    attribute: ["color", "size", "shape", "material", "weight", 3],
+    value: ["red", "rubber", "large", "cube", "pink", 1],
+    relation: ["left", "front", "above", "next to", null],
+    query: ["red cube", "", undefined, 5],
+    extra: [undefined],
+  };
+  it("accept exactly what the zod schemas accept", () => {
+    let compared = 0;
+    for (const tool of toolJsonSchemas().map((t) => getTool(t.function.name)!)) {
+      const keys = Object.keys((tool.args as unknown as { shape?: Record<string, unknown> }).shape ?? (tool.args as unknown as { def: { in?: { shape: Record<string, unknown> } } }).def?.in?.shape ?? {});
+      const candidates = [...new Set([...keys, "extra"])];
+      const combos = (i: number): Array<Record<string, unknown>> => {
+        if (i === candidates.length) return [{}];
+        const rest = combos(i + 1);
+        const key = candidates[i];
+        const out: Array<Record<string, unknown>> = [...rest]; // key absent
+        for (const value of pool[key] ?? []) for (const r of rest) out.push({ ...r, [key]: value });
+        return out;
+      };
+      for (const args of combos(0)) {
+        expect(tool.fastValid!(args), `${tool.name} ${JSON.stringify(args)}`).toBe(tool.args.safeParse(args).success);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+});

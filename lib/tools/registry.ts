@@ -26,19 +26,44 @@ export interface ToolDefinition {
   result: z.ZodType;
   /** Object references inside args (for args.refs and step↔box linking). */
   referencedObjects: (args: Record<string, unknown>) => unknown[];
-  /** Absent for tools whose results cannot be recomputed here (VisProg's neural modules). */
-  execute?: (scene: Scene, args: Record<string, unknown>) => ToolOutcome;
+  /**
+   * Which args name objects: "object" = one id, "objects" = an id list (compared as a set).
+   * cross.propagation checks that each was produced by an earlier step.
+   */
+  objectArgs?: Record<string, "object" | "objects">;
+  /** Variables (earlier call ids) the args read — VisProg's `box=BOX0`, `expr="{ANSWER0} > 0"`. */
+  variableRefs?: (args: Record<string, unknown>) => string[];
+  /** Its result is the trace's conclusion (VisProg's RESULT), checked by cross.answer. */
+  concludes?: boolean;
+  /**
+   * Absent for tools whose results cannot be recomputed here (VisProg's neural modules).
+   * `validated`: the caller already checked args against `args` (skips a second parse).
+   */
+  execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
   family: string;
+  /**
+   * A hand-written check that is true only when `args` would accept (never the other way round;
+   * registry.test.ts holds the two to that). The verifier asks it first: zod then runs only for
+   * the error messages of invalid args.
+   */
+  fastValid?: (args: Record<string, unknown>) => boolean;
 }
 
 const objectRef = z.union([z.string().regex(/^(obj_|#)?\d+$/), z.number().int().nonnegative()]);
 const attribute = z.enum(ATTRIBUTES);
+const ALL_VALUES = [...new Set(ATTRIBUTES.flatMap((a) => ATTRIBUTE_VALUES[a]))] as [string, ...string[]];
 const relation = z.enum(RELATIONS);
 const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const idList = z.array(z.string());
 
-class ToolError extends Error {}
+/**
+ * A tool's own refusal (bad value, unknown object). Not an Error subclass on purpose: no stack
+ * trace is captured, and the verifier re-executes calls that fail by the thousand.
+ */
+class ToolError {
+  constructor(readonly message: string) {}
+}
 
 function resolveObject(scene: Scene, ref: unknown): SceneObject {
   const index = parseObjectId(ref);
@@ -70,8 +95,30 @@ const SHAPE_NOUNS: Record<string, string | null> = {
 };
 const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
 
-/** "large red cylinder" → { size: large, color: red, shape: cylinder }. */
+const queryCache = new Map<string, Partial<Record<Attribute, string>> | ToolError>();
+
+export function clearQueryCache(): void {
+  queryCache.clear();
+}
+
+/** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
 export function parseQuery(query: string): Partial<Record<Attribute, string>> {
+  let parsed = queryCache.get(query);
+  if (parsed === undefined) {
+    try {
+      parsed = parseQueryWords(query);
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      parsed = error;
+    }
+    if (queryCache.size > 10_000) queryCache.clear();
+    queryCache.set(query, parsed);
+  }
+  if (parsed instanceof ToolError) throw parsed;
+  return parsed;
+}
+
+function parseQueryWords(query: string): Partial<Record<Attribute, string>> {
   const wanted: Partial<Record<Attribute, string>> = {};
   for (const raw of query.toLowerCase().split(/[\s,]+/).filter(Boolean)) {
     const word = raw === "shiny" ? "metal" : raw === "matte" ? "rubber" : raw;
@@ -94,20 +141,28 @@ function tool<A extends z.ZodType>(definition: {
   args: A;
   result: z.ZodType;
   referencedObjects?: (args: z.infer<A>) => unknown[];
+  objectArgs?: Record<string, "object" | "objects">;
+  fastValid?: (args: Record<string, unknown>) => boolean;
   run: (scene: Scene, args: z.infer<A>) => unknown;
 }): ToolDefinition {
   return {
+    fastValid: definition.fastValid,
     name: definition.name,
     description: definition.description,
     args: definition.args,
     result: definition.result,
+    objectArgs: definition.objectArgs ?? {},
     referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
     family: "spatial",
-    execute(scene, args) {
-      const parsed = definition.args.safeParse(args);
-      if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+    execute(scene, args, options) {
+      let data = args as z.infer<A>;
+      if (!options?.validated) {
+        const parsed = definition.args.safeParse(args);
+        if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+        data = parsed.data;
+      }
       try {
-        return { ok: true, value: definition.run(scene, parsed.data) };
+        return { ok: true, value: definition.run(scene, data) };
       } catch (error) {
         if (error instanceof ToolError) return { ok: false, error: error.message };
         throw error;
@@ -116,25 +171,68 @@ function tool<A extends z.ZodType>(definition: {
   };
 }
 
+// ---- fast argument checks (see ToolDefinition.fastValid) ----
+
+function isRef(value: unknown): boolean {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
+  if (typeof value !== "string" || value.length === 0) return false;
+  let start = 0;
+  if (value.startsWith("obj_")) start = 4;
+  else if (value.charCodeAt(0) === 35) start = 1;
+  if (start === value.length) return false;
+  for (let i = start; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isRefList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (!isRef(item)) return false;
+  return true;
+}
+
+const ATTRIBUTE_SET = new Set<string>(ATTRIBUTES);
+const RELATION_SET = new Set<string>(RELATIONS);
+
+/** Exactly these keys (strict objects), the required ones present. */
+function hasKeys(args: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): boolean {
+  let count = 0;
+  for (const key in args) {
+    if (!required.includes(key) && !optional.includes(key)) return false;
+    count++;
+  }
+  for (const key of required) if (!(key in args)) return false;
+  return count >= required.length;
+}
+
 export const TOOLS: ToolDefinition[] = [
   tool({
     name: "detect",
+    fastValid: (a) => hasKeys(a, [], ["query"]) && (a.query === undefined || typeof a.query === "string"),
     description: "Find objects matching attribute words and/or a shape noun (\"large red cylinder\", \"things\"); empty query returns every object.",
     args: z.object({ query: z.string().optional() }).strict(),
     result: z.array(z.object({ id: z.string(), label: z.string(), box: box.nullable(), score: z.number().optional() })),
     run(scene, { query }) {
-      const wanted = parseQuery(query ?? "");
-      return scene.objects
-        .filter((o) => Object.entries(wanted).every(([a, v]) => attributeOf(o, a as Attribute) === v))
-        .map((o) => ({ id: objectId(o.index), label: o.shape, box: o.box }));
+      const wanted = Object.entries(parseQuery(query ?? "")) as Array<[Attribute, string]>;
+      const found: Array<{ id: string; label: string; box: [number, number, number, number] | null }> = [];
+      for (const o of scene.objects) {
+        let keep = true;
+        for (const [a, v] of wanted) if (attributeOf(o, a) !== v) keep = false;
+        if (keep) found.push({ id: objectId(o.index), label: o.shape, box: o.box });
+      }
+      return found;
     },
   }),
   tool({
     name: "get_attributes",
+    fastValid: (a) => hasKeys(a, ["object"]) && isRef(a.object),
     description: "Color, size, shape and material of one object.",
     args: z.object({ object: objectRef }).strict(),
     result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
     referencedObjects: (a) => [a.object],
+    objectArgs: { object: "object" },
     run(scene, { object }) {
       const o = resolveObject(scene, object);
       return { color: o.color, size: o.size, shape: o.shape, material: o.material };
@@ -142,22 +240,37 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "filter",
+    fastValid: (a) => hasKeys(a, ["objects", "attribute", "value"]) && isRefList(a.objects) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute) && typeof a.value === "string" && ATTRIBUTE_VALUES[a.attribute as Attribute].includes(a.value),
     description: "The objects of a list whose attribute has the given value.",
-    args: z.object({ objects: z.array(objectRef), attribute, value: z.string() }).strict(),
+    // The value must belong to the attribute's vocabulary ("rubber" is a material, not a color).
+    // The refinement is not expressible in the JSON Schema, which lists every attribute value.
+    args: z
+      .object({ objects: z.array(objectRef), attribute, value: z.enum(ALL_VALUES) })
+      .strict()
+      .superRefine((a, ctx) => {
+        if (!ATTRIBUTE_VALUES[a.attribute].includes(a.value)) {
+          ctx.addIssue({ code: "custom", path: ["value"], message: `"${a.value}" is not a ${a.attribute} (expected one of ${ATTRIBUTE_VALUES[a.attribute].join(", ")})` });
+        }
+      }),
     result: idList,
     referencedObjects: (a) => a.objects,
+    objectArgs: { objects: "objects" },
     run(scene, { objects, attribute: attr, value }) {
       const resolved = objects.map((ref) => resolveObject(scene, ref));
       const v = checkValue(attr, value);
-      return resolved.filter((o) => attributeOf(o, attr) === v).map((o) => objectId(o.index));
+      const kept: string[] = [];
+      for (const o of resolved) if (attributeOf(o, attr) === v) kept.push(objectId(o.index));
+      return kept;
     },
   }),
   tool({
     name: "relate",
+    fastValid: (a) => hasKeys(a, ["object", "relation"]) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Every object that is `relation` of the given object (e.g. left of it).",
     args: z.object({ object: objectRef, relation }).strict(),
     result: idList,
     referencedObjects: (a) => [a.object],
+    objectArgs: { object: "object" },
     run(scene, { object, relation: rel }) {
       const o = resolveObject(scene, object);
       return (relationOf(scene, rel)[o.index] ?? []).map(objectId);
@@ -165,10 +278,12 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "check_relation",
+    fastValid: (a) => hasKeys(a, ["subject", "relation", "object"]) && isRef(a.subject) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Whether subject is `relation` of object (subject is left of object, ...).",
     args: z.object({ subject: objectRef, relation, object: objectRef }).strict(),
     result: z.boolean(),
     referencedObjects: (a) => [a.subject, a.object],
+    objectArgs: { subject: "object", object: "object" },
     run(scene, { subject, relation: rel, object }) {
       const s = resolveObject(scene, subject);
       const o = resolveObject(scene, object);
@@ -177,30 +292,36 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "count",
+    fastValid: (a) => hasKeys(a, ["objects"]) && isRefList(a.objects),
     description: "Number of objects in a list.",
     args: z.object({ objects: z.array(objectRef) }).strict(),
     result: z.number().int().nonnegative(),
     referencedObjects: (a) => a.objects,
+    objectArgs: { objects: "objects" },
     run(scene, { objects }) {
       return new Set(objects.map((ref) => resolveObject(scene, ref).index)).size;
     },
   }),
   tool({
     name: "compare",
+    fastValid: (a) => hasKeys(a, ["a", "b", "attribute"]) && isRef(a.a) && isRef(a.b) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute),
     description: "Whether two objects have the same value of an attribute.",
     args: z.object({ a: objectRef, b: objectRef, attribute }).strict(),
     result: z.boolean(),
     referencedObjects: (a) => [a.a, a.b],
+    objectArgs: { a: "object", b: "object" },
     run(scene, { a, b, attribute: attr }) {
       return attributeOf(resolveObject(scene, a), attr) === attributeOf(resolveObject(scene, b), attr);
     },
   }),
   tool({
     name: "distance",
+    fastValid: (a) => hasKeys(a, ["a", "b"]) && isRef(a.a) && isRef(a.b),
     description: "Euclidean distance between two objects in scene units (3-D).",
     args: z.object({ a: objectRef, b: objectRef }).strict(),
     result: z.number().nonnegative(),
     referencedObjects: (a) => [a.a, a.b],
+    objectArgs: { a: "object", b: "object" },
     run(scene, { a, b }) {
       const p = resolveObject(scene, a).coords3d;
       const q = resolveObject(scene, b).coords3d;
@@ -228,6 +349,20 @@ const VISPROG_MODULES: Record<string, string[]> = {
   EVAL: ["expr"],
   RESULT: ["var"],
 };
+const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
+const BRACED = /\{([A-Za-z_]\w*)\}/g;
+
+/** IMAGE, BOX0 and {ANSWER0} inside EVAL expressions; quoted strings are values, not variables. */
+function visprogVariables(args: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== "string") continue;
+    if (key === "expr") for (const match of value.matchAll(BRACED)) found.push(match[1]);
+    else if (key !== "object" && key !== "question" && VARIABLE.test(value)) found.push(value);
+  }
+  return found;
+}
+
 for (const [name, params] of Object.entries(VISPROG_MODULES)) {
   TOOLS.push({
     name,
@@ -235,6 +370,8 @@ for (const [name, params] of Object.entries(VISPROG_MODULES)) {
     args: z.object(Object.fromEntries(params.map((p) => [p, visprogArg]))).strict(),
     result: z.unknown(),
     referencedObjects: () => [],
+    variableRefs: (args) => visprogVariables(args),
+    concludes: name === "RESULT",
     family: "visprog",
   });
 }

@@ -44,11 +44,24 @@ export interface Scene {
 export function parseObjectId(ref: unknown): number | null {
   if (typeof ref === "number") return Number.isInteger(ref) && ref >= 0 ? ref : null;
   if (typeof ref !== "string") return null;
+  // fast path for the canonical "obj_12" (the verifier parses millions of these)
+  if (ref.length > 4 && ref.length < 12 && ref.charCodeAt(0) === 111 && ref.startsWith("obj_")) {
+    let n = 0;
+    for (let i = 4; i < ref.length; i++) {
+      const c = ref.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return null;
+      n = n * 10 + c;
+    }
+    return n;
+  }
   const match = /^\s*(?:obj_|object\s+|#)?(\d+)\s*$/i.exec(ref);
   return match ? Number(match[1]) : null;
 }
 
-export const objectId = (index: number): string => `obj_${index}`;
+const OBJECT_IDS = Array.from({ length: 64 }, (_, i) => `obj_${i}`);
+
+/** "obj_3" (interned for small indices: tools return these by the million when re-executed). */
+export const objectId = (index: number): string => OBJECT_IDS[index] ?? `obj_${index}`;
 
 export function attributeOf(object: SceneObject, attribute: Attribute): string {
   return object[attribute];
@@ -75,4 +88,40 @@ export function deriveBox(
   const r = (CLEVR_FOCAL_PX_PER_WIDTH * imageWidth * extent) / Math.max(depth, 0.1);
   const round = (v: number) => Math.round(v * 10) / 10;
   return [round(x - r), round(y - r), round(2 * r), round(2 * r)];
+}
+
+interface RawClevrObject {
+  color?: string;
+  size?: string;
+  shape?: string;
+  material?: string;
+  "3d_coords"?: number[];
+  pixel_coords?: number[];
+}
+
+/**
+ * One scene of an official CLEVR scenes file (`{"scenes": [...]}`) as the tools see it, with
+ * derived boxes. For tests, benchmarks and the scripted teacher; imports go through lib/formats.
+ */
+export function sceneFromClevr(raw: { image_filename?: string; objects?: RawClevrObject[]; relationships?: Record<string, number[][]> }, width = 480, height = 320): Scene {
+  return {
+    name: raw.image_filename ?? "scene",
+    width,
+    height,
+    relationships: (raw.relationships ?? {}) as Partial<Record<Relation, number[][]>>,
+    objects: (raw.objects ?? []).map((o, index) => {
+      const pixel = o.pixel_coords?.length === 3 ? (o.pixel_coords as [number, number, number]) : null;
+      return {
+        index,
+        color: o.color ?? "",
+        size: o.size ?? "",
+        shape: o.shape ?? "",
+        material: o.material ?? "",
+        coords3d: o["3d_coords"]?.length === 3 ? (o["3d_coords"] as [number, number, number]) : null,
+        pixel,
+        box: pixel && o.size && o.shape ? deriveBox(pixel, o.size, o.shape, width) : null,
+        boxSource: pixel ? "derived" : null,
+      };
+    }),
+  };
 }

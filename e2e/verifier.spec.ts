@@ -1,0 +1,120 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+
+// The verifier in the browser, on the seeded demo (verified with config v1 at seed time):
+// per-step verdict badges and evidence, the trace's quality and validity, the metrics page.
+// Assertions read data attributes and the API, never pixels.
+
+interface TraceDetail {
+  id: number;
+  steps: Array<{ id: number; index: number; kind: string }>;
+  verification: { run: number; quality: number; valid: boolean; failingSteps: number; steps: Record<string, { outcome: string; verdicts: Array<{ rule: string; outcome: string }> }> } | null;
+  injected: Array<{ type: string; step: number }>;
+}
+
+async function firstTrace(request: APIRequestContext, query: string, test: (t: TraceDetail) => boolean): Promise<TraceDetail> {
+  const list = await (await request.get(`/api/traces?${query}&limit=200`)).json();
+  for (const item of list.items) {
+    const detail = (await (await request.get(`/api/traces/${item.id}`)).json()) as TraceDetail;
+    if (test(detail)) return detail;
+  }
+  throw new Error(`no trace matches (${query})`);
+}
+
+test("a faulty trace shows its failing steps, their evidence and the injected fault", async ({ page, request }) => {
+  const trace = await firstTrace(request, "dataset=clevr-demo&method=direct", (t) => Boolean(t.verification && !t.verification.valid && t.injected.length));
+  await page.goto(`/traces/${trace.id}`);
+  const summary = page.getByTestId("verification-summary");
+  await expect(summary).toHaveAttribute("data-valid", "false");
+  await expect(summary).toHaveAttribute("data-quality", trace.verification!.quality.toFixed(4));
+  await expect(summary).toContainText(`${trace.verification!.failingSteps} failing step`);
+
+  const steps = page.locator("li[data-step-index]");
+  await expect(steps).toHaveCount(trace.steps.length);
+  for (const step of trace.steps) {
+    const expected = trace.verification!.steps[step.id]?.outcome ?? "skip";
+    await expect(page.locator(`li[data-step-index="${step.index}"]`)).toHaveAttribute("data-outcome", expected);
+  }
+  const failingIndex = trace.steps.find((s) => trace.verification!.steps[s.id]?.outcome === "fail")!.index;
+  const failing = page.locator(`li[data-step-index="${failingIndex}"]`);
+  const failedRule = trace.verification!.steps[trace.steps[failingIndex].id].verdicts.find((v) => v.outcome === "fail")!.rule;
+  await expect(failing.locator(`[data-rule="${failedRule}"]`)).toHaveAttribute("data-rule-outcome", "fail");
+  // failing steps open their evidence; closing and reopening works from the keyboard too
+  const evidence = failing.locator(`[data-evidence-rule="${failedRule}"]`);
+  await expect(evidence).toBeVisible();
+  const toggle = failing.getByRole("button", { name: /evidence/ });
+  await toggle.click();
+  await expect(evidence).toHaveCount(0);
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  await expect(evidence).toContainText("fail");
+
+  const fault = trace.injected[0];
+  await expect(page.locator(`li[data-step-index="${fault.step}"] [data-injected="${fault.type}"]`)).toBeVisible();
+});
+
+test("a faithful program trace verifies clean", async ({ page, request }) => {
+  const trace = await firstTrace(request, "dataset=clevr-demo&method=program", (t) => Boolean(t.verification?.valid));
+  await page.goto(`/traces/${trace.id}`);
+  await expect(page.getByTestId("verification-summary")).toHaveAttribute("data-valid", "true");
+  await expect(page.locator('li[data-step-index][data-outcome="fail"]')).toHaveCount(0);
+  await expect(page.locator('li[data-step-index][data-outcome="pass"]').first()).toBeVisible();
+});
+
+test("VisProg traces get structural verdicts; scene rules skip", async ({ page, request }) => {
+  const trace = await firstTrace(request, "dataset=visprog-gqa", (t) => t.steps.some((s) => s.kind === "tool_result"));
+  await page.goto(`/traces/${trace.id}`);
+  const result = page.locator('li[data-kind="tool_result"]').first();
+  await expect(result.locator('[data-rule="result.reexec"]')).toHaveAttribute("data-rule-outcome", "skip");
+  await expect(result.locator('[data-rule="cross.pairing"]')).toHaveAttribute("data-rule-outcome", "pass");
+});
+
+test("the metrics page: Table 1 per method, ablation, histogram, and a new run", async ({ page, request }) => {
+  await page.goto("/");
+  const row = page.locator('tr[data-dataset="clevr-demo"]');
+  await expect(row.locator('[data-column="quality"]')).not.toHaveText("—");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Metrics" }).click();
+  await expect(page).toHaveURL(/\/metrics$/);
+  await page.locator('li[data-dataset="clevr-demo"]').getByRole("link").click();
+  await expect(page).toHaveURL(/\/datasets\/clevr-demo\/metrics$/);
+
+  const api = await (await request.get("/api/datasets/clevr-demo/metrics?ablation=true")).json();
+  const table = page.getByTestId("method-table");
+  for (const method of ["direct", "final-answer", "step-level", "program", "all"]) await expect(table.locator(`tr[data-method="${method}"]`)).toBeVisible();
+  const direct = api.byMethod.find((m: { method: string }) => m.method === "direct");
+  await expect(table.locator('tr[data-method="direct"]')).toContainText(`${(direct.validRatio * 100).toFixed(1)}%`);
+  await expect(page.getByTestId("ablation-table").locator("tr[data-variant]")).toHaveCount(4);
+  await expect(page.getByTestId("quality-histogram")).toHaveAttribute("data-total", String(api.overall.traces));
+  await expect(page.getByTestId("quality-histogram").locator(".recharts-bar-rectangle").first()).toBeVisible();
+
+  const before = await page.getByTestId("metrics-run").getAttribute("data-run");
+  await page.getByRole("button", { name: "Run verifier" }).click();
+  await expect(page.getByRole("status")).toContainText(/run \d+: 156 traces/);
+  await expect(page.getByTestId("metrics-run")).not.toHaveAttribute("data-run", before!);
+  const runs = await (await request.get("/api/runs?dataset=clevr-demo")).json();
+  await expect(page.getByTestId("metrics-run")).toHaveAttribute("data-run", String(runs[0].id));
+});
+
+test("the HTTP API: verdicts as JSON lines, runs, configs (a used config is immutable, a new version verifies)", async ({ request }) => {
+  const datasets = await (await request.get("/api/datasets")).json();
+  const visprog = datasets.find((d: { name: string }) => d.name === "visprog-gqa");
+  const response = await request.get("/api/datasets/visprog-gqa/verdicts");
+  expect(response.headers()["content-type"]).toContain("application/x-ndjson");
+  const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(visprog.steps);
+  expect(lines[0]).toMatchObject({ trace: expect.any(String), step: 0, outcome: expect.stringMatching(/^(pass|fail|skip)$/) });
+
+  const configs = await (await request.get("/api/verifier-configs")).json();
+  expect(configs[0]).toMatchObject({ version: 1, locked: true });
+  const bad = await request.post("/api/verifier-configs", { data: { parent: 1, threshold: 2 } });
+  expect(bad.status()).toBe(400);
+  const created = await request.post("/api/verifier-configs", { data: { parent: 1, rules: { "final.correct": { enabled: false } }, notes: "e2e" } });
+  expect(created.status()).toBe(201);
+  const v2 = await created.json();
+  const run = await request.post("/api/runs", { data: { dataset: "visprog-gqa", config: v2.version } });
+  expect(run.status()).toBe(201);
+  expect(await run.json()).toMatchObject({ config: v2.version, traces: 100 });
+  const missing = await request.post("/api/runs", { data: { dataset: "nope" } });
+  expect(missing.status()).toBe(404);
+  const runs = await (await request.get("/api/runs?dataset=visprog-gqa")).json();
+  expect(runs[0]).toMatchObject({ config: v2.version, status: "done", traces: 100 });
+});

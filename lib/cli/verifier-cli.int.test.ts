@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// The verifier's CLI contract (issue #4) through the real CLI in a child process, on this test
+// file's own SQLite database.
+function stepwise(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("lib/cli/main.ts"), ...args], { encoding: "utf8", env: { ...process.env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("stepwise verify / verdicts / metrics", () => {
+  beforeAll(() => {
+    const demo = path.resolve("prisma/demo/clevr");
+    expect(stepwise("import", path.join(demo, "CLEVR_train_scenes_subset5.json"), "--dataset", "cli-verify", "--images", demo).code).toBe(0);
+    expect(stepwise("import", path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl"), "--dataset", "cli-verify", "--images", demo).code).toBe(0);
+  });
+
+  it("verify --json prints the run contract", () => {
+    const { code, stdout, stderr } = stepwise("verify", "--dataset", "cli-verify", "--json");
+    expect(code).toBe(0);
+    const run = JSON.parse(stdout);
+    expect(run).toMatchObject({ run: expect.any(Number), config: 1, traces: 2, steps: 16, seconds: expect.any(Number), stepsPerSecond: expect.any(Number) });
+    expect(run.metrics.overall).toMatchObject({ method: "all", traces: 2 });
+    expect(Object.keys(run.metrics.overall).sort()).toEqual(["avgQuality", "method", "qualityVariance", "stepCompleteness", "toolCallAccuracy", "traces", "validRatio"]);
+    expect(stderr).toContain("verified 2 / 2 traces");
+  });
+
+  it("verdicts --format jsonl: one line per step with the rule verdicts", () => {
+    const { code, stdout } = stepwise("verdicts", "--dataset", "cli-verify", "--format", "jsonl");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(16);
+    for (const line of lines) {
+      expect(Object.keys(line)).toEqual(["trace", "step", "kind", "outcome", "rules"]);
+      expect(["pass", "fail", "skip"]).toContain(line.outcome);
+      expect(line.outcome === "fail").toBe(line.rules.some((r: { outcome: string }) => r.outcome === "fail"));
+    }
+    expect(lines[0]).toMatchObject({ trace: expect.any(String), step: 0 });
+    expect(lines.find((l) => l.kind === "tool_result").rules.map((r: { id: string }) => r.id)).toContain("result.reexec");
+  });
+
+  it("metrics --by method --ablation --json", () => {
+    const { code, stdout } = stepwise("metrics", "--dataset", "cli-verify", "--by", "method", "--ablation", "--json");
+    expect(code).toBe(0);
+    const metrics = JSON.parse(stdout);
+    expect(metrics).toMatchObject({ dataset: "cli-verify", config: 1, overall: { traces: 2 } });
+    expect(metrics.byMethod.map((m: { method: string }) => m.method)).toEqual(["direct"]);
+    expect(metrics.ablation.map((a: { variant: string }) => a.variant)).toEqual(["full", "no step-level checks", "no cross-step checks", "no quality filtering"]);
+    const human = stepwise("metrics", "--dataset", "cli-verify", "--ablation");
+    expect(human.stdout).toContain("Δ quality");
+  });
+
+  it("bad input exits 2, a missing dataset exits 1 with a not_found body", () => {
+    expect(stepwise("verify", "--json").code).toBe(2);
+    expect(stepwise("verify", "--dataset", "cli-verify", "--config", "abc").code).toBe(2);
+    expect(stepwise("verdicts", "--dataset", "cli-verify", "--format", "csv").code).toBe(2);
+    const missing = stepwise("verify", "--dataset", "nope", "--json");
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: "not_found", message: 'dataset "nope" not found' });
+    expect(stepwise("verify", "--dataset", "cli-verify", "--config", "7", "--json").code).toBe(1);
+  });
+});

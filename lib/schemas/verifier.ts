@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { RULE_IDS } from "@/lib/verifier/rules";
+import type { AblationRow, HistogramBin, MethodMetrics } from "@/lib/verifier/metrics";
+
+// Request schemas and DTOs of the verifier resources: configs, runs, verdicts and metrics.
+
+export const runRequest = z.object({
+  dataset: z.string().min(1),
+  config: z.coerce.number().int().positive().optional(),
+});
+export type RunRequest = z.infer<typeof runRequest>;
+
+export const runListQuery = z.object({ dataset: z.string().min(1).optional() });
+export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
+export const datasetNameParams = z.object({ name: z.string().min(1) });
+
+export const verdictsQuery = z.object({ run: z.coerce.number().int().positive().optional() });
+
+export const metricsQuery = z.object({
+  run: z.coerce.number().int().positive().optional(),
+  ablation: z.enum(["true", "false"]).optional().transform((v) => v === "true"),
+});
+
+const partialRules = z.partialRecord(z.enum(RULE_IDS), z.object({ enabled: z.boolean().optional(), weight: z.number().min(0).optional() }).strict());
+
+export const configCreateRequest = z
+  .object({
+    parent: z.number().int().positive().optional(),
+    name: z.string().min(1).max(200).optional(),
+    rules: partialRules.optional(),
+    tolerances: z.object({ iou: z.number().min(0).max(1), centreInBox: z.boolean(), number: z.number().min(0), claimNumber: z.number().min(0) }).partial().strict().optional(),
+    scoring: z.object({ steps: z.number().min(0), completeness: z.number().min(0), final: z.number().min(0) }).partial().strict().optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    notes: z.string().max(2000).optional(),
+  })
+  .strict();
+export type ConfigCreateRequest = z.infer<typeof configCreateRequest>;
+
+export interface VerifierConfigDto {
+  id: number;
+  version: number;
+  name: string;
+  parentVersion: number | null;
+  rules: Record<string, { enabled: boolean; weight: number }>;
+  tolerances: Record<string, unknown>;
+  scoring: { steps: number; completeness: number; final: number };
+  threshold: number;
+  notes: string | null;
+  createdAt: string;
+  runs: number;
+  /** Used by a run: immutable from then on. */
+  locked: boolean;
+}
+
+export interface RunSummary {
+  run: number;
+  config: number;
+  dataset: string;
+  traces: number;
+  steps: number;
+  verdicts: number;
+  seconds: number;
+  stepsPerSecond: number;
+  metrics: { overall: MethodMetrics; byMethod: MethodMetrics[] };
+}
+
+export interface RunDto {
+  id: number;
+  dataset: string;
+  config: number;
+  status: string;
+  traces: number;
+  steps: number;
+  seconds: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+  overall: MethodMetrics | null;
+}
+
+export interface VerdictDto {
+  rule: string;
+  outcome: "pass" | "fail" | "skip";
+  message: string | null;
+  evidence: unknown;
+}
+
+export interface StepVerdictsDto {
+  outcome: "pass" | "fail" | "skip";
+  verdicts: VerdictDto[];
+}
+
+/** The latest run's verdicts for one trace (trace page). */
+export interface TraceVerificationDto {
+  run: number;
+  config: number;
+  quality: number;
+  valid: boolean;
+  failingSteps: number;
+  parts: unknown;
+  /** By step id. */
+  steps: Record<number, StepVerdictsDto>;
+}
+
+export interface DatasetMetricsDto {
+  dataset: string;
+  run: RunDto | null;
+  threshold: number | null;
+  overall: MethodMetrics | null;
+  byMethod: MethodMetrics[];
+  ablation: AblationRow[] | null;
+  histogram: HistogramBin[];
+  methods: string[];
+}

@@ -1,0 +1,26 @@
+// Trace.disagreements = steps whose current human label contradicts the trace's latest verifier
+// run: a rejected step the run passed, or an accepted step the run failed. One UPDATE, shared by the
+// review service (after a label) and the verifier (after a run); `scope` is a WHERE clause on Trace
+// with bound parameters.
+
+export function disagreementsSql(scope: string): string {
+  return `
+    UPDATE "Trace" SET "disagreements" = (
+      SELECT COUNT(*) FROM "Review" r
+      WHERE r."traceId" = "Trace"."id" AND r."current" = 1 AND r."source" = 'human' AND r."stepId" IS NOT NULL
+        AND "Trace"."runId" IS NOT NULL
+        AND (
+          (r."label" = 'reject'
+            AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'pass')
+            AND NOT EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'fail'))
+          OR (r."label" = 'accept'
+            AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'fail'))
+        )
+    ) WHERE ${scope}`;
+}
+
+/** ",rule.a,rule.b," — the failing rules of a trace, searchable with LIKE '%,rule,%'. */
+export function failingRulesText(rules: Iterable<string>): string | null {
+  const unique = [...new Set(rules)].sort();
+  return unique.length ? `,${unique.join(",")},` : null;
+}

@@ -1,0 +1,118 @@
+import { db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { ConfigCreateRequest, VerifierConfigDto } from "@/lib/schemas/verifier";
+import { DEFAULT_SETTINGS, verifierSettings, type VerifierSettings } from "@/lib/verifier/config";
+import { RULE_IDS } from "@/lib/verifier/rules";
+
+// Versioned verifier configurations. v1 comes from the migration; every change is a new version
+// pointing at its parent. A version used by a run is immutable (enforced here and by a trigger).
+
+const configSelect = {
+  id: true, version: true, name: true, parent: { select: { version: true } }, rules: true, tolerances: true, scoring: true, threshold: true, notes: true, createdAt: true,
+  _count: { select: { runs: true } },
+} as const;
+
+type ConfigRow = Prisma.VerifierConfigGetPayload<{ select: typeof configSelect }>;
+
+/** Settings of a stored config; rules missing from an older config are off. */
+export function settingsOf(row: { rules: unknown; tolerances: unknown; scoring: unknown; threshold: number }): VerifierSettings {
+  const rules = Object.fromEntries(RULE_IDS.map((id) => [id, (row.rules as Record<string, unknown> | null)?.[id] ?? { enabled: false, weight: 0 }]));
+  const parsed = verifierSettings.safeParse({
+    rules,
+    tolerances: { ...DEFAULT_SETTINGS.tolerances, ...(row.tolerances as object) },
+    scoring: { ...DEFAULT_SETTINGS.scoring, ...((row.scoring as object | null) ?? {}) },
+    threshold: row.threshold,
+  });
+  if (!parsed.success) throw new AppError("internal", `stored verifier config is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+function toDto(row: ConfigRow): VerifierConfigDto {
+  const settings = settingsOf(row);
+  return {
+    id: row.id,
+    version: row.version,
+    name: row.name,
+    parentVersion: row.parent?.version ?? null,
+    rules: settings.rules,
+    tolerances: settings.tolerances,
+    scoring: settings.scoring,
+    threshold: settings.threshold,
+    notes: row.notes,
+    createdAt: row.createdAt.toISOString(),
+    runs: row._count.runs,
+    locked: row._count.runs > 0,
+  };
+}
+
+export async function listVerifierConfigs(): Promise<VerifierConfigDto[]> {
+  const rows = await db().verifierConfig.findMany({ orderBy: { version: "asc" }, select: configSelect });
+  return rows.map(toDto);
+}
+
+/** A version, or the newest one. */
+export async function getVerifierConfig(version?: number): Promise<VerifierConfigDto & { settings: VerifierSettings }> {
+  const row = version === undefined
+    ? await db().verifierConfig.findFirst({ orderBy: { version: "desc" }, select: configSelect })
+    : await db().verifierConfig.findUnique({ where: { version }, select: configSelect });
+  if (!row) {
+    throw new AppError("not_found", version === undefined ? "no verifier config exists (run the migrations)" : `verifier config v${version} not found`);
+  }
+  return { ...toDto(row), settings: settingsOf(row) };
+}
+
+/** A new version derived from `parent` (default: the newest) with the given changes. */
+export async function createVerifierConfig(request: ConfigCreateRequest): Promise<VerifierConfigDto> {
+  return db().$transaction(async (tx) => {
+    const parent = request.parent === undefined
+      ? await tx.verifierConfig.findFirst({ orderBy: { version: "desc" } })
+      : await tx.verifierConfig.findUnique({ where: { version: request.parent } });
+    if (!parent) throw new AppError("not_found", `parent verifier config ${request.parent === undefined ? "" : `v${request.parent} `}not found`);
+    const base = settingsOf(parent);
+    const rules = { ...base.rules };
+    for (const [id, change] of Object.entries(request.rules ?? {})) rules[id as keyof typeof rules] = { ...rules[id as keyof typeof rules], ...change };
+    const settings = verifierSettings.parse({
+      rules,
+      tolerances: { ...base.tolerances, ...request.tolerances },
+      scoring: { ...base.scoring, ...request.scoring },
+      threshold: request.threshold ?? base.threshold,
+    });
+    const last = await tx.verifierConfig.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
+    const version = (last?.version ?? 0) + 1;
+    const row = await tx.verifierConfig.create({
+      data: {
+        version,
+        name: request.name ?? `v${version}`,
+        parentId: parent.id,
+        rules: settings.rules,
+        tolerances: settings.tolerances,
+        scoring: settings.scoring,
+        threshold: settings.threshold,
+        notes: request.notes ?? null,
+      },
+      select: configSelect,
+    });
+    return toDto(row);
+  });
+}
+
+/** Changes an unused version in place; a version a run used is a conflict. */
+export async function updateVerifierConfig(version: number, change: Omit<ConfigCreateRequest, "parent">): Promise<VerifierConfigDto> {
+  const current = await getVerifierConfig(version);
+  if (current.locked) throw new AppError("conflict", `verifier config v${version} was used by ${current.runs} run(s) and is immutable; create a new version instead`);
+  const rules = { ...current.settings.rules };
+  for (const [id, delta] of Object.entries(change.rules ?? {})) rules[id as keyof typeof rules] = { ...rules[id as keyof typeof rules], ...delta };
+  const settings = verifierSettings.parse({
+    rules,
+    tolerances: { ...current.settings.tolerances, ...change.tolerances },
+    scoring: { ...current.settings.scoring, ...change.scoring },
+    threshold: change.threshold ?? current.settings.threshold,
+  });
+  const row = await db().verifierConfig.update({
+    where: { version },
+    data: { name: change.name, rules: settings.rules, tolerances: settings.tolerances, scoring: settings.scoring, threshold: settings.threshold, notes: change.notes },
+    select: configSelect,
+  });
+  return toDto(row);
+}

@@ -1,0 +1,136 @@
+import { db, writeTransaction } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { RunSummary } from "@/lib/schemas/verifier";
+import { getVerifierConfig } from "@/lib/services/verifier-configs";
+import { failingRulesText } from "@/lib/services/disagreements";
+import { loadToolScenes } from "@/lib/services/scenes";
+import { settingsOf } from "@/lib/services/verifier-configs";
+import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
+import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
+import { verifyTrace, type VerifyStep } from "@/lib/verifier/verify";
+
+// A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
+// rules in memory and writes verdicts, trace scores and the denormalised Trace columns (quality,
+// valid, runId, failingSteps — so lists filter without joins) in one transaction: a run is all
+// there or not there at all.
+
+export interface RunVerifierOptions {
+  dataset: string;
+  /** Config version; default: the newest. */
+  config?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const BATCH = 500;
+
+function parseJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+function toStep(row: StepRow): VerifyStep {
+  return { kind: row.kind, text: row.text, tool: row.tool, callId: row.callId, args: parseJson(row.args), result: parseJson(row.result) };
+}
+
+export async function runVerifier(options: RunVerifierOptions): Promise<RunSummary> {
+  const dataset = await db().dataset.findUnique({ where: { name: options.dataset }, select: { id: true, name: true } });
+  if (!dataset) throw new AppError("not_found", `dataset "${options.dataset}" not found`);
+  // timed from here: the first query above pays for opening the connection, not for verifying
+  const started = performance.now();
+  const config = await getVerifierConfig(options.config);
+  const total = await db().trace.count({ where: { datasetId: dataset.id } });
+  return writeTransaction((handle) => {
+    const store = new VerifyStore(handle);
+    const scenes = store.scenes(dataset.id);
+    const runId = store.insertRun(config.id, dataset.id);
+    const scored: ScoredTrace[] = [];
+    const programs = new Map<number, unknown>();
+    let steps = 0;
+    let verdicts = 0;
+    let after = 0;
+    for (;;) {
+      const traces = store.traces(dataset.id, after, BATCH);
+      if (traces.length === 0) break;
+      after = traces[traces.length - 1].id;
+      const rows = store.steps(traces[0].id, after);
+      let r = 0;
+      for (const trace of traces) {
+        const stepRows: StepRow[] = [];
+        while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+        let program = trace.questionId === null ? null : programs.get(trace.questionId);
+        if (program === undefined) {
+          program = parseJson(trace.program);
+          programs.set(trace.questionId!, program);
+        }
+        const result = verifyTrace(
+          { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
+          config.settings,
+        );
+        for (const v of result.verdicts) {
+          store.insertVerdict({
+            runId,
+            stepId: stepRows[v.step].id,
+            traceId: trace.id,
+            rule: v.rule,
+            outcome: v.outcome,
+            severity: v.outcome === "fail" ? "error" : null,
+            message: v.message,
+            evidence: v.evidence ? JSON.stringify(v.evidence) : null,
+          });
+        }
+        store.insertScore(runId, trace.id, result.quality, result.valid, result.parts);
+        store.updateTrace(trace.id, result.quality, result.valid, runId, result.failingSteps, failingRulesText(result.verdicts.filter((v) => v.outcome === "fail").map((v) => v.rule)));
+        scored.push({ method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts });
+        steps += stepRows.length;
+        verdicts += result.verdicts.length;
+      }
+      options.onProgress?.(scored.length, total);
+    }
+    store.refreshDisagreements({ datasetId: dataset.id });
+    const metrics = paperMetrics(scored);
+    const seconds = (performance.now() - started) / 1000;
+    store.finishRun(runId, scored.length, steps, seconds, metrics);
+    return {
+      run: runId,
+      config: config.version,
+      dataset: dataset.name,
+      traces: scored.length,
+      steps,
+      verdicts,
+      seconds,
+      stepsPerSecond: seconds > 0 ? steps / seconds : 0,
+      metrics,
+    };
+  });
+}
+
+/**
+ * Verifies one trace again after a reviewer edited or re-ran a step, with the config of the run it
+ * belongs to, replacing that trace's verdicts and score in the run (the run then describes the
+ * trace as it now reads; the run's stored aggregate metrics are not recomputed). No run yet: no-op.
+ */
+export async function reverifyTrace(traceId: number): Promise<void> {
+  const trace = await db().trace.findUnique({
+    where: { id: traceId },
+    select: { id: true, runId: true, answer: true, sceneId: true, questionRef: { select: { program: true } } },
+  });
+  if (!trace?.runId) return;
+  const run = await db().verifierRun.findUniqueOrThrow({ where: { id: trace.runId }, select: { config: { select: { rules: true, tolerances: true, scoring: true, threshold: true } } } });
+  const settings = settingsOf(run.config);
+  const scene = trace.sceneId === null ? null : ((await loadToolScenes([trace.sceneId])).get(trace.sceneId) ?? null);
+  const rows = await db().step.findMany({ where: { traceId }, orderBy: { index: "asc" }, select: { id: true, kind: true, text: true, tool: true, callId: true, args: true, result: true } });
+  const result = verifyTrace(
+    { steps: rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), answer: trace.answer, program: trace.questionRef?.program ?? null, scene },
+    settings,
+  );
+  const runId = trace.runId;
+  await writeTransaction((handle) => {
+    const store = new VerifyStore(handle);
+    store.clearTrace(runId, traceId);
+    for (const v of result.verdicts) {
+      store.insertVerdict({ runId, stepId: rows[v.step].id, traceId, rule: v.rule, outcome: v.outcome, severity: v.outcome === "fail" ? "error" : null, message: v.message, evidence: v.evidence ? JSON.stringify(v.evidence) : null });
+    }
+    store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(result.verdicts.filter((v) => v.outcome === "fail").map((v) => v.rule)));
+    store.refreshDisagreements({ traceId });
+  });
+}

@@ -1,0 +1,649 @@
+import { ATTRIBUTES, ATTRIBUTE_VALUES, type Attribute, type Relation } from "@/lib/tools/scene";
+
+// The claims grammar (docs/claims-grammar.md): reasoning text → claims the verifier can check
+// against the scene. One hand-written pass per sentence over whitespace tokens (no backtracking
+// regexes) because it runs on every reasoning step of every trace (DESIGN §10: ≥ 1M steps/s).
+// Sentences the grammar does not know produce no claim — the verifier never guesses.
+
+export interface Desc {
+  attrs: Partial<Record<Attribute, string>>;
+  rel?: { relation: Relation; object: number };
+  same?: { attribute: Attribute; object: number };
+  except?: number[];
+  or?: [Desc, Desc];
+}
+
+export type Comparator = "gt" | "lt" | "eq";
+
+export type Claim =
+  /** "obj_4 and obj_6 are cylinders left of obj_1": every listed object fits the description. */
+  | { kind: "members"; ids: number[]; desc: Desc; negated: boolean; text: string }
+  /** "The large red cube is obj_3": the objects fitting the description are exactly these. */
+  | { kind: "enumeration"; ids: number[]; desc: Desc; text: string }
+  /** "There are 2 cylinders left of obj_1" (desc) or "the count is 2" (cites the last count call). */
+  | { kind: "count"; n: number; desc: Desc | null; ids: number[] | null; text: string }
+  | { kind: "attribute"; id: number; attribute: Attribute; value: string; text: string }
+  /** "obj_2 and obj_5 have the same color" / "... the same color as obj_3" / "have different sizes". */
+  | { kind: "same"; ids: number[]; attribute: Attribute; reference: number | null; same: boolean; text: string }
+  /** "3 is greater than 2": arithmetic, and the numbers are the last two count results cited. */
+  | { kind: "compare"; a: number; b: number; op: Comparator; negated: boolean; text: string }
+  | { kind: "distance"; a: number; b: number; value: number; text: string };
+
+export interface ParsedReasoning {
+  claims: Claim[];
+  /** Object lists the text states (subjects, enumerations, trailing lists): cross.propagation. */
+  sets: number[][];
+  /** Every object the text mentions. */
+  ids: number[];
+  /** What the step concludes ("so yes", a count, an attribute value), normalised later. */
+  conclusion: string | null;
+  /** Sentences about a hypothetical scene ("would", "if ...") — not checked against the real one. */
+  hypothetical: number;
+}
+
+const VALUE_WORDS = new Map<string, { attribute: Attribute; value: string }>();
+for (const attribute of ATTRIBUTES) for (const value of ATTRIBUTE_VALUES[attribute]) VALUE_WORDS.set(value, { attribute, value });
+for (const [word, value] of Object.entries({ shiny: "metal", metallic: "metal", matte: "rubber", grey: "gray", big: "large", tiny: "small" })) {
+  VALUE_WORDS.set(word, { attribute: ATTRIBUTES.find((a) => ATTRIBUTE_VALUES[a].includes(value))!, value });
+}
+const NOUNS = new Map<string, string | null>([
+  ["thing", null], ["things", null], ["object", null], ["objects", null], ["one", null], ["ones", null],
+  ["cube", "cube"], ["cubes", "cube"], ["block", "cube"], ["blocks", "cube"],
+  ["sphere", "sphere"], ["spheres", "sphere"], ["ball", "sphere"], ["balls", "sphere"],
+  ["cylinder", "cylinder"], ["cylinders", "cylinder"],
+]);
+const ATTRIBUTE_NAMES = new Map<string, Attribute>([
+  ["color", "color"], ["colors", "color"], ["colour", "color"], ["colours", "color"],
+  ["size", "size"], ["sizes", "size"], ["shape", "shape"], ["shapes", "shape"], ["material", "material"], ["materials", "material"],
+]);
+const NUMBER_WORDS = new Map<string, number>(
+  ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"].map((w, i) => [w, i]),
+);
+
+/** A token: a word, an object reference (ref ≥ 0), or punctuation ("," ":"). */
+interface Token {
+  word: string;
+  ref: number;
+}
+
+/** "obj_12" / "#12" (optionally with "'s") → 12, else -1. Hand-rolled: it runs on every word. */
+function refOf(word: string): number {
+  let start: number;
+  if (word.startsWith("obj_")) start = 4;
+  else if (word.charCodeAt(0) === 35 /* # */) start = 1;
+  else return -1;
+  let end = word.length;
+  if (word.endsWith("'s")) end -= 2;
+  if (end <= start) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = word.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const isDigits = (word: string): boolean => {
+  const end = word.endsWith("'s") ? word.length - 2 : word.length;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
+/**
+ * Splits reasoning text into sentences of tokens in one pass: whitespace separates words,
+ * "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
+ * whitespace or the end (so "2.31" stays a number).
+ */
+function pushWord(tokens: Token[], word: string): void {
+  const first = word.charCodeAt(0);
+  // most words are plain: only "obj_…", "#…" and a number after "object" can be references
+  if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) {
+    tokens.push({ word, ref: -1 });
+    return;
+  }
+  const ref = refOf(word);
+  if (ref >= 0) {
+    tokens.push({ word: word.endsWith("'s") ? "'s-ref" : "ref", ref });
+    return;
+  }
+  const previous = tokens[tokens.length - 1];
+  if (previous && previous.word === "object" && isDigits(word)) {
+    tokens[tokens.length - 1] = { word: word.endsWith("'s") ? "'s-ref" : "ref", ref: Number.parseInt(word, 10) };
+    return;
+  }
+  tokens.push({ word, ref: -1 });
+}
+
+interface Sentence {
+  tokens: Token[];
+  /** Character span in the original text (for messages). */
+  start: number;
+  end: number;
+}
+
+function tokenizeText(text: string): Sentence[] {
+  const sentences: Sentence[] = [];
+  let tokens: Token[] = [];
+  let start = -1;
+  let last = 0;
+  const lower = text.toLowerCase();
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    const c = lower.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (c === 44 || c === 58 || c === 40 || c === 41) {
+      tokens.push({ word: lower[i], ref: -1 });
+      i++;
+      last = i;
+      continue;
+    }
+    let j = i;
+    while (j < n) {
+      const d = lower.charCodeAt(j);
+      if (d === 32 || d === 10 || d === 9 || d === 13 || d === 44 || d === 58 || d === 40 || d === 41) break;
+      j++;
+    }
+    // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
+    let k = j;
+    while (k > i) {
+      const d = lower.charCodeAt(k - 1);
+      if (d === 46 || d === 33 || d === 63 || d === 59) k--;
+      else break;
+    }
+    if (k > i) {
+      pushWord(tokens, lower.slice(i, k));
+      last = k;
+    }
+    if (k < j) {
+      if (tokens.length) sentences.push({ tokens, start, end: last });
+      tokens = [];
+      start = -1;
+    }
+    i = j;
+  }
+  if (tokens.length) sentences.push({ tokens, start, end: last });
+  return sentences;
+}
+
+/** Cursor over one clause's tokens. */
+class Cursor {
+  i = 0;
+  constructor(readonly t: Token[]) {}
+  get done(): boolean {
+    return this.i >= this.t.length;
+  }
+  atEnd(): boolean {
+    return this.i >= this.t.length;
+  }
+  peek(offset = 0): string {
+    const token = this.t[this.i + offset];
+    return token === undefined ? "" : token.word;
+  }
+  /** Consumes up to three words if they come next (no rest array: this runs per alternative tried). */
+  accept(a: string, b?: string, c?: string): boolean {
+    const t = this.t;
+    const i = this.i;
+    if (i >= t.length || t[i].word !== a) return false;
+    if (b === undefined) {
+      this.i = i + 1;
+      return true;
+    }
+    if (i + 1 >= t.length || t[i + 1].word !== b) return false;
+    if (c === undefined) {
+      this.i = i + 2;
+      return true;
+    }
+    if (i + 2 >= t.length || t[i + 2].word !== c) return false;
+    this.i = i + 3;
+    return true;
+  }
+  ref(): number | null {
+    const token = this.t[this.i];
+    if (token && token.word === "ref") {
+      this.i++;
+      return token.ref;
+    }
+    return null;
+  }
+  number(): number | null {
+    const word = this.peek();
+    if (word === "") return null;
+    const c = word.charCodeAt(0);
+    let n: number | undefined;
+    if (c >= 48 && c <= 57) n = isNumeral(word) ? Number(word) : undefined;
+    else n = NUMBER_WORDS.get(word);
+    if (n === undefined) return null;
+    this.i++;
+    return n;
+  }
+}
+
+/** "12", "2.31" */
+function isNumeral(word: string): boolean {
+  let dot = false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c === 46 && !dot && i > 0 && i < word.length - 1) dot = true;
+    else if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** obj_4, obj_6 and obj_9 (commas, "and", an Oxford comma). */
+function parseList(c: Cursor): number[] | null {
+  const first = c.ref();
+  if (first === null) return null;
+  const ids = [first];
+  for (;;) {
+    const save = c.i;
+    if (c.accept(",")) {
+      c.accept("and");
+      const next = c.ref();
+      if (next === null) {
+        c.i = save;
+        break;
+      }
+      ids.push(next);
+    } else if (c.accept("and")) {
+      const next = c.ref();
+      if (next === null) {
+        c.i = save;
+        break;
+      }
+      ids.push(next);
+    } else break;
+  }
+  return ids;
+}
+
+function parseRelation(c: Cursor): Relation | null {
+  const save = c.i;
+  if (!c.accept("to", "the")) c.accept("on", "the");
+  if (c.accept("left", "of")) return "left";
+  if (c.accept("right", "of")) return "right";
+  if (c.accept("in", "front", "of") || c.accept("front", "of")) return "front";
+  if (c.accept("behind")) return "behind";
+  c.i = save;
+  return null;
+}
+
+/**
+ * [a|an|the|other] attribute-words* [noun] postmodifiers*. Postmodifiers: a relation to an object,
+ * "with the same ATTR as obj_k", "other than LIST", "that are (either) NP or NP". Needs at least
+ * one word to count as a description.
+ */
+function parseDesc(c: Cursor, nested = false): Desc | null {
+  const start = c.i;
+  if (!c.accept("a") && !c.accept("an")) c.accept("the");
+  c.accept("other");
+  const desc: Desc = { attrs: {} };
+  let words = 0;
+  for (;;) {
+    const value = VALUE_WORDS.get(c.peek());
+    if (!value || value.attribute === "shape") break;
+    if (desc.attrs[value.attribute] && desc.attrs[value.attribute] !== value.value) return null;
+    desc.attrs[value.attribute] = value.value;
+    c.i++;
+    words++;
+  }
+  const noun = NOUNS.get(c.peek());
+  if (noun !== undefined) {
+    if (noun) desc.attrs.shape = noun;
+    c.i++;
+    words++;
+  } else {
+    const shapeValue = VALUE_WORDS.get(c.peek());
+    if (shapeValue?.attribute === "shape") {
+      desc.attrs.shape = shapeValue.value;
+      c.i++;
+      words++;
+    }
+  }
+  for (;;) {
+    const save = c.i;
+    const relation = parseRelation(c);
+    if (relation) {
+      const object = c.ref();
+      if (object === null || desc.rel) {
+        c.i = save;
+        break;
+      }
+      desc.rel = { relation, object };
+      words++;
+      continue;
+    }
+    if (c.accept("with", "the", "same")) {
+      const attribute = ATTRIBUTE_NAMES.get(c.peek());
+      if (attribute) {
+        c.i++;
+        if (c.accept("as")) {
+          const object = c.ref();
+          if (object !== null) {
+            desc.same = { attribute, object };
+            words++;
+            continue;
+          }
+        }
+      }
+      c.i = save;
+      break;
+    }
+    if (c.accept("other", "than")) {
+      const ids = parseList(c);
+      if (!ids) {
+        c.i = save;
+        break;
+      }
+      desc.except = ids;
+      words++;
+      continue;
+    }
+    if (!nested && (c.accept("that", "are") || c.accept("that", "is") || c.accept("which", "are") || c.accept("which", "is"))) {
+      const either = c.accept("either");
+      const left = parseDesc(c, true);
+      if (left && c.accept("or")) {
+        const right = parseDesc(c, true);
+        if (right) {
+          desc.or = [left, right];
+          words++;
+          continue;
+        }
+      }
+      if (left && !either && !desc.rel && left.rel && Object.keys(left.attrs).length === 0) {
+        desc.rel = left.rel;
+        words++;
+        continue;
+      }
+      c.i = save;
+      break;
+    }
+    break;
+  }
+  if (words === 0) {
+    c.i = start;
+    return null;
+  }
+  return desc;
+}
+
+/** After "is"/"are" [not]: a description, or "either NP or NP". */
+function parsePredicate(c: Cursor): Desc | null {
+  if (c.accept("either")) {
+    const left = parseDesc(c, true);
+    if (!left || !c.accept("or")) return null;
+    const right = parseDesc(c, true);
+    return right ? { attrs: {}, or: [left, right] } : null;
+  }
+  return parseDesc(c);
+}
+
+const COMPARATORS: Array<[string[], Comparator]> = [
+  [["greater", "than"], "gt"], [["more", "than"], "gt"], [["larger", "than"], "gt"],
+  [["less", "than"], "lt"], [["fewer", "than"], "lt"], [["smaller", "than"], "lt"],
+  [["equal", "to"], "eq"], [["the", "same", "as"], "eq"],
+];
+
+function acceptVerb(c: Cursor): { ok: boolean; negated: boolean } {
+  if (c.accept("is", "not") || c.accept("are", "not") || c.accept("isn't") || c.accept("aren't")) return { ok: true, negated: true };
+  if (c.accept("is") || c.accept("are")) return { ok: true, negated: false };
+  return { ok: false, negated: false };
+}
+
+interface ClauseResult {
+  claims: Claim[];
+  sets: number[][];
+  conclusion: string | null;
+}
+
+const EMPTY: ClauseResult = { claims: [], sets: [], conclusion: null };
+
+function parseClause(tokens: Token[], text: string): ClauseResult {
+  const c = new Cursor(tokens);
+
+  // There is/are N DESC [: LIST]  ·  There is no DESC
+  if (c.accept("there")) {
+    if (!c.accept("is") && !c.accept("are")) return EMPTY;
+    const n = c.accept("no") ? 0 : c.number();
+    if (n === null) return EMPTY;
+    const desc = parseDesc(c);
+    if (!desc) {
+      return c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
+    }
+    let ids: number[] | null = null;
+    if (c.accept(":")) {
+      ids = parseList(c);
+      if (!ids) return EMPTY;
+    }
+    if (!c.atEnd()) return EMPTY;
+    return { claims: [{ kind: "count", n, desc, ids, text }], sets: ids ? [ids] : n === 0 ? [[]] : [], conclusion: String(n) };
+  }
+  // No DESC is/are PREDICATE
+  if (c.accept("no")) {
+    const subject = parseDesc(c);
+    if (!subject) return EMPTY;
+    const verb = acceptVerb(c);
+    if (!verb.ok || verb.negated) return EMPTY;
+    const predicate = parsePredicate(c);
+    if (!predicate || !c.atEnd()) return EMPTY;
+    const desc = mergeDescs(subject, predicate);
+    return desc ? { claims: [{ kind: "count", n: 0, desc, ids: null, text }], sets: [[]], conclusion: "0" } : EMPTY;
+  }
+  // The count is N
+  if (c.accept("the", "count", "is") || c.accept("count", "is") || c.accept("the", "number", "is")) {
+    const n = c.number();
+    return n !== null && c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], conclusion: String(n) } : EMPTY;
+  }
+  // The distance between obj_1 and obj_2 is 2.31
+  if (c.accept("the", "distance", "between")) {
+    const a = c.ref();
+    if (a === null || !c.accept("and")) return EMPTY;
+    const b = c.ref();
+    if (b === null || !c.accept("is")) return EMPTY;
+    const value = c.number();
+    c.accept("units");
+    return value !== null && c.atEnd() ? { claims: [{ kind: "distance", a, b, value, text }], sets: [], conclusion: String(value) } : EMPTY;
+  }
+  // The ATTR of obj_3 is VALUE
+  if (c.peek() === "the" && ATTRIBUTE_NAMES.has(c.peek(1)) && c.peek(2) === "of") {
+    const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
+    c.i += 3;
+    const id = c.ref();
+    if (id === null || !c.accept("is")) return EMPTY;
+    return attributeValue(c, id, attribute, text);
+  }
+  // obj_3's ATTR is VALUE
+  if (tokens[0]?.word === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
+    const id = tokens[0].ref;
+    const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
+    c.i += 2;
+    if (!c.accept("is")) return EMPTY;
+    return attributeValue(c, id, attribute, text);
+  }
+  // The DESC is/are LIST (enumeration)
+  if (c.peek() === "the") {
+    const desc = parseDesc(c);
+    if (!desc) return EMPTY;
+    if (!c.accept("is") && !c.accept("are")) return EMPTY;
+    const ids = parseList(c);
+    if (!ids || !c.atEnd()) return EMPTY;
+    return { claims: [{ kind: "enumeration", ids, desc, text }], sets: [ids], conclusion: ids.map((id) => `obj_${id}`).join(", ") };
+  }
+  // N is [not] greater than / less than / equal to M
+  const a = c.number();
+  if (a !== null) {
+    const verb = acceptVerb(c);
+    if (!verb.ok) return EMPTY;
+    const comparator = COMPARATORS.find(([words]) => c.accept(words[0], words[1], words[2]));
+    if (!comparator) return EMPTY;
+    const b = c.number();
+    return b !== null && c.atEnd() ? { claims: [{ kind: "compare", a, b, op: comparator[1], negated: verb.negated, text }], sets: [], conclusion: null } : EMPTY;
+  }
+  // LIST is/are [not] PREDICATE  ·  LIST has/have the same ATTR [as obj_k]  ·  LIST have different ATTRs
+  const ids = parseList(c);
+  if (ids) {
+    if (c.accept("has") || c.accept("have")) {
+      if (c.accept("the", "same")) {
+        const attribute = ATTRIBUTE_NAMES.get(c.peek());
+        if (!attribute) return EMPTY;
+        c.i++;
+        let reference: number | null = null;
+        if (c.accept("as")) {
+          reference = c.ref();
+          if (reference === null) return EMPTY;
+        } else if (ids.length < 2) return EMPTY;
+        return c.atEnd() ? { claims: [{ kind: "same", ids, attribute, reference, same: true, text }], sets: [ids], conclusion: null } : EMPTY;
+      }
+      if (c.accept("different")) {
+        const attribute = ATTRIBUTE_NAMES.get(c.peek());
+        if (!attribute || ids.length < 2) return EMPTY;
+        c.i++;
+        return c.atEnd() ? { claims: [{ kind: "same", ids, attribute, reference: null, same: false, text }], sets: [ids], conclusion: null } : EMPTY;
+      }
+      return EMPTY;
+    }
+    const verb = acceptVerb(c);
+    if (!verb.ok) return EMPTY;
+    const desc = parsePredicate(c);
+    if (!desc || !c.atEnd()) return { claims: [], sets: [ids], conclusion: null };
+    return { claims: [{ kind: "members", ids, desc, negated: verb.negated, text }], sets: [ids], conclusion: null };
+  }
+  return EMPTY;
+}
+
+function attributeValue(c: Cursor, id: number, attribute: Attribute, text: string): ClauseResult {
+  const word = c.peek();
+  const value = VALUE_WORDS.get(word) ?? (NOUNS.get(word) ? { attribute: "shape" as Attribute, value: NOUNS.get(word)! } : undefined);
+  c.i++;
+  if (!c.atEnd()) return EMPTY;
+  // "the color of obj_3 is rubber" is a claim, and a false one: keep the word as stated
+  const stated = value && value.attribute === attribute ? value.value : word;
+  return { claims: [{ kind: "attribute", id, attribute, value: stated, text }], sets: [], conclusion: stated };
+}
+
+/** "No object is left of obj_1": the subject's and the predicate's constraints together. */
+function mergeDescs(a: Desc, b: Desc): Desc | null {
+  const attrs = { ...a.attrs };
+  for (const [key, value] of Object.entries(b.attrs) as Array<[Attribute, string]>) {
+    if (attrs[key] && attrs[key] !== value) return null;
+    attrs[key] = value;
+  }
+  if (a.rel && b.rel) return null;
+  return { attrs, rel: a.rel ?? b.rel, same: a.same ?? b.same, except: a.except ?? b.except, or: a.or ?? b.or };
+}
+
+function parseConclusion(tokens: Token[], text: string): ClauseResult {
+  const c = new Cursor(tokens);
+  c.accept("the", "answer", "is");
+  const word = c.peek();
+  if (word === "there") return parseClause(tokens, text);
+  if (word === "yes" || word === "true") return { ...EMPTY, conclusion: "yes" };
+  if (word === "no" || word === "false") return { ...EMPTY, conclusion: "no" };
+  const n = c.number();
+  if (n !== null) return { ...EMPTY, conclusion: String(n) };
+  if (word && word !== "ref") return { ...EMPTY, conclusion: word };
+  const ids = parseList(c);
+  return ids ? { ...EMPTY, sets: [ids], conclusion: ids.map((id) => `obj_${id}`).join(", ") } : EMPTY;
+}
+
+// Datasets repeat reasoning text a lot (several methods and seeds per question, templated
+// teachers): parsed results are immutable, so identical texts are parsed once.
+const parsedTexts = new Map<string, ParsedReasoning>();
+
+/** Forget memoised parses (benchmarks measure first-time parsing with it). */
+export function clearParseCache(): void {
+  parsedTexts.clear();
+}
+
+/** Parses a reasoning step's text into claims, stated object sets and its conclusion (memoised). */
+export function parseReasoning(text: string): ParsedReasoning {
+  let parsed = parsedTexts.get(text);
+  if (parsed === undefined) {
+    parsed = parseReasoningText(text);
+    if (parsedTexts.size >= 50_000) parsedTexts.clear();
+    parsedTexts.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseReasoningText(text: string): ParsedReasoning {
+  const result: ParsedReasoning = { claims: [], sets: [], ids: [], conclusion: null, hypothetical: 0 };
+  const ids = result.ids;
+  for (const { tokens, start, end } of tokenizeText(text)) {
+    const sentence = text.slice(start, end);
+    let hypothetical = false;
+    // ", so X": a clause and its conclusion
+    let split = -1;
+    for (let k = 0; k < tokens.length; k++) {
+      const word = tokens[k].word;
+      const ref = tokens[k].ref;
+      if (ref >= 0) {
+        if (!ids.includes(ref)) ids.push(ref);
+      }
+      else if (word === "would" || word === "if" || word === "could") hypothetical = true;
+      else if (word === "so" && k > 0 && tokens[k - 1].word === ",") split = k;
+    }
+    const clause = split > 0 ? tokens.slice(0, split - 1) : tokens;
+    const conclusionTokens = split > 0 ? tokens.slice(split + 1) : null;
+    if (hypothetical) {
+      result.hypothetical++;
+      const list = trailingList(clause);
+      if (list) result.sets.push(list);
+      const stated = hypotheticalConclusion(conclusionTokens ?? clause);
+      if (stated !== null) result.conclusion = stated;
+      continue;
+    }
+    const parsed = parseClause(clause, sentence);
+    if (parsed.claims.length === 0 && parsed.sets.length === 0) {
+      const list = trailingList(clause);
+      if (list) result.sets.push(list);
+    }
+    for (const claim of parsed.claims) result.claims.push(claim);
+    for (const set of parsed.sets) result.sets.push(set);
+    if (parsed.conclusion !== null) result.conclusion = parsed.conclusion;
+    if (conclusionTokens) {
+      const conclusion = parseConclusion(conclusionTokens, sentence);
+      // "…, so there are 2": a bare count right after a list counts that list
+      for (const claim of conclusion.claims) {
+        if (claim.kind === "count" && claim.desc === null && parsed.sets.length) {
+          result.claims.push({ ...claim, ids: parsed.sets[parsed.sets.length - 1] });
+        } else result.claims.push(claim);
+      }
+      for (const set of conclusion.sets) result.sets.push(set);
+      if (conclusion.conclusion !== null) result.conclusion = conclusion.conclusion;
+    }
+  }
+  return result;
+}
+
+/** "... what remains is obj_0, obj_1 and obj_3": a list that ends the clause. */
+function trailingList(tokens: Token[]): number[] | null {
+  const k = tokens.length;
+  if (k === 0 || tokens[k - 1].word !== "ref") return null;
+  let start = k - 1;
+  while (start > 0 && (tokens[start - 1].word === "ref" || tokens[start - 1].word === "," || tokens[start - 1].word === "and")) start--;
+  const ids = tokens.slice(start, k).filter((t) => t.word === "ref").map((t) => t.ref);
+  return ids.length ? ids : null;
+}
+
+/** "There would be 4 large things" concludes 4; "so yes" concludes yes. */
+function hypotheticalConclusion(tokens: Token[]): string | null {
+  const c = new Cursor(tokens);
+  if (c.accept("there", "would", "be")) {
+    if (c.accept("no")) return "0";
+    const n = c.number();
+    return n === null ? null : String(n);
+  }
+  const word = tokens[0]?.word;
+  if (word === "yes" || word === "no") return word;
+  return null;
+}

@@ -1,0 +1,151 @@
+import type { ToolOutcome } from "@/lib/tools/registry";
+import { parseObjectId, type Box, type Scene } from "@/lib/tools/scene";
+import type { VerifierSettings } from "@/lib/verifier/config";
+
+// result.reexec: does a recorded tool result agree with re-executing the call on the scene?
+// Id lists compare as sets (order carries no meaning), detections by id set and box overlap,
+// numbers within tolerance, an {"error"} result matches a re-execution that fails too.
+
+export interface Comparison {
+  same: boolean;
+  message: string;
+}
+
+export function isErrorResult(value: unknown): value is { error: unknown } {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "error" in value;
+}
+
+/** Object ids of a result list (["obj_1", ...] or [{id: "obj_1", ...}]), or null if it is not one. */
+export function idsOfResult(value: unknown): number[] | null {
+  if (!Array.isArray(value)) return null;
+  const ids: number[] = [];
+  for (const item of value) {
+    const ref = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item;
+    const id = parseObjectId(ref);
+    if (id === null) return null;
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Canonical string key of an id set: sorted, deduplicated, comma-joined. */
+export function setKey(ids: readonly number[]): string {
+  if (ids.length === 0) return "";
+  if (ids.length === 1) return String(ids[0]);
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  let key = String(sorted[0]);
+  for (let i = 1; i < sorted.length; i++) key += "," + sorted[i];
+  return key;
+}
+
+export type IdKey = number | string;
+
+/**
+ * Key of an id set for equality and Set membership: a bitmask when every id is below 31 (CLEVR
+ * scenes have at most 10 objects, so this is the path millions of comparisons take, without
+ * sorting or allocating), the sorted string key otherwise. The same set always gets the same key.
+ */
+export function idKey(ids: readonly number[]): IdKey {
+  let mask = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id > 30) return setKey(ids);
+    mask |= 1 << id;
+  }
+  return mask;
+}
+
+/** idKey of a result list (["obj_1", …] or [{id: "obj_1"}, …]) without building the id array; null if it is not one. */
+export function resultKey(value: unknown): IdKey | null {
+  if (!Array.isArray(value)) return null;
+  let mask = 0;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    const ref = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item;
+    const id = parseObjectId(ref);
+    if (id === null) return null;
+    if (id > 30) {
+      const ids = idsOfResult(value);
+      return ids ? setKey(ids) : null;
+    }
+    mask |= 1 << id;
+  }
+  return mask;
+}
+
+function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a[0], b[0]);
+  const y1 = Math.max(a[1], b[1]);
+  const x2 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+function isBox(value: unknown): value is Box {
+  return Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === "number");
+}
+
+function boxesAgree(found: unknown, scene: Scene, settings: VerifierSettings): string | null {
+  if (!Array.isArray(found)) return null;
+  for (const item of found) {
+    if (typeof item !== "object" || item === null) continue;
+    const box = (item as { box?: unknown }).box;
+    if (!isBox(box)) continue;
+    const id = parseObjectId((item as { id?: unknown }).id);
+    const object = id === null ? undefined : scene.objects[id];
+    if (!object) continue;
+    const truth = object.box;
+    // the usual case: the tool's own box, copied through
+    if (truth === box || (truth && truth[0] === box[0] && truth[1] === box[1] && truth[2] === box[2] && truth[3] === box[3])) continue;
+    if (truth && iou(box, truth) >= settings.tolerances.iou) continue;
+    const centre = object.pixel ? [object.pixel[0], object.pixel[1]] : truth ? [truth[0] + truth[2] / 2, truth[1] + truth[3] / 2] : null;
+    if (settings.tolerances.centreInBox && centre && centre[0] >= box[0] && centre[0] <= box[0] + box[2] && centre[1] >= box[1] && centre[1] <= box[1] + box[3]) continue;
+    if (!truth && !centre) continue;
+    return `box of obj_${id} ${JSON.stringify(box)} does not overlap the object (IoU < ${settings.tolerances.iou}, centre outside)`;
+  }
+  return null;
+}
+
+const SAME_OBJECTS: Comparison = { same: true, message: "same objects as re-execution" };
+const DIFFERENT_OBJECTS: Comparison = { same: false, message: "the recorded objects differ from re-execution" };
+const NOT_A_LIST: Comparison = { same: false, message: "the recorded result is not an object list" };
+
+export function compareResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
+  const foundError = isErrorResult(found);
+  if (!expected.ok) {
+    return foundError
+      ? { same: true, message: "the call fails on re-execution too" }
+      : { same: false, message: `re-execution fails (${expected.error}) but a result was recorded` };
+  }
+  if (foundError) return { same: false, message: `recorded an error but re-execution returns a result` };
+  const value = expected.value;
+  if (Array.isArray(value)) {
+    const want = resultKey(value);
+    const got = resultKey(found);
+    if (want !== null && got !== null) {
+      if (want !== got) return DIFFERENT_OBJECTS;
+      const box = boxesAgree(found, scene, settings);
+      return box ? { same: false, message: box } : SAME_OBJECTS;
+    }
+    return NOT_A_LIST;
+  }
+  if (typeof value === "number") {
+    return typeof found === "number" && Math.abs(found - value) <= Math.max(settings.tolerances.number, Math.abs(value) * 1e-9)
+      ? { same: true, message: "same number as re-execution" }
+      : { same: false, message: "the recorded number differs from re-execution" };
+  }
+  if (typeof value === "boolean") {
+    return found === value ? { same: true, message: "same answer as re-execution" } : { same: false, message: "the recorded boolean differs from re-execution" };
+  }
+  if (typeof value === "object" && value !== null) {
+    if (typeof found !== "object" || found === null || Array.isArray(found)) return { same: false, message: "the recorded result is not an object" };
+    for (const [key, want] of Object.entries(value)) {
+      const got = (found as Record<string, unknown>)[key];
+      if (String(got ?? "").toLowerCase() !== String(want).toLowerCase()) return { same: false, message: `recorded ${key} differs from re-execution` };
+    }
+    return { same: true, message: "same attributes as re-execution" };
+  }
+  return found === value ? { same: true, message: "same result as re-execution" } : { same: false, message: "the recorded result differs from re-execution" };
+}

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
+
+// A verifier configuration's content: which rules run, their weights in the quality score,
+// tolerances and the quality threshold. Stored as VerifierConfig rows (immutable once a run used
+// them); v1 is inserted by the migration that introduced the verifier, with exactly these values.
+
+export const ruleSetting = z.object({ enabled: z.boolean(), weight: z.number().min(0) }).strict();
+
+export const verifierSettings = z
+  .object({
+    rules: z.record(z.enum(RULE_IDS), ruleSetting),
+    tolerances: z
+      .object({
+        /** Boxes match at IoU ≥ this, or when the recorded box contains the object's centre. */
+        iou: z.number().min(0).max(1),
+        centreInBox: z.boolean(),
+        /** Absolute tolerance for numeric tool results (distance). */
+        number: z.number().min(0),
+        /** Absolute tolerance for numbers stated in reasoning (distances rounded in text). */
+        claimNumber: z.number().min(0),
+      })
+      .strict(),
+    /** Weights of the quality score's parts; a part that is unknown for a trace drops out. */
+    scoring: z.object({ steps: z.number().min(0), completeness: z.number().min(0), final: z.number().min(0) }).strict(),
+    threshold: z.number().min(0).max(1),
+  })
+  .strict();
+
+export type VerifierSettings = z.infer<typeof verifierSettings>;
+
+export const DEFAULT_SETTINGS: VerifierSettings = {
+  rules: {
+    "args.schema": { enabled: true, weight: 1 },
+    "args.refs": { enabled: true, weight: 1 },
+    "result.reexec": { enabled: true, weight: 2 },
+    "reasoning.claims": { enabled: true, weight: 2 },
+    "cross.pairing": { enabled: true, weight: 1 },
+    "cross.propagation": { enabled: true, weight: 1 },
+    "cross.answer": { enabled: true, weight: 1 },
+    "final.correct": { enabled: true, weight: 1 },
+  },
+  tolerances: { iou: 0.5, centreInBox: true, number: 1e-6, claimNumber: 0.01 },
+  scoring: { steps: 0.6, completeness: 0.2, final: 0.2 },
+  threshold: 0.8,
+};
+
+export function isEnabled(settings: VerifierSettings, rule: RuleId): boolean {
+  return settings.rules[rule]?.enabled ?? false;
+}
+
+/** The same settings with some rules switched off (ablations, step-level resampling). */
+export function withRules(settings: VerifierSettings, disabled: readonly RuleId[]): VerifierSettings {
+  const rules = { ...settings.rules };
+  for (const id of disabled) if (rules[id]) rules[id] = { ...rules[id], enabled: false };
+  return { ...settings, rules };
+}

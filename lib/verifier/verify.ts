@@ -1,0 +1,576 @@
+import { clearQueryCache, getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
+import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
+import { clearParseCache, parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
+import { compareResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
+import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
+import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
+import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
+import type { RuleId } from "@/lib/verifier/rules";
+import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
+
+// verifyTrace: every rule of DESIGN §5 over one trace, as a pure deterministic function of the
+// steps, the scene (when there is one), the ground truth and the settings. One forward pass:
+// what earlier steps produced (ids, id sets, variables, the last conclusion) is accumulated as
+// the pass goes, so cross-step rules never look ahead except for "does this call get a result".
+
+export type Outcome = "pass" | "fail" | "skip";
+
+export interface VerifyStep {
+  kind: string;
+  text?: string | null;
+  tool?: string | null;
+  callId?: string | null;
+  args?: unknown;
+  result?: unknown;
+}
+
+export interface VerifyInput {
+  steps: VerifyStep[];
+  /** Ground-truth answer as text, when known. */
+  answer?: string | null;
+  /** CLEVR functional program, when known (step completeness). */
+  program?: unknown;
+  scene?: Scene | null;
+}
+
+export interface Evidence {
+  expected?: unknown;
+  found?: unknown;
+  claim?: string;
+}
+
+export interface RuleVerdict {
+  step: number;
+  rule: RuleId;
+  outcome: Outcome;
+  message: string;
+  evidence: Evidence | null;
+}
+
+export interface TraceVerification {
+  verdicts: RuleVerdict[];
+  /** Per step: fail when any rule fails on it, pass when one passes, skip otherwise. */
+  outcomes: Outcome[];
+  failingSteps: number;
+  /** Tool calls, and those whose call and result both have no failing rule. */
+  calls: number;
+  accurateCalls: number;
+  completeness: number | null;
+  finalCorrect: boolean | null;
+  quality: number;
+  valid: boolean;
+  parts: ScoreParts;
+}
+
+interface CallRecord {
+  index: number;
+  tool: ToolDefinition | undefined;
+  args: Record<string, unknown>;
+  /** args passed the tool's schema (known when args.schema ran). */
+  validated: boolean;
+  outcome?: ToolOutcome;
+}
+
+const NO_SCENE = "no scene graph for this trace";
+
+/** The object ids earlier steps produced: a bitmask for ids below 31, a Set beyond. */
+class ProducedIds {
+  private mask = 0;
+  private large: Set<number> | null = null;
+  add(id: number): void {
+    if (id <= 30) this.mask |= 1 << id;
+    else (this.large ??= new Set()).add(id);
+  }
+  has(id: number): boolean {
+    return id <= 30 ? (this.mask & (1 << id)) !== 0 : (this.large?.has(id) ?? false);
+  }
+  /** Ids of a result list already known to be one (resultKey ≠ null). */
+  addResult(items: unknown[]): void {
+    for (const item of items) {
+      const id = parseObjectId(typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item);
+      if (id !== null) this.add(id);
+    }
+  }
+}
+
+interface RuleFlags {
+  schema: boolean;
+  refs: boolean;
+  reexec: boolean;
+  claims: boolean;
+  pairing: boolean;
+  propagation: boolean;
+  answer: boolean;
+  final: boolean;
+}
+
+const flagCache = new WeakMap<VerifierSettings, RuleFlags>();
+
+function flagsOf(settings: VerifierSettings): RuleFlags {
+  let flags = flagCache.get(settings);
+  if (!flags) {
+    flags = {
+      schema: isEnabled(settings, "args.schema"),
+      refs: isEnabled(settings, "args.refs"),
+      reexec: isEnabled(settings, "result.reexec"),
+      claims: isEnabled(settings, "reasoning.claims"),
+      pairing: isEnabled(settings, "cross.pairing"),
+      propagation: isEnabled(settings, "cross.propagation"),
+      answer: isEnabled(settings, "cross.answer"),
+      final: isEnabled(settings, "final.correct"),
+    };
+    flagCache.set(settings, flags);
+  }
+  return flags;
+}
+
+/** Empties the memo caches (parsed reasoning, normalised answers, detect queries): benchmarks. */
+export function resetVerifierCaches(): void {
+  clearParseCache();
+  clearAnswerCache();
+  clearQueryCache();
+}
+
+export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
+  return new TraceVerifier(input, settings).run();
+}
+
+/** One pass over one trace. A class rather than closures: this runs for every trace of a run. */
+class TraceVerifier {
+  private readonly steps: VerifyStep[];
+  private readonly scene: Scene | null;
+  private readonly flags: RuleFlags;
+  private readonly verdicts: RuleVerdict[] = [];
+  private readonly outcomes: Outcome[];
+  private readonly calls = new Map<string, CallRecord>();
+  private readonly answered = new Set<string>();
+  private readonly producedSets = new Set<IdKey>([0]);
+  private readonly producedIds = new ProducedIds();
+  private readonly producedVars = new Set<string>(["IMAGE"]);
+  private readonly countCalls: CallRecord[] = [];
+  private readonly callSteps: CallLike[] = [];
+  /** Result step → the call step it answers (first answer per call). */
+  private readonly resultOfCall = new Map<number, number>();
+  private readonly lastResult = new Map<string, number>();
+  private conclusion: string | null = null;
+  private readonly tallies: Partial<Record<RuleId, RuleTally>> = {};
+
+  constructor(
+    private readonly input: VerifyInput,
+    private readonly settings: VerifierSettings,
+  ) {
+    this.steps = input.steps;
+    this.scene = input.scene ?? null;
+    this.flags = flagsOf(settings);
+    this.outcomes = new Array<Outcome>(this.steps.length).fill("skip");
+  }
+
+  private add(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
+    this.verdicts.push({ step, rule, outcome, message, evidence });
+    const tally = (this.tallies[rule] ??= [0, 0, 0]);
+    tally[outcome === "pass" ? 0 : outcome === "fail" ? 1 : 2]++;
+    if (outcome === "fail") this.outcomes[step] = "fail";
+    else if (outcome === "pass" && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+  }
+
+  private execute(call: CallRecord): ToolOutcome | null {
+    if (!this.scene || !call.tool?.execute) return null;
+    if (!call.outcome) call.outcome = call.tool.execute(this.scene, call.args, { validated: call.validated });
+    return call.outcome;
+  }
+
+  run(): TraceVerification {
+    const { steps } = this;
+    // the one look-ahead: the last result index per call id (does a call get a result later?)
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if (s.kind === "tool_result" && s.callId) this.lastResult.set(s.callId, i);
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.kind === "tool_call") this.toolCall(i, step);
+      else if (step.kind === "tool_result") this.toolResult(i, step);
+      else if (step.kind === "reasoning") this.reasoning(i, step);
+      else if (step.kind === "answer") this.answer(i, step);
+    }
+    return this.finish();
+  }
+
+  private toolCall(i: number, step: VerifyStep): void {
+    const tool = step.tool ? getTool(step.tool) : undefined;
+    const args = (step.args && typeof step.args === "object" ? step.args : {}) as Record<string, unknown>;
+    const callId = step.callId ?? "";
+    this.callSteps.push({ tool: step.tool ?? "", args });
+    let validated = false;
+    if (this.flags.schema) {
+      if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
+      else {
+        const parsed = tool.fastValid?.(args) ? null : tool.args.safeParse(args);
+        validated = parsed === null || parsed.success;
+        if (validated) this.add(i, "args.schema", "pass", "args are valid");
+        else {
+          const issues = parsed!.error!.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
+          this.add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
+        }
+      }
+    }
+    if (this.flags.refs) checkRefs(i, tool, args, this.scene, this);
+    if (this.flags.pairing) {
+      const earlier = callId ? this.calls.get(callId) : undefined;
+      const answeredAt = this.lastResult.get(callId) ?? -1;
+      if (earlier) this.add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
+      else if (answeredAt > i) this.add(i, "cross.pairing", "pass", "a later step records its result");
+      else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
+    }
+    if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.producedVars, this);
+    const record: CallRecord = { index: i, tool, args, validated };
+    if (!this.calls.has(callId)) this.calls.set(callId, record);
+    if (tool?.name === "count") this.countCalls.push(record);
+    if (callId) this.producedVars.add(callId);
+  }
+
+  private toolResult(i: number, step: VerifyStep): void {
+    const callId = step.callId ?? "";
+    const call = this.calls.get(callId);
+    if (call && !this.resultOfCall.has(call.index)) this.resultOfCall.set(call.index, i);
+    if (this.flags.pairing) {
+      if (!call) this.add(i, "cross.pairing", "fail", `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
+      else if (this.answered.has(callId)) this.add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
+      else this.add(i, "cross.pairing", "pass", "answers an earlier call");
+    }
+    this.answered.add(callId);
+    if (this.flags.reexec) {
+      if (!call) this.add(i, "result.reexec", "skip", "answers no call");
+      else if (!call.tool?.execute) this.add(i, "result.reexec", "skip", `${call.tool?.name ?? "this tool"} cannot be re-executed here`);
+      else if (!this.scene) this.add(i, "result.reexec", "skip", NO_SCENE);
+      else {
+        const outcome = this.execute(call)!;
+        const comparison = compareResult(outcome, step.result, this.scene, this.settings);
+        // evidence is kept for failures only: a pass's "found" is the step itself
+        if (comparison.same) this.add(i, "result.reexec", "pass", comparison.message);
+        else this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+      }
+    }
+    const key = resultKey(step.result);
+    if (key !== null) {
+      this.producedSets.add(key);
+      this.producedIds.addResult(step.result as unknown[]);
+    }
+    if (call?.tool?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
+      this.conclusion = normalizeAnswer(String(step.result));
+    }
+  }
+
+  private reasoning(i: number, step: VerifyStep): void {
+    const parsed = parseReasoning(step.text ?? "");
+    if (this.flags.claims) {
+      if (parsed.claims.length === 0) this.add(i, "reasoning.claims", "skip", parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
+      else if (!this.scene) this.add(i, "reasoning.claims", "skip", NO_SCENE);
+      else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
+    }
+    for (const set of parsed.sets) this.producedSets.add(idKey(set));
+    for (const id of parsed.ids) this.producedIds.add(id);
+    // "what the last reasoning concluded": a reasoning step without a conclusion resets it
+    this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
+  }
+
+  private answer(i: number, step: VerifyStep): void {
+    const answer = normalizeAnswer(step.text ?? "");
+    const conclusion = this.conclusion;
+    if (this.flags.answer) {
+      if (!answer) this.add(i, "cross.answer", "fail", "no answer given", { expected: conclusion, found: step.text ?? "" });
+      else if (conclusion === null) this.add(i, "cross.answer", "skip", "no earlier reasoning states a conclusion");
+      else if (answer === conclusion) this.add(i, "cross.answer", "pass", "matches the last reasoning's conclusion");
+      else this.add(i, "cross.answer", "fail", `the last reasoning concluded "${conclusion}"`, { expected: conclusion, found: step.text });
+    }
+    if (this.flags.final) {
+      const truth = normalizeAnswer(this.input.answer ?? null);
+      if (truth === null || truth === "") this.add(i, "final.correct", "skip", "no ground truth");
+      else if (answer === truth) this.add(i, "final.correct", "pass", "equals the ground truth");
+      else this.add(i, "final.correct", "fail", `the ground truth is "${this.input.answer}"`, { expected: this.input.answer, found: step.text });
+    }
+  }
+
+  private finish(): TraceVerification {
+    const { steps, outcomes, verdicts } = this;
+    let failingSteps = 0;
+    for (const outcome of outcomes) if (outcome === "fail") failingSteps++;
+    let accurateCalls = 0;
+    let callCount = 0;
+    for (let i = 0; i < steps.length; i++) {
+      if (steps[i].kind !== "tool_call") continue;
+      callCount++;
+      const resultStep = this.resultOfCall.get(i);
+      if (outcomes[i] !== "fail" && resultStep !== undefined && outcomes[resultStep] !== "fail") accurateCalls++;
+    }
+    const completeness = programCompleteness(this.input.program, this.callSteps);
+    let finalCorrect: boolean | null = null;
+    for (let k = verdicts.length - 1; k >= 0; k--) {
+      if (verdicts[k].rule !== "final.correct") continue;
+      if (verdicts[k].outcome !== "skip") finalCorrect = verdicts[k].outcome === "pass";
+      break;
+    }
+    const score = scoreTrace(this.tallies, completeness, finalCorrect, this.settings);
+    score.parts.calls = callCount;
+    score.parts.accurateCalls = accurateCalls;
+    return {
+      verdicts,
+      outcomes,
+      failingSteps,
+      calls: callCount,
+      accurateCalls,
+      completeness,
+      finalCorrect,
+      quality: score.quality,
+      valid: failingSteps === 0 && finalCorrect !== false,
+      parts: score.parts,
+    };
+  }
+
+  // ---- used by the rule helpers below ----
+  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
+    this.add(step, rule, outcome, message, evidence);
+  }
+
+  run1(call: CallRecord): ToolOutcome | null {
+    return this.execute(call);
+  }
+}
+
+interface Reporter {
+  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence?: Evidence | null): void;
+  run1(call: CallRecord): ToolOutcome | null;
+}
+
+function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<string, unknown>, scene: Scene | null, r: Reporter): void {
+  const objectArgs = tool?.objectArgs;
+  if (!objectArgs) return void r.report(i, "args.refs", "skip", "the call names no objects");
+  if (!scene) return void r.report(i, "args.refs", "skip", NO_SCENE);
+  let refs = 0;
+  const unknown: string[] = [];
+  for (const key in objectArgs) {
+    const value = args[key];
+    if (value === undefined) continue;
+    const list = objectArgs[key] === "objects" && Array.isArray(value) ? value : [value];
+    for (const ref of list) {
+      refs++;
+      const id = parseObjectId(ref);
+      if (id === null) unknown.push(`${JSON.stringify(ref)} is not an object id`);
+      else if (id >= scene.objects.length) unknown.push(`obj_${id}`);
+    }
+  }
+  if (refs === 0) r.report(i, "args.refs", "skip", "the call names no objects");
+  else if (unknown.length === 0) r.report(i, "args.refs", "pass", "every object exists");
+  else r.report(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${scene.objects.length - 1})`, { expected: `objects obj_0 … obj_${scene.objects.length - 1}`, found: unknown });
+}
+
+function checkPropagation(
+  i: number,
+  tool: ToolDefinition | undefined,
+  args: Record<string, unknown>,
+  producedSets: Set<IdKey>,
+  producedIds: ProducedIds,
+  producedVars: Set<string>,
+  r: Reporter,
+): void {
+  if (!tool) return void r.report(i, "cross.propagation", "skip", "unknown tool");
+  let checked = 0;
+  const missing: unknown[] = [];
+  if (tool.objectArgs) {
+    for (const key in tool.objectArgs) {
+      const value = args[key];
+      if (value === undefined) continue;
+      if (tool.objectArgs[key] === "objects") {
+        if (!Array.isArray(value)) continue;
+        const ids: number[] = [];
+        for (const ref of value) {
+          const id = parseObjectId(ref);
+          if (id !== null) ids.push(id);
+        }
+        checked++;
+        if (!producedSets.has(idKey(ids))) missing.push(ids.map((id) => `obj_${id}`));
+      } else {
+        const id = parseObjectId(value);
+        if (id === null) continue;
+        checked++;
+        if (!producedIds.has(id)) missing.push(`obj_${id}`);
+      }
+    }
+  }
+  if (tool.variableRefs) {
+    for (const variable of tool.variableRefs(args)) {
+      checked++;
+      if (!producedVars.has(variable)) missing.push(variable);
+    }
+  }
+  if (checked === 0) r.report(i, "cross.propagation", "skip", "the call uses no earlier values");
+  else if (missing.length === 0) r.report(i, "cross.propagation", "pass", "uses only values earlier steps produced");
+  else r.report(i, "cross.propagation", "fail", `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
+}
+
+// ---- claims ----------------------------------------------------------------------------
+
+function matches(object: SceneObject, desc: Desc, scene: Scene): boolean {
+  const attrs = desc.attrs;
+  if (attrs.color !== undefined && object.color !== attrs.color) return false;
+  if (attrs.size !== undefined && object.size !== attrs.size) return false;
+  if (attrs.shape !== undefined && object.shape !== attrs.shape) return false;
+  if (attrs.material !== undefined && object.material !== attrs.material) return false;
+  if (desc.rel) {
+    const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
+    if (!row || !row.includes(object.index)) return false;
+  }
+  if (desc.same) {
+    const reference = scene.objects[desc.same.object];
+    if (!reference || object.index === reference.index || object[desc.same.attribute] !== reference[desc.same.attribute]) return false;
+  }
+  if (desc.except && desc.except.includes(object.index)) return false;
+  if (desc.or && !matches(object, desc.or[0], scene) && !matches(object, desc.or[1], scene)) return false;
+  return true;
+}
+
+function matching(desc: Desc, scene: Scene): number[] {
+  const ids: number[] = [];
+  for (const object of scene.objects) if (matches(object, desc, scene)) ids.push(object.index);
+  return ids;
+}
+
+/** idKey and size of the objects fitting a description, without building the list. */
+function matchingKey(desc: Desc, scene: Scene): { key: IdKey; count: number } {
+  if (scene.objects.length > 31) {
+    const ids = matching(desc, scene);
+    return { key: idKey(ids), count: ids.length };
+  }
+  let mask = 0;
+  let count = 0;
+  for (const object of scene.objects) {
+    if (matches(object, desc, scene)) {
+      mask |= 1 << object.index;
+      count++;
+    }
+  }
+  return { key: mask, count };
+}
+
+const names = (ids: readonly number[]) => (ids.length ? ids.map((id) => `obj_${id}`).join(", ") : "none");
+
+interface ClaimCheck {
+  ok: boolean;
+  expected: unknown;
+  found: unknown;
+}
+
+const TRUE: ClaimCheck = { ok: true, expected: null, found: null };
+const FALSE: ClaimCheck = { ok: false, expected: null, found: null };
+
+/**
+ * A claim's truth (null: cannot be checked here). With `explain`, also what was expected and
+ * found — built only for the failures the UI shows, not for the millions of passing claims.
+ */
+function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings, explain: boolean): ClaimCheck | null {
+  switch (claim.kind) {
+    case "members": {
+      let ok = true;
+      for (const id of claim.ids) {
+        const object = scene.objects[id];
+        if (!object || matches(object, claim.desc, scene) === claim.negated) ok = false;
+      }
+      if (!explain) return ok ? TRUE : FALSE;
+      const wrong = claim.ids.filter((id) => !scene.objects[id] || matches(scene.objects[id], claim.desc, scene) === claim.negated);
+      return { ok, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
+    }
+    case "enumeration": {
+      const ok = matchingKey(claim.desc, scene).key === idKey(claim.ids);
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: names(matching(claim.desc, scene)), found: names(claim.ids) };
+    }
+    case "count": {
+      if (claim.desc) {
+        const truth = matchingKey(claim.desc, scene);
+        const ok = truth.count === claim.n && (claim.ids === null || idKey(claim.ids) === truth.key);
+        if (!explain) return ok ? TRUE : FALSE;
+        const ids = matching(claim.desc, scene);
+        return { ok, expected: claim.ids ? `${ids.length}: ${names(ids)}` : ids.length, found: claim.ids ? `${claim.n}: ${names(claim.ids)}` : claim.n };
+      }
+      if (claim.ids) {
+        const distinct = new Set(claim.ids).size;
+        const ok = distinct === claim.n;
+        return explain ? { ok, expected: distinct, found: claim.n } : ok ? TRUE : FALSE;
+      }
+      const cited = countCalls.at(-1);
+      const outcome = cited ? r.run1(cited) : null;
+      if (!outcome || !outcome.ok) return null;
+      const ok = outcome.value === claim.n;
+      return explain ? { ok, expected: outcome.value, found: claim.n } : ok ? TRUE : FALSE;
+    }
+    case "attribute": {
+      const object = scene.objects[claim.id];
+      const truth = object ? object[claim.attribute] : `no object obj_${claim.id}`;
+      const ok = truth === claim.value;
+      return explain ? { ok, expected: truth, found: claim.value } : ok ? TRUE : FALSE;
+    }
+    case "same": {
+      for (const id of claim.ids) if (!scene.objects[id]) return explain ? { ok: false, expected: "existing objects", found: names(claim.ids) } : FALSE;
+      if (claim.reference !== null) {
+        const reference = scene.objects[claim.reference];
+        if (!reference) return explain ? { ok: false, expected: "an existing reference object", found: `obj_${claim.reference}` } : FALSE;
+        const value = reference[claim.attribute];
+        let ok = true;
+        for (const id of claim.ids) if (id !== reference.index && scene.objects[id][claim.attribute] !== value) ok = false;
+        if (!explain) return ok ? TRUE : FALSE;
+        const wrong = claim.ids.filter((id) => id !== reference.index && scene.objects[id][claim.attribute] !== value);
+        return { ok, expected: `${claim.attribute} ${value}`, found: wrong.length ? `${names(wrong)} differ` : "all the same" };
+      }
+      const first = scene.objects[claim.ids[0]][claim.attribute];
+      let allSame = true;
+      for (const id of claim.ids) if (scene.objects[id][claim.attribute] !== first) allSame = false;
+      const ok = allSame === claim.same;
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: claim.same ? "the same" : "different", found: claim.ids.map((id) => scene.objects[id][claim.attribute]).join(" / ") };
+    }
+    case "compare": {
+      const holds = claim.op === "gt" ? claim.a > claim.b : claim.op === "lt" ? claim.a < claim.b : claim.a === claim.b;
+      if (holds === claim.negated) return explain ? { ok: false, expected: `${!claim.negated ? "not " : ""}${claim.op}`, found: `${claim.a} ${claim.op} ${claim.b}` } : FALSE;
+      if (countCalls.length < 2) return TRUE;
+      const first = r.run1(countCalls[countCalls.length - 2]);
+      const second = r.run1(countCalls[countCalls.length - 1]);
+      if (!first?.ok || !second?.ok) return TRUE;
+      const t1 = first.value as number;
+      const t2 = second.value as number;
+      const ok = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
+      return explain ? { ok, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` } : ok ? TRUE : FALSE;
+    }
+    case "distance": {
+      const a = scene.objects[claim.a]?.coords3d;
+      const b = scene.objects[claim.b]?.coords3d;
+      if (!a || !b) return null;
+      const truth = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+      const ok = Math.abs(truth - claim.value) <= settings.tolerances.claimNumber;
+      return explain ? { ok, expected: Math.round(truth * 100) / 100, found: claim.value } : ok ? TRUE : FALSE;
+    }
+  }
+}
+
+function checkClaims(i: number, claims: Claim[], scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings): void {
+  let checked = 0;
+  let firstFalse: { claim: Claim; check: ClaimCheck } | null = null;
+  let falseCount = 0;
+  for (const claim of claims) {
+    const check = checkClaim(claim, scene, countCalls, r, settings, false);
+    if (!check) continue;
+    checked++;
+    if (!check.ok) {
+      falseCount++;
+      firstFalse ??= { claim, check: checkClaim(claim, scene, countCalls, r, settings, true)! };
+    }
+  }
+  if (checked === 0) r.report(i, "reasoning.claims", "skip", "no claim could be checked");
+  else if (!firstFalse) r.report(i, "reasoning.claims", "pass", checked === 1 ? "the claim is true of the scene" : "every claim is true of the scene");
+  else {
+    r.report(i, "reasoning.claims", "fail", `false: "${firstFalse.claim.text}"${falseCount > 1 ? ` (and ${falseCount - 1} more)` : ""}`, {
+      claim: firstFalse.claim.text,
+      expected: firstFalse.check.expected,
+      found: firstFalse.check.found,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+-- AlterTable
+ALTER TABLE "VerifierConfig" ADD COLUMN "scoring" JSONB;
+
+-- The default verifier configuration, v1 (lib/verifier/config.ts DEFAULT_SETTINGS, kept equal by
+-- lib/services/verifier-configs.int.test.ts). A fresh database can verify without a seed.
+INSERT INTO "VerifierConfig" ("version", "name", "parentId", "rules", "tolerances", "scoring", "threshold", "notes")
+VALUES (
+  1,
+  'v1 (default)',
+  NULL,
+  '{"args.schema":{"enabled":true,"weight":1},"args.refs":{"enabled":true,"weight":1},"result.reexec":{"enabled":true,"weight":2},"reasoning.claims":{"enabled":true,"weight":2},"cross.pairing":{"enabled":true,"weight":1},"cross.propagation":{"enabled":true,"weight":1},"cross.answer":{"enabled":true,"weight":1},"final.correct":{"enabled":true,"weight":1}}',
+  '{"iou":0.5,"centreInBox":true,"number":0.000001,"claimNumber":0.01}',
+  '{"steps":0.6,"completeness":0.2,"final":0.2}',
+  0.8,
+  'Every DESIGN §5 rule; tool re-execution and reasoning claims weigh double.'
+);
+
+-- A configuration is immutable once a run used it: results must stay reproducible from it.
+CREATE TRIGGER "VerifierConfig_immutable_update"
+BEFORE UPDATE ON "VerifierConfig"
+WHEN EXISTS (SELECT 1 FROM "VerifierRun" WHERE "configId" = OLD."id")
+BEGIN
+  SELECT RAISE(ABORT, 'verifier config is immutable once used by a run; create a new version');
+END;
+
+CREATE TRIGGER "VerifierConfig_immutable_delete"
+BEFORE DELETE ON "VerifierConfig"
+WHEN EXISTS (SELECT 1 FROM "VerifierRun" WHERE "configId" = OLD."id")
+BEGIN
+  SELECT RAISE(ABORT, 'verifier config is immutable once used by a run');
+END;
