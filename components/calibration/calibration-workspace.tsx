@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { AgreementPanel } from "@/components/calibration/agreement-panel";
 import { downloadJson } from "@/components/calibration/export";
@@ -10,7 +10,8 @@ import { FailuresPanel } from "@/components/calibration/failures-panel";
 import { FitPanel } from "@/components/calibration/fit-panel";
 import { FlipsPanel } from "@/components/calibration/flips-panel";
 import { TracesPanel } from "@/components/calibration/traces-panel";
-import { calibrationQueries, type CalibrationParams } from "@/lib/queries/calibration";
+import { Button } from "@/components/ui/button";
+import { calibrationKeys, calibrationMutations, calibrationQueries, type CalibrationParams } from "@/lib/queries/calibration";
 import { runLabel } from "@/components/calibration/format";
 import type { CalibrationReport } from "@/lib/schemas/calibration";
 
@@ -60,6 +61,11 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
   const labelParams: CalibrationParams = Object.fromEntries(LABEL_KEYS.map((k) => [k, raw[k]]));
   const reportParams: CalibrationParams = { dataset, run: raw.run, targetPrecision: raw.targetPrecision, ...labelParams };
   const useInitial = initial !== null && JSON.stringify(calibrationQueries.report(initial.params).queryKey) === JSON.stringify(calibrationQueries.report(reportParams).queryKey);
+  const queryClient = useQueryClient();
+  const verify = useMutation({
+    mutationFn: () => calibrationMutations.reverify({ dataset }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: calibrationKeys.all }),
+  });
   const report = useQuery({
     ...calibrationQueries.report(reportParams),
     initialData: useInitial ? initial.report : undefined,
@@ -146,7 +152,14 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
       ) : !data.run ? (
         <div className="rounded-lg border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-500" data-testid="no-run">
           <p className="font-medium text-slate-800">The verifier has not run on {dataset} yet</p>
-          <p className="mt-2">Run <code className="rounded bg-slate-100 px-1">npm run stepwise -- verify --dataset {dataset}</code>, then come back.</p>
+          <p className="mt-2">Calibration compares its verdicts with your labels.</p>
+          <div className="mt-4 flex justify-center">
+            <Button variant="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>
+              {verify.isPending ? `Verifying ${dataset}…` : "Run the verifier now (newest config)"}
+            </Button>
+          </div>
+          {verify.error ? <p role="alert" className="mt-2 text-red-700">{verify.error.message}</p> : null}
+          <p className="mt-3 text-xs">or <code className="rounded bg-slate-100 px-1">npm run stepwise -- verify --dataset {dataset}</code></p>
         </div>
       ) : tab === "agreement" ? (
         <AgreementPanel report={data} onRule={(rule) => update({ tab: "failures", rule })} />

@@ -25,10 +25,10 @@ export function FitPanel({ params, onParams, onReverified }: FitPanelProps) {
   if (fit.error) return <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{fit.error.message}</p>;
   if (!fit.data) return <p className="text-sm text-slate-500" role="status">Fitting…</p>;
   // the editor's state starts from the proposal: a new fit (other target, λ, labels) starts over
-  return <FitEditor key={JSON.stringify(calibrationKeys.fit(params))} fit={fit.data} params={params} onParams={onParams} onReverified={onReverified} />;
+  return <FitEditor key={JSON.stringify(calibrationKeys.fit(params))} fit={fit.data} onParams={onParams} onReverified={onReverified} />;
 }
 
-function FitEditor({ fit, params, onParams, onReverified }: FitPanelProps & { fit: FitProposalDto }) {
+function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"> & { fit: FitProposalDto }) {
   const queryClient = useQueryClient();
   const [rules, setRules] = useState<Record<string, RuleSetting>>(fit.proposal.rules);
   const [threshold, setThreshold] = useState(String(fit.threshold.proposed?.threshold ?? fit.threshold.current));

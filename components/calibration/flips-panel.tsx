@@ -15,7 +15,7 @@ import type { FlipItem, RunRef } from "@/lib/schemas/calibration";
 // versions), with agreement before and after side by side.
 
 const OUTCOME_TONE = { fail: "fail", pass: "pass", skip: "neutral" } as const;
-const EFFECT_TONE = { fixed: "pass", broken: "fail", changed: "neutral" } as const;
+const EFFECT_TONE = { fixed: "pass", broken: "fail", unscored: "warn", changed: "neutral" } as const;
 
 interface FlipsPanelProps {
   params: CalibrationParams;
@@ -56,9 +56,10 @@ export function FlipsPanel({ params, runs, onParams }: FlipsPanelProps) {
       ) : (
         <>
           <div className="space-y-1 text-sm text-slate-700">
-            <p data-testid="flips-summary" data-fixed={f.fixed} data-broken={f.broken}>
+            <p data-testid="flips-summary" data-fixed={f.fixed} data-broken={f.broken} data-unscored={f.unscored}>
               <strong>{f.total}</strong> labelled steps changed outcome from run {f.before.id} (v{f.before.config}) to run {f.after.id} (v{f.after.config}):{" "}
-              <span className="text-green-700">{f.fixed} now agree with the human</span>, <span className="text-red-700">{f.broken} no longer do</span>
+              <span className="text-green-700">{f.fixed} now agree with the human</span>, <span className="text-red-700">{f.broken} no longer do</span>,{" "}
+              <span className="text-amber-700">{f.unscored} are no longer judged</span>
               {f.transitions.length ? ` (${f.transitions.map((t) => `${t.from}→${t.to} ${t.n}`).join(", ")})` : ""}.
             </p>
             <p className="text-slate-500">

@@ -42,5 +42,5 @@ export const calibrationQueries = {
 
 export const calibrationMutations = {
   saveFit: (body: FitSaveBody) => fetchJson<SavedConfigDto>("/api/calibration/fit", { method: "POST", body: JSON.stringify(body) }),
-  reverify: (body: { dataset: string; config: number }) => fetchJson<ReverifyResultDto>("/api/calibration/reverify", { method: "POST", body: JSON.stringify(body) }),
+  reverify: (body: { dataset: string; config?: number }) => fetchJson<ReverifyResultDto>("/api/calibration/reverify", { method: "POST", body: JSON.stringify(body) }),
 };

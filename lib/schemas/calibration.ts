@@ -53,7 +53,8 @@ export const fitSaveBody = z
   .strict();
 export type FitSaveBody = z.infer<typeof fitSaveBody>;
 
-export const reverifyBody = z.object({ dataset: z.string().min(1), config: z.number().int().positive() }).strict();
+/** Runs the verifier on a dataset; config = a version (default: the newest). */
+export const reverifyBody = z.object({ dataset: z.string().min(1), config: z.number().int().positive().optional() }).strict();
 export type ReverifyBody = z.infer<typeof reverifyBody>;
 
 export const flipsQuery = labelOptions.extend({
@@ -156,8 +157,12 @@ export interface FlipItem {
   human: ResolvedLabel;
   before: { outcome: StepOutcome; failing: string[] };
   after: { outcome: StepOutcome; failing: string[] };
-  /** fixed: now agrees with the human; broken: no longer agrees; changed: neither (neutral, tie or skip). */
-  effect: "fixed" | "broken" | "changed";
+  /**
+   * fixed: now agrees with the human; broken: no longer agrees; unscored: the verifier no longer
+   * judges the step (now skip: its rules are off or skipped); changed: anything else (a neutral or
+   * tied label, or a step that was skipped before).
+   */
+  effect: "fixed" | "broken" | "unscored" | "changed";
 }
 
 export interface FlipsReport {
@@ -171,6 +176,7 @@ export interface FlipsReport {
   total: number;
   fixed: number;
   broken: number;
+  unscored: number;
   transitions: Array<{ from: StepOutcome; to: StepOutcome; n: number }>;
   agreement: { before: StepAgreement; after: StepAgreement };
   rules: { before: Record<string, RuleAgreement>; after: Record<string, RuleAgreement> };

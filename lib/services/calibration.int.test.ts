@@ -118,7 +118,7 @@ describe("step agreement", () => {
 
   it("scores each rule on the steps where it ran, with coverage and false-failure rate", async () => {
     const r = await report();
-    expect(r.ruleOrder).toEqual(["args.schema", "cross.answer", "final.correct", "reasoning.claims", "result.reexec"]);
+    expect(r.ruleOrder).toEqual(["args.schema", "result.reexec", "reasoning.claims", "cross.answer", "final.correct"]); // catalogue order
     expect(cells(r.rules["args.schema"])).toEqual([1, 0, 0, 2]);
     expect(r.rules["args.schema"].skipped).toBe(6);
     expect(cells(r.rules["result.reexec"])).toEqual([1, 0, 0, 1]);
@@ -219,7 +219,7 @@ describe("fit", () => {
 describe("flips", () => {
   it("lists labelled steps whose outcome changed between two runs, with agreement before and after", async () => {
     const flips = await getFlips(flipsQuery.parse({ dataset: "calib-a", before: run1, after: run2 }));
-    expect(flips).toMatchObject({ total: 1, fixed: 1, broken: 0 });
+    expect(flips).toMatchObject({ total: 1, fixed: 1, broken: 0, unscored: 0 });
     expect(flips.items).toEqual([
       expect.objectContaining({ externalId: "T1", stepIndex: 3, human: "accept", before: { outcome: "fail", failing: ["reasoning.claims"] }, after: { outcome: "pass", failing: [] }, effect: "fixed" }),
     ]);

@@ -26,6 +26,11 @@ import type {
   RunRef,
 } from "@/lib/schemas/calibration";
 import { CalibrationStore, unpackVotes, type LabelFilter, type ProfileRow } from "@/lib/services/calibration-sql";
+import { createVerifierConfig, settingsOf } from "@/lib/services/verifier-configs";
+import { runVerifier } from "@/lib/services/verify";
+import type { VerifierSettings } from "@/lib/verifier/config";
+import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
+import { combineParts, stepsPart, type RuleTally } from "@/lib/verifier/score";
 
 // Calibration: the verifier's verdicts against human labels (DESIGN §6). SQL folds verdicts and
 // labels into small grouped rows (lib/services/calibration-sql.ts); the statistics are pure
@@ -38,13 +43,12 @@ export function orderRules(found: readonly string[], catalogue: readonly string[
   return [...known, ...extra];
 }
 
-// The verifier's catalogue (lib/verifier/rules.ts RULE_IDS) once it is merged; until then the
-// rules found in a run, alphabetically.
-const CATALOGUE: readonly string[] = [];
+const CATALOGUE: readonly string[] = RULE_IDS;
 
 interface RunRow extends RunRef {
   rules: Record<string, RuleSetting>;
   threshold: number;
+  settings: VerifierSettings;
 }
 
 async function datasetOf(name: string): Promise<{ id: number; name: string }> {
@@ -58,18 +62,22 @@ async function runsOf(datasetId: number): Promise<RunRow[]> {
   const rows = await db().verifierRun.findMany({
     where: { datasetId, status: "done" },
     orderBy: { id: "desc" },
-    select: { id: true, startedAt: true, finishedAt: true, traces: true, steps: true, config: { select: { version: true, rules: true, threshold: true } } },
+    select: { id: true, startedAt: true, finishedAt: true, traces: true, steps: true, config: { select: { version: true, rules: true, tolerances: true, scoring: true, threshold: true } } },
   });
-  return rows.map((r) => ({
-    id: r.id,
-    config: r.config.version,
-    startedAt: r.startedAt.toISOString(),
-    finishedAt: r.finishedAt?.toISOString() ?? null,
-    traces: r.traces,
-    steps: r.steps,
-    rules: (r.config.rules ?? {}) as unknown as Record<string, RuleSetting>,
-    threshold: r.config.threshold,
-  }));
+  return rows.map((r) => {
+    const settings = settingsOf(r.config);
+    return {
+      id: r.id,
+      config: r.config.version,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+      traces: r.traces,
+      steps: r.steps,
+      rules: settings.rules as Record<string, RuleSetting>,
+      threshold: settings.threshold,
+      settings,
+    };
+  });
 }
 
 function pickRun(runs: RunRow[], dataset: string, id: number | undefined): RunRow | null {
@@ -80,6 +88,22 @@ function pickRun(runs: RunRow[], dataset: string, id: number | undefined): RunRo
 }
 
 const refOf = ({ id, config, startedAt, finishedAt, traces, steps }: RunRow): RunRef => ({ id, config, startedAt, finishedAt, traces, steps });
+
+interface StoredParts {
+  completeness?: number | null;
+  final?: number | null;
+  rules?: Partial<Record<RuleId, RuleTally>>;
+}
+
+/**
+ * A trace's quality under other settings, from the run's stored score parts: the verifier's own
+ * formula (lib/verifier/score.ts) over the per-rule tallies, completeness and final correctness.
+ * A switched-off rule's tallies drop out, as its verdicts would.
+ */
+function rescore(parts: StoredParts | null, settings: VerifierSettings): number | null {
+  if (!parts?.rules) return null;
+  return combineParts(stepsPart(parts.rules, settings), parts.completeness ?? null, parts.final ?? null, settings);
+}
 
 /** The run's step profiles, (re)built when missing or stale; returns the rule (bit) order. */
 export async function ensureRunProfiles(runId: number): Promise<string[]> {
@@ -227,10 +251,14 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const parentRules = Object.fromEntries(rules.map((rule) => [rule, run.rules[rule] ?? { enabled: false, weight: 0 }]));
   const proposal = proposeRules([...(target === "steps" ? stepPatterns : tracePatterns).values()], rules, parentRules, query.l2);
 
-  // quality under the proposal: until the verifier's scoring is merged, the run's own scores
-  const scores: ScoreCount[] = store.traceGroups(dataset.id, run.id, filter).flatMap((g) => {
-    const label = resolveVotes(unpackVotes(g.votes));
-    return label === "accept" || label === "reject" ? [{ score: g.quality, good: label === "accept" ? g.n : 0, bad: label === "reject" ? g.n : 0 }] : [];
+  // quality under the proposal: the run's per-trace rule tallies rescored with the proposed rules
+  const proposedSettings: VerifierSettings = { ...run.settings, rules: { ...run.settings.rules } };
+  for (const rule of RULE_IDS) if (proposal.rules[rule]) proposedSettings.rules[rule] = proposal.rules[rule];
+  const scores: ScoreCount[] = traceRows.flatMap((row) => {
+    const label = resolveVotes(unpackVotes(row.votes));
+    const quality = rescore(row.parts ? (JSON.parse(row.parts) as StoredParts) : null, proposedSettings);
+    if ((label !== "accept" && label !== "reject") || quality === null) return [];
+    return [{ score: quality, good: label === "accept" ? row.n : 0, bad: label === "reject" ? row.n : 0 }];
   });
   const thresholds = thresholdsOf(query);
   const hasStepLabels = stepPatterns.size > 0;
@@ -279,9 +307,11 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
   let total = 0;
   let fixed = 0;
   let broken = 0;
+  let unscored = 0;
   const effectOf = (human: ReturnType<typeof resolveVotes>, from: StepOutcome, to: StepOutcome): FlipItem["effect"] => {
     const label = binaryLabel(human, query.neutral);
     const agrees = (o: StepOutcome) => (o === "fail" && label === "reject") || (o === "pass" && label === "accept");
+    if (to === "skip") return "unscored";
     if (label === null) return "changed";
     if (agrees(to) && !agrees(from)) return "fixed";
     if (agrees(from) && !agrees(to)) return "broken";
@@ -299,6 +329,7 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
     const effect = effectOf(resolveVotes(unpackVotes(g.votes)), from, to);
     if (effect === "fixed") fixed += g.n;
     if (effect === "broken") broken += g.n;
+    if (effect === "unscored") unscored += g.n;
   }
 
   const items: FlipItem[] = store.flips(dataset.id, before.id, after.id, filter, query.limit, query.offset).map((row) => {
@@ -335,6 +366,7 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
     total,
     fixed,
     broken,
+    unscored,
     transitions: [...transitions.values()].sort((a, b) => b.n - a.n),
     agreement: { before: beforeSteps.steps, after: afterSteps.steps },
     rules: { before: beforeSteps.rules, after: afterSteps.rules },
@@ -416,11 +448,25 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
 }
 
 
-// PENDING VERIFIER MERGE: replaced by createVerifierConfig / runVerifier once lib/verifier lands.
-export async function saveFittedConfig(_body: FitSaveBody): Promise<SavedConfigDto> {
-  throw new AppError("internal", "saving a fitted config needs the verifier (not merged yet)");
+/** Saves a (fitted, possibly edited) rule set as a new verifier config version whose parent is the run's config. */
+export async function saveFittedConfig(body: FitSaveBody): Promise<SavedConfigDto> {
+  const dataset = await datasetOf(body.dataset);
+  const run = pickRun(await runsOf(dataset.id), dataset.name, body.run)!;
+  const unknown = Object.keys(body.rules).filter((rule) => !(RULE_IDS as readonly string[]).includes(rule));
+  if (unknown.length) throw new AppError("invalid_input", `unknown rule(s) ${unknown.join(", ")}; rules are ${RULE_IDS.join(", ")}`, unknown.map((rule) => ({ path: `rules.${rule}`, error: "unknown rule" })));
+  const config = await createVerifierConfig({
+    parent: run.config,
+    name: body.name ?? `fit of run ${run.id} (${dataset.name})`,
+    rules: body.rules as Partial<Record<RuleId, RuleSetting>>,
+    threshold: body.threshold,
+    notes: body.notes,
+  });
+  return { version: config.version, parentVersion: config.parentVersion, name: config.name, rules: config.rules, threshold: config.threshold };
 }
 
-export async function reverify(_body: ReverifyBody): Promise<ReverifyResultDto> {
-  throw new AppError("internal", "re-verifying needs the verifier (not merged yet)");
+/** Runs the verifier on a dataset with a config version and prepares the new run for calibration. */
+export async function reverify(body: ReverifyBody): Promise<ReverifyResultDto> {
+  const summary = await runVerifier({ dataset: body.dataset, config: body.config });
+  await ensureRunProfiles(summary.run);
+  return { run: summary.run, config: summary.config, dataset: summary.dataset, steps: summary.steps, traces: summary.traces, seconds: summary.seconds };
 }

@@ -81,7 +81,7 @@ function renderFit(f: FitResult): string {
 
 function renderFlips(f: FlipsReport): string {
   return [
-    `Flips in ${f.dataset}: run ${f.before.id} (v${f.before.config}) → run ${f.after.id} (v${f.after.config}): ${f.total} labelled steps changed outcome, ${f.fixed} now agree with the human, ${f.broken} no longer do`,
+    `Flips in ${f.dataset}: run ${f.before.id} (v${f.before.config}) → run ${f.after.id} (v${f.after.config}): ${f.total} labelled steps changed outcome, ${f.fixed} now agree with the human, ${f.broken} no longer do, ${f.unscored} are no longer judged`,
     `Config changes: ${f.configChanges.map((c) => `${c.rule} ${c.before?.enabled ? `on ${c.before.weight}` : "off"} → ${c.after?.enabled ? `on ${c.after.weight}` : "off"}`).join(", ") || "none"}`,
     "",
     table(AGREEMENT_HEADERS, [agreementRow("before", f.agreement.before), agreementRow("after", f.agreement.after)]),
