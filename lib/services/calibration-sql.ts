@@ -4,8 +4,10 @@ import { prepare } from "@/lib/db";
 // Calibration's SQL: every aggregation over Verdict ⋈ Review runs here as GROUP BY and returns
 // small grouped rows, never one row per verdict.
 //
-// A run's verdicts never change once written, so they are folded once per run (prisma/schema.prisma
-// CalibrationRun / CalibrationProfile / CalibrationStep): one GROUP BY pass over the run's verdicts
+// A run's verdicts are written once and change only when a reviewer's edit re-verifies one trace
+// (lib/services/verify.ts reverifyTrace replaces that trace's verdicts: new ids). So they are folded
+// once per run (prisma/schema.prisma CalibrationRun / CalibrationProfile / CalibrationStep): one
+// GROUP BY pass over the run's verdicts
 // in (runId, stepId) index order gives every step its masks of failing and passing rules; steps with
 // the same masks, kind, tool and relation classes share a profile. Agreement then joins current
 // labels to (step → profile) and groups by small integers. The cache is checked on every request

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { calibrationQuery, failuresQuery, fitQuery, flipsQuery, type CalibrationQueryInput } from "@/lib/schemas/calibration";
-import { getCalibration, getFailures, getFitProposal, getFlips } from "@/lib/services/calibration";
+import { getCalibration, getFailures, getFitProposal, getFlips, saveFittedConfig } from "@/lib/services/calibration";
 import { createTestDataset, insertTestRun, type TestDataset } from "@/lib/services/calibration-test-data";
 import { recordStepLabel, recordTraceDecision } from "@/lib/services/reviews";
 
@@ -213,6 +213,21 @@ describe("fit", () => {
     const fit = await getFitProposal(fitQuery.parse({ dataset: "calib-a", run: run1, target: "traces" }));
     expect(fit.proposal).toMatchObject({ n: 3, rejects: 1 });
     expect(fit.proposal.coefficients.find((c) => c.rule === "args.schema")).toMatchObject({ failures: 1, failuresRejected: 1 });
+  });
+});
+
+describe("saving a fit", () => {
+  it("creates a new config version whose parent is the run's config", async () => {
+    const fit = await getFitProposal(fitQuery.parse({ dataset: "calib-a", run: run1 }));
+    const saved = await saveFittedConfig({ dataset: "calib-a", run: run1, rules: fit.proposal.rules, threshold: 0.55, name: "fitted" });
+    expect(saved).toMatchObject({ parentVersion: fit.parent.version, name: "fitted", threshold: 0.55 });
+    expect(saved.rules["reasoning.claims"].enabled).toBe(false);
+    const row = await db().verifierConfig.findUniqueOrThrow({ where: { version: saved.version }, include: { parent: true } });
+    expect(row.parent?.version).toBe(fit.parent.version);
+  });
+
+  it("refuses unknown rules", async () => {
+    await expect(saveFittedConfig({ dataset: "calib-a", run: run1, rules: { "no.such": { enabled: true, weight: 1 } }, threshold: 0.5 })).rejects.toThrow(/unknown rule\(s\) no.such/);
   });
 });
 
