@@ -7,9 +7,9 @@ import { prepare } from "@/lib/db";
 // A run's verdicts are written once and change only when a reviewer's edit re-verifies one trace
 // (lib/services/verify.ts reverifyTrace replaces that trace's verdicts: new ids). So they are folded
 // once per run (prisma/schema.prisma CalibrationRun / CalibrationProfile / CalibrationStep): one
-// GROUP BY pass over the run's verdicts
-// in (runId, stepId) index order gives every step its masks of failing and passing rules; steps with
-// the same masks, kind, tool and relation classes share a profile. Agreement then joins current
+// GROUP BY pass over the run's verdicts in (runId, stepId) index order gives every step its masks
+// of failing and passing rules; steps with the same masks, kind, tool and relation classes share a
+// profile. Agreement then joins current
 // labels to (step → profile) and groups by small integers. The cache is checked on every request
 // against the run's verdict count and last verdict id and the relation tags' count and last id, and
 // rebuilt when they differ.
