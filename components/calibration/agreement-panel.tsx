@@ -56,7 +56,7 @@ export function AgreementPanel({ report, onRule }: { report: CalibrationReport; 
         onRowClick={(r) => onRule(r.rule)}
         json={report.rules}
       />
-      <div className="grid gap-6 xl:grid-cols-3">
+      <div className="grid gap-6 2xl:grid-cols-2">
         <SortableTable name="agreement-kind" caption="By step kind" columns={breakdownColumns("Kind")} rows={report.breakdowns.kind} rowKey={(r) => r.key} rowProps={(r) => ({ "data-key": r.key })} />
         <SortableTable name="agreement-tool" caption="By tool (a result counts under its call's tool)" columns={breakdownColumns("Tool")} rows={report.breakdowns.tool} rowKey={(r) => r.key} rowProps={(r) => ({ "data-key": r.key })} />
         {report.breakdowns.relationClass ? (

@@ -89,10 +89,10 @@ export function agreementColumns<T extends Agreement>(): Array<Column<T>> {
     { key: "precision", header: "Precision", value: (r) => r.precision.value, render: (r) => interval(r.precision), align: "right" },
     { key: "recall", header: "Recall", value: (r) => r.recall.value, render: (r) => interval(r.recall), align: "right" },
     { key: "f1", header: "F1", value: (r) => r.f1, render: (r) => fixed(r.f1), align: "right" },
-    { key: "kappa", header: "κ", value: (r) => r.kappa.value, render: (r) => interval(r.kappa, "num"), align: "right" },
+    { key: "kappa", header: "Kappa", value: (r) => r.kappa.value, render: (r) => interval(r.kappa, "num"), align: "right", title: "Cohen's κ [95% CI]" },
     {
       key: "warnings",
-      header: "n ok?",
+      header: "Sample",
       value: (r) => r.warnings.map((w) => w.code).join(" "),
       render: (r) => (r.warnings.length ? <span className="text-amber-700" title={r.warnings.map((w) => w.message).join("\n")} data-small-sample="true">⚠ {r.warnings.length}</span> : <span className="text-slate-300">✓</span>),
     },

@@ -175,8 +175,8 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
         <FlipsPanel params={{ dataset, before: raw.before, after: raw.after, limit: raw.limit, ...labelParams }} runs={runs} onParams={update} />
       ) : (
         <FailuresPanel
-          params={{ dataset, run: raw.run, rule: raw.rule, kind: raw.kind, tool: raw.tool, relationClass: raw.class, ...labelParams }}
-          onFilter={(filter) => update(filter)}
+          params={{ dataset, run: raw.run, rule: raw.rule, kind: raw.kind, tool: raw.tool, relationClass: raw.class, limit: raw.limit, ...labelParams }}
+          onFilter={(filter) => update({ limit: null, ...filter })}
         />
       )}
     </div>

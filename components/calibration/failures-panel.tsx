@@ -18,7 +18,8 @@ type FilterKey = "rule" | "kind" | "tool" | "class";
 
 interface FailuresPanelProps {
   params: CalibrationParams;
-  onFilter: (changes: Partial<Record<FilterKey, string | null>>) => void;
+  /** Filter changes (and the example page size, `limit`). */
+  onFilter: (changes: Partial<Record<FilterKey | "limit", string | null>>) => void;
 }
 
 export function FailuresPanel({ params, onFilter }: FailuresPanelProps) {
@@ -91,6 +92,7 @@ export function FailuresPanel({ params, onFilter }: FailuresPanelProps) {
         rowKey={(e) => `${e.traceId}-${e.stepIndex}-${e.rule}`}
         rowProps={(e) => ({ "data-trace-id": e.traceId, "data-step-index": e.stepIndex, "data-rule": e.rule })}
         onRowClick={(e) => router.push(`/traces/${e.traceId}?step=${e.stepIndex}`)}
+        maxHeight={640}
         columns={[
           { key: "trace", header: "Trace", value: (e) => e.externalId, render: (e) => <Link href={`/traces/${e.traceId}?step=${e.stepIndex}`} className="font-mono text-xs text-brand hover:underline">{e.externalId}</Link> },
           { key: "step", header: "Step", value: (e) => e.stepIndex, align: "right" },
@@ -101,6 +103,11 @@ export function FailuresPanel({ params, onFilter }: FailuresPanelProps) {
           { key: "human", header: "Human", value: (e) => e.human, render: (e) => (e.human ? <Badge tone={e.human === "reject" ? "fail" : e.human === "accept" ? "pass" : "neutral"} title={e.human === "accept" ? "a human accepted this step: a false failure?" : "a human rejected this step too"}>{e.human}</Badge> : <span className="text-slate-300">unlabelled</span>) },
         ]}
       />
+      {f.examples.length === f.limit ? (
+        <button type="button" className="text-sm text-brand hover:underline" onClick={() => onFilter({ limit: String(Math.min(5000, f.limit * 4)) })}>
+          Show more examples
+        </button>
+      ) : null}
       <div className="grid gap-6 xl:grid-cols-2">
         <SortableTable<FailuresReport["outcomes"][number]>
           name="failures-outcomes"

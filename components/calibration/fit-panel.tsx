@@ -86,7 +86,7 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
           { key: "rule", header: "Rule", value: (c) => c.rule, render: (c) => <span className="font-mono text-xs">{c.rule}</span> },
           { key: "failures", header: "Failures", value: (c) => c.failures, align: "right", title: "labelled items on which the rule failed" },
           { key: "rejected", header: "…rejected", value: (c) => c.failuresRejected, align: "right" },
-          { key: "beta", header: "β [95% CI]", value: (c) => c.beta, render: (c) => (c.beta === null ? "—" : `${c.beta.toFixed(2)} [${fixed(c.lo, 2)}, ${fixed(c.hi, 2)}]`), align: "right" },
+          { key: "beta", header: "Coef. β [95% CI]", value: (c) => c.beta, render: (c) => (c.beta === null ? "—" : `${c.beta.toFixed(2)} [${fixed(c.lo, 2)}, ${fixed(c.hi, 2)}]`), align: "right" },
           { key: "odds", header: "Odds ×", value: (c) => c.oddsRatio, render: (c) => fixed(c.oddsRatio, 2), align: "right" },
           { key: "current", header: "Now", value: (c) => (c.current.enabled ? c.current.weight : null), render: (c) => (c.current.enabled ? `on · ${c.current.weight}` : "off") },
           {

@@ -85,8 +85,8 @@ export function FlipsPanel({ params, runs, onParams }: FlipsPanelProps) {
               { key: "na", header: "n after", value: (r) => r.after.n, align: "right" },
               { key: "pb", header: "Precision before", value: (r) => r.before.precision.value, render: (r) => interval(r.before.precision), align: "right" },
               { key: "pa", header: "Precision after", value: (r) => r.after.precision.value, render: (r) => interval(r.after.precision), align: "right" },
-              { key: "kb", header: "κ before", value: (r) => r.before.kappa.value, render: (r) => fixed(r.before.kappa.value), align: "right" },
-              { key: "ka", header: "κ after", value: (r) => r.after.kappa.value, render: (r) => fixed(r.after.kappa.value), align: "right" },
+              { key: "kb", header: "Kappa before", value: (r) => r.before.kappa.value, render: (r) => fixed(r.before.kappa.value), align: "right" },
+              { key: "ka", header: "Kappa after", value: (r) => r.after.kappa.value, render: (r) => fixed(r.after.kappa.value), align: "right" },
             ]}
           />
           <SortableTable<FlipItem>
@@ -96,6 +96,7 @@ export function FlipsPanel({ params, runs, onParams }: FlipsPanelProps) {
             rowKey={(i) => String(i.stepId)}
             rowProps={(i) => ({ "data-flip-step": i.stepId, "data-trace": i.externalId, "data-step-index": i.stepIndex, "data-effect": i.effect })}
             onRowClick={(i) => router.push(`/traces/${i.traceId}?step=${i.stepIndex}`)}
+            maxHeight={640}
             empty="No labelled step changed outcome between these runs."
             columns={[
               { key: "trace", header: "Trace", value: (i) => i.externalId, render: (i) => <Link href={`/traces/${i.traceId}?step=${i.stepIndex}`} className="font-mono text-xs text-brand hover:underline">{i.externalId}</Link> },

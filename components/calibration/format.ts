@@ -4,7 +4,12 @@ import type { RunRef } from "@/lib/schemas/calibration";
 // Number formatting shared by the calibration panels.
 
 export const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(digits)}%`);
-export const fixed = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? "—" : x.toFixed(digits));
+/** x to `digits` decimals; a value that rounds to zero prints without a sign ("0.000", not "-0.000"). */
+export function fixed(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined) return "—";
+  const rounded = Number(x.toFixed(digits));
+  return (rounded === 0 ? 0 : rounded).toFixed(digits);
+}
 export const count = (x: number) => x.toLocaleString("en-US");
 
 /** "77.7% [77.3, 78.0]" — the value and its 95% interval. */

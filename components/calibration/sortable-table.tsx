@@ -25,6 +25,8 @@ interface SortableTableProps<T> {
   empty?: ReactNode;
   /** Extra payload for the JSON export (defaults to the rows). */
   json?: unknown;
+  /** Long tables scroll inside this height (px) with a sticky header. */
+  maxHeight?: number;
 }
 
 function compare(a: Cell, b: Cell): number {
@@ -36,7 +38,7 @@ function compare(a: Cell, b: Cell): number {
 }
 
 /** A table whose headers sort (click again to reverse) and whose rows export as CSV or JSON. */
-export function SortableTable<T>({ name, caption, columns, rows, rowKey, rowProps, onRowClick, empty, json }: SortableTableProps<T>) {
+export function SortableTable<T>({ name, caption, columns, rows, rowKey, rowProps, onRowClick, empty, json, maxHeight }: SortableTableProps<T>) {
   const [sort, setSort] = useState<{ key: string; direction: 1 | -1 } | null>(null);
   const sorted = useMemo(() => {
     if (!sort) return rows;
@@ -65,9 +67,9 @@ export function SortableTable<T>({ name, caption, columns, rows, rowKey, rowProp
       {rows.length === 0 ? (
         <div className="px-3 py-6 text-center text-sm text-slate-500">{empty ?? "Nothing to show."}</div>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm">
-            <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+        <div className="overflow-auto" style={maxHeight ? { maxHeight } : undefined}>
+          <table className="w-full text-[13px]">
+            <thead className="sticky top-0 z-10 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
               <tr>
                 {columns.map((c) => (
                   <th
@@ -75,7 +77,7 @@ export function SortableTable<T>({ name, caption, columns, rows, rowKey, rowProp
                     scope="col"
                     title={c.title}
                     aria-sort={sort?.key === c.key ? (sort.direction === 1 ? "ascending" : "descending") : "none"}
-                    className={`px-3 py-2 font-medium ${c.align === "right" ? "text-right" : "text-left"}`}
+                    className={`px-2 py-2 font-medium ${c.align === "right" ? "text-right" : "text-left"}`}
                   >
                     <button type="button" onClick={() => toggle(c.key)} className="inline-flex items-center gap-1 uppercase hover:text-slate-900">
                       {c.header}
@@ -94,7 +96,7 @@ export function SortableTable<T>({ name, caption, columns, rows, rowKey, rowProp
                   className={onRowClick ? "cursor-pointer hover:bg-indigo-50/50" : "hover:bg-slate-50"}
                 >
                   {columns.map((c) => (
-                    <td key={c.key} className={`whitespace-nowrap px-3 py-1.5 ${c.align === "right" ? "text-right tabular-nums" : ""}`}>
+                    <td key={c.key} className={`whitespace-nowrap px-2 py-1.5 ${c.align === "right" ? "text-right tabular-nums" : ""}`}>
                       {c.render ? c.render(row) : (c.value(row) ?? "—")}
                     </td>
                   ))}

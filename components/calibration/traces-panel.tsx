@@ -79,6 +79,7 @@ export function TracesPanel({ report, onTargetPrecision }: { report: Calibration
         <SortableTable<SweepPoint>
           name="threshold-sweep"
           caption="Threshold sweep"
+          maxHeight={420}
           rows={t.sweep}
           rowKey={(p) => String(p.threshold)}
           columns={[
