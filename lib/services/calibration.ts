@@ -332,7 +332,8 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
     if (effect === "unscored") unscored += g.n;
   }
 
-  const items: FlipItem[] = store.flips(dataset.id, before.id, after.id, filter, query.limit, query.offset).map((row) => {
+  const rows = total > 0 ? store.flips(dataset.id, before.id, after.id, filter, query.limit, query.offset) : [];
+  const items: FlipItem[] = rows.map((row) => {
     const pb = row.before === null ? undefined : beforeProfiles.get(row.before);
     const pa = row.after === null ? undefined : afterProfiles.get(row.after);
     const human = resolveVotes(unpackVotes(row.votes));
