@@ -1,8 +1,9 @@
 import type { Command } from "@/lib/cli/command";
 import datasets from "@/lib/cli/commands/datasets";
 import doctor from "@/lib/cli/commands/doctor";
+import exportCommand from "@/lib/cli/commands/export";
 import importCommand from "@/lib/cli/commands/import";
 import seedDemo from "@/lib/cli/commands/seed-demo";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, exportCommand];

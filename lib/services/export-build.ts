@@ -1,0 +1,547 @@
+import fs from "node:fs";
+import path from "node:path";
+import { dataDir } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { addAgreement, emptyAgreement, type AgreementCounts } from "@/lib/formats/export/agreement";
+import { renderCard, type ExportSummary, type LabelProvenance } from "@/lib/formats/export/card";
+import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome, type ReviewRow } from "@/lib/formats/export/labels";
+import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
+import { keptSteps } from "@/lib/formats/export/messages";
+import { ROW_BUILDERS, rowsPerTrace, type ExportUnit } from "@/lib/formats/export/rows";
+import { ShardWriter, sha256File } from "@/lib/formats/export/shards";
+import { groupKey, imageKey, splitOf, unitHash } from "@/lib/formats/export/split";
+import type { ExportImage, ExportStep, ExportTrace, StepKind } from "@/lib/formats/export/types";
+import {
+  SPLITS,
+  exportConfig,
+  type ExportClass,
+  type ExportConfig,
+  type ExportCounts,
+  type ExportFileEntry,
+  type ExportPreview,
+  type SkipCounts,
+  type SkipReason,
+  type SplitName,
+  type VerifierRunRef,
+} from "@/lib/schemas/exports";
+import { ExportSource, type StepRow, type TraceRow } from "@/lib/services/export-source";
+import { RELATION_CLASSES } from "@/lib/taxonomy/relations";
+import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/tagger";
+
+// Builds an export in three streaming passes over a read snapshot:
+// 1. plan — scan the selected datasets in keyset pages of traces, resolve labels, apply the
+//    per-trace filters and record one small candidate row per trace in a TEMP table;
+// 2. select — de-duplicate, pair (DPO), cap and weight relation classes with SQL over that table
+//    and lay out the final units in output order (split, then trace id);
+// 3. write — read the units back in pages, load those traces with their steps, build the rows
+//    and stream them into shards; then the card and the manifest.
+// Memory holds one page at a time whatever the dataset size; the same snapshot and config give
+// the same bytes (ordering by ids and seeded hashes only, no timestamps).
+
+const PLAN_PAGE = 1000;
+const WRITE_PAGE = 250;
+
+export type ProgressHandler = (fraction: number, stage: string) => void;
+
+export interface BuildOptions {
+  config: ExportConfig;
+  /** Folder to create; replaced only when `overwrite`. */
+  out: string;
+  overwrite?: boolean;
+  onProgress?: ProgressHandler;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  out: string;
+  title: string;
+  files: ExportFileEntry[];
+  rows: number;
+  skipped: SkipCounts;
+  counts: ExportCounts;
+  verifier: VerifierRunRef[];
+}
+
+export class ExportCancelled extends Error {
+  constructor() {
+    super("export cancelled");
+  }
+}
+
+interface Context {
+  config: ExportConfig;
+  source: ExportSource;
+  datasets: Map<number, string>;
+  runIds: number[];
+  versionOf: Map<number, number>;
+  verifier: VerifierRunRef[];
+}
+
+/** zod-parses an export config; errors name the field. */
+export function parseExportConfig(input: unknown): ExportConfig {
+  const parsed = exportConfig.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({ path: i.path.join(".") || "config", error: i.message }));
+  throw new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
+}
+
+export function exportTitle(config: ExportConfig): string {
+  return config.name ?? `${config.datasets.join(" + ")} · ${config.format}`;
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new ExportCancelled();
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function openContext(source: ExportSource, config: ExportConfig): Context {
+  const datasets = source.datasets(config.datasets);
+  const runs = source.runs(datasets.map((d) => d.id), config.verifierVersion);
+  const nameOf = new Map(datasets.map((d) => [d.id, d.name]));
+  if (config.verifierVersion !== null) {
+    const without = datasets.filter((d) => !runs.some((r) => r.datasetId === d.id));
+    if (without.length) {
+      throw new AppError("invalid_input", `no finished run of verifier version ${config.verifierVersion} on ${without.map((d) => `"${d.name}"`).join(", ")}; run that verifier first or pick another version`);
+    }
+  }
+  if ((config.validOnly || config.minQuality !== null || config.labels === "verifier-only") && runs.length < datasets.length) {
+    const without = datasets.filter((d) => !runs.some((r) => r.datasetId === d.id)).map((d) => `"${d.name}"`);
+    const what = config.validOnly ? "valid only" : config.minQuality !== null ? "a minimum quality" : "verifier-only labels";
+    throw new AppError("invalid_input", `${what} needs a finished verifier run, and ${without.join(", ")} has none; run the verifier first`);
+  }
+  return {
+    config,
+    source,
+    datasets: nameOf,
+    runIds: runs.map((r) => r.runId),
+    versionOf: new Map(runs.map((r) => [r.datasetId, r.version])),
+    verifier: runs.map((r) => ({ dataset: nameOf.get(r.datasetId)!, runId: r.runId, version: r.version, name: r.name })).sort((a, b) => a.dataset.localeCompare(b.dataset)),
+  };
+}
+
+// ---------- loading traces with their labels ----------
+
+interface Loaded {
+  row: TraceRow;
+  steps: ExportStep[];
+  edited: boolean;
+  decision: ReturnType<typeof resolveHuman>;
+  quality: number | null;
+  valid: boolean | null;
+  relations: string[];
+  mask: number;
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  return text === null || text === undefined ? undefined : JSON.parse(text);
+}
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+/** Traces of one page with steps, resolved labels, scores and relation tags. */
+function loadTraces(ctx: Context, rows: TraceRow[], content: boolean): Loaded[] {
+  const traceIds = rows.map((r) => r.id);
+  const steps = groupBy(ctx.source.steps(traceIds, content), (s) => s.traceId);
+  const reviews = groupBy(ctx.source.reviews(traceIds), (r) => r.traceId);
+  const verdicts = new Map(ctx.source.verdicts(ctx.runIds, traceIds).map((v) => [v.stepId, v]));
+  const scores = new Map(ctx.source.scores(ctx.runIds, traceIds).map((s) => [s.traceId, s]));
+  const questionIds = [...new Set(rows.map((r) => r.questionId).filter((q): q is number => q !== null))];
+  const labels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
+  return rows.map((row) => {
+    const traceReviews = reviews.get(row.id) ?? [];
+    const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
+    const stepRows = steps.get(row.id) ?? [];
+    const exportSteps = stepRows.map((s) => toStep(s, byStep.get(s.id) ?? [], verifierOutcome(verdicts.get(s.id)), ctx.config.labels));
+    const score = scores.get(row.id);
+    const tags = tagQuestion({ text: row.question, program: parseJson(row.program), labels: (labels.get(row.questionId ?? -1) ?? []).map((l) => l.relation) });
+    return {
+      row,
+      steps: exportSteps,
+      edited: stepRows.some((s) => s.revision > 0),
+      decision: resolveHuman(traceReviews.filter((r) => r.stepId === null)),
+      quality: score ? score.quality : null,
+      valid: score ? Boolean(score.valid) : null,
+      relations: tags.map((t) => t.relation),
+      mask: classMask(classesOf(tags)),
+    };
+  });
+}
+
+function toStep(s: StepRow, reviews: ReviewRow[], verifier: "pass" | "fail" | null, priority: ExportConfig["labels"]): ExportStep {
+  return {
+    id: s.id,
+    index: s.index,
+    kind: s.kind as StepKind,
+    revision: s.revision,
+    text: s.text ?? null,
+    tool: s.tool ?? null,
+    callId: s.callId ?? null,
+    args: (parseJson(s.args) as Record<string, unknown> | undefined) ?? null,
+    result: parseJson(s.result),
+    label: stepLabel(resolveHuman(reviews, s.revision), verifier, priority, s.revision > 0),
+  };
+}
+
+function imageOf(row: TraceRow): ExportImage | null {
+  if (!row.imageName) return null;
+  const file = row.imagePath ? path.resolve(dataDir(), row.imagePath) : null;
+  return { name: row.imageName, sha256: row.imageSha256, file: file && file.startsWith(path.join(dataDir(), "images") + path.sep) ? file : null, url: row.imageUrl, mime: row.imageMime };
+}
+
+function imageAvailable(image: ExportImage | null, mode: ExportConfig["images"]): boolean {
+  if (!image || mode === "none" || mode === "reference") return true;
+  return Boolean(image.url) || Boolean(image.file && fs.existsSync(image.file));
+}
+
+// ---------- pass 1: plan ----------
+
+const AGREEMENT_KEYS: Array<keyof AgreementCounts> = ["good_pass", "good_fail", "bad_pass", "bad_fail", "neutral_pass", "neutral_fail"];
+const JUDGMENT_CODE = { good: 1, bad: 0 } as const;
+
+function skipReason(ctx: Context, t: Loaded, judgment: ReturnType<typeof traceJudgment>): SkipReason | null {
+  const { config } = ctx;
+  if (!imageAvailable(imageOf(t.row), config.images)) return "image_missing";
+  if ((config.minQuality !== null || config.validOnly) && t.quality === null) return "no_verifier_score";
+  if (config.minQuality !== null && t.quality! < config.minQuality) return "below_min_quality";
+  if (config.validOnly && t.valid !== true) return "not_valid";
+  if (config.humanAcceptedOnly && !humanAccepted(t.decision, t.steps)) return "not_human_accepted";
+  const kept = keptSteps(t.steps, config);
+  if (kept.length === 0) return "empty";
+  if (config.format === "trl-prm" && kept.some((s) => s.label.value === null)) return "unlabeled";
+  if (config.format === "kto" && judgment.value === null) return "unlabeled";
+  if (config.format === "dpo" && judgment.value === null) return "unlabeled";
+  return null;
+}
+
+async function plan(ctx: Context, onProgress: ProgressHandler, signal?: AbortSignal): Promise<{ candidates: number; skipped: SkipCounts }> {
+  const { config, source } = ctx;
+  const datasetIds = [...ctx.datasets.keys()];
+  const total = source.countTraces(datasetIds);
+  const skipped: SkipCounts = {};
+  source.createPlan();
+  let after = 0;
+  let scanned = 0;
+  for (;;) {
+    checkAbort(signal);
+    const page = source.tracePage(datasetIds, after, PLAN_PAGE);
+    if (page.length === 0) break;
+    for (const t of loadTraces(ctx, page, false)) {
+      const judgment = traceJudgment(t.decision, t.steps, t.valid, config.labels);
+      const reason = skipReason(ctx, t, judgment);
+      if (reason) {
+        skipped[reason] = (skipped[reason] ?? 0) + 1;
+        continue;
+      }
+      const dataset = ctx.datasets.get(t.row.datasetId)!;
+      const image = t.row.imageName ? { sha256: t.row.imageSha256, name: t.row.imageName } : null;
+      const key = imageKey(image, dataset, t.row.question);
+      const group = groupKey(key, t.row.question);
+      const agreement = emptyAgreement();
+      const sources: Record<string, number> = {};
+      for (const step of t.steps) {
+        addAgreement(agreement, step.label);
+        const s = step.label.source ?? "unlabeled";
+        sources[s] = (sources[s] ?? 0) + 1;
+      }
+      source.insertCandidate({
+        traceId: t.row.id,
+        imageKey: key,
+        groupKey: group,
+        split: SPLITS.indexOf(splitOf(config.seed, key, config.split)),
+        mask: t.mask,
+        judgment: judgment.value === null ? null : JUDGMENT_CODE[judgment.value],
+        jrank: judgment.value === "good" ? 2 : judgment.value === null ? 1 : 0,
+        quality: t.quality,
+        edited: t.edited ? 1 : 0,
+        h: unitHash(config.seed, "cap", group + "\n" + t.row.id),
+        hw: unitHash(config.seed, "weight", group + "\n" + t.row.id),
+        rows: rowsPerTrace(config.format, t.steps, config),
+        sources: JSON.stringify(sources),
+        judgmentSource: judgment.source,
+        agreement: AGREEMENT_KEYS.map((k) => agreement[k]) as [number, number, number, number, number, number],
+      });
+    }
+    scanned += page.length;
+    after = page[page.length - 1].id;
+    onProgress(total ? 0.3 * (scanned / total) : 0.3, `Scanning traces: ${scanned.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`);
+    await yieldToEventLoop();
+  }
+  return { candidates: scanned, skipped };
+}
+
+// ---------- pass 2: select ----------
+
+const CLASS_BITS = RELATION_CLASSES.map((c, i) => ({ name: c, bit: 1 << i }));
+
+function add(skipped: SkipCounts, reason: SkipReason, n: number): void {
+  if (n > 0) skipped[reason] = (skipped[reason] ?? 0) + n;
+}
+
+function select(ctx: Context, skipped: SkipCounts): void {
+  const { config, source } = ctx;
+  const counts = source.classCounts(CLASS_BITS.map((c) => c.bit));
+  const rarity = rarityOrder(Object.fromEntries(RELATION_CLASSES.map((c, i) => [c, counts[i]])));
+  source.assignClasses(rarity.map((name) => ({ name, bit: CLASS_BITS.find((c) => c.name === name)!.bit })));
+  if (config.format === "dpo") {
+    add(skipped, "no_pair", source.basePairs());
+    if (config.dedupe) add(skipped, "duplicate", source.dedupePairs());
+  } else {
+    if (config.dedupe) add(skipped, "duplicate", source.dedupeCandidates(config.format === "kto"));
+    source.baseFromCandidates();
+  }
+  add(skipped, "relation_cap", source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));
+  add(skipped, "relation_weight", source.buildUnits(Object.entries(config.relationWeights).map(([cls, weight]) => ({ cls, weight: weight! }))));
+}
+
+function summarize(ctx: Context): { counts: ExportCounts; labels: LabelProvenance; agreement: AgreementCounts } {
+  const counts: ExportCounts = { rows: 0, splits: {}, classes: {}, traces: 0, images: 0 };
+  for (const { split, cls, rows } of ctx.source.rowsBySplitAndClass()) {
+    const name = SPLITS[split];
+    counts.rows += rows;
+    counts.splits[name] = (counts.splits[name] ?? 0) + rows;
+    const classes = (counts.classes[name] ??= {});
+    classes[cls as ExportClass] = rows;
+  }
+  const exported = ctx.source.exportedTraces();
+  counts.traces = exported.traces;
+  counts.images = ctx.config.images === "none" ? 0 : exported.images;
+  const agreement = emptyAgreement();
+  AGREEMENT_KEYS.forEach((k, i) => (agreement[k] = exported.agreement[i]));
+  const labels: LabelProvenance = { steps: {}, traces: {} };
+  for (const row of ctx.source.exportedSources()) {
+    for (const [s, n] of Object.entries(JSON.parse(row.sources) as Record<string, number>)) labels.steps[s] = (labels.steps[s] ?? 0) + n;
+    const j = row.judgmentSource ?? "unjudged";
+    labels.traces[j] = (labels.traces[j] ?? 0) + 1;
+  }
+  labels.steps = sortKeys(labels.steps);
+  labels.traces = sortKeys(labels.traces);
+  return { counts, labels, agreement };
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function orderedSkips(skipped: SkipCounts): SkipCounts {
+  return sortKeys(skipped as Record<string, number>) as SkipCounts;
+}
+
+// ---------- pass 3: write ----------
+
+function toExportTrace(ctx: Context, t: Loaded, split: SplitName, cls: string): ExportTrace {
+  const judgment = traceJudgment(t.decision, t.steps, t.valid, ctx.config.labels);
+  return {
+    id: t.row.id,
+    externalId: t.row.externalId,
+    dataset: ctx.datasets.get(t.row.datasetId)!,
+    question: t.row.question,
+    answer: t.row.answer,
+    method: t.row.method,
+    teacherModel: t.row.teacherModel,
+    image: imageOf(t.row),
+    steps: t.steps,
+    judgment,
+    quality: t.quality,
+    valid: t.valid,
+    verifierVersion: ctx.versionOf.get(t.row.datasetId) ?? null,
+    relations: t.relations,
+    relationClass: cls as ExportClass,
+    split,
+  };
+}
+
+/** The trace as the teacher first wrote it: edited steps back at revision 0, labelled afresh. */
+function originalOf(ctx: Context, trace: ExportTrace, originals: Map<number, { text: string | null; args: string | null; result: string | null }>): ExportTrace {
+  return {
+    ...trace,
+    steps: trace.steps.map((s) => {
+      const o = originals.get(s.id);
+      if (!o) return s;
+      return {
+        ...s,
+        text: o.text,
+        args: (parseJson(o.args) as Record<string, unknown> | undefined) ?? null,
+        result: parseJson(o.result),
+        // the original of an edited step is what the human corrected: wrong by their edit
+        label: { value: "bad", source: "human", human: "bad", humanSource: "human", verifier: s.label.verifier },
+      } satisfies ExportStep;
+    }),
+    judgment: { value: "bad", source: "human" },
+  };
+}
+
+interface ImageOutput {
+  images: string[];
+  imageUrl: string | null;
+}
+
+function imageExt(image: ExportImage): string {
+  const fromFile = image.file ? path.extname(image.file).slice(1) : "";
+  return fromFile || (image.mime?.split("/")[1] ?? "bin");
+}
+
+function placeImage(ctx: Context, staging: string, image: ExportImage | null, copied: { n: number }): ImageOutput {
+  const mode = ctx.config.images;
+  if (!image || mode === "none") return { images: [], imageUrl: null };
+  if (mode === "reference") {
+    const ref = image.url ?? image.name;
+    return { images: [ref], imageUrl: ref };
+  }
+  if (!image.file || !image.sha256) return { images: [image.url!], imageUrl: image.url };
+  if (mode === "embed") {
+    const data = fs.readFileSync(image.file).toString("base64");
+    return { images: [], imageUrl: `data:${image.mime ?? "application/octet-stream"};base64,${data}` };
+  }
+  const relative = `images/${image.sha256.slice(0, 2)}/${image.sha256}.${imageExt(image)}`;
+  const target = path.join(staging, relative);
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(image.file, target);
+    fs.chmodSync(target, 0o644);
+    copied.n++;
+  }
+  const base = ctx.config.imageBaseUrl;
+  return { images: [relative], imageUrl: base ? `${base.replace(/\/?$/, "/")}${relative}` : relative };
+}
+
+async function write(ctx: Context, staging: string, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
+  const { config, source } = ctx;
+  const build = ROW_BUILDERS[config.format];
+  const files: ExportFileEntry[] = [];
+  let writer: ShardWriter | null = null;
+  let sidecar: ShardWriter | null = null;
+  let currentSplit = -1;
+  let written = 0;
+  let after = 0;
+  const copied = { n: 0 };
+  const closeSplit = async () => {
+    if (writer) files.push(...(await writer.close()));
+    if (sidecar) files.push(...(await sidecar.close()));
+    writer = sidecar = null;
+  };
+  try {
+    for (;;) {
+      checkAbort(signal);
+      const units = source.unitPage(after, WRITE_PAGE);
+      if (units.length === 0) break;
+      const ids = [...new Set(units.flatMap((u) => (u.otherId !== null ? [u.traceId, u.otherId] : [u.traceId])))].sort((a, b) => a - b);
+      const loaded = new Map(loadTraces(ctx, source.traces(ids), true).map((t) => [t.row.id, t]));
+      const editedStepIds = units.filter((u) => u.pair === "edit").flatMap((u) => loaded.get(u.traceId)!.steps.filter((s) => s.revision > 0).map((s) => s.id));
+      const originals = new Map(source.originals(editedStepIds).map((o) => [o.stepId, o]));
+      for (const unit of units) {
+        if (unit.split !== currentSplit) {
+          await closeSplit();
+          currentSplit = unit.split;
+          writer = new ShardWriter(staging, "data", SPLITS[unit.split], config.shardRows);
+          if (config.format === "openai") sidecar = new ShardWriter(staging, "meta", SPLITS[unit.split], config.shardRows);
+        }
+        const split = SPLITS[unit.split];
+        const trace = toExportTrace(ctx, loaded.get(unit.traceId)!, split, unit.cls);
+        const exportUnit: ExportUnit = { trace };
+        if (unit.pair === "edit") {
+          exportUnit.rejected = originalOf(ctx, trace, originals);
+          exportUnit.pair = "edit";
+        } else if (unit.otherId !== null) {
+          exportUnit.rejected = toExportTrace(ctx, loaded.get(unit.otherId)!, split, unit.cls);
+          exportUnit.pair = "group";
+        }
+        const placed = placeImage(ctx, staging, trace.image, copied);
+        const built = build(exportUnit, { config, images: placed.images, imageUrl: placed.imageUrl });
+        for (const row of built.rows) await writer!.write(JSON.stringify(row));
+        for (const meta of built.sidecar ?? []) await sidecar!.write(JSON.stringify(meta));
+        written += built.rows.length;
+      }
+      after = units[units.length - 1].ord;
+      onProgress(0.35 + 0.6 * (totalRows ? Math.min(1, written / totalRows) : 1), `Writing rows: ${written.toLocaleString("en-US")} of ${totalRows.toLocaleString("en-US")}`);
+      await yieldToEventLoop();
+    }
+    await closeSplit();
+  } catch (error) {
+    (writer as ShardWriter | null)?.destroy();
+    (sidecar as ShardWriter | null)?.destroy();
+    throw error;
+  }
+  if (written !== totalRows) throw new AppError("internal", `export wrote ${written} rows but planned ${totalRows}`);
+  return files;
+}
+
+// ---------- entry points ----------
+
+function prepareOut(out: string, overwrite: boolean): string {
+  const target = path.resolve(out);
+  if (fs.existsSync(target)) {
+    if (!fs.statSync(target).isDirectory()) throw new AppError("invalid_input", `--out ${out} exists and is not a folder`);
+    if (fs.readdirSync(target).length > 0 && !overwrite) throw new AppError("invalid_input", `--out ${out} exists and is not empty (pass --overwrite to replace it)`);
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const staging = `${target}.partial-${process.pid}-${Date.now().toString(36)}`;
+  fs.mkdirSync(staging);
+  return staging;
+}
+
+async function writeText(staging: string, name: string, text: string): Promise<ExportFileEntry> {
+  const file = path.join(staging, name);
+  await fs.promises.writeFile(file, text);
+  await fs.promises.chmod(file, 0o644);
+  const { sha256, bytes } = await sha256File(file);
+  return { path: name, rows: null, bytes, sha256 };
+}
+
+/** Runs the whole export into `out` (atomically: a staging folder renamed at the end). */
+export async function buildExport(options: BuildOptions): Promise<BuildResult> {
+  const { config } = options;
+  const onProgress = options.onProgress ?? (() => {});
+  const staging = prepareOut(options.out, Boolean(options.overwrite));
+  const source = await ExportSource.open();
+  try {
+    const ctx = openContext(source, config);
+    onProgress(0, "Scanning traces");
+    const { skipped } = await plan(ctx, onProgress, options.signal);
+    checkAbort(options.signal);
+    onProgress(0.3, "Selecting rows");
+    select(ctx, skipped);
+    const { rows: totalRows } = source.unitTotals();
+    const { counts, labels, agreement } = summarize(ctx);
+    onProgress(0.35, "Writing rows");
+    const dataFiles = await write(ctx, staging, totalRows, onProgress, options.signal);
+    onProgress(0.96, "Writing the card and manifest");
+    const title = exportTitle(config);
+    const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };
+    const card = await writeText(staging, "README.md", renderCard(summary));
+    const manifest = await writeText(staging, "manifest.json", renderManifest(buildManifest(summary, card)));
+    for (const f of dataFiles) fs.chmodSync(path.join(staging, f.path), 0o644);
+    const target = path.resolve(options.out);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(staging, target);
+    onProgress(1, "Done");
+    return { out: target, title, files: [card, manifest, ...dataFiles], rows: counts.rows, skipped: summary.skipped, counts, verifier: ctx.verifier };
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  } finally {
+    source.close();
+  }
+}
+
+/** Passes 1 and 2 only: what an export with this config would contain, without writing anything. */
+export async function previewExport(config: ExportConfig, signal?: AbortSignal): Promise<ExportPreview> {
+  const source = await ExportSource.open();
+  try {
+    const ctx = openContext(source, config);
+    const { candidates, skipped } = await plan(ctx, () => {}, signal);
+    select(ctx, skipped);
+    return { candidates, counts: summarize(ctx).counts, skipped: orderedSkips(skipped), verifier: ctx.verifier };
+  } finally {
+    source.close();
+  }
+}
