@@ -1,2 +1,6 @@
 // name → bench. Each capability adds one line.
-export const BENCHES: Record<string, () => Promise<void>> = {};
+import { benchExport } from "./export";
+
+export const BENCHES: Record<string, () => Promise<void>> = {
+  export: benchExport,
+};

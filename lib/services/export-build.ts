@@ -4,13 +4,13 @@ import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { addAgreement, emptyAgreement, type AgreementCounts } from "@/lib/formats/export/agreement";
 import { renderCard, type ExportSummary, type LabelProvenance } from "@/lib/formats/export/card";
-import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome, type ReviewRow } from "@/lib/formats/export/labels";
+import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome } from "@/lib/formats/export/labels";
 import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
 import { keptSteps } from "@/lib/formats/export/messages";
-import { ROW_BUILDERS, rowsPerTrace, type ExportUnit } from "@/lib/formats/export/rows";
+import { ROW_BUILDERS, rowsPerTrace, stringifyRow, type ExportUnit } from "@/lib/formats/export/rows";
 import { ShardWriter, sha256File } from "@/lib/formats/export/shards";
-import { groupKey, imageKey, splitOf, unitHash } from "@/lib/formats/export/split";
-import type { ExportImage, ExportStep, ExportTrace, StepKind } from "@/lib/formats/export/types";
+import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
+import type { ExportImage, ExportStep, ExportTrace, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import {
   SPLITS,
   exportConfig,
@@ -24,7 +24,7 @@ import {
   type SplitName,
   type VerifierRunRef,
 } from "@/lib/schemas/exports";
-import { ExportSource, type StepRow, type TraceRow } from "@/lib/services/export-source";
+import { ExportSource, type TraceRow } from "@/lib/services/export-source";
 import { RELATION_CLASSES } from "@/lib/taxonomy/relations";
 import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/tagger";
 
@@ -38,8 +38,8 @@ import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/t
 // Memory holds one page at a time whatever the dataset size; the same snapshot and config give
 // the same bytes (ordering by ids and seeded hashes only, no timestamps).
 
-const PLAN_PAGE = 1000;
-const WRITE_PAGE = 250;
+const PLAN_PAGE = 2000;
+const WRITE_PAGE = 500;
 
 export type ProgressHandler = (fraction: number, stage: string) => void;
 
@@ -71,6 +71,8 @@ export class ExportCancelled extends Error {
 interface Context {
   config: ExportConfig;
   source: ExportSource;
+  /** Whether any step of the datasets was edited (edits label steps even without reviews). */
+  hasEdits: boolean;
   datasets: Map<number, string>;
   runIds: number[];
   versionOf: Map<number, number>;
@@ -113,6 +115,7 @@ function openContext(source: ExportSource, config: ExportConfig): Context {
   return {
     config,
     source,
+    hasEdits: source.hasEdits(datasets.map((d) => d.id)),
     datasets: nameOf,
     runIds: runs.map((r) => r.runId),
     versionOf: new Map(runs.map((r) => [r.datasetId, r.version])),
@@ -120,9 +123,9 @@ function openContext(source: ExportSource, config: ExportConfig): Context {
   };
 }
 
-// ---------- loading traces with their labels ----------
+// ---------- pass 1: plan ----------
 
-interface Loaded {
+interface Labelled {
   row: TraceRow;
   steps: ExportStep[];
   edited: boolean;
@@ -148,22 +151,50 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
   return map;
 }
 
-/** Traces of one page with steps, resolved labels, scores and relation tags. */
-function loadTraces(ctx: Context, rows: TraceRow[], content: boolean): Loaded[] {
+const UNLABELED: StepLabel = { value: null, source: null, human: null, humanSource: null, verifier: null };
+
+const placeholders = new Map<number, ExportStep[]>();
+
+/** `count` unlabeled steps standing in for steps pass 1 did not need to read (shared, never mutated). */
+function placeholderSteps(count: number): ExportStep[] {
+  let steps = placeholders.get(count);
+  if (!steps) {
+    steps = Array.from({ length: count }, (_, index) => ({
+      id: 0, index, kind: "reasoning", revision: 0, text: null, tool: null, callId: null, args: null, argsJson: null, resultJson: null, label: UNLABELED,
+    }));
+    placeholders.set(count, steps);
+  }
+  return steps;
+}
+
+/**
+ * One page of traces with resolved labels, scores and relation tags (step content not loaded).
+ * When nothing in the page can carry a step label — no step review, no verdict, no edit in the
+ * datasets — the steps are not read at all: every step is unlabeled and Trace.stepCount says how
+ * many there are.
+ */
+function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
   const traceIds = rows.map((r) => r.id);
-  const steps = groupBy(ctx.source.steps(traceIds, content), (s) => s.traceId);
   const reviews = groupBy(ctx.source.reviews(traceIds), (r) => r.traceId);
   const verdicts = new Map(ctx.source.verdicts(ctx.runIds, traceIds).map((v) => [v.stepId, v]));
   const scores = new Map(ctx.source.scores(ctx.runIds, traceIds).map((s) => [s.traceId, s]));
   const questionIds = [...new Set(rows.map((r) => r.questionId).filter((q): q is number => q !== null))];
-  const labels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
+  const relationLabels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
+  const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
+  const steps = stepLabelsPossible ? groupBy(ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
+  const counts = steps ? null : ctx.source.stepCounts(traceIds);
   return rows.map((row) => {
     const traceReviews = reviews.get(row.id) ?? [];
     const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
-    const stepRows = steps.get(row.id) ?? [];
-    const exportSteps = stepRows.map((s) => toStep(s, byStep.get(s.id) ?? [], verifierOutcome(verdicts.get(s.id)), ctx.config.labels));
+    const stepRows = steps?.get(row.id) ?? [];
+    const exportSteps = steps
+      ? stepRows.map((s): ExportStep => ({
+          id: s.id, index: s.index, kind: s.kind as StepKind, revision: s.revision, text: null, tool: null, callId: s.callId ?? null, args: null, argsJson: null, resultJson: null,
+          label: stepLabel(resolveHuman(byStep.get(s.id) ?? [], s.revision), verifierOutcome(verdicts.get(s.id)), ctx.config.labels, s.revision > 0),
+        }))
+      : placeholderSteps(counts!.get(row.id) ?? 0);
     const score = scores.get(row.id);
-    const tags = tagQuestion({ text: row.question, program: parseJson(row.program), labels: (labels.get(row.questionId ?? -1) ?? []).map((l) => l.relation) });
+    const tags = tagQuestion({ text: row.question, program: parseJson(row.program), labels: (relationLabels.get(row.questionId ?? -1) ?? []).map((l) => l.relation) });
     return {
       row,
       steps: exportSteps,
@@ -177,21 +208,6 @@ function loadTraces(ctx: Context, rows: TraceRow[], content: boolean): Loaded[] 
   });
 }
 
-function toStep(s: StepRow, reviews: ReviewRow[], verifier: "pass" | "fail" | null, priority: ExportConfig["labels"]): ExportStep {
-  return {
-    id: s.id,
-    index: s.index,
-    kind: s.kind as StepKind,
-    revision: s.revision,
-    text: s.text ?? null,
-    tool: s.tool ?? null,
-    callId: s.callId ?? null,
-    args: (parseJson(s.args) as Record<string, unknown> | undefined) ?? null,
-    result: parseJson(s.result),
-    label: stepLabel(resolveHuman(reviews, s.revision), verifier, priority, s.revision > 0),
-  };
-}
-
 function imageOf(row: TraceRow): ExportImage | null {
   if (!row.imageName) return null;
   const file = row.imagePath ? path.resolve(dataDir(), row.imagePath) : null;
@@ -203,12 +219,10 @@ function imageAvailable(image: ExportImage | null, mode: ExportConfig["images"])
   return Boolean(image.url) || Boolean(image.file && fs.existsSync(image.file));
 }
 
-// ---------- pass 1: plan ----------
-
 const AGREEMENT_KEYS: Array<keyof AgreementCounts> = ["good_pass", "good_fail", "bad_pass", "bad_fail", "neutral_pass", "neutral_fail"];
 const JUDGMENT_CODE = { good: 1, bad: 0 } as const;
 
-function skipReason(ctx: Context, t: Loaded, judgment: ReturnType<typeof traceJudgment>): SkipReason | null {
+function skipReason(ctx: Context, t: Labelled, judgment: TraceJudgment): SkipReason | null {
   const { config } = ctx;
   if (!imageAvailable(imageOf(t.row), config.images)) return "image_missing";
   if ((config.minQuality !== null || config.validOnly) && t.quality === null) return "no_verifier_score";
@@ -223,58 +237,86 @@ function skipReason(ctx: Context, t: Loaded, judgment: ReturnType<typeof traceJu
   return null;
 }
 
+// Step labels travel from pass 1 to pass 3 in the candidate table, so pass 3 reads no review or
+// verdict again: per step [value, source, human value, human source, verifier], null when no step
+// of the trace has any label.
+type PackedLabel = [StepLabel["value"], string | null, StepLabel["human"], string | null, StepLabel["verifier"]];
+
+function packLabels(steps: ExportStep[]): string | null {
+  if (steps.every((s) => s.label === UNLABELED || (s.label.value === null && s.label.human === null && s.label.verifier === null))) return null;
+  return JSON.stringify(steps.map((s): PackedLabel => [s.label.value, s.label.source, s.label.human, s.label.humanSource, s.label.verifier]));
+}
+
+function unpackLabels(packed: string | null, count: number): StepLabel[] {
+  if (packed === null) return new Array<StepLabel>(count).fill(UNLABELED);
+  return (JSON.parse(packed) as PackedLabel[]).map(([value, source, human, humanSource, verifier]) => ({ value, source, human, humanSource, verifier }));
+}
+
 async function plan(ctx: Context, onProgress: ProgressHandler, signal?: AbortSignal): Promise<{ candidates: number; skipped: SkipCounts }> {
   const { config, source } = ctx;
   const datasetIds = [...ctx.datasets.keys()];
   const total = source.countTraces(datasetIds);
   const skipped: SkipCounts = {};
   source.createPlan();
-  let after = 0;
   let scanned = 0;
-  for (;;) {
-    checkAbort(signal);
-    const page = source.tracePage(datasetIds, after, PLAN_PAGE);
-    if (page.length === 0) break;
-    for (const t of loadTraces(ctx, page, false)) {
-      const judgment = traceJudgment(t.decision, t.steps, t.valid, config.labels);
-      const reason = skipReason(ctx, t, judgment);
-      if (reason) {
-        skipped[reason] = (skipped[reason] ?? 0) + 1;
-        continue;
+  let lastImageKey = "";
+  let lastSplit = 0;
+  // pages walk (dataset, method, id), an index order; the output order is fixed in pass 2
+  const walk = datasetIds.flatMap((datasetId) => source.methods(datasetId).map((method) => ({ datasetId, method })));
+  for (const { datasetId, method } of walk) {
+    for (let after = 0; ; ) {
+      checkAbort(signal);
+      const page = source.tracePage(datasetId, method, after, PLAN_PAGE);
+      if (page.length === 0) break;
+      for (const t of labelPage(ctx, page)) {
+        const judgment = traceJudgment(t.decision, t.steps, t.valid, config.labels);
+        const reason = skipReason(ctx, t, judgment);
+        if (reason) {
+          skipped[reason] = (skipped[reason] ?? 0) + 1;
+          continue;
+        }
+        const image = t.row.imageName ? { sha256: t.row.imageSha256, name: t.row.imageName } : null;
+        const key = imageKey(image, ctx.datasets.get(t.row.datasetId)!, t.row.question);
+        const group = groupKey(key, t.row.question);
+        const agreement = emptyAgreement();
+        const sources: Record<string, number> = {};
+        for (const step of t.steps) {
+          addAgreement(agreement, step.label);
+          const s = step.label.source ?? "unlabeled";
+          sources[s] = (sources[s] ?? 0) + 1;
+        }
+        const [h, hw] = unitHashes(config.seed, `${group}\n${t.row.id}`);
+        // traces of one image usually come together: hash each image once
+        if (key !== lastImageKey) {
+          lastImageKey = key;
+          lastSplit = SPLITS.indexOf(splitOf(config.seed, key, config.split));
+        }
+        source.insertCandidate({
+          traceId: t.row.id,
+          imageKey: key,
+          groupKey: group,
+          split: lastSplit,
+          mask: t.mask,
+          judgment: judgment.value === null ? null : JUDGMENT_CODE[judgment.value],
+          judgmentSource: judgment.source,
+          jrank: judgment.value === "good" ? 2 : judgment.value === null ? 1 : 0,
+          quality: t.quality,
+          valid: t.valid === null ? null : t.valid ? 1 : 0,
+          edited: t.edited ? 1 : 0,
+          h,
+          hw,
+          rows: rowsPerTrace(config.format, t.steps, config),
+          sources: JSON.stringify(sources),
+          labels: packLabels(t.steps),
+          relations: JSON.stringify(t.relations),
+          agreement: AGREEMENT_KEYS.map((k) => agreement[k]) as [number, number, number, number, number, number],
+        });
       }
-      const dataset = ctx.datasets.get(t.row.datasetId)!;
-      const image = t.row.imageName ? { sha256: t.row.imageSha256, name: t.row.imageName } : null;
-      const key = imageKey(image, dataset, t.row.question);
-      const group = groupKey(key, t.row.question);
-      const agreement = emptyAgreement();
-      const sources: Record<string, number> = {};
-      for (const step of t.steps) {
-        addAgreement(agreement, step.label);
-        const s = step.label.source ?? "unlabeled";
-        sources[s] = (sources[s] ?? 0) + 1;
-      }
-      source.insertCandidate({
-        traceId: t.row.id,
-        imageKey: key,
-        groupKey: group,
-        split: SPLITS.indexOf(splitOf(config.seed, key, config.split)),
-        mask: t.mask,
-        judgment: judgment.value === null ? null : JUDGMENT_CODE[judgment.value],
-        jrank: judgment.value === "good" ? 2 : judgment.value === null ? 1 : 0,
-        quality: t.quality,
-        edited: t.edited ? 1 : 0,
-        h: unitHash(config.seed, "cap", group + "\n" + t.row.id),
-        hw: unitHash(config.seed, "weight", group + "\n" + t.row.id),
-        rows: rowsPerTrace(config.format, t.steps, config),
-        sources: JSON.stringify(sources),
-        judgmentSource: judgment.source,
-        agreement: AGREEMENT_KEYS.map((k) => agreement[k]) as [number, number, number, number, number, number],
-      });
+      scanned += page.length;
+      after = page[page.length - 1].id;
+      onProgress(total ? 0.3 * (scanned / total) : 0.3, `Scanning traces: ${scanned.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`);
+      await yieldToEventLoop();
     }
-    scanned += page.length;
-    after = page[page.length - 1].id;
-    onProgress(total ? 0.3 * (scanned / total) : 0.3, `Scanning traces: ${scanned.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`);
-    await yieldToEventLoop();
   }
   return { candidates: scanned, skipped };
 }
@@ -338,26 +380,45 @@ function orderedSkips(skipped: SkipCounts): SkipCounts {
 
 // ---------- pass 3: write ----------
 
-function toExportTrace(ctx: Context, t: Loaded, split: SplitName, cls: string): ExportTrace {
-  const judgment = traceJudgment(t.decision, t.steps, t.valid, ctx.config.labels);
-  return {
-    id: t.row.id,
-    externalId: t.row.externalId,
-    dataset: ctx.datasets.get(t.row.datasetId)!,
-    question: t.row.question,
-    answer: t.row.answer,
-    method: t.row.method,
-    teacherModel: t.row.teacherModel,
-    image: imageOf(t.row),
-    steps: t.steps,
-    judgment,
-    quality: t.quality,
-    valid: t.valid,
-    verifierVersion: ctx.versionOf.get(t.row.datasetId) ?? null,
-    relations: t.relations,
-    relationClass: cls as ExportClass,
-    split,
-  };
+/** Pass 3: traces with their full steps, labels and tags as pass 1 resolved them. */
+function contentPage(ctx: Context, traceIds: number[]): Map<number, Omit<ExportTrace, "split" | "relationClass">> {
+  const steps = groupBy(ctx.source.steps(traceIds, true), (s) => s.traceId);
+  const planned = new Map(ctx.source.candidates(traceIds).map((c) => [c.traceId, c]));
+  const traces = new Map<number, Omit<ExportTrace, "split" | "relationClass">>();
+  for (const row of ctx.source.traces(traceIds)) {
+    const c = planned.get(row.id)!;
+    const stepRows = steps.get(row.id) ?? [];
+    const labels = unpackLabels(c.labels, stepRows.length);
+    traces.set(row.id, {
+      id: row.id,
+      externalId: row.externalId,
+      dataset: ctx.datasets.get(row.datasetId)!,
+      question: row.question,
+      answer: row.answer,
+      method: row.method,
+      teacherModel: row.teacherModel,
+      image: imageOf(row),
+      steps: stepRows.map((s, i) => ({
+        id: s.id,
+        index: s.index,
+        kind: s.kind as StepKind,
+        revision: s.revision,
+        text: s.text ?? null,
+        tool: s.tool ?? null,
+        callId: s.callId ?? null,
+        args: (parseJson(s.args) as Record<string, unknown> | undefined) ?? null,
+        argsJson: s.args ?? null,
+        resultJson: s.result ?? null,
+        label: labels[i],
+      })),
+      judgment: { value: c.judgment === null ? null : c.judgment === 1 ? "good" : "bad", source: c.judgmentSource },
+      quality: c.quality,
+      valid: c.valid === null ? null : c.valid === 1,
+      verifierVersion: ctx.versionOf.get(row.datasetId) ?? null,
+      relations: JSON.parse(c.relations) as string[],
+    });
+  }
+  return traces;
 }
 
 /** The trace as the teacher first wrote it: edited steps back at revision 0, labelled afresh. */
@@ -371,7 +432,8 @@ function originalOf(ctx: Context, trace: ExportTrace, originals: Map<number, { t
         ...s,
         text: o.text,
         args: (parseJson(o.args) as Record<string, unknown> | undefined) ?? null,
-        result: parseJson(o.result),
+        argsJson: o.args,
+        resultJson: o.result,
         // the original of an edited step is what the human corrected: wrong by their edit
         label: { value: "bad", source: "human", human: "bad", humanSource: "human", verifier: s.label.verifier },
       } satisfies ExportStep;
@@ -435,7 +497,7 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
       const units = source.unitPage(after, WRITE_PAGE);
       if (units.length === 0) break;
       const ids = [...new Set(units.flatMap((u) => (u.otherId !== null ? [u.traceId, u.otherId] : [u.traceId])))].sort((a, b) => a - b);
-      const loaded = new Map(loadTraces(ctx, source.traces(ids), true).map((t) => [t.row.id, t]));
+      const loaded = contentPage(ctx, ids);
       const editedStepIds = units.filter((u) => u.pair === "edit").flatMap((u) => loaded.get(u.traceId)!.steps.filter((s) => s.revision > 0).map((s) => s.id));
       const originals = new Map(source.originals(editedStepIds).map((o) => [o.stepId, o]));
       for (const unit of units) {
@@ -446,18 +508,18 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
           if (config.format === "openai") sidecar = new ShardWriter(staging, "meta", SPLITS[unit.split], config.shardRows);
         }
         const split = SPLITS[unit.split];
-        const trace = toExportTrace(ctx, loaded.get(unit.traceId)!, split, unit.cls);
+        const trace: ExportTrace = { ...loaded.get(unit.traceId)!, split, relationClass: unit.cls as ExportClass };
         const exportUnit: ExportUnit = { trace };
         if (unit.pair === "edit") {
           exportUnit.rejected = originalOf(ctx, trace, originals);
           exportUnit.pair = "edit";
         } else if (unit.otherId !== null) {
-          exportUnit.rejected = toExportTrace(ctx, loaded.get(unit.otherId)!, split, unit.cls);
+          exportUnit.rejected = { ...loaded.get(unit.otherId)!, split, relationClass: unit.cls as ExportClass };
           exportUnit.pair = "group";
         }
         const placed = placeImage(ctx, staging, trace.image, copied);
         const built = build(exportUnit, { config, images: placed.images, imageUrl: placed.imageUrl });
-        for (const row of built.rows) await writer!.write(JSON.stringify(row));
+        for (const row of built.rows) await writer!.write(stringifyRow(row));
         for (const meta of built.sidecar ?? []) await sidecar!.write(JSON.stringify(meta));
         written += built.rows.length;
       }

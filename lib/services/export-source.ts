@@ -1,5 +1,5 @@
+import fs from "node:fs";
 import Database from "better-sqlite3";
-import { sqlite } from "@/lib/db";
 import { sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 
@@ -55,15 +55,29 @@ export interface CandidateRow {
   split: number;
   mask: number;
   judgment: number | null;
+  judgmentSource: string | null;
   jrank: number;
   quality: number | null;
+  valid: number | null;
   edited: number;
   h: number;
   hw: number;
   rows: number;
   sources: string;
-  judgmentSource: string | null;
+  labels: string | null;
+  relations: string;
   agreement: [number, number, number, number, number, number];
+}
+
+/** What pass 3 reads back about a planned trace. */
+export interface PlannedTrace {
+  traceId: number;
+  judgment: number | null;
+  judgmentSource: string | null;
+  quality: number | null;
+  valid: number | null;
+  labels: string | null;
+  relations: string;
 }
 
 export interface UnitRow {
@@ -83,18 +97,41 @@ const TRACE_COLUMNS = `t."id", t."datasetId", t."externalId", t."question", t."a
 
 const ids = (values: number[]) => JSON.stringify(values);
 
+/**
+ * Json columns are declared JSONB, which SQLite gives NUMERIC affinity: a stored "4" comes back as
+ * the number 4. Turn such values back into their JSON text.
+ */
+function jsonText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function withJsonText<T extends { args?: unknown; result?: unknown }>(rows: T[]): T[] {
+  for (const row of rows) {
+    if (typeof row.args === "number") row.args = jsonText(row.args);
+    if (typeof row.result === "number") row.result = jsonText(row.result);
+  }
+  return rows;
+}
+
 export class ExportSource {
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(private readonly handle: Database.Database) {}
 
-  /** Opens the snapshot connection (after the app's own, which sets WAL mode and migrations). */
+  /**
+   * Opens the snapshot connection. Read-write at the file level (a read-only handle cannot open a
+   * WAL database whose shared-memory file does not exist yet), but this class only ever writes
+   * its own TEMP tables.
+   */
   static async open(): Promise<ExportSource> {
-    await sqlite();
     const file = sqliteFile();
     if (!file) throw new AppError("internal", "export needs a SQLite database");
-    const handle = new Database(file, { readonly: true, fileMustExist: true });
+    if (!fs.existsSync(file)) throw new AppError("not_found", `database ${file} does not exist (run \`stepwise doctor\`)`);
+    const handle = new Database(file, { fileMustExist: true });
     handle.pragma("busy_timeout = 10000");
+    // WAL (persistent, the app sets it too): the long read transaction below then never blocks writers
+    handle.pragma("journal_mode = WAL");
     handle.exec("BEGIN");
     return new ExportSource(handle);
   }
@@ -133,22 +170,57 @@ export class ExportSource {
     return [...latest.values()];
   }
 
+  hasEdits(datasetIds: number[]): boolean {
+    const row = this.statement(
+      `SELECT EXISTS (SELECT 1 FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" JOIN "Trace" t ON t."id" = s."traceId"
+       WHERE t."datasetId" IN (SELECT value FROM json_each(?))) AS e`,
+    ).get(ids(datasetIds)) as { e: number };
+    return row.e === 1;
+  }
+
   countTraces(datasetIds: number[]): number {
     return (this.statement(`SELECT COUNT(*) AS n FROM "Trace" WHERE "datasetId" IN (SELECT value FROM json_each(?))`).get(ids(datasetIds)) as { n: number }).n;
   }
 
-  /** Keyset page of traces by id. */
-  tracePage(datasetIds: number[], afterId: number, limit: number): TraceRow[] {
-    return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."datasetId" IN (SELECT value FROM json_each(?)) AND t."id" > ? ORDER BY t."id" LIMIT ?`).all(ids(datasetIds), afterId, limit) as TraceRow[];
+  /** Generation methods of a dataset: planning walks (dataset, method, id), the order of an index. */
+  methods(datasetId: number): string[] {
+    return (this.statement(`SELECT DISTINCT "method" FROM "Trace" WHERE "datasetId" = ? ORDER BY "method"`).all(datasetId) as Array<{ method: string }>).map((r) => r.method);
+  }
+
+  /** Keyset page of one dataset's traces of one method, by id (index datasetId, method, id). */
+  tracePage(datasetId: number, method: string, afterId: number, limit: number): TraceRow[] {
+    return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."datasetId" = ? AND t."method" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`).all(datasetId, method, afterId, limit) as TraceRow[];
   }
 
   traces(traceIds: number[]): TraceRow[] {
     return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."id" IN (SELECT value FROM json_each(?)) ORDER BY t."id"`).all(ids(traceIds)) as TraceRow[];
   }
 
+  /**
+   * Steps of some traces, ordered. Ids of a page are usually dense (imports insert a dataset's
+   * traces together), and one range scan of the (traceId, index) index is about twice as fast as
+   * a seek per trace; sparse id sets use the seeks.
+   */
   steps(traceIds: number[], content: boolean): StepRow[] {
-    const columns = content ? `, "text", "tool", "callId", "args", "result"` : "";
-    return this.statement(`SELECT "id", "traceId", "index", "kind", "revision"${columns} FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) ORDER BY "traceId", "index"`).all(ids(traceIds)) as StepRow[];
+    if (traceIds.length === 0) return [];
+    const columns = `"id", "traceId", "index", "kind", "callId", "revision"${content ? `, "text", "tool", "args", "result"` : ""}`;
+    const sorted = [...traceIds].sort((a, b) => a - b);
+    const [low, high] = [sorted[0], sorted[sorted.length - 1]];
+    if (high - low + 1 <= 2 * sorted.length) {
+      const wanted = new Set(sorted);
+      const rows = this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" BETWEEN ? AND ? ORDER BY "traceId", "index"`).all(low, high) as StepRow[];
+      const kept = rows.length === 0 || high - low + 1 === sorted.length ? rows : rows.filter((r) => wanted.has(r.traceId));
+      return content ? withJsonText(kept) : kept;
+    }
+    const rows = this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) ORDER BY "traceId", "index"`).all(ids(sorted)) as StepRow[];
+    return content ? withJsonText(rows) : rows;
+  }
+
+  /** Step count per trace from the (traceId, index) index alone (Trace.stepCount sits behind the large `raw` column). */
+  stepCounts(traceIds: number[]): Map<number, number> {
+    const sorted = [...traceIds].sort((a, b) => a - b);
+    const rows = this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" BETWEEN ? AND ? GROUP BY "traceId"`).all(sorted[0], sorted[sorted.length - 1]) as Array<{ traceId: number; n: number }>;
+    return new Map(rows.map((r) => [r.traceId, r.n]));
   }
 
   /** Current human labels that count (not after-error), oldest first. */
@@ -182,7 +254,7 @@ export class ExportSource {
   /** Revision 0 (the teacher's original) of edited steps. */
   originals(stepIds: number[]): Array<{ stepId: number; text: string | null; args: string | null; result: string | null }> {
     if (stepIds.length === 0) return [];
-    return this.statement(`SELECT "stepId", "text", "args", "result" FROM "StepRevision" WHERE "stepId" IN (SELECT value FROM json_each(?)) AND "revision" = 0`).all(ids(stepIds)) as Array<{ stepId: number; text: string | null; args: string | null; result: string | null }>;
+    return withJsonText(this.statement(`SELECT "stepId", "text", "args", "result" FROM "StepRevision" WHERE "stepId" IN (SELECT value FROM json_each(?)) AND "revision" = 0`).all(ids(stepIds)) as Array<{ stepId: number; text: string | null; args: string | null; result: string | null }>);
   }
 
   // ---- planning tables (TEMP: private to this connection, on disk when large) ----
@@ -191,8 +263,9 @@ export class ExportSource {
     this.handle.exec(`
       CREATE TEMP TABLE "cand" (
         "traceId" INTEGER PRIMARY KEY, "imageKey" TEXT NOT NULL, "groupKey" TEXT NOT NULL, "split" INTEGER NOT NULL,
-        "mask" INTEGER NOT NULL, "judgment" INTEGER, "jrank" INTEGER NOT NULL, "quality" REAL, "edited" INTEGER NOT NULL,
-        "h" REAL NOT NULL, "hw" REAL NOT NULL, "rows" INTEGER NOT NULL, "sources" TEXT NOT NULL, "judgmentSource" TEXT,
+        "mask" INTEGER NOT NULL, "judgment" INTEGER, "judgmentSource" TEXT, "jrank" INTEGER NOT NULL, "quality" REAL, "valid" INTEGER,
+        "edited" INTEGER NOT NULL, "h" REAL NOT NULL, "hw" REAL NOT NULL, "rows" INTEGER NOT NULL, "sources" TEXT NOT NULL,
+        "labels" TEXT, "relations" TEXT NOT NULL,
         "a0" INTEGER NOT NULL, "a1" INTEGER NOT NULL, "a2" INTEGER NOT NULL, "a3" INTEGER NOT NULL, "a4" INTEGER NOT NULL, "a5" INTEGER NOT NULL,
         "skip" TEXT, "cls" TEXT);
       CREATE TEMP TABLE "base" (
@@ -206,9 +279,13 @@ export class ExportSource {
 
   insertCandidate(c: CandidateRow): void {
     this.statement(
-      `INSERT INTO "cand" ("traceId", "imageKey", "groupKey", "split", "mask", "judgment", "jrank", "quality", "edited", "h", "hw", "rows", "sources", "judgmentSource", "a0", "a1", "a2", "a3", "a4", "a5")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(c.traceId, c.imageKey, c.groupKey, c.split, c.mask, c.judgment, c.jrank, c.quality, c.edited, c.h, c.hw, c.rows, c.sources, c.judgmentSource, ...c.agreement);
+      `INSERT INTO "cand" ("traceId", "imageKey", "groupKey", "split", "mask", "judgment", "judgmentSource", "jrank", "quality", "valid", "edited", "h", "hw", "rows", "sources", "labels", "relations", "a0", "a1", "a2", "a3", "a4", "a5")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(c.traceId, c.imageKey, c.groupKey, c.split, c.mask, c.judgment, c.judgmentSource, c.jrank, c.quality, c.valid, c.edited, c.h, c.hw, c.rows, c.sources, c.labels, c.relations, ...c.agreement);
+  }
+
+  candidates(traceIds: number[]): PlannedTrace[] {
+    return this.statement(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand" WHERE "traceId" IN (SELECT value FROM json_each(?))`).all(ids(traceIds)) as PlannedTrace[];
   }
 
   /** Candidates having each class bit (for the rarity order). */
@@ -285,13 +362,21 @@ export class ExportSource {
    * Returns the number of base units that got no copy (weight < 1).
    */
   buildUnits(weights: Array<{ cls: string; weight: number }>): number {
-    const w = weights.length ? `(CASE b."cls" ${weights.map((x) => `WHEN '${x.cls}' THEN ${Number(x.weight)}`).join(" ")} ELSE 1.0 END)` : "1.0";
+    const order = `b."split", b."traceId", b."pair", b."otherId"`;
+    const columns = `b."split", b."cls", b."traceId", b."otherId", b."pair", b."rows"`;
+    if (weights.length === 0) {
+      this.handle.exec(`INSERT INTO "unit" ("ord", "split", "cls", "traceId", "otherId", "pair", "rows")
+        SELECT ROW_NUMBER() OVER (ORDER BY ${order}), ${columns} FROM "base" b`);
+      return 0;
+    }
+    const w = `(CASE b."cls" ${weights.map((x) => `WHEN '${x.cls}' THEN ${Number(x.weight)}`).join(" ")} ELSE 1.0 END)`;
     const repeats = `(CASE WHEN b."split" = 0 THEN CAST(${w} AS INTEGER) + ((${w} - CAST(${w} AS INTEGER)) > b."hw") ELSE 1 END)`;
+    const most = Math.ceil(Math.max(1, ...weights.map((x) => x.weight)));
     this.handle.exec(`
-      WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 100)
+      WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < ${most - 1}),
+        r AS (SELECT b.*, ${repeats} AS repeats FROM "base" b)
       INSERT INTO "unit" ("ord", "split", "cls", "traceId", "otherId", "pair", "rows")
-      SELECT ROW_NUMBER() OVER (ORDER BY b."split", b."traceId", b."pair", b."otherId", n.k), b."split", b."cls", b."traceId", b."otherId", b."pair", b."rows"
-      FROM "base" b JOIN n ON n.k < ${repeats}`);
+      SELECT ROW_NUMBER() OVER (ORDER BY ${order}, n.k), ${columns} FROM r b JOIN n ON n.k < b.repeats`);
     return (this.handle.prepare(`SELECT COUNT(*) AS n FROM "base" b WHERE ${repeats} = 0`).get() as { n: number }).n;
   }
 

@@ -19,6 +19,8 @@ export interface RelationTag extends RelationInfo {
 }
 
 function words(text: string): string[] {
+  // ASCII fast path: same tokens as the Unicode path below for ASCII input
+  if (/^[\x20-\x7e]*$/.test(text)) return text.toLowerCase().split(/[^a-z0-9'-]+/).filter(Boolean);
   return text
     .toLowerCase()
     .normalize("NFKC")
@@ -27,13 +29,21 @@ function words(text: string): string[] {
     .filter(Boolean);
 }
 
+// Phrases by first word (longest first within each list): a token that starts no phrase costs one lookup.
+const BY_FIRST_WORD = new Map<string, typeof PHRASES>();
+for (const phrase of PHRASES) {
+  const list = BY_FIRST_WORD.get(phrase.words[0]);
+  if (list) list.push(phrase);
+  else BY_FIRST_WORD.set(phrase.words[0], [phrase]);
+}
+
 /** Relations named in free text, in order of first mention, each once. */
 export function tagText(text: string): RelationTag[] {
   const tokens = words(text);
   const found = new Map<string, RelationTag>();
   let i = 0;
   while (i < tokens.length) {
-    const match = PHRASES.find((p) => p.words.every((w, k) => tokens[i + k] === w));
+    const match = BY_FIRST_WORD.get(tokens[i])?.find((p) => p.words.every((w, k) => tokens[i + k] === w));
     if (match) {
       if (!found.has(match.info.relation)) found.set(match.info.relation, { ...match.info, via: "text" });
       i += match.words.length;

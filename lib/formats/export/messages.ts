@@ -43,9 +43,12 @@ export interface ToolSchema {
   function: { name: string; description: string; parameters: unknown };
 }
 
-/** The result of a tool step as message text: JSON, so a string result "2" and a number 2 stay distinct. */
-export function resultText(result: unknown): string {
-  return JSON.stringify(result === undefined ? null : result);
+/**
+ * The result of a tool step as message text: its JSON, so a string result "2" and a number 2 stay
+ * distinct. The stored JSON text is used as it is (no parse and re-serialise on the hot path).
+ */
+export function resultText(step: Pick<ExportStep, "resultJson">): string {
+  return step.resultJson ?? "null";
 }
 
 /** Steps kept for a row: `drop` removes wrong steps, a call and its results always together. */
@@ -63,6 +66,8 @@ export function keptSteps(steps: ExportStep[], config: Pick<ExportConfig, "rejec
 }
 
 const toolsCache = new Map<string, ToolSchema[]>();
+/** Serialised form of each cached tools array: every row repeats it, so it is stringified once. */
+export const toolsJson = new WeakMap<object, string>();
 
 /** JSON schemas of the tool families a trace uses (spatial, visprog, …), in registry order. */
 export function toolsFor(steps: ExportStep[]): ToolSchema[] {
@@ -79,6 +84,7 @@ export function toolsFor(steps: ExportStep[]): ToolSchema[] {
       }),
     );
     toolsCache.set(key, tools);
+    toolsJson.set(tools, JSON.stringify(tools));
   }
   return tools;
 }
@@ -114,7 +120,7 @@ export function trlStepMessage(step: ExportStep, allSteps: ExportStep[], options
       return message;
     }
     case "tool_result":
-      return { role: "tool", name: toolNameOf(allSteps, step), content: text(resultText(step.result), options.parts) };
+      return { role: "tool", name: toolNameOf(allSteps, step), content: text(resultText(step), options.parts) };
     default:
       return { role: "assistant", content: text(step.text ?? "", options.parts) };
   }
@@ -144,11 +150,11 @@ export function openAiMessages(trace: ExportTrace, steps: ExportStep[], options:
       messages.push({
         role: "assistant",
         content: step.text ?? null,
-        tool_calls: [{ id: step.callId ?? `call_${step.index}`, type: "function", function: { name: step.tool ?? "unknown", arguments: JSON.stringify(step.args ?? {}) } }],
+        tool_calls: [{ id: step.callId ?? `call_${step.index}`, type: "function", function: { name: step.tool ?? "unknown", arguments: step.argsJson ?? "{}" } }],
         ...weight,
       });
     } else if (step.kind === "tool_result") {
-      messages.push({ role: "tool", tool_call_id: step.callId ?? `call_${step.index}`, content: resultText(step.result) });
+      messages.push({ role: "tool", tool_call_id: step.callId ?? `call_${step.index}`, content: resultText(step) });
     } else {
       messages.push({ role: "assistant", content: step.text ?? "", ...weight });
     }
@@ -164,7 +170,7 @@ export function stepText(step: ExportStep, allSteps: ExportStep[]): string {
       return step.text ? `${step.text}\n${call}` : call;
     }
     case "tool_result":
-      return `Result of ${toolNameOf(allSteps, step)}: ${resultText(step.result)}`;
+      return `Result of ${toolNameOf(allSteps, step)}: ${resultText(step)}`;
     case "answer":
       return `Answer: ${step.text ?? ""}`;
     default:

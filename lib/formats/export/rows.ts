@@ -2,6 +2,7 @@ import type { ExportConfig, ExportFormat } from "@/lib/schemas/exports";
 import { labelScalar, stepReward } from "@/lib/formats/export/labels";
 import {
   keptSteps,
+  toolsJson,
   openAiMessages,
   stepText,
   toolsFor,
@@ -188,6 +189,22 @@ export const ROW_BUILDERS: Record<ExportFormat, (unit: ExportUnit, context: RowC
   "offline-rl": offlineRl,
   openai,
 };
+
+/**
+ * JSON.stringify of a row, except that values stringified before (the tools column, identical
+ * across rows) are spliced in from cache. Same bytes as JSON.stringify(row).
+ */
+export function stringifyRow(row: unknown): string {
+  const record = row as Record<string, unknown>;
+  let out = "{";
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === undefined) continue;
+    const cached = typeof value === "object" && value !== null ? toolsJson.get(value) : undefined;
+    out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${cached ?? JSON.stringify(value)}`;
+  }
+  return `${out}}`;
+}
 
 /** Rows a trace will produce (for progress and planning), mirroring the builders above. */
 export function rowsPerTrace(format: ExportFormat, steps: ExportStep[], config: Pick<ExportConfig, "rejectedSteps" | "truncateAfterFirstError">): number {

@@ -8,6 +8,8 @@ import { SPLITS, type ExportConfig, type SplitName } from "@/lib/schemas/exports
 
 /** Lower case, NFKC, punctuation and runs of whitespace collapsed: "Is it red?" ≡ "is it  red". */
 export function normalizeQuestion(text: string): string {
+  // ASCII fast path: same result as the Unicode path below for ASCII input
+  if (/^[\x20-\x7e]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
   return text.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 }
 
@@ -27,6 +29,12 @@ export function groupKey(imageKeyValue: string, question: string): string {
 export function unitHash(seed: number, salt: string, key: string): number {
   const hex = crypto.createHash("sha256").update(`${seed}\u0000${salt}\u0000${key}`).digest("hex");
   return parseInt(hex.slice(0, 13), 16) / 2 ** 52;
+}
+
+/** Two independent uniforms from one digest (cheaper than two unitHash calls). */
+export function unitHashes(seed: number, key: string): [number, number] {
+  const hex = crypto.createHash("sha256").update(`${seed}\u0000units\u0000${key}`).digest("hex");
+  return [parseInt(hex.slice(0, 13), 16) / 2 ** 52, parseInt(hex.slice(13, 26), 16) / 2 ** 52];
 }
 
 export function assignSplit(u: number, ratios: ExportConfig["split"]): SplitName {

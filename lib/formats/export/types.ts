@@ -29,8 +29,10 @@ export interface ExportStep {
   tool: string | null;
   callId: string | null;
   args: Record<string, unknown> | null;
-  /** undefined = no result recorded (only tool_result steps have one). */
-  result: unknown;
+  /** Arguments as stored (JSON text), for layouts that want them as a string (OpenAI). */
+  argsJson: string | null;
+  /** The result as stored (JSON text); null = no result recorded (only tool_result steps have one). */
+  resultJson: string | null;
   label: StepLabel;
 }
 
