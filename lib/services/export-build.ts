@@ -21,7 +21,6 @@ import {
   type ExportPreview,
   type SkipCounts,
   type SkipReason,
-  type SplitName,
   type VerifierRunRef,
 } from "@/lib/schemas/exports";
 import { ExportSource, type TraceRow } from "@/lib/services/export-source";
