@@ -3,6 +3,7 @@ import Link from "next/link";
 const LINKS = [
   { href: "/", label: "Datasets" },
   { href: "/traces", label: "Traces" },
+  { href: "/exports", label: "Exports" },
 ];
 
 export function AppHeader() {

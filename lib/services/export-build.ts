@@ -567,11 +567,15 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
   try {
     const ctx = openContext(source, config);
     onProgress(0, "Scanning traces");
-    const { skipped } = await plan(ctx, onProgress, options.signal);
+    const { candidates, skipped } = await plan(ctx, onProgress, options.signal);
     checkAbort(options.signal);
     onProgress(0.3, "Selecting rows");
     select(ctx, skipped);
     const { rows: totalRows } = source.unitTotals();
+    if (totalRows === 0) {
+      const reasons = Object.entries(orderedSkips(skipped)).map(([reason, n]) => `${reason} ${n}`).join(", ");
+      throw new AppError("invalid_input", `nothing to export: ${candidates ? `all ${candidates} traces were left out (${reasons})` : "the datasets have no traces"}`);
+    }
     const { counts, labels, agreement } = summarize(ctx);
     onProgress(0.35, "Writing rows");
     const dataFiles = await write(ctx, staging, totalRows, onProgress, options.signal);

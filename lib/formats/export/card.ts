@@ -109,7 +109,7 @@ function curation(config: ExportConfig): string[] {
   if (caps.length) items.push(`relation class caps: ${caps.map(([c, n]) => `${c} ≤ ${n}`).join(", ")}`);
   const weights = Object.entries(config.relationWeights);
   if (weights.length) items.push(`relation class weights (train split only): ${weights.map(([c, w]) => `${c} × ${w}`).join(", ")}`);
-  if (config.format === "trl-prm" || config.format === "kto") items.push(`neutral labels count as ${config.neutral}; labels as ${config.labelType}`);
+  if (config.format === "trl-prm") items.push(`neutral labels count as ${config.neutral}; labels as ${config.labelType}`);
   if (config.format === "offline-rl") items.push(`discount γ = ${config.gamma}`);
   items.push(`images: ${config.images}`);
   return items.map((i) => `- ${i}`);
