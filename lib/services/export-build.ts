@@ -478,18 +478,15 @@ function placeImage(ctx: Context, staging: string, image: ExportImage | null, co
 async function write(ctx: Context, staging: string, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
   const { config, source } = ctx;
   const build = ROW_BUILDERS[config.format];
-  const files: ExportFileEntry[] = [];
-  let writer: ShardWriter | null = null;
-  let sidecar: ShardWriter | null = null;
-  let currentSplit = -1;
+  // Units come in trace-id order (dense id ranges read fastest); each split has its own writers,
+  // so every split's files still hold their rows in trace-id order.
+  const writers = SPLITS.map((split) => ({
+    data: new ShardWriter(staging, "data", split, config.shardRows),
+    meta: config.format === "openai" ? new ShardWriter(staging, "meta", split, config.shardRows) : null,
+  }));
   let written = 0;
   let after = 0;
   const copied = { n: 0 };
-  const closeSplit = async () => {
-    if (writer) files.push(...(await writer.close()));
-    if (sidecar) files.push(...(await sidecar.close()));
-    writer = sidecar = null;
-  };
   try {
     for (;;) {
       checkAbort(signal);
@@ -500,12 +497,7 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
       const editedStepIds = units.filter((u) => u.pair === "edit").flatMap((u) => loaded.get(u.traceId)!.steps.filter((s) => s.revision > 0).map((s) => s.id));
       const originals = new Map(source.originals(editedStepIds).map((o) => [o.stepId, o]));
       for (const unit of units) {
-        if (unit.split !== currentSplit) {
-          await closeSplit();
-          currentSplit = unit.split;
-          writer = new ShardWriter(staging, "data", SPLITS[unit.split], config.shardRows);
-          if (config.format === "openai") sidecar = new ShardWriter(staging, "meta", SPLITS[unit.split], config.shardRows);
-        }
+        const writer = writers[unit.split];
         const split = SPLITS[unit.split];
         const trace: ExportTrace = { ...loaded.get(unit.traceId)!, split, relationClass: unit.cls as ExportClass };
         const exportUnit: ExportUnit = { trace };
@@ -518,22 +510,26 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
         }
         const placed = placeImage(ctx, staging, trace.image, copied);
         const built = build(exportUnit, { config, images: placed.images, imageUrl: placed.imageUrl });
-        for (const row of built.rows) await writer!.write(stringifyRow(row));
-        for (const meta of built.sidecar ?? []) await sidecar!.write(JSON.stringify(meta));
+        for (const row of built.rows) await writer.data.write(stringifyRow(row));
+        for (const meta of built.sidecar ?? []) await writer.meta!.write(JSON.stringify(meta));
         written += built.rows.length;
       }
       after = units[units.length - 1].ord;
       onProgress(0.35 + 0.6 * (totalRows ? Math.min(1, written / totalRows) : 1), `Writing rows: ${written.toLocaleString("en-US")} of ${totalRows.toLocaleString("en-US")}`);
       await yieldToEventLoop();
     }
-    await closeSplit();
+    const files: ExportFileEntry[] = [];
+    for (const writer of writers) files.push(...(await writer.data.close()));
+    for (const writer of writers) if (writer.meta) files.push(...(await writer.meta.close()));
+    if (written !== totalRows) throw new AppError("internal", `export wrote ${written} rows but planned ${totalRows}`);
+    return files;
   } catch (error) {
-    (writer as ShardWriter | null)?.destroy();
-    (sidecar as ShardWriter | null)?.destroy();
+    for (const writer of writers) {
+      writer.data.destroy();
+      writer.meta?.destroy();
+    }
     throw error;
   }
-  if (written !== totalRows) throw new AppError("internal", `export wrote ${written} rows but planned ${totalRows}`);
-  return files;
 }
 
 // ---------- entry points ----------

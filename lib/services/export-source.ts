@@ -97,6 +97,36 @@ const TRACE_COLUMNS = `t."id", t."datasetId", t."externalId", t."question", t."a
 
 const ids = (values: number[]) => JSON.stringify(values);
 
+interface DenseRange {
+  low: number;
+  high: number;
+  /** null when every id of the range is wanted. */
+  wanted: Set<number> | null;
+}
+
+/**
+ * Ids of a page are usually dense (a dataset's traces are inserted together, pages walk ids in
+ * order), and one range scan of an index is about twice as fast as a seek per id; sparse sets
+ * (more than half the range unwanted) use the seeks.
+ */
+function denseRange(values: number[]): DenseRange | null {
+  if (values.length === 0) return null;
+  let low = values[0];
+  let high = values[0];
+  for (const v of values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  const span = high - low + 1;
+  if (span > 2 * values.length) return null;
+  return { low, high, wanted: span === new Set(values).size ? null : new Set(values) };
+}
+
+function filterTo<T>(rows: T[], range: DenseRange, id: (row: T) => number): T[] {
+  const wanted = range.wanted;
+  return wanted ? rows.filter((r) => wanted.has(id(r))) : rows;
+}
+
 /**
  * Json columns are declared JSONB, which SQLite gives NUMERIC affinity: a stored "4" comes back as
  * the number 4. Turn such values back into their JSON text.
@@ -193,33 +223,28 @@ export class ExportSource {
   }
 
   traces(traceIds: number[]): TraceRow[] {
+    const range = denseRange(traceIds);
+    if (range) return filterTo(this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."id" BETWEEN ? AND ? ORDER BY t."id"`).all(range.low, range.high) as TraceRow[], range, (r) => r.id);
     return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."id" IN (SELECT value FROM json_each(?)) ORDER BY t."id"`).all(ids(traceIds)) as TraceRow[];
   }
 
-  /**
-   * Steps of some traces, ordered. Ids of a page are usually dense (imports insert a dataset's
-   * traces together), and one range scan of the (traceId, index) index is about twice as fast as
-   * a seek per trace; sparse id sets use the seeks.
-   */
+  /** Steps of some traces, ordered by trace and index. */
   steps(traceIds: number[], content: boolean): StepRow[] {
     if (traceIds.length === 0) return [];
     const columns = `"id", "traceId", "index", "kind", "callId", "revision"${content ? `, "text", "tool", "args", "result"` : ""}`;
-    const sorted = [...traceIds].sort((a, b) => a - b);
-    const [low, high] = [sorted[0], sorted[sorted.length - 1]];
-    if (high - low + 1 <= 2 * sorted.length) {
-      const wanted = new Set(sorted);
-      const rows = this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" BETWEEN ? AND ? ORDER BY "traceId", "index"`).all(low, high) as StepRow[];
-      const kept = rows.length === 0 || high - low + 1 === sorted.length ? rows : rows.filter((r) => wanted.has(r.traceId));
-      return content ? withJsonText(kept) : kept;
-    }
-    const rows = this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) ORDER BY "traceId", "index"`).all(ids(sorted)) as StepRow[];
+    const range = denseRange(traceIds);
+    const rows = range
+      ? filterTo(this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" BETWEEN ? AND ? ORDER BY "traceId", "index"`).all(range.low, range.high) as StepRow[], range, (r) => r.traceId)
+      : (this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) ORDER BY "traceId", "index"`).all(ids(traceIds)) as StepRow[]);
     return content ? withJsonText(rows) : rows;
   }
 
   /** Step count per trace from the (traceId, index) index alone (Trace.stepCount sits behind the large `raw` column). */
   stepCounts(traceIds: number[]): Map<number, number> {
-    const sorted = [...traceIds].sort((a, b) => a - b);
-    const rows = this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" BETWEEN ? AND ? GROUP BY "traceId"`).all(sorted[0], sorted[sorted.length - 1]) as Array<{ traceId: number; n: number }>;
+    const range = denseRange(traceIds);
+    const rows = range
+      ? (this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" BETWEEN ? AND ? GROUP BY "traceId"`).all(range.low, range.high) as Array<{ traceId: number; n: number }>)
+      : (this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) GROUP BY "traceId"`).all(ids(traceIds)) as Array<{ traceId: number; n: number }>);
     return new Map(rows.map((r) => [r.traceId, r.n]));
   }
 
@@ -285,6 +310,11 @@ export class ExportSource {
   }
 
   candidates(traceIds: number[]): PlannedTrace[] {
+    const range = denseRange(traceIds);
+    if (range) {
+      const rows = this.statement(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand" WHERE "traceId" BETWEEN ? AND ?`).all(range.low, range.high) as PlannedTrace[];
+      return filterTo(rows, range, (r) => r.traceId);
+    }
     return this.statement(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand" WHERE "traceId" IN (SELECT value FROM json_each(?))`).all(ids(traceIds)) as PlannedTrace[];
   }
 
@@ -362,7 +392,7 @@ export class ExportSource {
    * Returns the number of base units that got no copy (weight < 1).
    */
   buildUnits(weights: Array<{ cls: string; weight: number }>): number {
-    const order = `b."split", b."traceId", b."pair", b."otherId"`;
+    const order = `b."traceId", b."pair", b."otherId"`;
     const columns = `b."split", b."cls", b."traceId", b."otherId", b."pair", b."rows"`;
     if (weights.length === 0) {
       this.handle.exec(`INSERT INTO "unit" ("ord", "split", "cls", "traceId", "otherId", "pair", "rows")
