@@ -7,6 +7,9 @@ import { ROW_BUILDERS, stringifyRow } from "@/lib/formats/export/rows";
 import type { ExportStep, ExportTrace, LabelValue } from "@/lib/formats/export/types";
 import { exportConfig, type ExportConfigInput } from "@/lib/schemas/exports";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are plain JSON, read field by field
+type Row = Record<string, any>;
+
 function s(index: number, kind: ExportStep["kind"], extra: Partial<ExportStep> = {}, label: LabelValue | null = "good"): ExportStep {
   return {
     id: index + 1, index, kind, revision: 0, text: null, tool: null, callId: null, args: null, argsJson: null, resultJson: null,
@@ -42,7 +45,7 @@ describe("row builders", () => {
   });
 
   it("TRL SFT: vision parts everywhere, object arguments, named tool turns", () => {
-    const [row] = ROW_BUILDERS["trl-sft"]({ trace: trace() }, context({ datasets: ["d"], format: "trl-sft" })).rows as Array<Record<string, any>>;
+    const [row] = ROW_BUILDERS["trl-sft"]({ trace: trace() }, context({ datasets: ["d"], format: "trl-sft" })).rows as Row[];
     ROW_SCHEMAS["trl-sft"].parse(row);
     expect(row.messages[0]).toEqual({ role: "user", content: [{ type: "image" }, { type: "text", text: "How many things are left of the sphere?" }] });
     expect(row.messages[2]).toEqual({ role: "assistant", tool_calls: [{ type: "function", function: { name: "relate", arguments: args } }] });
@@ -54,7 +57,7 @@ describe("row builders", () => {
   });
 
   it("TRL SFT without images uses plain string content", () => {
-    const [row] = ROW_BUILDERS["trl-sft"]({ trace: trace() }, { ...context({ datasets: ["d"], format: "trl-sft", images: "none" }), images: [] }).rows as Array<Record<string, any>>;
+    const [row] = ROW_BUILDERS["trl-sft"]({ trace: trace() }, { ...context({ datasets: ["d"], format: "trl-sft", images: "none" }), images: [] }).rows as Row[];
     ROW_SCHEMAS["trl-sft"].parse(row);
     expect(row.messages[0].content).toBe("How many things are left of the sphere?");
     expect("images" in row).toBe(false);
@@ -62,7 +65,7 @@ describe("row builders", () => {
 
   it("OpenAI: JSON-string arguments, tool_call_id, image_url, weight 0 on wrong turns when masking", () => {
     const built = ROW_BUILDERS.openai({ trace: trace([undefined as never, "bad"]) }, context({ datasets: ["d"], format: "openai", rejectedSteps: "mask" }));
-    const row = built.rows[0] as Record<string, any>;
+    const row = built.rows[0] as Row;
     ROW_SCHEMAS.openai.parse(row);
     expect(row.messages[0].content[1]).toEqual({ type: "image_url", image_url: { url: "https://example.test/x.png" } });
     expect(row.messages[2]).toEqual({ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "relate", arguments: JSON.stringify(args) } }], weight: 0 });
@@ -73,14 +76,14 @@ describe("row builders", () => {
   });
 
   it("PRM: one text completion and one label per step", () => {
-    const [row] = ROW_BUILDERS["trl-prm"]({ trace: trace([undefined as never, undefined as never, undefined as never, "bad", "neutral"]) }, context({ datasets: ["d"], format: "trl-prm", neutral: "negative" })).rows as Array<Record<string, any>>;
+    const [row] = ROW_BUILDERS["trl-prm"]({ trace: trace([undefined as never, undefined as never, undefined as never, "bad", "neutral"]) }, context({ datasets: ["d"], format: "trl-prm", neutral: "negative" })).rows as Row[];
     ROW_SCHEMAS["trl-prm"].parse(row);
     expect(row.completions).toEqual(["Find the sphere, then relate.", `Call relate(${JSON.stringify(args)})`, 'Result of relate: ["obj_2"]', "obj_2 is left of obj_1.", "Answer: 1"]);
     expect(row.labels).toEqual([true, true, true, false, false]);
   });
 
   it("offline RL: rewards from labels, discounted returns, done on the last step", () => {
-    const rows = ROW_BUILDERS["offline-rl"]({ trace: trace([undefined as never, undefined as never, "bad", null]) }, context({ datasets: ["d"], format: "offline-rl", gamma: 0.5 })).rows as Array<Record<string, any>>;
+    const rows = ROW_BUILDERS["offline-rl"]({ trace: trace([undefined as never, undefined as never, "bad", null]) }, context({ datasets: ["d"], format: "offline-rl", gamma: 0.5 })).rows as Row[];
     for (const row of rows) ROW_SCHEMAS["offline-rl"].parse(row);
     expect(rows.map((r) => r.reward)).toEqual([1, 1, -1, 0, 1]);
     // G4 = 1; G3 = 0 + .5; G2 = -1 + .25; G1 = 1 - .375; G0 = 1 + .3125
@@ -91,11 +94,11 @@ describe("row builders", () => {
   });
 
   it("KTO and DPO rows carry their labels and both sides' provenance", () => {
-    const [kto] = ROW_BUILDERS.kto({ trace: trace() }, context({ datasets: ["d"], format: "kto" })).rows as Array<Record<string, any>>;
+    const [kto] = ROW_BUILDERS.kto({ trace: trace() }, context({ datasets: ["d"], format: "kto" })).rows as Row[];
     ROW_SCHEMAS.kto.parse(kto);
     expect(kto.label).toBe(true);
     const rejected = { ...trace(), id: 8, externalId: "t-8", judgment: { value: "bad" as const, source: "human" } };
-    const [dpo] = ROW_BUILDERS.dpo({ trace: trace(), rejected, pair: "group" }, context({ datasets: ["d"], format: "dpo" })).rows as Array<Record<string, any>>;
+    const [dpo] = ROW_BUILDERS.dpo({ trace: trace(), rejected, pair: "group" }, context({ datasets: ["d"], format: "dpo" })).rows as Row[];
     ROW_SCHEMAS.dpo.parse(dpo);
     expect(dpo.meta.rejected.trace_id).toBe("t-8");
     expect(dpo.meta.pair).toBe("group");
