@@ -21,6 +21,8 @@ interface Measurement {
   rows: number;
   bytes: number;
   maxRssMb: number;
+  /** V8 heap in use after a full GC at 20%, 40%, … of the write pass (MB): flat = nothing accumulates. */
+  heapAfterGcMb?: number[];
 }
 
 async function rawLimit(dbFile: string, dataset: string, outFile: string): Promise<Measurement> {
@@ -61,11 +63,19 @@ async function ourExport(dataset: string, out: string): Promise<Measurement> {
   const phases: Record<string, number> = {};
   let last = Number(started) / 1e6;
   let lastStage = "start";
+  const heap: number[] = [];
+  const collect = (globalThis as { gc?: () => void }).gc;
   const result = await runExport({
     config: { datasets: [dataset], format: "trl-sft", images: "reference" },
     out,
     overwrite: true,
-    onProgress: (_, stage) => {
+    onProgress: (fraction, stage) => {
+      // the write pass spans 0.35–0.95 of the progress; sample the live heap five times along it
+      const mark = Math.floor(((fraction - 0.35) / 0.6) * 5);
+      if (collect && stage.startsWith("Writing rows") && mark > heap.length && heap.length < 5) {
+        collect();
+        heap.push(Math.round(process.memoryUsage().heapUsed / 1e5) / 10);
+      }
       const name = stage.split(":")[0];
       if (name === lastStage) return;
       const now = Number(process.hrtime.bigint()) / 1e6;
@@ -77,14 +87,15 @@ async function ourExport(dataset: string, out: string): Promise<Measurement> {
   if (process.env.EXPORT_BENCH_PHASES) console.error(JSON.stringify(phases));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const bytes = result.files.filter((f) => f.path.startsWith("data/")).reduce((n, f) => n + fs.statSync(path.join(out, f.path)).size, 0);
-  return { seconds, rows: result.rows, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  return { seconds, rows: result.rows, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024, heapAfterGcMb: heap };
 }
 
 /** Runs this file in a child process for one measurement. */
 function child(task: string, env: Record<string, string>): Measurement {
   const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/export.ts")], {
     cwd: ROOT,
-    env: { ...process.env, ...env, STEPWISE_EXPORT_BENCH_CHILD: task },
+    // --expose-gc: the export child samples its heap after full collections (a few ms each)
+    env: { ...process.env, ...env, STEPWISE_EXPORT_BENCH_CHILD: task, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim() },
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -123,6 +134,7 @@ export async function benchExport(): Promise<void> {
   console.log(row(`stepwise export trl-sft (${SMALL.toLocaleString("en-US")} traces)`, small));
   console.log(`\nthroughput ratio export / raw limit: ${((ours.rows / ours.seconds) / (raw.rows / raw.seconds)).toFixed(2)} (target ≥ 0.5)`);
   console.log(`peak RSS ${SMALL.toLocaleString("en-US")} → ${BIG.toLocaleString("en-US")} traces: ${Math.round(small.maxRssMb)} → ${Math.round(ours.maxRssMb)} MB`);
+  console.log(`live heap after GC along the write pass, ${SMALL.toLocaleString("en-US")} traces: ${small.heapAfterGcMb?.join(", ")} MB; ${BIG.toLocaleString("en-US")} traces: ${ours.heapAfterGcMb?.join(", ")} MB`);
   console.log(`(measurements took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
