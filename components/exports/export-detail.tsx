@@ -9,6 +9,24 @@ import { SkippedList } from "@/components/exports/skipped-list";
 import { archiveUrl, exportQueries, useCancelExport } from "@/lib/queries/exports";
 import { EXPORT_FORMAT_INFO, SPLITS, type ExportDetailDto } from "@/lib/schemas/exports";
 
+function settings(item: ExportDetailDto): Array<[string, string]> {
+  const c = item.config;
+  const classes = (values: Record<string, number | undefined>) => Object.entries(values).map(([k, v]) => `${k} ${v}`).join(", ") || "—";
+  return [
+    ["labels", c.labels],
+    ["verifier version", c.verifierVersion === null ? "latest finished run" : `v${c.verifierVersion}`],
+    ["min quality", c.minQuality === null ? "—" : String(c.minQuality)],
+    ["valid only", c.validOnly ? "yes" : "no"],
+    ["human-accepted only", c.humanAcceptedOnly ? "yes" : "no"],
+    ["wrong steps", `${c.rejectedSteps}${c.truncateAfterFirstError ? ", truncated after the first error" : ""}`],
+    ["dedupe", c.dedupe ? "image + normalised question" : "off"],
+    ["split", `train ${c.split.train} · validation ${c.split.validation} · test ${c.split.test} · seed ${c.seed}`],
+    ["relation caps", classes(c.relationCaps)],
+    ["relation weights", classes(c.relationWeights)],
+    ["images", c.images],
+  ];
+}
+
 export function ExportDetail({ initial }: { initial: ExportDetailDto }) {
   const { data: item } = useQuery({ ...exportQueries.detail(initial.id), initialData: initial });
   const cancel = useCancelExport();
@@ -72,6 +90,20 @@ export function ExportDetail({ initial }: { initial: ExportDetailDto }) {
                 ))}
               </tbody>
             </table>
+            {item.counts.images && item.config.images === "copy" ? (
+              <p className="text-xs text-slate-500">
+                and {item.counts.images.toLocaleString("en-US")} image file{item.counts.images === 1 ? "" : "s"} under <code>images/</code>, named by their sha256.
+              </p>
+            ) : null}
+            <h2 className="pt-2 text-sm font-semibold">Settings</h2>
+            <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 text-xs" data-testid="export-settings">
+              {settings(item).map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-slate-500">{k}</dt>
+                  <dd className="font-mono">{v}</dd>
+                </div>
+              ))}
+            </dl>
           </section>
         </div>
       ) : null}

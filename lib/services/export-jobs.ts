@@ -49,7 +49,7 @@ export async function startExport(input: unknown): Promise<{ id: number }> {
   const unknown = config.datasets.filter((d) => !missing.includes(d));
   if (unknown.length) throw new AppError("not_found", `unknown dataset${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")}`);
   const row = await db().export.create({
-    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", path: path.join("exports", "pending") },
+    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued" },
   });
   const q = queue();
   q.jobs.set(row.id, { id: row.id, controller: new AbortController(), stage: "Queued" });

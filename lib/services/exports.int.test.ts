@@ -144,6 +144,11 @@ describe("determinism", () => {
     const row = dataRows(after.out).find((r) => (r.meta as { trace_id: string }).trace_id === first.externalId)!;
     expect((row.labels as boolean[])[0]).toBe(false);
     expect((row.meta as { step_label_sources: string[] }).step_label_sources[0]).toBe("human");
+    // the verifier passed the step the human rejected: the card's agreement table counts it
+    const manifest = JSON.parse(fs.readFileSync(path.join(after.out, "manifest.json"), "utf8"));
+    expect(manifest.agreement).toMatchObject({ bad_pass: 1, good_pass: 0, bad_fail: 0 });
+    expect(manifest.labels.steps.human).toBe(1);
+    expect(fs.readFileSync(path.join(after.out, "README.md"), "utf8")).toContain("| reject | 1 | 0 |");
   });
 });
 

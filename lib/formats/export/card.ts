@@ -145,7 +145,7 @@ export function renderCard(summary: ExportSummary): string {
     "Each question's primary relation class (the rarest of its tagged classes, SpaRE-style; `none` = no spatial relation), rows per split:",
     "",
     classes.length
-      ? table(["class", ...splits], classes.map((c) => [`${c}: ${RELATION_CLASS_LABELS[c]}`, ...splits.map((s) => counts.classes[s]?.[c] ?? 0)]))
+      ? table(["class", ...splits], classes.map((c) => [`${c} ${RELATION_CLASS_LABELS[c].match(/\(.*\)/)?.[0] ?? ""}`.trim(), ...splits.map((s) => counts.classes[s]?.[c] ?? 0)]))
       : "No rows.",
     "",
     "## Curation",

@@ -122,7 +122,7 @@ describe("dataset card", () => {
     expect(front).toContain("  - split: train\n    path: data/train-*.jsonl");
     expect(front).toContain("  - split: test\n    path: data/test-*.jsonl");
     expect(front).not.toContain("validation");
-    expect(card).toContain("| projective: ");
+    expect(card).toContain("| projective (left, behind, above…) | 10 | 0 |");
     expect(card).toContain("duplicate image + question | 4");
     expect(card).toContain("| d | 2 | v2 | 3 |");
     expect(card).toContain("Agreement on accept/reject: 4 of 5 steps (80.0%)");
