@@ -127,6 +127,7 @@ function openContext(source: ExportSource, config: ExportConfig): Context {
 interface Labelled {
   row: TraceRow;
   steps: ExportStep[];
+  /** Some step was edited and its original is kept: the trace can form a DPO edit pair. */
   edited: boolean;
   decision: ReturnType<typeof resolveHuman>;
   quality: number | null;
@@ -182,6 +183,7 @@ function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
   const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
   const steps = stepLabelsPossible ? groupBy(ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
   const counts = steps ? null : ctx.source.stepCounts(traceIds);
+  const withOriginals = ctx.hasEdits ? ctx.source.tracesWithOriginals(traceIds) : new Set<number>();
   return rows.map((row) => {
     const traceReviews = reviews.get(row.id) ?? [];
     const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
@@ -197,7 +199,7 @@ function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
     return {
       row,
       steps: exportSteps,
-      edited: stepRows.some((s) => s.revision > 0),
+      edited: withOriginals.has(row.id),
       decision: resolveHuman(traceReviews.filter((r) => r.stepId === null)),
       quality: score ? score.quality : null,
       valid: score ? Boolean(score.valid) : null,

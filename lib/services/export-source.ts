@@ -276,6 +276,15 @@ export class ExportSource {
     return this.statement(`SELECT "questionId", "relation" FROM "QuestionRelation" WHERE "questionId" IN (SELECT value FROM json_each(?)) ORDER BY "id"`).all(ids(questionIds)) as Array<{ questionId: number; relation: string }>;
   }
 
+  /** Traces having the teacher's original (revision 0) of at least one edited step: DPO edit pairs need it. */
+  tracesWithOriginals(traceIds: number[]): Set<number> {
+    const rows = this.statement(
+      `SELECT DISTINCT s."traceId" FROM "Step" s JOIN "StepRevision" r ON r."stepId" = s."id" AND r."revision" = 0
+       WHERE s."traceId" IN (SELECT value FROM json_each(?)) AND s."revision" > 0`,
+    ).all(ids(traceIds)) as Array<{ traceId: number }>;
+    return new Set(rows.map((r) => r.traceId));
+  }
+
   /** Revision 0 (the teacher's original) of edited steps. */
   originals(stepIds: number[]): Array<{ stepId: number; text: string | null; args: string | null; result: string | null }> {
     if (stepIds.length === 0) return [];
