@@ -22,11 +22,12 @@ test("build an export with filters, watch it finish, download the archive", asyn
   await page.getByLabel("seed", { exact: true }).fill("11");
   await page.getByText("More options").click();
   await page.getByLabel("Images", { exact: true }).selectOption("reference");
+  await page.getByLabel(/Also write Parquet/).check();
 
   // the preview agrees with the API for the same config
   const config = {
     datasets: ["visprog-gqa"], format: "trl-sft", humanAcceptedOnly: true, images: "reference",
-    split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 11,
+    split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 11, parquet: true,
   };
   const expected = await (await request.post("/api/exports/preview", { data: config })).json();
   expect(expected.counts.rows).toBeGreaterThan(0);
@@ -59,13 +60,17 @@ test("build an export with filters, watch it finish, download the archive", asyn
   expect(card).toContain("configs:");
   expect(card).toContain("path: data/train-*.jsonl");
   const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8"));
-  expect(manifest.config).toMatchObject({ datasets: ["visprog-gqa"], format: "trl-sft", humanAcceptedOnly: true, seed: 11, split: { train: 0.7, validation: 0.15, test: 0.15 } });
-  const shards = manifest.files.filter((f: { path: string }) => f.path.startsWith("data/"));
+  expect(manifest.config).toMatchObject({ datasets: ["visprog-gqa"], format: "trl-sft", humanAcceptedOnly: true, seed: 11, split: { train: 0.7, validation: 0.15, test: 0.15 }, parquet: true });
+  const shards = manifest.files.filter((f: { path: string }) => f.path.startsWith("data/") && f.path.endsWith(".jsonl"));
   expect(shards.length).toBeGreaterThan(0);
+  // every JSONL shard has its Parquet twin with the same row count
+  for (const shard of shards) {
+    expect(manifest.files).toContainEqual(expect.objectContaining({ path: shard.path.replace(/\.jsonl$/, ".parquet"), rows: shard.rows }));
+  }
   let rows = 0;
   for (const file of manifest.files) {
     expect(sha256(path.join(root, file.path))).toBe(file.sha256);
-    if (file.path.startsWith("data/")) {
+    if (file.path.startsWith("data/") && file.path.endsWith(".jsonl")) {
       const lines = fs.readFileSync(path.join(root, file.path), "utf8").trim().split("\n").map((l) => JSON.parse(l));
       expect(lines).toHaveLength(file.rows);
       for (const line of lines) expect(line.meta.judgment).toBe("good");

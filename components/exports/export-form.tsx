@@ -166,6 +166,9 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
           <Field label="Rows per shard" htmlFor="shard-rows">
             <input id="shard-rows" className={input} inputMode="numeric" value={form.shardRows} onChange={(e) => onChange({ shardRows: e.target.value })} />
           </Field>
+          <div className="sm:col-span-2">
+            <Check label="Also write Parquet (nested columns; a second pass over the shards)" checked={form.parquet} onChange={(v) => onChange({ parquet: v })} />
+          </div>
           {form.format === "trl-prm" ? (
             <>
               <Field label="Neutral steps count as" htmlFor="neutral">

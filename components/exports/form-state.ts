@@ -32,6 +32,7 @@ export interface FormState {
   labelType: "bool" | "float";
   gamma: string;
   shardRows: string;
+  parquet: boolean;
   name: string;
   systemPrompt: string;
 }
@@ -60,6 +61,7 @@ export function defaultForm(options: ExportOptionsDto | undefined): FormState {
     labelType: "bool",
     gamma: "1",
     shardRows: "50000",
+    parquet: false,
     name: "",
     systemPrompt: "",
   };
@@ -89,6 +91,7 @@ export function toConfig(form: FormState): ExportConfigInput {
     relationWeights: perClass(form.weights),
     images: form.images === "embed" && form.format !== "openai" ? "copy" : form.images,
     shardRows: num(form.shardRows) ?? 50_000,
+    parquet: form.parquet,
   };
   if (form.format === "trl-prm") Object.assign(config, { neutral: form.neutral, labelType: form.labelType });
   if (form.format === "offline-rl") config.gamma = num(form.gamma) ?? 1;

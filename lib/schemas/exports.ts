@@ -68,6 +68,8 @@ export const exportConfig = z
     gamma: z.number().min(0).max(1).default(1),
     systemPrompt: z.string().max(4000).optional(),
     shardRows: z.number().int().min(1).max(10_000_000).default(50_000),
+    /** Also write each data shard as Parquet with nested columns (data/{split}-…-of-….parquet). */
+    parquet: z.boolean().default(false),
   })
   .strict()
   .superRefine((config, ctx) => {

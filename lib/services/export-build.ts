@@ -8,6 +8,7 @@ import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome 
 import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
 import { keptSteps } from "@/lib/formats/export/messages";
 import { ROW_BUILDERS, rowsPerTrace, stringifyRow, type ExportUnit } from "@/lib/formats/export/rows";
+import { inferShapes, writeParquetShard } from "@/lib/formats/export/parquet";
 import { ShardWriter, sha256File } from "@/lib/formats/export/shards";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
 import type { ExportImage, ExportStep, ExportTrace, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
@@ -534,6 +535,28 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
   }
 }
 
+/** Parquet copies of the data shards (not of OpenAI's meta/ sidecars). */
+async function writeParquet(staging: string, jsonl: ExportFileEntry[], totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
+  const data = jsonl.filter((f) => f.path.startsWith("data/"));
+  onProgress(0.7, "Writing Parquet: inferring the schema");
+  const shapes = await inferShapes(data.map((f) => path.join(staging, f.path)));
+  const out: ExportFileEntry[] = [];
+  let done = 0;
+  for (const file of data) {
+    checkAbort(signal);
+    const relative = file.path.replace(/\.jsonl$/, ".parquet");
+    const target = path.join(staging, relative);
+    await writeParquetShard(path.join(staging, file.path), target, shapes, () => {
+      if (++done % 2000 === 0) onProgress(0.7 + 0.25 * (done / Math.max(1, totalRows)), `Writing Parquet: ${done.toLocaleString("en-US")} of ${totalRows.toLocaleString("en-US")}`);
+    });
+    fs.chmodSync(target, 0o644);
+    const { sha256, bytes } = await sha256File(target);
+    out.push({ path: relative, rows: file.rows, bytes, sha256 });
+    await yieldToEventLoop();
+  }
+  return out;
+}
+
 // ---------- entry points ----------
 
 function prepareOut(out: string, overwrite: boolean): string {
@@ -576,7 +599,10 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     }
     const { counts, labels, agreement } = summarize(ctx);
     onProgress(0.35, "Writing rows");
-    const dataFiles = await write(ctx, staging, totalRows, onProgress, options.signal);
+    // with Parquet, the JSONL pass takes 0.35–0.7 of the bar and the Parquet passes 0.7–0.95
+    const span = config.parquet ? 0.35 : 0.6;
+    const jsonlFiles = await write(ctx, staging, totalRows, (f, stage) => onProgress(0.35 + ((f - 0.35) / 0.6) * span, stage), options.signal);
+    const dataFiles = config.parquet ? [...jsonlFiles, ...(await writeParquet(staging, jsonlFiles, totalRows, onProgress, options.signal))] : jsonlFiles;
     onProgress(0.96, "Writing the card and manifest");
     const title = exportTitle(config);
     const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };

@@ -67,6 +67,7 @@ function configFrom(values: Record<string, string | boolean | string[] | undefin
   set("gamma", number("gamma", values.gamma));
   set("systemPrompt", values["system-prompt"]);
   set("shardRows", number("shard-rows", values["shard-rows"]));
+  if (values.parquet) config.parquet = true;
   return config as ExportConfigInput;
 }
 
@@ -80,7 +81,7 @@ export default defineCommand({
     "    [--labels human-first|human-only|verifier-only] [--rejected-steps keep|drop|mask] [--no-dedupe]",
     `    [--relation-cap CLASS=N,…] [--relation-weight CLASS=W,…]   (classes: ${EXPORT_CLASSES.join(", ")})`,
     "    [--images copy|reference|embed|none] [--image-base-url URL] [--neutral positive|negative] [--label-type bool|float]",
-    "    [--gamma G] [--system-prompt TEXT] [--shard-rows N] [--name TITLE] [--overwrite] [--preview] [--json]",
+    "    [--gamma G] [--system-prompt TEXT] [--shard-rows N] [--parquet] [--name TITLE] [--overwrite] [--preview] [--json]",
   ].join("\n"),
   options: {
     dataset: { type: "string", multiple: true },
@@ -106,6 +107,7 @@ export default defineCommand({
     gamma: { type: "string" },
     "system-prompt": { type: "string" },
     "shard-rows": { type: "string" },
+    parquet: { type: "boolean", default: false },
     overwrite: { type: "boolean", default: false },
     preview: { type: "boolean", default: false },
   },

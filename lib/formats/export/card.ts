@@ -76,6 +76,9 @@ function frontMatter(summary: ExportSummary): string {
     "  data_files:",
     ...splits.flatMap((s) => [`  - split: ${s}`, `    path: data/${s}-*.jsonl`]),
   ];
+  if (config.parquet) {
+    lines.push("- config_name: parquet", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: data/${s}-*.parquet`]));
+  }
   if (config.format === "openai") {
     lines.push("- config_name: meta", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: meta/${s}-*.jsonl`]));
   }
@@ -112,6 +115,7 @@ function curation(config: ExportConfig): string[] {
   if (config.format === "trl-prm") items.push(`neutral labels count as ${config.neutral}; labels as ${config.labelType}`);
   if (config.format === "offline-rl") items.push(`discount γ = ${config.gamma}`);
   items.push(`images: ${config.images}`);
+  if (config.parquet) items.push("Parquet copies of the data shards (config `parquet`): nested columns as lists and structs; values whose type differs between rows are stored as JSON text");
   return items.map((i) => `- ${i}`);
 }
 
