@@ -8,7 +8,7 @@ import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome 
 import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
 import { keptSteps } from "@/lib/formats/export/messages";
 import { ROW_BUILDERS, rowsPerTrace, stringifyRow, type ExportUnit } from "@/lib/formats/export/rows";
-import { inferShapes, writeParquetShard } from "@/lib/formats/export/parquet";
+import { ShapeCollector, writeParquetShard, type ShardShapes } from "@/lib/formats/export/parquet";
 import { ShardWriter, sha256File } from "@/lib/formats/export/shards";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
 import type { ExportImage, ExportStep, ExportTrace, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
@@ -478,7 +478,7 @@ function placeImage(ctx: Context, staging: string, image: ExportImage | null, co
   return { images: [relative], imageUrl: base ? `${base.replace(/\/?$/, "/")}${relative}` : relative };
 }
 
-async function write(ctx: Context, staging: string, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
+async function write(ctx: Context, staging: string, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal, shapes?: ShapeCollector): Promise<ExportFileEntry[]> {
   const { config, source } = ctx;
   const build = ROW_BUILDERS[config.format];
   // Units come in trace-id order (dense id ranges read fastest); each split has its own writers,
@@ -513,7 +513,10 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
         }
         const placed = placeImage(ctx, staging, trace.image, copied);
         const built = build(exportUnit, { config, images: placed.images, imageUrl: placed.imageUrl });
-        for (const row of built.rows) await writer.data.write(stringifyRow(row));
+        for (const row of built.rows) {
+          shapes?.add(row as Record<string, unknown>);
+          await writer.data.write(stringifyRow(row));
+        }
         for (const meta of built.sidecar ?? []) await writer.meta!.write(JSON.stringify(meta));
         written += built.rows.length;
       }
@@ -536,10 +539,8 @@ async function write(ctx: Context, staging: string, totalRows: number, onProgres
 }
 
 /** Parquet copies of the data shards (not of OpenAI's meta/ sidecars). */
-async function writeParquet(staging: string, jsonl: ExportFileEntry[], totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
+async function writeParquet(staging: string, jsonl: ExportFileEntry[], shapes: ShardShapes, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
   const data = jsonl.filter((f) => f.path.startsWith("data/"));
-  onProgress(0.7, "Writing Parquet: inferring the schema");
-  const shapes = await inferShapes(data.map((f) => path.join(staging, f.path)));
   const out: ExportFileEntry[] = [];
   let done = 0;
   for (const file of data) {
@@ -601,8 +602,9 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     onProgress(0.35, "Writing rows");
     // with Parquet, the JSONL pass takes 0.35–0.7 of the bar and the Parquet passes 0.7–0.95
     const span = config.parquet ? 0.35 : 0.6;
-    const jsonlFiles = await write(ctx, staging, totalRows, (f, stage) => onProgress(0.35 + ((f - 0.35) / 0.6) * span, stage), options.signal);
-    const dataFiles = config.parquet ? [...jsonlFiles, ...(await writeParquet(staging, jsonlFiles, totalRows, onProgress, options.signal))] : jsonlFiles;
+    const shapes = config.parquet ? new ShapeCollector() : undefined;
+    const jsonlFiles = await write(ctx, staging, totalRows, (f, stage) => onProgress(0.35 + ((f - 0.35) / 0.6) * span, stage), options.signal, shapes);
+    const dataFiles = shapes ? [...jsonlFiles, ...(await writeParquet(staging, jsonlFiles, shapes.shapes(), totalRows, onProgress, options.signal))] : jsonlFiles;
     onProgress(0.96, "Writing the card and manifest");
     const title = exportTitle(config);
     const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };

@@ -6,7 +6,7 @@ import { readLines } from "@/lib/formats/lines";
 // Parquet copies of the JSONL shards, with real nested columns (a `messages` column loads as a
 // list of structs, as TRL expects), written by hyparquet-writer. Its own schema inference stores
 // nested values as JSON strings, so the schema is inferred here the way Arrow infers JSON: one
-// streaming pass over every shard merges the shapes (struct fields are the union of the keys seen,
+// pass over every row merges the shapes (struct fields are the union of the keys seen,
 // in first-seen order; ints widen to doubles; nulls make nothing required). Values whose shapes
 // conflict (a string in one row, an object in another) keep their JSON text in a string column.
 // A second pass converts each shard row by row into bounded row groups: memory stays flat.
@@ -50,6 +50,58 @@ export function mergeShapes(a: Shape, b: Shape): Shape {
   }
   if ((a.kind === "int" && b.kind === "double") || (a.kind === "double" && b.kind === "int")) return { kind: "double" };
   return { kind: "json" };
+}
+
+const JSON_SHAPE: Shape = { kind: "json" };
+
+/**
+ * Folds one value into a shape, mutating it in place (the common case — a row shaped like the
+ * rows before — allocates nothing). Same result as mergeShapes(shape, shapeOf(value)).
+ */
+export function absorb(shape: Shape, value: unknown): Shape {
+  if (value === null || value === undefined || shape.kind === "json") return shape;
+  if (shape.kind === "null") return shapeOf(value);
+  switch (typeof value) {
+    case "boolean":
+      return shape.kind === "bool" ? shape : JSON_SHAPE;
+    case "number": {
+      const int = Number.isInteger(value) && Math.abs(value) < INT32;
+      if (shape.kind === "double") return shape;
+      if (shape.kind === "int") return int ? shape : { kind: "double" };
+      return JSON_SHAPE;
+    }
+    case "string":
+      return shape.kind === "string" ? shape : JSON_SHAPE;
+  }
+  if (Array.isArray(value)) {
+    if (shape.kind !== "list") return JSON_SHAPE;
+    for (const item of value) shape.item = absorb(shape.item, item);
+    return shape;
+  }
+  if (shape.kind !== "struct") return JSON_SHAPE;
+  for (const key in value as Record<string, unknown>) {
+    const current = shape.fields.get(key);
+    const next = absorb(current ?? NULL, (value as Record<string, unknown>)[key]);
+    if (next !== current) shape.fields.set(key, next);
+  }
+  return shape;
+}
+
+/** Collects the merged shape of every top-level column from rows as they are written. */
+export class ShapeCollector {
+  private readonly columns = new Map<string, Shape>();
+
+  add(row: Record<string, unknown>): void {
+    for (const key in row) {
+      const current = this.columns.get(key);
+      const next = absorb(current ?? NULL, row[key]);
+      if (next !== current) this.columns.set(key, next);
+    }
+  }
+
+  shapes(): ShardShapes {
+    return { columns: [...this.columns.entries()] };
+  }
 }
 
 /** Parquet schema (3-level LISTs, every field OPTIONAL) for top-level columns of the given shapes. */
@@ -121,15 +173,11 @@ async function* jsonLines(file: string): AsyncGenerator<Record<string, unknown>>
   }
 }
 
-/** Pass 1: the merged shape of every top-level column over all shards, columns in first-seen order. */
+/** The merged shape of every top-level column over JSONL files (ShapeCollector does it while writing). */
 export async function inferShapes(files: string[]): Promise<ShardShapes> {
-  const columns = new Map<string, Shape>();
-  for (const file of files) {
-    for await (const row of jsonLines(file)) {
-      for (const [key, value] of Object.entries(row)) columns.set(key, mergeShapes(columns.get(key) ?? NULL, shapeOf(value)));
-    }
-  }
-  return { columns: [...columns.entries()] };
+  const collector = new ShapeCollector();
+  for (const file of files) for await (const row of jsonLines(file)) collector.add(row);
+  return collector.shapes();
 }
 
 const ROW_GROUP = 5_000;
