@@ -5,11 +5,12 @@ import { readLines } from "@/lib/formats/lines";
 
 // Parquet copies of the JSONL shards, with real nested columns (a `messages` column loads as a
 // list of structs, as TRL expects), written by hyparquet-writer. Its own schema inference stores
-// nested values as JSON strings, so the schema is inferred here the way Arrow infers JSON: one
-// pass over every row merges the shapes (struct fields are the union of the keys seen,
-// in first-seen order; ints widen to doubles; nulls make nothing required). Values whose shapes
-// conflict (a string in one row, an object in another) keep their JSON text in a string column.
-// A second pass converts each shard row by row into bounded row groups: memory stays flat.
+// nested values as JSON strings, so the schema is inferred here the way Arrow infers JSON: every
+// row is folded into one shape as the JSONL is written (ShapeCollector; struct fields are the
+// union of the keys seen, in first-seen order; ints widen to doubles; nulls make nothing
+// required). Values whose shapes conflict (a string in one row, an object in another) keep their
+// JSON text in a string column. Then each JSONL shard is read back and converted row by row into
+// bounded row groups: memory stays flat.
 
 export type Shape =
   | { kind: "null" }
