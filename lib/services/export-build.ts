@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { once } from "node:events";
 import path from "node:path";
 import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -558,6 +559,28 @@ async function writeParquet(staging: string, jsonl: ExportFileEntry[], shapes: S
   return out;
 }
 
+/**
+ * images.sha256 (`sha256sum -c` format) for the copied images, so the manifest's hashes cover every
+ * file. Image files are content-addressed — their name is the sha256 of their bytes, computed when
+ * they were imported — so the lines come from a sorted walk of images/, one directory at a time.
+ */
+async function writeImageChecksums(staging: string): Promise<ExportFileEntry | null> {
+  const dir = path.join(staging, "images");
+  if (!fs.existsSync(dir)) return null;
+  const file = path.join(staging, "images.sha256");
+  const out = fs.createWriteStream(file);
+  let rows = 0;
+  for (const prefix of fs.readdirSync(dir).sort()) {
+    const lines = fs.readdirSync(path.join(dir, prefix)).sort().map((name) => `${name.split(".")[0]}  images/${prefix}/${name}\n`);
+    rows += lines.length;
+    if (!out.write(lines.join(""))) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "close");
+  fs.chmodSync(file, 0o644);
+  return { path: "images.sha256", rows, ...(await sha256File(file)) };
+}
+
 // ---------- entry points ----------
 
 function prepareOut(out: string, overwrite: boolean): string {
@@ -607,6 +630,8 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     const dataFiles = shapes ? [...jsonlFiles, ...(await writeParquet(staging, jsonlFiles, shapes.shapes(), totalRows, onProgress, options.signal))] : jsonlFiles;
     onProgress(0.96, "Writing the card and manifest");
     const title = exportTitle(config);
+    const checksums = await writeImageChecksums(staging);
+    if (checksums) dataFiles.push(checksums);
     const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };
     const card = await writeText(staging, "README.md", renderCard(summary));
     const manifest = await writeText(staging, "manifest.json", renderManifest(buildManifest(summary, card)));

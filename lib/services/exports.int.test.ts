@@ -172,6 +172,11 @@ describe("determinism", () => {
     // the manifest lists every data file with the hash of its bytes on disk
     const manifest = JSON.parse(fs.readFileSync(path.join(a.out, "manifest.json"), "utf8"));
     for (const entry of manifest.files) expect(sha(path.join(a.out, entry.path))).toBe(entry.sha256);
+    // images.sha256 covers every copied image, and each line's hash is that file's hash
+    const checks = fs.readFileSync(path.join(a.out, "images.sha256"), "utf8").trim().split("\n").map((l) => l.split("  "));
+    expect(checks.length).toBe(manifest.counts.images);
+    expect(checks.map(([, file]) => file)).toEqual(files.filter((f) => f.startsWith("images/")));
+    for (const [hash, file] of checks) expect(sha(path.join(a.out, file))).toBe(hash);
     expect(manifest.config).toEqual(parseExportConfig(config));
   });
 

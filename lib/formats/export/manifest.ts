@@ -2,8 +2,8 @@ import type { ExportFileEntry, ImageMode } from "@/lib/schemas/exports";
 import type { ExportSummary } from "@/lib/formats/export/card";
 
 // manifest.json: the full configuration and the sha256, size and row count of every file (data
-// shards and the card). Images are content-addressed (their path is their sha256), so the manifest
-// states the layout and the count instead of listing each one. Pretty-printed with a fixed key
+// shards, the card, and images.sha256, which lists every copied image with its sha256 — images
+// are content-addressed, so the manifest states their layout and count instead of listing each). Pretty-printed with a fixed key
 // order and no timestamps: the same export always yields the same bytes.
 
 export const EXPORT_SCHEMA_ID = "stepwise.export/v1";
