@@ -73,9 +73,13 @@ describe("export jobs", () => {
 
   it("marks jobs left running by a dead server as interrupted", async () => {
     const row = await db().export.create({ data: { name: "ghost", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running", progress: 0.4 } });
+    // what a killed process leaves: a staging folder next to where the export would have gone
+    const staging = `${exportDir(row.id)}.partial-999-x`;
+    fs.mkdirSync(path.join(staging, "data"), { recursive: true });
     const listed = (await listExports()).find((e) => e.id === row.id)!;
     expect(listed.status).toBe("failed");
     expect(listed.error).toMatch(/interrupted/);
+    expect(fs.existsSync(staging)).toBe(false);
   });
 
   it("deletes finished exports with their files; lists datasets for the form", async () => {

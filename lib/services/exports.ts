@@ -54,6 +54,15 @@ export function exportDir(id: number): string {
   return path.join(exportsRoot(), String(id));
 }
 
+/** The export's folder and any staging folder a dead process left behind (`<id>.partial-…`). */
+function removeExportFiles(id: number): void {
+  fs.rmSync(exportDir(id), { recursive: true, force: true });
+  if (!fs.existsSync(exportsRoot())) return;
+  for (const name of fs.readdirSync(exportsRoot())) {
+    if (name.startsWith(`${id}.partial-`)) fs.rmSync(path.join(exportsRoot(), name), { recursive: true, force: true });
+  }
+}
+
 function slug(text: string): string {
   return text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "export";
 }
@@ -91,6 +100,7 @@ function toDto(row: ExportRow): ExportDto {
 async function markInterrupted(rows: ExportRow[]): Promise<ExportRow[]> {
   const stale = rows.filter((r) => (r.status === "queued" || r.status === "running") && !activeJob(r.id));
   if (stale.length === 0) return rows;
+  for (const row of stale) removeExportFiles(row.id);
   await db().export.updateMany({
     where: { id: { in: stale.map((r) => r.id) }, status: { in: ["queued", "running"] } },
     data: { status: "failed", error: "interrupted: the server stopped before this export finished; start it again", finishedAt: new Date() },
@@ -138,7 +148,7 @@ export async function deleteExport(id: number): Promise<{ deleted: number }> {
   const row = await db().export.findUnique({ where: { id } });
   if (!row) throw new AppError("not_found", `export ${id} not found`);
   if (activeJob(id)) throw new AppError("conflict", `export ${id} is still ${row.status}; cancel it first`);
-  fs.rmSync(exportDir(id), { recursive: true, force: true });
+  removeExportFiles(id);
   await db().export.delete({ where: { id } });
   return { deleted: id };
 }
