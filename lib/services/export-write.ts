@@ -94,7 +94,8 @@ function placeImage(ctx: Context, staging: string, image: ExportImage | null, co
     const ref = image.url ?? image.name;
     return { images: [ref], imageUrl: ref };
   }
-  if (!image.file || !image.sha256) return { images: [image.url!], imageUrl: image.url };
+  // pass 1 kept the trace because a stored file or a URL exists; prefer the file
+  if (!image.file || !image.sha256 || !fs.existsSync(image.file)) return { images: [image.url!], imageUrl: image.url };
   if (mode === "embed") {
     const data = fs.readFileSync(image.file).toString("base64");
     return { images: [], imageUrl: `data:${image.mime ?? "application/octet-stream"};base64,${data}` };
