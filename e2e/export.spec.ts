@@ -102,6 +102,15 @@ test("the detail page shows the card and files; configs the data cannot honour s
   await page.getByLabel("Valid traces only").check();
   await expect(page.getByTestId("export-preview").getByRole("alert")).toContainText("needs a finished verifier run");
 
+  // Ctrl+Enter starts an export from the keyboard, like the button
+  await page.getByLabel("Valid traces only").uncheck();
+  await page.getByLabel("dataset visprog-gqa").uncheck();
+  await expect(page.getByTestId("export-preview")).toHaveAttribute("data-rows", "36");
+  const count = await page.locator("li[data-export-id]").count();
+  await page.getByLabel("seed", { exact: true }).press("Control+Enter");
+  await expect(page.locator("li[data-export-id]")).toHaveCount(count + 1);
+  await expect(page.locator("li[data-export-id]").first()).toHaveAttribute("data-status", "done");
+
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: `Delete export ${created.id}` }).click();
   await expect(page.locator(`li[data-export-id="${created.id}"]`)).toHaveCount(0);
