@@ -11,6 +11,7 @@ import { ROOT, deployMigrations } from "@/scripts/migrate-core.mjs";
 // "read rows (trace + steps, keyset pages) + JSON.stringify + write" straight on better-sqlite3.
 // Each measurement runs in its own child process so its peak RSS (getrusage maxrss) is its own;
 // the export also runs on a 25,000-trace dataset to show that memory does not grow with size.
+// EXPORT_BENCH_TRACES=N changes the size; EXPORT_BENCH_PHASES=1 prints the export's time per pass.
 
 const BIG = Number(process.env.EXPORT_BENCH_TRACES ?? 100_000);
 const SMALL = Math.round(BIG / 4);
