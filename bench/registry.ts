@@ -1,4 +1,5 @@
 // name → bench. Each capability adds one line.
+import { benchExport } from "./export";
 import { benchImport } from "./import";
 import { benchReview } from "./review";
 import { benchVerify } from "./verify";
@@ -7,4 +8,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   import: benchImport,
   verify: benchVerify,
   review: benchReview,
+  export: benchExport,
 };

@@ -5,6 +5,7 @@ const LINKS = [
   { href: "/traces", label: "Traces" },
   { href: "/import", label: "Import" },
   { href: "/metrics", label: "Metrics" },
+  { href: "/exports", label: "Exports" },
 ];
 
 export function AppHeader() {

@@ -1,6 +1,7 @@
 import type { Command } from "@/lib/cli/command";
 import datasets from "@/lib/cli/commands/datasets";
 import doctor from "@/lib/cli/commands/doctor";
+import exportCommand from "@/lib/cli/commands/export";
 import importCommand from "@/lib/cli/commands/import";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
@@ -8,4 +9,4 @@ import verdicts from "@/lib/cli/commands/verdicts";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, verify, verdicts, metrics];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, verify, verdicts, metrics, exportCommand];
