@@ -1,5 +1,6 @@
 // name → bench. Each capability adds one line.
 import { benchCalibration } from "./calibration";
+import { benchExport } from "./export";
 import { benchImport } from "./import";
 import { benchReview } from "./review";
 import { benchVerify } from "./verify";
@@ -9,4 +10,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   import: benchImport,
   verify: benchVerify,
   review: benchReview,
+  export: benchExport,
 };

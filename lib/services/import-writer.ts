@@ -6,6 +6,7 @@ import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, 
 import type { StoredImage } from "@/lib/services/image-store";
 import { stepRefs } from "@/lib/tools/refs";
 import { deriveBox } from "@/lib/tools/scene";
+import { tagQuestion } from "@/lib/taxonomy";
 
 // The synchronous half of an import: writes normalized records through prepared statements on
 // the shared connection, inside the one transaction `importFiles` opens (so it must never yield).
@@ -85,6 +86,7 @@ export class RecordWriter {
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
       selectQuestionByText: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
       insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
       insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertUser: p(`INSERT INTO "User" ("name", "role") VALUES (?, 'external') ON CONFLICT ("name") DO NOTHING`),
@@ -226,6 +228,7 @@ export class RecordWriter {
     const image = this.image(question.image);
     const info = this.s.insertQuestion.run(this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source);
     const id = Number(info.lastInsertRowid);
+    this.tagRelations(id, question.text, question.program);
     this.questionIds.set(`id\u0000${question.externalId}`, id);
     this.questionIds.set(`${image?.id ?? ""}\u0000${question.text}`, id);
     this.counts.questions++;
@@ -239,9 +242,17 @@ export class RecordWriter {
     const id = existing
       ? existing.id
       : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format).lastInsertRowid);
-    if (!existing) this.counts.questions++;
+    if (!existing) {
+      this.counts.questions++;
+      this.tagRelations(id, trace.question, trace.program, trace.relations);
+    }
     this.questionIds.set(key, id);
     return id;
+  }
+
+  /** Relation taxonomy tags (DESIGN §9) from the question's text, program or explicit labels. */
+  private tagRelations(questionId: number, text: string, program: unknown, labels?: string[]): void {
+    for (const tag of tagQuestion({ text, program, labels })) this.s.insertRelation.run(questionId, tag.relation, tag.class);
   }
 
   private scene(name: string | null | undefined): number | null {

@@ -51,6 +51,15 @@ describe("listTraces filters", () => {
     expect(high.total).toBe(await db().trace.count({ where: { dataset: { name: "clevr-demo" }, quality: { gte: 0.9 } } }));
   });
 
+  it("filters by relation class (tagged at import from the question and its program)", async () => {
+    const tagged = await db().questionRelation.findMany({ where: { relationClass: "projective", question: { dataset: { name: "clevr-demo" } } }, select: { questionId: true } });
+    expect(tagged.length).toBeGreaterThan(0);
+    const expected = await db().trace.count({ where: { dataset: { name: "clevr-demo" }, questionId: { in: tagged.map((t) => t.questionId) } } });
+    const listed = await page({ dataset: "clevr-demo", relation: "projective", limit: 200 });
+    expect(listed.total).toBe(expected);
+    expect(listed.items.every((t) => /left|right|front|behind/i.test(t.question))).toBe(true);
+  });
+
   it("facets list what can be filtered", async () => {
     const facets = await traceFacets("clevr-demo");
     expect(facets.datasets).toEqual(["clevr-demo", "visprog-gqa"]);
@@ -62,11 +71,16 @@ describe("listTraces filters", () => {
 describe("nextInQueue", () => {
   it("prefers disagreements, then quality nearest the threshold, and skips what the reviewer labelled", async () => {
     const threshold = (await db().verifierConfig.findFirstOrThrow({ orderBy: { version: "desc" } })).threshold;
-    const open = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" }, quality: { not: null } }, select: { id: true, quality: true } });
+    // stratified: nobody has reviewed anything yet, so the first relation class (by name) is the
+    // least covered, and the queue offers its trace nearest the threshold
+    const classes = await db().questionRelation.findMany({ where: { question: { dataset: { name: "clevr-demo" } } }, distinct: ["relationClass"], select: { relationClass: true }, orderBy: { relationClass: "asc" } });
+    expect(classes.length).toBeGreaterThan(0);
+    const first = classes[0].relationClass;
+    const open = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" }, quality: { not: null }, questionRef: { relations: { some: { relationClass: first } } } }, select: { id: true, quality: true } });
     const nearest = [...open].sort((a, b) => Math.abs(a.quality! - threshold) - Math.abs(b.quality! - threshold) || a.id - b.id)[0];
     const near = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
     expect(near.traceId).toBe(nearest.id);
-    expect(near.reason).toMatch(/near the threshold/);
+    expect(near.reason).toMatch(new RegExp(`near the threshold.*relation class "${first}"`));
 
     // accepting a step the verifier failed is a disagreement: that trace jumps the queue
     const failed = await db().verdict.findFirstOrThrow({ where: { outcome: "fail", run: { dataset: { name: "clevr-demo" } } }, orderBy: { id: "desc" }, include: { step: true } });

@@ -1,0 +1,6 @@
+import { handle } from "@/lib/api/handler";
+import { exportOptions } from "@/lib/services/exports";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle({}, () => exportOptions());

@@ -1,0 +1,203 @@
+import {
+  EXPORT_CLASSES,
+  EXPORT_FORMAT_INFO,
+  SKIP_REASON_LABELS,
+  SPLITS,
+  type ExportConfig,
+  type ExportCounts,
+  type ExportFileEntry,
+  type SkipCounts,
+  type SkipReason,
+  type VerifierRunRef,
+} from "@/lib/schemas/exports";
+import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
+import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
+
+// The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
+// split) so `load_dataset(dir)` finds the splits, then counts per split and relation class, the
+// curation settings, label provenance, the verifier version and the agreement figures. Pure: the
+// same summary always renders the same bytes (no dates, no paths of the machine).
+
+export interface LabelProvenance {
+  /** Exported steps by the source of their label ("human", "external:<name>", "verifier", "unlabeled"). */
+  steps: Record<string, number>;
+  /** Exported traces by the source of their trace-level judgment. */
+  traces: Record<string, number>;
+}
+
+export interface ExportSummary {
+  title: string;
+  config: ExportConfig;
+  counts: ExportCounts;
+  skipped: SkipCounts;
+  verifier: VerifierRunRef[];
+  labels: LabelProvenance;
+  agreement: AgreementCounts;
+  /** Data files (shards), in manifest order. */
+  files: ExportFileEntry[];
+}
+
+const FORMAT_TAGS: Record<ExportConfig["format"], string[]> = {
+  "trl-sft": ["sft", "tool-use"],
+  "trl-prm": ["process-reward-model", "stepwise-supervision"],
+  dpo: ["dpo", "preference"],
+  kto: ["kto", "unpaired-preference"],
+  "offline-rl": ["offline-rl", "step-rewards"],
+  openai: ["openai-fine-tuning", "tool-use"],
+};
+
+function sizeCategory(rows: number): string {
+  if (rows < 1_000) return "n<1K";
+  if (rows < 10_000) return "1K<n<10K";
+  if (rows < 100_000) return "10K<n<100K";
+  if (rows < 1_000_000) return "100K<n<1M";
+  return "1M<n<10M";
+}
+
+const yamlString = (value: string) => JSON.stringify(value);
+
+function frontMatter(summary: ExportSummary): string {
+  const { config } = summary;
+  const splits = SPLITS.filter((s) => (summary.counts.splits[s] ?? 0) > 0);
+  const lines = [
+    "---",
+    `pretty_name: ${yamlString(summary.title)}`,
+    "language:",
+    "- en",
+    "license: other",
+    "task_categories:",
+    `- ${config.images === "none" ? "text-generation" : "image-text-to-text"}`,
+    "tags:",
+    ...["stepwise", "spatial-reasoning", ...FORMAT_TAGS[config.format]].map((t) => `- ${t}`),
+    "size_categories:",
+    `- ${sizeCategory(summary.counts.rows)}`,
+    "configs:",
+    "- config_name: default",
+    "  data_files:",
+    ...splits.flatMap((s) => [`  - split: ${s}`, `    path: data/${s}-*.jsonl`]),
+  ];
+  if (config.parquet) {
+    lines.push("- config_name: parquet", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: data/${s}-*.parquet`]));
+  }
+  if (config.format === "openai") {
+    lines.push("- config_name: meta", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: meta/${s}-*.jsonl`]));
+  }
+  lines.push("---");
+  return lines.join("\n");
+}
+
+const COLUMNS: Record<ExportConfig["format"], string> = {
+  "trl-sft": "`messages` (user turn with `{\"type\": \"image\"}` and text parts, one assistant turn per step; tool calls as `tool_calls` with `arguments` objects; tool turns with `name`), `tools` (JSON schemas of the tools), `images`, `meta`.",
+  "trl-prm": "`prompt` (the question), `completions` (one string per step), `labels` (one per step: true = correct), `images`, `meta`.",
+  dpo: "`prompt` (user turn), `chosen` and `rejected` (assistant and tool turns of two traces for the same image and question, or of one trace after and before a human edit), `images`, `tools`, `meta` (`pair`: group or edit).",
+  kto: "`prompt` (user turn), `completion` (assistant and tool turns of one trace), `label` (true = desirable), `images`, `tools`, `meta`.",
+  "offline-rl": "one row per step: `state` (prompt and previous steps as messages), `action` (the step as a message), `reward` (+1 correct, −1 wrong, 0 neutral or unlabeled), `return` (discounted sum of this and later rewards), `done`, `images`, `tools`, `meta`.",
+  openai: "`messages` (assistant `tool_calls` with JSON-string `arguments` and `id`, tool turns with `tool_call_id`; user image as `image_url`), `tools`, `parallel_tool_calls`. OpenAI rejects unknown keys, so each row's `meta` is on the same line of the matching file under `meta/`.",
+};
+
+function table(headers: string[], rows: Array<Array<string | number>>): string {
+  return [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function curation(config: ExportConfig): string[] {
+  const items = [
+    `datasets: ${config.datasets.map((d) => `\`${d}\``).join(", ")}`,
+    `label priority: ${config.labels} (human labels are the current reviews, minus after-error and stale ones; imported human labels appear as \`external:<source>\`)`,
+    `minimum quality: ${config.minQuality ?? "none"}; valid only: ${config.validOnly ? "yes" : "no"}; human-accepted only: ${config.humanAcceptedOnly ? "yes" : "no"}`,
+    `wrong steps: ${config.rejectedSteps}${config.truncateAfterFirstError ? "; traces truncated after the first wrong step" : ""}`,
+    `de-duplication by image + normalised question: ${config.dedupe ? "on" : "off"}`,
+    `split by image with seed ${config.seed}: train ${config.split.train}, validation ${config.split.validation}, test ${config.split.test}`,
+  ];
+  const caps = Object.entries(config.relationCaps);
+  if (caps.length) items.push(`relation class caps: ${caps.map(([c, n]) => `${c} ≤ ${n}`).join(", ")}`);
+  const weights = Object.entries(config.relationWeights);
+  if (weights.length) items.push(`relation class weights (train split only): ${weights.map(([c, w]) => `${c} × ${w}`).join(", ")}`);
+  if (config.format === "trl-prm") items.push(`neutral labels count as ${config.neutral}; labels as ${config.labelType}`);
+  if (config.format === "offline-rl") items.push(`discount γ = ${config.gamma}`);
+  items.push(`images: ${config.images}`);
+  if (config.parquet) items.push("Parquet copies of the data shards (config `parquet`): nested columns as lists and structs; values whose type differs between rows are stored as JSON text");
+  return items.map((i) => `- ${i}`);
+}
+
+export function renderCard(summary: ExportSummary): string {
+  const { config, counts } = summary;
+  const info = EXPORT_FORMAT_INFO[config.format];
+  const splits = SPLITS.filter((s) => (counts.splits[s] ?? 0) > 0);
+  const classes = EXPORT_CLASSES.filter((c) => splits.some((s) => (counts.classes[s]?.[c] ?? 0) > 0));
+  const skipped = (Object.entries(summary.skipped) as Array<[SkipReason, number]>).filter(([, n]) => n > 0);
+  const sections = [
+    frontMatter(summary),
+    "",
+    `# ${summary.title}`,
+    "",
+    `${info.label} rows for ${info.trainer}, exported by Stepwise from teacher reasoning traces on spatial questions about images: ${counts.rows} rows from ${counts.traces} traces${counts.images ? ` on ${counts.images} images` : ""}.`,
+    "",
+    "## Columns",
+    "",
+    COLUMNS[config.format],
+    "",
+    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, or null when unlabeled).",
+    "",
+    "## Splits",
+    "",
+    "Splits are assigned by image (a hash of the image's SHA-256 and the seed), so no image appears in two splits.",
+    "",
+    table(["split", "rows"], splits.map((s) => [s, counts.splits[s] ?? 0])),
+    "",
+    "## Relation classes",
+    "",
+    "Each question's primary relation class (the rarest of its tagged classes, SpaRE-style; `none` = no spatial relation), rows per split:",
+    "",
+    classes.length
+      ? table(["class", ...splits], classes.map((c) => [`${c} ${RELATION_CLASS_LABELS[c].match(/\(.*\)/)?.[0] ?? ""}`.trim(), ...splits.map((s) => counts.classes[s]?.[c] ?? 0)]))
+      : "No rows.",
+    "",
+    "## Curation",
+    "",
+    ...curation(config),
+    "",
+    skipped.length ? table(["left out", "count"], skipped.map(([reason, n]) => [SKIP_REASON_LABELS[reason], n])) : "Nothing was left out.",
+    "",
+    "## Labels and provenance",
+    "",
+    table(["step label source", "steps"], Object.entries(summary.labels.steps).sort(([a], [b]) => a.localeCompare(b))),
+    "",
+    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces).sort(([a], [b]) => a.localeCompare(b))),
+    "",
+    "## Verifier",
+    "",
+    summary.verifier.length
+      ? table(["dataset", "verifier version", "config", "run"], summary.verifier.map((v) => [v.dataset, v.version, v.name, v.runId]))
+      : "No finished verifier run was used: labels come from people only.",
+    "",
+    agreementSection(summary.agreement),
+    "",
+    "## Loading",
+    "",
+    "```python",
+    "from datasets import load_dataset",
+    "",
+    "ds = load_dataset(\"path/to/this/folder\")  # reads the `configs` above",
+    ...(config.images === "copy" && config.format !== "openai"
+      ? [
+          "# images are stored under images/; to decode them as PIL images:",
+          "from datasets import Image, Sequence",
+          "root = \"path/to/this/folder\"",
+          "ds = ds.map(lambda r: {\"images\": [f\"{root}/{p}\" for p in r[\"images\"]]}).cast_column(\"images\", Sequence(Image()))",
+        ]
+      : []),
+    "```",
+    "",
+    "## Files",
+    "",
+    "`manifest.json` holds the full export configuration and the SHA-256 and row count of every data file; the same database and configuration always produce byte-identical files.",
+    "",
+    table(["file", "rows"], summary.files.map((f) => [f.path, f.rows ?? ""])),
+    "",
+    "## Sources",
+    "",
+    "Images, questions and traces keep the licences of the datasets they were imported from; check them before redistribution.",
+    "",
+  ];
+  return sections.join("\n");
+}

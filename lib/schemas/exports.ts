@@ -1,0 +1,200 @@
+import { z } from "zod";
+import { NO_RELATION, RELATION_CLASSES } from "@/lib/taxonomy/relations";
+
+// Export configuration (DESIGN §7) shared by the API, the web form and the CLI, and the DTOs the
+// export resources return. The parsed config, with every default filled in, is what manifest.json
+// records, so two exports with the same parsed config over the same database are byte-identical.
+
+export const EXPORT_FORMATS = ["trl-sft", "trl-prm", "dpo", "kto", "offline-rl", "openai"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const EXPORT_FORMAT_INFO: Record<ExportFormat, { label: string; summary: string; trainer: string }> = {
+  "trl-sft": { label: "TRL SFT (tools + images)", summary: "Conversational messages with tool calls, the tools' JSON schemas and the image.", trainer: "SFTTrainer" },
+  "trl-prm": { label: "TRL stepwise supervision (PRM)", summary: "prompt, completions (one per step) and a label per step.", trainer: "PRMTrainer" },
+  dpo: { label: "Preference (DPO)", summary: "Same question: an accepted or edited trace (chosen) against a rejected one.", trainer: "DPOTrainer" },
+  kto: { label: "Unpaired preference (KTO)", summary: "prompt, completion and a desirable/undesirable label per trace.", trainer: "KTOTrainer" },
+  "offline-rl": { label: "Offline RL (step rewards)", summary: "One row per step: state, action, reward from the labels, return, done.", trainer: "offline RL" },
+  openai: { label: "OpenAI chat fine-tuning", summary: "messages with tool_calls (arguments as JSON strings) and tool_call_id, plus tools.", trainer: "OpenAI fine-tuning" },
+};
+
+export const SPLITS = ["train", "validation", "test"] as const;
+export type SplitName = (typeof SPLITS)[number];
+
+export const EXPORT_CLASSES = [...RELATION_CLASSES, NO_RELATION] as const;
+export type ExportClass = (typeof EXPORT_CLASSES)[number];
+
+export const LABEL_PRIORITIES = ["human-first", "human-only", "verifier-only"] as const;
+export const IMAGE_MODES = ["copy", "reference", "embed", "none"] as const;
+export type ImageMode = (typeof IMAGE_MODES)[number];
+export const REJECTED_STEP_MODES = ["keep", "drop", "mask"] as const;
+
+const classMap = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(EXPORT_CLASSES), value);
+
+const ratio = z.number().min(0).max(1);
+
+export const exportConfig = z
+  .object({
+    /** Title of the dataset card; defaults to the datasets and the format. */
+    name: z.string().trim().min(1).max(120).optional(),
+    datasets: z.array(z.string().trim().min(1)).min(1, "pick at least one dataset"),
+    format: z.enum(EXPORT_FORMATS),
+    /** VerifierConfig version whose latest finished run supplies verdicts and scores; null = latest finished run. */
+    verifierVersion: z.number().int().positive().nullable().default(null),
+    /** Which labels decide a step: human (current reviews) before the verifier, or only one of them. */
+    labels: z.enum(LABEL_PRIORITIES).default("human-first"),
+    /** How a human "neutral" step label counts where a boolean is needed. */
+    neutral: z.enum(["positive", "negative"]).default("positive"),
+    /** TRL stepwise labels as booleans or floats (accept 1, neutral 0.5, reject 0). */
+    labelType: z.enum(["bool", "float"]).default("bool"),
+    minQuality: ratio.nullable().default(null),
+    validOnly: z.boolean().default(false),
+    humanAcceptedOnly: z.boolean().default(false),
+    /** keep: as they are; drop: remove wrong steps (a call and its result go together); mask: OpenAI weight 0. */
+    rejectedSteps: z.enum(REJECTED_STEP_MODES).default("keep"),
+    /** PRM and offline RL: cut each trace after its first wrong step. */
+    truncateAfterFirstError: z.boolean().default(false),
+    /** One row per (image, normalised question); see docs/export.md for what each format keeps. */
+    dedupe: z.boolean().default(true),
+    split: z.object({ train: ratio, validation: ratio, test: ratio }).default({ train: 0.8, validation: 0.1, test: 0.1 }),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** At most this many rows per relation class (before weighting). */
+    relationCaps: classMap(z.number().int().min(0)).default({}),
+    /** Train split only: each row of the class is repeated (w > 1) or kept with probability w (w < 1). */
+    relationWeights: classMap(z.number().min(0).max(100)).default({}),
+    images: z.enum(IMAGE_MODES).default("copy"),
+    /** OpenAI rows with copied images: prefix for image URLs (where the images/ folder will be served). */
+    imageBaseUrl: z.url().optional(),
+    /** Offline RL discount factor for returns. */
+    gamma: z.number().min(0).max(1).default(1),
+    systemPrompt: z.string().max(4000).optional(),
+    shardRows: z.number().int().min(1).max(10_000_000).default(50_000),
+    /** Also write each data shard as Parquet with nested columns (data/{split}-…-of-….parquet). */
+    parquet: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const total = config.split.train + config.split.validation + config.split.test;
+    if (Math.abs(total - 1) > 1e-6) ctx.addIssue({ code: "custom", path: ["split"], message: `split ratios must add up to 1 (they add up to ${+total.toFixed(6)})` });
+    if (config.rejectedSteps === "mask" && config.format !== "openai") {
+      ctx.addIssue({ code: "custom", path: ["rejectedSteps"], message: "mask (weight 0 on wrong assistant turns) exists only in the openai format; use keep or drop" });
+    }
+    if (config.truncateAfterFirstError && config.format !== "trl-prm" && config.format !== "offline-rl") {
+      ctx.addIssue({ code: "custom", path: ["truncateAfterFirstError"], message: "truncate after the first error applies to trl-prm and offline-rl" });
+    }
+    if (config.images === "embed" && config.format !== "openai") {
+      ctx.addIssue({ code: "custom", path: ["images"], message: "embed (data: URLs) exists only in the openai format; TRL formats copy or reference image files" });
+    }
+    if (config.imageBaseUrl && config.format !== "openai") {
+      ctx.addIssue({ code: "custom", path: ["imageBaseUrl"], message: "imageBaseUrl applies to the openai format" });
+    }
+  })
+  .transform((config) => ({ ...config, datasets: [...new Set(config.datasets)].sort() }));
+
+export type ExportConfigInput = z.input<typeof exportConfig>;
+export type ExportConfig = z.output<typeof exportConfig>;
+
+/** Why a trace (or a unit: a DPO pair) did not make it into the export. */
+export const SKIP_REASONS = [
+  "image_missing",
+  "no_verifier_score",
+  "below_min_quality",
+  "not_valid",
+  "not_human_accepted",
+  "unlabeled",
+  "empty",
+  "duplicate",
+  "no_pair",
+  "relation_cap",
+  "relation_weight",
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+export type SkipCounts = Partial<Record<SkipReason, number>>;
+
+export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
+  image_missing: "image file not stored",
+  no_verifier_score: "no verifier score in the chosen run",
+  below_min_quality: "quality below the minimum",
+  not_valid: "not valid (verifier)",
+  not_human_accepted: "not accepted by a human",
+  unlabeled: "missing labels",
+  empty: "no steps left",
+  duplicate: "duplicate image + question",
+  no_pair: "no chosen/rejected partner",
+  relation_cap: "relation class cap",
+  relation_weight: "relation class weight < 1",
+};
+
+export interface ExportFileEntry {
+  path: string;
+  /** Data rows in the file; null for the card and the manifest. */
+  rows: number | null;
+  bytes: number;
+  sha256: string;
+}
+
+export type ClassCounts = Partial<Record<ExportClass, number>>;
+
+export interface ExportCounts {
+  rows: number;
+  splits: Partial<Record<SplitName, number>>;
+  classes: Partial<Record<SplitName, ClassCounts>>;
+  traces: number;
+  images: number;
+}
+
+/** The CLI contract of issue 7 (`stepwise export --json`). */
+export interface ExportCliResult {
+  out: string;
+  files: Array<{ path: string; rows: number | null; sha256: string }>;
+  rows: number;
+  skipped: SkipCounts;
+}
+
+export interface ExportPreview {
+  candidates: number;
+  counts: ExportCounts;
+  skipped: SkipCounts;
+  verifier: VerifierRunRef[];
+}
+
+export interface VerifierRunRef {
+  dataset: string;
+  runId: number;
+  version: number;
+  name: string;
+}
+
+export const EXPORT_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+
+export interface ExportDto {
+  id: number;
+  name: string;
+  format: ExportFormat;
+  datasets: string[];
+  config: ExportConfig;
+  status: ExportStatus;
+  progress: number;
+  stage: string | null;
+  rows: number;
+  files: ExportFileEntry[];
+  skipped: SkipCounts;
+  counts: ExportCounts | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  archiveName: string | null;
+}
+
+export interface ExportDetailDto extends ExportDto {
+  card: string | null;
+  manifest: unknown;
+}
+
+export interface ExportOptionsDto {
+  datasets: Array<{ name: string; traces: number; runs: Array<{ runId: number; version: number; name: string; finishedAt: string | null }> }>;
+  verifierVersions: Array<{ version: number; name: string }>;
+  classes: ExportClass[];
+}
+
+export const exportIdParams = z.object({ id: z.coerce.number().int().positive() });

@@ -1,0 +1,2 @@
+export * from "@/lib/taxonomy/relations";
+export * from "@/lib/taxonomy/tagger";
