@@ -95,6 +95,8 @@ test("label ten steps, read the matrix, fit, save a version, re-verify and see t
   await expect(matrix.locator('[data-cell="tp"]')).toContainText("2");
   await expect(page.locator('[data-testid="table-agreement-rules"] tr[data-rule="reasoning.claims"]')).toHaveAttribute("data-fp", "1");
   await expect(page.getByTestId("sample-warnings").locator('[data-warning="small_n"]')).toBeVisible();
+  // the question was tagged projective at import (relation taxonomy): all ten steps count there
+  await expect(page.locator('[data-testid="table-agreement-relation"] tr[data-key="projective"]')).toContainText("10");
   const api = await (await request.get(`/api/calibration?dataset=${DATASET}`)).json();
   expect(api.steps).toMatchObject({ n: 10, tp: 2, fp: 1, fn: 0, tn: 7 });
 
@@ -144,7 +146,14 @@ test("failure explorer groups failures and opens an example step; tables sort an
   await expect(page.locator('[data-filter="rule"]')).toContainText(rule!);
   const examples = page.getByTestId("table-failure-examples").locator("tbody tr");
   await expect(examples.first()).toHaveAttribute("data-rule", rule!);
-  await expect(page.getByTestId("no-relation-tags")).toBeVisible();
+
+  // drill down further by relation class (the demo questions are tagged at import)
+  const byClass = page.getByTestId("table-failures-relation").locator("tbody tr").first();
+  const relationClass = await byClass.getAttribute("data-key");
+  const failures = Number(await byClass.getAttribute("data-failures"));
+  await byClass.click();
+  await expect(page.locator('[data-filter="class"]')).toContainText(relationClass!);
+  await expect(page.getByTestId("failures-panel")).toHaveAttribute("data-total", String(failures));
 
   // sorting by failures ascending puts the smallest count first
   const byKind = page.getByTestId("table-failures-kind");

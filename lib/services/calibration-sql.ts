@@ -9,10 +9,9 @@ import { prepare } from "@/lib/db";
 // once per run (prisma/schema.prisma CalibrationRun / CalibrationProfile / CalibrationStep): one
 // GROUP BY pass over the run's verdicts in (runId, stepId) index order gives every step its masks
 // of failing and passing rules; steps with the same masks, kind, tool and relation classes share a
-// profile. Agreement then joins current
-// labels to (step → profile) and groups by small integers. The cache is checked on every request
-// against the run's verdict count and last verdict id and the relation tags' count and last id, and
-// rebuilt when they differ.
+// profile. Agreement then joins current labels to (step → profile) and groups by small integers.
+// The cache is checked on every request against the run's verdict count and last verdict id and the
+// count and last id of its dataset's relation tags, and rebuilt when they differ.
 //
 // Dialect-specific bits (SQLite): SUM(DISTINCT bit) as a bitwise OR, group_concat(… ORDER BY),
 // temp tables, AS MATERIALIZED. A PostgreSQL twin would use BIT_OR, string_agg and the same shapes.
@@ -196,7 +195,13 @@ export class CalibrationStore {
 
   private fingerprint(runId: number): { verdicts: number; maxVerdictId: number; tags: string } {
     const v = this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId])!;
-    const t = this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "QuestionRelation"`)!;
+    // tags of the run's dataset only: importing or tagging another dataset leaves this cache alone
+    const t = this.get<{ n: number; last: number }>(
+      `SELECT COUNT(*) AS n, COALESCE(MAX(qr."id"), 0) AS last FROM "QuestionRelation" qr
+       JOIN "Question" q ON q."id" = qr."questionId"
+       WHERE q."datasetId" = (SELECT "datasetId" FROM "VerifierRun" WHERE "id" = ?)`,
+      [runId],
+    )!;
     return { verdicts: v.n, maxVerdictId: v.last, tags: `${t.n}:${t.last}` };
   }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db";
 import { importFiles } from "@/lib/services/imports";
 import { runVerifier } from "@/lib/services/verify";
 
@@ -62,11 +63,13 @@ describe("stepwise calibrate", () => {
     expect(report.total).toBe(report.items.length);
   });
 
-  it("failures lists failing steps per rule", () => {
+  it("failures lists failing steps per rule, by relation class when the questions are tagged", async () => {
     const { code, stdout } = stepwise("calibrate", "failures", "--dataset", "prm", "--json");
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.breakdowns.relationClass).toBeNull();
+    const tagged = await db().questionRelation.count({ where: { question: { dataset: { name: "prm" } } } });
+    if (tagged === 0) expect(report.breakdowns.relationClass).toBeNull();
+    else expect(report.breakdowns.relationClass.length).toBeGreaterThan(0);
     expect(report.totalFailures).toBe(report.breakdowns.rule.reduce((s: number, r: { failures: number }) => s + r.failures, 0));
   });
 });
