@@ -1,4 +1,5 @@
 import type { BoxDto, SceneObjectDto } from "@/lib/schemas/traces";
+import { boxSourceRank } from "@/lib/tools/scene";
 
 // Canvas geometry helpers, all in original-image pixels.
 
@@ -18,12 +19,11 @@ export interface RelationArrow {
 export function objectCentres(boxes: BoxDto[], objects: SceneObjectDto[]): Map<number, Point> {
   const centres = new Map<number, Point>();
   for (const o of objects) if (o.px !== null && o.py !== null) centres.set(o.index, { x: o.px, y: o.py });
-  const rank = (source: string) => (source === "ground_truth" ? 0 : source.startsWith("detector:") ? 1 : source === "derived" ? 2 : 3);
   const best = new Map<number, BoxDto>();
   for (const b of boxes) {
     if (b.objectIndex === null) continue;
     const current = best.get(b.objectIndex);
-    if (!current || rank(b.source) < rank(current.source)) best.set(b.objectIndex, b);
+    if (!current || boxSourceRank(b.source) < boxSourceRank(current.source)) best.set(b.objectIndex, b);
   }
   for (const [index, b] of best) if (!centres.has(index)) centres.set(index, { x: b.x + b.w / 2, y: b.y + b.h / 2 });
   return centres;

@@ -1,12 +1,9 @@
 import { db } from "@/lib/db";
 import type { NormalizedScene } from "@/lib/formats/types";
-import { deriveBox, type Box, type Relation, type Scene } from "@/lib/tools/scene";
+import { boxSourceRank, deriveBox, sceneObjectFromRow, type Box, type Relation, type Scene } from "@/lib/tools/scene";
 
 // Scenes as the tools see them: objects with attributes, and the best available 2-D box per
 // object (ground truth > detector > derived).
-
-const BOX_PREFERENCE = (source: string): number =>
-  source === "ground_truth" ? 0 : source.startsWith("detector:") ? 1 : source === "derived" ? 2 : 3;
 
 export function toolSceneFromNormalized(scene: NormalizedScene, width = 480, height = 320): Scene {
   return {
@@ -44,24 +41,14 @@ export async function loadToolScenes(sceneIds: number[]): Promise<Map<number, Sc
     const best = new Map<number, { source: string; box: Box }>();
     for (const b of scene.image?.boxes ?? []) {
       const current = best.get(b.objectIndex!);
-      if (!current || BOX_PREFERENCE(b.source) < BOX_PREFERENCE(current.source)) best.set(b.objectIndex!, { source: b.source, box: [b.x, b.y, b.w, b.h] });
+      if (!current || boxSourceRank(b.source) < boxSourceRank(current.source)) best.set(b.objectIndex!, { source: b.source, box: [b.x, b.y, b.w, b.h] });
     }
     result.set(scene.id, {
       name: scene.name,
       width: scene.image?.width ?? 480,
       height: scene.image?.height ?? 320,
       relationships: (scene.relationships ?? {}) as Partial<Record<Relation, number[][]>>,
-      objects: scene.objects.map((o) => ({
-        index: o.index,
-        color: o.color ?? "",
-        size: o.size ?? "",
-        shape: o.shape ?? "",
-        material: o.material ?? "",
-        coords3d: o.x3d === null ? null : [o.x3d, o.y3d ?? 0, o.z3d ?? 0],
-        pixel: o.px === null ? null : [o.px, o.py ?? 0, o.depth ?? 0],
-        box: best.get(o.index)?.box ?? null,
-        boxSource: best.get(o.index)?.source ?? null,
-      })),
+      objects: scene.objects.map((o) => sceneObjectFromRow(o, best.get(o.index))),
     });
   }
   return result;

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import { disagreementsSql } from "@/lib/services/disagreements";
-import type { Box, Relation, Scene } from "@/lib/tools/scene";
+import { boxSourceRank, sceneObjectFromRow, type Box, type Relation, type Scene, type SceneObjectRow } from "@/lib/tools/scene";
 
 // The verifier's bulk path on SQLite: raw prepared statements on the connection Prisma uses,
 // inside the caller's writeTransaction (Prisma's createMany is ~20× slower here). The only
@@ -69,7 +69,6 @@ export class VerifyStore {
    * lib/services/scenes.ts loadToolScenes: ground truth > detector > derived > human.
    */
   scenes(datasetId: number): Map<number, Scene> {
-    const preference = (source: string) => (source === "ground_truth" ? 0 : source.startsWith("detector:") ? 1 : source === "derived" ? 2 : 3);
     const scenes = new Map<number, Scene>();
     for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; relationships: string | null; width: number | null; height: number | null }>) {
       scenes.set(row.id, {
@@ -83,26 +82,14 @@ export class VerifyStore {
     const best = new Map<string, { rank: number; box: Box; source: string }>();
     for (const b of this.s.boxes.all(datasetId) as Array<{ sceneId: number; source: string; objectIndex: number; x: number; y: number; w: number; h: number }>) {
       const key = `${b.sceneId}:${b.objectIndex}`;
-      const rank = preference(b.source);
+      const rank = boxSourceRank(b.source);
       const current = best.get(key);
       if (!current || rank < current.rank) best.set(key, { rank, box: [b.x, b.y, b.w, b.h], source: b.source });
     }
-    type ObjectRow = { sceneId: number; index: number; color: string | null; size: string | null; shape: string | null; material: string | null; x3d: number | null; y3d: number | null; z3d: number | null; px: number | null; py: number | null; depth: number | null };
-    for (const o of this.s.objects.all(datasetId) as ObjectRow[]) {
+    for (const o of this.s.objects.all(datasetId) as Array<SceneObjectRow & { sceneId: number }>) {
       const scene = scenes.get(o.sceneId);
       if (!scene) continue;
-      const box = best.get(`${o.sceneId}:${o.index}`);
-      scene.objects.push({
-        index: o.index,
-        color: o.color ?? "",
-        size: o.size ?? "",
-        shape: o.shape ?? "",
-        material: o.material ?? "",
-        coords3d: o.x3d === null ? null : [o.x3d, o.y3d ?? 0, o.z3d ?? 0],
-        pixel: o.px === null ? null : [o.px, o.py ?? 0, o.depth ?? 0],
-        box: box?.box ?? null,
-        boxSource: box?.source ?? null,
-      });
+      scene.objects.push(sceneObjectFromRow(o, best.get(`${o.sceneId}:${o.index}`)));
     }
     return scenes;
   }

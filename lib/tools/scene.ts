@@ -125,3 +125,37 @@ export function sceneFromClevr(raw: { image_filename?: string; objects?: RawClev
     }),
   };
 }
+
+/** Which box stands for an object when several exist: ground truth > detector > derived > human. */
+export function boxSourceRank(source: string): number {
+  return source === "ground_truth" ? 0 : source.startsWith("detector:") ? 1 : source === "derived" ? 2 : 3;
+}
+
+/** A SceneObject row (columns as stored) as the tools see it, with its best box if any. */
+export interface SceneObjectRow {
+  index: number;
+  color: string | null;
+  size: string | null;
+  shape: string | null;
+  material: string | null;
+  x3d: number | null;
+  y3d: number | null;
+  z3d: number | null;
+  px: number | null;
+  py: number | null;
+  depth: number | null;
+}
+
+export function sceneObjectFromRow(o: SceneObjectRow, best: { box: Box; source: string } | undefined): SceneObject {
+  return {
+    index: o.index,
+    color: o.color ?? "",
+    size: o.size ?? "",
+    shape: o.shape ?? "",
+    material: o.material ?? "",
+    coords3d: o.x3d === null ? null : [o.x3d, o.y3d ?? 0, o.z3d ?? 0],
+    pixel: o.px === null ? null : [o.px, o.py ?? 0, o.depth ?? 0],
+    box: best?.box ?? null,
+    boxSource: best?.source ?? null,
+  };
+}
