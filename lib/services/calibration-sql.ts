@@ -263,6 +263,63 @@ export class CalibrationStore {
     this.run(`INSERT INTO "CalibrationRun" ("runId", "rules", "verdicts", "maxVerdictId", "tags") VALUES (?, ?, ?, ?, ?)`, [runId, JSON.stringify(rules), fingerprint.verdicts, fingerprint.maxVerdictId, fingerprint.tags]);
   }
 
+  /**
+   * Keeps a current cache current after one trace was re-verified in place (a reviewer's edit):
+   * re-profiles that trace's steps instead of rebuilding the run. No cache yet, or a rule the
+   * cache's bit order lacks: drop it and let the next request build it whole.
+   */
+  refreshTrace(runId: number, traceId: number): void {
+    const cached = this.get<{ rules: string }>(`SELECT "rules" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    if (!cached) return;
+    const rules = JSON.parse(cached.rules) as string[];
+    const traceRules = this.all<{ rule: string }>(`SELECT DISTINCT "rule" FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`, [runId, traceId]).map((r) => r.rule);
+    if (traceRules.some((rule) => !rules.includes(rule))) {
+      this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+      return;
+    }
+    const fail = maskOf(rules, "fail");
+    const pass = maskOf(rules, "pass");
+    const fresh = this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(
+      `SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
+         COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
+         COALESCE(cl.classes, '') AS classes
+       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ? AND v."traceId" = ? GROUP BY v."stepId") m
+       JOIN "Step" s ON s."id" = m.stepId
+       JOIN "Trace" t ON t."id" = s."traceId"
+       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
+      [...fail.params, ...pass.params, runId, traceId],
+    );
+    // the trace's old step → profile rows leave their profiles' counts
+    this.run(
+      `UPDATE "CalibrationProfile" SET "steps" = "steps" - (
+         SELECT COUNT(*) FROM "CalibrationStep" c JOIN "Step" s ON s."id" = c."stepId"
+         WHERE c."runId" = "CalibrationProfile"."runId" AND c."profile" = "CalibrationProfile"."profile" AND s."traceId" = ?)
+       WHERE "runId" = ?`,
+      [traceId, runId],
+    );
+    this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "stepId" IN (SELECT "id" FROM "Step" WHERE "traceId" = ?)`, [runId, traceId]);
+    for (const row of fresh) {
+      const tool = row.tool || null;
+      const classes = row.classes || null;
+      let profile = this.get<{ profile: number }>(
+        `SELECT "profile" FROM "CalibrationProfile" WHERE "runId" = ? AND "failMask" = ? AND "passMask" = ? AND "kind" = ? AND "tool" IS ? AND "classes" IS ?`,
+        [runId, row.failMask, row.passMask, row.kind, tool, classes],
+      )?.profile;
+      if (profile === undefined) {
+        profile = (this.get<{ last: number }>(`SELECT COALESCE(MAX("profile"), 0) AS last FROM "CalibrationProfile" WHERE "runId" = ?`, [runId])!.last) + 1;
+        this.run(
+          `INSERT INTO "CalibrationProfile" ("runId", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
+           VALUES (?, ?, ?, ?, ${outcomeSql("?", "?")}, ?, ?, ?, 0)`,
+          [runId, profile, row.failMask, row.passMask, row.failMask, row.passMask, row.kind, tool, classes],
+        );
+      }
+      this.run(`INSERT INTO "CalibrationStep" ("runId", "stepId", "profile") VALUES (?, ?, ?)`, [runId, row.stepId, profile]);
+      this.run(`UPDATE "CalibrationProfile" SET "steps" = "steps" + 1 WHERE "runId" = ? AND "profile" = ?`, [runId, profile]);
+    }
+    const now = this.fingerprint(runId);
+    this.run(`UPDATE "CalibrationRun" SET "verdicts" = ?, "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.verdicts, now.maxVerdictId, now.tags, runId]);
+  }
+
   profiles(runId: number): ProfileRow[] {
     return this.all<ProfileRow>(
       `SELECT "profile" AS profile, "failMask" AS failMask, "passMask" AS passMask, "outcome" AS outcome, "kind" AS kind, "tool" AS tool, "classes" AS classes, "steps" AS steps

@@ -467,7 +467,6 @@ export async function saveFittedConfig(body: FitSaveBody): Promise<SavedConfigDt
 
 /** Runs the verifier on a dataset with a config version and prepares the new run for calibration. */
 export async function reverify(body: ReverifyBody): Promise<ReverifyResultDto> {
-  const summary = await runVerifier({ dataset: body.dataset, config: body.config });
-  await ensureRunProfiles(summary.run);
+  const summary = await runVerifier({ dataset: body.dataset, config: body.config, prepareCalibration: true });
   return { run: summary.run, config: summary.config, dataset: summary.dataset, steps: summary.steps, traces: summary.traces, seconds: summary.seconds };
 }

@@ -84,6 +84,6 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     imagesDir: path.join(visprogDir, "images"),
     format: "visprog",
   }));
-  const runs = [await runVerifier({ dataset: "clevr-demo" }), await runVerifier({ dataset: "visprog-gqa" })];
+  const runs = [await runVerifier({ dataset: "clevr-demo", prepareCalibration: true }), await runVerifier({ dataset: "visprog-gqa", prepareCalibration: true })];
   return { seeded: true, imports, runs, warnings };
 }

@@ -2,6 +2,7 @@ import { db, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { getVerifierConfig } from "@/lib/services/verifier-configs";
+import { CalibrationStore } from "@/lib/services/calibration-sql";
 import { failingRulesText } from "@/lib/services/disagreements";
 import { loadToolScenes } from "@/lib/services/scenes";
 import { settingsOf } from "@/lib/services/verifier-configs";
@@ -19,6 +20,8 @@ export interface RunVerifierOptions {
   /** Config version; default: the newest. */
   config?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Build the run's calibration cache right away, so the calibration page answers at once. */
+  prepareCalibration?: boolean;
 }
 
 const BATCH = 500;
@@ -38,7 +41,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const started = performance.now();
   const config = await getVerifierConfig(options.config);
   const total = await db().trace.count({ where: { datasetId: dataset.id } });
-  return writeTransaction((handle) => {
+  const summary = await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
     const scenes = store.scenes(dataset.id);
     const runId = store.insertRun(config.id, dataset.id);
@@ -101,6 +104,12 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       metrics,
     };
   });
+  if (options.prepareCalibration) {
+    // loaded lazily: calibration re-runs the verifier, so a static import would be a cycle
+    const { ensureRunProfiles } = await import("@/lib/services/calibration");
+    await ensureRunProfiles(summary.run);
+  }
+  return summary;
 }
 
 /**
@@ -132,5 +141,6 @@ export async function reverifyTrace(traceId: number): Promise<void> {
     store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
     store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(result.verdicts.filter((v) => v.outcome === "fail").map((v) => v.rule)));
     store.refreshDisagreements({ traceId });
+    new CalibrationStore(handle).refreshTrace(runId, traceId);
   });
 }

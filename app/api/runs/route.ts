@@ -7,4 +7,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = handle({ query: runListQuery }, ({ query }) => listRuns(query));
 
-export const POST = handle({ body: runRequest }, ({ body }) => runVerifier(body), { status: 201 });
+export const POST = handle({ body: runRequest }, ({ body }) => runVerifier({ ...body, prepareCalibration: true }), { status: 201 });

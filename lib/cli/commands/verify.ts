@@ -19,6 +19,7 @@ export default defineCommand({
     return runVerifier({
       dataset,
       config,
+      prepareCalibration: true,
       onProgress: (done, total) => {
         if (done === total || done - last >= 5000) {
           last = done;
