@@ -195,7 +195,12 @@ describe("determinism", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(after.out, "manifest.json"), "utf8"));
     expect(manifest.agreement).toMatchObject({ bad_pass: 1, good_pass: 0, bad_fail: 0 });
     expect(manifest.labels.steps.human).toBe(1);
-    expect(fs.readFileSync(path.join(after.out, "README.md"), "utf8")).toContain("| reject | 1 | 0 |");
+    const card = fs.readFileSync(path.join(after.out, "README.md"), "utf8");
+    expect(card).toContain("| reject | 1 | 0 |");
+    // one human reject the verifier passed: recall 0 of 1 (Wilson upper bound z²/(1+z²) = 0.793)
+    expect(card).toContain("| recall | 0.000 [0.000, 0.793] |");
+    expect(card).toContain("| Cohen's κ |");
+    expect(card).toContain("Small sample: only 1 labelled");
   });
 });
 

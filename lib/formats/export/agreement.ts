@@ -1,8 +1,10 @@
+import { agreement } from "@/lib/calibration/agreement";
+import type { Interval } from "@/lib/calibration/intervals";
 import type { StepLabel } from "@/lib/formats/export/types";
 
-// Verifier-vs-human agreement on the exported steps: a plain count table for the dataset card.
-// The calibration capability (C5) will supply richer figures (κ, per-rule CIs); it replaces
-// `agreementSection` and `agreementFigures` here and nothing else.
+// Verifier-vs-human agreement on the exported steps for the dataset card: the count table and the
+// calibration statistics (lib/calibration) over it — positive = "step is bad" (verifier fail,
+// human reject), 95% Wilson intervals, Cohen's κ with its interval.
 
 export interface AgreementCounts {
   /** [human label][verifier outcome] over steps that have both. */
@@ -64,5 +66,21 @@ export function agreementSection(counts: AgreementCounts): string {
       ? "Only neutral human labels overlap with verifier outcomes."
       : `Agreement on accept/reject: ${figures.agree} of ${figures.compared} steps (${(figures.rate * 100).toFixed(1)}%); the verifier passed ${figures.verifierMissed} step(s) a human rejected and failed ${figures.verifierFalseAlarms} step(s) a human accepted.`,
   );
+  if (figures.compared > 0) {
+    const stats = agreement({ tp: counts.bad_fail, fp: counts.good_fail, fn: counts.bad_pass, tn: counts.good_pass });
+    const show = (i: Interval) => (i.value === null ? "n/a" : `${i.value.toFixed(3)} [${i.lo?.toFixed(3) ?? "?"}, ${i.hi?.toFixed(3) ?? "?"}]`);
+    lines.push(
+      "",
+      "Positive = the step is bad (verifier fail / human reject); 95% intervals (Wilson for proportions, Fleiss–Cohen–Everitt for κ):",
+      "",
+      "| statistic | value [95% CI] |",
+      "|---|---|",
+      `| precision | ${show(stats.precision)} |`,
+      `| recall | ${show(stats.recall)} |`,
+      `| F1 | ${show(stats.f1Interval)} |`,
+      `| Cohen's κ | ${show(stats.kappa)} |`,
+    );
+    if (stats.warnings.length) lines.push("", `Small sample: ${stats.warnings.map((w) => w.message).join("; ")}.`);
+  }
   return lines.join("\n");
 }
