@@ -46,7 +46,11 @@ export default async function DatasetsPage() {
                     {quality.get(d.id)?.overall ? `${((quality.get(d.id)!.overall!.validRatio) * 100).toFixed(1)}%` : "—"}
                   </td>
                   <td className="px-4 py-2">
-                    <Link href={`/datasets/${encodeURIComponent(d.name)}/metrics`} className="text-xs text-brand hover:underline">metrics</Link>
+                    <span className="flex gap-3 text-xs">
+                      <Link href={`/traces?dataset=${encodeURIComponent(d.name)}&label=unlabeled`} className="text-brand hover:underline">review</Link>
+                      <Link href={`/datasets/${encodeURIComponent(d.name)}/metrics`} className="text-brand hover:underline">metrics</Link>
+                      <Link href={`/calibration?dataset=${encodeURIComponent(d.name)}`} className="text-brand hover:underline">calibration</Link>
+                    </span>
                   </td>
                 </tr>
               ))}
