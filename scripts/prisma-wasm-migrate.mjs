@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Offline stand-in for `prisma migrate dev|deploy|status|diff|reset` (SQLite) over the wasm
-// schema engine; see scripts/migrate-core.mjs. Adapted from ../shared/recipes (verified recipe).
+// schema engine; see scripts/migrate-core.mjs. Adapted from the team's verified offline Prisma recipe.
 //   node scripts/prisma-wasm-migrate.mjs dev --name <name> [--create-only] [--accept-data-loss]
 //   node scripts/prisma-wasm-migrate.mjs deploy | status | diff | reset --force
 import fs from 'node:fs'
