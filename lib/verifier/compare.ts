@@ -113,6 +113,11 @@ const DIFFERENT_OBJECTS: Comparison = { same: false, message: "the recorded obje
 const NOT_A_LIST: Comparison = { same: false, message: "the recorded result is not an object list" };
 
 export function compareResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
+  return compareKeyedResult(expected, found, resultKey(found), scene, settings);
+}
+
+/** compareResult when the caller already has `resultKey(found)` (the verifier reads it once per result). */
+export function compareKeyedResult(expected: ToolOutcome, found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
   const foundError = isErrorResult(found);
   if (!expected.ok) {
     return foundError
@@ -123,9 +128,8 @@ export function compareResult(expected: ToolOutcome, found: unknown, scene: Scen
   const value = expected.value;
   if (Array.isArray(value)) {
     const want = resultKey(value);
-    const got = resultKey(found);
-    if (want !== null && got !== null) {
-      if (want !== got) return DIFFERENT_OBJECTS;
+    if (want !== null && foundKey !== null) {
+      if (want !== foundKey) return DIFFERENT_OBJECTS;
       const box = boxesAgree(found, scene, settings);
       return box ? { same: false, message: box } : SAME_OBJECTS;
     }
