@@ -1,6 +1,6 @@
 import { clearQueryCache, getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
-import { clearParseCache, parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
+import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareKeyedResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
@@ -139,9 +139,8 @@ function flagsOf(settings: VerifierSettings): RuleFlags {
   return flags;
 }
 
-/** Empties the memo caches (parsed reasoning, normalised answers, detect queries): benchmarks. */
+/** Empties the memo caches (normalised answers, detect queries): benchmarks start cold with it. */
 export function resetVerifierCaches(): void {
-  clearParseCache();
   clearAnswerCache();
   clearQueryCache();
 }
