@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getTool, parseQuery, toolJsonSchemas } from "@/lib/tools/registry";
+import { argIssues, getTool, invalidArgsOutcome, parseQuery, toolJsonSchemas } from "@/lib/tools/registry";
 import { deriveBox, parseObjectId, type Scene } from "@/lib/tools/scene";
 
 // A three-object scene in CLEVR's convention: relationships[rel][i] lists the j that are rel of i.
@@ -96,8 +96,9 @@ describe("fast argument checks", () => {
     query: ["red cube", "", undefined, 5],
     extra: [undefined],
   };
-  it("accept exactly what the zod schemas accept", () => {
+  it("accept exactly what the zod schemas accept; execute refuses the rest with their argIssues", () => {
     let compared = 0;
+    let refused = 0;
     for (const tool of toolJsonSchemas().map((t) => getTool(t.function.name)!)) {
       const keys = Object.keys((tool.args as unknown as { shape?: Record<string, unknown> }).shape ?? (tool.args as unknown as { def: { in?: { shape: Record<string, unknown> } } }).def?.in?.shape ?? {});
       const candidates = [...new Set([...keys, "extra"])];
@@ -111,9 +112,16 @@ describe("fast argument checks", () => {
       };
       for (const args of combos(0)) {
         expect(tool.fastValid!(args), `${tool.name} ${JSON.stringify(args)}`).toBe(tool.args.safeParse(args).success);
+        // the verifier reuses argIssues as the outcome of executing refused args
+        const issues = argIssues(tool, args);
+        if (issues) {
+          expect(tool.execute!(scene, args), `${tool.name} ${JSON.stringify(args)}`).toEqual(invalidArgsOutcome(issues));
+          refused++;
+        }
         compared++;
       }
     }
     expect(compared).toBeGreaterThan(2000);
+    expect(refused).toBeGreaterThan(1000);
   });
 });

@@ -37,7 +37,9 @@ export interface ToolDefinition {
   concludes?: boolean;
   /**
    * Absent for tools whose results cannot be recomputed here (VisProg's neural modules).
-   * `validated`: the caller already checked args against `args` (skips a second parse).
+   * `validated`: the caller already checked args against `args` (skips a second parse). Args that
+   * `args` refuses give `invalidArgsOutcome(argIssues(tool, args))`: the verifier, which has the
+   * issues already, uses that outcome instead of executing.
    */
   execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
@@ -135,6 +137,21 @@ function parseQueryWords(query: string): Partial<Record<Attribute, string>> {
   return wanted;
 }
 
+const issueMessage = (issue: z.core.$ZodIssue): string => `${issue.path.join(".") || "args"}: ${issue.message}`;
+
+/**
+ * Why `args` do not fit the tool's schema, one message per issue ("objects.0: Invalid input"), or
+ * null when they fit. The hand-written check answers first; zod runs for invalid args only.
+ */
+export function argIssues(tool: ToolDefinition, args: Record<string, unknown>): string[] | null {
+  if (tool.fastValid?.(args)) return null;
+  const parsed = tool.args.safeParse(args);
+  return parsed.success ? null : parsed.error.issues.map(issueMessage);
+}
+
+/** What `execute` returns for args with these issues (it refuses them before running). */
+export const invalidArgsOutcome = (issues: readonly string[]): ToolOutcome => ({ ok: false, error: issues.join("; ") });
+
 function tool<A extends z.ZodType>(definition: {
   name: string;
   description: string;
@@ -158,7 +175,7 @@ function tool<A extends z.ZodType>(definition: {
       let data = args as z.infer<A>;
       if (!options?.validated) {
         const parsed = definition.args.safeParse(args);
-        if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
+        if (!parsed.success) return invalidArgsOutcome(parsed.error.issues.map(issueMessage));
         data = parsed.data;
       }
       try {

@@ -1,4 +1,4 @@
-import { clearQueryCache, getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
+import { argIssues, clearQueryCache, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareKeyedResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
@@ -224,15 +224,17 @@ class TraceVerifier {
     const args = (step.args && typeof step.args === "object" ? step.args : {}) as Record<string, unknown>;
     const callId = step.callId ?? "";
     let validated = false;
+    // args the schema refuses: re-executing the call gives exactly that refusal, so it is kept
+    let refused: ToolOutcome | undefined;
     if (this.flags.schema) {
       if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
       else {
-        const parsed = tool.fastValid?.(args) ? null : tool.args.safeParse(args);
-        validated = parsed === null || parsed.success;
+        const issues = argIssues(tool, args);
+        validated = issues === null;
         if (validated) this.add(i, "args.schema", "pass", "args are valid");
         else {
-          const issues = parsed!.error!.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
-          this.add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
+          if (tool.execute) refused = invalidArgsOutcome(issues!);
+          this.add(i, "args.schema", "fail", issues!.join("; "), { expected: `valid ${tool.name} args`, found: args });
         }
       }
     }
@@ -245,7 +247,7 @@ class TraceVerifier {
       else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
     }
     if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.callIds, this);
-    const record: CallRecord = { index: i, tool: step.tool ?? "", definition: tool, args, validated, resultStep: -1 };
+    const record: CallRecord = { index: i, tool: step.tool ?? "", definition: tool, args, validated, outcome: refused, resultStep: -1 };
     this.calls.push(record);
     // a call id names the first call using it; a call's id is a variable later calls may read
     slot.call ??= record;
