@@ -69,29 +69,20 @@ interface Tokens {
   refs: number[];
 }
 
-/** One sentence: its tokens [from, to) and its character span in the original text (for messages). */
-interface Sentence {
-  from: number;
-  to: number;
-  start: number;
-  end: number;
-}
+/** A-Z → a-z; everything else unchanged (the tokenizer's ASCII lower-casing). */
+const fold = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : code);
 
-// Every word the grammar looks at. The tokenizer hands out these very strings instead of slicing
-// a new one per word: no allocation, and comparing a token with a literal is an identity check.
-const VOCABULARY = new Map<number, string[]>();
-
-function wordHash(text: string, from: number, to: number): number {
-  let hash = 0;
-  for (let i = from; i < to; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash;
-}
+// Every word the grammar looks at, by length and first letter. The tokenizer hands out these very
+// strings instead of slicing a new one per word: no allocation, and comparing a token with a
+// literal is an identity check.
+const LONGEST_WORD = 12;
+const VOCABULARY: Array<string[] | undefined> = [];
 
 function addToVocabulary(word: string): void {
-  const hash = wordHash(word, 0, word.length);
-  const bucket = VOCABULARY.get(hash);
-  if (!bucket) VOCABULARY.set(hash, [word]);
-  else if (!bucket.includes(word)) bucket.push(word);
+  if (word.length > LONGEST_WORD) throw new Error(`grammar word "${word}" is longer than LONGEST_WORD`);
+  const slot = word.length * 128 + word.charCodeAt(0);
+  const candidates = (VOCABULARY[slot] ??= []);
+  if (!candidates.includes(word)) candidates.push(word);
 }
 
 for (const words of [VALUE_WORDS.keys(), NOUNS.keys(), ATTRIBUTE_NAMES.keys(), NUMBER_WORDS.keys()]) for (const word of words) addToVocabulary(word);
@@ -99,22 +90,35 @@ for (const word of [
   "a", "an", "and", "answer", "are", "aren't", "as", "be", "behind", "between", "could", "count", "different", "distance", "either",
   "false", "front", "has", "have", "if", "in", "is", "isn't", "left", "no", "not", "number", "of", "on", "or", "other", "right",
   "same", "so", "than", "that", "the", "there", "to", "true", "units", "which", "with", "would", "yes", "greater", "more", "larger",
-  "less", "fewer", "smaller", "equal", ",", ":", "(", ")",
+  "less", "fewer", "smaller", "equal",
 ]) {
   addToVocabulary(word);
 }
 
-/** text[from, to) as a string: the vocabulary's own copy when it is a grammar word. */
+/** text[from, to), lower-cased: the vocabulary's own string when it is a grammar word. */
 function wordAt(text: string, from: number, to: number): string {
-  const bucket = VOCABULARY.get(wordHash(text, from, to));
-  if (bucket) for (const word of bucket) if (word.length === to - from && text.startsWith(word, from)) return word;
-  return text.slice(from, to);
+  const length = to - from;
+  const first = fold(text.charCodeAt(from));
+  const candidates = length <= LONGEST_WORD && first < 128 ? VOCABULARY[length * 128 + first] : undefined;
+  if (candidates) {
+    for (const word of candidates) {
+      let k = 1;
+      while (k < length && word.charCodeAt(k) === fold(text.charCodeAt(from + k))) k++;
+      if (k === length) return word;
+    }
+  }
+  const word = text.slice(from, to);
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 65 && c <= 90) return word.toLowerCase();
+  }
+  return word;
 }
 
-/** text[from, to) is "obj_12" / "#12", optionally with "'s" → 12, else -1. Hand-rolled: it runs on every word. */
+/** text[from, to) is "obj_12" / "#12" (any case), optionally with "'s" → 12, else -1. Hand-rolled: it runs on every word. */
 function refAt(text: string, from: number, to: number): number {
   let start: number;
-  if (text.startsWith("obj_", from) && to - from >= 4) start = from + 4;
+  if (to - from >= 4 && fold(text.charCodeAt(from)) === 111 && fold(text.charCodeAt(from + 1)) === 98 && fold(text.charCodeAt(from + 2)) === 106 && text.charCodeAt(from + 3) === 95) start = from + 4;
   else if (text.charCodeAt(from) === 35 /* # */) start = from + 1;
   else return -1;
   let end = to;
@@ -129,8 +133,8 @@ function refAt(text: string, from: number, to: number): number {
   return n;
 }
 
-/** text[from, to) ends with "'s". */
-const endsWithPossessive = (text: string, from: number, to: number): boolean => to - from >= 2 && text.charCodeAt(to - 2) === 39 && text.charCodeAt(to - 1) === 115;
+/** text[from, to) ends with "'s" (any case). */
+const endsWithPossessive = (text: string, from: number, to: number): boolean => to - from >= 2 && text.charCodeAt(to - 2) === 39 && fold(text.charCodeAt(to - 1)) === 115;
 
 /** text[from, to) is digits, optionally followed by "'s". */
 function isDigitsAt(text: string, from: number, to: number): boolean {
@@ -143,87 +147,115 @@ function isDigitsAt(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Appends the word text[from, to) (lower-cased text) to the tokens of the sentence that starts at token `sentenceFrom`. */
-function pushWord(tokens: Tokens, sentenceFrom: number, text: string, from: number, to: number): void {
-  const first = text.charCodeAt(from);
-  // most words are plain: only "obj_…", "#…" and a number after "object" can be references
-  if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) {
-    tokens.words.push(wordAt(text, from, to));
-    tokens.refs.push(-1);
-    return;
-  }
-  const ref = refAt(text, from, to);
-  if (ref >= 0) {
-    tokens.words.push(endsWithPossessive(text, from, to) ? "'s-ref" : "ref");
-    tokens.refs.push(ref);
-    return;
-  }
-  const last = tokens.words.length - 1;
-  if (last >= sentenceFrom && tokens.words[last] === "object" && isDigitsAt(text, from, to)) {
-    tokens.words[last] = endsWithPossessive(text, from, to) ? "'s-ref" : "ref";
-    tokens.refs[last] = Number.parseInt(text.slice(from, to), 10);
-    return;
-  }
-  tokens.words.push(wordAt(text, from, to));
-  tokens.refs.push(-1);
-}
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
+/** "," ":" "(" ")": tokens of their own. */
+const isMark = (c: number): boolean => c === 44 || c === 58 || c === 40 || c === 41;
+/** ". ! ? ;" */
+const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59;
 
 /**
- * Splits reasoning text into sentences of tokens in one pass: whitespace separates words,
- * "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
+ * Splits reasoning text into sentences of lower-cased tokens in one pass: whitespace separates
+ * words, "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
  * whitespace or the end (so "2.31" stays a number).
+ *
+ * One instance serves every text (parsing is synchronous and never nested): its lists are
+ * overwritten in place rather than allocated per text. ASCII text is lower-cased letter by letter
+ * as it is read; text with other characters is lower-cased as a whole first (Unicode rules).
  */
-function tokenizeText(text: string): { tokens: Tokens; sentences: Sentence[] } {
-  const tokens: Tokens = { words: [], refs: [] };
-  const sentences: Sentence[] = [];
-  let from = 0;
-  let start = -1;
-  let last = 0;
-  const lower = text.toLowerCase();
-  const n = lower.length;
-  const close = () => {
-    if (tokens.words.length > from) sentences.push({ from, to: tokens.words.length, start, end: last });
-    from = tokens.words.length;
-    start = -1;
-  };
-  let i = 0;
-  while (i < n) {
-    const c = lower.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 9 || c === 13) {
-      i++;
-      continue;
-    }
-    if (start < 0) start = i;
-    if (c === 44 || c === 58 || c === 40 || c === 41) {
-      tokens.words.push(c === 44 ? "," : c === 58 ? ":" : c === 40 ? "(" : ")");
-      tokens.refs.push(-1);
-      i++;
-      last = i;
-      continue;
-    }
-    let j = i;
-    while (j < n) {
-      const d = lower.charCodeAt(j);
-      if (d === 32 || d === 10 || d === 9 || d === 13 || d === 44 || d === 58 || d === 40 || d === 41) break;
-      j++;
-    }
-    // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
-    let k = j;
-    while (k > i) {
-      const d = lower.charCodeAt(k - 1);
-      if (d === 46 || d === 33 || d === 63 || d === 59) k--;
-      else break;
-    }
-    if (k > i) {
-      pushWord(tokens, from, lower, i, k);
-      last = k;
-    }
-    if (k < j) close();
-    i = j;
+class Tokenizer implements Tokens {
+  words: string[] = [];
+  refs: number[] = [];
+  count = 0;
+  /** Per sentence four numbers: its tokens [from, to) and its characters [start, end) in the text. */
+  sentences: number[] = [];
+  sentenceCount = 0;
+  private sentenceFrom = 0;
+
+  tokenize(text: string): void {
+    if (!this.scan(text, true)) this.scan(text.toLowerCase(), false);
   }
-  close();
-  return { tokens, sentences };
+
+  /** false: an ASCII-only scan met another character. */
+  private scan(text: string, asciiOnly: boolean): boolean {
+    this.count = 0;
+    this.sentenceCount = 0;
+    this.sentenceFrom = 0;
+    let start = -1;
+    let last = 0;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
+      }
+      if (start < 0) start = i;
+      if (isMark(c)) {
+        this.push(c === 44 ? "," : c === 58 ? ":" : c === 40 ? "(" : ")", -1);
+        i++;
+        last = i;
+        continue;
+      }
+      let j = i;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d >= 128 && asciiOnly) return false;
+        if (isSpace(d) || isMark(d)) break;
+        j++;
+      }
+      // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
+      let k = j;
+      while (k > i && endsSentence(text.charCodeAt(k - 1))) k--;
+      if (k > i) {
+        this.pushWord(text, i, k);
+        last = k;
+      }
+      if (k < j) {
+        this.closeSentence(start, last);
+        start = -1;
+      }
+      i = j;
+    }
+    this.closeSentence(start, last);
+    return true;
+  }
+
+  private push(word: string, ref: number): void {
+    this.words[this.count] = word;
+    this.refs[this.count] = ref;
+    this.count++;
+  }
+
+  private closeSentence(start: number, end: number): void {
+    if (this.count > this.sentenceFrom) {
+      const at = this.sentenceCount * 4;
+      this.sentences[at] = this.sentenceFrom;
+      this.sentences[at + 1] = this.count;
+      this.sentences[at + 2] = start;
+      this.sentences[at + 3] = end;
+      this.sentenceCount++;
+    }
+    this.sentenceFrom = this.count;
+  }
+
+  private pushWord(text: string, from: number, to: number): void {
+    const first = fold(text.charCodeAt(from));
+    // most words are plain: only "obj_…", "#…" and a number after "object" can be references
+    if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) return this.push(wordAt(text, from, to), -1);
+    const ref = refAt(text, from, to);
+    if (ref >= 0) return this.push(endsWithPossessive(text, from, to) ? "'s-ref" : "ref", ref);
+    const last = this.count - 1;
+    if (last >= this.sentenceFrom && this.words[last] === "object" && isDigitsAt(text, from, to)) {
+      this.words[last] = endsWithPossessive(text, from, to) ? "'s-ref" : "ref";
+      this.refs[last] = Number.parseInt(text.slice(from, to), 10);
+      return;
+    }
+    this.push(wordAt(text, from, to), -1);
+  }
 }
+
+const tokenizer = new Tokenizer();
 
 /** Cursor over one clause: the tokens [i, end). */
 class Cursor {
@@ -440,10 +472,14 @@ const COMPARATORS: Array<[string[], Comparator]> = [
   [["equal", "to"], "eq"], [["the", "same", "as"], "eq"],
 ];
 
+const NEGATED_VERB = { ok: true, negated: true } as const;
+const VERB = { ok: true, negated: false } as const;
+const NO_VERB = { ok: false, negated: false } as const;
+
 function acceptVerb(c: Cursor): { ok: boolean; negated: boolean } {
-  if (c.accept("is", "not") || c.accept("are", "not") || c.accept("isn't") || c.accept("aren't")) return { ok: true, negated: true };
-  if (c.accept("is") || c.accept("are")) return { ok: true, negated: false };
-  return { ok: false, negated: false };
+  if (c.accept("is", "not") || c.accept("are", "not") || c.accept("isn't") || c.accept("aren't")) return NEGATED_VERB;
+  if (c.accept("is") || c.accept("are")) return VERB;
+  return NO_VERB;
 }
 
 interface ClauseResult {
@@ -612,9 +648,14 @@ function parseConclusion(tokens: Tokens, from: number, to: number, text: string)
 export function parseReasoning(text: string): ParsedReasoning {
   const result: ParsedReasoning = { claims: [], sets: [], ids: [], conclusion: null, hypothetical: 0 };
   const ids = result.ids;
-  const { tokens, sentences } = tokenizeText(text);
-  const { words, refs } = tokens;
-  for (const { from, to, start, end } of sentences) {
+  const tokens = tokenizer;
+  tokens.tokenize(text);
+  const { words, refs, sentences } = tokens;
+  for (let s = 0; s < tokens.sentenceCount; s++) {
+    const from = sentences[4 * s];
+    const to = sentences[4 * s + 1];
+    const start = sentences[4 * s + 2];
+    const end = sentences[4 * s + 3];
     const sentence = text.slice(start, end);
     let hypothetical = false;
     // ", so X": a clause [from, split - 1) and its conclusion [split + 1, to)
