@@ -1,5 +1,5 @@
 import { argIssues, clearQueryCache, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
-import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
+import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareKeyedResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
@@ -471,28 +471,70 @@ function refsKey(refs: readonly unknown[]): IdKey {
 
 // ---- claims ----------------------------------------------------------------------------
 
-function matches(object: SceneObject, desc: Desc, scene: Scene): boolean {
-  const attrs = desc.attrs;
-  if (attrs.color !== undefined && object.color !== attrs.color) return false;
-  if (attrs.size !== undefined && object.size !== attrs.size) return false;
-  if (attrs.shape !== undefined && object.shape !== attrs.shape) return false;
-  if (attrs.material !== undefined && object.material !== attrs.material) return false;
-  if (desc.rel) {
-    const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
-    if (!row || !row.includes(object.index)) return false;
+/**
+ * Which scene objects fit a description. The description is read once: Desc objects come in many
+ * shapes (attribute subsets, optional relation, same-as, exclusion, either/or), so reading them
+ * afresh for every object of the scene was most of the cost of checking a claim.
+ */
+class Matcher {
+  private readonly color: string | undefined;
+  private readonly size: string | undefined;
+  private readonly shape: string | undefined;
+  private readonly material: string | undefined;
+  /** The objects related to the description's reference object; null: no relation constraint. */
+  private readonly related: readonly number[] | null;
+  /** A relation is named but the scene has no such row: nothing fits. */
+  private readonly nothing: boolean;
+  private readonly sameAttribute: Attribute | null;
+  private readonly reference: SceneObject | null;
+  private readonly except: readonly number[] | null;
+  private readonly either: [Matcher, Matcher] | null;
+
+  constructor(desc: Desc, scene: Scene) {
+    const { color, size, shape, material } = desc.attrs;
+    this.color = color;
+    this.size = size;
+    this.shape = shape;
+    this.material = material;
+    let nothing = false;
+    this.related = null;
+    if (desc.rel) {
+      const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
+      if (row) this.related = row;
+      else nothing = true;
+    }
+    this.sameAttribute = null;
+    this.reference = null;
+    if (desc.same) {
+      const reference = scene.objects[desc.same.object];
+      if (reference) {
+        this.sameAttribute = desc.same.attribute;
+        this.reference = reference;
+      } else nothing = true;
+    }
+    this.nothing = nothing;
+    this.except = desc.except ?? null;
+    this.either = desc.or ? [new Matcher(desc.or[0], scene), new Matcher(desc.or[1], scene)] : null;
   }
-  if (desc.same) {
-    const reference = scene.objects[desc.same.object];
-    if (!reference || object.index === reference.index || object[desc.same.attribute] !== reference[desc.same.attribute]) return false;
+
+  fits(object: SceneObject): boolean {
+    if (this.nothing) return false;
+    if (this.color !== undefined && object.color !== this.color) return false;
+    if (this.size !== undefined && object.size !== this.size) return false;
+    if (this.shape !== undefined && object.shape !== this.shape) return false;
+    if (this.material !== undefined && object.material !== this.material) return false;
+    if (this.related !== null && !this.related.includes(object.index)) return false;
+    if (this.reference !== null && (object.index === this.reference.index || object[this.sameAttribute!] !== this.reference[this.sameAttribute!])) return false;
+    if (this.except !== null && this.except.includes(object.index)) return false;
+    if (this.either !== null && !this.either[0].fits(object) && !this.either[1].fits(object)) return false;
+    return true;
   }
-  if (desc.except && desc.except.includes(object.index)) return false;
-  if (desc.or && !matches(object, desc.or[0], scene) && !matches(object, desc.or[1], scene)) return false;
-  return true;
 }
 
 function matching(desc: Desc, scene: Scene): number[] {
+  const matcher = new Matcher(desc, scene);
   const ids: number[] = [];
-  for (const object of scene.objects) if (matches(object, desc, scene)) ids.push(object.index);
+  for (const object of scene.objects) if (matcher.fits(object)) ids.push(object.index);
   return ids;
 }
 
@@ -502,10 +544,11 @@ function matchingKey(desc: Desc, scene: Scene): { key: IdKey; count: number } {
     const ids = matching(desc, scene);
     return { key: idKey(ids), count: ids.length };
   }
+  const matcher = new Matcher(desc, scene);
   let mask = 0;
   let count = 0;
   for (const object of scene.objects) {
-    if (matches(object, desc, scene)) {
+    if (matcher.fits(object)) {
       mask |= 1 << object.index;
       count++;
     }
@@ -531,13 +574,14 @@ const FALSE: ClaimCheck = { ok: false, expected: null, found: null };
 function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings, explain: boolean): ClaimCheck | null {
   switch (claim.kind) {
     case "members": {
+      const matcher = new Matcher(claim.desc, scene);
       let ok = true;
       for (const id of claim.ids) {
         const object = scene.objects[id];
-        if (!object || matches(object, claim.desc, scene) === claim.negated) ok = false;
+        if (!object || matcher.fits(object) === claim.negated) ok = false;
       }
       if (!explain) return ok ? TRUE : FALSE;
-      const wrong = claim.ids.filter((id) => !scene.objects[id] || matches(scene.objects[id], claim.desc, scene) === claim.negated);
+      const wrong = claim.ids.filter((id) => !scene.objects[id] || matcher.fits(scene.objects[id]) === claim.negated);
       return { ok, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
     }
     case "enumeration": {
