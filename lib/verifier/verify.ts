@@ -1,7 +1,7 @@
 import { argIssues, clearQueryCache, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
-import { compareKeyedResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
+import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, type Comparison, type IdKey } from "@/lib/verifier/compare";
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
@@ -193,6 +193,22 @@ class TraceVerifier {
     return call.outcome;
   }
 
+  /**
+   * result.reexec's comparison. Calls whose result lists objects are re-executed down to the ids
+   * (executeIds): an id set is all the comparison needs, and building the full result (objects
+   * with boxes, "obj_3" strings read back) is left to the failures that show it as evidence.
+   */
+  private reexecute(call: CallRecord, found: unknown, foundKey: IdKey | null): Comparison {
+    const scene = this.scene!;
+    const executeIds = call.definition!.executeIds;
+    if (executeIds && !call.outcome) {
+      const ids = executeIds(scene, call.args, { validated: call.validated });
+      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings);
+      call.outcome = ids;
+    }
+    return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
+  }
+
   private slot(callId: string): CallIdSlot {
     let slot = this.callIds.get(callId);
     if (!slot) {
@@ -272,11 +288,13 @@ class TraceVerifier {
       else if (!call.definition?.execute) this.add(i, "result.reexec", "skip", `${call.definition?.name ?? "this tool"} cannot be re-executed here`);
       else if (!this.scene) this.add(i, "result.reexec", "skip", NO_SCENE);
       else {
-        const outcome = this.execute(call)!;
-        const comparison = compareKeyedResult(outcome, step.result, key, this.scene, this.settings);
+        const comparison = this.reexecute(call, step.result, key);
         // evidence is kept for failures only: a pass's "found" is the step itself
         if (comparison.same) this.add(i, "result.reexec", "pass", comparison.message);
-        else this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+        else {
+          const outcome = this.execute(call)!;
+          this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+        }
       }
     }
     if (key !== null) {
