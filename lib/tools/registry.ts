@@ -133,8 +133,10 @@ interface ParsedQuery {
 
 const queryCache = new Map<string, ParsedQuery | ToolError>();
 
-export function clearQueryCache(): void {
+/** Empties the registry's memos (parsed detect queries, argument issues): benchmarks start cold with it. */
+export function clearToolCaches(): void {
   queryCache.clear();
+  issueCache.clear();
 }
 
 /** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
@@ -187,10 +189,62 @@ const issueMessage = (issue: z.core.$ZodIssue): string => `${issue.path.join("."
  * Why `args` do not fit the tool's schema, one message per issue ("objects.0: Invalid input"), or
  * null when they fit. The hand-written check answers first; zod runs for invalid args only.
  */
-export function argIssues(tool: ToolDefinition, args: Record<string, unknown>): string[] | null {
+export function argIssues(tool: ToolDefinition, args: Record<string, unknown>): readonly string[] | null {
   if (tool.fastValid?.(args)) return null;
+  const key = refusalKey(tool, args);
+  const known = key === null ? undefined : issueCache.get(key);
+  if (known !== undefined) return known;
   const parsed = tool.args.safeParse(args);
-  return parsed.success ? null : parsed.error.issues.map(issueMessage);
+  const issues = parsed.success ? null : parsed.error.issues.map(issueMessage);
+  if (key !== null && issues !== null) {
+    if (issueCache.size >= 10_000) issueCache.clear();
+    issueCache.set(key, issues);
+  }
+  return issues;
+}
+
+// Refused args recur with different object lists (the same out-of-vocabulary value, say), and zod
+// takes microseconds to word its issues. They are remembered by tool and args with each valid
+// object reference blanked out: a valid reference is never what an issue is about.
+const issueCache = new Map<string, readonly string[]>();
+
+function refusalKey(tool: ToolDefinition, args: Record<string, unknown>): string | null {
+  let key = tool.name;
+  for (const name in args) {
+    const value = args[name];
+    const kind = tool.objectArgs?.[name];
+    const text = kind === "object" && isRef(value) ? "ref" : kind === "objects" && isRefList(value) ? "refs" : plainValue(value);
+    if (text === null) return null;
+    key += `\u0000${name}\u0000${text}`;
+  }
+  return key;
+}
+
+/** A rendering that tells apart every primitive value (and arrays of them); null for anything else. */
+function plainValue(value: unknown): string | null {
+  switch (typeof value) {
+    case "undefined":
+      return "u";
+    case "boolean":
+      return value ? "t" : "f";
+    case "number":
+      return `n${value}`;
+    case "string":
+      return `s${JSON.stringify(value)}`;
+    case "object": {
+      if (value === null) return "z";
+      if (!Array.isArray(value)) return null;
+      let text = "[";
+      for (const item of value) {
+        const part = plainValue(item);
+        if (part === null) return null;
+        text += `${part},`;
+      }
+      return `${text}]`;
+    }
+    default:
+      return null;
+  }
 }
 
 /** What `execute` returns for args with these issues (it refuses them before running). */

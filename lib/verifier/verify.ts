@@ -1,4 +1,4 @@
-import { argIssues, clearQueryCache, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
+import { argIssues, clearToolCaches, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, type Comparison, type IdKey } from "@/lib/verifier/compare";
@@ -139,10 +139,10 @@ function flagsOf(settings: VerifierSettings): RuleFlags {
   return flags;
 }
 
-/** Empties the memo caches (normalised answers, detect queries): benchmarks start cold with it. */
+/** Empties the memo caches (normalised answers, detect queries, argument issues): benchmarks start cold with it. */
 export function resetVerifierCaches(): void {
   clearAnswerCache();
-  clearQueryCache();
+  clearToolCaches();
 }
 
 export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
