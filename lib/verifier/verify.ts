@@ -76,8 +76,6 @@ interface CallRecord extends CallLike {
 /** Everything keyed by one call id: the first call using it and the results naming it. */
 interface CallIdSlot {
   call: CallRecord | null;
-  /** Index of the last tool_result naming this id (the one look-ahead), -1 if none. */
-  lastResult: number;
   /** A result naming this id has been seen (whether or not a call preceded it). */
   answered: boolean;
 }
@@ -209,10 +207,18 @@ class TraceVerifier {
     return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
   }
 
+  /** The one look-ahead: does a later step record a result for this call id? (Usually the next one does.) */
+  private answeredLater(i: number, callId: string): boolean {
+    if (!callId) return false;
+    const { steps } = this;
+    for (let j = i + 1; j < steps.length; j++) if (steps[j].kind === "tool_result" && steps[j].callId === callId) return true;
+    return false;
+  }
+
   private slot(callId: string): CallIdSlot {
     let slot = this.callIds.get(callId);
     if (!slot) {
-      slot = { call: null, lastResult: -1, answered: false };
+      slot = { call: null, answered: false };
       this.callIds.set(callId, slot);
     }
     return slot;
@@ -220,11 +226,6 @@ class TraceVerifier {
 
   run(): TraceVerification {
     const { steps } = this;
-    // the one look-ahead: the last result index per call id (does a call get a result later?)
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i];
-      if (s.kind === "tool_result" && s.callId) this.slot(s.callId).lastResult = i;
-    }
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step.kind === "tool_call") this.toolCall(i, step);
@@ -259,7 +260,7 @@ class TraceVerifier {
     if (this.flags.pairing) {
       const earlier = callId ? slot.call : null;
       if (earlier) this.add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
-      else if (slot.lastResult > i) this.add(i, "cross.pairing", "pass", "a later step records its result");
+      else if (this.answeredLater(i, callId)) this.add(i, "cross.pairing", "pass", "a later step records its result");
       else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
     }
     if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.callIds, this);
