@@ -450,7 +450,21 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => a.objects,
     objectArgs: { objects: "objects" },
     run(scene, { objects }) {
-      return new Set(objects.map((ref) => resolveObject(scene, ref).index)).size;
+      // distinct objects: a bitmask for indices below 31 (every CLEVR scene), a Set beyond
+      let seen = 0;
+      let large: Set<number> | null = null;
+      let count = 0;
+      for (const ref of objects) {
+        const { index } = resolveObject(scene, ref);
+        if (index >= 0 && index <= 30 && Number.isInteger(index)) {
+          if ((seen & (1 << index)) === 0) count++;
+          seen |= 1 << index;
+        } else if (!(large ??= new Set()).has(index)) {
+          large.add(index);
+          count++;
+        }
+      }
+      return count;
     },
   }),
   tool({
