@@ -79,7 +79,8 @@ const LONGEST_WORD = 12;
 const VOCABULARY: Array<string[] | undefined> = [];
 
 function addToVocabulary(word: string): void {
-  if (word.length > LONGEST_WORD) throw new Error(`grammar word "${word}" is longer than LONGEST_WORD`);
+  // wordAt compares with sameLetter, which knows a-z and "'" only
+  if (word.length > LONGEST_WORD || !/^[a-z']+$/.test(word)) throw new Error(`grammar word "${word}" is not a-z and "'", or is longer than LONGEST_WORD`);
   const slot = word.length * 128 + word.charCodeAt(0);
   const candidates = (VOCABULARY[slot] ??= []);
   if (!candidates.includes(word)) candidates.push(word);
@@ -95,6 +96,9 @@ for (const word of [
   addToVocabulary(word);
 }
 
+/** A grammar word's character (a-z or "'") against a text character of any case. */
+const sameLetter = (wordCode: number, textCode: number): boolean => wordCode === textCode || (wordCode >= 97 && (textCode | 32) === wordCode);
+
 /** text[from, to), lower-cased: the vocabulary's own string when it is a grammar word. */
 function wordAt(text: string, from: number, to: number): string {
   const length = to - from;
@@ -103,7 +107,7 @@ function wordAt(text: string, from: number, to: number): string {
   if (candidates) {
     for (const word of candidates) {
       let k = 1;
-      while (k < length && word.charCodeAt(k) === fold(text.charCodeAt(from + k))) k++;
+      while (k < length && sameLetter(word.charCodeAt(k), text.charCodeAt(from + k))) k++;
       if (k === length) return word;
     }
   }
@@ -150,6 +154,9 @@ function isDigitsAt(text: string, from: number, to: number): boolean {
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
 /** "," ":" "(" ")": tokens of their own. */
 const isMark = (c: number): boolean => c === 44 || c === 58 || c === 40 || c === 41;
+/** Whitespace and "," ":" "(" ")" by character code (ASCII): what ends a word. */
+const ENDS_WORD = new Uint8Array(128);
+for (const c of [32, 10, 9, 13, 44, 58, 40, 41]) ENDS_WORD[c] = 1;
 /** ". ! ? ;" */
 const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59;
 
@@ -200,8 +207,9 @@ class Tokenizer implements Tokens {
       let j = i;
       while (j < n) {
         const d = text.charCodeAt(j);
-        if (d >= 128 && asciiOnly) return false;
-        if (isSpace(d) || isMark(d)) break;
+        if (d < 128) {
+          if (ENDS_WORD[d] === 1) break;
+        } else if (asciiOnly) return false;
         j++;
       }
       // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
