@@ -148,6 +148,9 @@ describe("verifyTrace", () => {
     expect(failing(repeated)).toEqual(["6 cross.pairing"]);
     const early = [result("x", []), call("x", "count", { objects: [] }), answer("0")];
     expect(failing(early, { answer: "0" })).toEqual(expect.arrayContaining(["0 cross.pairing", "1 cross.pairing"]));
+    // results far from their calls (the look-ahead reads a few steps, then indexes the trace)
+    const far = [call("a", "detect", {}), ...Array.from({ length: 12 }, () => reasoning("Thinking.")), result("a", [{ id: "obj_0" }, { id: "obj_1" }, { id: "obj_2" }, { id: "obj_3" }]), call("b", "detect", {}), ...Array.from({ length: 12 }, () => reasoning("Thinking.")), answer("1")];
+    expect(run(far, { answer: null }).verdicts.filter((v) => v.rule === "cross.pairing").map((v) => `${v.step} ${v.outcome}`)).toEqual(["0 pass", "13 pass", "14 fail"]);
   });
 
   it("cross.answer and final.correct normalise answers; an empty answer fails", () => {

@@ -164,6 +164,8 @@ class TraceVerifier {
   private readonly producedSets: IdKey[] = [0];
   private readonly producedIds = new ProducedIds();
   private readonly countCalls: CallRecord[] = [];
+  /** The last result step per call id, indexed on demand (answeredLater). */
+  private lastResults: Map<string, number> | null = null;
   private conclusion: string | null = null;
   private readonly tallies: Partial<Record<RuleId, RuleTally>> = {};
 
@@ -207,12 +209,19 @@ class TraceVerifier {
     return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
   }
 
-  /** The one look-ahead: does a later step record a result for this call id? (Usually the next one does.) */
+  /** The one look-ahead: does a later step record a result for this call id? */
   private answeredLater(i: number, callId: string): boolean {
     if (!callId) return false;
     const { steps } = this;
-    for (let j = i + 1; j < steps.length; j++) if (steps[j].kind === "tool_result" && steps[j].callId === callId) return true;
-    return false;
+    // usually the next step does: look a few steps ahead before indexing the whole trace (once)
+    const near = Math.min(steps.length, i + 8);
+    for (let j = i + 1; j < near; j++) if (steps[j].kind === "tool_result" && steps[j].callId === callId) return true;
+    if (near === steps.length) return false;
+    if (!this.lastResults) {
+      this.lastResults = new Map();
+      for (let j = 0; j < steps.length; j++) if (steps[j].kind === "tool_result" && steps[j].callId) this.lastResults.set(steps[j].callId!, j);
+    }
+    return (this.lastResults.get(callId) ?? -1) > i;
   }
 
   private slot(callId: string): CallIdSlot {
