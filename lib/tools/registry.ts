@@ -314,8 +314,8 @@ function isRef(value: unknown): boolean {
   if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
   if (typeof value !== "string" || value.length === 0) return false;
   let start = 0;
-  if (value.startsWith("obj_")) start = 4;
-  else if (value.charCodeAt(0) === 35) start = 1;
+  if (value.charCodeAt(0) === 111 && value.charCodeAt(1) === 98 && value.charCodeAt(2) === 106 && value.charCodeAt(3) === 95) start = 4; // "obj_"
+  else if (value.charCodeAt(0) === 35) start = 1; // "#"
   if (start === value.length) return false;
   for (let i = start; i < value.length; i++) {
     const c = value.charCodeAt(i);
