@@ -101,14 +101,15 @@ export async function benchVerify(): Promise<void> {
   for (let warm = 0; warm < 2; warm++) for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);
   // ≥ 1M steps in total, timed pass by pass: the machine is shared, so report the best pass (the
   // machine's own capacity) and the median (what a run under the current load sees). The memo
-  // caches are emptied before each pass.
+  // caches (normalised answers, detect queries, argument issues) are emptied before each pass;
+  // reasoning text is parsed afresh at every step (there is no parse memo).
   const passes = Math.max(5, Math.ceil(1_000_000 / stepsPerPass));
   const rates: number[] = [];
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let p = 0; p < passes; p++) {
-    // every pass starts cold: memoised parses only help within a pass (the same question
-    // resampled by 3 seeds), as they would within one run over a dataset
+    // every pass starts cold: the memos only help within a pass (the same question resampled
+    // by 3 seeds), as they would within one run over a dataset
     resetVerifierCaches();
     const passStarted = performance.now();
     for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);

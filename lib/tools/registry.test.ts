@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getTool, parseQuery, toolJsonSchemas } from "@/lib/tools/registry";
+import { argIssues, getTool, invalidArgsOutcome, parseQuery, toolJsonSchemas, type ToolDefinition } from "@/lib/tools/registry";
 import { deriveBox, parseObjectId, type Scene } from "@/lib/tools/scene";
 
 // A three-object scene in CLEVR's convention: relationships[rel][i] lists the j that are rel of i.
@@ -96,24 +96,64 @@ describe("fast argument checks", () => {
     query: ["red cube", "", undefined, 5],
     extra: [undefined],
   };
-  it("accept exactly what the zod schemas accept", () => {
+  const spatialTools = () => toolJsonSchemas().map((t) => getTool(t.function.name)!);
+  function argCombos(tool: ToolDefinition): Array<Record<string, unknown>> {
+    const keys = Object.keys((tool.args as unknown as { shape?: Record<string, unknown> }).shape ?? (tool.args as unknown as { def: { in?: { shape: Record<string, unknown> } } }).def?.in?.shape ?? {});
+    const candidates = [...new Set([...keys, "extra"])];
+    const combos = (i: number): Array<Record<string, unknown>> => {
+      if (i === candidates.length) return [{}];
+      const rest = combos(i + 1);
+      const key = candidates[i];
+      const out: Array<Record<string, unknown>> = [...rest]; // key absent
+      for (const value of pool[key] ?? []) for (const r of rest) out.push({ ...r, [key]: value });
+      return out;
+    };
+    return combos(0);
+  }
+
+  it("accept exactly what the zod schemas accept; execute refuses the rest with their argIssues", () => {
     let compared = 0;
-    for (const tool of toolJsonSchemas().map((t) => getTool(t.function.name)!)) {
-      const keys = Object.keys((tool.args as unknown as { shape?: Record<string, unknown> }).shape ?? (tool.args as unknown as { def: { in?: { shape: Record<string, unknown> } } }).def?.in?.shape ?? {});
-      const candidates = [...new Set([...keys, "extra"])];
-      const combos = (i: number): Array<Record<string, unknown>> => {
-        if (i === candidates.length) return [{}];
-        const rest = combos(i + 1);
-        const key = candidates[i];
-        const out: Array<Record<string, unknown>> = [...rest]; // key absent
-        for (const value of pool[key] ?? []) for (const r of rest) out.push({ ...r, [key]: value });
-        return out;
-      };
-      for (const args of combos(0)) {
+    let refused = 0;
+    for (const tool of spatialTools()) {
+      for (const args of argCombos(tool)) {
         expect(tool.fastValid!(args), `${tool.name} ${JSON.stringify(args)}`).toBe(tool.args.safeParse(args).success);
+        // the verifier reuses argIssues as the outcome of executing refused args
+        const issues = argIssues(tool, args);
+        if (issues) {
+          expect(tool.execute!(scene, args), `${tool.name} ${JSON.stringify(args)}`).toEqual(invalidArgsOutcome(issues));
+          refused++;
+        }
         compared++;
       }
     }
     expect(compared).toBeGreaterThan(2000);
+    expect(refused).toBeGreaterThan(1000);
+  });
+
+  it("executeIds lists the objects execute's result lists, in order, and refuses what execute refuses", () => {
+    const listing = spatialTools().filter((tool) => tool.executeIds);
+    expect(listing.map((tool) => tool.name).sort()).toEqual(["detect", "filter", "relate"]);
+    let listed = 0;
+    const more: Record<string, Array<Record<string, unknown>>> = {
+      detect: [{}, { query: "red things" }, { query: "small" }],
+      filter: [{ objects: ["obj_2", "obj_0", "obj_1"], attribute: "color", value: "red" }, { objects: [2, "#1"], attribute: "size", value: "small" }],
+      relate: [{ object: "obj_2", relation: "left" }, { object: 0, relation: "right" }],
+    };
+    for (const tool of listing) {
+      for (const args of [...argCombos(tool), ...more[tool.name]]) {
+        const outcome = tool.execute!(scene, args);
+        const ids = tool.executeIds!(scene, args);
+        const label = `${tool.name} ${JSON.stringify(args)}`;
+        if (!outcome.ok) {
+          expect(ids, label).toEqual(outcome);
+          continue;
+        }
+        const expected = (outcome.value as unknown[]).map((item) => parseObjectId(typeof item === "object" && item !== null ? (item as { id: unknown }).id : item));
+        expect(ids, label).toEqual({ ok: true, ids: expected });
+        expect(tool.executeIds!(scene, args, { validated: true }), label).toEqual({ ok: true, ids: expected });
+        if (expected.length) listed++;
+      }
+    }
+    expect(listed).toBeGreaterThanOrEqual(15);
   });
 });

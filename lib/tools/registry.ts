@@ -18,6 +18,8 @@ import {
 // New tools register here; the verifier only talks to this interface.
 
 export type ToolOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+/** executeIds' answer: the object indices a list result would hold, in its order. */
+export type IdsOutcome = { ok: true; ids: readonly number[] } | { ok: false; error: string };
 
 export interface ToolDefinition {
   name: string;
@@ -37,9 +39,17 @@ export interface ToolDefinition {
   concludes?: boolean;
   /**
    * Absent for tools whose results cannot be recomputed here (VisProg's neural modules).
-   * `validated`: the caller already checked args against `args` (skips a second parse).
+   * `validated`: the caller already checked args against `args` (skips a second parse). Args that
+   * `args` refuses give `invalidArgsOutcome(argIssues(tool, args))`: the verifier, which has the
+   * issues already, uses that outcome instead of executing.
    */
   execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
+  /**
+   * Tools whose result lists objects (detect, filter, relate): the indices of the objects
+   * `execute` would list, in its order, without building the result; the same refusals. The
+   * verifier compares id sets with it and builds the full result only as evidence of a mismatch.
+   */
+  executeIds?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => IdsOutcome;
   /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
   family: string;
   /**
@@ -87,6 +97,27 @@ function relationOf(scene: Scene, rel: Relation): number[][] {
   return table;
 }
 
+/** detect: whether an object has every (attribute, value) of a query. */
+function hasAll(object: SceneObject, wanted: ReadonlyArray<readonly [Attribute, string]>): boolean {
+  for (const [a, v] of wanted) if (attributeOf(object, a) !== v) return false;
+  return true;
+}
+
+/** filter: the listed objects whose attribute has the value (unknown objects refused first). */
+function filtered(scene: Scene, objects: unknown[], attr: Attribute, value: string): SceneObject[] {
+  const resolved = objects.map((ref) => resolveObject(scene, ref));
+  const v = checkValue(attr, value);
+  const kept: SceneObject[] = [];
+  for (const o of resolved) if (attributeOf(o, attr) === v) kept.push(o);
+  return kept;
+}
+
+/** relate: the scene's own row of indices (read only). */
+function related(scene: Scene, object: unknown, rel: Relation): readonly number[] {
+  const o = resolveObject(scene, object);
+  return relationOf(scene, rel)[o.index] ?? [];
+}
+
 const SHAPE_NOUNS: Record<string, string | null> = {
   cube: "cube", cubes: "cube", block: "cube", blocks: "cube",
   sphere: "sphere", spheres: "sphere", ball: "sphere", balls: "sphere",
@@ -95,18 +126,35 @@ const SHAPE_NOUNS: Record<string, string | null> = {
 };
 const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
 
-const queryCache = new Map<string, Partial<Record<Attribute, string>> | ToolError>();
+interface ParsedQuery {
+  words: Partial<Record<Attribute, string>>;
+  entries: ReadonlyArray<readonly [Attribute, string]>;
+}
 
-export function clearQueryCache(): void {
+const queryCache = new Map<string, ParsedQuery | ToolError>();
+
+/** Empties the registry's memos (parsed detect queries, argument issues): benchmarks start cold with it. */
+export function clearToolCaches(): void {
   queryCache.clear();
+  issueCache.clear();
 }
 
 /** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
 export function parseQuery(query: string): Partial<Record<Attribute, string>> {
+  return readQuery(query).words;
+}
+
+/** parseQuery's words as [attribute, value] pairs, in the order the query names them. */
+function queryEntries(query: string): ReadonlyArray<readonly [Attribute, string]> {
+  return readQuery(query).entries;
+}
+
+function readQuery(query: string): ParsedQuery {
   let parsed = queryCache.get(query);
   if (parsed === undefined) {
     try {
-      parsed = parseQueryWords(query);
+      const words = parseQueryWords(query);
+      parsed = { words, entries: Object.entries(words) as Array<[Attribute, string]> };
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
       parsed = error;
@@ -135,6 +183,78 @@ function parseQueryWords(query: string): Partial<Record<Attribute, string>> {
   return wanted;
 }
 
+const issueMessage = (issue: z.core.$ZodIssue): string => `${issue.path.join(".") || "args"}: ${issue.message}`;
+
+/**
+ * Why `args` do not fit the tool's schema, one message per issue ("objects.0: Invalid input"), or
+ * null when they fit. The hand-written check answers first; zod runs for invalid args only.
+ */
+export function argIssues(tool: ToolDefinition, args: Record<string, unknown>): readonly string[] | null {
+  if (tool.fastValid?.(args)) return null;
+  const key = refusalKey(tool, args);
+  const known = key === null ? undefined : issueCache.get(key);
+  if (known !== undefined) return known;
+  const parsed = tool.args.safeParse(args);
+  const issues = parsed.success ? null : parsed.error.issues.map(issueMessage);
+  if (key !== null && issues !== null) {
+    if (issueCache.size >= 10_000) issueCache.clear();
+    issueCache.set(key, issues);
+  }
+  return issues;
+}
+
+// Refused args recur with different object lists (the same out-of-vocabulary value, say), and zod
+// takes microseconds to word its issues. They are remembered by tool and args with each valid
+// object reference blanked out: a valid reference is never what an issue is about.
+const issueCache = new Map<string, readonly string[]>();
+
+function refusalKey(tool: ToolDefinition, args: Record<string, unknown>): string | null {
+  let key = tool.name;
+  for (const name in args) {
+    const value = args[name];
+    const kind = tool.objectArgs?.[name];
+    const text = kind === "object" && isRef(value) ? "ref" : kind === "objects" && isRefList(value) ? "refs" : plainValue(value);
+    if (text === null) return null;
+    key += `\u0000${name}\u0000${text}`;
+  }
+  return key;
+}
+
+/** A rendering that tells apart every primitive value (and arrays of them); null for anything else. */
+function plainValue(value: unknown): string | null {
+  switch (typeof value) {
+    case "undefined":
+      return "u";
+    case "boolean":
+      return value ? "t" : "f";
+    case "number":
+      return `n${value}`;
+    case "string":
+      return `s${JSON.stringify(value)}`;
+    case "object": {
+      if (value === null) return "z";
+      if (!Array.isArray(value)) return null;
+      let text = "[";
+      for (const item of value) {
+        const part = plainValue(item);
+        if (part === null) return null;
+        text += `${part},`;
+      }
+      return `${text}]`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** What `execute` returns for args with these issues (it refuses them before running). */
+export const invalidArgsOutcome = (issues: readonly string[]): { ok: false; error: string } => ({ ok: false, error: issues.join("; ") });
+
+/** Args a tool refused (a class, so no parsed args value can be mistaken for it). */
+class Refusal {
+  constructor(readonly outcome: { ok: false; error: string }) {}
+}
+
 function tool<A extends z.ZodType>(definition: {
   name: string;
   description: string;
@@ -144,7 +264,16 @@ function tool<A extends z.ZodType>(definition: {
   objectArgs?: Record<string, "object" | "objects">;
   fastValid?: (args: Record<string, unknown>) => boolean;
   run: (scene: Scene, args: z.infer<A>) => unknown;
+  /** For object-list results: the indices `run` would list (ToolDefinition.executeIds). */
+  ids?: (scene: Scene, args: z.infer<A>) => readonly number[];
 }): ToolDefinition {
+  // args as the tool reads them (zod's output unless the caller validated them), or the refusal
+  const readArgs = (args: Record<string, unknown>, options?: { validated?: boolean }): z.infer<A> | Refusal => {
+    if (options?.validated) return args as z.infer<A>;
+    const parsed = definition.args.safeParse(args);
+    return parsed.success ? parsed.data : new Refusal(invalidArgsOutcome(parsed.error.issues.map(issueMessage)));
+  };
+  const { ids } = definition;
   return {
     fastValid: definition.fastValid,
     name: definition.name,
@@ -155,12 +284,8 @@ function tool<A extends z.ZodType>(definition: {
     referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
     family: "spatial",
     execute(scene, args, options) {
-      let data = args as z.infer<A>;
-      if (!options?.validated) {
-        const parsed = definition.args.safeParse(args);
-        if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ") };
-        data = parsed.data;
-      }
+      const data = readArgs(args, options);
+      if (data instanceof Refusal) return data.outcome;
       try {
         return { ok: true, value: definition.run(scene, data) };
       } catch (error) {
@@ -168,6 +293,18 @@ function tool<A extends z.ZodType>(definition: {
         throw error;
       }
     },
+    executeIds: ids
+      ? (scene, args, options) => {
+          const data = readArgs(args, options);
+          if (data instanceof Refusal) return data.outcome;
+          try {
+            return { ok: true, ids: ids(scene, data) };
+          } catch (error) {
+            if (error instanceof ToolError) return { ok: false, error: error.message };
+            throw error;
+          }
+        }
+      : undefined,
   };
 }
 
@@ -177,8 +314,8 @@ function isRef(value: unknown): boolean {
   if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
   if (typeof value !== "string" || value.length === 0) return false;
   let start = 0;
-  if (value.startsWith("obj_")) start = 4;
-  else if (value.charCodeAt(0) === 35) start = 1;
+  if (value.charCodeAt(0) === 111 && value.charCodeAt(1) === 98 && value.charCodeAt(2) === 106 && value.charCodeAt(3) === 95) start = 4; // "obj_"
+  else if (value.charCodeAt(0) === 35) start = 1; // "#"
   if (start === value.length) return false;
   for (let i = start; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -196,38 +333,51 @@ function isRefList(value: unknown): boolean {
 const ATTRIBUTE_SET = new Set<string>(ATTRIBUTES);
 const RELATION_SET = new Set<string>(RELATIONS);
 
-/** Exactly these keys (strict objects), the required ones present. */
-function hasKeys(args: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): boolean {
-  let count = 0;
-  for (const key in args) {
-    if (!required.includes(key) && !optional.includes(key)) return false;
-    count++;
-  }
-  for (const key of required) if (!(key in args)) return false;
-  return count >= required.length;
+/** A check that args have exactly these keys (strict objects), the required ones present. */
+function exactKeys(required: readonly string[], optional: readonly string[] = []): (args: Record<string, unknown>) => boolean {
+  return (args) => {
+    let count = 0;
+    for (const key in args) {
+      if (!required.includes(key) && !optional.includes(key)) return false;
+      count++;
+    }
+    for (const key of required) if (!(key in args)) return false;
+    return count >= required.length;
+  };
 }
+
+const DETECT_KEYS = exactKeys([], ["query"]);
+const OBJECT_KEYS = exactKeys(["object"]);
+const FILTER_KEYS = exactKeys(["objects", "attribute", "value"]);
+const RELATE_KEYS = exactKeys(["object", "relation"]);
+const CHECK_RELATION_KEYS = exactKeys(["subject", "relation", "object"]);
+const OBJECTS_KEYS = exactKeys(["objects"]);
+const COMPARE_KEYS = exactKeys(["a", "b", "attribute"]);
+const PAIR_KEYS = exactKeys(["a", "b"]);
 
 export const TOOLS: ToolDefinition[] = [
   tool({
     name: "detect",
-    fastValid: (a) => hasKeys(a, [], ["query"]) && (a.query === undefined || typeof a.query === "string"),
+    fastValid: (a) => DETECT_KEYS(a) && (a.query === undefined || typeof a.query === "string"),
     description: "Find objects matching attribute words and/or a shape noun (\"large red cylinder\", \"things\"); empty query returns every object.",
     args: z.object({ query: z.string().optional() }).strict(),
     result: z.array(z.object({ id: z.string(), label: z.string(), box: box.nullable(), score: z.number().optional() })),
     run(scene, { query }) {
-      const wanted = Object.entries(parseQuery(query ?? "")) as Array<[Attribute, string]>;
+      const wanted = queryEntries(query ?? "");
       const found: Array<{ id: string; label: string; box: [number, number, number, number] | null }> = [];
-      for (const o of scene.objects) {
-        let keep = true;
-        for (const [a, v] of wanted) if (attributeOf(o, a) !== v) keep = false;
-        if (keep) found.push({ id: objectId(o.index), label: o.shape, box: o.box });
-      }
+      for (const o of scene.objects) if (hasAll(o, wanted)) found.push({ id: objectId(o.index), label: o.shape, box: o.box });
+      return found;
+    },
+    ids(scene, { query }) {
+      const wanted = queryEntries(query ?? "");
+      const found: number[] = [];
+      for (const o of scene.objects) if (hasAll(o, wanted)) found.push(o.index);
       return found;
     },
   }),
   tool({
     name: "get_attributes",
-    fastValid: (a) => hasKeys(a, ["object"]) && isRef(a.object),
+    fastValid: (a) => OBJECT_KEYS(a) && isRef(a.object),
     description: "Color, size, shape and material of one object.",
     args: z.object({ object: objectRef }).strict(),
     result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
@@ -240,7 +390,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "filter",
-    fastValid: (a) => hasKeys(a, ["objects", "attribute", "value"]) && isRefList(a.objects) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute) && typeof a.value === "string" && ATTRIBUTE_VALUES[a.attribute as Attribute].includes(a.value),
+    fastValid: (a) => FILTER_KEYS(a) && isRefList(a.objects) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute) && typeof a.value === "string" && ATTRIBUTE_VALUES[a.attribute as Attribute].includes(a.value),
     description: "The objects of a list whose attribute has the given value.",
     // The value must belong to the attribute's vocabulary ("rubber" is a material, not a color).
     // The refinement is not expressible in the JSON Schema, which lists every attribute value.
@@ -256,29 +406,30 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => a.objects,
     objectArgs: { objects: "objects" },
     run(scene, { objects, attribute: attr, value }) {
-      const resolved = objects.map((ref) => resolveObject(scene, ref));
-      const v = checkValue(attr, value);
-      const kept: string[] = [];
-      for (const o of resolved) if (attributeOf(o, attr) === v) kept.push(objectId(o.index));
-      return kept;
+      return filtered(scene, objects, attr, value).map((o) => objectId(o.index));
+    },
+    ids(scene, { objects, attribute: attr, value }) {
+      return filtered(scene, objects, attr, value).map((o) => o.index);
     },
   }),
   tool({
     name: "relate",
-    fastValid: (a) => hasKeys(a, ["object", "relation"]) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
+    fastValid: (a) => RELATE_KEYS(a) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Every object that is `relation` of the given object (e.g. left of it).",
     args: z.object({ object: objectRef, relation }).strict(),
     result: idList,
     referencedObjects: (a) => [a.object],
     objectArgs: { object: "object" },
     run(scene, { object, relation: rel }) {
-      const o = resolveObject(scene, object);
-      return (relationOf(scene, rel)[o.index] ?? []).map(objectId);
+      return related(scene, object, rel).map(objectId);
+    },
+    ids(scene, { object, relation: rel }) {
+      return related(scene, object, rel);
     },
   }),
   tool({
     name: "check_relation",
-    fastValid: (a) => hasKeys(a, ["subject", "relation", "object"]) && isRef(a.subject) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
+    fastValid: (a) => CHECK_RELATION_KEYS(a) && isRef(a.subject) && isRef(a.object) && typeof a.relation === "string" && RELATION_SET.has(a.relation),
     description: "Whether subject is `relation` of object (subject is left of object, ...).",
     args: z.object({ subject: objectRef, relation, object: objectRef }).strict(),
     result: z.boolean(),
@@ -292,19 +443,33 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "count",
-    fastValid: (a) => hasKeys(a, ["objects"]) && isRefList(a.objects),
+    fastValid: (a) => OBJECTS_KEYS(a) && isRefList(a.objects),
     description: "Number of objects in a list.",
     args: z.object({ objects: z.array(objectRef) }).strict(),
     result: z.number().int().nonnegative(),
     referencedObjects: (a) => a.objects,
     objectArgs: { objects: "objects" },
     run(scene, { objects }) {
-      return new Set(objects.map((ref) => resolveObject(scene, ref).index)).size;
+      // distinct objects: a bitmask for indices below 31 (every CLEVR scene), a Set beyond
+      let seen = 0;
+      let large: Set<number> | null = null;
+      let count = 0;
+      for (const ref of objects) {
+        const { index } = resolveObject(scene, ref);
+        if (index >= 0 && index <= 30 && Number.isInteger(index)) {
+          if ((seen & (1 << index)) === 0) count++;
+          seen |= 1 << index;
+        } else if (!(large ??= new Set()).has(index)) {
+          large.add(index);
+          count++;
+        }
+      }
+      return count;
     },
   }),
   tool({
     name: "compare",
-    fastValid: (a) => hasKeys(a, ["a", "b", "attribute"]) && isRef(a.a) && isRef(a.b) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute),
+    fastValid: (a) => COMPARE_KEYS(a) && isRef(a.a) && isRef(a.b) && typeof a.attribute === "string" && ATTRIBUTE_SET.has(a.attribute),
     description: "Whether two objects have the same value of an attribute.",
     args: z.object({ a: objectRef, b: objectRef, attribute }).strict(),
     result: z.boolean(),
@@ -316,7 +481,7 @@ export const TOOLS: ToolDefinition[] = [
   }),
   tool({
     name: "distance",
-    fastValid: (a) => hasKeys(a, ["a", "b"]) && isRef(a.a) && isRef(a.b),
+    fastValid: (a) => PAIR_KEYS(a) && isRef(a.a) && isRef(a.b),
     description: "Euclidean distance between two objects in scene units (3-D).",
     args: z.object({ a: objectRef, b: objectRef }).strict(),
     result: z.number().nonnegative(),

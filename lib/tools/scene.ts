@@ -45,7 +45,7 @@ export function parseObjectId(ref: unknown): number | null {
   if (typeof ref === "number") return Number.isInteger(ref) && ref >= 0 ? ref : null;
   if (typeof ref !== "string") return null;
   // fast path for the canonical "obj_12" (the verifier parses millions of these)
-  if (ref.length > 4 && ref.length < 12 && ref.charCodeAt(0) === 111 && ref.startsWith("obj_")) {
+  if (ref.length > 4 && ref.length < 12 && ref.charCodeAt(0) === 111 /* o */ && ref.charCodeAt(1) === 98 /* b */ && ref.charCodeAt(2) === 106 /* j */ && ref.charCodeAt(3) === 95 /* _ */) {
     let n = 0;
     for (let i = 4; i < ref.length; i++) {
       const c = ref.charCodeAt(i) - 48;

@@ -78,6 +78,16 @@ describe("claims grammar", () => {
     expect(parsed.conclusion).toBeNull();
   });
 
+  it("reads any letter case, and text beyond ASCII, as its lower-cased form", () => {
+    // the same claims (their text is quoted as written), sets and conclusion
+    const read = (text: string) => ({ ...parseReasoning(text), claims: claimsOf(text) });
+    expect(read("THERE ARE 2 CUBES: OBJ_1 AND #2. The Color of Obj_3 Is RED, so Red.")).toEqual(read("there are 2 cubes: obj_1 and #2. the color of obj_3 is red, so red."));
+    expect(claimsOf("OBJ_3'S COLOR IS RED.")).toEqual(claimsOf("obj_3's color is red."));
+    // "İ" lower-cases to two characters: the whole text is lower-cased first, then read
+    expect(claimsOf("İ see it. THE COLOR OF OBJ_3 IS RED.")).toEqual([{ kind: "attribute", id: 3, attribute: "color", value: "red" }]);
+    expect(parseReasoning("Ünïcode aside, obj_1 is a Cube.").ids).toEqual([1]);
+  });
+
   it("does not check hypothetical sentences against the real scene", () => {
     const parsed = parseReasoning("If obj_4 became red, its color would be red. There would be 3 red things.");
     expect(parsed.claims).toEqual([]);

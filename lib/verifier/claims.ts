@@ -60,159 +60,246 @@ const NUMBER_WORDS = new Map<string, number>(
   ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"].map((w, i) => [w, i]),
 );
 
-/** A token: a word, an object reference (ref ≥ 0), or punctuation ("," ":"). */
-interface Token {
-  word: string;
-  ref: number;
+/**
+ * A text's tokens, in two parallel lists: the lower-cased word (a word, "," ":" "(" ")", or
+ * "ref" / "'s-ref" for an object reference) and, for references, the object index (else -1).
+ */
+interface Tokens {
+  words: string[];
+  refs: number[];
 }
 
-/** "obj_12" / "#12" (optionally with "'s") → 12, else -1. Hand-rolled: it runs on every word. */
-function refOf(word: string): number {
+/** A-Z → a-z; everything else unchanged (the tokenizer's ASCII lower-casing). */
+const fold = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : code);
+
+// Every word the grammar looks at, by length and first letter. The tokenizer hands out these very
+// strings instead of slicing a new one per word: no allocation, and comparing a token with a
+// literal is an identity check.
+const LONGEST_WORD = 12;
+const VOCABULARY: Array<string[] | undefined> = [];
+
+function addToVocabulary(word: string): void {
+  // wordAt compares with sameLetter, which knows a-z and "'" only
+  if (word.length > LONGEST_WORD || !/^[a-z']+$/.test(word)) throw new Error(`grammar word "${word}" is not a-z and "'", or is longer than LONGEST_WORD`);
+  const slot = word.length * 128 + word.charCodeAt(0);
+  const candidates = (VOCABULARY[slot] ??= []);
+  if (!candidates.includes(word)) candidates.push(word);
+}
+
+for (const words of [VALUE_WORDS.keys(), NOUNS.keys(), ATTRIBUTE_NAMES.keys(), NUMBER_WORDS.keys()]) for (const word of words) addToVocabulary(word);
+for (const word of [
+  "a", "an", "and", "answer", "are", "aren't", "as", "be", "behind", "between", "could", "count", "different", "distance", "either",
+  "false", "front", "has", "have", "if", "in", "is", "isn't", "left", "no", "not", "number", "of", "on", "or", "other", "right",
+  "same", "so", "than", "that", "the", "there", "to", "true", "units", "which", "with", "would", "yes", "greater", "more", "larger",
+  "less", "fewer", "smaller", "equal",
+]) {
+  addToVocabulary(word);
+}
+
+/** A grammar word's character (a-z or "'") against a text character of any case. */
+const sameLetter = (wordCode: number, textCode: number): boolean => wordCode === textCode || (wordCode >= 97 && (textCode | 32) === wordCode);
+
+/** text[from, to), lower-cased: the vocabulary's own string when it is a grammar word. */
+function wordAt(text: string, from: number, to: number): string {
+  const length = to - from;
+  const first = fold(text.charCodeAt(from));
+  const candidates = length <= LONGEST_WORD && first < 128 ? VOCABULARY[length * 128 + first] : undefined;
+  if (candidates) {
+    for (const word of candidates) {
+      let k = 1;
+      while (k < length && sameLetter(word.charCodeAt(k), text.charCodeAt(from + k))) k++;
+      if (k === length) return word;
+    }
+  }
+  const word = text.slice(from, to);
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 65 && c <= 90) return word.toLowerCase();
+  }
+  return word;
+}
+
+/** text[from, to) is "obj_12" / "#12" (any case), optionally with "'s" → 12, else -1. Hand-rolled: it runs on every word. */
+function refAt(text: string, from: number, to: number): number {
   let start: number;
-  if (word.startsWith("obj_")) start = 4;
-  else if (word.charCodeAt(0) === 35 /* # */) start = 1;
+  if (to - from >= 4 && fold(text.charCodeAt(from)) === 111 && fold(text.charCodeAt(from + 1)) === 98 && fold(text.charCodeAt(from + 2)) === 106 && text.charCodeAt(from + 3) === 95) start = from + 4;
+  else if (text.charCodeAt(from) === 35 /* # */) start = from + 1;
   else return -1;
-  let end = word.length;
-  if (word.endsWith("'s")) end -= 2;
+  let end = to;
+  if (endsWithPossessive(text, from, to)) end -= 2;
   if (end <= start) return -1;
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = word.charCodeAt(i) - 48;
+    const c = text.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
   }
   return n;
 }
 
-const isDigits = (word: string): boolean => {
-  const end = word.endsWith("'s") ? word.length - 2 : word.length;
-  if (end === 0) return false;
-  for (let i = 0; i < end; i++) {
-    const c = word.charCodeAt(i);
+/** text[from, to) ends with "'s" (any case). */
+const endsWithPossessive = (text: string, from: number, to: number): boolean => to - from >= 2 && text.charCodeAt(to - 2) === 39 && fold(text.charCodeAt(to - 1)) === 115;
+
+/** text[from, to) is digits, optionally followed by "'s". */
+function isDigitsAt(text: string, from: number, to: number): boolean {
+  const end = endsWithPossessive(text, from, to) ? to - 2 : to;
+  if (end === from) return false;
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
   return true;
-};
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
+/** "," ":" "(" ")": tokens of their own. */
+const isMark = (c: number): boolean => c === 44 || c === 58 || c === 40 || c === 41;
+/** Whitespace and "," ":" "(" ")" by character code (ASCII): what ends a word. */
+const ENDS_WORD = new Uint8Array(128);
+for (const c of [32, 10, 9, 13, 44, 58, 40, 41]) ENDS_WORD[c] = 1;
+/** ". ! ? ;" */
+const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59;
 
 /**
- * Splits reasoning text into sentences of tokens in one pass: whitespace separates words,
- * "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
+ * Splits reasoning text into sentences of lower-cased tokens in one pass: whitespace separates
+ * words, "," ":" "(" ")" are tokens of their own, and ". ! ? ;" end a sentence when followed by
  * whitespace or the end (so "2.31" stays a number).
+ *
+ * One instance serves every text (parsing is synchronous and never nested): its lists are
+ * overwritten in place rather than allocated per text. ASCII text is lower-cased letter by letter
+ * as it is read; text with other characters is lower-cased as a whole first (Unicode rules).
  */
-function pushWord(tokens: Token[], word: string): void {
-  const first = word.charCodeAt(0);
-  // most words are plain: only "obj_…", "#…" and a number after "object" can be references
-  if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) {
-    tokens.push({ word, ref: -1 });
-    return;
+class Tokenizer implements Tokens {
+  words: string[] = [];
+  refs: number[] = [];
+  count = 0;
+  /** Per sentence four numbers: its tokens [from, to) and its characters [start, end) in the text. */
+  sentences: number[] = [];
+  sentenceCount = 0;
+  private sentenceFrom = 0;
+
+  tokenize(text: string): void {
+    if (!this.scan(text, true)) this.scan(text.toLowerCase(), false);
   }
-  const ref = refOf(word);
-  if (ref >= 0) {
-    tokens.push({ word: word.endsWith("'s") ? "'s-ref" : "ref", ref });
-    return;
+
+  /** false: an ASCII-only scan met another character. */
+  private scan(text: string, asciiOnly: boolean): boolean {
+    this.count = 0;
+    this.sentenceCount = 0;
+    this.sentenceFrom = 0;
+    let start = -1;
+    let last = 0;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
+      }
+      if (start < 0) start = i;
+      if (isMark(c)) {
+        this.push(c === 44 ? "," : c === 58 ? ":" : c === 40 ? "(" : ")", -1);
+        i++;
+        last = i;
+        continue;
+      }
+      let j = i;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d < 128) {
+          if (ENDS_WORD[d] === 1) break;
+        } else if (asciiOnly) return false;
+        j++;
+      }
+      // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
+      let k = j;
+      while (k > i && endsSentence(text.charCodeAt(k - 1))) k--;
+      if (k > i) {
+        this.pushWord(text, i, k);
+        last = k;
+      }
+      if (k < j) {
+        this.closeSentence(start, last);
+        start = -1;
+      }
+      i = j;
+    }
+    this.closeSentence(start, last);
+    return true;
   }
-  const previous = tokens[tokens.length - 1];
-  if (previous && previous.word === "object" && isDigits(word)) {
-    tokens[tokens.length - 1] = { word: word.endsWith("'s") ? "'s-ref" : "ref", ref: Number.parseInt(word, 10) };
-    return;
+
+  private push(word: string, ref: number): void {
+    this.words[this.count] = word;
+    this.refs[this.count] = ref;
+    this.count++;
   }
-  tokens.push({ word, ref: -1 });
+
+  private closeSentence(start: number, end: number): void {
+    if (this.count > this.sentenceFrom) {
+      const at = this.sentenceCount * 4;
+      this.sentences[at] = this.sentenceFrom;
+      this.sentences[at + 1] = this.count;
+      this.sentences[at + 2] = start;
+      this.sentences[at + 3] = end;
+      this.sentenceCount++;
+    }
+    this.sentenceFrom = this.count;
+  }
+
+  private pushWord(text: string, from: number, to: number): void {
+    const first = fold(text.charCodeAt(from));
+    // most words are plain: only "obj_…", "#…" and a number after "object" can be references
+    if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) return this.push(wordAt(text, from, to), -1);
+    const ref = refAt(text, from, to);
+    if (ref >= 0) return this.push(endsWithPossessive(text, from, to) ? "'s-ref" : "ref", ref);
+    const last = this.count - 1;
+    if (last >= this.sentenceFrom && this.words[last] === "object" && isDigitsAt(text, from, to)) {
+      this.words[last] = endsWithPossessive(text, from, to) ? "'s-ref" : "ref";
+      this.refs[last] = Number.parseInt(text.slice(from, to), 10);
+      return;
+    }
+    this.push(wordAt(text, from, to), -1);
+  }
 }
 
-interface Sentence {
-  tokens: Token[];
-  /** Character span in the original text (for messages). */
-  start: number;
-  end: number;
-}
+const tokenizer = new Tokenizer();
 
-function tokenizeText(text: string): Sentence[] {
-  const sentences: Sentence[] = [];
-  let tokens: Token[] = [];
-  let start = -1;
-  let last = 0;
-  const lower = text.toLowerCase();
-  const n = lower.length;
-  let i = 0;
-  while (i < n) {
-    const c = lower.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 9 || c === 13) {
-      i++;
-      continue;
-    }
-    if (start < 0) start = i;
-    if (c === 44 || c === 58 || c === 40 || c === 41) {
-      tokens.push({ word: lower[i], ref: -1 });
-      i++;
-      last = i;
-      continue;
-    }
-    let j = i;
-    while (j < n) {
-      const d = lower.charCodeAt(j);
-      if (d === 32 || d === 10 || d === 9 || d === 13 || d === 44 || d === 58 || d === 40 || d === 41) break;
-      j++;
-    }
-    // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
-    let k = j;
-    while (k > i) {
-      const d = lower.charCodeAt(k - 1);
-      if (d === 46 || d === 33 || d === 63 || d === 59) k--;
-      else break;
-    }
-    if (k > i) {
-      pushWord(tokens, lower.slice(i, k));
-      last = k;
-    }
-    if (k < j) {
-      if (tokens.length) sentences.push({ tokens, start, end: last });
-      tokens = [];
-      start = -1;
-    }
-    i = j;
-  }
-  if (tokens.length) sentences.push({ tokens, start, end: last });
-  return sentences;
-}
-
-/** Cursor over one clause's tokens. */
+/** Cursor over one clause: the tokens [i, end). */
 class Cursor {
-  i = 0;
-  constructor(readonly t: Token[]) {}
-  get done(): boolean {
-    return this.i >= this.t.length;
-  }
+  constructor(
+    readonly words: readonly string[],
+    readonly refs: readonly number[],
+    public i: number,
+    readonly end: number,
+  ) {}
   atEnd(): boolean {
-    return this.i >= this.t.length;
+    return this.i >= this.end;
   }
   peek(offset = 0): string {
-    const token = this.t[this.i + offset];
-    return token === undefined ? "" : token.word;
+    const k = this.i + offset;
+    return k < this.end ? this.words[k] : "";
   }
   /** Consumes up to three words if they come next (no rest array: this runs per alternative tried). */
   accept(a: string, b?: string, c?: string): boolean {
-    const t = this.t;
+    const { words, end } = this;
     const i = this.i;
-    if (i >= t.length || t[i].word !== a) return false;
+    if (i >= end || words[i] !== a) return false;
     if (b === undefined) {
       this.i = i + 1;
       return true;
     }
-    if (i + 1 >= t.length || t[i + 1].word !== b) return false;
+    if (i + 1 >= end || words[i + 1] !== b) return false;
     if (c === undefined) {
       this.i = i + 2;
       return true;
     }
-    if (i + 2 >= t.length || t[i + 2].word !== c) return false;
+    if (i + 2 >= end || words[i + 2] !== c) return false;
     this.i = i + 3;
     return true;
   }
   ref(): number | null {
-    const token = this.t[this.i];
-    if (token && token.word === "ref") {
-      this.i++;
-      return token.ref;
-    }
+    if (this.i < this.end && this.words[this.i] === "ref") return this.refs[this.i++];
     return null;
   }
   number(): number | null {
@@ -393,10 +480,14 @@ const COMPARATORS: Array<[string[], Comparator]> = [
   [["equal", "to"], "eq"], [["the", "same", "as"], "eq"],
 ];
 
+const NEGATED_VERB = { ok: true, negated: true } as const;
+const VERB = { ok: true, negated: false } as const;
+const NO_VERB = { ok: false, negated: false } as const;
+
 function acceptVerb(c: Cursor): { ok: boolean; negated: boolean } {
-  if (c.accept("is", "not") || c.accept("are", "not") || c.accept("isn't") || c.accept("aren't")) return { ok: true, negated: true };
-  if (c.accept("is") || c.accept("are")) return { ok: true, negated: false };
-  return { ok: false, negated: false };
+  if (c.accept("is", "not") || c.accept("are", "not") || c.accept("isn't") || c.accept("aren't")) return NEGATED_VERB;
+  if (c.accept("is") || c.accept("are")) return VERB;
+  return NO_VERB;
 }
 
 interface ClauseResult {
@@ -407,8 +498,9 @@ interface ClauseResult {
 
 const EMPTY: ClauseResult = { claims: [], sets: [], conclusion: null };
 
-function parseClause(tokens: Token[], text: string): ClauseResult {
-  const c = new Cursor(tokens);
+/** One clause: tokens [from, to) of the sentence `text`. */
+function parseClause(tokens: Tokens, from: number, to: number, text: string): ClauseResult {
+  const c = new Cursor(tokens.words, tokens.refs, from, to);
 
   // There is/are N DESC [: LIST]  ·  There is no DESC
   if (c.accept("there")) {
@@ -462,8 +554,8 @@ function parseClause(tokens: Token[], text: string): ClauseResult {
     return attributeValue(c, id, attribute, text);
   }
   // obj_3's ATTR is VALUE
-  if (tokens[0]?.word === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
-    const id = tokens[0].ref;
+  if (c.peek() === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
+    const id = tokens.refs[from];
     const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
     c.i += 2;
     if (!c.accept("is")) return EMPTY;
@@ -541,11 +633,11 @@ function mergeDescs(a: Desc, b: Desc): Desc | null {
   return { attrs, rel: a.rel ?? b.rel, same: a.same ?? b.same, except: a.except ?? b.except, or: a.or ?? b.or };
 }
 
-function parseConclusion(tokens: Token[], text: string): ClauseResult {
-  const c = new Cursor(tokens);
+function parseConclusion(tokens: Tokens, from: number, to: number, text: string): ClauseResult {
+  const c = new Cursor(tokens.words, tokens.refs, from, to);
   c.accept("the", "answer", "is");
   const word = c.peek();
-  if (word === "there") return parseClause(tokens, text);
+  if (word === "there") return parseClause(tokens, from, to, text);
   if (word === "yes" || word === "true") return { ...EMPTY, conclusion: "yes" };
   if (word === "no" || word === "false") return { ...EMPTY, conclusion: "no" };
   const n = c.number();
@@ -555,63 +647,55 @@ function parseConclusion(tokens: Token[], text: string): ClauseResult {
   return ids ? { ...EMPTY, sets: [ids], conclusion: ids.map((id) => `obj_${id}`).join(", ") } : EMPTY;
 }
 
-// Datasets repeat reasoning text a lot (several methods and seeds per question, templated
-// teachers): parsed results are immutable, so identical texts are parsed once.
-const parsedTexts = new Map<string, ParsedReasoning>();
-
-/** Forget memoised parses (benchmarks measure first-time parsing with it). */
-export function clearParseCache(): void {
-  parsedTexts.clear();
-}
-
-/** Parses a reasoning step's text into claims, stated object sets and its conclusion (memoised). */
+/**
+ * Parses a reasoning step's text into claims, stated object sets and its conclusion. Not memoised:
+ * a parse costs about what a lookup in a map of every text seen does, and such a map's entries
+ * outlive the young generation, so the garbage collector paid more than the parses saved
+ * (docs/verifier.md, Performance).
+ */
 export function parseReasoning(text: string): ParsedReasoning {
-  let parsed = parsedTexts.get(text);
-  if (parsed === undefined) {
-    parsed = parseReasoningText(text);
-    if (parsedTexts.size >= 50_000) parsedTexts.clear();
-    parsedTexts.set(text, parsed);
-  }
-  return parsed;
-}
-
-function parseReasoningText(text: string): ParsedReasoning {
   const result: ParsedReasoning = { claims: [], sets: [], ids: [], conclusion: null, hypothetical: 0 };
   const ids = result.ids;
-  for (const { tokens, start, end } of tokenizeText(text)) {
+  const tokens = tokenizer;
+  tokens.tokenize(text);
+  const { words, refs, sentences } = tokens;
+  for (let s = 0; s < tokens.sentenceCount; s++) {
+    const from = sentences[4 * s];
+    const to = sentences[4 * s + 1];
+    const start = sentences[4 * s + 2];
+    const end = sentences[4 * s + 3];
     const sentence = text.slice(start, end);
     let hypothetical = false;
-    // ", so X": a clause and its conclusion
+    // ", so X": a clause [from, split - 1) and its conclusion [split + 1, to)
     let split = -1;
-    for (let k = 0; k < tokens.length; k++) {
-      const word = tokens[k].word;
-      const ref = tokens[k].ref;
+    for (let k = from; k < to; k++) {
+      const word = words[k];
+      const ref = refs[k];
       if (ref >= 0) {
         if (!ids.includes(ref)) ids.push(ref);
       }
       else if (word === "would" || word === "if" || word === "could") hypothetical = true;
-      else if (word === "so" && k > 0 && tokens[k - 1].word === ",") split = k;
+      else if (word === "so" && k > from && words[k - 1] === ",") split = k;
     }
-    const clause = split > 0 ? tokens.slice(0, split - 1) : tokens;
-    const conclusionTokens = split > 0 ? tokens.slice(split + 1) : null;
+    const clauseEnd = split > 0 ? split - 1 : to;
     if (hypothetical) {
       result.hypothetical++;
-      const list = trailingList(clause);
+      const list = trailingList(tokens, from, clauseEnd);
       if (list) result.sets.push(list);
-      const stated = hypotheticalConclusion(conclusionTokens ?? clause);
+      const stated = split > 0 ? hypotheticalConclusion(tokens, split + 1, to) : hypotheticalConclusion(tokens, from, clauseEnd);
       if (stated !== null) result.conclusion = stated;
       continue;
     }
-    const parsed = parseClause(clause, sentence);
+    const parsed = parseClause(tokens, from, clauseEnd, sentence);
     if (parsed.claims.length === 0 && parsed.sets.length === 0) {
-      const list = trailingList(clause);
+      const list = trailingList(tokens, from, clauseEnd);
       if (list) result.sets.push(list);
     }
     for (const claim of parsed.claims) result.claims.push(claim);
     for (const set of parsed.sets) result.sets.push(set);
     if (parsed.conclusion !== null) result.conclusion = parsed.conclusion;
-    if (conclusionTokens) {
-      const conclusion = parseConclusion(conclusionTokens, sentence);
+    if (split > 0) {
+      const conclusion = parseConclusion(tokens, split + 1, to, sentence);
       // "…, so there are 2": a bare count right after a list counts that list
       for (const claim of conclusion.claims) {
         if (claim.kind === "count" && claim.desc === null && parsed.sets.length) {
@@ -625,25 +709,25 @@ function parseReasoningText(text: string): ParsedReasoning {
   return result;
 }
 
-/** "... what remains is obj_0, obj_1 and obj_3": a list that ends the clause. */
-function trailingList(tokens: Token[]): number[] | null {
-  const k = tokens.length;
-  if (k === 0 || tokens[k - 1].word !== "ref") return null;
-  let start = k - 1;
-  while (start > 0 && (tokens[start - 1].word === "ref" || tokens[start - 1].word === "," || tokens[start - 1].word === "and")) start--;
-  const ids = tokens.slice(start, k).filter((t) => t.word === "ref").map((t) => t.ref);
+/** "... what remains is obj_0, obj_1 and obj_3": a list that ends the clause [from, to). */
+function trailingList({ words, refs }: Tokens, from: number, to: number): number[] | null {
+  if (to <= from || words[to - 1] !== "ref") return null;
+  let start = to - 1;
+  while (start > from && (words[start - 1] === "ref" || words[start - 1] === "," || words[start - 1] === "and")) start--;
+  const ids: number[] = [];
+  for (let k = start; k < to; k++) if (words[k] === "ref") ids.push(refs[k]);
   return ids.length ? ids : null;
 }
 
 /** "There would be 4 large things" concludes 4; "so yes" concludes yes. */
-function hypotheticalConclusion(tokens: Token[]): string | null {
-  const c = new Cursor(tokens);
+function hypotheticalConclusion(tokens: Tokens, from: number, to: number): string | null {
+  const c = new Cursor(tokens.words, tokens.refs, from, to);
   if (c.accept("there", "would", "be")) {
     if (c.accept("no")) return "0";
     const n = c.number();
     return n === null ? null : String(n);
   }
-  const word = tokens[0]?.word;
+  const word = c.peek();
   if (word === "yes" || word === "no") return word;
   return null;
 }

@@ -84,7 +84,7 @@ function iou(a: Box, b: Box): number {
 }
 
 function isBox(value: unknown): value is Box {
-  return Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === "number");
+  return Array.isArray(value) && value.length === 4 && typeof value[0] === "number" && typeof value[1] === "number" && typeof value[2] === "number" && typeof value[3] === "number";
 }
 
 function boxesAgree(found: unknown, scene: Scene, settings: VerifierSettings): string | null {
@@ -111,26 +111,23 @@ function boxesAgree(found: unknown, scene: Scene, settings: VerifierSettings): s
 const SAME_OBJECTS: Comparison = { same: true, message: "same objects as re-execution" };
 const DIFFERENT_OBJECTS: Comparison = { same: false, message: "the recorded objects differ from re-execution" };
 const NOT_A_LIST: Comparison = { same: false, message: "the recorded result is not an object list" };
+const RECORDED_ERROR: Comparison = { same: false, message: "recorded an error but re-execution returns a result" };
 
 export function compareResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
+  return compareKeyedResult(expected, found, resultKey(found), scene, settings);
+}
+
+/** compareResult when the caller already has `resultKey(found)` (the verifier reads it once per result). */
+export function compareKeyedResult(expected: ToolOutcome, found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
   const foundError = isErrorResult(found);
   if (!expected.ok) {
     return foundError
       ? { same: true, message: "the call fails on re-execution too" }
       : { same: false, message: `re-execution fails (${expected.error}) but a result was recorded` };
   }
-  if (foundError) return { same: false, message: `recorded an error but re-execution returns a result` };
+  if (foundError) return RECORDED_ERROR;
   const value = expected.value;
-  if (Array.isArray(value)) {
-    const want = resultKey(value);
-    const got = resultKey(found);
-    if (want !== null && got !== null) {
-      if (want !== got) return DIFFERENT_OBJECTS;
-      const box = boxesAgree(found, scene, settings);
-      return box ? { same: false, message: box } : SAME_OBJECTS;
-    }
-    return NOT_A_LIST;
-  }
+  if (Array.isArray(value)) return compareLists(resultKey(value), found, foundKey, scene, settings);
   if (typeof value === "number") {
     return typeof found === "number" && Math.abs(found - value) <= Math.max(settings.tolerances.number, Math.abs(value) * 1e-9)
       ? { same: true, message: "same number as re-execution" }
@@ -148,4 +145,23 @@ export function compareResult(expected: ToolOutcome, found: unknown, scene: Scen
     return { same: true, message: "same attributes as re-execution" };
   }
   return found === value ? { same: true, message: "same result as re-execution" } : { same: false, message: "the recorded result differs from re-execution" };
+}
+
+/**
+ * compareKeyedResult for a call re-executed down to the ids its result lists (ToolDefinition
+ * executeIds, which succeeded): the same verdict, without building the result.
+ */
+export function compareIdsResult(ids: readonly number[], found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
+  if (isErrorResult(found)) return RECORDED_ERROR;
+  // as resultKey reads the built list back: an index that "obj_<index>" cannot carry makes it no list
+  for (const id of ids) if (!Number.isSafeInteger(id) || id < 0) return compareLists(null, found, foundKey, scene, settings);
+  return compareLists(idKey(ids), found, foundKey, scene, settings);
+}
+
+/** Object lists compare as id sets, then by the boxes they record (detections). */
+function compareLists(want: IdKey | null, found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
+  if (want === null || foundKey === null) return NOT_A_LIST;
+  if (want !== foundKey) return DIFFERENT_OBJECTS;
+  const box = boxesAgree(found, scene, settings);
+  return box ? { same: false, message: box } : SAME_OBJECTS;
 }

@@ -34,7 +34,7 @@ interface Slot {
   used: boolean;
 }
 
-function slotsOf(calls: CallLike[]): { slots: Slot[]; detects: number } {
+function slotsOf(calls: readonly CallLike[]): { slots: Slot[]; detects: number } {
   const slots: Slot[] = [];
   let detects = 0;
   for (const call of calls) {
@@ -47,7 +47,7 @@ function slotsOf(calls: CallLike[]): { slots: Slot[]; detects: number } {
       } catch {
         // unknown words: the call covers the scene node only
       }
-      for (const [attribute, value] of Object.entries(words)) slots.push({ tool: "filter", attribute, value, used: false });
+      for (const attribute in words) slots.push({ tool: "filter", attribute, value: words[attribute], used: false });
       continue;
     }
     // compare(a, b, attribute) answers both query nodes of an equal_* comparison
@@ -63,17 +63,58 @@ function slotsOf(calls: CallLike[]): { slots: Slot[]; detects: number } {
   return { slots, detects };
 }
 
-function take(slots: Slot[], match: (slot: Slot) => boolean): boolean {
-  const slot = slots.find((s) => !s.used && match(s));
-  if (!slot) return false;
-  slot.used = true;
-  return true;
-}
+/** What a program node needs to be covered. */
+type Need = "scene" | "filter" | "relate" | "count" | "query" | "same" | "equal" | "folded" | "none";
 
 interface CompiledNode {
-  fn: string;
+  need: Need;
+  /** The attribute of filter_/query_/same_ nodes. */
+  attribute: string | undefined;
   value: string | undefined;
   inputs: number[];
+}
+
+function needOf(fn: string): { need: Need; attribute?: string } {
+  if (fn === "scene") return { need: "scene" };
+  if (fn.startsWith("filter_")) return { need: "filter", attribute: fn.slice(7) };
+  if (fn === "relate") return { need: "relate" };
+  if (fn === "count" || fn === "exist") return { need: "count" };
+  if (fn.startsWith("query_")) return { need: "query", attribute: fn.slice(6) };
+  if (fn.startsWith("same_")) return { need: "same", attribute: fn.slice(5) };
+  if (fn.startsWith("equal_")) return { need: "equal" };
+  if (FOLDED.has(fn) || fn.startsWith("transform_")) return { need: "folded" };
+  return { need: "none" };
+}
+
+/** Whether a call's slot can cover a node. */
+function fits(slot: Slot, node: CompiledNode): boolean {
+  switch (node.need) {
+    case "filter":
+      return slot.tool === "filter" && slot.attribute === node.attribute && (node.value === undefined || slot.value === node.value);
+    case "relate":
+      return (slot.tool === "relate" || slot.tool === "check_relation") && (node.value === undefined || slot.relation === node.value);
+    case "count":
+      return slot.tool === "count";
+    case "query":
+      return slot.tool === "get_attributes" || (slot.tool === "compare" && slot.attribute === node.attribute);
+    case "same":
+      return (slot.tool === "filter" && slot.attribute === node.attribute) || slot.tool === "get_attributes";
+    case "equal":
+      return slot.tool === "compare";
+    default:
+      return false;
+  }
+}
+
+/** Marks the first unused slot that fits the node as used. */
+function take(slots: Slot[], node: CompiledNode): boolean {
+  for (const slot of slots) {
+    if (!slot.used && fits(slot, node)) {
+      slot.used = true;
+      return true;
+    }
+  }
+  return false;
 }
 
 // a program is shared by every trace of its question: read its nodes once
@@ -82,38 +123,40 @@ const compiled = new WeakMap<object, CompiledNode[]>();
 function compile(program: ProgramNodeLike[]): CompiledNode[] {
   let nodes = compiled.get(program);
   if (!nodes) {
-    nodes = program.map((node) => ({ fn: String(node.function ?? node.type ?? ""), value: nodeValue(node), inputs: Array.isArray(node.inputs) ? (node.inputs as number[]) : [] }));
+    nodes = program.map((node) => {
+      const { need, attribute } = needOf(String(node.function ?? node.type ?? ""));
+      return { need, attribute, value: nodeValue(node), inputs: Array.isArray(node.inputs) ? (node.inputs as number[]) : [] };
+    });
     compiled.set(program, nodes);
   }
   return nodes;
 }
 
 /** Share of program nodes covered, in [0, 1]; null when there is no program. */
-export function programCompleteness(program: unknown, calls: CallLike[]): number | null {
+export function programCompleteness(program: unknown, calls: readonly CallLike[]): number | null {
   if (!Array.isArray(program) || program.length === 0) return null;
   const { slots, detects } = slotsOf(calls);
-  const covered: boolean[] = [];
+  const nodes = compile(program as ProgramNodeLike[]);
+  // covered[k] is 1 once node k is; inputs pointing forward or outside the program read as uncovered
+  const covered = new Uint8Array(nodes.length);
   let count = 0;
-  compile(program as ProgramNodeLike[]).forEach(({ fn, value, inputs }, i) => {
-    const inputsCovered = inputs.every((k) => covered[k] ?? false);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
     let ok: boolean;
-    if (fn === "scene") ok = detects > 0;
-    else if (fn.startsWith("filter_")) {
-      const attribute = fn.slice(7);
-      ok = take(slots, (s) => s.tool === "filter" && s.attribute === attribute && (value === undefined || s.value === value));
-    } else if (fn === "relate") ok = take(slots, (s) => (s.tool === "relate" || s.tool === "check_relation") && (value === undefined || s.relation === value));
-    else if (fn === "count" || fn === "exist") ok = take(slots, (s) => s.tool === "count");
-    else if (fn.startsWith("query_")) {
-      const attribute = fn.slice(6);
-      ok = take(slots, (s) => s.tool === "get_attributes" || (s.tool === "compare" && s.attribute === attribute));
-    } else if (fn.startsWith("same_")) {
-      const attribute = fn.slice(5);
-      ok = take(slots, (s) => (s.tool === "filter" && s.attribute === attribute) || s.tool === "get_attributes");
-    } else if (fn.startsWith("equal_")) ok = inputsCovered || take(slots, (s) => s.tool === "compare");
-    else if (FOLDED.has(fn) || fn.startsWith("transform_")) ok = inputsCovered;
-    else ok = false;
-    covered[i] = ok;
-    if (ok) count++;
-  });
-  return count / covered.length;
+    if (node.need === "scene") ok = detects > 0;
+    else if (node.need === "folded") ok = inputsCovered(node, covered);
+    else if (node.need === "equal") ok = inputsCovered(node, covered) || take(slots, node);
+    else if (node.need === "none") ok = false;
+    else ok = take(slots, node);
+    if (ok) {
+      covered[i] = 1;
+      count++;
+    }
+  }
+  return count / nodes.length;
+}
+
+function inputsCovered(node: CompiledNode, covered: Uint8Array): boolean {
+  for (const k of node.inputs) if (covered[k] !== 1) return false;
+  return true;
 }

@@ -92,6 +92,17 @@ describe("verifyTrace", () => {
     hallucinated[8] = reasoning("obj_2 and obj_3 are cylinders left of obj_1, so there are 2.");
     hallucinated[9] = answer("2");
     expect(failing(hallucinated)).toEqual(["5 result.reexec", "8 reasoning.claims", "9 final.correct"]);
+    // lists are compared as id sets (executeIds); a mismatch still shows the whole re-executed result
+    expect(run(hallucinated).verdicts.find((v) => v.step === 5 && v.rule === "result.reexec")).toMatchObject({
+      message: "the recorded objects differ from re-execution",
+      evidence: { expected: ["obj_0", "obj_3"], found: ["obj_0", "obj_2", "obj_3"] },
+    });
+    const misdetected = cleanTrace();
+    misdetected[2] = result("c1", [{ id: "obj_2", label: "cylinder", box: [290, 90, 20, 20] }]);
+    expect(run(misdetected).verdicts.find((v) => v.step === 2 && v.rule === "result.reexec")).toMatchObject({
+      outcome: "fail",
+      evidence: { expected: [{ id: "obj_1", label: "sphere", box: [190, 90, 20, 20] }], found: [{ id: "obj_2", label: "cylinder", box: [290, 90, 20, 20] }] },
+    });
   });
 
   it("result.reexec: errors match failing calls; boxes by IoU or centre-in-box; numbers by tolerance", () => {
@@ -137,6 +148,9 @@ describe("verifyTrace", () => {
     expect(failing(repeated)).toEqual(["6 cross.pairing"]);
     const early = [result("x", []), call("x", "count", { objects: [] }), answer("0")];
     expect(failing(early, { answer: "0" })).toEqual(expect.arrayContaining(["0 cross.pairing", "1 cross.pairing"]));
+    // results far from their calls (the look-ahead reads a few steps, then indexes the trace)
+    const far = [call("a", "detect", {}), ...Array.from({ length: 12 }, () => reasoning("Thinking.")), result("a", [{ id: "obj_0" }, { id: "obj_1" }, { id: "obj_2" }, { id: "obj_3" }]), call("b", "detect", {}), ...Array.from({ length: 12 }, () => reasoning("Thinking.")), answer("1")];
+    expect(run(far, { answer: null }).verdicts.filter((v) => v.rule === "cross.pairing").map((v) => `${v.step} ${v.outcome}`)).toEqual(["0 pass", "13 pass", "14 fail"]);
   });
 
   it("cross.answer and final.correct normalise answers; an empty answer fails", () => {

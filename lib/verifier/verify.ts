@@ -1,7 +1,7 @@
-import { clearQueryCache, getTool, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
-import { parseObjectId, type Scene, type SceneObject } from "@/lib/tools/scene";
-import { clearParseCache, parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
-import { compareResult, idKey, isErrorResult, resultKey, type IdKey } from "@/lib/verifier/compare";
+import { argIssues, clearToolCaches, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
+import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
+import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
+import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, type Comparison, type IdKey } from "@/lib/verifier/compare";
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
@@ -62,13 +62,22 @@ export interface TraceVerification {
   parts: ScoreParts;
 }
 
-interface CallRecord {
+/** A tool call as the pass goes: what later steps (its result, claims citing it) need of it. */
+interface CallRecord extends CallLike {
   index: number;
-  tool: ToolDefinition | undefined;
-  args: Record<string, unknown>;
+  definition: ToolDefinition | undefined;
   /** args passed the tool's schema (known when args.schema ran). */
   validated: boolean;
   outcome?: ToolOutcome;
+  /** The first result step answering it, -1 while none. */
+  resultStep: number;
+}
+
+/** Everything keyed by one call id: the first call using it and the results naming it. */
+interface CallIdSlot {
+  call: CallRecord | null;
+  /** A result naming this id has been seen (whether or not a call preceded it). */
+  answered: boolean;
 }
 
 const NO_SCENE = "no scene graph for this trace";
@@ -80,6 +89,10 @@ class ProducedIds {
   add(id: number): void {
     if (id <= 30) this.mask |= 1 << id;
     else (this.large ??= new Set()).add(id);
+  }
+  /** Every id of an idKey bitmask (ids below 31). */
+  addMask(mask: number): void {
+    this.mask |= mask;
   }
   has(id: number): boolean {
     return id <= 30 ? (this.mask & (1 << id)) !== 0 : (this.large?.has(id) ?? false);
@@ -124,34 +137,35 @@ function flagsOf(settings: VerifierSettings): RuleFlags {
   return flags;
 }
 
-/** Empties the memo caches (parsed reasoning, normalised answers, detect queries): benchmarks. */
+/** Empties the memo caches (normalised answers, detect queries, argument issues): benchmarks start cold with it. */
 export function resetVerifierCaches(): void {
-  clearParseCache();
   clearAnswerCache();
-  clearQueryCache();
+  clearToolCaches();
 }
 
 export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
   return new TraceVerifier(input, settings).run();
 }
 
-/** One pass over one trace. A class rather than closures: this runs for every trace of a run. */
+/**
+ * One pass over one trace. A class rather than closures: this runs for every trace of a run, so
+ * its per-trace state is kept to a few small collections (DESIGN §10: ≥ 1M steps/s).
+ */
 class TraceVerifier {
   private readonly steps: VerifyStep[];
   private readonly scene: Scene | null;
   private readonly flags: RuleFlags;
   private readonly verdicts: RuleVerdict[] = [];
   private readonly outcomes: Outcome[];
-  private readonly calls = new Map<string, CallRecord>();
-  private readonly answered = new Set<string>();
-  private readonly producedSets = new Set<IdKey>([0]);
+  /** Every call in step order (step completeness, tool-call accuracy). */
+  private readonly calls: CallRecord[] = [];
+  private readonly callIds = new Map<string, CallIdSlot>();
+  /** idKeys of the id lists earlier steps produced; starts with the empty list. A trace has few. */
+  private readonly producedSets: IdKey[] = [0];
   private readonly producedIds = new ProducedIds();
-  private readonly producedVars = new Set<string>(["IMAGE"]);
   private readonly countCalls: CallRecord[] = [];
-  private readonly callSteps: CallLike[] = [];
-  /** Result step → the call step it answers (first answer per call). */
-  private readonly resultOfCall = new Map<number, number>();
-  private readonly lastResult = new Map<string, number>();
+  /** The last result step per call id, indexed on demand (answeredLater). */
+  private lastResults: Map<string, number> | null = null;
   private conclusion: string | null = null;
   private readonly tallies: Partial<Record<RuleId, RuleTally>> = {};
 
@@ -174,18 +188,53 @@ class TraceVerifier {
   }
 
   private execute(call: CallRecord): ToolOutcome | null {
-    if (!this.scene || !call.tool?.execute) return null;
-    if (!call.outcome) call.outcome = call.tool.execute(this.scene, call.args, { validated: call.validated });
+    if (!this.scene || !call.definition?.execute) return null;
+    if (!call.outcome) call.outcome = call.definition.execute(this.scene, call.args, { validated: call.validated });
     return call.outcome;
+  }
+
+  /**
+   * result.reexec's comparison. Calls whose result lists objects are re-executed down to the ids
+   * (executeIds): an id set is all the comparison needs, and building the full result (objects
+   * with boxes, "obj_3" strings read back) is left to the failures that show it as evidence.
+   */
+  private reexecute(call: CallRecord, found: unknown, foundKey: IdKey | null): Comparison {
+    const scene = this.scene!;
+    const executeIds = call.definition!.executeIds;
+    if (executeIds && !call.outcome) {
+      const ids = executeIds(scene, call.args, { validated: call.validated });
+      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings);
+      call.outcome = ids;
+    }
+    return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
+  }
+
+  /** The one look-ahead: does a later step record a result for this call id? */
+  private answeredLater(i: number, callId: string): boolean {
+    if (!callId) return false;
+    const { steps } = this;
+    // usually the next step does: look a few steps ahead before indexing the whole trace (once)
+    const near = Math.min(steps.length, i + 8);
+    for (let j = i + 1; j < near; j++) if (steps[j].kind === "tool_result" && steps[j].callId === callId) return true;
+    if (near === steps.length) return false;
+    if (!this.lastResults) {
+      this.lastResults = new Map();
+      for (let j = 0; j < steps.length; j++) if (steps[j].kind === "tool_result" && steps[j].callId) this.lastResults.set(steps[j].callId!, j);
+    }
+    return (this.lastResults.get(callId) ?? -1) > i;
+  }
+
+  private slot(callId: string): CallIdSlot {
+    let slot = this.callIds.get(callId);
+    if (!slot) {
+      slot = { call: null, answered: false };
+      this.callIds.set(callId, slot);
+    }
+    return slot;
   }
 
   run(): TraceVerification {
     const { steps } = this;
-    // the one look-ahead: the last result index per call id (does a call get a result later?)
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i];
-      if (s.kind === "tool_result" && s.callId) this.lastResult.set(s.callId, i);
-    }
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step.kind === "tool_call") this.toolCall(i, step);
@@ -200,63 +249,70 @@ class TraceVerifier {
     const tool = step.tool ? getTool(step.tool) : undefined;
     const args = (step.args && typeof step.args === "object" ? step.args : {}) as Record<string, unknown>;
     const callId = step.callId ?? "";
-    this.callSteps.push({ tool: step.tool ?? "", args });
     let validated = false;
+    // args the schema refuses: re-executing the call gives exactly that refusal, so it is kept
+    let refused: ToolOutcome | undefined;
     if (this.flags.schema) {
       if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
       else {
-        const parsed = tool.fastValid?.(args) ? null : tool.args.safeParse(args);
-        validated = parsed === null || parsed.success;
+        const issues = argIssues(tool, args);
+        validated = issues === null;
         if (validated) this.add(i, "args.schema", "pass", "args are valid");
         else {
-          const issues = parsed!.error!.issues.map((issue) => `${issue.path.join(".") || "args"}: ${issue.message}`);
-          this.add(i, "args.schema", "fail", issues.join("; "), { expected: `valid ${tool.name} args`, found: args });
+          if (tool.execute) refused = invalidArgsOutcome(issues!);
+          this.add(i, "args.schema", "fail", issues!.join("; "), { expected: `valid ${tool.name} args`, found: args });
         }
       }
     }
     if (this.flags.refs) checkRefs(i, tool, args, this.scene, this);
+    const slot = this.slot(callId);
     if (this.flags.pairing) {
-      const earlier = callId ? this.calls.get(callId) : undefined;
-      const answeredAt = this.lastResult.get(callId) ?? -1;
+      const earlier = callId ? slot.call : null;
       if (earlier) this.add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
-      else if (answeredAt > i) this.add(i, "cross.pairing", "pass", "a later step records its result");
+      else if (this.answeredLater(i, callId)) this.add(i, "cross.pairing", "pass", "a later step records its result");
       else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
     }
-    if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.producedVars, this);
-    const record: CallRecord = { index: i, tool, args, validated };
-    if (!this.calls.has(callId)) this.calls.set(callId, record);
+    if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.callIds, this);
+    const record: CallRecord = { index: i, tool: step.tool ?? "", definition: tool, args, validated, outcome: refused, resultStep: -1 };
+    this.calls.push(record);
+    // a call id names the first call using it; a call's id is a variable later calls may read
+    slot.call ??= record;
     if (tool?.name === "count") this.countCalls.push(record);
-    if (callId) this.producedVars.add(callId);
   }
 
   private toolResult(i: number, step: VerifyStep): void {
     const callId = step.callId ?? "";
-    const call = this.calls.get(callId);
-    if (call && !this.resultOfCall.has(call.index)) this.resultOfCall.set(call.index, i);
+    const slot = this.callIds.get(callId);
+    const call = slot?.call ?? null;
+    if (call && call.resultStep < 0) call.resultStep = i;
     if (this.flags.pairing) {
       if (!call) this.add(i, "cross.pairing", "fail", `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
-      else if (this.answered.has(callId)) this.add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
+      else if (slot!.answered) this.add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
       else this.add(i, "cross.pairing", "pass", "answers an earlier call");
     }
-    this.answered.add(callId);
+    (slot ?? this.slot(callId)).answered = true;
+    // the recorded result's id set, read once: compared with re-execution and remembered as produced
+    const key = resultKey(step.result);
     if (this.flags.reexec) {
       if (!call) this.add(i, "result.reexec", "skip", "answers no call");
-      else if (!call.tool?.execute) this.add(i, "result.reexec", "skip", `${call.tool?.name ?? "this tool"} cannot be re-executed here`);
+      else if (!call.definition?.execute) this.add(i, "result.reexec", "skip", `${call.definition?.name ?? "this tool"} cannot be re-executed here`);
       else if (!this.scene) this.add(i, "result.reexec", "skip", NO_SCENE);
       else {
-        const outcome = this.execute(call)!;
-        const comparison = compareResult(outcome, step.result, this.scene, this.settings);
+        const comparison = this.reexecute(call, step.result, key);
         // evidence is kept for failures only: a pass's "found" is the step itself
         if (comparison.same) this.add(i, "result.reexec", "pass", comparison.message);
-        else this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+        else {
+          const outcome = this.execute(call)!;
+          this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+        }
       }
     }
-    const key = resultKey(step.result);
     if (key !== null) {
-      this.producedSets.add(key);
-      this.producedIds.addResult(step.result as unknown[]);
+      if (!this.producedSets.includes(key)) this.producedSets.push(key);
+      if (typeof key === "number") this.producedIds.addMask(key);
+      else this.producedIds.addResult(step.result as unknown[]);
     }
-    if (call?.tool?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
+    if (call?.definition?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
       this.conclusion = normalizeAnswer(String(step.result));
     }
   }
@@ -268,7 +324,10 @@ class TraceVerifier {
       else if (!this.scene) this.add(i, "reasoning.claims", "skip", NO_SCENE);
       else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
     }
-    for (const set of parsed.sets) this.producedSets.add(idKey(set));
+    for (const set of parsed.sets) {
+      const key = idKey(set);
+      if (!this.producedSets.includes(key)) this.producedSets.push(key);
+    }
     for (const id of parsed.ids) this.producedIds.add(id);
     // "what the last reasoning concluded": a reasoning step without a conclusion resets it
     this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
@@ -292,18 +351,14 @@ class TraceVerifier {
   }
 
   private finish(): TraceVerification {
-    const { steps, outcomes, verdicts } = this;
+    const { outcomes, verdicts, calls } = this;
     let failingSteps = 0;
     for (const outcome of outcomes) if (outcome === "fail") failingSteps++;
     let accurateCalls = 0;
-    let callCount = 0;
-    for (let i = 0; i < steps.length; i++) {
-      if (steps[i].kind !== "tool_call") continue;
-      callCount++;
-      const resultStep = this.resultOfCall.get(i);
-      if (outcomes[i] !== "fail" && resultStep !== undefined && outcomes[resultStep] !== "fail") accurateCalls++;
+    for (const call of calls) {
+      if (outcomes[call.index] !== "fail" && call.resultStep >= 0 && outcomes[call.resultStep] !== "fail") accurateCalls++;
     }
-    const completeness = programCompleteness(this.input.program, this.callSteps);
+    const completeness = programCompleteness(this.input.program, calls);
     let finalCorrect: boolean | null = null;
     for (let k = verdicts.length - 1; k >= 0; k--) {
       if (verdicts[k].rule !== "final.correct") continue;
@@ -311,13 +366,13 @@ class TraceVerifier {
       break;
     }
     const score = scoreTrace(this.tallies, completeness, finalCorrect, this.settings);
-    score.parts.calls = callCount;
+    score.parts.calls = calls.length;
     score.parts.accurateCalls = accurateCalls;
     return {
       verdicts,
       outcomes,
       failingSteps,
-      calls: callCount,
+      calls: calls.length,
       accurateCalls,
       completeness,
       finalCorrect,
@@ -346,92 +401,168 @@ function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<str
   const objectArgs = tool?.objectArgs;
   if (!objectArgs) return void r.report(i, "args.refs", "skip", "the call names no objects");
   if (!scene) return void r.report(i, "args.refs", "skip", NO_SCENE);
+  const objectCount = scene.objects.length;
   let refs = 0;
-  const unknown: string[] = [];
+  let unknown: string[] | null = null;
   for (const key in objectArgs) {
     const value = args[key];
     if (value === undefined) continue;
-    const list = objectArgs[key] === "objects" && Array.isArray(value) ? value : [value];
-    for (const ref of list) {
+    if (objectArgs[key] === "objects" && Array.isArray(value)) {
+      for (const ref of value) {
+        refs++;
+        const problem = unknownRef(ref, objectCount);
+        if (problem !== null) (unknown ??= []).push(problem);
+      }
+    } else {
       refs++;
-      const id = parseObjectId(ref);
-      if (id === null) unknown.push(`${JSON.stringify(ref)} is not an object id`);
-      else if (id >= scene.objects.length) unknown.push(`obj_${id}`);
+      const problem = unknownRef(value, objectCount);
+      if (problem !== null) (unknown ??= []).push(problem);
     }
   }
   if (refs === 0) r.report(i, "args.refs", "skip", "the call names no objects");
-  else if (unknown.length === 0) r.report(i, "args.refs", "pass", "every object exists");
-  else r.report(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${scene.objects.length - 1})`, { expected: `objects obj_0 … obj_${scene.objects.length - 1}`, found: unknown });
+  else if (unknown === null) r.report(i, "args.refs", "pass", "every object exists");
+  else r.report(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${objectCount - 1})`, { expected: `objects obj_0 … obj_${objectCount - 1}`, found: unknown });
+}
+
+/** Why `ref` names no object of a scene of `objectCount` objects; null when it names one. */
+function unknownRef(ref: unknown, objectCount: number): string | null {
+  const id = parseObjectId(ref);
+  if (id === null) return `${JSON.stringify(ref)} is not an object id`;
+  return id >= objectCount ? `obj_${id}` : null;
 }
 
 function checkPropagation(
   i: number,
   tool: ToolDefinition | undefined,
   args: Record<string, unknown>,
-  producedSets: Set<IdKey>,
+  producedSets: readonly IdKey[],
   producedIds: ProducedIds,
-  producedVars: Set<string>,
+  callIds: ReadonlyMap<string, CallIdSlot>,
   r: Reporter,
 ): void {
   if (!tool) return void r.report(i, "cross.propagation", "skip", "unknown tool");
   let checked = 0;
-  const missing: unknown[] = [];
+  let missing: unknown[] | null = null;
   if (tool.objectArgs) {
     for (const key in tool.objectArgs) {
       const value = args[key];
       if (value === undefined) continue;
       if (tool.objectArgs[key] === "objects") {
         if (!Array.isArray(value)) continue;
-        const ids: number[] = [];
-        for (const ref of value) {
-          const id = parseObjectId(ref);
-          if (id !== null) ids.push(id);
-        }
         checked++;
-        if (!producedSets.has(idKey(ids))) missing.push(ids.map((id) => `obj_${id}`));
+        if (!producedSets.includes(refsKey(value))) {
+          const ids: number[] = [];
+          for (const ref of value) {
+            const id = parseObjectId(ref);
+            if (id !== null) ids.push(id);
+          }
+          (missing ??= []).push(ids.map((id) => `obj_${id}`));
+        }
       } else {
         const id = parseObjectId(value);
         if (id === null) continue;
         checked++;
-        if (!producedIds.has(id)) missing.push(`obj_${id}`);
+        if (!producedIds.has(id)) (missing ??= []).push(`obj_${id}`);
       }
     }
   }
   if (tool.variableRefs) {
     for (const variable of tool.variableRefs(args)) {
       checked++;
-      if (!producedVars.has(variable)) missing.push(variable);
+      // produced: the image, or the id of an earlier call (its output variable)
+      if (variable !== "IMAGE" && !(variable !== "" && callIds.get(variable)?.call)) (missing ??= []).push(variable);
     }
   }
   if (checked === 0) r.report(i, "cross.propagation", "skip", "the call uses no earlier values");
-  else if (missing.length === 0) r.report(i, "cross.propagation", "pass", "uses only values earlier steps produced");
+  else if (missing === null) r.report(i, "cross.propagation", "pass", "uses only values earlier steps produced");
   else r.report(i, "cross.propagation", "fail", `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
+}
+
+/** idKey of a list of object references, skipping what is not one (as cross.propagation reads them). */
+function refsKey(refs: readonly unknown[]): IdKey {
+  let mask = 0;
+  for (const ref of refs) {
+    const id = parseObjectId(ref);
+    if (id === null) continue;
+    if (id > 30) {
+      const ids: number[] = [];
+      for (const r of refs) {
+        const k = parseObjectId(r);
+        if (k !== null) ids.push(k);
+      }
+      return idKey(ids);
+    }
+    mask |= 1 << id;
+  }
+  return mask;
 }
 
 // ---- claims ----------------------------------------------------------------------------
 
-function matches(object: SceneObject, desc: Desc, scene: Scene): boolean {
-  const attrs = desc.attrs;
-  if (attrs.color !== undefined && object.color !== attrs.color) return false;
-  if (attrs.size !== undefined && object.size !== attrs.size) return false;
-  if (attrs.shape !== undefined && object.shape !== attrs.shape) return false;
-  if (attrs.material !== undefined && object.material !== attrs.material) return false;
-  if (desc.rel) {
-    const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
-    if (!row || !row.includes(object.index)) return false;
+/**
+ * Which scene objects fit a description. The description is read once: Desc objects come in many
+ * shapes (attribute subsets, optional relation, same-as, exclusion, either/or), so reading them
+ * afresh for every object of the scene was most of the cost of checking a claim.
+ */
+class Matcher {
+  private readonly color: string | undefined;
+  private readonly size: string | undefined;
+  private readonly shape: string | undefined;
+  private readonly material: string | undefined;
+  /** The objects related to the description's reference object; null: no relation constraint. */
+  private readonly related: readonly number[] | null;
+  /** A relation is named but the scene has no such row: nothing fits. */
+  private readonly nothing: boolean;
+  private readonly sameAttribute: Attribute | null;
+  private readonly reference: SceneObject | null;
+  private readonly except: readonly number[] | null;
+  private readonly either: [Matcher, Matcher] | null;
+
+  constructor(desc: Desc, scene: Scene) {
+    const { color, size, shape, material } = desc.attrs;
+    this.color = color;
+    this.size = size;
+    this.shape = shape;
+    this.material = material;
+    let nothing = false;
+    this.related = null;
+    if (desc.rel) {
+      const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
+      if (row) this.related = row;
+      else nothing = true;
+    }
+    this.sameAttribute = null;
+    this.reference = null;
+    if (desc.same) {
+      const reference = scene.objects[desc.same.object];
+      if (reference) {
+        this.sameAttribute = desc.same.attribute;
+        this.reference = reference;
+      } else nothing = true;
+    }
+    this.nothing = nothing;
+    this.except = desc.except ?? null;
+    this.either = desc.or ? [new Matcher(desc.or[0], scene), new Matcher(desc.or[1], scene)] : null;
   }
-  if (desc.same) {
-    const reference = scene.objects[desc.same.object];
-    if (!reference || object.index === reference.index || object[desc.same.attribute] !== reference[desc.same.attribute]) return false;
+
+  fits(object: SceneObject): boolean {
+    if (this.nothing) return false;
+    if (this.color !== undefined && object.color !== this.color) return false;
+    if (this.size !== undefined && object.size !== this.size) return false;
+    if (this.shape !== undefined && object.shape !== this.shape) return false;
+    if (this.material !== undefined && object.material !== this.material) return false;
+    if (this.related !== null && !this.related.includes(object.index)) return false;
+    if (this.reference !== null && (object.index === this.reference.index || object[this.sameAttribute!] !== this.reference[this.sameAttribute!])) return false;
+    if (this.except !== null && this.except.includes(object.index)) return false;
+    if (this.either !== null && !this.either[0].fits(object) && !this.either[1].fits(object)) return false;
+    return true;
   }
-  if (desc.except && desc.except.includes(object.index)) return false;
-  if (desc.or && !matches(object, desc.or[0], scene) && !matches(object, desc.or[1], scene)) return false;
-  return true;
 }
 
 function matching(desc: Desc, scene: Scene): number[] {
+  const matcher = new Matcher(desc, scene);
   const ids: number[] = [];
-  for (const object of scene.objects) if (matches(object, desc, scene)) ids.push(object.index);
+  for (const object of scene.objects) if (matcher.fits(object)) ids.push(object.index);
   return ids;
 }
 
@@ -441,10 +572,11 @@ function matchingKey(desc: Desc, scene: Scene): { key: IdKey; count: number } {
     const ids = matching(desc, scene);
     return { key: idKey(ids), count: ids.length };
   }
+  const matcher = new Matcher(desc, scene);
   let mask = 0;
   let count = 0;
   for (const object of scene.objects) {
-    if (matches(object, desc, scene)) {
+    if (matcher.fits(object)) {
       mask |= 1 << object.index;
       count++;
     }
@@ -470,13 +602,14 @@ const FALSE: ClaimCheck = { ok: false, expected: null, found: null };
 function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Reporter, settings: VerifierSettings, explain: boolean): ClaimCheck | null {
   switch (claim.kind) {
     case "members": {
+      const matcher = new Matcher(claim.desc, scene);
       let ok = true;
       for (const id of claim.ids) {
         const object = scene.objects[id];
-        if (!object || matches(object, claim.desc, scene) === claim.negated) ok = false;
+        if (!object || matcher.fits(object) === claim.negated) ok = false;
       }
       if (!explain) return ok ? TRUE : FALSE;
-      const wrong = claim.ids.filter((id) => !scene.objects[id] || matches(scene.objects[id], claim.desc, scene) === claim.negated);
+      const wrong = claim.ids.filter((id) => !scene.objects[id] || matcher.fits(scene.objects[id]) === claim.negated);
       return { ok, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
     }
     case "enumeration": {
