@@ -213,3 +213,20 @@ test("filter the trace list by a failing rule", async ({ page, request }) => {
   const first = (await (await request.get(`/api/traces/${shown[0]}`)).json()) as { verification: { steps: Record<string, { verdicts: Array<{ rule: string; outcome: string }> }> } };
   expect(Object.values(first.verification.steps).some((s) => s.verdicts.some((v) => v.rule === "reasoning.claims" && v.outcome === "fail"))).toBe(true);
 });
+
+test("a label can carry a comment, written without touching the mouse", async ({ page, request }) => {
+  const traces = await clevrTraces(request);
+  const target = traces[7].id;
+  await openTrace(page, target);
+  await page.keyboard.press("c");
+  await expect(page.getByRole("textbox", { name: "Comment" })).toBeFocused();
+  await page.keyboard.type("relation is backwards");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("r");
+  await expect(stepItems(page).first()).toHaveAttribute("data-label", "rejected");
+  await expect(stepItems(page).first().getByTestId("step-comment")).toContainText("relation is backwards");
+  await expect(page.getByRole("textbox", { name: "Comment" })).toHaveValue("");
+  await expect.poll(async () => (await trace(request, target)).reviews.find((r) => r.stepId !== null)?.label).toBe("reject");
+  const stored = (await (await request.get(`/api/traces/${target}`)).json()) as { reviews: Array<{ stepId: number | null; comment: string | null }> };
+  expect(stored.reviews.find((r) => r.stepId !== null)?.comment).toBe("relation is backwards");
+});

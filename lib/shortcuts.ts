@@ -15,6 +15,7 @@ export type ShortcutCommand =
   | "acceptTrace"
   | "rejectTrace"
   | "toggleStopAtFirstError"
+  | "comment"
   | "nextTrace"
   | "previousTrace"
   | "help";
@@ -38,6 +39,7 @@ export const KEYMAP: Shortcut[] = [
   { command: "neutral", keys: ["n"], label: "n", description: "Mark the current step neutral", group: "Label" },
   { command: "reject", keys: ["r"], label: "r", description: "Reject the current step", group: "Label" },
   { command: "toggleStopAtFirstError", keys: ["s"], label: "s", description: "Toggle stop-at-first-error mode", group: "Label" },
+  { command: "comment", keys: ["c"], label: "c", description: "Write a comment for the next label (Esc leaves the box)", group: "Label" },
   { command: "undo", keys: ["u"], label: "u", description: "Undo your last action", group: "Label" },
   { command: "edit", keys: ["e"], label: "e", description: "Edit the current step (text or tool args)", group: "Edit" },
   { command: "save", keys: ["Enter"], label: "Enter", description: "Save the edit (Shift+Enter for a new line)", group: "Edit", whileTyping: true },

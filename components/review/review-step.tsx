@@ -19,6 +19,7 @@ export interface ReviewStepProps {
   callTool: string | null;
   label: string | null; // this reviewer's current label: accept | neutral | reject | after_error
   others: Array<{ user: string; label: string; source: string }>;
+  comments: Array<{ user: string; text: string }>;
   current: boolean;
   mentionsSelected: boolean;
   /** The latest verifier run's verdicts for this step (undefined: not verified). */
@@ -33,7 +34,7 @@ export interface ReviewStepProps {
 }
 
 // Memoised with index-taking callbacks: hovering one step re-renders nothing but the canvas focus.
-export const ReviewStep = memo(function ReviewStep({ step, callTool, label, others, current, mentionsSelected, verdicts, verified, injected, editor, onSelect, onHover, onHistory, register }: ReviewStepProps) {
+export const ReviewStep = memo(function ReviewStep({ step, callTool, label, others, comments, current, mentionsSelected, verdicts, verified, injected, editor, onSelect, onHover, onHistory, register }: ReviewStepProps) {
   const afterError = label === "after_error";
   const state = label && !afterError ? LABEL_STATE[label] ?? "unlabeled" : "unlabeled";
   const outcome = verified ? (verdicts?.outcome ?? "skip") : undefined;
@@ -87,6 +88,11 @@ export const ReviewStep = memo(function ReviewStep({ step, callTool, label, othe
       <div className="pl-8">
         <StepVerdicts verdicts={verdicts} injected={injected} />
       </div>
+      {comments.map((c, i) => (
+        <p key={i} data-testid="step-comment" className="mt-1 ml-8 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 ring-1 ring-amber-200">
+          <span className="font-medium">{c.user}:</span> {c.text}
+        </p>
+      ))}
       {step.refs.length ? <p className="mt-1 pl-8 text-[11px] text-slate-400">mentions {step.refs.map((r) => `obj_${r}`).join(", ")}</p> : null}
     </li>
   );

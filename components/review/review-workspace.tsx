@@ -41,6 +41,7 @@ export interface ReviewWorkspaceProps {
 const STOP_KEY = "stepwise.stopAtFirstError";
 const NO_OTHERS: Array<{ user: string; label: string; source: string }> = [];
 const NO_FAULTS: InjectedFaultDto[] = [];
+const NO_COMMENTS: Array<{ user: string; text: string }> = [];
 const STOP_EVENT = "stepwise:stop-at-first-error";
 
 // The stop-at-first-error preference lives in localStorage (per browser), read as an external store
@@ -77,6 +78,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const ready = useHydrated();
   const [selectedObject, setSelectedObject] = useState<number | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [comment, setComment] = useState("");
+  const commentBox = useRef<HTMLInputElement>(null);
   const [historyOf, setHistoryOf] = useState<StepDto | null>(null);
   const since = useRef(0);
   const stepRefs = useRef(new Map<number, HTMLLIElement>());
@@ -98,6 +101,11 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const arrows = useMemo(() => (focusStep ? stepArrows(focusStep, steps) : []), [focusStep, steps]);
   const toolOfCall = useMemo(() => new Map(steps.filter((s) => s.kind === "tool_call" && s.callId).map((s) => [s.callId!, s.tool])), [steps]);
   const mine = useMemo(() => new Map(trace.reviews.filter((r) => r.stepId !== null && r.user === reviewer && r.source === "human").map((r) => [r.stepId!, r.label])), [trace.reviews, reviewer]);
+  const comments = useMemo(() => {
+    const byStep = new Map<number, Array<{ user: string; text: string }>>();
+    for (const r of trace.reviews) if (r.stepId !== null && r.comment && r.label !== "after_error") byStep.set(r.stepId, [...(byStep.get(r.stepId) ?? []), { user: r.user, text: r.comment }]);
+    return byStep;
+  }, [trace.reviews]);
   const others = useMemo(() => {
     const byStep = new Map<number, Array<{ user: string; label: string; source: string }>>();
     for (const r of trace.reviews) {
@@ -127,7 +135,9 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const label = (value: StepLabel) => {
     if (!step) return;
     const timeSpentMs = Date.now() - since.current;
-    mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs }, { onError: fail });
+    const note = comment.trim() || undefined;
+    mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
+    setComment("");
     if (value === "reject" && stopAtFirstError) return;
     setCurrent((c) => Math.min(steps.length - 1, c + 1));
   };
@@ -229,6 +239,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
       case "nextTrace": return void goNext();
       case "previousTrace": return goPrevious();
       case "help": return setHelpOpen(true);
+      case "comment": return commentBox.current?.focus();
     }
   };
   const onShortcut = useEffectEvent((command: ShortcutCommand) => run(command));
@@ -348,6 +359,17 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
           {step?.kind === "tool_call" && !editing ? <Button onClick={rerun} shortcut="x" disabled={busy}>Re-run</Button> : null}
           <Button variant="ghost" onClick={undo} shortcut="u" disabled={mutations.undo.isPending}>Undo</Button>
           {step && step.revision > 0 ? <Button variant="ghost" onClick={() => setHistoryOf(step)}>History</Button> : null}
+          <input
+            ref={commentBox}
+            type="text"
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            onKeyDown={(e) => e.key === "Escape" && e.currentTarget.blur()}
+            placeholder="Comment for the next label (c)"
+            aria-label="Comment"
+            maxLength={5000}
+            className="min-w-40 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm"
+          />
           <label className="ml-auto inline-flex items-center gap-1.5 text-xs text-slate-600" title="Rejecting a step marks the later steps as after-error (PRM800K phase 2)">
             <input type="checkbox" checked={stopAtFirstError} onChange={toggleStop} aria-label="Stop at first error" />
             Stop at first error <kbd className="rounded border border-slate-300 px-1 font-mono text-[10px]">s</kbd>
@@ -364,6 +386,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
               callTool={s.callId ? toolOfCall.get(s.callId) ?? null : null}
               label={mine.get(s.id) ?? null}
               others={others.get(s.id) ?? NO_OTHERS}
+              comments={comments.get(s.id) ?? NO_COMMENTS}
               current={s.index === current}
               mentionsSelected={selectedObject !== null && s.refs.includes(selectedObject)}
               verdicts={trace.verification?.steps[s.id]}
