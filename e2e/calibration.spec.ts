@@ -80,6 +80,8 @@ test("label ten steps, read the matrix, fit, save a version, re-verify and see t
     await page.keyboard.press(KEYS[i]);
     await expect(page.locator(`li[data-step-index="${i + 1}"]`)).toHaveAttribute("data-label", KEYS[i] === "a" ? "accepted" : "rejected");
   }
+  // labels are optimistic; the indicator counts the ones still on their way to the server
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-pending", "0");
 
   // the matrix: steps 5 and 10 fail and are rejected (tp 2), step 9 fails but is accepted (fp 1),
   // the seven others pass and are accepted (tn 7)

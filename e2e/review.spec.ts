@@ -14,6 +14,12 @@ async function trace(request: APIRequestContext, id: number): Promise<Trace> {
 }
 const stepItems = (page: Page) => page.locator("li[data-step-index]");
 
+/** Waits until every optimistic review action has been recorded by the server. */
+async function allSaved(page: Page): Promise<void> {
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-pending", "0");
+  await expect(page.getByTestId("save-status")).toHaveText("All changes saved");
+}
+
 /** Opens a trace and waits until the workspace is hydrated (keys and clicks are live). */
 async function openTrace(page: Page, id: number): Promise<void> {
   await page.goto(`/traces/${id}`);
@@ -40,6 +46,7 @@ test("review a whole trace with the keyboard only; labels persist after reload",
   await page.keyboard.press("k");
   await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-current-step", String(keys.length - 2));
 
+  await allSaved(page);
   await page.reload();
   await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
   for (let i = 0; i < keys.length; i++) await expect(stepItems(page).nth(i)).toHaveAttribute("data-label", expected[i]);
@@ -123,6 +130,8 @@ test("selecting a step highlights its objects; clicking an object lists its step
   const target = await trace(request, traces[3].id);
   const withRefs = target.steps.find((s) => s.kind === "tool_call" && s.refs.length > 0 && s.refs.length < 5)!;
   await openTrace(page, target.id);
+  // the Konva stage mounts once the container has a width; the state below is read from it
+  await expect(page.getByTestId("trace-canvas")).toHaveAttribute("data-stage-ready", "true");
   await stepItems(page).nth(withRefs.index).click();
   await page.mouse.move(0, 0);
   const canvas = page.getByTestId("trace-canvas");
@@ -193,6 +202,7 @@ test("a second tab labelling the same step gets a conflict message and nothing i
   const labels = (await trace(request, target)).reviews.filter((r) => r.stepId !== null).map((r) => r.label);
   expect(labels).toEqual(["accept"]);
 
+  await allSaved(second);
   await second.reload();
   await expect(stepItems(second).first()).toHaveAttribute("data-label", "accepted");
   await first.close();

@@ -162,6 +162,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
         data-selected-object={selectedObject ?? ""}
         data-zoom={zoom.scale.toFixed(2)}
         data-image-status={status}
+        data-stage-ready={containerWidth > 0}
         className={`relative w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-900 ${drawing ? "cursor-crosshair" : ""}`}
         style={{ aspectRatio: `${width} / ${height}` }}
       >

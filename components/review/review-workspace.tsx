@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 import { useRouter } from "next/navigation";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useIsMutating, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { Geometry } from "@/components/canvas/trace-canvas";
 import { HelpDialog } from "@/components/review/help-dialog";
@@ -17,7 +17,7 @@ import { Button } from "@/components/ui/button";
 import { ToastRegion, useToasts } from "@/components/ui/toast";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import { ApiError } from "@/lib/queries/fetch-json";
-import { reviewQueries, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
+import { reviewQueries, reviewScope, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
 import { traceQueries } from "@/lib/queries/traces";
 import type { StepLabel } from "@/lib/schemas/reviews";
 import type { BoxDto, InjectedFaultDto, StepDto, TraceDetail } from "@/lib/schemas/traces";
@@ -260,6 +260,16 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const boxDelete = (box: BoxDto) => boxes.remove.mutate({ id: box.id, expectedVersion: box.version }, { onError: fail });
 
   const busy = mutations.edit.isPending || mutations.rerun.isPending;
+  // Labels are optimistic: the page shows them at once while the server records them in order. The
+  // indicator says how many are still on their way, and leaving the page meanwhile asks first.
+  const scopeId = reviewScope(trace.id);
+  const saving = useIsMutating({ predicate: (m) => m.options.scope?.id === scopeId });
+  useEffect(() => {
+    if (saving === 0) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [saving]);
   const width = trace.image?.width ?? 480;
   const height = trace.image?.height ?? 320;
   const currentLabel = step ? mine.get(step.id) ?? null : null;
@@ -374,7 +384,12 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
             <input type="checkbox" checked={stopAtFirstError} onChange={toggleStop} aria-label="Stop at first error" />
             Stop at first error <kbd className="rounded border border-slate-300 px-1 font-mono text-[10px]">s</kbd>
           </label>
-          <span className="w-full text-xs text-slate-400">{labelled}/{steps.length} steps labelled by you</span>
+          <span className="flex w-full justify-between text-xs text-slate-400">
+            <span>{labelled}/{steps.length} steps labelled by you</span>
+            <span role="status" data-testid="save-status" data-pending={saving} className={saving ? "text-amber-600" : undefined}>
+              {saving ? `Saving ${saving} change${saving === 1 ? "" : "s"}…` : "All changes saved"}
+            </span>
+          </span>
         </div>
 
         <ol aria-label="Steps" className="space-y-2">

@@ -1,5 +1,7 @@
 import { useMutation, useQueryClient, queryOptions } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/queries/fetch-json";
+import { calibrationKeys } from "@/lib/queries/calibration";
+import { metricsKeys } from "@/lib/queries/metrics";
 import { traceKeys } from "@/lib/queries/traces";
 import type { ReviewActionResult, RevisionDto, StepLabel, TraceDecision } from "@/lib/schemas/reviews";
 import type { QueuePick, TraceFacets } from "@/lib/schemas/trace-list";
@@ -38,13 +40,25 @@ function withStepVersions(trace: TraceDetail, result: ReviewActionResult): Trace
   };
 }
 
+/** The mutation scope of one trace's review actions (also what the save indicator counts). */
+export const reviewScope = (traceId: number) => `review-${traceId}`;
+
 export function useReviewMutations(traceId: number, reviewer: string) {
   const client = useQueryClient();
   const key = traceKeys.detail(traceId);
-  const settle = () => Promise.all([client.invalidateQueries({ queryKey: key }), client.invalidateQueries({ queryKey: traceKeys.lists() }), client.invalidateQueries({ queryKey: reviewKeys.all })]);
+  // Labels feed calibration (agreement, fit, flips) and the metrics page: they are marked stale too,
+  // so a reviewer who labels and then opens calibration sees every label, including the last ones.
+  const settle = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: key }),
+      client.invalidateQueries({ queryKey: traceKeys.lists() }),
+      client.invalidateQueries({ queryKey: reviewKeys.all }),
+      client.invalidateQueries({ queryKey: calibrationKeys.all }),
+      client.invalidateQueries({ queryKey: metricsKeys.all }),
+    ]);
   // One scope per trace: mutations run one after another in the order the reviewer made them, so the
   // server records them in that order and "undo the last action" means the last one pressed.
-  const scope = { id: `review-${traceId}` };
+  const scope = { id: reviewScope(traceId) };
   const applyResult = (result: ReviewActionResult) => {
     client.setQueryData<TraceDetail>(key, (trace) => (trace ? { ...withStepVersions(trace, result), version: result.traceVersion } : trace));
   };
