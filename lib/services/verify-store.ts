@@ -29,17 +29,6 @@ export interface StepRow {
   result: string | null;
 }
 
-export interface VerdictRow {
-  runId: number;
-  stepId: number;
-  traceId: number;
-  rule: string;
-  outcome: string;
-  severity: string | null;
-  message: string | null;
-  evidence: string | null;
-}
-
 export class VerifyStore {
   private readonly s: Record<string, Database.Statement>;
 
@@ -111,8 +100,9 @@ export class VerifyStore {
     return this.s.steps.all(fromTraceId, toTraceId) as StepRow[];
   }
 
-  insertVerdict(v: VerdictRow): void {
-    this.s.insertVerdict.run(v.runId, v.stepId, v.traceId, v.rule, v.outcome, v.severity, v.message, v.evidence);
+  /** One Verdict row, by value (no row object: the bulk path writes one per verdict). */
+  insertVerdict(runId: number, stepId: number, traceId: number, rule: string, outcome: string, severity: string | null, message: string, evidence: string | null): void {
+    this.s.insertVerdict.run(runId, stepId, traceId, rule, outcome, severity, message, evidence);
   }
 
   insertScore(runId: number, traceId: number, quality: number, valid: boolean, parts: unknown): void {

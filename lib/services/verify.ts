@@ -8,7 +8,7 @@ import { loadToolScenes } from "@/lib/services/scenes";
 import { settingsOf } from "@/lib/services/verifier-configs";
 import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
-import { verifyTrace, type VerifyStep } from "@/lib/verifier/verify";
+import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/verifier/verify";
 
 // A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
 // rules in memory and writes verdicts, trace scores and the denormalised Trace columns (quality,
@@ -28,6 +28,16 @@ const BATCH = 500;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
+}
+
+/** Writes a trace's verdicts straight from the verifier's log; returns the rules that failed. */
+function persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): string[] {
+  const failing: string[] = [];
+  result.eachVerdict((step, rule, outcome, message, evidence) => {
+    if (outcome === "fail") failing.push(rule);
+    store.insertVerdict(runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null);
+  });
+  return failing;
 }
 
 function toStep(row: StepRow): VerifyStep {
@@ -68,23 +78,12 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
           { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
           config.settings,
         );
-        for (const v of result.verdicts) {
-          store.insertVerdict({
-            runId,
-            stepId: stepRows[v.step].id,
-            traceId: trace.id,
-            rule: v.rule,
-            outcome: v.outcome,
-            severity: v.outcome === "fail" ? "error" : null,
-            message: v.message,
-            evidence: v.evidence ? JSON.stringify(v.evidence) : null,
-          });
-        }
+        const failing = persistVerdicts(store, runId, trace.id, stepRows, result);
         store.insertScore(runId, trace.id, result.quality, result.valid, result.parts);
-        store.updateTrace(trace.id, result.quality, result.valid, runId, result.failingSteps, failingRulesText(result.verdicts.filter((v) => v.outcome === "fail").map((v) => v.rule)));
+        store.updateTrace(trace.id, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
         scored.push({ method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts });
         steps += stepRows.length;
-        verdicts += result.verdicts.length;
+        verdicts += result.verdictCount;
       }
       options.onProgress?.(scored.length, total);
     }
@@ -135,11 +134,9 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
     store.clearTrace(runId, traceId);
-    for (const v of result.verdicts) {
-      store.insertVerdict({ runId, stepId: rows[v.step].id, traceId, rule: v.rule, outcome: v.outcome, severity: v.outcome === "fail" ? "error" : null, message: v.message, evidence: v.evidence ? JSON.stringify(v.evidence) : null });
-    }
+    const failing = persistVerdicts(store, runId, traceId, rows, result);
     store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
-    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(result.verdicts.filter((v) => v.outcome === "fail").map((v) => v.rule)));
+    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
     store.refreshDisagreements({ traceId });
     new CalibrationStore(handle).refreshTrace(runId, traceId);
   });

@@ -5,7 +5,7 @@ import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, 
 import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
-import type { RuleId } from "@/lib/verifier/rules";
+import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
 // verifyTrace: every rule of DESIGN §5 over one trace, as a pure deterministic function of the
@@ -48,7 +48,12 @@ export interface RuleVerdict {
 }
 
 export interface TraceVerification {
-  verdicts: RuleVerdict[];
+  /** Built when first read (the pass records verdicts compactly; most callers only need the rest). */
+  readonly verdicts: RuleVerdict[];
+  /** How many verdicts the pass recorded. */
+  readonly verdictCount: number;
+  /** Every verdict in order without building an object per verdict (the bulk persistence path). */
+  eachVerdict(visit: (step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null) => void): void;
   /** Per step: fail when any rule fails on it, pass when one passes, skip otherwise. */
   outcomes: Outcome[];
   failingSteps: number;
@@ -81,6 +86,28 @@ interface CallIdSlot {
 }
 
 const NO_SCENE = "no scene graph for this trace";
+
+// Inside the pass a rule is its index in RULE_IDS and an outcome its index in OUTCOMES (also a
+// tally's slot): a verdict is recorded as one packed number (code), the strings come when the
+// verdicts are read (TraceResult).
+const SCHEMA = RULE_IDS.indexOf("args.schema");
+const REFS = RULE_IDS.indexOf("args.refs");
+const REEXEC = RULE_IDS.indexOf("result.reexec");
+const CLAIMS = RULE_IDS.indexOf("reasoning.claims");
+const PAIRING = RULE_IDS.indexOf("cross.pairing");
+const PROPAGATION = RULE_IDS.indexOf("cross.propagation");
+const ANSWER = RULE_IDS.indexOf("cross.answer");
+const FINAL = RULE_IDS.indexOf("final.correct");
+type RuleIndex = number;
+
+const OUTCOMES: readonly Outcome[] = ["pass", "fail", "skip"];
+const PASS = 0;
+const FAIL = 1;
+const SKIP = 2;
+type OutcomeIndex = typeof PASS | typeof FAIL | typeof SKIP;
+
+/** step, rule and outcome of a verdict in one small integer (rule < 8, outcome < 4). */
+const verdictCode = (step: number, rule: RuleIndex, outcome: OutcomeIndex): number => step * 32 + rule * 4 + outcome;
 
 /** The object ids earlier steps produced: a bitmask for ids below 31, a Set beyond. */
 class ProducedIds {
@@ -155,7 +182,8 @@ class TraceVerifier {
   private readonly steps: VerifyStep[];
   private readonly scene: Scene | null;
   private readonly flags: RuleFlags;
-  private readonly verdicts: RuleVerdict[] = [];
+  /** Per verdict three entries: its code (verdictCode), message and evidence. */
+  private readonly log: Array<number | string | Evidence | null> = [];
   private readonly outcomes: Outcome[];
   /** Every call in step order (step completeness, tool-call accuracy). */
   private readonly calls: CallRecord[] = [];
@@ -167,7 +195,8 @@ class TraceVerifier {
   /** The last result step per call id, indexed on demand (answeredLater). */
   private lastResults: Map<string, number> | null = null;
   private conclusion: string | null = null;
-  private readonly tallies: Partial<Record<RuleId, RuleTally>> = {};
+  /** The last final.correct verdict: null when it skipped (or there is none). */
+  private finalCorrect: boolean | null = null;
 
   constructor(
     private readonly input: VerifyInput,
@@ -179,12 +208,10 @@ class TraceVerifier {
     this.outcomes = new Array<Outcome>(this.steps.length).fill("skip");
   }
 
-  private add(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
-    this.verdicts.push({ step, rule, outcome, message, evidence });
-    const tally = (this.tallies[rule] ??= [0, 0, 0]);
-    tally[outcome === "pass" ? 0 : outcome === "fail" ? 1 : 2]++;
-    if (outcome === "fail") this.outcomes[step] = "fail";
-    else if (outcome === "pass" && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+  private add(step: number, rule: RuleIndex, outcome: OutcomeIndex, message: string, evidence: Evidence | null = null): void {
+    this.log.push(verdictCode(step, rule, outcome), message, evidence);
+    if (outcome === FAIL) this.outcomes[step] = "fail";
+    else if (outcome === PASS && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
   }
 
   private execute(call: CallRecord): ToolOutcome | null {
@@ -253,14 +280,14 @@ class TraceVerifier {
     // args the schema refuses: re-executing the call gives exactly that refusal, so it is kept
     let refused: ToolOutcome | undefined;
     if (this.flags.schema) {
-      if (!tool) this.add(i, "args.schema", "fail", `unknown tool "${step.tool}"`, { found: step.tool });
+      if (!tool) this.add(i, SCHEMA, FAIL, `unknown tool "${step.tool}"`, { found: step.tool });
       else {
         const issues = argIssues(tool, args);
         validated = issues === null;
-        if (validated) this.add(i, "args.schema", "pass", "args are valid");
+        if (validated) this.add(i, SCHEMA, PASS, "args are valid");
         else {
           if (tool.execute) refused = invalidArgsOutcome(issues!);
-          this.add(i, "args.schema", "fail", issues!.join("; "), { expected: `valid ${tool.name} args`, found: args });
+          this.add(i, SCHEMA, FAIL, issues!.join("; "), { expected: `valid ${tool.name} args`, found: args });
         }
       }
     }
@@ -268,9 +295,9 @@ class TraceVerifier {
     const slot = this.slot(callId);
     if (this.flags.pairing) {
       const earlier = callId ? slot.call : null;
-      if (earlier) this.add(i, "cross.pairing", "fail", `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
-      else if (this.answeredLater(i, callId)) this.add(i, "cross.pairing", "pass", "a later step records its result");
-      else this.add(i, "cross.pairing", "fail", `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
+      if (earlier) this.add(i, PAIRING, FAIL, `call id "${callId}" is used by an earlier call (step ${earlier.index})`, { found: callId });
+      else if (this.answeredLater(i, callId)) this.add(i, PAIRING, PASS, "a later step records its result");
+      else this.add(i, PAIRING, FAIL, `call ${callId || "(no id)"} gets no result`, { expected: `a tool_result for ${callId}`, found: null });
     }
     if (this.flags.propagation) checkPropagation(i, tool, args, this.producedSets, this.producedIds, this.callIds, this);
     const record: CallRecord = { index: i, tool: step.tool ?? "", definition: tool, args, validated, outcome: refused, resultStep: -1 };
@@ -286,24 +313,24 @@ class TraceVerifier {
     const call = slot?.call ?? null;
     if (call && call.resultStep < 0) call.resultStep = i;
     if (this.flags.pairing) {
-      if (!call) this.add(i, "cross.pairing", "fail", `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
-      else if (slot!.answered) this.add(i, "cross.pairing", "fail", `call ${callId} already has a result`, { found: callId });
-      else this.add(i, "cross.pairing", "pass", "answers an earlier call");
+      if (!call) this.add(i, PAIRING, FAIL, `answers no earlier call (no tool_call "${callId}" before it)`, { found: callId });
+      else if (slot!.answered) this.add(i, PAIRING, FAIL, `call ${callId} already has a result`, { found: callId });
+      else this.add(i, PAIRING, PASS, "answers an earlier call");
     }
     (slot ?? this.slot(callId)).answered = true;
     // the recorded result's id set, read once: compared with re-execution and remembered as produced
     const key = resultKey(step.result);
     if (this.flags.reexec) {
-      if (!call) this.add(i, "result.reexec", "skip", "answers no call");
-      else if (!call.definition?.execute) this.add(i, "result.reexec", "skip", `${call.definition?.name ?? "this tool"} cannot be re-executed here`);
-      else if (!this.scene) this.add(i, "result.reexec", "skip", NO_SCENE);
+      if (!call) this.add(i, REEXEC, SKIP, "answers no call");
+      else if (!call.definition?.execute) this.add(i, REEXEC, SKIP, `${call.definition?.name ?? "this tool"} cannot be re-executed here`);
+      else if (!this.scene) this.add(i, REEXEC, SKIP, NO_SCENE);
       else {
         const comparison = this.reexecute(call, step.result, key);
         // evidence is kept for failures only: a pass's "found" is the step itself
-        if (comparison.same) this.add(i, "result.reexec", "pass", comparison.message);
+        if (comparison.same) this.add(i, REEXEC, PASS, comparison.message);
         else {
           const outcome = this.execute(call)!;
-          this.add(i, "result.reexec", "fail", comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
+          this.add(i, REEXEC, FAIL, comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
         }
       }
     }
@@ -320,8 +347,8 @@ class TraceVerifier {
   private reasoning(i: number, step: VerifyStep): void {
     const parsed = parseReasoning(step.text ?? "");
     if (this.flags.claims) {
-      if (parsed.claims.length === 0) this.add(i, "reasoning.claims", "skip", parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
-      else if (!this.scene) this.add(i, "reasoning.claims", "skip", NO_SCENE);
+      if (parsed.claims.length === 0) this.add(i, CLAIMS, SKIP, parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
+      else if (!this.scene) this.add(i, CLAIMS, SKIP, NO_SCENE);
       else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
     }
     for (const set of parsed.sets) {
@@ -337,21 +364,28 @@ class TraceVerifier {
     const answer = normalizeAnswer(step.text ?? "");
     const conclusion = this.conclusion;
     if (this.flags.answer) {
-      if (!answer) this.add(i, "cross.answer", "fail", "no answer given", { expected: conclusion, found: step.text ?? "" });
-      else if (conclusion === null) this.add(i, "cross.answer", "skip", "no earlier reasoning states a conclusion");
-      else if (answer === conclusion) this.add(i, "cross.answer", "pass", "matches the last reasoning's conclusion");
-      else this.add(i, "cross.answer", "fail", `the last reasoning concluded "${conclusion}"`, { expected: conclusion, found: step.text });
+      if (!answer) this.add(i, ANSWER, FAIL, "no answer given", { expected: conclusion, found: step.text ?? "" });
+      else if (conclusion === null) this.add(i, ANSWER, SKIP, "no earlier reasoning states a conclusion");
+      else if (answer === conclusion) this.add(i, ANSWER, PASS, "matches the last reasoning's conclusion");
+      else this.add(i, ANSWER, FAIL, `the last reasoning concluded "${conclusion}"`, { expected: conclusion, found: step.text });
     }
     if (this.flags.final) {
       const truth = normalizeAnswer(this.input.answer ?? null);
-      if (truth === null || truth === "") this.add(i, "final.correct", "skip", "no ground truth");
-      else if (answer === truth) this.add(i, "final.correct", "pass", "equals the ground truth");
-      else this.add(i, "final.correct", "fail", `the ground truth is "${this.input.answer}"`, { expected: this.input.answer, found: step.text });
+      if (truth === null || truth === "") {
+        this.add(i, FINAL, SKIP, "no ground truth");
+        this.finalCorrect = null;
+      } else if (answer === truth) {
+        this.add(i, FINAL, PASS, "equals the ground truth");
+        this.finalCorrect = true;
+      } else {
+        this.add(i, FINAL, FAIL, `the ground truth is "${this.input.answer}"`, { expected: this.input.answer, found: step.text });
+        this.finalCorrect = false;
+      }
     }
   }
 
   private finish(): TraceVerification {
-    const { outcomes, verdicts, calls } = this;
+    const { outcomes, log, calls, finalCorrect } = this;
     let failingSteps = 0;
     for (const outcome of outcomes) if (outcome === "fail") failingSteps++;
     let accurateCalls = 0;
@@ -359,31 +393,14 @@ class TraceVerifier {
       if (outcomes[call.index] !== "fail" && call.resultStep >= 0 && outcomes[call.resultStep] !== "fail") accurateCalls++;
     }
     const completeness = programCompleteness(this.input.program, calls);
-    let finalCorrect: boolean | null = null;
-    for (let k = verdicts.length - 1; k >= 0; k--) {
-      if (verdicts[k].rule !== "final.correct") continue;
-      if (verdicts[k].outcome !== "skip") finalCorrect = verdicts[k].outcome === "pass";
-      break;
-    }
-    const score = scoreTrace(this.tallies, completeness, finalCorrect, this.settings);
+    const score = scoreTrace(tallyLog(log), completeness, finalCorrect, this.settings);
     score.parts.calls = calls.length;
     score.parts.accurateCalls = accurateCalls;
-    return {
-      verdicts,
-      outcomes,
-      failingSteps,
-      calls: calls.length,
-      accurateCalls,
-      completeness,
-      finalCorrect,
-      quality: score.quality,
-      valid: failingSteps === 0 && finalCorrect !== false,
-      parts: score.parts,
-    };
+    return new TraceResult(log, outcomes, failingSteps, calls.length, accurateCalls, completeness, finalCorrect, score.quality, failingSteps === 0 && finalCorrect !== false, score.parts);
   }
 
   // ---- used by the rule helpers below ----
-  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null = null): void {
+  report(step: number, rule: RuleIndex, outcome: OutcomeIndex, message: string, evidence: Evidence | null = null): void {
     this.add(step, rule, outcome, message, evidence);
   }
 
@@ -392,15 +409,77 @@ class TraceVerifier {
   }
 }
 
+/**
+ * Rule tallies of a verdict log, rules in the order of their first verdict (the order ScoreParts
+ * has always listed them in, so stored parts stay byte-identical).
+ */
+function tallyLog(log: ReadonlyArray<unknown>): Partial<Record<RuleId, RuleTally>> {
+  const byRule: Array<RuleTally | undefined> = [];
+  const rules: Partial<Record<RuleId, RuleTally>> = {};
+  for (let k = 0; k < log.length; k += 3) {
+    const code = log[k] as number;
+    const rule = (code >> 2) & 7;
+    let tally = byRule[rule];
+    if (tally === undefined) {
+      tally = byRule[rule] = [0, 0, 0];
+      rules[RULE_IDS[rule]] = tally;
+    }
+    tally[code & 3]++;
+  }
+  return rules;
+}
+
+/** verifyTrace's answer. Verdict objects are built from the log when `verdicts` is first read. */
+class TraceResult implements TraceVerification {
+  readonly #log: ReadonlyArray<number | string | Evidence | null>;
+  #verdicts: RuleVerdict[] | null = null;
+
+  constructor(
+    log: ReadonlyArray<number | string | Evidence | null>,
+    readonly outcomes: Outcome[],
+    readonly failingSteps: number,
+    readonly calls: number,
+    readonly accurateCalls: number,
+    readonly completeness: number | null,
+    readonly finalCorrect: boolean | null,
+    readonly quality: number,
+    readonly valid: boolean,
+    readonly parts: ScoreParts,
+  ) {
+    this.#log = log;
+  }
+
+  get verdictCount(): number {
+    return this.#log.length / 3;
+  }
+
+  eachVerdict(visit: (step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null) => void): void {
+    const log = this.#log;
+    for (let k = 0; k < log.length; k += 3) {
+      const code = log[k] as number;
+      visit(Math.floor(code / 32), RULE_IDS[(code >> 2) & 7], OUTCOMES[code & 3], log[k + 1] as string, log[k + 2] as Evidence | null);
+    }
+  }
+
+  get verdicts(): RuleVerdict[] {
+    if (this.#verdicts === null) {
+      const verdicts: RuleVerdict[] = [];
+      this.eachVerdict((step, rule, outcome, message, evidence) => verdicts.push({ step, rule, outcome, message, evidence }));
+      this.#verdicts = verdicts;
+    }
+    return this.#verdicts;
+  }
+}
+
 interface Reporter {
-  report(step: number, rule: RuleId, outcome: Outcome, message: string, evidence?: Evidence | null): void;
+  report(step: number, rule: RuleIndex, outcome: OutcomeIndex, message: string, evidence?: Evidence | null): void;
   run1(call: CallRecord): ToolOutcome | null;
 }
 
 function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<string, unknown>, scene: Scene | null, r: Reporter): void {
   const objectArgs = tool?.objectArgs;
-  if (!objectArgs) return void r.report(i, "args.refs", "skip", "the call names no objects");
-  if (!scene) return void r.report(i, "args.refs", "skip", NO_SCENE);
+  if (!objectArgs) return void r.report(i, REFS, SKIP, "the call names no objects");
+  if (!scene) return void r.report(i, REFS, SKIP, NO_SCENE);
   const objectCount = scene.objects.length;
   let refs = 0;
   let unknown: string[] | null = null;
@@ -419,9 +498,9 @@ function checkRefs(i: number, tool: ToolDefinition | undefined, args: Record<str
       if (problem !== null) (unknown ??= []).push(problem);
     }
   }
-  if (refs === 0) r.report(i, "args.refs", "skip", "the call names no objects");
-  else if (unknown === null) r.report(i, "args.refs", "pass", "every object exists");
-  else r.report(i, "args.refs", "fail", `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${objectCount - 1})`, { expected: `objects obj_0 … obj_${objectCount - 1}`, found: unknown });
+  if (refs === 0) r.report(i, REFS, SKIP, "the call names no objects");
+  else if (unknown === null) r.report(i, REFS, PASS, "every object exists");
+  else r.report(i, REFS, FAIL, `unknown object ${unknown.join(", ")} (scene has obj_0 … obj_${objectCount - 1})`, { expected: `objects obj_0 … obj_${objectCount - 1}`, found: unknown });
 }
 
 /** Why `ref` names no object of a scene of `objectCount` objects; null when it names one. */
@@ -440,7 +519,7 @@ function checkPropagation(
   callIds: ReadonlyMap<string, CallIdSlot>,
   r: Reporter,
 ): void {
-  if (!tool) return void r.report(i, "cross.propagation", "skip", "unknown tool");
+  if (!tool) return void r.report(i, PROPAGATION, SKIP, "unknown tool");
   let checked = 0;
   let missing: unknown[] | null = null;
   if (tool.objectArgs) {
@@ -473,9 +552,9 @@ function checkPropagation(
       if (variable !== "IMAGE" && !(variable !== "" && callIds.get(variable)?.call)) (missing ??= []).push(variable);
     }
   }
-  if (checked === 0) r.report(i, "cross.propagation", "skip", "the call uses no earlier values");
-  else if (missing === null) r.report(i, "cross.propagation", "pass", "uses only values earlier steps produced");
-  else r.report(i, "cross.propagation", "fail", `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
+  if (checked === 0) r.report(i, PROPAGATION, SKIP, "the call uses no earlier values");
+  else if (missing === null) r.report(i, PROPAGATION, PASS, "uses only values earlier steps produced");
+  else r.report(i, PROPAGATION, FAIL, `uses ${missing.map((m) => JSON.stringify(m)).join(", ")}, which no earlier step produced`, { expected: "ids, id lists and variables produced by earlier steps", found: missing });
 }
 
 /** idKey of a list of object references, skipping what is not one (as cross.propagation reads them). */
@@ -697,10 +776,10 @@ function checkClaims(i: number, claims: Claim[], scene: Scene, countCalls: CallR
       firstFalse ??= { claim, check: checkClaim(claim, scene, countCalls, r, settings, true)! };
     }
   }
-  if (checked === 0) r.report(i, "reasoning.claims", "skip", "no claim could be checked");
-  else if (!firstFalse) r.report(i, "reasoning.claims", "pass", checked === 1 ? "the claim is true of the scene" : "every claim is true of the scene");
+  if (checked === 0) r.report(i, CLAIMS, SKIP, "no claim could be checked");
+  else if (!firstFalse) r.report(i, CLAIMS, PASS, checked === 1 ? "the claim is true of the scene" : "every claim is true of the scene");
   else {
-    r.report(i, "reasoning.claims", "fail", `false: "${firstFalse.claim.text}"${falseCount > 1 ? ` (and ${falseCount - 1} more)` : ""}`, {
+    r.report(i, CLAIMS, FAIL, `false: "${firstFalse.claim.text}"${falseCount > 1 ? ` (and ${falseCount - 1} more)` : ""}`, {
       claim: firstFalse.claim.text,
       expected: firstFalse.check.expected,
       found: firstFalse.check.found,
