@@ -14,6 +14,8 @@ export interface StoredImage {
   width: number;
   height: number;
   mime: string;
+  /** This call wrote the file (it was not in the store before). */
+  created?: boolean;
 }
 
 export function imagesRoot(): string {
@@ -26,13 +28,36 @@ export function storeImageBytes(bytes: Buffer, name: string): StoredImage {
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
   const relative = path.join("images", sha256.slice(0, 2), `${sha256}.${info.ext}`);
   const absolute = path.join(dataDir(), relative);
-  if (!fs.existsSync(absolute)) {
+  const created = !fs.existsSync(absolute);
+  if (created) {
     fs.mkdirSync(path.dirname(absolute), { recursive: true });
     const temporary = `${absolute}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, bytes);
     fs.renameSync(temporary, absolute);
   }
-  return { sha256, path: relative, width: info.width, height: info.height, mime: info.mime };
+  return { sha256, path: relative, width: info.width, height: info.height, mime: info.mime, created };
+}
+
+/**
+ * Removes stored files that no Image row references — the files an import copied in before its
+ * write failed. `isReferenced` answers for a batch of relative paths which ones the DB still holds
+ * (another import may have committed the same content meanwhile).
+ */
+export async function removeUnreferencedImages(relativePaths: string[], isReferenced: (paths: string[]) => Promise<Set<string>>): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < relativePaths.length; i += 500) {
+    const batch = relativePaths.slice(i, i + 500);
+    const kept = await isReferenced(batch);
+    for (const relative of batch) {
+      if (kept.has(relative)) continue;
+      const absolute = resolveStoredImage(relative);
+      if (absolute) {
+        fs.rmSync(absolute, { force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
 }
 
 export function storeImageFile(file: string): StoredImage {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { MAX_LINE_BYTES } from "@/lib/formats/lines";
+import { imagesRoot } from "@/lib/services/image-store";
 import { importFiles } from "@/lib/services/imports";
 
 // Bad input: every error names file, line, JSON path and what was expected, and nothing is
@@ -160,6 +162,24 @@ describe("skipInvalid", () => {
     await expect(importFiles({ files: [changed], dataset: "skip-conflict", images: IMAGES })).rejects.toMatchObject({ details: [{ file: changed, line: 1, path: "$.id", error: 'trace "run3-000017" already exists in dataset "skip-conflict" with different content' }] });
     const summary = await importFiles({ files: [changed], dataset: "skip-conflict", images: IMAGES, skipInvalid: true });
     expect(summary).toMatchObject({ created: { traces: 0 }, duplicates: 1, skipped: [{ file: changed, line: 1, path: "$.id" }] });
+  });
+
+  it("a failed write leaves no image file behind that it copied in", async () => {
+    const original = F("canonical/clevr-781-two-traces.jsonl");
+    await importFiles({ files: [original], dataset: "orphan-images", images: IMAGES });
+    const stored = await db().image.findMany({ where: { dataset: { name: "orphan-images" }, path: { not: null } }, select: { path: true } });
+    expect(stored.length).toBeGreaterThan(0);
+    // the same trace ids with other content (a write-pass conflict), and its image with other bytes:
+    // validation passes, the new image is copied into the store, then the write is refused
+    const changed = tmp("changed.jsonl", fs.readFileSync(original, "utf8").replace('"answer":"2"', '"answer":"3"'));
+    const png = fs.readFileSync(path.join(IMAGES[0], "CLEVR_train_000781.png"));
+    fs.writeFileSync(path.join(path.dirname(changed), "CLEVR_train_000781.png"), Buffer.concat([png, Buffer.from("other bytes")]));
+    const sha = crypto.createHash("sha256").update(Buffer.concat([png, Buffer.from("other bytes")])).digest("hex");
+    const orphan = path.join(imagesRoot(), sha.slice(0, 2), `${sha}.png`);
+    await expect(importFiles({ files: [changed], dataset: "orphan-images", images: [path.dirname(changed)] })).rejects.toMatchObject({ code: "invalid_input" });
+    expect(fs.existsSync(orphan)).toBe(false);
+    // the images the first import stored are still there
+    for (const row of stored) expect(fs.existsSync(path.join(imagesRoot(), "..", row.path!))).toBe(true);
   });
 });
 

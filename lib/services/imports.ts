@@ -7,7 +7,7 @@ import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem } from "@/lib/formats/types";
 import type { ImportHistoryItem } from "@/lib/schemas/imports";
-import { readImageInfo, storeImageFile } from "@/lib/services/image-store";
+import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/image-store";
 import { contentHash, RecordWriter, type Conflict, type ImportCounts, type ResolvedImage } from "@/lib/services/import-writer";
 
 // An import runs in two passes over the input files, so memory stays bounded by what is kept
@@ -154,18 +154,26 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const dataset = options.dataset.trim();
   const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.order ?? a.format] ?? 9) - (FORMAT_ORDER[b.order ?? b.format] ?? 9));
   const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
+  let copied: string[] = [];
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
     const scan = await validate(sources, dataset, options);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
-    if (!options.dryRun) storeImages(scan.images);
+    if (!options.dryRun) copied = storeImages(scan.images);
     const result = await write(sources, dataset, scan, options, files);
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
+    // all-or-nothing covers the image store too: files this import copied in and no row references go
+    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths);
     if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
     throw error;
   }
+}
+
+async function referencedImagePaths(paths: string[]): Promise<Set<string>> {
+  const rows = await db().image.findMany({ where: { path: { in: paths } }, select: { path: true } });
+  return new Set(rows.map((r) => r.path!));
 }
 
 interface Scan {
@@ -397,11 +405,15 @@ function resolveImage(name: string, bases: string[]): ResolvedSource {
   return { stored: null, url: null, width: null, height: null, file: null };
 }
 
-/** Copies the found image files into the data dir (content-addressed) before the write pass. */
-function storeImages(images: Map<string, ResolvedSource>): void {
+/** Copies the found image files into the data dir (content-addressed) before the write pass; returns the files it created. */
+function storeImages(images: Map<string, ResolvedSource>): string[] {
+  const created: string[] = [];
   for (const image of images.values()) {
-    if (image.file && !image.stored) image.stored = storeImageFile(image.file);
+    if (!image.file || image.stored) continue;
+    image.stored = storeImageFile(image.file);
+    if (image.stored.created) created.push(image.stored.path);
   }
+  return created;
 }
 
 async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
