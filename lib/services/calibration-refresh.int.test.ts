@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db";
 import { calibrationQuery } from "@/lib/schemas/calibration";
 import { getCalibration } from "@/lib/services/calibration";
+import { scoredTraces } from "@/lib/services/metrics";
+import { paperMetrics } from "@/lib/verifier/metrics";
 import { recordStepLabel, rerunStep } from "@/lib/services/reviews";
 import { seedDemo } from "@/lib/services/seed";
 
@@ -34,6 +36,7 @@ describe("calibration cache after a re-verified trace", () => {
     const before = await getCalibration(query);
     const run = before.run!.id;
     const built = await db().calibrationRun.findUniqueOrThrow({ where: { runId: run } });
+    const metricsBefore = (await db().verifierRun.findUniqueOrThrow({ where: { id: run } })).metrics;
 
     const fresh = await db().step.findUniqueOrThrow({ where: { id: call.id } });
     const args = fresh.args as { object: string; relation: string };
@@ -48,5 +51,10 @@ describe("calibration cache after a re-verified trace", () => {
     await db().calibrationRun.delete({ where: { runId: run } });
     const rebuilt = await getCalibration(query);
     expect(patched).toEqual(rebuilt);
+
+    // the run's stored metrics (datasets overview) follow the re-verified trace shortly after
+    const expected = JSON.parse(JSON.stringify(paperMetrics(await scoredTraces(run))));
+    expect(expected).not.toEqual(metricsBefore);
+    await vi.waitFor(async () => expect((await db().verifierRun.findUniqueOrThrow({ where: { id: run } })).metrics).toEqual(expected), { timeout: 10_000, interval: 200 });
   });
 });

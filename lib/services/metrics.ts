@@ -14,7 +14,7 @@ export interface MetricsQuery {
   ablation?: boolean;
 }
 
-async function scoredTraces(runId: number): Promise<ScoredTrace[]> {
+export async function scoredTraces(runId: number): Promise<ScoredTrace[]> {
   const handle = await sqlite();
   const rows = prepare(handle, `SELECT s."quality", s."valid", s."parts", t."method" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? ORDER BY s."traceId"`)
     .all(runId) as Array<{ quality: number; valid: number; parts: string | null; method: string }>;
@@ -38,6 +38,15 @@ export async function getDatasetMetrics(query: MetricsQuery): Promise<DatasetMet
     histogram: qualityHistogram(traces),
     methods: metrics.byMethod.map((m) => m.method),
   };
+}
+
+/**
+ * Recomputes a run's stored metrics (the datasets overview reads them) from its TraceScores, after
+ * traces were re-verified one by one. Same figures as the run computed when it finished.
+ */
+export async function refreshRunMetrics(runId: number): Promise<void> {
+  const metrics = paperMetrics(await scoredTraces(runId));
+  await db().verifierRun.update({ where: { id: runId }, data: { metrics: JSON.parse(JSON.stringify(metrics)) } });
 }
 
 /** Latest finished run's overall figures per dataset (datasets overview). */

@@ -4,6 +4,7 @@ import type { RunSummary } from "@/lib/schemas/verifier";
 import { getVerifierConfig } from "@/lib/services/verifier-configs";
 import { CalibrationStore } from "@/lib/services/calibration-sql";
 import { failingRulesText } from "@/lib/services/disagreements";
+import { refreshRunMetrics } from "@/lib/services/metrics";
 import { loadToolScenes } from "@/lib/services/scenes";
 import { settingsOf } from "@/lib/services/verifier-configs";
 import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
@@ -111,10 +112,27 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   return summary;
 }
 
+const pendingMetrics = new Map<number, ReturnType<typeof setTimeout>>();
+
+/**
+ * The run's stored metrics follow its re-verified traces a moment later: edits in a burst share one
+ * recomputation (it reads every score of the run), and the reviewer's request does not wait for it.
+ */
+function refreshRunMetricsSoon(runId: number, delayMs = 1500): void {
+  clearTimeout(pendingMetrics.get(runId));
+  const timer = setTimeout(() => {
+    pendingMetrics.delete(runId);
+    refreshRunMetrics(runId).catch((error: unknown) => console.error(`stepwise: run ${runId} metrics not refreshed:`, error));
+  }, delayMs);
+  timer.unref?.();
+  pendingMetrics.set(runId, timer);
+}
+
 /**
  * Verifies one trace again after a reviewer edited or re-ran a step, with the config of the run it
  * belongs to, replacing that trace's verdicts and score in the run (the run then describes the
- * trace as it now reads; the run's stored aggregate metrics are not recomputed). No run yet: no-op.
+ * trace as it now reads; its stored aggregate metrics follow shortly, refreshRunMetricsSoon).
+ * No run yet: no-op.
  */
 export async function reverifyTrace(traceId: number): Promise<void> {
   const trace = await db().trace.findUnique({
@@ -140,4 +158,5 @@ export async function reverifyTrace(traceId: number): Promise<void> {
     store.refreshDisagreements({ traceId });
     new CalibrationStore(handle).refreshTrace(runId, traceId);
   });
+  refreshRunMetricsSoon(runId);
 }
