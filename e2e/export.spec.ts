@@ -36,6 +36,7 @@ test("build an export with filters, watch it finish, download the archive", asyn
 
   const before = (await (await request.get("/api/exports")).json()).map((e: { id: number }) => e.id);
   await page.getByRole("button", { name: /Start export/ }).click();
+  await expect(page.locator("li[data-export-id]")).toHaveCount(before.length + 1);
   const item = page.locator("li[data-export-id]").first();
   const id = Number(await item.getAttribute("data-export-id"));
   expect(before).not.toContain(id);
