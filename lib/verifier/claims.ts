@@ -72,18 +72,34 @@ interface Tokens {
 /** A-Z → a-z; everything else unchanged (the tokenizer's ASCII lower-casing). */
 const fold = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : code);
 
-// Every word the grammar looks at, by length and first letter. The tokenizer hands out these very
-// strings instead of slicing a new one per word: no allocation, and comparing a token with a
-// literal is an identity check.
-const LONGEST_WORD = 12;
-const VOCABULARY: Array<string[] | undefined> = [];
+// Every word the grammar looks at, in a trie over a-z (either case) and "'": the tokenizer walks
+// it as it reads a word's characters, so a grammar word is recognised in the same pass that finds
+// where the word ends (each character read once), and the token is the vocabulary's own string
+// (no allocation; comparing a token with a literal is an identity check).
+const LETTERS = 27;
+/** Character code (ASCII) → trie column: a-z and A-Z → 0-25, "'" → 26, anything else -1. */
+const LETTER = new Int8Array(128).fill(-1);
+for (let c = 97; c <= 122; c++) LETTER[c] = LETTER[c - 32] = c - 97;
+LETTER[39] = 26;
+/** The trie's states: state 0 is "no grammar word", 1 the root; next = TRIE[state * LETTERS + column]. */
+let trieStates: number[][] = [[], []];
+/** The grammar word a state spells, if it is one. */
+const WORD_AT_STATE: Array<string | undefined> = [];
 
 function addToVocabulary(word: string): void {
-  // wordAt compares with sameLetter, which knows a-z and "'" only
-  if (word.length > LONGEST_WORD || !/^[a-z']+$/.test(word)) throw new Error(`grammar word "${word}" is not a-z and "'", or is longer than LONGEST_WORD`);
-  const slot = word.length * 128 + word.charCodeAt(0);
-  const candidates = (VOCABULARY[slot] ??= []);
-  if (!candidates.includes(word)) candidates.push(word);
+  if (!/^[a-z']+$/.test(word)) throw new Error(`grammar word "${word}" is not a-z and "'"`);
+  let state = 1;
+  for (let k = 0; k < word.length; k++) {
+    const column = LETTER[word.charCodeAt(k)];
+    let next = trieStates[state][column];
+    if (next === undefined) {
+      next = trieStates.length;
+      trieStates.push([]);
+      trieStates[state][column] = next;
+    }
+    state = next;
+  }
+  WORD_AT_STATE[state] = word;
 }
 
 for (const words of [VALUE_WORDS.keys(), NOUNS.keys(), ATTRIBUTE_NAMES.keys(), NUMBER_WORDS.keys()]) for (const word of words) addToVocabulary(word);
@@ -96,27 +112,15 @@ for (const word of [
   addToVocabulary(word);
 }
 
-/** A grammar word's character (a-z or "'") against a text character of any case. */
-const sameLetter = (wordCode: number, textCode: number): boolean => wordCode === textCode || (wordCode >= 97 && (textCode | 32) === wordCode);
+const TRIE = new Int32Array(trieStates.length * LETTERS);
+trieStates.forEach((next, state) => next.forEach((to, column) => (TRIE[state * LETTERS + column] = to)));
+WORD_AT_STATE.length = trieStates.length;
+trieStates = [];
 
-/** text[from, to), lower-cased: the vocabulary's own string when it is a grammar word. */
-function wordAt(text: string, from: number, to: number): string {
-  const length = to - from;
-  const first = fold(text.charCodeAt(from));
-  const candidates = length <= LONGEST_WORD && first < 128 ? VOCABULARY[length * 128 + first] : undefined;
-  if (candidates) {
-    for (const word of candidates) {
-      let k = 1;
-      while (k < length && sameLetter(word.charCodeAt(k), text.charCodeAt(from + k))) k++;
-      if (k === length) return word;
-    }
-  }
+/** text[from, to), lower-cased (a word that is no grammar word; `upper`: it has A-Z). */
+function plainWordAt(text: string, from: number, to: number, upper: boolean): string {
   const word = text.slice(from, to);
-  for (let k = from; k < to; k++) {
-    const c = text.charCodeAt(k);
-    if (c >= 65 && c <= 90) return word.toLowerCase();
-  }
-  return word;
+  return upper ? word.toLowerCase() : word;
 }
 
 /** text[from, to) is "obj_12" / "#12" (any case), optionally with "'s" → 12, else -1. Hand-rolled: it runs on every word. */
@@ -204,19 +208,43 @@ class Tokenizer implements Tokens {
         last = i;
         continue;
       }
+      // one pass to the word's end, walking the vocabulary trie; a run of ". ! ? ;" at the end
+      // (`punctuation` characters) closes the sentence, inside a word it is part of it ("2.31")
+      let state = 1;
+      let punctuation = 0;
+      let upper = false;
       let j = i;
       while (j < n) {
         const d = text.charCodeAt(j);
         if (d < 128) {
           if (ENDS_WORD[d] === 1) break;
+          if (endsSentence(d)) {
+            punctuation++;
+            j++;
+            continue;
+          }
+          if (punctuation > 0) {
+            punctuation = 0;
+            state = 0;
+          }
+          if (state !== 0) {
+            const column = LETTER[d];
+            state = column < 0 ? 0 : TRIE[state * LETTERS + column];
+          }
+          if (d >= 65 && d <= 90) upper = true;
         } else if (asciiOnly) return false;
+        else {
+          punctuation = 0;
+          state = 0;
+        }
         j++;
       }
-      // trailing sentence punctuation (". ! ? ;" runs) closes the sentence
-      let k = j;
-      while (k > i && endsSentence(text.charCodeAt(k - 1))) k--;
+      const k = j - punctuation;
       if (k > i) {
-        this.pushWord(text, i, k);
+        const word = WORD_AT_STATE[state];
+        // a grammar word is never an object reference ("obj_3", "#3", digits)
+        if (word !== undefined) this.push(word, -1);
+        else this.pushWord(text, i, k, upper);
         last = k;
       }
       if (k < j) {
@@ -247,10 +275,11 @@ class Tokenizer implements Tokens {
     this.sentenceFrom = this.count;
   }
 
-  private pushWord(text: string, from: number, to: number): void {
+  /** A word that is no grammar word: an object reference, or the word itself. */
+  private pushWord(text: string, from: number, to: number, upper: boolean): void {
     const first = fold(text.charCodeAt(from));
-    // most words are plain: only "obj_…", "#…" and a number after "object" can be references
-    if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) return this.push(wordAt(text, from, to), -1);
+    // only "obj_…", "#…" and a number after "object" can be references
+    if (first !== 111 /* o */ && first !== 35 /* # */ && (first < 48 || first > 57)) return this.push(plainWordAt(text, from, to, upper), -1);
     const ref = refAt(text, from, to);
     if (ref >= 0) return this.push(endsWithPossessive(text, from, to) ? "'s-ref" : "ref", ref);
     const last = this.count - 1;
@@ -259,7 +288,7 @@ class Tokenizer implements Tokens {
       this.refs[last] = Number.parseInt(text.slice(from, to), 10);
       return;
     }
-    this.push(wordAt(text, from, to), -1);
+    this.push(plainWordAt(text, from, to, upper), -1);
   }
 }
 

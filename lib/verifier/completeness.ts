@@ -74,7 +74,12 @@ interface CompiledNode {
   inputs: number[];
 }
 
-function needOf(fn: string): { need: Need; attribute?: string } {
+interface NodeNeed {
+  need: Need;
+  attribute?: string;
+}
+
+function needOf(fn: string): NodeNeed {
   if (fn === "scene") return { need: "scene" };
   if (fn.startsWith("filter_")) return { need: "filter", attribute: fn.slice(7) };
   if (fn === "relate") return { need: "relate" };
@@ -85,6 +90,12 @@ function needOf(fn: string): { need: Need; attribute?: string } {
   if (FOLDED.has(fn) || fn.startsWith("transform_")) return { need: "folded" };
   return { need: "none" };
 }
+
+// The CLEVR functions' needs, read once at load (a fixed vocabulary, like the grammar's words);
+// other names are read as they come.
+const CLEVR_FUNCTIONS = ["scene", "relate", "count", "exist", "unique", "union", "intersect", "equal_integer", "less_than", "greater_than", "equal_color", "equal_size", "equal_shape", "equal_material"];
+for (const attribute of ["color", "size", "shape", "material"]) CLEVR_FUNCTIONS.push(`filter_${attribute}`, `query_${attribute}`, `same_${attribute}`);
+const KNOWN_NEEDS = new Map<string, NodeNeed>(CLEVR_FUNCTIONS.map((fn) => [fn, needOf(fn)]));
 
 /** Whether a call's slot can cover a node. */
 function fits(slot: Slot, node: CompiledNode): boolean {
@@ -117,14 +128,20 @@ function take(slots: Slot[], node: CompiledNode): boolean {
   return false;
 }
 
-// a program is shared by every trace of its question: read its nodes once
-const compiled = new WeakMap<object, CompiledNode[]>();
+// a program is shared by every trace of its question: read its nodes once per run (the cache is
+// emptied with the verifier's other memos, so a benchmark pass starts cold)
+let compiled = new WeakMap<object, CompiledNode[]>();
+
+export function clearCompletenessCache(): void {
+  compiled = new WeakMap();
+}
 
 function compile(program: ProgramNodeLike[]): CompiledNode[] {
   let nodes = compiled.get(program);
   if (!nodes) {
     nodes = program.map((node) => {
-      const { need, attribute } = needOf(String(node.function ?? node.type ?? ""));
+      const fn = String(node.function ?? node.type ?? "");
+      const { need, attribute } = KNOWN_NEEDS.get(fn) ?? needOf(fn);
       return { need, attribute, value: nodeValue(node), inputs: Array.isArray(node.inputs) ? (node.inputs as number[]) : [] };
     });
     compiled.set(program, nodes);

@@ -2,7 +2,7 @@ import { argIssues, clearToolCaches, getTool, invalidArgsOutcome, type ToolDefin
 import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, type Comparison, type IdKey } from "@/lib/verifier/compare";
-import { programCompleteness, type CallLike } from "@/lib/verifier/completeness";
+import { clearCompletenessCache, programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
 import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
@@ -164,10 +164,11 @@ function flagsOf(settings: VerifierSettings): RuleFlags {
   return flags;
 }
 
-/** Empties the memo caches (normalised answers, detect queries, argument issues): benchmarks start cold with it. */
+/** Empties the memo caches (normalised answers, detect queries, argument issues, compiled programs): benchmarks start cold with it. */
 export function resetVerifierCaches(): void {
   clearAnswerCache();
   clearToolCaches();
+  clearCompletenessCache();
 }
 
 export function verifyTrace(input: VerifyInput, settings: VerifierSettings): TraceVerification {
