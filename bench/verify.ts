@@ -101,7 +101,7 @@ export async function benchVerify(): Promise<void> {
   for (let warm = 0; warm < 2; warm++) for (const input of inputs) verifyTrace(input, DEFAULT_SETTINGS);
   // ≥ 1M steps in total, timed pass by pass: the machine is shared, so report the best pass (the
   // machine's own capacity) and the median (what a run under the current load sees). The memo
-  // caches (normalised answers, detect queries, argument issues) are emptied before each pass;
+  // caches (normalised answers, detect queries, argument issues, compiled programs) are emptied before each pass;
   // reasoning text is parsed afresh at every step (there is no parse memo). Verdicts are recorded
   // in the pass's compact log (rule, outcome, message, evidence); the persistence path writes rows
   // straight from it (eachVerdict), so no verdict objects are built here or there.
