@@ -50,6 +50,19 @@ test("a faulty trace shows its failing steps, their evidence and the injected fa
 
   const fault = trace.injected[0];
   await expect(page.locator(`li[data-step-index="${fault.step}"] [data-injected="${fault.type}"]`)).toBeVisible();
+
+  // f / Shift+F walk the failing steps (wrapping around) without stopping on the others
+  const failingIndices = trace.steps.filter((s) => trace.verification!.steps[s.id]?.outcome === "fail").map((s) => s.index);
+  const workspace = page.getByTestId("review-workspace");
+  let current = Number(await workspace.getAttribute("data-current-step"));
+  for (let n = 0; n < failingIndices.length + 1; n++) {
+    current = failingIndices.find((i) => i > current) ?? failingIndices[0];
+    await page.keyboard.press("f");
+    await expect(workspace).toHaveAttribute("data-current-step", String(current));
+  }
+  current = [...failingIndices].reverse().find((i) => i < current) ?? failingIndices[failingIndices.length - 1];
+  await page.keyboard.press("F");
+  await expect(workspace).toHaveAttribute("data-current-step", String(current));
 });
 
 test("a faithful program trace verifies clean", async ({ page, request }) => {

@@ -4,6 +4,8 @@
 export type ShortcutCommand =
   | "nextStep"
   | "previousStep"
+  | "nextFailing"
+  | "previousFailing"
   | "accept"
   | "neutral"
   | "reject"
@@ -33,6 +35,8 @@ export interface Shortcut {
 export const KEYMAP: Shortcut[] = [
   { command: "nextStep", keys: ["j", "ArrowDown"], label: "j", description: "Next step", group: "Navigate" },
   { command: "previousStep", keys: ["k", "ArrowUp"], label: "k", description: "Previous step", group: "Navigate" },
+  { command: "nextFailing", keys: ["f"], label: "f", description: "Next step the verifier failed", group: "Navigate" },
+  { command: "previousFailing", keys: ["F"], label: "Shift+F", description: "Previous step the verifier failed", group: "Navigate" },
   { command: "nextTrace", keys: ["]"], label: "]", description: "Next trace in the queue", group: "Navigate" },
   { command: "previousTrace", keys: ["["], label: "[", description: "Previous trace", group: "Navigate" },
   { command: "accept", keys: ["a"], label: "a", description: "Accept the current step", group: "Label" },

@@ -220,11 +220,21 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
 
   const toggleStop = () => writeStop(!stopAtFirstError);
 
+  // f / Shift+F: the next / previous step any rule failed on (wrapping around), for verifier-first review
+  const failing = useMemo(() => steps.filter((s) => trace.verification?.steps[s.id]?.outcome === "fail").map((s) => s.index), [steps, trace.verification]);
+  const jumpToFailing = (direction: 1 | -1) => {
+    if (failing.length === 0) return show("info", trace.verification ? "No step fails a verifier rule in this trace." : "This trace has not been verified yet.");
+    const target = direction === 1 ? (failing.find((i) => i > current) ?? failing[0]) : ([...failing].reverse().find((i) => i < current) ?? failing[failing.length - 1]);
+    setCurrent(target);
+  };
+
   const run = (command: ShortcutCommand) => {
     if (helpOpen || historyOf) return;
     switch (command) {
       case "nextStep": return setCurrent((c) => Math.min(steps.length - 1, c + 1));
       case "previousStep": return setCurrent((c) => Math.max(0, c - 1));
+      case "nextFailing": return jumpToFailing(1);
+      case "previousFailing": return jumpToFailing(-1);
       case "accept": return label("accept");
       case "neutral": return label("neutral");
       case "reject": return label("reject");
