@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 
 // The verifier in the browser, on the seeded demo (verified with config v1 at seed time):
@@ -130,4 +132,38 @@ test("the HTTP API: verdicts as JSON lines, runs, configs (a used config is immu
   expect(missing.status()).toBe(404);
   const runs = await (await request.get("/api/runs?dataset=visprog-gqa")).json();
   expect(runs[0]).toMatchObject({ config: v2.version, status: "done", traces: 100 });
+});
+
+test("a trace of a dataset nobody verified offers to verify it from the trace page", async ({ page, request }) => {
+  const dataset = "e2e-verify-now";
+  const trace = {
+    schema: "stepwise.trace/v1", id: "verify-now-1", image: "CLEVR_train_000781.png", question: "How many yellow spheres are there?", answer: "1", method: "direct",
+    steps: [
+      { kind: "tool_call", id: "c1", tool: "detect", args: { query: "yellow sphere" } },
+      { kind: "tool_result", call: "c1", output: [{ id: "obj_9", label: "sphere", box: [113, 96, 48, 48] }] },
+      { kind: "reasoning", text: "There is 1 yellow sphere, so the answer is 1." },
+      { kind: "answer", text: "1" },
+    ],
+  };
+  const form = new FormData();
+  form.set("dataset", dataset);
+  form.append("files", new Blob([fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_scenes_subset5.json"))], { type: "application/json" }), "CLEVR_train_scenes_subset5.json");
+  form.append("files", new Blob([new Uint8Array(fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_000781.png")))], { type: "image/png" }), "CLEVR_train_000781.png");
+  expect((await request.post("/api/imports", { multipart: form })).status()).toBe(201);
+  const traces = new FormData();
+  traces.set("dataset", dataset);
+  traces.append("files", new Blob([`${JSON.stringify(trace)}\n`], { type: "application/jsonl" }), "verify-now.jsonl");
+  expect((await request.post("/api/imports", { multipart: traces })).status()).toBe(201);
+  const [item] = (await (await request.get(`/api/traces?dataset=${dataset}`)).json()).items as Array<{ id: number }>;
+
+  await page.goto(`/traces/${item.id}`);
+  const summary = page.getByTestId("verification-summary");
+  await expect(summary).toHaveAttribute("data-verified", "false");
+  await expect(page.locator('li[data-step-index="0"]')).not.toHaveAttribute("data-outcome", /./);
+  await page.getByRole("button", { name: "Verify this dataset now" }).click();
+  await expect(summary).toHaveAttribute("data-verified", "true");
+  await expect(summary).toHaveAttribute("data-valid", "true");
+  await expect(page.locator('li[data-step-index="1"]')).toHaveAttribute("data-outcome", "pass");
+  const runs = (await (await request.get(`/api/runs?dataset=${dataset}`)).json()) as unknown[];
+  expect(runs).toHaveLength(1);
 });

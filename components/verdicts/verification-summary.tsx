@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { VerifyNowButton } from "@/components/verdicts/verify-now-button";
 import type { TraceVerificationDto } from "@/lib/schemas/verifier";
 
 // The trace header's verifier facts: quality score, validity, failing steps, which run and config.
@@ -7,9 +8,12 @@ import type { TraceVerificationDto } from "@/lib/schemas/verifier";
 export function VerificationSummary({ verification, dataset }: { verification: TraceVerificationDto | null; dataset: string }) {
   if (!verification) {
     return (
-      <p data-testid="verification-summary" data-verified="false" className="text-sm text-slate-500">
-        Not verified yet — <code className="rounded bg-slate-100 px-1">stepwise verify --dataset {dataset}</code>
-      </p>
+      <div data-testid="verification-summary" data-verified="false" className="flex flex-wrap items-center gap-2 text-sm text-slate-500">
+        <span>
+          Not verified yet — <code className="rounded bg-slate-100 px-1">stepwise verify --dataset {dataset}</code> or
+        </span>
+        <VerifyNowButton dataset={dataset} />
+      </div>
     );
   }
   const { quality, valid, failingSteps, run, config } = verification;

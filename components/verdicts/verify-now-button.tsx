@@ -1,0 +1,17 @@
+"use client";
+
+import { Button } from "@/components/ui/button";
+import { useRunVerifier } from "@/lib/queries/metrics";
+
+/** Runs the verifier (newest config) on the dataset from where the reviewer is; errors say why. */
+export function VerifyNowButton({ dataset }: { dataset: string }) {
+  const verify = useRunVerifier(dataset);
+  return (
+    <span className="inline-flex items-center gap-2">
+      <Button onClick={() => verify.mutate(undefined)} disabled={verify.isPending}>
+        {verify.isPending ? "Verifying…" : "Verify this dataset now"}
+      </Button>
+      {verify.isError ? <span role="alert" className="text-xs text-red-700">{verify.error.message}</span> : null}
+    </span>
+  );
+}
