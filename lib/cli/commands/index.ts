@@ -3,6 +3,7 @@ import calibrate from "@/lib/cli/commands/calibrate";
 import datasets from "@/lib/cli/commands/datasets";
 import doctor from "@/lib/cli/commands/doctor";
 import exportCommand from "@/lib/cli/commands/export";
+import generate from "@/lib/cli/commands/generate";
 import importCommand from "@/lib/cli/commands/import";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
@@ -10,4 +11,4 @@ import verdicts from "@/lib/cli/commands/verdicts";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, verify, verdicts, metrics, exportCommand, calibrate];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, verify, verdicts, metrics, exportCommand, calibrate];

@@ -1,0 +1,136 @@
+import fs from "node:fs";
+import path from "node:path";
+import { defineCommand, table } from "@/lib/cli/command";
+import { AppError } from "@/lib/errors";
+import { parseClevrScenes } from "@/lib/formats/clevr";
+import { toolSceneFromNormalized } from "@/lib/services/scenes";
+import { DEFAULT_RATES, FAULT_TYPES, GENERATION_METHODS, ORACLE_RATES, generateQuestions, generateTrace, type FaultRates, type GenerationMethod } from "@/lib/teacher/scripted";
+import { createRng } from "@/lib/teacher/scripted/rng";
+
+// `stepwise generate`: the scripted teacher over your own CLEVR scenes — template questions per
+// scene, traces by the papers' generation methods, faults injected at the chosen rates — written as
+// canonical stepwise.trace/v1 JSON lines (each trace's injected faults in its meta) ready for
+// `stepwise import`. A test corpus with known errors for a verifier config. Deterministic: the same
+// scenes and options give a byte-identical file; the file appears whole or not at all.
+
+const RATE_PRESETS: Record<string, FaultRates> = { default: DEFAULT_RATES, oracle: ORACLE_RATES, none: {} };
+
+export interface GenerateSummary {
+  out: string;
+  scenes: number;
+  questions: number;
+  traces: number;
+  steps: number;
+  methods: GenerationMethod[];
+  faults: Record<string, number>;
+}
+
+function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new AppError("invalid_input", `--${name} must be a positive integer (got "${raw}")`);
+  return value;
+}
+
+function parseMethods(raw: string | undefined): GenerationMethod[] {
+  if (raw === undefined) return [...GENERATION_METHODS];
+  const methods = raw.split(",").map((m) => m.trim()).filter(Boolean);
+  const unknown = methods.filter((m) => !(GENERATION_METHODS as readonly string[]).includes(m));
+  if (unknown.length || methods.length === 0) throw new AppError("invalid_input", `--methods takes a comma-separated list of ${GENERATION_METHODS.join(", ")} (got "${raw}")`);
+  return [...new Set(methods)] as GenerationMethod[];
+}
+
+function parseSeeds(raw: string | undefined): number[] {
+  if (raw === undefined) return [1];
+  const seeds = raw.split(",").map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new AppError("invalid_input", `--seeds takes comma-separated non-negative integers (got "${raw}")`);
+  return seeds;
+}
+
+/** A preset name, or a single rate applied to every fault type (0–1). */
+function parseRates(raw: string | undefined): FaultRates {
+  if (raw === undefined) return DEFAULT_RATES;
+  if (RATE_PRESETS[raw]) return RATE_PRESETS[raw];
+  const rate = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new AppError("invalid_input", `--faults must be ${Object.keys(RATE_PRESETS).join(", ")} or a rate between 0 and 1 per fault type (got "${raw}")`);
+  return Object.fromEntries(FAULT_TYPES.map((type) => [type, rate]));
+}
+
+export default defineCommand({
+  name: "generate",
+  summary: "Scripted-teacher traces over your CLEVR scenes, with injected faults, as canonical JSONL to import",
+  usage:
+    "stepwise generate --scenes SCENES.json --out TRACES.jsonl [--questions-per-scene N] [--methods direct,final-answer,step-level] [--seeds 1,2] [--faults default|oracle|none|RATE] [--json]",
+  options: {
+    scenes: { type: "string" },
+    out: { type: "string" },
+    "questions-per-scene": { type: "string" },
+    methods: { type: "string" },
+    seeds: { type: "string" },
+    faults: { type: "string" },
+  },
+  needsDatabase: false,
+  run: async ({ values, progress }): Promise<GenerateSummary> => {
+    const scenesFile = values.scenes as string | undefined;
+    const out = values.out as string | undefined;
+    if (!scenesFile) throw new AppError("invalid_input", "--scenes FILE is required (a CLEVR scenes JSON file)");
+    if (!out) throw new AppError("invalid_input", "--out FILE is required (where the JSON lines go)");
+    const perScene = positiveInteger(values["questions-per-scene"] as string | undefined, "questions-per-scene", 3);
+    const methods = parseMethods(values.methods as string | undefined);
+    const seeds = parseSeeds(values.seeds as string | undefined);
+    const rates = parseRates(values.faults as string | undefined);
+
+    let text: string;
+    try {
+      text = fs.readFileSync(scenesFile, "utf8");
+    } catch (error) {
+      throw new AppError("invalid_input", `${scenesFile}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new AppError("invalid_input", `${scenesFile}: not JSON (${(error as Error).message})`, [{ file: scenesFile, line: 1, path: "$", error: "expected a CLEVR scenes document" }]);
+    }
+    const parsed = parseClevrScenes(text, document);
+    if (parsed.errors.length) {
+      const details = parsed.errors.map((e) => ({ file: scenesFile, line: e.line, path: e.path, error: e.error }));
+      throw new AppError("invalid_input", `${scenesFile}: ${details.length} invalid scene field(s); nothing written`, details);
+    }
+    if (parsed.scenes.length === 0) throw new AppError("invalid_input", `${scenesFile}: the file has no scenes`);
+
+    const summary: GenerateSummary = { out: path.resolve(out), scenes: parsed.scenes.length, questions: 0, traces: 0, steps: 0, methods, faults: {} };
+    const lines: string[] = [];
+    parsed.scenes.forEach(({ value }, s) => {
+      const scene = toolSceneFromNormalized(value);
+      const questions = generateQuestions(scene, perScene, createRng(0x5eed + s));
+      summary.questions += questions.length;
+      for (const seed of seeds) {
+        for (const question of questions) {
+          for (const method of methods) {
+            const { trace, faults } = generateTrace(question, scene, { seed, rates, method });
+            lines.push(JSON.stringify(trace));
+            summary.traces++;
+            summary.steps += trace.steps.length;
+            for (const fault of faults) summary.faults[fault.type] = (summary.faults[fault.type] ?? 0) + 1;
+          }
+        }
+      }
+      if ((s + 1) % 100 === 0) progress(`${s + 1}/${parsed.scenes.length} scenes, ${summary.traces} traces`);
+    });
+    // whole or nothing: written next to the target, then renamed over it
+    const temporary = `${summary.out}.${process.pid}.tmp`;
+    fs.mkdirSync(path.dirname(summary.out), { recursive: true });
+    fs.writeFileSync(temporary, lines.length ? `${lines.join("\n")}\n` : "");
+    fs.renameSync(temporary, summary.out);
+    return summary;
+  },
+  render: (s) =>
+    [
+      `${s.traces} traces (${s.steps} steps) from ${s.questions} questions over ${s.scenes} scenes, methods ${s.methods.join(", ")} → ${s.out}`,
+      "",
+      Object.keys(s.faults).length ? table(["injected fault", "count"], Object.entries(s.faults).sort().map(([type, n]) => [type, n])) : "no faults injected",
+      "",
+      `import with: npm run stepwise -- import SCENES.json ${path.basename(s.out)} --dataset NAME --images DIR`,
+    ].join("\n"),
+});
