@@ -75,7 +75,11 @@ describe("stepwise generate", () => {
     await expect(run({ scenes: SCENES, out, methods: "direct,greedy" })).rejects.toMatchObject({ message: expect.stringContaining("--methods") });
     await expect(run({ scenes: SCENES, out, faults: "1.5" })).rejects.toMatchObject({ message: expect.stringContaining("--faults") });
     await expect(run({ scenes: SCENES, out, "questions-per-scene": "0" })).rejects.toMatchObject({ message: expect.stringContaining("--questions-per-scene") });
+    await expect(run({ scenes: SCENES, out, seeds: "1,,2" })).rejects.toMatchObject({ message: expect.stringContaining("--seeds") });
     expect(fs.existsSync(out)).toBe(false);
+    // a directory in the way: a clear error and no temporary file left behind
+    await expect(run({ scenes: SCENES, out: dir, methods: "direct", "questions-per-scene": "1" })).rejects.toMatchObject({ code: "invalid_input", message: expect.stringContaining("cannot write") });
+    expect(fs.readdirSync(path.dirname(dir)).filter((f) => f.startsWith(path.basename(dir)) && f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("the CLI prints only JSON on stdout with --json and exits 2 on bad input", () => {

@@ -42,8 +42,9 @@ function parseMethods(raw: string | undefined): GenerationMethod[] {
 
 function parseSeeds(raw: string | undefined): number[] {
   if (raw === undefined) return [1];
-  const seeds = raw.split(",").map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new AppError("invalid_input", `--seeds takes comma-separated non-negative integers (got "${raw}")`);
+  const parts = raw.split(",").map((s) => s.trim());
+  const seeds = parts.map(Number);
+  if (parts.some((s) => s === "") || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new AppError("invalid_input", `--seeds takes comma-separated non-negative integers (got "${raw}")`);
   return seeds;
 }
 
@@ -120,9 +121,14 @@ export default defineCommand({
     });
     // whole or nothing: written next to the target, then renamed over it
     const temporary = `${summary.out}.${process.pid}.tmp`;
-    fs.mkdirSync(path.dirname(summary.out), { recursive: true });
-    fs.writeFileSync(temporary, lines.length ? `${lines.join("\n")}\n` : "");
-    fs.renameSync(temporary, summary.out);
+    try {
+      fs.mkdirSync(path.dirname(summary.out), { recursive: true });
+      fs.writeFileSync(temporary, lines.length ? `${lines.join("\n")}\n` : "");
+      fs.renameSync(temporary, summary.out);
+    } catch (error) {
+      fs.rmSync(temporary, { force: true });
+      throw new AppError("invalid_input", `${out}: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
     return summary;
   },
   render: (s) =>
