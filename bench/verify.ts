@@ -108,7 +108,8 @@ export async function benchVerify(): Promise<void> {
   const passes = Math.max(5, Math.ceil(1_000_000 / stepsPerPass));
   const rates: number[] = [];
   // The machine's own raw limit, timed right after each pass under the same load: serialising every
-  // step to JSON once (reading each step's whole content, the least any verifier has to do).
+  // step to JSON once (a reference that reads each step's whole content once; it also builds a string,
+  // so it is a yardstick for this machine's speed right now, not a lower bound on verification).
   const rawRatios: number[] = [];
   let rawSink = 0;
   let memorySeconds = 0;
