@@ -181,6 +181,24 @@ describe("skipInvalid", () => {
     // the images the first import stored are still there
     for (const row of stored) expect(fs.existsSync(path.join(imagesRoot(), "..", row.path!))).toBe(true);
   });
+
+  it("an image name the dataset already holds with other bytes keeps the stored file, says so and leaves no stray copy", async () => {
+    const original = F("canonical/clevr-781-two-traces.jsonl");
+    await importFiles({ files: [original], dataset: "same-name-image", images: IMAGES });
+    const before = await db().image.findFirstOrThrow({ where: { dataset: { name: "same-name-image" }, name: "CLEVR_train_000781.png" } });
+    // new traces (other ids) on an image of the same name with other bytes
+    const more = tmp("more.jsonl", fs.readFileSync(original, "utf8").replaceAll("run3-", "run4-"));
+    const png = Buffer.concat([fs.readFileSync(path.join(IMAGES[0], "CLEVR_train_000781.png")), Buffer.from("edited")]);
+    fs.writeFileSync(path.join(path.dirname(more), "CLEVR_train_000781.png"), png);
+    const sha = crypto.createHash("sha256").update(png).digest("hex");
+    const summary = await importFiles({ files: [more], dataset: "same-name-image", images: [path.dirname(more)] });
+    expect(summary.created.traces).toBe(2);
+    expect(summary.warnings).toEqual([expect.stringContaining('image "CLEVR_train_000781.png" is already in the dataset with other bytes')]);
+    const after = await db().image.findUniqueOrThrow({ where: { id: before.id } });
+    expect(after.path).toBe(before.path);
+    expect(fs.existsSync(path.join(imagesRoot(), sha.slice(0, 2), `${sha}.png`))).toBe(false);
+    expect(fs.existsSync(path.join(imagesRoot(), "..", before.path!))).toBe(true);
+  });
 });
 
 describe("history", () => {

@@ -51,6 +51,8 @@ interface ImageRow {
 export class RecordWriter {
   readonly counts = emptyCounts();
   duplicates = 0;
+  /** What the write pass noticed (the validation pass has its own). */
+  readonly warnings: string[] = [];
   readonly datasetId: number;
   readonly datasetIsNew: boolean;
   private readonly imageIds = new Map<string, ImageRow>();
@@ -131,7 +133,13 @@ export class RecordWriter {
       if (!existing.path && stored) {
         this.s.fillImage.run(stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
         entry = { id: existing.id, width: stored.width, height: stored.height };
-      } else entry = { id: existing.id, width: existing.width, height: existing.height };
+      } else {
+        // the first file of a name stays: its boxes and scene coordinates were read against it
+        if (existing.path && stored && stored.path !== existing.path) {
+          this.warnings.push(`image "${name}" is already in the dataset with other bytes; the stored one is kept (new file sha256 ${stored.sha256.slice(0, 12)}… not used)`);
+        }
+        entry = { id: existing.id, width: existing.width, height: existing.height };
+      }
     } else {
       const width = stored?.width ?? resolved.width ?? fallbackSize?.width ?? null;
       const height = stored?.height ?? resolved.height ?? fallbackSize?.height ?? null;

@@ -161,11 +161,14 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
     if (!options.dryRun) copied = storeImages(scan.images);
     const result = await write(sources, dataset, scan, options, files);
+    // files copied in that no row took (an image name the dataset already holds with other bytes)
+    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
+    copied = [];
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
     // all-or-nothing covers the image store too: files this import copied in and no row references go
-    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths);
+    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
     if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
     throw error;
   }
@@ -342,7 +345,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         created: writer.counts,
         duplicates: writer.duplicates + scan.duplicates,
         skipped,
-        warnings: scan.warnings,
+        warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
         dryRun: Boolean(options.dryRun),
         files,
         importId: null,
