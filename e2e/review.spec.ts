@@ -219,6 +219,10 @@ test("filter the trace list by a failing rule", async ({ page, request }) => {
   await expect(page.getByTestId("trace-total")).toHaveText(`${expected.total} traces match`);
   const shown = await page.locator("tr[data-trace-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-trace-id"))));
   expect(shown).toEqual(expected.items.slice(0, shown.length).map((t) => t.id));
+  // each row names the rules that failed on it, this one among them
+  const failing = await page.locator("tr[data-trace-id] td[data-failing-rules]").evaluateAll((cells) => cells.map((c) => c.getAttribute("data-failing-rules")!.split(",")));
+  expect(failing).toHaveLength(shown.length);
+  for (const rules of failing) expect(rules).toContain("reasoning.claims");
   // every listed trace really has a failing reasoning.claims step
   const first = (await (await request.get(`/api/traces/${shown[0]}`)).json()) as { verification: { steps: Record<string, { verdicts: Array<{ rule: string; outcome: string }> }> } };
   expect(Object.values(first.verification.steps).some((s) => s.verdicts.some((v) => v.rule === "reasoning.claims" && v.outcome === "fail"))).toBe(true);

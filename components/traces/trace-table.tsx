@@ -14,6 +14,7 @@ export function TraceTable({ items }: { items: TraceListItem[] }) {
             <th className="px-3 py-2 text-right font-medium">Steps</th>
             <th className="px-3 py-2 font-medium">Answer</th>
             <th className="px-3 py-2 text-right font-medium">Quality</th>
+            <th className="px-3 py-2 font-medium">Verifier</th>
             <th className="px-3 py-2 font-medium">Human</th>
           </tr>
         </thead>
@@ -36,6 +37,26 @@ export function TraceTable({ items }: { items: TraceListItem[] }) {
               </td>
               <td className="px-3 py-2 text-right tabular-nums">
                 {t.quality === null ? <span className="text-slate-400">—</span> : t.quality.toFixed(2)}
+              </td>
+              <td className="px-3 py-2" data-valid={t.valid === null ? undefined : String(t.valid)} data-failing-rules={t.failingRules.join(",")}>
+                {t.valid === null ? (
+                  <span className="text-xs text-slate-400">not verified</span>
+                ) : t.valid ? (
+                  <Badge tone="pass">valid</Badge>
+                ) : (
+                  <span className="flex flex-wrap items-center gap-1">
+                    <Badge tone="fail" title={t.failingRules.join(", ")}>{t.failingSteps ? `${t.failingSteps} failing` : "invalid"}</Badge>
+                    {t.failingRules.slice(0, 2).map((rule) => (
+                      <Link key={rule} href={`/traces?${new URLSearchParams({ dataset: t.dataset, rule })}`} className="font-mono text-[11px] text-slate-500 hover:text-brand hover:underline" title={`traces failing ${rule}`}>
+                        {rule}
+                      </Link>
+                    ))}
+                    {t.failingRules.length > 2 ? <span className="text-[11px] text-slate-400">+{t.failingRules.length - 2}</span> : null}
+                  </span>
+                )}
+                {t.disagreements > 0 ? (
+                  <span className="ml-1 text-[11px] text-amber-700" title="steps where your labels and the verifier disagree">⚠ {t.disagreements} disagree</span>
+                ) : null}
               </td>
               <td className="px-3 py-2">
                 {t.decision ? <Badge tone={t.decision === "accept" ? "pass" : "fail"}>{t.decision}</Badge> : <span className="text-xs text-slate-400">{t.labelState}</span>}

@@ -26,6 +26,11 @@ export interface TraceListItem {
   answer: string | null;
   quality: number | null;
   valid: boolean | null;
+  /** Steps failing any rule in the latest run, and the rules that failed (sorted). */
+  failingSteps: number | null;
+  failingRules: string[];
+  /** Steps where the verifier and the human labels disagree. */
+  disagreements: number;
   labelState: string;
   decision: string | null;
 }

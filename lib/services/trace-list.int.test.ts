@@ -43,6 +43,12 @@ describe("listTraces filters", () => {
     expect(failing.length).toBeGreaterThan(0);
     const byRule = await page({ dataset: "clevr-demo", rule: "reasoning.claims", limit: 200 });
     expect(byRule.items.map((t) => t.id)).toEqual(failing.map((f) => f.traceId));
+    // each row carries its failing steps and rules, as the run's verdicts say
+    const first = byRule.items[0];
+    const verdicts = await db().verdict.findMany({ where: { runId: run.id, traceId: first.id, outcome: "fail" }, select: { rule: true, stepId: true } });
+    expect(first.failingRules).toEqual([...new Set(verdicts.map((v) => v.rule))].sort());
+    expect(first.failingSteps).toBe(new Set(verdicts.map((v) => v.stepId)).size);
+    expect(first.valid).toBe(false);
 
     const valid = await db().trace.count({ where: { dataset: { name: "clevr-demo" }, valid: true } });
     expect((await page({ dataset: "clevr-demo", valid: "true", limit: 200 })).total).toBe(valid);

@@ -46,13 +46,14 @@ export async function listTraces(filters: TraceFilters): Promise<TraceListResult
       select: {
         id: true, externalId: true, question: true, method: true, format: true, stepCount: true, finalAnswer: true,
         answer: true, quality: true, valid: true, labelState: true, decision: true, dataset: { select: { name: true } },
+        failingSteps: true, failingRules: true, disagreements: true,
       },
     }),
     db().trace.findMany({ where, select: { id: true }, take: COUNT_CAP + 1 }),
   ]);
   const page = rows.slice(0, filters.limit);
   return {
-    items: page.map(({ dataset, ...row }) => ({ ...row, dataset: dataset.name })),
+    items: page.map(({ dataset, failingRules, ...row }) => ({ ...row, dataset: dataset.name, failingRules: failingRules ? failingRules.split(",").filter(Boolean) : [] })),
     nextCursor: rows.length > filters.limit ? page[page.length - 1].id : null,
     total: Math.min(counted.length, COUNT_CAP),
     totalCapped: counted.length > COUNT_CAP,

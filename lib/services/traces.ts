@@ -1,36 +1,7 @@
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import type { Prisma } from "@/lib/generated/prisma/client";
-import type { InjectedFaultDto, TraceDetail, TraceListPage, TraceListQuery } from "@/lib/schemas/traces";
+import type { InjectedFaultDto, TraceDetail } from "@/lib/schemas/traces";
 import { getTraceVerification } from "@/lib/services/verdicts";
-
-// Keyset pagination on id: the cursor is the last id of the previous page, so a page costs the
-// same at row 100 and at row 100,000.
-
-export async function listTraces(query: TraceListQuery): Promise<TraceListPage> {
-  const where: Prisma.TraceWhereInput = {
-    ...(query.dataset ? { dataset: { name: query.dataset } } : {}),
-    ...(query.method ? { method: query.method } : {}),
-  };
-  const [rows, total] = await Promise.all([
-    db().trace.findMany({
-      where: { ...where, ...(query.cursor ? { id: { gt: query.cursor } } : {}) },
-      orderBy: { id: "asc" },
-      take: query.limit + 1,
-      select: {
-        id: true, externalId: true, question: true, method: true, format: true, stepCount: true, finalAnswer: true,
-        answer: true, quality: true, valid: true, labelState: true, decision: true, dataset: { select: { name: true } },
-      },
-    }),
-    db().trace.count({ where }),
-  ]);
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(({ dataset, ...row }) => ({ ...row, dataset: dataset.name })),
-    nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
-    total,
-  };
-}
 
 export async function getTrace(id: number): Promise<TraceDetail> {
   const trace = await db().trace.findUnique({
