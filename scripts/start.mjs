@@ -2,6 +2,7 @@
 // `npm start`: migrate the embedded SQLite database, seed the demo when it is empty, build when
 // the sources changed, then serve on http://localhost:${PORT:-3000}. Nothing here touches the network.
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { ROOT, databaseUrl, deployMigrations } from './migrate-core.mjs'
@@ -12,6 +13,20 @@ process.env.CHECKPOINT_DISABLE = '1'
 const port = process.env.PORT ?? '3000'
 
 function step(message) { console.error(`stepwise: ${message}`) }
+
+/** Fails fast, before migrating and building, when something already listens on the port. */
+function portFree(value) {
+  return new Promise((resolve) => {
+    const probe = net.createServer()
+    probe.once('error', (error) => resolve(error.code !== 'EADDRINUSE'))
+    probe.listen(Number(value), () => probe.close(() => resolve(true)))
+  })
+}
+
+if (!(await portFree(port))) {
+  console.error(`stepwise: port ${port} is already in use (another Stepwise or dev server?). Stop it, or pick another port: PORT=3001 npm start`)
+  process.exit(1)
+}
 
 try {
   if (!fs.existsSync(path.join(ROOT, 'lib', 'generated', 'prisma', 'client.ts'))) {
