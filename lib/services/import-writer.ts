@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
+import type { ImportCountsDto } from "@/lib/schemas/imports";
 import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/image-store";
 import { stepRefs } from "@/lib/tools/refs";
@@ -14,14 +15,8 @@ import { tagQuestion } from "@/lib/taxonomy";
 // (image, text), images by name, boxes by (image, source, geometry). When the dataset is created
 // by this very transaction nothing can exist yet, and every lookup query is skipped.
 
-export interface ImportCounts {
-  images: number;
-  scenes: number;
-  questions: number;
-  traces: number;
-  steps: number;
-  boxes: number;
-}
+/** What an import created (the same shape the API returns). */
+export type ImportCounts = ImportCountsDto;
 
 export const emptyCounts = (): ImportCounts => ({ images: 0, scenes: 0, questions: 0, traces: 0, steps: 0, boxes: 0 });
 
