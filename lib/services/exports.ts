@@ -21,8 +21,6 @@ import {
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export-build";
 import { activeJob } from "@/lib/services/export-jobs";
 
-export { ExportCancelled, exportTitle, parseExportConfig } from "@/lib/services/export-build";
-
 // Export service: config parsing, the synchronous export (CLI), previews, and the read side of
 // background export jobs (list, detail, archive, delete). Jobs themselves run in export-jobs.ts.
 

@@ -23,11 +23,6 @@ export function addAgreement(counts: AgreementCounts, label: Pick<StepLabel, "hu
   counts[`${label.human}_${label.verifier}`]++;
 }
 
-export function mergeAgreement(into: AgreementCounts, other: AgreementCounts): AgreementCounts {
-  for (const key of Object.keys(into) as Array<keyof AgreementCounts>) into[key] += other[key];
-  return into;
-}
-
 export interface AgreementFigures {
   /** Steps with a human accept/reject and a verifier pass/fail. */
   compared: number;

@@ -101,10 +101,6 @@ export function humanAccepted(decision: HumanLabel | null, steps: Array<Pick<Exp
   return steps.length > 0 && steps.every((s) => s.label.human !== null) && steps.every((s) => s.label.human !== "bad");
 }
 
-export function isWrong(label: StepLabel): boolean {
-  return label.value === "bad";
-}
-
 /** Boolean (or float) step label for TRL stepwise supervision and KTO; null when unlabeled. */
 export function labelScalar(value: LabelValue | null, config: Pick<ExportConfig, "neutral" | "labelType">): boolean | number | null {
   if (value === null) return null;

@@ -174,13 +174,6 @@ async function* jsonLines(file: string): AsyncGenerator<Record<string, unknown>>
   }
 }
 
-/** The merged shape of every top-level column over JSONL files (ShapeCollector does it while writing). */
-export async function inferShapes(files: string[]): Promise<ShardShapes> {
-  const collector = new ShapeCollector();
-  for (const file of files) for await (const row of jsonLines(file)) collector.add(row);
-  return collector.shapes();
-}
-
 const ROW_GROUP = 5_000;
 
 /** Pass 2: one JSONL shard → one Parquet file with the shared schema. */

@@ -49,10 +49,6 @@ export class ShardWriter {
     if (this.current!.rows >= this.shardRows) await this.closeCurrent();
   }
 
-  get rows(): number {
-    return this.done.reduce((n, s) => n + s.rows, 0) + (this.current?.rows ?? 0);
-  }
-
   private open(): void {
     const temporary = path.join(this.root, this.prefix, `${this.split}-${String(this.done.length).padStart(5, "0")}.partial`);
     fs.mkdirSync(path.dirname(temporary), { recursive: true });
