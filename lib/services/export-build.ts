@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { renderCard, type ExportSummary } from "@/lib/formats/export/card";
 import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
 import { ShapeCollector } from "@/lib/formats/export/parquet";
-import { sha256File } from "@/lib/formats/export/shards";
+import { contentHash } from "@/lib/formats/hash";
 import { exportConfig, type ExportConfig, type ExportCounts, type ExportFileEntry, type ExportPreview, type SkipCounts, type VerifierRunRef } from "@/lib/schemas/exports";
 import { checkAbort, openContext, type ProgressHandler } from "@/lib/services/export-context";
 import { orderedSkips, plan, select, summarize } from "@/lib/services/export-plan";
@@ -66,12 +66,12 @@ function prepareOut(out: string, overwrite: boolean): string {
   return staging;
 }
 
+/** Writes a text file (UTF-8) and hashes the text it already has in memory, not the file read back. */
 async function writeText(staging: string, name: string, text: string): Promise<ExportFileEntry> {
   const file = path.join(staging, name);
   await fs.promises.writeFile(file, text);
   await fs.promises.chmod(file, 0o644);
-  const { sha256, bytes } = await sha256File(file);
-  return { path: name, rows: null, bytes, sha256 };
+  return { path: name, rows: null, bytes: Buffer.byteLength(text), sha256: contentHash(text) };
 }
 
 /** Runs the whole export into `out` (atomically: a staging folder renamed at the end). */

@@ -184,7 +184,6 @@ export async function writeParquet(staging: string, jsonl: ExportFileEntry[], sh
     await writeParquetShard(path.join(staging, file.path), target, shapes, () => {
       if (++done % 2000 === 0) onProgress(0.7 + 0.25 * (done / Math.max(1, totalRows)), `Writing Parquet: ${done.toLocaleString("en-US")} of ${totalRows.toLocaleString("en-US")}`);
     });
-    fs.chmodSync(target, 0o644);
     const { sha256, bytes } = await sha256File(target);
     out.push({ path: relative, rows: file.rows, bytes, sha256 });
     await yieldToEventLoop();
@@ -210,6 +209,5 @@ export async function writeImageChecksums(staging: string): Promise<ExportFileEn
   }
   out.end();
   await once(out, "close");
-  fs.chmodSync(file, 0o644);
   return { path: "images.sha256", rows, ...(await sha256File(file)) };
 }
