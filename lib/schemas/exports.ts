@@ -197,4 +197,3 @@ export interface ExportOptionsDto {
   classes: ExportClass[];
 }
 
-export const exportIdParams = z.object({ id: z.coerce.number().int().positive() });

@@ -2,14 +2,14 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ExportDetail } from "@/components/exports/export-detail";
 import { AppError } from "@/lib/errors";
-import { exportIdParams } from "@/lib/schemas/exports";
+import { idParams } from "@/lib/schemas/ids";
 import { getExport } from "@/lib/services/exports";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Export" };
 
 export default async function ExportPage({ params }: { params: Promise<{ id: string }> }) {
-  const parsed = exportIdParams.safeParse(await params);
+  const parsed = idParams.safeParse(await params);
   if (!parsed.success) notFound();
   const item = await getExport(parsed.data.id).catch((error) => {
     if (error instanceof AppError && error.code === "not_found") notFound();

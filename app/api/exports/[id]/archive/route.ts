@@ -1,12 +1,12 @@
 import { Readable } from "node:stream";
 import { handle } from "@/lib/api/handler";
-import { exportIdParams } from "@/lib/schemas/exports";
+import { idParams } from "@/lib/schemas/ids";
 import { exportArchive } from "@/lib/services/exports";
 
 export const dynamic = "force-dynamic";
 
 // The finished export as one deterministic tar.gz (card, manifest, shards, images), streamed.
-export const GET = handle({ params: exportIdParams }, async ({ params }) => {
+export const GET = handle({ params: idParams }, async ({ params }) => {
   const archive = await exportArchive(params.id);
   return new Response(Readable.toWeb(archive.stream) as ReadableStream, {
     headers: {

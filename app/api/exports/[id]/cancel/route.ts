@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
-import { exportIdParams } from "@/lib/schemas/exports";
+import { idParams } from "@/lib/schemas/ids";
 import { cancelExport } from "@/lib/services/export-jobs";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: exportIdParams }, ({ params }) => cancelExport(params.id));
+export const POST = handle({ params: idParams }, ({ params }) => cancelExport(params.id));
