@@ -7,7 +7,7 @@ import { STATUS_TONE } from "@/components/exports/export-list";
 import { ProgressBar } from "@/components/exports/progress-bar";
 import { SkippedList } from "@/components/exports/skipped-list";
 import { archiveUrl, exportQueries, useCancelExport } from "@/lib/queries/exports";
-import { EXPORT_FORMAT_INFO, SPLITS, type ExportDetailDto } from "@/lib/schemas/exports";
+import { EXPORT_FORMAT_INFO, isActiveExport, SPLITS, type ExportDetailDto } from "@/lib/schemas/exports";
 
 function settings(item: ExportDetailDto): Array<[string, string]> {
   const c = item.config;
@@ -30,7 +30,7 @@ function settings(item: ExportDetailDto): Array<[string, string]> {
 export function ExportDetail({ initial }: { initial: ExportDetailDto }) {
   const { data: item } = useQuery({ ...exportQueries.detail(initial.id), initialData: initial });
   const cancel = useCancelExport();
-  const active = item.status === "queued" || item.status === "running";
+  const active = isActiveExport(item.status);
   return (
     <div className="space-y-6" data-export-id={item.id} data-status={item.status}>
       <header className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">

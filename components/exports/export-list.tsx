@@ -6,7 +6,7 @@ import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ProgressBar } from "@/components/exports/progress-bar";
 import { archiveUrl, exportQueries, useCancelExport, useDeleteExport } from "@/lib/queries/exports";
-import { EXPORT_FORMAT_INFO, type ExportDto, type ExportStatus } from "@/lib/schemas/exports";
+import { EXPORT_FORMAT_INFO, isActiveExport, type ExportDto, type ExportStatus } from "@/lib/schemas/exports";
 
 export const STATUS_TONE: Record<ExportStatus, BadgeTone> = { queued: "neutral", running: "info", done: "pass", failed: "fail", cancelled: "warn" };
 
@@ -20,7 +20,7 @@ function bytes(n: number): string {
 function ExportRow({ item }: { item: ExportDto }) {
   const cancel = useCancelExport();
   const remove = useDeleteExport();
-  const active = item.status === "queued" || item.status === "running";
+  const active = isActiveExport(item.status);
   const size = item.files.reduce((n, f) => n + f.bytes, 0);
   return (
     <li className="space-y-2 px-4 py-3" data-export-id={item.id} data-status={item.status}>

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/queries/fetch-json";
-import type { ExportConfigInput, ExportDetailDto, ExportDto, ExportOptionsDto, ExportPreview } from "@/lib/schemas/exports";
+import { isActiveExport, type ExportConfigInput, type ExportDetailDto, type ExportDto, type ExportOptionsDto, type ExportPreview } from "@/lib/schemas/exports";
 
 // React Query for export jobs: key factory, queries (lists poll while a job is queued or running)
 // and mutations that invalidate through the same keys.
@@ -15,20 +15,19 @@ export const exportKeys = {
 };
 
 const POLL_MS = 500;
-const isActive = (e: Pick<ExportDto, "status">) => e.status === "queued" || e.status === "running";
 
 export const exportQueries = {
   list: () =>
     queryOptions({
       queryKey: exportKeys.lists(),
       queryFn: () => fetchJson<ExportDto[]>("/api/exports"),
-      refetchInterval: (query) => (query.state.data?.some(isActive) ? POLL_MS : false),
+      refetchInterval: (query) => (query.state.data?.some((e) => isActiveExport(e.status)) ? POLL_MS : false),
     }),
   detail: (id: number) =>
     queryOptions({
       queryKey: exportKeys.detail(id),
       queryFn: () => fetchJson<ExportDetailDto>(`/api/exports/${id}`),
-      refetchInterval: (query) => (query.state.data && isActive(query.state.data) ? POLL_MS : false),
+      refetchInterval: (query) => (query.state.data && isActiveExport(query.state.data.status) ? POLL_MS : false),
     }),
   options: () => queryOptions({ queryKey: exportKeys.options(), queryFn: () => fetchJson<ExportOptionsDto>("/api/exports/options") }),
   preview: (config: ExportConfigInput) =>

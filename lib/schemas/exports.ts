@@ -166,6 +166,9 @@ export interface VerifierRunRef {
 
 export const EXPORT_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+/** Statuses of a job that has not finished yet (queued or running). */
+export const ACTIVE_EXPORT_STATUSES = ["queued", "running"] as const satisfies readonly ExportStatus[];
+export const isActiveExport = (status: string): boolean => (ACTIVE_EXPORT_STATUSES as readonly string[]).includes(status);
 
 export interface ExportDto {
   id: number;

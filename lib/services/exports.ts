@@ -7,7 +7,9 @@ import { AppError } from "@/lib/errors";
 import { archiveStream } from "@/lib/formats/export/archive";
 import type { Manifest } from "@/lib/formats/export/manifest";
 import {
+  ACTIVE_EXPORT_STATUSES,
   EXPORT_CLASSES,
+  isActiveExport,
   type ExportCliResult,
   type ExportConfig,
   type ExportDetailDto,
@@ -96,11 +98,11 @@ function toDto(row: ExportRow): ExportDto {
 
 /** Jobs left queued/running by a previous server process can never finish: say so. */
 async function markInterrupted(rows: ExportRow[]): Promise<ExportRow[]> {
-  const stale = rows.filter((r) => (r.status === "queued" || r.status === "running") && !activeJob(r.id));
+  const stale = rows.filter((r) => isActiveExport(r.status) && !activeJob(r.id));
   if (stale.length === 0) return rows;
   for (const row of stale) removeExportFiles(row.id);
   await db().export.updateMany({
-    where: { id: { in: stale.map((r) => r.id) }, status: { in: ["queued", "running"] } },
+    where: { id: { in: stale.map((r) => r.id) }, status: { in: [...ACTIVE_EXPORT_STATUSES] } },
     data: { status: "failed", error: "interrupted: the server stopped before this export finished; start it again", finishedAt: new Date() },
   });
   return db().export.findMany({ where: { id: { in: rows.map((r) => r.id) } }, orderBy: { id: "desc" } });
