@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { t as listTar } from "tar";
 import { db, writeTransaction } from "@/lib/db";
 import { cancelExport, exportsIdle, startExport } from "@/lib/services/export-jobs";
-import { deleteExport, exportArchive, exportDir, exportOptions, getExport, listExports } from "@/lib/services/exports";
+import { exportDir } from "@/lib/services/export-jobs";
+import { deleteExport, exportArchive, exportOptions, getExport, listExports } from "@/lib/services/exports";
 import { generateTraces } from "@/fixtures/export/generate";
 
 // Background export jobs on a real SQLite file: the Export row moves queued → running → done

@@ -88,11 +88,22 @@ async function drain(): Promise<void> {
   }
 }
 
+/** Finished exports live in the data dir under exports/<id> (the path stored on the row is relative). */
+const exportRelative = (id: number): string => path.join("exports", String(id));
+
+export function exportsRoot(): string {
+  return path.join(dataDir(), "exports");
+}
+
+export function exportDir(id: number): string {
+  return path.join(dataDir(), exportRelative(id));
+}
+
 async function runJob(id: number): Promise<void> {
   const q = queue();
   const job = q.jobs.get(id)!;
-  const relative = path.join("exports", String(id));
-  const out = path.join(dataDir(), relative);
+  const relative = exportRelative(id);
+  const out = exportDir(id);
   let updates: Promise<unknown> = Promise.resolve();
   let lastWrite = 0;
   let lastFraction = -1;

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { db } from "@/lib/db";
-import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { archiveStream } from "@/lib/formats/export/archive";
 import type { Manifest } from "@/lib/formats/export/manifest";
@@ -21,7 +20,7 @@ import {
   type SkipCounts,
 } from "@/lib/schemas/exports";
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export-build";
-import { activeJob } from "@/lib/services/export-jobs";
+import { activeJob, exportDir, exportsRoot } from "@/lib/services/export-jobs";
 
 // Export service: config parsing, the synchronous export (CLI), previews, and the read side of
 // background export jobs (list, detail, archive, delete). Jobs themselves run in export-jobs.ts.
@@ -45,14 +44,6 @@ export async function previewExport(input: unknown): Promise<ExportPreview> {
 }
 
 // ---------- jobs: read side ----------
-
-export function exportsRoot(): string {
-  return path.join(dataDir(), "exports");
-}
-
-export function exportDir(id: number): string {
-  return path.join(exportsRoot(), String(id));
-}
 
 /** The export's folder and any staging folder a dead process left behind (`<id>.partial-…`). */
 function removeExportFiles(id: number): void {
