@@ -3,6 +3,7 @@ import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { ExportImage, StepLabel } from "@/lib/formats/export/types";
 import type { ExportConfig, VerifierRunRef } from "@/lib/schemas/exports";
+import { imagesRoot } from "@/lib/services/image-store";
 import type { ExportSource, TraceRow } from "@/lib/services/export-source";
 
 // What the three export passes share: the snapshot source, the resolved datasets and verifier
@@ -79,5 +80,5 @@ export const UNLABELED: StepLabel = { value: null, source: null, human: null, hu
 export function imageOf(row: TraceRow): ExportImage | null {
   if (!row.imageName) return null;
   const file = row.imagePath ? path.resolve(dataDir(), row.imagePath) : null;
-  return { name: row.imageName, sha256: row.imageSha256, file: file && file.startsWith(path.join(dataDir(), "images") + path.sep) ? file : null, url: row.imageUrl, mime: row.imageMime };
+  return { name: row.imageName, sha256: row.imageSha256, file: file && file.startsWith(imagesRoot() + path.sep) ? file : null, url: row.imageUrl, mime: row.imageMime };
 }

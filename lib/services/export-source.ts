@@ -2,6 +2,7 @@ import fs from "node:fs";
 import Database from "better-sqlite3";
 import { sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import type { ReviewRow } from "@/lib/formats/export/labels";
 
 // The export's view of the database: its own read-only SQLite connection holding one read
 // transaction for the whole export, so every page sees the same snapshot (WAL) while reviews and
@@ -39,14 +40,8 @@ export interface StepRow {
   result?: string | null;
 }
 
-export interface ReviewRowDb {
-  traceId: number;
-  stepId: number | null;
-  label: string;
-  source: string;
-  userId: number;
-  revision: number | null;
-}
+/** A label row as the export reads it: ReviewRow plus the trace it belongs to. */
+export type ReviewRowDb = ReviewRow & { traceId: number };
 
 export interface CandidateRow {
   traceId: number;
