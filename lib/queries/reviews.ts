@@ -15,7 +15,6 @@ export const reviewKeys = {
   all: ["reviews"] as const,
   revisions: (stepId: number) => [...reviewKeys.all, "revisions", stepId] as const,
   queue: (dataset: string | undefined, after: number | undefined) => [...reviewKeys.all, "queue", dataset ?? "", after ?? 0] as const,
-  facets: (dataset: string | undefined) => ["traces", "facets", dataset ?? ""] as const,
 };
 
 export const reviewQueries = {
@@ -27,7 +26,7 @@ export const reviewQueries = {
       staleTime: 0,
     }),
   facets: (dataset: string | undefined) =>
-    queryOptions({ queryKey: reviewKeys.facets(dataset), queryFn: () => fetchJson<TraceFacets>(`/api/traces/facets${dataset ? `?dataset=${encodeURIComponent(dataset)}` : ""}`) }),
+    queryOptions({ queryKey: traceKeys.facets(dataset), queryFn: () => fetchJson<TraceFacets>(`/api/traces/facets${dataset ? `?dataset=${encodeURIComponent(dataset)}` : ""}`) }),
 };
 
 const post = <T>(url: string, body: unknown) => fetchJson<T>(url, { method: "POST", body: JSON.stringify(body) });
@@ -51,7 +50,6 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   const settle = () =>
     Promise.all([
       client.invalidateQueries({ queryKey: key }),
-      client.invalidateQueries({ queryKey: traceKeys.lists() }),
       client.invalidateQueries({ queryKey: reviewKeys.all }),
       client.invalidateQueries({ queryKey: calibrationKeys.all }),
       client.invalidateQueries({ queryKey: metricsKeys.all }),

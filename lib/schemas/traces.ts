@@ -1,18 +1,6 @@
-import { z } from "zod";
 import type { TraceVerificationDto } from "@/lib/schemas/verifier";
 
-// Request schemas for the trace resources (shared by API routes, pages and CLI) and the DTOs
-// they return.
-
-export const traceListQuery = z.object({
-  dataset: z.string().optional(),
-  method: z.string().optional(),
-  cursor: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-export type TraceListQuery = z.infer<typeof traceListQuery>;
-
-export const traceIdParams = z.object({ id: z.coerce.number().int().positive() });
+// The DTOs the trace resources return (request schemas: lib/schemas/trace-list.ts, lib/schemas/ids.ts).
 
 export interface TraceListItem {
   id: number;
@@ -33,12 +21,6 @@ export interface TraceListItem {
   disagreements: number;
   labelState: string;
   decision: string | null;
-}
-
-export interface TraceListPage {
-  items: TraceListItem[];
-  nextCursor: number | null;
-  total: number;
 }
 
 export interface StepDto {

@@ -3,13 +3,13 @@ import Link from "next/link";
 import { ReviewWorkspace } from "@/components/review/review-workspace";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { traceIdParams } from "@/lib/schemas/traces";
+import { idParams } from "@/lib/schemas/ids";
 import { getTrace } from "@/lib/services/traces";
 
 export const dynamic = "force-dynamic";
 
 export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
-  const parsed = traceIdParams.safeParse(await params);
+  const parsed = idParams.safeParse(await params);
   const step = Number((await searchParams).step);
   if (!parsed.success) notFound();
   const trace = await getTrace(parsed.data.id).catch((error) => {

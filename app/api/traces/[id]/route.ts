@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
-import { traceIdParams } from "@/lib/schemas/traces";
+import { idParams } from "@/lib/schemas/ids";
 import { getTrace } from "@/lib/services/traces";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle({ params: traceIdParams }, ({ params }) => getTrace(params.id));
+export const GET = handle({ params: idParams }, ({ params }) => getTrace(params.id));
