@@ -18,6 +18,9 @@ describe("keymap", () => {
     expect(matchShortcut(key("Enter", { target: textarea }), { editing: true })).toBe("save");
     expect(matchShortcut(key("Enter", { target: textarea, shiftKey: true }), { editing: true })).toBeNull();
     expect(matchShortcut(key("Escape", { target: textarea }), { editing: true })).toBe("cancel");
+    // while editing, other keys do nothing even outside the text box
+    expect(matchShortcut(key("a"), { editing: true })).toBeNull();
+    expect(matchShortcut(key("j"), { editing: true })).toBeNull();
     expect(matchShortcut(key("a", { target: { tagName: "INPUT", type: "checkbox" } }))).toBe("accept");
   });
 

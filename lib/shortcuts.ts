@@ -77,7 +77,7 @@ function isTyping(target: unknown): boolean {
 
 /**
  * The command a key event means, or null. Never fires while typing (except whileTyping commands),
- * never with Ctrl/Meta/Alt (browser shortcuts stay intact), Shift+Enter stays a newline.
+ * only whileTyping commands while editing, never with Ctrl/Meta/Alt (browser shortcuts stay intact), Shift+Enter stays a newline.
  */
 export function matchShortcut(event: KeyEventLike, options: { editing?: boolean } = {}): ShortcutCommand | null {
   if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return null;
@@ -86,6 +86,8 @@ export function matchShortcut(event: KeyEventLike, options: { editing?: boolean 
   const shortcut = KEYMAP.find((s) => s.keys.includes(event.key));
   if (!shortcut) return null;
   if (typing && !shortcut.whileTyping) return null;
-  if (shortcut.whileTyping && !options.editing && shortcut.command === "save") return null;
+  // while a step is being edited only the editor's own keys (save, cancel) act
+  if (options.editing && !shortcut.whileTyping) return null;
+  if (shortcut.command === "save" && !options.editing) return null;
   return shortcut.command;
 }

@@ -257,7 +257,6 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
     const onKey = (event: KeyboardEvent) => {
       const command = matchShortcut(event, { editing: editing !== null });
       if (!command) return;
-      if (editing && !["save", "cancel"].includes(command)) return;
       event.preventDefault();
       onShortcut(command);
     };
