@@ -1,7 +1,7 @@
 import { db, prepare, sqlite } from "@/lib/db";
 import type { DatasetMetricsDto } from "@/lib/schemas/verifier";
 import { resolveRun } from "@/lib/services/verdicts";
-import { settingsOf } from "@/lib/services/verifier-configs";
+import { runSettings } from "@/lib/services/verifier-configs";
 import { ablationTable, paperMetrics, qualityHistogram, type MethodMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import type { ScoreParts } from "@/lib/verifier/score";
 
@@ -24,8 +24,7 @@ export async function scoredTraces(runId: number): Promise<ScoredTrace[]> {
 export async function getDatasetMetrics(query: MetricsQuery): Promise<DatasetMetricsDto> {
   const { run } = await resolveRun(query.dataset, query.run);
   if (!run) return { dataset: query.dataset, run: null, threshold: null, overall: null, byMethod: [], ablation: null, histogram: [], methods: [] };
-  const config = await db().verifierRun.findUniqueOrThrow({ where: { id: run.id }, select: { config: { select: { rules: true, tolerances: true, scoring: true, threshold: true } } } });
-  const settings = settingsOf(config.config);
+  const settings = await runSettings(run.id);
   const traces = await scoredTraces(run.id);
   const metrics = paperMetrics(traces);
   return {

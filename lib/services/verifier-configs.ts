@@ -28,6 +28,12 @@ export function settingsOf(row: { rules: unknown; tolerances: unknown; scoring: 
   return parsed.data;
 }
 
+/** The settings of the config a run used. */
+export async function runSettings(runId: number): Promise<VerifierSettings> {
+  const run = await db().verifierRun.findUniqueOrThrow({ where: { id: runId }, select: { config: { select: { rules: true, tolerances: true, scoring: true, threshold: true } } } });
+  return settingsOf(run.config);
+}
+
 function toDto(row: ConfigRow): VerifierConfigDto {
   const settings = settingsOf(row);
   return {

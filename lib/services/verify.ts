@@ -1,12 +1,11 @@
 import { db, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
-import { getVerifierConfig } from "@/lib/services/verifier-configs";
+import { getVerifierConfig, runSettings } from "@/lib/services/verifier-configs";
 import { CalibrationStore } from "@/lib/services/calibration-sql";
 import { failingRulesText } from "@/lib/services/disagreements";
 import { refreshRunMetrics } from "@/lib/services/metrics";
 import { loadToolScenes } from "@/lib/services/scenes";
-import { settingsOf } from "@/lib/services/verifier-configs";
 import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/verifier/verify";
@@ -140,8 +139,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
     select: { id: true, runId: true, answer: true, sceneId: true, questionRef: { select: { program: true } } },
   });
   if (!trace?.runId) return;
-  const run = await db().verifierRun.findUniqueOrThrow({ where: { id: trace.runId }, select: { config: { select: { rules: true, tolerances: true, scoring: true, threshold: true } } } });
-  const settings = settingsOf(run.config);
+  const settings = await runSettings(trace.runId);
   const scene = trace.sceneId === null ? null : ((await loadToolScenes([trace.sceneId])).get(trace.sceneId) ?? null);
   const rows = await db().step.findMany({ where: { traceId }, orderBy: { index: "asc" }, select: { id: true, kind: true, text: true, tool: true, callId: true, args: true, result: true } });
   const result = verifyTrace(
