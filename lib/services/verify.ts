@@ -30,14 +30,15 @@ function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
 }
 
-/** Writes a trace's verdicts straight from the verifier's log; returns the rules that failed. */
-function persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): string[] {
+/** Writes a trace's result in a run: its verdicts (straight from the verifier's log), score and trace columns. */
+function persistResult(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): void {
   const failing: string[] = [];
   result.eachVerdict((step, rule, outcome, message, evidence) => {
     if (outcome === "fail") failing.push(rule);
     store.insertVerdict(runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null);
   });
-  return failing;
+  store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+  store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
 }
 
 function toStep(row: StepRow): VerifyStep {
@@ -78,9 +79,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
           { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
           config.settings,
         );
-        const failing = persistVerdicts(store, runId, trace.id, stepRows, result);
-        store.insertScore(runId, trace.id, result.quality, result.valid, result.parts);
-        store.updateTrace(trace.id, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
+        persistResult(store, runId, trace.id, stepRows, result);
         scored.push({ method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts });
         steps += stepRows.length;
         verdicts += result.verdictCount;
@@ -150,9 +149,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
     store.clearTrace(runId, traceId);
-    const failing = persistVerdicts(store, runId, traceId, rows, result);
-    store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
-    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
+    persistResult(store, runId, traceId, rows, result);
     store.refreshDisagreements({ traceId });
     new CalibrationStore(handle).refreshTrace(runId, traceId);
   });
