@@ -4,8 +4,7 @@ import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { parseClevrScenes } from "@/lib/formats/clevr";
 import { toolSceneFromNormalized } from "@/lib/services/scenes";
-import { DEFAULT_RATES, FAULT_TYPES, GENERATION_METHODS, ORACLE_RATES, generateQuestions, generateTrace, type FaultRates, type GenerationMethod } from "@/lib/teacher/scripted";
-import { createRng } from "@/lib/teacher/scripted/rng";
+import { corpusByScene, DEFAULT_RATES, FAULT_TYPES, GENERATION_METHODS, ORACLE_RATES, type FaultRates, type GenerationMethod } from "@/lib/teacher/scripted";
 
 // `stepwise generate`: the scripted teacher over your own CLEVR scenes — template questions per
 // scene, traces by the papers' generation methods, faults injected at the chosen rates — written as
@@ -102,23 +101,17 @@ export default defineCommand({
 
     const summary: GenerateSummary = { out: path.resolve(out), scenes: parsed.scenes.length, questions: 0, traces: 0, steps: 0, methods, faults: {} };
     const lines: string[] = [];
-    parsed.scenes.forEach(({ value }, s) => {
-      const scene = toolSceneFromNormalized(value);
-      const questions = generateQuestions(scene, perScene, createRng(0x5eed + s));
+    const scenes = parsed.scenes.map(({ value }) => toolSceneFromNormalized(value));
+    for (const { index, questions, traces } of corpusByScene({ scenes, questionsPerScene: perScene, seeds, methods, rates })) {
       summary.questions += questions.length;
-      for (const seed of seeds) {
-        for (const question of questions) {
-          for (const method of methods) {
-            const { trace, faults } = generateTrace(question, scene, { seed, rates, method });
-            lines.push(JSON.stringify(trace));
-            summary.traces++;
-            summary.steps += trace.steps.length;
-            for (const fault of faults) summary.faults[fault.type] = (summary.faults[fault.type] ?? 0) + 1;
-          }
-        }
+      for (const { trace, faults } of traces) {
+        lines.push(JSON.stringify(trace));
+        summary.traces++;
+        summary.steps += trace.steps.length;
+        for (const fault of faults) summary.faults[fault.type] = (summary.faults[fault.type] ?? 0) + 1;
       }
-      if ((s + 1) % 100 === 0) progress(`${s + 1}/${parsed.scenes.length} scenes, ${summary.traces} traces`);
-    });
+      if ((index + 1) % 100 === 0) progress(`${index + 1}/${scenes.length} scenes, ${summary.traces} traces`);
+    }
     // whole or nothing: written next to the target, then renamed over it
     const temporary = `${summary.out}.${process.pid}.tmp`;
     try {

@@ -23,6 +23,8 @@ export interface CorpusOptions {
   methods: GenerationMethod[];
   rates: FaultRates;
   k?: number;
+  /** Scene i's questions come from the RNG seeded with questionSeed + i (default 0x5eed). */
+  questionSeed?: number;
 }
 
 export interface CorpusTrace extends ScriptedTrace {
@@ -30,18 +32,34 @@ export interface CorpusTrace extends ScriptedTrace {
   scene: Scene;
 }
 
-/** Scripted-teacher traces: questions per scene (fixed per scene), for every seed and method. */
-export function generateCorpus(options: CorpusOptions): CorpusTrace[] {
-  const out: CorpusTrace[] = [];
-  options.scenes.forEach((scene, s) => {
-    const questions = generateQuestions(scene, options.questionsPerScene, createRng(0x5eed + s));
+/** One scene's share of a corpus: its questions and their traces, for every seed and method. */
+export interface SceneCorpus {
+  index: number;
+  questions: GeneratedQuestion[];
+  traces: CorpusTrace[];
+}
+
+/** Scripted-teacher traces scene by scene: questions per scene (fixed per scene), for every seed and method. */
+export function* corpusByScene(options: CorpusOptions): Generator<SceneCorpus> {
+  const questionSeed = options.questionSeed ?? 0x5eed;
+  for (let s = 0; s < options.scenes.length; s++) {
+    const scene = options.scenes[s];
+    const questions = generateQuestions(scene, options.questionsPerScene, createRng(questionSeed + s));
+    const traces: CorpusTrace[] = [];
     for (const seed of options.seeds) {
       for (const question of questions) {
         for (const method of options.methods) {
-          out.push({ ...generateTrace(question, scene, { seed, rates: options.rates, method, k: options.k }), question, scene });
+          traces.push({ ...generateTrace(question, scene, { seed, rates: options.rates, method, k: options.k }), question, scene });
         }
       }
     }
-  });
+    yield { index: s, questions, traces };
+  }
+}
+
+/** The whole corpus at once. */
+export function generateCorpus(options: CorpusOptions): CorpusTrace[] {
+  const out: CorpusTrace[] = [];
+  for (const { traces } of corpusByScene(options)) out.push(...traces);
   return out;
 }
