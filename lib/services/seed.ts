@@ -9,8 +9,8 @@ import { toolSceneFromNormalized } from "@/lib/services/scenes";
 import { runVerifier } from "@/lib/services/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { convertProgram } from "@/lib/teacher/program";
-import { DEFAULT_RATES, GENERATION_METHODS, generateQuestions, generateTrace } from "@/lib/teacher/scripted";
-import { createRng } from "@/lib/teacher/scripted/rng";
+import { corpusByScene, DEFAULT_RATES, GENERATION_METHODS } from "@/lib/teacher/scripted";
+import type { CanonicalTrace } from "@/lib/schemas/trace";
 
 // Demo data shipped in prisma/demo (attribution in prisma/demo/*/SOURCE.txt):
 // - clevr-demo: the 5 official CLEVR v1.0 images + scenes; one faithful trace per CLEVR-engine
@@ -36,6 +36,13 @@ export async function isDatabaseEmpty(): Promise<boolean> {
   return (await db().dataset.count()) === 0;
 }
 
+/** A demo trace as a canonical record; a conversion error is a bug in the shipped data or the teacher. */
+function canonicalRecord(trace: CanonicalTrace) {
+  const normalized = normalizeCanonical(trace, JSON.stringify(trace));
+  if (!normalized.ok) throw new Error(`demo trace ${trace.id}: ${normalized.errors.map((e) => `${e.path} ${e.error}`).join("; ")}`);
+  return normalized.value;
+}
+
 export async function seedDemo(options: { force?: boolean; demoDir?: string } = {}): Promise<SeedSummary> {
   if (!options.force && !(await isDatabaseEmpty())) return { seeded: false, imports: [], runs: [], warnings: [] };
   const dir = options.demoDir ?? DEMO_DIR;
@@ -56,22 +63,20 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     if (!scene) continue;
     const { trace, warnings: conversionWarnings } = convertProgram(question.value.programQuestion, scene);
     warnings.push(...conversionWarnings.map((w) => `${path.basename(questionsFile)}:${line.line}: ${w}`));
-    const normalized = normalizeCanonical(trace, JSON.stringify(trace));
-    if (!normalized.ok) throw new Error(`demo trace ${trace.id}: ${normalized.errors.map((e) => `${e.path} ${e.error}`).join("; ")}`);
-    records.push({ type: "trace", line: line.line, file: questionsFile, value: normalized.value });
+    records.push({ type: "trace", line: line.line, file: questionsFile, value: canonicalRecord(trace) });
   }
   // Scripted-teacher traces, in a fixed order (scene file order, question, method): deterministic.
-  scenes.forEach(({ value }, s) => {
-    const scene = toolScenes.get(value.name)!;
-    for (const question of generateQuestions(scene, DEMO_QUESTIONS_PER_IMAGE, createRng(0xde70 + s))) {
-      for (const method of GENERATION_METHODS) {
-        const { trace } = generateTrace(question, scene, { seed: DEMO_SEED, rates: DEFAULT_RATES, method });
-        const normalized = normalizeCanonical(trace, JSON.stringify(trace));
-        if (!normalized.ok) throw new Error(`demo trace ${trace.id}: ${normalized.errors.map((e) => `${e.path} ${e.error}`).join("; ")}`);
-        records.push({ type: "trace", line: records.length + 1, file: "scripted-teacher", value: normalized.value });
-      }
-    }
+  const corpus = corpusByScene({
+    scenes: scenes.map(({ value }) => toolScenes.get(value.name)!),
+    questionsPerScene: DEMO_QUESTIONS_PER_IMAGE,
+    seeds: [DEMO_SEED],
+    methods: [...GENERATION_METHODS],
+    rates: DEFAULT_RATES,
+    questionSeed: 0xde70,
   });
+  for (const { traces } of corpus) {
+    for (const { trace } of traces) records.push({ type: "trace", line: records.length + 1, file: "scripted-teacher", value: canonicalRecord(trace) });
+  }
   // Traces are built before anything is written, so a conversion error leaves the database empty.
   const imports: ImportSummary[] = [];
   imports.push(await importFiles({ files: [scenesFile], dataset: "clevr-demo", imagesDir: clevrDir }));
