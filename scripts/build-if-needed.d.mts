@@ -1,2 +1,1 @@
 export declare function buildIfNeeded(options?: { force?: boolean }): void;
-export declare function sourceHash(): string;

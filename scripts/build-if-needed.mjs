@@ -21,7 +21,7 @@ function* files(entry) {
   }
 }
 
-export function sourceHash() {
+function sourceHash() {
   const hash = crypto.createHash('sha256')
   for (const entry of INPUTS) for (const file of files(entry)) {
     hash.update(file).update('\0').update(fs.readFileSync(path.join(ROOT, file)))

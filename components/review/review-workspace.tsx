@@ -16,7 +16,6 @@ import { VerificationSummary } from "@/components/verdicts/verification-summary"
 import { Button } from "@/components/ui/button";
 import { ToastRegion, useToasts } from "@/components/ui/toast";
 import { useHydrated } from "@/components/ui/use-hydrated";
-import { ApiError } from "@/lib/queries/fetch-json";
 import { reviewQueries, reviewScope, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
 import { traceQueries } from "@/lib/queries/traces";
 import type { StepLabel } from "@/lib/schemas/reviews";
@@ -128,7 +127,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const stepsMentioningSelected = selectedObject === null ? [] : steps.filter((s) => s.refs.includes(selectedObject));
 
   const fail = useCallback((error: unknown) => {
-    const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     show("error", message);
   }, [show]);
 

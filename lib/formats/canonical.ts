@@ -1,7 +1,7 @@
 import { canonicalTrace, answerToText, STEP_KINDS, type CanonicalTrace } from "@/lib/schemas/trace";
 import { getTool, toolNames } from "@/lib/tools/registry";
 import { jsonPath } from "@/lib/formats/lines";
-import { isPlainObject, jsonRecords, parseJson } from "@/lib/formats/records";
+import { isPlainObject, jsonRecords } from "@/lib/formats/records";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
 import type { NormalizedStep, NormalizedTrace, ReadItem, RecordError } from "@/lib/formats/types";
 
@@ -12,16 +12,6 @@ import type { NormalizedStep, NormalizedTrace, ReadItem, RecordError } from "@/l
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Omit<RecordError, "line">[] };
 
-export function parseJsonLine(text: string): ParseResult<unknown> {
-  const parsed = parseJson(text);
-  return parsed.ok ? parsed : { ok: false, errors: [{ path: "$", error: parsed.error }] };
-}
-
-export function parseCanonicalTrace(text: string): ParseResult<NormalizedTrace> {
-  const json = parseJsonLine(text);
-  if (!json.ok) return json;
-  return normalizeCanonical(json.value, text);
-}
 
 const TOP_KEYS = new Set(["schema", "id", "image", "scene", "question", "answer", "teacher", "method", "program", "meta", "steps"]);
 const MAX_TEXT = 100_000;

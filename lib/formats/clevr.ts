@@ -40,10 +40,6 @@ const clevrScene = z
 
 export const clevrScenesDocument = z.object({ info: z.record(z.string(), z.unknown()).optional(), scenes: z.array(z.unknown()) }).passthrough();
 
-export function isClevrScenesDocument(value: unknown): boolean {
-  return clevrScenesDocument.safeParse(value).success && Array.isArray((value as { scenes: unknown[] }).scenes);
-}
-
 export function parseClevrScenes(text: string, document: unknown): { scenes: Array<{ line: number; value: NormalizedScene }>; errors: RecordError[] } {
   const doc = clevrScenesDocument.safeParse(document);
   if (!doc.success) return { scenes: [], errors: [{ line: 1, path: "$", error: 'expected a CLEVR scenes document {"info", "scenes": [...]}' }] };
@@ -138,10 +134,6 @@ const clevrQuestion = z
     template_filename: z.string().optional(),
   })
   .passthrough();
-
-export function isClevrQuestion(value: unknown): boolean {
-  return typeof value === "object" && value !== null && "image_filename" in value && "question" in value && !("steps" in value);
-}
 
 /** A CLEVR question record → program question. Answers that are not scalars (too_clevr scene answers) become null. */
 export function parseClevrQuestion(value: unknown, fallbackId: string): { ok: true; value: NormalizedQuestion & { programQuestion: ProgramQuestion | null } } | { ok: false; errors: Array<{ path: string; error: string }> } {

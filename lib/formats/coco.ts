@@ -24,7 +24,6 @@ interface CocoImage {
   height: number | null;
 }
 
-export type CocoImageIds = Map<number, string>;
 
 function boxOf(annotation: Record<string, unknown>): { box: [number, number, number, number] } | { error: string; path: string } {
   const bbox = annotation.bbox;

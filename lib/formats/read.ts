@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
 import { canonicalFormat } from "@/lib/formats/canonical";
@@ -6,7 +5,7 @@ import { clevrQuestionsFormat, clevrScenesFormat } from "@/lib/formats/clevr";
 import { parseJson } from "@/lib/formats/records";
 import type { FormatDefinition, Sniff } from "@/lib/formats/reader";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
-import type { ImportRecord, ReadItem, RecordError } from "@/lib/formats/types";
+import type { ReadItem } from "@/lib/formats/types";
 import { visprogFormat } from "@/lib/formats/visprog";
 import { boxLinesFormat } from "@/lib/formats/box-lines";
 import { clevrMasksFormat, cocoFormat } from "@/lib/formats/coco";
@@ -62,25 +61,3 @@ export function readItems(file: string, format: FormatName, options: { trusted?:
   return DEFINITIONS[format].read({ file, trusted: Boolean(options.trusted), progress: options.progress ?? { bytes: 0 }, detector: options.detector, skip: options.skip });
 }
 
-export interface FileRecords {
-  file: string;
-  format: FormatName;
-  records: ImportRecord[];
-  errors: RecordError[];
-  warnings: Array<{ line: number; message: string }>;
-}
-
-/** Every record of a file in memory: for tests and small files (the importer streams instead). */
-export async function readRecords(file: string, format?: FormatName): Promise<FileRecords> {
-  if (!fs.existsSync(file)) throw new AppError("invalid_input", `${file}: no such file`, [{ file, error: "no such file" }]);
-  const chosen = format ?? detectFormat(file);
-  const records: ImportRecord[] = [];
-  const errors: RecordError[] = [];
-  const warnings: Array<{ line: number; message: string }> = [];
-  for (const item of readItems(file, chosen)) {
-    if (item.type === "error") errors.push({ line: item.line, path: item.path, error: item.error });
-    else if (item.type === "warning") warnings.push({ line: item.line, message: item.message });
-    else records.push(item);
-  }
-  return { file: path.resolve(file), format: chosen, records, errors, warnings };
-}

@@ -113,11 +113,7 @@ const DIFFERENT_OBJECTS: Comparison = { same: false, message: "the recorded obje
 const NOT_A_LIST: Comparison = { same: false, message: "the recorded result is not an object list" };
 const RECORDED_ERROR: Comparison = { same: false, message: "recorded an error but re-execution returns a result" };
 
-export function compareResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
-  return compareKeyedResult(expected, found, resultKey(found), scene, settings);
-}
-
-/** compareResult when the caller already has `resultKey(found)` (the verifier reads it once per result). */
+/** The recorded result against re-execution; the caller passes `resultKey(found)` (the verifier reads it once per result). */
 export function compareKeyedResult(expected: ToolOutcome, found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
   const foundError = isErrorResult(found);
   if (!expected.ok) {

@@ -20,15 +20,6 @@ export interface ScoreParts {
   accurateCalls?: number;
 }
 
-export function tallyRules(verdicts: ReadonlyArray<{ rule: RuleId; outcome: "pass" | "fail" | "skip" }>): Partial<Record<RuleId, RuleTally>> {
-  const rules: Partial<Record<RuleId, RuleTally>> = {};
-  for (const v of verdicts) {
-    const tally = (rules[v.rule] ??= [0, 0, 0]);
-    tally[v.outcome === "pass" ? 0 : v.outcome === "fail" ? 1 : 2]++;
-  }
-  return rules;
-}
-
 /** The steps part from rule tallies, counting only `rules` (enabled ones by default). */
 export function stepsPart(tallies: Partial<Record<RuleId, RuleTally>>, settings: VerifierSettings, rules: readonly RuleId[] = RULE_IDS): number | null {
   let weighted = 0;

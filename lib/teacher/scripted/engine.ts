@@ -17,7 +17,7 @@ import {
   type TDesc,
   type TSentence,
 } from "@/lib/teacher/scripted/text";
-import { allFitting, claimIsTrue, exists } from "@/lib/teacher/scripted/truth";
+import { claimIsTrue, exists } from "@/lib/teacher/scripted/truth";
 
 // The scripted teacher: runs a CLEVR functional program against a scene the way a tool-using VLM
 // would — a tool call per node that needs one, a reasoning step (claims grammar) where it would
@@ -879,5 +879,3 @@ export function planText(program: ProgramNode[]): string {
   return `Plan: ${parts.join(", then ")}.`;
 }
 
-/** All objects fitting a description (exported for the question templates). */
-export { allFitting };

@@ -18,19 +18,6 @@ export const FAULT_TYPES = [
 export type FaultType = (typeof FAULT_TYPES)[number];
 export type FaultRates = Partial<Record<FaultType, number>>;
 
-export const FAULT_DESCRIPTIONS: Record<FaultType, string> = {
-  hallucinated_result: "a tool result replaced by a plausible wrong value (objects added or dropped, count off by one, attribute or boolean flipped); later steps use it faithfully",
-  misread_result: "a reasoning claim misstates the result it restates (wrong object, count, attribute value or comparison); later steps use the misread value",
-  invalid_value: "a call with a value outside the vocabulary (filter color \"rubber\", compare attribute \"weight\"); the tool's error is recorded, then the call is retried correctly",
-  unknown_object: "a call naming an object the scene does not have (obj_12 in a 10-object scene); error recorded, then retried",
-  unknown_relation: "a relate / check_relation call with a relation outside left/right/front/behind (\"above\", \"near\"); error recorded, then retried",
-  broken_propagation: "a call uses an id list no earlier step produced (an object added to or dropped from the list it should pass on)",
-  broken_pairing: "a call's result is missing, or a result is recorded twice",
-  false_claim: "an extra false relation or attribute claim in a reasoning step",
-  answer_contradiction: "the final answer differs from what the last reasoning concluded",
-  truncated: "the teacher stops before the program is done and guesses the answer (lower step completeness)",
-};
-
 export const NO_FAULTS: FaultRates = {};
 
 /** Rates for the demo's and the metrics' "direct" teacher: about one trace in two has a fault. */
