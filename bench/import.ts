@@ -91,7 +91,7 @@ interface RawRows {
 
 /** The rows our import wrote, rebuilt from the input outside any timing. */
 async function rawRows(input: string, oursFile: string): Promise<RawRows> {
-  const { contentHash } = await import("../lib/services/import-writer");
+  const { contentHash } = await import("../lib/formats/hash");
   const { stepRefs } = await import("../lib/tools/refs");
   const ourDb = new Database(oursFile, { readonly: true });
   const images = ourDb.prepare(`SELECT "name", "sha256", "path", "url", "width", "height", "mime" FROM "Image" ORDER BY "id"`).raw().all() as unknown[][];

@@ -28,6 +28,12 @@ export interface ImportCountsDto {
   boxes: number;
 }
 
+export interface ImportedFileDto {
+  file: string;
+  format: string;
+  bytes: number;
+}
+
 export interface SkippedLineDto {
   file: string;
   line: number;
@@ -42,7 +48,7 @@ export interface ImportSummaryDto {
   skipped: SkippedLineDto[];
   warnings: string[];
   dryRun: boolean;
-  files: Array<{ file: string; format: string; bytes: number }>;
+  files: ImportedFileDto[];
   importId: number | null;
 }
 
@@ -55,7 +61,7 @@ export type ImportEvent =
 export interface ImportHistoryItem {
   id: number;
   dataset: string | null;
-  files: Array<{ file: string; format: string; bytes: number }>;
+  files: ImportedFileDto[];
   source: string | null;
   dryRun: boolean;
   status: string;

@@ -3,7 +3,7 @@ import { prepare } from "@/lib/db";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportCountsDto } from "@/lib/schemas/imports";
-import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace } from "@/lib/formats/types";
+import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace, RecordError } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/image-store";
 import { stepRefs } from "@/lib/tools/refs";
 import { deriveBox } from "@/lib/tools/scene";
@@ -28,11 +28,7 @@ export interface ResolvedImage {
 }
 
 /** A record the writer refused (trace id already imported with other content). */
-export interface Conflict {
-  line: number;
-  path: string;
-  error: string;
-}
+export type Conflict = RecordError;
 
 export const CLEVR_DEFAULT_SIZE = { width: 480, height: 320 };
 const STEP_BATCH = 16;
@@ -355,7 +351,6 @@ export function matchObject(objects: Array<{ index: number; px: number; py: numb
   return best;
 }
 
-export { contentHash } from "@/lib/formats/hash";
 
 function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);

@@ -6,9 +6,10 @@ import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem } from "@/lib/formats/types";
-import type { ImportHistoryItem } from "@/lib/schemas/imports";
+import { contentHash } from "@/lib/formats/hash";
+import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
 import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/image-store";
-import { contentHash, RecordWriter, type Conflict, type ImportCounts, type ResolvedImage } from "@/lib/services/import-writer";
+import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import-writer";
 
 // An import runs in two passes over the input files, so memory stays bounded by what is kept
 // between them (trace ids + content hashes, image names, errors), not by the input size:
@@ -19,31 +20,10 @@ import { contentHash, RecordWriter, type Conflict, type ImportCounts, type Resol
 // Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
 // other content is a conflict (an error, or skipped with skipInvalid).
 
-export type { ImportCounts } from "@/lib/services/import-writer";
-
-export interface SkippedLine {
-  file: string;
-  line: number;
-  path: string;
-  error: string;
-}
-
-export interface ImportedFile {
-  file: string;
-  format: string;
-  bytes: number;
-}
-
-export interface ImportSummary {
-  dataset: string;
-  created: ImportCounts;
-  duplicates: number;
-  skipped: SkippedLine[];
-  warnings: string[];
-  dryRun: boolean;
-  files?: ImportedFile[];
-  importId?: number | null;
-}
+// What an import reports is exactly what the API sends (lib/schemas/imports.ts).
+export type SkippedLine = SkippedLineDto;
+export type ImportedFile = ImportedFileDto;
+export type ImportSummary = ImportSummaryDto;
 
 export interface ImportProgress {
   phase: "validate" | "write" | "done";
@@ -434,7 +414,7 @@ function insertHistory(
   options: RunOptions & { dataset: string },
   files: ImportedFile[],
   status: "done" | "failed",
-  summary: Pick<ImportSummary, "created" | "duplicates" | "skipped" | "warnings"> | null,
+  summary: Pick<ImportSummary, "created" | "duplicates" | "skipped" | "warnings">,
   error: string | null,
   datasetId: number | null,
   skippedCount: number,
@@ -451,11 +431,11 @@ function insertHistory(
     options.source ?? null,
     options.dryRun ? 1 : 0,
     status,
-    summary ? JSON.stringify(summary.created) : null,
-    summary?.duplicates ?? 0,
-    JSON.stringify((summary?.skipped ?? []).slice(0, 1000)),
+    JSON.stringify(summary.created),
+    summary.duplicates,
+    JSON.stringify(summary.skipped.slice(0, 1000)),
     skippedCount,
-    JSON.stringify((summary?.warnings ?? []).slice(0, 1000)),
+    JSON.stringify(summary.warnings.slice(0, 1000)),
     error,
     Date.now() - options.started,
   );
@@ -471,7 +451,7 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
     await retryWhenBusy(() =>
       writeTransaction((handle) => {
         const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
-        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: { images: 0, scenes: 0, questions: 0, traces: 0, steps: 0, boxes: 0 }, duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length);
+        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length);
       }),
     );
   } catch {
@@ -485,7 +465,7 @@ export async function listImports(options: { limit?: number } = {}): Promise<Imp
   return rows.map((row) => ({
     id: row.id,
     dataset: row.datasetName,
-    files: (row.files as ImportHistoryItem["files"]) ?? [],
+    files: (row.files as unknown as ImportedFileDto[] | null) ?? [],
     source: row.source,
     dryRun: row.dryRun,
     status: row.status,

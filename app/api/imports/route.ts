@@ -33,7 +33,7 @@ export async function POST(request: Request): Promise<Response> {
       try {
         const upload = await receiveUpload(request.headers, request.body);
         const summary = await importUpload(upload, "upload", send);
-        send({ type: "result", summary: { ...summary, files: summary.files ?? [], importId: summary.importId ?? null } });
+        send({ type: "result", summary });
       } catch (error) {
         if (!(error instanceof AppError)) console.error(error);
         const appError = error instanceof AppError ? error : new AppError("internal", "internal error");
