@@ -6,9 +6,8 @@ import { ImportProgress, type Phase, type ProgressState } from "@/components/imp
 import { ImportResult, LineErrors } from "@/components/import/import-result";
 import { datasetKeys } from "@/lib/queries/datasets";
 import { importKeys, uploadImport } from "@/lib/queries/imports";
-import type { FormatOption, ImportEvent, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
+import { IMAGE_FILE, type FormatOption, type ImportEvent, type ImportSummaryDto, type SkippedLineDto } from "@/lib/schemas/imports";
 
-const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 2 : 0)} MB`;
 
 type Outcome = { kind: "result"; summary: ImportSummaryDto } | { kind: "error"; message: string; details: SkippedLineDto[] } | null;
@@ -96,7 +95,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     }
   };
 
-  const dataFiles = files.filter((f) => !IMAGE.test(f.name));
+  const dataFiles = files.filter((f) => !IMAGE_FILE.test(f.name));
   const imageFiles = files.length - dataFiles.length;
 
   return (

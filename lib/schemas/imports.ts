@@ -19,6 +19,9 @@ export const importFields = z.object({
 });
 export type ImportFields = z.infer<typeof importFields>;
 
+/** Uploaded files with these extensions are images; the rest are data files (client and server agree). */
+export const IMAGE_FILE = /\.(png|jpe?g|gif|webp)$/i;
+
 export interface ImportCountsDto {
   images: number;
   scenes: number;

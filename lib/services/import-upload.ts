@@ -7,7 +7,7 @@ import { Busboy } from "@fastify/busboy";
 import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
-import { importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
+import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
 import { importFiles, type ImportSummary } from "@/lib/services/imports";
 
 // Browser and API uploads: the multipart body is streamed part by part to files in a private
@@ -15,7 +15,6 @@ import { importFiles, type ImportSummary } from "@/lib/services/imports";
 // land in the same folder, which becomes the images directory for the import; the folder is
 // removed afterwards (images are by then copied into the content-addressed store).
 
-const IMAGE_EXTENSIONS = /\.(png|jpe?g|gif|webp)$/i;
 const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 const MAX_FILES = 20_000;
 
@@ -56,7 +55,7 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
         const name = safeName(filename || "upload", taken);
         const target = path.join(dir, name);
         const entry = { name, path: target, bytes: 0 };
-        if (IMAGE_EXTENSIONS.test(name)) images++;
+        if (IMAGE_FILE.test(name)) images++;
         else files.push(entry);
         const counter = new Transform({
           transform(chunk: Buffer, _encoding, done) {
