@@ -4,7 +4,7 @@ import { elementLines } from "@/lib/formats/json-lines";
 import type { NormalizedQuestion, NormalizedScene, ReadItem, RecordError } from "@/lib/formats/types";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
 import { jsonDocumentPieces } from "@/lib/formats/json-stream";
-import { decodeUtf8, fileChunks } from "@/lib/formats/source";
+import { decodeUtf8, fileChunks, fileHead } from "@/lib/formats/source";
 import { jsonRecords, parseJson } from "@/lib/formats/records";
 import type { ProgramNode, ProgramQuestion } from "@/lib/teacher/program";
 import { answerToText } from "@/lib/schemas/trace";
@@ -206,7 +206,7 @@ function* questionItems(value: unknown, line: number, fallbackId: string, prefix
 }
 
 function* readClevrQuestions(context: ReadContext): Generator<ReadItem> {
-  const head = fileHeadText(context.file);
+  const head = fileHead(context.file, 4096).toString("utf8");
   if (/^\s*\{/.test(head) && /"questions"\s*:/.test(head)) {
     for (const piece of jsonDocumentPieces(fileChunks(context.file, context.progress), { stream: (key) => key === "questions" })) {
       if (piece.kind === "error") {
@@ -224,11 +224,6 @@ function* readClevrQuestions(context: ReadContext): Generator<ReadItem> {
     if ("error" in record) yield { type: "error", ...record };
     else yield* questionItems(record.value, record.line, String(record.line), "$");
   }
-}
-
-function fileHeadText(file: string): string {
-  for (const chunk of fileChunks(file, undefined, 4096)) return chunk.toString("utf8");
-  return "";
 }
 
 const isQuestionRecord = (value: unknown) =>

@@ -1,6 +1,6 @@
 import { jsonValuePieces } from "@/lib/formats/json-stream";
 import { fileLines, splitLines } from "@/lib/formats/lines";
-import { decodeUtf8, fileChunks, type ReadProgress } from "@/lib/formats/source";
+import { decodeUtf8, fileChunks, fileHead, type ReadProgress } from "@/lib/formats/source";
 
 // JSON records one per line (JSONL) or, when the first record spans several lines, pretty-printed
 // records one after another (PRM800K's raw files). Each comes with its line and verbatim text.
@@ -26,7 +26,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 
 /** Whether the file is pretty-printed records rather than one record per line. */
 function isConcatenated(file: string): boolean {
-  for (const line of splitLines(headChunks(file))) {
+  for (const line of splitLines([fileHead(file)])) {
     if ("error" in line) return false;
     const text = line.text.trim();
     if (!text) continue;
@@ -34,13 +34,6 @@ function isConcatenated(file: string): boolean {
     return !parseJson(text).ok && (text === "{" || text === "[" || !text.endsWith("}"));
   }
   return false;
-}
-
-function* headChunks(file: string): Generator<Buffer> {
-  for (const chunk of fileChunks(file, undefined, 64 * 1024)) {
-    yield chunk;
-    return;
-  }
 }
 
 export function* jsonRecords(file: string, progress: ReadProgress): Generator<JsonRecord> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { imageInfo, type ImageInfo } from "@/lib/formats/image-size";
+import { fileHead } from "@/lib/formats/source";
 
 // Images are copied into the data dir content-addressed: images/<sha[0:2]>/<sha>.<ext>.
 // `resolveStoredImage` is the only way back to a file and never leaves that directory.
@@ -64,17 +65,13 @@ export function storeImageFile(file: string): StoredImage {
   return storeImageBytes(fs.readFileSync(file), file);
 }
 
+const HEAD_BYTES = 64 * 1024;
+
 /** Size and type from the file's first bytes (the whole file only when a JPEG hides its size deep). */
 export function readImageInfo(file: string): ImageInfo | null {
-  const fd = fs.openSync(file, "r");
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const read = fs.readSync(fd, head, 0, head.length, 0);
-    const info = imageInfo(head.subarray(0, read));
-    if (info || read < head.length) return info;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = fileHead(file, HEAD_BYTES);
+  const info = imageInfo(head);
+  if (info || head.length < HEAD_BYTES) return info;
   return imageInfo(fs.readFileSync(file));
 }
 
