@@ -3,14 +3,13 @@ import { getTool, toolNames } from "@/lib/tools/registry";
 import { jsonPath } from "@/lib/formats/lines";
 import { isPlainObject, jsonRecords } from "@/lib/formats/records";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
-import type { NormalizedStep, NormalizedTrace, ReadItem, RecordError } from "@/lib/formats/types";
+import type { NormalizedStep, NormalizedTrace, ParseResult, ReadItem, RecordError } from "@/lib/formats/types";
 
 // stepwise.trace/v1 JSONL: one trace per line. The zod schema in lib/schemas/trace.ts is the
 // authority; `isValidCanonical` is a hand-written check of the same rules for the hot path
 // (zod costs more than the database writes at 200k steps). It may only say "valid" when zod
 // would; anything it doubts goes to zod, which also words the errors.
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Omit<RecordError, "line">[] };
 
 
 const TOP_KEYS = new Set(["schema", "id", "image", "scene", "question", "answer", "teacher", "method", "program", "meta", "steps"]);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { answerToText } from "@/lib/schemas/trace";
 import { parseOutput, splitFinalAnswer } from "@/lib/formats/agent";
-import { isPlainObject, jsonRecords } from "@/lib/formats/records";
+import { isPlainObject, traceLines } from "@/lib/formats/records";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
 import type { NormalizedStep, NormalizedTrace, ReadItem } from "@/lib/formats/types";
 import { contentHash } from "@/lib/formats/hash";
@@ -179,20 +179,8 @@ export function normalizeChat(value: unknown, raw: string): { ok: true; value: N
   };
 }
 
-function* readChat(context: ReadContext): Generator<ReadItem> {
-  for (const record of jsonRecords(context.file, context.progress)) {
-    if ("error" in record) {
-      yield { type: "error", ...record };
-      continue;
-    }
-    const parsed = normalizeChat(record.value, record.text);
-    if (!parsed.ok) {
-      for (const e of parsed.errors) yield { type: "error", line: record.line, ...e };
-      continue;
-    }
-    if (!context.trusted) for (const message of parsed.warnings) yield { type: "warning", line: record.line, message };
-    yield { type: "trace", line: record.line, value: parsed.value };
-  }
+function readChat(context: ReadContext): Generator<ReadItem> {
+  return traceLines(context, normalizeChat);
 }
 
 export const openaiChatFormat: FormatDefinition = {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { jsonPath } from "@/lib/formats/lines";
-import { isPlainObject, jsonRecords } from "@/lib/formats/records";
+import { isPlainObject, traceLines } from "@/lib/formats/records";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
-import type { ExternalLabel, NormalizedStep, NormalizedTrace, ReadItem } from "@/lib/formats/types";
+import type { ExternalLabel, NormalizedStep, NormalizedTrace, ParseResult, ReadItem } from "@/lib/formats/types";
 
 // PRM800K step-labelled records (openai/prm800k), as JSONL or as the pretty-printed records one
 // after another that circulate as examples. The trajectory becomes reasoning steps, its final
@@ -64,7 +64,7 @@ function stepsOf(text: string): NormalizedStep[] {
   return [...(before ? [{ kind: "reasoning" as const, text: before }] : []), { kind: "answer", text: match[1].trim() }];
 }
 
-export function normalizePrm800k(value: unknown, raw: string): { ok: true; value: NormalizedTrace } | { ok: false; errors: Array<{ path: string; error: string }> } {
+export function normalizePrm800k(value: unknown, raw: string): ParseResult<NormalizedTrace> {
   const parsed = record.safeParse(value);
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => ({ path: jsonPath(i.path), error: i.message })) };
   const r: Prm = parsed.data;
@@ -129,16 +129,8 @@ export function normalizePrm800k(value: unknown, raw: string): { ok: true; value
   };
 }
 
-function* readPrm800k(context: ReadContext): Generator<ReadItem> {
-  for (const rec of jsonRecords(context.file, context.progress)) {
-    if ("error" in rec) {
-      yield { type: "error", ...rec };
-      continue;
-    }
-    const parsed = normalizePrm800k(rec.value, rec.text);
-    if (parsed.ok) yield { type: "trace", line: rec.line, value: parsed.value };
-    else for (const e of parsed.errors) yield { type: "error", line: rec.line, ...e };
-  }
+function readPrm800k(context: ReadContext): Generator<ReadItem> {
+  return traceLines(context, normalizePrm800k);
 }
 
 export const prm800kFormat: FormatDefinition = {

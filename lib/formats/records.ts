@@ -1,6 +1,8 @@
 import { jsonValuePieces } from "@/lib/formats/json-stream";
 import { fileLines, splitLines } from "@/lib/formats/lines";
+import type { ReadContext } from "@/lib/formats/reader";
 import { decodeUtf8, fileChunks, fileHead, type ReadProgress } from "@/lib/formats/source";
+import type { NormalizedTrace, ParseResult, ReadItem } from "@/lib/formats/types";
 
 // JSON records one per line (JSONL) or, when the first record spans several lines, pretty-printed
 // records one after another (PRM800K's raw files). Each comes with its line and verbatim text.
@@ -67,3 +69,23 @@ export function* jsonRecords(file: string, progress: ReadProgress): Generator<Js
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Files of one trace per JSON line: each line's JSON error, or the normaliser's errors, or its
+ * warnings (not on the trusted write pass, which saw them already) and the trace.
+ */
+export function* traceLines(context: ReadContext, normalize: (value: unknown, text: string, line: number) => ParseResult<NormalizedTrace> & { warnings?: string[] }): Generator<ReadItem> {
+  for (const record of jsonRecords(context.file, context.progress)) {
+    if ("error" in record) {
+      yield { type: "error", ...record };
+      continue;
+    }
+    const parsed = normalize(record.value, record.text, record.line);
+    if (!parsed.ok) {
+      for (const e of parsed.errors) yield { type: "error", line: record.line, ...e };
+      continue;
+    }
+    if (!context.trusted) for (const message of parsed.warnings ?? []) yield { type: "warning", line: record.line, message };
+    yield { type: "trace", line: record.line, value: parsed.value };
+  }
+}

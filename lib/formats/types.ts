@@ -119,3 +119,6 @@ export type ReadItem =
   | ImportRecord
   | { type: "error"; line: number; path: string; error: string; unit?: string }
   | { type: "warning"; line: number; message: string };
+
+/** A record normalised, or why not (paths relative to the record; the reader adds the line). */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Omit<RecordError, "line">[] };

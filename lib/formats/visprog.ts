@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { jsonPath } from "@/lib/formats/lines";
-import type { NormalizedStep, NormalizedTrace, ReadItem } from "@/lib/formats/types";
+import type { NormalizedStep, NormalizedTrace, ParseResult, ReadItem } from "@/lib/formats/types";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
-import { jsonRecords } from "@/lib/formats/records";
-import type { ParseResult } from "@/lib/formats/canonical";
+import { traceLines } from "@/lib/formats/records";
 import { getTool } from "@/lib/tools/registry";
 
 // VisProg program traces on GQA (allenai/visprog PR #21): program lines `VAR=STEP(k=v, ...)`, the
@@ -119,16 +118,8 @@ export function parseVisprogRecord(value: unknown, raw: string, line: number): P
   };
 }
 
-function* readVisprog(context: ReadContext): Generator<ReadItem> {
-  for (const record of jsonRecords(context.file, context.progress)) {
-    if ("error" in record) {
-      yield { type: "error", ...record };
-      continue;
-    }
-    const parsed = parseVisprogRecord(record.value, record.text, record.line);
-    if (parsed.ok) yield { type: "trace", line: record.line, value: parsed.value };
-    else for (const e of parsed.errors) yield { type: "error", line: record.line, ...e };
-  }
+function readVisprog(context: ReadContext): Generator<ReadItem> {
+  return traceLines(context, parseVisprogRecord);
 }
 
 export const visprogFormat: FormatDefinition = {
