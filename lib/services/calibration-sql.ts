@@ -161,6 +161,25 @@ function maskOf(rules: readonly string[], outcome: "fail" | "pass"): { sql: stri
   };
 }
 
+/**
+ * One row per step with verdicts in a run (or in one trace of it): its fail/pass masks in `rules`'
+ * bit order, kind, tool and relation classes ('' for none, so keys compare with =).
+ */
+function stepKeys(rules: readonly string[], runId: number, traceId?: number): { sql: string; params: unknown[] } {
+  const fail = maskOf(rules, "fail");
+  const pass = maskOf(rules, "pass");
+  return {
+    sql: `SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
+         COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
+         COALESCE(cl.classes, '') AS classes
+       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ?${traceId === undefined ? "" : ` AND v."traceId" = ?`} GROUP BY v."stepId") m
+       JOIN "Step" s ON s."id" = m.stepId
+       JOIN "Trace" t ON t."id" = s."traceId"
+       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
+    params: [...fail.params, ...pass.params, runId, ...(traceId === undefined ? [] : [traceId])],
+  };
+}
+
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 export class CalibrationStore {
@@ -216,8 +235,7 @@ export class CalibrationStore {
 
   /** (Re)builds a run's cache with `rules` as the bit order. Call inside a write transaction. */
   buildRunCache(runId: number, rules: readonly string[]): void {
-    const fail = maskOf(rules, "fail");
-    const pass = maskOf(rules, "pass");
+    const keys = stepKeys(rules, runId);
     const fingerprint = this.fingerprint(runId);
     this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ?`, [runId]);
     this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ?`, [runId]);
@@ -229,15 +247,8 @@ export class CalibrationStore {
     // 1. one row per step with verdicts: masks, kind, tool, classes ('' for none, so keys compare with =)
     this.run(`DROP TABLE IF EXISTS temp."calibration_build"`);
     this.run(
-      `CREATE TEMP TABLE "calibration_build" AS
-       SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
-         COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
-         COALESCE(cl.classes, '') AS classes
-       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ? GROUP BY v."stepId") m
-       JOIN "Step" s ON s."id" = m.stepId
-       JOIN "Trace" t ON t."id" = s."traceId"
-       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
-      [...fail.params, ...pass.params, runId],
+      `CREATE TEMP TABLE "calibration_build" AS ${keys.sql}`,
+      keys.params,
     );
     // 2. the distinct profiles, numbered, with a key index for step → profile
     this.run(`DROP TABLE IF EXISTS temp."calibration_profiles"`);
@@ -277,18 +288,8 @@ export class CalibrationStore {
       this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
       return;
     }
-    const fail = maskOf(rules, "fail");
-    const pass = maskOf(rules, "pass");
-    const fresh = this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(
-      `SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
-         COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
-         COALESCE(cl.classes, '') AS classes
-       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ? AND v."traceId" = ? GROUP BY v."stepId") m
-       JOIN "Step" s ON s."id" = m.stepId
-       JOIN "Trace" t ON t."id" = s."traceId"
-       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
-      [...fail.params, ...pass.params, runId, traceId],
-    );
+    const keys = stepKeys(rules, runId, traceId);
+    const fresh = this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(keys.sql, keys.params);
     // the trace's old step → profile rows leave their profiles' counts
     this.run(
       `UPDATE "CalibrationProfile" SET "steps" = "steps" - (
