@@ -16,6 +16,12 @@ export interface Confusion {
 
 export const ZERO_CONFUSION: Confusion = Object.freeze({ tp: 0, fp: 0, fn: 0, tn: 0 }) as Confusion;
 
+/** The cell a verifier outcome and a human label fall in (positive = bad: fail / reject). */
+export function cellOf(outcome: "pass" | "fail", label: "accept" | "reject"): keyof Confusion {
+  if (outcome === "fail") return label === "reject" ? "tp" : "fp";
+  return label === "reject" ? "fn" : "tn";
+}
+
 export function addConfusion(a: Confusion, b: Confusion): Confusion {
   return { tp: a.tp + b.tp, fp: a.fp + b.fp, fn: a.fn + b.fn, tn: a.tn + b.tn };
 }

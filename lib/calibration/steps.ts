@@ -1,4 +1,4 @@
-import { addConfusion, agreement, DEFAULT_THRESHOLDS, ZERO_CONFUSION, type Agreement, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
+import { addConfusion, agreement, cellOf, DEFAULT_THRESHOLDS, ZERO_CONFUSION, type Agreement, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { wilson, type Interval } from "@/lib/calibration/intervals";
 import { binaryLabel, hasBit, outcomeOf, resolveVotes, type NeutralPolicy, type StepOutcome, type Votes } from "@/lib/calibration/labels";
 
@@ -77,8 +77,7 @@ export const NO_TOOL = "(no tool)";
 export const UNTAGGED = "(untagged)";
 
 function cell(outcome: "pass" | "fail", label: "accept" | "reject", count: number): Confusion {
-  if (outcome === "fail") return label === "reject" ? { ...ZERO_CONFUSION, tp: count } : { ...ZERO_CONFUSION, fp: count };
-  return label === "reject" ? { ...ZERO_CONFUSION, fn: count } : { ...ZERO_CONFUSION, tn: count };
+  return { ...ZERO_CONFUSION, [cellOf(outcome, label)]: count };
 }
 
 function harmonic(a: number | null, b: number | null): number | null {

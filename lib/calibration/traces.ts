@@ -1,4 +1,4 @@
-import { agreement, DEFAULT_THRESHOLDS, type Agreement, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
+import { agreement, cellOf, DEFAULT_THRESHOLDS, ZERO_CONFUSION, type Agreement, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import type { Interval } from "@/lib/calibration/intervals";
 import { resolveVotes, type Votes } from "@/lib/calibration/labels";
 import { recommendThreshold, reliability, rocAuc, rocCurve, thresholdSweep, type Recommendation, type Reliability, type RocPoint, type ScoreCount, type SweepPoint } from "@/lib/calibration/scores";
@@ -34,7 +34,7 @@ export interface TraceCalibration {
 
 export function scoreCounts(groups: readonly TraceGroup[]): { scores: ScoreCount[]; ties: number; valid: Confusion } {
   const scores: ScoreCount[] = [];
-  const valid: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const valid: Confusion = { ...ZERO_CONFUSION };
   let ties = 0;
   for (const g of groups) {
     const label = resolveVotes(g.votes);
@@ -43,8 +43,7 @@ export function scoreCounts(groups: readonly TraceGroup[]): { scores: ScoreCount
       continue;
     }
     scores.push({ score: g.quality, good: label === "accept" ? g.count : 0, bad: label === "reject" ? g.count : 0 });
-    if (!g.valid) valid[label === "reject" ? "tp" : "fp"] += g.count;
-    else valid[label === "reject" ? "fn" : "tn"] += g.count;
+    valid[cellOf(g.valid ? "pass" : "fail", label)] += g.count;
   }
   return { scores, ties, valid };
 }

@@ -1,6 +1,6 @@
 import { db, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { agreement, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
+import { agreement, cellOf, ZERO_CONFUSION, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { breakDownFailures, type LabelledProfile, type Profile } from "@/lib/calibration/failures";
 import { wilson } from "@/lib/calibration/intervals";
 import { binaryLabel, hasBit, outcomeOf, resolveVotes, rulesIn, type StepOutcome } from "@/lib/calibration/labels";
@@ -203,14 +203,13 @@ function enabledMask(rules: readonly string[], settings: Readonly<Record<string,
 
 /** Step confusion when only the rules in `keep` count (a disabled rule emits no verdict). */
 function confusionWith(groups: readonly StepGroup[], keep: number, neutral: FitQuery["neutral"]): Confusion {
-  const c: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const c: Confusion = { ...ZERO_CONFUSION };
   const and = (a: number, b: number) => Number(BigInt(a) & BigInt(b));
   for (const g of groups) {
     const label = binaryLabel(resolveVotes(g.votes), neutral);
     const outcome = outcomeOf(and(g.failMask, keep), and(g.passMask, keep));
     if (label === null || outcome === "skip") continue;
-    if (outcome === "fail") c[label === "reject" ? "tp" : "fp"] += g.count;
-    else c[label === "reject" ? "fn" : "tn"] += g.count;
+    c[cellOf(outcome, label)] += g.count;
   }
   return c;
 }
