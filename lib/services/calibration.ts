@@ -234,12 +234,17 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     if (label === "reject") p.rejects += g.count;
     stepPatterns.set(g.failMask, p);
   }
-  const traceRows = store.traceParts(dataset.id, run.id, filter);
+  // labelled traces, each row's votes resolved and its score parts parsed once
+  const traceRows = store.traceParts(dataset.id, run.id, filter).map((row) => ({
+    label: resolveVotes(unpackVotes(row.votes)),
+    parts: row.parts ? (JSON.parse(row.parts) as StoredParts) : null,
+    n: row.n,
+  }));
   const tracePatterns = new Map<number, PatternCount>();
   for (const row of traceRows) {
-    const label = resolveVotes(unpackVotes(row.votes));
+    const label = row.label;
     if (label !== "accept" && label !== "reject") continue;
-    const tallies = ((row.parts ? JSON.parse(row.parts) : null)?.rules ?? {}) as Record<string, [number, number, number]>;
+    const tallies: Partial<Record<string, RuleTally>> = row.parts?.rules ?? {};
     const failMask = rules.reduce((mask, rule, i) => ((tallies[rule]?.[1] ?? 0) > 0 ? mask + 2 ** i : mask), 0);
     const p = tracePatterns.get(failMask) ?? { failMask, rejects: 0, total: 0 };
     p.total += row.n;
@@ -254,8 +259,8 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const proposedSettings: VerifierSettings = { ...run.settings, rules: { ...run.settings.rules } };
   for (const rule of RULE_IDS) if (proposal.rules[rule]) proposedSettings.rules[rule] = proposal.rules[rule];
   const scores: ScoreCount[] = traceRows.flatMap((row) => {
-    const label = resolveVotes(unpackVotes(row.votes));
-    const quality = rescore(row.parts ? (JSON.parse(row.parts) as StoredParts) : null, proposedSettings);
+    const label = row.label;
+    const quality = rescore(row.parts, proposedSettings);
     if ((label !== "accept" && label !== "reject") || quality === null) return [];
     return [{ score: quality, good: label === "accept" ? row.n : 0, bad: label === "reject" ? row.n : 0 }];
   });
