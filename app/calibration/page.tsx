@@ -3,7 +3,7 @@ import { CalibrationWorkspace } from "@/components/calibration/calibration-works
 import { EmptyState } from "@/components/ui/empty-state";
 import { calibrationQuery } from "@/lib/schemas/calibration";
 import { getCalibration } from "@/lib/services/calibration";
-import { listDatasets } from "@/lib/services/datasets";
+import { listDatasetNames } from "@/lib/services/datasets";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Calibration" };
@@ -12,7 +12,7 @@ const REPORT_KEYS = ["dataset", "run", "targetPrecision", "neutral", "reviewer",
 
 export default async function CalibrationPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = Object.fromEntries(Object.entries(await searchParams).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-  const datasets = (await listDatasets()).map((d) => d.name);
+  const datasets = (await listDatasetNames()).map((d) => d.name);
   const dataset = raw.dataset ?? datasets[0];
   // the agreement and traces tabs show the report: prefetch it here; other tabs load their own
   const tab = raw.tab ?? "agreement";

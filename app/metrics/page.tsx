@@ -1,14 +1,14 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { listDatasets } from "@/lib/services/datasets";
+import { listDatasetNames } from "@/lib/services/datasets";
 import { latestQualityByDataset } from "@/lib/services/metrics";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Metrics" };
 
 export default async function MetricsIndexPage() {
-  const [datasets, quality] = await Promise.all([listDatasets(), latestQualityByDataset()]);
+  const [datasets, quality] = await Promise.all([listDatasetNames(), latestQualityByDataset()]);
   return (
     <div className="space-y-6">
       <div>

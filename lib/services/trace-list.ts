@@ -1,6 +1,7 @@
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/lib/schemas/trace-list";
+import { listDatasetNames } from "@/lib/services/datasets";
 import { resolveUser } from "@/lib/services/users";
 
 // The trace list at 100k traces: every filter is an indexed column on Trace (denormalised from the
@@ -64,7 +65,7 @@ export async function traceFacets(dataset?: string): Promise<TraceFacets> {
   const prisma = db();
   const inDataset = dataset ? { dataset: { name: dataset } } : {};
   const [datasets, methods, rules, relations, reviewers] = await Promise.all([
-    prisma.dataset.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+    listDatasetNames(),
     prisma.trace.findMany({ where: inDataset, distinct: ["method"], select: { method: true }, orderBy: { method: "asc" } }),
     prisma.verdict.findMany({ where: { outcome: "fail", ...(dataset ? { run: { dataset: { name: dataset } } } : {}) }, distinct: ["rule"], select: { rule: true }, orderBy: { rule: "asc" } }),
     prisma.questionRelation.findMany({ where: dataset ? { question: { dataset: { name: dataset } } } : {}, distinct: ["relationClass"], select: { relationClass: true }, orderBy: { relationClass: "asc" } }),
