@@ -172,13 +172,13 @@ export async function editStep(stepId: number, body: StepEditBody): Promise<Revi
     await audit(tx, user, "review.edit", "step", stepId, { traceId: step.traceId, revisions: [{ stepId, ...change }], comment: body.comment ?? null });
     return step.traceId;
   });
-  await reverify(traceId);
+  await reverifyTrace(traceId);
   return db().$transaction((tx) => result(tx, "edit", traceId, stepId, [stepId]));
 }
 
 /**
  * Executes a (possibly edited) tool call on the trace's scene and stores the new call and result
- * as revisions of their steps. The caller re-verifies the trace afterwards.
+ * as revisions of their steps, then re-verifies the trace within its latest run (as an edit does).
  */
 export async function rerunStep(stepId: number, body: StepRerunBody): Promise<ReviewActionResult> {
   const user = await resolveUser(body.user);
@@ -200,13 +200,8 @@ export async function rerunStep(stepId: number, body: StepRerunBody): Promise<Re
     await audit(tx, user, "review.rerun", "step", stepId, { traceId: step.traceId, revisions, output });
     return { traceId: step.traceId, touched: revisions.map((r) => r.stepId) };
   });
-  await reverify(outcome.traceId);
+  await reverifyTrace(outcome.traceId);
   return db().$transaction((tx) => result(tx, "rerun", outcome.traceId, stepId, [stepId, ...outcome.touched]));
-}
-
-/** An edit changes what the verifier sees: re-verify the trace within its latest run. */
-async function reverify(traceId: number): Promise<void> {
-  await reverifyTrace(traceId);
 }
 
 const UNDOABLE = ["review.label", "review.decision", "review.edit", "review.rerun"];
@@ -255,7 +250,7 @@ export async function undoLastAction(options: { user?: string; traceId?: number 
     await tx.auditLog.update({ where: { id: entry.id }, data: { undoneAt: new Date() } });
     return { traceId, touched: [...new Set(touched)], action: entry.action, stepId: entry.entity === "step" ? Number(entry.entityId) : null };
   });
-  if (outcome.action === "review.edit" || outcome.action === "review.rerun") await reverify(outcome.traceId);
+  if (outcome.action === "review.edit" || outcome.action === "review.rerun") await reverifyTrace(outcome.traceId);
   return db().$transaction(async (tx) => ({
     ...(await result(tx, "undo", outcome.traceId, outcome.stepId, outcome.touched)),
     undone: outcome.action.replace("review.", ""),
