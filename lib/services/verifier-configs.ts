@@ -68,6 +68,18 @@ export async function getVerifierConfig(version?: number): Promise<VerifierConfi
   return { ...toDto(row), settings: settingsOf(row) };
 }
 
+/** `base` with a request's changes (per rule, tolerance and scoring field), validated. */
+function mergeSettings(base: VerifierSettings, change: Omit<ConfigCreateRequest, "parent">): VerifierSettings {
+  const rules = { ...base.rules };
+  for (const [id, delta] of Object.entries(change.rules ?? {})) rules[id as keyof typeof rules] = { ...rules[id as keyof typeof rules], ...delta };
+  return verifierSettings.parse({
+    rules,
+    tolerances: { ...base.tolerances, ...change.tolerances },
+    scoring: { ...base.scoring, ...change.scoring },
+    threshold: change.threshold ?? base.threshold,
+  });
+}
+
 /** A new version derived from `parent` (default: the newest) with the given changes. */
 export async function createVerifierConfig(request: ConfigCreateRequest): Promise<VerifierConfigDto> {
   return db().$transaction(async (tx) => {
@@ -75,15 +87,7 @@ export async function createVerifierConfig(request: ConfigCreateRequest): Promis
       ? await tx.verifierConfig.findFirst({ orderBy: { version: "desc" } })
       : await tx.verifierConfig.findUnique({ where: { version: request.parent } });
     if (!parent) throw new AppError("not_found", `parent verifier config ${request.parent === undefined ? "" : `v${request.parent} `}not found`);
-    const base = settingsOf(parent);
-    const rules = { ...base.rules };
-    for (const [id, change] of Object.entries(request.rules ?? {})) rules[id as keyof typeof rules] = { ...rules[id as keyof typeof rules], ...change };
-    const settings = verifierSettings.parse({
-      rules,
-      tolerances: { ...base.tolerances, ...request.tolerances },
-      scoring: { ...base.scoring, ...request.scoring },
-      threshold: request.threshold ?? base.threshold,
-    });
+    const settings = mergeSettings(settingsOf(parent), request);
     const last = await tx.verifierConfig.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
     const version = (last?.version ?? 0) + 1;
     const row = await tx.verifierConfig.create({
@@ -107,14 +111,7 @@ export async function createVerifierConfig(request: ConfigCreateRequest): Promis
 export async function updateVerifierConfig(version: number, change: Omit<ConfigCreateRequest, "parent">): Promise<VerifierConfigDto> {
   const current = await getVerifierConfig(version);
   if (current.locked) throw new AppError("conflict", `verifier config v${version} was used by ${current.runs} run(s) and is immutable; create a new version instead`);
-  const rules = { ...current.settings.rules };
-  for (const [id, delta] of Object.entries(change.rules ?? {})) rules[id as keyof typeof rules] = { ...rules[id as keyof typeof rules], ...delta };
-  const settings = verifierSettings.parse({
-    rules,
-    tolerances: { ...current.settings.tolerances, ...change.tolerances },
-    scoring: { ...current.settings.scoring, ...change.scoring },
-    threshold: change.threshold ?? current.settings.threshold,
-  });
+  const settings = mergeSettings(current.settings, change);
   const row = await db().verifierConfig.update({
     where: { version },
     data: { name: change.name, rules: settings.rules, tolerances: settings.tolerances, scoring: settings.scoring, threshold: settings.threshold, notes: change.notes },
