@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
+import type { MethodMetrics } from "@/lib/verifier/metrics";
 
 // A CLI command is a thin boundary: parse options, call one service, return a plain result.
 // main.ts prints the result as JSON (--json) or through `render`, and maps errors to exit codes.
@@ -25,6 +26,17 @@ export interface Command {
 
 export const defineCommand = <R>(command: Omit<Command, "run" | "render"> & { run: (context: CommandContext) => Promise<R>; render?: (result: R) => string }): Command =>
   command as unknown as Command;
+
+/** 0.123 → "12.3%" (null stays null: the table prints —). */
+export const percent = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
+
+/** The papers' per-method figures (SpatialTraceGen Table 1) as a text table. */
+export function methodTable(rows: ReadonlyArray<MethodMetrics>): string {
+  return table(
+    ["method", "traces", "avg quality", "variance", "valid", "completeness", "tool-call acc."],
+    rows.map((m) => [m.method, m.traces, m.avgQuality.toFixed(3), m.qualityVariance.toFixed(4), percent(m.validRatio), percent(m.stepCompleteness), percent(m.toolCallAccuracy)]),
+  );
+}
 
 /** Plain fixed-width table for human output. */
 export function table(headers: string[], rows: Array<Array<string | number | null>>): string {

@@ -55,7 +55,8 @@ export async function resolveRun(dataset: string, runId?: number): Promise<{ dat
   return { datasetId: found.id, run: row ? toRunDto(row) : null };
 }
 
-function stepOutcome(verdicts: VerdictDto[]): StepVerdictsDto["outcome"] {
+/** A step fails when any rule fails on it, passes when one passes, skips otherwise. */
+function stepOutcome(verdicts: ReadonlyArray<{ outcome: string }>): StepVerdictsDto["outcome"] {
   if (verdicts.some((v) => v.outcome === "fail")) return "fail";
   return verdicts.some((v) => v.outcome === "pass") ? "pass" : "skip";
 }
@@ -128,8 +129,7 @@ async function* verdictBatches(datasetId: number, runId: number): AsyncGenerator
       const externalId = names.get(s.traceId);
       if (externalId === undefined) continue;
       const rules = byStep.get(s.id) ?? [];
-      const outcome = rules.some((r) => r.outcome === "fail") ? "fail" : rules.some((r) => r.outcome === "pass") ? "pass" : "skip";
-      batch.push({ trace: externalId, step: s.index, kind: s.kind, outcome, rules });
+      batch.push({ trace: externalId, step: s.index, kind: s.kind, outcome: stepOutcome(rules), rules });
     }
     yield batch;
   }

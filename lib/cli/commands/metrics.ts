@@ -1,8 +1,7 @@
-import { defineCommand, table } from "@/lib/cli/command";
+import { defineCommand, methodTable, percent, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { getDatasetMetrics } from "@/lib/services/metrics";
 
-const pct = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
 const signed = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
 
 export default defineCommand({
@@ -34,11 +33,11 @@ export default defineCommand({
     const lines = [
       `${m.dataset} · run ${m.run} · config v${m.config}`,
       "",
-      table(["method", "traces", "avg quality", "variance", "valid", "completeness", "tool-call acc."], rows.map((r) => [r.method, r.traces, r.avgQuality.toFixed(3), r.qualityVariance.toFixed(4), pct(r.validRatio), pct(r.stepCompleteness), pct(r.toolCallAccuracy)])),
+      methodTable(rows),
     ];
     if (m.ablation) {
       lines.push("", `ablation (kept = valid and quality ≥ ${m.threshold} under the variant; scored with the full verifier)`, "");
-      lines.push(table(["variant", "kept", "avg quality", "Δ quality", "valid", "Δ valid"], m.ablation.map((a) => [a.variant, a.kept, a.avgQuality.toFixed(3), signed(a.deltaQuality, 3), pct(a.validRatio), signed(a.deltaValid * 100, 1) + " pt"])));
+      lines.push(table(["variant", "kept", "avg quality", "Δ quality", "valid", "Δ valid"], m.ablation.map((a) => [a.variant, a.kept, a.avgQuality.toFixed(3), signed(a.deltaQuality, 3), percent(a.validRatio), signed(a.deltaValid * 100, 1) + " pt"])));
     }
     return lines.join("\n");
   },

@@ -1,8 +1,6 @@
-import { defineCommand, table } from "@/lib/cli/command";
+import { defineCommand, methodTable } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { runVerifier } from "@/lib/services/verify";
-
-const pct = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
 
 export default defineCommand({
   name: "verify",
@@ -32,9 +30,6 @@ export default defineCommand({
     [
       `run ${s.run} · ${s.dataset} · config v${s.config}: ${s.traces} traces, ${s.steps} steps, ${s.verdicts} verdicts in ${s.seconds.toFixed(2)} s (${Math.round(s.stepsPerSecond).toLocaleString("en-US")} steps/s)`,
       "",
-      table(
-        ["method", "traces", "avg quality", "variance", "valid", "completeness", "tool-call acc."],
-        [s.metrics.overall, ...s.metrics.byMethod].map((m) => [m.method, m.traces, m.avgQuality.toFixed(3), m.qualityVariance.toFixed(4), pct(m.validRatio), pct(m.stepCompleteness), pct(m.toolCallAccuracy)]),
-      ),
+      methodTable([s.metrics.overall, ...s.metrics.byMethod]),
     ].join("\n"),
 });
