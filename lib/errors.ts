@@ -22,6 +22,15 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * Schema issues (zod's shape) as one invalid_input error: a detail per issue at `pathOf(the issue's
+ * dotted path)`, and a message listing them.
+ */
+export function invalidInputFrom(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, pathOf: (path: string) => string): AppError {
+  const details = issues.map((i) => ({ path: pathOf(i.path.join(".")), error: i.message }));
+  return new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
+}
+
 export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
   not_found: 404,

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
-import { AppError, httpStatusOf } from "@/lib/errors";
+import { AppError, httpStatusOf, invalidInputFrom } from "@/lib/errors";
 
 // Every route handler: zod-parse params, query and body → one service call → JSON DTO.
 // AppError codes map to HTTP statuses; anything else is a 500 with a generic message.
@@ -52,8 +52,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   if (!schema) return value;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({ path: `${where}.${i.path.join(".")}`, error: i.message }));
-  throw new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
+  throw invalidInputFrom(result.error.issues, (path) => `${where}.${path}`);
 }
 
 export function errorResponse(error: unknown): Response {

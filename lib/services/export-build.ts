@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { AppError } from "@/lib/errors";
+import { AppError, invalidInputFrom } from "@/lib/errors";
 import { renderCard, type ExportSummary } from "@/lib/formats/export/card";
 import { buildManifest, renderManifest } from "@/lib/formats/export/manifest";
 import { ShapeCollector } from "@/lib/formats/export/parquet";
@@ -46,8 +46,7 @@ export interface BuildResult {
 export function parseExportConfig(input: unknown): ExportConfig {
   const parsed = exportConfig.safeParse(input);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ path: i.path.join(".") || "config", error: i.message }));
-  throw new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
+  throw invalidInputFrom(parsed.error.issues, (path) => path || "config");
 }
 
 export function exportTitle(config: ExportConfig): string {

@@ -5,7 +5,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Busboy } from "@fastify/busboy";
 import { dataDir } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, invalidInputFrom } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
 import { importFiles, type ImportSummary } from "@/lib/services/imports";
@@ -76,10 +76,7 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
     });
     await Promise.all(writes);
     const parsed = importFields.safeParse(raw);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({ path: i.path.join(".") || "fields", error: i.message }));
-      throw new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
-    }
+    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (path) => path || "fields");
     if (parsed.data.format && !isFormatName(parsed.data.format)) {
       throw new AppError("invalid_input", `unknown format "${parsed.data.format}"`, [{ path: "format", error: `unknown format "${parsed.data.format}"` }]);
     }
