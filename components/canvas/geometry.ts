@@ -29,6 +29,11 @@ export function objectCentres(boxes: BoxDto[], objects: SceneObjectDto[]): Map<n
   return centres;
 }
 
+/** The rectangle a drag from `start` to `end` spans, whichever way it went. */
+export function draftRect({ start, end }: { start: Point; end: Point }): { x: number; y: number; w: number; h: number } {
+  return { x: Math.min(start.x, end.x), y: Math.min(start.y, end.y), w: Math.abs(end.x - start.x), h: Math.abs(end.y - start.y) };
+}
+
 /** Zoom by `factor` keeping the image point under the pointer fixed. */
 export function zoomAround(view: { scale: number; x: number; y: number }, pointer: Point, factor: number, limits: { min: number; max: number }) {
   const scale = Math.min(limits.max, Math.max(limits.min, view.scale * factor));

@@ -6,7 +6,7 @@ import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
 import { BOX_LAYERS, CENTRE, HIGHLIGHT, layerOf, type BoxLayerKey } from "@/components/canvas/box-sources";
 import { BoxShape } from "@/components/canvas/box-shape";
-import { objectCentres, zoomAround, type Point, type RelationArrow } from "@/components/canvas/geometry";
+import { draftRect, objectCentres, zoomAround, type Point, type RelationArrow } from "@/components/canvas/geometry";
 import { useHtmlImage } from "@/components/canvas/use-html-image";
 import type { BoxDto, SceneObjectDto } from "@/lib/schemas/traces";
 
@@ -67,11 +67,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
   const inverseScale = 1 / scale;
   const highlightSet = useMemo(() => new Set(highlighted), [highlighted]);
   const centres = useMemo(() => objectCentres(boxes, objects), [boxes, objects]);
-  const counts = useMemo(() => {
-    const result: Record<BoxLayerKey, number> = { ground_truth: 0, derived: 0, detector: 0, human: 0 };
-    for (const box of boxes) result[layerOf(box.source)]++;
-    return result;
-  }, [boxes]);
+  const draftBox = draft ? draftRect(draft) : null;
   const markers = objects.filter((o) => o.px !== null && o.py !== null);
   const highlightedBoxes = useMemo(
     () => boxes.filter((b) => b.objectIndex !== null && highlightSet.has(b.objectIndex) && visible[layerOf(b.source)]),
@@ -118,10 +114,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
   };
   const onUp = () => {
     if (!draft) return;
-    const x = Math.min(draft.start.x, draft.end.x);
-    const y = Math.min(draft.start.y, draft.end.y);
-    const w = Math.abs(draft.end.x - draft.start.x);
-    const h = Math.abs(draft.end.y - draft.start.y);
+    const { x, y, w, h } = draftRect(draft);
     setDraft(null);
     if (w >= 3 && h >= 3) onBoxCreate?.({ x, y, w, h });
   };
@@ -156,7 +149,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
         data-testid="trace-canvas"
         data-object-markers={markers.length}
         data-box-count={boxes.length}
-        data-human-boxes={counts.human}
+        data-human-boxes={byLayer.human.length}
         data-highlighted={[...highlightSet].sort((a, b) => a - b).join(",")}
         data-arrows={arrowShapes.map((a) => `${a.arrow.from}>${a.arrow.to}:${a.arrow.relation}`).join(" ")}
         data-selected-object={selectedObject ?? ""}
@@ -249,12 +242,12 @@ export default function TraceCanvas(props: TraceCanvasProps) {
               </Group>
             </Layer>
             <Layer name="edit-layer">
-              {draft ? (
+              {draftBox ? (
                 <Rect
-                  x={Math.min(draft.start.x, draft.end.x)}
-                  y={Math.min(draft.start.y, draft.end.y)}
-                  width={Math.abs(draft.end.x - draft.start.x)}
-                  height={Math.abs(draft.end.y - draft.start.y)}
+                  x={draftBox.x}
+                  y={draftBox.y}
+                  width={draftBox.w}
+                  height={draftBox.h}
                   stroke="#d946ef"
                   strokeWidth={2 * inverseScale}
                   dash={[4 * inverseScale, 3 * inverseScale]}
@@ -273,7 +266,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
             <label key={layer.key} className="inline-flex items-center gap-1.5">
               <input type="checkbox" checked={visible[layer.key]} onChange={(e) => setVisible((v) => ({ ...v, [layer.key]: e.target.checked }))} aria-label={`${layer.label} boxes`} />
               <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: layer.color }} />
-              {layer.label} <span className="text-slate-400">({counts[layer.key]})</span>
+              {layer.label} <span className="text-slate-400">({byLayer[layer.key].length})</span>
             </label>
           ))}
           <label className="inline-flex items-center gap-1.5">
