@@ -8,7 +8,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     where: { id },
     select: {
       id: true, externalId: true, question: true, answer: true, finalAnswer: true, method: true, format: true,
-      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true,
+      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true, runId: true,
       dataset: { select: { id: true, name: true } },
       image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
       scene: { select: { id: true, name: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true } } } },
@@ -17,10 +17,12 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     },
   });
   if (!trace) throw new AppError("not_found", `trace ${id} not found`);
-  const verification = await getTraceVerification(trace.id);
-  const boxes = trace.image
-    ? await db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true, version: true } })
-    : [];
+  const [verification, boxes] = await Promise.all([
+    getTraceVerification(trace.id, trace.runId),
+    trace.image
+      ? db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true, version: true } })
+      : [],
+  ]);
   return {
     id: trace.id,
     externalId: trace.externalId,

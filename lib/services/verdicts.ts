@@ -61,14 +61,13 @@ function stepOutcome(verdicts: ReadonlyArray<{ outcome: string }>): StepVerdicts
   return verdicts.some((v) => v.outcome === "pass") ? "pass" : "skip";
 }
 
-/** The verdicts of a trace's latest run (Trace.runId), grouped by step; null before any run. */
-export async function getTraceVerification(traceId: number): Promise<TraceVerificationDto | null> {
-  const trace = await db().trace.findUnique({ where: { id: traceId }, select: { runId: true } });
-  if (!trace?.runId) return null;
+/** The verdicts of a trace in its latest run (Trace.runId, which the caller has read), grouped by step; null before any run. */
+export async function getTraceVerification(traceId: number, runId: number | null): Promise<TraceVerificationDto | null> {
+  if (runId === null) return null;
   const [score, verdicts, run] = await Promise.all([
-    db().traceScore.findUnique({ where: { runId_traceId: { runId: trace.runId, traceId } } }),
-    db().verdict.findMany({ where: { runId: trace.runId, traceId }, orderBy: { id: "asc" }, select: { stepId: true, rule: true, outcome: true, message: true, evidence: true } }),
-    db().verifierRun.findUnique({ where: { id: trace.runId }, select: { config: { select: { version: true } } } }),
+    db().traceScore.findUnique({ where: { runId_traceId: { runId, traceId } } }),
+    db().verdict.findMany({ where: { runId, traceId }, orderBy: { id: "asc" }, select: { stepId: true, rule: true, outcome: true, message: true, evidence: true } }),
+    db().verifierRun.findUnique({ where: { id: runId }, select: { config: { select: { version: true } } } }),
   ]);
   if (!score || !run) return null;
   const grouped = new Map<number, VerdictDto[]>();
@@ -84,7 +83,7 @@ export async function getTraceVerification(traceId: number): Promise<TraceVerifi
     if (outcome === "fail") failingSteps++;
     steps[stepId] = { outcome, verdicts: list };
   }
-  return { run: trace.runId, config: run.config.version, quality: score.quality, valid: score.valid, failingSteps, parts: score.parts, steps };
+  return { run: runId, config: run.config.version, quality: score.quality, valid: score.valid, failingSteps, parts: score.parts, steps };
 }
 
 export interface StepVerdictLine {
