@@ -9,12 +9,11 @@
 // every verdict of the run with its labels (a COUNT over Verdict ⋈ Review), and the naive answer to
 // the simplest question (one overall confusion matrix by GROUP BY over verdicts and labels). With --http the same
 // report is also fetched from `next start` (GET /api/calibration and the /calibration page).
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
-import { buildIfNeeded } from "../scripts/build-if-needed.mjs";
+import { startServer } from "./server";
 import { generateCalibrationData } from "./calibration-data";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -39,18 +38,6 @@ async function repeat(runs: number, work: () => Promise<unknown> | unknown): Pro
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push((await timed(work)).ms);
   return median(samples);
-}
-
-async function waitForServer(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server did not answer ${url}`);
 }
 
 export async function benchCalibration(): Promise<void> {
@@ -117,15 +104,8 @@ export async function benchCalibration(): Promise<void> {
     console.log(`getFlips, warm (median)                                          ${ms(flips).padStart(8)}`);
 
     if (http) {
-      buildIfNeeded();
-      const server: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(PORT)], {
-        cwd: ROOT,
-        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-        stdio: "ignore",
-      });
+      const { base, stop } = await startServer(PORT);
       try {
-        const base = `http://127.0.0.1:${PORT}`;
-        await waitForServer(`${base}/api/health`);
         const api = `${base}/api/calibration?dataset=${encodeURIComponent(data.datasetName)}`;
         const get = async (url: string) => {
           const response = await fetch(url);
@@ -137,7 +117,7 @@ export async function benchCalibration(): Promise<void> {
         console.log(`GET /api/calibration (median of ${runs})                            ${ms(await repeat(runs, () => get(api))).padStart(8)}`);
         console.log(`GET /calibration page, server-rendered (median of ${runs})          ${ms(await repeat(runs, () => get(`${base}/calibration?dataset=${encodeURIComponent(data.datasetName)}`))).padStart(8)}`);
       } finally {
-        server.kill("SIGTERM");
+        stop();
       }
     }
     raw.close();

@@ -2,13 +2,12 @@
 // canvas with 1,000 boxes. Latencies are measured client-side against `next start` on a bench
 // database; the floor is /api/health on the same server (framework + HTTP, no data) and the raw
 // limit is the same read done with better-sqlite3 directly.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "@playwright/test";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
-import { buildIfNeeded } from "../scripts/build-if-needed.mjs";
+import { startServer } from "./server";
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
 const STEPS_PER_TRACE = 10;
@@ -62,18 +61,6 @@ function generate(file: string): { sceneTrace: number; boxTrace: number } {
   return ids;
 }
 
-async function waitForServer(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server did not answer ${url}`);
-}
-
 async function time(count: number, request: (i: number) => Promise<Response>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -98,16 +85,8 @@ export async function benchReview(): Promise<void> {
   const file = path.join(DIR, "stepwise.db");
   await deployMigrations(`file:${file}`);
   const { sceneTrace, boxTrace } = generate(file);
-  buildIfNeeded();
-
-  const server: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(PORT)], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: "ignore",
-  });
-  const base = `http://127.0.0.1:${PORT}`;
+  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data") });
   try {
-    await waitForServer(`${base}/api/health`);
     const pick = (i: number) => sceneTrace - 5_000 + ((i * 7919) % 10_000);
     await time(20, (i) => fetch(`${base}/traces/${pick(i)}`)); // warm-up: compile caches, page cache
     const floor = await time(200, () => fetch(`${base}/api/health`));
@@ -143,7 +122,7 @@ export async function benchReview(): Promise<void> {
 
     await benchCanvas(`${base}/traces/${boxTrace}`);
   } finally {
-    server.kill("SIGTERM");
+    stop();
   }
 }
 
