@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { openTrace, uploadFiles } from "./helpers";
 
 // Calibration end to end against the real server, verifier and database: a dataset of its own (so
 // other specs' labels never count here), ten steps labelled with the keyboard on the review page,
@@ -40,26 +41,14 @@ const TRACE = {
 // steps 1–10: accept everything except the wrong result (5) and the wrong answer (10)
 const KEYS = ["a", "a", "a", "a", "r", "a", "a", "a", "a", "r"];
 
-async function upload(request: APIRequestContext, files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {
-  const form = new FormData();
-  form.set("dataset", DATASET);
-  for (const f of files) form.append("files", new Blob([new Uint8Array(f.buffer)], { type: f.mimeType }), f.name);
-  const response = await request.post("/api/imports", { multipart: form });
-  expect(response.status(), await response.text()).toBe(201);
-}
-
-async function openTrace(page: Page, id: number): Promise<void> {
-  await page.goto(`/traces/${id}`);
-  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
-}
 
 test("label ten steps, read the matrix, fit, save a version, re-verify and see the flips", async ({ page, request }) => {
   test.setTimeout(120_000);
-  await upload(request, [
+  await uploadFiles(request, DATASET, [
     { name: "CLEVR_train_scenes_subset5.json", mimeType: "application/json", buffer: fs.readFileSync(SCENES) },
     { name: "CLEVR_train_000781.png", mimeType: "image/png", buffer: fs.readFileSync(IMAGE) },
   ]);
-  await upload(request, [{ name: "calibration-trace.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(TRACE)}\n`) }]);
+  await uploadFiles(request, DATASET, [{ name: "calibration-trace.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(TRACE)}\n`) }]);
   const traces = (await (await request.get(`/api/traces?dataset=${DATASET}`)).json()).items as Array<{ id: number }>;
   expect(traces).toHaveLength(1);
   const traceId = traces[0].id;

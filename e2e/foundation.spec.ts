@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { openTrace } from "./helpers";
 
 // The demo as a new user sees it: datasets overview → a CLEVR trace with its canvas → a VisProg
 // trace with its program steps and human verdict. Assertions read Konva's state, not pixels.
@@ -40,8 +41,7 @@ test("hovering a step highlights the objects it references", async ({ page, requ
   const list = await (await request.get("/api/traces?dataset=clevr-demo&limit=1")).json();
   const detail = await (await request.get(`/api/traces/${list.items[0].id}`)).json();
   const step = detail.steps.find((s: { kind: string; refs: number[] }) => s.kind === "tool_call" && s.refs.length > 0);
-  await page.goto(`/traces/${detail.id}`);
-  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
+  await openTrace(page, detail.id);
   await page.locator(`li[data-step-index="${step.index}"]`).hover();
   await expect(page.getByTestId("trace-canvas")).toHaveAttribute("data-highlighted", step.refs.join(","));
 });

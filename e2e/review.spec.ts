@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { openTrace } from "./helpers";
 
 // Review workspace, driven by real keys and clicks against the real server and database.
 // Each test works on its own trace so order does not matter.
@@ -20,11 +21,6 @@ async function allSaved(page: Page): Promise<void> {
   await expect(page.getByTestId("save-status")).toHaveText("All changes saved");
 }
 
-/** Opens a trace and waits until the workspace is hydrated (keys and clicks are live). */
-async function openTrace(page: Page, id: number): Promise<void> {
-  await page.goto(`/traces/${id}`);
-  await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
-}
 
 test("review a whole trace with the keyboard only; labels persist after reload", async ({ page, request }) => {
   const [target] = await clevrTraces(request);

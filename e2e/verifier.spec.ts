@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { uploadFiles } from "./helpers";
 
 // The verifier in the browser, on the seeded demo (verified with config v1 at seed time):
 // per-step verdict badges and evidence, the trace's quality and validity, the metrics page.
@@ -145,15 +146,11 @@ test("a trace of a dataset nobody verified offers to verify it from the trace pa
       { kind: "answer", text: "1" },
     ],
   };
-  const form = new FormData();
-  form.set("dataset", dataset);
-  form.append("files", new Blob([fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_scenes_subset5.json"))], { type: "application/json" }), "CLEVR_train_scenes_subset5.json");
-  form.append("files", new Blob([new Uint8Array(fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_000781.png")))], { type: "image/png" }), "CLEVR_train_000781.png");
-  expect((await request.post("/api/imports", { multipart: form })).status()).toBe(201);
-  const traces = new FormData();
-  traces.set("dataset", dataset);
-  traces.append("files", new Blob([`${JSON.stringify(trace)}\n`], { type: "application/jsonl" }), "verify-now.jsonl");
-  expect((await request.post("/api/imports", { multipart: traces })).status()).toBe(201);
+  await uploadFiles(request, dataset, [
+    { name: "CLEVR_train_scenes_subset5.json", mimeType: "application/json", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_scenes_subset5.json")) },
+    { name: "CLEVR_train_000781.png", mimeType: "image/png", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_000781.png")) },
+  ]);
+  await uploadFiles(request, dataset, [{ name: "verify-now.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(trace)}\n`) }]);
   const [item] = (await (await request.get(`/api/traces?dataset=${dataset}`)).json()).items as Array<{ id: number }>;
 
   await page.goto(`/traces/${item.id}`);
