@@ -42,6 +42,13 @@ function withStepVersions(trace: TraceDetail, result: ReviewActionResult): Trace
 /** The mutation scope of one trace's review actions (also what the save indicator counts). */
 export const reviewScope = (traceId: number) => `review-${traceId}`;
 
+/** The trace with `reviewer`'s label on a step replaced by a new one (until the server's answer). */
+function withOwnLabel(trace: TraceDetail, reviewer: string, input: { stepId: number; label: StepLabel; comment?: string }): TraceDetail {
+  const others = trace.reviews.filter((r) => !(r.stepId === input.stepId && r.user === reviewer));
+  const mine = { id: -Date.now(), stepId: input.stepId, label: input.label, comment: input.comment ?? null, source: "human", user: reviewer, provenance: null, createdAt: new Date().toISOString() };
+  return { ...trace, reviews: [...others, mine] };
+}
+
 export function useReviewMutations(traceId: number, reviewer: string) {
   const client = useQueryClient();
   const key = traceKeys.detail(traceId);
@@ -65,22 +72,22 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   const stepVersion = (stepId: number, fallback: number) => client.getQueryData<TraceDetail>(key)?.steps.find((s) => s.id === stepId)?.version ?? fallback;
   const traceVersion = (fallback: number) => client.getQueryData<TraceDetail>(key)?.version ?? fallback;
 
+  // Optimistic: the cached trace changes at once, and an error puts the snapshot back.
+  const optimistic = <I,>(change: (trace: TraceDetail, input: I) => TraceDetail) => ({
+    onMutate: async (input: I) => {
+      await client.cancelQueries({ queryKey: key });
+      const previous = client.getQueryData<TraceDetail>(key);
+      client.setQueryData<TraceDetail>(key, (trace) => (trace ? change(trace, input) : trace));
+      return { previous };
+    },
+    onError: (_error: unknown, _input: I, context: { previous?: TraceDetail } | undefined) => context?.previous && client.setQueryData(key, context.previous),
+  });
+
   const label = useMutation({
     scope,
     mutationFn: (input: { stepId: number; label: StepLabel; expectedVersion: number; stopAtFirstError: boolean; timeSpentMs?: number; comment?: string }) =>
       post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
-    onMutate: async (input) => {
-      await client.cancelQueries({ queryKey: key });
-      const previous = client.getQueryData<TraceDetail>(key);
-      client.setQueryData<TraceDetail>(key, (trace) => {
-        if (!trace) return trace;
-        const others = trace.reviews.filter((r) => !(r.stepId === input.stepId && r.user === reviewer));
-        const optimistic = { id: -Date.now(), stepId: input.stepId, label: input.label, comment: input.comment ?? null, source: "human", user: reviewer, provenance: null, createdAt: new Date().toISOString() };
-        return { ...trace, reviews: [...others, optimistic] };
-      });
-      return { previous };
-    },
-    onError: (_error, _input, context) => context?.previous && client.setQueryData(key, context.previous),
+    ...optimistic((trace, input: { stepId: number; label: StepLabel; comment?: string }) => withOwnLabel(trace, reviewer, input)),
     onSuccess: applyResult,
     onSettled: settle,
   });
@@ -89,13 +96,7 @@ export function useReviewMutations(traceId: number, reviewer: string) {
     scope,
     mutationFn: (input: { decision: TraceDecision; expectedVersion: number; timeSpentMs?: number }) =>
       post<ReviewActionResult>(`/api/traces/${traceId}/decision`, { ...input, expectedVersion: traceVersion(input.expectedVersion), user: reviewer }),
-    onMutate: async (input) => {
-      await client.cancelQueries({ queryKey: key });
-      const previous = client.getQueryData<TraceDetail>(key);
-      client.setQueryData<TraceDetail>(key, (trace) => (trace ? { ...trace, decision: input.decision } : trace));
-      return { previous };
-    },
-    onError: (_error, _input, context) => context?.previous && client.setQueryData(key, context.previous),
+    ...optimistic((trace, input: { decision: TraceDecision }) => ({ ...trace, decision: input.decision })),
     onSuccess: applyResult,
     onSettled: settle,
   });
