@@ -14,6 +14,9 @@ const KIND_TONE: Record<string, BadgeTone> = { plan: "neutral", tool_call: "bran
 const LABEL_STATE: Record<string, string> = { accept: "accepted", neutral: "neutral", reject: "rejected" };
 const LABEL_TONE: Record<string, BadgeTone> = { accepted: "pass", neutral: "neutral", rejected: "fail" };
 
+/** Who a label is from: the source for imported labels ("external:prm800k" → "prm800k"), else the reviewer. */
+export const labelAuthor = (review: { source: string; user: string }): string => (review.source.startsWith("external:") ? review.source.slice("external:".length) : review.user);
+
 export interface ReviewStepProps {
   step: StepDto;
   callTool: string | null;
@@ -70,7 +73,7 @@ export const ReviewStep = memo(function ReviewStep({ step, callTool, label, othe
         <span className="ml-auto flex items-center gap-1.5">
           {others.map((o) => (
             <Badge key={`${o.source}-${o.user}`} tone={o.label === "accept" ? "pass" : o.label === "reject" ? "fail" : "neutral"} title={`${o.user} (${o.source})`}>
-              {o.source.startsWith("external:") ? o.source.slice(9) : o.user}: {o.label}
+              {labelAuthor(o)}: {o.label}
             </Badge>
           ))}
           {afterError ? <Badge tone="warn">after error</Badge> : null}

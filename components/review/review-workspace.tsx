@@ -7,7 +7,7 @@ import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, useS
 import type { Geometry } from "@/components/canvas/trace-canvas";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
-import { ReviewStep } from "@/components/review/review-step";
+import { labelAuthor, ReviewStep } from "@/components/review/review-step";
 import { stepArrows } from "@/components/review/step-arrows";
 import { StepEditor } from "@/components/review/step-editor";
 import { useTraceHistory } from "@/components/review/use-trace-history";
@@ -360,7 +360,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
             {decisions.length ? (
               <span data-testid="human-verdict" className="flex flex-wrap items-center gap-1 text-xs text-slate-500">
                 {decisions.map((r) => (
-                  <Badge key={r.id} tone={r.label === "accept" ? "pass" : "fail"} title={r.comment ?? undefined}>{r.source.startsWith("external:") ? r.source.slice(9) : r.user}: {r.label}</Badge>
+                  <Badge key={r.id} tone={r.label === "accept" ? "pass" : "fail"} title={r.comment ?? undefined}>{labelAuthor(r)}: {r.label}</Badge>
                 ))}
                 {decisions.map((r) => provenanceNote(r.provenance)).filter(Boolean).join("; ")}
               </span>
