@@ -1,4 +1,5 @@
 import { parseQuery } from "@/lib/tools/registry";
+import { ATTRIBUTES } from "@/lib/tools/scene";
 
 // Step completeness (DESIGN §5): the share of a known program's nodes the trace covers.
 // Nodes that need a tool are matched to calls (each call covers one node, except that a detect
@@ -94,7 +95,7 @@ function needOf(fn: string): NodeNeed {
 // The CLEVR functions' needs, read once at load (a fixed vocabulary, like the grammar's words);
 // other names are read as they come.
 const CLEVR_FUNCTIONS = ["scene", "relate", "count", "exist", "unique", "union", "intersect", "equal_integer", "less_than", "greater_than", "equal_color", "equal_size", "equal_shape", "equal_material"];
-for (const attribute of ["color", "size", "shape", "material"]) CLEVR_FUNCTIONS.push(`filter_${attribute}`, `query_${attribute}`, `same_${attribute}`);
+for (const attribute of ATTRIBUTES) CLEVR_FUNCTIONS.push(`filter_${attribute}`, `query_${attribute}`, `same_${attribute}`);
 const KNOWN_NEEDS = new Map<string, NodeNeed>(CLEVR_FUNCTIONS.map((fn) => [fn, needOf(fn)]));
 
 /** Whether a call's slot can cover a node. */

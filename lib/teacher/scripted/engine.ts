@@ -6,7 +6,6 @@ import type { FaultRates, FaultType } from "@/lib/teacher/scripted/faults";
 import { pick, pickIndex, type Rng } from "@/lib/teacher/scripted/rng";
 import {
   listIds,
-  objectName,
   randomPhrasing,
   renderDesc,
   renderSentences,
@@ -849,9 +848,9 @@ function answerText(value: Belief | undefined): string {
     case "word":
       return value.w;
     case "object":
-      return objectName(value.id);
+      return objectId(value.id);
     case "set":
-      return value.ids.map(objectName).join(", ") || "none";
+      return value.ids.map(objectId).join(", ") || "none";
     default:
       return "";
   }

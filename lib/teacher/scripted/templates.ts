@@ -1,4 +1,4 @@
-import { ATTRIBUTES, type Attribute, type Relation, type Scene, type SceneObject } from "@/lib/tools/scene";
+import { ATTRIBUTES, RELATIONS, type Attribute, type Relation, type Scene, type SceneObject } from "@/lib/tools/scene";
 import type { ProgramNode, ProgramQuestion } from "@/lib/teacher/scripted/engine";
 import { pick, pickIndex, type Rng } from "@/lib/teacher/scripted/rng";
 
@@ -13,7 +13,6 @@ export type TemplateName = (typeof TEMPLATES)[number];
 type Attrs = Partial<Record<Attribute, string>>;
 const ORDER: Attribute[] = ["size", "color", "material", "shape"];
 const REL_TEXT: Record<Relation, string> = { left: "left of", right: "right of", front: "in front of", behind: "behind" };
-const RELATIONS: Relation[] = ["left", "right", "front", "behind"];
 
 function phrase(attrs: Attrs, plural: boolean): string {
   const words = (["size", "color", "material"] as Attribute[]).map((a) => attrs[a]).filter(Boolean);

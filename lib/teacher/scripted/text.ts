@@ -1,4 +1,4 @@
-import type { Attribute, Relation } from "@/lib/tools/scene";
+import { objectId, type Attribute, type Relation } from "@/lib/tools/scene";
 
 // What the scripted teacher says, as structures first and text second. The teacher decides what
 // to claim on these structures (and the fault injector edits them); `renderSentence` writes them
@@ -66,8 +66,6 @@ export function randomPhrasing(rng: () => number): Phrasing {
 }
 
 let phrasing: Phrasing = CANONICAL;
-
-export const objectName = (id: number): string => `obj_${id}`;
 
 export function listIds(ids: readonly number[]): string {
   const names = ids.map((id) => phrasing.ref(id));
@@ -239,7 +237,7 @@ export function sentenceConclusion(sentence: TSentence): string | null {
     case "attribute":
       return claim.value;
     case "enumeration":
-      return claim.ids.map(objectName).join(", ");
+      return claim.ids.map(objectId).join(", ");
     default:
       return null;
   }
