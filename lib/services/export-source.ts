@@ -217,29 +217,31 @@ export class ExportSource {
     return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."datasetId" = ? AND t."method" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`).all(datasetId, method, afterId, limit) as TraceRow[];
   }
 
-  traces(traceIds: number[]): TraceRow[] {
+  /**
+   * `select … WHERE column <ids> tail` for some trace ids: a dense id range is read with BETWEEN
+   * (and rows of ids not asked for are dropped), a sparse one with IN (json_each).
+   */
+  private forTraces<T>(select: string, column: string, tail: string, traceIds: number[], traceOf: (row: T) => number): T[] {
     const range = denseRange(traceIds);
-    if (range) return filterTo(this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."id" BETWEEN ? AND ? ORDER BY t."id"`).all(range.low, range.high) as TraceRow[], range, (r) => r.id);
-    return this.statement(`SELECT ${TRACE_COLUMNS} WHERE t."id" IN (SELECT value FROM json_each(?)) ORDER BY t."id"`).all(ids(traceIds)) as TraceRow[];
+    if (range) return filterTo(this.statement(`${select} WHERE ${column} BETWEEN ? AND ? ${tail}`).all(range.low, range.high) as T[], range, traceOf);
+    return this.statement(`${select} WHERE ${column} IN (SELECT value FROM json_each(?)) ${tail}`).all(ids(traceIds)) as T[];
+  }
+
+  traces(traceIds: number[]): TraceRow[] {
+    return this.forTraces<TraceRow>(`SELECT ${TRACE_COLUMNS}`, `t."id"`, `ORDER BY t."id"`, traceIds, (r) => r.id);
   }
 
   /** Steps of some traces, ordered by trace and index. */
   steps(traceIds: number[], content: boolean): StepRow[] {
     if (traceIds.length === 0) return [];
     const columns = `"id", "traceId", "index", "kind", "callId", "revision"${content ? `, "text", "tool", "args", "result"` : ""}`;
-    const range = denseRange(traceIds);
-    const rows = range
-      ? filterTo(this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" BETWEEN ? AND ? ORDER BY "traceId", "index"`).all(range.low, range.high) as StepRow[], range, (r) => r.traceId)
-      : (this.statement(`SELECT ${columns} FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) ORDER BY "traceId", "index"`).all(ids(traceIds)) as StepRow[]);
+    const rows = this.forTraces<StepRow>(`SELECT ${columns} FROM "Step"`, `"traceId"`, `ORDER BY "traceId", "index"`, traceIds, (r) => r.traceId);
     return content ? withJsonText(rows) : rows;
   }
 
   /** Step count per trace from the (traceId, index) index alone (Trace.stepCount sits behind the large `raw` column). */
   stepCounts(traceIds: number[]): Map<number, number> {
-    const range = denseRange(traceIds);
-    const rows = range
-      ? (this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" BETWEEN ? AND ? GROUP BY "traceId"`).all(range.low, range.high) as Array<{ traceId: number; n: number }>)
-      : (this.statement(`SELECT "traceId", COUNT(*) AS n FROM "Step" WHERE "traceId" IN (SELECT value FROM json_each(?)) GROUP BY "traceId"`).all(ids(traceIds)) as Array<{ traceId: number; n: number }>);
+    const rows = this.forTraces<{ traceId: number; n: number }>(`SELECT "traceId", COUNT(*) AS n FROM "Step"`, `"traceId"`, `GROUP BY "traceId"`, traceIds, (r) => r.traceId);
     return new Map(rows.map((r) => [r.traceId, r.n]));
   }
 
@@ -314,12 +316,7 @@ export class ExportSource {
   }
 
   candidates(traceIds: number[]): PlannedTrace[] {
-    const range = denseRange(traceIds);
-    if (range) {
-      const rows = this.statement(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand" WHERE "traceId" BETWEEN ? AND ?`).all(range.low, range.high) as PlannedTrace[];
-      return filterTo(rows, range, (r) => r.traceId);
-    }
-    return this.statement(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand" WHERE "traceId" IN (SELECT value FROM json_each(?))`).all(ids(traceIds)) as PlannedTrace[];
+    return this.forTraces<PlannedTrace>(`SELECT "traceId", "judgment", "judgmentSource", "quality", "valid", "labels", "relations" FROM "cand"`, `"traceId"`, "", traceIds, (r) => r.traceId);
   }
 
   /** Candidates having each class bit (for the rarity order). */
