@@ -76,11 +76,22 @@ const fold = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : c
 // it as it reads a word's characters, so a grammar word is recognised in the same pass that finds
 // where the word ends (each character read once), and the token is the vocabulary's own string
 // (no allocation; comparing a token with a literal is an identity check).
-const LETTERS = 27;
-/** Character code (ASCII) → trie column: a-z and A-Z → 0-25, "'" → 26, anything else -1. */
-const LETTER = new Int8Array(128).fill(-1);
+/** Trie columns: a-z and A-Z → 0-25, "'" → 26; every other character → 27, whose entries are all 0. */
+const LETTERS = 28;
+const OTHER = 27;
+/** Character code (ASCII) → trie column. */
+const LETTER = new Uint8Array(128).fill(OTHER);
 for (let c = 97; c <= 122; c++) LETTER[c] = LETTER[c - 32] = c - 97;
 LETTER[39] = 26;
+/** What a character (ASCII) does to the word being read: part of it, A-Z, ends it, or ". ! ? ;". */
+const IN_WORD = 0;
+const UPPER = 1;
+const ENDS_WORD = 2;
+const PUNCTUATION = 3;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = UPPER;
+for (const c of [32, 10, 9, 13, 44, 58, 40, 41]) CHAR_CLASS[c] = ENDS_WORD; // whitespace and , : ( )
+for (const c of [46, 33, 63, 59]) CHAR_CLASS[c] = PUNCTUATION; // . ! ? ;
 /** The trie's states: state 0 is "no grammar word", 1 the root; next = TRIE[state * LETTERS + column]. */
 let trieStates: number[][] = [[], []];
 /** The grammar word a state spells, if it is one. */
@@ -112,7 +123,8 @@ for (const word of [
   addToVocabulary(word);
 }
 
-const TRIE = new Int32Array(trieStates.length * LETTERS);
+if (trieStates.length > 0xffff) throw new Error("the grammar's vocabulary trie outgrew 16-bit states");
+const TRIE = new Uint16Array(trieStates.length * LETTERS);
 trieStates.forEach((next, state) => next.forEach((to, column) => (TRIE[state * LETTERS + column] = to)));
 WORD_AT_STATE.length = trieStates.length;
 trieStates = [];
@@ -158,11 +170,6 @@ function isDigitsAt(text: string, from: number, to: number): boolean {
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
 /** "," ":" "(" ")": tokens of their own. */
 const isMark = (c: number): boolean => c === 44 || c === 58 || c === 40 || c === 41;
-/** Whitespace and "," ":" "(" ")" by character code (ASCII): what ends a word. */
-const ENDS_WORD = new Uint8Array(128);
-for (const c of [32, 10, 9, 13, 44, 58, 40, 41]) ENDS_WORD[c] = 1;
-/** ". ! ? ;" */
-const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59;
 
 /**
  * Splits reasoning text into sentences of lower-cased tokens in one pass: whitespace separates
@@ -217,21 +224,18 @@ class Tokenizer implements Tokens {
       while (j < n) {
         const d = text.charCodeAt(j);
         if (d < 128) {
-          if (ENDS_WORD[d] === 1) break;
-          if (endsSentence(d)) {
-            punctuation++;
-            j++;
-            continue;
+          const kind = CHAR_CLASS[d];
+          if (kind === ENDS_WORD) break;
+          if (kind === PUNCTUATION) punctuation++;
+          else {
+            if (punctuation > 0) {
+              punctuation = 0;
+              state = 0;
+            }
+            // state 0 ("no grammar word") and column OTHER lead to state 0
+            state = TRIE[state * LETTERS + LETTER[d]];
+            if (kind === UPPER) upper = true;
           }
-          if (punctuation > 0) {
-            punctuation = 0;
-            state = 0;
-          }
-          if (state !== 0) {
-            const column = LETTER[d];
-            state = column < 0 ? 0 : TRIE[state * LETTERS + column];
-          }
-          if (d >= 65 && d <= 90) upper = true;
         } else if (asciiOnly) return false;
         else {
           punctuation = 0;
@@ -402,7 +406,7 @@ function parseDesc(c: Cursor, nested = false): Desc | null {
   const start = c.i;
   if (!c.accept("a") && !c.accept("an")) c.accept("the");
   c.accept("other");
-  const desc: Desc = { attrs: {} };
+  const desc: Desc = newDesc();
   let words = 0;
   for (;;) {
     const value = VALUE_WORDS.get(c.peek());
@@ -475,7 +479,7 @@ function parseDesc(c: Cursor, nested = false): Desc | null {
           continue;
         }
       }
-      if (left && !either && !desc.rel && left.rel && Object.keys(left.attrs).length === 0) {
+      if (left && !either && !desc.rel && left.rel && noAttrs(left)) {
         desc.rel = left.rel;
         words++;
         continue;
@@ -492,13 +496,27 @@ function parseDesc(c: Cursor, nested = false): Desc | null {
   return desc;
 }
 
+/**
+ * A description with every field present (unset ones undefined): descriptions then share one
+ * object shape, so reading them (the verifier's Matcher) is a monomorphic property load rather
+ * than a lookup over every order the attribute words can come in.
+ */
+function newDesc(): Desc {
+  return { attrs: { color: undefined, size: undefined, shape: undefined, material: undefined }, rel: undefined, same: undefined, except: undefined, or: undefined };
+}
+
+const noAttrs = (desc: Desc): boolean => desc.attrs.color === undefined && desc.attrs.size === undefined && desc.attrs.shape === undefined && desc.attrs.material === undefined;
+
 /** After "is"/"are" [not]: a description, or "either NP or NP". */
 function parsePredicate(c: Cursor): Desc | null {
   if (c.accept("either")) {
     const left = parseDesc(c, true);
     if (!left || !c.accept("or")) return null;
     const right = parseDesc(c, true);
-    return right ? { attrs: {}, or: [left, right] } : null;
+    if (!right) return null;
+    const desc = newDesc();
+    desc.or = [left, right];
+    return desc;
   }
   return parseDesc(c);
 }
@@ -653,13 +671,20 @@ function attributeValue(c: Cursor, id: number, attribute: Attribute, text: strin
 
 /** "No object is left of obj_1": the subject's and the predicate's constraints together. */
 function mergeDescs(a: Desc, b: Desc): Desc | null {
-  const attrs = { ...a.attrs };
-  for (const [key, value] of Object.entries(b.attrs) as Array<[Attribute, string]>) {
-    if (attrs[key] && attrs[key] !== value) return null;
-    attrs[key] = value;
+  const desc = newDesc();
+  const attrs = desc.attrs;
+  for (const key of ATTRIBUTES) {
+    const mine = a.attrs[key];
+    const theirs = b.attrs[key];
+    if (mine !== undefined && theirs !== undefined && mine !== theirs) return null;
+    attrs[key] = mine ?? theirs;
   }
   if (a.rel && b.rel) return null;
-  return { attrs, rel: a.rel ?? b.rel, same: a.same ?? b.same, except: a.except ?? b.except, or: a.or ?? b.or };
+  desc.rel = a.rel ?? b.rel;
+  desc.same = a.same ?? b.same;
+  desc.except = a.except ?? b.except;
+  desc.or = a.or ?? b.or;
+  return desc;
 }
 
 function parseConclusion(tokens: Tokens, from: number, to: number, text: string): ClauseResult {
