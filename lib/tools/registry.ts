@@ -103,12 +103,15 @@ function hasAll(object: SceneObject, wanted: ReadonlyArray<readonly [Attribute, 
   return true;
 }
 
-/** filter: the listed objects whose attribute has the value (unknown objects refused first). */
-function filtered(scene: Scene, objects: unknown[], attr: Attribute, value: string): SceneObject[] {
-  const resolved = objects.map((ref) => resolveObject(scene, ref));
+/** filter: the indices of the listed objects whose attribute has the value (unknown objects refused first). */
+function filtered(scene: Scene, objects: unknown[], attr: Attribute, value: string): number[] {
+  for (const ref of objects) resolveObject(scene, ref);
   const v = checkValue(attr, value);
-  const kept: SceneObject[] = [];
-  for (const o of resolved) if (attributeOf(o, attr) === v) kept.push(o);
+  const kept: number[] = [];
+  for (const ref of objects) {
+    const o = scene.objects[parseObjectId(ref)!];
+    if (attributeOf(o, attr) === v) kept.push(o.index);
+  }
   return kept;
 }
 
@@ -406,10 +409,10 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => a.objects,
     objectArgs: { objects: "objects" },
     run(scene, { objects, attribute: attr, value }) {
-      return filtered(scene, objects, attr, value).map((o) => objectId(o.index));
+      return filtered(scene, objects, attr, value).map(objectId);
     },
     ids(scene, { objects, attribute: attr, value }) {
-      return filtered(scene, objects, attr, value).map((o) => o.index);
+      return filtered(scene, objects, attr, value);
     },
   }),
   tool({
