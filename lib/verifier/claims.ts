@@ -83,8 +83,7 @@ const OTHER = 27;
 const LETTER = new Uint8Array(128).fill(OTHER);
 for (let c = 97; c <= 122; c++) LETTER[c] = LETTER[c - 32] = c - 97;
 LETTER[39] = 26;
-/** What a character (ASCII) does to the word being read: part of it, A-Z, ends it, or ". ! ? ;". */
-const IN_WORD = 0;
+/** What a character (ASCII) does to the word being read: part of it (0, the table's default), A-Z, ends it, or ". ! ? ;". */
 const UPPER = 1;
 const ENDS_WORD = 2;
 const PUNCTUATION = 3;
