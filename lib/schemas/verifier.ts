@@ -69,8 +69,11 @@ export interface RunDto {
   dataset: string;
   config: number;
   status: string;
+  /** Traces verified so far (the whole run once done). */
   traces: number;
   steps: number;
+  /** While running: the dataset's trace count (progress = traces / total); null otherwise. */
+  total: number | null;
   seconds: number | null;
   startedAt: string;
   finishedAt: string | null;

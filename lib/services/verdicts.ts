@@ -11,7 +11,11 @@ const runSelect = {
   config: { select: { version: true } }, dataset: { select: { name: true } },
 } as const;
 
-function toRunDto(row: { id: number; status: string; traces: number; steps: number; seconds: number | null; metrics: unknown; startedAt: Date; finishedAt: Date | null; config: { version: number }; dataset: { name: string } }): RunDto {
+const runSelectWithTotal = { ...runSelect, dataset: { select: { name: true, _count: { select: { traces: true } } } } } as const;
+
+type RunRow = { id: number; status: string; traces: number; steps: number; seconds: number | null; metrics: unknown; startedAt: Date; finishedAt: Date | null; config: { version: number }; dataset: { name: string; _count?: { traces: number } } };
+
+function toRunDto(row: RunRow): RunDto {
   const metrics = row.metrics as { overall?: MethodMetrics } | null;
   return {
     id: row.id,
@@ -20,6 +24,7 @@ function toRunDto(row: { id: number; status: string; traces: number; steps: numb
     status: row.status,
     traces: row.traces,
     steps: row.steps,
+    total: row.status === "running" ? (row.dataset._count?.traces ?? null) : null,
     seconds: row.seconds,
     startedAt: row.startedAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -33,7 +38,11 @@ export async function listRuns(query: { dataset?: string }): Promise<RunDto[]> {
     orderBy: { id: "desc" },
     select: runSelect,
   });
-  return rows.map(toRunDto);
+  // a running run's progress needs the dataset's size (counted only then)
+  const running = rows.filter((r) => r.status === "running").map((r) => r.id);
+  if (running.length === 0) return rows.map(toRunDto);
+  const totals = new Map((await db().verifierRun.findMany({ where: { id: { in: running } }, select: runSelectWithTotal })).map((r) => [r.id, r]));
+  return rows.map((r) => toRunDto(totals.get(r.id) ?? r));
 }
 
 export async function getRun(id: number): Promise<RunDto> {

@@ -42,6 +42,15 @@ export class VerifyStore {
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
+      runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ? WHERE "id" = ?`),
+      dropVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ?`),
+      dropScores: p(`DELETE FROM "TraceScore" WHERE "runId" = ?`),
+      dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
+      lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
+      revisedTraces: p(
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+         WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
+      ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
       deleteScore: p(`DELETE FROM "TraceScore" WHERE "runId" = ? AND "traceId" = ?`),
       datasetDisagreements: p(disagreementsSql(`"datasetId" = ?`)),
@@ -89,6 +98,28 @@ export class VerifyStore {
 
   finishRun(runId: number, traces: number, steps: number, seconds: number, metrics: unknown): void {
     this.s.finishRun.run(traces, steps, seconds, JSON.stringify(metrics), new Date().toISOString(), runId);
+  }
+
+  /** How far a running run has got (the runs list shows it). */
+  runProgress(runId: number, traces: number, steps: number): void {
+    this.s.runProgress.run(traces, steps, runId);
+  }
+
+  /** Removes a run that failed, with every verdict and score it wrote. */
+  dropRun(runId: number): void {
+    this.s.dropVerdicts.run(runId);
+    this.s.dropScores.run(runId);
+    this.s.dropRun.run(runId);
+  }
+
+  /** The newest step revision's id (0 when there is none). */
+  lastRevision(): number {
+    return (this.s.lastRevision.get() as { last: number }).last;
+  }
+
+  /** The dataset's traces with a step revised (edited, re-run, undone) after revision `afterId`. */
+  revisedTraces(datasetId: number, afterId: number): TraceRow[] {
+    return this.s.revisedTraces.all(datasetId, afterId) as TraceRow[];
   }
 
   /** Keyset page of a dataset's traces with their question's program. */

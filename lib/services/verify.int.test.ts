@@ -1,12 +1,12 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { db, writeTransaction } from "@/lib/db";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { loadToolScenes } from "@/lib/services/scenes";
 import { VerifyStore } from "@/lib/services/verify-store";
 import { AppError } from "@/lib/errors";
 import { getDatasetMetrics, decisionConfusion } from "@/lib/services/metrics";
 import { seedDemo } from "@/lib/services/seed";
 import { getTrace } from "@/lib/services/traces";
-import { streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verdicts";
+import { listRuns, streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verdicts";
 import { createVerifierConfig, getVerifierConfig, listVerifierConfigs, updateVerifierConfig } from "@/lib/services/verifier-configs";
 import { runVerifier } from "@/lib/services/verify";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
@@ -139,5 +139,94 @@ describe("verifier runs on the demo data", () => {
     await expect(runVerifier({ dataset: "nope" })).rejects.toMatchObject({ code: "not_found", message: 'dataset "nope" not found' });
     await expect(runVerifier({ dataset: "clevr-demo", config: 99 })).rejects.toBeInstanceOf(AppError);
     await expect(lines("clevr-demo", 9999)).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("a run goes batch by batch", () => {
+  const traceColumns = () =>
+    db().trace.findMany({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "asc" }, select: { id: true, runId: true, quality: true, valid: true, failingSteps: true, failingRules: true, disagreements: true } });
+
+  it("leaves the event loop free between batches and records its progress", async () => {
+    const handle = await sqlite();
+    const progress: Array<{ done: number; row: unknown }> = [];
+    let latest = 0;
+    let other: Promise<void> | null = null;
+    let otherAnsweredAt = -1;
+    const summary = await runVerifier({
+      dataset: "clevr-demo",
+      batchSize: 10,
+      onProgress: (done, total) => {
+        latest = done;
+        expect(total).toBe(156);
+        progress.push({ done, row: prepare(handle, `SELECT "status", "traces" FROM "VerifierRun" ORDER BY "id" DESC LIMIT 1`).get() });
+        // another request arriving mid-run is answered before the run ends
+        other ??= db().dataset.count().then(() => void (otherAnsweredAt = latest));
+      },
+    });
+    await other;
+    expect(summary.traces).toBe(156);
+    expect(progress.map((p) => p.done)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 156]);
+    expect(progress[0].row).toEqual({ status: "running", traces: 10 });
+    expect(otherAnsweredAt).toBeGreaterThanOrEqual(10);
+    expect(otherAnsweredAt).toBeLessThan(156);
+    expect(await db().verifierRun.findUniqueOrThrow({ where: { id: summary.run } })).toMatchObject({ status: "done", traces: 156, steps: summary.steps });
+    expect((await traceColumns()).every((t) => t.runId === summary.run)).toBe(true);
+  });
+
+  it("a running run shows how far it has got in the runs list; only done runs are read", async () => {
+    const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
+    const latestDone = await db().verifierRun.findFirstOrThrow({ where: { datasetId: dataset.id, status: "done" }, orderBy: { id: "desc" } });
+    const running = await db().verifierRun.create({ data: { configId: latestDone.configId, datasetId: dataset.id, traces: 40, steps: 500 } });
+    try {
+      const [first, second] = await listRuns({ dataset: "clevr-demo" });
+      expect(first).toMatchObject({ id: running.id, status: "running", traces: 40, total: 156 });
+      expect(second).toMatchObject({ id: latestDone.id, status: "done", total: null });
+      expect((await getDatasetMetrics({ dataset: "clevr-demo" })).run?.id).toBe(latestDone.id);
+    } finally {
+      await db().verifierRun.delete({ where: { id: running.id } });
+    }
+  });
+
+  it("a run that fails leaves nothing behind", async () => {
+    const before = await traceColumns();
+    const counts = async () => [await db().verifierRun.count(), await db().verdict.count(), await db().traceScore.count()];
+    const countsBefore = await counts();
+    await expect(
+      runVerifier({
+        dataset: "clevr-demo",
+        batchSize: 20,
+        onProgress: (done) => {
+          if (done >= 60) throw new Error("disk full");
+        },
+      }),
+    ).rejects.toThrow("disk full");
+    expect(await counts()).toEqual(countsBefore);
+    expect(await traceColumns()).toEqual(before);
+  });
+
+  it("a step edited while the run goes on is verified as it now reads", async () => {
+    const handle = await sqlite();
+    const ids = (await traceColumns()).map((t) => t.id);
+    const trace = await db().trace.findFirstOrThrow({
+      where: { dataset: { name: "clevr-demo" }, sceneId: { not: null }, steps: { some: { kind: "reasoning" } } },
+      orderBy: { id: "asc" },
+      select: { id: true, steps: { where: { kind: "reasoning" }, orderBy: { index: "asc" }, take: 1, select: { id: true, text: true } } },
+    });
+    expect(ids.indexOf(trace.id)).toBeLessThan(20); // in the first batch: verified before the edit
+    const step = trace.steps[0];
+    const revise = (text: string) => {
+      prepare(handle, `UPDATE "Step" SET "text" = ? WHERE "id" = ?`).run(text, step.id);
+      prepare(handle, `INSERT INTO "StepRevision" ("stepId", "revision", "text", "reason") VALUES (?, (SELECT COALESCE(MAX("revision"), 0) + 1 FROM "StepRevision" WHERE "stepId" = ?), ?, 'edit')`).run(step.id, step.id, text);
+    };
+    try {
+      const summary = await runVerifier({ dataset: "clevr-demo", config: 1, batchSize: 20, onProgress: (done) => done === 20 && revise("There are 99 things.") });
+      const claims = await db().verdict.findMany({ where: { runId: summary.run, stepId: step.id, rule: "reasoning.claims" } });
+      expect(claims).toHaveLength(1);
+      expect(claims[0]).toMatchObject({ outcome: "fail", message: 'false: "There are 99 things"' });
+      expect((await db().trace.findUniqueOrThrow({ where: { id: trace.id } })).failingRules).toContain("reasoning.claims");
+      expect(await db().traceScore.count({ where: { runId: summary.run } })).toBe(156);
+    } finally {
+      revise(step.text!);
+    }
   });
 });

@@ -6,14 +6,17 @@ import { CalibrationStore } from "@/lib/services/calibration-sql";
 import { failingRulesText } from "@/lib/services/disagreements";
 import { refreshRunMetrics } from "@/lib/services/metrics";
 import { loadToolScenes } from "@/lib/services/scenes";
-import { VerifyStore, type StepRow } from "@/lib/services/verify-store";
+import { VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify-store";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/verifier/verify";
 
 // A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
-// rules in memory and writes verdicts, trace scores and the denormalised Trace columns (quality,
-// valid, runId, failingSteps — so lists filter without joins) in one transaction: a run is all
-// there or not there at all.
+// rules in memory and writes verdicts and trace scores batch by batch, one short transaction per
+// batch with the event loop free in between (a big run must not freeze the server: reviewers keep
+// working and the run's progress can be polled). What readers see stays whole: the run is
+// `running` until its last transaction, which also writes the denormalised Trace columns (quality,
+// valid, runId, failingSteps — so lists filter without joins) and marks it `done` — every consumer
+// reads done runs only. A run that fails is removed with everything it wrote.
 
 export interface RunVerifierOptions {
   dataset: string;
@@ -22,6 +25,8 @@ export interface RunVerifierOptions {
   onProgress?: (done: number, total: number) => void;
   /** Build the run's calibration cache right away, so the calibration page answers at once. */
   prepareCalibration?: boolean;
+  /** Traces per transaction (tests use small batches). */
+  batchSize?: number;
 }
 
 const BATCH = 500;
@@ -30,20 +35,30 @@ function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
 }
 
-/** Writes a trace's result in a run: its verdicts (straight from the verifier's log), score and trace columns. */
-function persistResult(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): void {
+/** What a run remembers of each trace until its last transaction writes the Trace columns. */
+interface TraceOutcome extends ScoredTrace {
+  failingSteps: number;
+  failingRules: string | null;
+  steps: number;
+  verdicts: number;
+}
+
+/** Writes a trace's verdicts (straight from the verifier's log) and score in a run; returns the Trace columns' values. */
+function persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): { failingRules: string | null } {
   const failing: string[] = [];
   result.eachVerdict((step, rule, outcome, message, evidence) => {
     if (outcome === "fail") failing.push(rule);
     store.insertVerdict(runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null);
   });
   store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
-  store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRulesText(failing));
+  return { failingRules: failingRulesText(failing) };
 }
 
 function toStep(row: StepRow): VerifyStep {
   return { kind: row.kind, text: row.text, tool: row.tool, callId: row.callId, args: parseJson(row.args), result: parseJson(row.result) };
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runVerifier(options: RunVerifierOptions): Promise<RunSummary> {
   const dataset = await db().dataset.findUnique({ where: { name: options.dataset }, select: { id: true, name: true } });
@@ -52,62 +67,97 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const started = performance.now();
   const config = await getVerifierConfig(options.config);
   const total = await db().trace.count({ where: { datasetId: dataset.id } });
-  const summary = await writeTransaction((handle) => {
+  const batchSize = options.batchSize ?? BATCH;
+  const { runId, revisedAfter, scenes } = await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
-    const scenes = store.scenes(dataset.id);
-    const runId = store.insertRun(config.id, dataset.id);
-    const scored: ScoredTrace[] = [];
-    const programs = new Map<number, unknown>();
-    let steps = 0;
-    let verdicts = 0;
-    let after = 0;
-    for (;;) {
-      const traces = store.traces(dataset.id, after, BATCH);
-      if (traces.length === 0) break;
-      after = traces[traces.length - 1].id;
-      const rows = store.steps(traces[0].id, after);
-      let r = 0;
-      for (const trace of traces) {
-        const stepRows: StepRow[] = [];
-        while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-        let program = trace.questionId === null ? null : programs.get(trace.questionId);
-        if (program === undefined) {
-          program = parseJson(trace.program);
-          programs.set(trace.questionId!, program);
-        }
-        const result = verifyTrace(
-          { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
-          config.settings,
-        );
-        persistResult(store, runId, trace.id, stepRows, result);
-        scored.push({ method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts });
-        steps += stepRows.length;
-        verdicts += result.verdictCount;
-      }
-      options.onProgress?.(scored.length, total);
-    }
-    store.refreshDisagreements({ datasetId: dataset.id });
-    const metrics = paperMetrics(scored);
-    const seconds = (performance.now() - started) / 1000;
-    store.finishRun(runId, scored.length, steps, seconds, metrics);
-    return {
-      run: runId,
-      config: config.version,
-      dataset: dataset.name,
-      traces: scored.length,
-      steps,
-      verdicts,
-      seconds,
-      stepsPerSecond: seconds > 0 ? steps / seconds : 0,
-      metrics,
-    };
+    // step edits during the run are caught by their revisions: the last one before the run starts
+    return { runId: store.insertRun(config.id, dataset.id), revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
   });
-  if (options.prepareCalibration) {
-    // loaded lazily: calibration re-runs the verifier, so a static import would be a cycle
-    const { ensureRunProfiles } = await import("@/lib/services/calibration");
-    await ensureRunProfiles(summary.run);
+  const programs = new Map<number, unknown>();
+  const outcomes = new Map<number, TraceOutcome>();
+  const verify = (store: VerifyStore, trace: TraceRow, stepRows: StepRow[]): void => {
+    let program = trace.questionId === null ? null : programs.get(trace.questionId);
+    if (program === undefined) {
+      program = parseJson(trace.program);
+      programs.set(trace.questionId!, program);
+    }
+    const result = verifyTrace(
+      { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
+      config.settings,
+    );
+    const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
+    outcomes.set(trace.id, {
+      method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
+      failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount,
+    });
+  };
+  try {
+    let after = 0;
+    let steps = 0;
+    for (;;) {
+      await yieldToEventLoop();
+      const more = await writeTransaction((handle) => {
+        const store = new VerifyStore(handle);
+        const traces = store.traces(dataset.id, after, batchSize);
+        if (traces.length === 0) return false;
+        after = traces[traces.length - 1].id;
+        const rows = store.steps(traces[0].id, after);
+        let r = 0;
+        for (const trace of traces) {
+          const stepRows: StepRow[] = [];
+          while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+          verify(store, trace, stepRows);
+          steps += stepRows.length;
+        }
+        store.runProgress(runId, outcomes.size, steps);
+        return true;
+      });
+      if (!more) break;
+      options.onProgress?.(outcomes.size, total);
+    }
+    await yieldToEventLoop();
+    const summary = await writeTransaction((handle) => {
+      const store = new VerifyStore(handle);
+      // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
+      // again as they now read, so the run describes the dataset as it is when the run finishes
+      for (const trace of store.revisedTraces(dataset.id, revisedAfter)) {
+        store.clearTrace(runId, trace.id);
+        verify(store, trace, store.steps(trace.id, trace.id));
+      }
+      let steps = 0;
+      let verdicts = 0;
+      for (const [traceId, outcome] of outcomes) {
+        store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules);
+        steps += outcome.steps;
+        verdicts += outcome.verdicts;
+      }
+      store.refreshDisagreements({ datasetId: dataset.id });
+      const metrics = paperMetrics([...outcomes.values()]);
+      const seconds = (performance.now() - started) / 1000;
+      store.finishRun(runId, outcomes.size, steps, seconds, metrics);
+      return {
+        run: runId,
+        config: config.version,
+        dataset: dataset.name,
+        traces: outcomes.size,
+        steps,
+        verdicts,
+        seconds,
+        stepsPerSecond: seconds > 0 ? steps / seconds : 0,
+        metrics,
+      };
+    });
+    if (options.prepareCalibration) {
+      // loaded lazily: calibration re-runs the verifier, so a static import would be a cycle
+      const { ensureRunProfiles } = await import("@/lib/services/calibration");
+      await ensureRunProfiles(summary.run);
+    }
+    return summary;
+  } catch (error) {
+    // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
+    await writeTransaction((handle) => new VerifyStore(handle).dropRun(runId));
+    throw error;
   }
-  return summary;
 }
 
 const pendingMetrics = new Map<number, ReturnType<typeof setTimeout>>();
@@ -149,7 +199,8 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
     store.clearTrace(runId, traceId);
-    persistResult(store, runId, traceId, rows, result);
+    const { failingRules } = persistVerdicts(store, runId, traceId, rows, result);
+    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules);
     store.refreshDisagreements({ traceId });
     new CalibrationStore(handle).refreshTrace(runId, traceId);
   });
