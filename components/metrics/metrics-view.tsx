@@ -7,6 +7,7 @@ import { AblationTable } from "@/components/metrics/ablation-table";
 import { MethodTable } from "@/components/metrics/method-table";
 import { QualityHistogram } from "@/components/metrics/quality-histogram";
 import { EmptyState } from "@/components/ui/empty-state";
+import { RunProgress } from "@/components/verdicts/run-progress";
 import { metricsQueries, useRunVerifier } from "@/lib/queries/metrics";
 import type { DatasetMetricsDto, RunDto } from "@/lib/schemas/verifier";
 
@@ -32,7 +33,7 @@ export function MetricsView({ dataset, initial, initialRuns }: { dataset: string
             className="rounded border border-slate-300 bg-white px-2 py-1 text-sm"
           >
             <option value="">latest</option>
-            {runs.data.map((r) => (
+            {runs.data.filter((r) => r.status === "done").map((r) => (
               <option key={r.id} value={r.id}>
                 #{r.id} · v{r.config} · {new Date(r.startedAt).toLocaleString("en-GB", { dateStyle: "short", timeStyle: "short" })}
               </option>
@@ -47,7 +48,7 @@ export function MetricsView({ dataset, initial, initialRuns }: { dataset: string
         >
           {verify.isPending ? "Verifying…" : "Run verifier"}
         </button>
-        {verify.isPending ? <span role="status" className="text-sm text-slate-500">verifying every trace of {dataset}…</span> : null}
+        {verify.isPending ? <RunProgress dataset={dataset} /> : null}
         {verify.isSuccess ? (
           <span role="status" className="text-sm text-green-700">
             run {verify.data.run}: {verify.data.traces.toLocaleString("en-US")} traces, {verify.data.steps.toLocaleString("en-US")} steps in {verify.data.seconds.toFixed(1)} s

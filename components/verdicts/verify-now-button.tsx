@@ -1,6 +1,7 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
+import { RunProgress } from "@/components/verdicts/run-progress";
 import { useRunVerifier } from "@/lib/queries/metrics";
 
 /** Runs the verifier (newest config) on the dataset from where the reviewer is; errors say why. */
@@ -11,6 +12,7 @@ export function VerifyNowButton({ dataset }: { dataset: string }) {
       <Button onClick={() => verify.mutate(undefined)} disabled={verify.isPending}>
         {verify.isPending ? "Verifying…" : "Verify this dataset now"}
       </Button>
+      {verify.isPending ? <RunProgress dataset={dataset} /> : null}
       {verify.isError ? <span role="alert" className="text-xs text-red-700">{verify.error.message}</span> : null}
     </span>
   );
