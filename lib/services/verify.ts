@@ -1,4 +1,4 @@
-import { db, writeTransaction } from "@/lib/db";
+import { db, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { getVerifierConfig, runSettings } from "@/lib/services/verifier-configs";
@@ -29,7 +29,8 @@ export interface RunVerifierOptions {
   batchSize?: number;
 }
 
-const BATCH = 500;
+/** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
+const BATCH = 200;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
@@ -68,14 +69,15 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const config = await getVerifierConfig(options.config);
   const total = await db().trace.count({ where: { datasetId: dataset.id } });
   const batchSize = options.batchSize ?? BATCH;
-  const { runId, revisedAfter, scenes } = await writeTransaction((handle) => {
-    const store = new VerifyStore(handle);
+  // one store for the whole run: its statements are prepared once on the shared connection
+  const store = new VerifyStore(await sqlite());
+  const { runId, revisedAfter, scenes } = await writeTransaction(() => {
     // step edits during the run are caught by their revisions: the last one before the run starts
     return { runId: store.insertRun(config.id, dataset.id), revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
   });
   const programs = new Map<number, unknown>();
   const outcomes = new Map<number, TraceOutcome>();
-  const verify = (store: VerifyStore, trace: TraceRow, stepRows: StepRow[]): void => {
+  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
     let program = trace.questionId === null ? null : programs.get(trace.questionId);
     if (program === undefined) {
       program = parseJson(trace.program);
@@ -96,8 +98,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     let steps = 0;
     for (;;) {
       await yieldToEventLoop();
-      const more = await writeTransaction((handle) => {
-        const store = new VerifyStore(handle);
+      const more = await writeTransaction(() => {
         const traces = store.traces(dataset.id, after, batchSize);
         if (traces.length === 0) return false;
         after = traces[traces.length - 1].id;
@@ -106,7 +107,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         for (const trace of traces) {
           const stepRows: StepRow[] = [];
           while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-          verify(store, trace, stepRows);
+          verify(trace, stepRows);
           steps += stepRows.length;
         }
         store.runProgress(runId, outcomes.size, steps);
@@ -116,13 +117,12 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       options.onProgress?.(outcomes.size, total);
     }
     await yieldToEventLoop();
-    const summary = await writeTransaction((handle) => {
-      const store = new VerifyStore(handle);
+    const summary = await writeTransaction(() => {
       // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
       // again as they now read, so the run describes the dataset as it is when the run finishes
       for (const trace of store.revisedTraces(dataset.id, revisedAfter)) {
         store.clearTrace(runId, trace.id);
-        verify(store, trace, store.steps(trace.id, trace.id));
+        verify(trace, store.steps(trace.id, trace.id));
       }
       let steps = 0;
       let verdicts = 0;
@@ -155,7 +155,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     return summary;
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    await writeTransaction((handle) => new VerifyStore(handle).dropRun(runId));
+    await writeTransaction(() => store.dropRun(runId));
     throw error;
   }
 }
