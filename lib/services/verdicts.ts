@@ -46,7 +46,7 @@ export async function listRuns(query: { dataset?: string }): Promise<RunDto[]> {
 }
 
 export async function getRun(id: number): Promise<RunDto> {
-  const row = await db().verifierRun.findUnique({ where: { id }, select: runSelect });
+  const row = await db().verifierRun.findUnique({ where: { id }, select: runSelectWithTotal });
   if (!row) throw new AppError("not_found", `verifier run ${id} not found`);
   return toRunDto(row);
 }

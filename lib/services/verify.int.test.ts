@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import { getDatasetMetrics, decisionConfusion } from "@/lib/services/metrics";
 import { seedDemo } from "@/lib/services/seed";
 import { getTrace } from "@/lib/services/traces";
-import { listRuns, streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verdicts";
+import { getRun, listRuns, streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verdicts";
 import { createVerifierConfig, getVerifierConfig, listVerifierConfigs, updateVerifierConfig } from "@/lib/services/verifier-configs";
 import { runVerifier } from "@/lib/services/verify";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
@@ -181,6 +181,8 @@ describe("a run goes batch by batch", () => {
       const [first, second] = await listRuns({ dataset: "clevr-demo" });
       expect(first).toMatchObject({ id: running.id, status: "running", traces: 40, total: 156 });
       expect(second).toMatchObject({ id: latestDone.id, status: "done", total: null });
+      expect(await getRun(running.id)).toMatchObject({ status: "running", traces: 40, total: 156 });
+      expect(await getRun(latestDone.id)).toMatchObject({ status: "done", total: null });
       expect((await getDatasetMetrics({ dataset: "clevr-demo" })).run?.id).toBe(latestDone.id);
     } finally {
       await db().verifierRun.delete({ where: { id: running.id } });
