@@ -93,9 +93,10 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount,
     });
   };
+  let summary: RunSummary;
   try {
     let after = 0;
-    let steps = 0;
+    let stepsSoFar = 0;
     for (;;) {
       await yieldToEventLoop();
       const more = await writeTransaction(() => {
@@ -108,16 +109,16 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
           const stepRows: StepRow[] = [];
           while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
           verify(trace, stepRows);
-          steps += stepRows.length;
+          stepsSoFar += stepRows.length;
         }
-        store.runProgress(runId, outcomes.size, steps);
+        store.runProgress(runId, outcomes.size, stepsSoFar);
         return true;
       });
       if (!more) break;
       options.onProgress?.(outcomes.size, total);
     }
     await yieldToEventLoop();
-    const summary = await writeTransaction(() => {
+    summary = await writeTransaction(() => {
       // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
       // again as they now read, so the run describes the dataset as it is when the run finishes
       for (const trace of store.revisedTraces(dataset.id, revisedAfter)) {
@@ -147,17 +148,18 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         metrics,
       };
     });
-    if (options.prepareCalibration) {
-      // loaded lazily: calibration re-runs the verifier, so a static import would be a cycle
-      const { ensureRunProfiles } = await import("@/lib/services/calibration");
-      await ensureRunProfiles(summary.run);
-    }
-    return summary;
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
     await writeTransaction(() => store.dropRun(runId));
     throw error;
   }
+  // the run is done from here on: a failure below leaves it standing (it is derived data)
+  if (options.prepareCalibration) {
+    // loaded lazily: calibration re-runs the verifier, so a static import would be a cycle
+    const { ensureRunProfiles } = await import("@/lib/services/calibration");
+    await ensureRunProfiles(summary.run);
+  }
+  return summary;
 }
 
 const pendingMetrics = new Map<number, ReturnType<typeof setTimeout>>();
