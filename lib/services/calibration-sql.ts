@@ -381,27 +381,31 @@ export class CalibrationStore {
 
   /**
    * Labelled steps whose outcome differs between the two runs (a missing verdict is skip), in step
-   * id order (= trace and step order: a trace's steps get consecutive ids when imported). The flipped
-   * ids are found on the small tables first; only the page of them joins Step and Trace.
+   * id order (= trace and step order: a trace's steps get consecutive ids when imported). The scan
+   * walks the labels in step id order (Review(stepId, current)) and groups them as it goes, so a
+   * page stops as soon as it is full: the first page reads a few hundred labels, not every one
+   * (a labels CTE grouped first made every page cost a pass over all of them). Only the page joins
+   * Step and Trace.
    */
   flips(datasetId: number, before: number, after: number, filter: LabelFilter, limit: number, offset: number): FlipRow[] {
-    const labels = stepLabels(filter);
+    const where = labelWhere(filter, "step");
     return this.all<FlipRow>(
-      `WITH ${labels.sql},
-       flipped AS (
-         SELECT l.stepId AS stepId, l.votes AS votes, b."profile" AS before, x."profile" AS after
-         FROM labels l
-         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = l.stepId
+      `WITH flipped AS (
+         SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes, b."profile" AS before, x."profile" AS after
+         FROM "Review" r INDEXED BY "Review_stepId_current_idx"
+         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = r."stepId"
          LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."profile" = b."profile"
-         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = l.stepId
+         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = r."stepId"
          LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."profile" = x."profile"
-         WHERE COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
-         ORDER BY l.stepId
+         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
+           AND COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
+         GROUP BY r."stepId"
+         ORDER BY r."stepId"
          LIMIT ? OFFSET ?)
        SELECT f.stepId AS stepId, s."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, f.votes AS votes, f.before AS before, f.after AS after
        FROM flipped f JOIN "Step" s ON s."id" = f.stepId JOIN "Trace" t ON t."id" = s."traceId"
        ORDER BY f.stepId`,
-      [...labels.params(datasetId), before, before, after, after, limit, offset],
+      [before, before, after, after, datasetId, ...where.params, limit, offset],
     );
   }
 
