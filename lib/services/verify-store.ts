@@ -42,7 +42,9 @@ export class VerifyStore {
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
-      runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ? WHERE "id" = ?`),
+      runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
+      // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
+      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" = 'running' AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
       dropVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ?`),
       dropScores: p(`DELETE FROM "TraceScore" WHERE "runId" = ?`),
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
@@ -100,9 +102,19 @@ export class VerifyStore {
     this.s.finishRun.run(traces, steps, seconds, JSON.stringify(metrics), new Date().toISOString(), runId);
   }
 
-  /** How far a running run has got (the runs list shows it). */
-  runProgress(runId: number, traces: number, steps: number): void {
-    this.s.runProgress.run(traces, steps, runId);
+  /** How far a running run has got (the runs list shows it) and for how long it has run. */
+  runProgress(runId: number, traces: number, steps: number, seconds: number): void {
+    this.s.runProgress.run(traces, steps, seconds, runId);
+  }
+
+  /**
+   * Removes runs left `running` by a process that died mid-run: no progress for `quietMinutes`
+   * (a live run reports every batch, a fraction of a second). Returns their ids.
+   */
+  dropStaleRuns(quietMinutes: number): number[] {
+    const stale = (this.s.staleRuns.all(`-${quietMinutes} minutes`) as Array<{ id: number }>).map((r) => r.id);
+    for (const id of stale) this.dropRun(id);
+    return stale;
   }
 
   /** Removes a run that failed, with every verdict and score it wrote. */

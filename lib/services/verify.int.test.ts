@@ -189,6 +189,28 @@ describe("a run goes batch by batch", () => {
     }
   });
 
+  it("a run left 'running' by a process that died is removed when the next run starts", async () => {
+    const handle = await sqlite();
+    const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
+    const done = await db().verifierRun.findFirstOrThrow({ where: { datasetId: dataset.id, status: "done" }, orderBy: { id: "desc" } });
+    const step = await db().step.findFirstOrThrow({ where: { trace: { datasetId: dataset.id } } });
+    const orphan = (startedAt: string, seconds: number) => {
+      const id = Number(prepare(handle, `INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "traces", "steps", "seconds", "startedAt") VALUES (?, ?, 'running', 200, 2000, ?, ?)`).run(done.configId, dataset.id, seconds, startedAt).lastInsertRowid);
+      prepare(handle, `INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "message") VALUES (?, ?, ?, 'args.schema', 'pass', 'ok')`).run(id, step.id, step.traceId);
+      return id;
+    };
+    const dead = orphan("2026-01-01 10:00:00", 30); // last progress months ago
+    const live = orphan(new Date().toISOString().replace("T", " ").slice(0, 19), 2); // another process's run, reporting now
+    try {
+      await runVerifier({ dataset: "clevr-demo" });
+      expect(await db().verifierRun.findUnique({ where: { id: dead } })).toBeNull();
+      expect(await db().verdict.count({ where: { runId: dead } })).toBe(0);
+      expect(await db().verifierRun.findUniqueOrThrow({ where: { id: live } })).toMatchObject({ status: "running" });
+    } finally {
+      await writeTransaction((h) => new VerifyStore(h).dropRun(live));
+    }
+  });
+
   it("a run that fails leaves nothing behind", async () => {
     const before = await traceColumns();
     const counts = async () => [await db().verifierRun.count(), await db().verdict.count(), await db().traceScore.count()];

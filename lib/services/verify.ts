@@ -31,6 +31,8 @@ export interface RunVerifierOptions {
 
 /** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
 const BATCH = 200;
+/** A `running` run without progress for this long was left by a process that died. */
+const STALE_MINUTES = 10;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
@@ -72,6 +74,8 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   // one store for the whole run: its statements are prepared once on the shared connection
   const store = new VerifyStore(await sqlite());
   const { runId, revisedAfter, scenes } = await writeTransaction(() => {
+    // runs a killed process left behind go first (nothing reads them, but they hold rows)
+    store.dropStaleRuns(STALE_MINUTES);
     // step edits during the run are caught by their revisions: the last one before the run starts
     return { runId: store.insertRun(config.id, dataset.id), revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
   });
@@ -111,7 +115,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
           verify(trace, stepRows);
           stepsSoFar += stepRows.length;
         }
-        store.runProgress(runId, outcomes.size, stepsSoFar);
+        store.runProgress(runId, outcomes.size, stepsSoFar, (performance.now() - started) / 1000);
         return true;
       });
       if (!more) break;
