@@ -6,6 +6,13 @@ import type { ExportConfig, VerifierRunRef } from "@/lib/schemas/exports";
 import { imagesRoot } from "@/lib/services/image-store";
 import type { ExportSource, TraceRow } from "@/lib/services/export-source";
 
+/**
+ * String order for everything an export writes: by UTF-16 code units, the same on every machine
+ * (`localeCompare` follows the process's locale, so a card or manifest could differ between two
+ * machines exporting the same data).
+ */
+export const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 // What the three export passes share: the snapshot source, the resolved datasets and verifier
 // runs, cancellation, and small helpers.
 
@@ -56,7 +63,7 @@ export function openContext(source: ExportSource, config: ExportConfig): Context
     datasets: nameOf,
     runIds: runs.map((r) => r.runId),
     versionOf: new Map(runs.map((r) => [r.datasetId, r.version])),
-    verifier: runs.map((r) => ({ dataset: nameOf.get(r.datasetId)!, runId: r.runId, version: r.version, name: r.name })).sort((a, b) => a.dataset.localeCompare(b.dataset)),
+    verifier: runs.map((r) => ({ dataset: nameOf.get(r.datasetId)!, runId: r.runId, version: r.version, name: r.name })).sort((a, b) => compareCodeUnits(a.dataset, b.dataset)),
   };
 }
 

@@ -7,7 +7,7 @@ import { rowsPerTrace } from "@/lib/formats/export/rows";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
 import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
-import { UNLABELED, checkAbort, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export-context";
+import { UNLABELED, checkAbort, compareCodeUnits, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export-context";
 import type { TraceRow } from "@/lib/services/export-source";
 import { RELATION_CLASSES } from "@/lib/taxonomy/relations";
 import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/tagger";
@@ -242,7 +242,7 @@ export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelPr
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareCodeUnits(a, b)));
 }
 
 export function orderedSkips(skipped: SkipCounts): SkipCounts {

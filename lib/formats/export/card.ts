@@ -160,9 +160,10 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "## Labels and provenance",
     "",
-    table(["step label source", "steps"], Object.entries(summary.labels.steps).sort(([a], [b]) => a.localeCompare(b))),
+    // label sources come in code-unit order (summarize sorts them): the same card on every machine
+    table(["step label source", "steps"], Object.entries(summary.labels.steps)),
     "",
-    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces).sort(([a], [b]) => a.localeCompare(b))),
+    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces)),
     "",
     "## Verifier",
     "",
