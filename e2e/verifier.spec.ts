@@ -104,7 +104,8 @@ test("the metrics page: Table 1 per method, ablation, histogram, and a new run",
 
   const before = await page.getByTestId("metrics-run").getAttribute("data-run");
   await page.getByRole("button", { name: "Run verifier" }).click();
-  await expect(page.getByRole("status")).toContainText(/run \d+: 156 traces/);
+  // while it runs a progress bar (with its own status line) shows; then the run's summary
+  await expect(page.getByRole("status").filter({ hasText: /run \d+: 156 traces/ })).toBeVisible();
   await expect(page.getByTestId("metrics-run")).not.toHaveAttribute("data-run", before!);
   const runs = await (await request.get("/api/runs?dataset=clevr-demo")).json();
   await expect(page.getByTestId("metrics-run")).toHaveAttribute("data-run", String(runs[0].id));
@@ -132,7 +133,12 @@ test("the HTTP API: verdicts as JSON lines, runs, configs (a used config is immu
   const missing = await request.post("/api/runs", { data: { dataset: "nope" } });
   expect(missing.status()).toBe(404);
   const runs = await (await request.get("/api/runs?dataset=visprog-gqa")).json();
-  expect(runs[0]).toMatchObject({ config: v2.version, status: "done", traces: 100 });
+  expect(runs[0]).toMatchObject({ config: v2.version, status: "done", traces: 100, total: null });
+  // only a running run can be cancelled
+  const finished = await request.delete(`/api/runs/${runs[0].id}`);
+  expect(finished.status()).toBe(409);
+  expect((await finished.json()).error.message).toContain("not running");
+  expect((await request.delete("/api/runs/999999")).status()).toBe(404);
 });
 
 test("a trace of a dataset nobody verified offers to verify it from the trace page", async ({ page, request }) => {

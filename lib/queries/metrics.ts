@@ -38,3 +38,12 @@ export function useRunVerifier(dataset: string) {
       ]),
   });
 }
+
+/** Asks a running verifier run to stop; the run's own request then fails with "cancelled". */
+export function useCancelRun(dataset: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (run: number) => fetchJson<{ id: number; status: string }>(`/api/runs/${run}`, { method: "DELETE" }),
+    onSettled: () => client.invalidateQueries({ queryKey: runKeys.list(dataset) }),
+  });
+}

@@ -44,7 +44,9 @@ export class VerifyStore {
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
       // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
-      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" = 'running' AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
+      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN ('running', 'cancelling') AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
+      runStatus: p(`SELECT "status" FROM "VerifierRun" WHERE "id" = ?`),
+      cancelRun: p(`UPDATE "VerifierRun" SET "status" = 'cancelling' WHERE "id" = ? AND "status" = 'running'`),
       dropVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ?`),
       dropScores: p(`DELETE FROM "TraceScore" WHERE "runId" = ?`),
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
@@ -115,6 +117,16 @@ export class VerifyStore {
     const stale = (this.s.staleRuns.all(`-${quietMinutes} minutes`) as Array<{ id: number }>).map((r) => r.id);
     for (const id of stale) this.dropRun(id);
     return stale;
+  }
+
+  /** A run's status (undefined: no such run). */
+  runStatus(runId: number): string | undefined {
+    return (this.s.runStatus.get(runId) as { status: string } | undefined)?.status;
+  }
+
+  /** Asks a running run to stop (it checks before every batch); false when it is not running. */
+  requestCancel(runId: number): boolean {
+    return this.s.cancelRun.run(runId).changes > 0;
   }
 
   /** Removes a run that failed, with every verdict and score it wrote. */

@@ -8,7 +8,7 @@ import { seedDemo } from "@/lib/services/seed";
 import { getTrace } from "@/lib/services/traces";
 import { getRun, listRuns, streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verdicts";
 import { createVerifierConfig, getVerifierConfig, listVerifierConfigs, updateVerifierConfig } from "@/lib/services/verifier-configs";
-import { runVerifier } from "@/lib/services/verify";
+import { cancelRun, runVerifier } from "@/lib/services/verify";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
 
 // Verification on a real SQLite file: the demo seed (imports, then runs v1 on both datasets),
@@ -209,6 +209,37 @@ describe("a run goes batch by batch", () => {
     } finally {
       await writeTransaction((h) => new VerifyStore(h).dropRun(live));
     }
+  });
+
+  it("a cancelled run stops before its next batch and leaves nothing behind", async () => {
+    const before = await traceColumns();
+    const counts = async () => [await db().verifierRun.count(), await db().verdict.count(), await db().traceScore.count()];
+    const countsBefore = await counts();
+    const handle = await sqlite();
+    let cancelled: Promise<unknown> | null = null;
+    let last = 0;
+    const run = runVerifier({
+      dataset: "clevr-demo",
+      batchSize: 10,
+      onProgress: (done) => {
+        last = done;
+        if (done === 30) {
+          const id = (prepare(handle, `SELECT MAX("id") AS id FROM "VerifierRun"`).get() as { id: number }).id;
+          cancelled = cancelRun(id);
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/^verifier run \d+ was cancelled; nothing of it was kept$/) });
+    await expect(cancelled).resolves.toMatchObject({ status: "cancelling" });
+    expect(last).toBe(30); // stopped before the next batch
+    expect(await counts()).toEqual(countsBefore);
+    expect(await traceColumns()).toEqual(before);
+  });
+
+  it("only a running run can be cancelled", async () => {
+    const done = await db().verifierRun.findFirstOrThrow({ where: { status: "done" }, orderBy: { id: "desc" } });
+    await expect(cancelRun(done.id)).rejects.toMatchObject({ code: "conflict", message: `verifier run ${done.id} is done, not running: only a running run can be cancelled` });
+    await expect(cancelRun(999_999)).rejects.toMatchObject({ code: "not_found", message: "verifier run 999999 not found" });
   });
 
   it("a run that fails leaves nothing behind", async () => {

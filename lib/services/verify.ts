@@ -63,6 +63,24 @@ function toStep(row: StepRow): VerifyStep {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
+function stopIfCancelled(store: VerifyStore, runId: number): void {
+  if (store.runStatus(runId) === "cancelling") throw new AppError("conflict", `verifier run ${runId} was cancelled; nothing of it was kept`);
+}
+
+/**
+ * Cancels a running verifier run (from the browser, the API, or another process): it stops before
+ * its next batch and is removed with everything it wrote; no Trace column was touched.
+ */
+export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" }> {
+  const store = new VerifyStore(await sqlite());
+  if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
+  const status = store.runStatus(runId);
+  if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
+  if (status === "cancelling") return { id: runId, status: "cancelling" };
+  throw new AppError("conflict", `verifier run ${runId} is ${status}, not running: only a running run can be cancelled`);
+}
+
 export async function runVerifier(options: RunVerifierOptions): Promise<RunSummary> {
   const dataset = await db().dataset.findUnique({ where: { name: options.dataset }, select: { id: true, name: true } });
   if (!dataset) throw new AppError("not_found", `dataset "${options.dataset}" not found`);
@@ -104,6 +122,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     for (;;) {
       await yieldToEventLoop();
       const more = await writeTransaction(() => {
+        stopIfCancelled(store, runId);
         const traces = store.traces(dataset.id, after, batchSize);
         if (traces.length === 0) return false;
         after = traces[traces.length - 1].id;
@@ -123,6 +142,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     }
     await yieldToEventLoop();
     summary = await writeTransaction(() => {
+      stopIfCancelled(store, runId);
       // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
       // again as they now read, so the run describes the dataset as it is when the run finishes
       for (const trace of store.revisedTraces(dataset.id, revisedAfter)) {
