@@ -1,7 +1,8 @@
 // One error type crosses every boundary: services throw AppError, the HTTP handler maps `code`
 // to a status and the CLI maps it to an exit code (2 for invalid input, 1 otherwise).
 
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "internal";
+/** `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran). */
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "cancelled" | "internal";
 
 export interface ErrorDetail {
   file?: string;
@@ -35,6 +36,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
   not_found: 404,
   conflict: 409,
+  cancelled: 409,
   internal: 500,
 };
 

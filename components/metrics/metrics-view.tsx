@@ -7,7 +7,7 @@ import { AblationTable } from "@/components/metrics/ablation-table";
 import { MethodTable } from "@/components/metrics/method-table";
 import { QualityHistogram } from "@/components/metrics/quality-histogram";
 import { EmptyState } from "@/components/ui/empty-state";
-import { RunProgress } from "@/components/verdicts/run-progress";
+import { RunError, RunProgress } from "@/components/verdicts/run-progress";
 import { metricsQueries, useRunVerifier } from "@/lib/queries/metrics";
 import type { DatasetMetricsDto, RunDto } from "@/lib/schemas/verifier";
 
@@ -54,7 +54,7 @@ export function MetricsView({ dataset, initial, initialRuns }: { dataset: string
             run {verify.data.run}: {verify.data.traces.toLocaleString("en-US")} traces, {verify.data.steps.toLocaleString("en-US")} steps in {verify.data.seconds.toFixed(1)} s
           </span>
         ) : null}
-        {verify.isError ? <span role="alert" className="text-sm text-red-700">{verify.error.message}</span> : null}
+        {verify.isError ? <RunError error={verify.error} /> : null}
         <Link href={`/traces?dataset=${encodeURIComponent(dataset)}`} className="ml-auto text-sm text-brand hover:underline">Browse traces →</Link>
       </div>
 

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { ProgressBar } from "@/components/exports/progress-bar";
+import { ApiError } from "@/lib/queries/fetch-json";
 import { metricsQueries, useCancelRun } from "@/lib/queries/metrics";
 
 /**
@@ -38,4 +39,12 @@ export function RunProgress({ dataset }: { dataset: string }) {
       {cancel.isError ? <span role="alert" className="text-xs text-red-700">{cancel.error.message}</span> : null}
     </span>
   );
+}
+
+/** Why a verifier run started here ended without a result: a cancel is news, not an error. */
+export function RunError({ error, className = "text-sm" }: { error: Error; className?: string }) {
+  if (error instanceof ApiError && error.code === "cancelled") {
+    return <span role="status" className={`${className} text-slate-600`}>Run cancelled: nothing of it was kept.</span>;
+  }
+  return <span role="alert" className={`${className} text-red-700`}>{error.message}</span>;
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
-import { RunProgress } from "@/components/verdicts/run-progress";
+import { RunError, RunProgress } from "@/components/verdicts/run-progress";
 import { useRunVerifier } from "@/lib/queries/metrics";
 
 /** Runs the verifier (newest config) on the dataset from where the reviewer is; errors say why. */
@@ -13,7 +13,7 @@ export function VerifyNowButton({ dataset }: { dataset: string }) {
         {verify.isPending ? "Verifying…" : "Verify this dataset now"}
       </Button>
       {verify.isPending ? <RunProgress dataset={dataset} /> : null}
-      {verify.isError ? <span role="alert" className="text-xs text-red-700">{verify.error.message}</span> : null}
+      {verify.isError ? <RunError error={verify.error} className="text-xs" /> : null}
     </span>
   );
 }

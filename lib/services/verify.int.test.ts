@@ -229,7 +229,7 @@ describe("a run goes batch by batch", () => {
         }
       },
     });
-    await expect(run).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/^verifier run \d+ was cancelled; nothing of it was kept$/) });
+    await expect(run).rejects.toMatchObject({ code: "cancelled", message: expect.stringMatching(/^verifier run \d+ was cancelled; nothing of it was kept$/) });
     await expect(cancelled).resolves.toMatchObject({ status: "cancelling" });
     expect(last).toBe(30); // stopped before the next batch
     expect(await counts()).toEqual(countsBefore);

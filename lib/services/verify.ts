@@ -65,7 +65,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
 function stopIfCancelled(store: VerifyStore, runId: number): void {
-  if (store.runStatus(runId) === "cancelling") throw new AppError("conflict", `verifier run ${runId} was cancelled; nothing of it was kept`);
+  if (store.runStatus(runId) === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
 }
 
 /**
