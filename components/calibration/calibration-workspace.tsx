@@ -11,6 +11,7 @@ import { FitPanel } from "@/components/calibration/fit-panel";
 import { FlipsPanel } from "@/components/calibration/flips-panel";
 import { TracesPanel } from "@/components/calibration/traces-panel";
 import { Button } from "@/components/ui/button";
+import { RunError, RunProgress } from "@/components/verdicts/run-progress";
 import { calibrationKeys, calibrationMutations, calibrationQueries, type CalibrationParams } from "@/lib/queries/calibration";
 import { runLabel } from "@/components/calibration/format";
 import type { CalibrationReport } from "@/lib/schemas/calibration";
@@ -158,7 +159,16 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
               {verify.isPending ? `Verifying ${dataset}…` : "Run the verifier now (newest config)"}
             </Button>
           </div>
-          {verify.error ? <p role="alert" className="mt-2 text-red-700">{verify.error.message}</p> : null}
+          {verify.isPending ? (
+            <div className="mt-3 flex justify-center">
+              <RunProgress dataset={dataset} />
+            </div>
+          ) : null}
+          {verify.error ? (
+            <p className="mt-2">
+              <RunError error={verify.error} />
+            </p>
+          ) : null}
           <p className="mt-3 text-xs">or <code className="rounded bg-slate-100 px-1">npm run stepwise -- verify --dataset {dataset}</code></p>
         </div>
       ) : tab === "agreement" ? (

@@ -7,6 +7,7 @@ import { CoefficientChart } from "@/components/calibration/charts";
 import { fixed, interval, pct } from "@/components/calibration/format";
 import { SortableTable } from "@/components/calibration/sortable-table";
 import { Button } from "@/components/ui/button";
+import { RunError, RunProgress } from "@/components/verdicts/run-progress";
 import type { Coefficient, RuleSetting } from "@/lib/calibration/proposal";
 import { calibrationKeys, calibrationMutations, calibrationQueries, type CalibrationParams } from "@/lib/queries/calibration";
 import type { FitProposalDto } from "@/lib/schemas/calibration";
@@ -170,7 +171,8 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
             <Button variant="primary" onClick={() => reverify.mutate(save.data.version)} disabled={reverify.isPending || reverify.isSuccess}>
               {reverify.isPending ? `Verifying ${fit.dataset}…` : `Re-verify ${fit.dataset} with v${save.data.version}`}
             </Button>
-            {reverify.error ? <span role="alert" className="text-red-700">{reverify.error.message}</span> : null}
+            {reverify.isPending ? <RunProgress dataset={fit.dataset} /> : null}
+            {reverify.error ? <RunError error={reverify.error} /> : null}
           </div>
         ) : null}
       </div>
