@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { ProgressBar } from "@/components/exports/progress-bar";
 import { ApiError } from "@/lib/queries/fetch-json";
 import { metricsQueries, useCancelRun } from "@/lib/queries/metrics";
+import { isActiveRun } from "@/lib/schemas/verifier";
 
 /**
  * A verifier run's progress while it goes on: the runs list is polled (the run writes how far it
@@ -14,7 +15,7 @@ import { metricsQueries, useCancelRun } from "@/lib/queries/metrics";
 export function RunProgress({ dataset }: { dataset: string }) {
   const runs = useQuery({ ...metricsQueries.runs(dataset), refetchInterval: 500 });
   const cancel = useCancelRun(dataset);
-  const running = runs.data?.find((r) => r.status === "running" || r.status === "cancelling");
+  const running = runs.data?.find((r) => isActiveRun(r.status));
   const done = running?.traces ?? 0;
   const total = running?.total ?? 0;
   const cancelling = running?.status === "cancelling" || cancel.isPending || cancel.isSuccess;

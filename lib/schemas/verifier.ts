@@ -64,6 +64,10 @@ export interface RunSummary {
   metrics: { overall: MethodMetrics; byMethod: MethodMetrics[] };
 }
 
+/** A verifier run still going: `running`, or `cancelling` until its next batch stops it. */
+export const ACTIVE_RUN_STATUSES = ["running", "cancelling"] as const;
+export const isActiveRun = (status: string): boolean => (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
+
 export interface RunDto {
   id: number;
   dataset: string;
@@ -72,7 +76,7 @@ export interface RunDto {
   /** Traces verified so far (the whole run once done). */
   traces: number;
   steps: number;
-  /** While running: the dataset's trace count (progress = traces / total); null otherwise. */
+  /** While the run is active (isActiveRun): the dataset's trace count (progress = traces / total); null otherwise. */
   total: number | null;
   seconds: number | null;
   startedAt: string;

@@ -1,6 +1,6 @@
 import { db, sqlite, prepare } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import type { RunDto, StepVerdictsDto, TraceVerificationDto, VerdictDto } from "@/lib/schemas/verifier";
+import { isActiveRun, type RunDto, type StepVerdictsDto, type TraceVerificationDto, type VerdictDto } from "@/lib/schemas/verifier";
 import type { MethodMetrics } from "@/lib/verifier/metrics";
 
 // Reading a run's results: runs of a dataset, one trace's verdicts (trace page), and every step's
@@ -24,7 +24,7 @@ function toRunDto(row: RunRow): RunDto {
     status: row.status,
     traces: row.traces,
     steps: row.steps,
-    total: row.status === "running" ? (row.dataset._count?.traces ?? null) : null,
+    total: isActiveRun(row.status) ? (row.dataset._count?.traces ?? null) : null,
     seconds: row.seconds,
     startedAt: row.startedAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -38,10 +38,10 @@ export async function listRuns(query: { dataset?: string }): Promise<RunDto[]> {
     orderBy: { id: "desc" },
     select: runSelect,
   });
-  // a running run's progress needs the dataset's size (counted only then)
-  const running = rows.filter((r) => r.status === "running").map((r) => r.id);
-  if (running.length === 0) return rows.map(toRunDto);
-  const totals = new Map((await db().verifierRun.findMany({ where: { id: { in: running } }, select: runSelectWithTotal })).map((r) => [r.id, r]));
+  // an active run's progress needs the dataset's size (counted only then)
+  const active = rows.filter((r) => isActiveRun(r.status)).map((r) => r.id);
+  if (active.length === 0) return rows.map(toRunDto);
+  const totals = new Map((await db().verifierRun.findMany({ where: { id: { in: active } }, select: runSelectWithTotal })).map((r) => [r.id, r]));
   return rows.map((r) => toRunDto(totals.get(r.id) ?? r));
 }
 

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
+import { ACTIVE_RUN_STATUSES } from "@/lib/schemas/verifier";
 import { disagreementsSql } from "@/lib/services/disagreements";
 import { boxSourceRank, sceneObjectFromRow, type Box, type Relation, type Scene, type SceneObjectRow } from "@/lib/tools/scene";
 
@@ -44,7 +45,7 @@ export class VerifyStore {
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
       // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
-      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN ('running', 'cancelling') AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
+      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN (${ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ")}) AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
       runStatus: p(`SELECT "status" FROM "VerifierRun" WHERE "id" = ?`),
       cancelRun: p(`UPDATE "VerifierRun" SET "status" = 'cancelling' WHERE "id" = ? AND "status" = 'running'`),
       dropVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ?`),

@@ -183,6 +183,9 @@ describe("a run goes batch by batch", () => {
       expect(second).toMatchObject({ id: latestDone.id, status: "done", total: null });
       expect(await getRun(running.id)).toMatchObject({ status: "running", traces: 40, total: 156 });
       expect(await getRun(latestDone.id)).toMatchObject({ status: "done", total: null });
+      // asked to stop but not stopped yet: still in progress
+      await db().verifierRun.update({ where: { id: running.id }, data: { status: "cancelling" } });
+      expect((await listRuns({ dataset: "clevr-demo" }))[0]).toMatchObject({ id: running.id, status: "cancelling", traces: 40, total: 156 });
       expect((await getDatasetMetrics({ dataset: "clevr-demo" })).run?.id).toBe(latestDone.id);
     } finally {
       await db().verifierRun.delete({ where: { id: running.id } });
