@@ -38,7 +38,7 @@ const clevrScene = z
   })
   .passthrough();
 
-export const clevrScenesDocument = z.object({ info: z.record(z.string(), z.unknown()).optional(), scenes: z.array(z.unknown()) }).passthrough();
+const clevrScenesDocument = z.object({ info: z.record(z.string(), z.unknown()).optional(), scenes: z.array(z.unknown()) }).passthrough();
 
 export function parseClevrScenes(text: string, document: unknown): { scenes: Array<{ line: number; value: NormalizedScene }>; errors: RecordError[] } {
   const doc = clevrScenesDocument.safeParse(document);

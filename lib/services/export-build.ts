@@ -69,7 +69,6 @@ function prepareOut(out: string, overwrite: boolean): string {
 async function writeText(staging: string, name: string, text: string): Promise<ExportFileEntry> {
   const file = path.join(staging, name);
   await fs.promises.writeFile(file, text);
-  await fs.promises.chmod(file, 0o644);
   return { path: name, rows: null, bytes: Buffer.byteLength(text), sha256: contentHash(text) };
 }
 
@@ -105,7 +104,7 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };
     const card = await writeText(staging, "README.md", renderCard(summary));
     const manifest = await writeText(staging, "manifest.json", renderManifest(buildManifest(summary, card)));
-    for (const f of dataFiles) fs.chmodSync(path.join(staging, f.path), 0o644);
+    for (const f of [card, manifest, ...dataFiles]) fs.chmodSync(path.join(staging, f.path), 0o644);
     const target = path.resolve(options.out);
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);

@@ -89,14 +89,15 @@ async function drain(): Promise<void> {
 }
 
 /** Finished exports live in the data dir under exports/<id> (the path stored on the row is relative). */
-const exportRelative = (id: number): string => path.join("exports", String(id));
+const EXPORTS = "exports";
+const exportRelative = (id: number): string => path.join(EXPORTS, String(id));
 
 export function exportsRoot(): string {
-  return path.join(dataDir(), "exports");
+  return path.join(dataDir(), EXPORTS);
 }
 
 export function exportDir(id: number): string {
-  return path.join(dataDir(), exportRelative(id));
+  return path.join(exportsRoot(), String(id));
 }
 
 async function runJob(id: number): Promise<void> {

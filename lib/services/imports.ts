@@ -141,16 +141,15 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
     if (!options.dryRun) copied = storeImages(scan.images);
     const result = await write(sources, dataset, scan, options, files);
-    // files copied in that no row took (an image name the dataset already holds with other bytes)
-    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
-    copied = [];
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
-    // all-or-nothing covers the image store too: files this import copied in and no row references go
-    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
     if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
     throw error;
+  } finally {
+    // files this import copied in that no row references go: every one when it failed (all-or-nothing
+    // covers the image store too), else those no row took (a name the dataset holds with other bytes)
+    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
   }
 }
 
