@@ -113,8 +113,8 @@ export default function TraceCanvas(props: TraceCanvasProps) {
     if (pointer) setDraft({ ...draft, end: toImage(pointer) });
   };
   const onUp = () => {
-    if (!draft) return;
-    const { x, y, w, h } = draftRect(draft);
+    if (!draftBox) return;
+    const { x, y, w, h } = draftBox;
     setDraft(null);
     if (w >= 3 && h >= 3) onBoxCreate?.({ x, y, w, h });
   };

@@ -4,12 +4,12 @@ import type { DatasetSummary } from "@/lib/schemas/datasets";
 export type { DatasetSummary };
 
 
-/** Every dataset with its counts, in one query per count kind (grouped, not per dataset). */
 /** Every dataset's id and name, by name (pickers and indexes that need no counts). */
 export function listDatasetNames(): Promise<Array<{ id: number; name: string }>> {
   return db().dataset.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
 }
 
+/** Every dataset with its counts, in one query per count kind (grouped, not per dataset). */
 export async function listDatasets(): Promise<DatasetSummary[]> {
   const prisma = db();
   const [datasets, images, scenes, questions, traces] = await Promise.all([

@@ -19,6 +19,7 @@ import {
   type ExportStatus,
   type SkipCounts,
 } from "@/lib/schemas/exports";
+import { listDatasetNames } from "@/lib/services/datasets";
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export-build";
 import { activeJob, exportDir, exportsRoot } from "@/lib/services/export-jobs";
 
@@ -147,7 +148,7 @@ export async function deleteExport(id: number): Promise<{ deleted: number }> {
 /** What the export form offers: datasets with their finished verifier runs, versions, classes. */
 export async function exportOptions(): Promise<ExportOptionsDto> {
   const [datasets, traces, runs] = await Promise.all([
-    db().dataset.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } }),
+    listDatasetNames(),
     db().trace.groupBy({ by: ["datasetId"], _count: { _all: true } }),
     db().verifierRun.findMany({ where: { status: "done" }, orderBy: { id: "desc" }, select: { id: true, datasetId: true, finishedAt: true, config: { select: { version: true, name: true } } } }),
   ]);

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defineCommand, table } from "@/lib/cli/command";
+import { defineCommand, percent, table } from "@/lib/cli/command";
 import type { Agreement } from "@/lib/calibration/agreement";
 import type { Interval } from "@/lib/calibration/intervals";
 import { AppError } from "@/lib/errors";
@@ -31,7 +31,7 @@ function parse<S extends z.ZodType>(schema: S, input: Record<string, unknown>): 
   throw new AppError("invalid_input", result.error.issues.map((i) => `${flag(i.path)}: ${i.message}`).join("; "));
 }
 
-const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(1)}%`);
+const pct = (x: number | null) => percent(x) ?? "—";
 const num = (x: number | null, digits = 3) => (x === null ? "—" : x.toFixed(digits));
 const ci = (i: Interval, format = pct) => (i.value === null ? "—" : `${format(i.value)} [${format(i.lo)}, ${format(i.hi)}]`);
 const ciNum = (i: Interval) => ci(i, (x) => num(x));
