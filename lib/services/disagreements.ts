@@ -24,3 +24,9 @@ export function failingRulesText(rules: Iterable<string>): string | null {
   const unique = [...new Set(rules)].sort();
   return unique.length ? `,${unique.join(",")},` : null;
 }
+
+/** The rules of a failingRulesText back as a list ([] for null). */
+export const failingRulesList = (text: string | null): string[] => (text ? text.split(",").filter(Boolean) : []);
+
+/** What failingRulesText contains when `rule` is among them (a substring match finds it). */
+export const failingRuleNeedle = (rule: string): string => `,${rule},`;

@@ -2,6 +2,7 @@ import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/lib/schemas/trace-list";
 import { listDatasetNames } from "@/lib/services/datasets";
+import { failingRuleNeedle, failingRulesList } from "@/lib/services/disagreements";
 import { resolveUser } from "@/lib/services/users";
 
 // The trace list at 100k traces: every filter is an indexed column on Trace (denormalised from the
@@ -26,7 +27,7 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, reso
   if (filters.qmin !== undefined) and.push({ quality: { gte: filters.qmin } });
   if (filters.qmax !== undefined) and.push({ quality: { lte: filters.qmax } });
   if (filters.valid) and.push({ valid: filters.valid === "true" });
-  if (filters.rule) and.push({ failingRules: { contains: `,${filters.rule},` } });
+  if (filters.rule) and.push({ failingRules: { contains: failingRuleNeedle(filters.rule) } });
   if (filters.label) and.push({ labelState: filters.label });
   if (filters.decision) and.push({ decision: filters.decision === "none" ? null : filters.decision });
   if (filters.disagreement === "true") and.push({ disagreements: { gt: 0 } });
@@ -54,7 +55,7 @@ export async function listTraces(filters: TraceFilters): Promise<TraceListResult
   ]);
   const page = rows.slice(0, filters.limit);
   return {
-    items: page.map(({ dataset, failingRules, ...row }) => ({ ...row, dataset: dataset.name, failingRules: failingRules ? failingRules.split(",").filter(Boolean) : [] })),
+    items: page.map(({ dataset, failingRules, ...row }) => ({ ...row, dataset: dataset.name, failingRules: failingRulesList(failingRules) })),
     nextCursor: rows.length > filters.limit ? page[page.length - 1].id : null,
     total: Math.min(counted.length, COUNT_CAP),
     totalCapped: counted.length > COUNT_CAP,
