@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 
 const SERVER_ONLY = {
   patterns: [
-    { group: ["@/lib/services/*", "@/lib/services", "**/lib/services/*"], message: "Client code talks to the server through /api and lib/queries, not lib/services." },
+    { group: ["@/lib/services", "@/lib/services/**", "**/lib/services/**"], message: "Client code talks to the server through /api and lib/queries, not lib/services." },
     { group: ["@/lib/db", "**/lib/db"], message: "Client code must not import the database client." },
     { group: ["@/lib/generated/*", "@prisma/*", "better-sqlite3"], message: "Client code must not import Prisma or SQLite." },
     { group: ["@/lib/cli/*", "@/scripts/*"], message: "Client code must not import the CLI or scripts." },

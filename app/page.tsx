@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
-import { listDatasets } from "@/lib/services/datasets";
-import { latestQualityByDataset } from "@/lib/services/metrics";
+import { listDatasets } from "@/lib/services/traces/datasets";
+import { latestQualityByDataset } from "@/lib/services/verify/metrics";
 
 export const dynamic = "force-dynamic";
 

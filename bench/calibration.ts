@@ -77,7 +77,7 @@ export async function benchCalibration(): Promise<void> {
     process.env.DATABASE_URL = `file:${file}`;
     process.env.STEPWISE_DATA_DIR = path.join(dir, "data");
     const { disconnect } = await import("../lib/db");
-    const calibration = await import("../lib/services/calibration");
+    const calibration = await import("../lib/services/calibration/calibration");
     const schemas = await import("../lib/schemas/calibration");
     const query = schemas.calibrationQuery.parse({ dataset: data.datasetName, run: data.runId });
 

@@ -59,7 +59,7 @@ async function rawLimit(dbFile: string, dataset: string, outFile: string): Promi
 }
 
 async function ourExport(dataset: string, out: string): Promise<Measurement> {
-  const { runExport } = await import("@/lib/services/exports");
+  const { runExport } = await import("@/lib/services/export/exports");
   const started = process.hrtime.bigint();
   const phases: Record<string, number> = {};
   let last = Number(started) / 1e6;

@@ -69,7 +69,7 @@ async function runOurs(dir: string, input: string): Promise<{ seconds: number; r
   fs.rmSync(path.join(dir, "data"), { recursive: true, force: true });
   process.env.DATABASE_URL = `file:${ours}`;
   process.env.STEPWISE_DATA_DIR = path.join(dir, "data");
-  const { importFiles } = await import("../lib/services/imports");
+  const { importFiles } = await import("../lib/services/import/imports");
   const { sqlite, disconnect } = await import("../lib/db");
   await sqlite(); // open the connection outside the timing, as a running server has it open
   const rssBefore = process.memoryUsage().rss;

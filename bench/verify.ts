@@ -143,12 +143,12 @@ export async function benchVerify(): Promise<void> {
 
   // 4. verify-and-persist vs raw inserts of the same verdict rows ------------------------------
   const { normalizeCanonical } = await import("@/lib/formats/canonical");
-  const { importRecords } = await import("@/lib/services/imports");
-  const { runVerifier } = await import("@/lib/services/verify");
+  const { importRecords } = await import("@/lib/services/import/imports");
+  const { runVerifier } = await import("@/lib/services/verify/verify");
   const { prepare, sqlite, writeTransaction, db } = await import("@/lib/db");
   const sceneFile = path.join(WORK, "scenes.json");
   fs.writeFileSync(sceneFile, fs.readFileSync(path.join(ROOT, "fixtures/clevr-v1/CLEVR_train_scenes_1000.json")));
-  const { importFiles } = await import("@/lib/services/imports");
+  const { importFiles } = await import("@/lib/services/import/imports");
   await importFiles({ files: [sceneFile], dataset: "bench-verify", imagesDir: WORK });
   const persistCorpus = generateCorpus({ scenes, questionsPerScene: 2, seeds: [4, 5], methods: ["direct"], rates: ORACLE_RATES });
   const records = persistCorpus.map((t, i) => {
@@ -175,7 +175,7 @@ export async function benchVerify(): Promise<void> {
   console.log(`  ratio: ${pct(persistRate / rawRate)} of the raw insert rate (target ≥ 50%)`);
 
   // 5. VisProg vs human verdicts -------------------------------------------------------------------
-  const { decisionConfusion } = await import("@/lib/services/metrics");
+  const { decisionConfusion } = await import("@/lib/services/verify/metrics");
   await importFiles({ files: [path.join(ROOT, "prisma/demo/visprog/visprog_gqa100_traces_nohtml.jsonl")], dataset: "bench-visprog", imagesDir: path.join(ROOT, "prisma/demo/visprog/images"), format: "visprog" });
   await runVerifier({ dataset: "bench-visprog" });
   const confusion = (await decisionConfusion({ dataset: "bench-visprog" }))!;

@@ -7,7 +7,7 @@ import { openTrace } from "./helpers";
 test("datasets overview lists the demo datasets with their counts", async ({ page }) => {
   await page.goto("/");
   const clevr = page.locator('tr[data-dataset="clevr-demo"]');
-  // 36 program traces + 120 scripted-teacher traces (lib/services/seed.ts)
+  // 36 program traces + 120 scripted-teacher traces (lib/services/system/seed.ts)
   await expect(clevr).toContainText("156");
   await expect(page.locator('tr[data-dataset="visprog-gqa"]')).toContainText("100");
 });

@@ -11,6 +11,7 @@ const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name)
 const stages = [
   ['typecheck', bin('tsc'), ['--noEmit']],
   ['lint', bin('eslint'), ['.', '--max-warnings=0']],
+  ['import cycles', process.execPath, [path.join(ROOT, 'scripts', 'check-cycles.mjs')]],
   ['unit + integration', bin('vitest'), ['run']],
   ['e2e', process.execPath, [path.join(ROOT, 'scripts', 'e2e.mjs')]],
 ]

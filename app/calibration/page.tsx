@@ -2,8 +2,8 @@ import { Suspense } from "react";
 import { CalibrationWorkspace } from "@/components/calibration/calibration-workspace";
 import { EmptyState } from "@/components/ui/empty-state";
 import { calibrationQuery } from "@/lib/schemas/calibration";
-import { getCalibration } from "@/lib/services/calibration";
-import { listDatasetNames } from "@/lib/services/datasets";
+import { getCalibration } from "@/lib/services/calibration/calibration";
+import { listDatasetNames } from "@/lib/services/traces/datasets";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Calibration" };

@@ -1,5 +1,5 @@
 import { ExportsWorkspace } from "@/components/exports/exports-workspace";
-import { exportOptions, listExports } from "@/lib/services/exports";
+import { exportOptions, listExports } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Exports" };

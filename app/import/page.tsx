@@ -1,8 +1,8 @@
 import { ImportHistory } from "@/components/import/import-history";
 import { UploadForm } from "@/components/import/upload-form";
 import { formatSummaries } from "@/lib/formats/read";
-import { listDatasets } from "@/lib/services/datasets";
-import { listImports } from "@/lib/services/imports";
+import { listDatasets } from "@/lib/services/traces/datasets";
+import { listImports } from "@/lib/services/import/imports";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Import" };

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { listDatasetNames } from "@/lib/services/datasets";
-import { latestQualityByDataset } from "@/lib/services/metrics";
+import { listDatasetNames } from "@/lib/services/traces/datasets";
+import { latestQualityByDataset } from "@/lib/services/verify/metrics";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Metrics" };

@@ -4,7 +4,7 @@ import { FilterBar } from "@/components/trace-list/filter-bar";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FILTER_KEYS, traceFilters } from "@/lib/schemas/trace-list";
-import { listTraces, nextInQueue } from "@/lib/services/trace-list";
+import { listTraces, nextInQueue } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Traces" };

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseClevrQuestion, parseClevrScenes } from "@/lib/formats/clevr";
 import { normalizeCanonical } from "@/lib/formats/canonical";
-import { toolSceneFromNormalized } from "@/lib/services/scenes";
+import { toolSceneFromNormalized } from "@/lib/services/traces/scenes";
 import { convertProgram } from "@/lib/teacher/program";
 import { getTool } from "@/lib/tools/registry";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { calibrationQuery } from "@/lib/schemas/calibration";
-import { getCalibration } from "@/lib/services/calibration";
+import { getCalibration } from "@/lib/services/calibration/calibration";
 
 export const dynamic = "force-dynamic";
 

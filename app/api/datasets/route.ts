@@ -1,5 +1,5 @@
 import { handle } from "@/lib/api/handler";
-import { listDatasets } from "@/lib/services/datasets";
+import { listDatasets } from "@/lib/services/traces/datasets";
 
 export const dynamic = "force-dynamic";
 

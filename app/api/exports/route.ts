@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { handle } from "@/lib/api/handler";
-import { startExport } from "@/lib/services/export-jobs";
-import { getExport, listExports } from "@/lib/services/exports";
+import { startExport } from "@/lib/services/export/export-jobs";
+import { getExport, listExports } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { errorResponse, handle } from "@/lib/api/handler";
 import { AppError, httpStatusOf } from "@/lib/errors";
 import type { ImportEvent } from "@/lib/schemas/imports";
-import { importUpload, receiveUpload } from "@/lib/services/import-upload";
-import { listImports } from "@/lib/services/imports";
+import { importUpload, receiveUpload } from "@/lib/services/import/import-upload";
+import { listImports } from "@/lib/services/import/imports";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";

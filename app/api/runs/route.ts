@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { runListQuery, runRequest } from "@/lib/schemas/verifier";
-import { listRuns } from "@/lib/services/verdicts";
-import { runVerifier } from "@/lib/services/verify";
+import { listRuns } from "@/lib/services/verify/verdicts";
+import { runVerifier } from "@/lib/services/verify/verify";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { traceFilters } from "@/lib/schemas/trace-list";
-import { listTraces } from "@/lib/services/trace-list";
+import { listTraces } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 

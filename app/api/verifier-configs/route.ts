@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { configCreateRequest } from "@/lib/schemas/verifier";
-import { createVerifierConfig, listVerifierConfigs } from "@/lib/services/verifier-configs";
+import { createVerifierConfig, listVerifierConfigs } from "@/lib/services/verify/verifier-configs";
 
 export const dynamic = "force-dynamic";
 

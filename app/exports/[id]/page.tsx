@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { ExportDetail } from "@/components/exports/export-detail";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/schemas/ids";
-import { getExport } from "@/lib/services/exports";
+import { getExport } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Export" };

@@ -4,7 +4,7 @@ import { ReviewWorkspace } from "@/components/review/review-workspace";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/schemas/ids";
-import { getTrace } from "@/lib/services/traces";
+import { getTrace } from "@/lib/services/traces/traces";
 
 export const dynamic = "force-dynamic";
 

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { importFiles } from "@/lib/services/imports";
-import { runVerifier } from "@/lib/services/verify";
+import { importFiles } from "@/lib/services/import/imports";
+import { runVerifier } from "@/lib/services/verify/verify";
 
 // `stepwise calibrate` in a child process (tsx) against this test file's own SQLite database.
 function stepwise(...args: string[]) {

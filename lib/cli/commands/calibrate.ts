@@ -15,7 +15,7 @@ import {
   type ReverifyResultDto,
   type SavedConfigDto,
 } from "@/lib/schemas/calibration";
-import { getCalibration, getFailures, getFitProposal, getFlips, reverify, saveFittedConfig } from "@/lib/services/calibration";
+import { getCalibration, getFailures, getFitProposal, getFlips, reverify, saveFittedConfig } from "@/lib/services/calibration/calibration";
 
 // `stepwise calibrate [report|fit|flips|failures]`: verifier-vs-human agreement (docs/calibration.md).
 

@@ -1,5 +1,5 @@
 import { defineCommand, table } from "@/lib/cli/command";
-import { listDatasets } from "@/lib/services/datasets";
+import { listDatasets } from "@/lib/services/traces/datasets";
 
 export default defineCommand({
   name: "datasets",

@@ -1,5 +1,5 @@
 import { defineCommand } from "@/lib/cli/command";
-import { runDoctor } from "@/lib/services/doctor";
+import { runDoctor } from "@/lib/services/system/doctor";
 
 export default defineCommand({
   name: "doctor",

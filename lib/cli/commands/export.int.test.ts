@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseClassValues, parseSplit } from "@/lib/cli/commands/export";
 import { db } from "@/lib/db";
 import { normalizeQuestion } from "@/lib/formats/export/split";
-import { seedDemo } from "@/lib/services/seed";
+import { seedDemo } from "@/lib/services/system/seed";
 
 // `stepwise export` in a child process (tsx) against this test file's own SQLite database.
 function stepwise(...args: string[]) {

@@ -1,7 +1,7 @@
 import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { EXPORT_CLASSES, EXPORT_FORMATS, SPLITS, type ExportCliResult, type ExportConfigInput, type ExportPreview } from "@/lib/schemas/exports";
-import { previewExport, runExport } from "@/lib/services/exports";
+import { previewExport, runExport } from "@/lib/services/export/exports";
 
 // `stepwise export`: flags → export config → one synchronous export into --out. Progress goes to
 // stderr; --json prints the contract of issue 7 on stdout: {"out","files","rows","skipped"}.

@@ -7,8 +7,8 @@ import type { CommandContext } from "@/lib/cli/command";
 import generate, { type GenerateSummary } from "@/lib/cli/commands/generate";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { importFiles } from "@/lib/services/imports";
-import { runVerifier } from "@/lib/services/verify";
+import { importFiles } from "@/lib/services/import/imports";
+import { runVerifier } from "@/lib/services/verify/verify";
 
 // `stepwise generate`: real scene files in, real JSONL out, imported and verified in this test
 // file's own SQLite database. The command runs in process (its contract is its run function);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { parseClevrScenes } from "@/lib/formats/clevr";
-import { toolSceneFromNormalized } from "@/lib/services/scenes";
+import { toolSceneFromNormalized } from "@/lib/services/traces/scenes";
 import { corpusByScene, DEFAULT_RATES, FAULT_TYPES, GENERATION_METHODS, ORACLE_RATES, type FaultRates, type GenerationMethod } from "@/lib/teacher/scripted";
 
 // `stepwise generate`: the scripted teacher over your own CLEVR scenes — template questions per

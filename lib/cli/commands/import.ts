@@ -1,7 +1,7 @@
 import { defineCommand } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { FORMATS, isFormatName } from "@/lib/formats/read";
-import { importFiles, type ImportProgress } from "@/lib/services/imports";
+import { importFiles, type ImportProgress } from "@/lib/services/import/imports";
 
 const MB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { defineCommand, methodTable, percent, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
-import { getDatasetMetrics } from "@/lib/services/metrics";
+import { getDatasetMetrics } from "@/lib/services/verify/metrics";
 
 const signed = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "@/lib/cli/command";
-import { seedDemo } from "@/lib/services/seed";
+import { seedDemo } from "@/lib/services/system/seed";
 
 export default defineCommand({
   name: "seed-demo",

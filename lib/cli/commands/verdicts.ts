@@ -1,6 +1,6 @@
 import { defineCommand } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
-import { streamStepVerdicts } from "@/lib/services/verdicts";
+import { streamStepVerdicts } from "@/lib/services/verify/verdicts";
 
 // Streams: one JSON line per step on stdout as it is read, nothing held in memory.
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand, methodTable } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
-import { runVerifier } from "@/lib/services/verify";
+import { runVerifier } from "@/lib/services/verify/verify";
 
 export default defineCommand({
   name: "verify",

@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { deleteBoxQuery, updateBoxBody } from "@/lib/schemas/boxes";
 import { idParams } from "@/lib/schemas/ids";
-import { deleteHumanBox, updateHumanBox } from "@/lib/services/boxes";
+import { deleteHumanBox, updateHumanBox } from "@/lib/services/review/boxes";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { failuresQuery } from "@/lib/schemas/calibration";
-import { getFailures } from "@/lib/services/calibration";
+import { getFailures } from "@/lib/services/calibration/calibration";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { fitQuery, fitSaveBody } from "@/lib/schemas/calibration";
-import { getFitProposal, saveFittedConfig } from "@/lib/services/calibration";
+import { getFitProposal, saveFittedConfig } from "@/lib/services/calibration/calibration";
 
 export const dynamic = "force-dynamic";
 

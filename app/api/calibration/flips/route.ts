@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { flipsQuery } from "@/lib/schemas/calibration";
-import { getFlips } from "@/lib/services/calibration";
+import { getFlips } from "@/lib/services/calibration/calibration";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { reverifyBody } from "@/lib/schemas/calibration";
-import { reverify } from "@/lib/services/calibration";
+import { reverify } from "@/lib/services/calibration/calibration";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
-import { deleteExport, getExport } from "@/lib/services/exports";
+import { deleteExport, getExport } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { handle } from "@/lib/api/handler";
-import { exportOptions } from "@/lib/services/exports";
+import { exportOptions } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { handle } from "@/lib/api/handler";
-import { previewExport } from "@/lib/services/exports";
+import { previewExport } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 

@@ -3,8 +3,8 @@ import { Readable } from "node:stream";
 import { z } from "zod";
 import { handle } from "@/lib/api/handler";
 import { AppError } from "@/lib/errors";
-import { resolveStoredImage } from "@/lib/services/image-store";
-import { getImageFile } from "@/lib/services/traces";
+import { resolveStoredImage } from "@/lib/services/import/image-store";
+import { getImageFile } from "@/lib/services/traces/traces";
 
 export const dynamic = "force-dynamic";
 

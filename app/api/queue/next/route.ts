@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { queueQuery } from "@/lib/schemas/trace-list";
-import { nextInQueue } from "@/lib/services/trace-list";
+import { nextInQueue } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { undoBody } from "@/lib/schemas/reviews";
-import { undoLastAction } from "@/lib/services/reviews";
+import { undoLastAction } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

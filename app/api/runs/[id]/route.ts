@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { runIdParams } from "@/lib/schemas/verifier";
-import { getRun } from "@/lib/services/verdicts";
-import { cancelRun } from "@/lib/services/verify";
+import { getRun } from "@/lib/services/verify/verdicts";
+import { cancelRun } from "@/lib/services/verify/verify";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
-import { getTrace } from "@/lib/services/traces";
+import { getTrace } from "@/lib/services/traces/traces";
 
 export const dynamic = "force-dynamic";
 

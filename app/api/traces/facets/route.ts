@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { handle } from "@/lib/api/handler";
-import { traceFacets } from "@/lib/services/trace-list";
+import { traceFacets } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 

@@ -3,8 +3,8 @@ import { notFound } from "next/navigation";
 import { MetricsView } from "@/components/metrics/metrics-view";
 import { AppError } from "@/lib/errors";
 import { datasetNameParams } from "@/lib/schemas/verifier";
-import { getDatasetMetrics } from "@/lib/services/metrics";
-import { listRuns } from "@/lib/services/verdicts";
+import { getDatasetMetrics } from "@/lib/services/verify/metrics";
+import { listRuns } from "@/lib/services/verify/verdicts";
 
 export const dynamic = "force-dynamic";
 

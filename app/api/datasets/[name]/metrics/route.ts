@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { datasetNameParams, metricsQuery } from "@/lib/schemas/verifier";
-import { getDatasetMetrics } from "@/lib/services/metrics";
+import { getDatasetMetrics } from "@/lib/services/verify/metrics";
 
 export const dynamic = "force-dynamic";
 

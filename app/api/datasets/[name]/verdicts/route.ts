@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { datasetNameParams, verdictsQuery } from "@/lib/schemas/verifier";
-import { openStepVerdicts } from "@/lib/services/verdicts";
+import { openStepVerdicts } from "@/lib/services/verify/verdicts";
 
 export const dynamic = "force-dynamic";
 

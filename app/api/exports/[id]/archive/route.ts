@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
-import { exportArchive } from "@/lib/services/exports";
+import { exportArchive } from "@/lib/services/export/exports";
 
 export const dynamic = "force-dynamic";
 

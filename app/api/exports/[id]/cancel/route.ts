@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
-import { cancelExport } from "@/lib/services/export-jobs";
+import { cancelExport } from "@/lib/services/export/export-jobs";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { createBoxBody } from "@/lib/schemas/boxes";
 import { idParams } from "@/lib/schemas/ids";
-import { createHumanBox } from "@/lib/services/boxes";
+import { createHumanBox } from "@/lib/services/review/boxes";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
 import { stepEditBody } from "@/lib/schemas/reviews";
-import { editStep } from "@/lib/services/reviews";
+import { editStep } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
 import { stepLabelBody } from "@/lib/schemas/reviews";
-import { recordStepLabel } from "@/lib/services/reviews";
+import { recordStepLabel } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
 import { stepRerunBody } from "@/lib/schemas/reviews";
-import { rerunStep } from "@/lib/services/reviews";
+import { rerunStep } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
-import { listRevisions } from "@/lib/services/reviews";
+import { listRevisions } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

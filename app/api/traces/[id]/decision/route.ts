@@ -1,7 +1,7 @@
 import { handle } from "@/lib/api/handler";
 import { idParams } from "@/lib/schemas/ids";
 import { traceDecisionBody } from "@/lib/schemas/reviews";
-import { recordTraceDecision } from "@/lib/services/reviews";
+import { recordTraceDecision } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 

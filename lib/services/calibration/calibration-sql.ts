@@ -1,0 +1,452 @@
+import type Database from "better-sqlite3";
+import { prepare } from "@/lib/db";
+
+// Calibration's SQL: every aggregation over Verdict ⋈ Review runs here as GROUP BY and returns
+// small grouped rows, never one row per verdict.
+//
+// A run's verdicts are written once and change only when a reviewer's edit re-verifies one trace
+// (lib/services/verify/verify.ts reverifyTrace replaces that trace's verdicts: new ids). So they are folded
+// once per run (prisma/schema.prisma CalibrationRun / CalibrationProfile / CalibrationStep): one
+// GROUP BY pass over the run's verdicts in (runId, stepId) index order gives every step its masks
+// of failing and passing rules; steps with the same masks, kind, tool and relation classes share a
+// profile. Agreement then joins current labels to (step → profile) and groups by small integers.
+// The cache is checked on every request against the run's verdict count and last verdict id and the
+// count and last id of its dataset's relation tags, and rebuilt when they differ.
+//
+// Dialect-specific bits (SQLite): SUM(DISTINCT bit) as a bitwise OR, group_concat(… ORDER BY),
+// temp tables, AS MATERIALIZED. A PostgreSQL twin would use BIT_OR, string_agg and the same shapes.
+
+export interface LabelFilter {
+  /** Only this reviewer's current labels (by user name); default: every reviewer. */
+  reviewer?: string;
+  /** human = labels made in Stepwise; external = imported (external:prm800k, external:visprog…). */
+  source: "all" | "human" | "external";
+}
+
+export interface ProfileRow {
+  profile: number;
+  failMask: number;
+  passMask: number;
+  outcome: "pass" | "fail" | "skip";
+  kind: string;
+  tool: string | null;
+  classes: string | null;
+  steps: number;
+}
+
+/** Labelled steps of one (votes, profile); profile null = the run has no verdict for the step. */
+export interface VotesProfileRow {
+  votes: number;
+  profile: number | null;
+  n: number;
+}
+
+export interface TraceGroupRow {
+  votes: number;
+  quality: number;
+  valid: number;
+  n: number;
+}
+
+export interface TracePartsRow {
+  votes: number;
+  parts: string | null;
+  n: number;
+}
+
+export interface FlipGroupRow {
+  votes: number;
+  before: number | null;
+  after: number | null;
+  n: number;
+}
+
+export interface FlipRow {
+  stepId: number;
+  traceId: number;
+  externalId: string;
+  stepIndex: number;
+  votes: number;
+  before: number | null;
+  after: number | null;
+}
+
+export interface FailureExampleRow {
+  verdictId: number;
+  traceId: number;
+  externalId: string;
+  stepIndex: number;
+  profile: number;
+  rule: string;
+  message: string | null;
+  /** Packed votes; null when nobody labelled the step. */
+  votes: number | null;
+}
+
+/** Votes travel packed in one integer: accept + 2²⁰·reject + 2⁴⁰·neutral (up to 2²⁰ − 1 reviewers each). */
+const REJECT_UNIT = 1048576;
+const NEUTRAL_UNIT = 1099511627776;
+const PACKED_VOTE = `CASE r."label" WHEN 'accept' THEN 1 WHEN 'reject' THEN ${REJECT_UNIT} ELSE ${NEUTRAL_UNIT} END`;
+
+export function unpackVotes(packed: number): { accept: number; reject: number; neutral: number } {
+  return { accept: packed % REJECT_UNIT, reject: Math.floor(packed / REJECT_UNIT) % REJECT_UNIT, neutral: Math.floor(packed / NEUTRAL_UNIT) };
+}
+
+/** A tool_result step names no tool; it answers the call with the same callId in its trace (usually the step before). */
+const TOOL_OF_STEP = `COALESCE(s."tool",
+  (SELECT c."tool" FROM "Step" c WHERE c."traceId" = s."traceId" AND c."index" = s."index" - 1 AND c."kind" = 'tool_call' AND c."callId" = s."callId"),
+  (SELECT c."tool" FROM "Step" c WHERE c."traceId" = s."traceId" AND c."kind" = 'tool_call' AND c."callId" = s."callId" LIMIT 1))`;
+
+/** Relation classes per question: sorted, unique, comma-joined. */
+const CLASSES = `SELECT "questionId", group_concat(DISTINCT "relationClass" ORDER BY "relationClass") AS classes FROM "QuestionRelation" GROUP BY "questionId"`;
+
+/** The step outcome from its masks: lib/calibration/labels.ts outcomeOf in SQL. */
+const outcomeSql = (fail: string, pass: string) => `CASE WHEN ${fail} <> 0 THEN 'fail' WHEN ${pass} <> 0 THEN 'pass' ELSE 'skip' END`;
+
+function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string; params: unknown[] } {
+  const parts = [`r."current" = 1`];
+  if (level === "step") parts.push(`r."stepId" IS NOT NULL`, `r."afterError" = 0`, `r."label" IN ('accept', 'reject', 'neutral')`);
+  else parts.push(`r."stepId" IS NULL`, `r."label" IN ('accept', 'reject')`);
+  const params: unknown[] = [];
+  if (filter.source === "human") parts.push(`r."source" = 'human'`);
+  if (filter.source === "external") parts.push(`r."source" LIKE 'external:%'`);
+  if (filter.reviewer !== undefined) {
+    parts.push(`r."userId" = (SELECT "id" FROM "User" WHERE "name" = ?)`);
+    params.push(filter.reviewer);
+  }
+  return { sql: parts.join(" AND "), params };
+}
+
+/**
+ * Current step labels of a dataset, one row per step with its packed votes (each reviewer's current
+ * label counts once). Read in Review(stepId, current) order so the GROUP BY needs no sort.
+ */
+function stepLabels(filter: LabelFilter): { sql: string; params: (datasetId: number) => unknown[] } {
+  const where = labelWhere(filter, "step");
+  return {
+    sql: `labels AS MATERIALIZED (
+      SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes
+      FROM "Review" r INDEXED BY "Review_stepId_current_idx"
+      WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
+      GROUP BY r."stepId")`,
+    params: (datasetId) => [datasetId, ...where.params],
+  };
+}
+
+/** Trace decisions of a dataset, one row per trace with packed votes. */
+function traceLabels(filter: LabelFilter): { sql: string; params: (datasetId: number) => unknown[] } {
+  const where = labelWhere(filter, "trace");
+  return {
+    sql: `labels AS (
+      SELECT r."traceId" AS traceId, SUM(${PACKED_VOTE}) AS votes
+      FROM "Review" r WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
+      GROUP BY r."traceId")`,
+    params: (datasetId) => [datasetId, ...where.params],
+  };
+}
+
+/** The same packed votes for one step (correlated), for lists. */
+function votesOfStep(filter: LabelFilter, stepColumn: string): { sql: string; params: unknown[] } {
+  const where = labelWhere(filter, "step");
+  return { sql: `(SELECT SUM(${PACKED_VOTE}) FROM "Review" r WHERE r."stepId" = ${stepColumn} AND ${where.sql})`, params: where.params };
+}
+
+/** SUM(DISTINCT bit) over a step's verdicts of one outcome = the OR of the rules' bits. */
+function maskOf(rules: readonly string[], outcome: "fail" | "pass"): { sql: string; params: unknown[] } {
+  if (rules.length === 0) return { sql: "0", params: [] };
+  const cases = rules.map(() => "WHEN ? THEN ?").join(" ");
+  return {
+    sql: `COALESCE(SUM(DISTINCT CASE WHEN v."outcome" = '${outcome}' THEN (CASE v."rule" ${cases} END) END), 0)`,
+    params: rules.flatMap((rule, i) => [rule, 2 ** i]),
+  };
+}
+
+/**
+ * One row per step with verdicts in a run (or in one trace of it): its fail/pass masks in `rules`'
+ * bit order, kind, tool and relation classes ('' for none, so keys compare with =).
+ */
+function stepKeys(rules: readonly string[], runId: number, traceId?: number): { sql: string; params: unknown[] } {
+  const fail = maskOf(rules, "fail");
+  const pass = maskOf(rules, "pass");
+  return {
+    sql: `SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
+         COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
+         COALESCE(cl.classes, '') AS classes
+       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ?${traceId === undefined ? "" : ` AND v."traceId" = ?`} GROUP BY v."stepId") m
+       JOIN "Step" s ON s."id" = m.stepId
+       JOIN "Trace" t ON t."id" = s."traceId"
+       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
+    params: [...fail.params, ...pass.params, runId, ...(traceId === undefined ? [] : [traceId])],
+  };
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+
+export class CalibrationStore {
+  constructor(private readonly handle: Database.Database) {}
+
+  private all<T>(sql: string, params: unknown[] = []): T[] {
+    return prepare(this.handle, sql).all(...params) as T[];
+  }
+
+  private get<T>(sql: string, params: unknown[] = []): T | undefined {
+    return prepare(this.handle, sql).get(...params) as T | undefined;
+  }
+
+  private run(sql: string, params: unknown[] = []): void {
+    prepare(this.handle, sql).run(...params);
+  }
+
+  /**
+   * Distinct rules with verdicts in a run, by a loose index scan over Verdict(runId, rule, outcome):
+   * one index seek per rule instead of reading every verdict.
+   */
+  runRules(runId: number): string[] {
+    return this.all<{ rule: string }>(
+      `WITH RECURSIVE r(rule) AS (
+         SELECT (SELECT MIN("rule") FROM "Verdict" WHERE "runId" = ?)
+         UNION ALL
+         SELECT (SELECT MIN("rule") FROM "Verdict" WHERE "runId" = ? AND "rule" > r.rule) FROM r WHERE r.rule IS NOT NULL
+       ) SELECT rule FROM r WHERE rule IS NOT NULL`,
+      [runId, runId],
+    ).map((r) => r.rule);
+  }
+
+  private fingerprint(runId: number): { verdicts: number; maxVerdictId: number; tags: string } {
+    const v = this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId])!;
+    // tags of the run's dataset only: importing or tagging another dataset leaves this cache alone
+    const t = this.get<{ n: number; last: number }>(
+      `SELECT COUNT(*) AS n, COALESCE(MAX(qr."id"), 0) AS last FROM "QuestionRelation" qr
+       JOIN "Question" q ON q."id" = qr."questionId"
+       WHERE q."datasetId" = (SELECT "datasetId" FROM "VerifierRun" WHERE "id" = ?)`,
+      [runId],
+    )!;
+    return { verdicts: v.n, maxVerdictId: v.last, tags: `${t.n}:${t.last}` };
+  }
+
+  /** The rule list (bit order) of a run's cache when it is current; null when (re)building is due. */
+  cachedRules(runId: number): string[] | null {
+    const cached = this.get<{ rules: string; verdicts: number; maxVerdictId: number; tags: string }>(`SELECT "rules", "verdicts", "maxVerdictId", "tags" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    if (!cached) return null;
+    const now = this.fingerprint(runId);
+    if (cached.verdicts !== now.verdicts || cached.maxVerdictId !== now.maxVerdictId || cached.tags !== now.tags) return null;
+    return JSON.parse(cached.rules) as string[];
+  }
+
+  /** (Re)builds a run's cache with `rules` as the bit order. Call inside a write transaction. */
+  buildRunCache(runId: number, rules: readonly string[]): void {
+    const keys = stepKeys(rules, runId);
+    const fingerprint = this.fingerprint(runId);
+    this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ?`, [runId]);
+    this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ?`, [runId]);
+    this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    // caches of runs deleted since (a cache has no foreign keys)
+    for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun"]) {
+      this.run(`DELETE FROM "${table}" WHERE "runId" IN (SELECT "runId" FROM "CalibrationRun" WHERE "runId" NOT IN (SELECT "id" FROM "VerifierRun"))`);
+    }
+    // 1. one row per step with verdicts: masks, kind, tool, classes ('' for none, so keys compare with =)
+    this.run(`DROP TABLE IF EXISTS temp."calibration_build"`);
+    this.run(
+      `CREATE TEMP TABLE "calibration_build" AS ${keys.sql}`,
+      keys.params,
+    );
+    // 2. the distinct profiles, numbered, with a key index for step → profile
+    this.run(`DROP TABLE IF EXISTS temp."calibration_profiles"`);
+    this.run(
+      `CREATE TEMP TABLE "calibration_profiles" AS
+       SELECT ROW_NUMBER() OVER (ORDER BY failMask, passMask, kind, tool, classes) AS profile, failMask, passMask, kind, tool, classes, COUNT(*) AS steps
+       FROM temp."calibration_build" GROUP BY failMask, passMask, kind, tool, classes`,
+    );
+    this.run(`CREATE UNIQUE INDEX temp."calibration_profiles_key" ON "calibration_profiles" (failMask, passMask, kind, tool, classes)`);
+    this.run(
+      `INSERT INTO "CalibrationStep" ("runId", "stepId", "profile")
+       SELECT ?, b.stepId, p.profile FROM temp."calibration_build" b
+       JOIN temp."calibration_profiles" p ON p.failMask = b.failMask AND p.passMask = b.passMask AND p.kind = b.kind AND p.tool = b.tool AND p.classes = b.classes`,
+      [runId],
+    );
+    this.run(
+      `INSERT INTO "CalibrationProfile" ("runId", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
+       SELECT ?, profile, failMask, passMask, ${outcomeSql("failMask", "passMask")}, kind, NULLIF(tool, ''), NULLIF(classes, ''), steps FROM temp."calibration_profiles"`,
+      [runId],
+    );
+    this.run(`DROP TABLE temp."calibration_build"`);
+    this.run(`DROP TABLE temp."calibration_profiles"`);
+    this.run(`INSERT INTO "CalibrationRun" ("runId", "rules", "verdicts", "maxVerdictId", "tags") VALUES (?, ?, ?, ?, ?)`, [runId, JSON.stringify(rules), fingerprint.verdicts, fingerprint.maxVerdictId, fingerprint.tags]);
+  }
+
+  /**
+   * Keeps a current cache current after one trace was re-verified in place (a reviewer's edit):
+   * re-profiles that trace's steps instead of rebuilding the run. No cache yet, or a rule the
+   * cache's bit order lacks: drop it and let the next request build it whole.
+   */
+  refreshTrace(runId: number, traceId: number): void {
+    const cached = this.get<{ rules: string }>(`SELECT "rules" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    if (!cached) return;
+    const rules = JSON.parse(cached.rules) as string[];
+    const traceRules = this.all<{ rule: string }>(`SELECT DISTINCT "rule" FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`, [runId, traceId]).map((r) => r.rule);
+    if (traceRules.some((rule) => !rules.includes(rule))) {
+      this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+      return;
+    }
+    const keys = stepKeys(rules, runId, traceId);
+    const fresh = this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(keys.sql, keys.params);
+    // the trace's old step → profile rows leave their profiles' counts
+    this.run(
+      `UPDATE "CalibrationProfile" SET "steps" = "steps" - (
+         SELECT COUNT(*) FROM "CalibrationStep" c JOIN "Step" s ON s."id" = c."stepId"
+         WHERE c."runId" = "CalibrationProfile"."runId" AND c."profile" = "CalibrationProfile"."profile" AND s."traceId" = ?)
+       WHERE "runId" = ?`,
+      [traceId, runId],
+    );
+    this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "stepId" IN (SELECT "id" FROM "Step" WHERE "traceId" = ?)`, [runId, traceId]);
+    for (const row of fresh) {
+      const tool = row.tool || null;
+      const classes = row.classes || null;
+      let profile = this.get<{ profile: number }>(
+        `SELECT "profile" FROM "CalibrationProfile" WHERE "runId" = ? AND "failMask" = ? AND "passMask" = ? AND "kind" = ? AND "tool" IS ? AND "classes" IS ?`,
+        [runId, row.failMask, row.passMask, row.kind, tool, classes],
+      )?.profile;
+      if (profile === undefined) {
+        profile = (this.get<{ last: number }>(`SELECT COALESCE(MAX("profile"), 0) AS last FROM "CalibrationProfile" WHERE "runId" = ?`, [runId])!.last) + 1;
+        this.run(
+          `INSERT INTO "CalibrationProfile" ("runId", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
+           VALUES (?, ?, ?, ?, ${outcomeSql("?", "?")}, ?, ?, ?, 0)`,
+          [runId, profile, row.failMask, row.passMask, row.failMask, row.passMask, row.kind, tool, classes],
+        );
+      }
+      this.run(`INSERT INTO "CalibrationStep" ("runId", "stepId", "profile") VALUES (?, ?, ?)`, [runId, row.stepId, profile]);
+      this.run(`UPDATE "CalibrationProfile" SET "steps" = "steps" + 1 WHERE "runId" = ? AND "profile" = ?`, [runId, profile]);
+    }
+    const now = this.fingerprint(runId);
+    this.run(`UPDATE "CalibrationRun" SET "verdicts" = ?, "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.verdicts, now.maxVerdictId, now.tags, runId]);
+  }
+
+  profiles(runId: number): ProfileRow[] {
+    return this.all<ProfileRow>(
+      `SELECT "profile" AS profile, "failMask" AS failMask, "passMask" AS passMask, "outcome" AS outcome, "kind" AS kind, "tool" AS tool, "classes" AS classes, "steps" AS steps
+       FROM "CalibrationProfile" WHERE "runId" = ? ORDER BY "profile"`,
+      [runId],
+    );
+  }
+
+  /** Labelled steps of the dataset grouped by (votes, profile in the run). */
+  stepGroups(datasetId: number, runId: number, filter: LabelFilter): VotesProfileRow[] {
+    const labels = stepLabels(filter);
+    return this.all<VotesProfileRow>(
+      `WITH ${labels.sql}
+       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
+       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."stepId" = l.stepId
+       GROUP BY 1, 2`,
+      [...labels.params(datasetId), runId],
+    );
+  }
+
+  /** Labelled traces grouped by votes and the run's quality score and validity. */
+  traceGroups(datasetId: number, runId: number, filter: LabelFilter): TraceGroupRow[] {
+    const labels = traceLabels(filter);
+    return this.all<TraceGroupRow>(
+      `WITH ${labels.sql}
+       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
+       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
+       GROUP BY 1, 2, 3`,
+      [...labels.params(datasetId), runId],
+    );
+  }
+
+  /** Labelled traces grouped by votes and the run's score parts (rule tallies), for the trace-level fit. */
+  traceParts(datasetId: number, runId: number, filter: LabelFilter): TracePartsRow[] {
+    const labels = traceLabels(filter);
+    return this.all<TracePartsRow>(
+      `WITH ${labels.sql}
+       SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
+       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
+       GROUP BY 1, 2`,
+      [...labels.params(datasetId), runId],
+    );
+  }
+
+  /** Labelled steps grouped by votes and their profiles in two runs. */
+  flipGroups(datasetId: number, before: number, after: number, filter: LabelFilter): FlipGroupRow[] {
+    const labels = stepLabels(filter);
+    return this.all<FlipGroupRow>(
+      `WITH ${labels.sql}
+       SELECT l.votes AS votes, b."profile" AS before, x."profile" AS after, COUNT(*) AS n
+       FROM labels l
+       LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = l.stepId
+       LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = l.stepId
+       GROUP BY 1, 2, 3`,
+      [...labels.params(datasetId), before, after],
+    );
+  }
+
+  /**
+   * Labelled steps whose outcome differs between the two runs (a missing verdict is skip), in step
+   * id order (= trace and step order: a trace's steps get consecutive ids when imported). The scan
+   * walks the labels in step id order (Review(stepId, current)) and groups them as it goes, so a
+   * page stops as soon as it is full: the first page reads a few hundred labels, not every one
+   * (a labels CTE grouped first made every page cost a pass over all of them). Only the page joins
+   * Step and Trace.
+   */
+  flips(datasetId: number, before: number, after: number, filter: LabelFilter, limit: number, offset: number): FlipRow[] {
+    const where = labelWhere(filter, "step");
+    return this.all<FlipRow>(
+      `WITH flipped AS (
+         SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes, b."profile" AS before, x."profile" AS after
+         FROM "Review" r INDEXED BY "Review_stepId_current_idx"
+         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = r."stepId"
+         LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."profile" = b."profile"
+         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = r."stepId"
+         LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."profile" = x."profile"
+         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
+           AND COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
+         GROUP BY r."stepId"
+         ORDER BY r."stepId"
+         LIMIT ? OFFSET ?)
+       SELECT f.stepId AS stepId, s."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, f.votes AS votes, f.before AS before, f.after AS after
+       FROM flipped f JOIN "Step" s ON s."id" = f.stepId JOIN "Trace" t ON t."id" = s."traceId"
+       ORDER BY f.stepId`,
+      [before, before, after, after, datasetId, ...where.params, limit, offset],
+    );
+  }
+
+  /** pass / fail / skip verdicts per rule in a run (index-only over Verdict(runId, rule, outcome)). */
+  ruleOutcomes(runId: number, rules: readonly string[]): Array<{ rule: string; outcome: string; n: number }> {
+    if (rules.length === 0) return [];
+    return this.all(
+      `SELECT "rule" AS rule, "outcome" AS outcome, COUNT(*) AS n FROM "Verdict"
+       WHERE "runId" = ? AND "rule" IN (${placeholders(rules.length)}) AND "outcome" IN ('pass', 'fail', 'skip')
+       GROUP BY 1, 2`,
+      [runId, ...rules],
+    );
+  }
+
+  /** Failing verdicts per (run, rule) for the trend across versions (one index range per run and rule). */
+  failureTrend(runIds: readonly number[], rules: readonly string[]): Array<{ runId: number; rule: string; n: number }> {
+    if (runIds.length === 0 || rules.length === 0) return [];
+    return this.all(
+      `SELECT "runId" AS runId, "rule" AS rule, COUNT(*) AS n FROM "Verdict"
+       WHERE "runId" IN (${placeholders(runIds.length)}) AND "rule" IN (${placeholders(rules.length)}) AND "outcome" = 'fail'
+       GROUP BY 1, 2`,
+      [...runIds, ...rules],
+    );
+  }
+
+  /** Failing verdicts of the given rules on steps of the given profiles, oldest first, with the step's votes. */
+  failureExamples(runId: number, rules: readonly string[], profiles: readonly number[], filter: LabelFilter, limit: number, offset: number): FailureExampleRow[] {
+    if (rules.length === 0 || profiles.length === 0) return [];
+    const votes = votesOfStep(filter, `v."stepId"`);
+    return this.all<FailureExampleRow>(
+      `SELECT v."id" AS verdictId, v."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, c."profile" AS profile,
+         v."rule" AS rule, v."message" AS message, ${votes.sql} AS votes
+       FROM "Verdict" v
+       JOIN "CalibrationStep" c ON c."runId" = v."runId" AND c."stepId" = v."stepId"
+       JOIN "Step" s ON s."id" = v."stepId"
+       JOIN "Trace" t ON t."id" = v."traceId"
+       WHERE v."runId" = ? AND v."rule" IN (${placeholders(rules.length)}) AND v."outcome" = 'fail'
+         AND c."profile" IN (SELECT value FROM json_each(?))
+       ORDER BY v."id"
+       LIMIT ? OFFSET ?`,
+      [...votes.params, runId, ...rules, JSON.stringify(profiles), limit, offset],
+    );
+  }
+}

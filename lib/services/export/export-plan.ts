@@ -1,0 +1,250 @@
+import fs from "node:fs";
+import { addAgreement, emptyAgreement, type AgreementCounts } from "@/lib/formats/export/agreement";
+import type { LabelProvenance } from "@/lib/formats/export/card";
+import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome } from "@/lib/formats/export/labels";
+import { keptSteps } from "@/lib/formats/export/messages";
+import { rowsPerTrace } from "@/lib/formats/export/rows";
+import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
+import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
+import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
+import { UNLABELED, checkAbort, compareCodeUnits, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export/export-context";
+import type { TraceRow } from "@/lib/services/export/export-source";
+import { RELATION_CLASSES } from "@/lib/taxonomy/relations";
+import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/tagger";
+
+// Passes 1 and 2 of an export (see export-build.ts): plan — scan the datasets in keyset pages,
+// resolve labels, apply the per-trace filters, one candidate row per trace in a TEMP table;
+// select — de-duplicate, pair, cap and weight with SQL over that table, units in output order.
+
+const PLAN_PAGE = 2000;
+
+interface Labelled {
+  row: TraceRow;
+  steps: ExportStep[];
+  /** Some step was edited and its original is kept: the trace can form a DPO edit pair. */
+  edited: boolean;
+  decision: ReturnType<typeof resolveHuman>;
+  quality: number | null;
+  valid: boolean | null;
+  relations: string[];
+  mask: number;
+}
+
+const placeholders = new Map<number, ExportStep[]>();
+
+/** `count` unlabeled steps standing in for steps pass 1 did not need to read (shared, never mutated). */
+function placeholderSteps(count: number): ExportStep[] {
+  let steps = placeholders.get(count);
+  if (!steps) {
+    steps = Array.from({ length: count }, (_, index) => ({
+      id: 0, index, kind: "reasoning", revision: 0, text: null, tool: null, callId: null, args: null, argsJson: null, resultJson: null, label: UNLABELED,
+    }));
+    placeholders.set(count, steps);
+  }
+  return steps;
+}
+
+/**
+ * One page of traces with resolved labels, scores and relation tags (step content not loaded).
+ * When nothing in the page can carry a step label — no step review, no verdict, no edit in the
+ * datasets — the steps are not read at all: every step is unlabeled and Trace.stepCount says how
+ * many there are.
+ */
+function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
+  const traceIds = rows.map((r) => r.id);
+  const reviews = groupBy(ctx.source.reviews(traceIds), (r) => r.traceId);
+  const verdicts = new Map(ctx.source.verdicts(ctx.runIds, traceIds).map((v) => [v.stepId, v]));
+  const scores = new Map(ctx.source.scores(ctx.runIds, traceIds).map((s) => [s.traceId, s]));
+  const questionIds = [...new Set(rows.map((r) => r.questionId).filter((q): q is number => q !== null))];
+  const relationLabels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
+  const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
+  const steps = stepLabelsPossible ? groupBy(ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
+  const counts = steps ? null : ctx.source.stepCounts(traceIds);
+  const withOriginals = ctx.hasEdits ? ctx.source.tracesWithOriginals(traceIds) : new Set<number>();
+  return rows.map((row) => {
+    const traceReviews = reviews.get(row.id) ?? [];
+    const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
+    const stepRows = steps?.get(row.id) ?? [];
+    const exportSteps = steps
+      ? stepRows.map((s): ExportStep => ({
+          id: s.id, index: s.index, kind: s.kind as StepKind, revision: s.revision, text: null, tool: null, callId: s.callId ?? null, args: null, argsJson: null, resultJson: null,
+          label: stepLabel(resolveHuman(byStep.get(s.id) ?? [], s.revision), verifierOutcome(verdicts.get(s.id)), ctx.config.labels, s.revision > 0),
+        }))
+      : placeholderSteps(counts!.get(row.id) ?? 0);
+    const score = scores.get(row.id);
+    const tags = tagQuestion({ text: row.question, program: parseJson(row.program), labels: (relationLabels.get(row.questionId ?? -1) ?? []).map((l) => l.relation) });
+    return {
+      row,
+      steps: exportSteps,
+      edited: withOriginals.has(row.id),
+      decision: resolveHuman(traceReviews.filter((r) => r.stepId === null)),
+      quality: score ? score.quality : null,
+      valid: score ? Boolean(score.valid) : null,
+      relations: tags.map((t) => t.relation),
+      mask: classMask(classesOf(tags)),
+    };
+  });
+}
+
+function imageAvailable(image: ExportImage | null, mode: ExportConfig["images"]): boolean {
+  if (!image || mode === "none" || mode === "reference") return true;
+  return Boolean(image.url) || Boolean(image.file && fs.existsSync(image.file));
+}
+
+const AGREEMENT_KEYS: Array<keyof AgreementCounts> = ["good_pass", "good_fail", "bad_pass", "bad_fail", "neutral_pass", "neutral_fail"];
+const JUDGMENT_CODE = { good: 1, bad: 0 } as const;
+
+function skipReason(ctx: Context, t: Labelled, judgment: TraceJudgment): SkipReason | null {
+  const { config } = ctx;
+  if (!imageAvailable(imageOf(t.row), config.images)) return "image_missing";
+  if ((config.minQuality !== null || config.validOnly) && t.quality === null) return "no_verifier_score";
+  if (config.minQuality !== null && t.quality! < config.minQuality) return "below_min_quality";
+  if (config.validOnly && t.valid !== true) return "not_valid";
+  if (config.humanAcceptedOnly && !humanAccepted(t.decision, t.steps)) return "not_human_accepted";
+  const kept = keptSteps(t.steps, config);
+  if (kept.length === 0) return "empty";
+  if (config.format === "trl-prm" && kept.some((s) => s.label.value === null)) return "unlabeled";
+  if (config.format === "kto" && judgment.value === null) return "unlabeled";
+  if (config.format === "dpo" && judgment.value === null) return "unlabeled";
+  return null;
+}
+
+// Step labels travel from pass 1 to pass 3 in the candidate table, so pass 3 reads no review or
+// verdict again: per step [value, source, human value, human source, verifier], null when no step
+// of the trace has any label.
+type PackedLabel = [StepLabel["value"], string | null, StepLabel["human"], string | null, StepLabel["verifier"]];
+
+function packLabels(steps: ExportStep[]): string | null {
+  if (steps.every((s) => s.label === UNLABELED || (s.label.value === null && s.label.human === null && s.label.verifier === null))) return null;
+  return JSON.stringify(steps.map((s): PackedLabel => [s.label.value, s.label.source, s.label.human, s.label.humanSource, s.label.verifier]));
+}
+
+export function unpackLabels(packed: string | null, count: number): StepLabel[] {
+  if (packed === null) return new Array<StepLabel>(count).fill(UNLABELED);
+  return (JSON.parse(packed) as PackedLabel[]).map(([value, source, human, humanSource, verifier]) => ({ value, source, human, humanSource, verifier }));
+}
+
+export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: AbortSignal): Promise<{ candidates: number; skipped: SkipCounts }> {
+  const { config, source } = ctx;
+  const datasetIds = [...ctx.datasets.keys()];
+  const total = source.countTraces(datasetIds);
+  const skipped: SkipCounts = {};
+  source.createPlan();
+  let scanned = 0;
+  let lastImageKey = "";
+  let lastSplit = 0;
+  // pages walk (dataset, method, id), an index order; the output order is fixed in pass 2
+  const walk = datasetIds.flatMap((datasetId) => source.methods(datasetId).map((method) => ({ datasetId, method })));
+  for (const { datasetId, method } of walk) {
+    for (let after = 0; ; ) {
+      checkAbort(signal);
+      const page = source.tracePage(datasetId, method, after, PLAN_PAGE);
+      if (page.length === 0) break;
+      for (const t of labelPage(ctx, page)) {
+        const judgment = traceJudgment(t.decision, t.steps, t.valid, config.labels);
+        const reason = skipReason(ctx, t, judgment);
+        if (reason) {
+          skipped[reason] = (skipped[reason] ?? 0) + 1;
+          continue;
+        }
+        const image = t.row.imageName ? { sha256: t.row.imageSha256, name: t.row.imageName } : null;
+        const key = imageKey(image, ctx.datasets.get(t.row.datasetId)!, t.row.question);
+        const group = groupKey(key, t.row.question);
+        const agreement = emptyAgreement();
+        const sources: Record<string, number> = {};
+        for (const step of t.steps) {
+          addAgreement(agreement, step.label);
+          const s = step.label.source ?? "unlabeled";
+          sources[s] = (sources[s] ?? 0) + 1;
+        }
+        const [h, hw] = unitHashes(config.seed, `${group}\n${t.row.id}`);
+        // traces of one image usually come together: hash each image once
+        if (key !== lastImageKey) {
+          lastImageKey = key;
+          lastSplit = SPLITS.indexOf(splitOf(config.seed, key, config.split));
+        }
+        source.insertCandidate({
+          traceId: t.row.id,
+          imageKey: key,
+          groupKey: group,
+          split: lastSplit,
+          mask: t.mask,
+          judgment: judgment.value === null ? null : JUDGMENT_CODE[judgment.value],
+          judgmentSource: judgment.source,
+          jrank: judgment.value === "good" ? 2 : judgment.value === null ? 1 : 0,
+          quality: t.quality,
+          valid: t.valid === null ? null : t.valid ? 1 : 0,
+          edited: t.edited ? 1 : 0,
+          h,
+          hw,
+          rows: rowsPerTrace(config.format, t.steps, config),
+          sources: JSON.stringify(sources),
+          labels: packLabels(t.steps),
+          relations: JSON.stringify(t.relations),
+          agreement: AGREEMENT_KEYS.map((k) => agreement[k]) as [number, number, number, number, number, number],
+        });
+      }
+      scanned += page.length;
+      after = page[page.length - 1].id;
+      onProgress(total ? 0.3 * (scanned / total) : 0.3, `Scanning traces: ${scanned.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`);
+      await yieldToEventLoop();
+    }
+  }
+  return { candidates: scanned, skipped };
+}
+// ---------- pass 2: select ----------
+
+const CLASS_BITS = RELATION_CLASSES.map((c, i) => ({ name: c, bit: 1 << i }));
+
+function add(skipped: SkipCounts, reason: SkipReason, n: number): void {
+  if (n > 0) skipped[reason] = (skipped[reason] ?? 0) + n;
+}
+
+export function select(ctx: Context, skipped: SkipCounts): void {
+  const { config, source } = ctx;
+  const counts = source.classCounts(CLASS_BITS.map((c) => c.bit));
+  const rarity = rarityOrder(Object.fromEntries(RELATION_CLASSES.map((c, i) => [c, counts[i]])));
+  source.assignClasses(rarity.map((name) => ({ name, bit: CLASS_BITS.find((c) => c.name === name)!.bit })));
+  if (config.format === "dpo") {
+    add(skipped, "no_pair", source.basePairs());
+    if (config.dedupe) add(skipped, "duplicate", source.dedupePairs());
+  } else {
+    if (config.dedupe) add(skipped, "duplicate", source.dedupeCandidates(config.format === "kto"));
+    source.baseFromCandidates();
+  }
+  add(skipped, "relation_cap", source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));
+  add(skipped, "relation_weight", source.buildUnits(Object.entries(config.relationWeights).map(([cls, weight]) => ({ cls, weight: weight! }))));
+}
+
+export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelProvenance; agreement: AgreementCounts } {
+  const counts: ExportCounts = { rows: 0, splits: {}, classes: {}, traces: 0, images: 0 };
+  for (const { split, cls, rows } of ctx.source.rowsBySplitAndClass()) {
+    const name = SPLITS[split];
+    counts.rows += rows;
+    counts.splits[name] = (counts.splits[name] ?? 0) + rows;
+    const classes = (counts.classes[name] ??= {});
+    classes[cls as ExportClass] = rows;
+  }
+  const exported = ctx.source.exportedTraces();
+  counts.traces = exported.traces;
+  counts.images = ctx.config.images === "none" ? 0 : exported.images;
+  const agreement = emptyAgreement();
+  AGREEMENT_KEYS.forEach((k, i) => (agreement[k] = exported.agreement[i]));
+  const labels: LabelProvenance = { steps: {}, traces: {} };
+  for (const row of ctx.source.exportedSources()) {
+    for (const [s, n] of Object.entries(JSON.parse(row.sources) as Record<string, number>)) labels.steps[s] = (labels.steps[s] ?? 0) + n;
+    const j = row.judgmentSource ?? "unjudged";
+    labels.traces[j] = (labels.traces[j] ?? 0) + 1;
+  }
+  labels.steps = sortKeys(labels.steps);
+  labels.traces = sortKeys(labels.traces);
+  return { counts, labels, agreement };
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareCodeUnits(a, b)));
+}
+
+export function orderedSkips(skipped: SkipCounts): SkipCounts {
+  return sortKeys(skipped as Record<string, number>) as SkipCounts;
+}

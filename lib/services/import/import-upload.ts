@@ -1,0 +1,115 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Busboy } from "@fastify/busboy";
+import { dataDir } from "@/lib/env";
+import { AppError, invalidInputFrom } from "@/lib/errors";
+import { isFormatName } from "@/lib/formats/read";
+import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
+import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
+
+// Browser and API uploads: the multipart body is streamed part by part to files in a private
+// temporary folder (never held in memory), then imported from there like CLI files. Image parts
+// land in the same folder, which becomes the images directory for the import; the folder is
+// removed afterwards (images are by then copied into the content-addressed store).
+
+const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
+const MAX_FILES = 20_000;
+
+export interface ReceivedUpload {
+  dir: string;
+  files: Array<{ name: string; path: string; bytes: number }>;
+  images: number;
+  fields: ImportFields;
+}
+
+function safeName(name: string, taken: Set<string>): string {
+  const base = path.basename(name.replace(/\\/g, "/")).replace(/[^\w.\-+ ()]/g, "_").replace(/^\.+/, "_").slice(0, 180) || "upload";
+  let candidate = base;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = base.replace(/(\.[^.]*)?$/, (ext) => `-${n}${ext ?? ""}`);
+  taken.add(candidate.toLowerCase());
+  return candidate;
+}
+
+/** Streams a multipart/form-data body (fields + files) into a fresh folder under the data dir. */
+export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8Array> | null): Promise<ReceivedUpload> {
+  const contentType = headers.get("content-type") ?? "";
+  if (!contentType.startsWith("multipart/form-data")) {
+    throw new AppError("invalid_input", "expected multipart/form-data with the files to import and a dataset field", [{ path: "content-type", error: `expected multipart/form-data, found ${contentType || "nothing"}` }]);
+  }
+  if (!body) throw new AppError("invalid_input", "the request has no body");
+  const dir = path.join(dataDir(), "uploads", crypto.randomUUID());
+  fs.mkdirSync(dir, { recursive: true });
+  const raw: Record<string, string> = {};
+  const files: ReceivedUpload["files"] = [];
+  const taken = new Set<string>();
+  let images = 0;
+  const writes: Promise<void>[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const parser = Busboy({ headers: { "content-type": contentType }, limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES, fields: 50, fieldSize: 64 * 1024 } });
+      parser.on("field", (name, value) => (raw[name] = value));
+      parser.on("file", (_field, stream, filename) => {
+        const name = safeName(filename || "upload", taken);
+        const target = path.join(dir, name);
+        const entry = { name, path: target, bytes: 0 };
+        if (IMAGE_FILE.test(name)) images++;
+        else files.push(entry);
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            entry.bytes += chunk.length;
+            done(null, chunk);
+          },
+        });
+        writes.push(
+          pipeline(stream, counter, fs.createWriteStream(target)).then(() => {
+            if (stream.truncated) throw new AppError("invalid_input", `${name}: larger than the ${MAX_FILE_BYTES}-byte upload limit`);
+          }),
+        );
+      });
+      parser.on("filesLimit", () => reject(new AppError("invalid_input", `more than ${MAX_FILES} files in one upload`)));
+      parser.on("error", (error) => reject(new AppError("invalid_input", `malformed multipart body: ${(error as Error).message}`)));
+      parser.on("finish", () => resolve());
+      Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(parser);
+    });
+    await Promise.all(writes);
+    const parsed = importFields.safeParse(raw);
+    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (path) => path || "fields");
+    if (parsed.data.format && !isFormatName(parsed.data.format)) {
+      throw new AppError("invalid_input", `unknown format "${parsed.data.format}"`, [{ path: "format", error: `unknown format "${parsed.data.format}"` }]);
+    }
+    if (!files.length) throw new AppError("invalid_input", "no data file in the upload (only images)", [{ path: "files", error: "expected at least one data file" }]);
+    return { dir, files, images, fields: parsed.data };
+  } catch (error) {
+    await Promise.allSettled(writes);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Imports a received upload and removes its folder; progress goes to `onEvent`. */
+export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void): Promise<ImportSummary> {
+  const { fields } = upload;
+  try {
+    onEvent?.({ type: "received", files: upload.files.map((f) => ({ name: f.name, bytes: f.bytes })), images: upload.images });
+    return await importFiles({
+      files: upload.files.map((f) => f.path),
+      displayNames: upload.files.map((f) => f.name),
+      dataset: fields.dataset,
+      format: fields.format && isFormatName(fields.format) ? fields.format : undefined,
+      dryRun: fields.dryRun,
+      skipInvalid: fields.skipInvalid,
+      detector: fields.detector,
+      images: [upload.dir, ...(fields.imagesUrl ? [fields.imagesUrl] : [])],
+      source,
+      imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,
+      onProgress: (p) => {
+        if (p.phase !== "done") onEvent?.({ type: "progress", phase: p.phase, file: p.file, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records });
+      },
+    });
+  } finally {
+    fs.rmSync(upload.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,479 @@
+import fs from "node:fs";
+import path from "node:path";
+import { db, prepare, writeTransaction } from "@/lib/db";
+import { AppError, type ErrorDetail } from "@/lib/errors";
+import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
+import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
+import { fileHead, type ReadProgress } from "@/lib/formats/source";
+import type { ImportRecord, ReadItem } from "@/lib/formats/types";
+import { contentHash } from "@/lib/formats/hash";
+import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
+import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/import/image-store";
+import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
+
+// An import runs in two passes over the input files, so memory stays bounded by what is kept
+// between them (trace ids + content hashes, image names, errors), not by the input size:
+//   pass 1 streams every file, validates every record and resolves image files (async, yielding
+//          to the event loop, reporting progress);
+//   pass 2 streams the files again and writes the valid records inside one synchronous
+//          transaction on the shared connection: all-or-nothing, and no other query interleaves.
+// Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
+// other content is a conflict (an error, or skipped with skipInvalid).
+
+// What an import reports is exactly what the API sends (lib/schemas/imports.ts).
+export type SkippedLine = SkippedLineDto;
+export type ImportedFile = ImportedFileDto;
+export type ImportSummary = ImportSummaryDto;
+
+export interface ImportProgress {
+  phase: "validate" | "write" | "done";
+  file: string;
+  fileIndex: number;
+  files: number;
+  /** bytes of all files read so far in this phase, of `totalBytes` */
+  bytes: number;
+  totalBytes: number;
+  records: number;
+}
+
+export interface ImportFilesOptions {
+  files: string[];
+  dataset: string;
+  /** A directory or URL prefix that image names resolve against (several: `images`). */
+  imagesDir?: string;
+  images?: string[];
+  format?: FormatName;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  /** Detector name for boxes whose input does not name one (detector:<name>). */
+  detector?: string;
+  /** Names to report instead of the file paths (uploads are stored under temporary names). */
+  displayNames?: string[];
+  source?: "cli" | "api" | "upload" | "seed" | "test";
+  onProgress?: (progress: ImportProgress) => void;
+  /** How warnings name where images were looked for (uploads live in a temporary folder). */
+  imagesLabel?: string;
+}
+
+export type SourcedRecord = ImportRecord & { file: string };
+
+/** Detailed errors and warnings kept per import; beyond these only the counts grow. */
+const MAX_LISTED = 10_000;
+
+const MAX_MISSING_LISTED = 20;
+
+/** Files whose records others depend on go first, whatever the order given. */
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
+
+interface Source {
+  name: string;
+  format: string;
+  /** Ordering key when it differs from the format (COCO results after COCO ground truth). */
+  order?: string;
+  bytes: number;
+  items: (options: { trusted: boolean; progress: ReadProgress; skip?: (unit: string) => boolean }) => Iterable<ReadItem>;
+}
+
+const unitOf = (item: { line: number; unit?: string }): string => item.unit ?? String(item.line);
+
+export async function importFiles(options: ImportFilesOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const names = options.files.map((file, i) => options.displayNames?.[i] ?? file);
+  const missing = options.files.findIndex((file) => !fs.existsSync(file) || !fs.statSync(file).isFile());
+  if (missing >= 0) throw new AppError("invalid_input", `${names[missing]}: no such file`, [{ file: names[missing], error: "no such file" }]);
+  let sources: Source[];
+  try {
+    sources = options.files.map((file, i) => {
+      const format = options.format ?? detectFormat(file, names[i]);
+      return {
+        name: names[i],
+        format,
+        order: format === "coco" && fileHead(file, 256).toString("utf8").trimStart().startsWith("[") ? "coco-results" : format,
+        bytes: fs.statSync(file).size,
+        items: ({ trusted, progress, skip }) => readItems(file, format, { trusted, progress, detector: options.detector, skip }),
+      };
+    });
+  } catch (error) {
+    await recordFailure(options, names.map((n) => ({ file: n, format: "unknown", bytes: 0 })), error, started);
+    throw error;
+  }
+  const imageBases = options.images ?? (options.imagesDir ? [options.imagesDir] : [...new Set(options.files.flatMap((f) => [path.dirname(f), path.join(path.dirname(f), "images")]))]);
+  return runImport(sources, { ...options, imageBases, started });
+}
+
+export interface ImportRecordsOptions {
+  dataset: string;
+  records: SourcedRecord[];
+  imagesDirs: string[];
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+}
+
+/** Records already in memory (the demo seed builds traces from programs): same checks and writer. */
+export async function importRecords(options: ImportRecordsOptions): Promise<ImportSummary> {
+  const byFile = new Map<string, SourcedRecord[]>();
+  for (const record of options.records) byFile.set(record.file, [...(byFile.get(record.file) ?? []), record]);
+  const sources: Source[] = [...byFile].map(([file, records]) => ({ name: file, format: "records", bytes: 0, items: () => records }));
+  return runImport(sources, { dataset: options.dataset, dryRun: options.dryRun, skipInvalid: options.skipInvalid, imageBases: options.imagesDirs, source: "seed", started: Date.now() });
+}
+
+interface RunOptions {
+  dataset: string;
+  imageBases: string[];
+  imagesLabel?: string;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  source?: ImportFilesOptions["source"];
+  onProgress?: ImportFilesOptions["onProgress"];
+  started: number;
+}
+
+class DryRunRollback extends Error {}
+
+async function runImport(unordered: Source[], options: RunOptions): Promise<ImportSummary> {
+  const dataset = options.dataset.trim();
+  const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.order ?? a.format] ?? 9) - (FORMAT_ORDER[b.order ?? b.format] ?? 9));
+  const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
+  let copied: string[] = [];
+  try {
+    if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
+    const scan = await validate(sources, dataset, options);
+    if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
+    if (!options.dryRun) copied = storeImages(scan.images);
+    const result = await write(sources, dataset, scan, options, files);
+    options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
+    return result;
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
+    throw error;
+  } finally {
+    // files this import copied in that no row references go: every one when it failed (all-or-nothing
+    // covers the image store too), else those no row took (a name the dataset holds with other bytes)
+    if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
+  }
+}
+
+async function referencedImagePaths(paths: string[]): Promise<Set<string>> {
+  const rows = await db().image.findMany({ where: { path: { in: paths } }, select: { path: true } });
+  return new Set(rows.map((r) => r.path!));
+}
+
+interface Scan {
+  errors: SkippedLine[];
+  errorCount: number;
+  warnings: string[];
+  warningCount: number;
+  badUnits: Array<Set<string>>;
+  duplicateUnits: Array<Set<string>>;
+  duplicates: number;
+  traces: Map<string, { hash: string; file: string; line: number }>;
+  images: Map<string, ResolvedSource>;
+  cocoImages: Map<number, string>;
+  records: number;
+  totalBytes: number;
+}
+
+async function validate(sources: Source[], dataset: string, options: RunOptions): Promise<Scan> {
+  const scan: Scan = {
+    errors: [], errorCount: 0, warnings: [], warningCount: 0,
+    badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
+    totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
+  };
+  const sceneImages = new Map<number, string>();
+  const missingImages = new Set<string>();
+  let knownIndices: Map<number, string> | null = null;
+  let doneBytes = 0;
+  let lastYield = performance.now();
+
+  const fail = (i: number, file: string, line: number, unit: string, pathText: string, error: string) => {
+    scan.badUnits[i].add(unit);
+    scan.errorCount++;
+    if (scan.errors.length < MAX_LISTED) scan.errors.push({ file, line, path: pathText, error });
+  };
+  const warn = (message: string) => {
+    scan.warningCount++;
+    if (scan.warnings.length < MAX_LISTED) scan.warnings.push(message);
+  };
+  const resolve = (name: string, file: string, line: number): ResolvedSource => {
+    let image = scan.images.get(name);
+    if (!image) {
+      image = resolveImage(name, options.imageBases);
+      scan.images.set(name, image);
+      if (!image.url && !image.file) {
+        missingImages.add(name);
+        // one warning per missing image up to a point, then a single count: 100k lines of
+        // "not found" would bury every other message
+        if (missingImages.size <= MAX_MISSING_LISTED) warn(`${file}:${line}: image "${name}" ${image.problem ?? `not found in ${options.imagesLabel ?? options.imageBases.join(", ")}`}; imported without the file (shown as a placeholder)`);
+      }
+    }
+    return image;
+  };
+
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i];
+    const progress: ReadProgress = { bytes: 0 };
+    let count = 0;
+    for (const item of source.items({ trusted: false, progress })) {
+      const unit = unitOf(item);
+      if (item.type === "error") {
+        fail(i, source.name, item.line, unit, item.path, item.error);
+        continue;
+      }
+      if (item.type === "warning") {
+        warn(`${source.name}:${item.line}: ${item.message}`);
+        continue;
+      }
+      scan.records++;
+      switch (item.type) {
+        case "trace": {
+          const trace = item.value;
+          if (trace.image) resolve(trace.image, source.name, item.line);
+          const hash = contentHash(trace.raw);
+          const first = scan.traces.get(trace.externalId);
+          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
+          else if (first.hash === hash) {
+            scan.duplicateUnits[i].add(unit);
+            scan.duplicates++;
+          } else fail(i, source.name, item.line, unit, "$.id", `duplicate trace id "${trace.externalId}" (also at ${first.file}:${first.line} with different content)`);
+          break;
+        }
+        case "scene":
+          resolve(item.value.image, source.name, item.line);
+          if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
+          break;
+        case "question":
+          resolve(item.value.image, source.name, item.line);
+          break;
+        case "image": {
+          const image = resolve(item.value.name, source.name, item.line);
+          if (typeof item.value.cocoId === "number") scan.cocoImages.set(item.value.cocoId, item.value.name);
+          if (!image.width && item.value.width && item.value.height) {
+            image.width = item.value.width;
+            image.height = item.value.height;
+          }
+          if (!image.url && !image.file && item.value.url) image.url = item.value.url;
+          break;
+        }
+        case "box": {
+          const box = item.value;
+          let name = box.image;
+          if (!name && box.imageIndex !== null && box.imageIndex !== undefined) {
+            name = sceneImages.get(box.imageIndex) ?? null;
+            if (!name) {
+              knownIndices ??= await sceneIndexImages(dataset);
+              name = knownIndices.get(box.imageIndex) ?? null;
+            }
+            if (!name) {
+              fail(i, source.name, item.line, unit, "$.image_idxs", `image index ${box.imageIndex} matches no scene's image_index in dataset "${dataset}" (import the scenes file first, or in the same import)`);
+              break;
+            }
+          }
+          if (!name && box.cocoImageId !== null && box.cocoImageId !== undefined) {
+            name = scan.cocoImages.get(box.cocoImageId) ?? null;
+            if (!name) {
+              fail(i, source.name, item.line, unit, `${unit.startsWith("[") ? "$" : "$."}${unit}.image_id`, `image_id ${box.cocoImageId} is not defined by a COCO ground-truth file in this import (import the results together with the annotations file)`);
+              break;
+            }
+          }
+          const image = name ? resolve(name, source.name, item.line) : null;
+          if (box.convention && needsImageSize(box.convention)) {
+            const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
+            if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);
+          }
+          break;
+        }
+      }
+      if (++count % 256 === 0 && performance.now() - lastYield > 16) {
+        options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes + progress.bytes, totalBytes: scan.totalBytes, records: scan.records });
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    doneBytes += source.bytes;
+    options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
+  }
+  if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
+  if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
+  return scan;
+}
+
+async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions, files: ImportedFile[]): Promise<ImportSummary> {
+  options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: scan.records });
+  const conflicts: SkippedLine[] = [];
+  let summary: ImportSummary | null = null;
+  const work = () =>
+    writeTransaction((handle) => {
+      conflicts.length = 0;
+      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
+      for (let i = 0; i < sources.length; i++) {
+        const bad = scan.badUnits[i];
+        const duplicate = scan.duplicateUnits[i];
+        const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
+        for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
+          if (item.type === "error" || item.type === "warning") continue;
+          if (skip?.(unitOf(item))) continue;
+          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
+          if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
+        }
+      }
+      if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
+      const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
+      summary = {
+        dataset,
+        created: writer.counts,
+        duplicates: writer.duplicates + scan.duplicates,
+        skipped,
+        warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
+        dryRun: Boolean(options.dryRun),
+        files,
+        importId: null,
+      };
+      if (options.dryRun) throw new DryRunRollback();
+      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length);
+      return summary;
+    });
+  try {
+    await retryWhenBusy(work);
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+    const dry = summary as unknown as ImportSummary;
+    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount)));
+  }
+  return summary as unknown as ImportSummary;
+}
+
+/** Another process holding the write lock past busy_timeout: wait and try again. */
+async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 5 * 60_000): Promise<T> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+}
+
+function invalidInput(skipped: SkippedLine[], total: number): AppError {
+  const details: ErrorDetail[] = skipped.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
+  const first = skipped[0];
+  const more = total > 1 ? ` (and ${total - 1} more)` : "";
+  return new AppError("invalid_input", `${first.file}:${first.line} ${first.path}: ${first.error}${more}; nothing was imported`, details);
+}
+
+interface ResolvedSource extends ResolvedImage {
+  file: string | null;
+  problem?: string;
+}
+
+const URL_PATTERN = /^(https?:)?\/\//i;
+
+/** A name → a file inside one of the bases (never outside it), or a URL. Reads only the header. */
+function resolveImage(name: string, bases: string[]): ResolvedSource {
+  if (URL_PATTERN.test(name)) return { stored: null, url: name, width: null, height: null, file: null };
+  for (const base of bases) {
+    if (URL_PATTERN.test(base)) return { stored: null, url: new URL(name, base.endsWith("/") ? base : `${base}/`).toString(), width: null, height: null, file: null };
+    const root = path.resolve(base);
+    const candidate = path.resolve(root, name);
+    if (path.relative(root, candidate).startsWith("..") || path.isAbsolute(path.relative(root, candidate))) {
+      return { stored: null, url: null, width: null, height: null, file: null, problem: "names a path outside the images directory" };
+    }
+    if (!fs.existsSync(candidate) || !fs.statSync(candidate).isFile()) continue;
+    const info = readImageInfo(candidate);
+    if (!info) return { stored: null, url: null, width: null, height: null, file: null, problem: `(${candidate}) is not a PNG, JPEG, GIF or WebP image` };
+    return { stored: null, url: null, width: info.width, height: info.height, file: candidate };
+  }
+  return { stored: null, url: null, width: null, height: null, file: null };
+}
+
+/** Copies the found image files into the data dir (content-addressed) before the write pass; returns the files it created. */
+function storeImages(images: Map<string, ResolvedSource>): string[] {
+  const created: string[] = [];
+  for (const image of images.values()) {
+    if (!image.file || image.stored) continue;
+    image.stored = storeImageFile(image.file);
+    if (image.stored.created) created.push(image.stored.path);
+  }
+  return created;
+}
+
+async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
+  const rows = await db().scene.findMany({ where: { dataset: { name: dataset } }, select: { name: true, info: true } });
+  const map = new Map<number, string>();
+  for (const row of rows) {
+    const index = (row.info as { image_index?: unknown } | null)?.image_index;
+    if (typeof index === "number") map.set(index, row.name);
+  }
+  return map;
+}
+
+function insertHistory(
+  handle: Parameters<typeof prepare>[0],
+  options: RunOptions & { dataset: string },
+  files: ImportedFile[],
+  status: "done" | "failed",
+  summary: Pick<ImportSummary, "created" | "duplicates" | "skipped" | "warnings">,
+  error: string | null,
+  datasetId: number | null,
+  skippedCount: number,
+): number {
+  const info = prepare(
+    handle,
+    `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "finishedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`,
+  ).run(
+    datasetId,
+    options.dataset,
+    JSON.stringify(files),
+    [...new Set(files.map((f) => f.format))].join(","),
+    options.source ?? null,
+    options.dryRun ? 1 : 0,
+    status,
+    JSON.stringify(summary.created),
+    summary.duplicates,
+    JSON.stringify(summary.skipped.slice(0, 1000)),
+    skippedCount,
+    JSON.stringify(summary.warnings.slice(0, 1000)),
+    error,
+    Date.now() - options.started,
+  );
+  return Number(info.lastInsertRowid);
+}
+
+/** Failed imports are history too; writing that row must never hide the import's own error. */
+async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "source"> & { started?: number }, files: ImportedFile[], error: unknown, started: number): Promise<void> {
+  try {
+    const details = error instanceof AppError ? error.details : [];
+    const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
+    const message = error instanceof Error ? error.message : String(error);
+    await retryWhenBusy(() =>
+      writeTransaction((handle) => {
+        const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
+        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length);
+      }),
+    );
+  } catch {
+    // the history row is best effort
+  }
+}
+
+/** The latest imports, newest first (the history on /import and GET /api/imports). */
+export async function listImports(options: { limit?: number } = {}): Promise<ImportHistoryItem[]> {
+  const rows = await db().import.findMany({ orderBy: { id: "desc" }, take: Math.min(options.limit ?? 50, 500) });
+  return rows.map((row) => ({
+    id: row.id,
+    dataset: row.datasetName,
+    files: (row.files as unknown as ImportedFileDto[] | null) ?? [],
+    source: row.source,
+    dryRun: row.dryRun,
+    status: row.status,
+    created: (row.created as ImportHistoryItem["created"]) ?? null,
+    duplicates: row.duplicates,
+    skippedCount: row.skippedCount,
+    warnings: Array.isArray(row.warnings) ? row.warnings.length : 0,
+    error: row.error,
+    durationMs: row.durationMs,
+    createdAt: row.createdAt.toISOString(),
+  }));
+}

@@ -1,0 +1,73 @@
+import { db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { InjectedFaultDto, TraceDetail } from "@/lib/schemas/traces";
+import { getTraceVerification } from "@/lib/services/verify/verdicts";
+
+export async function getTrace(id: number): Promise<TraceDetail> {
+  const trace = await db().trace.findUnique({
+    where: { id },
+    select: {
+      id: true, externalId: true, question: true, answer: true, finalAnswer: true, method: true, format: true,
+      teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true, runId: true,
+      dataset: { select: { id: true, name: true } },
+      image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
+      scene: { select: { id: true, name: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true } } } },
+      steps: { orderBy: { index: "asc" } },
+      reviews: { where: { current: true }, orderBy: { id: "asc" }, include: { user: { select: { name: true } } } },
+    },
+  });
+  if (!trace) throw new AppError("not_found", `trace ${id} not found`);
+  const [verification, boxes] = await Promise.all([
+    getTraceVerification(trace.id, trace.runId),
+    trace.image
+      ? db().box.findMany({ where: { imageId: trace.image.id }, orderBy: { id: "asc" }, select: { id: true, source: true, label: true, objectIndex: true, x: true, y: true, w: true, h: true, score: true, version: true } })
+      : [],
+  ]);
+  return {
+    id: trace.id,
+    externalId: trace.externalId,
+    dataset: trace.dataset,
+    question: trace.question,
+    answer: trace.answer,
+    finalAnswer: trace.finalAnswer,
+    method: trace.method,
+    format: trace.format,
+    teacherModel: trace.teacherModel,
+    teacherParams: trace.teacherParams,
+    quality: trace.quality,
+    valid: trace.valid,
+    decision: trace.decision,
+    version: trace.version,
+    image: trace.image
+      ? { id: trace.image.id, name: trace.image.name, width: trace.image.width, height: trace.image.height, available: Boolean(trace.image.path || trace.image.url), url: trace.image.url }
+      : null,
+    scene: trace.scene,
+    boxes,
+    steps: trace.steps.map((s) => ({
+      id: s.id, index: s.index, kind: s.kind, text: s.text, tool: s.tool, callId: s.callId, args: s.args, result: s.result,
+      refs: s.refs ? (JSON.parse(s.refs) as number[]) : [], revision: s.revision, version: s.version,
+    })),
+    reviews: trace.reviews.map((r) => ({
+      id: r.id, stepId: r.stepId, label: r.label, comment: r.comment, source: r.source, user: r.user.name,
+      provenance: r.provenance, createdAt: r.createdAt.toISOString(),
+    })),
+    verification,
+    injected: injectedFaults(trace.raw),
+  };
+}
+
+/** The scripted teacher records its injected faults in `meta.faults` of the canonical record. */
+function injectedFaults(raw: string): InjectedFaultDto[] {
+  if (!raw.startsWith("{") || !raw.includes('"faults"')) return [];
+  try {
+    const faults = (JSON.parse(raw) as { meta?: { faults?: unknown } }).meta?.faults;
+    if (!Array.isArray(faults)) return [];
+    return faults.filter((f): f is InjectedFaultDto => typeof f?.type === "string" && typeof f?.step === "number").map((f) => ({ type: f.type, step: f.step, detail: String(f.detail ?? "") }));
+  } catch {
+    return [];
+  }
+}
+
+export async function getImageFile(imageId: number): Promise<{ path: string | null; url: string | null; mime: string | null } | null> {
+  return db().image.findUnique({ where: { id: imageId }, select: { path: true, url: true, mime: true } });
+}
