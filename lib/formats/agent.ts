@@ -151,3 +151,11 @@ export function splitFinalAnswer(text: string): { before: string; answer: string
   const answer = match[1].replace(/\s*TERMINATE\s*$/i, "").trim();
   return { before: text.slice(0, match.index).trim(), answer };
 }
+
+/** "… So the answer is (A). TERMINATE" → "(A)" with the sentence kept as reasoning; otherwise the whole text. */
+export function answerOf(text: string): { reasoning: string | null; answer: string } {
+  const clean = text.replace(/\s*TERMINATE\s*$/i, "").trim();
+  const match = /^([\s\S]*?)\s*(?:so\s+)?the (?:final )?answer is:?\s*\**(\([A-Za-z0-9]+\)|[A-Za-z0-9][\w\-.]*?)\**\.?\s*$/i.exec(clean);
+  if (match && match[1].trim()) return { reasoning: clean, answer: match[2] };
+  return { reasoning: null, answer: clean };
+}

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { parseCallExpression, parseLiteral, parseOutput, toolParameters } from "@/lib/formats/agent";
+import { answerOf, parseCallExpression, parseLiteral, parseOutput, toolParameters } from "@/lib/formats/agent";
 import { contentHash } from "@/lib/formats/hash";
 import { fileLines } from "@/lib/formats/lines";
 import { isPlainObject } from "@/lib/formats/records";
@@ -23,7 +23,8 @@ const KEYWORD = /^\s*(?:>\s*)?(?:\*\*)?(thought|action input|action|observation|
 const HEADER = /^\s*(id|trace id|trace|image|scene|ground truth|expected answer|model|method)\s*:\s*(.*)$/i;
 const SEPARATOR = /^\s*(?:={3,}|-{3,}|>\s*Finished chain\.?)\s*$/i;
 const CHAIN_START = /^\s*>\s*Entering new .*chain/i;
-const NO_ACTION = /^(no action( is)?( needed| required)?|none|n\/a|terminate|finish)\.?$/i;
+/** "No action needed." and its variants: an action line that calls nothing. */
+export const NO_ACTION = /^(no (further )?action( is)?( needed| required| necessary)?|none|n\/a|terminate|finish)\.?$/i;
 
 interface Block {
   keyword: string;
@@ -38,7 +39,8 @@ interface Pending {
   blocks: Block[];
 }
 
-function actionOf(text: string, input: string | null): { tool: string; args: Record<string, unknown> } | { error: string; field: string } {
+/** An action as ReAct logs write it: code, a name with its Action Input, tool[input] or JSON. Unknown tools are the caller's call. */
+export function actionOf(text: string, input: string | null): { tool: string; args: Record<string, unknown> } | { error: string; field: string } {
   const clean = text.replace(/\s*TERMINATE\s*$/i, "").trim().replace(/^`+|`+$/g, "");
   const firstParameter = (tool: string, value: unknown) => {
     const [name] = toolParameters(tool);
@@ -84,14 +86,6 @@ function actionOf(text: string, input: string | null): { tool: string; args: Rec
   if (call) return call;
   if (/^[A-Za-z_][\w.]*$/.test(clean)) return { tool: clean, args: {} };
   return { error: `cannot read the action "${clean.slice(0, 60)}": expected tool(arg=value, …), a tool name with Action Input, tool[input] or JSON`, field: "tool" };
-}
-
-/** "… So the answer is (A). TERMINATE" → "(A)"; otherwise the whole text. */
-function answerOf(text: string): { reasoning: string | null; answer: string } {
-  const clean = text.replace(/\s*TERMINATE\s*$/i, "").trim();
-  const match = /^([\s\S]*?)\s*(?:so\s+)?the (?:final )?answer is:?\s*\**(\([A-Za-z0-9]+\)|[A-Za-z0-9][\w\-.]*?)\**\.?\s*$/i.exec(clean);
-  if (match && match[1].trim()) return { reasoning: clean, answer: match[2] };
-  return { reasoning: null, answer: clean };
 }
 
 function* finish(pending: Pending): Generator<ReadItem> {

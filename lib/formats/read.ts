@@ -12,17 +12,25 @@ import { clevrMasksFormat, cocoFormat } from "@/lib/formats/coco";
 import { openaiChatFormat } from "@/lib/formats/openai-chat";
 import { prm800kFormat } from "@/lib/formats/prm800k";
 import { reactFormat } from "@/lib/formats/react";
+import { reactChatFormat } from "@/lib/formats/react-chat";
+import { jsonActionsFormat } from "@/lib/formats/json-actions";
+import { verifiersFormat } from "@/lib/formats/verifiers";
+import { openaiAgentsFormat } from "@/lib/formats/openai-agents";
 
 // Format registry, detection and dispatch. Detection looks at the first 64 KiB only; the order
 // below decides between formats whose first bytes could match several (most specific first).
 
-export const FORMATS = ["canonical", "openai-chat", "react", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k"] as const;
+export const FORMATS = ["canonical", "openai-chat", "react", "react-chat", "json-actions", "verifiers", "openai-agents", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 const DEFINITIONS: Record<FormatName, FormatDefinition> = {
   canonical: canonicalFormat,
   "openai-chat": openaiChatFormat,
   react: reactFormat,
+  "react-chat": reactChatFormat,
+  "json-actions": jsonActionsFormat,
+  verifiers: verifiersFormat,
+  "openai-agents": openaiAgentsFormat,
   "clevr-scenes": clevrScenesFormat,
   "clevr-questions": clevrQuestionsFormat,
   coco: cocoFormat,
@@ -32,7 +40,7 @@ const DEFINITIONS: Record<FormatName, FormatDefinition> = {
   prm800k: prm800kFormat,
 };
 
-const DETECTION_ORDER: FormatName[] = ["canonical", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
+const DETECTION_ORDER: FormatName[] = ["canonical", "openai-agents", "verifiers", "json-actions", "react-chat", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
 
 export const isFormatName = (value: unknown): value is FormatName => typeof value === "string" && (FORMATS as readonly string[]).includes(value);
 
@@ -51,10 +59,18 @@ export function detectFormat(file: string, displayName = file): FormatName {
   const sniffed = sniff(file);
   const found = DETECTION_ORDER.find((name) => DEFINITIONS[name].detect(sniffed));
   if (found) return found;
-  const why = sniffed.head.trim() ? "unrecognised format" : "the file is empty";
-  throw new AppError("invalid_input", `${displayName}: cannot tell the format (${why}); use --format ${FORMATS.join("|")}`, [
-    { file: displayName, line: 1, path: "$", error: `${why} (expected one of: ${FORMATS.join(", ")})` },
+  if (!sniffed.head.trim()) {
+    throw new AppError("invalid_input", `${displayName}: the file is empty`, [{ file: displayName, line: 1, path: "$", error: "the file is empty (expected records of one of the formats in docs/formats.md)" }]);
+  }
+  const tried = DETECTION_ORDER.join(", ");
+  throw new AppError("invalid_input", `${displayName}: cannot tell the format: its first bytes match none of the formats tried (${tried}); name one with --format`, [
+    { file: displayName, line: 1, path: "$", error: `unrecognised format: tried ${tried}` },
   ]);
+}
+
+/** What a record of the format looks like, for the error of a file in which none was found. */
+export function formatExpectation(format: FormatName): string {
+  return DEFINITIONS[format].summary;
 }
 
 export function readItems(file: string, format: FormatName, options: { trusted?: boolean; progress?: ReadProgress; detector?: string; skip?: (unit: string) => boolean } = {}): Generator<ReadItem> {

@@ -85,6 +85,8 @@ export interface NormalizedImage {
   width?: number | null;
   height?: number | null;
   url?: string | null;
+  /** The image's bytes when the input carries them (data: URIs in agent logs); `name` is then content-derived. */
+  data?: Buffer | null;
 }
 
 export interface NormalizedQuestion {

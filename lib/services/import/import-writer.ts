@@ -25,6 +25,8 @@ export interface ResolvedImage {
   url: string | null;
   width: number | null;
   height: number | null;
+  /** Another name of the dataset for the same bytes (an inline image the dataset already holds): rows use it. */
+  alias?: string;
 }
 
 /** A record the writer refused (trace id already imported with other content). */
@@ -112,6 +114,8 @@ export class RecordWriter {
 
   image(name: string | null | undefined, fallbackSize?: { width: number; height: number } | null): ImageRow | null {
     if (!name) return null;
+    const alias = this.images.get(name)?.alias;
+    if (alias) return this.image(alias, fallbackSize);
     const cached = this.imageIds.get(name);
     if (cached) return cached;
     const resolved = this.images.get(name) ?? { stored: null, url: null, width: null, height: null };
@@ -292,7 +296,7 @@ export class RecordWriter {
         return { line, path: "$.id", error: `trace "${trace.externalId}" already exists in dataset "${this.datasetName}" with different content` };
       }
     }
-    const sceneId = this.scene(trace.scene ?? trace.image);
+    const sceneId = this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
     const image = this.image(trace.image, sceneId ? CLEVR_DEFAULT_SIZE : undefined);
     const questionId = this.question(trace, image?.id ?? null);
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;

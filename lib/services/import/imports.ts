@@ -3,13 +3,14 @@ import path from "node:path";
 import { db, prepare, writeTransaction } from "@/lib/db";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
-import { detectFormat, readItems, type FormatName } from "@/lib/formats/read";
+import { detectFormat, formatExpectation, readItems, type FormatName } from "@/lib/formats/read";
 import { fileHead, type ReadProgress } from "@/lib/formats/source";
 import type { ImportRecord, ReadItem } from "@/lib/formats/types";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
 import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/import/image-store";
 import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
+import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inline-images";
 
 // An import runs in two passes over the input files, so memory stays bounded by what is kept
 // between them (trace ids + content hashes, image names, errors), not by the input size:
@@ -72,6 +73,8 @@ interface Source {
   order?: string;
   bytes: number;
   items: (options: { trusted: boolean; progress: ReadProgress; skip?: (unit: string) => boolean }) => Iterable<ReadItem>;
+  /** What a record of the format looks like: a file in which none is recognised is an error saying so. */
+  expects?: string;
 }
 
 const unitOf = (item: { line: number; unit?: string }): string => item.unit ?? String(item.line);
@@ -91,6 +94,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportSu
         order: format === "coco" && fileHead(file, 256).toString("utf8").trimStart().startsWith("[") ? "coco-results" : format,
         bytes: fs.statSync(file).size,
         items: ({ trusted, progress, skip }) => readItems(file, format, { trusted, progress, detector: options.detector, skip }),
+        expects: formatExpectation(format),
       };
     });
   } catch (error) {
@@ -134,12 +138,16 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const dataset = options.dataset.trim();
   const sources = [...unordered].sort((a, b) => (FORMAT_ORDER[a.order ?? a.format] ?? 9) - (FORMAT_ORDER[b.order ?? b.format] ?? 9));
   const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
-  let copied: string[] = [];
+  // image files this import put in the store (copied files, and inline images as pass 1 meets them)
+  const copied: string[] = [];
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
-    const scan = await validate(sources, dataset, options);
+    const scan = await validate(sources, dataset, options, copied);
+    // a file in which nothing was recognised is the wrong file (or format), never an empty success
+    if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
-    if (!options.dryRun) copied = storeImages(scan.images);
+    if (!options.dryRun) copied.push(...storeImages(scan.images));
+    await aliasInlineImages(scan.images, dataset);
     const result = await write(sources, dataset, scan, options, files);
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
@@ -160,6 +168,8 @@ async function referencedImagePaths(paths: string[]): Promise<Set<string>> {
 
 interface Scan {
   errors: SkippedLine[];
+  /** Files from which no record (and no error) came. */
+  unrecognised: SkippedLine[];
   errorCount: number;
   warnings: string[];
   warningCount: number;
@@ -173,9 +183,9 @@ interface Scan {
   totalBytes: number;
 }
 
-async function validate(sources: Source[], dataset: string, options: RunOptions): Promise<Scan> {
+async function validate(sources: Source[], dataset: string, options: RunOptions, copied: string[]): Promise<Scan> {
   const scan: Scan = {
-    errors: [], errorCount: 0, warnings: [], warningCount: 0,
+    errors: [], unrecognised: [], errorCount: 0, warnings: [], warningCount: 0,
     badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
     traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
     totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
@@ -214,6 +224,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
     const source = sources[i];
     const progress: ReadProgress = { bytes: 0 };
     let count = 0;
+    const errorsBefore = scan.errorCount;
     for (const item of source.items({ trusted: false, progress })) {
       const unit = unitOf(item);
       if (item.type === "error") {
@@ -246,6 +257,8 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
           resolve(item.value.image, source.name, item.line);
           break;
         case "image": {
+          const data = item.value.data;
+          if (data && !scan.images.has(item.value.name)) scan.images.set(item.value.name, resolveInlineImage({ ...item.value, data }, { store: !options.dryRun, created: copied }));
           const image = resolve(item.value.name, source.name, item.line);
           if (typeof item.value.cocoId === "number") scan.cocoImages.set(item.value.cocoId, item.value.name);
           if (!image.width && item.value.width && item.value.height) {
@@ -289,6 +302,9 @@ async function validate(sources: Source[], dataset: string, options: RunOptions)
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
+    }
+    if (count === 0 && scan.errorCount === errorsBefore && source.expects) {
+      scan.unrecognised.push({ file: source.name, line: 1, path: "$", error: `no record recognised as ${source.format} (expected ${source.expects})` });
     }
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
@@ -365,6 +381,8 @@ function invalidInput(skipped: SkippedLine[], total: number): AppError {
 interface ResolvedSource extends ResolvedImage {
   file: string | null;
   problem?: string;
+  /** Inline images (agent logs' data: URIs): the content hash, for aliasing. */
+  sha256?: string;
 }
 
 const URL_PATTERN = /^(https?:)?\/\//i;
