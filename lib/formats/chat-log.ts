@@ -6,6 +6,7 @@ import { readImageUrl, type ImageReference } from "@/lib/formats/inline-image";
 import { elementLines } from "@/lib/formats/json-lines";
 import { jsonDocumentPieces } from "@/lib/formats/json-stream";
 import { isPlainObject, jsonRecords, parseJson } from "@/lib/formats/records";
+import { MAX_LINE_BYTES } from "@/lib/formats/lines";
 import { decodeUtf8, fileChunks, fileHead } from "@/lib/formats/source";
 import type { ReadContext } from "@/lib/formats/reader";
 import type { NormalizedStep, NormalizedTrace, ReadItem } from "@/lib/formats/types";
@@ -148,12 +149,29 @@ function* recordConversations(value: unknown, text: string, line: number, unit: 
   else yield prefix ? { ...read, root: read.root.replace(/^\$/, prefix), messages: read.messages.map((m) => ({ ...m, at: m.at.replace(/^\$/, prefix) })) } : read;
 }
 
-/** A file that is one JSON array too big, or too pretty-printed, to read as one line. */
+/**
+ * A file that is one JSON array spread over lines (pretty-printed, as Python's json.dump(indent=4)
+ * writes output.json), or one line too long to be a JSONL line: read element by element. A first
+ * line that closes its array is JSONL (one conversation per line).
+ */
 function isArrayDocument(file: string): boolean {
-  const head = fileHead(file).toString("utf8").replace(/^\ufeff/, "");
+  const head = fileHead(file, 4096).toString("utf8").replace(/^\ufeff/, "");
   if (!/^\s*\[/.test(head)) return false;
-  const first = head.split("\n").find((l) => l.trim())!.trim();
-  return !parseJson(first).ok;
+  let scanned = 0;
+  let last = -1; // the last non-space byte of the first non-empty line
+  for (const chunk of fileChunks(file)) {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c === 0x0a) {
+        if (last < 0) continue;
+        return last !== 0x5d; // "]"
+      }
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) last = c;
+    }
+    scanned += chunk.length;
+    if (scanned > MAX_LINE_BYTES) return true;
+  }
+  return last !== 0x5d;
 }
 
 /**
@@ -174,14 +192,17 @@ export function* readConversations(context: ReadContext): Generator<Conversation
   if (isArrayDocument(context.file)) {
     for (const piece of jsonDocumentPieces(fileChunks(context.file, context.progress), { stream: (key) => key === null })) {
       if (piece.kind === "error") {
-        yield { type: "error", line: piece.line, path: piece.path, error: piece.error, unit: pending ? String((pending as Pending).line) : undefined };
+        // the conversation being gathered cannot be complete: its unit fails with the error
+        if (pending) (pending as Pending).issues.push({ line: piece.line, path: piece.path, error: piece.error });
+        else yield { type: "error", line: piece.line, path: piece.path, error: piece.error };
         continue;
       }
       if (piece.kind !== "element") continue;
       const text = decodeUtf8(piece.bytes);
       const parsed = text === null ? { ok: false as const, error: "element is not valid UTF-8" } : parseJson(text);
       if (!parsed.ok) {
-        yield { type: "error", line: piece.line, path: `$[${piece.index}]`, error: parsed.error, unit: pending ? String((pending as Pending).line) : `[${piece.index}]` };
+        if (pending) (pending as Pending).issues.push({ line: piece.line, path: `$[${piece.index}]`, error: parsed.error });
+        else yield { type: "error", line: piece.line, path: `$[${piece.index}]`, error: parsed.error, unit: `[${piece.index}]` };
         continue;
       }
       if (isMessageLike(parsed.value) && !messageKey(parsed.value)) add(readMessage(parsed.value, `$[${piece.index}]`, piece.line), text!, piece.line);
@@ -192,7 +213,8 @@ export function* readConversations(context: ReadContext): Generator<Conversation
   }
   for (const record of jsonRecords(context.file, context.progress)) {
     if ("error" in record) {
-      yield { type: "error", ...record, unit: pending ? String((pending as Pending).line) : undefined };
+      if (pending) (pending as Pending).issues.push(record);
+      else yield { type: "error", ...record };
       continue;
     }
     const { value, text, line } = record;
@@ -364,7 +386,7 @@ export class TraceBuilder {
   /** The conversation's items: errors (and nothing else), or warnings, image records and the trace. */
   *finish(fields: Omit<NormalizedTrace, "raw" | "steps" | "externalId" | "finalAnswer"> & { externalId?: string | null; trusted: boolean }): Generator<ReadItem> {
     const { line, unit } = this.conversation;
-    if (!fields.question.trim()) this.error(line, `${this.conversation.root}`, "expected a user message with the question");
+    if (!fields.question.trim() && !this.errors.length) this.error(line, `${this.conversation.root}`, "expected a user message with the question");
     if (!this.steps.length && !this.errors.length) this.error(line, this.conversation.root, "no assistant turn: the conversation has no steps");
     if (this.errors.length) {
       for (const e of this.errors) yield { type: "error", unit, ...e };

@@ -126,7 +126,8 @@ describe("bad input: all-or-nothing, each error located", () => {
   it("a file of no known format", async () => {
     const file = tmp("notes.txt", "just some notes\n");
     const error = await rejected([file], "bad-format");
-    expect(error.details).toEqual([{ file, line: 1, path: "$", error: expect.stringMatching(/^unrecognised format \(expected one of: canonical, openai-chat, react/) }]);
+    expect(error.details).toEqual([{ file, line: 1, path: "$", error: expect.stringMatching(/^unrecognised format: tried canonical, .*, react$/) }]);
+    expect(error.message).toMatch(/notes\.txt: cannot tell the format: its first bytes match none of the formats tried \(canonical, .*\); name one with --format$/);
   });
 
   it("scenes referencing missing images: imported, with a warning naming file and line", async () => {
