@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { openTrace } from "./helpers";
@@ -47,4 +48,12 @@ test("a file from which the chosen format recognises nothing fails, naming the f
   await expect(row).toContainText("no record recognised as react (expected ReAct text logs");
   const datasets = await (await request.get("/api/datasets")).json();
   expect(datasets.map((d: { name: string }) => d.name)).not.toContain("e2e-agent-log-none");
+});
+
+test("POST /api/imports answers 400 for a file in which the chosen format recognises nothing", async ({ request }) => {
+  const response = await request.post("/api/imports", {
+    multipart: { dataset: "e2e-agent-log-api-none", format: "react", files: { name: "output.json", mimeType: "application/json", buffer: fs.readFileSync(SKETCHPAD) } },
+  });
+  expect(response.status()).toBe(400);
+  expect((await response.json()).error.details).toEqual([{ file: "output.json", line: 1, path: "$", error: expect.stringMatching(/^no record recognised as react \(expected ReAct text logs/) }]);
 });
