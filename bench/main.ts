@@ -1,6 +1,6 @@
 // `npm run bench -- [name...]`: runs the named benchmarks (all when none is named). Each bench
 // measures our path and the machine's raw limit for the same work in the same run, prints both
-// and their ratio, and never asserts on time (DESIGN §10; figures go to bench/README.md).
+// and their ratio, and never asserts on time (docs/design.md §10; figures go to bench/README.md).
 import { BENCHES } from "./registry";
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-// Box layers by source (DESIGN §2): one colour and one toggle per layer.
+// Box layers by source (docs/design.md §2): one colour and one toggle per layer.
 
 export const BOX_LAYERS = [
   { key: "ground_truth", label: "Ground truth", color: "#16a34a" },

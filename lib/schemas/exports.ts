@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NO_RELATION, RELATION_CLASSES } from "@/lib/taxonomy/relations";
 
-// Export configuration (DESIGN §7) shared by the API, the web form and the CLI, and the DTOs the
+// Export configuration (docs/design.md §7) shared by the API, the web form and the CLI, and the DTOs the
 // export resources return. The parsed config, with every default filled in, is what manifest.json
 // records, so two exports with the same parsed config over the same database are byte-identical.
 

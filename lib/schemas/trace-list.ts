@@ -15,7 +15,7 @@ export const traceFilters = z.object({
   label: z.enum(["unlabeled", "partial", "complete"]).optional(),
   decision: z.enum(["accept", "reject", "none"]).optional(),
   disagreement: flag,
-  relation: z.string().optional(), // relation class (DESIGN §9)
+  relation: z.string().optional(), // relation class (docs/design.md §9)
   reviewer: z.string().optional(),
   q: z.string().max(200).optional(),
   cursor: z.coerce.number().int().positive().optional(),

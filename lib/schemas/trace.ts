@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// stepwise.trace/v1 — the canonical trace record (DESIGN §4.1), one per JSONL line.
+// stepwise.trace/v1 — the canonical trace record (docs/design.md §4.1), one per JSONL line.
 // The JSON Schema published under docs/ and at /api/schema/trace is generated from this.
 
 export const TRACE_SCHEMA_ID = "stepwise.trace/v1";

@@ -1,4 +1,4 @@
-// Spatial relation taxonomy (DESIGN §9, after SpaRE and VSR's relation categories).
+// Spatial relation taxonomy (docs/design.md §9, after SpaRE and VSR's relation categories).
 // Five classes; every relation phrase maps to exactly one canonical relation and one class.
 // The order of RELATION_CLASSES is the tie-break order wherever classes are ranked.
 

@@ -13,7 +13,7 @@ import {
   type SceneObject,
 } from "@/lib/tools/scene";
 
-// The spatial tool vocabulary v1 (DESIGN §3). Each tool: zod schemas for args and result (their
+// The spatial tool vocabulary v1 (docs/design.md §3). Each tool: zod schemas for args and result (their
 // JSON Schema is what export emits as the `tools` column) and an executor over a scene.
 // New tools register here; the verifier only talks to this interface.
 
@@ -50,7 +50,7 @@ export interface ToolDefinition {
    * verifier compares id sets with it and builds the full result only as evidence of a mismatch.
    */
   executeIds?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => IdsOutcome;
-  /** Which family of traces uses it: "spatial" (DESIGN §3) or e.g. "visprog". */
+  /** Which family of traces uses it: "spatial" (docs/design.md §3) or e.g. "visprog". */
   family: string;
   /**
    * A hand-written check that is true only when `args` would accept (never the other way round;

@@ -1,4 +1,4 @@
-// Scene model the tools execute against. CLEVR conventions (DESIGN §3):
+// Scene model the tools execute against. CLEVR conventions (docs/design.md §3):
 // relationships[rel][i] lists every j such that object j is `rel` of object i.
 
 export const COLORS = ["gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow"] as const;

@@ -2,7 +2,7 @@ import { ATTRIBUTES, ATTRIBUTE_VALUES, type Attribute, type Relation } from "@/l
 
 // The claims grammar (docs/claims-grammar.md): reasoning text → claims the verifier can check
 // against the scene. One hand-written pass per sentence over whitespace tokens (no backtracking
-// regexes) because it runs on every reasoning step of every trace (DESIGN §10: ≥ 1M steps/s).
+// regexes) because it runs on every reasoning step of every trace (docs/design.md §10: ≥ 1M steps/s).
 // Sentences the grammar does not know produce no claim — the verifier never guesses.
 
 export interface Desc {

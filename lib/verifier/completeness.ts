@@ -1,7 +1,7 @@
 import { parseQuery } from "@/lib/tools/registry";
 import { ATTRIBUTES } from "@/lib/tools/scene";
 
-// Step completeness (DESIGN §5): the share of a known program's nodes the trace covers.
+// Step completeness (docs/design.md §5): the share of a known program's nodes the trace covers.
 // Nodes that need a tool are matched to calls (each call covers one node, except that a detect
 // covers every `scene` node and each attribute word of its query covers one filter); nodes the
 // teacher does in its head (unique, union, comparisons, transforms) are covered when all their

@@ -1,6 +1,6 @@
 import { parseObjectId } from "@/lib/tools/scene";
 
-// Answers are compared after normalisation (DESIGN §5 final.correct): yes/no/true/false, number
+// Answers are compared after normalisation (docs/design.md §5 final.correct): yes/no/true/false, number
 // words, CLEVR synonyms, plural shape nouns, object references, and id lists as sets.
 
 const WORDS: Record<string, string> = {

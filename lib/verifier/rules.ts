@@ -1,6 +1,6 @@
 import type { StepKind } from "@/lib/schemas/trace";
 
-// The rule catalogue (DESIGN §5). Ids are stable: they are stored in verdicts and configs, shown in
+// The rule catalogue (docs/design.md §5). Ids are stable: they are stored in verdicts and configs, shown in
 // the UI and used by calibration. A rule evaluates to pass / fail / skip with evidence.
 
 export const RULE_IDS = [

@@ -1,7 +1,7 @@
 import type { VerifierSettings } from "@/lib/verifier/config";
 import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 
-// Quality score ∈ [0, 1] (DESIGN §5): a weighted mean of three parts, each dropped when unknown —
+// Quality score ∈ [0, 1] (docs/design.md §5): a weighted mean of three parts, each dropped when unknown —
 //   steps        weighted share of passing verdicts (rule weights; skips do not count),
 //   completeness share of the program's nodes the trace covers (when a program is known),
 //   final        1 when the answer equals the ground truth, 0 when not (when it is known).

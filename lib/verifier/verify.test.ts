@@ -29,7 +29,7 @@ const result = (callId: string, value: unknown): VerifyStep => ({ kind: "tool_re
 const reasoning = (text: string): VerifyStep => ({ kind: "reasoning", text });
 const answer = (text: string): VerifyStep => ({ kind: "answer", text });
 
-/** "How many cylinders are left of the yellow sphere?" — the DESIGN §4.1 example on this scene. */
+/** "How many cylinders are left of the yellow sphere?" — the docs/design.md §4.1 example on this scene. */
 function cleanTrace(): VerifyStep[] {
   return [
     { kind: "plan", text: "Find the yellow sphere, then the cylinders left of it, then count." },

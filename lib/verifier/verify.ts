@@ -8,7 +8,7 @@ import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
 import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
-// verifyTrace: every rule of DESIGN §5 over one trace, as a pure deterministic function of the
+// verifyTrace: every rule of docs/design.md §5 over one trace, as a pure deterministic function of the
 // steps, the scene (when there is one), the ground truth and the settings. One forward pass:
 // what earlier steps produced (ids, id sets, variables, the last conclusion) is accumulated as
 // the pass goes, so cross-step rules never look ahead except for "does this call get a result".
@@ -177,7 +177,7 @@ export function verifyTrace(input: VerifyInput, settings: VerifierSettings): Tra
 
 /**
  * One pass over one trace. A class rather than closures: this runs for every trace of a run, so
- * its per-trace state is kept to a few small collections (DESIGN §10: ≥ 1M steps/s).
+ * its per-trace state is kept to a few small collections (docs/design.md §10: ≥ 1M steps/s).
  */
 class TraceVerifier {
   private readonly steps: VerifyStep[];

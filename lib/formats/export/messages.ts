@@ -5,7 +5,7 @@ import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
 // Canonical steps → chat messages, one message per step so every step keeps its own label:
 // plan / reasoning / answer → assistant text; tool_call → assistant `tool_calls` (plus the step's
 // text as content when it has one, e.g. VisProg's program line); tool_result → a tool message
-// whose content is the result as JSON text. TRL (DESIGN §7, TRL "Tool Calling" + "Vision
+// whose content is the result as JSON text. TRL (docs/design.md §7, TRL "Tool Calling" + "Vision
 // datasets"): `arguments` is an object, tool turns carry `name`, and in vision datasets every
 // `content` is a list of typed parts (Arrow needs one type per column). OpenAI: `arguments` is a
 // JSON string, tool calls carry ids and tool turns `tool_call_id`; images are `image_url` parts.

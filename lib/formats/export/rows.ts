@@ -14,7 +14,7 @@ import {
 import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
 
 // One builder per format: a unit (a trace, or a chosen/rejected pair for DPO) → rows, in the
-// exact column layout of DESIGN §7. Key order is fixed by construction, so JSON.stringify of a
+// exact column layout of docs/design.md §7. Key order is fixed by construction, so JSON.stringify of a
 // row is deterministic. Every row carries `meta` with the provenance of its labels; OpenAI rows
 // cannot hold extra keys, so theirs go to an aligned sidecar file instead.
 

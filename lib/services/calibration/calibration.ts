@@ -33,7 +33,7 @@ import type { VerifierSettings } from "@/lib/verifier/config";
 import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 import { combineParts, stepsPart, type RuleTally } from "@/lib/verifier/score";
 
-// Calibration: the verifier's verdicts against human labels (DESIGN §6). SQL folds verdicts and
+// Calibration: the verifier's verdicts against human labels (docs/design.md §6). SQL folds verdicts and
 // labels into small grouped rows (lib/services/calibration/calibration-sql.ts); the statistics are pure
 // functions over those rows (lib/calibration). Nothing here holds one object per verdict.
 

@@ -253,7 +253,7 @@ export class RecordWriter {
     return id;
   }
 
-  /** Relation taxonomy tags (DESIGN §9) from the question's text, program or explicit labels. */
+  /** Relation taxonomy tags (docs/design.md §9) from the question's text, program or explicit labels. */
   private tagRelations(questionId: number, text: string, program: unknown, labels?: string[]): void {
     for (const tag of tagQuestion({ text, program, labels })) this.s.insertRelation.run(questionId, tag.relation, tag.class);
   }

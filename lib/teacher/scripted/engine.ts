@@ -21,7 +21,7 @@ import { claimIsTrue, exists } from "@/lib/teacher/scripted/truth";
 // The scripted teacher: runs a CLEVR functional program against a scene the way a tool-using VLM
 // would — a tool call per node that needs one, a reasoning step (claims grammar) where it would
 // think — and injects faults at the configured rates. Every step gets a truth label that follows
-// DESIGN §5 "what wrong means for a step", computed from the teacher's own structures:
+// docs/design.md §5 "what wrong means for a step", computed from the teacher's own structures:
 //   tool_call   wrong if its args are invalid, name unknown objects, use an id / id list no earlier
 //               step produced, or it gets no result;
 //   tool_result wrong if it differs from executing its call on the scene, or repeats a result;
@@ -67,7 +67,7 @@ export interface EngineOptions {
 
 export interface EngineResult {
   steps: CanonicalStep[];
-  /** Truth label per step: true = wrong (DESIGN §5). */
+  /** Truth label per step: true = wrong (docs/design.md §5). */
   wrong: boolean[];
   faults: InjectedFault[];
   nodeSteps: (number | null)[];
@@ -192,7 +192,7 @@ class Engine {
     return definition.execute(this.scene, args);
   }
 
-  /** Wrong by DESIGN §5: invalid args, unknown objects, or ids / lists no earlier step produced. */
+  /** Wrong by docs/design.md §5: invalid args, unknown objects, or ids / lists no earlier step produced. */
   private callIsWrong(tool: string, args: Record<string, unknown>): boolean {
     const definition = getTool(tool)!;
     if (!definition.args.safeParse(args).success) return true;

@@ -1,6 +1,6 @@
 // The fault injector's error types (docs/verifier.md, "Scripted teacher"). Each rate is the
 // probability of injecting that fault at each opportunity for it (a tool call, a tool result, a
-// reasoning step, the answer, a program node). Truth labels follow DESIGN §5 "what wrong means".
+// reasoning step, the answer, a program node). Truth labels follow docs/design.md §5 "what wrong means".
 
 export const FAULT_TYPES = [
   "hallucinated_result",

@@ -33,7 +33,7 @@ export interface GenerateOptions {
 
 export interface ScriptedTrace {
   trace: CanonicalTrace;
-  /** Per step: injected truth label, true = wrong (DESIGN §5). */
+  /** Per step: injected truth label, true = wrong (docs/design.md §5). */
   wrong: boolean[];
   faults: InjectedFault[];
   attempts: number;

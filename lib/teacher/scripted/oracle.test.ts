@@ -5,7 +5,7 @@ import { verifyTrace } from "@/lib/verifier/verify";
 import { FAULT_TYPES, ORACLE_RATES, generateCorpus, readClevrScenes, toVerifyStep, type CorpusTrace } from "@/lib/teacher/scripted";
 
 // The scripted teacher is the verifier's oracle: it injects faults and labels every step by
-// DESIGN §5 from its own structures; the verifier sees only the trace text. Step-level agreement
+// docs/design.md §5 from its own structures; the verifier sees only the trace text. Step-level agreement
 // on "step outcome = fail" is the acceptance figure (≥ 0.95 precision and recall).
 
 const scenes = readClevrScenes(path.resolve("fixtures/clevr-v1/CLEVR_train_scenes_1000.json"));
@@ -51,7 +51,7 @@ describe("verifier vs the fault injector's truth labels", () => {
     for (const t of corpus) expect(t.wrong.every((w) => !w)).toBe(true);
   });
 
-  it("labels follow DESIGN §5: a call that faithfully uses a hallucinated result is not wrong", () => {
+  it("labels follow docs/design.md §5: a call that faithfully uses a hallucinated result is not wrong", () => {
     const corpus = generateCorpus({ scenes: scenes.slice(0, 200), questionsPerScene: 3, seeds: [11], methods: ["direct"], rates: { hallucinated_result: 0.3 } });
     let checked = 0;
     for (const t of corpus) {
