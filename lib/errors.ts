@@ -1,8 +1,11 @@
 // One error type crosses every boundary: services throw AppError, the HTTP handler maps `code`
 // to a status and the CLI maps it to an exit code (2 for invalid input, 1 otherwise).
 
-/** `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran). */
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "cancelled" | "internal";
+/**
+ * `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran).
+ * `unauthenticated` / `forbidden` / `unsupported_media_type`: sign-in and request checks (docs/design.md §13).
+ */
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "cancelled" | "internal" | "unauthenticated" | "forbidden" | "unsupported_media_type";
 
 export interface ErrorDetail {
   file?: string;
@@ -38,6 +41,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   conflict: 409,
   cancelled: 409,
   internal: 500,
+  unauthenticated: 401,
+  forbidden: 403,
+  unsupported_media_type: 415,
 };
 
 export const exitCodeOf = (error: unknown): number =>
