@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: migrate the embedded SQLite database, seed the demo when it is empty, build when
-// the sources changed, then serve on http://localhost:${PORT:-3000}. Nothing here touches the network.
+// the sources changed, then serve on http://127.0.0.1:${PORT:-3000}. Nothing here touches the network.
+// Secure by default (docs/design.md §13): binds loopback unless HOST says otherwise; while no admin
+// exists it prints a one-time setup link; STEPWISE_AUTH=off (no sign-in) is refused off loopback.
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -11,6 +13,9 @@ import { buildIfNeeded } from './build-if-needed.mjs'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 process.env.CHECKPOINT_DISABLE = '1'
 const port = process.env.PORT ?? '3000'
+const host = process.env.HOST?.trim() || '127.0.0.1'
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+const authOff = ['off', '0', 'false'].includes((process.env.STEPWISE_AUTH ?? '').trim().toLowerCase())
 
 function step(message) { console.error(`stepwise: ${message}`) }
 
@@ -21,6 +26,14 @@ function portFree(value) {
     probe.once('error', (error) => resolve(error.code !== 'EADDRINUSE'))
     probe.listen(Number(value), () => probe.close(() => resolve(true)))
   })
+}
+
+if (authOff && !LOOPBACK.has(host)) {
+  console.error(`stepwise: STEPWISE_AUTH=off (no sign-in) is allowed on loopback only, but HOST=${host}. Unset HOST or turn sign-in on.`)
+  process.exit(2)
+}
+if (!LOOPBACK.has(host) && !process.env.STEPWISE_HOSTS && !process.env.STEPWISE_URL) {
+  console.error(`stepwise: HOST=${host} listens beyond this machine; set STEPWISE_HOSTS (or STEPWISE_URL) to the host name people will use, e.g. STEPWISE_HOSTS=stepwise.example.org — other Host headers are refused (DNS rebinding).`)
 }
 
 if (!(await portFree(port))) {
@@ -39,13 +52,22 @@ try {
   const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
   const seeded = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'seed-demo', '--if-empty'], { cwd: ROOT, stdio: 'inherit' })
   if (seeded.status !== 0) throw new Error('seeding the demo data failed')
+  if (!authOff) {
+    const base = process.env.STEPWISE_URL || `http://${LOOPBACK.has(host) || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`
+    const setup = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'users', 'setup-link', '--url', base, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+    if (setup.status !== 0) throw new Error('preparing sign-in failed')
+    const link = JSON.parse(setup.stdout.trim().split('\n').pop() || '{}').url
+    if (link) step(`no admin yet — open this one-time link to create one (valid 24 h):\n\n    ${link}\n\n  or run: npm run stepwise -- users create --email you@example.org --password '…' --role admin`)
+  } else {
+    step('STEPWISE_AUTH=off: single-user mode, no sign-in (loopback only)')
+  }
   buildIfNeeded()
 } catch (error) {
   console.error(`stepwise: ${error.message}`)
   process.exit(1)
 }
 
-step(`serving on http://localhost:${port}`)
-const server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', port], { cwd: ROOT, stdio: 'inherit' })
+step(`serving on http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+const server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', port, '-H', host], { cwd: ROOT, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
 server.on('exit', (code) => process.exit(code ?? 0))

@@ -35,6 +35,8 @@ export interface ReviewWorkspaceProps {
   reviewer: string;
   /** The step that is current when the trace opens (?step=N links from calibration). */
   initialStep?: number;
+  /** Viewers read only: no label, decision, edit, re-run or undo controls (the API refuses them too). */
+  readOnly?: boolean;
 }
 
 const STOP_KEY = "stepwise.stopAtFirstError";
@@ -59,7 +61,7 @@ function writeStop(value: boolean) {
   window.dispatchEvent(new Event(STOP_EVENT));
 }
 
-export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWorkspaceProps) {
+export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly = false }: ReviewWorkspaceProps) {
   const router = useRouter();
   const client = useQueryClient();
   const { data: trace } = useQuery({ ...traceQueries.detail(initial.id), initialData: initial });
@@ -132,7 +134,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   }, [show]);
 
   const label = (value: StepLabel) => {
-    if (!step) return;
+    if (!step || readOnly) return;
     const timeSpentMs = Date.now() - since.current;
     const note = comment.trim() || undefined;
     mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
@@ -198,6 +200,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
     });
 
   const decide = (decision: "accept" | "reject") =>
+    !readOnly &&
     mutations.decision.mutate({ decision, expectedVersion: trace.version, timeSpentMs: Date.now() - since.current }, { onError: fail });
 
   const goNext = async () => {
@@ -355,8 +358,10 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
           </div>
           <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="trace-decision" data-decision={trace.decision ?? ""}>
             <span className="text-slate-500">Trace:</span>
+            {readOnly ? null : <>
             <Button variant="accept" aria-pressed={trace.decision === "accept"} onClick={() => decide("accept")} shortcut={shortcutFor("acceptTrace").label}>Accept trace</Button>
             <Button variant="reject" aria-pressed={trace.decision === "reject"} onClick={() => decide("reject")} shortcut={shortcutFor("rejectTrace").label}>Reject trace</Button>
+            </>}
             {decisions.length ? (
               <span data-testid="human-verdict" className="flex flex-wrap items-center gap-1 text-xs text-slate-500">
                 {decisions.map((r) => (
@@ -370,6 +375,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
 
         <div className="sticky top-0 z-10 flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white/95 px-3 py-2 shadow-sm backdrop-blur" data-testid="action-bar">
           <span className="mr-1 text-sm text-slate-500">Step <strong className="text-slate-800">{step?.index ?? "—"}</strong></span>
+          {readOnly ? <span data-testid="read-only" className="text-sm text-slate-500">Read only: labelling needs the reviewer role.</span> : <>
           <Button variant="accept" aria-pressed={currentLabel === "accept"} onClick={() => label("accept")} shortcut="a" disabled={!step || Boolean(editing)}>Accept</Button>
           <Button variant="neutral" aria-pressed={currentLabel === "neutral"} onClick={() => label("neutral")} shortcut="n" disabled={!step || Boolean(editing)}>Neutral</Button>
           <Button variant="reject" aria-pressed={currentLabel === "reject"} onClick={() => label("reject")} shortcut="r" disabled={!step || Boolean(editing)}>Reject</Button>
@@ -392,6 +398,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
             <input type="checkbox" checked={stopAtFirstError} onChange={toggleStop} aria-label="Stop at first error" />
             Stop at first error <kbd className="rounded border border-slate-300 px-1 font-mono text-[10px]">s</kbd>
           </label>
+          </>}
           <span className="flex w-full justify-between text-xs text-slate-400">
             <span>{labelled}/{steps.length} steps labelled by you</span>
             <span role="status" data-testid="save-status" data-pending={saving} className={saving ? "text-amber-600" : undefined}>

@@ -21,7 +21,7 @@ const NOT_HANDLED: Record<string, string> = {
   "auth/[...all]": "better-auth's sign-in / sign-out / session endpoints: how one gets credentials",
 };
 /** Routes anyone may call. */
-const PUBLIC = new Set(["GET health"]);
+const PUBLIC = new Set(["GET health", "POST setup"]);
 /** Mutations a viewer may make (docs/design.md §13: viewers read and export; their own tokens). */
 const VIEWER_MUTATIONS = new Set(["POST exports", "POST exports/preview", "POST exports/[id]/cancel", "POST tokens", "DELETE tokens/[id]"]);
 

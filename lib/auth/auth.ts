@@ -6,6 +6,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { db } from "@/lib/db";
 import { dataDir } from "@/lib/env";
+import { SESSION_COOKIE_PREFIX, TOKEN_PREFIX } from "@/lib/auth/constants";
 import { isAllowedHost } from "@/lib/auth/hosts";
 
 // The one better-auth instance (docs/design.md §13, docs/people.md): email + password sign-in,
@@ -15,8 +16,7 @@ import { isAllowedHost } from "@/lib/auth/hosts";
 // Sign-up over HTTP is off: accounts are made by an admin (users page, `stepwise users create`)
 // or by the first-start setup link.
 
-export const TOKEN_PREFIX = "stw_";
-export const SESSION_COOKIE_PREFIX = "stepwise";
+export { SESSION_COOKIE_PREFIX, TOKEN_PREFIX };
 
 /** STEPWISE_AUTH_SECRET / BETTER_AUTH_SECRET, or a random secret kept in the data dir (0600). */
 export function authSecret(): string {

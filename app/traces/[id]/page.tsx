@@ -1,7 +1,8 @@
 import { notFound } from "next/navigation";
 import Link from "next/link";
 import { ReviewWorkspace } from "@/components/review/review-workspace";
-import { env } from "@/lib/env";
+import { pageUser } from "@/lib/auth/page";
+import { atLeast } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/schemas/ids";
 import { getTrace } from "@/lib/services/traces/traces";
@@ -9,6 +10,7 @@ import { getTrace } from "@/lib/services/traces/traces";
 export const dynamic = "force-dynamic";
 
 export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
+  const me = await pageUser();
   const parsed = idParams.safeParse(await params);
   const step = Number((await searchParams).step);
   if (!parsed.success) notFound();
@@ -26,7 +28,8 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       <ReviewWorkspace
         key={trace.id}
         initial={trace}
-        reviewer={env().STEPWISE_USER}
+        reviewer={me?.name ?? ""}
+        readOnly={!me || !atLeast(me.role, "reviewer")}
         initialStep={Number.isInteger(step) && step >= 0 && step < trace.steps.length ? step : 0}
       />
     </div>

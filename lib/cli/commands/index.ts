@@ -8,7 +8,9 @@ import importCommand from "@/lib/cli/commands/import";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
 import verdicts from "@/lib/cli/commands/verdicts";
+import tokens from "@/lib/cli/commands/tokens";
+import users from "@/lib/cli/commands/users";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, verify, verdicts, metrics, exportCommand, calibrate];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, verify, verdicts, metrics, exportCommand, calibrate, users, tokens];

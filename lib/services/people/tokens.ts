@@ -10,7 +10,8 @@ import { createTokenBody, type CreatedTokenDto, type TokenDto } from "@/lib/sche
 // letters, only the SHA-256 stored, the clear token returned once. A token's scope can never exceed
 // its owner's role; a token acts with the lesser of the two (lib/auth/roles.ts).
 
-type Actor = Pick<Principal, "userId" | "role">;
+/** The caller; userId null = the local CLI (full access to the local database). */
+type Actor = { userId: number | null; role: Principal["role"] };
 
 function scopeOf(permissions: string | null): string {
   try {
@@ -28,13 +29,13 @@ export async function createToken(input: unknown, actor: Actor | null): Promise<
   let owner: { id: number; role: string; email: string | null; disabledAt: Date | null } | null;
   if (body.email) {
     if (actor && actor.role !== "admin") {
-      const self = await db().user.findUnique({ where: { id: actor.userId }, select: { email: true } });
+      const self = await db().user.findUnique({ where: { id: actor.userId ?? -1 }, select: { email: true } });
       if (self?.email !== body.email) throw new AppError("forbidden", "only an admin can create a token for someone else");
     }
     owner = await db().user.findUnique({ where: { email: body.email }, select: { id: true, role: true, email: true, disabledAt: true } });
     if (!owner) throw new AppError("not_found", `no user with email ${body.email}`);
   } else {
-    if (!actor) throw new AppError("invalid_input", "say whose token it is (--email)");
+    if (!actor?.userId) throw new AppError("invalid_input", "say whose token it is (--email)");
     owner = await db().user.findUnique({ where: { id: actor.userId }, select: { id: true, role: true, email: true, disabledAt: true } });
     if (!owner) throw new AppError("not_found", `user ${actor.userId} not found`);
   }
@@ -57,7 +58,7 @@ export async function createToken(input: unknown, actor: Actor | null): Promise<
 
 export async function listTokens(actor: Actor, all = false): Promise<TokenDto[]> {
   if (all && actor.role !== "admin") throw new AppError("forbidden", "only an admin can list everyone's tokens");
-  const rows = await db().apiToken.findMany({ where: all ? {} : { referenceId: String(actor.userId) }, orderBy: { id: "desc" } });
+  const rows = await db().apiToken.findMany({ where: all ? {} : { referenceId: String(actor.userId ?? -1) }, orderBy: { id: "desc" } });
   const users = new Map((await db().user.findMany({ where: { id: { in: rows.map((r) => Number(r.referenceId)) } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
   const now = Date.now();
   return rows.map((r) => ({

@@ -64,7 +64,7 @@ export async function listUsers(): Promise<UserDto[]> {
   return users.map(toDto);
 }
 
-export async function updateUser(id: number, input: unknown, actorId: number): Promise<UserDto> {
+export async function updateUser(id: number, input: unknown, actorId: number | null): Promise<UserDto> {
   const parsed = updateUserBody.safeParse(input);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
   const body = parsed.data;
