@@ -25,7 +25,7 @@ test.describe("anonymous", () => {
     await page.getByLabel("Email").fill(E2E_USERS.alice.email);
     await page.getByLabel("Password").fill("wrong-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toContainText("Wrong email or password");
+    await expect(page.getByText("Wrong email or password.")).toBeVisible();
     await page.getByLabel("Password").fill(E2E_USERS.alice.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/exports$/);
