@@ -6,6 +6,10 @@ import { authMode } from "@/lib/auth/hosts";
 import { pageUser } from "@/lib/auth/page";
 import "./globals.css";
 
+// Every page renders per request: the CSP nonce from proxy.ts must reach Next's own scripts, which a
+// prerendered page could not carry (docs/limits.md).
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { default: "Stepwise", template: "%s · Stepwise" },
   description: "Verified step-by-step reasoning datasets: traces, verifier, review, calibration, export.",
