@@ -18,6 +18,9 @@ describe("verdict encoding", () => {
   it("has room for far more rules than are registered (guard: fails when the registry outgrows it)", () => {
     expect(MAX_RULES).toBeGreaterThanOrEqual(64);
     expect(RULE_DEFINITIONS.length).toBeLessThanOrEqual(MAX_RULES);
+    // calibration packs a step's failing / passing rules as bit masks (2^i per rule, in registry
+    // order) summed in SQLite and read as doubles: exact for up to 53 rules
+    expect(RULE_DEFINITIONS.length).toBeLessThanOrEqual(53);
   });
 
   it("round-trips step, rule and outcome for the largest rule index and very long traces", () => {
