@@ -20,6 +20,7 @@ import {
   type Evidence,
   type Outcome,
   type OutcomeIndex,
+  type RuleDefinition,
   type StepPass,
   type VerifyInput,
   type VerifyStep,
@@ -80,9 +81,10 @@ function planOf(settings: VerifierSettings): Plan {
   if (!plan) {
     const built: Plan = { tool_call: [], tool_result: [], reasoning: [], answer: [], plan: [] };
     for (const kind of Object.keys(built) as Array<keyof Plan>) {
-      built[kind] = RULE_DEFINITIONS.map((rule, index) => ({ rule, index }))
-        .filter(({ rule }) => (rule.kinds as readonly string[]).includes(kind) && isEnabled(settings, rule.id))
-        .sort((a, b) => ((a.rule as { order?: Partial<Record<string, number>> }).order?.[kind] ?? 0) - ((b.rule as { order?: Partial<Record<string, number>> }).order?.[kind] ?? 0) || a.index - b.index)
+      const rules: ReadonlyArray<RuleDefinition<RuleId>> = RULE_DEFINITIONS;
+      built[kind] = rules.map((rule, index) => ({ rule, index, order: rule.order?.[kind] ?? 0 }))
+        .filter(({ rule }) => rule.kinds.includes(kind) && isEnabled(settings, rule.id))
+        .sort((a, b) => a.order - b.order || a.index - b.index)
         .map(({ rule, index }) => ({ index, evaluate: rule.evaluate }));
     }
     plan = built;
