@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
+import { RULE_DEFINITIONS, RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 
 // A verifier configuration's content: which rules run, their weights in the quality score,
 // tolerances and the quality threshold. Stored as VerifierConfig rows (immutable once a run used
 // them); v1 is inserted by the migration that introduced the verifier, with exactly these values.
+// The rules' defaults come from their definitions (lib/verifier/rules/*.ts).
 
 export const ruleSetting = z.object({ enabled: z.boolean(), weight: z.number().min(0) }).strict();
 
@@ -30,16 +31,7 @@ export const verifierSettings = z
 export type VerifierSettings = z.infer<typeof verifierSettings>;
 
 export const DEFAULT_SETTINGS: VerifierSettings = {
-  rules: {
-    "args.schema": { enabled: true, weight: 1 },
-    "args.refs": { enabled: true, weight: 1 },
-    "result.reexec": { enabled: true, weight: 2 },
-    "reasoning.claims": { enabled: true, weight: 2 },
-    "cross.pairing": { enabled: true, weight: 1 },
-    "cross.propagation": { enabled: true, weight: 1 },
-    "cross.answer": { enabled: true, weight: 1 },
-    "final.correct": { enabled: true, weight: 1 },
-  },
+  rules: Object.fromEntries(RULE_DEFINITIONS.map((r) => [r.id, { ...r.defaults }])) as VerifierSettings["rules"],
   tolerances: { iou: 0.5, centreInBox: true, number: 1e-6, claimNumber: 0.01 },
   scoring: { steps: 0.6, completeness: 0.2, final: 0.2 },
   threshold: 0.8,
