@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db";
@@ -14,9 +14,19 @@ const TEMPLATE_QUESTIONS = path.resolve("fixtures/generation/template-questions.
 
 const cliArgs = (...args: string[]) => ["--import", "tsx", path.resolve("lib/cli/main.ts"), ...args];
 
-function stepwise(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, cliArgs(...args), { encoding: "utf8", env: { ...process.env, ...env } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CLI's JSON output, read by the assertions
+type CliJson = any;
+
+// asynchronous on purpose: the teacher server runs in this process and must keep answering
+async function stepwise(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; json: () => CliJson }>((resolve) => {
+    const child = spawn(process.execPath, cliArgs(...args), { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
 }
 
 let clean: TeacherServer;
@@ -25,9 +35,9 @@ let keyed: TeacherServer;
 let misbehaving: TeacherServer;
 
 beforeAll(async () => {
-  const imported = stepwise(["import", SCENES, "--dataset", "gen", "--json"]);
+  const imported = await stepwise(["import", SCENES, "--dataset", "gen", "--json"]);
   expect(imported.code, imported.stderr).toBe(0);
-  stepwise(["import", SCENES, "--dataset", "gen2", "--json"]);
+  await stepwise(["import", SCENES, "--dataset", "gen2", "--json"]);
   const lookup = databaseLookup();
   clean = await startTeacherServer({ lookup, faults: "default" });
   slow = await startTeacherServer({ lookup, faults: "none", latencyMs: 40 });
@@ -46,7 +56,7 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe("stepwise generate against an endpoint", () => {
   it.each([["direct"], ["final-answer"], ["step-level"], ["best-of-n"]])("method %s: one trace per question, the summary contract, traces in the dataset", async (method) => {
-    const run = stepwise(base(clean, "--questions", TEMPLATE_QUESTIONS, "--method", method, "--k", "3", "--concurrency", "4"));
+    const run = await stepwise(base(clean, "--questions", TEMPLATE_QUESTIONS, "--method", method, "--k", "3", "--concurrency", "4"));
     expect(run.code, run.stderr).toBe(0);
     const summary = run.json();
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(["job", "dataset", "questions", "traces", "skipped", "failed", "requests", "retries", "parseFallbacks", "stopReasons", "tokens", "costUsd", "seconds"]));
@@ -63,19 +73,19 @@ describe("stepwise generate against an endpoint", () => {
       expect(JSON.parse(t.raw).meta.stopReason).toBeDefined();
     }
     // the same command again: nothing new, everything skipped
-    const again = stepwise(base(clean, "--questions", TEMPLATE_QUESTIONS, "--method", method, "--k", "3", "--concurrency", "4"));
+    const again = await stepwise(base(clean, "--questions", TEMPLATE_QUESTIONS, "--method", method, "--k", "3", "--concurrency", "4"));
     expect(again.code, again.stderr).toBe(0);
     expect(again.json()).toMatchObject({ job: summary.job, traces: 0, skipped: 8 });
   });
 
   it("CLEVR question files and --samples: one trace per question × sample; every tool result passes result.reexec", async () => {
-    const run = stepwise(["generate", "--dataset", "gen2", "--questions", CLEVR_QUESTIONS, "--endpoint", misbehaving.url, "--model", BUILTIN_MODEL, "--samples", "2", "--concurrency", "8", "--json"]);
+    const run = await stepwise(["generate", "--dataset", "gen2", "--questions", CLEVR_QUESTIONS, "--endpoint", misbehaving.url, "--model", BUILTIN_MODEL, "--samples", "2", "--concurrency", "8", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const summary = run.json();
     expect(summary).toMatchObject({ questions: 10, traces: 20, failed: 0 });
     expect(summary.retries).toBeGreaterThan(0);
     expect(Object.values(summary.parseFallbacks as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    const verify = stepwise(["verify", "--dataset", "gen2", "--json"]);
+    const verify = await stepwise(["verify", "--dataset", "gen2", "--json"]);
     expect(verify.code, verify.stderr).toBe(0);
     const reexec = await db().verdict.groupBy({ by: ["outcome"], where: { rule: "result.reexec", step: { trace: { dataset: { name: "gen2" } } } }, _count: true });
     const byOutcome = Object.fromEntries(reexec.map((r) => [r.outcome, r._count]));
@@ -104,7 +114,7 @@ describe("stepwise generate against an endpoint", () => {
     expect(orphan?.status).toBe("running");
     expect(orphan!.done).toBeGreaterThanOrEqual(3);
     expect(orphan!.done).toBeLessThan(24);
-    const rerun = stepwise(base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
+    const rerun = await stepwise(base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
     expect(rerun.code, rerun.stderr).toBe(0);
     const summary = rerun.json();
     expect(summary.job).toBe(jobId);
@@ -120,18 +130,18 @@ describe("stepwise generate against an endpoint", () => {
   it("a wrong key, a wrong model or a dead endpoint exits 2 before anything is written", async () => {
     const counts = async () => ({ jobs: await db().job.count(), questions: await db().question.count(), traces: await db().trace.count() });
     const before = await counts();
-    const wrongKey = stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", keyed.url, "--model", BUILTIN_MODEL, "--api-key-env", "GEN_TEST_KEY", "--json"], { GEN_TEST_KEY: "wrong-key" });
+    const wrongKey = await stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", keyed.url, "--model", BUILTIN_MODEL, "--api-key-env", "GEN_TEST_KEY", "--json"], { GEN_TEST_KEY: "wrong-key" });
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.json().error.message).toContain("GEN_TEST_KEY");
     expect(wrongKey.stdout + wrongKey.stderr).not.toContain("wrong-key");
-    const wrongModel = stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", clean.url, "--model", "no-such-model", "--json"]);
+    const wrongModel = await stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", clean.url, "--model", "no-such-model", "--json"]);
     expect(wrongModel.code).toBe(2);
     expect(wrongModel.json().error.message).toMatch(/no-such-model/);
-    const dead = stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", "http://127.0.0.1:9/v1", "--model", BUILTIN_MODEL, "--json"]);
+    const dead = await stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", "http://127.0.0.1:9/v1", "--model", BUILTIN_MODEL, "--json"]);
     expect(dead.code).toBe(2);
     expect(await counts()).toEqual(before);
     // and the right key works
-    const ok = stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", keyed.url, "--model", BUILTIN_MODEL, "--api-key-env", "GEN_TEST_KEY", "--limit", "2", "--json"], { GEN_TEST_KEY: "right-key" });
+    const ok = await stepwise(["generate", "--dataset", "gen", "--questions", TEMPLATE_QUESTIONS, "--endpoint", keyed.url, "--model", BUILTIN_MODEL, "--api-key-env", "GEN_TEST_KEY", "--limit", "2", "--json"], { GEN_TEST_KEY: "right-key" });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.json().traces).toBe(2);
   });
@@ -142,29 +152,29 @@ describe("stepwise generate against an endpoint", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gen-q-"));
     const bad = path.join(dir, "bad.jsonl");
     fs.writeFileSync(bad, `{"image": "CLEVR_train_000000.png", "question": "How many cubes?"}\n{"image": "CLEVR_train_000001.png", "qeustion": "typo"}\nnot json\n`);
-    const run = stepwise(base(clean, "--questions", bad));
+    const run = await stepwise(base(clean, "--questions", bad));
     expect(run.code).toBe(2);
     const details = run.json().error.details;
     expect(details).toEqual(expect.arrayContaining([expect.objectContaining({ file: bad, line: 2, path: "$" }), expect.objectContaining({ file: bad, line: 3 })]));
     const unknown = path.join(dir, "unknown.jsonl");
     fs.writeFileSync(unknown, `{"image": "CLEVR_train_000000.png", "question": "How many cubes?"}\n{"image": "nowhere.png", "question": "How many cubes?"}\n`);
-    const missing = stepwise(base(clean, "--questions", unknown));
+    const missing = await stepwise(base(clean, "--questions", unknown));
     expect(missing.code).toBe(2);
     expect(missing.json().error.details[0]).toMatchObject({ file: unknown, line: 2, path: "$.image" });
     const empty = path.join(dir, "empty.jsonl");
     fs.writeFileSync(empty, "\n");
-    expect(stepwise(base(clean, "--questions", empty)).code).toBe(2);
-    expect(stepwise(["generate", "--dataset", "nope", "--questions", TEMPLATE_QUESTIONS, "--endpoint", clean.url, "--model", BUILTIN_MODEL, "--json"]).code).toBe(2);
+    expect((await stepwise(base(clean, "--questions", empty))).code).toBe(2);
+    expect((await stepwise(["generate", "--dataset", "nope", "--questions", TEMPLATE_QUESTIONS, "--endpoint", clean.url, "--model", BUILTIN_MODEL, "--json"])).code).toBe(2);
   });
 
   it("--from-dataset uses the questions a dataset holds; --resume JOB resumes by id", async () => {
-    const run = stepwise(base(clean, "--from-dataset", "gen2", "--limit", "3"));
+    const run = await stepwise(base(clean, "--from-dataset", "gen2", "--limit", "3"));
     expect(run.code, run.stderr).toBe(0);
     const summary = run.json();
     expect(summary).toMatchObject({ questions: 3, traces: 3 });
-    const resumed = stepwise(["generate", "--resume", String(summary.job), "--json"]);
+    const resumed = await stepwise(["generate", "--resume", String(summary.job), "--json"]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.json()).toMatchObject({ job: summary.job, traces: 0, skipped: 3 });
-    expect(stepwise(["generate", "--resume", "99999", "--json"]).code).toBe(2);
+    expect((await stepwise(["generate", "--resume", "99999", "--json"])).code).toBe(2);
   });
 });
