@@ -93,40 +93,6 @@ describe("stepwise generate against an endpoint", () => {
     expect(byOutcome.fail ?? 0).toBe(0);
   });
 
-  it("a job killed with SIGKILL and run again yields exactly one trace per question × sample", async () => {
-    const args = cliArgs(...base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
-    const jobId = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { env: { ...process.env } });
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-        const match = /\[job (\d+)\] (\d+)\/24 traces/.exec(stderr.split("\n").filter(Boolean).at(-1) ?? "");
-        if (match && Number(match[2]) >= 3 && !child.killed) {
-          child.kill("SIGKILL");
-          resolve(Number(match[1]));
-        }
-      });
-      child.on("exit", (code, signal) => {
-        if (signal !== "SIGKILL") reject(new Error(`exited ${code} before the kill: ${stderr}`));
-      });
-    });
-    const orphan = await db().job.findUnique({ where: { id: jobId } });
-    expect(orphan?.status).toBe("running");
-    expect(orphan!.done).toBeGreaterThanOrEqual(3);
-    expect(orphan!.done).toBeLessThan(24);
-    const rerun = await stepwise(base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const summary = rerun.json();
-    expect(summary.job).toBe(jobId);
-    expect(summary.skipped).toBe(orphan!.done);
-    expect(summary.skipped + summary.traces).toBe(24);
-    const traces = await db().trace.findMany({ where: { externalId: { startsWith: `gen-j${jobId}:` } }, select: { externalId: true } });
-    expect(traces).toHaveLength(24);
-    expect(new Set(traces.map((t) => t.externalId)).size).toBe(24);
-    const items = await db().jobItem.findMany({ where: { jobId } });
-    expect(items.filter((i) => i.status === "done")).toHaveLength(24);
-  });
-
   it("a wrong key, a wrong model or a dead endpoint exits 2 before anything is written", async () => {
     const counts = async () => ({ jobs: await db().job.count(), questions: await db().question.count(), traces: await db().trace.count() });
     const before = await counts();
@@ -177,4 +143,38 @@ describe("stepwise generate against an endpoint", () => {
     expect(resumed.json()).toMatchObject({ job: summary.job, traces: 0, skipped: 3 });
     expect((await stepwise(["generate", "--resume", "99999", "--json"])).code).toBe(2);
   });
+  it("a job killed with SIGKILL and run again yields exactly one trace per question × sample", async () => {
+    const args = cliArgs(...base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
+    const jobId = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { env: { ...process.env } });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        const match = /\[job (\d+)\] (\d+)\/24 traces/.exec(stderr.split("\n").filter(Boolean).at(-1) ?? "");
+        if (match && Number(match[2]) >= 3 && !child.killed) {
+          child.kill("SIGKILL");
+          resolve(Number(match[1]));
+        }
+      });
+      child.on("exit", (code, signal) => {
+        if (signal !== "SIGKILL") reject(new Error(`exited ${code} before the kill: ${stderr}`));
+      });
+    });
+    const orphan = await db().job.findUnique({ where: { id: jobId } });
+    expect(orphan?.status).toBe("running");
+    expect(orphan!.done).toBeGreaterThanOrEqual(3);
+    expect(orphan!.done).toBeLessThan(24);
+    const rerun = await stepwise(base(slow, "--questions", TEMPLATE_QUESTIONS, "--samples", "3", "--concurrency", "2", "--method", "direct"));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = rerun.json();
+    expect(summary.job).toBe(jobId);
+    expect(summary.skipped).toBe(orphan!.done);
+    expect(summary.skipped + summary.traces).toBe(24);
+    const traces = await db().trace.findMany({ where: { externalId: { startsWith: `gen-j${jobId}:` } }, select: { externalId: true } });
+    expect(traces).toHaveLength(24);
+    expect(new Set(traces.map((t) => t.externalId)).size).toBe(24);
+    const items = await db().jobItem.findMany({ where: { jobId } });
+    expect(items.filter((i) => i.status === "done")).toHaveLength(24);
+  });
+
 });
