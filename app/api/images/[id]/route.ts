@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { z } from "zod";
+import { positiveId } from "@/lib/schemas/ids";
 import { handle } from "@/lib/api/handler";
 import { AppError } from "@/lib/errors";
 import { resolveStoredImage } from "@/lib/services/import/image-store";
@@ -10,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 // Serves stored image files by id. The path comes from the database and is resolved inside the
 // data dir's images/ folder only; URL-referenced images redirect to their URL.
-export const GET = handle({ params: z.object({ id: z.coerce.number().int().positive() }) }, async ({ params }) => {
+export const GET = handle({ params: z.object({ id: positiveId }) }, async ({ params }) => {
   const image = await getImageFile(params.id);
   if (!image) throw new AppError("not_found", `image ${params.id} not found`);
   if (!image.path && image.url) return Response.redirect(image.url, 302);
