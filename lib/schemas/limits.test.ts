@@ -64,3 +64,13 @@ describe("strict request schemas and canonical ids", () => {
     expect(edit.error?.issues[0]).toMatchObject({ path: ["args"], message: expect.stringContaining("64 KB") });
   });
 });
+
+describe("the teacher runner bounds a model's arguments", () => {
+  it("executeCall answers an error naming the limit instead of running the tool", async () => {
+    const { executeCall } = await import("@/lib/teacher/runner/loop");
+    let deep: unknown = "x";
+    for (let i = 0; i < 40; i++) deep = { k: deep };
+    const result = executeCall({ objects: [] } as never, { name: "count", args: { object: deep } } as never);
+    expect(result).toEqual({ error: expect.stringContaining("arguments is nested deeper than the limit of 32 levels") });
+  });
+});
