@@ -6,7 +6,15 @@ import { RULE_DEFINITIONS, RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 // them); v1 is inserted by the migration that introduced the verifier, with exactly these values.
 // The rules' defaults come from their definitions (lib/verifier/rules/*.ts).
 
-export const ruleSetting = z.object({ enabled: z.boolean(), weight: z.number().min(0) }).strict();
+// Bounds (docs/limits.md): weights are finite and at most 1000, so no sum of weighted tallies can
+// overflow to Infinity and turn a quality score into NaN (1e308 used to pass, and the next run failed).
+export const MAX_WEIGHT = 1000;
+export const ruleWeight = z.number().min(0).max(MAX_WEIGHT);
+export const partWeight = z.number().min(0).max(MAX_WEIGHT);
+/** Absolute numeric tolerances. */
+export const tolerance = z.number().min(0).max(1e6);
+
+export const ruleSetting = z.object({ enabled: z.boolean(), weight: ruleWeight }).strict();
 
 export const verifierSettings = z
   .object({
@@ -17,13 +25,13 @@ export const verifierSettings = z
         iou: z.number().min(0).max(1),
         centreInBox: z.boolean(),
         /** Absolute tolerance for numeric tool results (distance). */
-        number: z.number().min(0),
+        number: tolerance,
         /** Absolute tolerance for numbers stated in reasoning (distances rounded in text). */
-        claimNumber: z.number().min(0),
+        claimNumber: tolerance,
       })
       .strict(),
     /** Weights of the quality score's parts; a part that is unknown for a trace drops out. */
-    scoring: z.object({ steps: z.number().min(0), completeness: z.number().min(0), final: z.number().min(0) }).strict(),
+    scoring: z.object({ steps: partWeight, completeness: partWeight, final: partWeight }).strict(),
     threshold: z.number().min(0).max(1),
   })
   .strict();
