@@ -57,8 +57,8 @@ const CLASS_OF: Record<string, RelationClass> = {
  * top / bottom positions, corners): ours, tagged onto the paper's relations.
  */
 const EXTRA_KEYWORDS: Record<string, string[]> = {
-  above: ["at the top of", "on top", "top of the"],
-  below: ["at the bottom of", "bottom of the"],
+  above: ["at the top of", "on top"],
+  below: ["at the bottom of"],
   front: ["in the foreground", "foreground"],
   back: ["in the background", "background"],
   within_boundary: ["in the corner of", "at the corner", "in the corner", "the edge of", "at the head of", "at the foot of"],
@@ -111,6 +111,8 @@ const PHRASES: Phrase[] = [];
   const seen = new Set<string>();
   const add = (keyword: string, relation: string) => {
     const words = tokenize(keyword).map((t) => t.word);
+    // "over the", "under the": the article belongs to the object, not the relation
+    while (words.length > 1 && words[words.length - 1] === "the") words.pop();
     const key = words.join(" ");
     // a keyword listed under two relations ("confronting", "contiguous with") belongs to the first
     if (words.length === 0 || seen.has(key)) return;
