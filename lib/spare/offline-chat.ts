@@ -1,3 +1,4 @@
+import type { Responder } from "@/lib/teacher/serve/types";
 import { classifierPrompt, descriptionOf } from "@/lib/spare/prompts";
 import { classifyText, synthesizePairs } from "@/lib/spare/rules";
 
@@ -30,3 +31,9 @@ export function respondToSparePrompt(messages: OfflineMessage[]): string | null 
 
 /** For tests and docs: the prompt a classifier request carries. */
 export const exampleClassifierPrompt = classifierPrompt;
+
+/** The responder the built-in teacher endpoint (teacher-serve) tries before its scripted teacher. */
+export const spareResponder: Responder = (body) => {
+  const reply = respondToSparePrompt(body.messages);
+  return reply === null ? null : { content: reply, finishReason: "stop" };
+};

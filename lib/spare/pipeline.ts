@@ -15,7 +15,7 @@ import {
 import { cosine, MinHashIndex } from "@/lib/spare/near-duplicates";
 import { parsePairs } from "@/lib/spare/parse-pairs";
 import { classifyText, synthesizePairs, type SynthesizedPair } from "@/lib/spare/rules";
-import { frameOf, matchRelations, tokenize, type Frame } from "@/lib/spare/taxonomy";
+import { frameOf, matchRelations, spareRelation, tokenize, type Frame, type RelationMatch } from "@/lib/spare/taxonomy";
 
 // One caption through the SpaRE pipeline (docs/design.md §12): pre-filter → generation → filters
 // in the paper's order → taxonomy. Pure apart from the injected model calls (`SpareModels`), so the
@@ -132,11 +132,20 @@ export function locateSpan(caption: string, text: string): [number, number] | nu
 
 /** SpaRE relation, our class and the frame of a pair: from its question, else its answer. */
 export function tagPair(question: string, answer: string): { relation: string; relationClass: RelationClassOrNone; frame: Frame } {
-  for (const text of [question, answer]) {
+  // "relative to" frames a question ("Where is X relative to Y?"); the relation is in the answer
+  const found = [question, answer].map((text) => {
     const tokens = tokenize(text);
-    const match = matchRelations(text, tokens).find((m) => m.evidence) ?? matchRelations(text, tokens)[0];
-    if (match) return { relation: match.relation, relationClass: match.class, frame: frameOf(match, tokens) };
-  }
+    return { tokens, matches: matchRelations(text, tokens) };
+  });
+  const pick = (test: (m: RelationMatch) => boolean) => {
+    for (const { tokens, matches } of found) {
+      const match = matches.find(test);
+      if (match) return { relation: match.relation, relationClass: match.class, frame: frameOf(match, tokens) };
+    }
+    return null;
+  };
+  const tagged = pick((m) => m.evidence && m.relation !== "relative_to") ?? pick(() => true);
+  if (tagged) return tagged;
   // size comparisons have no SpaRE relation; our tagger still knows their class
   const tag = tagText(`${question} ${answer}`)[0];
   return { relation: "none", relationClass: (tag?.class as RelationClass | undefined) ?? "none", frame: "unknown" };
@@ -162,7 +171,7 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
       question: p.question,
       answer: p.answer,
       relation: p.relation ?? tags.relation,
-      relationClass: tags.relationClass,
+      relationClass: (p.relation ? spareRelation(p.relation)?.class : undefined) ?? tags.relationClass,
       frame: p.frame ?? tags.frame,
       status: "kept",
       removedBy: null,

@@ -44,7 +44,8 @@ function joined(text: string, a: Token, b: Token): boolean {
 function objectAfter(text: string, tokens: Token[], match: RelationMatch): [number, number] | null {
   let end = match.tokenEnd;
   while (end < tokens.length && end - match.tokenEnd < MAX_PHRASE_WORDS && joined(text, tokens[end - 1], tokens[end]) && !CLAUSE_BREAKS.has(tokens[end].word)) {
-    if (end > match.tokenEnd && matchRelations(text.slice(tokens[end].start, tokens[Math.min(end + 2, tokens.length - 1)].end)).length > 0 && tokens[end].word !== "the") break;
+    // another relation phrase starting here ends the object ("the table next to a plate")
+    if (end > match.tokenEnd && tokens[end].word !== "the" && matchRelations(text.slice(tokens[end].start, tokens[Math.min(end + 3, tokens.length - 1)].end))[0]?.start === 0) break;
     end++;
   }
   if (end === match.tokenEnd) return null;
