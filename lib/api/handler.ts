@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
+import { readJsonBody } from "@/lib/api/request-body";
 import { runInRequest, type RequestContext } from "@/lib/auth/context";
 import { assertJson, authorize } from "@/lib/auth/guard";
 import type { Principal } from "@/lib/auth/principal";
@@ -47,15 +48,11 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
       const params = parse(schemas.params, rawParams, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       let body: unknown = undefined;
+      // Only application/json (415 otherwise), then read with the size and depth caps before parsing
+      // (lib/api/request-body.ts).
       if (schemas.body) {
         assertJson(request.headers);
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          throw new AppError("invalid_input", "request body is not valid JSON");
-        }
-        body = parse(schemas.body, raw, "body");
+        body = parse(schemas.body, await readJsonBody(request), "body");
       }
       const state: RequestContext = { principal, requestId: request.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID(), audited: false };
       const result = await runInRequest(state, () => run({ params, query, body, request, actor: principal } as Input<z.infer<P>, z.infer<Q>, z.infer<B>>));
