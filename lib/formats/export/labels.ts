@@ -30,13 +30,16 @@ export interface HumanLabel {
 }
 
 /**
- * One label from the current reviews of one item. Reviews from people in this tool ("human")
- * outrank imported human labels ("external:<name>"); among the chosen reviews the majority wins,
+ * One label from the current reviews of one item. An adjudicated item's gold label wins; then
+ * reviews from people in this tool ("human") outrank imported human labels ("external:<name>"); among the chosen reviews the majority wins,
  * ties going to the more cautious label. `stepRevision` drops labels given to older content.
  */
 export function resolveHuman(reviews: ReviewRow[], stepRevision = 0): HumanLabel | null {
   const fresh = reviews.filter((r) => VALUE_OF[r.label] && (r.revision === null || r.revision >= stepRevision));
   if (fresh.length === 0) return null;
+  // An adjudicator's decision (source "gold", docs/design.md §13) settles the item.
+  const gold = fresh.find((r) => r.source === "gold");
+  if (gold) return { value: VALUE_OF[gold.label], source: "gold" };
   const local = fresh.filter((r) => r.source === "human");
   const chosen = local.length > 0 ? local : fresh;
   const votes = new Map<LabelValue, number>();
