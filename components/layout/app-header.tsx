@@ -7,6 +7,7 @@ const LINKS = [
   { href: "/import", label: "Import" },
   { href: "/metrics", label: "Metrics" },
   { href: "/calibration", label: "Calibration" },
+  { href: "/agreement", label: "Agreement" },
   { href: "/exports", label: "Exports" },
 ];
 
