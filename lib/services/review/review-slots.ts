@@ -68,7 +68,7 @@ export async function ensureSlot(tx: Prisma.TransactionClient, traceId: number, 
  * The next trace for this reviewer: one assigned to them they have not finished, else the first
  * trace (in id order) with a free slot they have not reviewed; the slot is leased to them.
  */
-export async function claimNextTrace(datasetName: string, actor: Principal): Promise<ClaimResult> {
+export async function claimNextTrace(datasetName: string, actor: Pick<Principal, "userId">, options: { exclude?: number } = {}): Promise<ClaimResult & { assigned: boolean }> {
   const dataset = await datasetOf(datasetName);
   const policy = await db().reviewPolicy.findUnique({ where: { datasetId: dataset.id } });
   const minReviews = policy?.minReviews ?? 1;
@@ -76,13 +76,13 @@ export async function claimNextTrace(datasetName: string, actor: Principal): Pro
   return db().$transaction(async (tx) => {
     const now = new Date();
     const assigned = await tx.reviewLease.findFirst({
-      where: { datasetId: dataset.id, userId: actor.userId, expiresAt: null, trace: { reviews: { none: { userId: actor.userId, current: true, source: "human", stepId: null } } } },
+      where: { datasetId: dataset.id, userId: actor.userId, expiresAt: null, ...(options.exclude ? { traceId: { not: options.exclude } } : {}), trace: { reviews: { none: { userId: actor.userId, current: true, source: "human", stepId: null } } } },
       orderBy: { traceId: "asc" },
       select: { traceId: true },
     });
-    if (assigned) return { traceId: assigned.traceId, reason: null, holders: (await holdersOf(tx, assigned.traceId, now)).size, minReviews };
-    const held = await tx.reviewLease.findFirst({ where: { datasetId: dataset.id, userId: actor.userId, expiresAt: { gt: now }, trace: { reviews: { none: { userId: actor.userId, current: true, source: "human", stepId: null } } } }, orderBy: { traceId: "asc" }, select: { traceId: true } });
-    if (held) return { traceId: held.traceId, reason: null, holders: (await holdersOf(tx, held.traceId, now)).size, minReviews };
+    if (assigned) return { traceId: assigned.traceId, reason: null, holders: (await holdersOf(tx, assigned.traceId, now)).size, minReviews, assigned: true };
+    const held = await tx.reviewLease.findFirst({ where: { datasetId: dataset.id, userId: actor.userId, expiresAt: { gt: now }, ...(options.exclude ? { traceId: { not: options.exclude } } : {}), trace: { reviews: { none: { userId: actor.userId, current: true, source: "human", stepId: null } } } }, orderBy: { traceId: "asc" }, select: { traceId: true } });
+    if (held) return { traceId: held.traceId, reason: null, holders: (await holdersOf(tx, held.traceId, now)).size, minReviews, assigned: false };
     // Slot holders per trace: reviewers with a current label and live leases (dates compared by Prisma).
     const [traces, reviewed, leases] = await Promise.all([
       tx.trace.findMany({ where: { datasetId: dataset.id }, select: { id: true }, orderBy: { id: "asc" } }),
@@ -101,13 +101,18 @@ export async function claimNextTrace(datasetName: string, actor: Principal): Pro
     }
     const free = traces.find((t) => {
       const set = holders.get(t.id);
-      return !set?.has(actor.userId) && (set?.size ?? 0) < minReviews;
+      return t.id !== options.exclude && !set?.has(actor.userId) && (set?.size ?? 0) < minReviews;
     });
-    if (!free) return { traceId: null, reason: `every trace of "${dataset.name}" has its ${minReviews} reviewer${minReviews === 1 ? "" : "s"} or was reviewed by you`, holders: 0, minReviews };
+    if (!free) return { traceId: null, reason: `every trace of "${dataset.name}" has its ${minReviews} reviewer${minReviews === 1 ? "" : "s"} or was reviewed by you`, holders: 0, minReviews, assigned: false };
     const expiresAt = new Date(now.getTime() + leaseMinutes * 60_000);
     await tx.reviewLease.upsert({ where: { traceId_userId: { traceId: free.id, userId: actor.userId } }, create: { datasetId: dataset.id, traceId: free.id, userId: actor.userId, expiresAt }, update: { expiresAt } });
-    return { traceId: free.id, reason: null, holders: (holders.get(free.id)?.size ?? 0) + 1, minReviews };
+    return { traceId: free.id, reason: null, holders: (holders.get(free.id)?.size ?? 0) + 1, minReviews, assigned: false };
   });
+}
+
+/** Whether a dataset has a review policy (several reviewers): the review queue then hands out slots. */
+export async function hasReviewPolicy(datasetId: number): Promise<boolean> {
+  return (await db().reviewPolicy.count({ where: { datasetId } })) > 0;
 }
 
 /** An admin assigns traces to reviewers (round-robin), never beyond a trace's free slots. */

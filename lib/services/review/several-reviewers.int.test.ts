@@ -10,6 +10,7 @@ import { adjudicateStep, adjudicationQueue } from "@/lib/services/review/adjudic
 import { agreementReport } from "@/lib/services/review/agreement";
 import { assignTraces, claimNextTrace, reviewProgress, setReviewPolicy } from "@/lib/services/review/review-slots";
 import { recordStepLabel } from "@/lib/services/review/reviews";
+import { nextInQueue } from "@/lib/services/traces/trace-list";
 import { getTrace } from "@/lib/services/traces/traces";
 
 // Several reviewers per trace against a real SQLite file (docs/design.md §13): overlap enforced
@@ -77,6 +78,17 @@ describe("overlap: review slots", () => {
     expect(progress.covered).toBe(1);
     expect(progress.reviewers.find((r) => r.name === "carol")).toMatchObject({ leased: 1, reviewedTraces: 0 });
     expect(progress.reviewers.find((r) => r.name === "alice")).toMatchObject({ reviewedTraces: 1 });
+  });
+
+  it("the review queue hands out slots: carol's leased trace, and nothing once every other trace is full", async () => {
+    const next = await nextInQueue({ dataset: "overlap-a", user: "carol" });
+    expect(next.traceId).toBe(data.traces[1].id);
+    expect(next.reason).toBe("a free review slot (2 of 2 reviewers)");
+    const after = await nextInQueue({ dataset: "overlap-a", user: "carol", after: data.traces[1].id });
+    expect(after.traceId).toBeNull();
+    expect(after.reason).toMatch(/every trace of "overlap-a" has its 2 reviewers/);
+    const alice = await nextInQueue({ dataset: "overlap-a", user: "alice" });
+    expect(alice.reason).toMatch(/^assigned to you/);
   });
 
   it("blind: a reviewer reads only their own labels; an admin reads all", async () => {

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { claimNextTrace, hasReviewPolicy } from "@/lib/services/review/review-slots";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/lib/schemas/trace-list";
 import { listDatasetNames } from "@/lib/services/traces/datasets";
@@ -118,6 +119,17 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
     prisma.review.findMany({ where: { userId: user.id, source: "human", ...(scopeId === undefined ? {} : { trace: scope }) }, distinct: ["traceId"], select: { traceId: true } }),
   ]);
   const progress = { reviewed: complete + decidedOpen.length, total, byYou: yours.length };
+
+  // Several reviewers per trace (docs/design.md §13): with a review policy the queue hands out
+  // review slots — the reviewer's assignments first, then traces with a free slot, leased to them.
+  if (typeof scopeId === "number" && options.dataset && (await hasReviewPolicy(scopeId))) {
+    const claim = await claimNextTrace(options.dataset, { userId: user.id }, { exclude: options.after });
+    if (claim.traceId !== null) {
+      const reason = claim.assigned ? `assigned to you (${claim.holders} of ${claim.minReviews} reviewers)` : `a free review slot (${claim.holders} of ${claim.minReviews} reviewers)`;
+      return { traceId: claim.traceId, reason, progress };
+    }
+    return { traceId: null, reason: claim.reason, progress };
+  }
 
   const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
   if (disagreement) return { traceId: disagreement.id, reason: queueReason({ kind: "disagreement", steps: disagreement.disagreements }), progress };
