@@ -67,3 +67,15 @@ export const pairListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type PairListQuery = z.input<typeof pairListQuery>;
+
+/** The web form's run: the caption files' text travels in the JSON body (docs/spare.md). */
+export const spareUploadRequest = spareRunRequest.extend({
+  files: z
+    .array(z.object({ name: z.string().trim().min(1).max(300), content: z.string().max(32 * 1024 * 1024) }).strict())
+    .min(1, "add at least one caption file")
+    .max(20),
+});
+export type SpareUploadRequest = z.input<typeof spareUploadRequest>;
+
+/** JSON bodies of a web run may carry caption files: a larger cap than other bodies. */
+export const SPARE_UPLOAD_LIMITS = { maxBytes: 32 * 1024 * 1024, maxDepth: 16 };
