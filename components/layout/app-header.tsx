@@ -6,6 +6,7 @@ const LINKS = [
   { href: "/import", label: "Import" },
   { href: "/metrics", label: "Metrics" },
   { href: "/calibration", label: "Calibration" },
+  { href: "/spare", label: "SpaRE" },
   { href: "/exports", label: "Exports" },
 ];
 

@@ -3,7 +3,7 @@ import { prepare, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { ExternalLabel } from "@/lib/formats/types";
 import { getJob } from "@/lib/jobs/jobs";
-import type { SpareJobConfig } from "@/lib/schemas/spare";
+import type { PublishResult, SpareJobConfig } from "@/lib/schemas/spare";
 import { importRecords, type SourcedRecord } from "@/lib/services/import/imports";
 import { SPARE_JOB_KIND } from "@/lib/services/spare/spare-jobs";
 import { spareRelation } from "@/lib/spare/taxonomy";
@@ -18,14 +18,6 @@ import { resolveRelationLabel } from "@/lib/taxonomy/relations";
 
 export const SPARE_TRACE_FORMAT = "spare";
 
-export interface PublishResult {
-  job: number;
-  dataset: string;
-  traces: number;
-  /** Pairs left out: rejected by a reviewer, or removed by a filter and not accepted. */
-  left_out: { rejected: number; removed: number };
-  replaced: number;
-}
 
 interface PublishRow {
   id: number;

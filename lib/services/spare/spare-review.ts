@@ -3,8 +3,8 @@ import path from "node:path";
 import { prepare, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { cancelJob, getJob, launchJob, listJobs } from "@/lib/jobs/jobs";
-import { pairListQuery, pairReview, spareUploadRequest, type PairListQuery, type PairReview, type SpareJobConfig, type SpareUploadRequest } from "@/lib/schemas/spare";
-import { createSpareRun, SPARE_JOB_KIND, spareSummary, type SpareSummary } from "@/lib/services/spare/spare-jobs";
+import { pairListQuery, pairReview, spareUploadRequest, type PairListQuery, type PairReview, type SpareJobConfig, type SpareUploadRequest, type FilterPrecision, type FunnelExample, type FunnelStage, type RelationRow, type SpareCaptionDto, type SpareFunnelDetail, type SparePairDto, type SparePairPage, type SpareRunListItem } from "@/lib/schemas/spare";
+import { createSpareRun, SPARE_JOB_KIND, spareSummary } from "@/lib/services/spare/spare-jobs";
 import { FILTERS, FILTER_LABELS, type FilterName } from "@/lib/spare/filters";
 import { SPARE_RELATIONS } from "@/lib/spare/taxonomy";
 
@@ -12,18 +12,6 @@ import { SPARE_RELATIONS } from "@/lib/spare/taxonomy";
 // examples each filter removed and the relation distribution next to the paper's, the pairs for QA
 // review, a label per pair, and each filter's precision measured from those labels.
 
-export interface SpareRunListItem {
-  id: number;
-  title: string | null;
-  dataset: string;
-  status: string;
-  total: number;
-  done: number;
-  synthesizer: string;
-  classifier: string;
-  createdAt: string;
-  counters: Record<string, number>;
-}
 
 export async function listSpareRuns(): Promise<SpareRunListItem[]> {
   const jobs = await listJobs({ kind: SPARE_JOB_KIND, limit: 200 });
@@ -44,52 +32,10 @@ export async function listSpareRuns(): Promise<SpareRunListItem[]> {
   });
 }
 
-export interface FunnelStage {
-  key: string;
-  label: string;
-  /** Pairs (or captions for the caption stages) left after the stage. */
-  count: number;
-  /** Removed by this stage. */
-  removed: number;
-  unit: "captions" | "pairs";
-}
 
-export interface FunnelExample {
-  pairId: number;
-  captionId: number;
-  question: string;
-  answer: string;
-  reason: string | null;
-}
 
-export interface RelationRow {
-  relation: string;
-  class: string;
-  generated: number;
-  kept: number;
-  /** The paper's share of spatial relations (SR %, Table 10); null for our "none". */
-  paperPercent: number | null;
-}
 
-export interface FilterPrecision {
-  filter: FilterName | "kept";
-  label: string;
-  /** Pairs this filter removed (for "kept": pairs that passed every filter). */
-  total: number;
-  reviewed: number;
-  accepted: number;
-  rejected: number;
-}
 
-export interface SpareFunnelDetail {
-  summary: SpareSummary;
-  job: { id: number; title: string | null; status: string; total: number; done: number; error: string | null; synthesizer: string; classifier: string; clip: boolean; embeddings: boolean };
-  stages: FunnelStage[];
-  examples: Record<FilterName, FunnelExample[]>;
-  relations: RelationRow[];
-  precision: FilterPrecision[];
-  captions: { missingImages: number; clipSkipped: Array<{ reason: string; n: number }>; notSpatialExamples: Array<{ captionId: number; text: string; reason: string | null }> };
-}
 
 const EXAMPLES_PER_FILTER = 5;
 
@@ -170,42 +116,7 @@ export async function spareFunnel(jobId: number): Promise<SpareFunnelDetail> {
   };
 }
 
-export interface SparePairDto {
-  id: number;
-  captionId: number;
-  idx: number;
-  question: string;
-  answer: string;
-  relation: string;
-  relationClass: string;
-  frame: string;
-  status: string;
-  removedBy: string | null;
-  reason: string | null;
-  spanStart: number | null;
-  spanEnd: number | null;
-  label: string | null;
-  editedQuestion: string | null;
-  editedAnswer: string | null;
-}
 
-export interface SpareCaptionDto {
-  id: number;
-  jobId: number;
-  source: string;
-  image: string | null;
-  imageStatus: string;
-  text: string;
-  file: string;
-  line: number;
-  field: string;
-  spatial: boolean | null;
-  classifierReason: string | null;
-  unparseable: boolean;
-  truncated: boolean;
-  rawAnswer: string | null;
-  clipSkipped: string | null;
-}
 
 const PAIR_COLUMNS = `p."id", p."captionId", p."idx", p."question", p."answer", p."relation", p."relationClass", p."frame", p."status", p."removedBy", p."reason", p."spanStart", p."spanEnd", p."label", p."editedQuestion", p."editedAnswer"`;
 const CAPTION_COLUMNS = `c."id", c."jobId", c."source", c."image", c."imageStatus", c."text", c."file", c."line", c."field", c."spatial", c."classifierReason", c."unparseable", c."truncated", c."rawAnswer", c."clipSkipped"`;
@@ -219,13 +130,6 @@ function captionDto(row: Record<string, unknown>): SpareCaptionDto {
   };
 }
 
-export interface SparePairPage {
-  pairs: SparePairDto[];
-  /** Captions of the page's pairs, by id. */
-  captions: Record<number, SpareCaptionDto>;
-  total: number;
-  nextCursor: number | null;
-}
 
 /** Pairs of a run for review, filtered by status, filter, relation, label or caption; id order, cursor = last id. */
 export async function listSparePairs(jobId: number, input: PairListQuery): Promise<SparePairPage> {
