@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { useShortcuts } from "@/components/ui/use-shortcuts";
 import { spareQueries, useReviewSparePair } from "@/lib/queries/spare";
 import type { PairListQuery, PairReview as PairReviewBody, SpareCaptionDto, SparePairDto } from "@/lib/schemas/spare";
@@ -72,6 +73,7 @@ export function PairReview({ job, initialFilter, initialPair }: { job: number; i
   const [help, setHelp] = useState(false);
   const [undo, setUndo] = useState<UndoEntry[]>([]);
   const listRef = useRef<HTMLOListElement>(null);
+  const hydrated = useHydrated();
 
   const pairs = useMemo(() => page.data?.pairs ?? [], [page.data]);
   const found = pairs.findIndex((p) => p.id === currentId);
@@ -170,7 +172,7 @@ export function PairReview({ job, initialFilter, initialPair }: { job: number; i
   const relations = funnel.data?.relations.filter((r) => r.generated > 0) ?? [];
 
   return (
-    <div className="space-y-3">
+    <div className="space-y-3" data-testid="spare-review" data-ready={hydrated && !page.isPending ? "true" : "false"}>
       <div className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 text-sm" role="group" aria-label="Filters">
         <label>
           <span className="block text-xs text-slate-500">Status</span>

@@ -7,6 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { ApiError } from "@/lib/queries/fetch-json";
 import { spareQueries, useStartSpareRun } from "@/lib/queries/spare";
 
@@ -31,6 +32,7 @@ export function SpareRuns() {
   const [endpoint, setEndpoint] = useState("");
   const [model, setModel] = useState("");
   const [reading, setReading] = useState(false);
+  const hydrated = useHydrated();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -54,7 +56,7 @@ export function SpareRuns() {
 
   return (
     <div className="grid gap-6 lg:grid-cols-[380px_1fr]">
-      <form onSubmit={submit} aria-label="New SpaRE run" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+      <form onSubmit={submit} aria-label="New SpaRE run" data-ready={hydrated ? "true" : "false"} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
         <h2 className="font-medium">New run</h2>
         <label className="block text-sm">
           <span className="text-slate-600">Dataset</span>
