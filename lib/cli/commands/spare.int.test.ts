@@ -157,5 +157,5 @@ describe("stepwise spare run", () => {
     expect(JSON.parse(failed.stdout).error.details).toEqual([{ file: bad, line: 2, path: "$.label", error: "expected 1 or 0, got 2" }]);
     expect(await db().dataset.findUnique({ where: { name: "eval-bad" } })).toBeNull();
     expect((await stepwise("spare", "eval-import", "--set", "coco", "--file", bad, "--dataset", "x", "--json")).code).toBe(2);
-  });
+  }, 240_000); // five CLI processes: slow on a loaded machine
 });
