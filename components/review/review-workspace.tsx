@@ -47,6 +47,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id));
 
   const [current, setCurrent] = useState(initialStep);
+  // the step a label's auto-advance moved the cursor onto, until the next f / Shift+F (failingTarget)
+  const landedAt = useRef<number | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [editing, setEditing] = useState<EditingState | null>(null);
   const stopAtFirstError = useStopAtFirstError();
@@ -90,7 +92,9 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
     mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
     setComment("");
     if (value === "reject" && stopAtFirstError) return;
-    setCurrent((c) => Math.min(steps.length - 1, c + 1));
+    const next = Math.min(steps.length - 1, current + 1);
+    setCurrent(next);
+    landedAt.current = next;
   };
 
   const startEdit = () => {
@@ -174,7 +178,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   // f / Shift+F: the next failing step still without your label (the current one included) /
   // the previous failing step — see failingTarget.
   const jumpToFailing = (direction: 1 | -1) => {
-    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1));
+    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1), landedAt.current === current);
+    landedAt.current = null;
     if (target === null) return show("info", trace.verification ? "No step fails a verifier rule in this trace." : "This trace has not been verified yet.");
     setCurrent(target);
   };
