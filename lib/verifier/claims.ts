@@ -28,7 +28,9 @@ export type Claim =
   | { kind: "same"; ids: number[]; attribute: Attribute; reference: number | null; same: boolean; text: string }
   /** "3 is greater than 2": arithmetic, and the numbers are the last two count results cited. */
   | { kind: "compare"; a: number; b: number; op: Comparator; negated: boolean; text: string }
-  | { kind: "distance"; a: number; b: number; value: number; text: string };
+  | { kind: "distance"; a: number; b: number; value: number; text: string }
+  /** "The cyan cylinder is left of obj_2": the one object fitting `subject` fits `desc` (or, negated, does not). */
+  | { kind: "definite"; subject: Desc; desc: Desc; negated: boolean; text: string };
 
 export interface ParsedReasoning {
   claims: Claim[];
@@ -402,7 +404,7 @@ function parseList(c: Cursor): number[] | null {
 
 function parseRelation(c: Cursor): Relation | null {
   const save = c.i;
-  if (!c.accept("to", "the")) c.accept("on", "the");
+  if (!c.accept("to", "the") && !c.accept("on", "the")) c.accept("at", "the");
   if (c.accept("left", "of")) return "left";
   if (c.accept("right", "of")) return "right";
   if (c.accept("in", "front", "of") || c.accept("front", "of")) return "front";
@@ -418,8 +420,7 @@ function parseRelation(c: Cursor): Relation | null {
  */
 function parseDesc(c: Cursor, nested = false): Desc | null {
   const start = c.i;
-  if (!c.accept("a") && !c.accept("an")) c.accept("the");
-  c.accept("only");
+  if (!c.accept("a") && !c.accept("an") && c.accept("the")) c.accept("only");
   c.accept("other");
   const desc: Desc = newDesc();
   let words = 0;
@@ -853,9 +854,6 @@ const HYPOTHETICAL = new Set(["would", "if", "could", "might", "may", "maybe", "
 
 /** [pattern, replacement]: token sequences and what they become, longest pattern first per first word. */
 const REWRITE_LIST: Array<[string, string]> = [
-  // contractions
-  ["there's", "there is"], ["here's", ""], ["it's", "it is"], ["that's", "that is"], ["doesn't", "does not"], ["don't", "do not"], ["didn't", "does not"],
-  ["wasn't", "is not"], ["weren't", "are not"], ["cannot", "can not"], ["can't", "can not"], ["i'm", "i am"], ["we're", "we are"], ["let's", "let us"],
   // hedges and evidential frames: dropped
   ["i can see that", ""], ["we can see that", ""], ["you can see that", ""], ["i see that", ""], ["we see that", ""], ["it seems that", ""], ["it seems like", ""],
   ["it appears that", ""], ["it looks like", ""], ["it is clear that", ""], ["it is evident that", ""], ["it turns out that", ""], ["i think that", ""], ["i think", ""],
@@ -896,6 +894,14 @@ const REWRITE_LIST: Array<[string, string]> = [
   ["a total of", ""], ["the total number of", "the number of"], ["the total count of", "the number of"], ["the count of", "the number of"], ["a single", "1"], ["exactly", ""], ["precisely", ""], ["only", "only"],
 ];
 
+const CONTRACTIONS = new Map<string, string[]>(
+  Object.entries({
+    "there's": "there is", "it's": "it is", "that's": "that is", "doesn't": "does not", "don't": "do not", "didn't": "does not", "wasn't": "is not",
+    "weren't": "are not", cannot: "can not", "can't": "can not", "i'm": "i am", "we're": "we are", "let's": "let us", "isn't": "is not", "aren't": "are not",
+    "there're": "there are", "they're": "they are", "won't": "will not", "i've": "i have", "we've": "we have",
+  }).map(([k, v]) => [k, v.split(" ")]),
+);
+
 /** Words dropped wherever they stand (adverbs and particles that change no claim). */
 const DROPPED = new Set(["clearly", "definitely", "indeed", "also", "actually", "certainly", "obviously", "probably", "likely", "evidently", "apparently", "visibly", "really",
   "both", "too", "just", "still", "again", "currently", "here", "overall", "altogether", "-", "–", "—", "•", "well", "okay", "ok", "alright", "hmm", "first", "firstly",
@@ -924,6 +930,26 @@ function cleanWord(word: string): string {
 
 /** The sentence's tokens rewritten into the grammar's words (see REWRITE_LIST); `it`/`its` become the object named last. */
 function rewrite(words: readonly string[], refs: readonly number[], from: number, to: number, lastRef: number): { words: string[]; refs: number[] } {
+  // contractions first ("doesn't look" → "does not look"), so the phrase rules see whole words
+  const src: string[] = [];
+  const srcRefs: number[] = [];
+  for (let k = from; k < to; k++) {
+    const word = refs[k] >= 0 ? words[k] : cleanWord(words[k]);
+    const expanded = refs[k] >= 0 ? undefined : CONTRACTIONS.get(word);
+    if (expanded) {
+      for (const part of expanded) {
+        src.push(part);
+        srcRefs.push(-1);
+      }
+    } else if (word !== "") {
+      src.push(word);
+      srcRefs.push(refs[k]);
+    }
+  }
+  words = src;
+  refs = srcRefs;
+  from = 0;
+  to = src.length;
   const out: string[] = [];
   const outRefs: number[] = [];
   let last = lastRef;
@@ -1005,6 +1031,9 @@ function findMarker(w: readonly string[]): [number, number] | null {
     if (word === "total" && (w[k + 1] === ":" || w[k + 1] === "=" || w[k + 1] === "is")) return [k, k + 1];
     if ((word === "that" || word === "this" || word === "which" || word === "it") && MARKER_AFTER.has(w[k + 1])) return [k, k + 2];
     if ((word === "giving" || word === "leaving" || word === "meaning" || word === "yielding") && k > 0) return [k, k + 1];
+    if (word === "\\boxed" || word === "boxed") return [k, k + 1];
+    // "Yes, there is a red cube." · "No, obj_3 is not red."
+    if (k === 0 && (YES.has(word) || NO.has(word)) && w[1] === ",") return [0, 0];
   }
   return null;
 }
@@ -1064,7 +1093,12 @@ function readPieces(w: string[], r: number[], from: number, to: number, text: st
         for (const claim of piece.claims) claims.push(claim);
         for (const set of piece.sets) sets.push(set);
         if (piece.subject) subject = piece.subject;
-      } else if (r[start] >= 0) subject = null;
+      } else if (r[start] >= 0) {
+        // "obj_3, which is red, …": a clause that is only its subject hands it on
+        const c = new Cursor(w, r, start, k);
+        const ids = parseList(c);
+        subject = ids && c.atEnd() ? ids : null;
+      }
     }
     start = k + 1;
   }
@@ -1133,6 +1167,21 @@ function readCount(w: string[], r: number[], i: number, end: number, text: strin
     const n = c.accept("no") ? 0 : c.number();
     return n !== null && c.atEnd() ? count(n, desc, null, text) : null;
   }
+  // count: N · the count is N (the last count call's result)
+  if ((c.accept("count") || c.accept("the", "count")) && (c.accept(":") || c.accept("=") || c.accept("is"))) {
+    const n = c.number();
+    return n !== null && c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], subject: null } : null;
+  }
+  c.i = i;
+  // none of the DESC are PREDICATE
+  if (c.accept("none", "of")) {
+    c.accept("the");
+    const subject = parseDesc(c);
+    if (!subject || !(c.accept("is") || c.accept("are"))) return null;
+    const predicate = readAttrsList(c, null, true);
+    const desc = subject && predicate ? mergeDescs(subject, predicate) : null;
+    return desc && c.atEnd() ? count(0, desc, null, text) : null;
+  }
   // DESC: N  ·  DESC count: N
   if (r[i] < 0 && !isCountWord(w[i])) {
     const save = c.i;
@@ -1187,6 +1236,13 @@ function readCount(w: string[], r: number[], i: number, end: number, text: strin
     c.accept(")");
     if (!ids) return null;
   }
+  // "two cubes are red", "only one sphere is behind obj_1": the count of what fits both
+  if (!ids && (c.accept("is") || c.accept("are"))) {
+    if (c.peek() === "not") return null;
+    const predicate = readAttrsList(c, null, true);
+    const merged = predicate ? mergeDescs(desc, predicate) : null;
+    return merged && c.atEnd() ? count(n, merged, null, text) : null;
+  }
   if (!c.atEnd()) return null;
   return count(n, desc, ids, text);
 }
@@ -1204,6 +1260,29 @@ function hasNoun(w: readonly string[], from: number, to: number): boolean {
 /** Clauses about listed objects: "obj_3 (a large cube)", "obj_3: red, metal", "obj_3 is red in color", "obj_3 has a size of large", "obj_1 and obj_2 have the same color". */
 function readSubject(w: string[], r: number[], i: number, end: number, text: string): PieceResult | null {
   const c = new Cursor(w, r, i, end);
+  // the ATTRs of obj_1 and obj_2 are the same / differ / match
+  if (c.peek() === "the" && ATTRIBUTE_NAMES.has(c.peek(1)) && c.peek(2) === "of" && c.peek(3) === "ref") {
+    const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
+    c.i += 3;
+    const ids = parseList(c);
+    if (ids && ids.length >= 2) {
+      const same = c.accept("have", "the", "same") || c.accept("match") || c.accept("are", "equal") || c.accept("is", "equal") ? true : c.accept("have", "different") || c.accept("differ") ? false : null;
+      c.accept("too");
+      if (same === null || !c.atEnd()) return null;
+      return { claims: [{ kind: "same", ids, attribute, reference: null, same, text }], sets: [ids], subject: null };
+    }
+    return null;
+  }
+  // the cyan cylinder is (not) left of obj_2 · the large sphere is red
+  if (c.peek() === "the" && !ATTRIBUTE_NAMES.has(c.peek(1))) {
+    const subject = parseAnchor(c);
+    if (!subject) return null;
+    const verb = acceptVerb(c);
+    if (!verb.ok || c.peek() === "only") return null;
+    const desc = readAttrsList(c, null, true);
+    if (!desc || !c.atEnd() || desc.or) return null;
+    return { claims: [{ kind: "definite", subject, desc, negated: verb.negated, text }], sets: [], subject: null };
+  }
   // obj_3's ATTR is/: VALUE  ·  obj_3's ATTR is the same as obj_5's
   if (c.peek() === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
     const id = r[i];
@@ -1218,6 +1297,12 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
       c.accept(w[c.i] === w[i + 1] ? w[c.i] : "");
       if (!c.atEnd()) return null;
       return { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same, text }], sets: [], subject: null };
+    }
+    if (c.accept("matches") || c.accept("equals") || c.accept("is", "equal", "to")) {
+      const other = c.peek() === "'s-ref" || c.peek() === "ref" ? r[c.i++] : null;
+      if (other === null) return null;
+      if (c.peek() === w[i + 1]) c.i++;
+      return c.atEnd() ? { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same: true, text }], sets: [], subject: null } : null;
     }
     const negated = c.accept("is", "not");
     if (!negated && !(c.accept("is") || c.accept(":") || c.accept("="))) return null;
@@ -1290,8 +1375,23 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
     }
     return null;
   }
+  // obj_1 differs from obj_2 in color
+  if (ids.length === 1 && (c.accept("differs", "from") || c.accept("differ", "from"))) {
+    const other = c.ref();
+    if (other === null || !c.accept("in")) return null;
+    c.accept("terms", "of");
+    c.accept("their");
+    const attribute = ATTRIBUTE_NAMES.get(c.peek());
+    if (!attribute) return null;
+    c.i++;
+    if (!c.atEnd()) return null;
+    claims.push({ kind: "same", ids: [ids[0], other], attribute, reference: null, same: false, text });
+    return result;
+  }
   const verb = acceptVerb(c);
   if (!verb.ok) return null;
+  // "is not only red but also …" states no negation
+  if (c.peek() === "only" || c.peek(1) === "only") return null;
   // obj_3 is the only DESC → an enumeration
   if (!verb.negated && ids.length === 1 && c.accept("the", "only")) {
     const desc = parseDesc(c);
@@ -1395,7 +1495,7 @@ function readAttrsList(c: Cursor, close: string | null, predicate = false): Desc
 
 /** Function words: never a conclusion. */
 const FUNCTION_WORDS = new Set(["the", "a", "an", "is", "are", "was", "were", "be", "that", "this", "these", "those", "there", "it", "its", "of", "to", "and", "or", "so", "in", "on", "at", "as", "by", "for", "with", "we", "i", "you", "they", "he", "she", "which", "what", "who", "how", "not", "also", "then", "thus", "therefore", "hence", ",", ":", "=", "(", ")", "ref", "'s-ref", "am", "do", "does", "have", "has", "should", "would", "will", "can", "must", "final", "answer", "result", "one", "number", "count", "total", "object", "objects", "thing", "things"]);
-const CONCLUSION_LEAD = new Set([",", ":", "=", "is", "the", "final", "answer", "should", "would", "will", "be", "to", "question", "this", "that", "it", "we", "get", "have", "so", "then", "therefore", "thus", "hence", "my", "our", "correct", "result", "conclusion", "in", "total", "here", "simply", "clearly", "definitely", "indeed", "must"]);
+const CONCLUSION_LEAD = new Set([",", ":", "=", "is", "the", "final", "answer", "should", "would", "will", "be", "to", "question", "this", "that", "it", "we", "get", "have", "so", "then", "therefore", "thus", "hence", "my", "our", "correct", "result", "conclusion", "in", "total", "here", "simply", "clearly", "definitely", "indeed", "must", "\\boxed", "boxed"]);
 const YES = new Set(["yes", "true", "correct", "yeah", "yep"]);
 const NO = new Set(["no", "false", "incorrect", "nope"]);
 

@@ -133,6 +133,12 @@ export function claimAtoms(claim: Claim | LabelClaim, scene: Scene): string[] {
     }
     case "enumeration":
       return [`enum:${[...claim.ids].sort((a, b) => a - b).join(",")}:${descKey(claim.desc, scene)}`];
+    case "definite": {
+      // "the cyan cylinder is …": as a members claim about the one object the subject names
+      const ids = matchIds(claim.subject, scene);
+      if (ids.length !== 1) return [`definite:${JSON.stringify(claim)}`];
+      return claimAtoms({ kind: "members", ids, desc: claim.desc, negated: claim.negated, text: claim.text }, scene);
+    }
     default:
       return [`${claim.kind}:${JSON.stringify(claim)}`];
   }
