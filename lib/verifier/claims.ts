@@ -762,6 +762,8 @@ export function parseReasoning(text: string): ParsedReasoning {
   tokens.tokenize(text);
   const { words, refs, sentences } = tokens;
   let lastRef = -1;
+  // the conclusion came from a claim ("There are 2 cubes."), not from words that announce it
+  let derived = false;
   for (let s = 0; s < tokens.sentenceCount; s++) {
     const from = sentences[5 * s];
     const to = sentences[5 * s + 1];
@@ -779,7 +781,7 @@ export function parseReasoning(text: string): ParsedReasoning {
       if (ref >= 0) {
         if (!ids.includes(ref)) ids.push(ref);
         lastRef = ref;
-      } else if (HYPOTHETICAL.has(word)) hypothetical = true;
+      } else if (HYPOTHETICAL.has(word) && !hedge(words, k, to)) hypothetical = true;
       else if (word === "so" && k > from && words[k - 1] === ",") split = k;
     }
     // a question asks, it states nothing
@@ -803,9 +805,14 @@ export function parseReasoning(text: string): ParsedReasoning {
         if (flexible.conclusion !== null) {
           result.conclusion = flexible.conclusion;
           result.unreadConclusion = null;
+          derived = !flexible.announced;
         } else if (flexible.unread !== null) {
           result.conclusion = null;
           result.unreadConclusion = flexible.unread;
+        } else if (derived) {
+          // "There are 2 cubes. obj_3 is not small.": the count no longer is what the step concludes
+          result.conclusion = null;
+          derived = false;
         }
         continue;
       }
@@ -819,6 +826,7 @@ export function parseReasoning(text: string): ParsedReasoning {
     if (parsed.conclusion !== null) {
       result.conclusion = parsed.conclusion;
       result.unreadConclusion = null;
+      derived = true;
     }
     if (split > 0) {
       const conclusion = parseConclusion(tokens, split + 1, to, sentence);
@@ -832,10 +840,19 @@ export function parseReasoning(text: string): ParsedReasoning {
       if (conclusion.conclusion !== null) {
         result.conclusion = conclusion.conclusion;
         result.unreadConclusion = null;
+        derived = false;
       }
     }
   }
   return result;
+}
+
+/** "it would seem", "I would say", "if I'm reading the scene right", "if I am not mistaken": hedges, not hypotheticals. */
+function hedge(words: readonly string[], k: number, to: number): boolean {
+  const next = k + 1 < to ? words[k + 1] : "";
+  if (words[k] === "would") return next === "seem" || next === "appear" || next === "say";
+  if (words[k] === "if") return next === "i" || next === "i'm" || next === "we" || next === "we're";
+  return false;
 }
 
 /** Words that make a sentence hypothetical or uncertain: it is not checked against the scene. */
@@ -874,7 +891,14 @@ const REWRITE_LIST: Array<[string, string]> = [
   ["appears", "is"], ["seems", "is"], ["looks", "is"], ["appear", "are"], ["seem", "are"], ["look", "are"],
   ["sits", "is"], ["lies", "is"], ["stands", "is"], ["rests", "is"], ["sit", "are"], ["lie", "are"], ["stand", "are"], ["was", "is"], ["were", "are"],
   ["located", ""], ["positioned", ""], ["situated", ""], ["placed", ""], ["made of", ""], ["made from", ""], ["composed of", ""], ["colored", ""], ["coloured", ""],
-  ["shaped like", ""], ["shaped as", ""],
+  ["shaped like", ""], ["shaped as", ""], ["at all", ""], ["in the image", ""],
+  ["it would seem that", ""], ["it would appear that", ""], ["would seem to be", "is"], ["would seem", ""], ["would appear", ""], ["i would say that", ""], ["i would say", ""], ["i'd say", ""],
+  ["if i am reading the scene right", ""], ["if i am reading the scene correctly", ""], ["if i am reading it right", ""], ["if i am not mistaken", ""], ["if i understand correctly", ""],
+  ["turns out to be", "is"], ["turn out to be", "are"], ["is identified as", "is"], ["are identified as", "are"], ["is described as", "is"], ["is recognized as", "is"],
+  ["is classified as", "is"], ["is labeled as", "is"], ["is labelled as", "is"], ["can be found", "is"], ["can be seen", "is"], ["is seen", "is"], ["is visible", "is"],
+  ["are equal in", "have the same"], ["is equal in", "has the same"], ["has a different", "has different"], ["have the different", "have different"],
+  ["object that is a", ""], ["object that is an", ""], ["object which is a", ""], ["object that is", ""], ["thing that is a", ""], ["thing that is", ""], ["one that is a", ""],
+  ["objects that are", ""], ["things that are", ""],
   // same / different
   ["share the same", "have the same"], ["shares the same", "has the same"], ["share a common", "have the same"], ["share a", "have the same"], ["shares a", "has the same"], ["share", "have the same"], ["shares", "has the same"],
   ["have matching", "have the same"], ["has matching", "has the same"], ["match in", "have the same"], ["matches in", "has the same"], ["have identical", "have the same"], ["are identical in", "have the same"],
@@ -1009,6 +1033,8 @@ function rewrite(words: readonly string[], refs: readonly number[], from: number
 interface FlexibleResult extends ClauseResult {
   /** A conclusion was announced but not read: why. */
   unread: string | null;
+  /** The conclusion was announced ("so", "the answer is"), not taken from a claim. */
+  announced: boolean;
 }
 
 const MARKER_AFTER = new Set(["gives", "leaves", "makes", "means", "yields"]);
@@ -1020,10 +1046,10 @@ function findMarker(w: readonly string[]): [number, number] | null {
     const lead = k === 0 || w[k - 1] === "," || w[k - 1] === "and" || w[k - 1] === ":";
     if (word === "therefore" || word === "thus" || word === "hence" || word === "consequently" || word === "ergo") return [k, k + 1];
     if (word === "so" && lead && w[k + 1] !== "far" && w[k + 1] !== "that") return [k, k + 1];
-    if (word === "answer" || word === "conclusion" || word === "result") {
+    if (word === "answer" || word === "conclusion" || word === "result" || word === "verdict") {
       let a = k;
       while (a > 0 && (w[a - 1] === "the" || w[a - 1] === "final" || w[a - 1] === "my" || w[a - 1] === "our" || w[a - 1] === "correct")) a--;
-      if (word !== "answer" && a === k) continue;
+      if (word !== "answer" && a === k && w[k + 1] !== ":" && w[k + 1] !== "=" && w[k + 1] !== "is") continue;
       return [a, k + 1];
     }
     if (word === "in" && w[k + 1] === "total" && lead) return [k, k + 2];
@@ -1066,7 +1092,7 @@ function readFlexible(words: readonly string[], refs: readonly number[], from: n
       else if (claim.kind === "enumeration") conclusion = claim.ids.map((id) => `obj_${id}`).join(", ");
     }
   }
-  return { claims, sets, conclusion, unread };
+  return { claims, sets, conclusion, unread, announced: marker !== null };
 }
 
 /** Clause boundaries inside a sentence the reader could not read whole. */
@@ -1082,12 +1108,19 @@ function readPieces(w: string[], r: number[], from: number, to: number, text: st
     return;
   }
   let subject: number[] | null = null;
+  let topic = -1;
   let start = from;
   for (let k = from; k <= to; k++) {
     if (k < to && !BOUNDARY.has(w[k])) continue;
     // "obj_1 and obj_2 are …": an "and" inside a list of objects is no boundary
     if (k < to && w[k] === "and" && r[k - 1] >= 0 && r[k + 1] >= 0 && !hasVerb(w, start, k)) continue;
     if (k > start) {
+      // "For obj_3, the color is blue": a clause naming only its topic, then "the ATTR is …" about it
+      if (k - start === 2 && TOPIC.has(w[start]) && r[start + 1] >= 0) topic = r[start + 1];
+      else if (topic >= 0 && w[start] === "the" && ATTRIBUTE_NAMES.has(w[start + 1]) && w[start + 2] !== "of") {
+        w[start] = "'s-ref";
+        r[start] = topic;
+      }
       const piece = readClause(w, r, start, k, text, subject);
       if (piece) {
         for (const claim of piece.claims) claims.push(claim);
@@ -1103,6 +1136,8 @@ function readPieces(w: string[], r: number[], from: number, to: number, text: st
     start = k + 1;
   }
 }
+
+const TOPIC = new Set(["for", "regarding", "about", "considering", "checking", "examining", "inspecting", "concerning"]);
 
 function hasVerb(w: readonly string[], from: number, to: number): boolean {
   for (let k = from; k < to; k++) if (VERBS.has(w[k])) return true;
@@ -1129,6 +1164,14 @@ function readClause(w: string[], r: number[], from: number, to: number, text: st
     if (i < to && LEAD.has(w[i]) && !(w[i] === "no" && i + 1 < to && w[i + 1] !== ",")) i++;
     else if (i < to && w[i] === "step" && i + 1 < to && isNumeral(w[i + 1])) i += 2;
     else break;
+  }
+  // "1)" / "2." list numbers
+  if (i + 1 < to && isNumeral(w[i]) && (w[i + 1] === ")" || w[i + 1] === ".")) i += 2;
+  // "I am fairly confident that …", "we can now say that …": a lead-in without content ending in "that"
+  for (let t = i + 1; t < Math.min(to, i + 8); t++) {
+    if (w[t] !== "that") continue;
+    if (!hasContent(w, r, i, t) && !w.slice(i, t).some((x) => x === "not" || x === "no" || x === "never") && (w[i] === "i" || w[i] === "we" || w[i] === "it" || w[i] === "one")) i = t + 1;
+    break;
   }
   // "Observation 2:" / "Reasoning:" — a label without content before a colon
   const colon = w.indexOf(":", i);
@@ -1271,7 +1314,29 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
       if (same === null || !c.atEnd()) return null;
       return { claims: [{ kind: "same", ids, attribute, reference: null, same, text }], sets: [ids], subject: null };
     }
-    return null;
+    c.i = i;
+  }
+  // [the] ATTR of obj_3 = VALUE · the ATTR of obj_3 differs from / is the same as / matches (that of) obj_5
+  {
+    const save = c.i;
+    c.accept("the");
+    const attribute = ATTRIBUTE_NAMES.get(c.peek());
+    if (attribute && c.peek(1) === "of" && c.peek(2) === "ref" && c.peek(3) !== "and" && c.peek(3) !== ",") {
+      const id = r[c.i + 2];
+      c.i += 3;
+      const same = c.accept("differs", "from") || c.accept("has", "different") || c.accept("is", "not", "the") ? false : c.accept("matches") || c.accept("has", "the", "same") || c.accept("equals") ? true : null;
+      if (same !== null) {
+        c.accept("as");
+        c.accept("from");
+        c.accept("that", "of");
+        const other = c.peek() === "ref" || c.peek() === "'s-ref" ? r[c.i++] : null;
+        return other !== null && c.atEnd() ? { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same, text }], sets: [], subject: null } : null;
+      }
+      const negated = c.accept("is", "not");
+      if (!negated && !(c.accept("is") || c.accept(":") || c.accept("="))) return null;
+      return attributeClaim(c, id, attribute, negated, text);
+    }
+    c.i = save;
   }
   // the cyan cylinder is (not) left of obj_2 · the large sphere is red
   if (c.peek() === "the" && !ATTRIBUTE_NAMES.has(c.peek(1))) {
@@ -1397,6 +1462,12 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
     const desc = parseDesc(c);
     if (!desc || !c.atEnd()) return null;
     claims.push({ kind: "enumeration", ids, desc, text });
+    return result;
+  }
+  // obj_3 is of large size
+  if (c.peek() === "of" && VALUE_WORDS.has(c.peek(1)) && ATTRIBUTE_NAMES.get(c.peek(2)) === VALUE_WORDS.get(c.peek(1))!.attribute && c.i + 3 === end) {
+    const value = VALUE_WORDS.get(c.peek(1))!;
+    for (const id of ids) claims.push(verb.negated ? { kind: "members", ids: [id], desc: attrDesc(value.attribute, value.value), negated: true, text } : { kind: "attribute", id, attribute: value.attribute, value: value.value, text });
     return result;
   }
   // obj_3 is red in color · is large in size · is rubber in terms of material
