@@ -31,7 +31,18 @@ export interface VerifyInput {
   /** CLEVR functional program, when known (step completeness). */
   program?: unknown;
   scene?: Scene | null;
+  /** The format the trace was imported from: agent logs (AGENT_LOG_FORMATS) call tools of their own. */
+  format?: string | null;
 }
+
+/**
+ * Formats whose traces call the agent's own tools, not the spatial registry's: a call to a tool the
+ * registry does not have is unchecked there ("tool not in the registry"), not wrong. Elsewhere an
+ * unknown tool fails args.schema. The code pseudo-tool `python` is never in the registry.
+ */
+export const AGENT_LOG_FORMATS: ReadonlySet<string> = new Set(["react-chat", "json-actions", "verifiers", "openai-agents", "react"]);
+export const NOT_IN_REGISTRY = "tool not in the registry";
+const CODE_TOOL = "python";
 
 export interface Evidence {
   expected?: unknown;
@@ -56,6 +67,13 @@ export interface TraceVerification {
   eachVerdict(visit: (step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null) => void): void;
   /** Per step: fail when any rule fails on it, pass when one passes, skip otherwise. */
   outcomes: Outcome[];
+  /**
+   * Per step its coverage (docs/design.md §5 Coverage): null when checked — a rule failed on it, or
+   * a rule that reads its content passed (cross.pairing alone only says a call was answered) — else
+   * why it is unchecked: the first skip reason, or that no rule checks its kind.
+   */
+  coverage: Array<string | null>;
+  uncheckedSteps: number;
   failingSteps: number;
   /** Tool calls, and those whose call and result both have no failing rule. */
   calls: number;
@@ -186,6 +204,11 @@ class TraceVerifier {
   /** Per verdict three entries: its code (verdictCode), message and evidence. */
   private readonly log: Array<number | string | Evidence | null> = [];
   private readonly outcomes: Outcome[];
+  /** Per step: checked (a content rule passed or any rule failed), else the first skip reason so far. */
+  private readonly checked: boolean[];
+  private readonly skipReasons: Array<string | undefined>;
+  /** Unknown tools are the agent's own (AGENT_LOG_FORMATS), not wrong. */
+  private readonly ownTools: boolean;
   /** Every call in step order (step completeness, tool-call accuracy). */
   private readonly calls: CallRecord[] = [];
   private readonly callIds = new Map<string, CallIdSlot>();
@@ -207,12 +230,20 @@ class TraceVerifier {
     this.scene = input.scene ?? null;
     this.flags = flagsOf(settings);
     this.outcomes = new Array<Outcome>(this.steps.length).fill("skip");
+    this.checked = new Array<boolean>(this.steps.length).fill(false);
+    this.skipReasons = new Array<string | undefined>(this.steps.length);
+    this.ownTools = input.format ? AGENT_LOG_FORMATS.has(input.format) : false;
   }
 
   private add(step: number, rule: RuleIndex, outcome: OutcomeIndex, message: string, evidence: Evidence | null = null): void {
     this.log.push(verdictCode(step, rule, outcome), message, evidence);
-    if (outcome === FAIL) this.outcomes[step] = "fail";
-    else if (outcome === PASS && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+    if (outcome === FAIL) {
+      this.outcomes[step] = "fail";
+      this.checked[step] = true;
+    } else if (outcome === PASS) {
+      if (this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+      if (rule !== PAIRING) this.checked[step] = true;
+    } else if (rule !== PAIRING && this.skipReasons[step] === undefined) this.skipReasons[step] = message;
   }
 
   private execute(call: CallRecord): ToolOutcome | null {
@@ -281,7 +312,10 @@ class TraceVerifier {
     // args the schema refuses: re-executing the call gives exactly that refusal, so it is kept
     let refused: ToolOutcome | undefined;
     if (this.flags.schema) {
-      if (!tool) this.add(i, SCHEMA, FAIL, `unknown tool "${step.tool}"`, { found: step.tool });
+      if (!tool) {
+        if (this.ownTools || step.tool === CODE_TOOL) this.add(i, SCHEMA, SKIP, NOT_IN_REGISTRY);
+        else this.add(i, SCHEMA, FAIL, `unknown tool "${step.tool}"`, { found: step.tool });
+      }
       else {
         const issues = argIssues(tool, args);
         validated = issues === null;
@@ -397,7 +431,17 @@ class TraceVerifier {
     const score = scoreTrace(tallyLog(log), completeness, finalCorrect, this.settings);
     score.parts.calls = calls.length;
     score.parts.accurateCalls = accurateCalls;
-    return new TraceResult(log, outcomes, failingSteps, calls.length, accurateCalls, completeness, finalCorrect, score.quality, failingSteps === 0 && finalCorrect !== false, score.parts);
+    const coverage = this.coverage();
+    let unchecked = 0;
+    for (const reason of coverage) if (reason !== null) unchecked++;
+    return new TraceResult(log, outcomes, coverage, unchecked, failingSteps, calls.length, accurateCalls, completeness, finalCorrect, score.quality, failingSteps === 0 && finalCorrect !== false, score.parts);
+  }
+
+  private coverage(): Array<string | null> {
+    const { steps, checked, skipReasons } = this;
+    const coverage = new Array<string | null>(steps.length);
+    for (let i = 0; i < steps.length; i++) coverage[i] = checked[i] ? null : (skipReasons[i] ?? uncheckedReason(steps[i].kind));
+    return coverage;
   }
 
   // ---- used by the rule helpers below ----
@@ -409,6 +453,13 @@ class TraceVerifier {
     return this.execute(call);
   }
 }
+
+/** Why a step no rule said anything about is unchecked. */
+export function uncheckedReason(kind: string): string {
+  return kind === "plan" || !KINDS_WITH_RULES.has(kind) ? `no rule checks ${kind} steps` : `every rule that checks ${kind} steps is off`;
+}
+
+const KINDS_WITH_RULES = new Set(["tool_call", "tool_result", "reasoning", "answer"]);
 
 /**
  * Rule tallies of a verdict log, rules in the order of their first verdict (the order ScoreParts
@@ -438,6 +489,8 @@ class TraceResult implements TraceVerification {
   constructor(
     log: ReadonlyArray<number | string | Evidence | null>,
     readonly outcomes: Outcome[],
+    readonly coverage: Array<string | null>,
+    readonly uncheckedSteps: number,
     readonly failingSteps: number,
     readonly calls: number,
     readonly accurateCalls: number,
