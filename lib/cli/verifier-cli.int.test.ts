@@ -54,7 +54,8 @@ describe("stepwise verify / verdicts / metrics", () => {
       }
       if (schema.some((v) => v.outcome === "skip")) expect(run.unchecked["tool not in the registry"], format).toBeGreaterThan(0);
     }
-  });
+    // nine CLI processes in a row: minutes on a loaded 2-core machine
+  }, 300_000);
 
   it("verdicts --format jsonl: one line per step with the rule verdicts", () => {
     const { code, stdout } = stepwise("verdicts", "--dataset", "cli-verify", "--format", "jsonl");
