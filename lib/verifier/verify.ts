@@ -1,10 +1,12 @@
 import { argIssues, clearToolCaches, getTool, invalidArgsOutcome, type ToolDefinition, type ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Attribute, type Scene, type SceneObject } from "@/lib/tools/scene";
+import { isClevr } from "@/lib/scenes/index";
 import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { compareIdsResult, compareKeyedResult, idKey, isErrorResult, resultKey, type Comparison, type IdKey } from "@/lib/verifier/compare";
 import { clearCompletenessCache, programCompleteness, type CallLike } from "@/lib/verifier/completeness";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { clearAnswerCache, normalizeAnswer } from "@/lib/verifier/normalize";
+import { photoClaimsVerdict } from "@/lib/verifier/photo-claims";
 import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
@@ -231,7 +233,7 @@ class TraceVerifier {
     const executeIds = call.definition!.executeIds;
     if (executeIds && !call.outcome) {
       const ids = executeIds(scene, call.args, { validated: call.validated });
-      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings);
+      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings, ids);
       call.outcome = ids;
     }
     return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
@@ -283,7 +285,7 @@ class TraceVerifier {
     if (this.flags.schema) {
       if (!tool) this.add(i, SCHEMA, FAIL, `unknown tool "${step.tool}"`, { found: step.tool });
       else {
-        const issues = argIssues(tool, args);
+        const issues = argIssues(tool, args, this.scene);
         validated = issues === null;
         if (validated) this.add(i, SCHEMA, PASS, "args are valid");
         else {
@@ -328,7 +330,8 @@ class TraceVerifier {
       else {
         const comparison = this.reexecute(call, step.result, key);
         // evidence is kept for failures only: a pass's "found" is the step itself
-        if (comparison.same) this.add(i, REEXEC, PASS, comparison.message);
+        if (comparison.skip) this.add(i, REEXEC, SKIP, comparison.message);
+        else if (comparison.same) this.add(i, REEXEC, PASS, comparison.message);
         else {
           const outcome = this.execute(call)!;
           this.add(i, REEXEC, FAIL, comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: step.result });
@@ -350,6 +353,7 @@ class TraceVerifier {
     if (this.flags.claims) {
       if (parsed.claims.length === 0) this.add(i, CLAIMS, SKIP, parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
       else if (!this.scene) this.add(i, CLAIMS, SKIP, NO_SCENE);
+      else if (!isClevr(this.scene)) this.photoClaims(i, parsed.claims);
       else checkClaims(i, parsed.claims, this.scene, this.countCalls, this, this.settings);
     }
     for (const set of parsed.sets) {
@@ -359,6 +363,16 @@ class TraceVerifier {
     for (const id of parsed.ids) this.producedIds.add(id);
     // "what the last reasoning concluded": a reasoning step without a conclusion resets it
     this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
+  }
+
+  /** reasoning.claims on a photo scene: through the scene type (lib/verifier/photo-claims.ts). */
+  private photoClaims(i: number, claims: Claim[]): void {
+    const verdict = photoClaimsVerdict(claims, this.scene!, (back) => {
+      const call = this.countCalls[this.countCalls.length - 1 - back];
+      const outcome = call ? this.execute(call) : null;
+      return outcome?.ok && !outcome.undecided && typeof outcome.value === "number" ? outcome.value : null;
+    });
+    this.add(i, CLAIMS, verdict.outcome === "pass" ? PASS : verdict.outcome === "fail" ? FAIL : SKIP, verdict.message, verdict.evidence);
   }
 
   private answer(i: number, step: VerifyStep): void {
