@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["components/**/*.{ts,tsx}", "lib/queries/**/*.ts", "app/providers.tsx", "lib/shortcuts.ts"],
+    files: ["components/**/*.{ts,tsx}", "lib/queries/**/*.ts", "app/providers.tsx", "lib/shortcuts.ts", "lib/review/**/*.ts"],
     rules: { "no-restricted-imports": ["error", SERVER_ONLY] },
   },
   {

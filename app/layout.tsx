@@ -4,6 +4,10 @@ import { AppHeader } from "@/components/layout/app-header";
 import { Providers } from "@/app/providers";
 import "./globals.css";
 
+// Every page renders per request: the CSP nonce from proxy.ts must reach Next's own scripts, which a
+// prerendered page could not carry (docs/limits.md).
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { default: "Stepwise", template: "%s · Stepwise" },
   description: "Verified step-by-step reasoning datasets: traces, verifier, review, calibration, export.",

@@ -4,6 +4,7 @@ import { listDatasets } from "@/lib/services/traces/datasets";
 import { latestQualityByDataset } from "@/lib/services/verify/metrics";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Datasets" };
 
 export default async function DatasetsPage() {
   const [datasets, quality] = await Promise.all([listDatasets(), latestQualityByDataset()]);

@@ -96,6 +96,10 @@ test("label ten steps, read the matrix, fit, save a version, re-verify and see t
   const claims = page.locator('[data-testid="table-fit-coefficients"] tr[data-rule="reasoning.claims"]');
   await expect(claims).toHaveAttribute("data-proposed-enabled", "false");
   await expect(page.getByTestId("fit-proposed-matrix")).toHaveAttribute("data-fp", "0");
+  // fitted on 10 steps: the panel warns and saves only when told to
+  await expect(page.getByTestId("fit-warnings").locator('[data-warning="small_n"]')).toBeVisible();
+  await expect(page.getByRole("button", { name: /Save as a new version/ })).toBeDisabled();
+  await page.getByTestId("fit-save-anyway").check();
   await page.getByRole("button", { name: /Save as a new version/ }).click();
   const saved = page.getByTestId("fit-saved");
   await expect(saved).toBeVisible();

@@ -56,3 +56,20 @@ test("a VisProg trace shows its program steps and the human verdict", async ({ p
   await expect(steps.last()).toHaveAttribute("data-kind", "answer");
   await expect(steps.last()).toContainText("couch");
 });
+
+test("an unknown address and a missing trace get the styled 404; a trace's tab shows its question", async ({ page, request }) => {
+  const unknown = await page.goto("/no-such-page");
+  expect(unknown?.status()).toBe(404);
+  await expect(page.getByTestId("not-found")).toContainText("This page does not exist");
+  await expect(page.getByRole("link", { name: "Datasets" }).last()).toBeVisible();
+
+  const missing = await page.goto("/traces/999999999");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByTestId("not-found")).toBeVisible();
+  await expect(page).toHaveTitle("Not found · Stepwise");
+
+  const list = await (await request.get("/api/traces?dataset=clevr-demo")).json();
+  const first = list.items[0] as { id: number; question: string };
+  await page.goto(`/traces/${first.id}`);
+  await expect(page).toHaveTitle(`${first.question.length > 80 ? first.question.slice(0, 79) + "…" : first.question} · Stepwise`);
+});

@@ -40,8 +40,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** CLI exit code: 2 for input the user can fix (invalid, or naming something that does not exist), 1 otherwise. */
 export const exitCodeOf = (error: unknown): number =>
-  error instanceof AppError && error.code === "invalid_input" ? 2 : 1;
+  error instanceof AppError && (error.code === "invalid_input" || error.code === "not_found") ? 2 : 1;
 
 /** "file:12 $.steps[3].kind: expected one of ..." — the one place error locations are formatted. */
 export function formatDetail(detail: ErrorDetail): string {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: migrate the embedded SQLite database, seed the demo when it is empty, build when
-// the sources changed, then serve on http://localhost:${PORT:-3000}. Nothing here touches the network.
+// the sources changed, then serve on http://localhost:${PORT:-3000}
+// (127.0.0.1 only unless HOST is set). Nothing here touches the network.
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -11,22 +12,28 @@ import { buildIfNeeded } from './build-if-needed.mjs'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 process.env.CHECKPOINT_DISABLE = '1'
 const port = process.env.PORT ?? '3000'
+// Loopback only unless HOST says otherwise (HOST=0.0.0.0 to serve the network).
+const host = process.env.HOST ?? '127.0.0.1'
 
 function step(message) { console.error(`stepwise: ${message}`) }
 
-/** Fails fast, before migrating and building, when something already listens on the port. */
+/** Whether something already listens on the port (checked before the minutes of migrating and
+ * building, and again after them: another server may have started meanwhile). */
 function portFree(value) {
   return new Promise((resolve) => {
     const probe = net.createServer()
     probe.once('error', (error) => resolve(error.code !== 'EADDRINUSE'))
-    probe.listen(Number(value), () => probe.close(() => resolve(true)))
+    probe.listen(Number(value), host, () => probe.close(() => resolve(true)))
   })
 }
 
-if (!(await portFree(port))) {
+async function requirePortFree() {
+  if (await portFree(port)) return
   console.error(`stepwise: port ${port} is already in use (another Stepwise or dev server?). Stop it, or pick another port: PORT=3001 npm start`)
   process.exit(1)
 }
+
+await requirePortFree()
 
 try {
   if (!fs.existsSync(path.join(ROOT, 'lib', 'generated', 'prisma', 'client.ts'))) {
@@ -45,7 +52,9 @@ try {
   process.exit(1)
 }
 
-step(`serving on http://localhost:${port}`)
-const server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', port], { cwd: ROOT, stdio: 'inherit' })
+await requirePortFree()
+const shown = host === '127.0.0.1' || host === 'localhost' ? 'localhost' : host
+step(`serving on http://${shown}:${port}${shown === 'localhost' ? ' (loopback only; HOST=0.0.0.0 to serve the network)' : ''}`)
+const server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', port, '-H', host], { cwd: ROOT, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
 server.on('exit', (code) => process.exit(code ?? 0))

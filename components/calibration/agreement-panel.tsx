@@ -64,7 +64,7 @@ export function AgreementPanel({ report, onRule }: { report: CalibrationReport; 
         ) : (
           <div className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-500" data-testid="no-relation-tags">
             <div className="font-medium text-slate-700">By relation class</div>
-            No relation tags: this dataset&apos;s questions carry no relation-class tags yet, so there is no breakdown by class.
+            None of the labelled steps belongs to a question with a relation-class tag, so there is no breakdown by class yet (other questions of the dataset may be tagged: the queue and exports use those tags).
           </div>
         )}
       </div>

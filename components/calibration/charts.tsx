@@ -63,42 +63,52 @@ export function SweepChart({ sweep, recommended, targetPrecision }: { sweep: Swe
 export function RocChart({ roc }: { roc: RocPoint[] }) {
   return (
     <Frame testId="roc-chart" caption="ROC: accepted traces kept vs rejected traces kept" attributes={{ "data-points": roc.length }}>
-      <LineChart data={roc} margin={{ top: 16, right: 12, bottom: 8, left: 0 }}>
+      <LineChart data={roc} margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="fpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} />
-        <YAxis dataKey="tpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={44} />
+        <XAxis dataKey="fpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent}
+          label={{ value: "rejected traces kept (false-positive rate)", position: "insideBottom", offset: -12, fontSize: 11 }} />
+        <YAxis dataKey="tpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={48}
+          label={{ value: "accepted traces kept (recall)", angle: -90, position: "insideLeft", offset: 4, fontSize: 11 }} />
         <Tooltip formatter={(value) => (typeof value === "number" ? percent(value) : "—")} labelFormatter={(v) => `rejected kept ${percent(Number(v))}`} />
+        <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
         <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#cbd5e1" strokeDasharray="4 2" />
-        <Line type="linear" dataKey="tpr" name="accepted kept" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
+        <Line type="linear" dataKey="tpr" name="quality threshold swept from 1 to 0" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
 }
 
 export function ReliabilityChart({ bins }: { bins: ReliabilityBin[] }) {
-  const data = bins.map((b) => ({
-    bin: (b.from + b.to) / 2,
-    label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`,
-    rate: b.rate.value,
-    error: b.rate.value === null ? [0, 0] : [b.rate.value - (b.rate.lo ?? b.rate.value), (b.rate.hi ?? b.rate.value) - b.rate.value],
-    mean: b.meanScore,
-    n: b.n,
-  }));
+  // Observed against predicted: each non-empty bin is a point at (mean quality of its traces, share
+  // of them people accepted) with its 95% Wilson interval. A calibrated score sits on the diagonal;
+  // points below it mean the score promises more than people accept.
+  const data = bins
+    .filter((b) => b.n > 0 && b.rate.value !== null)
+    .map((b) => ({
+      predicted: b.meanScore,
+      observed: b.rate.value,
+      error: [b.rate.value! - (b.rate.lo ?? b.rate.value!), (b.rate.hi ?? b.rate.value!) - b.rate.value!],
+      label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`,
+      n: b.n,
+    }));
   return (
-    <Frame testId="reliability-chart" caption="Reliability: human acceptance rate per quality bin (95% Wilson bars) vs the diagonal" attributes={{ "data-bins": bins.filter((b) => b.n > 0).length }}>
-      <ComposedChart data={data} margin={{ top: 16, right: 12, bottom: 8, left: 0 }}>
+    <Frame testId="reliability-chart" caption="Reliability: share accepted by people (observed) against mean quality (predicted), per bin" attributes={{ "data-bins": data.length }}>
+      <ComposedChart data={data} margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="bin" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={(v: number) => v.toFixed(1)} />
-        <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={44} />
+        <XAxis dataKey="predicted" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={(v: number) => v.toFixed(1)}
+          label={{ value: "predicted: mean quality of the bin", position: "insideBottom", offset: -12, fontSize: 11 }} />
+        <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={48}
+          label={{ value: "observed: accepted", angle: -90, position: "insideLeft", offset: 4, fontSize: 11 }} />
         <Tooltip
-          formatter={(value, name) => (name === "n" ? value : typeof value === "number" ? percent(value) : "—")}
-          labelFormatter={(_, payload) => `quality ${payload?.[0]?.payload?.label ?? ""} (${payload?.[0]?.payload?.n ?? 0} traces)`}
+          formatter={(value) => (typeof value === "number" ? percent(value) : "—")}
+          labelFormatter={(_, payload) => `quality bin ${payload?.[0]?.payload?.label ?? ""} (${payload?.[0]?.payload?.n ?? 0} traces)`}
         />
-        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#94a3b8" strokeDasharray="4 2" />
-        <Bar dataKey="rate" name="accepted" fill={COLORS[0]} fillOpacity={0.7} isAnimationActive={false} barSize={18}>
-          <ErrorBar dataKey="error" width={4} stroke="#334155" />
-        </Bar>
-        <Scatter dataKey="mean" name="mean quality" fill={COLORS[1]} isAnimationActive={false} />
+        <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
+        <Line dataKey="diagonal" name="perfectly calibrated" stroke="#94a3b8" strokeDasharray="4 2" legendType="plainline" isAnimationActive={false} />
+        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#94a3b8" strokeDasharray="4 2" ifOverflow="extendDomain" />
+        <Scatter dataKey="observed" name="accepted by people (95% interval)" fill={COLORS[0]} isAnimationActive={false}>
+          <ErrorBar dataKey="error" width={4} stroke="#334155" direction="y" />
+        </Scatter>
       </ComposedChart>
     </Frame>
   );
@@ -110,9 +120,9 @@ export function CoefficientChart({ coefficients }: { coefficients: Coefficient[]
     .map((c) => ({ rule: c.rule, beta: c.beta, error: c.lo === null || c.hi === null ? [0, 0] : [c.beta! - c.lo, c.hi - c.beta!] }));
   return (
     <Frame testId="coefficient-chart" caption="Fitted log-odds of a human reject when the rule fails (95% intervals)" attributes={{ "data-rules": data.length }}>
-      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis type="number" tick={{ fontSize: 11 }} />
+        <XAxis type="number" tick={{ fontSize: 11 }} label={{ value: "β (log-odds; > 0: a failure predicts a reject)", position: "insideBottom", offset: -12, fontSize: 11 }} />
         <YAxis type="category" dataKey="rule" tick={{ fontSize: 11 }} width={120} />
         <Tooltip formatter={(value) => (typeof value === "number" ? value.toFixed(2) : "—")} />
         <ReferenceLine x={0} stroke="#334155" />
@@ -153,6 +163,7 @@ export function FailureBars({ rows, onSelect }: { rows: Array<{ key: string; fai
         <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11 }} />
         <YAxis type="category" dataKey="key" tick={{ fontSize: 11 }} width={120} />
         <Tooltip />
+        <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
         <Bar dataKey="failures" name="failures" fill={COLORS[3]} isAnimationActive={false} />
         <Bar dataKey="confirmed" name="confirmed by a human reject" fill={COLORS[2]} isAnimationActive={false} />
       </BarChart>

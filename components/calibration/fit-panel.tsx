@@ -2,12 +2,13 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { ConfusionMatrix } from "@/components/calibration/agreement-view";
+import { ConfusionMatrix, Warnings } from "@/components/calibration/agreement-view";
 import { CoefficientChart } from "@/components/calibration/charts";
 import { fixed, interval, pct } from "@/components/calibration/format";
 import { SortableTable } from "@/components/calibration/sortable-table";
 import { Button } from "@/components/ui/button";
 import { RunError, RunProgress } from "@/components/verdicts/run-progress";
+import { fitWarnings } from "@/lib/calibration/agreement";
 import type { Coefficient, RuleSetting } from "@/lib/calibration/proposal";
 import { calibrationKeys, calibrationMutations, calibrationQueries, type CalibrationParams } from "@/lib/queries/calibration";
 import type { FitProposalDto } from "@/lib/schemas/calibration";
@@ -34,7 +35,9 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
   const [rules, setRules] = useState<Record<string, RuleSetting>>(fit.proposal.rules);
   const [threshold, setThreshold] = useState(String(fit.threshold.proposed?.threshold ?? fit.threshold.current));
   const [name, setName] = useState("");
+  const [saveAnyway, setSaveAnyway] = useState(false);
   const p = fit.proposal;
+  const warnings = fitWarnings(p.n, p.rejects);
   const notes = `Fitted on ${p.n} labelled ${fit.target} of ${fit.dataset} (run ${fit.run.id}, ${p.rejects} rejected); ridge λ = ${p.l2}; threshold for precision ≥ ${fit.threshold.targetPrecision}.`;
 
   const save = useMutation({
@@ -155,13 +158,27 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
             Name of the new version
             <input value={name} onChange={(e) => setName(e.target.value)} placeholder={`fit of run ${fit.run.id}`} className="w-64 rounded-md border border-slate-300 px-2 py-1 text-sm text-slate-800" />
           </label>
-          <Button variant="primary" onClick={() => save.mutate()} disabled={save.isPending || save.isSuccess || !thresholdValid}>
+          <Button variant="primary" onClick={() => save.mutate()} disabled={save.isPending || save.isSuccess || !thresholdValid || (warnings.length > 0 && !saveAnyway)}>
             {save.isPending ? "Saving…" : `Save as a new version (parent v${fit.parent.version})`}
           </Button>
           <span className="text-xs text-slate-500">
             {changed.length ? `changes ${changed.join(", ")}` : "no rule changes"}{thresholdValid && thresholdValue !== fit.threshold.current ? `; threshold ${fit.threshold.current} → ${thresholdValue}` : ""}
           </span>
         </div>
+        {warnings.length ? (
+          <div className="mt-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2" data-testid="fit-warnings">
+            <Warnings warnings={warnings} />
+            <label className="mt-2 flex items-center gap-2 text-sm text-amber-900">
+              <input type="checkbox" checked={saveAnyway} onChange={(e) => setSaveAnyway(e.target.checked)} data-testid="fit-save-anyway" />
+              Save anyway (label more {fit.target} for a fit you can trust)
+            </label>
+          </div>
+        ) : null}
+        <p className="mt-2 text-xs text-slate-500" data-testid="fit-threshold-effect">
+          What the threshold changes: not which traces are valid (a trace is valid when no enabled rule fails
+          on it), but which traces the pipeline keeps by quality — the metrics page's ablation and kept
+          counts, and the review queue's borderline band around it. Exports filter by the <code>min quality</code> you give them.
+        </p>
         {save.error ? <p role="alert" className="mt-2 text-sm text-red-700">{save.error.message}</p> : null}
         {save.data ? (
           <div className="mt-3 flex flex-wrap items-center gap-3 text-sm" data-testid="fit-saved" data-version={save.data.version}>

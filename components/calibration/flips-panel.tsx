@@ -25,7 +25,8 @@ interface FlipsPanelProps {
 
 export function FlipsPanel({ params, runs, onParams }: FlipsPanelProps) {
   const router = useRouter();
-  const flips = useQuery({ ...calibrationQueries.flips({ ...params, limit: params.limit ?? 500 }), placeholderData: keepPreviousData });
+  // with fewer than two runs there is nothing to compare: no request (it would answer 404)
+  const flips = useQuery({ ...calibrationQueries.flips({ ...params, limit: params.limit ?? 500 }), placeholderData: keepPreviousData, enabled: runs.length >= 2 });
   if (runs.length < 2) {
     return (
       <div className="rounded-lg border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-500" data-testid="flips-empty">

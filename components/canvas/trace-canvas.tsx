@@ -8,6 +8,7 @@ import { BOX_LAYERS, CENTRE, HIGHLIGHT, layerOf, type BoxLayerKey } from "@/comp
 import { BoxShape } from "@/components/canvas/box-shape";
 import { draftRect, objectCentres, zoomAround, type Point, type RelationArrow } from "@/components/canvas/geometry";
 import { useHtmlImage } from "@/components/canvas/use-html-image";
+import { useShortcuts } from "@/components/ui/use-shortcuts";
 import type { BoxDto, SceneObjectDto } from "@/lib/schemas/traces";
 
 // The image with its boxes (one group per source), object centres, and the relation arrows of the
@@ -125,18 +126,13 @@ export default function TraceCanvas(props: TraceCanvasProps) {
   }, [editable, onObjectClick]);
   const commitBox = useCallback((box: BoxDto, geometry: Geometry) => onBoxChange?.(box, geometry), [onBoxChange]);
 
-  useEffect(() => {
-    if (selectedBox === null) return;
-    const onKey = (event: KeyboardEvent) => {
-      const typing = event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
-      if (typing || (event.key !== "Delete" && event.key !== "Backspace")) return;
-      const box = boxes.find((b) => b.id === selectedBox);
-      if (box) onBoxDelete?.(box);
-      setSelectedBox(null);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [selectedBox, boxes, onBoxDelete]);
+  // Delete / Backspace (the keymap's deleteBox, lib/shortcuts.ts) removes the selected human box.
+  useShortcuts("canvas", (command) => {
+    if (command !== "deleteBox") return;
+    const box = boxes.find((b) => b.id === selectedBox);
+    if (box) onBoxDelete?.(box);
+    setSelectedBox(null);
+  }, { enabled: selectedBox !== null });
 
   const arrowShapes = arrows
     .map((arrow) => ({ arrow, from: centres.get(arrow.from), to: centres.get(arrow.to) }))

@@ -2,7 +2,8 @@
 
 import type { ReactNode } from "react";
 import { EXPORT_CLASSES, EXPORT_FORMATS, EXPORT_FORMAT_INFO, IMAGE_MODES, type ExportClass, type ExportOptionsDto, type ExportPreview } from "@/lib/schemas/exports";
-import type { FormState } from "@/components/exports/form-state";
+import { formatHas, type FormState } from "@/components/exports/form-state";
+import { formatsWith } from "@/lib/formats/export/registry";
 
 // The export builder's fields. Pure presentation over FormState: the workspace owns the state,
 // the preview query and the start mutation.
@@ -48,7 +49,8 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
   const selected = options.datasets.filter((d) => form.datasets.includes(d.name));
   const withoutRuns = selected.filter((d) => d.runs.length === 0).map((d) => d.name);
   const runHint = withoutRuns.length ? `needs a finished verifier run; none on ${withoutRuns.join(", ")}` : undefined;
-  const stepwise = form.format === "trl-prm" || form.format === "offline-rl";
+  const has = (option: Parameters<typeof formatHas>[1]) => formatHas(form.format, option);
+  const stepwise = has("truncateAfterFirstError");
   const classRows = (cls: ExportClass) => Object.values(preview?.counts.classes ?? {}).reduce((n, c) => n + (c?.[cls] ?? 0), 0);
   const toggleDataset = (name: string, on: boolean) => onChange({ datasets: on ? [...form.datasets, name].sort() : form.datasets.filter((d) => d !== name) });
 
@@ -109,14 +111,14 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
             <select id="rejected-steps" className={input} value={form.rejectedSteps} onChange={(e) => onChange({ rejectedSteps: e.target.value as FormState["rejectedSteps"] })}>
               <option value="keep">Keep</option>
               <option value="drop">Drop (a call and its result together)</option>
-              <option value="mask" disabled={form.format !== "openai"}>Mask (OpenAI weight 0)</option>
+              <option value="mask" disabled={!has("mask")}>Mask (weight 0; {formatsWith("mask").join(", ")})</option>
             </select>
           </Field>
         </div>
         <div className="grid gap-2 sm:grid-cols-2">
           <Check label="Valid traces only" checked={form.validOnly} onChange={(v) => onChange({ validOnly: v })} hint={runHint} />
           <Check label="Human-accepted only" checked={form.humanAcceptedOnly} onChange={(v) => onChange({ humanAcceptedOnly: v })} />
-          <Check label="Truncate after the first error" checked={form.truncateAfterFirstError && stepwise} disabled={!stepwise} onChange={(v) => onChange({ truncateAfterFirstError: v })} hint="PRM and offline RL" />
+          <Check label="Truncate after the first error" checked={form.truncateAfterFirstError && stepwise} disabled={!stepwise} onChange={(v) => onChange({ truncateAfterFirstError: v })} hint={formatsWith("truncateAfterFirstError").join(", ")} />
           <Check label="De-duplicate image + question" checked={form.dedupe} onChange={(v) => onChange({ dedupe: v })} />
         </div>
       </Section>
@@ -156,10 +158,10 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
       <details className="rounded-lg border border-slate-200 bg-white p-4">
         <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">More options</summary>
         <div className="mt-3 grid gap-3 sm:grid-cols-2">
-          <Field label="Images" htmlFor="images" hint="copy: files under images/; reference: names or URLs; embed: data URLs (OpenAI)">
+          <Field label="Images" htmlFor="images" hint={`copy: files under images/; reference: names or URLs; embed: data URLs (${formatsWith("embed").join(", ")})`}>
             <select id="images" className={input} value={form.images} onChange={(e) => onChange({ images: e.target.value as FormState["images"] })}>
               {IMAGE_MODES.map((m) => (
-                <option key={m} value={m} disabled={m === "embed" && form.format !== "openai"}>{m}</option>
+                <option key={m} value={m} disabled={m === "embed" && !has("embed")}>{m}</option>
               ))}
             </select>
           </Field>
@@ -169,7 +171,7 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
           <div className="sm:col-span-2">
             <Check label="Also write Parquet (nested columns; a second pass over the shards)" checked={form.parquet} onChange={(v) => onChange({ parquet: v })} />
           </div>
-          {form.format === "trl-prm" ? (
+          {has("stepLabels") ? (
             <>
               <Field label="Neutral steps count as" htmlFor="neutral">
                 <select id="neutral" className={input} value={form.neutral} onChange={(e) => onChange({ neutral: e.target.value as FormState["neutral"] })}>
@@ -185,7 +187,7 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
               </Field>
             </>
           ) : null}
-          {form.format === "offline-rl" ? (
+          {has("gamma") ? (
             <Field label="Discount γ" htmlFor="gamma">
               <input id="gamma" className={input} inputMode="decimal" value={form.gamma} onChange={(e) => onChange({ gamma: e.target.value })} />
             </Field>

@@ -7,7 +7,9 @@ import { ExportForm } from "@/components/exports/export-form";
 import { ExportList } from "@/components/exports/export-list";
 import { defaultForm, toConfig, type FormState } from "@/components/exports/form-state";
 import { SkippedList } from "@/components/exports/skipped-list";
+import { useShortcuts } from "@/components/ui/use-shortcuts";
 import { exportQueries, useStartExport } from "@/lib/queries/exports";
+import { shortcutFor } from "@/lib/shortcuts";
 import { SPLITS, type ExportDto, type ExportOptionsDto } from "@/lib/schemas/exports";
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -29,17 +31,8 @@ export function ExportsWorkspace({ options: initialOptions, exports }: { options
   const canStart = config.datasets.length > 0 && !start.isPending;
   const submit = () => canStart && start.mutate(config);
 
-  // Ctrl/Cmd+Enter starts the export from anywhere on the page (also while typing in a field).
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        document.getElementById("start-export")?.click();
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  // Ctrl/⌘+Enter (the keymap's startExport) starts the export from anywhere on the page.
+  useShortcuts("exports", (command) => command === "startExport" && submit());
 
   const counts = preview.data?.counts;
   return (
@@ -83,11 +76,12 @@ export function ExportsWorkspace({ options: initialOptions, exports }: { options
           <button
             id="start-export"
             type="button"
+            aria-keyshortcuts={shortcutFor("startExport").label}
             onClick={submit}
             disabled={!canStart}
             className="w-full rounded bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90 disabled:opacity-50"
           >
-            {start.isPending ? "Starting…" : "Start export"} <kbd className="ml-1 rounded bg-white/20 px-1 text-[10px] font-normal">Ctrl ↵</kbd>
+            {start.isPending ? "Starting…" : "Start export"} <kbd aria-hidden className="ml-1 rounded bg-white/20 px-1 text-[10px] font-normal">{shortcutFor("startExport").label}</kbd>
           </button>
         </section>
         <section aria-label="Exports list" className="space-y-2">

@@ -1,3 +1,5 @@
+import { exportFormat } from "@/lib/formats/export/registry";
+import type { ExportFormatOption } from "@/lib/formats/export/format";
 import {
   EXPORT_CLASSES,
   type ExportClass,
@@ -67,13 +69,16 @@ export function defaultForm(options: ExportOptionsDto | undefined): FormState {
   };
 }
 
+/** Whether the chosen format honours a format-specific option (its definition lists it). */
+export const formatHas = (format: ExportFormat, option: ExportFormatOption): boolean => exportFormat(format).options.includes(option);
+
 const num = (value: string): number | undefined => (value.trim() === "" ? undefined : Number(value));
 
 /** Format-specific fields are only sent where they apply, so switching formats never trips validation. */
 export function toConfig(form: FormState): ExportConfigInput {
   const perClass = (values: Partial<Record<ExportClass, string>>) =>
     Object.fromEntries(EXPORT_CLASSES.filter((c) => (values[c] ?? "").trim() !== "").map((c) => [c, Number(values[c])])) as Partial<Record<ExportClass, number>>;
-  const stepwise = form.format === "trl-prm" || form.format === "offline-rl";
+  const has = (option: ExportFormatOption) => formatHas(form.format, option);
   const config: ExportConfigInput = {
     datasets: form.datasets,
     format: form.format,
@@ -82,19 +87,19 @@ export function toConfig(form: FormState): ExportConfigInput {
     minQuality: num(form.minQuality) ?? null,
     validOnly: form.validOnly,
     humanAcceptedOnly: form.humanAcceptedOnly,
-    rejectedSteps: form.rejectedSteps === "mask" && form.format !== "openai" ? "keep" : form.rejectedSteps,
-    truncateAfterFirstError: stepwise && form.truncateAfterFirstError,
+    rejectedSteps: form.rejectedSteps === "mask" && !has("mask") ? "keep" : form.rejectedSteps,
+    truncateAfterFirstError: has("truncateAfterFirstError") && form.truncateAfterFirstError,
     dedupe: form.dedupe,
     split: { train: num(form.train) ?? 0, validation: num(form.validation) ?? 0, test: num(form.test) ?? 0 },
     seed: num(form.seed) ?? 0,
     relationCaps: perClass(form.caps),
     relationWeights: perClass(form.weights),
-    images: form.images === "embed" && form.format !== "openai" ? "copy" : form.images,
+    images: form.images === "embed" && !has("embed") ? "copy" : form.images,
     shardRows: num(form.shardRows) ?? 50_000,
     parquet: form.parquet,
   };
-  if (form.format === "trl-prm") Object.assign(config, { neutral: form.neutral, labelType: form.labelType });
-  if (form.format === "offline-rl") config.gamma = num(form.gamma) ?? 1;
+  if (has("stepLabels")) Object.assign(config, { neutral: form.neutral, labelType: form.labelType });
+  if (has("gamma")) config.gamma = num(form.gamma) ?? 1;
   if (form.name.trim()) config.name = form.name.trim();
   if (form.systemPrompt.trim()) config.systemPrompt = form.systemPrompt.trim();
   return config;

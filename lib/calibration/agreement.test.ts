@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agreement, cohenKappa, f1Interval, sampleWarnings } from "@/lib/calibration/agreement";
+import { agreement, cohenKappa, f1Interval, fitWarnings, sampleWarnings } from "@/lib/calibration/agreement";
 import { normalInterval, wilson, Z95 } from "@/lib/calibration/intervals";
 
 // Expected values were computed independently with mpmath at 30 digits from the textbook formulas
@@ -112,5 +112,16 @@ describe("agreement", () => {
     expect(sampleWarnings({ tp: 30, fp: 2, fn: 10, tn: 60 }).map((w) => w.code)).toEqual(["sparse_cell"]);
     expect(sampleWarnings({ tp: 3, fp: 2, fn: 2, tn: 4 }, { minN: 5, minCell: 2 })).toEqual([]);
     expect(sampleWarnings({ tp: 0, fp: 0, fn: 0, tn: 0 })[0].message).toBe("only 0 labelled (< 30): too few to trust these figures");
+  });
+});
+
+describe("fitWarnings", () => {
+  it("flags a fit on few items, few rejects or few accepts, and nothing on a healthy sample", () => {
+    expect(fitWarnings(9, 2).map((w) => w.code)).toEqual(["small_n", "few_human_positives"]);
+    expect(fitWarnings(9, 2)[0].message).toContain("only 9 labelled items (< 30)");
+    expect(fitWarnings(40, 38).map((w) => w.code)).toEqual(["sparse_cell"]);
+    expect(fitWarnings(0, 0).map((w) => w.code)).toEqual(["small_n", "few_human_positives", "sparse_cell"]);
+    expect(fitWarnings(60, 12)).toEqual([]);
+    expect(fitWarnings(30, 5, { minN: 30, minCell: 5 })).toEqual([]);
   });
 });

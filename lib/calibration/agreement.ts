@@ -141,3 +141,17 @@ export function agreement(c: Confusion, thresholds: Thresholds = DEFAULT_THRESHO
     warnings: sampleWarnings(c, thresholds),
   };
 }
+
+/**
+ * The small-sample flags of a fit: a proposal (rule switches, weights, threshold) fitted on fewer
+ * than `minN` labelled items, or on fewer than `minCell` rejects or accepts, is not to be trusted;
+ * the fit panel shows these and asks for an explicit "save anyway".
+ */
+export function fitWarnings(n: number, rejects: number, thresholds: Thresholds = DEFAULT_THRESHOLDS): SmallSampleWarning[] {
+  const warnings: SmallSampleWarning[] = [];
+  const accepts = n - rejects;
+  if (n < thresholds.minN) warnings.push({ code: "small_n", message: `fitted on only ${n} labelled items (< ${thresholds.minN}): the coefficients and the threshold are not reliable` });
+  if (rejects < thresholds.minCell) warnings.push({ code: "few_human_positives", message: `only ${rejects} rejected (< ${thresholds.minCell}): the fit cannot tell which rules predict a reject` });
+  if (accepts < thresholds.minCell) warnings.push({ code: "sparse_cell", message: `only ${accepts} accepted (< ${thresholds.minCell}): the fit cannot tell which rules are harmless` });
+  return warnings;
+}

@@ -51,13 +51,13 @@ describe("stepwise verify / verdicts / metrics", () => {
     expect(human.stdout).toContain("Δ quality");
   });
 
-  it("bad input exits 2, a missing dataset exits 1 with a not_found body", () => {
+  it("bad input exits 2, and so does a dataset or config that does not exist (not_found body)", () => {
     expect(stepwise("verify", "--json").code).toBe(2);
     expect(stepwise("verify", "--dataset", "cli-verify", "--config", "abc").code).toBe(2);
     expect(stepwise("verdicts", "--dataset", "cli-verify", "--format", "csv").code).toBe(2);
     const missing = stepwise("verify", "--dataset", "nope", "--json");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout).error).toMatchObject({ code: "not_found", message: 'dataset "nope" not found' });
-    expect(stepwise("verify", "--dataset", "cli-verify", "--config", "7", "--json").code).toBe(1);
+    expect(stepwise("verify", "--dataset", "cli-verify", "--config", "7", "--json").code).toBe(2);
   });
 });

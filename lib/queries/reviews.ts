@@ -14,14 +14,13 @@ import type { TraceDetail } from "@/lib/schemas/traces";
 export const reviewKeys = {
   all: ["reviews"] as const,
   revisions: (stepId: number) => [...reviewKeys.all, "revisions", stepId] as const,
-  queue: (dataset: string | undefined, after: number | undefined) => [...reviewKeys.all, "queue", dataset ?? "", after ?? 0] as const,
 };
 
 export const reviewQueries = {
   revisions: (stepId: number) => queryOptions({ queryKey: reviewKeys.revisions(stepId), queryFn: () => fetchJson<RevisionDto[]>(`/api/steps/${stepId}/revisions`) }),
   queue: (dataset: string | undefined, after: number | undefined) =>
     queryOptions({
-      queryKey: reviewKeys.queue(dataset, after),
+      queryKey: traceKeys.queue(dataset, after),
       queryFn: () => fetchJson<QueuePick>(`/api/queue/next?${new URLSearchParams({ ...(dataset ? { dataset } : {}), ...(after ? { after: String(after) } : {}) })}`),
       staleTime: 0,
     }),
@@ -58,6 +57,7 @@ export function useReviewMutations(traceId: number, reviewer: string) {
     Promise.all([
       client.invalidateQueries({ queryKey: key }),
       client.invalidateQueries({ queryKey: reviewKeys.all }),
+      client.invalidateQueries({ queryKey: traceKeys.queues() }),
       client.invalidateQueries({ queryKey: calibrationKeys.all }),
       client.invalidateQueries({ queryKey: metricsKeys.all }),
     ]);

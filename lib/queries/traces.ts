@@ -10,6 +10,10 @@ export const traceKeys = {
   facets: (dataset: string | undefined) => [...traceKeys.all, "facets", dataset ?? ""] as const,
   details: () => [...traceKeys.all, "detail"] as const,
   detail: (id: number) => [...traceKeys.details(), id] as const,
+  // The review queue's pick depends on verdicts as much as on labels: it lives under traces, so a
+  // verifier run (which invalidates traceKeys.all) refreshes it, and review actions invalidate it.
+  queues: () => [...traceKeys.all, "queue"] as const,
+  queue: (dataset: string | undefined, after: number | undefined) => [...traceKeys.queues(), dataset ?? "", after ?? 0] as const,
 };
 
 export const traceQueries = {

@@ -1,21 +1,25 @@
 import { z } from "zod";
+import { EXPORT_FORMAT_DEFINITIONS, EXPORT_FORMATS, formatsWith, type ExportFormat } from "@/lib/formats/export/registry";
+import type { ExportFormatOption } from "@/lib/formats/export/format";
 import { NO_RELATION, RELATION_CLASSES } from "@/lib/taxonomy/relations";
 
 // Export configuration (docs/design.md §7) shared by the API, the web form and the CLI, and the DTOs the
 // export resources return. The parsed config, with every default filled in, is what manifest.json
 // records, so two exports with the same parsed config over the same database are byte-identical.
 
-export const EXPORT_FORMATS = ["trl-sft", "trl-prm", "dpo", "kto", "offline-rl", "openai"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from "@/lib/formats/export/registry";
 
-export const EXPORT_FORMAT_INFO: Record<ExportFormat, { label: string; summary: string; trainer: string }> = {
-  "trl-sft": { label: "TRL SFT (tools + images)", summary: "Conversational messages with tool calls, the tools' JSON schemas and the image.", trainer: "SFTTrainer" },
-  "trl-prm": { label: "TRL stepwise supervision (PRM)", summary: "prompt, completions (one per step) and a label per step.", trainer: "PRMTrainer" },
-  dpo: { label: "Preference (DPO)", summary: "Same question: an accepted or edited trace (chosen) against a rejected one.", trainer: "DPOTrainer" },
-  kto: { label: "Unpaired preference (KTO)", summary: "prompt, completion and a desirable/undesirable label per trace.", trainer: "KTOTrainer" },
-  "offline-rl": { label: "Offline RL (step rewards)", summary: "One row per step: state, action, reward from the labels, return, done.", trainer: "offline RL" },
-  openai: { label: "OpenAI chat fine-tuning", summary: "messages with tool_calls (arguments as JSON strings) and tool_call_id, plus tools.", trainer: "OpenAI fine-tuning" },
-};
+/** Label, summary and trainer of each format, from its definition (lib/formats/export/formats/). */
+export const EXPORT_FORMAT_INFO = Object.fromEntries(
+  EXPORT_FORMAT_DEFINITIONS.map((d) => [d.name, { label: d.label, summary: d.summary, trainer: d.trainer }]),
+) as Record<ExportFormat, { label: string; summary: string; trainer: string }>;
+
+/** "the openai format", "trl-prm and offline-rl": the formats honouring an option, for error messages. */
+function formatList(option: ExportFormatOption): string {
+  const names = formatsWith(option);
+  if (names.length === 1) return `the ${names[0]} format`;
+  return names.length ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : "no format";
+}
 
 export const SPLITS = ["train", "validation", "test"] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -75,17 +79,19 @@ export const exportConfig = z
   .superRefine((config, ctx) => {
     const total = config.split.train + config.split.validation + config.split.test;
     if (Math.abs(total - 1) > 1e-6) ctx.addIssue({ code: "custom", path: ["split"], message: `split ratios must add up to 1 (they add up to ${+total.toFixed(6)})` });
-    if (config.rejectedSteps === "mask" && config.format !== "openai") {
-      ctx.addIssue({ code: "custom", path: ["rejectedSteps"], message: "mask (weight 0 on wrong assistant turns) exists only in the openai format; use keep or drop" });
+    // an unknown format was already reported by z.enum
+    const honours = (option: ExportFormatOption) => EXPORT_FORMAT_DEFINITIONS.find((d) => d.name === config.format)?.options.includes(option) ?? true;
+    if (config.rejectedSteps === "mask" && !honours("mask")) {
+      ctx.addIssue({ code: "custom", path: ["rejectedSteps"], message: `mask (weight 0 on wrong assistant turns) exists only in ${formatList("mask")}; use keep or drop` });
     }
-    if (config.truncateAfterFirstError && config.format !== "trl-prm" && config.format !== "offline-rl") {
-      ctx.addIssue({ code: "custom", path: ["truncateAfterFirstError"], message: "truncate after the first error applies to trl-prm and offline-rl" });
+    if (config.truncateAfterFirstError && !honours("truncateAfterFirstError")) {
+      ctx.addIssue({ code: "custom", path: ["truncateAfterFirstError"], message: `truncate after the first error applies to ${formatList("truncateAfterFirstError")}` });
     }
-    if (config.images === "embed" && config.format !== "openai") {
-      ctx.addIssue({ code: "custom", path: ["images"], message: "embed (data: URLs) exists only in the openai format; TRL formats copy or reference image files" });
+    if (config.images === "embed" && !honours("embed")) {
+      ctx.addIssue({ code: "custom", path: ["images"], message: `embed (data: URLs) exists only in ${formatList("embed")}; other formats copy or reference image files` });
     }
-    if (config.imageBaseUrl && config.format !== "openai") {
-      ctx.addIssue({ code: "custom", path: ["imageBaseUrl"], message: "imageBaseUrl applies to the openai format" });
+    if (config.imageBaseUrl && !honours("imageBaseUrl")) {
+      ctx.addIssue({ code: "custom", path: ["imageBaseUrl"], message: `imageBaseUrl applies to ${formatList("imageBaseUrl")}` });
     }
   })
   .transform((config) => ({ ...config, datasets: [...new Set(config.datasets)].sort() }));

@@ -67,7 +67,7 @@ describe("claims grammar", () => {
     expect(parseReasoning("There are 2 small cylinders, so yes.").conclusion).toBe("yes");
     expect(parseReasoning("There are 2 cylinders left of obj_1.").conclusion).toBe("2");
     expect(parseReasoning("The material of obj_6 is matte.").conclusion).toBe("rubber");
-    expect(parseReasoning("obj_4 is a cube. The answer is: obj_4.").conclusion).toBe(null);
+    expect(parseReasoning("obj_4 is a cube. The answer is: obj_4.").conclusion).toBe("obj_4");
     expect(parseReasoning("The cube is obj_4, so the answer is obj_4.").conclusion).toBe("obj_4");
   });
 

@@ -607,6 +607,8 @@ class Matcher {
   private readonly related: readonly number[] | null;
   /** A relation is named but the scene has no such row: nothing fits. */
   private readonly nothing: boolean;
+  /** A description names its anchor object ("the red cube") but several objects fit it: the claim cannot be checked. */
+  ambiguous: boolean;
   private readonly sameAttribute: Attribute | null;
   private readonly reference: SceneObject | null;
   private readonly except: readonly number[] | null;
@@ -620,8 +622,16 @@ class Matcher {
     this.material = material;
     let nothing = false;
     this.related = null;
+    this.ambiguous = false;
     if (desc.rel) {
-      const row = scene.relationships[desc.rel.relation]?.[desc.rel.object];
+      let object = desc.rel.object;
+      if (desc.rel.anchor) {
+        // "left of the cyan cylinder": the description must name one object of the scene
+        const anchors = matching(desc.rel.anchor, scene);
+        if (anchors.length > 1) this.ambiguous = true;
+        object = anchors.length === 1 ? anchors[0] : -1;
+      }
+      const row = object >= 0 ? scene.relationships[desc.rel.relation]?.[object] : undefined;
       if (row) this.related = row;
       else nothing = true;
     }
@@ -637,6 +647,7 @@ class Matcher {
     this.nothing = nothing;
     this.except = desc.except ?? null;
     this.either = desc.or ? [new Matcher(desc.or[0], scene), new Matcher(desc.or[1], scene)] : null;
+    if (this.either && (this.either[0].ambiguous || this.either[1].ambiguous)) this.ambiguous = true;
   }
 
   fits(object: SceneObject): boolean {
@@ -697,6 +708,7 @@ function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Rep
   switch (claim.kind) {
     case "members": {
       const matcher = new Matcher(claim.desc, scene);
+      if (matcher.ambiguous) return null;
       let ok = true;
       for (const id of claim.ids) {
         const object = scene.objects[id];
@@ -707,12 +719,14 @@ function checkClaim(claim: Claim, scene: Scene, countCalls: CallRecord[], r: Rep
       return { ok, expected: `${claim.negated ? "none" : "each"} of ${names(claim.ids)} fits`, found: wrong.length ? `${names(wrong)} ${claim.negated ? "fits" : "does not fit"}` : "all fit" };
     }
     case "enumeration": {
+      if (claim.desc.rel?.anchor && new Matcher(claim.desc, scene).ambiguous) return null;
       const ok = matchingKey(claim.desc, scene).key === idKey(claim.ids);
       if (!explain) return ok ? TRUE : FALSE;
       return { ok, expected: names(matching(claim.desc, scene)), found: names(claim.ids) };
     }
     case "count": {
       if (claim.desc) {
+        if (claim.desc.rel?.anchor && new Matcher(claim.desc, scene).ambiguous) return null;
         const truth = matchingKey(claim.desc, scene);
         const ok = truth.count === claim.n && (claim.ids === null || idKey(claim.ids) === truth.key);
         if (!explain) return ok ? TRUE : FALSE;

@@ -1,5 +1,7 @@
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import Link from "next/link";
+import { cache } from "react";
 import { ReviewWorkspace } from "@/components/review/review-workspace";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -8,14 +10,28 @@ import { getTrace } from "@/lib/services/traces/traces";
 
 export const dynamic = "force-dynamic";
 
-export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
-  const parsed = idParams.safeParse(await params);
-  const step = Number((await searchParams).step);
-  if (!parsed.success) notFound();
-  const trace = await getTrace(parsed.data.id).catch((error) => {
-    if (error instanceof AppError && error.code === "not_found") notFound();
+// One read per request: the title and the page share it.
+const traceOf = cache(async (id: string) => {
+  const parsed = idParams.safeParse({ id });
+  if (!parsed.success) return null;
+  return getTrace(parsed.data.id).catch((error) => {
+    if (error instanceof AppError && error.code === "not_found") return null;
     throw error;
   });
+});
+
+/** The tab shows the trace's question, so several open traces can be told apart. */
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const trace = await traceOf((await params).id);
+  if (!trace) return { title: "Not found" };
+  const question = trace.question.length > 80 ? `${trace.question.slice(0, 79)}…` : trace.question;
+  return { title: question || `Trace ${trace.externalId}` };
+}
+
+export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
+  const trace = await traceOf((await params).id);
+  const step = Number((await searchParams).step);
+  if (!trace) notFound();
   return (
     <div className="space-y-4">
       <nav aria-label="Breadcrumb" className="text-sm text-slate-500">

@@ -47,7 +47,7 @@ describe("stepwise calibrate", () => {
     expect(code).toBe(2);
     expect(JSON.parse(stdout).error.message).toMatch(/--neutral/);
     expect(stepwise("calibrate", "sideways", "--dataset", "prm").code).toBe(2);
-    expect(stepwise("calibrate", "--dataset", "nope", "--json").code).toBe(1);
+    expect(stepwise("calibrate", "--dataset", "nope", "--json").code).toBe(2);
   });
 
   it("fit --save --reverify makes a new version and a run; flips compares the two runs", () => {

@@ -76,7 +76,7 @@ describe("stepwise export", () => {
     const occupied = stepwise("export", "--dataset", "clevr-demo", "--format", "trl-sft", "--out", busy, "--json");
     expect(occupied.code).toBe(2);
     expect(fs.readdirSync(busy)).toEqual(["mine.txt"]);
-    expect(stepwise("export", "--dataset", "nope", "--format", "trl-sft", "--out", out("nope"), "--json").code).toBe(1);
+    expect(stepwise("export", "--dataset", "nope", "--format", "trl-sft", "--out", out("nope"), "--json").code).toBe(2);
   });
 
   it("parses split and per-class flags", () => {

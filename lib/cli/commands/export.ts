@@ -1,5 +1,6 @@
 import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
+import { EXPORT_FORMAT_DEFINITIONS } from "@/lib/formats/export/registry";
 import { EXPORT_CLASSES, EXPORT_FORMATS, SPLITS, type ExportCliResult, type ExportConfigInput, type ExportPreview } from "@/lib/schemas/exports";
 import { previewExport, runExport } from "@/lib/services/export/exports";
 
@@ -73,7 +74,7 @@ function configFrom(values: Record<string, string | boolean | string[] | undefin
 
 export default defineCommand({
   name: "export",
-  summary: "Export curated datasets (TRL SFT/PRM/DPO/KTO, offline RL, OpenAI) with a dataset card and manifest",
+  summary: `Export curated datasets (${EXPORT_FORMAT_DEFINITIONS.map((d) => d.name).join(", ")}) with a dataset card and manifest`,
   usage: [
     `stepwise export --dataset NAME [--dataset NAME…] --format ${EXPORT_FORMATS.join("|")} --out DIR`,
     "    [--min-quality Q] [--valid-only] [--human-accepted-only] [--truncate-after-first-error]",

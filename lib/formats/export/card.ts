@@ -1,6 +1,5 @@
 import {
   EXPORT_CLASSES,
-  EXPORT_FORMAT_INFO,
   SKIP_REASON_LABELS,
   SPLITS,
   type ExportConfig,
@@ -12,6 +11,7 @@ import {
 } from "@/lib/schemas/exports";
 import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
 import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
+import { exportFormat } from "@/lib/formats/export/registry";
 
 // The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
 // split) so `load_dataset(dir)` finds the splits, then counts per split and relation class, the
@@ -37,15 +37,6 @@ export interface ExportSummary {
   files: ExportFileEntry[];
 }
 
-const FORMAT_TAGS: Record<ExportConfig["format"], string[]> = {
-  "trl-sft": ["sft", "tool-use"],
-  "trl-prm": ["process-reward-model", "stepwise-supervision"],
-  dpo: ["dpo", "preference"],
-  kto: ["kto", "unpaired-preference"],
-  "offline-rl": ["offline-rl", "step-rewards"],
-  openai: ["openai-fine-tuning", "tool-use"],
-};
-
 function sizeCategory(rows: number): string {
   if (rows < 1_000) return "n<1K";
   if (rows < 10_000) return "1K<n<10K";
@@ -68,7 +59,7 @@ function frontMatter(summary: ExportSummary): string {
     "task_categories:",
     `- ${config.images === "none" ? "text-generation" : "image-text-to-text"}`,
     "tags:",
-    ...["stepwise", "spatial-reasoning", ...FORMAT_TAGS[config.format]].map((t) => `- ${t}`),
+    ...["stepwise", "spatial-reasoning", ...exportFormat(config.format).card.tags].map((t) => `- ${t}`),
     "size_categories:",
     `- ${sizeCategory(summary.counts.rows)}`,
     "configs:",
@@ -79,21 +70,12 @@ function frontMatter(summary: ExportSummary): string {
   if (config.parquet) {
     lines.push("- config_name: parquet", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: data/${s}-*.parquet`]));
   }
-  if (config.format === "openai") {
+  if (exportFormat(config.format).needs.sidecar) {
     lines.push("- config_name: meta", "  data_files:", ...splits.flatMap((s) => [`  - split: ${s}`, `    path: meta/${s}-*.jsonl`]));
   }
   lines.push("---");
   return lines.join("\n");
 }
-
-const COLUMNS: Record<ExportConfig["format"], string> = {
-  "trl-sft": "`messages` (user turn with `{\"type\": \"image\"}` and text parts, one assistant turn per step; tool calls as `tool_calls` with `arguments` objects; tool turns with `name`), `tools` (JSON schemas of the tools), `images`, `meta`.",
-  "trl-prm": "`prompt` (the question), `completions` (one string per step), `labels` (one per step: true = correct), `images`, `meta`.",
-  dpo: "`prompt` (user turn), `chosen` and `rejected` (assistant and tool turns of two traces for the same image and question, or of one trace after and before a human edit), `images`, `tools`, `meta` (`pair`: group or edit).",
-  kto: "`prompt` (user turn), `completion` (assistant and tool turns of one trace), `label` (true = desirable), `images`, `tools`, `meta`.",
-  "offline-rl": "one row per step: `state` (prompt and previous steps as messages), `action` (the step as a message), `reward` (+1 correct, −1 wrong, 0 neutral or unlabeled), `return` (discounted sum of this and later rewards), `done`, `images`, `tools`, `meta`.",
-  openai: "`messages` (assistant `tool_calls` with JSON-string `arguments` and `id`, tool turns with `tool_call_id`; user image as `image_url`), `tools`, `parallel_tool_calls`. OpenAI rejects unknown keys, so each row's `meta` is on the same line of the matching file under `meta/`.",
-};
 
 function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -112,8 +94,7 @@ function curation(config: ExportConfig): string[] {
   if (caps.length) items.push(`relation class caps: ${caps.map(([c, n]) => `${c} ≤ ${n}`).join(", ")}`);
   const weights = Object.entries(config.relationWeights);
   if (weights.length) items.push(`relation class weights (train split only): ${weights.map(([c, w]) => `${c} × ${w}`).join(", ")}`);
-  if (config.format === "trl-prm") items.push(`neutral labels count as ${config.neutral}; labels as ${config.labelType}`);
-  if (config.format === "offline-rl") items.push(`discount γ = ${config.gamma}`);
+  items.push(...(exportFormat(config.format).card.curation?.(config) ?? []));
   items.push(`images: ${config.images}`);
   if (config.parquet) items.push("Parquet copies of the data shards (config `parquet`): nested columns as lists and structs; values whose type differs between rows are stored as JSON text");
   return items.map((i) => `- ${i}`);
@@ -121,7 +102,7 @@ function curation(config: ExportConfig): string[] {
 
 export function renderCard(summary: ExportSummary): string {
   const { config, counts } = summary;
-  const info = EXPORT_FORMAT_INFO[config.format];
+  const info = exportFormat(config.format);
   const splits = SPLITS.filter((s) => (counts.splits[s] ?? 0) > 0);
   const classes = EXPORT_CLASSES.filter((c) => splits.some((s) => (counts.classes[s]?.[c] ?? 0) > 0));
   const skipped = (Object.entries(summary.skipped) as Array<[SkipReason, number]>).filter(([, n]) => n > 0);
@@ -134,7 +115,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "## Columns",
     "",
-    COLUMNS[config.format],
+    info.card.columns,
     "",
     "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, or null when unlabeled).",
     "",
@@ -179,14 +160,7 @@ export function renderCard(summary: ExportSummary): string {
     "from datasets import load_dataset",
     "",
     "ds = load_dataset(\"path/to/this/folder\")  # reads the `configs` above",
-    ...(config.images === "copy" && config.format !== "openai"
-      ? [
-          "# images are stored under images/; to decode them as PIL images:",
-          "from datasets import Image, Sequence",
-          "root = \"path/to/this/folder\"",
-          "ds = ds.map(lambda r: {\"images\": [f\"{root}/{p}\" for p in r[\"images\"]]}).cast_column(\"images\", Sequence(Image()))",
-        ]
-      : []),
+    ...(config.images === "copy" ? (info.card.loadImages ?? []) : []),
     "```",
     "",
     "## Files",

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { ExportFormat } from "@/lib/schemas/exports";
 
-// zod mirrors of the target layouts (field names and types), used by the tests on every exported
-// row. TRL: docs "Dataset formats and types" (conversational, tool calling, vision datasets,
+// Shared zod pieces of the target layouts (field names and types); each format's row schema, built
+// from them, sits in its own file under lib/formats/export/formats/ and the tests check every
+// exported row against it. TRL: docs "Dataset formats and types" (conversational, tool calling, vision datasets,
 // preference, unpaired preference, stepwise supervision). OpenAI: the chat fine-tuning input
 // (messages, tools, parallel_tool_calls; `arguments` a JSON string; `tool_call_id`; `weight` 0/1).
 
@@ -30,9 +30,9 @@ export const toolSchema = z.object({
   function: z.object({ name: z.string().min(1), description: z.string(), parameters: z.object({ type: z.literal("object") }).loose() }).strict(),
 }).strict();
 
-const images = z.array(z.string().min(1));
+export const images = z.array(z.string().min(1));
 
-const stepLabelValue = z.enum(["good", "bad", "neutral"]).nullable();
+export const stepLabelValue = z.enum(["good", "bad", "neutral"]).nullable();
 export const traceMetaSchema = z.object({
   trace_id: z.string(),
   dataset: z.string(),
@@ -55,59 +55,10 @@ export const traceMetaSchema = z.object({
 }).strict();
 
 /** Arrow (the Hugging Face loader) needs one type per column: content is all strings or all part lists. */
-function consistentContent(messages: Array<{ content?: unknown }>): boolean {
+export function consistentContent(messages: Array<{ content?: unknown }>): boolean {
   const kinds = new Set(messages.filter((m) => m.content !== undefined).map((m) => (typeof m.content === "string" ? "string" : "parts")));
   return kinds.size <= 1;
 }
-
-export const trlSftRow = z.object({
-  messages: z.array(trlMessage).min(2),
-  tools: z.array(toolSchema),
-  images: images.optional(),
-  meta: traceMetaSchema,
-}).strict().refine((r) => consistentContent(r.messages), "content must be all strings or all part lists");
-
-export const trlPrmRow = z.object({
-  prompt: z.string().min(1),
-  completions: z.array(z.string()).min(1),
-  labels: z.union([z.array(z.boolean()), z.array(z.number().min(0).max(1))]),
-  images: images.optional(),
-  meta: traceMetaSchema,
-}).strict().refine((r) => r.labels.length === r.completions.length, "one label per completion");
-
-export const dpoRow = z.object({
-  prompt: z.array(trlMessage).min(1),
-  chosen: z.array(trlMessage).min(1),
-  rejected: z.array(trlMessage).min(1),
-  images: images.optional(),
-  tools: z.array(toolSchema),
-  meta: z.object({ pair: z.enum(["group", "edit"]), chosen: traceMetaSchema, rejected: traceMetaSchema }).strict(),
-}).strict().refine((r) => consistentContent([...r.prompt, ...r.chosen, ...r.rejected]), "content must be all strings or all part lists");
-
-export const ktoRow = z.object({
-  prompt: z.array(trlMessage).min(1),
-  completion: z.array(trlMessage).min(1),
-  label: z.boolean(),
-  images: images.optional(),
-  tools: z.array(toolSchema),
-  meta: traceMetaSchema,
-}).strict().refine((r) => consistentContent([...r.prompt, ...r.completion]), "content must be all strings or all part lists");
-
-export const offlineRlRow = z.object({
-  state: z.array(trlMessage).min(1),
-  action: trlMessage,
-  reward: z.number(),
-  return: z.number(),
-  done: z.boolean(),
-  images: images.optional(),
-  tools: z.array(toolSchema),
-  meta: z.object({
-    trace_id: z.string(), dataset: z.string(), split: z.enum(["train", "validation", "test"]), image: z.string().nullable(),
-    method: z.string(), relations: z.array(z.string()), relation_class: z.string(), quality: z.number().nullable(),
-    valid: z.boolean().nullable(), verifier_version: z.number().int().nullable(), step_index: z.number().int(),
-    step_kind: z.enum(["plan", "tool_call", "tool_result", "reasoning", "answer"]), label: stepLabelValue, label_source: z.string().nullable(),
-  }).strict(),
-}).strict();
 
 const jsonObjectString = z.string().refine((s) => {
   try {
@@ -118,7 +69,7 @@ const jsonObjectString = z.string().refine((s) => {
   }
 }, "arguments must be a JSON-encoded object");
 
-const openAiToolCall = z.object({
+export const openAiToolCall = z.object({
   id: z.string().min(1),
   type: z.literal("function"),
   function: z.object({ name: z.string().min(1), arguments: jsonObjectString }).strict(),
@@ -141,24 +92,3 @@ export const openAiMessage = z.discriminatedUnion("role", [
     .refine((m) => m.content !== null || m.tool_calls !== undefined, "assistant message needs content or tool_calls"),
   z.object({ role: z.literal("tool"), tool_call_id: z.string().min(1), content: z.string() }).strict(),
 ]);
-
-export const openAiRow = z.object({
-  messages: z.array(openAiMessage).min(2),
-  tools: z.array(toolSchema),
-  parallel_tool_calls: z.boolean(),
-}).strict().superRefine((row, ctx) => {
-  const calls = new Set<string>();
-  row.messages.forEach((m, i) => {
-    if (m.role === "assistant") for (const c of m.tool_calls ?? []) calls.add(c.id);
-    if (m.role === "tool" && !calls.has(m.tool_call_id)) ctx.addIssue({ code: "custom", path: ["messages", i, "tool_call_id"], message: `no earlier tool call has id ${m.tool_call_id}` });
-  });
-});
-
-export const ROW_SCHEMAS: Record<ExportFormat, z.ZodType> = {
-  "trl-sft": trlSftRow,
-  "trl-prm": trlPrmRow,
-  dpo: dpoRow,
-  kto: ktoRow,
-  "offline-rl": offlineRlRow,
-  openai: openAiRow,
-};

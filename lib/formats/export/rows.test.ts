@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderCard, type ExportSummary } from "@/lib/formats/export/card";
 import { emptyAgreement } from "@/lib/formats/export/agreement";
-import { ROW_SCHEMAS } from "@/lib/formats/export/layouts";
+import { ROW_BUILDERS, ROW_SCHEMAS } from "@/lib/formats/export/registry";
 import { keptSteps } from "@/lib/formats/export/messages";
-import { ROW_BUILDERS, stringifyRow } from "@/lib/formats/export/rows";
+import { stringifyRow } from "@/lib/formats/export/rows";
 import type { ExportStep, ExportTrace, LabelValue } from "@/lib/formats/export/types";
 import { exportConfig, type ExportConfigInput } from "@/lib/schemas/exports";
 

@@ -3,7 +3,7 @@ import { addAgreement, emptyAgreement, type AgreementCounts } from "@/lib/format
 import type { LabelProvenance } from "@/lib/formats/export/card";
 import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome } from "@/lib/formats/export/labels";
 import { keptSteps } from "@/lib/formats/export/messages";
-import { rowsPerTrace } from "@/lib/formats/export/rows";
+import { exportFormat } from "@/lib/formats/export/registry";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
 import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
@@ -103,9 +103,9 @@ function skipReason(ctx: Context, t: Labelled, judgment: TraceJudgment): SkipRea
   if (config.humanAcceptedOnly && !humanAccepted(t.decision, t.steps)) return "not_human_accepted";
   const kept = keptSteps(t.steps, config);
   if (kept.length === 0) return "empty";
-  if (config.format === "trl-prm" && kept.some((s) => s.label.value === null)) return "unlabeled";
-  if (config.format === "kto" && judgment.value === null) return "unlabeled";
-  if (config.format === "dpo" && judgment.value === null) return "unlabeled";
+  const { needs } = exportFormat(config.format);
+  if (needs.stepLabels && kept.some((s) => s.label.value === null)) return "unlabeled";
+  if (needs.judgment && judgment.value === null) return "unlabeled";
   return null;
 }
 
@@ -126,6 +126,7 @@ export function unpackLabels(packed: string | null, count: number): StepLabel[] 
 
 export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: AbortSignal): Promise<{ candidates: number; skipped: SkipCounts }> {
   const { config, source } = ctx;
+  const format = exportFormat(config.format);
   const datasetIds = [...ctx.datasets.keys()];
   const total = source.countTraces(datasetIds);
   const skipped: SkipCounts = {};
@@ -177,7 +178,7 @@ export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: A
           edited: t.edited ? 1 : 0,
           h,
           hw,
-          rows: rowsPerTrace(config.format, t.steps, config),
+          rows: format.rowsPerTrace?.(t.steps, config) ?? 1,
           sources: JSON.stringify(sources),
           labels: packLabels(t.steps),
           relations: JSON.stringify(t.relations),
@@ -205,11 +206,12 @@ export function select(ctx: Context, skipped: SkipCounts): void {
   const counts = source.classCounts(CLASS_BITS.map((c) => c.bit));
   const rarity = rarityOrder(Object.fromEntries(RELATION_CLASSES.map((c, i) => [c, counts[i]])));
   source.assignClasses(rarity.map((name) => ({ name, bit: CLASS_BITS.find((c) => c.name === name)!.bit })));
-  if (config.format === "dpo") {
+  const { needs } = exportFormat(config.format);
+  if (needs.pairs) {
     add(skipped, "no_pair", source.basePairs());
     if (config.dedupe) add(skipped, "duplicate", source.dedupePairs());
   } else {
-    if (config.dedupe) add(skipped, "duplicate", source.dedupeCandidates(config.format === "kto"));
+    if (config.dedupe) add(skipped, "duplicate", source.dedupeCandidates(Boolean(needs.dedupeByJudgment)));
     source.baseFromCandidates();
   }
   add(skipped, "relation_cap", source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));

@@ -3,7 +3,8 @@ import { once } from "node:events";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
 import { ShapeCollector, writeParquetShard, type ShardShapes } from "@/lib/formats/export/parquet";
-import { ROW_BUILDERS, stringifyRow, type ExportUnit } from "@/lib/formats/export/rows";
+import { exportFormat } from "@/lib/formats/export/registry";
+import { stringifyRow, type ExportUnit } from "@/lib/formats/export/rows";
 import { ShardWriter, sha256File } from "@/lib/formats/export/shards";
 import type { ExportImage, ExportStep, ExportTrace, StepKind } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportFileEntry } from "@/lib/schemas/exports";
@@ -114,12 +115,13 @@ function placeImage(ctx: Context, staging: string, image: ExportImage | null, co
 
 export async function write(ctx: Context, staging: string, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal, shapes?: ShapeCollector): Promise<ExportFileEntry[]> {
   const { config, source } = ctx;
-  const build = ROW_BUILDERS[config.format];
+  const format = exportFormat(config.format);
+  const build = format.build;
   // Units come in trace-id order (dense id ranges read fastest); each split has its own writers,
   // so every split's files still hold their rows in trace-id order.
   const writers = SPLITS.map((split) => ({
     data: new ShardWriter(staging, "data", split, config.shardRows),
-    meta: config.format === "openai" ? new ShardWriter(staging, "meta", split, config.shardRows) : null,
+    meta: format.needs.sidecar ? new ShardWriter(staging, "meta", split, config.shardRows) : null,
   }));
   let written = 0;
   let after = 0;
@@ -172,7 +174,7 @@ export async function write(ctx: Context, staging: string, totalRows: number, on
   }
 }
 
-/** Parquet copies of the data shards (not of OpenAI's meta/ sidecars). */
+/** Parquet copies of the data shards (not of the meta/ sidecars). */
 export async function writeParquet(staging: string, jsonl: ExportFileEntry[], shapes: ShardShapes, totalRows: number, onProgress: ProgressHandler, signal?: AbortSignal): Promise<ExportFileEntry[]> {
   const data = jsonl.filter((f) => f.path.startsWith("data/"));
   const out: ExportFileEntry[] = [];

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { listFiles } from "@/lib/formats/export/archive";
-import { ROW_SCHEMAS } from "@/lib/formats/export/layouts";
+import { ROW_SCHEMAS } from "@/lib/formats/export/registry";
 import { canonicalFromSft } from "@/lib/formats/export/round-trip";
 import { EXPORT_FORMATS, type ExportConfigInput, type ExportFormat } from "@/lib/schemas/exports";
 import { buildExport, ExportCancelled, parseExportConfig } from "@/lib/services/export/export-build";

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { recordStepLabel } from "@/lib/services/review/reviews";
+import { queueReason } from "@/lib/review/queue-reason";
+import { recordStepLabel, recordTraceDecision } from "@/lib/services/review/reviews";
 import { seedDemo } from "@/lib/services/system/seed";
 import { listTraces, nextInQueue, traceFacets } from "@/lib/services/traces/trace-list";
 
@@ -86,19 +87,62 @@ describe("nextInQueue", () => {
     const nearest = [...open].sort((a, b) => Math.abs(a.quality! - threshold) - Math.abs(b.quality! - threshold) || a.id - b.id)[0];
     const near = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
     expect(near.traceId).toBe(nearest.id);
-    expect(near.reason).toMatch(new RegExp(`near the threshold.*relation class "${first}"`));
+    expect(near.reason).toBe(queueReason({ kind: "threshold", quality: nearest.quality!, threshold, relationClass: first }));
 
     // accepting a step the verifier failed is a disagreement: that trace jumps the queue
     const failed = await db().verdict.findFirstOrThrow({ where: { outcome: "fail", run: { dataset: { name: "clevr-demo" } } }, orderBy: { id: "desc" }, include: { step: true } });
     await recordStepLabel(failed.stepId, { label: "accept", expectedVersion: failed.step.version, stopAtFirstError: false, user: "someone-else" });
     const disagreement = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
     expect(disagreement.traceId).toBe(failed.traceId);
-    expect(disagreement.reason).toMatch(/disagree/);
+    expect(disagreement.reason).toBe(queueReason({ kind: "disagreement", steps: 1 }));
 
     const step = await db().step.findFirstOrThrow({ where: { traceId: failed.traceId, index: 0 } });
     await recordStepLabel(step.id, { label: "reject", expectedVersion: step.version, stopAtFirstError: false, user: "queue-user" });
     const next = await nextInQueue({ dataset: "clevr-demo", user: "queue-user" });
     expect(next.traceId).not.toBe(failed.traceId);
     expect(next.progress.byYou).toBe(1);
+  });
+});
+
+describe("nextInQueue counts only reviewers' own work", () => {
+  it("a dataset whose traces carry only imported verdicts (VisProg) is not reviewed: the queue offers its traces", async () => {
+    const imported = await db().trace.count({ where: { dataset: { name: "visprog-gqa" }, decision: { not: null } } });
+    expect(imported).toBe(100); // every VisProg trace carries an imported verdict
+    const pick = await nextInQueue({ dataset: "visprog-gqa", user: "visprog-reviewer" });
+    expect(pick.traceId).not.toBeNull();
+    expect(pick.progress).toEqual({ reviewed: 0, total: 100, byYou: 0 });
+    expect(pick.reason).not.toMatch(/^Nothing left/);
+  });
+
+  it("a reviewer's decision closes a trace; when nothing is left, the reason says why", async () => {
+    const dataset = await db().dataset.create({ data: { name: "queue-tiny" } });
+    const make = (externalId: string, decision: string | null) =>
+      db().trace.create({ data: { datasetId: dataset.id, externalId, question: "How many cubes?", format: "test", contentHash: externalId, raw: "{}", decision, steps: { create: [{ index: 0, kind: "answer", text: "2" }] } } });
+    const a = await make("a", "accept"); // an imported-looking decision with no human review behind it
+    const b = await make("b", null);
+    await db().review.create({ data: { traceId: a.id, userId: (await db().user.upsert({ where: { name: "visprog" }, create: { name: "visprog" }, update: {} })).id, label: "accept", source: "external:visprog" } });
+
+    const first = await nextInQueue({ dataset: "queue-tiny", user: "tiny-reviewer" });
+    expect(first.traceId).toBe(a.id); // imported verdict: still open, unverified → import order
+    expect(first.reason).toBe(queueReason({ kind: "unverified", datasetVerified: false, relationClass: null }));
+    expect(first.progress).toEqual({ reviewed: 0, total: 2, byYou: 0 });
+
+    // another reviewer decides a: it is reviewed now, for everyone
+    await recordTraceDecision(a.id, { decision: "reject", expectedVersion: a.version, user: "other-reviewer" });
+    const second = await nextInQueue({ dataset: "queue-tiny", user: "tiny-reviewer" });
+    expect(second.traceId).toBe(b.id);
+    expect(second.progress).toEqual({ reviewed: 1, total: 2, byYou: 0 });
+
+    // on b, with b the only open trace: Next is disabled and says b is the last one
+    const onB = await nextInQueue({ dataset: "queue-tiny", user: "tiny-reviewer", after: b.id });
+    expect(onB.traceId).toBeNull();
+    expect(onB.reason).toBe(queueReason({ kind: "empty", total: 2, reviewed: 1, byYou: 0, onlyCurrentLeft: true }));
+
+    // the reviewer decides b: nothing is left, and the reason explains it
+    await recordTraceDecision(b.id, { decision: "accept", expectedVersion: b.version, user: "tiny-reviewer" });
+    const done = await nextInQueue({ dataset: "queue-tiny", user: "tiny-reviewer", after: b.id });
+    expect(done.traceId).toBeNull();
+    expect(done.progress).toEqual({ reviewed: 2, total: 2, byYou: 1 });
+    expect(done.reason).toBe(queueReason({ kind: "empty", total: 2, reviewed: 2, byYou: 1, onlyCurrentLeft: false }));
   });
 });

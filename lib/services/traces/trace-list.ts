@@ -4,6 +4,7 @@ import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/li
 import { listDatasetNames } from "@/lib/services/traces/datasets";
 import { failingRuleNeedle, failingRulesList } from "@/lib/services/review/disagreements";
 import { resolveUser } from "@/lib/services/review/users";
+import { queueReason } from "@/lib/review/queue-reason";
 
 // The trace list at 100k traces: every filter is an indexed column on Trace (denormalised from the
 // latest verifier run and from reviews) or an EXISTS over an indexed table, and pages are keyset
@@ -81,35 +82,45 @@ export async function traceFacets(dataset?: string): Promise<TraceFacets> {
   };
 }
 
+/** A reviewer's trace-level decision (source "human"): imported verdicts are not review. */
+const humanDecision: Prisma.ReviewWhereInput = { stepId: null, current: true, source: "human" };
+
 /**
  * The most useful trace to review next: verifier–human disagreements first, then traces whose
  * quality sits nearest the verifier threshold (the verdicts least sure of themselves), drawn from
  * the relation class this reviewer has covered least so the queue stays stratified.
+ *
+ * Only reviewers' own work counts as review: a trace is open until a reviewer decides it or labels
+ * every step (Trace.labelState counts human labels only), and never offered to a reviewer who has
+ * labelled it already. Imported labels and verdicts (Trace.decision mirrors VisProg's too) do not
+ * close a trace. The reason is worded by lib/review/queue-reason.ts, also when nothing is left.
  */
 export async function nextInQueue(options: { dataset?: string; after?: number; user?: string }): Promise<QueuePick> {
   const user = await resolveUser(options.user);
   const prisma = db();
   const scopeId = await datasetId(options.dataset);
   const scope: Prisma.TraceWhereInput = scopeId === undefined ? {} : { datasetId: scopeId ?? -1 };
-  const open: Prisma.TraceWhereInput = {
+  const openAny: Prisma.TraceWhereInput = {
     ...scope,
-    decision: null,
     labelState: { not: "complete" },
-    NOT: { reviews: { some: { userId: user.id, current: true, source: "human" } } },
-    ...(options.after ? { id: { not: options.after } } : {}),
+    AND: [
+      { NOT: { reviews: { some: humanDecision } } },
+      { NOT: { reviews: { some: { userId: user.id, current: true, source: "human" } } } },
+    ],
   };
-  // Each count walks one index: decided traces, complete-but-undecided traces, and this reviewer's
-  // reviews (driven from Review, which is small next to Trace).
-  const [total, decided, complete, yours] = await Promise.all([
+  const open: Prisma.TraceWhereInput = options.after ? { ...openAny, id: { not: options.after } } : openAny;
+  // Reviewed = complete (one index) + decided by a reviewer but not complete (driven from Review,
+  // which is small next to Trace); yours likewise from Review.
+  const [total, complete, decidedOpen, yours] = await Promise.all([
     prisma.trace.count({ where: scope }),
-    prisma.trace.count({ where: { ...scope, decision: { not: null } } }),
-    prisma.trace.count({ where: { ...scope, labelState: "complete", decision: null } }),
+    prisma.trace.count({ where: { ...scope, labelState: "complete" } }),
+    prisma.review.findMany({ where: { ...humanDecision, trace: { ...scope, labelState: { not: "complete" } } }, distinct: ["traceId"], select: { traceId: true } }),
     prisma.review.findMany({ where: { userId: user.id, source: "human", ...(scopeId === undefined ? {} : { trace: scope }) }, distinct: ["traceId"], select: { traceId: true } }),
   ]);
-  const progress = { reviewed: decided + complete, total, byYou: yours.length };
+  const progress = { reviewed: complete + decidedOpen.length, total, byYou: yours.length };
 
   const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
-  if (disagreement) return { traceId: disagreement.id, reason: `${disagreement.disagreements} step(s) where you and the verifier disagree`, progress };
+  if (disagreement) return { traceId: disagreement.id, reason: queueReason({ kind: "disagreement", steps: disagreement.disagreements }), progress };
 
   const threshold = await currentThreshold();
   const relationClass = await leastCoveredRelation(user.id, scopeId);
@@ -117,11 +128,14 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
   for (const where of relationClass ? [withClass, open] : [open]) {
     const near = await nearThreshold(where, threshold);
     if (near) {
-      const classNote = relationClass && where === withClass ? `, relation class "${relationClass}" (least reviewed)` : "";
-      return { traceId: near.id, reason: near.quality === null ? `not verified yet${classNote}` : `quality ${near.quality.toFixed(2)} is near the threshold ${threshold.toFixed(2)}${classNote}`, progress };
+      const inClass = relationClass && where === withClass ? relationClass : null;
+      if (near.quality !== null) return { traceId: near.id, reason: queueReason({ kind: "threshold", quality: near.quality, threshold, relationClass: inClass }), progress };
+      const verified = await prisma.trace.findFirst({ where: { ...scope, quality: { not: null } }, select: { id: true } });
+      return { traceId: near.id, reason: queueReason({ kind: "unverified", datasetVerified: verified !== null, relationClass: inClass }), progress };
     }
   }
-  return { traceId: null, reason: null, progress };
+  const onlyCurrentLeft = options.after ? (await prisma.trace.count({ where: { ...openAny, id: options.after } })) > 0 : false;
+  return { traceId: null, reason: queueReason({ kind: "empty", total, reviewed: progress.reviewed, byYou: progress.byYou, onlyCurrentLeft }), progress };
 }
 
 async function currentThreshold(): Promise<number> {

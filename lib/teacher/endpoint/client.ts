@@ -169,6 +169,44 @@ export class EndpointClient {
     return typeof result.message.content === "string" ? result.message.content : "";
   }
 
+  /**
+   * Embeddings (POST /embeddings) for texts and, on image-text models (CLIP served by vLLM, Infinity,
+   * a multimodal embedding server), images given as `{ image: url or data: URI }` — sent as OpenAI
+   * content parts. One vector per input, in input order; retried like chat.
+   */
+  async embed(inputs: Array<string | { image: string }>, options: CallOptions = {}): Promise<number[][]> {
+    if (inputs.length === 0) return [];
+    const input = inputs.map((item) => (typeof item === "string" ? item : { type: "image_url", image_url: { url: item.image } }));
+    const body = JSON.stringify({ model: this.config.model, input, encoding_format: "float" });
+    const estimate = estimateTokens(body.length);
+    const maxRetries = options.maxRetries ?? this.config.maxRetries;
+    for (let attempt = 0; ; attempt++) {
+      await this.waitTurn(estimate, options.signal);
+      const started = this.clock.now();
+      try {
+        const { json } = await this.send("POST", "/embeddings", body, options.signal);
+        const vectors = readEmbeddings(json, inputs.length, this.base);
+        this.meter.recordSuccess({ prompt: estimate, completion: 0 }, this.clock.now() - started);
+        this.limiter.settle(estimate, estimate);
+        return vectors;
+      } catch (caught) {
+        const error = this.asEndpointError(caught, options.signal);
+        const retry = error.retryable && attempt < maxRetries && !(options.failFastUnreachable && error.kind === "unreachable");
+        if (error.kind !== "cancelled") this.meter.recordAttemptError(error.kind, retry);
+        if (!retry) {
+          if (error.kind !== "cancelled") this.meter.recordFailure();
+          throw error;
+        }
+        const delay = Math.max(backoffDelay(attempt, this.backoff, this.random), error.retryAfterMs ?? 0);
+        try {
+          await this.clock.sleep(delay, options.signal);
+        } catch (abort) {
+          throw this.asEndpointError(abort, options.signal);
+        }
+      }
+    }
+  }
+
   /** Model ids the endpoint lists at /models. */
   async listModels(options: CallOptions = {}): Promise<string[]> {
     const { json } = await this.send("GET", "/models", null, options.signal).catch((caught) => {
@@ -277,6 +315,25 @@ export class EndpointClient {
     if (signal?.aborted) return new EndpointError("cancelled", "cancelled");
     return new EndpointError("network", this.redact((caught as Error)?.message ?? String(caught)));
   }
+}
+
+/** `{"data": [{"index", "embedding": [numbers]}]}` → vectors in input order. */
+function readEmbeddings(json: unknown, count: number, base: string): number[][] {
+  const data = (json as { data?: unknown })?.data;
+  if (!Array.isArray(data) || data.length !== count) {
+    throw new EndpointError("bad_response", `${base}/embeddings: expected {"data": [${count} embeddings]}, got ${preview(JSON.stringify(json) ?? "")}`);
+  }
+  const vectors: number[][] = new Array(count);
+  data.forEach((entry, position) => {
+    const record = entry as { index?: unknown; embedding?: unknown };
+    const index = typeof record?.index === "number" ? record.index : position;
+    if (!Array.isArray(record?.embedding) || record.embedding.some((v) => typeof v !== "number") || index < 0 || index >= count) {
+      throw new EndpointError("bad_response", `${base}/embeddings: item ${position} is not {"index", "embedding": [numbers]}`);
+    }
+    vectors[index] = record.embedding as number[];
+  });
+  if (vectors.some((v) => v === undefined)) throw new EndpointError("bad_response", `${base}/embeddings: indexes do not cover the ${count} inputs`);
+  return vectors;
 }
 
 /** A 404/400 that names the model is a model error, not a wrong URL. */

@@ -1,0 +1,321 @@
+import os from "node:os";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
+
+// The job machinery (docs/design.md §11). One process owns a running job: it claims the row
+// (compare-and-swap on `runs`), stamps ownerPid/ownerHost and refreshes heartbeatAt every few
+// seconds. Cancel works across processes: `cancelJob` flips the row to "cancelling" and the
+// owner's heartbeat sees it and aborts the run's signal. A job whose owner is gone — its pid dead
+// on this host, or no heartbeat for `staleMs` — is stale and can be resumed by anyone; items already
+// done are skipped, so a resumed job neither repeats nor loses work. Item writes go through the
+// shared better-sqlite3 handle (one small transaction per item) so a job runs hundreds of items a
+// second.
+
+const DEFAULT_STALE_MS = 30_000;
+const DEFAULT_HEARTBEAT_MS = 2_000;
+
+interface Registry {
+  kinds: Map<string, JobKind<unknown>>;
+  active: Map<number, { controller: AbortController; done: Promise<JobRow> }>;
+}
+
+const globalForJobs = globalThis as unknown as { __stepwiseJobs?: Registry };
+
+function registry(): Registry {
+  if (!globalForJobs.__stepwiseJobs) globalForJobs.__stepwiseJobs = { kinds: new Map(), active: new Map() };
+  return globalForJobs.__stepwiseJobs;
+}
+
+/** Registers a kind of job (call at module load of the kind's file); returns it for typing. */
+export function defineJobKind<C>(kind: JobKind<C>): JobKind<C> {
+  registry().kinds.set(kind.kind, kind as JobKind<unknown>);
+  return kind;
+}
+
+export function jobKind(kind: string): JobKind<unknown> {
+  const found = registry().kinds.get(kind);
+  if (!found) throw new AppError("internal", `no job kind "${kind}" is registered in this process`);
+  return found;
+}
+
+type PrismaJob = NonNullable<Awaited<ReturnType<ReturnType<typeof db>["job"]["findUnique"]>>>;
+
+function toRow(job: PrismaJob): JobRow {
+  return {
+    ...job,
+    status: job.status as JobStatus,
+    counters: (job.counters ?? {}) as Counters,
+  };
+}
+
+export async function getJob(id: number): Promise<JobRow> {
+  const job = await db().job.findUnique({ where: { id } });
+  if (!job) throw new AppError("not_found", `job ${id} not found`);
+  return toRow(job);
+}
+
+export async function listJobs(filter: { kind?: string; limit?: number } = {}): Promise<JobRow[]> {
+  const rows = await db().job.findMany({ where: filter.kind ? { kind: filter.kind } : {}, orderBy: { id: "desc" }, take: filter.limit ?? 100 });
+  return rows.map(toRow);
+}
+
+export async function createJob<C>(input: { kind: string; config: C; title?: string; total?: number }): Promise<JobRow> {
+  const kind = jobKind(input.kind);
+  const config = kind.parseConfig ? kind.parseConfig(input.config) : input.config;
+  const job = await db().job.create({
+    data: { kind: input.kind, title: input.title ?? null, config: config as object, total: input.total ?? 0, counters: {} },
+  });
+  return toRow(job);
+}
+
+/** True when a process with this pid exists on this machine (EPERM: exists, owned by someone else). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A running (or cancelling) job whose owner is gone: its owner pid is dead on this host, it was
+ * owned by this very process but is not running here any more, or its heartbeat is older than
+ * `staleMs`. lib/recovery can call this at startup to list jobs to resume or mark.
+ */
+export function isStale(job: Pick<JobRow, "id" | "status" | "ownerPid" | "ownerHost" | "heartbeatAt">, options: StaleOptions = {}): boolean {
+  if (job.status !== "running" && job.status !== "cancelling") return false;
+  const now = options.now ?? new Date();
+  if (job.ownerHost === os.hostname() && job.ownerPid !== null) {
+    if (job.ownerPid === process.pid) return !registry().active.has(job.id);
+    if (!pidAlive(job.ownerPid)) return true;
+  }
+  if (!job.heartbeatAt) return true;
+  return now.getTime() - job.heartbeatAt.getTime() > (options.staleMs ?? DEFAULT_STALE_MS);
+}
+
+/** Jobs that can be resumed now: queued, cancelled, failed, or running with a stale owner. */
+export function isResumable(job: JobRow, options: StaleOptions = {}): boolean {
+  if (job.status === "queued" || job.status === "cancelled" || job.status === "failed") return true;
+  return isStale(job, options);
+}
+
+/** Running/cancelling jobs whose owner stopped heartbeating (for crash recovery at startup). */
+export async function findStaleJobs(options: StaleOptions & { kind?: string } = {}): Promise<JobRow[]> {
+  const rows = await db().job.findMany({ where: { status: { in: ["running", "cancelling"] }, ...(options.kind ? { kind: options.kind } : {}) }, orderBy: { id: "asc" } });
+  return rows.map(toRow).filter((job) => isStale(job, options));
+}
+
+/** Asks a job to stop: a queued one is cancelled at once, a running one is flipped to "cancelling". */
+export async function cancelJob(id: number): Promise<JobRow> {
+  const job = await getJob(id);
+  if (job.status === "queued" || ((job.status === "running" || job.status === "cancelling") && isStale(job))) {
+    await db().job.updateMany({ where: { id, runs: job.runs }, data: { status: "cancelled", finishedAt: new Date() } });
+  } else if (job.status === "running") {
+    await db().job.updateMany({ where: { id, status: "running" }, data: { status: "cancelling" } });
+  }
+  registry().active.get(id)?.controller.abort();
+  return getJob(id);
+}
+
+/** Waits until the job's run in this process finishes (null when it is not running here). */
+export function waitForJob(id: number): Promise<JobRow> | null {
+  return registry().active.get(id)?.done ?? null;
+}
+
+export function runningHere(id: number): boolean {
+  return registry().active.has(id);
+}
+
+interface RunOptions {
+  heartbeatMs?: number;
+  staleMs?: number;
+  /** An outside signal (Ctrl-C in the CLI) that cancels the run like cancelJob. */
+  signal?: AbortSignal;
+}
+
+/** Claims the row for this process; throws conflict when a live owner holds it. */
+async function claim(id: number, options: RunOptions): Promise<JobRow | null> {
+  const job = await getJob(id);
+  if (job.status === "done") return null;
+  if (!isResumable(job, options)) {
+    const ago = job.heartbeatAt ? `${Math.round((Date.now() - job.heartbeatAt.getTime()) / 1000)} s ago` : "never";
+    throw new AppError("conflict", `job ${id} is ${job.status} in process ${job.ownerPid} on ${job.ownerHost} (last heartbeat ${ago})`);
+  }
+  const now = new Date();
+  const claimed = await db().job.updateMany({
+    where: { id, runs: job.runs, status: job.status },
+    data: { status: "running", ownerPid: process.pid, ownerHost: os.hostname(), heartbeatAt: now, runs: { increment: 1 }, startedAt: job.startedAt ?? now, error: null, finishedAt: null },
+  });
+  if (claimed.count !== 1) throw new AppError("conflict", `job ${id} was claimed by another process`);
+  return getJob(id);
+}
+
+/**
+ * Runs (or resumes) a job in this process and resolves with its final row. Resuming a done job
+ * returns it unchanged; a job held by a live owner is a conflict.
+ */
+export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
+  const reg = registry();
+  const existing = reg.active.get(id);
+  if (existing) return existing.done;
+  const controller = new AbortController();
+  const entry = { controller, done: Promise.resolve(null as unknown as JobRow) };
+  reg.active.set(id, entry);
+  entry.done = execute(id, controller, options).finally(() => reg.active.delete(id));
+  return entry.done;
+}
+
+/** Starts (or resumes) a job in the background and returns at once (the UI's path). */
+export async function launchJob(id: number, options: RunOptions = {}): Promise<JobRow> {
+  const done = runJob(id, options);
+  done.catch(() => {}); // its failure is recorded on the row
+  // Let the claim land so callers see "running" (or the conflict) right away.
+  for (let i = 0; i < 50; i++) {
+    const job = await getJob(id);
+    if (job.status !== "queued" && job.ownerPid === process.pid) return job;
+    if (!runningHere(id)) return done;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return getJob(id);
+}
+
+async function execute(id: number, controller: AbortController, options: RunOptions): Promise<JobRow> {
+  const claimed = await claim(id, options);
+  if (!claimed) return getJob(id);
+  const kind = jobKind(claimed.kind);
+  const config = kind.parseConfig ? kind.parseConfig(claimed.config) : claimed.config;
+  const counters: Counters = { ...claimed.counters };
+  const handle = await sqlite();
+  const onOuterAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onOuterAbort);
+  let lostOwnership = false;
+  let countersDirty = false;
+
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      const data: { heartbeatAt: Date; counters?: object } = { heartbeatAt: new Date() };
+      if (countersDirty) {
+        data.counters = { ...counters };
+        countersDirty = false;
+      }
+      const updated = await db().job.updateMany({ where: { id, ownerPid: process.pid, ownerHost: os.hostname(), status: { in: ["running", "cancelling"] } }, data });
+      if (updated.count === 0) {
+        const row = await db().job.findUnique({ where: { id }, select: { status: true, ownerPid: true } });
+        if (row && row.ownerPid !== process.pid) lostOwnership = true;
+        controller.abort();
+        return;
+      }
+      const row = await db().job.findUnique({ where: { id }, select: { status: true } });
+      if (row?.status === "cancelling") controller.abort();
+    })().catch(() => {});
+  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const selectItem = prepare(handle, `SELECT "status", "result", "attempts" FROM "JobItem" WHERE "jobId" = ? AND "key" = ?`);
+  const startItem = prepare(
+    handle,
+    `INSERT INTO "JobItem" ("jobId", "key", "status", "attempts") VALUES (?, ?, 'running', 1)
+     ON CONFLICT ("jobId", "key") DO UPDATE SET "status" = 'running', "attempts" = "attempts" + 1, "error" = NULL`,
+  );
+  const finishItem = prepare(handle, `UPDATE "JobItem" SET "status" = ?, "result" = ?, "error" = ? WHERE "jobId" = ? AND "key" = ?`);
+  const bumpJob = prepare(handle, `UPDATE "Job" SET "done" = "done" + ?, "failed" = "failed" + ?, "counters" = ? WHERE "id" = ?`);
+  const resetItem = prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "key" = ?`);
+
+  const ctx: JobContext<unknown> = {
+    job: claimed,
+    config,
+    signal: controller.signal,
+    async setTotal(total) {
+      await db().job.update({ where: { id }, data: { total } });
+    },
+    count(name, delta = 1) {
+      counters[name] = (counters[name] ?? 0) + delta;
+      countersDirty = true;
+    },
+    setCounter(name, value) {
+      counters[name] = value;
+      countersDirty = true;
+    },
+    counters: () => ({ ...counters }),
+    async doneKeys() {
+      const rows = prepare(handle, `SELECT "key" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'done'`).all(id) as Array<{ key: string }>;
+      return new Set(rows.map((r) => r.key));
+    },
+    async item(key, work): Promise<ItemResult> {
+      const before = selectItem.get(id, key) as { status: string; result: string | null; attempts: number } | undefined;
+      if (before?.status === "done") return { key, status: "skipped", ref: before.result };
+      const wasFailed = before?.status === "failed";
+      if (controller.signal.aborted) return { key, status: "failed", ref: null, error: "cancelled" };
+      startItem.run(id, key);
+      const attempt = (before?.attempts ?? 0) + 1;
+      let outcome: ItemOutcome | void;
+      try {
+        outcome = await work(attempt);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (controller.signal.aborted) {
+          resetItem.run(id, key);
+          return { key, status: "failed", ref: null, error: "cancelled" };
+        }
+        await writeTransaction(() => {
+          finishItem.run("failed", null, message.slice(0, 2000), id, key);
+          bumpJob.run(0, wasFailed ? 0 : 1, JSON.stringify(counters), id);
+        });
+        countersDirty = false;
+        return { key, status: "failed", ref: null, error: message };
+      }
+      const ref = await writeTransaction((h) => {
+        const committed = outcome?.commit?.(h);
+        const value = committed ?? outcome?.ref ?? null;
+        const stored = value === null || value === undefined ? null : String(value);
+        finishItem.run("done", stored, null, id, key);
+        bumpJob.run(1, wasFailed ? -1 : 0, JSON.stringify(counters), id);
+        return stored;
+      });
+      countersDirty = false;
+      return { key, status: "done", ref };
+    },
+  };
+
+  let status: JobStatus = "done";
+  let error: string | null = null;
+  try {
+    await kind.run(ctx);
+    if (controller.signal.aborted) status = "cancelled";
+  } catch (thrown) {
+    if (controller.signal.aborted) status = "cancelled";
+    else {
+      status = "failed";
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+  if (!lostOwnership) {
+    await db().job.updateMany({
+      where: { id, ownerPid: process.pid, ownerHost: os.hostname() },
+      data: { status, error, counters: { ...counters }, finishedAt: new Date(), heartbeatAt: new Date() },
+    });
+  }
+  return getJob(id);
+}
+
+/**
+ * Runs `work` over `items` with at most `concurrency` in flight, stopping early when `signal`
+ * aborts (items not started are left for a resume). Results come back in input order.
+ */
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<Array<R | undefined>> {
+  const results: Array<R | undefined> = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (next < items.length && !signal?.aborted) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
