@@ -50,6 +50,7 @@ export class RecordWriter {
   readonly datasetIsNew: boolean;
   private readonly imageIds = new Map<string, ImageRow>();
   private readonly sceneIds = new Map<string, number | null>();
+  private readonly questionAnswers = new Map<string, string>();
   private readonly sceneObjects = new Map<number, Array<{ index: number; px: number; py: number }>>();
   private readonly sceneByIndex = new Map<number, string | null>();
   private readonly questionIds = new Map<string, number>();
@@ -79,7 +80,7 @@ export class RecordWriter {
       insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
-      selectQuestionByText: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
+      selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
       insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
       insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
@@ -241,7 +242,9 @@ export class RecordWriter {
     const key = `${imageId ?? ""}\u0000${trace.question}`;
     const cached = this.questionIds.get(key);
     if (cached) return cached;
-    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number } | undefined);
+    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number; answer: string | null } | undefined);
+    // a trace without ground truth takes its question's (a scene graph's questions, docs/design.md §3)
+    if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, existing.answer);
     const id = existing
       ? existing.id
       : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format).lastInsertRowid);
@@ -299,8 +302,9 @@ export class RecordWriter {
     const sceneId = this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
     const image = this.image(trace.image, sceneId ? CLEVR_DEFAULT_SIZE : undefined);
     const questionId = this.question(trace, image?.id ?? null);
+    const answer = trace.answer ?? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
-    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, trace.answer,
+    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
       trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision);
     const traceId = Number(info.lastInsertRowid);
     const firstStepId = this.writeSteps(traceId, trace.steps);
