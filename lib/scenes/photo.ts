@@ -35,7 +35,30 @@ const PHOTO_ARG_SCHEMAS: Record<string, z.ZodType> = {
 
 const FILLER = new Set(["the", "a", "an", "all", "every", "any", "some", "of"]);
 
-const categoryOf = (object: SceneObject): string => (object.category ? canonicalCategory(object.category) : "");
+// canonical categories, per object, and parsed queries, per scene: the verifier asks again and again
+const categories = new WeakMap<SceneObject, string>();
+const queries = new WeakMap<Scene, Map<string, ParsedPhotoQuery>>();
+
+function categoryOf(object: SceneObject): string {
+  let c = categories.get(object);
+  if (c === undefined) {
+    c = object.category ? canonicalCategory(object.category) : "";
+    categories.set(object, c);
+  }
+  return c;
+}
+
+function parsedQuery(scene: Scene, query: string): ParsedPhotoQuery {
+  let byQuery = queries.get(scene);
+  if (!byQuery) queries.set(scene, (byQuery = new Map()));
+  let parsed = byQuery.get(query);
+  if (!parsed) {
+    parsed = parsePhotoQuery(scene, query);
+    if (byQuery.size > 1000) byQuery.clear();
+    byQuery.set(query, parsed);
+  }
+  return parsed;
+}
 
 /** Every value an object records, whatever the family. */
 function hasAnyValue(object: SceneObject, value: string): boolean {
@@ -71,6 +94,8 @@ interface ParsedPhotoQuery {
   categories: readonly string[] | null;
   values: Array<{ family: string; value: string }>;
   unknown: string[];
+  /** Why the query cannot be decided (words outside the vocabulary), or null. */
+  missing: string | null;
 }
 
 function parsePhotoQuery(scene: Scene, query: string): ParsedPhotoQuery {
@@ -102,7 +127,7 @@ function parsePhotoQuery(scene: Scene, query: string): ParsedPhotoQuery {
     else unknown.push(words[i]);
     i++;
   }
-  return { categories, values, unknown };
+  return { categories, values, unknown, missing: unknown.length ? `the scene's vocabulary has no ${unknown.map((w) => `"${w}"`).join(", ")}` : null };
 }
 
 /** A photo scene type: `given` says whether relations may come from the scene's own edges. */
@@ -113,11 +138,11 @@ export function photoSceneType(kind: SceneKind, summary: string, given: boolean)
     if (family === "category" || family === "name" || family === "label") {
       return coveredCategories(value).includes(categoryOf(object));
     }
-    const recorded = object.attributes?.[family];
+    const recorded = object.attributes && Object.hasOwn(object.attributes, family) ? object.attributes[family] : undefined;
     if (recorded?.includes(value) || (family === "other" && hasAnyValue(object, value))) return true;
     if (hasAnyValue(object, value)) return true;
     // a closed family the object records another value of: it is not this one
-    if (recorded && recorded.length && ATTRIBUTE_FAMILIES[family]) return false;
+    if (recorded && recorded.length && Object.hasOwn(ATTRIBUTE_FAMILIES, family)) return false;
     return undecided(`the scene records no ${family === "other" ? `"${value}"` : family} for ${objectId(object.index)}`);
   };
 
@@ -125,8 +150,8 @@ export function photoSceneType(kind: SceneKind, summary: string, given: boolean)
     const r = canonicalRelation(rel);
     if (subject.index === object.index) return false;
     if (given) {
-      if (scene.relationships[r]?.[object.index]?.includes(subject.index)) return true;
-      const inverse = INVERSE[r];
+      if (Object.hasOwn(scene.relationships, r) && scene.relationships[r]?.[object.index]?.includes(subject.index)) return true;
+      const inverse = Object.hasOwn(INVERSE, r) ? INVERSE[r] : undefined;
       if (inverse && scene.relationships[inverse]?.[subject.index]?.includes(object.index)) return true;
     }
     if (isGeometric(r)) return geometricRelation(scene, subject, r, object, tolerances);
@@ -156,8 +181,8 @@ export function photoSceneType(kind: SceneKind, summary: string, given: boolean)
     },
     hasValue: (object, attribute, value) => valueTruth(object, attribute.toLowerCase(), canonicalValue(value)),
     detect(scene, query) {
-      const parsed = parsePhotoQuery(scene, query);
-      const missing = parsed.unknown.length ? `the scene's vocabulary has no ${parsed.unknown.map((w) => `"${w}"`).join(", ")}` : null;
+      const parsed = parsedQuery(scene, query);
+      const missing = parsed.missing;
       return collect(scene.objects, (o) => {
         if (parsed.categories && !parsed.categories.includes(categoryOf(o))) return false;
         let truth: Truth = true;
@@ -177,8 +202,8 @@ export function photoSceneType(kind: SceneKind, summary: string, given: boolean)
         if (attr === "shape" && !a.category) return undecided(`${objectId(a.index)} has no category`);
         return categoryOf(a) === categoryOf(b);
       }
-      const av = a.attributes?.[attr];
-      const bv = b.attributes?.[attr];
+      const av = a.attributes && Object.hasOwn(a.attributes, attr) ? a.attributes[attr] : undefined;
+      const bv = b.attributes && Object.hasOwn(b.attributes, attr) ? b.attributes[attr] : undefined;
       if (av?.length && bv?.length) return av.some((v) => bv.includes(v));
       if (attr === "area" || attr === "size") return sameArea(a, b, tolerances);
       return undecided(`the scene records no ${attr} for ${objectId((!av?.length ? a : b).index)}`);

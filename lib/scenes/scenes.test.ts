@@ -115,3 +115,15 @@ describe("CLEVR stays CLEVR", () => {
     expect(run(clevr, "detect", { query: "chair" })).toEqual({ ok: false, error: expect.stringContaining('unknown word "chair"') });
   });
 });
+
+describe("hostile words", () => {
+  it("prototype names are plain unknown words, never crashes", () => {
+    for (const word of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect(run(livingRoom, "detect", { query: word })).toMatchObject({ ok: true, undecided: expect.any(String) });
+      expect(run(livingRoom, "check_relation", { subject: "obj_0", relation: word, object: "obj_1" })).toMatchObject({ ok: true, undecided: expect.any(String) });
+      expect(run(livingRoom, "filter", { objects: ["obj_0"], attribute: word, value: word })).toMatchObject({ ok: true, value: [] });
+      expect(run(livingRoom, "compare", { a: "obj_0", b: "obj_1", attribute: word })).toMatchObject({ ok: true, undecided: expect.any(String) });
+      expect(canonicalCategory(word)).toBe(word.toLowerCase().replace(/s$/, ""));
+    }
+  });
+});

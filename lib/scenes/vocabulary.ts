@@ -92,7 +92,7 @@ const IRREGULAR: Readonly<Record<string, string>> = {
 
 /** "towels" → "towel", "people" → "person", "glasses" → "glass" (good enough for category nouns). */
 export function singular(word: string): string {
-  if (IRREGULAR[word]) return IRREGULAR[word];
+  if (Object.hasOwn(IRREGULAR, word)) return IRREGULAR[word];
   if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
   if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss") && !word.endsWith("us")) return word.slice(0, -1);
   return word;
@@ -111,13 +111,13 @@ export function canonicalCategory(phrase: string): string {
 /** Whether the category phrase is one the vocabulary knows (as a category or a broader noun). */
 export function knownCategory(phrase: string): boolean {
   const c = canonicalCategory(phrase);
-  return CANONICAL.has(c) || c in COVERS;
+  return CANONICAL.has(c) || Object.hasOwn(COVERS, c);
 }
 
 /** The canonical categories a query noun covers: itself, or every category a broader noun covers. */
 export function coveredCategories(phrase: string): readonly string[] {
   const c = canonicalCategory(phrase);
-  const broader = COVERS[c];
+  const broader = Object.hasOwn(COVERS, c) ? COVERS[c] : undefined;
   if (!broader) return [c];
   return [...new Set([c, ...broader.map(canonicalCategory)])];
 }
@@ -144,7 +144,10 @@ const FAMILY_OF = new Map<string, string>();
 for (const [family, values] of Object.entries(ATTRIBUTE_FAMILIES)) for (const v of values) FAMILY_OF.set(v, family);
 
 /** An attribute word in canonical form ("grey" → "gray"). */
-export const canonicalValue = (word: string): string => ATTRIBUTE_ALIASES[word.toLowerCase()] ?? word.toLowerCase();
+export function canonicalValue(word: string): string {
+  const lower = word.toLowerCase();
+  return Object.hasOwn(ATTRIBUTE_ALIASES, lower) ? ATTRIBUTE_ALIASES[lower] : lower;
+}
 
 /** Which family a value belongs to ("white" → color), or "other" for words outside the families. */
 export const familyOf = (value: string): string => FAMILY_OF.get(value.toLowerCase()) ?? "other";
@@ -185,9 +188,17 @@ const RELATION_PHRASES: Readonly<Record<string, GeometricRelation>> = {
 };
 
 /** A relation phrase in canonical form: "to the left of" → "left"; other phrases lower-cased as given. */
+const relationNames = new Map<string, string>();
+
 export function canonicalRelation(phrase: string): string {
-  const p = phrase.toLowerCase().trim().replace(/\s+/g, " ");
-  return RELATION_PHRASES[p] ?? p;
+  let name = relationNames.get(phrase);
+  if (name === undefined) {
+    const p = phrase.toLowerCase().trim().replace(/\s+/g, " ");
+    name = (Object.hasOwn(RELATION_PHRASES, p) ? RELATION_PHRASES[p] : undefined) ?? p;
+    if (relationNames.size > 10_000) relationNames.clear();
+    relationNames.set(phrase, name);
+  }
+  return name;
 }
 
 export const isGeometric = (relation: string): relation is GeometricRelation => (GEOMETRIC_RELATIONS as readonly string[]).includes(relation);
