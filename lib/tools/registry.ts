@@ -353,7 +353,7 @@ export const TOOLS: ToolDefinition[] = [
   tool({
     name: "get_attributes",
     fastValid: (a) => OBJECT_KEYS(a) && isRef(a.object),
-    description: "Color, size, shape and material of one object (on photos: its category and recorded attributes).",
+    description: "Color, size, shape and material of one object.",
     args: z.object({ object: objectRef }).strict(),
     result: z.object({ color: z.string(), size: z.string(), shape: z.string(), material: z.string() }),
     referencedObjects: (a) => [a.object],
@@ -456,7 +456,7 @@ export const TOOLS: ToolDefinition[] = [
   tool({
     name: "distance",
     fastValid: (a) => PAIR_KEYS(a) && isRef(a.a) && isRef(a.b),
-    description: "Euclidean distance between two objects in scene units (3-D; on photos: pixels between box centres).",
+    description: "Euclidean distance between two objects in scene units (3-D).",
     args: z.object({ a: objectRef, b: objectRef }).strict(),
     result: z.number().nonnegative(),
     referencedObjects: (a) => [a.a, a.b],
