@@ -19,7 +19,8 @@ import type { CanonicalTrace } from "@/lib/schemas/trace";
 //   final-answer, step-level) — so the metrics page compares them;
 // - visprog-gqa: 100 real VisProg traces on GQA questions with human verdicts, 6 of the images,
 //   with GQA-style scene graphs we wrote for those 6 from what the pictures show (scene_graphs.json).
-// Both datasets are verified with the default config (v1) at seed time.
+// - photos-demo: those scene graphs and a hand-written trace on one photo, to correct on the canvas.
+// Every dataset is verified with the default config (v1) at seed time.
 
 export const DEMO_QUESTIONS_PER_IMAGE = 8;
 export const DEMO_SEED = 1;
@@ -98,6 +99,13 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     imagesDir: path.join(visprogDir, "images"),
     format: "visprog",
   }));
-  const runs = [await runVerifier({ dataset: "clevr-demo", prepareCalibration: true }), await runVerifier({ dataset: "visprog-gqa", prepareCalibration: true })];
+  // photos-demo: the same scene graphs and a hand-written trace on one of the photos (docs/design.md §3)
+  imports.push(await importFiles({ files: [path.join(visprogDir, "scene_graphs.json")], dataset: "photos-demo", imagesDir: path.join(visprogDir, "images"), format: "scene-graph" }));
+  imports.push(await importFiles({ files: [path.join(visprogDir, "photo_traces.jsonl")], dataset: "photos-demo", imagesDir: path.join(visprogDir, "images"), format: "canonical" }));
+  const runs = [
+    await runVerifier({ dataset: "clevr-demo", prepareCalibration: true }),
+    await runVerifier({ dataset: "visprog-gqa", prepareCalibration: true }),
+    await runVerifier({ dataset: "photos-demo" }),
+  ];
   return { seeded: true, imports, runs, warnings };
 }
