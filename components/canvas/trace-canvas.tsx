@@ -107,7 +107,8 @@ export default function TraceCanvas(props: TraceCanvasProps) {
 
   const onBackgroundDown = (event: KonvaEventObject<MouseEvent>) => {
     const onBackground = event.target === event.target.getStage() || event.target.name() === "background";
-    if (!onBackground) return;
+    // drawing starts anywhere, also on another box: a photo's scene covers most of the image
+    if (!onBackground && !drawing) return;
     setSelectedBox(null);
     if (!drawing) return;
     const pointer = stageRef.current?.getPointerPosition();
