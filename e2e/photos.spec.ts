@@ -43,12 +43,15 @@ test("draw and label a box on a photo: the scene gains the object and the failin
   const canvas = page.getByTestId("trace-canvas");
   await expect(canvas).toHaveAttribute("data-stage-ready", "true");
   await page.getByRole("checkbox", { name: "Object centres" }).uncheck();
-  const bounds = (await canvas.locator(".konvajs-content").boundingBox())!;
+  // the Draw box button sits under the tall photo: clicking it scrolls, so measure the canvas after
+  await page.getByRole("button", { name: "Draw box" }).click();
+  const stage = canvas.locator(".konvajs-content");
+  await stage.scrollIntoViewIfNeeded();
+  const bounds = (await stage.boundingBox())!;
   const scale = bounds.width / (before.image!.width ?? 640);
   const screen = (x: number, y: number) => ({ x: bounds.x + x * scale, y: bounds.y + y * scale });
 
   // the book on the round table: about (396, 279) to (468, 301) in image pixels
-  await page.getByRole("button", { name: "Draw box" }).click();
   const created = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === `/api/images/${before.image!.id}/boxes`);
   await drag(page, screen(396, 279), screen(468, 301));
   expect((await created).status()).toBe(201);
