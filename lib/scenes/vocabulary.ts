@@ -202,3 +202,11 @@ export function canonicalRelation(phrase: string): string {
 }
 
 export const isGeometric = (relation: string): relation is GeometricRelation => (GEOMETRIC_RELATIONS as readonly string[]).includes(relation);
+
+/** A box label with attribute words in front ("red balloon") as category and attributes. */
+export function splitLabel(label: string): { category: string; attributes: Record<string, string[]> } {
+  const words = label.trim().split(/\s+/);
+  let k = 0;
+  while (k < words.length - 1 && familyOf(canonicalValue(words[k])) !== "other") k++;
+  return { category: words.slice(k).join(" "), attributes: groupAttributes(words.slice(0, k)) };
+}

@@ -115,3 +115,19 @@ describe("malformed scene graphs", () => {
     expect(scene.objects[0].extra).toEqual({ category: "dog", attributes: { color: ["brown"] }, sourceId: "1" });
   });
 });
+
+describe("labelled boxes as boxes scenes", () => {
+  it("IIW-style ground-truth boxes on a photo without a scene become a boxes scene the tools run on", async () => {
+    const file = path.resolve("fixtures/visual-sketchpad/vstar-sa_46221.boxes.jsonl");
+    await importFiles({ files: [file], dataset: "iiw-boxes", format: "boxes" });
+    const scene = await db().scene.findFirstOrThrow({ where: { dataset: { name: "iiw-boxes" } }, include: { objects: { orderBy: { index: "asc" } } } });
+    expect(scene).toMatchObject({ name: "sa_46221.jpg#boxes", kind: "boxes" });
+    expect(scene.objects[0].extra).toMatchObject({ category: "balloon", attributes: { color: ["red"] }, source: "ground_truth" });
+    const tool = (await loadToolScenes([scene.id])).get(scene.id)!;
+    const found = getTool("detect")!.execute!(tool, { query: "red balloon" });
+    expect(found).toMatchObject({ ok: true, value: [{ id: "obj_0", label: "balloon" }] });
+    // a second import of the same boxes changes nothing
+    await importFiles({ files: [file], dataset: "iiw-boxes", format: "boxes" });
+    expect(await db().scene.count({ where: { dataset: { name: "iiw-boxes" } } })).toBe(1);
+  });
+});
