@@ -1,8 +1,10 @@
+import fs from "node:fs";
+import path from "node:path";
 import { parsePiece } from "@/lib/formats/clevr";
 import { jsonDocumentPieces } from "@/lib/formats/json-stream";
 import { isPlainObject } from "@/lib/formats/records";
 import type { FormatDefinition, ReadContext } from "@/lib/formats/reader";
-import { fileChunks } from "@/lib/formats/source";
+import { fileChunks, fileHead } from "@/lib/formats/source";
 import type { NormalizedSceneObject, ReadItem } from "@/lib/formats/types";
 import { canonicalRelation, groupAttributes } from "@/lib/scenes/vocabulary";
 
@@ -185,7 +187,22 @@ function* imageItems(imageId: string, entry: unknown, at: string, line: number, 
   }
 }
 
+/** A file holding one image's graph itself ({"width", "height", "objects": {...}}), not a map of them. */
+const SINGLE_IMAGE = /^\s*\{\s*"(width|height|objects|image_id|imageId|file|relationships)"\s*:/;
+
 function* readSceneGraphs(context: ReadContext): Generator<ReadItem> {
+  const head = fileHead(context.file, 4096).toString("utf8").replace(/^\ufeff/, "");
+  if (SINGLE_IMAGE.test(head)) {
+    const parsed = parsePiece(fs.readFileSync(context.file));
+    if (!parsed.ok || !isPlainObject(parsed.value)) {
+      yield { type: "error", line: 1, path: "$", error: parsed.ok ? "expected an image entry object" : parsed.error };
+      return;
+    }
+    const v = parsed.value;
+    const id = v.imageId ?? v.image_id ?? (typeof v.file === "string" ? v.file : path.basename(context.file).replace(/\.json$/i, ""));
+    yield* imageItems(String(id), v, "$", 1, Array.isArray(v.objects) ? "vg" : "gqa");
+    return;
+  }
   let seen = 0;
   for (const piece of jsonDocumentPieces(fileChunks(context.file, context.progress), { stream: (key) => key === null })) {
     if (piece.kind === "error") {
@@ -216,6 +233,7 @@ export const sceneGraphFormat: FormatDefinition = {
   name: "scene-graph",
   summary: 'GQA / Visual Genome scene graphs ({imageId: {width, height, objects: {id: {name, x, y, w, h, attributes, relations}}}} or [{image_id, objects, relationships}]) as graph scenes',
   detect: ({ head }) =>
+    (SINGLE_IMAGE.test(head) && /"objects"\s*:/.test(head) && /"(name|names)"\s*:/.test(head) && /"x"\s*:/.test(head)) ||
     (/^\s*\{\s*"[^"]+"\s*:\s*\{/.test(head) && /"objects"\s*:\s*\{/.test(head) && /"name"\s*:/.test(head) && /"(relations|attributes)"\s*:/.test(head)) ||
     (/^\s*\[\s*\{/.test(head) && /"image_id"\s*:/.test(head) && /"relationships"\s*:/.test(head) && /"object_id"\s*:/.test(head)),
   read: readSceneGraphs,

@@ -116,6 +116,19 @@ describe("malformed scene graphs", () => {
   });
 });
 
+describe("one image's graph as a file of its own", () => {
+  it("is read as that image (named by its file), GQA or Visual Genome shaped", async () => {
+    const gqa = tmp("kitchen-42.json", JSON.stringify({ width: 100, height: 80, objects: { a: { name: "cup", x: 10, y: 10, w: 10, h: 10, attributes: ["red"], relations: [{ name: "to the left of", object: "b" }] }, b: { name: "plate", x: 60, y: 10, w: 30, h: 10, attributes: [] } } }));
+    expect(detectFormat(gqa)).toBe("scene-graph");
+    await importFiles({ files: [gqa], dataset: "single-gqa" });
+    expect(await db().scene.findFirstOrThrow({ where: { dataset: { name: "single-gqa" } } })).toMatchObject({ name: "kitchen-42.jpg", kind: "graph", relationships: { left: [[], [0]] } });
+    const vg = tmp("vg-one.json", JSON.stringify({ image_id: 5, objects: [{ object_id: 1, names: ["dog"], x: 0, y: 0, w: 5, h: 5 }], relationships: [] }));
+    expect(detectFormat(vg)).toBe("scene-graph");
+    await importFiles({ files: [vg], dataset: "single-vg" });
+    expect(await db().scene.findFirstOrThrow({ where: { dataset: { name: "single-vg" } } })).toMatchObject({ name: "5.jpg", kind: "graph" });
+  });
+});
+
 describe("labelled boxes as boxes scenes", () => {
   it("IIW-style ground-truth boxes on a photo without a scene become a boxes scene the tools run on", async () => {
     const file = path.resolve("fixtures/visual-sketchpad/vstar-sa_46221.boxes.jsonl");
