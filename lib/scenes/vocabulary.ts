@@ -172,10 +172,10 @@ export const GEOMETRIC_RELATIONS = ["left", "right", "above", "below", "front", 
 export type GeometricRelation = (typeof GEOMETRIC_RELATIONS)[number];
 
 const RELATION_PHRASES: Readonly<Record<string, GeometricRelation>> = {
-  left: "left", "to the left of": "left", "left of": "left", "on the left of": "left",
-  right: "right", "to the right of": "right", "right of": "right", "on the right of": "right",
+  left: "left", "to the left of": "left", "left of": "left", "on the left of": "left", "on the left side of": "left", "to the left": "left", "left side of": "left",
+  right: "right", "to the right of": "right", "right of": "right", "on the right of": "right", "on the right side of": "right", "to the right": "right", "right side of": "right",
   above: "above", over: "above", "on top of": "above",
-  below: "below", under: "below", beneath: "below", underneath: "below",
+  below: "below", under: "below", beneath: "below", underneath: "below", "below of": "below", "lower than": "below",
   front: "front", "in front of": "front", "front of": "front",
   behind: "behind", "in back of": "behind", "at the back of": "behind",
   inside: "inside", in: "inside", within: "inside", "inside of": "inside",
