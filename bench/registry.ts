@@ -3,6 +3,7 @@ import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
 import { benchImport } from "./import";
 import { benchReview } from "./review";
+import { benchSpare } from "./spare";
 import { benchVerify } from "./verify";
 
 export const BENCHES: Record<string, () => Promise<void>> = {
@@ -11,4 +12,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   verify: benchVerify,
   review: benchReview,
   export: benchExport,
+  spare: benchSpare,
 };

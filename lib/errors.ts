@@ -1,8 +1,11 @@
 // One error type crosses every boundary: services throw AppError, the HTTP handler maps `code`
 // to a status and the CLI maps it to an exit code (2 for invalid input, 1 otherwise).
 
-/** `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran). */
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "cancelled" | "internal";
+/**
+ * `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran).
+ * `too_large`: input over a size limit (docs/limits.md) — HTTP 413, CLI exit 2 like invalid input.
+ */
+export type ErrorCode = "invalid_input" | "too_large" | "not_found" | "conflict" | "cancelled" | "internal";
 
 export interface ErrorDetail {
   file?: string;
@@ -34,6 +37,7 @@ export function invalidInputFrom(issues: ReadonlyArray<{ path: ReadonlyArray<Pro
 
 export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
+  too_large: 413,
   not_found: 404,
   conflict: 409,
   cancelled: 409,
@@ -42,7 +46,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
 
 /** CLI exit code: 2 for input the user can fix (invalid, or naming something that does not exist), 1 otherwise. */
 export const exitCodeOf = (error: unknown): number =>
-  error instanceof AppError && (error.code === "invalid_input" || error.code === "not_found") ? 2 : 1;
+  error instanceof AppError && (error.code === "invalid_input" || error.code === "too_large" || error.code === "not_found") ? 2 : 1;
 
 /** "file:12 $.steps[3].kind: expected one of ..." — the one place error locations are formatted. */
 export function formatDetail(detail: ErrorDetail): string {

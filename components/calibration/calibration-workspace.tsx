@@ -156,7 +156,7 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
           <p className="mt-2">Calibration compares its verdicts with your labels.</p>
           <div className="mt-4 flex justify-center">
             <Button variant="primary" onClick={() => verify.mutate()} disabled={verify.isPending}>
-              {verify.isPending ? `Verifying ${dataset}…` : "Run the verifier now (newest config)"}
+              {verify.isPending ? `Verifying ${dataset}…` : "Run the verifier now (default config)"}
             </Button>
           </div>
           {verify.isPending ? (

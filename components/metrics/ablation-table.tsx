@@ -3,12 +3,12 @@ import type { AblationRow } from "@/lib/verifier/metrics";
 // The ablation table: what the kept (filtered) dataset looks like, scored with the full verifier,
 // when step-level checks, cross-step checks or quality filtering are switched off.
 
-const DESCRIPTIONS: Record<string, string> = {
-  full: "valid under every rule and quality ≥ threshold",
-  "no step-level checks": "args.schema, args.refs, result.reexec, reasoning.claims off",
-  "no cross-step checks": "cross.pairing, cross.propagation, cross.answer off",
-  "no quality filtering": "every trace kept",
-};
+// Which rules a variant switches off comes with the row (derived from the rule registry's scopes).
+function describe(row: AblationRow): string {
+  if (row.variant === "full") return "valid under every rule and quality ≥ threshold";
+  if (row.variant === "no quality filtering") return "every trace kept";
+  return row.off.length ? `${row.off.join(", ")} off` : "no enabled rule of this scope";
+}
 
 const signed = (v: number, scale = 1, digits = 3, unit = "") => `${v > 0 ? "+" : v < 0 ? "−" : "±"}${Math.abs(v * scale).toFixed(digits)}${unit}`;
 
@@ -32,7 +32,7 @@ export function AblationTable({ rows, threshold }: { rows: AblationRow[]; thresh
             <tr key={r.variant} data-variant={r.variant}>
               <td className="px-3 py-2">
                 {r.variant}
-                <div className="text-xs text-slate-400">{DESCRIPTIONS[r.variant]}</div>
+                <div className="text-xs text-slate-400">{describe(r)}</div>
               </td>
               <td className="px-3 py-2 text-right tabular-nums">{r.kept.toLocaleString("en-US")}</td>
               <td className="px-3 py-2 text-right tabular-nums">{r.avgQuality.toFixed(3)}</td>

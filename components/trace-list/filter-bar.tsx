@@ -55,7 +55,7 @@ export function FilterBar() {
       {select("method", "Method", facets?.methods ?? [])}
       {select("rule", "Failing rule", facets?.rules ?? [])}
       {select("valid", "Valid", ["true", "false"])}
-      {select("label", "Your labels", LABEL_STATES)}
+      {select("label", "Review labels", LABEL_STATES)}
       {select("decision", "Trace decision", ["accept", "reject", "none"])}
       {select("disagreement", "Disagrees with verifier", ["true", "false"])}
       {select("relation", "Relation class", facets?.relations ?? [])}

@@ -55,7 +55,7 @@ export function TraceTable({ items }: { items: TraceListItem[] }) {
                   </span>
                 )}
                 {t.disagreements > 0 ? (
-                  <span className="ml-1 text-[11px] text-amber-700" title="steps where your labels and the verifier disagree">⚠ {t.disagreements} disagree</span>
+                  <span className="ml-1 text-[11px] text-amber-700" title="steps where reviewers' labels and the verifier disagree (imported labels do not count)">⚠ {t.disagreements} disagree</span>
                 ) : null}
               </td>
               <td className="px-3 py-2">

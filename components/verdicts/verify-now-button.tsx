@@ -4,7 +4,7 @@ import { Button } from "@/components/ui/button";
 import { RunError, RunProgress } from "@/components/verdicts/run-progress";
 import { useRunVerifier } from "@/lib/queries/metrics";
 
-/** Runs the verifier (newest config) on the dataset from where the reviewer is; errors say why. */
+/** Runs the verifier (default config) on the dataset from where the reviewer is; errors say why. */
 export function VerifyNowButton({ dataset }: { dataset: string }) {
   const verify = useRunVerifier(dataset);
   return (

@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
+import { readJsonBody } from "@/lib/api/request-body";
 import { AppError, httpStatusOf, invalidInputFrom } from "@/lib/errors";
 
 // Every route handler: zod-parse params, query and body → one service call → JSON DTO.
@@ -30,15 +31,8 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
       const params = parse(schemas.params, await context.params, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       let body: unknown = undefined;
-      if (schemas.body) {
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          throw new AppError("invalid_input", "request body is not valid JSON");
-        }
-        body = parse(schemas.body, raw, "body");
-      }
+      // Bodies are read with the size and depth caps before parsing (lib/api/request-body.ts).
+      if (schemas.body) body = parse(schemas.body, await readJsonBody(request), "body");
       const result = await run({ params, query, body, request } as Input<z.infer<P>, z.infer<Q>, z.infer<B>>);
       if (result instanceof Response) return result;
       return NextResponse.json(result, { status: options.status ?? 200 });

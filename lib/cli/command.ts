@@ -22,9 +22,11 @@ export interface Command {
   needsDatabase?: boolean;
   run: (context: CommandContext) => Promise<unknown>;
   render?: (result: never) => string;
+  /** Exit code for a result that was printed (default 0): e.g. 1 when some work items failed. */
+  exitCode?: (result: never) => number;
 }
 
-export const defineCommand = <R>(command: Omit<Command, "run" | "render"> & { run: (context: CommandContext) => Promise<R>; render?: (result: R) => string }): Command =>
+export const defineCommand = <R>(command: Omit<Command, "run" | "render" | "exitCode"> & { run: (context: CommandContext) => Promise<R>; render?: (result: R) => string; exitCode?: (result: R) => number }): Command =>
   command as unknown as Command;
 
 /** 0.123 → "12.3%" (null stays null: the table prints —). */

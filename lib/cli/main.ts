@@ -73,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       else process.stdout.write(`${command.render ? command.render(result as never) : JSON.stringify(result, null, 2)}\n`);
     }
     const report = result as { ok?: unknown } | undefined;
+    if (command.exitCode && result !== undefined) return command.exitCode(result as never);
     return command.name === "doctor" && report?.ok === false ? 1 : 0;
   } catch (error) {
     return fail(error, json);

@@ -29,6 +29,8 @@ export const reviewQueries = {
     queryOptions({ queryKey: traceKeys.facets(dataset), queryFn: () => fetchJson<TraceFacets>(`/api/traces/facets${dataset ? `?dataset=${encodeURIComponent(dataset)}` : ""}`) }),
 };
 
+/** The step id goes in the path only: request bodies are strict (docs/limits.md). */
+const withoutStepId = <T extends { stepId: number }>({ stepId: _stepId, ...rest }: T) => rest;
 const post = <T>(url: string, body: unknown) => fetchJson<T>(url, { method: "POST", body: JSON.stringify(body) });
 
 function withStepVersions(trace: TraceDetail, result: ReviewActionResult): TraceDetail {
@@ -87,7 +89,7 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   const label = useMutation({
     scope,
     mutationFn: (input: { stepId: number; label: StepLabel; expectedVersion: number; stopAtFirstError: boolean; timeSpentMs?: number; comment?: string }) =>
-      post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/label`, { ...withoutStepId(input), expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     ...optimistic((trace, input: { stepId: number; label: StepLabel; comment?: string }) => withOwnLabel(trace, reviewer, input)),
     onSuccess: applyResult,
     onSettled: settle,
@@ -105,14 +107,14 @@ export function useReviewMutations(traceId: number, reviewer: string) {
   const edit = useMutation({
     scope,
     mutationFn: (input: { stepId: number; expectedVersion: number; text?: string; args?: Record<string, unknown>; comment?: string }) =>
-      post<ReviewActionResult>(`/api/steps/${input.stepId}/edit`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
+      post<ReviewActionResult>(`/api/steps/${input.stepId}/edit`, { ...withoutStepId(input), expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     onSuccess: applyResult,
     onSettled: settle,
   });
 
   const rerun = useMutation({
     scope,
-    mutationFn: (input: { stepId: number; expectedVersion: number; args?: Record<string, unknown> }) => post<ReviewActionResult>(`/api/steps/${input.stepId}/rerun`, { ...input, expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
+    mutationFn: (input: { stepId: number; expectedVersion: number; args?: Record<string, unknown> }) => post<ReviewActionResult>(`/api/steps/${input.stepId}/rerun`, { ...withoutStepId(input), expectedVersion: stepVersion(input.stepId, input.expectedVersion), user: reviewer }),
     onSuccess: applyResult,
     onSettled: settle,
   });
@@ -130,12 +132,13 @@ export function useBoxMutations(traceId: number, reviewer: string) {
   const client = useQueryClient();
   const settle = () => client.invalidateQueries({ queryKey: traceKeys.detail(traceId) });
   const create = useMutation({
-    mutationFn: (input: { imageId: number; x: number; y: number; w: number; h: number }) => post<HumanBoxDto>(`/api/images/${input.imageId}/boxes`, { ...input, user: reviewer }),
+    // the id goes in the path only: request bodies are strict (docs/limits.md)
+    mutationFn: ({ imageId, ...box }: { imageId: number; x: number; y: number; w: number; h: number }) => post<HumanBoxDto>(`/api/images/${imageId}/boxes`, { ...box, user: reviewer }),
     onSettled: settle,
   });
   const update = useMutation({
-    mutationFn: (input: { id: number; expectedVersion: number; x: number; y: number; w: number; h: number }) =>
-      fetchJson(`/api/boxes/${input.id}`, { method: "PATCH", body: JSON.stringify({ ...input, user: reviewer }) }),
+    mutationFn: ({ id, ...box }: { id: number; expectedVersion: number; x: number; y: number; w: number; h: number }) =>
+      fetchJson(`/api/boxes/${id}`, { method: "PATCH", body: JSON.stringify({ ...box, user: reviewer }) }),
     onSettled: settle,
   });
   const remove = useMutation({
@@ -144,8 +147,8 @@ export function useBoxMutations(traceId: number, reviewer: string) {
   });
   // labelling a box into a photo's scene re-verifies the traces on it: verdicts and lists change
   const label = useMutation({
-    mutationFn: (input: { id: number; expectedVersion: number; category: string; attributes: string[] }) =>
-      fetchJson<LabelledBoxDto>(`/api/boxes/${input.id}/object`, { method: "PUT", body: JSON.stringify({ ...input, user: reviewer }) }),
+    mutationFn: ({ id, ...object }: { id: number; expectedVersion: number; category: string; attributes: string[] }) =>
+      fetchJson<LabelledBoxDto>(`/api/boxes/${id}/object`, { method: "PUT", body: JSON.stringify({ ...object, user: reviewer }) }),
     onSettled: () => Promise.all([settle(), client.invalidateQueries({ queryKey: traceKeys.all })]),
   });
   return { create, update, remove, label };

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { userName } from "@/lib/schemas/limits";
+import { positiveId } from "@/lib/schemas/ids";
 import type { BoxDto } from "@/lib/schemas/traces";
 
 // Human boxes drawn on the canvas, in original-image pixels (COCO x, y, w, h).
@@ -14,17 +16,17 @@ export const createBoxBody = z.object({
   ...geometry,
   label: z.string().max(200).optional(),
   objectIndex: z.number().int().nonnegative().nullable().optional(),
-  user: z.string().optional(),
-});
+  user: userName.optional(),
+}).strict();
 
 export const updateBoxBody = z.object({
   ...geometry,
   expectedVersion: z.number().int().positive(),
   label: z.string().max(200).optional(),
-  user: z.string().optional(),
-});
+  user: userName.optional(),
+}).strict();
 
-export const deleteBoxQuery = z.object({ expectedVersion: z.coerce.number().int().positive(), user: z.string().optional() });
+export const deleteBoxQuery = z.object({ expectedVersion: positiveId, user: userName.optional() });
 
 export type CreateBoxBody = z.infer<typeof createBoxBody>;
 export type UpdateBoxBody = z.infer<typeof updateBoxBody>;
@@ -41,8 +43,8 @@ export const labelBoxBody = z.object({
   expectedVersion: z.number().int().positive(),
   category: z.string().trim().min(1, "a category is required").max(100),
   attributes: z.array(z.string().trim().min(1).max(60)).max(20).default([]),
-  user: z.string().optional(),
-});
+  user: userName.optional(),
+}).strict();
 
 export type LabelBoxBody = z.infer<typeof labelBoxBody>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { positiveId, queryInt } from "@/lib/schemas/ids";
 import type { Agreement } from "@/lib/calibration/agreement";
 import type { FailureRow } from "@/lib/calibration/failures";
 import type { Interval } from "@/lib/calibration/intervals";
@@ -10,7 +11,7 @@ import type { TraceCalibration } from "@/lib/calibration/traces";
 
 // Calibration requests (API, CLI, page) and what they return.
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = positiveId;
 
 /** Which human labels count and how: shared by every calibration request. */
 export const labelOptions = z.object({
@@ -18,8 +19,8 @@ export const labelOptions = z.object({
   /** One reviewer's labels only (user name); default: every reviewer, resolved by plurality. */
   reviewer: z.string().trim().min(1).max(100).optional(),
   source: z.enum(["all", "human", "external"]).default("all"),
-  minN: z.coerce.number().int().min(1).max(1_000_000).default(30),
-  minCell: z.coerce.number().int().min(1).max(100_000).default(5),
+  minN: queryInt(1, 1_000_000).default(30),
+  minCell: queryInt(1, 100_000).default(5),
 });
 
 export const calibrationQuery = labelOptions.extend({
@@ -53,7 +54,7 @@ export const fitSaveBody = z
   .strict();
 export type FitSaveBody = z.infer<typeof fitSaveBody>;
 
-/** Runs the verifier on a dataset; config = a version (default: the newest). */
+/** Runs the verifier on a dataset; config = a version (default: the default config, chosen explicitly). */
 export const reverifyBody = z.object({ dataset: z.string().min(1), config: z.number().int().positive().optional() }).strict();
 export type ReverifyBody = z.infer<typeof reverifyBody>;
 
@@ -63,8 +64,8 @@ export const flipsQuery = labelOptions.extend({
   before: positiveInt.optional(),
   /** Default: the latest run. */
   after: positiveInt.optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt(1, 5000).default(200),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
 });
 export type FlipsQuery = z.infer<typeof flipsQuery>;
 
@@ -75,8 +76,8 @@ export const failuresQuery = labelOptions.extend({
   kind: z.string().min(1).optional(),
   tool: z.string().min(1).optional(),
   relationClass: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt(1, 5000).default(50),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
 });
 export type FailuresQuery = z.infer<typeof failuresQuery>;
 

@@ -15,7 +15,7 @@ export const importFields = z.object({
   skipInvalid: flag,
   detector: z.string().trim().max(100).optional().transform((v) => v || undefined),
   /** URL prefixes image names resolve against (server directories are never accepted). */
-  imagesUrl: z.string().trim().url().optional().or(z.literal("").transform(() => undefined)),
+  imagesUrl: z.string().trim().url().refine((v) => /^https?:\/\/[^/]/i.test(v), "only an http(s) URL is accepted").optional().or(z.literal("").transform(() => undefined)),
 });
 export type ImportFields = z.infer<typeof importFields>;
 

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { boundedJson, userName } from "@/lib/schemas/limits";
 
-// Human review requests (API, CLI, client) and what they return.
+// Human review requests (API, CLI, client) and what they return. Every request schema is strict (an
+// unknown key is an error, never ignored) and free-form `args` are capped (docs/limits.md).
 
 export const STEP_LABELS = ["accept", "neutral", "reject"] as const;
 export type StepLabel = (typeof STEP_LABELS)[number];
@@ -10,7 +12,7 @@ export type TraceDecision = (typeof TRACE_DECISIONS)[number];
 /** Marker label for steps after the first rejected one in stop-at-first-error mode. */
 export const AFTER_ERROR = "after_error";
 
-const reviewer = z.string().trim().min(1).max(100).optional();
+const reviewer = userName.optional();
 const comment = z.string().max(5_000).optional();
 const timeSpentMs = z.number().int().min(0).max(24 * 3_600_000).optional();
 
@@ -21,7 +23,7 @@ export const stepLabelBody = z.object({
   timeSpentMs,
   stopAtFirstError: z.boolean().default(false),
   user: reviewer,
-});
+}).strict();
 
 export const traceDecisionBody = z.object({
   decision: z.enum(TRACE_DECISIONS),
@@ -29,25 +31,26 @@ export const traceDecisionBody = z.object({
   comment,
   timeSpentMs,
   user: reviewer,
-});
+}).strict();
 
 export const stepEditBody = z
   .object({
     expectedVersion: z.number().int().positive(),
     text: z.string().max(100_000).optional(),
-    args: z.record(z.string(), z.unknown()).optional(),
+    args: boundedJson(z.record(z.string(), z.unknown())).optional(),
     comment,
     user: reviewer,
   })
+  .strict()
   .refine((b) => b.text !== undefined || b.args !== undefined, { message: "an edit needs text or args" });
 
 export const stepRerunBody = z.object({
   expectedVersion: z.number().int().positive(),
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: boundedJson(z.record(z.string(), z.unknown())).optional(),
   user: reviewer,
-});
+}).strict();
 
-export const undoBody = z.object({ user: reviewer, traceId: z.number().int().positive().optional() });
+export const undoBody = z.object({ user: reviewer, traceId: z.number().int().positive().optional() }).strict();
 
 export type StepLabelBody = z.infer<typeof stepLabelBody>;
 export type TraceDecisionBody = z.infer<typeof traceDecisionBody>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { positiveId, queryInt } from "@/lib/schemas/ids";
 import type { TraceListItem } from "@/lib/schemas/traces";
 
 // Trace list filters. They live in the URL (/traces?dataset=…&rule=…) and in /api/traces.
@@ -18,8 +19,8 @@ export const traceFilters = z.object({
   relation: z.string().optional(), // relation class (docs/design.md §9)
   reviewer: z.string().optional(),
   q: z.string().max(200).optional(),
-  cursor: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: positiveId.optional(),
+  limit: queryInt(1, 200).default(50),
 });
 export type TraceFilters = z.infer<typeof traceFilters>;
 
@@ -43,7 +44,7 @@ export interface TraceFacets {
 
 export const queueQuery = z.object({
   dataset: z.string().optional(),
-  after: z.coerce.number().int().positive().optional(),
+  after: positiveId.optional(),
   user: z.string().optional(),
 });
 

@@ -1,39 +1,47 @@
 import { z } from "zod";
+import { positiveId } from "@/lib/schemas/ids";
+import { partWeight, ruleWeight, tolerance } from "@/lib/verifier/config";
 import { RULE_IDS } from "@/lib/verifier/rules";
 import type { AblationRow, HistogramBin, MethodMetrics } from "@/lib/verifier/metrics";
 
 // Request schemas and DTOs of the verifier resources: configs, runs, verdicts and metrics.
 
-export const runRequest = z.object({
-  dataset: z.string().min(1),
-  config: z.coerce.number().int().positive().optional(),
-});
+export const runRequest = z
+  .object({
+    dataset: z.string().min(1).max(200),
+    config: positiveId.optional(),
+  })
+  .strict();
 export type RunRequest = z.infer<typeof runRequest>;
 
 export const runListQuery = z.object({ dataset: z.string().min(1).optional() });
-export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
+export const runIdParams = z.object({ id: positiveId });
 export const datasetNameParams = z.object({ name: z.string().min(1) });
 
-export const verdictsQuery = z.object({ run: z.coerce.number().int().positive().optional() });
+export const verdictsQuery = z.object({ run: positiveId.optional() });
 
 export const metricsQuery = z.object({
-  run: z.coerce.number().int().positive().optional(),
+  run: positiveId.optional(),
   ablation: z.enum(["true", "false"]).optional().transform((v) => v === "true"),
 });
 
-const partialRules = z.partialRecord(z.enum(RULE_IDS), z.object({ enabled: z.boolean().optional(), weight: z.number().min(0).optional() }).strict());
+const partialRules = z.partialRecord(z.enum(RULE_IDS), z.object({ enabled: z.boolean().optional(), weight: ruleWeight.optional() }).strict());
 
 export const configCreateRequest = z
   .object({
     parent: z.number().int().positive().optional(),
     name: z.string().min(1).max(200).optional(),
     rules: partialRules.optional(),
-    tolerances: z.object({ iou: z.number().min(0).max(1), centreInBox: z.boolean(), number: z.number().min(0), claimNumber: z.number().min(0) }).partial().strict().optional(),
-    scoring: z.object({ steps: z.number().min(0), completeness: z.number().min(0), final: z.number().min(0) }).partial().strict().optional(),
+    tolerances: z.object({ iou: z.number().min(0).max(1), centreInBox: z.boolean(), number: tolerance, claimNumber: tolerance }).partial().strict().optional(),
+    scoring: z.object({ steps: partWeight, completeness: partWeight, final: partWeight }).partial().strict().optional(),
     threshold: z.number().min(0).max(1).optional(),
     notes: z.string().max(2000).optional(),
+    /** Make the new version the default for runs (otherwise the default stays as it is). */
+    makeDefault: z.boolean().optional(),
   })
   .strict();
+
+export const setDefaultConfigRequest = z.object({ version: z.number().int().positive() }).strict();
 export type ConfigCreateRequest = z.infer<typeof configCreateRequest>;
 
 export interface VerifierConfigDto {
@@ -50,6 +58,8 @@ export interface VerifierConfigDto {
   runs: number;
   /** Used by a run: immutable from then on. */
   locked: boolean;
+  /** The config runs use when none is named (chosen explicitly). */
+  isDefault: boolean;
 }
 
 export interface RunSummary {

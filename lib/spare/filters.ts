@@ -82,7 +82,7 @@ export function referenceWord(pair: { question: string; answer: string }, words:
   if (words.length === 0) return null;
   const pattern = referencePattern(words);
   const hit = pattern.exec(pair.question) ?? pattern.exec(pair.answer);
-  return hit ? hit[1] : null;
+  return hit ? hit[1].toLowerCase() : null;
 }
 
 const STOPWORDS = new Set(

@@ -30,6 +30,7 @@ export interface SynthesizedPair extends RawPair {
 const CLAUSE_BREAKS = new Set(["and", "with", "while", "which", "that", "where", "who", "whose", "but", "when", "as", "is", "are", "was", "were", "has", "have", "its", "it", "they", "there", "then", "so", "or", "creating", "giving", "adding"]);
 const VERBISH = new Set([
   "is", "are", "was", "were", "be", "been", "being", "can", "could", "appears", "appear", "seen", "visible", "sits", "sit", "sitting", "stands", "stand", "standing", "lies", "lie", "lying", "hangs", "hang", "hanging", "rests", "resting", "placed", "positioned", "located", "situated", "set", "parked", "perched", "mounted", "displayed", "arranged", "stacked", "draped", "shown", "directly", "just", "slightly", "also", "partially", "partly", "neatly", "prominently", "which", "that", "extends", "extending", "leans", "leaning", "floating", "floats", "grows", "growing", "stretches", "stretching", "runs", "running", "peeks", "lined", "scattered", "seated", "stacked", "tucked", "found", "featured", "painted", "attached", "covered",
+  "sleeps", "sleeping", "walks", "walking", "swims", "swimming", "flies", "flying", "grazes", "grazing", "hides", "hiding", "rises", "rising", "stays", "waits", "waiting", "plays", "playing", "rolls", "rolled", "crawls", "climbs", "hovers", "hovering", "dangles", "dangling", "glides", "moves", "moving", "flows", "flowing", "sits", "lay", "stood", "sat", "hung", "grow", "rest", "float", "runs", "parks", "towers", "looms", "emerges", "emerging", "protrudes", "protruding", "sticks", "sticking", "visible", "seen", "shown",
 ]);
 const DETERMINER_START = new Set(["the", "a", "an", "two", "three", "four", "five", "several", "some", "many", "one", "another", "both", "each", "his", "her", "their", "its"]);
 const PLURAL_START = new Set(["two", "three", "four", "five", "several", "some", "many", "both", "these", "those"]);
@@ -43,7 +44,8 @@ function joined(text: string, a: Token, b: Token): boolean {
 function objectAfter(text: string, tokens: Token[], match: RelationMatch): [number, number] | null {
   let end = match.tokenEnd;
   while (end < tokens.length && end - match.tokenEnd < MAX_PHRASE_WORDS && joined(text, tokens[end - 1], tokens[end]) && !CLAUSE_BREAKS.has(tokens[end].word)) {
-    if (end > match.tokenEnd && matchRelations(text.slice(tokens[end].start, tokens[Math.min(end + 2, tokens.length - 1)].end)).length > 0 && tokens[end].word !== "the") break;
+    // another relation phrase starting here ends the object ("the table next to a plate")
+    if (end > match.tokenEnd && tokens[end].word !== "the" && matchRelations(text.slice(tokens[end].start, tokens[Math.min(end + 3, tokens.length - 1)].end))[0]?.start === 0) break;
     end++;
   }
   if (end === match.tokenEnd) return null;

@@ -57,11 +57,13 @@ const CLASS_OF: Record<string, RelationClass> = {
  * top / bottom positions, corners): ours, tagged onto the paper's relations.
  */
 const EXTRA_KEYWORDS: Record<string, string[]> = {
-  above: ["at the top of", "on top", "top of the"],
-  below: ["at the bottom of", "bottom of the"],
+  above: ["at the top of", "on top"],
+  below: ["at the bottom of"],
   front: ["in the foreground", "foreground"],
   back: ["in the background", "background"],
-  within_boundary: ["in the corner of", "at the corner", "in the corner"],
+  within_boundary: ["in the corner of", "at the corner", "in the corner", "the edge of", "at the head of", "at the foot of"],
+  connected_attached: ["against", "leaning against", "leans against"],
+  around: ["surrounds", "surrounded by", "encircles"],
 };
 
 export const SPARE_RELATIONS: SpareRelation[] = table.relations.map((r) => {
@@ -77,8 +79,8 @@ export function spareRelation(name: string): SpareRelation | undefined {
   return BY_NAME.get(name);
 }
 
-/** Relations whose keywords are everyday verbs of having / talking about ("including", "regarding"): tagged, never evidence that a caption is spatial. */
-const NOT_EVIDENCE = new Set(["part_of", "relative_to"]);
+/** Keywords that are everyday verbs of having / talking about ("including", "regarding"): tagged, never evidence that a text is spatial. */
+const NOT_EVIDENCE = new Set(["including", "possessing", "comprising", "regarding", "respecting", "relationship to", "in relation to", "has as a part"]);
 
 /** Relations whose meaning depends on a frame of reference. */
 const PROJECTIVE_FRAME = new Set(["left", "right", "front", "back", "above", "below", "central_position"]);
@@ -109,6 +111,8 @@ const PHRASES: Phrase[] = [];
   const seen = new Set<string>();
   const add = (keyword: string, relation: string) => {
     const words = tokenize(keyword).map((t) => t.word);
+    // "over the", "under the": the article belongs to the object, not the relation
+    while (words.length > 1 && words[words.length - 1] === "the") words.pop();
     const key = words.join(" ");
     // a keyword listed under two relations ("confronting", "contiguous with") belongs to the first
     if (words.length === 0 || seen.has(key)) return;
@@ -134,13 +138,19 @@ const LOCATION_VERBS = new Set([
 ]);
 const MOTION_VERBS = new Set(["facing", "faces", "looking", "looks", "turned", "turning", "pointing", "points", "walking", "walks", "moving", "moves", "running", "drives", "driving", "flying", "heading", "far", "further", "farther", "set", "tucked", "angled"]);
 const NOT_PLACES = new Set([
-  "image", "picture", "photo", "photograph", "shot", "style", "form", "shape", "way", "manner", "sense", "order", "color", "colour", "addition", "fact", "general", "total", "particular", "contrast", "daytime", "afternoon", "morning", "evening", "years", "course", "case", "mood", "description", "caption", "text", "hand", "time", "other",
+  "image", "picture", "photo", "photograph", "shot", "style", "form", "shape", "way", "manner", "sense", "order", "color", "colour", "addition", "fact", "general", "total", "particular", "contrast", "daytime", "afternoon", "morning", "evening", "years", "course", "case", "mood", "description", "caption", "text", "hand", "time", "other", "minute", "minutes", "hour", "year", "week", "month", "final", "past", "future", "meantime", "end", "beginning", "first", "last", "same", "world", "mood",
 ]);
+const SUBJECT_WORDS = new Set(["they", "he", "she", "we", "i", "you", "who", "it", "has", "have", "had", "been", "just", "was", "were", "then", "and"]);
 const SIDE_NOUNS = new Set(["side", "sides", "corner", "corners", "edge", "edges", "half", "part", "portion", "section", "end", "wall", "hand", "bar", "shelf", "level", "left", "right", "center", "centre", "area", "quadrant", "third", "border", "panel"]);
 const POSITION_WORDS = new Set(["bottom", "top", "upper", "lower", "far", "the", "middle", "center", "centre", "extreme"]);
 
+/** No punctuation between tokens a and b of `text`. */
+function joinedTokens(text: string, tokens: Token[], a: number, b: number): boolean {
+  return !/[.,;:!?]/.test(text.slice(tokens[a].end, tokens[b].start));
+}
+
 /** Whether a single-word keyword at tokens[i] is used spatially here. */
-function spatialInContext(word: string, tokens: Token[], i: number): boolean {
+function spatialInContext(text: string, word: string, tokens: Token[], i: number): boolean {
   const prev = tokens[i - 1]?.word;
   const next = tokens[i + 1]?.word;
   const afterNext = tokens[i + 2]?.word;
@@ -159,9 +169,15 @@ function spatialInContext(word: string, tokens: Token[], i: number): boolean {
       return true;
     case "by":
       return prev !== undefined && LOCATION_VERBS.has(prev);
+    case "left":
+      if (next === "of" || (next !== undefined && SIDE_NOUNS.has(next))) return true;
+      return prev === undefined || !SUBJECT_WORDS.has(prev);
     case "right":
+      if (prev === "the" && next !== undefined && !SIDE_NOUNS.has(next) && next !== "of" && !LOCATION_VERBS.has(next) && !DETERMINERS.has(next) && joinedTokens(text, tokens, i, i + 1)) return false;
+      return (prev !== undefined && POSITION_WORDS.has(prev)) || next === "of" || (next !== undefined && SIDE_NOUNS.has(next) && next !== word);
     case "back":
     case "front":
+      if (prev !== undefined && (prev.endsWith("'s") || prev === "its" || prev === "his" || prev === "her" || prev === "their")) return true;
       return (
         (prev !== undefined && POSITION_WORDS.has(prev)) ||
         next === "of" ||
@@ -192,6 +208,8 @@ export interface RelationMatch {
   tokenEnd: number;
   /** false for relations that never make a text spatial on their own ("including", "regarding"). */
   evidence: boolean;
+  /** Punctuation (or the end) right after the phrase: no reference object follows ("On the right, …"). */
+  standsAlone: boolean;
 }
 
 /** Every spatial phrase in the text, left to right, longest phrase first at each position. */
@@ -203,7 +221,7 @@ export function matchRelations(text: string, tokens: Token[] = tokenize(text)): 
     const phrase = candidates?.find(
       (p) =>
         p.words.every((w, k) => tokens[i + k]?.word === w) &&
-        (p.words.length > 1 ? !(p.words[p.words.length - 1] === "the" && NOT_PLACES.has(tokens[i + p.words.length]?.word ?? "")) : spatialInContext(p.words[0], tokens, i)),
+        (p.words.length > 1 ? !(p.words[p.words.length - 1] === "the" && NOT_PLACES.has(tokens[i + p.words.length]?.word ?? "")) : spatialInContext(text, p.words[0], tokens, i)),
     );
     if (!phrase) {
       i++;
@@ -219,7 +237,8 @@ export function matchRelations(text: string, tokens: Token[] = tokenize(text)): 
       end: last.end,
       tokenStart: i,
       tokenEnd: i + phrase.words.length,
-      evidence: !NOT_EVIDENCE.has(info.relation),
+      evidence: !NOT_EVIDENCE.has(phrase.words.join(" ")),
+      standsAlone: i + phrase.words.length >= tokens.length || !joinedTokens(text, tokens, i + phrase.words.length - 1, i + phrase.words.length),
     });
     i += phrase.words.length;
   }
@@ -248,6 +267,7 @@ export function frameOf(match: RelationMatch, tokens: Token[]): Frame {
   if (after.some((w) => VIEWER_WORDS.has(w))) return "viewer";
   const last = tokens[match.tokenEnd - 1].word;
   // "at the bottom-left is…", "on the right, a door": a place in the picture, no reference object
+  if (match.standsAlone) return "viewer";
   const followedByObject = after[0] !== undefined && (DETERMINERS.has(after[0]) || after[0] === "of" || after[0] === "from" || after[0] === "to");
   if (last !== "of" && last !== "from" && last !== "to" && !followedByObject) return "viewer";
   return "unknown";

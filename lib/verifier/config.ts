@@ -1,11 +1,20 @@
 import { z } from "zod";
-import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
+import { RULE_DEFINITIONS, RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 
 // A verifier configuration's content: which rules run, their weights in the quality score,
 // tolerances and the quality threshold. Stored as VerifierConfig rows (immutable once a run used
 // them); v1 is inserted by the migration that introduced the verifier, with exactly these values.
+// The rules' defaults come from their definitions (lib/verifier/rules/*.ts).
 
-export const ruleSetting = z.object({ enabled: z.boolean(), weight: z.number().min(0) }).strict();
+// Bounds (docs/limits.md): weights are finite and at most 1000, so no sum of weighted tallies can
+// overflow to Infinity and turn a quality score into NaN (1e308 used to pass, and the next run failed).
+export const MAX_WEIGHT = 1000;
+export const ruleWeight = z.number().min(0).max(MAX_WEIGHT);
+export const partWeight = z.number().min(0).max(MAX_WEIGHT);
+/** Absolute numeric tolerances. */
+export const tolerance = z.number().min(0).max(1e6);
+
+export const ruleSetting = z.object({ enabled: z.boolean(), weight: ruleWeight }).strict();
 
 export const verifierSettings = z
   .object({
@@ -16,13 +25,13 @@ export const verifierSettings = z
         iou: z.number().min(0).max(1),
         centreInBox: z.boolean(),
         /** Absolute tolerance for numeric tool results (distance). */
-        number: z.number().min(0),
+        number: tolerance,
         /** Absolute tolerance for numbers stated in reasoning (distances rounded in text). */
-        claimNumber: z.number().min(0),
+        claimNumber: tolerance,
       })
       .strict(),
     /** Weights of the quality score's parts; a part that is unknown for a trace drops out. */
-    scoring: z.object({ steps: z.number().min(0), completeness: z.number().min(0), final: z.number().min(0) }).strict(),
+    scoring: z.object({ steps: partWeight, completeness: partWeight, final: partWeight }).strict(),
     threshold: z.number().min(0).max(1),
   })
   .strict();
@@ -30,16 +39,7 @@ export const verifierSettings = z
 export type VerifierSettings = z.infer<typeof verifierSettings>;
 
 export const DEFAULT_SETTINGS: VerifierSettings = {
-  rules: {
-    "args.schema": { enabled: true, weight: 1 },
-    "args.refs": { enabled: true, weight: 1 },
-    "result.reexec": { enabled: true, weight: 2 },
-    "reasoning.claims": { enabled: true, weight: 2 },
-    "cross.pairing": { enabled: true, weight: 1 },
-    "cross.propagation": { enabled: true, weight: 1 },
-    "cross.answer": { enabled: true, weight: 1 },
-    "final.correct": { enabled: true, weight: 1 },
-  },
+  rules: Object.fromEntries(RULE_DEFINITIONS.map((r) => [r.id, { ...r.defaults }])) as VerifierSettings["rules"],
   tolerances: { iou: 0.5, centreInBox: true, number: 1e-6, claimNumber: 0.01 },
   scoring: { steps: 0.6, completeness: 0.2, final: 0.2 },
   threshold: 0.8,

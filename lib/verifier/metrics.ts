@@ -69,6 +69,8 @@ export type AblationName = (typeof ABLATIONS)[number];
 
 export interface AblationRow {
   variant: AblationName;
+  /** The enabled rules the variant switches off (from the registry's scopes); empty for full and no quality filtering. */
+  off: RuleId[];
   /** Traces the pipeline keeps under this variant. */
   kept: number;
   /** Mean quality (full verifier) of the kept traces. */
@@ -98,6 +100,7 @@ export function ablationTable(traces: ScoredTrace[], settings: VerifierSettings)
     const n = kept.length;
     return {
       variant,
+      off: rules === null ? [] : enabled.filter((r) => !rules.includes(r)),
       kept: n,
       avgQuality: n ? kept.reduce((s, t) => s + t.quality, 0) / n : 0,
       validRatio: n ? kept.filter((t) => t.valid).length / n : 0,

@@ -1,65 +1,36 @@
-import type { StepKind } from "@/lib/schemas/trace";
+import { MAX_RULES, type RuleDefinition } from "@/lib/verifier/rule";
+import { argsRefs } from "@/lib/verifier/rules/args-refs";
+import { argsSchema } from "@/lib/verifier/rules/args-schema";
+import { crossAnswer } from "@/lib/verifier/rules/cross-answer";
+import { crossPairing } from "@/lib/verifier/rules/cross-pairing";
+import { crossPropagation } from "@/lib/verifier/rules/cross-propagation";
+import { finalCorrect } from "@/lib/verifier/rules/final-correct";
+import { reasoningClaims } from "@/lib/verifier/rules/reasoning-claims";
+import { resultReexec } from "@/lib/verifier/rules/result-reexec";
 
-// The rule catalogue (docs/design.md §5). Ids are stable: they are stored in verdicts and configs, shown in
-// the UI and used by calibration. A rule evaluates to pass / fail / skip with evidence.
+// The rule registry (docs/design.md §5, §17 "How to extend"): one file per rule under
+// lib/verifier/rules/, one entry here. A rule's position is its index in the verdict encoding and
+// in calibration's bit masks, and the order rules are listed in (settings, UI, ablations): append
+// new rules at the end. Ids are stable: they are stored in verdicts and configs.
 
-export const RULE_IDS = [
-  "args.schema",
-  "args.refs",
-  "result.reexec",
-  "reasoning.claims",
-  "cross.pairing",
-  "cross.propagation",
-  "cross.answer",
-  "final.correct",
+export const RULE_DEFINITIONS = [
+  argsSchema,
+  argsRefs,
+  resultReexec,
+  reasoningClaims,
+  crossPairing,
+  crossPropagation,
+  crossAnswer,
+  finalCorrect,
 ] as const;
 
-export type RuleId = (typeof RULE_IDS)[number];
-export type RuleScope = "step" | "cross" | "final";
+export type RuleId = (typeof RULE_DEFINITIONS)[number]["id"];
 
-export interface RuleInfo {
-  id: RuleId;
-  scope: RuleScope;
-  kinds: StepKind[];
-  /** Needs a scene graph; traces without one (VisProg, PRM800K) get `skip`. */
-  needsScene: boolean;
-  description: string;
-}
+export const RULE_IDS = RULE_DEFINITIONS.map((r) => r.id) as unknown as readonly [RuleId, ...RuleId[]];
 
-export const RULES: Record<RuleId, RuleInfo> = {
-  "args.schema": {
-    id: "args.schema", scope: "step", kinds: ["tool_call"], needsScene: false,
-    description: "The tool exists and its arguments are valid against the tool's JSON schema (values inside the attribute and relation vocabularies).",
-  },
-  "args.refs": {
-    id: "args.refs", scope: "step", kinds: ["tool_call"], needsScene: true,
-    description: "Every object the call names exists in the scene.",
-  },
-  "result.reexec": {
-    id: "result.reexec", scope: "step", kinds: ["tool_result"], needsScene: true,
-    description: "Re-executing the call on the scene reproduces the recorded result (id lists as sets, boxes by IoU or centre-in-box, numbers within tolerance; an error result is right when re-execution fails too).",
-  },
-  "reasoning.claims": {
-    id: "reasoning.claims", scope: "step", kinds: ["reasoning"], needsScene: true,
-    description: "Every claim the reasoning makes (claims grammar) is true of the scene and agrees with the tool results it cites.",
-  },
-  "cross.pairing": {
-    id: "cross.pairing", scope: "cross", kinds: ["tool_call", "tool_result"], needsScene: false,
-    description: "Every result answers an earlier call that has no result yet, and every call gets a result.",
-  },
-  "cross.propagation": {
-    id: "cross.propagation", scope: "cross", kinds: ["tool_call"], needsScene: false,
-    description: "Object ids, id lists and variables a call uses were produced by earlier steps (tool results or stated in reasoning).",
-  },
-  "cross.answer": {
-    id: "cross.answer", scope: "cross", kinds: ["answer"], needsScene: false,
-    description: "The final answer is what the last reasoning concluded (and is not empty).",
-  },
-  "final.correct": {
-    id: "final.correct", scope: "final", kinds: ["answer"], needsScene: false,
-    description: "The final answer equals the ground truth when it is known (yes/no/true/false, numbers and synonyms normalised).",
-  },
-};
+export const RULES = Object.fromEntries(RULE_DEFINITIONS.map((r) => [r.id, r])) as Record<RuleId, RuleDefinition<RuleId>>;
 
 export const STEP_RULES = RULE_IDS.filter((id) => RULES[id].scope === "step");
 export const CROSS_RULES = RULE_IDS.filter((id) => RULES[id].scope === "cross");
+
+if (RULE_DEFINITIONS.length > MAX_RULES) throw new Error(`${RULE_DEFINITIONS.length} rules registered; the verdict encoding holds ${MAX_RULES} (widen RULE_BITS in lib/verifier/rule.ts)`);

@@ -32,11 +32,24 @@ export function stepsPart(tallies: Partial<Record<RuleId, RuleTally>>, settings:
     weighted += setting.weight * tally[0];
     total += setting.weight * (tally[0] + tally[1]);
   }
-  return total > 0 ? weighted / total : null;
+  return total > 0 ? finiteScore(weighted / total) : null;
+}
+
+/**
+ * A score as stored: a finite number in [0, 1]. Weights are bounded (lib/verifier/config.ts), so a
+ * non-finite value cannot arise from a valid config; if one ever does, the run fails with a clear
+ * message instead of writing NaN (which SQLite stores as NULL: "NOT NULL constraint failed").
+ */
+export function finiteScore(value: number): number {
+  if (!Number.isFinite(value)) throw new RangeError(`quality score is not a finite number (${value}); check the verifier config's weights`);
+  return Math.min(1, Math.max(0, value));
 }
 
 export function combineParts(steps: number | null, completeness: number | null, final: number | null, settings: VerifierSettings): number {
-  const w = settings.scoring;
+  // Weights scaled by the largest one: the same mean, and no product or sum can overflow.
+  const raw = settings.scoring;
+  const largest = Math.max(raw.steps, raw.completeness, raw.final);
+  const w = largest > 0 && Number.isFinite(largest) ? { steps: raw.steps / largest, completeness: raw.completeness / largest, final: raw.final / largest } : raw;
   let sum = 0;
   let weight = 0;
   if (steps !== null) {
@@ -51,7 +64,7 @@ export function combineParts(steps: number | null, completeness: number | null, 
     sum += w.final * final;
     weight += w.final;
   }
-  return weight > 0 ? sum / weight : 0;
+  return weight > 0 ? finiteScore(sum / weight) : 0;
 }
 
 export function scoreTrace(

@@ -59,6 +59,11 @@ const settingsVariants = (): Record<string, VerifierSettings> => ({
   "strict tolerances": { ...DEFAULT_SETTINGS, tolerances: { iou: 0.9, centreInBox: false, number: 0, claimNumber: 0 } },
 });
 
+/** Scores compared to 12 significant digits: a refactor that reorders a weighted mean is not a change in verdicts. */
+function roundFloats(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(12)) : value;
+}
+
 /** Per rule, a digest of its verdicts; "trace" digests outcomes and scores. */
 function digests(inputs: VerifyInput[], settings: VerifierSettings): Record<string, string> {
   const hashes = new Map<string, crypto.Hash>();
@@ -71,7 +76,7 @@ function digests(inputs: VerifyInput[], settings: VerifierSettings): Record<stri
     const result = verifyTrace(input, settings);
     result.eachVerdict((step, rule, outcome, message, evidence) => hash(rule).update(JSON.stringify([t, step, outcome, message, evidence])));
     expect(result.verdictCount).toBe(result.verdicts.length);
-    hash("trace").update(JSON.stringify([t, result.outcomes, result.failingSteps, result.calls, result.accurateCalls, result.completeness, result.finalCorrect, result.quality, result.valid, result.parts]));
+    hash("trace").update(JSON.stringify([t, result.outcomes, result.failingSteps, result.calls, result.accurateCalls, result.completeness, result.finalCorrect, result.quality, result.valid, result.parts], roundFloats));
   });
   return Object.fromEntries([...hashes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, h]) => [k, h.digest("hex").slice(0, 24)]));
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { queryInt } from "@/lib/schemas/ids";
 import { errorResponse, handle } from "@/lib/api/handler";
 import { AppError, httpStatusOf } from "@/lib/errors";
 import type { ImportEvent } from "@/lib/schemas/imports";
@@ -13,7 +14,7 @@ export const runtime = "nodejs";
 // to disk, then imported. With `Accept: application/x-ndjson` the response streams progress
 // events and ends with a result or error event; otherwise it is the summary (or the error) as JSON.
 
-export const GET = handle({ query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }) }, async ({ query }) => listImports({ limit: query.limit }));
+export const GET = handle({ query: z.object({ limit: queryInt(1, 500).optional() }) }, async ({ query }) => listImports({ limit: query.limit }));
 
 export async function POST(request: Request): Promise<Response> {
   const streaming = (request.headers.get("accept") ?? "").includes("application/x-ndjson");

@@ -1,14 +1,55 @@
 import { defineCommand, table } from "@/lib/cli/command";
+import { AppError } from "@/lib/errors";
+import type { DatasetContents, DatasetSummary } from "@/lib/schemas/datasets";
+import { datasetContents, deleteDataset, renameDataset } from "@/lib/services/traces/dataset-admin";
 import { listDatasets } from "@/lib/services/traces/datasets";
+
+// `datasets --json` stays the plain array it always was; the actions answer objects.
+type Result =
+  | DatasetSummary[]
+  | { action: "rename"; name: string; previous: string }
+  | { action: "delete"; contents: DatasetContents; deleted: boolean };
+
+const USAGE = "stepwise datasets [--json] | datasets rename NAME NEW_NAME | datasets delete NAME [--yes]";
 
 export default defineCommand({
   name: "datasets",
-  summary: "List datasets with their counts of images, scenes, questions, traces and steps",
-  usage: "stepwise datasets [--json]",
-  options: {},
-  run: () => listDatasets(),
-  render: (datasets) =>
-    datasets.length === 0
-      ? "No datasets yet. Run `stepwise seed-demo` or `stepwise import FILE --dataset NAME`."
-      : table(["dataset", "images", "scenes", "questions", "traces", "steps", "reviewed"], datasets.map((d) => [d.name, d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces])),
+  summary: "List datasets with their counts; rename one; delete one with everything in it (--yes, or it only shows what would go)",
+  usage: USAGE,
+  options: { yes: { type: "boolean" } },
+  positionals: true,
+  run: async ({ positionals, values, progress }): Promise<Result> => {
+    const [action = "list", name, to, ...extra] = positionals;
+    if (extra.length) throw new AppError("invalid_input", `unexpected argument "${extra[0]}" (usage: ${USAGE})`);
+    if (action === "list") {
+      if (name) throw new AppError("invalid_input", `unexpected argument "${name}" (usage: ${USAGE})`);
+      return listDatasets();
+    }
+    if (!name) throw new AppError("invalid_input", `datasets ${action} needs a dataset NAME (usage: ${USAGE})`);
+    if (action === "rename") {
+      if (!to) throw new AppError("invalid_input", `datasets rename needs the NEW_NAME (usage: ${USAGE})`);
+      return { action, ...(await renameDataset(name, to.trim())) };
+    }
+    if (action === "delete") {
+      if (to) throw new AppError("invalid_input", `unexpected argument "${to}" (usage: ${USAGE})`);
+      if (!values.yes) return { action, contents: await datasetContents(name), deleted: false };
+      const deleted = await deleteDataset(name, name, (done, total) => progress(`deleted ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`));
+      return { action, contents: deleted, deleted: true };
+    }
+    throw new AppError("invalid_input", `unknown datasets action "${action}" (usage: ${USAGE})`);
+  },
+  render: (result) => {
+    if (Array.isArray(result)) {
+      return result.length === 0
+        ? "No datasets yet. Run `stepwise seed-demo` or `stepwise import FILE --dataset NAME`."
+        : table(["dataset", "images", "scenes", "questions", "traces", "steps", "reviewed"], result.map((d) => [d.name, d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces]));
+    }
+    if (result.action === "rename") return `renamed "${result.previous}" to "${result.name}"`;
+    if (result.action === "delete") {
+      const c = result.contents;
+      const what = `${c.traces} traces (${c.steps} steps), ${c.questions} questions, ${c.images} images, ${c.scenes} scenes, ${c.runs} verifier runs, ${c.reviews} reviews`;
+      return result.deleted ? `deleted "${c.name}": ${what}` : `would delete "${c.name}": ${what}. Run again with --yes to delete.`;
+    }
+    throw new Error("unreachable");
+  },
 });

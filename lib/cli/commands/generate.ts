@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineCommand, table } from "@/lib/cli/command";
+import { ENDPOINT_OPTIONS, renderGeneration, runEndpointGeneration } from "@/lib/cli/commands/generate-endpoint";
+import type { GenerationSummary } from "@/lib/services/generate/generation";
 import { AppError } from "@/lib/errors";
 import { parseClevrScenes } from "@/lib/formats/clevr";
 import { toolSceneFromNormalized } from "@/lib/services/traces/scenes";
@@ -58,10 +60,14 @@ function parseRates(raw: string | undefined): FaultRates {
 
 export default defineCommand({
   name: "generate",
-  summary: "Scripted-teacher traces over your CLEVR scenes, with injected faults, as canonical JSONL to import",
-  usage:
-    "stepwise generate --scenes SCENES.json --out TRACES.jsonl [--questions-per-scene N] [--methods direct,final-answer,step-level] [--seeds 1,2] [--faults default|oracle|none|RATE] [--json]",
+  summary: "Generate traces with a teacher model on an OpenAI-compatible endpoint (a persisted, resumable job), or a scripted-teacher corpus",
+  usage: [
+    "stepwise generate --dataset NAME (--questions FILE | --from-dataset NAME) --endpoint URL --model M [--api-key-env VAR] [--method direct|final-answer|step-level|best-of-n] [--k N] [--samples N] [--concurrency C] [--max-turns T] [--token-budget N] [--temperature X] [--max-tokens N] [--timeout-ms MS] [--rpm N] [--tpm N] [--limit N] [--no-image] [--resume JOB] [--json]",
+    "       stepwise generate --resume JOB [--json]",
+    "       stepwise generate --scenes SCENES.json --out TRACES.jsonl [--questions-per-scene N] [--methods direct,final-answer,step-level] [--seeds 1,2] [--faults default|oracle|none|RATE] [--json]   (scripted corpus, offline)",
+  ].join("\n"),
   options: {
+    ...ENDPOINT_OPTIONS,
     scenes: { type: "string" },
     out: { type: "string" },
     "questions-per-scene": { type: "string" },
@@ -70,7 +76,12 @@ export default defineCommand({
     faults: { type: "string" },
   },
   needsDatabase: false,
-  run: async ({ values, progress }): Promise<GenerateSummary> => {
+  run: async (context): Promise<GenerateSummary | GenerationSummary> => {
+    const { values, progress } = context;
+    if (values.endpoint !== undefined || values.resume !== undefined || values.dataset !== undefined) {
+      if (values.scenes !== undefined || values.out !== undefined) throw new AppError("invalid_input", "--scenes/--out (scripted corpus) and --dataset/--endpoint (endpoint generation) are two modes; use one");
+      return runEndpointGeneration(context);
+    }
     const scenesFile = values.scenes as string | undefined;
     const out = values.out as string | undefined;
     if (!scenesFile) throw new AppError("invalid_input", "--scenes FILE is required (a CLEVR scenes JSON file)");
@@ -124,12 +135,17 @@ export default defineCommand({
     }
     return summary;
   },
-  render: (s) =>
-    [
+  exitCode: (s) => ("job" in s ? (s.status === "done" && s.failed === 0 ? 0 : 1) : 0),
+  render: (result) =>
+    "job" in result ? renderGeneration(result) : renderCorpus(result),
+});
+
+function renderCorpus(s: GenerateSummary): string {
+  return [
       `${s.traces} traces (${s.steps} steps) from ${s.questions} questions over ${s.scenes} scenes, methods ${s.methods.join(", ")} → ${s.out}`,
       "",
       Object.keys(s.faults).length ? table(["injected fault", "count"], Object.entries(s.faults).sort().map(([type, n]) => [type, n])) : "no faults injected",
       "",
       `import with: npm run stepwise -- import SCENES.json ${path.basename(s.out)} --dataset NAME --images DIR`,
-    ].join("\n"),
-});
+  ].join("\n");
+}

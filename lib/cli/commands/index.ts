@@ -7,8 +7,10 @@ import generate from "@/lib/cli/commands/generate";
 import importCommand from "@/lib/cli/commands/import";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
+import spare from "@/lib/cli/commands/spare";
+import teacherServe from "@/lib/cli/commands/teacher-serve";
 import verdicts from "@/lib/cli/commands/verdicts";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, verify, verdicts, metrics, exportCommand, calibrate];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, metrics, exportCommand, calibrate, spare];

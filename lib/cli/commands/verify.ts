@@ -4,7 +4,7 @@ import { runVerifier } from "@/lib/services/verify/verify";
 
 export default defineCommand({
   name: "verify",
-  summary: "Run the verifier on a dataset (a config version, default the newest) and store verdicts and scores",
+  summary: "Run the verifier on a dataset (a config version, default the default config) and store verdicts and scores",
   usage: "stepwise verify --dataset NAME [--config VERSION] [--json]",
   options: { dataset: { type: "string" }, config: { type: "string" } },
   run: async ({ values, progress }) => {

@@ -7,6 +7,7 @@ import { Busboy } from "@fastify/busboy";
 import { dataDir } from "@/lib/env";
 import { AppError, invalidInputFrom } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
+import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
 import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
 
@@ -15,8 +16,9 @@ import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
 // land in the same folder, which becomes the images directory for the import; the folder is
 // removed afterwards (images are by then copied into the content-addressed store).
 
-const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
-const MAX_FILES = 20_000;
+const MAX_FILE_BYTES = LIMITS.uploadFileBytes;
+const MAX_FILES = LIMITS.uploadFiles;
+const MAX_TOTAL_BYTES = LIMITS.uploadTotalBytes;
 
 export interface ReceivedUpload {
   dir: string;
@@ -39,7 +41,15 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   if (!contentType.startsWith("multipart/form-data")) {
     throw new AppError("invalid_input", "expected multipart/form-data with the files to import and a dataset field", [{ path: "content-type", error: `expected multipart/form-data, found ${contentType || "nothing"}` }]);
   }
+  if (!/;\s*boundary=("[^"]+"|[^;\s]+)/i.test(contentType)) {
+    throw new AppError("invalid_input", "multipart/form-data without a boundary parameter", [{ path: "content-type", error: "expected multipart/form-data; boundary=…" }]);
+  }
   if (!body) throw new AppError("invalid_input", "the request has no body");
+  const declared = Number(headers.get("content-length") ?? Number.NaN);
+  if (declared > MAX_TOTAL_BYTES) {
+    await body.cancel().catch(() => {});
+    throw new AppError("too_large", `the upload is larger than the limit of ${formatBytes(MAX_TOTAL_BYTES)} for all files together`, [{ path: "files", error: `at most ${formatBytes(MAX_TOTAL_BYTES)} in total` }]);
+  }
   const dir = path.join(dataDir(), "uploads", crypto.randomUUID());
   fs.mkdirSync(dir, { recursive: true });
   const raw: Record<string, string> = {};
@@ -47,6 +57,7 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   const taken = new Set<string>();
   let images = 0;
   const writes: Promise<void>[] = [];
+  let totalBytes = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       const parser = Busboy({ headers: { "content-type": contentType }, limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES, fields: 50, fieldSize: 64 * 1024 } });
@@ -60,16 +71,23 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
         const counter = new Transform({
           transform(chunk: Buffer, _encoding, done) {
             entry.bytes += chunk.length;
+            totalBytes += chunk.length;
+            if (totalBytes > MAX_TOTAL_BYTES) {
+              const error = new AppError("too_large", `the upload is larger than the limit of ${formatBytes(MAX_TOTAL_BYTES)} for all files together (at ${name})`, [{ path: "files", error: `at most ${formatBytes(MAX_TOTAL_BYTES)} in total` }]);
+              done(error);
+              reject(error);
+              return;
+            }
             done(null, chunk);
           },
         });
         writes.push(
           pipeline(stream, counter, fs.createWriteStream(target)).then(() => {
-            if (stream.truncated) throw new AppError("invalid_input", `${name}: larger than the ${MAX_FILE_BYTES}-byte upload limit`);
+            if (stream.truncated) throw new AppError("too_large", `${name}: larger than the limit of ${formatBytes(MAX_FILE_BYTES)} per uploaded file`, [{ file: name, path: "files", error: `at most ${formatBytes(MAX_FILE_BYTES)}` }]);
           }),
         );
       });
-      parser.on("filesLimit", () => reject(new AppError("invalid_input", `more than ${MAX_FILES} files in one upload`)));
+      parser.on("filesLimit", () => reject(new AppError("too_large", `more than the limit of ${MAX_FILES} files in one upload`, [{ path: "files", error: `at most ${MAX_FILES} files` }])));
       parser.on("error", (error) => reject(new AppError("invalid_input", `malformed multipart body: ${(error as Error).message}`)));
       parser.on("finish", () => resolve());
       Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(parser);

@@ -11,6 +11,7 @@ import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineD
 import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/import/image-store";
 import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
 import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inline-images";
+import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
 
 // An import runs in two passes over the input files, so memory stays bounded by what is kept
 // between them (trace ids + content hashes, image names, errors), not by the input size:
@@ -205,8 +206,15 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
     scan.warningCount++;
     if (scan.warnings.length < MAX_LISTED) scan.warnings.push(message);
   };
-  const resolve = (name: string, file: string, line: number): ResolvedSource => {
+  const resolve = (name: string, file: string, line: number, i: number, unit: string): ResolvedSource => {
     let image = scan.images.get(name);
+    // only http(s) URLs or file names: javascript:, file:, protocol-relative… are errors (docs/limits.md)
+    const refused = imageReferenceProblem(name);
+    if (refused) {
+      fail(i, file, line, unit, "$.image", refused);
+      if (!image) scan.images.set(name, (image = { stored: null, url: null, width: null, height: null, file: null, problem: refused }));
+      return image;
+    }
     if (!image) {
       image = resolveImage(name, options.imageBases);
       scan.images.set(name, image);
@@ -239,7 +247,8 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
       switch (item.type) {
         case "trace": {
           const trace = item.value;
-          if (trace.image) resolve(trace.image, source.name, item.line);
+          for (const problem of traceJsonProblems(trace)) fail(i, source.name, item.line, unit, problem.path, problem.error);
+          if (trace.image) resolve(trace.image, source.name, item.line, i, unit);
           const hash = contentHash(trace.raw);
           const first = scan.traces.get(trace.externalId);
           if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
@@ -250,22 +259,26 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           break;
         }
         case "scene":
-          resolve(item.value.image, source.name, item.line);
+          resolve(item.value.image, source.name, item.line, i, unit);
           if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
           break;
         case "question":
-          resolve(item.value.image, source.name, item.line);
+          resolve(item.value.image, source.name, item.line, i, unit);
           break;
         case "image": {
           const data = item.value.data;
           if (data && !scan.images.has(item.value.name)) scan.images.set(item.value.name, resolveInlineImage({ ...item.value, data }, { store: !options.dryRun, created: copied }));
-          const image = resolve(item.value.name, source.name, item.line);
+          const image = resolve(item.value.name, source.name, item.line, i, unit);
           if (typeof item.value.cocoId === "number") scan.cocoImages.set(item.value.cocoId, item.value.name);
           if (!image.width && item.value.width && item.value.height) {
             image.width = item.value.width;
             image.height = item.value.height;
           }
-          if (!image.url && !image.file && item.value.url) image.url = item.value.url;
+          if (!image.url && !image.file && item.value.url) {
+            const refused = imageReferenceProblem(item.value.url);
+            if (refused) fail(i, source.name, item.line, unit, "$.url", refused);
+            else image.url = item.value.url;
+          }
           break;
         }
         case "box": {
@@ -289,7 +302,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
               break;
             }
           }
-          const image = name ? resolve(name, source.name, item.line) : null;
+          const image = name ? resolve(name, source.name, item.line, i, unit) : null;
           if (box.convention && needsImageSize(box.convention)) {
             const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
             if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);

@@ -19,7 +19,13 @@ export async function listDatasets(): Promise<DatasetSummary[]> {
     prisma.question.groupBy({ by: ["datasetId"], _count: { _all: true } }),
     prisma.trace.groupBy({ by: ["datasetId"], _count: { _all: true }, _sum: { stepCount: true } }),
   ]);
-  const reviewed = await prisma.trace.groupBy({ by: ["datasetId"], where: { OR: [{ labelState: { not: "unlabeled" } }, { decision: { not: null } }] }, _count: { _all: true } });
+  // Reviewed = a reviewer labelled a step or decided the trace; imported labels and verdicts (which
+  // Trace.decision mirrors too) are data, not review (docs/design.md §6).
+  const reviewed = await prisma.trace.groupBy({
+    by: ["datasetId"],
+    where: { OR: [{ labelState: { not: "unlabeled" } }, { reviews: { some: { stepId: null, current: true, source: "human" } } }] },
+    _count: { _all: true },
+  });
   const count = (rows: Array<{ datasetId: number; _count: { _all: number } }>, id: number) => rows.find((r) => r.datasetId === id)?._count._all ?? 0;
   return datasets.map((d) => ({
     id: d.id,

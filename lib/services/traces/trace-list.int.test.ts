@@ -3,6 +3,7 @@ import { db } from "@/lib/db";
 import { queueReason } from "@/lib/review/queue-reason";
 import { recordStepLabel, recordTraceDecision } from "@/lib/services/review/reviews";
 import { seedDemo } from "@/lib/services/system/seed";
+import { listDatasets } from "@/lib/services/traces/datasets";
 import { listTraces, nextInQueue, traceFacets } from "@/lib/services/traces/trace-list";
 
 const page = (filters: Parameters<typeof listTraces>[0]) => listTraces(filters);
@@ -112,6 +113,8 @@ describe("nextInQueue counts only reviewers' own work", () => {
     expect(pick.traceId).not.toBeNull();
     expect(pick.progress).toEqual({ reviewed: 0, total: 100, byYou: 0 });
     expect(pick.reason).not.toMatch(/^Nothing left/);
+    // the datasets overview agrees: nobody has reviewed VisProg yet
+    expect((await listDatasets()).find((d) => d.name === "visprog-gqa")?.reviewedTraces).toBe(0);
   });
 
   it("a reviewer's decision closes a trace; when nothing is left, the reason says why", async () => {

@@ -139,7 +139,10 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
 }
 
 async function currentThreshold(): Promise<number> {
-  const config = await db().verifierConfig.findFirst({ orderBy: { version: "desc" }, select: { threshold: true } });
+  // the default config's threshold (chosen explicitly; v1 when none was chosen)
+  const config =
+    (await db().verifierConfig.findFirst({ where: { defaultOf: { isNot: null } }, select: { threshold: true } })) ??
+    (await db().verifierConfig.findFirst({ orderBy: { version: "asc" }, select: { threshold: true } }));
   return config?.threshold ?? 0.5;
 }
 

@@ -10,6 +10,7 @@ import { RULE_IDS } from "@/lib/verifier/rules";
 
 const configSelect = {
   id: true, version: true, name: true, parent: { select: { version: true } }, rules: true, tolerances: true, scoring: true, threshold: true, notes: true, createdAt: true,
+  defaultOf: { select: { slot: true } },
   _count: { select: { runs: true } },
 } as const;
 
@@ -49,6 +50,7 @@ function toDto(row: ConfigRow): VerifierConfigDto {
     createdAt: row.createdAt.toISOString(),
     runs: row._count.runs,
     locked: row._count.runs > 0,
+    isDefault: row.defaultOf !== null,
   };
 }
 
@@ -57,10 +59,14 @@ export async function listVerifierConfigs(): Promise<VerifierConfigDto[]> {
   return rows.map(toDto);
 }
 
-/** A version, or the newest one. */
+/**
+ * A version, or the default one: the config chosen with setDefaultVerifierConfig (never simply the
+ * newest — creating a config does not change what runs use). With no choice recorded, v1.
+ */
 export async function getVerifierConfig(version?: number): Promise<VerifierConfigDto & { settings: VerifierSettings }> {
   const row = version === undefined
-    ? await db().verifierConfig.findFirst({ orderBy: { version: "desc" }, select: configSelect })
+    ? ((await db().verifierConfig.findFirst({ where: { defaultOf: { isNot: null } }, select: configSelect })) ??
+      (await db().verifierConfig.findFirst({ orderBy: { version: "asc" }, select: configSelect })))
     : await db().verifierConfig.findUnique({ where: { version }, select: configSelect });
   if (!row) {
     throw new AppError("not_found", version === undefined ? "no verifier config exists (run the migrations)" : `verifier config v${version} not found`);
@@ -80,7 +86,22 @@ function mergeSettings(base: VerifierSettings, change: Omit<ConfigCreateRequest,
   });
 }
 
-/** A new version derived from `parent` (default: the newest) with the given changes. */
+/** Makes `version` the config runs use when none is named (an explicit choice; docs/verifier.md). */
+export async function setDefaultVerifierConfig(version: number): Promise<VerifierConfigDto> {
+  const row = await db().verifierConfig.findUnique({ where: { version }, select: { id: true } });
+  if (!row) throw new AppError("not_found", `verifier config v${version} not found`);
+  await db().defaultVerifierConfig.upsert({
+    where: { slot: "default" },
+    create: { slot: "default", configId: row.id },
+    update: { configId: row.id, updatedAt: new Date() },
+  });
+  return toDto(await db().verifierConfig.findUniqueOrThrow({ where: { version }, select: configSelect }));
+}
+
+/**
+ * A new version derived from `parent` (default: the newest) with the given changes. It becomes the
+ * default for runs only with `makeDefault: true`.
+ */
 export async function createVerifierConfig(request: ConfigCreateRequest): Promise<VerifierConfigDto> {
   return db().$transaction(async (tx) => {
     const parent = request.parent === undefined
@@ -101,9 +122,12 @@ export async function createVerifierConfig(request: ConfigCreateRequest): Promis
         threshold: settings.threshold,
         notes: request.notes ?? null,
       },
-      select: configSelect,
+      select: { id: true },
     });
-    return toDto(row);
+    if (request.makeDefault) {
+      await tx.defaultVerifierConfig.upsert({ where: { slot: "default" }, create: { slot: "default", configId: row.id }, update: { configId: row.id, updatedAt: new Date() } });
+    }
+    return toDto(await tx.verifierConfig.findUniqueOrThrow({ where: { id: row.id }, select: configSelect }));
   });
 }
 

@@ -7,9 +7,10 @@ import { getDatasetMetrics, decisionConfusion } from "@/lib/services/verify/metr
 import { seedDemo } from "@/lib/services/system/seed";
 import { getTrace } from "@/lib/services/traces/traces";
 import { getRun, listRuns, streamStepVerdicts, type StepVerdictLine } from "@/lib/services/verify/verdicts";
-import { createVerifierConfig, getVerifierConfig, listVerifierConfigs, updateVerifierConfig } from "@/lib/services/verify/verifier-configs";
+import { createVerifierConfig, getVerifierConfig, listVerifierConfigs, setDefaultVerifierConfig, updateVerifierConfig } from "@/lib/services/verify/verifier-configs";
+import { configCreateRequest } from "@/lib/schemas/verifier";
 import { cancelRun, runVerifier } from "@/lib/services/verify/verify";
-import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
+import { DEFAULT_SETTINGS, MAX_WEIGHT } from "@/lib/verifier/config";
 
 // Verification on a real SQLite file: the demo seed (imports, then runs v1 on both datasets),
 // verdicts read back through the services, configs and their immutability.
@@ -124,8 +125,33 @@ describe("verifier runs on the demo data", () => {
     expect((await getVerifierConfig(2)).locked).toBe(true);
     const trace = await db().trace.findFirstOrThrow({ where: { dataset: { name: "clevr-demo" } } });
     expect(trace.runId).toBe(run.run);
-    // the newest version is the default
+    // creating v2 did not make it the default: runs without a config still use v1 …
+    expect(v2.isDefault).toBe(false);
+    expect((await runVerifier({ dataset: "clevr-demo" })).config).toBe(1);
+    // … until someone chooses it, explicitly
+    expect((await setDefaultVerifierConfig(2)).isDefault).toBe(true);
+    expect((await listVerifierConfigs()).filter((c) => c.isDefault).map((c) => c.version)).toEqual([2]);
     expect((await runVerifier({ dataset: "clevr-demo" })).config).toBe(2);
+    const v3 = await createVerifierConfig({ parent: 2, threshold: 0.7, makeDefault: true });
+    expect((await getVerifierConfig()).version).toBe(v3.version);
+    await expect(setDefaultVerifierConfig(99)).rejects.toMatchObject({ code: "not_found" });
+    await setDefaultVerifierConfig(2);
+  });
+
+  it("configs: weights are bounded, so a score is never NaN (1e308 used to pass and break the next run)", async () => {
+    expect(configCreateRequest.safeParse({ rules: { "args.schema": { weight: 1e308 } } }).success).toBe(false);
+    expect(configCreateRequest.safeParse({ scoring: { steps: 1e308 } }).success).toBe(false);
+    expect(configCreateRequest.safeParse({ tolerances: { number: 1e300 } }).success).toBe(false);
+    // the largest weights allowed still give finite scores in [0, 1] for every trace
+    const heavy = await createVerifierConfig({
+      parent: 1,
+      rules: Object.fromEntries(Object.keys(DEFAULT_SETTINGS.rules).map((id) => [id, { weight: MAX_WEIGHT }])),
+      scoring: { steps: MAX_WEIGHT, completeness: MAX_WEIGHT, final: 0 },
+    });
+    const run = await runVerifier({ dataset: "clevr-demo", config: heavy.version });
+    const scores = await db().traceScore.findMany({ where: { runId: run.run }, select: { quality: true } });
+    expect(scores).toHaveLength(156);
+    for (const { quality } of scores) expect(Number.isFinite(quality) && quality >= 0 && quality <= 1).toBe(true);
   });
 
   it("the bulk scene loader reads the same scenes as loadToolScenes", async () => {

@@ -21,7 +21,7 @@ import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/veri
 
 export interface RunVerifierOptions {
   dataset: string;
-  /** Config version; default: the newest. */
+  /** Config version; default: the default config (DefaultVerifierConfig), never simply the newest. */
   config?: number;
   onProgress?: (done: number, total: number) => void;
   /** Build the run's calibration cache right away, so the calibration page answers at once. */

@@ -1,4 +1,5 @@
 import type { CanonicalStep } from "@/lib/schemas/trace";
+import { checkFreeJson } from "@/lib/schemas/limits";
 import type { EndpointClient } from "@/lib/teacher/endpoint/client";
 import { EndpointError } from "@/lib/teacher/endpoint/errors";
 import type { ChatMessage, ImagePart, SamplingParams, ToolSpec, WireToolCall } from "@/lib/teacher/endpoint/types";
@@ -94,6 +95,9 @@ export function snapshot(state: LoopState): LoopState {
 /** Executes one call against the scene: the registry's result, or an {error} the verifier will judge. */
 export function executeCall(scene: Scene, call: ParsedCall): unknown {
   if (call.args === null) return { error: "unparseable arguments" };
+  // a model's arguments are untrusted free-form JSON: bounded like the API's and the importer's (docs/limits.md)
+  const tooBig = checkFreeJson("arguments", call.args);
+  if (tooBig) return { error: tooBig };
   if (!call.name) return { error: "tool call without a name" };
   const tool = getTool(call.name);
   if (!tool || tool.family !== "spatial") return { error: `unknown tool "${call.name}"` };

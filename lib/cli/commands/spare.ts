@@ -1,0 +1,129 @@
+import fs from "node:fs";
+import path from "node:path";
+import { defineCommand, table } from "@/lib/cli/command";
+import { AppError } from "@/lib/errors";
+import { runJob } from "@/lib/jobs/jobs";
+import type { SpareEndpoint, SpareRunRequest } from "@/lib/schemas/spare";
+import { createSpareRun, spareSummary, type CaptionFile, type SpareSummary } from "@/lib/services/spare/spare-jobs";
+import { EndpointClient } from "@/lib/teacher/endpoint/client";
+
+// `stepwise spare run`: the SpaRE pipeline (docs/design.md §12) over caption files as a persisted
+// job — pre-filter, generation, filters, taxonomy — printing the funnel. Re-running the same
+// command resumes the same job (done captions are not redone). Ctrl-C cancels cleanly.
+
+function positiveInteger(raw: unknown, name: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new AppError("invalid_input", `--${name} must be a positive integer (got "${String(raw)}")`);
+  return value;
+}
+
+function endpoint(url: unknown, model: unknown, apiKeyEnv: unknown, flag: string): SpareEndpoint | null {
+  if (url === undefined) return null;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new AppError("invalid_input", `--${flag} must be an http(s) URL such as http://127.0.0.1:8000/v1 (got "${String(url)}")`);
+  if (typeof model !== "string" || !model) throw new AppError("invalid_input", `--${flag} needs its model (--${flag === "endpoint" ? "model" : `${flag}-model`} M)`);
+  return { baseUrl: url, model, ...(typeof apiKeyEnv === "string" ? { apiKeyEnv } : {}) };
+}
+
+function readFiles(paths: string[], imagesDir: string | undefined): CaptionFile[] {
+  return paths.map((file) => {
+    try {
+      return { file, buffer: fs.readFileSync(file), imagesDir: imagesDir ? path.resolve(imagesDir) : null };
+    } catch (error) {
+      throw new AppError("invalid_input", `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, [{ file, error: "cannot read" }]);
+    }
+  });
+}
+
+type Output = Omit<SpareSummary, "status">;
+
+export default defineCommand({
+  name: "spare",
+  summary: "SpaRE: spatial QA pairs from hyper-detailed captions (pre-filter, generation, filters, taxonomy) as a resumable job",
+  usage:
+    "stepwise spare run --captions FILE... --dataset NAME [--endpoint URL --model M --api-key-env VAR] [--synthesizer llm|rules] [--classifier llm|rules] [--embeddings URL --embeddings-model M] [--clip URL --clip-model M] [--images DIR] [--concurrency C] [--max-pairs N] [--json]\n       stepwise spare summary --job ID [--json]",
+  positionals: true,
+  options: {
+    captions: { type: "string", multiple: true },
+    dataset: { type: "string" },
+    endpoint: { type: "string" },
+    model: { type: "string" },
+    "api-key-env": { type: "string" },
+    synthesizer: { type: "string" },
+    classifier: { type: "string" },
+    embeddings: { type: "string" },
+    "embeddings-model": { type: "string" },
+    clip: { type: "string" },
+    "clip-model": { type: "string" },
+    images: { type: "string" },
+    concurrency: { type: "string" },
+    "max-pairs": { type: "string" },
+    job: { type: "string" },
+  },
+  run: async ({ values, positionals, progress }): Promise<Output> => {
+    const [sub, ...extra] = positionals;
+    if (sub === "summary") {
+      const id = positiveInteger(values.job, "job");
+      if (!id) throw new AppError("invalid_input", "--job ID is required");
+      const { status: _status, ...summary } = await spareSummary(id);
+      return summary;
+    }
+    if (sub !== "run") throw new AppError("invalid_input", `unknown subcommand "${sub ?? ""}": use "spare run" or "spare summary"`);
+    // `--captions a.jsonl b.jsonl` leaves b.jsonl as a positional
+    const files = [...((values.captions as string[] | undefined) ?? []), ...extra];
+    if (files.length === 0) throw new AppError("invalid_input", "--captions FILE... is required (JSONL captions: IIW/DOCCI, Localized Narratives, PixMo-Cap or {image, caption})");
+    const dataset = values.dataset as string | undefined;
+    if (!dataset?.trim()) throw new AppError("invalid_input", "--dataset NAME is required");
+    const synthesizer = (values.synthesizer as string | undefined) ?? (values.endpoint ? "llm" : "rules");
+    if (synthesizer !== "llm" && synthesizer !== "rules") throw new AppError("invalid_input", `--synthesizer must be llm or rules (got "${synthesizer}")`);
+    const classifier = values.classifier as string | undefined;
+    if (classifier !== undefined && classifier !== "llm" && classifier !== "rules") throw new AppError("invalid_input", `--classifier must be llm or rules (got "${classifier}")`);
+    const apiKeyEnv = values["api-key-env"];
+    const chat = endpoint(values.endpoint, values.model, apiKeyEnv, "endpoint");
+    const request: SpareRunRequest = {
+      dataset: dataset.trim(),
+      synthesizer,
+      ...(classifier ? { classifier: classifier as "llm" | "rules" } : {}),
+      chat,
+      embeddings: endpoint(values.embeddings, values["embeddings-model"], apiKeyEnv, "embeddings"),
+      clip: endpoint(values.clip, values["clip-model"], apiKeyEnv, "clip"),
+      concurrency: positiveInteger(values.concurrency, "concurrency"),
+      maxPairsPerCaption: positiveInteger(values["max-pairs"], "max-pairs"),
+    };
+    const captionFiles = readFiles(files, values.images as string | undefined);
+    if (chat) {
+      // a wrong URL, model or key fails here, before any job exists
+      let preflightClient: EndpointClient;
+      try {
+        preflightClient = new EndpointClient({ ...chat, maxRetries: 1 });
+      } catch (error) {
+        throw new AppError("invalid_input", (error as Error).message);
+      }
+      await preflightClient.preflight({ probe: false });
+    }
+    const created = await createSpareRun({ files: captionFiles, request });
+    progress(`${created.resumed ? "resuming" : "created"} job ${created.job.id}: ${created.captions} captions${created.duplicates ? ` (${created.duplicates} repeated captions kept once)` : ""}`);
+    const controller = new AbortController();
+    const onSignal = () => {
+      progress("cancelling… (run the same command again to resume)");
+      controller.abort();
+    };
+    process.once("SIGINT", onSignal);
+    let final;
+    try {
+      final = await runJob(created.job.id, { signal: controller.signal });
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+    }
+    if (final.status === "cancelled") throw new AppError("cancelled", `job ${final.id} cancelled after ${final.done}/${final.total} chunks; run the same command again to resume`);
+    if (final.status === "failed") throw new AppError("internal", `job ${final.id} failed: ${final.error ?? "unknown error"}`);
+    const { status: _status, ...summary } = await spareSummary(final.id);
+    return summary;
+  },
+  render: (s) => {
+    const removed = Object.entries(s.removed).map(([filter, n]) => [`  removed: ${filter}`, n] as [string, number]);
+    const rows: Array<[string, number]> = [["captions in", s.captions.in], ["spatial captions", s.captions.spatial], ["pairs generated", s.pairs.generated], ...removed, ["pairs kept", s.pairs.kept], ["unparseable answers", s.pairs.unparseable]];
+    const relations = Object.entries(s.relations).slice(0, 12).map(([r, n]) => `${r} ${n}`).join(", ");
+    return `SpaRE job ${s.job} · dataset ${s.dataset}\n${table(["stage", "count"], rows)}\nrelations (kept): ${relations || "—"}`;
+  },
+});

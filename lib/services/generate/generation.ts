@@ -1,0 +1,374 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type Database from "better-sqlite3";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { AppError, invalidInputFrom, type ErrorDetail } from "@/lib/errors";
+import { toNormalized } from "@/lib/formats/canonical";
+import type { NormalizedQuestion } from "@/lib/formats/types";
+import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
+import type { Counters, JobRow } from "@/lib/jobs/types";
+import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
+import { generationConfig, type GenerationConfig, type GenerationConfigInput } from "@/lib/schemas/generation";
+import { imagesRoot } from "@/lib/services/import/image-store";
+import { RecordWriter } from "@/lib/services/import/import-writer";
+import { readQuestionFile, type SourceQuestion } from "@/lib/services/generate/questions";
+import { loadToolScenes } from "@/lib/services/traces/scenes";
+import { EndpointClient } from "@/lib/teacher/endpoint/client";
+import { EndpointError } from "@/lib/teacher/endpoint/errors";
+import { imagePart } from "@/lib/teacher/endpoint/image";
+import type { UsageSnapshot } from "@/lib/teacher/endpoint/usage";
+import { generateForQuestion } from "@/lib/teacher/runner/methods";
+import { toolJsonSchemas } from "@/lib/tools/registry";
+import type { Scene } from "@/lib/tools/scene";
+
+// Generation jobs (docs/design.md §11, docs/generation.md): questions (a file or a dataset's) are
+// written into the target dataset, the endpoint is preflighted, and a persisted job of kind
+// "generation" runs the tool loop for every question × sample — each an item whose idempotency key
+// is job × question × sample, committed together with its trace. Re-running the same command finds
+// the same job (by a fingerprint of dataset, questions, endpoint, model and method) and resumes it.
+
+export const GENERATION_KIND = "generation";
+
+export interface GenerateRequest {
+  dataset: string;
+  questionsFile?: string | null;
+  fromDataset?: string | null;
+  endpoint: EndpointConfigInput;
+  method?: GenerationConfig["method"];
+  k?: number;
+  samples?: number;
+  concurrency?: number;
+  maxTurns?: number;
+  tokenBudget?: number | null;
+  budget?: number | null;
+  system?: string | null;
+  sendImage?: boolean;
+  /** Only the first N questions. */
+  limit?: number | null;
+}
+
+const itemKey = (jobId: number, questionId: number, sample: number) => `j${jobId}:q${questionId}:s${sample}`;
+
+function endpointInvalid(error: unknown): never {
+  if (error instanceof EndpointError) throw error.code === "invalid_input" ? error : error.asInvalidInput();
+  throw error;
+}
+
+async function datasetId(name: string): Promise<number> {
+  const row = await db().dataset.findUnique({ where: { name }, select: { id: true } });
+  if (!row) throw new AppError("invalid_input", `dataset "${name}" does not exist (import its scenes first: npm run stepwise -- import SCENES.json --dataset ${name})`, [{ path: "dataset", error: "unknown dataset" }]);
+  return row.id;
+}
+
+/** The scene of each question in the target dataset: by `scene` name, else by the image's scene, else a scene named like the image. */
+function resolveScenes(handle: Database.Database, target: number, questions: SourceQuestion[], file: string | null): number[] {
+  const byImage = prepare(handle, `SELECT s."id" FROM "Scene" s JOIN "Image" i ON i."id" = s."imageId" WHERE i."datasetId" = ? AND i."name" = ? ORDER BY s."id" DESC LIMIT 1`);
+  const byName = prepare(handle, `SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "name" = ? ORDER BY "id" DESC LIMIT 1`);
+  const errors: ErrorDetail[] = [];
+  const ids = questions.map((q) => {
+    const row = (q.scene ? byName.get(target, q.scene) : (byImage.get(target, q.image) ?? byName.get(target, q.image))) as { id: number } | undefined;
+    if (!row) {
+      if (errors.length < 50) errors.push({ ...(file ? { file, line: q.line } : {}), path: q.scene ? "$.scene" : "$.image", error: `no scene "${q.scene ?? q.image}" in the dataset` });
+      return 0;
+    }
+    return row.id;
+  });
+  if (errors.length) {
+    const missing = ids.filter((id) => id === 0).length;
+    throw new AppError("invalid_input", `${missing} question(s) have no scene in the dataset (the tools need the scene graph; import the CLEVR scenes file into the dataset first)`, errors);
+  }
+  return ids;
+}
+
+function questionsOfDataset(handle: Database.Database, source: number): SourceQuestion[] {
+  const rows = prepare(
+    handle,
+    `SELECT q."id", q."externalId", q."text", q."answer", q."program", i."name" AS image FROM "Question" q JOIN "Image" i ON i."id" = q."imageId" WHERE q."datasetId" = ? ORDER BY q."id"`,
+  ).all(source) as Array<{ id: number; externalId: string | null; text: string; answer: string | null; program: string | null; image: string }>;
+  return rows.map((r) => ({ line: 0, externalId: r.externalId ?? `q${r.id}`, image: r.image, scene: null, text: r.text, answer: r.answer, program: r.program ? (JSON.parse(r.program) as unknown[]) : null, source: "clevr" }));
+}
+
+function fingerprintOf(parts: unknown): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
+export interface PreparedGeneration {
+  job: JobRow;
+  /** An earlier job with the same fingerprint was found (re-running the same command resumes it). */
+  resumed: boolean;
+}
+
+/**
+ * Validates everything, preflights the endpoint, then (only then) writes the questions into the
+ * dataset and creates — or finds, for a re-run of the same command — the job. Any invalid input
+ * or failed preflight throws before anything is written.
+ */
+export async function prepareGeneration(request: GenerateRequest, options: { signal?: AbortSignal } = {}): Promise<PreparedGeneration> {
+  const dataset = request.dataset.trim();
+  if (!dataset) throw new AppError("invalid_input", "--dataset is required", [{ path: "dataset", error: "expected a dataset name" }]);
+  if (request.questionsFile && request.fromDataset) throw new AppError("invalid_input", "give either --questions FILE or --from-dataset NAME, not both");
+  const target = await datasetId(dataset);
+  const handle = await sqlite();
+  let questions: SourceQuestion[];
+  let source: string;
+  if (request.questionsFile) {
+    questions = readQuestionFile(request.questionsFile);
+    source = path.resolve(request.questionsFile);
+  } else {
+    const from = request.fromDataset?.trim() || dataset;
+    questions = questionsOfDataset(handle, await datasetId(from));
+    if (!questions.length) throw new AppError("invalid_input", `dataset "${from}" has no questions with images to generate traces for`, [{ path: "from-dataset", error: "no questions" }]);
+    source = `dataset:${from}`;
+  }
+  if (request.limit) questions = questions.slice(0, request.limit);
+  const sceneIds = resolveScenes(handle, target, questions, request.questionsFile ?? null);
+
+  // the config without the question ids (known once written) must already be valid
+  const draft: GenerationConfigInput = {
+    dataset,
+    source,
+    questionIds: [1],
+    endpoint: request.endpoint as GenerationConfigInput["endpoint"],
+    method: request.method,
+    k: request.k,
+    samples: request.samples,
+    concurrency: request.concurrency,
+    maxTurns: request.maxTurns,
+    tokenBudget: request.tokenBudget ?? null,
+    budget: request.budget ?? null,
+    system: request.system ?? null,
+    sendImage: request.sendImage,
+    fingerprint: "pending",
+  };
+  const checked = generationConfig.safeParse(draft);
+  if (!checked.success) throw invalidInputFrom(checked.error.issues, (p) => p || "config");
+
+  let client: EndpointClient;
+  try {
+    client = new EndpointClient(checked.data.endpoint);
+  } catch (error) {
+    endpointInvalid(error);
+  }
+  try {
+    await client.preflight({ tools: toolJsonSchemas(), signal: options.signal });
+  } catch (error) {
+    endpointInvalid(error);
+  }
+
+  const c = checked.data;
+  const fingerprint = fingerprintOf({
+    dataset, source, questions: questions.map((q) => [q.externalId, q.image, q.text]),
+    endpoint: { baseUrl: c.endpoint.baseUrl.replace(/\/+$/, ""), model: c.endpoint.model, params: c.endpoint.params },
+    method: c.method, k: c.k, samples: c.samples, maxTurns: c.maxTurns, tokenBudget: c.tokenBudget, budget: c.budget, system: c.system,
+  });
+  const existing = (await listJobs({ kind: GENERATION_KIND, limit: 1000 })).find((j) => (j.config as GenerationConfig).fingerprint === fingerprint);
+  if (existing) return { job: existing, resumed: true };
+
+  const questionIds = await writeTransaction((h) => {
+    const writer = new RecordWriter(h, dataset, new Map());
+    const select = prepare(h, `SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`);
+    return questions.map((q) => {
+      const value: NormalizedQuestion = { externalId: q.externalId, image: q.image, text: q.text, answer: q.answer, program: q.program, source: q.source };
+      writer.write({ type: "question", line: q.line, value });
+      return (select.get(writer.datasetId, q.externalId) as { id: number }).id;
+    });
+  });
+  const config = generationConfig.parse({ ...draft, questionIds, sceneIds, fingerprint });
+  const job = await createJob({ kind: GENERATION_KIND, config, title: `${c.method} · ${c.endpoint.model} · ${questions.length} question${questions.length === 1 ? "" : "s"} → ${dataset}`, total: questions.length * c.samples });
+  return { job, resumed: false };
+}
+
+interface QuestionRow {
+  id: number;
+  text: string;
+  answer: string | null;
+  program: string | null;
+  image: string | null;
+  imagePath: string | null;
+  imageUrl: string | null;
+  mime: string | null;
+}
+
+/** Adds what a meter spent since `last` to the job's counters. */
+function syncMeter(count: (name: string, delta: number) => void, now: UsageSnapshot, last: UsageSnapshot): void {
+  count("requests", now.requests - last.requests);
+  count("retries", now.retries - last.retries);
+  count("requestFailures", now.failures - last.failures);
+  for (const [kind, n] of Object.entries(now.errors)) {
+    const delta = (n ?? 0) - (last.errors[kind as keyof UsageSnapshot["errors"]] ?? 0);
+    if (delta) count(`error.${kind}`, delta);
+  }
+}
+
+export const generationKind = defineJobKind<GenerationConfig>({
+  kind: GENERATION_KIND,
+  parseConfig: (raw) => {
+    const parsed = generationConfig.safeParse(raw);
+    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "config");
+    return parsed.data;
+  },
+  async run(ctx) {
+    const config = ctx.config;
+    let client: EndpointClient;
+    try {
+      client = new EndpointClient(config.endpoint);
+    } catch (error) {
+      endpointInvalid(error);
+    }
+    const handle = await sqlite();
+    const rows = prepare(
+      handle,
+      `SELECT q."id", q."text", q."answer", q."program", i."name" AS image, i."path" AS imagePath, i."url" AS imageUrl, i."mime" AS mime FROM "Question" q LEFT JOIN "Image" i ON i."id" = q."imageId" WHERE q."id" IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(config.questionIds)) as QuestionRow[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const sceneIdOf = new Map(config.questionIds.map((id, i) => [id, config.sceneIds[i] ?? 0]));
+    const scenes = await loadToolScenes([...new Set(sceneIdOf.values())].filter((id) => id > 0));
+    const tools = toolJsonSchemas();
+    const items: Array<{ questionId: number; sample: number; key: string }> = [];
+    for (const questionId of config.questionIds) for (let sample = 0; sample < config.samples; sample++) items.push({ questionId, sample, key: itemKey(ctx.job.id, questionId, sample) });
+    await ctx.setTotal(items.length);
+    const done = await ctx.doneKeys();
+    let last = client.meter.snapshot();
+    let writer: RecordWriter | null = null;
+    const selectTrace = prepare(handle, `SELECT "id" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`);
+    let inFlight = 0;
+
+    await mapConcurrent(
+      items.filter((item) => !done.has(item.key)),
+      config.concurrency,
+      async (item) => {
+        const question = byId.get(item.questionId);
+        const scene: Scene | undefined = scenes.get(sceneIdOf.get(item.questionId) ?? 0);
+        inFlight++;
+        ctx.setCounter("inFlight", inFlight);
+        try {
+          await ctx.item(item.key, async () => {
+            if (!question) throw new Error(`question ${item.questionId} no longer exists`);
+            if (!scene) throw new Error(`the scene of question ${item.questionId} no longer exists`);
+            const file = config.sendImage && question.imagePath ? path.join(imagesRoot(), question.imagePath) : null;
+            let part = null;
+            try {
+              part = config.sendImage ? imagePart({ file, url: question.imageUrl, mime: question.mime }) : null;
+            } catch {
+              part = null;
+            }
+            let generated;
+            try {
+              generated = await generateForQuestion(
+                { id: String(question.id), image: question.image, question: question.text, answer: question.answer, program: question.program ? (JSON.parse(question.program) as unknown[]) : null },
+                {
+                  client, scene, tools, imagePart: part, method: config.method, k: config.k, budget: config.budget ?? undefined, maxTurns: config.maxTurns,
+                  tokenBudget: config.tokenBudget, system: config.system, key: `gen-${item.key}`, signal: ctx.signal,
+                },
+              );
+            } finally {
+              const now = client.meter.snapshot();
+              syncMeter(ctx.count, now, last);
+              last = now;
+            }
+            const meta = generated.trace.meta as { stopReason: string; fallbacks: Record<string, number> };
+            ctx.count("traces");
+            ctx.count(`stop.${meta.stopReason}`);
+            for (const [name, n] of Object.entries(meta.fallbacks)) ctx.count(`fallback.${name}`, n);
+            ctx.count("tokens.prompt", generated.tokens.prompt);
+            ctx.count("tokens.completion", generated.tokens.completion);
+            if (generated.costUsd !== null) ctx.count("costUsd", generated.costUsd);
+            ctx.count("attempts", generated.attempts);
+            ctx.count("resampled", generated.resampled);
+            ctx.count("alternatives", generated.alternatives.length);
+            const raw = JSON.stringify(generated.trace);
+            return {
+              commit: (h) => {
+                writer ??= new RecordWriter(h, config.dataset, new Map());
+                const conflict = writer.write({ type: "trace", line: 0, value: toNormalized(generated.trace, raw) });
+                if (conflict) throw new Error(conflict.error);
+                return (selectTrace.get(writer.datasetId, generated.trace.id) as { id: number }).id;
+              },
+            };
+          }).then((result) => {
+            if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
+          });
+        } finally {
+          inFlight--;
+          ctx.setCounter("inFlight", inFlight);
+        }
+      },
+      ctx.signal,
+    );
+  },
+});
+
+export interface GenerationSummary {
+  job: number;
+  status: string;
+  dataset: string;
+  questions: number;
+  /** Traces this run made. */
+  traces: number;
+  /** Question × sample items done before this run. */
+  skipped: number;
+  failed: number;
+  requests: number;
+  retries: number;
+  parseFallbacks: Record<string, number>;
+  stopReasons: Record<string, number>;
+  errors: Record<string, number>;
+  tokens: { prompt: number; completion: number };
+  costUsd: number | null;
+  seconds: number;
+}
+
+/** Counters of a job grouped for display: "fallback.hermes" → parseFallbacks.hermes, … */
+export function groupCounters(counters: Counters): { parseFallbacks: Record<string, number>; stopReasons: Record<string, number>; errors: Record<string, number> } {
+  const group = (prefix: string) => Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return { parseFallbacks: group("fallback."), stopReasons: group("stop."), errors: group("error.") };
+}
+
+/** The CLI's summary: this run's figures (`before`: the job as it was when the run started). */
+export function summarize(job: JobRow, before: JobRow | null, seconds: number): GenerationSummary {
+  const config = job.config as GenerationConfig;
+  const c = job.counters;
+  const b = before?.counters ?? {};
+  const diff = (name: string) => (c[name] ?? 0) - (b[name] ?? 0);
+  const grouped = groupCounters(Object.fromEntries(Object.keys(c).map((k) => [k, diff(k)])));
+  const drop = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== 0));
+  return {
+    job: job.id,
+    status: job.status,
+    dataset: config.dataset,
+    questions: config.questionIds.length,
+    traces: job.done - (before?.done ?? 0),
+    skipped: before?.done ?? 0,
+    failed: job.failed,
+    requests: diff("requests"),
+    retries: diff("retries"),
+    parseFallbacks: drop(grouped.parseFallbacks),
+    stopReasons: drop(grouped.stopReasons),
+    errors: drop(grouped.errors),
+    tokens: { prompt: diff("tokens.prompt"), completion: diff("tokens.completion") },
+    costUsd: c.costUsd === undefined ? null : Math.round(diff("costUsd") * 1e6) / 1e6,
+    seconds: Math.round(seconds * 100) / 100,
+  };
+}
+
+export async function generationJob(id: number): Promise<JobRow> {
+  const job = await getJob(id);
+  if (job.kind !== GENERATION_KIND) throw new AppError("invalid_input", `job ${id} is a ${job.kind} job, not a generation job`);
+  return job;
+}
+
+/** A stored job's endpoint, preflighted again before a resume (a key or server may have changed). */
+export async function preflightJob(job: JobRow, signal?: AbortSignal): Promise<void> {
+  const config = generationKind.parseConfig!(job.config);
+  let client: EndpointClient;
+  try {
+    client = new EndpointClient(config.endpoint);
+  } catch (error) {
+    endpointInvalid(error);
+  }
+  try {
+    await client.preflight({ tools: toolJsonSchemas(), signal });
+  } catch (error) {
+    endpointInvalid(error);
+  }
+}

@@ -1,0 +1,67 @@
+import { db, prepare, writeTransaction } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { DatasetContents } from "@/lib/schemas/datasets";
+
+// Renaming and deleting datasets. A delete runs in batches of traces (each its own short write
+// transaction, the event loop free between them) so a large dataset does not freeze the server;
+// the foreign keys cascade to steps, revisions, verdicts, scores and reviews. Verifier runs and
+// their calibration caches (which have no foreign keys) go after the traces, the dataset row last.
+// If the process dies midway, deleting again finishes the job. Image files stay in the
+// content-addressed store (another dataset may hold the same bytes).
+
+const BATCH = 500;
+
+async function datasetId(name: string): Promise<number> {
+  const row = await db().dataset.findUnique({ where: { name }, select: { id: true } });
+  if (!row) throw new AppError("not_found", `dataset "${name}" not found`);
+  return row.id;
+}
+
+export async function datasetContents(name: string): Promise<DatasetContents> {
+  const id = await datasetId(name);
+  const prisma = db();
+  const [traces, steps, questions, images, scenes, runs, reviews] = await Promise.all([
+    prisma.trace.count({ where: { datasetId: id } }),
+    prisma.trace.aggregate({ where: { datasetId: id }, _sum: { stepCount: true } }),
+    prisma.question.count({ where: { datasetId: id } }),
+    prisma.image.count({ where: { datasetId: id } }),
+    prisma.scene.count({ where: { datasetId: id } }),
+    prisma.verifierRun.count({ where: { datasetId: id } }),
+    prisma.review.count({ where: { trace: { datasetId: id } } }),
+  ]);
+  return { name, traces, steps: steps._sum.stepCount ?? 0, questions, images, scenes, runs, reviews };
+}
+
+export async function renameDataset(name: string, to: string): Promise<{ name: string; previous: string }> {
+  const id = await datasetId(name);
+  if (to === name) return { name, previous: name };
+  const taken = await db().dataset.findUnique({ where: { name: to }, select: { id: true } });
+  if (taken) throw new AppError("conflict", `a dataset named "${to}" already exists`, [{ path: "name", error: "taken" }]);
+  await db().dataset.update({ where: { id }, data: { name: to } });
+  return { name: to, previous: name };
+}
+
+export async function deleteDataset(name: string, confirm: string, onProgress?: (done: number, total: number) => void): Promise<DatasetContents & { deleted: true }> {
+  if (confirm !== name) {
+    throw new AppError("invalid_input", `to delete dataset "${name}", confirm with its name`, [{ path: "confirm", error: `expected "${name}"` }]);
+  }
+  const contents = await datasetContents(name);
+  const id = await datasetId(name);
+  let done = 0;
+  for (;;) {
+    const removed = await writeTransaction((handle) =>
+      prepare(handle, `DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ? LIMIT ${BATCH})`).run(id).changes,
+    );
+    if (removed === 0) break;
+    done += removed;
+    onProgress?.(done, contents.traces);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await writeTransaction((handle) => {
+    for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun"]) {
+      prepare(handle, `DELETE FROM "${table}" WHERE "runId" IN (SELECT "id" FROM "VerifierRun" WHERE "datasetId" = ?)`).run(id);
+    }
+    prepare(handle, `DELETE FROM "Dataset" WHERE "id" = ?`).run(id);
+  });
+  return { ...contents, deleted: true };
+}
