@@ -7,6 +7,7 @@ import type { Geometry } from "@/components/canvas/trace-canvas";
 import { ActionBar } from "@/components/review/action-bar";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
+import { BoxLabelForm } from "@/components/review/box-label-form";
 import { ImagePanel } from "@/components/review/image-panel";
 import { QueueBar } from "@/components/review/queue-bar";
 import { stepArrows } from "@/components/review/step-arrows";
@@ -214,7 +215,24 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   };
   useShortcuts("review", run, { editing: editing !== null });
 
-  const boxCreate = (geometry: Geometry) => trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail });
+  // on a photo (a graph / boxes scene, or none yet) a drawn box is offered for labelling into the scene
+  const photo = trace.scene ? trace.scene.kind !== "clevr" : true;
+  const [labelling, setLabelling] = useState<BoxDto | null>(null);
+  const boxCreate = (geometry: Geometry) =>
+    trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail, onSuccess: (box) => photo && setLabelling(box) });
+  const boxLabel = (category: string, attributes: string[]) =>
+    labelling &&
+    boxes.label.mutate(
+      { id: labelling.id, expectedVersion: labelling.version, category, attributes },
+      {
+        onError: fail,
+        onSuccess: (result) => {
+          setLabelling(null);
+          const now = result.reverified.find((r) => r.traceId === trace.id);
+          show("info", `Added ${category} as obj_${result.objectIndex} of the scene; ${result.reverified.length} trace(s) verified again${now ? ` (this one is now ${now.valid ? "valid" : "invalid"})` : ""}.`);
+        },
+      },
+    );
   const boxChange = (box: BoxDto, geometry: Geometry) => boxes.update.mutate({ id: box.id, expectedVersion: box.version, ...geometry }, { onError: fail });
   const boxDelete = (box: BoxDto) => boxes.remove.mutate({ id: box.id, expectedVersion: box.version }, { onError: fail });
 
@@ -243,6 +261,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
         onBoxCreate={boxCreate}
         onBoxChange={boxChange}
         onBoxDelete={boxDelete}
+        labelForm={labelling ? <BoxLabelForm key={labelling.id} box={labelling} busy={boxes.label.isPending} onLabel={boxLabel} onSkip={() => setLabelling(null)} /> : null}
       />
       <section aria-label="Trace" className="space-y-3">
         <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} />
