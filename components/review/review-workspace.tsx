@@ -35,9 +35,11 @@ export interface ReviewWorkspaceProps {
   reviewer: string;
   /** The step that is current when the trace opens (?step=N links from calibration). */
   initialStep?: number;
+  /** Viewers read only: no label, decision, edit, re-run or undo controls (the API refuses them too). */
+  readOnly?: boolean;
 }
 
-export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWorkspaceProps) {
+export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly = false }: ReviewWorkspaceProps) {
   const router = useRouter();
   const client = useQueryClient();
   const { data: trace } = useQuery({ ...traceQueries.detail(initial.id), initialData: initial });
@@ -87,7 +89,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const fail = useCallback((error: unknown) => show("error", error instanceof Error ? error.message : String(error)), [show]);
 
   const label = (value: StepLabel) => {
-    if (!step) return;
+    if (!step || readOnly) return;
     const timeSpentMs = Date.now() - since.current;
     const note = comment.trim() || undefined;
     mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
@@ -155,6 +157,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
     });
 
   const decide = (decision: "accept" | "reject") =>
+    !readOnly &&
     mutations.decision.mutate({ decision, expectedVersion: trace.version, timeSpentMs: Date.now() - since.current }, { onError: fail });
 
   const goNext = async () => {
@@ -265,8 +268,10 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
       />
       <section aria-label="Trace" className="space-y-3">
         <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} />
-        <TraceHeader trace={trace} decisions={maps.decisions} onDecide={decide} />
-        <ActionBar
+        <TraceHeader trace={trace} decisions={maps.decisions} onDecide={readOnly ? undefined : decide} />
+        {readOnly ? (
+          <p data-testid="read-only" className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-500">Read only: labelling needs the reviewer role.</p>
+        ) : <ActionBar
           step={step}
           currentLabel={step ? maps.mine.get(step.id) ?? null : null}
           editing={editing !== null}
@@ -285,7 +290,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
           onUndo={undo}
           onHistory={setHistoryOf}
           onToggleStop={toggleStop}
-        />
+        />}
         <StepList
           steps={steps}
           maps={maps}
