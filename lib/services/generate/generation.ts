@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
@@ -50,6 +51,25 @@ export interface GenerateRequest {
   sendImage?: boolean;
   /** Only the first N questions. */
   limit?: number | null;
+}
+
+/** One item's timing, for `npm run bench -- generate` (what Stepwise spends per request besides waiting). */
+export interface ItemProbe {
+  key: string;
+  start: number;
+  end: number;
+  /** Filled by whoever times the requests made inside the item (the bench wraps fetch). */
+  waitMs: number;
+  requests: number;
+}
+
+/** The item whose work is running (set only while an observer is registered). */
+export const generationItemScope = new AsyncLocalStorage<ItemProbe>();
+const globalForProbe = globalThis as unknown as { __stepwiseGenerationProbe?: ((probe: ItemProbe) => void) | null };
+
+/** Registers a function called with every finished item's timing (null to stop); off by default. */
+export function observeGenerationItems(observer: ((probe: ItemProbe) => void) | null): void {
+  globalForProbe.__stepwiseGenerationProbe = observer;
 }
 
 const itemKey = (jobId: number, questionId: number, sample: number) => `j${jobId}:q${questionId}:s${sample}`;
@@ -253,8 +273,10 @@ export const generationKind = defineJobKind<GenerationConfig>({
         const scene: Scene | undefined = scenes.get(sceneIdOf.get(item.questionId) ?? 0);
         inFlight++;
         ctx.setCounter("inFlight", inFlight);
+        const observer = globalForProbe.__stepwiseGenerationProbe;
+        const probe: ItemProbe | null = observer ? { key: item.key, start: performance.now(), end: 0, waitMs: 0, requests: 0 } : null;
         try {
-          await ctx.item(item.key, async () => {
+          const work = () => ctx.item(item.key, async () => {
             if (!question) throw new Error(`question ${item.questionId} no longer exists`);
             if (!scene) throw new Error(`the scene of question ${item.questionId} no longer exists`);
             const file = config.sendImage && question.imagePath ? path.join(imagesRoot(), question.imagePath) : null;
@@ -297,9 +319,13 @@ export const generationKind = defineJobKind<GenerationConfig>({
                 return (selectTrace.get(writer.datasetId, generated.trace.id) as { id: number }).id;
               },
             };
-          }).then((result) => {
-            if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
           });
+          const result = probe ? await generationItemScope.run(probe, work) : await work();
+          if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
+          if (probe && observer) {
+            probe.end = performance.now();
+            observer(probe);
+          }
         } finally {
           inFlight--;
           ctx.setCounter("inFlight", inFlight);
