@@ -101,7 +101,7 @@ export async function benchGenerate(): Promise<void> {
     const rate = requests / seconds;
     ownPerRequest.sort((a, b) => a - b);
     const after = await getJob(job.id);
-    console.log(`job ${after.id}: ${after.done} traces (${after.failed} failed), ${requests} requests in ${seconds.toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+    console.log(`job ${after.id} ${after.status}${after.error ? ` (${after.error})` : ""}: ${after.done} traces (${after.failed} failed), ${requests} requests in ${seconds.toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
     console.log(`throughput: ${rate.toFixed(1)} requests/s = ${(rate / bound).toFixed(3)} × the concurrency bound ${bound} (${concurrency} / ${latencyMs / 1000} s); target ≥ 0.9; ${(after.done / seconds).toFixed(1)} traces/s`);
     console.log(`own work per request: p50 ${quantile(ownPerRequest, 0.5).toFixed(2)} ms, p95 ${quantile(ownPerRequest, 0.95).toFixed(2)} ms (target p95 < 3 ms); CPU ${(((used.user + used.system) / 1000) / Math.max(1, requests)).toFixed(2)} ms per request`);
     console.log(`RSS (MB) by traces done: ${rss.map((r) => `${r.done}:${r.mb}`).join(" ")}`);

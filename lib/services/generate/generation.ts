@@ -185,7 +185,7 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   const checked = generationConfig.safeParse(draft);
   if (!checked.success) throw invalidInputFrom(checked.error.issues, (p) => p || "config");
 
-  await preflight(checked.data, options.signal);
+  await preflightEndpoint(checked.data, options.signal);
 
   const c = checked.data;
   const fingerprint = fingerprintOf({
@@ -397,10 +397,10 @@ export async function generationJob(id: number): Promise<JobRow> {
 
 /** A stored job's endpoint, preflighted again before a resume (a key or server may have changed). */
 export async function preflightJob(job: JobRow, signal?: AbortSignal): Promise<void> {
-  await preflight(generationKind.parseConfig!(job.config), signal);
+  await preflightEndpoint(generationKind.parseConfig!(job.config), signal);
 }
 
-async function preflight(config: Pick<GenerationConfig, "endpoint" | "builtin">, signal?: AbortSignal): Promise<void> {
+export async function preflightEndpoint(config: Pick<GenerationConfig, "endpoint" | "builtin">, signal?: AbortSignal): Promise<void> {
   let client: EndpointClient;
   try {
     client = new EndpointClient(await liveEndpoint(config));
