@@ -15,6 +15,8 @@ import { BUILTIN_FAULTS, GENERATION_METHOD_NAMES, type GenerationStartInput } fr
 
 const input = "w-full rounded border border-slate-300 bg-white px-2 py-1 text-sm focus:border-brand focus:outline-none focus:ring-1 focus:ring-brand";
 
+const COMPARED_METHODS = ["direct", "final-answer", "step-level"] as const;
+
 export const METHOD_INFO: Record<(typeof GENERATION_METHOD_NAMES)[number], string> = {
   direct: "one trace per question, no verification",
   "final-answer": "resample the whole trace up to k times until the final answer is right",
@@ -85,6 +87,7 @@ export function GenerateForm({ datasets }: { datasets: DatasetSummary[] }) {
   const [tokenBudget, setTokenBudget] = useState<number | null>(null);
   const [budget, setBudget] = useState<number | null>(null);
   const [limit, setLimit] = useState<number | null>(null);
+  const [compare, setCompare] = useState(false);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -105,7 +108,15 @@ export function GenerateForm({ datasets }: { datasets: DatasetSummary[] }) {
       budget,
       limit,
     };
-    start.mutate(body, { onSuccess: (job) => router.push(`/generate/${job.id}`) });
+    if (!compare) {
+      start.mutate(body, { onSuccess: (job) => router.push(`/generate/${job.id}`) });
+      return;
+    }
+    // Table 1: the same questions through each method, one job each (they appear in the job list);
+    // once done, the dataset's metrics page compares them after a verifier run
+    void (async () => {
+      for (const m of COMPARED_METHODS) await start.mutateAsync({ ...body, method: m });
+    })().catch(() => {});
   };
 
   const error = start.error;
@@ -206,6 +217,10 @@ export function GenerateForm({ datasets }: { datasets: DatasetSummary[] }) {
             </label>
           ))}
         </div>
+        <label className="flex items-center gap-2 text-sm text-slate-700">
+          <input type="checkbox" className="accent-brand" checked={compare} onChange={(e) => setCompare(e.target.checked)} />
+          Compare methods (Table 1): one job each for direct, final-answer and step-level; then Run verifier on the dataset&apos;s metrics page
+        </label>
         <div className="grid gap-3 sm:grid-cols-3">
           <NumberField id="gen-k" label="k (resamples)" value={k} onChange={setK} min={1} max={64} />
           <NumberField id="gen-samples" label="Samples per question" value={samples} onChange={setSamples} min={1} max={100} />
