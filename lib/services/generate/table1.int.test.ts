@@ -9,7 +9,9 @@ import { templateQuestionLines } from "@/lib/services/generate/template-question
 import { importFiles } from "@/lib/services/import/imports";
 import { getDatasetMetrics } from "@/lib/services/verify/metrics";
 import { runVerifier } from "@/lib/services/verify/verify";
+import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { readClevrScenes } from "@/lib/teacher/scripted";
+import { db } from "@/lib/db";
 
 // The paper's Table 1 (SpatialTraceGen), reproduced by real generation jobs: template questions on
 // the official CLEVR scenes in the repo (fixtures/clevr-v1), the built-in teacher over HTTP with its
@@ -54,4 +56,13 @@ describe("Table 1: generation methods ordered by valid ratio", () => {
     // and the direct teacher is not perfect: there are faults to find
     expect(valid.direct).toBeLessThan(1);
   }, 900_000);
+
+  it("a job can span all 1000 scenes: scenes load past SQLite's bound-parameter limit", async () => {
+    await importFiles({ files: [SCENES_FILE], dataset: "clevr1000" });
+    const ids = (await db().scene.findMany({ where: { dataset: { name: "clevr1000" } }, select: { id: true } })).map((s) => s.id);
+    expect(ids).toHaveLength(1000);
+    const scenes = await loadToolScenes(ids);
+    expect(scenes.size).toBe(1000);
+    expect([...scenes.values()].every((s) => s.objects.length > 0)).toBe(true);
+  }, 300_000);
 });
