@@ -1,8 +1,7 @@
+import { handle } from "@/lib/api/handler";
 import { questionJsonSchema } from "@/lib/schemas/generation";
 
-export const dynamic = "force-static";
+export const dynamic = "force-dynamic";
 
 // The canonical question record's JSON Schema (question files for generation, docs/generation.md).
-export function GET(): Response {
-  return Response.json(questionJsonSchema());
-}
+export const GET = handle({}, async () => questionJsonSchema());
