@@ -1,6 +1,7 @@
 // name → bench. Each capability adds one line.
 import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
+import { benchGenerate } from "./generate";
 import { benchImport } from "./import";
 import { benchReview } from "./review";
 import { benchSpare } from "./spare";
@@ -13,4 +14,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
+  generate: benchGenerate,
 };
