@@ -229,7 +229,7 @@ class TraceVerifier implements StepPass {
     const executeIds = call.definition!.executeIds;
     if (executeIds && !call.outcome) {
       const ids = executeIds(scene, call.args, { validated: call.validated });
-      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings);
+      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings, ids);
       call.outcome = ids;
     }
     return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import { ACTIVE_RUN_STATUSES } from "@/lib/schemas/verifier";
 import { disagreementsSql } from "@/lib/services/review/disagreements";
+import { isSceneKind } from "@/lib/scenes/index";
 import { boxSourceRank, sceneObjectFromRow, type Box, type Relation, type Scene, type SceneObjectRow } from "@/lib/tools/scene";
 
 // The verifier's bulk path on SQLite: raw prepared statements on the connection Prisma uses,
@@ -62,8 +63,8 @@ export class VerifyStore {
       deleteScore: p(`DELETE FROM "TraceScore" WHERE "runId" = ? AND "traceId" = ?`),
       datasetDisagreements: p(disagreementsSql(`"datasetId" = ?`)),
       traceDisagreements: p(disagreementsSql(`"id" = ?`)),
-      scenes: p(`SELECT s."id", s."name", s."relationships", i."width", i."height" FROM "Scene" s LEFT JOIN "Image" i ON i."id" = s."imageId" WHERE s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
-      objects: p(`SELECT o."sceneId", o."index", o."color", o."size", o."shape", o."material", o."x3d", o."y3d", o."z3d", o."px", o."py", o."depth" FROM "SceneObject" o WHERE o."sceneId" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL) ORDER BY o."sceneId", o."index"`),
+      scenes: p(`SELECT s."id", s."name", s."kind", s."relationships", i."width", i."height" FROM "Scene" s LEFT JOIN "Image" i ON i."id" = s."imageId" WHERE s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
+      objects: p(`SELECT o."sceneId", o."index", o."color", o."size", o."shape", o."material", o."x3d", o."y3d", o."z3d", o."px", o."py", o."depth", o."extra" FROM "SceneObject" o WHERE o."sceneId" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL) ORDER BY o."sceneId", o."index"`),
       boxes: p(`SELECT s."id" AS "sceneId", b."source", b."objectIndex", b."x", b."y", b."w", b."h" FROM "Box" b JOIN "Scene" s ON s."imageId" = b."imageId" WHERE b."objectIndex" IS NOT NULL AND s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
     };
   }
@@ -75,8 +76,9 @@ export class VerifyStore {
    */
   scenes(datasetId: number): Map<number, Scene> {
     const scenes = new Map<number, Scene>();
-    for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; relationships: string | null; width: number | null; height: number | null }>) {
+    for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; kind: string; relationships: string | null; width: number | null; height: number | null }>) {
       scenes.set(row.id, {
+        ...(isSceneKind(row.kind) && row.kind !== "clevr" ? { kind: row.kind } : {}),
         name: row.name,
         width: row.width ?? 480,
         height: row.height ?? 320,

@@ -16,7 +16,7 @@ export const argsSchema: RuleDefinition<"args.schema"> = {
       if (p.step.tool === CODE_TOOL || (format && AGENT_LOG_FORMATS.has(format))) return p.skip(NOT_IN_REGISTRY);
       return p.fail(`unknown tool "${p.step.tool}"`, { found: p.step.tool });
     }
-    const issues = argIssues(tool, p.args);
+    const issues = argIssues(tool, p.args, p.scene);
     if (issues === null) {
       p.markValidated(true);
       p.pass("args are valid");

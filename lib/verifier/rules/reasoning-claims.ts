@@ -1,7 +1,9 @@
+import { isClevr } from "@/lib/scenes/index";
 import type { Attribute, Scene, SceneObject } from "@/lib/tools/scene";
 import type { Claim, Desc } from "@/lib/verifier/claims";
 import { idKey, type IdKey } from "@/lib/verifier/compare";
 import type { VerifierSettings } from "@/lib/verifier/config";
+import { photoClaimsVerdict } from "@/lib/verifier/photo-claims";
 import { NO_SCENE, type CallRecord, type RuleDefinition, type StepPass } from "@/lib/verifier/rule";
 
 // reasoning.claims: each claim the claims grammar (claims.ts) reads from a reasoning step is
@@ -249,6 +251,18 @@ function checkClaims(claims: Claim[], scene: Scene, p: StepPass): void {
   }
 }
 
+/** Claims on a photo scene (graph, boxes): checked through the scene's type (lib/verifier/photo-claims.ts). */
+function photoClaims(claims: Claim[], scene: Scene, p: StepPass): void {
+  const verdict = photoClaimsVerdict(claims, scene, (back) => {
+    const call = p.countCalls[p.countCalls.length - 1 - back];
+    const outcome = call ? p.execute(call) : null;
+    return outcome?.ok && !outcome.undecided && typeof outcome.value === "number" ? outcome.value : null;
+  });
+  if (verdict.outcome === "pass") p.pass(verdict.message);
+  else if (verdict.outcome === "fail") p.fail(verdict.message, verdict.evidence);
+  else p.skip(verdict.message);
+}
+
 export const reasoningClaims: RuleDefinition<"reasoning.claims"> = {
   id: "reasoning.claims",
   scope: "step",
@@ -260,6 +274,7 @@ export const reasoningClaims: RuleDefinition<"reasoning.claims"> = {
     const parsed = p.reasoning!;
     if (parsed.claims.length === 0) p.skip(parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
     else if (!p.scene) p.skip(NO_SCENE);
+    else if (!isClevr(p.scene)) photoClaims(parsed.claims, p.scene, p);
     else checkClaims(parsed.claims, p.scene, p);
   },
 };
