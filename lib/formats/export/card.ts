@@ -81,12 +81,20 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+const UNCHECKED_TEXT: Record<ExportConfig["uncheckedSteps"], string> = {
+  positive: "counted as correct, label source `verifier:unchecked`",
+  negative: "counted as wrong, label source `verifier:unchecked`",
+  drop: "dropped from the rows (a call and its result together)",
+  "skip-trace": "a trace with one is left out",
+};
+
 function curation(config: ExportConfig): string[] {
   const items = [
     `datasets: ${config.datasets.map((d) => `\`${d}\``).join(", ")}`,
     `label priority: ${config.labels} (human labels are the current reviews, minus after-error and stale ones; imported human labels appear as \`external:<source>\`)`,
     `minimum quality: ${config.minQuality ?? "none"}; valid only: ${config.validOnly ? "yes" : "no"}; human-accepted only: ${config.humanAcceptedOnly ? "yes" : "no"}`,
     `wrong steps: ${config.rejectedSteps}${config.truncateAfterFirstError ? "; traces truncated after the first wrong step" : ""}`,
+    `unchecked steps (verified, but no rule could check them and no human labelled them): ${UNCHECKED_TEXT[config.uncheckedSteps]}`,
     `de-duplication by image + normalised question: ${config.dedupe ? "on" : "off"}`,
     `split by image with seed ${config.seed}: train ${config.split.train}, validation ${config.split.validation}, test ${config.split.test}`,
   ];
@@ -117,7 +125,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     info.card.columns,
     "",
-    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, or null when unlabeled).",
+    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, `verifier:unchecked` for a step the verifier could not check, labelled by the unchecked-steps policy, or null when unlabeled).",
     "",
     "## Splits",
     "",

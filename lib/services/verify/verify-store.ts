@@ -18,6 +18,7 @@ export interface TraceRow {
   questionId: number | null;
   program: string | null;
   format: string | null;
+  question: string;
 }
 
 export interface StepRow {
@@ -40,7 +41,7 @@ export class VerifyStore {
     this.s = {
       insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'running')`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(`SELECT "id", "traceId", "index", "kind", "text", "tool", "callId", "args", "result" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`),
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
@@ -55,7 +56,7 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
