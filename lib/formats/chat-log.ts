@@ -52,6 +52,10 @@ const ROLE_ALIASES: Record<string, Role> = {
   user: "user", human: "user",
   assistant: "assistant", gpt: "assistant", model: "assistant", bot: "assistant", chatbot: "assistant",
   tool: "tool", function: "tool", ipython: "tool", observation: "tool",
+  // smolagents' memory: the observation comes back as a "tool-response" turn ("Observation: …",
+  // read as the next user turn is); its "tool-call" turn restates the code the assistant turn
+  // already holds, so it is read as a system note (skipped)
+  "tool-response": "user", "tool-call": "system",
 };
 
 const MESSAGE_KEYS = ["messages", "conversation", "conversations", "chat_messages", "all_messages"] as const;
@@ -67,6 +71,8 @@ export function messageKey(value: Record<string, unknown>): string | null {
 function partsOf(content: unknown, at: string): MessagePart[] | null {
   if (content === null || content === undefined) return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
+  // one part not wrapped in a list, or (JSON-in-text agents logged by some tools) the parsed JSON reply itself
+  if (isPlainObject(content)) return typeof content.type === "string" ? partsOf([content], at) : [{ type: "text", text: JSON.stringify(content) }];
   if (!Array.isArray(content)) return null;
   const parts: MessagePart[] = [];
   content.forEach((part, j) => {
@@ -246,6 +252,8 @@ const REQUEST_MARKER = /#+\s*USER\s+REQUEST\s*#*\s*:?/gi;
 const REQUEST_END = /\n\s*(?:#+\s*USER\s+IMAGE|#+\s*RESULT\s*#|#+\s*RESPONSE\s*#|#+\s*STEP\s*\d*\s*#)/i;
 /** The framework's instruction after a request ("Now please generate only THOUGHT 0 and ACTION 0 …"). */
 const INSTRUCTION_TAIL = /(?:\n|(?<=[.?!:)]))\s*Now,? please generate\b(?: only| your| the next)[\s\S]*$/i;
+/** "Question: …" / "Q: …" / "New task: …" (smolagents) as prompts label the request (after any image placeholder). */
+const QUESTION_LABEL = /^\s*(?:(?:<image>|<img\b[^>]*>)\s*)*(?:new task|task|question|q)\s*[:：]\s*/i;
 const IMAGE_PLACEHOLDER = /<image>|<img\b[^>]*>|<\|image\|>|<\|vision_start\|>.*?<\|vision_end\|>/gi;
 
 /**
@@ -263,6 +271,8 @@ export function questionOf(text: string): { question: string; marked: boolean } 
   }
   question = question
     .replace(INSTRUCTION_TAIL, "")
+    .replace(QUESTION_LABEL, "")
+    .replace(/\n\s*(?:answer|a)\s*[:：]\s*$/i, "")
     .replace(IMAGE_PLACEHOLDER, "")
     .split("\n")
     .filter((line) => !/^\s*image[-_ ]?\d+\s*:\s*$/i.test(line))
