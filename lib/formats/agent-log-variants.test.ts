@@ -103,6 +103,29 @@ describe("react-chat variants", () => {
     ]);
   });
 
+  it("Anthropic content blocks one message per line: image source, tool_use in the assistant turn, tool_result (error included) in the user turn", () => {
+    const r = readAll(F("react-chat-anthropic-blocks.jsonl"));
+    expect(r.format).toBe("react-chat");
+    expect(r.errors).toEqual([]);
+    expect(r.images).toHaveLength(1);
+    const [t] = r.traces;
+    expect(t).toMatchObject({ question: "Is the plant to the right of the sofa?", image: r.images[0].name, finalAnswer: "yes" });
+    expect(stepShapes(t)).toEqual([
+      { reasoning: "I'll locate both objects first." },
+      { call: "detect", args: { query: "plant" } },
+      { call: "detect", args: { query: "sofa" } },
+      { result: [{ id: "obj_7", box: [400, 100, 50, 120] }] },
+      { result: [{ id: "obj_1", box: [50, 150, 300, 140] }] },
+      { call: "check_relation", args: { subject: "obj_7", relation: "right", object: "obj_1" } },
+      { result: { error: "object obj_9 does not exist" } },
+      { reasoning: "The plant (x≈425) is right of the sofa (x≈200)." },
+      { answer: "yes" },
+    ]);
+    // results pair with their calls by tool_use_id
+    expect(t.steps[3].callId).toBe("toolu_01");
+    expect(t.steps[4].callId).toBe("toolu_02");
+  });
+
   it("a truncated file is an error on its line, and nothing else is read", () => {
     const r = readAll(F("react-chat-truncated.json"));
     expect(r.traces).toEqual([]);
