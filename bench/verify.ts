@@ -73,6 +73,32 @@ export async function benchVerify(): Promise<void> {
   }
   console.log(`  clean traces: ${fmt(clean.length)} traces, ${cleanFailing} failing steps (target 0)`);
 
+  // 1b. the paraphrase corpus (docs/claims-grammar.md, "Measuring the reader") -----------------
+  const { scoreCorpus } = await import("@/lib/verifier/paraphrase/corpus");
+  const { buildSplit } = await import("@/lib/verifier/paraphrase/fixtures");
+  const { parseReasoning } = await import("@/lib/verifier/claims");
+  console.log("\nparaphrase corpus (reasoning as teacher models write it, over real CLEVR scenes; half the texts state a false claim):");
+  console.log("  split     texts  claims  precision  recall  steps checked  step P / R (fail)  clean failing  conclusions right/wrong/skipped");
+  const paraphraseTexts: string[] = [];
+  for (const split of ["dev", "heldout", "blind"] as const) {
+    const texts = buildSplit(ROOT, split);
+    for (const t of texts) paraphraseTexts.push(t.text);
+    const f = scoreCorpus(texts);
+    console.log(`  ${split.padEnd(9)}${String(f.texts).padStart(6)}${String(f.labelled).padStart(8)}${f.precision.toFixed(4).padStart(11)}${f.recall.toFixed(4).padStart(8)}${pct(f.checked).padStart(15)}   ${f.stepPrecision.toFixed(3)} / ${f.stepRecall.toFixed(3)}${String(f.cleanFailing).padStart(16)}   ${f.conclusions.right}/${f.conclusions.wrong}/${f.conclusions.skipped} (function words ${f.conclusions.functionWords})`);
+  }
+  const scriptedTexts = corpus.flatMap((t) => t.trace.steps.flatMap((s) => (s.kind === "reasoning" ? [s.text] : [])));
+  const parseRate = (texts: string[]) => {
+    const rates: number[] = [];
+    for (let p = 0; p < 9; p++) {
+      const started = performance.now();
+      for (const text of texts) parseReasoning(text);
+      rates.push(texts.length / ((performance.now() - started) / 1000));
+    }
+    rates.sort((a, b) => a - b);
+    return `best ${fmt(rates[rates.length - 1])}, median ${fmt(rates[4])} texts/s`;
+  };
+  console.log(`  reading speed: scripted-teacher reasoning (${fmt(scriptedTexts.length)} texts, the strict grammar) ${parseRate(scriptedTexts)}; paraphrase corpus (${fmt(paraphraseTexts.length)} texts, the general reader) ${parseRate(paraphraseTexts)}`);
+
   // 2. the 36 real programs ------------------------------------------------------------------
   const { convertProgram } = await import("@/lib/teacher/program");
   const { sceneFromClevr } = await import("@/lib/tools/scene");

@@ -128,6 +128,13 @@ function check(claim: Claim, scene: Scene, countValue: (back: number) => number 
       const ok = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
       return { truth: ok, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` };
     }
+    case "definite": {
+      // "the large cube is red": the subject must name exactly one object for certain
+      const subject = matching(claim.subject, scene);
+      if (subject.uncertain.length > 0 || subject.sure.length !== 1) return null;
+      const t = fits(claim.desc, scene.objects[subject.sure[0]], scene);
+      return { truth: claim.negated ? not(t) : t, expected: `${objectId(subject.sure[0])} ${claim.negated ? "does not fit" : "fits"}`, found: t === false ? "not so in the scene" : "so in the scene" };
+    }
     case "distance":
       return null;
   }

@@ -17,6 +17,7 @@ export interface TraceRow {
   sceneId: number | null;
   questionId: number | null;
   program: string | null;
+  format: string | null;
 }
 
 export interface StepRow {
@@ -39,11 +40,11 @@ export class VerifyStore {
     this.s = {
       insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'running')`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(`SELECT "id", "traceId", "index", "kind", "text", "tool", "callId", "args", "result" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`),
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
-      updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
+      updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
       // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
       staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN (${ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ")}) AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
@@ -54,7 +55,7 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
@@ -167,8 +168,8 @@ export class VerifyStore {
     this.s.insertScore.run(runId, traceId, quality, valid ? 1 : 0, JSON.stringify(parts));
   }
 
-  updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null): void {
-    this.s.updateTrace.run(quality, valid ? 1 : 0, runId, failingSteps, failingRules, traceId);
+  updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null, uncheckedSteps: number): void {
+    this.s.updateTrace.run(quality, valid ? 1 : 0, runId, failingSteps, failingRules, uncheckedSteps, traceId);
   }
 
   /** Drops one trace's verdicts and score in a run before it is verified again (after an edit). */

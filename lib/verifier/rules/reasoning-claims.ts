@@ -197,6 +197,24 @@ function checkClaim(claim: Claim, scene: Scene, countCalls: readonly CallRecord[
       const ok = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
       return explain ? { ok, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` } : ok ? TRUE : FALSE;
     }
+    case "definite": {
+      // the subject must name one object; several fitting it (or an ambiguous anchor): not checkable here
+      const subject = new Matcher(claim.subject, scene);
+      const matcher = new Matcher(claim.desc, scene);
+      if (subject.ambiguous || matcher.ambiguous) return null;
+      let found: SceneObject | null = null;
+      let fitting = 0;
+      for (const object of scene.objects) {
+        if (subject.fits(object)) {
+          fitting++;
+          found = object;
+        }
+      }
+      if (fitting > 1) return null;
+      const ok = found !== null && matcher.fits(found) !== claim.negated;
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: found ? `obj_${found.index} ${claim.negated ? "does not fit" : "fits"}` : "an object fitting the description", found: found ? (ok ? "it does" : "it does not") : "none in the scene" };
+    }
     case "distance": {
       const a = scene.objects[claim.a]?.coords3d;
       const b = scene.objects[claim.b]?.coords3d;
