@@ -10,6 +10,7 @@ import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
 import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
+import { ownerStamp } from "@/lib/jobs/owner";
 
 // Browser and API uploads: the multipart body is streamed part by part to files in a private
 // temporary folder (never held in memory), then imported from there like CLI files. Image parts
@@ -19,6 +20,10 @@ import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
 const MAX_FILE_BYTES = LIMITS.uploadFileBytes;
 const MAX_FILES = LIMITS.uploadFiles;
 const MAX_TOTAL_BYTES = LIMITS.uploadTotalBytes;
+
+/** Upload folders live under <data dir>/uploads/<uuid>, each with an owner file naming its process. */
+export const UPLOADS = "uploads";
+export const UPLOAD_OWNER_FILE = ".stepwise-owner.json";
 
 export interface ReceivedUpload {
   dir: string;
@@ -50,8 +55,10 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
     await body.cancel().catch(() => {});
     throw new AppError("too_large", `the upload is larger than the limit of ${formatBytes(MAX_TOTAL_BYTES)} for all files together`, [{ path: "files", error: `at most ${formatBytes(MAX_TOTAL_BYTES)} in total` }]);
   }
-  const dir = path.join(dataDir(), "uploads", crypto.randomUUID());
+  const dir = path.join(dataDir(), UPLOADS, crypto.randomUUID());
   fs.mkdirSync(dir, { recursive: true });
+  // who is receiving: crash recovery (lib/recovery) removes the folder once this process is gone
+  fs.writeFileSync(path.join(dir, UPLOAD_OWNER_FILE), JSON.stringify(ownerStamp()));
   const raw: Record<string, string> = {};
   const files: ReceivedUpload["files"] = [];
   const taken = new Set<string>();
@@ -121,6 +128,7 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       skipInvalid: fields.skipInvalid,
       detector: fields.detector,
       images: [upload.dir, ...(fields.imagesUrl ? [fields.imagesUrl] : [])],
+      uploadDir: path.relative(dataDir(), upload.dir),
       source,
       imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,
       onProgress: (p) => {
