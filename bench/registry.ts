@@ -2,6 +2,7 @@
 import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
 import { benchImport } from "./import";
+import { benchLoad } from "./load";
 import { benchReview } from "./review";
 import { benchSpare } from "./spare";
 import { benchVerify } from "./verify";
@@ -13,4 +14,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
+  load: benchLoad,
 };
