@@ -112,7 +112,7 @@ export async function benchLoad(): Promise<void> {
     // steps of the generated traces: 10 per trace, ids from 1; each label goes to a fresh step (version 1)
     let nextStep = 1;
     const targets: Target[] = [
-      { name: "GET /api/traces", request: (i) => fetch(`${base}/api/traces?limit=50${i % 2 ? "&sort=quality" : ""}`, { headers: HEADERS }) },
+      { name: "GET /api/traces", request: (i) => fetch(`${base}/api/traces?limit=50${i % 2 ? "&method=direct" : ""}`, { headers: HEADERS }) },
       { name: "GET /traces", request: () => fetch(`${base}/traces`, { headers: HEADERS }) },
       { name: "GET /traces/ID", request: (i) => fetch(`${base}/traces/${sceneTrace - 500 + (i % 1000)}`, { headers: HEADERS }) },
       {
