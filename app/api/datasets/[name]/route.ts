@@ -8,5 +8,5 @@ export const dynamic = "force-dynamic";
 /** Rename: `{"name": "new name"}`. */
 export const PATCH = handle({ params: datasetNameParams, body: datasetRenameBody }, ({ params, body }) => renameDataset(params.name, body.name));
 
-/** Delete with everything in it: `?confirm=<the dataset's name>`. */
-export const DELETE = handle({ params: datasetNameParams, query: datasetDeleteQuery }, ({ params, query }) => deleteDataset(params.name, query.confirm));
+/** Delete with everything in it: `?confirm=<the dataset's name>`. Admins only (deletion, docs/design.md §13). */
+export const DELETE = handle({ params: datasetNameParams, query: datasetDeleteQuery }, ({ params, query }) => deleteDataset(params.name, query.confirm), { access: "admin" });
