@@ -3,6 +3,7 @@ import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
 import { benchGenerate } from "./generate";
 import { benchImport } from "./import";
+import { benchLoad } from "./load";
 import { benchReview } from "./review";
 import { benchSpare } from "./spare";
 import { benchVerify } from "./verify";
@@ -14,5 +15,9 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
+<<<<<<< HEAD
   generate: benchGenerate,
+=======
+  load: benchLoad,
+>>>>>>> harden
 };
