@@ -15,9 +15,6 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
-<<<<<<< HEAD
   generate: benchGenerate,
-=======
   load: benchLoad,
->>>>>>> harden
 };
