@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
-  timeout: 30_000,
+  timeout: 60_000, // a cap, not a measurement: a 20-step keyboard review under a loaded machine needs more than 30 s
   expect: { timeout: 10_000 },
   outputDir: "test-results",
   globalSetup: "./e2e/global-setup.ts",

@@ -7,6 +7,7 @@ import type { Geometry } from "@/components/canvas/trace-canvas";
 import { ActionBar } from "@/components/review/action-bar";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
+import { BoxLabelForm } from "@/components/review/box-label-form";
 import { ImagePanel } from "@/components/review/image-panel";
 import { QueueBar } from "@/components/review/queue-bar";
 import { stepArrows } from "@/components/review/step-arrows";
@@ -49,6 +50,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
   const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id));
 
   const [current, setCurrent] = useState(initialStep);
+  // the step a label's auto-advance moved the cursor onto, until the next f / Shift+F (failingTarget)
+  const landedAt = useRef<number | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [editing, setEditing] = useState<EditingState | null>(null);
   const stopAtFirstError = useStopAtFirstError();
@@ -92,7 +95,9 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
     mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
     setComment("");
     if (value === "reject" && stopAtFirstError) return;
-    setCurrent((c) => Math.min(steps.length - 1, c + 1));
+    const next = Math.min(steps.length - 1, current + 1);
+    setCurrent(next);
+    landedAt.current = next;
   };
 
   const startEdit = () => {
@@ -177,7 +182,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
   // f / Shift+F: the next failing step still without your label (the current one included) /
   // the previous failing step — see failingTarget.
   const jumpToFailing = (direction: 1 | -1) => {
-    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1));
+    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1), landedAt.current === current);
+    landedAt.current = null;
     if (target === null) return show("info", trace.verification ? "No step fails a verifier rule in this trace." : "This trace has not been verified yet.");
     setCurrent(target);
   };
@@ -212,7 +218,24 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
   };
   useShortcuts("review", run, { editing: editing !== null });
 
-  const boxCreate = (geometry: Geometry) => trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail });
+  // on a photo (a graph / boxes scene, or none yet) a drawn box is offered for labelling into the scene
+  const photo = trace.scene ? trace.scene.kind !== "clevr" : true;
+  const [labelling, setLabelling] = useState<BoxDto | null>(null);
+  const boxCreate = (geometry: Geometry) =>
+    trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail, onSuccess: (box) => photo && setLabelling(box) });
+  const boxLabel = (category: string, attributes: string[]) =>
+    labelling &&
+    boxes.label.mutate(
+      { id: labelling.id, expectedVersion: labelling.version, category, attributes },
+      {
+        onError: fail,
+        onSuccess: (result) => {
+          setLabelling(null);
+          const now = result.reverified.find((r) => r.traceId === trace.id);
+          show("info", `Added ${category} as obj_${result.objectIndex} of the scene; ${result.reverified.length} trace(s) verified again${now ? ` (this one is now ${now.valid ? "valid" : "invalid"})` : ""}.`);
+        },
+      },
+    );
   const boxChange = (box: BoxDto, geometry: Geometry) => boxes.update.mutate({ id: box.id, expectedVersion: box.version, ...geometry }, { onError: fail });
   const boxDelete = (box: BoxDto) => boxes.remove.mutate({ id: box.id, expectedVersion: box.version }, { onError: fail });
 
@@ -241,6 +264,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
         onBoxCreate={boxCreate}
         onBoxChange={boxChange}
         onBoxDelete={boxDelete}
+        labelForm={labelling ? <BoxLabelForm key={labelling.id} box={labelling} busy={boxes.label.isPending} onLabel={boxLabel} onSkip={() => setLabelling(null)} /> : null}
       />
       <section aria-label="Trace" className="space-y-3">
         <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} />

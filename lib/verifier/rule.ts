@@ -36,12 +36,38 @@ export interface VerifyInput {
   /** CLEVR functional program, when known (step completeness). */
   program?: unknown;
   scene?: Scene | null;
+  /** The format the trace was imported from: agent logs (AGENT_LOG_FORMATS) call tools of their own. */
+  format?: string | null;
+  /**
+   * reasoning.judge: per step index, the LLM judge's answer for it (looked up by the verify service
+   * before the pass, docs/design.md §5 "reasoning.judge"); a string says why there is none.
+   */
+  judgments?: ReadonlyArray<Judgment | string | undefined>;
 }
+
+/** An LLM judge's answer about one step (lib/verifier/judge/prompt.ts reads it from the reply). */
+export interface Judgment {
+  verdict: "correct" | "incorrect" | "unsure";
+  rationale: string;
+  model: string;
+}
+
+/**
+ * Formats whose traces call the agent's own tools, not the spatial registry's: a call to a tool the
+ * registry does not have is unchecked there ("tool not in the registry"), not wrong. Elsewhere an
+ * unknown tool fails args.schema. The code pseudo-tool `python` (CODE_TOOL) is never in the registry.
+ */
+export const AGENT_LOG_FORMATS: ReadonlySet<string> = new Set(["react-chat", "json-actions", "verifiers", "openai-agents", "react"]);
+export const NOT_IN_REGISTRY = "tool not in the registry";
+export const CODE_TOOL = "python";
 
 export interface Evidence {
   expected?: unknown;
   found?: unknown;
   claim?: string;
+  /** reasoning.judge: the judge's explanation and the model that gave it. */
+  rationale?: string;
+  model?: string;
 }
 
 /** A tool call as the pass goes: what later steps (its result, claims citing it) need of it. */
@@ -117,6 +143,8 @@ export interface StepPass {
   readonly callIds: ReadonlyMap<string, CallIdSlot>;
   /** Earlier `count` calls, for claims citing a count. */
   readonly countCalls: readonly CallRecord[];
+  /** Whether a rule evaluated before this one already checked this step (docs/design.md §5 Coverage). */
+  readonly stepChecked: boolean;
   /** The one look-ahead: does a later step record a result for this call id? */
   answeredLater(callId: string): boolean;
   /** Re-executes a call on the scene (memoised on the call); null without a scene or an executor. */
@@ -127,7 +155,7 @@ export interface StepPass {
   markValidated(validated: boolean, refused?: ToolOutcome): void;
   /** answer: the trace-level "final answer correct" (null = unknown), read by the score and `valid`. */
   setFinalCorrect(value: boolean | null): void;
-  pass(message: string): void;
+  pass(message: string, evidence?: Evidence | null): void;
   fail(message: string, evidence?: Evidence | null): void;
   skip(message: string): void;
 }
@@ -158,6 +186,13 @@ export interface RuleDefinition<Id extends string = string> {
    * registry order). Verdicts of one step are stored in this order.
    */
   order?: Partial<Record<StepKind, number>>;
+  /**
+   * Whether its verdicts decide a step's coverage (docs/design.md §5 Coverage; default true): a pass
+   * makes the step checked, a skip gives the reason it is unchecked. False for a rule that says
+   * nothing about the step's content (cross.pairing: "this call was answered"). A fail always
+   * makes a step checked.
+   */
+  covers?: boolean;
   evaluate: (pass: StepPass) => void;
 }
 

@@ -3,6 +3,7 @@ import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { CreateBoxBody, HumanBoxDto, UpdateBoxBody } from "@/lib/schemas/boxes";
 import { resolveUser } from "@/lib/services/review/users";
+import { reverifyBoxScene } from "@/lib/services/scenes/scene-edit";
 
 // Only `human` boxes are editable; ground truth, derived and detector boxes are evidence.
 // Boxes are clamped to the image so a drag past the edge cannot store negative geometry.
@@ -40,11 +41,14 @@ async function editableBox(id: number, expectedVersion: number) {
 export async function updateHumanBox(id: number, body: UpdateBoxBody): Promise<HumanBoxDto> {
   const user = await resolveUser(body.user);
   const box = await editableBox(id, body.expectedVersion);
-  return db().$transaction(async (tx) => {
+  const updated = await db().$transaction(async (tx) => {
     const updated = await tx.box.update({ where: { id }, data: { ...clamp(body, box.image), ...(body.label !== undefined ? { label: body.label } : {}), version: { increment: 1 } }, select: SELECT });
     await tx.auditLog.create({ data: { userId: user.id, action: "box.update", entity: "box", entityId: String(id), data: { before: { x: box.x, y: box.y, w: box.w, h: box.h, label: box.label }, after: updated }, ...auditStamp() } });
     return updated;
   });
+  // a box labelled into a photo's scene moved: its relations may have changed
+  await reverifyBoxScene(box.imageId, box.objectIndex);
+  return updated;
 }
 
 export async function deleteHumanBox(id: number, options: { expectedVersion: number; user?: string }): Promise<{ id: number }> {
@@ -54,5 +58,6 @@ export async function deleteHumanBox(id: number, options: { expectedVersion: num
     db().box.delete({ where: { id } }),
     db().auditLog.create({ data: { userId: user.id, action: "box.delete", entity: "box", entityId: String(id), data: { before: { imageId: box.imageId, x: box.x, y: box.y, w: box.w, h: box.h, label: box.label } }, ...auditStamp() } }),
   ]);
+  await reverifyBoxScene(box.imageId, box.objectIndex);
   return { id };
 }
