@@ -44,7 +44,8 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
   const handler = async (request: NextRequest, context: RouteContext): Promise<Response> => {
     try {
       const principal = await authorize(request.headers, request.method, options.access ?? defaultAccess(request.method));
-      const rawParams = await context.params;
+      // routes without dynamic segments may get no params at all (a mutation then audits with {})
+      const rawParams = (await context.params) ?? {};
       const params = parse(schemas.params, rawParams, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       let body: unknown = undefined;
