@@ -75,8 +75,8 @@ export const exportConfig = z
     /** Train split only: each row of the class is repeated (w > 1) or kept with probability w (w < 1). */
     relationWeights: classMap(z.number().min(0).max(100)).default({}),
     images: z.enum(IMAGE_MODES).default("copy"),
-    /** OpenAI rows with copied images: prefix for image URLs (where the images/ folder will be served). */
-    imageBaseUrl: z.url().optional(),
+    /** OpenAI rows with copied images: prefix for image URLs (where the images/ folder will be served); http(s) only. */
+    imageBaseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
     /** Offline RL discount factor for returns. */
     gamma: z.number().min(0).max(1).default(1),
     systemPrompt: z.string().max(4000).optional(),

@@ -12,6 +12,7 @@ import {
 import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
 import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
 import { exportFormat } from "@/lib/formats/export/registry";
+import { mdName, mdText, yamlString } from "@/lib/formats/export/markdown";
 
 // The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
 // split) so `load_dataset(dir)` finds the splits, then counts per split and relation class, the
@@ -45,7 +46,6 @@ function sizeCategory(rows: number): string {
   return "1M<n<10M";
 }
 
-const yamlString = (value: string) => JSON.stringify(value);
 
 function frontMatter(summary: ExportSummary): string {
   const { config } = summary;
@@ -90,7 +90,7 @@ const UNCHECKED_TEXT: Record<ExportConfig["uncheckedSteps"], string> = {
 
 function curation(config: ExportConfig): string[] {
   const items = [
-    `datasets: ${config.datasets.map((d) => `\`${d}\``).join(", ")}`,
+    `datasets: ${config.datasets.map(mdName).join(", ")}`,
     `label priority: ${config.labels} (human labels are the current reviews, minus after-error and stale ones; imported human labels appear as \`external:<source>\`)`,
     `minimum quality: ${config.minQuality ?? "none"}; valid only: ${config.validOnly ? "yes" : "no"}; human-accepted only: ${config.humanAcceptedOnly ? "yes" : "no"}`,
     `wrong steps: ${config.rejectedSteps}${config.truncateAfterFirstError ? "; traces truncated after the first wrong step" : ""}`,
@@ -117,7 +117,7 @@ export function renderCard(summary: ExportSummary): string {
   const sections = [
     frontMatter(summary),
     "",
-    `# ${summary.title}`,
+    `# ${mdText(summary.title)}`,
     "",
     `${info.label} rows for ${info.trainer}, exported by Stepwise from teacher reasoning traces on spatial questions about images: ${counts.rows} rows from ${counts.traces} traces${counts.images ? ` on ${counts.images} images` : ""}.`,
     "",
@@ -150,14 +150,14 @@ export function renderCard(summary: ExportSummary): string {
     "## Labels and provenance",
     "",
     // label sources come in code-unit order (summarize sorts them): the same card on every machine
-    table(["step label source", "steps"], Object.entries(summary.labels.steps)),
+    table(["step label source", "steps"], Object.entries(summary.labels.steps).map(([source, n]) => [mdText(source), n])),
     "",
-    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces)),
+    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces).map(([source, n]) => [mdText(source), n])),
     "",
     "## Verifier",
     "",
     summary.verifier.length
-      ? table(["dataset", "verifier version", "config", "run"], summary.verifier.map((v) => [v.dataset, v.version, v.name, v.runId]))
+      ? table(["dataset", "verifier version", "config", "run"], summary.verifier.map((v) => [mdText(v.dataset), v.version, mdText(v.name), v.runId]))
       : "No finished verifier run was used: labels come from people only.",
     "",
     agreementSection(summary.agreement),
@@ -175,7 +175,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "`manifest.json` holds the full export configuration and the SHA-256 and row count of every data file; the same database and configuration always produce byte-identical files.",
     "",
-    table(["file", "rows"], summary.files.map((f) => [f.path, f.rows ?? ""])),
+    table(["file", "rows"], summary.files.map((f) => [mdText(f.path), f.rows ?? ""])),
     "",
     "## Sources",
     "",

@@ -8,7 +8,9 @@ import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
-import { VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { crashPoint } from "@/lib/jobs/crash-point";
+import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
 import { verifyTrace, type TraceVerification, type VerifyInput, type VerifyStep } from "@/lib/verifier/verify";
@@ -41,8 +43,6 @@ export interface RunVerifierOptions {
 
 /** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
 const BATCH = 200;
-/** A `running` run without progress for this long was left by a process that died. */
-const STALE_MINUTES = 10;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
@@ -121,8 +121,14 @@ function stopIfCancelled(store: VerifyStore, runId: number): void {
  * Cancels a running verifier run (from the browser, the API, or another process): it stops before
  * its next batch and is removed with everything it wrote; no Trace column was touched.
  */
-export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" }> {
+export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" | "cancelled" }> {
   const store = new VerifyStore(await sqlite());
+  // a run whose process died can never see the request: it goes now (lib/recovery would later)
+  const abandoned = store.abandonedRuns().find((r) => r.id === runId);
+  if (abandoned) {
+    await dropRunInBatches(store, runId);
+    return { id: runId, status: "cancelled" };
+  }
   if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
   const status = store.runStatus(runId);
   if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
@@ -140,11 +146,14 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const batchSize = options.batchSize ?? BATCH;
   // one store for the whole run: its statements are prepared once on the shared connection
   const store = new VerifyStore(await sqlite());
+  // runs a killed process left behind go first (nothing reads them, but they hold rows)
+  for (const run of store.abandonedRuns()) await dropRunInBatches(store, run.id);
   const { runId, revisedAfter, scenes } = await writeTransaction(() => {
-    // runs a killed process left behind go first (nothing reads them, but they hold rows)
-    store.dropStaleRuns(STALE_MINUTES);
     // step edits during the run are caught by their revisions: the last one before the run starts
-    return { runId: store.insertRun(config.id, dataset.id), revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
+    const id = store.insertRun(config.id, dataset.id);
+    // registered before any await: a recovery in this process never takes it for abandoned
+    markActive(`verifier-run:${id}`);
+    return { runId: id, revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
   });
   const programs = new Map<number, unknown>();
   const outcomes = new Map<number, TraceOutcome>();
@@ -167,6 +176,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     });
   };
   let summary: RunSummary;
+  const activeKey = `verifier-run:${runId}`;
   try {
     const endpoint = isEnabled(config.settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
     if (endpoint) judge = await JudgeSession.open(endpoint, await sqlite());
@@ -193,6 +203,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         return true;
       });
       if (!more) break;
+      crashPoint("verify:batch");
       options.onProgress?.(outcomes.size, total);
     }
     await yieldToEventLoop();
@@ -216,6 +227,8 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
       const seconds = (performance.now() - started) / 1000;
       store.finishRun(runId, outcomes.size, steps, seconds, metrics);
+      // a kill here, inside the last transaction, must leave no Trace column touched and the run removable
+      crashPoint("verify:commit");
       return {
         run: runId,
         config: config.version,
@@ -233,8 +246,10 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     });
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    await writeTransaction(() => store.dropRun(runId));
+    await dropRunInBatches(store, runId);
     throw error;
+  } finally {
+    markInactive(activeKey);
   }
   // the run is done from here on: a failure below leaves it standing (it is derived data)
   if (options.prepareCalibration) {
