@@ -34,6 +34,8 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, reso
   if (filters.decision) and.push({ decision: filters.decision === "none" ? null : filters.decision });
   if (filters.disagreement === "true") and.push({ disagreements: { gt: 0 } });
   if (filters.disagreement === "false") and.push({ disagreements: 0 });
+  if (filters.unchecked === "true") and.push({ uncheckedSteps: { gt: 0 } });
+  if (filters.unchecked === "false") and.push({ uncheckedSteps: 0 });
   if (filters.relation) and.push({ questionRef: { relations: { some: { relationClass: filters.relation } } } });
   if (filters.reviewer) and.push({ reviews: { some: { current: true, source: "human", user: { name: filters.reviewer } } } });
   if (filters.q) and.push({ OR: [{ question: { contains: filters.q } }, { externalId: { contains: filters.q } }] });
@@ -96,7 +98,7 @@ const humanDecision: Prisma.ReviewWhereInput = { stepId: null, current: true, so
  * labelled it already. Imported labels and verdicts (Trace.decision mirrors VisProg's too) do not
  * close a trace. The reason is worded by lib/review/queue-reason.ts, also when nothing is left.
  */
-export async function nextInQueue(options: { dataset?: string; after?: number; user?: string }): Promise<QueuePick> {
+export async function nextInQueue(options: { dataset?: string; after?: number; user?: string; prefer?: "unchecked" }): Promise<QueuePick> {
   const user = await resolveUser(options.user);
   const prisma = db();
   const scopeId = await datasetId(options.dataset);
@@ -133,6 +135,11 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
 
   const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
   if (disagreement) return { traceId: disagreement.id, reason: queueReason({ kind: "disagreement", steps: disagreement.disagreements }), progress };
+
+  if (options.prefer === "unchecked") {
+    const unchecked = await prisma.trace.findFirst({ where: { ...open, uncheckedSteps: { gt: 0 } }, orderBy: [{ uncheckedSteps: "desc" }, { id: "asc" }], select: { id: true, uncheckedSteps: true } });
+    if (unchecked) return { traceId: unchecked.id, reason: queueReason({ kind: "unchecked", steps: unchecked.uncheckedSteps ?? 0 }), progress };
+  }
 
   const threshold = await currentThreshold();
   const relationClass = await leastCoveredRelation(user.id, scopeId);
