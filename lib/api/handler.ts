@@ -44,7 +44,8 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
   const handler = async (request: NextRequest, context: RouteContext): Promise<Response> => {
     try {
       const principal = await authorize(request.headers, request.method, options.access ?? defaultAccess(request.method));
-      const rawParams = await context.params;
+      // a route without dynamic segments gets no params object from Next (POST /api/generation crashed in routeOf)
+      const rawParams = (await context.params) ?? {};
       const params = parse(schemas.params, rawParams, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       let body: unknown = undefined;
