@@ -1,5 +1,6 @@
 import { handle } from "@/lib/api/handler";
 import { readJsonBody } from "@/lib/api/request-body";
+import { assertJson } from "@/lib/auth/guard";
 import { LIMITS } from "@/lib/schemas/limits";
 import { listGenerationJobs, startGenerationJob } from "@/lib/services/generate/generation-jobs";
 
@@ -14,6 +15,9 @@ export const GET = handle({}, () => listGenerationJobs());
 
 export const POST = handle(
   {},
-  async ({ request }) => startGenerationJob(await readJsonBody(request, { maxBytes: LIMITS.generationBodyBytes, maxDepth: LIMITS.jsonBodyDepth })),
+  async ({ request }) => {
+    assertJson(request.headers);
+    return startGenerationJob(await readJsonBody(request, { maxBytes: LIMITS.generationBodyBytes, maxDepth: LIMITS.jsonBodyDepth }));
+  },
   { status: 202 },
 );

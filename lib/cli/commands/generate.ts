@@ -91,7 +91,7 @@ export default defineCommand({
     const out = values.out as string | undefined;
     const questionsOut = values["questions-out"] as string | undefined;
     if (!scenesFile) throw new AppError("invalid_input", "--scenes FILE is required (a CLEVR scenes JSON file)");
-    if (!out && !questionsOut) throw new AppError("invalid_input", "--out FILE is required (where the JSON lines go)");
+    if (!out && !questionsOut) throw new AppError("invalid_input", "--out FILE (the traces) or --questions-out FILE (template questions) is required");
     const perScene = positiveInteger(values["questions-per-scene"] as string | undefined, "questions-per-scene", 3);
     const methods = parseMethods(values.methods as string | undefined);
     const seeds = parseSeeds(values.seeds as string | undefined);
