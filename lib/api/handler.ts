@@ -44,7 +44,8 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
   const handler = async (request: NextRequest, context: RouteContext): Promise<Response> => {
     try {
       const principal = await authorize(request.headers, request.method, options.access ?? defaultAccess(request.method));
-      const rawParams = await context.params;
+      // a route without dynamic segments may get no params at all
+      const rawParams = (await context?.params) ?? {};
       const params = parse(schemas.params, rawParams, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");
       let body: unknown = undefined;
@@ -56,7 +57,9 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
       }
       const state: RequestContext = { principal, requestId: request.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID(), audited: false };
       const result = await runInRequest(state, () => run({ params, query, body, request, actor: principal } as Input<z.infer<P>, z.infer<Q>, z.infer<B>>));
-      if (isMutation(request.method) && !state.audited) {
+      // a route that answers with its own error Response (multipart imports) changed nothing: no audit row
+      const failed = result instanceof Response && result.status >= 400;
+      if (isMutation(request.method) && !state.audited && !failed) {
         await recordRequestAudit({ principal, requestId: state.requestId, method: request.method, route: routeOf(request.nextUrl.pathname, rawParams), params: rawParams, input: body, result: result instanceof Response ? { status: result.status } : result });
       }
       if (result instanceof Response) return result;
