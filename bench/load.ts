@@ -6,6 +6,7 @@
 // the p95, against the targets (≥ 200 req/s on GET /api/traces, trace page p95 < 250 ms, no
 // request waits more than 500 ms for the import). /api/health sampled every 50 ms throughout is
 // the event-loop probe: its worst latency is the longest stall.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
@@ -19,7 +20,19 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const IMPORT_TRACES = Number(process.env.BENCH_IMPORT_TRACES ?? 60_000);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".tmp", "bench-load");
-const HEADERS: Record<string, string> = process.env.BENCH_TOKEN ? { authorization: `Bearer ${process.env.BENCH_TOKEN}` } : {};
+const HEADERS: Record<string, string> = {};
+
+/** An admin account and API token on the bench database (requests are signed in, docs/design.md §13). */
+function signIn(file: string): void {
+  const env = { ...process.env, DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data") };
+  const cli = (...args: string[]) => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), ...args, "--json"], { cwd: ROOT, env, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`stepwise ${args[0]} ${args[1]}: ${result.stderr || result.stdout}`);
+    return JSON.parse(result.stdout);
+  };
+  cli("users", "create", "--email", "bench@bench.test", "--password", "bench-password-123", "--role", "admin", "--name", "bench");
+  HEADERS.authorization = `Bearer ${cli("tokens", "create", "--email", "bench@bench.test", "--scope", "admin").token}`;
+}
 
 function percentile(values: number[], p: number): number {
   if (!values.length) return Number.NaN;
@@ -100,6 +113,7 @@ export async function benchLoad(): Promise<void> {
   const file = path.join(DIR, "bench.db");
   await deployMigrations(`file:${file}`);
   const { sceneTrace } = generate(file);
+  signIn(file);
   // the upload: IMPORT_TRACES canonical traces (bench/import.ts), into a new dataset
   const upload = path.join(DIR, "upload.jsonl");
   const out = fs.openSync(upload, "w");

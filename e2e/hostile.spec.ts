@@ -214,7 +214,8 @@ test("bad multipart and hostile file names: 4xx, no file outside the upload fold
   // a traversal file name lands inside the upload folder under a safe name; javascript: images are refused
   const form = new FormData();
   form.set("dataset", "hostile-upload");
-  const line = JSON.stringify({ id: "h1", question: "q?", image: "javascript:alert(1)", steps: [{ kind: "answer", text: "yes" }], answer: "yes" });
+  const canonical = JSON.parse(fs.readFileSync(path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl"), "utf8").split("\n")[0]);
+  const line = JSON.stringify({ ...canonical, id: "hostile-1", image: "javascript:alert(1)" });
   form.append("files", new Blob([`${line}\n`], { type: "application/json" }), "../../../../hostile-escape.jsonl");
   const upload = await request.post("/api/imports", { multipart: form });
   expect(upload.status()).toBe(400);

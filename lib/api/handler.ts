@@ -57,7 +57,9 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
       }
       const state: RequestContext = { principal, requestId: request.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID(), audited: false };
       const result = await runInRequest(state, () => run({ params, query, body, request, actor: principal } as Input<z.infer<P>, z.infer<Q>, z.infer<B>>));
-      if (isMutation(request.method) && !state.audited) {
+      // a route that answers with its own error Response (multipart imports) changed nothing: no audit row
+      const failed = result instanceof Response && result.status >= 400;
+      if (isMutation(request.method) && !state.audited && !failed) {
         await recordRequestAudit({ principal, requestId: state.requestId, method: request.method, route: routeOf(request.nextUrl.pathname, rawParams), params: rawParams, input: body, result: result instanceof Response ? { status: result.status } : result });
       }
       if (result instanceof Response) return result;

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { dataDir } from "@/lib/env";
 import { generateTraces } from "@/fixtures/export/generate";
@@ -18,6 +18,9 @@ import { exportDir, exportsRoot } from "@/lib/services/export/export-jobs";
 // itself at a crash point (STEPWISE_CRASH_AT, lib/jobs/crash-point.ts) half-way. The test then
 // asserts what the crash left, that `recover` reports it without touching anything, and that
 // `recover({ fix: true })` leaves nothing half-written — and the same work then succeeds.
+
+// child processes under a loaded machine: a CLI start alone can take tens of seconds
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
 const TRACE_FILE = path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl");
 const IMAGES = path.resolve("prisma/demo/clevr");
