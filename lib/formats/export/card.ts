@@ -161,6 +161,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "ds = load_dataset(\"path/to/this/folder\")  # reads the `configs` above",
     ...(config.images === "copy" ? (info.card.loadImages ?? []) : []),
+    ...(info.card.loadChat ?? []),
     "```",
     "",
     "## Files",
