@@ -123,6 +123,8 @@ describe("dataset card", () => {
       labels: { steps: { human: 5, verifier: 55 }, traces: { verifier: 12 } },
       agreement: { ...emptyAgreement(), good_pass: 3, bad_fail: 1, bad_pass: 1 },
       files: [{ path: "data/train-00000-of-00001.jsonl", rows: 10, bytes: 1, sha256: "x" }],
+      sources: [{ dataset: "d", license: "cc-by-4.0", attribution: "CLEVR v1.0 (Johnson et al. 2017)" }],
+      warnings: ["The validation split is empty although 10% was asked."],
     };
     const card = renderCard(summary);
     const front = card.split("---")[1];
@@ -135,5 +137,13 @@ describe("dataset card", () => {
     expect(card).toContain("Agreement on accept/reject: 4 of 5 steps (80.0%)");
     expect(card).toContain("relation class caps: projective ≤ 5");
     expect(renderCard(summary)).toBe(card);
+    expect(front).toContain("license: cc-by-4.0");
+    expect(card).toContain("| d | cc-by-4.0 | CLEVR v1.0 (Johnson et al. 2017) |");
+    expect(card).toContain("- The validation split is empty although 10% was asked.");
+    // two licences → other; a dataset without one → unknown, and the card says how to set it
+    expect(renderCard({ ...summary, sources: [...summary.sources, { dataset: "e", license: "apache-2.0", attribution: null }] })).toContain("license: other");
+    const unknown = renderCard({ ...summary, sources: [{ dataset: "d", license: null, attribution: null }] });
+    expect(unknown).toContain("license: unknown");
+    expect(unknown).toContain("stepwise datasets license NAME ID");
   });
 });

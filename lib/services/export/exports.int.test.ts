@@ -168,6 +168,34 @@ describe("parquet", () => {
   });
 });
 
+describe("licences and split warnings", () => {
+  it("the card's licence comes from the datasets; a split too few images leave empty is a warning in the preview, the card and the manifest", async () => {
+    const config: ExportConfigInput = { datasets: ["clevr-demo"], format: "trl-sft", images: "none", split: { train: 0.8, validation: 0.1, test: 0.1 } };
+    const preview = await previewExport(config);
+    const empty = (["train", "validation", "test"] as const).filter((s) => !preview.counts.splits[s]);
+    expect(empty.length).toBeGreaterThan(0); // 5 images cannot fill 80/10/10
+    for (const split of empty) expect(preview.warnings.some((w) => w.startsWith(`The ${split} split is empty`) && /splits are by image/.test(w) && /5 images/.test(w))).toBe(true);
+    expect(preview.sources).toEqual([{ dataset: "clevr-demo", license: "cc-by-4.0", attribution: expect.stringContaining("CLEVR v1.0") }]);
+    const warned: string[] = [];
+    const result = await runExport({ config, out: outDir("licence"), onWarning: (w) => warned.push(w) });
+    expect(warned).toEqual(preview.warnings);
+    const card = fs.readFileSync(path.join(result.out, "README.md"), "utf8");
+    expect(card.split("---")[1]).toContain("license: cc-by-4.0");
+    expect(card).toContain("| clevr-demo | cc-by-4.0 | CLEVR v1.0");
+    for (const w of preview.warnings) expect(card).toContain(`- ${w}`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(result.out, "manifest.json"), "utf8"));
+    expect(manifest.warnings).toEqual(preview.warnings);
+    expect(manifest.sources[0].license).toBe("cc-by-4.0");
+    // a dataset without a licence beside it: the card says unknown... and with two different ones, other
+    await writeTransaction((h) => h.prepare(`UPDATE "Dataset" SET "license" = 'apache-2.0' WHERE "name" = 'visprog-gqa'`).run());
+    const mixed = await previewExport({ ...config, datasets: ["clevr-demo", "visprog-gqa"] });
+    expect(mixed.sources.map((s) => s.license)).toEqual(["cc-by-4.0", "apache-2.0, cc-by-4.0"]);
+    // a split with every share filled gives no warning
+    const whole = await previewExport({ ...config, split: { train: 1, validation: 0, test: 0 } });
+    expect(whole.warnings).toEqual([]);
+  });
+});
+
 describe("determinism", () => {
   it("two exports of the same config are byte-identical, archive included", async () => {
     const config: ExportConfigInput = { datasets: ["clevr-demo", "visprog-gqa"], format: "trl-sft", seed: 7, images: "copy", parquet: true };

@@ -120,6 +120,8 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       dryRun: fields.dryRun,
       skipInvalid: fields.skipInvalid,
       detector: fields.detector,
+      license: fields.license,
+      attribution: fields.attribution,
       images: [upload.dir, ...(fields.imagesUrl ? [fields.imagesUrl] : [])],
       source,
       imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,

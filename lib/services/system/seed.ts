@@ -79,8 +79,10 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
   }
   // Traces are built before anything is written, so a conversion error leaves the database empty.
   const imports: ImportSummary[] = [];
-  imports.push(await importFiles({ files: [scenesFile], dataset: "clevr-demo", imagesDir: clevrDir }));
-  imports.push(await importRecords({ dataset: "clevr-demo", records, imagesDirs: [clevrDir] }));
+  // licences as their sources state them (prisma/demo/*/SOURCE.txt)
+  const clevr = { license: "cc-by-4.0", attribution: "CLEVR v1.0 images and scenes (Johnson et al., 2017, CC BY 4.0); questions from the too_clevr repository (CatherineWong/too_clevr)" };
+  imports.push(await importFiles({ files: [scenesFile], dataset: "clevr-demo", imagesDir: clevrDir, ...clevr }));
+  imports.push(await importRecords({ dataset: "clevr-demo", records, imagesDirs: [clevrDir], ...clevr }));
 
   const visprogDir = path.join(dir, "visprog");
   imports.push(await importFiles({
@@ -88,6 +90,8 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     dataset: "visprog-gqa",
     imagesDir: path.join(visprogDir, "images"),
     format: "visprog",
+    license: "cc-by-4.0",
+    attribution: "GQA / Visual Genome images (CC BY 4.0); VisProg programs, results and human labels from allenai/visprog pull request #21 (Apache-2.0)",
   }));
   const runs = [await runVerifier({ dataset: "clevr-demo", prepareCalibration: true }), await runVerifier({ dataset: "visprog-gqa", prepareCalibration: true })];
   return { seeded: true, imports, runs, warnings };
