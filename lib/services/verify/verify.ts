@@ -62,6 +62,21 @@ function toStep(row: StepRow): VerifyStep {
   return { kind: row.kind, text: row.text, tool: row.tool, callId: row.callId, args: parseJson(row.args), result: parseJson(row.result) };
 }
 
+/**
+ * Marks reasoning steps written before an earlier tool result changed (a re-run after an edit)
+ * and not revised since (VerifyStep.stale): later calls are checked against the current results,
+ * not against what such a step still says (docs/design.md §6). Order of changes = StepRevision ids.
+ */
+export function markStale<T extends VerifyStep>(steps: T[], changedAt: Array<number | null>): T[] {
+  let latestResultChange = 0;
+  return steps.map((step, i) => {
+    const at = changedAt[i] ?? 0;
+    if (step.kind === "tool_result") latestResultChange = Math.max(latestResultChange, at);
+    else if (step.kind === "reasoning" && latestResultChange > at) return { ...step, stale: true };
+    return step;
+  });
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
@@ -107,7 +122,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       programs.set(trace.questionId!, program);
     }
     const result = verifyTrace(
-      { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
+      { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
       config.settings,
     );
     const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
@@ -216,8 +231,11 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const settings = await runSettings(trace.runId);
   const scene = trace.sceneId === null ? null : ((await loadToolScenes([trace.sceneId])).get(trace.sceneId) ?? null);
   const rows = await db().step.findMany({ where: { traceId }, orderBy: { index: "asc" }, select: { id: true, kind: true, text: true, tool: true, callId: true, args: true, result: true } });
+  const changes = await db().stepRevision.groupBy({ by: ["stepId"], where: { stepId: { in: rows.map((r) => r.id) }, revision: { gt: 0 } }, _max: { id: true } });
+  const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
+  const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
   const result = verifyTrace(
-    { steps: rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), answer: trace.answer, program: trace.questionRef?.program ?? null, scene },
+    { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene },
     settings,
   );
   const runId = trace.runId;
