@@ -73,6 +73,32 @@ export async function benchVerify(): Promise<void> {
   }
   console.log(`  clean traces: ${fmt(clean.length)} traces, ${cleanFailing} failing steps (target 0)`);
 
+  // 1b. the paraphrase corpus (docs/claims-grammar.md, "Measuring the reader") -----------------
+  const { scoreCorpus } = await import("@/lib/verifier/paraphrase/corpus");
+  const { buildSplit } = await import("@/lib/verifier/paraphrase/fixtures");
+  const { parseReasoning } = await import("@/lib/verifier/claims");
+  console.log("\nparaphrase corpus (reasoning as teacher models write it, over real CLEVR scenes; half the texts state a false claim):");
+  console.log("  split     texts  claims  precision  recall  steps checked  step P / R (fail)  clean failing  conclusions right/wrong/skipped");
+  const paraphraseTexts: string[] = [];
+  for (const split of ["dev", "heldout", "blind"] as const) {
+    const texts = buildSplit(ROOT, split);
+    for (const t of texts) paraphraseTexts.push(t.text);
+    const f = scoreCorpus(texts);
+    console.log(`  ${split.padEnd(9)}${String(f.texts).padStart(6)}${String(f.labelled).padStart(8)}${f.precision.toFixed(4).padStart(11)}${f.recall.toFixed(4).padStart(8)}${pct(f.checked).padStart(15)}   ${f.stepPrecision.toFixed(3)} / ${f.stepRecall.toFixed(3)}${String(f.cleanFailing).padStart(16)}   ${f.conclusions.right}/${f.conclusions.wrong}/${f.conclusions.skipped} (function words ${f.conclusions.functionWords})`);
+  }
+  const scriptedTexts = corpus.flatMap((t) => t.trace.steps.flatMap((s) => (s.kind === "reasoning" ? [s.text] : [])));
+  const parseRate = (texts: string[]) => {
+    const rates: number[] = [];
+    for (let p = 0; p < 9; p++) {
+      const started = performance.now();
+      for (const text of texts) parseReasoning(text);
+      rates.push(texts.length / ((performance.now() - started) / 1000));
+    }
+    rates.sort((a, b) => a - b);
+    return `best ${fmt(rates[rates.length - 1])}, median ${fmt(rates[4])} texts/s`;
+  };
+  console.log(`  reading speed: scripted-teacher reasoning (${fmt(scriptedTexts.length)} texts, the strict grammar) ${parseRate(scriptedTexts)}; paraphrase corpus (${fmt(paraphraseTexts.length)} texts, the general reader) ${parseRate(paraphraseTexts)}`);
+
   // 2. the 36 real programs ------------------------------------------------------------------
   const { convertProgram } = await import("@/lib/teacher/program");
   const { sceneFromClevr } = await import("@/lib/tools/scene");
@@ -141,6 +167,44 @@ export async function benchVerify(): Promise<void> {
   const rawMedian = rawRatios[Math.floor(rawRatios.length / 2)];
   console.log(`  vs the raw limit (JSON.stringify of every step, timed after each pass): median ratio ${rawMedian.toFixed(2)} — verifying runs at ${(rawMedian * 100).toFixed(0)}% of the speed of serialising the same steps once, i.e. the raw limit is ${fmt(median / rawMedian)} steps/s on this machine now (${(rawSink / passes / 1e6).toFixed(1)} MB of JSON per pass)`);
 
+  // 3b. the same traces on box scenes (docs/design.md §3: a photo's `boxes` type) -------------
+  // Each CLEVR scene turned into a photo with labelled boxes: category = shape, attributes by
+  // family, the derived boxes; relations then come from geometry with the ambiguity margin
+  // (front / behind undecided without depth). Target: within 2× the CLEVR per-step cost.
+  const boxScenes = new Map<object, import("@/lib/tools/scene").Scene>();
+  const asBoxes = (scene: import("@/lib/tools/scene").Scene): import("@/lib/tools/scene").Scene => {
+    let photo = boxScenes.get(scene);
+    if (!photo) {
+      photo = {
+        kind: "boxes",
+        name: scene.name,
+        width: scene.width,
+        height: scene.height,
+        relationships: {},
+        objects: scene.objects.map((o) => ({ ...o, color: "", size: "", shape: "", material: "", pixel: null, coords3d: null, category: o.shape, attributes: { color: [o.color], size: [o.size], material: [o.material === "metal" ? "metal" : "rubber"] } })),
+      };
+      boxScenes.set(scene, photo);
+    }
+    return photo;
+  };
+  const boxInputs = inputs.map((input) => ({ ...input, scene: asBoxes(input.scene) }));
+  const timeCorpus = (corpusInputs: typeof inputs): number => {
+    const perPass: number[] = [];
+    for (let p = 0; p < 5; p++) {
+      resetVerifierCaches();
+      const started = performance.now();
+      for (const input of corpusInputs) verifyTrace(input, DEFAULT_SETTINGS);
+      perPass.push((performance.now() - started) / 1000 / stepsPerPass);
+    }
+    perPass.sort((a, b) => a - b);
+    return perPass[2];
+  };
+  for (const input of boxInputs) verifyTrace(input, DEFAULT_SETTINGS); // warm-up
+  const clevrCost = timeCorpus(inputs);
+  const boxCost = timeCorpus(boxInputs);
+  console.log(`\nbox scenes: the same ${fmt(stepsPerPass)} steps on their CLEVR scenes turned into labelled-box photos (relations from geometry with the margin), median of 5 passes each`);
+  console.log(`  per-step cost: CLEVR ${(clevrCost * 1e9).toFixed(0)} ns, boxes ${(boxCost * 1e9).toFixed(0)} ns = ${(boxCost / clevrCost).toFixed(2)}× (target ≤ 2×)`);
+
   // 4. verify-and-persist vs raw inserts of the same verdict rows ------------------------------
   const { normalizeCanonical } = await import("@/lib/formats/canonical");
   const { importRecords } = await import("@/lib/services/import/imports");
@@ -176,17 +240,30 @@ export async function benchVerify(): Promise<void> {
 
   // 5. VisProg vs human verdicts -------------------------------------------------------------------
   const { decisionConfusion } = await import("@/lib/services/verify/metrics");
-  await importFiles({ files: [path.join(ROOT, "prisma/demo/visprog/visprog_gqa100_traces_nohtml.jsonl")], dataset: "bench-visprog", imagesDir: path.join(ROOT, "prisma/demo/visprog/images"), format: "visprog" });
-  await runVerifier({ dataset: "bench-visprog" });
-  const confusion = (await decisionConfusion({ dataset: "bench-visprog" }))!;
-  const failing = prepare(handle, `SELECT v."rule", COUNT(DISTINCT v."traceId") AS n FROM "Verdict" v WHERE v."runId" = ? AND v."outcome" = 'fail' GROUP BY v."rule" ORDER BY n DESC`).all(confusion.run) as Array<{ rule: string; n: number }>;
-  console.log("\nVisProg (100 real GQA traces, no scene graph: structural rules only) — verifier validity vs the human verdict:");
-  console.log("                      human correct  human wrong");
-  console.log(`  verifier valid      ${String(confusion.validAccepted).padStart(13)}${String(confusion.validRejected).padStart(13)}`);
-  console.log(`  verifier invalid    ${String(confusion.invalidAccepted).padStart(13)}${String(confusion.invalidRejected).padStart(13)}`);
-  const agree = confusion.validAccepted + confusion.invalidRejected;
-  const total = agree + confusion.validRejected + confusion.invalidAccepted;
-  console.log(`  agreement ${agree}/${total}; flagged wrong by the human and by the verifier: ${confusion.invalidRejected}/${confusion.invalidRejected + confusion.validRejected}`);
-  console.log(`  traces failing each rule: ${failing.map((f) => `${f.rule} ${f.n}`).join(", ")}`);
+  const visprogDir = path.join(ROOT, "prisma/demo/visprog");
+  const traceFile = path.join(visprogDir, "visprog_gqa100_traces_nohtml.jsonl");
+  // today's: the traces alone; with scenes: our GQA-style scene graphs of the 6 images first
+  await importFiles({ files: [traceFile], dataset: "bench-visprog", imagesDir: path.join(visprogDir, "images"), format: "visprog" });
+  await importFiles({ files: [path.join(visprogDir, "scene_graphs.json")], dataset: "bench-visprog-graphs", imagesDir: path.join(visprogDir, "images"), format: "scene-graph" });
+  await importFiles({ files: [traceFile], dataset: "bench-visprog-graphs", imagesDir: path.join(visprogDir, "images"), format: "visprog" });
+  const matrices = [];
+  for (const name of ["bench-visprog", "bench-visprog-graphs"]) {
+    await runVerifier({ dataset: name });
+    const confusion = (await decisionConfusion({ dataset: name }))!;
+    const failing = prepare(handle, `SELECT v."rule", COUNT(DISTINCT v."traceId") AS n FROM "Verdict" v WHERE v."runId" = ? AND v."outcome" = 'fail' GROUP BY v."rule" ORDER BY n DESC`).all(confusion.run) as Array<{ rule: string; n: number }>;
+    matrices.push({ confusion, failing });
+  }
+  const [today, graphs] = matrices;
+  const cell = (a: number, b: number) => `${String(a).padStart(13)}${String(b).padStart(13)}`;
+  console.log("\nVisProg (100 real GQA traces) — verifier validity vs the human verdict; left: no scene graph (structural rules only), right: with our scene graphs of the 6 demo images:");
+  console.log("                      human correct  human wrong   |  human correct  human wrong");
+  console.log(`  verifier valid      ${cell(today.confusion.validAccepted, today.confusion.validRejected)}   |${cell(graphs.confusion.validAccepted, graphs.confusion.validRejected)}`);
+  console.log(`  verifier invalid    ${cell(today.confusion.invalidAccepted, today.confusion.invalidRejected)}   |${cell(graphs.confusion.invalidAccepted, graphs.confusion.invalidRejected)}`);
+  for (const [label, m] of [["no scene graph", today], ["with scene graphs", graphs]] as const) {
+    const c = m.confusion;
+    const agree = c.validAccepted + c.invalidRejected;
+    const total = agree + c.validRejected + c.invalidAccepted;
+    console.log(`  ${label}: agreement ${agree}/${total}; flagged wrong by the human and by the verifier: ${c.invalidRejected}/${c.invalidRejected + c.validRejected}; traces failing each rule: ${m.failing.map((f) => `${f.rule} ${f.n}`).join(", ")}`);
+  }
   await (await import("@/lib/db")).disconnect();
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { openTrace, uploadFiles } from "./helpers";
+import { stateFile } from "./users";
 
 // The review queue and `f` as a reviewer meets them: f after a, imported verdicts that are not
 // review, a reason that follows a verifier run, and a disabled Next trace that says why.
@@ -11,6 +12,7 @@ interface Detail {
   version: number;
   steps: Array<{ id: number; index: number }>;
   verification: { steps: Record<string, { outcome: string }> } | null;
+  reviews: Array<{ user: string }>;
 }
 const detail = async (request: APIRequestContext, id: number): Promise<Detail> => (await request.get(`/api/traces/${id}`)).json();
 
@@ -55,7 +57,7 @@ test("imported verdicts are not review: a VisProg trace's queue offers the next 
   await expect(page.getByTestId("queue-empty")).toHaveCount(0);
 });
 
-test("the queue's reason follows a verifier run, and a disabled Next trace says why", async ({ page, request }) => {
+test("the queue's reason follows a verifier run, and a disabled Next trace says why", async ({ page, request, playwright }) => {
   const dataset = "e2e-queue";
   const trace = (id: string) => ({
     schema: "stepwise.trace/v1", id, image: "CLEVR_train_000781.png", question: "How many yellow spheres are there?", answer: "1", method: "direct",
@@ -82,8 +84,12 @@ test("the queue's reason follows a verifier run, and a disabled Next trace says 
 
   // another reviewer decides b: a is the last open trace, so Next is disabled and says so
   const version = (await detail(request, b.id)).version;
-  const decided = await request.post(`/api/traces/${b.id}/decision`, { data: { decision: "accept", expectedVersion: version, user: "queue-colleague" } });
+  // (signed in as alice: the reviewer of a decision is who is signed in, never a body field — docs/design.md §13)
+  const colleague = await playwright.request.newContext({ baseURL: test.info().project.use.baseURL, storageState: stateFile("alice") });
+  const decided = await colleague.post(`/api/traces/${b.id}/decision`, { data: { decision: "accept", expectedVersion: version } });
   expect(decided.status(), await decided.text()).toBe(200);
+  expect((await detail(request, b.id)).reviews.some((r) => r.user === "alice")).toBe(true);
+  await colleague.dispose();
   await page.reload();
   await expect(page.getByTestId("review-workspace")).toHaveAttribute("data-ready", "true");
   const next = page.getByRole("button", { name: "Next trace" });

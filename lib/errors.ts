@@ -4,8 +4,18 @@
 /**
  * `cancelled`: work someone stopped on purpose (a verifier run cancelled while it ran).
  * `too_large`: input over a size limit (docs/limits.md) — HTTP 413, CLI exit 2 like invalid input.
+ * `unauthenticated` / `forbidden` / `unsupported_media_type`: sign-in and request checks (docs/design.md §13).
  */
-export type ErrorCode = "invalid_input" | "too_large" | "not_found" | "conflict" | "cancelled" | "internal";
+export type ErrorCode =
+  | "invalid_input"
+  | "too_large"
+  | "not_found"
+  | "conflict"
+  | "cancelled"
+  | "internal"
+  | "unauthenticated"
+  | "forbidden"
+  | "unsupported_media_type";
 
 export interface ErrorDetail {
   file?: string;
@@ -42,6 +52,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   conflict: 409,
   cancelled: 409,
   internal: 500,
+  unauthenticated: 401,
+  forbidden: 403,
+  unsupported_media_type: 415,
 };
 
 /** CLI exit code: 2 for input the user can fix (invalid, or naming something that does not exist), 1 otherwise. */

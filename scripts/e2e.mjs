@@ -30,5 +30,11 @@ try {
 const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
 const seed = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'seed-demo', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] })
 if (seed.status !== 0) process.exit(seed.status ?? 1)
+// the accounts of e2e/users.ts (e2e/global-setup.ts signs them in)
+const users = JSON.parse(spawnSync(process.execPath, [tsx, '-e', "import('./e2e/users.ts').then((m) => console.log(JSON.stringify(m.E2E_USERS)))"], { cwd: ROOT, encoding: 'utf8' }).stdout)
+for (const user of Object.values(users)) {
+  const made = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'users', 'create', '--email', user.email, '--password', user.password, '--role', user.role, '--name', user.name, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (made.status !== 0) process.exit(made.status ?? 1)
+}
 const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', ...process.argv.slice(2)], { cwd: ROOT, env, stdio: 'inherit' })
 process.exit(result.status ?? 1)

@@ -2,6 +2,8 @@
 // `npm start`: migrate the embedded SQLite database, seed the demo when it is empty, build when
 // the sources changed, then serve on http://localhost:${PORT:-3000}
 // (127.0.0.1 only unless HOST is set). Nothing here touches the network.
+// Secure by default (docs/design.md §13): while no admin exists it prints a one-time setup link;
+// STEPWISE_AUTH=off (no sign-in) is refused off loopback.
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -13,7 +15,9 @@ process.env.NEXT_TELEMETRY_DISABLED = '1'
 process.env.CHECKPOINT_DISABLE = '1'
 const port = process.env.PORT ?? '3000'
 // Loopback only unless HOST says otherwise (HOST=0.0.0.0 to serve the network).
-const host = process.env.HOST ?? '127.0.0.1'
+const host = process.env.HOST?.trim() || '127.0.0.1'
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+const authOff = ['off', '0', 'false'].includes((process.env.STEPWISE_AUTH ?? '').trim().toLowerCase())
 
 function step(message) { console.error(`stepwise: ${message}`) }
 
@@ -25,6 +29,14 @@ function portFree(value) {
     probe.once('error', (error) => resolve(error.code !== 'EADDRINUSE'))
     probe.listen(Number(value), host, () => probe.close(() => resolve(true)))
   })
+}
+
+if (authOff && !LOOPBACK.has(host)) {
+  console.error(`stepwise: STEPWISE_AUTH=off (no sign-in) is allowed on loopback only, but HOST=${host}. Unset HOST or turn sign-in on.`)
+  process.exit(2)
+}
+if (!LOOPBACK.has(host) && !process.env.STEPWISE_HOSTS && !process.env.STEPWISE_URL) {
+  console.error(`stepwise: HOST=${host} listens beyond this machine; set STEPWISE_HOSTS (or STEPWISE_URL) to the host name people will use, e.g. STEPWISE_HOSTS=stepwise.example.org — other Host headers are refused (DNS rebinding).`)
 }
 
 async function requirePortFree() {
@@ -47,6 +59,15 @@ try {
   const seeded = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'seed-demo', '--if-empty'], { cwd: ROOT, stdio: 'inherit' })
   if (seeded.status !== 0) throw new Error('seeding the demo data failed')
   buildIfNeeded()
+  if (!authOff) {
+    const base = process.env.STEPWISE_URL || `http://${LOOPBACK.has(host) || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`
+    const setup = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'users', 'setup-link', '--url', base, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+    if (setup.status !== 0) throw new Error('preparing sign-in failed')
+    const link = JSON.parse(setup.stdout.trim().split('\n').pop() || '{}').url
+    if (link) step(`no admin yet — open this one-time link to create one (valid 24 h):\n\n    ${link}\n\n  or run: npm run stepwise -- users create --email you@example.org --password '…' --role admin`)
+  } else {
+    step('STEPWISE_AUTH=off: single-user mode, no sign-in (loopback only)')
+  }
 } catch (error) {
   console.error(`stepwise: ${error.message}`)
   process.exit(1)

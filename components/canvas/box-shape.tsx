@@ -22,7 +22,8 @@ export interface BoxShapeProps {
 
 function BoxShapeImpl({ box, color, dashed, selected, editable, inverseScale, onSelect, onCommit }: BoxShapeProps) {
   const stroke = selected ? HIGHLIGHT : color;
-  const label = box.objectIndex !== null ? `obj_${box.objectIndex}` : box.label;
+  // photos: the object's category next to its id ("obj_3 chair")
+  const label = box.objectIndex !== null ? (box.label && box.source !== "derived" ? `obj_${box.objectIndex} ${box.label}` : `obj_${box.objectIndex}`) : box.label;
   const commit = (event: KonvaEventObject<Event>) => {
     const node = event.target;
     const geometry = { x: node.x(), y: node.y(), w: Math.max(1, node.width() * node.scaleX()), h: Math.max(1, node.height() * node.scaleY()) };

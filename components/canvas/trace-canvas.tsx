@@ -31,6 +31,11 @@ export interface TraceCanvasProps {
   onBoxCreate?: (geometry: Geometry) => void;
   onBoxChange?: (box: BoxDto, geometry: Geometry) => void;
   onBoxDelete?: (box: BoxDto) => void;
+  /**
+   * Photos: the ambiguity margin (a fraction of the image size, docs/design.md §3) drawn as a band
+   * around the reference object's centre of each left / right / above / below arrow.
+   */
+  margin?: number;
 }
 
 function useContainerWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
@@ -50,7 +55,7 @@ const MAX_ZOOM = 8;
 const RELATION_WORDS: Record<string, string> = { left: "left of", right: "right of", front: "in front of", behind: "behind" };
 
 export default function TraceCanvas(props: TraceCanvasProps) {
-  const { imageUrl, width, height, boxes, objects, highlighted, arrows = [], selectedObject = null, onObjectClick, onBoxCreate, onBoxChange, onBoxDelete } = props;
+  const { imageUrl, width, height, boxes, objects, highlighted, arrows = [], selectedObject = null, onObjectClick, onBoxCreate, onBoxChange, onBoxDelete, margin } = props;
   const [containerRef, containerWidth] = useContainerWidth<HTMLDivElement>();
   const { image, status } = useHtmlImage(imageUrl);
   const stageRef = useRef<Konva.Stage>(null);
@@ -102,7 +107,8 @@ export default function TraceCanvas(props: TraceCanvasProps) {
 
   const onBackgroundDown = (event: KonvaEventObject<MouseEvent>) => {
     const onBackground = event.target === event.target.getStage() || event.target.name() === "background";
-    if (!onBackground) return;
+    // drawing starts anywhere, also on another box: a photo's scene covers most of the image
+    if (!onBackground && !drawing) return;
     setSelectedBox(null);
     if (!drawing) return;
     const pointer = stageRef.current?.getPointerPosition();
@@ -219,6 +225,12 @@ export default function TraceCanvas(props: TraceCanvasProps) {
               <Group name="relation-arrows" listening={false}>
                 {arrowShapes.map(({ arrow, from, to }, i) => (
                   <Group key={`${arrow.from}-${arrow.to}-${arrow.relation}-${i}`}>
+                    {margin !== undefined && (arrow.relation === "left" || arrow.relation === "right") ? (
+                      <Rect name="relation-margin" x={to.x - margin * width} y={0} width={2 * margin * width} height={height} fill="rgba(250,204,21,0.15)" stroke="rgba(250,204,21,0.6)" strokeWidth={inverseScale} dash={[4 * inverseScale, 4 * inverseScale]} />
+                    ) : null}
+                    {margin !== undefined && (arrow.relation === "above" || arrow.relation === "below") ? (
+                      <Rect name="relation-margin" x={0} y={to.y - margin * height} width={width} height={2 * margin * height} fill="rgba(250,204,21,0.15)" stroke="rgba(250,204,21,0.6)" strokeWidth={inverseScale} dash={[4 * inverseScale, 4 * inverseScale]} />
+                    ) : null}
                     <Arrow
                       name="relation-arrow"
                       points={[from.x, from.y, to.x, to.y]}

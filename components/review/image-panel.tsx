@@ -3,6 +3,7 @@
 import dynamic from "next/dynamic";
 import type { Geometry } from "@/components/canvas/trace-canvas";
 import type { RelationArrow } from "@/components/canvas/geometry";
+import { PHOTO_TOLERANCES } from "@/lib/scenes/photo";
 import type { BoxDto, StepDto, TraceDetail } from "@/lib/schemas/traces";
 
 const TraceCanvas = dynamic(() => import("@/components/canvas/trace-canvas"), {
@@ -24,9 +25,11 @@ export interface ImagePanelProps {
   onBoxCreate: (geometry: Geometry) => void;
   onBoxChange: (box: BoxDto, geometry: Geometry) => void;
   onBoxDelete: (box: BoxDto) => void;
+  /** The form labelling a box just drawn on a photo into its scene, when there is one. */
+  labelForm?: React.ReactNode;
 }
 
-export function ImagePanel({ trace, highlighted, arrows, selectedObject, onObjectClick, onClearObject, onStep, onBoxCreate, onBoxChange, onBoxDelete }: ImagePanelProps) {
+export function ImagePanel({ trace, highlighted, arrows, selectedObject, onObjectClick, onClearObject, onStep, onBoxCreate, onBoxChange, onBoxDelete, labelForm }: ImagePanelProps) {
   const mentioning: StepDto[] = selectedObject === null ? [] : trace.steps.filter((s) => s.refs.includes(selectedObject));
   return (
     <section aria-label="Image" className="space-y-3 lg:sticky lg:top-4 lg:self-start">
@@ -44,10 +47,12 @@ export function ImagePanel({ trace, highlighted, arrows, selectedObject, onObjec
           onBoxCreate={onBoxCreate}
           onBoxChange={onBoxChange}
           onBoxDelete={onBoxDelete}
+          margin={trace.scene && trace.scene.kind !== "clevr" ? PHOTO_TOLERANCES.margin : undefined}
         />
       ) : (
         <div className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-500">This trace has no image.</div>
       )}
+      {labelForm}
       {selectedObject !== null ? (
         <div data-testid="object-steps" className="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm">
           <span className="font-mono">obj_{selectedObject}</span> is mentioned in{" "}
@@ -64,7 +69,7 @@ export function ImagePanel({ trace, highlighted, arrows, selectedObject, onObjec
         <dt className="text-slate-500">Image</dt>
         <dd className="font-mono text-xs">{trace.image?.name ?? "—"}{trace.image && !trace.image.available ? " (file missing)" : ""}</dd>
         <dt className="text-slate-500">Scene</dt>
-        <dd>{trace.scene ? `${trace.scene.objects.length} objects` : "no scene graph"}</dd>
+        <dd data-testid="scene-summary">{trace.scene ? `${trace.scene.kind} scene, ${trace.scene.objects.length} objects` : "no scene graph"}</dd>
         <dt className="text-slate-500">Teacher</dt>
         <dd className="font-mono text-xs">{trace.teacherModel ?? "—"}</dd>
       </dl>

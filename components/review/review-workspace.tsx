@@ -7,6 +7,7 @@ import type { Geometry } from "@/components/canvas/trace-canvas";
 import { ActionBar } from "@/components/review/action-bar";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
+import { BoxLabelForm } from "@/components/review/box-label-form";
 import { ImagePanel } from "@/components/review/image-panel";
 import { QueueBar } from "@/components/review/queue-bar";
 import { stepArrows } from "@/components/review/step-arrows";
@@ -34,9 +35,11 @@ export interface ReviewWorkspaceProps {
   reviewer: string;
   /** The step that is current when the trace opens (?step=N links from calibration). */
   initialStep?: number;
+  /** Viewers read only: no label, decision, edit, re-run or undo controls (the API refuses them too). */
+  readOnly?: boolean;
 }
 
-export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWorkspaceProps) {
+export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly = false }: ReviewWorkspaceProps) {
   const router = useRouter();
   const client = useQueryClient();
   const { data: trace } = useQuery({ ...traceQueries.detail(initial.id), initialData: initial });
@@ -47,6 +50,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id));
 
   const [current, setCurrent] = useState(initialStep);
+  // the step a label's auto-advance moved the cursor onto, until the next f / Shift+F (failingTarget)
+  const landedAt = useRef<number | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [editing, setEditing] = useState<EditingState | null>(null);
   const stopAtFirstError = useStopAtFirstError();
@@ -84,13 +89,15 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   const fail = useCallback((error: unknown) => show("error", error instanceof Error ? error.message : String(error)), [show]);
 
   const label = (value: StepLabel) => {
-    if (!step) return;
+    if (!step || readOnly) return;
     const timeSpentMs = Date.now() - since.current;
     const note = comment.trim() || undefined;
     mutations.label.mutate({ stepId: step.id, label: value, expectedVersion: step.version, stopAtFirstError, timeSpentMs, comment: note }, { onError: fail });
     setComment("");
     if (value === "reject" && stopAtFirstError) return;
-    setCurrent((c) => Math.min(steps.length - 1, c + 1));
+    const next = Math.min(steps.length - 1, current + 1);
+    setCurrent(next);
+    landedAt.current = next;
   };
 
   const startEdit = () => {
@@ -150,6 +157,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
     });
 
   const decide = (decision: "accept" | "reject") =>
+    !readOnly &&
     mutations.decision.mutate({ decision, expectedVersion: trace.version, timeSpentMs: Date.now() - since.current }, { onError: fail });
 
   const goNext = async () => {
@@ -174,7 +182,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   // f / Shift+F: the next failing step still without your label (the current one included) /
   // the previous failing step — see failingTarget.
   const jumpToFailing = (direction: 1 | -1) => {
-    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1));
+    const target = failingTarget(maps.failing, current, direction, (index) => maps.mine.has(steps[index]?.id ?? -1), landedAt.current === current);
+    landedAt.current = null;
     if (target === null) return show("info", trace.verification ? "No step fails a verifier rule in this trace." : "This trace has not been verified yet.");
     setCurrent(target);
   };
@@ -209,7 +218,24 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
   };
   useShortcuts("review", run, { editing: editing !== null });
 
-  const boxCreate = (geometry: Geometry) => trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail });
+  // on a photo (a graph / boxes scene, or none yet) a drawn box is offered for labelling into the scene
+  const photo = trace.scene ? trace.scene.kind !== "clevr" : true;
+  const [labelling, setLabelling] = useState<BoxDto | null>(null);
+  const boxCreate = (geometry: Geometry) =>
+    trace.image && boxes.create.mutate({ imageId: trace.image.id, ...geometry }, { onError: fail, onSuccess: (box) => photo && setLabelling(box) });
+  const boxLabel = (category: string, attributes: string[]) =>
+    labelling &&
+    boxes.label.mutate(
+      { id: labelling.id, expectedVersion: labelling.version, category, attributes },
+      {
+        onError: fail,
+        onSuccess: (result) => {
+          setLabelling(null);
+          const now = result.reverified.find((r) => r.traceId === trace.id);
+          show("info", `Added ${category} as obj_${result.objectIndex} of the scene; ${result.reverified.length} trace(s) verified again${now ? ` (this one is now ${now.valid ? "valid" : "invalid"})` : ""}.`);
+        },
+      },
+    );
   const boxChange = (box: BoxDto, geometry: Geometry) => boxes.update.mutate({ id: box.id, expectedVersion: box.version, ...geometry }, { onError: fail });
   const boxDelete = (box: BoxDto) => boxes.remove.mutate({ id: box.id, expectedVersion: box.version }, { onError: fail });
 
@@ -238,11 +264,14 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
         onBoxCreate={boxCreate}
         onBoxChange={boxChange}
         onBoxDelete={boxDelete}
+        labelForm={labelling ? <BoxLabelForm key={labelling.id} box={labelling} busy={boxes.label.isPending} onLabel={boxLabel} onSkip={() => setLabelling(null)} /> : null}
       />
       <section aria-label="Trace" className="space-y-3">
         <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} />
-        <TraceHeader trace={trace} decisions={maps.decisions} onDecide={decide} />
-        <ActionBar
+        <TraceHeader trace={trace} decisions={maps.decisions} onDecide={readOnly ? undefined : decide} />
+        {readOnly ? (
+          <p data-testid="read-only" className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-500">Read only: labelling needs the reviewer role.</p>
+        ) : <ActionBar
           step={step}
           currentLabel={step ? maps.mine.get(step.id) ?? null : null}
           editing={editing !== null}
@@ -261,7 +290,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0 }: ReviewWo
           onUndo={undo}
           onHistory={setHistoryOf}
           onToggleStop={toggleStop}
-        />
+        />}
         <StepList
           steps={steps}
           maps={maps}

@@ -12,7 +12,8 @@ import { shortcutFor } from "@/lib/shortcuts";
 export interface TraceHeaderProps {
   trace: TraceDetail;
   decisions: ReviewDto[];
-  onDecide: (decision: "accept" | "reject") => void;
+  /** Absent for viewers: no decision buttons. */
+  onDecide?: (decision: "accept" | "reject") => void;
 }
 
 export function TraceHeader({ trace, decisions, onDecide }: TraceHeaderProps) {
@@ -32,8 +33,10 @@ export function TraceHeader({ trace, decisions, onDecide }: TraceHeaderProps) {
       </div>
       <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="trace-decision" data-decision={trace.decision ?? ""}>
         <span className="text-slate-500">Trace:</span>
+        {onDecide ? <>
         <Button variant="accept" aria-pressed={trace.decision === "accept"} onClick={() => onDecide("accept")} shortcut={shortcutFor("acceptTrace").label}>Accept trace</Button>
         <Button variant="reject" aria-pressed={trace.decision === "reject"} onClick={() => onDecide("reject")} shortcut={shortcutFor("rejectTrace").label}>Reject trace</Button>
+        </> : null}
         {decisions.length ? (
           <span data-testid="human-verdict" className="flex flex-wrap items-center gap-1 text-xs text-slate-500">
             {decisions.map((r) => (

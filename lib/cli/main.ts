@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Command } from "@/lib/cli/command";
 import { COMMANDS } from "@/lib/cli/commands";
+import { remoteTarget } from "@/lib/cli/remote";
 import { disconnect } from "@/lib/db";
 import { AppError, exitCodeOf, formatDetail } from "@/lib/errors";
 import { deployMigrations, pendingMigrations } from "@/scripts/migrate-core.mjs";
@@ -10,6 +11,9 @@ import { deployMigrations, pendingMigrations } from "@/scripts/migrate-core.mjs"
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
+
+/** Commands that talk to a server when STEPWISE_URL and STEPWISE_TOKEN are set (lib/cli/remote.ts). */
+const REMOTE_COMMANDS = new Set(["users", "tokens", "datasets"]);
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -25,7 +29,8 @@ function help(): string {
     "  --json   machine-readable output on stdout (progress stays on stderr)",
     "  --help   help for a command",
     "",
-    "Environment: DATABASE_URL (default file:./data/stepwise.db), STEPWISE_DATA_DIR (default ./data)",
+    "Environment: DATABASE_URL (default file:./data/stepwise.db), STEPWISE_DATA_DIR (default ./data);",
+    "  STEPWISE_URL + STEPWISE_TOKEN: users, tokens and datasets talk to that server instead",
     "Exit codes: 0 ok, 2 invalid input (nothing written), 1 other errors",
   ].join("\n");
 }
@@ -61,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (error) {
       throw new AppError("invalid_input", `${(error as Error).message}\nUsage: ${command.usage}`);
     }
-    if (command.needsDatabase !== false) await ensureMigrated();
+    if (command.needsDatabase !== false && !(REMOTE_COMMANDS.has(command.name) && remoteTarget())) await ensureMigrated();
     const result = await command.run({
       values: parsed.values as Record<string, string | boolean | string[] | undefined>,
       positionals: parsed.positionals,

@@ -26,6 +26,37 @@ describe("stepwise verify / verdicts / metrics", () => {
     expect(stderr).toContain("verified 2 / 2 traces");
   });
 
+  it("verify --json reports coverage per step kind; every step is counted once", () => {
+    const run = JSON.parse(stepwise("verify", "--dataset", "cli-verify", "--json").stdout);
+    expect(run.coverage).toBeTypeOf("object");
+    let total = 0;
+    for (const [kind, row] of Object.entries(run.coverage as Record<string, { checked: number; unchecked: number }>)) {
+      expect(["plan", "reasoning", "tool_call", "tool_result", "answer"]).toContain(kind);
+      expect(Object.keys(row).sort()).toEqual(["checked", "unchecked"]);
+      total += row.checked + row.unchecked;
+    }
+    expect(total).toBe(16);
+    expect(Object.values(run.unchecked as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(Object.values(run.coverage as Record<string, { unchecked: number }>).reduce((a, r) => a + r.unchecked, 0));
+  });
+
+  it("agent logs: calls to the agent's own tools (python included) are unchecked, not invalid", () => {
+    const logs = path.resolve("fixtures/agent-logs");
+    for (const [format, file] of [["react-chat", "react-chat/clevr-781-sketchpad.json"], ["json-actions", "json-actions/cota-mantis-clevr-781.jsonl"], ["openai-agents", "openai-agents/clevr-781-spans.jsonl"]]) {
+      const imported = stepwise("import", path.join(logs, file), "--dataset", `cli-agent-${format}`, "--format", format, "--images", path.resolve("prisma/demo/clevr"));
+      expect(imported.code, imported.stderr).toBe(0);
+      const run = JSON.parse(stepwise("verify", "--dataset", `cli-agent-${format}`, "--json").stdout);
+      const lines = stepwise("verdicts", "--dataset", `cli-agent-${format}`, "--format", "jsonl").stdout.trim().split("\n").map((l) => JSON.parse(l));
+      const schema = lines.filter((l) => l.kind === "tool_call").map((l) => l.rules.find((r: { id: string }) => r.id === "args.schema"));
+      expect(schema.length, format).toBeGreaterThan(0);
+      for (const verdict of schema) {
+        expect(verdict.outcome === "skip" ? verdict.message : "tool in the registry", format).toMatch(/tool (not )?in the registry/);
+        expect(verdict.message ?? "", format).not.toMatch(/unknown tool/);
+      }
+      if (schema.some((v) => v.outcome === "skip")) expect(run.unchecked["tool not in the registry"], format).toBeGreaterThan(0);
+    }
+    // nine CLI processes in a row: minutes on a loaded 2-core machine
+  }, 300_000);
+
   it("verdicts --format jsonl: one line per step with the rule verdicts", () => {
     const { code, stdout } = stepwise("verdicts", "--dataset", "cli-verify", "--format", "jsonl");
     expect(code).toBe(0);

@@ -16,11 +16,12 @@ import { reactChatFormat } from "@/lib/formats/react-chat";
 import { jsonActionsFormat } from "@/lib/formats/json-actions";
 import { verifiersFormat } from "@/lib/formats/verifiers";
 import { openaiAgentsFormat } from "@/lib/formats/openai-agents";
+import { sceneGraphFormat } from "@/lib/formats/scene-graph";
 
 // Format registry, detection and dispatch. Detection looks at the first 64 KiB only; the order
 // below decides between formats whose first bytes could match several (most specific first).
 
-export const FORMATS = ["canonical", "openai-chat", "react", "react-chat", "json-actions", "verifiers", "openai-agents", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k"] as const;
+export const FORMATS = ["canonical", "openai-chat", "react", "react-chat", "json-actions", "verifiers", "openai-agents", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k", "scene-graph"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 const DEFINITIONS: Record<FormatName, FormatDefinition> = {
@@ -38,9 +39,10 @@ const DEFINITIONS: Record<FormatName, FormatDefinition> = {
   boxes: boxLinesFormat,
   visprog: visprogFormat,
   prm800k: prm800kFormat,
+  "scene-graph": sceneGraphFormat,
 };
 
-const DETECTION_ORDER: FormatName[] = ["canonical", "openai-agents", "verifiers", "json-actions", "react-chat", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
+const DETECTION_ORDER: FormatName[] = ["canonical", "scene-graph", "openai-agents", "verifiers", "json-actions", "react-chat", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
 
 export const isFormatName = (value: unknown): value is FormatName => typeof value === "string" && (FORMATS as readonly string[]).includes(value);
 

@@ -5,6 +5,7 @@ import { metricsKeys } from "@/lib/queries/metrics";
 import { traceKeys } from "@/lib/queries/traces";
 import type { ReviewActionResult, RevisionDto, StepLabel, TraceDecision } from "@/lib/schemas/reviews";
 import type { QueuePick, TraceFacets } from "@/lib/schemas/trace-list";
+import type { HumanBoxDto, LabelledBoxDto } from "@/lib/schemas/boxes";
 import type { TraceDetail } from "@/lib/schemas/traces";
 
 // Review mutations. Labels and decisions are optimistic: the cache shows the new label at once and
@@ -132,7 +133,7 @@ export function useBoxMutations(traceId: number, reviewer: string) {
   const settle = () => client.invalidateQueries({ queryKey: traceKeys.detail(traceId) });
   const create = useMutation({
     // the id goes in the path only: request bodies are strict (docs/limits.md)
-    mutationFn: ({ imageId, ...box }: { imageId: number; x: number; y: number; w: number; h: number }) => post(`/api/images/${imageId}/boxes`, { ...box, user: reviewer }),
+    mutationFn: ({ imageId, ...box }: { imageId: number; x: number; y: number; w: number; h: number }) => post<HumanBoxDto>(`/api/images/${imageId}/boxes`, { ...box, user: reviewer }),
     onSettled: settle,
   });
   const update = useMutation({
@@ -144,5 +145,11 @@ export function useBoxMutations(traceId: number, reviewer: string) {
     mutationFn: (input: { id: number; expectedVersion: number }) => fetchJson(`/api/boxes/${input.id}?expectedVersion=${input.expectedVersion}&user=${encodeURIComponent(reviewer)}`, { method: "DELETE" }),
     onSettled: settle,
   });
-  return { create, update, remove };
+  // labelling a box into a photo's scene re-verifies the traces on it: verdicts and lists change
+  const label = useMutation({
+    mutationFn: ({ id, ...object }: { id: number; expectedVersion: number; category: string; attributes: string[] }) =>
+      fetchJson<LabelledBoxDto>(`/api/boxes/${id}/object`, { method: "PUT", body: JSON.stringify({ ...object, user: reviewer }) }),
+    onSettled: () => Promise.all([settle(), client.invalidateQueries({ queryKey: traceKeys.all })]),
+  });
+  return { create, update, remove, label };
 }

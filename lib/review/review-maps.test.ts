@@ -73,9 +73,15 @@ describe("failingTarget (f / Shift+F)", () => {
   const failing = [2, 5, 8];
   const none = () => false;
 
-  it("f stays on the current step when it fails and you have not labelled it (after `a` moved onto it)", () => {
-    expect(failingTarget(failing, 5, 1, none)).toBe(5);
-    expect(failingTarget(failing, 2, 1, none)).toBe(2);
+  it("f stays on the current step when it fails, you have not labelled it and `a` just moved onto it", () => {
+    expect(failingTarget(failing, 5, 1, none, true)).toBe(5);
+    expect(failingTarget(failing, 2, 1, none, true)).toBe(2);
+  });
+
+  it("pressed again (or after moving by hand) f walks on from a failing step", () => {
+    expect(failingTarget(failing, 5, 1, none)).toBe(8);
+    expect(failingTarget(failing, 2, 1, none)).toBe(5);
+    expect(failingTarget(failing, 8, 1, none)).toBe(2);
   });
 
   it("f goes to the next failing step you have not labelled, skipping labelled ones and wrapping", () => {

@@ -73,16 +73,17 @@ export function reviewMaps(trace: ReviewMapsInput, reviewer: string): ReviewMaps
 }
 
 /**
- * Where `f` / Shift+F go from step `current`. Forward (`f`) goes to the first failing step you have
- * not labelled yet, starting with the current step itself (after `a` moves onto a failing step, `f`
- * must not skip it), wrapping around; once every failing step carries your label it simply cycles
- * to the next failing step after the current one. Backward (Shift+F) is the previous failing step,
- * wrapping around. null when no step fails.
+ * Where `f` / Shift+F go from step `current`. Forward (`f`) goes to the next failing step you have
+ * not labelled yet, wrapping around; the current step itself counts only when a label's
+ * auto-advance just moved the cursor onto it (`landedByLabel`: after `a` moves onto a failing step,
+ * `f` must not skip it — but pressing `f` again on a step `f` chose walks on). Once every failing
+ * step carries your label it simply cycles to the next failing step after the current one.
+ * Backward (Shift+F) is the previous failing step, wrapping around. null when no step fails.
  */
-export function failingTarget(failing: readonly number[], current: number, direction: 1 | -1, labelled: (index: number) => boolean): number | null {
+export function failingTarget(failing: readonly number[], current: number, direction: 1 | -1, labelled: (index: number) => boolean, landedByLabel = false): number | null {
   if (failing.length === 0) return null;
   if (direction === -1) return [...failing].reverse().find((i) => i < current) ?? failing[failing.length - 1];
   const open = failing.filter((i) => !labelled(i));
-  if (open.length) return open.find((i) => i >= current) ?? open[0];
+  if (open.length) return open.find((i) => (landedByLabel ? i >= current : i > current)) ?? open[0];
   return failing.find((i) => i > current) ?? failing[0];
 }

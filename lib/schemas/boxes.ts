@@ -33,3 +33,25 @@ export type UpdateBoxBody = z.infer<typeof updateBoxBody>;
 
 /** A box as the canvas gets it (BoxDto), plus the image it belongs to. */
 export type HumanBoxDto = BoxDto & { imageId: number };
+
+/**
+ * A human box labelled as an object of its photo's scene (docs/design.md §3): its category and
+ * attribute words ("white", "closed"). The box joins the image's `graph` / `boxes` scene (a
+ * `boxes` scene is made for a photo without one) and the traces on the image are verified again.
+ */
+export const labelBoxBody = z.object({
+  expectedVersion: z.number().int().positive(),
+  category: z.string().trim().min(1, "a category is required").max(100),
+  attributes: z.array(z.string().trim().min(1).max(60)).max(20).default([]),
+  user: userName.optional(),
+}).strict();
+
+export type LabelBoxBody = z.infer<typeof labelBoxBody>;
+
+export interface LabelledBoxDto {
+  box: HumanBoxDto;
+  sceneId: number;
+  objectIndex: number;
+  /** The traces verified again, with their validity after it. */
+  reverified: Array<{ traceId: number; valid: boolean | null }>;
+}

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { decimalInt, idParams } from "@/lib/schemas/ids";
 import { boundedJson, checkFreeJson, FREE_JSON_LIMITS, jsonShapeProblem, LIMITS } from "@/lib/schemas/limits";
 import { stepEditBody, stepLabelBody, undoBody } from "@/lib/schemas/reviews";
-import { createBoxBody } from "@/lib/schemas/boxes";
+import { createBoxBody, labelBoxBody } from "@/lib/schemas/boxes";
 
 function nested(depth: number): unknown {
   let value: unknown = 1;
@@ -56,6 +56,8 @@ describe("strict request schemas and canonical ids", () => {
     expect(stepLabelBody.safeParse({ label: "accept", expectedVersion: 1, extra: 1 }).success).toBe(false);
     expect(stepEditBody.safeParse({ expectedVersion: 1, text: "t", stepId: 4 }).success).toBe(false);
     expect(createBoxBody.safeParse({ x: 0, y: 0, w: 1, h: 1, colour: "red" }).success).toBe(false);
+    expect(labelBoxBody.safeParse({ expectedVersion: 1, category: "book", id: 3 }).success).toBe(false);
+    expect(labelBoxBody.safeParse({ expectedVersion: 1, category: "book", user: "x".repeat(LIMITS.userName + 1) }).success).toBe(false);
   });
 
   it("user names are capped; edit args are bounded", () => {

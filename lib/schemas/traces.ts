@@ -59,6 +59,9 @@ export interface SceneObjectDto {
   px: number | null;
   py: number | null;
   depth: number | null;
+  /** A photo object's category and attribute words (graph / boxes scenes); null / [] on CLEVR. */
+  category: string | null;
+  attributes: string[];
 }
 
 export interface ReviewDto {
@@ -88,7 +91,7 @@ export interface TraceDetail {
   decision: string | null;
   version: number;
   image: { id: number; name: string; width: number | null; height: number | null; available: boolean; url: string | null } | null;
-  scene: { id: number; name: string; objects: SceneObjectDto[] } | null;
+  scene: { id: number; name: string; kind: string; objects: SceneObjectDto[] } | null;
   boxes: BoxDto[];
   steps: StepDto[];
   reviews: ReviewDto[];

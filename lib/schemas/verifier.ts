@@ -72,6 +72,21 @@ export interface RunSummary {
   seconds: number;
   stepsPerSecond: number;
   metrics: { overall: MethodMetrics; byMethod: MethodMetrics[] };
+  /** Per step kind, steps some rule checked and steps none could (docs/design.md §5 Coverage). */
+  coverage: CoverageByKind;
+  /** Unchecked steps per reason ("no rule checks plan steps", "no checkable claims", …). */
+  unchecked: Record<string, number>;
+}
+
+export type CoverageByKind = Record<string, { checked: number; unchecked: number }>;
+
+export interface CoverageDto {
+  kinds: CoverageByKind;
+  reasons: Array<{ kind: string; reason: string; steps: number }>;
+  checked: number;
+  unchecked: number;
+  /** Traces with at least one unchecked step. */
+  tracesWithUnchecked: number;
 }
 
 /** A verifier run still going: `running`, or `cancelling` until its next batch stops it. */
@@ -127,4 +142,6 @@ export interface DatasetMetricsDto {
   ablation: AblationRow[] | null;
   histogram: HistogramBin[];
   methods: string[];
+  /** Coverage of the run (null without one). */
+  coverage: CoverageDto | null;
 }

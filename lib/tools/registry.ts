@@ -1,25 +1,31 @@
 import { z } from "zod";
+import { isClevr, sceneTypeOf } from "@/lib/scenes/index";
+import { EMPTY, SceneError, isUndecided, type ObjectList, type Truth } from "@/lib/scenes/model";
+import { clearClevrCaches, readQuery } from "@/lib/scenes/types/clevr";
 import {
   ATTRIBUTES,
   ATTRIBUTE_VALUES,
   RELATIONS,
-  SHAPES,
-  attributeOf,
   objectId,
   parseObjectId,
   type Attribute,
-  type Relation,
   type Scene,
   type SceneObject,
 } from "@/lib/tools/scene";
 
 // The spatial tool vocabulary v1 (docs/design.md §3). Each tool: zod schemas for args and result (their
-// JSON Schema is what export emits as the `tools` column) and an executor over a scene.
-// New tools register here; the verifier only talks to this interface.
+// JSON Schema is what export emits as the `tools` column) and an executor over a scene. Executors
+// go through the scene's type (lib/scenes: CLEVR, scene graphs, boxes), so the tools run on every
+// type. New tools register here; the verifier only talks to this interface.
 
-export type ToolOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+/**
+ * `undecided`: the scene cannot decide the answer (inside the ambiguity margin, depth unknown on a
+ * photo, a word outside the vocabulary) — `value` is then only the geometry's lean and
+ * `uncertain` (list tools) the objects that may or may not belong; the verifier skips with it.
+ */
+export type ToolOutcome = { ok: true; value: unknown; undecided?: string; uncertain?: readonly number[] } | { ok: false; error: string };
 /** executeIds' answer: the object indices a list result would hold, in its order. */
-export type IdsOutcome = { ok: true; ids: readonly number[] } | { ok: false; error: string };
+export type IdsOutcome = { ok: true; ids: readonly number[]; undecided?: string; uncertain?: readonly number[] } | { ok: false; error: string };
 
 export interface ToolDefinition {
   name: string;
@@ -39,9 +45,9 @@ export interface ToolDefinition {
   concludes?: boolean;
   /**
    * Absent for tools whose results cannot be recomputed here (VisProg's neural modules).
-   * `validated`: the caller already checked args against `args` (skips a second parse). Args that
-   * `args` refuses give `invalidArgsOutcome(argIssues(tool, args))`: the verifier, which has the
-   * issues already, uses that outcome instead of executing.
+   * `validated`: the caller already checked args against the schema for this scene (argIssues with
+   * the scene; skips a second parse). Args that it refuses give `invalidArgsOutcome(argIssues(tool,
+   * args, scene))`: the verifier, which has the issues already, uses that outcome instead of executing.
    */
   execute?: (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }) => ToolOutcome;
   /**
@@ -58,6 +64,8 @@ export interface ToolDefinition {
    * the error messages of invalid args.
    */
   fastValid?: (args: Record<string, unknown>) => boolean;
+  /** The args schema on a scene of another type than CLEVR (open vocabularies), when it differs. */
+  argsFor?: (scene: Scene) => z.ZodType;
 }
 
 const objectRef = z.union([z.string().regex(/^(obj_|#)?\d+$/), z.number().int().nonnegative()]);
@@ -67,123 +75,56 @@ const relation = z.enum(RELATIONS);
 const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 const idList = z.array(z.string());
 
-/**
- * A tool's own refusal (bad value, unknown object). Not an Error subclass on purpose: no stack
- * trace is captured, and the verifier re-executes calls that fail by the thousand.
- */
-class ToolError {
-  constructor(readonly message: string) {}
-}
-
 function resolveObject(scene: Scene, ref: unknown): SceneObject {
   const index = parseObjectId(ref);
-  if (index === null) throw new ToolError(`not an object id: ${JSON.stringify(ref)}`);
+  if (index === null) throw new SceneError(`not an object id: ${JSON.stringify(ref)}`);
   const object = scene.objects[index];
-  if (!object) throw new ToolError(`unknown object ${objectId(index)} (scene has ${scene.objects.length} objects)`);
+  if (!object) throw new SceneError(`unknown object ${objectId(index)} (scene has ${scene.objects.length} objects)`);
   return object;
 }
 
-function checkValue(attr: Attribute, value: unknown): string {
-  const allowed = ATTRIBUTE_VALUES[attr];
-  if (typeof value !== "string" || !allowed.includes(value)) {
-    throw new ToolError(`${JSON.stringify(value)} is not a ${attr} (expected one of ${allowed.join(", ")})`);
-  }
-  return value;
-}
-
-function relationOf(scene: Scene, rel: Relation): number[][] {
-  const table = scene.relationships[rel];
-  if (!table) throw new ToolError(`scene has no "${rel}" relationships`);
-  return table;
-}
-
-/** detect: whether an object has every (attribute, value) of a query. */
-function hasAll(object: SceneObject, wanted: ReadonlyArray<readonly [Attribute, string]>): boolean {
-  for (const [a, v] of wanted) if (attributeOf(object, a) !== v) return false;
-  return true;
-}
-
-/** filter: the indices of the listed objects whose attribute has the value (unknown objects refused first). */
-function filtered(scene: Scene, objects: unknown[], attr: Attribute, value: string): number[] {
+/** filter: the objects of the list whose attribute has the value (unknown objects refused first). */
+function filtered(scene: Scene, objects: unknown[], attr: string, value: string): ObjectList {
   for (const ref of objects) resolveObject(scene, ref);
-  const v = checkValue(attr, value);
+  const type = sceneTypeOf(scene);
+  const v = type.checkValue(attr, value);
   const kept: number[] = [];
+  let uncertain: number[] | null = null;
+  let reason: string | null = null;
   for (const ref of objects) {
     const o = scene.objects[parseObjectId(ref)!];
-    if (attributeOf(o, attr) === v) kept.push(o.index);
+    const truth = type.hasValue(o, attr, v);
+    if (truth === true) kept.push(o.index);
+    else if (truth !== false) {
+      (uncertain ??= []).push(o.index);
+      reason ??= truth.undecided;
+    }
   }
-  return kept;
+  return { ids: kept, uncertain: uncertain ?? EMPTY, reason };
 }
-
-/** relate: the scene's own row of indices (read only). */
-function related(scene: Scene, object: unknown, rel: Relation): readonly number[] {
-  const o = resolveObject(scene, object);
-  return relationOf(scene, rel)[o.index] ?? [];
-}
-
-const SHAPE_NOUNS: Record<string, string | null> = {
-  cube: "cube", cubes: "cube", block: "cube", blocks: "cube",
-  sphere: "sphere", spheres: "sphere", ball: "sphere", balls: "sphere",
-  cylinder: "cylinder", cylinders: "cylinder",
-  thing: null, things: null, object: null, objects: null,
-};
-const FILLER = new Set(["the", "a", "an", "all", "every", "any"]);
-
-interface ParsedQuery {
-  words: Partial<Record<Attribute, string>>;
-  entries: ReadonlyArray<readonly [Attribute, string]>;
-}
-
-const queryCache = new Map<string, ParsedQuery | ToolError>();
 
 /** Empties the registry's memos (parsed detect queries, argument issues): benchmarks start cold with it. */
 export function clearToolCaches(): void {
-  queryCache.clear();
+  clearClevrCaches();
   issueCache.clear();
 }
 
-/** "large red cylinder" → { size: large, color: red, shape: cylinder }. Memoised: queries repeat. */
+/** "large red cylinder" → { size: large, color: red, shape: cylinder } (CLEVR's detect vocabulary). */
 export function parseQuery(query: string): Partial<Record<Attribute, string>> {
   return readQuery(query).words;
 }
 
-/** parseQuery's words as [attribute, value] pairs, in the order the query names them. */
-function queryEntries(query: string): ReadonlyArray<readonly [Attribute, string]> {
-  return readQuery(query).entries;
+/** A list tool's answer as an outcome. */
+function listOutcome(list: ObjectList, value: unknown): ToolOutcome {
+  return list.reason === null ? { ok: true, value } : { ok: true, value, undecided: list.reason, uncertain: list.uncertain };
 }
 
-function readQuery(query: string): ParsedQuery {
-  let parsed = queryCache.get(query);
-  if (parsed === undefined) {
-    try {
-      const words = parseQueryWords(query);
-      parsed = { words, entries: Object.entries(words) as Array<[Attribute, string]> };
-    } catch (error) {
-      if (!(error instanceof ToolError)) throw error;
-      parsed = error;
-    }
-    if (queryCache.size > 10_000) queryCache.clear();
-    queryCache.set(query, parsed);
-  }
-  if (parsed instanceof ToolError) throw parsed;
-  return parsed;
+function idsOutcome(list: ObjectList): IdsOutcome {
+  return list.reason === null ? { ok: true, ids: list.ids } : { ok: true, ids: list.ids, undecided: list.reason, uncertain: list.uncertain };
 }
 
-function parseQueryWords(query: string): Partial<Record<Attribute, string>> {
-  const wanted: Partial<Record<Attribute, string>> = {};
-  for (const raw of query.toLowerCase().split(/[\s,]+/).filter(Boolean)) {
-    const word = raw === "shiny" ? "metal" : raw === "matte" ? "rubber" : raw;
-    if (FILLER.has(word)) continue;
-    if (word in SHAPE_NOUNS) {
-      const shape = SHAPE_NOUNS[word];
-      if (shape) wanted.shape = shape;
-      continue;
-    }
-    const attr = ATTRIBUTES.find((a) => ATTRIBUTE_VALUES[a].includes(word));
-    if (!attr) throw new ToolError(`unknown word "${raw}" in query (attribute words and ${SHAPES.join("/")} nouns only)`);
-    wanted[attr] = word;
-  }
-  return wanted;
+function truthOutcome(truth: Truth): ToolOutcome {
+  return isUndecided(truth) ? { ok: true, value: truth.lean, undecided: truth.undecided } : { ok: true, value: truth };
 }
 
 const issueMessage = (issue: z.core.$ZodIssue): string => `${issue.path.join(".") || "args"}: ${issue.message}`;
@@ -191,8 +132,16 @@ const issueMessage = (issue: z.core.$ZodIssue): string => `${issue.path.join("."
 /**
  * Why `args` do not fit the tool's schema, one message per issue ("objects.0: Invalid input"), or
  * null when they fit. The hand-written check answers first; zod runs for invalid args only.
+ * With a scene of another type than CLEVR, the schema is that type's (open vocabularies).
  */
-export function argIssues(tool: ToolDefinition, args: Record<string, unknown>): readonly string[] | null {
+export function argIssues(tool: ToolDefinition, args: Record<string, unknown>, scene?: Scene | null): readonly string[] | null {
+  if (scene && tool.argsFor && !isClevr(scene)) {
+    const schema = tool.argsFor(scene);
+    if (schema !== tool.args) {
+      const parsed = schema.safeParse(args);
+      return parsed.success ? null : parsed.error.issues.map(issueMessage);
+    }
+  }
   if (tool.fastValid?.(args)) return null;
   const key = refusalKey(tool, args);
   const known = key === null ? undefined : issueCache.get(key);
@@ -258,6 +207,11 @@ class Refusal {
   constructor(readonly outcome: { ok: false; error: string }) {}
 }
 
+/** A tool's answer: a plain value, or a full outcome when the scene cannot decide it (Doubt). */
+class Doubt {
+  constructor(readonly outcome: ToolOutcome | IdsOutcome) {}
+}
+
 function tool<A extends z.ZodType>(definition: {
   name: string;
   description: string;
@@ -266,15 +220,17 @@ function tool<A extends z.ZodType>(definition: {
   referencedObjects?: (args: z.infer<A>) => unknown[];
   objectArgs?: Record<string, "object" | "objects">;
   fastValid?: (args: Record<string, unknown>) => boolean;
+  /** The value, or a Doubt carrying an undecided outcome. */
   run: (scene: Scene, args: z.infer<A>) => unknown;
-  /** For object-list results: the indices `run` would list (ToolDefinition.executeIds). */
-  ids?: (scene: Scene, args: z.infer<A>) => readonly number[];
+  /** For object-list results: the indices `run` would list (ToolDefinition.executeIds), or a Doubt. */
+  ids?: (scene: Scene, args: z.infer<A>) => readonly number[] | Doubt;
 }): ToolDefinition {
+  const argsFor = (scene: Scene): z.ZodType => (isClevr(scene) ? definition.args : (sceneTypeOf(scene).argSchemas?.[definition.name] ?? definition.args));
   // args as the tool reads them (zod's output unless the caller validated them), or the refusal
-  const readArgs = (args: Record<string, unknown>, options?: { validated?: boolean }): z.infer<A> | Refusal => {
+  const readArgs = (scene: Scene, args: Record<string, unknown>, options?: { validated?: boolean }): z.infer<A> | Refusal => {
     if (options?.validated) return args as z.infer<A>;
-    const parsed = definition.args.safeParse(args);
-    return parsed.success ? parsed.data : new Refusal(invalidArgsOutcome(parsed.error.issues.map(issueMessage)));
+    const parsed = argsFor(scene).safeParse(args);
+    return parsed.success ? (parsed.data as z.infer<A>) : new Refusal(invalidArgsOutcome(parsed.error.issues.map(issueMessage)));
   };
   const { ids } = definition;
   return {
@@ -282,33 +238,51 @@ function tool<A extends z.ZodType>(definition: {
     name: definition.name,
     description: definition.description,
     args: definition.args,
+    argsFor: (scene) => argsFor(scene),
     result: definition.result,
     objectArgs: definition.objectArgs ?? {},
     referencedObjects: (args) => (definition.referencedObjects ? definition.referencedObjects(args as z.infer<A>) : []),
     family: "spatial",
     execute(scene, args, options) {
-      const data = readArgs(args, options);
+      const data = readArgs(scene, args, options);
       if (data instanceof Refusal) return data.outcome;
       try {
-        return { ok: true, value: definition.run(scene, data) };
+        const value = definition.run(scene, data);
+        return value instanceof Doubt ? (value.outcome as ToolOutcome) : { ok: true, value };
       } catch (error) {
-        if (error instanceof ToolError) return { ok: false, error: error.message };
+        if (error instanceof SceneError) return { ok: false, error: error.message };
         throw error;
       }
     },
     executeIds: ids
       ? (scene, args, options) => {
-          const data = readArgs(args, options);
+          const data = readArgs(scene, args, options);
           if (data instanceof Refusal) return data.outcome;
           try {
-            return { ok: true, ids: ids(scene, data) };
+            const found = ids(scene, data);
+            return found instanceof Doubt ? (found.outcome as IdsOutcome) : { ok: true, ids: found };
           } catch (error) {
-            if (error instanceof ToolError) return { ok: false, error: error.message };
+            if (error instanceof SceneError) return { ok: false, error: error.message };
             throw error;
           }
         }
       : undefined,
   };
+}
+
+/** A list answer: its ids, or a Doubt when some objects are undecided. */
+function listIds(list: ObjectList): readonly number[] | Doubt {
+  return list.reason === null ? list.ids : new Doubt(idsOutcome(list));
+}
+
+/** A list answer as `run` returns it, the ids turned into values by `toValue`. */
+function listValue<T>(list: ObjectList, toValue: (index: number) => T): T[] | Doubt {
+  const value = list.ids.map(toValue);
+  return list.reason === null ? value : new Doubt(listOutcome(list, value));
+}
+
+function truthValue(truth: Truth): boolean | Doubt {
+  return isUndecided(truth) ? new Doubt(truthOutcome(truth)) : truth;
 }
 
 // ---- fast argument checks (see ToolDefinition.fastValid) ----
@@ -366,16 +340,14 @@ export const TOOLS: ToolDefinition[] = [
     args: z.object({ query: z.string().optional() }).strict(),
     result: z.array(z.object({ id: z.string(), label: z.string(), box: box.nullable(), score: z.number().optional() })),
     run(scene, { query }) {
-      const wanted = queryEntries(query ?? "");
-      const found: Array<{ id: string; label: string; box: [number, number, number, number] | null }> = [];
-      for (const o of scene.objects) if (hasAll(o, wanted)) found.push({ id: objectId(o.index), label: o.shape, box: o.box });
-      return found;
+      const type = sceneTypeOf(scene);
+      return listValue(type.detect(scene, query ?? ""), (index) => {
+        const o = scene.objects[index];
+        return { id: objectId(index), label: type.label(o), box: o.box };
+      });
     },
     ids(scene, { query }) {
-      const wanted = queryEntries(query ?? "");
-      const found: number[] = [];
-      for (const o of scene.objects) if (hasAll(o, wanted)) found.push(o.index);
-      return found;
+      return listIds(sceneTypeOf(scene).detect(scene, query ?? ""));
     },
   }),
   tool({
@@ -387,8 +359,7 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => [a.object],
     objectArgs: { object: "object" },
     run(scene, { object }) {
-      const o = resolveObject(scene, object);
-      return { color: o.color, size: o.size, shape: o.shape, material: o.material };
+      return sceneTypeOf(scene).attributesOf(resolveObject(scene, object));
     },
   }),
   tool({
@@ -409,10 +380,10 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => a.objects,
     objectArgs: { objects: "objects" },
     run(scene, { objects, attribute: attr, value }) {
-      return filtered(scene, objects, attr, value).map(objectId);
+      return listValue(filtered(scene, objects, attr, value), objectId);
     },
     ids(scene, { objects, attribute: attr, value }) {
-      return filtered(scene, objects, attr, value);
+      return listIds(filtered(scene, objects, attr, value));
     },
   }),
   tool({
@@ -424,10 +395,10 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => [a.object],
     objectArgs: { object: "object" },
     run(scene, { object, relation: rel }) {
-      return related(scene, object, rel).map(objectId);
+      return listValue(sceneTypeOf(scene).related(scene, resolveObject(scene, object), rel), objectId);
     },
     ids(scene, { object, relation: rel }) {
-      return related(scene, object, rel);
+      return listIds(sceneTypeOf(scene).related(scene, resolveObject(scene, object), rel));
     },
   }),
   tool({
@@ -441,7 +412,7 @@ export const TOOLS: ToolDefinition[] = [
     run(scene, { subject, relation: rel, object }) {
       const s = resolveObject(scene, subject);
       const o = resolveObject(scene, object);
-      return (relationOf(scene, rel)[o.index] ?? []).includes(s.index);
+      return truthValue(sceneTypeOf(scene).relation(scene, s, rel, o));
     },
   }),
   tool({
@@ -479,7 +450,7 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => [a.a, a.b],
     objectArgs: { a: "object", b: "object" },
     run(scene, { a, b, attribute: attr }) {
-      return attributeOf(resolveObject(scene, a), attr) === attributeOf(resolveObject(scene, b), attr);
+      return truthValue(sceneTypeOf(scene).same(scene, resolveObject(scene, a), resolveObject(scene, b), attr));
     },
   }),
   tool({
@@ -491,10 +462,7 @@ export const TOOLS: ToolDefinition[] = [
     referencedObjects: (a) => [a.a, a.b],
     objectArgs: { a: "object", b: "object" },
     run(scene, { a, b }) {
-      const p = resolveObject(scene, a).coords3d;
-      const q = resolveObject(scene, b).coords3d;
-      if (!p || !q) throw new ToolError("scene has no 3-D coordinates");
-      return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+      return sceneTypeOf(scene).distance(scene, resolveObject(scene, a), resolveObject(scene, b));
     },
   }),
 ];

@@ -28,7 +28,9 @@ export type Claim =
   | { kind: "same"; ids: number[]; attribute: Attribute; reference: number | null; same: boolean; text: string }
   /** "3 is greater than 2": arithmetic, and the numbers are the last two count results cited. */
   | { kind: "compare"; a: number; b: number; op: Comparator; negated: boolean; text: string }
-  | { kind: "distance"; a: number; b: number; value: number; text: string };
+  | { kind: "distance"; a: number; b: number; value: number; text: string }
+  /** "The cyan cylinder is left of obj_2": the one object fitting `subject` fits `desc` (or, negated, does not). */
+  | { kind: "definite"; subject: Desc; desc: Desc; negated: boolean; text: string };
 
 export interface ParsedReasoning {
   claims: Claim[];
@@ -402,7 +404,7 @@ function parseList(c: Cursor): number[] | null {
 
 function parseRelation(c: Cursor): Relation | null {
   const save = c.i;
-  if (!c.accept("to", "the")) c.accept("on", "the");
+  if (!c.accept("to", "the") && !c.accept("on", "the")) c.accept("at", "the");
   if (c.accept("left", "of")) return "left";
   if (c.accept("right", "of")) return "right";
   if (c.accept("in", "front", "of") || c.accept("front", "of")) return "front";
@@ -418,8 +420,7 @@ function parseRelation(c: Cursor): Relation | null {
  */
 function parseDesc(c: Cursor, nested = false): Desc | null {
   const start = c.i;
-  if (!c.accept("a") && !c.accept("an")) c.accept("the");
-  c.accept("only");
+  if (!c.accept("a") && !c.accept("an") && c.accept("the")) c.accept("only");
   c.accept("other");
   const desc: Desc = newDesc();
   let words = 0;
@@ -761,6 +762,8 @@ export function parseReasoning(text: string): ParsedReasoning {
   tokens.tokenize(text);
   const { words, refs, sentences } = tokens;
   let lastRef = -1;
+  // the conclusion came from a claim ("There are 2 cubes."), not from words that announce it
+  let derived = false;
   for (let s = 0; s < tokens.sentenceCount; s++) {
     const from = sentences[5 * s];
     const to = sentences[5 * s + 1];
@@ -778,7 +781,7 @@ export function parseReasoning(text: string): ParsedReasoning {
       if (ref >= 0) {
         if (!ids.includes(ref)) ids.push(ref);
         lastRef = ref;
-      } else if (HYPOTHETICAL.has(word)) hypothetical = true;
+      } else if (HYPOTHETICAL.has(word) && !hedge(words, k, to)) hypothetical = true;
       else if (word === "so" && k > from && words[k - 1] === ",") split = k;
     }
     // a question asks, it states nothing
@@ -802,9 +805,14 @@ export function parseReasoning(text: string): ParsedReasoning {
         if (flexible.conclusion !== null) {
           result.conclusion = flexible.conclusion;
           result.unreadConclusion = null;
+          derived = !flexible.announced;
         } else if (flexible.unread !== null) {
           result.conclusion = null;
           result.unreadConclusion = flexible.unread;
+        } else if (derived) {
+          // "There are 2 cubes. obj_3 is not small.": the count no longer is what the step concludes
+          result.conclusion = null;
+          derived = false;
         }
         continue;
       }
@@ -818,6 +826,7 @@ export function parseReasoning(text: string): ParsedReasoning {
     if (parsed.conclusion !== null) {
       result.conclusion = parsed.conclusion;
       result.unreadConclusion = null;
+      derived = true;
     }
     if (split > 0) {
       const conclusion = parseConclusion(tokens, split + 1, to, sentence);
@@ -831,10 +840,19 @@ export function parseReasoning(text: string): ParsedReasoning {
       if (conclusion.conclusion !== null) {
         result.conclusion = conclusion.conclusion;
         result.unreadConclusion = null;
+        derived = false;
       }
     }
   }
   return result;
+}
+
+/** "it would seem", "I would say", "if I'm reading the scene right", "if I am not mistaken": hedges, not hypotheticals. */
+function hedge(words: readonly string[], k: number, to: number): boolean {
+  const next = k + 1 < to ? words[k + 1] : "";
+  if (words[k] === "would") return next === "seem" || next === "appear" || next === "say";
+  if (words[k] === "if") return next === "i" || next === "i'm" || next === "we" || next === "we're";
+  return false;
 }
 
 /** Words that make a sentence hypothetical or uncertain: it is not checked against the scene. */
@@ -853,9 +871,6 @@ const HYPOTHETICAL = new Set(["would", "if", "could", "might", "may", "maybe", "
 
 /** [pattern, replacement]: token sequences and what they become, longest pattern first per first word. */
 const REWRITE_LIST: Array<[string, string]> = [
-  // contractions
-  ["there's", "there is"], ["here's", ""], ["it's", "it is"], ["that's", "that is"], ["doesn't", "does not"], ["don't", "do not"], ["didn't", "does not"],
-  ["wasn't", "is not"], ["weren't", "are not"], ["cannot", "can not"], ["can't", "can not"], ["i'm", "i am"], ["we're", "we are"], ["let's", "let us"],
   // hedges and evidential frames: dropped
   ["i can see that", ""], ["we can see that", ""], ["you can see that", ""], ["i see that", ""], ["we see that", ""], ["it seems that", ""], ["it seems like", ""],
   ["it appears that", ""], ["it looks like", ""], ["it is clear that", ""], ["it is evident that", ""], ["it turns out that", ""], ["i think that", ""], ["i think", ""],
@@ -876,7 +891,14 @@ const REWRITE_LIST: Array<[string, string]> = [
   ["appears", "is"], ["seems", "is"], ["looks", "is"], ["appear", "are"], ["seem", "are"], ["look", "are"],
   ["sits", "is"], ["lies", "is"], ["stands", "is"], ["rests", "is"], ["sit", "are"], ["lie", "are"], ["stand", "are"], ["was", "is"], ["were", "are"],
   ["located", ""], ["positioned", ""], ["situated", ""], ["placed", ""], ["made of", ""], ["made from", ""], ["composed of", ""], ["colored", ""], ["coloured", ""],
-  ["shaped like", ""], ["shaped as", ""],
+  ["shaped like", ""], ["shaped as", ""], ["at all", ""], ["in the image", ""],
+  ["it would seem that", ""], ["it would appear that", ""], ["would seem to be", "is"], ["would seem", ""], ["would appear", ""], ["i would say that", ""], ["i would say", ""], ["i'd say", ""],
+  ["if i am reading the scene right", ""], ["if i am reading the scene correctly", ""], ["if i am reading it right", ""], ["if i am not mistaken", ""], ["if i understand correctly", ""],
+  ["turns out to be", "is"], ["turn out to be", "are"], ["is identified as", "is"], ["are identified as", "are"], ["is described as", "is"], ["is recognized as", "is"],
+  ["is classified as", "is"], ["is labeled as", "is"], ["is labelled as", "is"], ["can be found", "is"], ["can be seen", "is"], ["is seen", "is"], ["is visible", "is"],
+  ["are equal in", "have the same"], ["is equal in", "has the same"], ["has a different", "has different"], ["have the different", "have different"],
+  ["object that is a", ""], ["object that is an", ""], ["object which is a", ""], ["object that is", ""], ["thing that is a", ""], ["thing that is", ""], ["one that is a", ""],
+  ["objects that are", ""], ["things that are", ""],
   // same / different
   ["share the same", "have the same"], ["shares the same", "has the same"], ["share a common", "have the same"], ["share a", "have the same"], ["shares a", "has the same"], ["share", "have the same"], ["shares", "has the same"],
   ["have matching", "have the same"], ["has matching", "has the same"], ["match in", "have the same"], ["matches in", "has the same"], ["have identical", "have the same"], ["are identical in", "have the same"],
@@ -895,6 +917,14 @@ const REWRITE_LIST: Array<[string, string]> = [
   // counts
   ["a total of", ""], ["the total number of", "the number of"], ["the total count of", "the number of"], ["the count of", "the number of"], ["a single", "1"], ["exactly", ""], ["precisely", ""], ["only", "only"],
 ];
+
+const CONTRACTIONS = new Map<string, string[]>(
+  Object.entries({
+    "there's": "there is", "it's": "it is", "that's": "that is", "doesn't": "does not", "don't": "do not", "didn't": "does not", "wasn't": "is not",
+    "weren't": "are not", cannot: "can not", "can't": "can not", "i'm": "i am", "we're": "we are", "let's": "let us", "isn't": "is not", "aren't": "are not",
+    "there're": "there are", "they're": "they are", "won't": "will not", "i've": "i have", "we've": "we have",
+  }).map(([k, v]) => [k, v.split(" ")]),
+);
 
 /** Words dropped wherever they stand (adverbs and particles that change no claim). */
 const DROPPED = new Set(["clearly", "definitely", "indeed", "also", "actually", "certainly", "obviously", "probably", "likely", "evidently", "apparently", "visibly", "really",
@@ -924,6 +954,26 @@ function cleanWord(word: string): string {
 
 /** The sentence's tokens rewritten into the grammar's words (see REWRITE_LIST); `it`/`its` become the object named last. */
 function rewrite(words: readonly string[], refs: readonly number[], from: number, to: number, lastRef: number): { words: string[]; refs: number[] } {
+  // contractions first ("doesn't look" → "does not look"), so the phrase rules see whole words
+  const src: string[] = [];
+  const srcRefs: number[] = [];
+  for (let k = from; k < to; k++) {
+    const word = refs[k] >= 0 ? words[k] : cleanWord(words[k]);
+    const expanded = refs[k] >= 0 ? undefined : CONTRACTIONS.get(word);
+    if (expanded) {
+      for (const part of expanded) {
+        src.push(part);
+        srcRefs.push(-1);
+      }
+    } else if (word !== "") {
+      src.push(word);
+      srcRefs.push(refs[k]);
+    }
+  }
+  words = src;
+  refs = srcRefs;
+  from = 0;
+  to = src.length;
   const out: string[] = [];
   const outRefs: number[] = [];
   let last = lastRef;
@@ -983,6 +1033,8 @@ function rewrite(words: readonly string[], refs: readonly number[], from: number
 interface FlexibleResult extends ClauseResult {
   /** A conclusion was announced but not read: why. */
   unread: string | null;
+  /** The conclusion was announced ("so", "the answer is"), not taken from a claim. */
+  announced: boolean;
 }
 
 const MARKER_AFTER = new Set(["gives", "leaves", "makes", "means", "yields"]);
@@ -994,10 +1046,10 @@ function findMarker(w: readonly string[]): [number, number] | null {
     const lead = k === 0 || w[k - 1] === "," || w[k - 1] === "and" || w[k - 1] === ":";
     if (word === "therefore" || word === "thus" || word === "hence" || word === "consequently" || word === "ergo") return [k, k + 1];
     if (word === "so" && lead && w[k + 1] !== "far" && w[k + 1] !== "that") return [k, k + 1];
-    if (word === "answer" || word === "conclusion" || word === "result") {
+    if (word === "answer" || word === "conclusion" || word === "result" || word === "verdict") {
       let a = k;
       while (a > 0 && (w[a - 1] === "the" || w[a - 1] === "final" || w[a - 1] === "my" || w[a - 1] === "our" || w[a - 1] === "correct")) a--;
-      if (word !== "answer" && a === k) continue;
+      if (word !== "answer" && a === k && w[k + 1] !== ":" && w[k + 1] !== "=" && w[k + 1] !== "is") continue;
       return [a, k + 1];
     }
     if (word === "in" && w[k + 1] === "total" && lead) return [k, k + 2];
@@ -1005,6 +1057,9 @@ function findMarker(w: readonly string[]): [number, number] | null {
     if (word === "total" && (w[k + 1] === ":" || w[k + 1] === "=" || w[k + 1] === "is")) return [k, k + 1];
     if ((word === "that" || word === "this" || word === "which" || word === "it") && MARKER_AFTER.has(w[k + 1])) return [k, k + 2];
     if ((word === "giving" || word === "leaving" || word === "meaning" || word === "yielding") && k > 0) return [k, k + 1];
+    if (word === "\\boxed" || word === "boxed") return [k, k + 1];
+    // "Yes, there is a red cube." · "No, obj_3 is not red."
+    if (k === 0 && (YES.has(word) || NO.has(word)) && w[1] === ",") return [0, 0];
   }
   return null;
 }
@@ -1037,7 +1092,7 @@ function readFlexible(words: readonly string[], refs: readonly number[], from: n
       else if (claim.kind === "enumeration") conclusion = claim.ids.map((id) => `obj_${id}`).join(", ");
     }
   }
-  return { claims, sets, conclusion, unread };
+  return { claims, sets, conclusion, unread, announced: marker !== null };
 }
 
 /** Clause boundaries inside a sentence the reader could not read whole. */
@@ -1053,22 +1108,36 @@ function readPieces(w: string[], r: number[], from: number, to: number, text: st
     return;
   }
   let subject: number[] | null = null;
+  let topic = -1;
   let start = from;
   for (let k = from; k <= to; k++) {
     if (k < to && !BOUNDARY.has(w[k])) continue;
     // "obj_1 and obj_2 are …": an "and" inside a list of objects is no boundary
     if (k < to && w[k] === "and" && r[k - 1] >= 0 && r[k + 1] >= 0 && !hasVerb(w, start, k)) continue;
     if (k > start) {
+      // "For obj_3, the color is blue": a clause naming only its topic, then "the ATTR is …" about it
+      if (k - start === 2 && TOPIC.has(w[start]) && r[start + 1] >= 0) topic = r[start + 1];
+      else if (topic >= 0 && w[start] === "the" && ATTRIBUTE_NAMES.has(w[start + 1]) && w[start + 2] !== "of") {
+        w[start] = "'s-ref";
+        r[start] = topic;
+      }
       const piece = readClause(w, r, start, k, text, subject);
       if (piece) {
         for (const claim of piece.claims) claims.push(claim);
         for (const set of piece.sets) sets.push(set);
         if (piece.subject) subject = piece.subject;
-      } else if (r[start] >= 0) subject = null;
+      } else if (r[start] >= 0) {
+        // "obj_3, which is red, …": a clause that is only its subject hands it on
+        const c = new Cursor(w, r, start, k);
+        const ids = parseList(c);
+        subject = ids && c.atEnd() ? ids : null;
+      }
     }
     start = k + 1;
   }
 }
+
+const TOPIC = new Set(["for", "regarding", "about", "considering", "checking", "examining", "inspecting", "concerning"]);
 
 function hasVerb(w: readonly string[], from: number, to: number): boolean {
   for (let k = from; k < to; k++) if (VERBS.has(w[k])) return true;
@@ -1095,6 +1164,14 @@ function readClause(w: string[], r: number[], from: number, to: number, text: st
     if (i < to && LEAD.has(w[i]) && !(w[i] === "no" && i + 1 < to && w[i + 1] !== ",")) i++;
     else if (i < to && w[i] === "step" && i + 1 < to && isNumeral(w[i + 1])) i += 2;
     else break;
+  }
+  // "1)" / "2." list numbers
+  if (i + 1 < to && isNumeral(w[i]) && (w[i + 1] === ")" || w[i + 1] === ".")) i += 2;
+  // "I am fairly confident that …", "we can now say that …": a lead-in without content ending in "that"
+  for (let t = i + 1; t < Math.min(to, i + 8); t++) {
+    if (w[t] !== "that") continue;
+    if (!hasContent(w, r, i, t) && !w.slice(i, t).some((x) => x === "not" || x === "no" || x === "never") && (w[i] === "i" || w[i] === "we" || w[i] === "it" || w[i] === "one")) i = t + 1;
+    break;
   }
   // "Observation 2:" / "Reasoning:" — a label without content before a colon
   const colon = w.indexOf(":", i);
@@ -1132,6 +1209,21 @@ function readCount(w: string[], r: number[], i: number, end: number, text: strin
     c.accept("only");
     const n = c.accept("no") ? 0 : c.number();
     return n !== null && c.atEnd() ? count(n, desc, null, text) : null;
+  }
+  // count: N · the count is N (the last count call's result)
+  if ((c.accept("count") || c.accept("the", "count")) && (c.accept(":") || c.accept("=") || c.accept("is"))) {
+    const n = c.number();
+    return n !== null && c.atEnd() ? { claims: [{ kind: "count", n, desc: null, ids: null, text }], sets: [], subject: null } : null;
+  }
+  c.i = i;
+  // none of the DESC are PREDICATE
+  if (c.accept("none", "of")) {
+    c.accept("the");
+    const subject = parseDesc(c);
+    if (!subject || !(c.accept("is") || c.accept("are"))) return null;
+    const predicate = readAttrsList(c, null, true);
+    const desc = subject && predicate ? mergeDescs(subject, predicate) : null;
+    return desc && c.atEnd() ? count(0, desc, null, text) : null;
   }
   // DESC: N  ·  DESC count: N
   if (r[i] < 0 && !isCountWord(w[i])) {
@@ -1187,6 +1279,13 @@ function readCount(w: string[], r: number[], i: number, end: number, text: strin
     c.accept(")");
     if (!ids) return null;
   }
+  // "two cubes are red", "only one sphere is behind obj_1": the count of what fits both
+  if (!ids && (c.accept("is") || c.accept("are"))) {
+    if (c.peek() === "not") return null;
+    const predicate = readAttrsList(c, null, true);
+    const merged = predicate ? mergeDescs(desc, predicate) : null;
+    return merged && c.atEnd() ? count(n, merged, null, text) : null;
+  }
   if (!c.atEnd()) return null;
   return count(n, desc, ids, text);
 }
@@ -1204,6 +1303,51 @@ function hasNoun(w: readonly string[], from: number, to: number): boolean {
 /** Clauses about listed objects: "obj_3 (a large cube)", "obj_3: red, metal", "obj_3 is red in color", "obj_3 has a size of large", "obj_1 and obj_2 have the same color". */
 function readSubject(w: string[], r: number[], i: number, end: number, text: string): PieceResult | null {
   const c = new Cursor(w, r, i, end);
+  // the ATTRs of obj_1 and obj_2 are the same / differ / match
+  if (c.peek() === "the" && ATTRIBUTE_NAMES.has(c.peek(1)) && c.peek(2) === "of" && c.peek(3) === "ref") {
+    const attribute = ATTRIBUTE_NAMES.get(c.peek(1))!;
+    c.i += 3;
+    const ids = parseList(c);
+    if (ids && ids.length >= 2) {
+      const same = c.accept("have", "the", "same") || c.accept("match") || c.accept("are", "equal") || c.accept("is", "equal") ? true : c.accept("have", "different") || c.accept("differ") ? false : null;
+      c.accept("too");
+      if (same === null || !c.atEnd()) return null;
+      return { claims: [{ kind: "same", ids, attribute, reference: null, same, text }], sets: [ids], subject: null };
+    }
+    c.i = i;
+  }
+  // [the] ATTR of obj_3 = VALUE · the ATTR of obj_3 differs from / is the same as / matches (that of) obj_5
+  {
+    const save = c.i;
+    c.accept("the");
+    const attribute = ATTRIBUTE_NAMES.get(c.peek());
+    if (attribute && c.peek(1) === "of" && c.peek(2) === "ref" && c.peek(3) !== "and" && c.peek(3) !== ",") {
+      const id = r[c.i + 2];
+      c.i += 3;
+      const same = c.accept("differs", "from") || c.accept("has", "different") || c.accept("is", "not", "the") ? false : c.accept("matches") || c.accept("has", "the", "same") || c.accept("equals") ? true : null;
+      if (same !== null) {
+        c.accept("as");
+        c.accept("from");
+        c.accept("that", "of");
+        const other = c.peek() === "ref" || c.peek() === "'s-ref" ? r[c.i++] : null;
+        return other !== null && c.atEnd() ? { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same, text }], sets: [], subject: null } : null;
+      }
+      const negated = c.accept("is", "not");
+      if (!negated && !(c.accept("is") || c.accept(":") || c.accept("="))) return null;
+      return attributeClaim(c, id, attribute, negated, text);
+    }
+    c.i = save;
+  }
+  // the cyan cylinder is (not) left of obj_2 · the large sphere is red
+  if (c.peek() === "the" && !ATTRIBUTE_NAMES.has(c.peek(1))) {
+    const subject = parseAnchor(c);
+    if (!subject) return null;
+    const verb = acceptVerb(c);
+    if (!verb.ok || c.peek() === "only") return null;
+    const desc = readAttrsList(c, null, true);
+    if (!desc || !c.atEnd() || desc.or) return null;
+    return { claims: [{ kind: "definite", subject, desc, negated: verb.negated, text }], sets: [], subject: null };
+  }
   // obj_3's ATTR is/: VALUE  ·  obj_3's ATTR is the same as obj_5's
   if (c.peek() === "'s-ref" && ATTRIBUTE_NAMES.has(c.peek(1))) {
     const id = r[i];
@@ -1218,6 +1362,12 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
       c.accept(w[c.i] === w[i + 1] ? w[c.i] : "");
       if (!c.atEnd()) return null;
       return { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same, text }], sets: [], subject: null };
+    }
+    if (c.accept("matches") || c.accept("equals") || c.accept("is", "equal", "to")) {
+      const other = c.peek() === "'s-ref" || c.peek() === "ref" ? r[c.i++] : null;
+      if (other === null) return null;
+      if (c.peek() === w[i + 1]) c.i++;
+      return c.atEnd() ? { claims: [{ kind: "same", ids: [id, other], attribute, reference: null, same: true, text }], sets: [], subject: null } : null;
     }
     const negated = c.accept("is", "not");
     if (!negated && !(c.accept("is") || c.accept(":") || c.accept("="))) return null;
@@ -1290,13 +1440,34 @@ function readSubject(w: string[], r: number[], i: number, end: number, text: str
     }
     return null;
   }
+  // obj_1 differs from obj_2 in color
+  if (ids.length === 1 && (c.accept("differs", "from") || c.accept("differ", "from"))) {
+    const other = c.ref();
+    if (other === null || !c.accept("in")) return null;
+    c.accept("terms", "of");
+    c.accept("their");
+    const attribute = ATTRIBUTE_NAMES.get(c.peek());
+    if (!attribute) return null;
+    c.i++;
+    if (!c.atEnd()) return null;
+    claims.push({ kind: "same", ids: [ids[0], other], attribute, reference: null, same: false, text });
+    return result;
+  }
   const verb = acceptVerb(c);
   if (!verb.ok) return null;
+  // "is not only red but also …" states no negation
+  if (c.peek() === "only" || c.peek(1) === "only") return null;
   // obj_3 is the only DESC → an enumeration
   if (!verb.negated && ids.length === 1 && c.accept("the", "only")) {
     const desc = parseDesc(c);
     if (!desc || !c.atEnd()) return null;
     claims.push({ kind: "enumeration", ids, desc, text });
+    return result;
+  }
+  // obj_3 is of large size
+  if (c.peek() === "of" && VALUE_WORDS.has(c.peek(1)) && ATTRIBUTE_NAMES.get(c.peek(2)) === VALUE_WORDS.get(c.peek(1))!.attribute && c.i + 3 === end) {
+    const value = VALUE_WORDS.get(c.peek(1))!;
+    for (const id of ids) claims.push(verb.negated ? { kind: "members", ids: [id], desc: attrDesc(value.attribute, value.value), negated: true, text } : { kind: "attribute", id, attribute: value.attribute, value: value.value, text });
     return result;
   }
   // obj_3 is red in color · is large in size · is rubber in terms of material
@@ -1395,7 +1566,7 @@ function readAttrsList(c: Cursor, close: string | null, predicate = false): Desc
 
 /** Function words: never a conclusion. */
 const FUNCTION_WORDS = new Set(["the", "a", "an", "is", "are", "was", "were", "be", "that", "this", "these", "those", "there", "it", "its", "of", "to", "and", "or", "so", "in", "on", "at", "as", "by", "for", "with", "we", "i", "you", "they", "he", "she", "which", "what", "who", "how", "not", "also", "then", "thus", "therefore", "hence", ",", ":", "=", "(", ")", "ref", "'s-ref", "am", "do", "does", "have", "has", "should", "would", "will", "can", "must", "final", "answer", "result", "one", "number", "count", "total", "object", "objects", "thing", "things"]);
-const CONCLUSION_LEAD = new Set([",", ":", "=", "is", "the", "final", "answer", "should", "would", "will", "be", "to", "question", "this", "that", "it", "we", "get", "have", "so", "then", "therefore", "thus", "hence", "my", "our", "correct", "result", "conclusion", "in", "total", "here", "simply", "clearly", "definitely", "indeed", "must"]);
+const CONCLUSION_LEAD = new Set([",", ":", "=", "is", "the", "final", "answer", "should", "would", "will", "be", "to", "question", "this", "that", "it", "we", "get", "have", "so", "then", "therefore", "thus", "hence", "my", "our", "correct", "result", "conclusion", "in", "total", "here", "simply", "clearly", "definitely", "indeed", "must", "\\boxed", "boxed"]);
 const YES = new Set(["yes", "true", "correct", "yeah", "yep"]);
 const NO = new Set(["no", "false", "incorrect", "nope"]);
 

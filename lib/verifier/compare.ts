@@ -1,4 +1,6 @@
-import type { ToolOutcome } from "@/lib/tools/registry";
+import { isClevr } from "@/lib/scenes/index";
+import { iou, objectId } from "@/lib/scenes/model";
+import type { IdsOutcome, ToolOutcome } from "@/lib/tools/registry";
 import { parseObjectId, type Box, type Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
 
@@ -9,6 +11,8 @@ import type { VerifierSettings } from "@/lib/verifier/config";
 export interface Comparison {
   same: boolean;
   message: string;
+  /** The scene cannot decide (inside the ambiguity margin, …): the rule skips with `message`. */
+  skip?: boolean;
 }
 
 export function isErrorResult(value: unknown): value is { error: unknown } {
@@ -73,16 +77,6 @@ export function resultKey(value: unknown): IdKey | null {
   return mask;
 }
 
-function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a[0], b[0]);
-  const y1 = Math.max(a[1], b[1]);
-  const x2 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 function isBox(value: unknown): value is Box {
   return Array.isArray(value) && value.length === 4 && typeof value[0] === "number" && typeof value[1] === "number" && typeof value[2] === "number" && typeof value[3] === "number";
 }
@@ -115,6 +109,7 @@ const RECORDED_ERROR: Comparison = { same: false, message: "recorded an error bu
 
 /** The recorded result against re-execution; the caller passes `resultKey(found)` (the verifier reads it once per result). */
 export function compareKeyedResult(expected: ToolOutcome, found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
+  if (!isClevr(scene)) return comparePhotoResult(expected, found, scene, settings);
   const foundError = isErrorResult(found);
   if (!expected.ok) {
     return foundError
@@ -147,7 +142,11 @@ export function compareKeyedResult(expected: ToolOutcome, found: unknown, foundK
  * compareKeyedResult for a call re-executed down to the ids its result lists (ToolDefinition
  * executeIds, which succeeded): the same verdict, without building the result.
  */
-export function compareIdsResult(ids: readonly number[], found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings): Comparison {
+export function compareIdsResult(ids: readonly number[], found: unknown, foundKey: IdKey | null, scene: Scene, settings: VerifierSettings, outcome?: IdsOutcome): Comparison {
+  if (!isClevr(scene)) {
+    const doubt = outcome?.ok ? outcome : null;
+    return comparePhotoResult({ ok: true, value: ids.map(objectId), undecided: doubt?.undecided, uncertain: doubt?.uncertain }, found, scene, settings);
+  }
   if (isErrorResult(found)) return RECORDED_ERROR;
   // as resultKey reads the built list back: an index that "obj_<index>" cannot carry makes it no list
   for (const id of ids) if (!Number.isSafeInteger(id) || id < 0) return compareLists(null, found, foundKey, scene, settings);
@@ -160,4 +159,86 @@ function compareLists(want: IdKey | null, found: unknown, foundKey: IdKey | null
   if (want !== foundKey) return DIFFERENT_OBJECTS;
   const box = boxesAgree(found, scene, settings);
   return box ? { same: false, message: box } : SAME_OBJECTS;
+}
+
+// ---- photos (graph and boxes scenes) ----------------------------------------------------------
+
+/**
+ * The objects a recorded photo result names: a detection with a box is matched to the scene
+ * object its box overlaps best (IoU ≥ tolerance), whatever id the teacher gave it; an item without
+ * a box by its id. `unmatched` lists boxes that overlap no object of the scene.
+ */
+function photoResultIds(found: unknown[], scene: Scene, settings: VerifierSettings): { ids: Set<number>; unmatched: string[] } | null {
+  const ids = new Set<number>();
+  const unmatched: string[] = [];
+  for (const item of found) {
+    const box = typeof item === "object" && item !== null ? (item as { box?: unknown }).box : undefined;
+    if (isBox(box)) {
+      let best = -1;
+      let bestIou = 0;
+      for (const o of scene.objects) {
+        if (!o.box) continue;
+        const overlap = iou(box, o.box);
+        if (overlap > bestIou) {
+          bestIou = overlap;
+          best = o.index;
+        }
+      }
+      if (best >= 0 && bestIou >= settings.tolerances.iou) ids.add(best);
+      else unmatched.push(JSON.stringify(box));
+      continue;
+    }
+    const id = parseObjectId(typeof item === "object" && item !== null ? (item as { id?: unknown }).id : item);
+    if (id === null) return null;
+    ids.add(id);
+  }
+  return { ids, unmatched };
+}
+
+const names = (ids: Iterable<number>): string => [...ids].map(objectId).join(", ") || "none";
+
+/**
+ * result.reexec on a photo: lists by the objects they name (boxes matched by IoU), a result the
+ * scene cannot decide (inside the ambiguity margin) skips with the reason unless it differs from
+ * re-execution beyond the undecided objects; attributes only where the scene records them.
+ */
+function comparePhotoResult(expected: ToolOutcome, found: unknown, scene: Scene, settings: VerifierSettings): Comparison {
+  const foundError = isErrorResult(found);
+  if (!expected.ok) {
+    return foundError ? { same: true, message: "the call fails on re-execution too" } : { same: false, message: `re-execution fails (${expected.error}) but a result was recorded` };
+  }
+  if (foundError) return RECORDED_ERROR;
+  const value = expected.value;
+  const doubt = expected.undecided;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(found)) return NOT_A_LIST;
+    const recorded = photoResultIds(found, scene, settings);
+    if (!recorded) return NOT_A_LIST;
+    if (recorded.unmatched.length) return { same: false, message: `recorded box ${recorded.unmatched[0]} matches no object of the scene (IoU < ${settings.tolerances.iou})` };
+    const sure = new Set(idsOfResult(value) ?? []);
+    const uncertain = new Set(expected.uncertain ?? []);
+    const missing = [...sure].filter((id) => !recorded.ids.has(id));
+    const extra = [...recorded.ids].filter((id) => !sure.has(id) && !uncertain.has(id));
+    if (missing.length || extra.length) {
+      const parts = [missing.length ? `misses ${names(missing)}` : "", extra.length ? `adds ${names(extra)}` : ""].filter(Boolean).join(" and ");
+      return { same: false, message: `the recorded objects differ from re-execution: ${parts}${doubt ? " (beyond the undecided objects)" : ""}` };
+    }
+    if (doubt) return { same: false, skip: true, message: `ambiguous: ${doubt}` };
+    return SAME_OBJECTS;
+  }
+  if (doubt) return { same: false, skip: true, message: `ambiguous: ${doubt}` };
+  if (typeof value === "object" && value !== null) {
+    if (typeof found !== "object" || found === null || Array.isArray(found)) return { same: false, message: "the recorded result is not an object" };
+    // a photo's scene records some attributes only: the recorded ones it knows must agree
+    let checked = 0;
+    for (const [key, got] of Object.entries(found as Record<string, unknown>)) {
+      const want = (value as Record<string, unknown>)[key];
+      if (want === undefined || want === "") continue;
+      checked++;
+      const wanted = String(want).toLowerCase().split(/\s*,\s*/);
+      if (!wanted.includes(String(got ?? "").toLowerCase())) return { same: false, message: `recorded ${key} "${String(got)}" differs from the scene (${String(want)})` };
+    }
+    return checked ? { same: true, message: "same attributes as the scene" } : { same: false, skip: true, message: "the scene records none of the attributes the result names" };
+  }
+  return compareKeyedResult(expected, found, null, { ...scene, kind: "clevr" }, settings);
 }

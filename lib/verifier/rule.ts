@@ -42,7 +42,18 @@ export interface VerifyInput {
   /** CLEVR functional program, when known (step completeness). */
   program?: unknown;
   scene?: Scene | null;
+  /** The format the trace was imported from: agent logs (AGENT_LOG_FORMATS) call tools of their own. */
+  format?: string | null;
 }
+
+/**
+ * Formats whose traces call the agent's own tools, not the spatial registry's: a call to a tool the
+ * registry does not have is unchecked there ("tool not in the registry"), not wrong. Elsewhere an
+ * unknown tool fails args.schema. The code pseudo-tool `python` (CODE_TOOL) is never in the registry.
+ */
+export const AGENT_LOG_FORMATS: ReadonlySet<string> = new Set(["react-chat", "json-actions", "verifiers", "openai-agents", "react"]);
+export const NOT_IN_REGISTRY = "tool not in the registry";
+export const CODE_TOOL = "python";
 
 export interface Evidence {
   expected?: unknown;
@@ -164,6 +175,13 @@ export interface RuleDefinition<Id extends string = string> {
    * registry order). Verdicts of one step are stored in this order.
    */
   order?: Partial<Record<StepKind, number>>;
+  /**
+   * Whether its verdicts decide a step's coverage (docs/design.md §5 Coverage; default true): a pass
+   * makes the step checked, a skip gives the reason it is unchecked. False for a rule that says
+   * nothing about the step's content (cross.pairing: "this call was answered"). A fail always
+   * makes a step checked.
+   */
+  covers?: boolean;
   evaluate: (pass: StepPass) => void;
 }
 

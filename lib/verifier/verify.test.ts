@@ -214,3 +214,35 @@ describe("verifyTrace", () => {
     expect(out.accurateCalls).toBe(2);
   });
 });
+
+describe("coverage (docs/design.md §5)", () => {
+  const steps = [
+    { kind: "plan", text: "Find the cubes." },
+    { kind: "reasoning", text: "Let me look more closely." },
+    { kind: "tool_call", tool: "python", callId: "c1", args: { argsRaw: "print(1)" } },
+    { kind: "tool_result", callId: "c1", result: "1" },
+    { kind: "tool_call", tool: "search_web", callId: "c2", args: { q: "x" } },
+    { kind: "tool_result", callId: "c2", result: "y" },
+    { kind: "answer", text: "2" },
+  ];
+
+  it("every step is checked or unchecked with a reason; plan steps have no rule", () => {
+    const result = verifyTrace({ steps, format: "react-chat" }, DEFAULT_SETTINGS);
+    expect(result.coverage).toHaveLength(steps.length);
+    expect(result.coverage[0]).toBe("no rule checks plan steps");
+    expect(result.coverage[1]).toBe("no checkable claims");
+    expect(result.coverage[2]).toBe("tool not in the registry");
+    expect(result.coverage[4]).toBe("tool not in the registry");
+    expect(result.uncheckedSteps).toBe(result.coverage.filter((c) => c !== null).length);
+    expect(result.failingSteps).toBe(0);
+  });
+
+  it("outside agent logs an unknown tool still fails args.schema; python never does; unparseable args of a registry tool fail", () => {
+    const canonical = verifyTrace({ steps }, DEFAULT_SETTINGS);
+    expect(canonical.verdicts.find((v) => v.step === 4 && v.rule === "args.schema")).toMatchObject({ outcome: "fail", message: 'unknown tool "search_web"' });
+    expect(canonical.verdicts.find((v) => v.step === 2 && v.rule === "args.schema")).toMatchObject({ outcome: "skip", message: "tool not in the registry" });
+    expect(canonical.coverage[4]).toBeNull();
+    const garbled = verifyTrace({ steps: [{ kind: "tool_call", tool: "filter", callId: "c1", args: { argsRaw: "{objects: [" } }, { kind: "tool_result", callId: "c1", result: { error: "unparseable arguments" } }] }, DEFAULT_SETTINGS);
+    expect(garbled.verdicts.find((v) => v.rule === "args.schema")!.outcome).toBe("fail");
+  });
+});

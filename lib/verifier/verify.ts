@@ -29,6 +29,7 @@ import { RULE_DEFINITIONS, RULE_IDS, type RuleId } from "@/lib/verifier/rules";
 import { scoreTrace, type RuleTally, type ScoreParts } from "@/lib/verifier/score";
 
 export type { Evidence, Outcome, VerifyInput, VerifyStep } from "@/lib/verifier/rule";
+export { AGENT_LOG_FORMATS, NOT_IN_REGISTRY } from "@/lib/verifier/rule";
 
 // verifyTrace: every enabled rule of the registry (lib/verifier/rules.ts, docs/design.md §5) over
 // one trace, as a pure deterministic function of the steps, the scene (when there is one), the
@@ -54,6 +55,13 @@ export interface TraceVerification {
   eachVerdict(visit: (step: number, rule: RuleId, outcome: Outcome, message: string, evidence: Evidence | null) => void): void;
   /** Per step: fail when any rule fails on it, pass when one passes, skip otherwise. */
   outcomes: Outcome[];
+  /**
+   * Per step its coverage (docs/design.md §5 Coverage): null when checked — a rule failed on it, or
+   * a rule that reads its content passed (cross.pairing alone only says a call was answered) — else
+   * why it is unchecked: the first skip reason, or that no rule checks its kind.
+   */
+  coverage: Array<string | null>;
+  uncheckedSteps: number;
   failingSteps: number;
   /** Tool calls, and those whose call and result both have no failing rule. */
   calls: number;
@@ -118,6 +126,9 @@ class TraceVerifier implements StepPass {
   /** Per verdict three entries: its code (verdictCode), message and evidence. */
   private readonly log: Array<number | string | Evidence | null> = [];
   private readonly outcomes: Outcome[];
+  /** Per step: checked (a content rule passed or any rule failed), else the first skip reason so far. */
+  private readonly checked: boolean[];
+  private readonly skipReasons: Array<string | undefined>;
   /** Every call in step order (step completeness, tool-call accuracy). */
   private readonly calls: CallRecord[] = [];
   readonly callIds = new Map<string, CallIdSlot>();
@@ -157,12 +168,19 @@ class TraceVerifier implements StepPass {
     this.scene = input.scene ?? null;
     this.plan = planOf(settings);
     this.outcomes = new Array<Outcome>(this.steps.length).fill("skip");
+    this.checked = new Array<boolean>(this.steps.length).fill(false);
+    this.skipReasons = new Array<string | undefined>(this.steps.length);
   }
 
   private add(step: number, rule: number, outcome: OutcomeIndex, message: string, evidence: Evidence | null = null): void {
     this.log.push(verdictCode(step, rule, outcome), message, evidence);
-    if (outcome === FAIL) this.outcomes[step] = "fail";
-    else if (outcome === PASS && this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+    if (outcome === FAIL) {
+      this.outcomes[step] = "fail";
+      this.checked[step] = true;
+    } else if (outcome === PASS) {
+      if (this.outcomes[step] === "skip") this.outcomes[step] = "pass";
+      if (COVERS[rule]) this.checked[step] = true;
+    } else if (COVERS[rule] && this.skipReasons[step] === undefined) this.skipReasons[step] = message;
   }
 
   pass(message: string): void {
@@ -209,7 +227,7 @@ class TraceVerifier implements StepPass {
     const executeIds = call.definition!.executeIds;
     if (executeIds && !call.outcome) {
       const ids = executeIds(scene, call.args, { validated: call.validated });
-      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings);
+      if (ids.ok) return compareIdsResult(ids.ids, found, foundKey, scene, this.settings, ids);
       call.outcome = ids;
     }
     return compareKeyedResult(this.execute(call)!, found, foundKey, scene, this.settings);
@@ -335,8 +353,29 @@ class TraceVerifier implements StepPass {
     const score = scoreTrace(tallyLog(log), completeness, finalCorrect, this.settings);
     score.parts.calls = calls.length;
     score.parts.accurateCalls = accurateCalls;
-    return new TraceResult(log, outcomes, failingSteps, calls.length, accurateCalls, completeness, finalCorrect, score.quality, failingSteps === 0 && finalCorrect !== false, score.parts);
+    const coverage = this.coverage();
+    let unchecked = 0;
+    for (const reason of coverage) if (reason !== null) unchecked++;
+    return new TraceResult(log, outcomes, coverage, unchecked, failingSteps, calls.length, accurateCalls, completeness, finalCorrect, score.quality, failingSteps === 0 && finalCorrect !== false, score.parts);
   }
+
+  private coverage(): Array<string | null> {
+    const { steps, checked, skipReasons } = this;
+    const coverage = new Array<string | null>(steps.length);
+    for (let i = 0; i < steps.length; i++) coverage[i] = checked[i] ? null : (skipReasons[i] ?? uncheckedReason(steps[i].kind));
+    return coverage;
+  }
+}
+
+/** Per registry index: does the rule's verdict decide a step's coverage (RuleDefinition.covers)? */
+const COVERS: readonly boolean[] = RULE_DEFINITIONS.map((rule: RuleDefinition<RuleId>) => rule.covers !== false);
+
+/** Step kinds some rule that reads content checks. */
+const KINDS_WITH_RULES: ReadonlySet<string> = new Set(RULE_DEFINITIONS.flatMap((rule: RuleDefinition<RuleId>) => (rule.covers === false ? [] : rule.kinds)));
+
+/** Why a step no rule said anything about is unchecked. */
+export function uncheckedReason(kind: string): string {
+  return KINDS_WITH_RULES.has(kind) ? `every rule that checks ${kind} steps is off` : `no rule checks ${kind} steps`;
 }
 
 /**
@@ -367,6 +406,8 @@ class TraceResult implements TraceVerification {
   constructor(
     log: ReadonlyArray<number | string | Evidence | null>,
     readonly outcomes: Outcome[],
+    readonly coverage: Array<string | null>,
+    readonly uncheckedSteps: number,
     readonly failingSteps: number,
     readonly calls: number,
     readonly accurateCalls: number,

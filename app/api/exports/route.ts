@@ -12,5 +12,5 @@ export const GET = handle({}, () => listExports());
 export const POST = handle(
   { body: z.record(z.string(), z.unknown()) },
   async ({ body }) => getExport((await startExport(body)).id),
-  { status: 202 },
+  { status: 202, access: "viewer" },
 );

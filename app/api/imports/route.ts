@@ -16,7 +16,10 @@ export const runtime = "nodejs";
 
 export const GET = handle({ query: z.object({ limit: queryInt(1, 500).optional() }) }, async ({ query }) => listImports({ limit: query.limit }));
 
-export async function POST(request: Request): Promise<Response> {
+// Multipart, so handle() reads no body here; it still checks the caller (reviewer) and the origin.
+export const POST = handle({}, async ({ request }) => importPost(request));
+
+async function importPost(request: Request): Promise<Response> {
   const streaming = (request.headers.get("accept") ?? "").includes("application/x-ndjson");
   if (!streaming) {
     try {

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = handle({}, () => listVerifierConfigs());
 
-export const POST = handle({ body: configCreateRequest }, ({ body }) => createVerifierConfig(body), { status: 201 });
+export const POST = handle({ body: configCreateRequest }, ({ body }) => createVerifierConfig(body), { status: 201, access: "admin" });

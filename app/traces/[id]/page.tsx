@@ -3,7 +3,8 @@ import { notFound } from "next/navigation";
 import Link from "next/link";
 import { cache } from "react";
 import { ReviewWorkspace } from "@/components/review/review-workspace";
-import { env } from "@/lib/env";
+import { pageUser } from "@/lib/auth/page";
+import { atLeast } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/schemas/ids";
 import { getTrace } from "@/lib/services/traces/traces";
@@ -29,6 +30,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 }
 
 export default async function TracePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ step?: string }> }) {
+  const me = await pageUser();
   const trace = await traceOf((await params).id);
   const step = Number((await searchParams).step);
   if (!trace) notFound();
@@ -42,7 +44,8 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       <ReviewWorkspace
         key={trace.id}
         initial={trace}
-        reviewer={env().STEPWISE_USER}
+        reviewer={me?.name ?? ""}
+        readOnly={!me || !atLeast(me.role, "reviewer")}
         initialStep={Number.isInteger(step) && step >= 0 && step < trace.steps.length ? step : 0}
       />
     </div>

@@ -1,4 +1,5 @@
 import { defineCommand, table } from "@/lib/cli/command";
+import { remoteJson, remoteTarget } from "@/lib/cli/remote";
 import { AppError } from "@/lib/errors";
 import type { DatasetContents, DatasetSummary } from "@/lib/schemas/datasets";
 import { normalizeLicense } from "@/lib/schemas/license";
@@ -23,18 +24,25 @@ export default defineCommand({
   run: async ({ positionals, values, progress }): Promise<Result> => {
     const [action = "list", name, to, ...extra] = positionals;
     if (extra.length) throw new AppError("invalid_input", `unexpected argument "${extra[0]}" (usage: ${USAGE})`);
+    // With STEPWISE_URL + STEPWISE_TOKEN every action goes to the server's API (lib/cli/remote.ts).
+    const target = remoteTarget();
     if (action === "list") {
       if (name) throw new AppError("invalid_input", `unexpected argument "${name}" (usage: ${USAGE})`);
-      return listDatasets();
+      return target ? remoteJson<DatasetSummary[]>(target, "/api/datasets") : listDatasets();
     }
     if (!name) throw new AppError("invalid_input", `datasets ${action} needs a dataset NAME (usage: ${USAGE})`);
     if (action === "rename") {
       if (!to) throw new AppError("invalid_input", `datasets rename needs the NEW_NAME (usage: ${USAGE})`);
-      return { action, ...(await renameDataset(name, to.trim())) };
+      const renamed = target
+        ? await remoteJson<{ name: string; previous: string }>(target, `/api/datasets/${encodeURIComponent(name)}`, { method: "PATCH", body: { name: to.trim() } })
+        : await renameDataset(name, to.trim());
+      return { action, ...renamed };
     }
     if (action === "delete") {
       if (to) throw new AppError("invalid_input", `unexpected argument "${to}" (usage: ${USAGE})`);
-      if (!values.yes) return { action, contents: await datasetContents(name), deleted: false };
+      const path = `/api/datasets/${encodeURIComponent(name)}`;
+      if (!values.yes) return { action, contents: target ? await remoteJson<DatasetContents>(target, `${path}/contents`) : await datasetContents(name), deleted: false };
+      if (target) return { action, contents: await remoteJson<DatasetContents>(target, `${path}?confirm=${encodeURIComponent(name)}`, { method: "DELETE" }), deleted: true };
       const deleted = await deleteDataset(name, name, (done, total) => progress(`deleted ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`));
       return { action, contents: deleted, deleted: true };
     }

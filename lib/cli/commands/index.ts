@@ -10,7 +10,9 @@ import seedDemo from "@/lib/cli/commands/seed-demo";
 import spare from "@/lib/cli/commands/spare";
 import teacherServe from "@/lib/cli/commands/teacher-serve";
 import verdicts from "@/lib/cli/commands/verdicts";
+import tokens from "@/lib/cli/commands/tokens";
+import users from "@/lib/cli/commands/users";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, metrics, exportCommand, calibrate, spare];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, metrics, exportCommand, calibrate, spare, users, tokens];

@@ -31,5 +31,8 @@ export default defineCommand({
       `run ${s.run} · ${s.dataset} · config v${s.config}: ${s.traces} traces, ${s.steps} steps, ${s.verdicts} verdicts in ${s.seconds.toFixed(2)} s (${Math.round(s.stepsPerSecond).toLocaleString("en-US")} steps/s)`,
       "",
       methodTable([s.metrics.overall, ...s.metrics.byMethod]),
+      "",
+      `coverage: ${Object.entries(s.coverage).map(([kind, c]) => `${kind} ${c.checked} checked / ${c.unchecked} unchecked`).join(" · ")}`,
+      ...Object.entries(s.unchecked).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([reason, n]) => `  unchecked ${String(n).padStart(6)}  ${reason}`),
     ].join("\n"),
 });

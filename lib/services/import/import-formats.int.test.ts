@@ -80,10 +80,11 @@ describe("CLEVR", () => {
 describe("COCO", () => {
   it("imports ground truth (bbox, RLE and polygons) and a results file resolved through it", async () => {
     const summary = await importFiles({ files: [F("coco/clevr-2obj-results.json"), F("coco/clevr-2obj-gt.json")], dataset: "coco", images: [F("clevr-parser/2obj/images")] });
-    expect(summary.created).toEqual({ images: 3, scenes: 0, questions: 0, traces: 0, steps: 0, boxes: 8 });
+    // images without a scene become `boxes` scenes of their ground-truth boxes (docs/design.md §3)
+    expect(summary.created).toEqual({ images: 3, scenes: 3, questions: 0, traces: 0, steps: 0, boxes: 8 });
     expect(await boxesOf("coco", "CLEVR_val_000000.png")).toEqual([
-      { source: "ground_truth", label: "green rubber cylinder", objectIndex: null, x: 90, y: 67, w: 49, h: 62, score: null },
-      { source: "ground_truth", label: "purple metal sphere", objectIndex: null, x: 150, y: 39, w: 36, h: 36, score: null },
+      { source: "ground_truth", label: "green rubber cylinder", objectIndex: 0, x: 90, y: 67, w: 49, h: 62, score: null },
+      { source: "ground_truth", label: "purple metal sphere", objectIndex: 1, x: 150, y: 39, w: 36, h: 36, score: null },
       // results carry category ids only; their names live in the ground-truth file
       { source: "detector:clevr-2obj-results", label: "category 26", objectIndex: null, x: 91, y: 68, w: 47, h: 60, score: 0.98 },
     ]);

@@ -6,6 +6,7 @@ import type { ImportCountsDto } from "@/lib/schemas/imports";
 import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace, RecordError } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/import/image-store";
 import { stepRefs } from "@/lib/tools/refs";
+import { splitLabel } from "@/lib/scenes/vocabulary";
 import { deriveBox } from "@/lib/tools/scene";
 import { tagQuestion } from "@/lib/taxonomy";
 
@@ -50,6 +51,8 @@ export class RecordWriter {
   readonly datasetIsNew: boolean;
   private readonly imageIds = new Map<string, ImageRow>();
   private readonly sceneIds = new Map<string, number | null>();
+  private readonly questionAnswers = new Map<string, string>();
+  private readonly labelledImages = new Set<number>();
   private readonly sceneObjects = new Map<number, Array<{ index: number; px: number; py: number }>>();
   private readonly sceneByIndex = new Map<number, string | null>();
   private readonly questionIds = new Map<string, number>();
@@ -76,10 +79,16 @@ export class RecordWriter {
       selectSceneObjects: p(`SELECT o."index", o."px", o."py" FROM "SceneObject" o JOIN "Scene" s ON s."id" = o."sceneId" WHERE s."imageId" = ? AND o."px" IS NOT NULL ORDER BY o."index"`),
       insertScene: p(`INSERT INTO "Scene" ("datasetId", "imageId", "name", "kind", "relationships", "directions", "info") VALUES (?, ?, ?, ?, ?, ?, ?)`),
       insertObject: p(`INSERT INTO "SceneObject" ("sceneId", "index", "color", "size", "shape", "material", "x3d", "y3d", "z3d", "px", "py", "depth", "rotation", "extra") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      sceneOfImage: p(`SELECT 1 FROM "Scene" WHERE "datasetId" = ? AND "imageId" = ? LIMIT 1`),
+      labelledBoxes: p(`SELECT "id", "source", "label" FROM "Box" WHERE "imageId" = ? AND "objectIndex" IS NULL AND "label" IS NOT NULL AND "label" <> '' ORDER BY "id"`),
+      imageName: p(`SELECT "name" FROM "Image" WHERE "id" = ?`),
+      setBoxObject: p(`UPDATE "Box" SET "objectIndex" = ? WHERE "id" = ?`),
+      linkTraces: p(`UPDATE "Trace" SET "sceneId" = ? WHERE "datasetId" = ? AND "imageId" = ? AND "sceneId" IS NULL`),
+      sceneByImage: p(`SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "imageId" = ? AND "kind" IN ('boxes', 'graph') ORDER BY "id" LIMIT 1`),
       insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
-      selectQuestionByText: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
+      selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
       insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
       insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
@@ -221,6 +230,35 @@ export class RecordWriter {
     if (objectIndex === null && box.matchObject) objectIndex = matchObject(this.objectsOf(image.id), [x, y, w, h]);
     this.s.insertBox.run(image.id, box.source, box.label ?? null, objectIndex, x, y, w, h, box.score ?? null);
     this.counts.boxes++;
+    if (objectIndex === null && box.label) this.labelledImages.add(image.id);
+  }
+
+  /**
+   * After every record: photos that received labelled boxes (COCO ground truth, detector output,
+   * boxes JSONL) but have no scene become `boxes` scenes (docs/design.md §3) — one object per
+   * ground-truth box, or per detector box when there is no ground truth — named "<image>#boxes" so
+   * a scene file imported later keeps the image's own name; the image's traces point at it.
+   */
+  finish(): void {
+    for (const imageId of this.labelledImages) {
+      if (this.s.sceneOfImage.get(this.datasetId, imageId)) continue;
+      const boxes = this.s.labelledBoxes.all(imageId) as Array<{ id: number; source: string; label: string }>;
+      const truth = boxes.filter((b) => b.source === "ground_truth");
+      const chosen = truth.length ? truth : boxes.filter((b) => b.source.startsWith("detector:"));
+      if (!chosen.length) continue;
+      const image = this.s.imageName.get(imageId) as { name: string };
+      const name = `${image.name}#boxes`;
+      if (this.s.selectScene.get(this.datasetId, name)) continue;
+      const info = this.s.insertScene.run(this.datasetId, imageId, name, "boxes", "{}", null, JSON.stringify({ source: chosen[0].source }));
+      const sceneId = Number(info.lastInsertRowid);
+      chosen.forEach((b, index) => {
+        this.s.insertObject.run(sceneId, index, null, null, null, null, null, null, null, null, null, null, null, JSON.stringify({ ...splitLabel(b.label), source: b.source }));
+        this.s.setBoxObject.run(index, b.id);
+      });
+      this.s.linkTraces.run(sceneId, this.datasetId, imageId);
+      this.sceneIds.set(name, sceneId);
+      this.counts.scenes++;
+    }
   }
 
   private writeQuestion(question: NormalizedQuestion): void {
@@ -241,7 +279,9 @@ export class RecordWriter {
     const key = `${imageId ?? ""}\u0000${trace.question}`;
     const cached = this.questionIds.get(key);
     if (cached) return cached;
-    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number } | undefined);
+    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number; answer: string | null } | undefined);
+    // a trace without ground truth takes its question's (a scene graph's questions, docs/design.md §3)
+    if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, existing.answer);
     const id = existing
       ? existing.id
       : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format).lastInsertRowid);
@@ -296,11 +336,14 @@ export class RecordWriter {
         return { line, path: "$.id", error: `trace "${trace.externalId}" already exists in dataset "${this.datasetName}" with different content` };
       }
     }
-    const sceneId = this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
-    const image = this.image(trace.image, sceneId ? CLEVR_DEFAULT_SIZE : undefined);
+    const named = this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
+    const image = this.image(trace.image, named ? CLEVR_DEFAULT_SIZE : undefined);
+    // a photo's boxes scene ("<image>#boxes") when no scene has the image's name
+    const sceneId = named ?? (image && !trace.scene ? ((this.s.sceneByImage.get(this.datasetId, image.id) as { id: number } | undefined)?.id ?? null) : null);
     const questionId = this.question(trace, image?.id ?? null);
+    const answer = trace.answer ?? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
-    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, trace.answer,
+    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
       trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision);
     const traceId = Number(info.lastInsertRowid);
     const firstStepId = this.writeSteps(traceId, trace.steps);

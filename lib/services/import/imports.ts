@@ -353,6 +353,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
           if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
         }
       }
+      writer.finish();
       if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
       const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
       summary = {

@@ -1,7 +1,9 @@
+import { auditStamp } from "@/lib/auth/context";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { CreateBoxBody, HumanBoxDto, UpdateBoxBody } from "@/lib/schemas/boxes";
 import { resolveUser } from "@/lib/services/review/users";
+import { reverifyBoxScene } from "@/lib/services/scenes/scene-edit";
 
 // Only `human` boxes are editable; ground truth, derived and detector boxes are evidence.
 // Boxes are clamped to the image so a drag past the edge cannot store negative geometry.
@@ -23,7 +25,7 @@ export async function createHumanBox(imageId: number, body: CreateBoxBody): Prom
   if (!image) throw new AppError("not_found", `image ${imageId} not found`);
   return db().$transaction(async (tx) => {
     const box = await tx.box.create({ data: { imageId, source: "human", label: body.label ?? null, objectIndex: body.objectIndex ?? null, createdById: user.id, ...clamp(body, image) }, select: SELECT });
-    await tx.auditLog.create({ data: { userId: user.id, action: "box.create", entity: "box", entityId: String(box.id), data: { imageId, box } } });
+    await tx.auditLog.create({ data: { userId: user.id, action: "box.create", entity: "box", entityId: String(box.id), data: { imageId, box }, after: box, ...auditStamp() } });
     return box;
   });
 }
@@ -39,11 +41,14 @@ async function editableBox(id: number, expectedVersion: number) {
 export async function updateHumanBox(id: number, body: UpdateBoxBody): Promise<HumanBoxDto> {
   const user = await resolveUser(body.user);
   const box = await editableBox(id, body.expectedVersion);
-  return db().$transaction(async (tx) => {
+  const updated = await db().$transaction(async (tx) => {
     const updated = await tx.box.update({ where: { id }, data: { ...clamp(body, box.image), ...(body.label !== undefined ? { label: body.label } : {}), version: { increment: 1 } }, select: SELECT });
-    await tx.auditLog.create({ data: { userId: user.id, action: "box.update", entity: "box", entityId: String(id), data: { before: { x: box.x, y: box.y, w: box.w, h: box.h, label: box.label }, after: updated } } });
+    await tx.auditLog.create({ data: { userId: user.id, action: "box.update", entity: "box", entityId: String(id), data: { before: { x: box.x, y: box.y, w: box.w, h: box.h, label: box.label }, after: updated }, ...auditStamp() } });
     return updated;
   });
+  // a box labelled into a photo's scene moved: its relations may have changed
+  await reverifyBoxScene(box.imageId, box.objectIndex);
+  return updated;
 }
 
 export async function deleteHumanBox(id: number, options: { expectedVersion: number; user?: string }): Promise<{ id: number }> {
@@ -51,7 +56,8 @@ export async function deleteHumanBox(id: number, options: { expectedVersion: num
   const box = await editableBox(id, options.expectedVersion);
   await db().$transaction([
     db().box.delete({ where: { id } }),
-    db().auditLog.create({ data: { userId: user.id, action: "box.delete", entity: "box", entityId: String(id), data: { before: { imageId: box.imageId, x: box.x, y: box.y, w: box.w, h: box.h, label: box.label } } } }),
+    db().auditLog.create({ data: { userId: user.id, action: "box.delete", entity: "box", entityId: String(id), data: { before: { imageId: box.imageId, x: box.x, y: box.y, w: box.w, h: box.h, label: box.label } }, ...auditStamp() } }),
   ]);
+  await reverifyBoxScene(box.imageId, box.objectIndex);
   return { id };
 }

@@ -1,3 +1,4 @@
+import { auditStamp } from "@/lib/auth/context";
 import { db } from "@/lib/db";
 import { disagreementsSql } from "@/lib/services/review/disagreements";
 import { AppError } from "@/lib/errors";
@@ -68,7 +69,7 @@ export async function refreshDisagreements(tx: Tx | ReturnType<typeof db>, trace
 }
 
 async function audit(tx: Tx, user: UserRef, action: string, entity: string, entityId: number, data: Record<string, unknown>) {
-  await tx.auditLog.create({ data: { userId: user.id, action, entity, entityId: String(entityId), data: data as Prisma.InputJsonValue } });
+  await tx.auditLog.create({ data: { userId: user.id, action, entity, entityId: String(entityId), data: data as Prisma.InputJsonValue, ...auditStamp() } });
 }
 
 async function result(tx: Tx, action: ReviewActionResult["action"], traceId: number, stepId: number | null, stepIds: number[]): Promise<ReviewActionResult> {

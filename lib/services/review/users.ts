@@ -1,7 +1,8 @@
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 
-// Until sign-in lands (C8) every label is recorded for the local user (STEPWISE_USER, "local").
+// Labels are recorded for a named user: over HTTP the signed-in one (routes pass actor.name,
+// docs/design.md §13); in services called directly (CLI, tests) STEPWISE_USER, default "local".
 
 export interface UserRef {
   id: number;

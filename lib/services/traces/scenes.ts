@@ -1,5 +1,6 @@
 import { db } from "@/lib/db";
 import type { NormalizedScene } from "@/lib/formats/types";
+import { isSceneKind } from "@/lib/scenes/index";
 import { boxSourceRank, deriveBox, sceneObjectFromRow, type Box, type Relation, type Scene } from "@/lib/tools/scene";
 
 // Scenes as the tools see them: objects with attributes, and the best available 2-D box per
@@ -31,6 +32,7 @@ export async function loadToolScenes(sceneIds: number[]): Promise<Map<number, Sc
     select: {
       id: true,
       name: true,
+      kind: true,
       relationships: true,
       image: { select: { width: true, height: true, boxes: { where: { objectIndex: { not: null } }, select: { source: true, objectIndex: true, x: true, y: true, w: true, h: true } } } },
       objects: { orderBy: { index: "asc" } },
@@ -44,6 +46,7 @@ export async function loadToolScenes(sceneIds: number[]): Promise<Map<number, Sc
       if (!current || boxSourceRank(b.source) < boxSourceRank(current.source)) best.set(b.objectIndex!, { source: b.source, box: [b.x, b.y, b.w, b.h] });
     }
     result.set(scene.id, {
+      ...(isSceneKind(scene.kind) && scene.kind !== "clevr" ? { kind: scene.kind } : {}),
       name: scene.name,
       width: scene.image?.width ?? 480,
       height: scene.image?.height ?? 320,

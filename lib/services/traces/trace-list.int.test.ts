@@ -70,7 +70,7 @@ describe("listTraces filters", () => {
 
   it("facets list what can be filtered", async () => {
     const facets = await traceFacets("clevr-demo");
-    expect(facets.datasets).toEqual(["clevr-demo", "visprog-gqa"]);
+    expect(facets.datasets).toEqual(["clevr-demo", "photos-demo", "visprog-gqa"]);
     expect(facets.methods.length).toBeGreaterThan(1);
     expect(facets.rules).toContain("reasoning.claims");
   });

@@ -11,7 +11,7 @@ export async function getTrace(id: number): Promise<TraceDetail> {
       teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true, runId: true,
       dataset: { select: { id: true, name: true } },
       image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
-      scene: { select: { id: true, name: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true } } } },
+      scene: { select: { id: true, name: true, kind: true, objects: { orderBy: { index: "asc" }, select: { index: true, color: true, size: true, shape: true, material: true, px: true, py: true, depth: true, extra: true } } } },
       steps: { orderBy: { index: "asc" } },
       reviews: { where: { current: true }, orderBy: { id: "asc" }, include: { user: { select: { name: true } } } },
     },
@@ -41,7 +41,21 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     image: trace.image
       ? { id: trace.image.id, name: trace.image.name, width: trace.image.width, height: trace.image.height, available: Boolean(trace.image.path || trace.image.url), url: trace.image.url }
       : null,
-    scene: trace.scene,
+    scene: trace.scene
+      ? {
+          id: trace.scene.id,
+          name: trace.scene.name,
+          kind: trace.scene.kind,
+          objects: trace.scene.objects.map(({ extra, ...o }) => {
+            const photo = extra && typeof extra === "object" && !Array.isArray(extra) ? (extra as { category?: unknown; attributes?: unknown }) : null;
+            return {
+              ...o,
+              category: typeof photo?.category === "string" ? photo.category : null,
+              attributes: photo?.attributes && typeof photo.attributes === "object" ? Object.values(photo.attributes as Record<string, string[]>).flat() : [],
+            };
+          }),
+        }
+      : null,
     boxes,
     steps: trace.steps.map((s) => ({
       id: s.id, index: s.index, kind: s.kind, text: s.text, tool: s.tool, callId: s.callId, args: s.args, result: s.result,

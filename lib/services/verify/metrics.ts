@@ -1,5 +1,6 @@
 import { db, prepare, sqlite } from "@/lib/db";
 import type { DatasetMetricsDto } from "@/lib/schemas/verifier";
+import { runCoverage } from "@/lib/services/verify/coverage";
 import { resolveRun } from "@/lib/services/verify/verdicts";
 import { runSettings } from "@/lib/services/verify/verifier-configs";
 import { ablationTable, paperMetrics, qualityHistogram, type MethodMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
@@ -23,7 +24,7 @@ export async function scoredTraces(runId: number): Promise<ScoredTrace[]> {
 
 export async function getDatasetMetrics(query: MetricsQuery): Promise<DatasetMetricsDto> {
   const { run } = await resolveRun(query.dataset, query.run);
-  if (!run) return { dataset: query.dataset, run: null, threshold: null, overall: null, byMethod: [], ablation: null, histogram: [], methods: [] };
+  if (!run) return { dataset: query.dataset, run: null, threshold: null, overall: null, byMethod: [], ablation: null, histogram: [], methods: [], coverage: null };
   const settings = await runSettings(run.id);
   const traces = await scoredTraces(run.id);
   const metrics = paperMetrics(traces);
@@ -36,6 +37,7 @@ export async function getDatasetMetrics(query: MetricsQuery): Promise<DatasetMet
     ablation: query.ablation ? ablationTable(traces, settings) : null,
     histogram: qualityHistogram(traces),
     methods: metrics.byMethod.map((m) => m.method),
+    coverage: await runCoverage(run.id, (await db().dataset.findUniqueOrThrow({ where: { name: query.dataset }, select: { id: true } })).id),
   };
 }
 

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import { ACTIVE_RUN_STATUSES } from "@/lib/schemas/verifier";
 import { disagreementsSql } from "@/lib/services/review/disagreements";
+import { isSceneKind } from "@/lib/scenes/index";
 import { boxSourceRank, sceneObjectFromRow, type Box, type Relation, type Scene, type SceneObjectRow } from "@/lib/tools/scene";
 
 // The verifier's bulk path on SQLite: raw prepared statements on the connection Prisma uses,
@@ -16,6 +17,7 @@ export interface TraceRow {
   sceneId: number | null;
   questionId: number | null;
   program: string | null;
+  format: string | null;
 }
 
 export interface StepRow {
@@ -40,7 +42,7 @@ export class VerifyStore {
     this.s = {
       insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'running')`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(
         `SELECT s."id", s."traceId", s."index", s."kind", s."text", s."tool", s."callId", s."args", s."result",
                 CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
@@ -48,7 +50,7 @@ export class VerifyStore {
       ),
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
-      updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ? WHERE "id" = ?`),
+      updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
       // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
       staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN (${ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ")}) AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
@@ -59,15 +61,15 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
       deleteScore: p(`DELETE FROM "TraceScore" WHERE "runId" = ? AND "traceId" = ?`),
       datasetDisagreements: p(disagreementsSql(`"datasetId" = ?`)),
       traceDisagreements: p(disagreementsSql(`"id" = ?`)),
-      scenes: p(`SELECT s."id", s."name", s."relationships", i."width", i."height" FROM "Scene" s LEFT JOIN "Image" i ON i."id" = s."imageId" WHERE s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
-      objects: p(`SELECT o."sceneId", o."index", o."color", o."size", o."shape", o."material", o."x3d", o."y3d", o."z3d", o."px", o."py", o."depth" FROM "SceneObject" o WHERE o."sceneId" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL) ORDER BY o."sceneId", o."index"`),
+      scenes: p(`SELECT s."id", s."name", s."kind", s."relationships", i."width", i."height" FROM "Scene" s LEFT JOIN "Image" i ON i."id" = s."imageId" WHERE s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
+      objects: p(`SELECT o."sceneId", o."index", o."color", o."size", o."shape", o."material", o."x3d", o."y3d", o."z3d", o."px", o."py", o."depth", o."extra" FROM "SceneObject" o WHERE o."sceneId" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL) ORDER BY o."sceneId", o."index"`),
       boxes: p(`SELECT s."id" AS "sceneId", b."source", b."objectIndex", b."x", b."y", b."w", b."h" FROM "Box" b JOIN "Scene" s ON s."imageId" = b."imageId" WHERE b."objectIndex" IS NOT NULL AND s."id" IN (SELECT DISTINCT "sceneId" FROM "Trace" WHERE "datasetId" = ? AND "sceneId" IS NOT NULL)`),
     };
   }
@@ -79,8 +81,9 @@ export class VerifyStore {
    */
   scenes(datasetId: number): Map<number, Scene> {
     const scenes = new Map<number, Scene>();
-    for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; relationships: string | null; width: number | null; height: number | null }>) {
+    for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; kind: string; relationships: string | null; width: number | null; height: number | null }>) {
       scenes.set(row.id, {
+        ...(isSceneKind(row.kind) && row.kind !== "clevr" ? { kind: row.kind } : {}),
         name: row.name,
         width: row.width ?? 480,
         height: row.height ?? 320,
@@ -171,8 +174,8 @@ export class VerifyStore {
     this.s.insertScore.run(runId, traceId, quality, valid ? 1 : 0, JSON.stringify(parts));
   }
 
-  updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null): void {
-    this.s.updateTrace.run(quality, valid ? 1 : 0, runId, failingSteps, failingRules, traceId);
+  updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null, uncheckedSteps: number): void {
+    this.s.updateTrace.run(quality, valid ? 1 : 0, runId, failingSteps, failingRules, uncheckedSteps, traceId);
   }
 
   /** Drops one trace's verdicts and score in a run before it is verified again (after an edit). */

@@ -28,7 +28,7 @@ describe("verifier runs on the demo data", () => {
     expect(v1).toMatchObject({ version: 1, parentVersion: null, threshold: DEFAULT_SETTINGS.threshold, locked: false });
     expect({ rules: v1.rules, tolerances: v1.tolerances, scoring: v1.scoring }).toEqual({ rules: DEFAULT_SETTINGS.rules, tolerances: DEFAULT_SETTINGS.tolerances, scoring: DEFAULT_SETTINGS.scoring });
     const summary = await seedDemo({ force: true });
-    expect(summary.runs.map((r) => [r.dataset, r.config])).toEqual([["clevr-demo", 1], ["visprog-gqa", 1]]);
+    expect(summary.runs.map((r) => [r.dataset, r.config])).toEqual([["clevr-demo", 1], ["visprog-gqa", 1], ["photos-demo", 1]]);
   });
 
   it("stores a score per trace and denormalises the run onto every trace", async () => {

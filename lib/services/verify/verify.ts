@@ -1,6 +1,7 @@
 import { db, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
+import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
 import { getVerifierConfig, runSettings } from "@/lib/services/verify/verifier-configs";
 import { CalibrationStore } from "@/lib/services/calibration/calibration-sql";
 import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
@@ -45,6 +46,9 @@ interface TraceOutcome extends ScoredTrace {
   failingRules: string | null;
   steps: number;
   verdicts: number;
+  uncheckedSteps: number;
+  /** Per step kind: [checked, unchecked]; per unchecked reason: how many steps. */
+  coverage: CoverageTally;
 }
 
 /** Writes a trace's verdicts (straight from the verifier's log) and score in a run; returns the Trace columns' values. */
@@ -122,13 +126,14 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       programs.set(trace.questionId!, program);
     }
     const result = verifyTrace(
-      { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null) },
+      { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format },
       config.settings,
     );
     const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
     outcomes.set(trace.id, {
       method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
-      failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount,
+      failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount, uncheckedSteps: result.uncheckedSteps,
+      coverage: tallyCoverage(stepRows, result.coverage),
     });
   };
   let summary: RunSummary;
@@ -168,12 +173,13 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       let steps = 0;
       let verdicts = 0;
       for (const [traceId, outcome] of outcomes) {
-        store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules);
+        store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
         steps += outcome.steps;
         verdicts += outcome.verdicts;
       }
       store.refreshDisagreements({ datasetId: dataset.id });
       const metrics = paperMetrics([...outcomes.values()]);
+      const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
       const seconds = (performance.now() - started) / 1000;
       store.finishRun(runId, outcomes.size, steps, seconds, metrics);
       return {
@@ -186,6 +192,8 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         seconds,
         stepsPerSecond: seconds > 0 ? steps / seconds : 0,
         metrics,
+        coverage: coverage.kinds,
+        unchecked: coverage.reasons,
       };
     });
   } catch (error) {
@@ -225,7 +233,7 @@ function refreshRunMetricsSoon(runId: number, delayMs = 1500): void {
 export async function reverifyTrace(traceId: number): Promise<void> {
   const trace = await db().trace.findUnique({
     where: { id: traceId },
-    select: { id: true, runId: true, answer: true, sceneId: true, questionRef: { select: { program: true } } },
+    select: { id: true, runId: true, answer: true, sceneId: true, format: true, questionRef: { select: { program: true } } },
   });
   if (!trace?.runId) return;
   const settings = await runSettings(trace.runId);
@@ -235,7 +243,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
   const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
   const result = verifyTrace(
-    { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene },
+    { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format },
     settings,
   );
   const runId = trace.runId;
@@ -243,7 +251,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
     const store = new VerifyStore(handle);
     store.clearTrace(runId, traceId);
     const { failingRules } = persistVerdicts(store, runId, traceId, rows, result);
-    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules);
+    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
     store.refreshDisagreements({ traceId });
     new CalibrationStore(handle).refreshTrace(runId, traceId);
   });

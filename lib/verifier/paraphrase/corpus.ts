@@ -4,6 +4,7 @@ import { parseReasoning, type Claim, type Desc } from "@/lib/verifier/claims";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
 import { normalizeAnswer } from "@/lib/verifier/normalize";
 import { DEV } from "@/lib/verifier/paraphrase/families-dev";
+import { BLIND } from "@/lib/verifier/paraphrase/families-blind";
 import { HELDOUT } from "@/lib/verifier/paraphrase/families-heldout";
 import { FACT_KINDS, makeFact, type Fact, type LabelClaim, type LabelDesc } from "@/lib/verifier/paraphrase/facts";
 import { Words, type FamilySet } from "@/lib/verifier/paraphrase/words";
@@ -14,7 +15,7 @@ import { verifyTrace } from "@/lib/verifier/verify";
 // true; half the texts state one false claim. Two splits by phrasing family: `dev` (families the
 // reader was developed against) and `heldout` (families it never saw).
 
-export type Split = "dev" | "heldout";
+export type Split = "dev" | "heldout" | "blind";
 
 export interface CorpusText {
   id: string;
@@ -28,12 +29,12 @@ export interface CorpusText {
   conclusion: string | null;
 }
 
-const SETS: Record<Split, FamilySet> = { dev: DEV, heldout: HELDOUT };
+const SETS: Record<Split, FamilySet> = { dev: DEV, heldout: HELDOUT, blind: BLIND };
 
 /** Lower-cases the first letter of a sentence embedded after a style's lead-in ("I" and references stay). */
 const embed = (s: string) => (/^(I |I'm|obj_|Object \d|#)/.test(s) ? s.replace(/^Object /, "object ") : s.charAt(0).toLowerCase() + s.slice(1));
 
-export function buildCorpus(scenes: Scene[], split: Split, count: number, seed = split === "dev" ? 101 : 202): CorpusText[] {
+export function buildCorpus(scenes: Scene[], split: Split, count: number, seed = split === "dev" ? 101 : split === "heldout" ? 202 : 303): CorpusText[] {
   const set = SETS[split];
   const rng = createRng(seed);
   const texts: CorpusText[] = [];
@@ -133,6 +134,12 @@ export function claimAtoms(claim: Claim | LabelClaim, scene: Scene): string[] {
     }
     case "enumeration":
       return [`enum:${[...claim.ids].sort((a, b) => a - b).join(",")}:${descKey(claim.desc, scene)}`];
+    case "definite": {
+      // "the cyan cylinder is …": as a members claim about the one object the subject names
+      const ids = matchIds(claim.subject, scene);
+      if (ids.length !== 1) return [`definite:${JSON.stringify(claim)}`];
+      return claimAtoms({ kind: "members", ids, desc: claim.desc, negated: claim.negated, text: claim.text }, scene);
+    }
     default:
       return [`${claim.kind}:${JSON.stringify(claim)}`];
   }

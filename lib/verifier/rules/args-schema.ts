@@ -1,5 +1,5 @@
 import { argIssues, invalidArgsOutcome } from "@/lib/tools/registry";
-import type { RuleDefinition } from "@/lib/verifier/rule";
+import { AGENT_LOG_FORMATS, CODE_TOOL, NOT_IN_REGISTRY, type RuleDefinition } from "@/lib/verifier/rule";
 
 export const argsSchema: RuleDefinition<"args.schema"> = {
   id: "args.schema",
@@ -10,8 +10,13 @@ export const argsSchema: RuleDefinition<"args.schema"> = {
   defaults: { enabled: true, weight: 1 },
   evaluate: (p) => {
     const tool = p.tool;
-    if (!tool) return p.fail(`unknown tool "${p.step.tool}"`, { found: p.step.tool });
-    const issues = argIssues(tool, p.args);
+    if (!tool) {
+      // an agent log's own tools (and the code pseudo-tool) are unchecked here, not wrong
+      const format = p.input.format;
+      if (p.step.tool === CODE_TOOL || (format && AGENT_LOG_FORMATS.has(format))) return p.skip(NOT_IN_REGISTRY);
+      return p.fail(`unknown tool "${p.step.tool}"`, { found: p.step.tool });
+    }
+    const issues = argIssues(tool, p.args, p.scene);
     if (issues === null) {
       p.markValidated(true);
       p.pass("args are valid");

@@ -9,6 +9,8 @@ export const crossPairing: RuleDefinition<"cross.pairing"> = {
   defaults: { enabled: true, weight: 1 },
   // on a result, pairing is checked before re-execution (the order verdicts have always been stored in)
   order: { tool_result: -1 },
+  // "this call was answered" says nothing of what it computed: a step it alone passes is unchecked
+  covers: false,
   evaluate: (p) => {
     const { callId } = p;
     if (p.step.kind === "tool_call") {

@@ -1,7 +1,9 @@
+import { isClevr } from "@/lib/scenes/index";
 import type { Attribute, Scene, SceneObject } from "@/lib/tools/scene";
 import type { Claim, Desc } from "@/lib/verifier/claims";
 import { idKey, type IdKey } from "@/lib/verifier/compare";
 import type { VerifierSettings } from "@/lib/verifier/config";
+import { photoClaimsVerdict } from "@/lib/verifier/photo-claims";
 import { NO_SCENE, type CallRecord, type RuleDefinition, type StepPass } from "@/lib/verifier/rule";
 
 // reasoning.claims: each claim the claims grammar (claims.ts) reads from a reasoning step is
@@ -195,6 +197,24 @@ function checkClaim(claim: Claim, scene: Scene, countCalls: readonly CallRecord[
       const ok = (claim.a === t1 && claim.b === t2) || (claim.a === t2 && claim.b === t1);
       return explain ? { ok, expected: `the counts ${t1} and ${t2}`, found: `${claim.a} and ${claim.b}` } : ok ? TRUE : FALSE;
     }
+    case "definite": {
+      // the subject must name one object; several fitting it (or an ambiguous anchor): not checkable here
+      const subject = new Matcher(claim.subject, scene);
+      const matcher = new Matcher(claim.desc, scene);
+      if (subject.ambiguous || matcher.ambiguous) return null;
+      let found: SceneObject | null = null;
+      let fitting = 0;
+      for (const object of scene.objects) {
+        if (subject.fits(object)) {
+          fitting++;
+          found = object;
+        }
+      }
+      if (fitting > 1) return null;
+      const ok = found !== null && matcher.fits(found) !== claim.negated;
+      if (!explain) return ok ? TRUE : FALSE;
+      return { ok, expected: found ? `obj_${found.index} ${claim.negated ? "does not fit" : "fits"}` : "an object fitting the description", found: found ? (ok ? "it does" : "it does not") : "none in the scene" };
+    }
     case "distance": {
       const a = scene.objects[claim.a]?.coords3d;
       const b = scene.objects[claim.b]?.coords3d;
@@ -231,6 +251,18 @@ function checkClaims(claims: Claim[], scene: Scene, p: StepPass): void {
   }
 }
 
+/** Claims on a photo scene (graph, boxes): checked through the scene's type (lib/verifier/photo-claims.ts). */
+function photoClaims(claims: Claim[], scene: Scene, p: StepPass): void {
+  const verdict = photoClaimsVerdict(claims, scene, (back) => {
+    const call = p.countCalls[p.countCalls.length - 1 - back];
+    const outcome = call ? p.execute(call) : null;
+    return outcome?.ok && !outcome.undecided && typeof outcome.value === "number" ? outcome.value : null;
+  });
+  if (verdict.outcome === "pass") p.pass(verdict.message);
+  else if (verdict.outcome === "fail") p.fail(verdict.message, verdict.evidence);
+  else p.skip(verdict.message);
+}
+
 export const reasoningClaims: RuleDefinition<"reasoning.claims"> = {
   id: "reasoning.claims",
   scope: "step",
@@ -242,6 +274,7 @@ export const reasoningClaims: RuleDefinition<"reasoning.claims"> = {
     const parsed = p.reasoning!;
     if (parsed.claims.length === 0) p.skip(parsed.hypothetical ? "hypothetical reasoning only" : "no checkable claims");
     else if (!p.scene) p.skip(NO_SCENE);
+    else if (!isClevr(p.scene)) photoClaims(parsed.claims, p.scene, p);
     else checkClaims(parsed.claims, p.scene, p);
   },
 };

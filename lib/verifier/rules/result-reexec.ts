@@ -14,6 +14,7 @@ export const resultReexec: RuleDefinition<"result.reexec"> = {
     if (!p.scene) return p.skip(NO_SCENE);
     const comparison = p.reexecute(call, p.step.result, p.resultKey);
     // evidence is kept for failures only: a pass's "found" is the step itself
+    if (comparison.skip) return p.skip(comparison.message);
     if (comparison.same) return p.pass(comparison.message);
     const outcome = p.execute(call)!;
     p.fail(comparison.message, { expected: outcome.ok ? outcome.value : { error: outcome.error }, found: p.step.result });

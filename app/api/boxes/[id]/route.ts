@@ -5,5 +5,5 @@ import { deleteHumanBox, updateHumanBox } from "@/lib/services/review/boxes";
 
 export const dynamic = "force-dynamic";
 
-export const PATCH = handle({ params: idParams, body: updateBoxBody }, ({ params, body }) => updateHumanBox(params.id, body));
-export const DELETE = handle({ params: idParams, query: deleteBoxQuery }, ({ params, query }) => deleteHumanBox(params.id, query));
+export const PATCH = handle({ params: idParams, body: updateBoxBody }, ({ params, body, actor }) => updateHumanBox(params.id, { ...body, user: actor.name }));
+export const DELETE = handle({ params: idParams, query: deleteBoxQuery }, ({ params, query, actor }) => deleteHumanBox(params.id, { ...query, user: actor.name }));

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = handle({ query: fitQuery }, ({ query }) => getFitProposal(query));
 
-export const POST = handle({ body: fitSaveBody }, ({ body }) => saveFittedConfig(body), { status: 201 });
+export const POST = handle({ body: fitSaveBody }, ({ body }) => saveFittedConfig(body), { status: 201, access: "admin" });

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = handle({ params: idParams }, ({ params }) => getExport(params.id));
 
-export const DELETE = handle({ params: idParams }, ({ params }) => deleteExport(params.id));
+export const DELETE = handle({ params: idParams }, ({ params }) => deleteExport(params.id), { access: "admin" });

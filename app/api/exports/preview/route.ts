@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 // What an export with this config would contain (rows per split and relation class, what would be
 // left out and why), without writing anything.
-export const POST = handle({ body: z.record(z.string(), z.unknown()) }, ({ body }) => previewExport(body));
+export const POST = handle({ body: z.record(z.string(), z.unknown()) }, ({ body }) => previewExport(body), { access: "viewer" });

@@ -4,4 +4,4 @@ import { nextInQueue } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle({ query: queueQuery }, ({ query }) => nextInQueue(query));
+export const GET = handle({ query: queueQuery }, ({ query, actor }) => nextInQueue({ ...query, user: actor.name }));

@@ -4,4 +4,4 @@ import { undoLastAction } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ body: undoBody }, ({ body }) => undoLastAction(body));
+export const POST = handle({ body: undoBody }, ({ body, actor }) => undoLastAction({ ...body, user: actor.name }));

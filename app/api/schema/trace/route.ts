@@ -1,7 +1,6 @@
+import { handle } from "@/lib/api/handler";
 import { traceJsonSchema } from "@/lib/schemas/trace";
 
-export const dynamic = "force-static";
+export const dynamic = "force-dynamic";
 
-export function GET(): Response {
-  return Response.json(traceJsonSchema());
-}
+export const GET = handle({}, async () => traceJsonSchema());

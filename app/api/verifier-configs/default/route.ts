@@ -5,4 +5,5 @@ import { setDefaultVerifierConfig } from "@/lib/services/verify/verifier-configs
 export const dynamic = "force-dynamic";
 
 // POST { version }: the config runs use when none is named. Creating a config never changes it.
-export const POST = handle({ body: setDefaultConfigRequest }, ({ body }) => setDefaultVerifierConfig(body.version));
+// Admins only (configs, docs/design.md §13).
+export const POST = handle({ body: setDefaultConfigRequest }, ({ body }) => setDefaultVerifierConfig(body.version), { access: "admin" });

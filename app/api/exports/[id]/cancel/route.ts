@@ -4,4 +4,4 @@ import { cancelExport } from "@/lib/services/export/export-jobs";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams }, ({ params }) => cancelExport(params.id));
+export const POST = handle({ params: idParams }, ({ params }) => cancelExport(params.id), { access: "viewer" });

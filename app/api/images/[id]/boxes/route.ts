@@ -5,4 +5,4 @@ import { createHumanBox } from "@/lib/services/review/boxes";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams, body: createBoxBody }, ({ params, body }) => createHumanBox(params.id, body), { status: 201 });
+export const POST = handle({ params: idParams, body: createBoxBody }, ({ params, body, actor }) => createHumanBox(params.id, { ...body, user: actor.name }), { status: 201 });

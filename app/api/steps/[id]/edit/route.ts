@@ -5,4 +5,4 @@ import { editStep } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams, body: stepEditBody }, ({ params, body }) => editStep(params.id, body));
+export const POST = handle({ params: idParams, body: stepEditBody }, ({ params, body, actor }) => editStep(params.id, { ...body, user: actor.name }));

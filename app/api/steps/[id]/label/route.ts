@@ -5,4 +5,4 @@ import { recordStepLabel } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams, body: stepLabelBody }, ({ params, body }) => recordStepLabel(params.id, body));
+export const POST = handle({ params: idParams, body: stepLabelBody }, ({ params, body, actor }) => recordStepLabel(params.id, { ...body, user: actor.name }));

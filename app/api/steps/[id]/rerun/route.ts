@@ -5,4 +5,4 @@ import { rerunStep } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams, body: stepRerunBody }, ({ params, body }) => rerunStep(params.id, body));
+export const POST = handle({ params: idParams, body: stepRerunBody }, ({ params, body, actor }) => rerunStep(params.id, { ...body, user: actor.name }));

@@ -5,4 +5,4 @@ import { recordTraceDecision } from "@/lib/services/review/reviews";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle({ params: idParams, body: traceDecisionBody }, ({ params, body }) => recordTraceDecision(params.id, body));
+export const POST = handle({ params: idParams, body: traceDecisionBody }, ({ params, body, actor }) => recordTraceDecision(params.id, { ...body, user: actor.name }));
