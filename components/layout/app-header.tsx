@@ -8,6 +8,7 @@ const LINKS = [
   { href: "/metrics", label: "Metrics" },
   { href: "/calibration", label: "Calibration" },
   { href: "/exports", label: "Exports" },
+  { href: "/docs/tools", label: "Tools" },
 ];
 
 export function AppHeader({ me, authOff = false }: { me?: HeaderUser | null; authOff?: boolean }) {
