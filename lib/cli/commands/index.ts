@@ -5,6 +5,7 @@ import doctor from "@/lib/cli/commands/doctor";
 import exportCommand from "@/lib/cli/commands/export";
 import generate from "@/lib/cli/commands/generate";
 import importCommand from "@/lib/cli/commands/import";
+import labels from "@/lib/cli/commands/labels";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
 import spare from "@/lib/cli/commands/spare";
@@ -15,4 +16,4 @@ import users from "@/lib/cli/commands/users";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, metrics, exportCommand, calibrate, spare, users, tokens];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens];
