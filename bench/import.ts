@@ -22,7 +22,7 @@ function argument(name: string, fallback: number): number {
 }
 
 /** A realistic ten-step trace: plan, detect, relate, filter, count, reasoning, answer. */
-function trace(n: number): string {
+export function trace(n: number): string {
   const image = IMAGE_NAMES[n % IMAGE_NAMES.length];
   const color = COLORS[n % COLORS.length];
   const shape = SHAPES[n % SHAPES.length];

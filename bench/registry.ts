@@ -1,7 +1,9 @@
 // name → bench. Each capability adds one line.
 import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
+import { benchGenerate } from "./generate";
 import { benchImport } from "./import";
+import { benchLoad } from "./load";
 import { benchReview } from "./review";
 import { benchSpare } from "./spare";
 import { benchVerify } from "./verify";
@@ -13,4 +15,6 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
+  generate: benchGenerate,
+  load: benchLoad,
 };

@@ -22,7 +22,7 @@ function percentile(values: number[], p: number): number {
 }
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
-function generate(file: string): { sceneTrace: number; boxTrace: number } {
+export function generate(file: string): { sceneTrace: number; boxTrace: number } {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

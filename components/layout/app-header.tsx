@@ -5,8 +5,10 @@ const LINKS = [
   { href: "/", label: "Datasets" },
   { href: "/traces", label: "Traces" },
   { href: "/import", label: "Import" },
+  { href: "/generate", label: "Generate" },
   { href: "/metrics", label: "Metrics" },
   { href: "/calibration", label: "Calibration" },
+  { href: "/spare", label: "SpaRE" },
   { href: "/exports", label: "Exports" },
   { href: "/docs/tools", label: "Tools" },
 ];

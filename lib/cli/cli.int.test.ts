@@ -21,7 +21,7 @@ describe("stepwise CLI", () => {
   it("doctor --json reports every check", () => {
     const { stdout } = stepwise("doctor", "--json");
     const report = JSON.parse(stdout);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(["node", "database", "migrations", "images dir", "chromium (tests)"]);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(["node", "database", "migrations", "recovery", "images dir", "chromium (tests)"]);
     expect(report.checks.find((c: { name: string }) => c.name === "migrations").ok).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { pidAlive } from "@/lib/jobs/owner";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
 
 // The job machinery (docs/design.md §11). One process owns a running job: it claims the row
@@ -69,15 +70,6 @@ export async function createJob<C>(input: { kind: string; config: C; title?: str
   return toRow(job);
 }
 
-/** True when a process with this pid exists on this machine (EPERM: exists, owned by someone else). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * A running (or cancelling) job whose owner is gone: its owner pid is dead on this host, it was

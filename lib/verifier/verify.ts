@@ -183,8 +183,12 @@ class TraceVerifier implements StepPass {
     } else if (COVERS[rule] && this.skipReasons[step] === undefined) this.skipReasons[step] = message;
   }
 
-  pass(message: string): void {
-    this.add(this.index, this.current, PASS, message);
+  get stepChecked(): boolean {
+    return this.checked[this.index];
+  }
+
+  pass(message: string, evidence: Evidence | null = null): void {
+    this.add(this.index, this.current, PASS, message, evidence);
   }
 
   fail(message: string, evidence: Evidence | null = null): void {
@@ -370,8 +374,8 @@ class TraceVerifier implements StepPass {
 /** Per registry index: does the rule's verdict decide a step's coverage (RuleDefinition.covers)? */
 const COVERS: readonly boolean[] = RULE_DEFINITIONS.map((rule: RuleDefinition<RuleId>) => rule.covers !== false);
 
-/** Step kinds some rule that reads content checks. */
-const KINDS_WITH_RULES: ReadonlySet<string> = new Set(RULE_DEFINITIONS.flatMap((rule: RuleDefinition<RuleId>) => (rule.covers === false ? [] : rule.kinds)));
+/** Step kinds some rule that reads content checks by default (an optional rule such as reasoning.judge does not count). */
+const KINDS_WITH_RULES: ReadonlySet<string> = new Set(RULE_DEFINITIONS.flatMap((rule: RuleDefinition<RuleId>) => (rule.covers === false || !rule.defaults.enabled ? [] : rule.kinds)));
 
 /** Why a step no rule said anything about is unchecked. */
 export function uncheckedReason(kind: string): string {

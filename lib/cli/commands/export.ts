@@ -57,6 +57,7 @@ function configFrom(values: Record<string, string | boolean | string[] | undefin
   if (values["valid-only"]) config.validOnly = true;
   if (values["human-accepted-only"]) config.humanAcceptedOnly = true;
   set("rejectedSteps", values["rejected-steps"]);
+  set("uncheckedSteps", values["unchecked-steps"]);
   if (values["truncate-after-first-error"]) config.truncateAfterFirstError = true;
   if (values["no-dedupe"]) config.dedupe = false;
   if (values.split !== undefined) config.split = parseSplit(values.split as string);
@@ -80,6 +81,7 @@ export default defineCommand({
     "    [--min-quality Q] [--valid-only] [--human-accepted-only] [--truncate-after-first-error]",
     "    [--split train=0.8,validation=0.1,test=0.1] [--seed N] [--verifier-version N]",
     "    [--labels human-first|human-only|verifier-only] [--rejected-steps keep|drop|mask] [--no-dedupe]",
+    "    [--unchecked-steps positive|negative|drop|skip-trace]   (verified steps no rule could check; default positive)",
     `    [--relation-cap CLASS=N,…] [--relation-weight CLASS=W,…]   (classes: ${EXPORT_CLASSES.join(", ")})`,
     "    [--images copy|reference|embed|none] [--image-base-url URL] [--neutral positive|negative] [--label-type bool|float]",
     "    [--gamma G] [--system-prompt TEXT] [--shard-rows N] [--parquet] [--name TITLE] [--overwrite] [--preview] [--json]",
@@ -97,6 +99,7 @@ export default defineCommand({
     "valid-only": { type: "boolean", default: false },
     "human-accepted-only": { type: "boolean", default: false },
     "rejected-steps": { type: "string" },
+    "unchecked-steps": { type: "string" },
     "truncate-after-first-error": { type: "boolean", default: false },
     "no-dedupe": { type: "boolean", default: false },
     split: { type: "string" },

@@ -13,6 +13,7 @@ import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
 import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
 import { exportFormat } from "@/lib/formats/export/registry";
 import { cardLicense, type DatasetSource } from "@/lib/schemas/license";
+import { mdName, mdText, yamlString } from "@/lib/formats/export/markdown";
 
 // The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
 // split) so `load_dataset(dir)` finds the splits, then counts per split and relation class, the
@@ -50,7 +51,6 @@ function sizeCategory(rows: number): string {
   return "1M<n<10M";
 }
 
-const yamlString = (value: string) => JSON.stringify(value);
 
 function frontMatter(summary: ExportSummary): string {
   const { config } = summary;
@@ -86,12 +86,20 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+const UNCHECKED_TEXT: Record<ExportConfig["uncheckedSteps"], string> = {
+  positive: "counted as correct, label source `verifier:unchecked`",
+  negative: "counted as wrong, label source `verifier:unchecked`",
+  drop: "dropped from the rows (a call and its result together)",
+  "skip-trace": "a trace with one is left out",
+};
+
 function curation(config: ExportConfig): string[] {
   const items = [
-    `datasets: ${config.datasets.map((d) => `\`${d}\``).join(", ")}`,
+    `datasets: ${config.datasets.map(mdName).join(", ")}`,
     `label priority: ${config.labels} (human labels are the current reviews, minus after-error and stale ones; imported human labels appear as \`external:<source>\`)`,
     `minimum quality: ${config.minQuality ?? "none"}; valid only: ${config.validOnly ? "yes" : "no"}; human-accepted only: ${config.humanAcceptedOnly ? "yes" : "no"}`,
     `wrong steps: ${config.rejectedSteps}${config.truncateAfterFirstError ? "; traces truncated after the first wrong step" : ""}`,
+    `unchecked steps (verified, but no rule could check them and no human labelled them): ${UNCHECKED_TEXT[config.uncheckedSteps]}`,
     `de-duplication by image + normalised question: ${config.dedupe ? "on" : "off"}`,
     `split by image with seed ${config.seed}: train ${config.split.train}, validation ${config.split.validation}, test ${config.split.test}`,
   ];
@@ -114,7 +122,7 @@ export function renderCard(summary: ExportSummary): string {
   const sections = [
     frontMatter(summary),
     "",
-    `# ${summary.title}`,
+    `# ${mdText(summary.title)}`,
     "",
     `${info.label} rows for ${info.trainer}, exported by Stepwise from teacher reasoning traces on spatial questions about images: ${counts.rows} rows from ${counts.traces} traces${counts.images ? ` on ${counts.images} images` : ""}.`,
     "",
@@ -122,7 +130,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     info.card.columns,
     "",
-    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, or null when unlabeled).",
+    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, `verifier:unchecked` for a step the verifier could not check, labelled by the unchecked-steps policy, or null when unlabeled).",
     "",
     "## Splits",
     "",
@@ -148,14 +156,14 @@ export function renderCard(summary: ExportSummary): string {
     "## Labels and provenance",
     "",
     // label sources come in code-unit order (summarize sorts them): the same card on every machine
-    table(["step label source", "steps"], Object.entries(summary.labels.steps)),
+    table(["step label source", "steps"], Object.entries(summary.labels.steps).map(([source, n]) => [mdText(source), n])),
     "",
-    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces)),
+    table(["trace judgment source", "traces"], Object.entries(summary.labels.traces).map(([source, n]) => [mdText(source), n])),
     "",
     "## Verifier",
     "",
     summary.verifier.length
-      ? table(["dataset", "verifier version", "config", "run"], summary.verifier.map((v) => [v.dataset, v.version, v.name, v.runId]))
+      ? table(["dataset", "verifier version", "config", "run"], summary.verifier.map((v) => [mdText(v.dataset), v.version, mdText(v.name), v.runId]))
       : "No finished verifier run was used: labels come from people only.",
     "",
     agreementSection(summary.agreement),
@@ -174,13 +182,13 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "`manifest.json` holds the full export configuration and the SHA-256 and row count of every data file; the same database and configuration always produce byte-identical files.",
     "",
-    table(["file", "rows"], summary.files.map((f) => [f.path, f.rows ?? ""])),
+    table(["file", "rows"], summary.files.map((f) => [mdText(f.path), f.rows ?? ""])),
     "",
     "## Sources and licences",
     "",
     "Images, questions and traces keep the licences of the datasets they were imported from:",
     "",
-    table(["dataset", "licence", "attribution"], summary.sources.map((s) => [s.dataset, s.license ?? "not declared", (s.attribution ?? "—").replace(/\|/g, "\\|").replace(/\n+/g, " ")])),
+    table(["dataset", "licence", "attribution"], summary.sources.map((s) => [mdText(s.dataset), mdText(s.license ?? "not declared"), mdText(s.attribution ?? "—")])),
     "",
     summary.sources.some((s) => !s.license)
       ? "A dataset without a declared licence makes the card say `unknown`: set one with `stepwise datasets license NAME ID` (or at import with `--license`) before redistributing."

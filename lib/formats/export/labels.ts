@@ -73,6 +73,20 @@ export function stepLabel(
   return { value, source, human: humanSide?.value ?? null, humanSource: humanSide?.source ?? null, verifier };
 }
 
+/** Label source of a step the verifier ran over but could not check (docs/design.md §5 Coverage). */
+export const UNCHECKED_SOURCE = "verifier:unchecked";
+
+/**
+ * A step's label after the unchecked-steps policy: applies to a step of a verified trace that
+ * neither a human nor a verifier verdict labels, unless only human labels count. positive /
+ * negative give it a label; drop and skip-trace mark it (value null) for keptSteps and the planner.
+ */
+export function uncheckedLabel(label: StepLabel, verified: boolean, config: Pick<ExportConfig, "labels" | "uncheckedSteps">): StepLabel {
+  if (!verified || label.value !== null || config.labels === "human-only") return label;
+  const value: LabelValue | null = config.uncheckedSteps === "positive" ? "good" : config.uncheckedSteps === "negative" ? "bad" : null;
+  return { ...label, value, source: UNCHECKED_SOURCE };
+}
+
 /**
  * The trace-level judgment. Human: a trace-level decision, else the steps when a human labelled
  * every one of them (any wrong step makes the trace bad). Verifier: the run's `valid`.

@@ -1,6 +1,7 @@
 import { getTool, toolJsonSchemas } from "@/lib/tools/registry";
 import type { ExportConfig } from "@/lib/schemas/exports";
 import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
+import { UNCHECKED_SOURCE } from "@/lib/formats/export/labels";
 
 // Canonical steps → chat messages, one assistant message per teacher turn (docs/design.md §7):
 // the texts of a turn (plan / reasoning / answer, and a call's own text such as VisProg's program
@@ -58,17 +59,23 @@ export function resultText(step: Pick<ExportStep, "resultJson">): string {
 }
 
 /** Steps kept for a row: `drop` removes wrong steps, a call and its results always together. */
-export function keptSteps(steps: ExportStep[], config: Pick<ExportConfig, "rejectedSteps" | "truncateAfterFirstError">): ExportStep[] {
+export function keptSteps(steps: ExportStep[], config: Pick<ExportConfig, "rejectedSteps" | "truncateAfterFirstError"> & Partial<Pick<ExportConfig, "uncheckedSteps">>): ExportStep[] {
   let kept = steps;
+  if (config.uncheckedSteps === "drop") kept = dropSteps(kept, (s) => s.label.value === null && s.label.source === UNCHECKED_SOURCE);
   if (config.truncateAfterFirstError) {
     const firstError = kept.findIndex((s) => s.label.value === "bad");
     if (firstError >= 0) kept = kept.slice(0, firstError + 1);
   }
-  if (config.rejectedSteps === "drop") {
-    const droppedCalls = new Set(kept.filter((s) => s.label.value === "bad" && s.callId && (s.kind === "tool_call" || s.kind === "tool_result")).map((s) => s.callId!));
-    kept = kept.filter((s) => s.label.value !== "bad" && !((s.kind === "tool_call" || s.kind === "tool_result") && s.callId && droppedCalls.has(s.callId)));
-  }
+  if (config.rejectedSteps === "drop") kept = dropSteps(kept, (s) => s.label.value === "bad");
   return kept;
+}
+
+/** The steps without those `dropped` picks; a call and its result go together. */
+function dropSteps(steps: ExportStep[], dropped: (step: ExportStep) => boolean): ExportStep[] {
+  const isCall = (s: ExportStep) => s.kind === "tool_call" || s.kind === "tool_result";
+  const droppedCalls = new Set(steps.filter((s) => dropped(s) && s.callId && isCall(s)).map((s) => s.callId!));
+  if (droppedCalls.size === 0 && !steps.some(dropped)) return steps;
+  return steps.filter((s) => !dropped(s) && !(isCall(s) && s.callId && droppedCalls.has(s.callId)));
 }
 
 const toolsCache = new Map<string, ToolSchema[]>();

@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import os from "node:os";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -73,7 +75,11 @@ describe("export jobs", () => {
   });
 
   it("marks jobs left running by a dead server as interrupted", async () => {
-    const row = await db().export.create({ data: { name: "ghost", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running", progress: 0.4 } });
+    // owned by a process that has exited (lib/jobs/owner.ts): its pid is dead on this host
+    const dead = spawnSync("true").pid!;
+    const row = await db().export.create({
+      data: { name: "ghost", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running", progress: 0.4, ownerPid: dead, ownerHost: os.hostname(), heartbeatAt: new Date() },
+    });
     // what a killed process leaves: a staging folder next to where the export would have gone
     const staging = `${exportDir(row.id)}.partial-999-x`;
     fs.mkdirSync(path.join(staging, "data"), { recursive: true });
@@ -81,6 +87,19 @@ describe("export jobs", () => {
     expect(listed.status).toBe("failed");
     expect(listed.error).toMatch(/interrupted/);
     expect(fs.existsSync(staging)).toBe(false);
+  });
+
+  it("leaves an export owned by a live process alone (another server or CLI), and one without an owner until it is stale", async () => {
+    const live = await db().export.create({
+      data: { name: "alive", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running", progress: 0.4, ownerPid: process.ppid, ownerHost: os.hostname(), heartbeatAt: new Date() },
+    });
+    const fresh = await db().export.create({ data: { name: "legacy", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running" } });
+    const old = await db().export.create({ data: { name: "legacy-old", format: "kto", config: { datasets: ["jobs"], format: "kto" }, status: "running", createdAt: new Date(Date.now() - 3_600_000) } });
+    const listed = await listExports();
+    expect(listed.find((e) => e.id === live.id)!.status).toBe("running");
+    expect(listed.find((e) => e.id === fresh.id)!.status).toBe("running");
+    expect(listed.find((e) => e.id === old.id)!.status).toBe("failed");
+    await db().export.deleteMany({ where: { id: { in: [live.id, fresh.id] } } });
   });
 
   it("deletes finished exports with their files; lists datasets for the form", async () => {

@@ -5,6 +5,11 @@ import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { ExportConfig } from "@/lib/schemas/exports";
 import { buildExport, ExportCancelled, exportTitle, parseExportConfig } from "@/lib/services/export/export-build";
+import { crashPoint } from "@/lib/jobs/crash-point";
+import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+
+/** The key of an export in this process's registry of live work (lib/jobs/owner.ts). */
+export const exportKey = (id: number): string => `export:${id}`;
 
 // Background export jobs inside the server process: an Export row per job (status, progress,
 // rows, files, skipped, path, error) that the UI polls, and a FIFO queue running one export at a
@@ -49,10 +54,11 @@ export async function startExport(input: unknown): Promise<{ id: number }> {
   const unknown = config.datasets.filter((d) => !missing.includes(d));
   if (unknown.length) throw new AppError("not_found", `unknown dataset${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")}`);
   const row = await db().export.create({
-    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued" },
+    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", ...ownerStamp() },
   });
   const q = queue();
   q.jobs.set(row.id, { id: row.id, controller: new AbortController(), stage: "Queued" });
+  markActive(exportKey(row.id));
   q.pending.push(row.id);
   if (!q.running) {
     q.running = true;
@@ -125,7 +131,8 @@ async function runJob(id: number): Promise<void> {
         if (fraction < 1 && (now - lastWrite < 200 || fraction - lastFraction < 0.005)) return;
         lastWrite = now;
         lastFraction = fraction;
-        updates = updates.then(() => db().export.update({ where: { id }, data: { progress: Math.min(fraction, 0.99) } }));
+        updates = updates.then(() => db().export.update({ where: { id }, data: { progress: Math.min(fraction, 0.99), heartbeatAt: new Date() } }));
+        crashPoint("export:progress");
       },
     });
     await updates;
@@ -147,5 +154,6 @@ async function runJob(id: number): Promise<void> {
     });
   } finally {
     q.jobs.delete(id);
+    markInactive(exportKey(id));
   }
 }

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { isHttpUrl } from "@/lib/formats/untrusted";
 import { once } from "node:events";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
@@ -83,6 +84,16 @@ interface ImageOutput {
   imageUrl: string | null;
 }
 
+/** An http(s) URL, or a relative path inside the dataset (no scheme, no absolute path, no `..`). */
+export function safeImageReference(value: string): boolean {
+  if (isHttpUrl(value)) return true;
+  const trimmed = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (!trimmed || trimmed !== value || /[\u0000-\u001f]/.test(value)) return false;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith("/") || value.startsWith("\\")) return false;
+  return !value.split(/[\\/]/).includes("..");
+}
+
 function imageExt(image: ExportImage): string {
   const fromFile = image.file ? path.extname(image.file).slice(1) : "";
   return fromFile || (image.mime?.split("/")[1] ?? "bin");
@@ -92,11 +103,15 @@ function placeImage(ctx: Context, staging: string, image: ExportImage | null, co
   const mode = ctx.config.images;
   if (!image || mode === "none") return { images: [], imageUrl: null };
   if (mode === "reference") {
-    const ref = image.url ?? image.name;
-    return { images: [ref], imageUrl: ref };
+    // only an http(s) URL or a relative file name leaves the machine: never file:, javascript:,
+    // data:, an absolute path or ../ (rows imported before these were refused may hold them)
+    const ref = [image.url, image.name].find((candidate): candidate is string => typeof candidate === "string" && safeImageReference(candidate));
+    return ref ? { images: [ref], imageUrl: ref } : { images: [], imageUrl: null };
   }
   // pass 1 kept the trace because a stored file or a URL exists; prefer the file
-  if (!image.file || !image.sha256 || !fs.existsSync(image.file)) return { images: [image.url!], imageUrl: image.url };
+  if (!image.file || !image.sha256 || !fs.existsSync(image.file)) {
+    return image.url && isHttpUrl(image.url) ? { images: [image.url], imageUrl: image.url } : { images: [], imageUrl: null };
+  }
   if (mode === "embed") {
     const data = fs.readFileSync(image.file).toString("base64");
     return { images: [], imageUrl: `data:${image.mime ?? "application/octet-stream"};base64,${data}` };

@@ -21,7 +21,8 @@ import {
 } from "@/lib/schemas/exports";
 import { listDatasetNames } from "@/lib/services/traces/datasets";
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export/export-build";
-import { activeJob, exportDir, exportsRoot } from "@/lib/services/export/export-jobs";
+import { activeJob, exportDir, exportKey, exportsRoot } from "@/lib/services/export/export-jobs";
+import { ownerGone } from "@/lib/jobs/owner";
 
 // Export service: config parsing, the synchronous export (CLI), previews, and the read side of
 // background export jobs (list, detail, archive, delete). Jobs themselves run in export-jobs.ts.
@@ -50,7 +51,7 @@ export async function previewExport(input: unknown): Promise<ExportPreview> {
 // ---------- jobs: read side ----------
 
 /** The export's folder and any staging folder a dead process left behind (`<id>.partial-…`). */
-function removeExportFiles(id: number): void {
+export function removeExportFiles(id: number): void {
   fs.rmSync(exportDir(id), { recursive: true, force: true });
   if (!fs.existsSync(exportsRoot())) return;
   for (const name of fs.readdirSync(exportsRoot())) {
@@ -91,14 +92,21 @@ function toDto(row: ExportRow): ExportDto {
   };
 }
 
-/** Jobs left queued/running by a previous server process can never finish: say so. */
+/** An export queued or running whose process is gone (lib/jobs/owner.ts): it can never finish. */
+export function exportAbandoned(row: Pick<ExportRow, "id" | "status" | "ownerPid" | "ownerHost" | "heartbeatAt" | "createdAt">): boolean {
+  return isActiveExport(row.status) && !activeJob(row.id) && ownerGone(row, exportKey(row.id), { since: row.createdAt });
+}
+
+export const INTERRUPTED_EXPORT = "interrupted: the process running this export stopped before it finished; start it again";
+
+/** Jobs left queued/running by a process that is gone can never finish: say so. */
 async function markInterrupted(rows: ExportRow[]): Promise<ExportRow[]> {
-  const stale = rows.filter((r) => isActiveExport(r.status) && !activeJob(r.id));
+  const stale = rows.filter(exportAbandoned);
   if (stale.length === 0) return rows;
   for (const row of stale) removeExportFiles(row.id);
   await db().export.updateMany({
     where: { id: { in: stale.map((r) => r.id) }, status: { in: [...ACTIVE_EXPORT_STATUSES] } },
-    data: { status: "failed", error: "interrupted: the server stopped before this export finished; start it again", finishedAt: new Date() },
+    data: { status: "failed", error: INTERRUPTED_EXPORT, finishedAt: new Date() },
   });
   return db().export.findMany({ where: { id: { in: rows.map((r) => r.id) } }, orderBy: { id: "desc" } });
 }

@@ -10,6 +10,8 @@ import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
 import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
+import { crashPoint } from "@/lib/jobs/crash-point";
+import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 
 // Browser and API uploads: the multipart body is streamed part by part to files in a private
 // temporary folder (never held in memory), then imported from there like CLI files. Image parts
@@ -19,6 +21,18 @@ import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
 const MAX_FILE_BYTES = LIMITS.uploadFileBytes;
 const MAX_FILES = LIMITS.uploadFiles;
 const MAX_TOTAL_BYTES = LIMITS.uploadTotalBytes;
+
+/** Upload folders live under <data dir>/uploads/<uuid>, each with an owner file naming its process. */
+export const UPLOADS = "uploads";
+export const UPLOAD_OWNER_FILE = ".stepwise-owner.json";
+
+/** The key of an upload folder in this process's registry of live work (lib/jobs/owner.ts). */
+export const uploadKey = (dir: string): string => `upload:${path.basename(dir)}`;
+
+function removeUpload(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  markInactive(uploadKey(dir));
+}
 
 export interface ReceivedUpload {
   dir: string;
@@ -50,8 +64,12 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
     await body.cancel().catch(() => {});
     throw new AppError("too_large", `the upload is larger than the limit of ${formatBytes(MAX_TOTAL_BYTES)} for all files together`, [{ path: "files", error: `at most ${formatBytes(MAX_TOTAL_BYTES)} in total` }]);
   }
-  const dir = path.join(dataDir(), "uploads", crypto.randomUUID());
+  const id = crypto.randomUUID();
+  const dir = path.join(dataDir(), UPLOADS, id);
   fs.mkdirSync(dir, { recursive: true });
+  markActive(uploadKey(dir));
+  // who is receiving: crash recovery (lib/recovery) removes the folder once this process is gone
+  fs.writeFileSync(path.join(dir, UPLOAD_OWNER_FILE), JSON.stringify(ownerStamp()));
   const raw: Record<string, string> = {};
   const files: ReceivedUpload["files"] = [];
   const taken = new Set<string>();
@@ -99,10 +117,11 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
       throw new AppError("invalid_input", `unknown format "${parsed.data.format}"`, [{ path: "format", error: `unknown format "${parsed.data.format}"` }]);
     }
     if (!files.length) throw new AppError("invalid_input", "no data file in the upload (only images)", [{ path: "files", error: "expected at least one data file" }]);
+    crashPoint("upload:received");
     return { dir, files, images, fields: parsed.data };
   } catch (error) {
     await Promise.allSettled(writes);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeUpload(dir);
     throw error;
   }
 }
@@ -123,6 +142,7 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       license: fields.license,
       attribution: fields.attribution,
       images: [upload.dir, ...(fields.imagesUrl ? [fields.imagesUrl] : [])],
+      uploadDir: path.relative(dataDir(), upload.dir),
       source,
       imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,
       onProgress: (p) => {
@@ -130,6 +150,6 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       },
     });
   } finally {
-    fs.rmSync(upload.dir, { recursive: true, force: true });
+    removeUpload(upload.dir);
   }
 }

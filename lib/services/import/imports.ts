@@ -12,6 +12,11 @@ import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/s
 import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
 import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inline-images";
 import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
+import { crashPoint } from "@/lib/jobs/crash-point";
+import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+
+/** How often a running import refreshes its heartbeat (a synchronous write pass may skip beats). */
+const HEARTBEAT_MS = 5_000;
 
 // An import runs in two passes over the input files, so memory stays bounded by what is kept
 // between them (trace ids + content hashes, image names, errors), not by the input size:
@@ -58,6 +63,8 @@ export interface ImportFilesOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** How warnings name where images were looked for (uploads live in a temporary folder). */
   imagesLabel?: string;
+  /** The upload's temporary folder (relative to the data dir), recorded so recovery can remove it. */
+  uploadDir?: string;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
@@ -129,6 +136,7 @@ export async function importRecords(options: ImportRecordsOptions): Promise<Impo
 
 interface RunOptions {
   dataset: string;
+  uploadDir?: string;
   imageBases: string[];
   imagesLabel?: string;
   dryRun?: boolean;
@@ -148,21 +156,35 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const files: ImportedFile[] = sources.map((s) => ({ file: s.name, format: s.format, bytes: s.bytes }));
   // image files this import put in the store (copied files, and inline images as pass 1 meets them)
   const copied: string[] = [];
+  // the history row exists from the start, `running` and owned by this process: a crash leaves a
+  // row that recovery (lib/recovery) marks failed, with the upload folder and stored files it swept
+  const importId = await retryWhenBusy(() => writeTransaction((handle) => startHistory(handle, { ...options, dataset }, files)));
+  const activeKey = `import:${importId}`;
+  markActive(activeKey);
+  const heartbeat = setInterval(() => {
+    void writeTransaction((handle) => prepare(handle, `UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`).run(new Date().toISOString(), importId)).catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const run = { ...options, importId };
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
-    const scan = await validate(sources, dataset, options, copied);
+    const scan = await validate(sources, dataset, run, copied);
+    crashPoint("import:validated");
     // a file in which nothing was recognised is the wrong file (or format), never an empty success
     if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
     if (!options.dryRun) copied.push(...storeImages(scan.images));
+    crashPoint("import:images-stored");
     await aliasInlineImages(scan.images, dataset);
-    const result = await write(sources, dataset, scan, options, files);
+    const result = await write(sources, dataset, scan, run, files);
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset }, files, error, options.started);
+    if (!(error instanceof DryRunRollback)) await recordFailure({ ...options, dataset, importId }, files, error, options.started);
     throw error;
   } finally {
+    clearInterval(heartbeat);
+    markInactive(activeKey);
     // files this import copied in that no row references go: every one when it failed (all-or-nothing
     // covers the image store too), else those no row took (a name the dataset holds with other bytes)
     if (copied.length) await removeUnreferencedImages(copied, referencedImagePaths).catch(() => 0);
@@ -334,7 +356,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   return scan;
 }
 
-async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions, files: ImportedFile[]): Promise<ImportSummary> {
+async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions & { importId: number }, files: ImportedFile[]): Promise<ImportSummary> {
   options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: scan.records });
   const conflicts: SkippedLine[] = [];
   let summary: ImportSummary | null = null;
@@ -367,7 +389,8 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         importId: null,
       };
       if (options.dryRun) throw new DryRunRollback();
-      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length);
+      crashPoint("import:commit");
+      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
       if (options.license || options.attribution) {
         // the newest declaration wins on the dataset; every import keeps its own
         prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
@@ -379,7 +402,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;
     const dry = summary as unknown as ImportSummary;
-    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount)));
+    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
   }
   return summary as unknown as ImportSummary;
 }
@@ -451,6 +474,28 @@ async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
   return map;
 }
 
+/** The `running` history row an import writes before its first pass, owned by this process. */
+function startHistory(handle: Parameters<typeof prepare>[0], options: RunOptions & { dataset: string }, files: ImportedFile[]): number {
+  const owner = ownerStamp();
+  const info = prepare(
+    handle,
+    `INSERT INTO "Import" ("datasetName", "files", "format", "source", "dryRun", "status", "ownerPid", "ownerHost", "heartbeatAt", "uploadDir")
+     VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+  ).run(
+    options.dataset,
+    JSON.stringify(files),
+    [...new Set(files.map((f) => f.format))].join(","),
+    options.source ?? null,
+    options.dryRun ? 1 : 0,
+    owner.ownerPid,
+    owner.ownerHost,
+    owner.heartbeatAt.toISOString(),
+    options.uploadDir ?? null,
+  );
+  return Number(info.lastInsertRowid);
+}
+
+/** Writes the outcome: into the import's own `running` row (`id`), or as a new row when there is none. */
 function insertHistory(
   handle: Parameters<typeof prepare>[0],
   options: RunOptions & { dataset: string },
@@ -460,12 +505,15 @@ function insertHistory(
   error: string | null,
   datasetId: number | null,
   skippedCount: number,
+  id?: number,
 ): number {
-  const info = prepare(
-    handle,
-    `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`,
-  ).run(
+  const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "license" = ?, "attribution" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
+  const sql =
+    id !== undefined
+      ? `UPDATE "Import" SET ${columns} WHERE "id" = ?`
+      : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
+  const info = prepare(handle, sql).run(
     datasetId,
     options.dataset,
     JSON.stringify(files),
@@ -482,12 +530,13 @@ function insertHistory(
     Date.now() - options.started,
     options.license ?? null,
     options.attribution ?? null,
+    ...(id !== undefined ? [id] : []),
   );
-  return Number(info.lastInsertRowid);
+  return id ?? Number(info.lastInsertRowid);
 }
 
 /** Failed imports are history too; writing that row must never hide the import's own error. */
-async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "source"> & { started?: number }, files: ImportedFile[], error: unknown, started: number): Promise<void> {
+async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "source"> & { started?: number; importId?: number }, files: ImportedFile[], error: unknown, started: number): Promise<void> {
   try {
     const details = error instanceof AppError ? error.details : [];
     const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
@@ -495,7 +544,7 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
     await retryWhenBusy(() =>
       writeTransaction((handle) => {
         const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
-        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length);
+        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
       }),
     );
   } catch {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { dataDir, env, sqliteFile } from "@/lib/env";
 import { pendingMigrations } from "@/scripts/migrate-core.mjs";
+import type { RecoveryReport } from "@/lib/recovery/recovery";
 
 // Environment checks for `stepwise doctor`: each check says what it looked at and how to fix it.
 
@@ -16,9 +17,16 @@ export interface Check {
 export interface DoctorReport {
   ok: boolean;
   checks: Check[];
+  /** What dead processes left behind (lib/recovery): stale runs, imports, exports, jobs, upload folders, orphan files. */
+  recovery: RecoveryReport | null;
 }
 
-export async function runDoctor(): Promise<DoctorReport> {
+export interface DoctorOptions {
+  /** Repair what recovery finds (`doctor --fix`). */
+  fix?: boolean;
+}
+
+export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split(".")[0]);
   checks.push({ name: "node", ok: major >= 20, detail: `Node.js ${process.versions.node}`, fix: "install Node.js 20.19+ or 22.12+" });
@@ -53,6 +61,29 @@ export async function runDoctor(): Promise<DoctorReport> {
     });
   }
 
+  let recovery: RecoveryReport | null = null;
+  if (reachable && checks.find((c) => c.name === "migrations")?.ok) {
+    // loaded only with a usable database: the recovery module brings the services with it
+    const { recover } = await import("@/lib/recovery/recovery");
+    try {
+      recovery = await recover({ fix: Boolean(options.fix) });
+      const open = recovery.findings.filter((f) => !f.fixed);
+      const kinds = [...new Set(open.map((f) => f.kind))].join(", ");
+      checks.push({
+        name: "recovery",
+        ok: open.length === 0,
+        detail: open.length
+          ? `${open.length} left behind by stopped processes (${kinds})${recovery.fixed ? `; ${recovery.fixed} repaired` : ""}`
+          : recovery.fixed
+            ? `repaired ${recovery.fixed}: ${[...new Set(recovery.findings.map((f) => f.kind))].join(", ")}`
+            : "no stale job, upload folder or orphan file",
+        fix: "stepwise doctor --fix",
+      });
+    } catch (error) {
+      checks.push({ name: "recovery", ok: false, detail: (error as Error).message });
+    }
+  }
+
   const images = path.join(dataDir(), "images");
   try {
     fs.mkdirSync(images, { recursive: true });
@@ -77,5 +108,5 @@ export async function runDoctor(): Promise<DoctorReport> {
     detail: version ? `${chromium}: ${version}` : `${chromium} not found`,
     fix: "sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)",
   });
-  return { ok: checks.every((c) => c.ok), checks: checks.map((c) => (c.ok ? { name: c.name, ok: c.ok, detail: c.detail } : c)) };
+  return { ok: checks.every((c) => c.ok), checks: checks.map((c) => (c.ok ? { name: c.name, ok: c.ok, detail: c.detail } : c)), recovery };
 }

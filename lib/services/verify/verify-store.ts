@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import { prepare, writeTransaction } from "@/lib/db";
+import { ownerGone, ownerStamp } from "@/lib/jobs/owner";
 import { ACTIVE_RUN_STATUSES } from "@/lib/schemas/verifier";
 import { disagreementsSql } from "@/lib/services/review/disagreements";
 import { isSceneKind } from "@/lib/scenes/index";
@@ -18,6 +19,7 @@ export interface TraceRow {
   questionId: number | null;
   program: string | null;
   format: string | null;
+  question: string;
 }
 
 export interface StepRow {
@@ -34,15 +36,44 @@ export interface StepRow {
   changedAt: number | null;
 }
 
+/** Rows removed per transaction when a run goes (5,000 verdicts: a few ms, the server stays free). */
+export const DROP_BATCH = 5_000;
+
+/**
+ * Removes a failed, cancelled or abandoned run with everything it wrote, in bounded transactions
+ * with the event loop free between them (325k verdicts must not freeze the server). The run is
+ * flagged `failed` first, so a crash half-way leaves a run recovery finishes, never a half run
+ * that reads as running. Returns the rows removed.
+ */
+export async function dropRunInBatches(store: VerifyStore, runId: number, batch = DROP_BATCH): Promise<number> {
+  await writeTransaction(() => store.markFailed(runId));
+  let removed = 0;
+  for (;;) {
+    const n = await writeTransaction(() => store.dropRunBatch(runId, batch));
+    if (n === 0) return removed;
+    removed += n;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export interface AbandonedRun {
+  id: number;
+  status: string;
+  ownerPid: number | null;
+  ownerHost: string | null;
+  heartbeatAt: string | null;
+  startedAt: string | null;
+}
+
 export class VerifyStore {
   private readonly s: Record<string, Database.Statement>;
 
   constructor(handle: Database.Database) {
     const p = (sql: string) => prepare(handle, sql);
     this.s = {
-      insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'running')`),
+      insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "ownerPid", "ownerHost", "heartbeatAt") VALUES (?, ?, 'running', ?, ?, ?)`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(
         `SELECT s."id", s."traceId", s."index", s."kind", s."text", s."tool", s."callId", s."args", s."result",
                 CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
@@ -51,9 +82,13 @@ export class VerifyStore {
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
-      runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ? WHERE "id" = ?`),
-      // a running run writes its progress (and seconds so far) after every batch of ~0.1 s
-      staleRuns: p(`SELECT "id" FROM "VerifierRun" WHERE "status" IN (${ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ")}) AND datetime("startedAt", '+' || CAST(COALESCE("seconds", 0) AS INTEGER) || ' seconds') < datetime('now', ?)`),
+      // a running run writes its progress (and its heartbeat) after every batch of ~0.1 s
+      runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ?, "heartbeatAt" = ? WHERE "id" = ?`),
+      // runs not done: running/cancelling ones whose owner may be gone, and failed ones a crash left mid-removal
+      unfinishedRuns: p(`SELECT "id", "status", "ownerPid", "ownerHost", "heartbeatAt", "startedAt" FROM "VerifierRun" WHERE "status" IN (${[...ACTIVE_RUN_STATUSES, "failed"].map((s) => `'${s}'`).join(", ")}) ORDER BY "id"`),
+      markFailed: p(`UPDATE "VerifierRun" SET "status" = 'failed' WHERE "id" = ?`),
+      dropVerdictBatch: p(`DELETE FROM "Verdict" WHERE "id" IN (SELECT "id" FROM "Verdict" WHERE "runId" = ? LIMIT ?)`),
+      dropScoreBatch: p(`DELETE FROM "TraceScore" WHERE "id" IN (SELECT "id" FROM "TraceScore" WHERE "runId" = ? LIMIT ?)`),
       runStatus: p(`SELECT "status" FROM "VerifierRun" WHERE "id" = ?`),
       cancelRun: p(`UPDATE "VerifierRun" SET "status" = 'cancelling' WHERE "id" = ? AND "status" = 'running'`),
       dropVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ?`),
@@ -61,7 +96,7 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
@@ -106,8 +141,10 @@ export class VerifyStore {
     return scenes;
   }
 
+  /** A new running run owned by this process (lib/jobs/owner.ts). */
   insertRun(configId: number, datasetId: number): number {
-    return Number(this.s.insertRun.run(configId, datasetId).lastInsertRowid);
+    const owner = ownerStamp();
+    return Number(this.s.insertRun.run(configId, datasetId, owner.ownerPid, owner.ownerHost, owner.heartbeatAt.toISOString()).lastInsertRowid);
   }
 
   finishRun(runId: number, traces: number, steps: number, seconds: number, metrics: unknown): void {
@@ -116,17 +153,33 @@ export class VerifyStore {
 
   /** How far a running run has got (the runs list shows it) and for how long it has run. */
   runProgress(runId: number, traces: number, steps: number, seconds: number): void {
-    this.s.runProgress.run(traces, steps, seconds, runId);
+    this.s.runProgress.run(traces, steps, seconds, new Date().toISOString(), runId);
   }
 
   /**
-   * Removes runs left `running` by a process that died mid-run: no progress for `quietMinutes`
-   * (a live run reports every batch, a fraction of a second). Returns their ids.
+   * Runs a dead process left behind: `running`/`cancelling` with their owner gone
+   * (lib/jobs/owner.ts), and `failed` ones whose removal a crash interrupted.
    */
-  dropStaleRuns(quietMinutes: number): number[] {
-    const stale = (this.s.staleRuns.all(`-${quietMinutes} minutes`) as Array<{ id: number }>).map((r) => r.id);
-    for (const id of stale) this.dropRun(id);
-    return stale;
+  abandonedRuns(options: { staleMs?: number } = {}): AbandonedRun[] {
+    const rows = this.s.unfinishedRuns.all() as AbandonedRun[];
+    return rows.filter((r) => r.status === "failed" || ownerGone(r, `verifier-run:${r.id}`, { staleMs: options.staleMs, since: r.startedAt }));
+  }
+
+  /** Flags a run as failed (nothing reads it any more) before its rows go batch by batch. */
+  markFailed(runId: number): void {
+    this.s.markFailed.run(runId);
+  }
+
+  /**
+   * Removes up to `limit` of a run's verdicts (then scores, then the run row); returns how many
+   * rows went — 0 when the run is gone. One bounded transaction per call keeps the server free.
+   */
+  dropRunBatch(runId: number, limit: number): number {
+    const verdicts = this.s.dropVerdictBatch.run(runId, limit).changes;
+    if (verdicts > 0) return verdicts;
+    const scores = this.s.dropScoreBatch.run(runId, limit).changes;
+    if (scores > 0) return scores;
+    return this.s.dropRun.run(runId).changes;
   }
 
   /** A run's status (undefined: no such run). */

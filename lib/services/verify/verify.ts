@@ -8,9 +8,14 @@ import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
-import { VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { crashPoint } from "@/lib/jobs/crash-point";
+import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
-import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/verifier/verify";
+import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
+import { verifyTrace, type TraceVerification, type VerifyInput, type VerifyStep } from "@/lib/verifier/verify";
+import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
+import { JudgeSession, judgeEndpoint } from "@/lib/services/verify/judge";
 
 // A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
 // rules in memory and writes verdicts and trace scores batch by batch, one short transaction per
@@ -29,12 +34,15 @@ export interface RunVerifierOptions {
   prepareCalibration?: boolean;
   /** Traces per transaction (tests use small batches). */
   batchSize?: number;
+  /**
+   * reasoning.judge's endpoint, when the config enables the rule; default: the STEPWISE_JUDGE_*
+   * environment variables (judge.ts), else the rule skips ("no judge endpoint").
+   */
+  judge?: EndpointConfigInput | null;
 }
 
 /** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
 const BATCH = 200;
-/** A `running` run without progress for this long was left by a process that died. */
-const STALE_MINUTES = 10;
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
@@ -81,6 +89,42 @@ export function markStale<T extends VerifyStep>(steps: T[], changedAt: Array<num
   });
 }
 
+/**
+ * verifyTrace with reasoning.judge's answers: a first pass says which steps no rule checked; when
+ * the judge has answers for some (in the cache: askJudge put them there before the transaction),
+ * a second pass with them gives the verdicts. Without a judge session: one pass.
+ */
+function judged(input: VerifyInput, question: string | null, settings: VerifierSettings, judge: JudgeSession | null): TraceVerification {
+  const first = verifyTrace(input, settings);
+  if (!judge) return first;
+  const judgments = judge.judgments(judge.requests(question, input.scene ?? null, input.steps, first), input.steps.length);
+  return judgments ? verifyTrace({ ...input, judgments }, settings) : first;
+}
+
+/** Before a batch's transaction: asks the judge about the unchecked steps of the next batch's traces. */
+async function askJudge(
+  judge: JudgeSession,
+  store: VerifyStore,
+  datasetId: number,
+  after: number,
+  batchSize: number,
+  inputOf: (trace: TraceRow, steps: StepRow[]) => VerifyInput,
+  settings: VerifierSettings,
+): Promise<void> {
+  const traces = store.traces(datasetId, after, batchSize);
+  if (traces.length === 0) return;
+  const rows = store.steps(traces[0].id, traces[traces.length - 1].id);
+  let r = 0;
+  const asked = [];
+  for (const trace of traces) {
+    const stepRows: StepRow[] = [];
+    while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+    const input = inputOf(trace, stepRows);
+    asked.push(...judge.requests(trace.question, input.scene ?? null, input.steps, verifyTrace(input, settings)));
+  }
+  await judge.fetch(asked);
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
@@ -92,8 +136,14 @@ function stopIfCancelled(store: VerifyStore, runId: number): void {
  * Cancels a running verifier run (from the browser, the API, or another process): it stops before
  * its next batch and is removed with everything it wrote; no Trace column was touched.
  */
-export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" }> {
+export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" | "cancelled" }> {
   const store = new VerifyStore(await sqlite());
+  // a run whose process died can never see the request: it goes now (lib/recovery would later)
+  const abandoned = store.abandonedRuns().find((r) => r.id === runId);
+  if (abandoned) {
+    await dropRunInBatches(store, runId);
+    return { id: runId, status: "cancelled" };
+  }
   if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
   const status = store.runStatus(runId);
   if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
@@ -111,24 +161,28 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const batchSize = options.batchSize ?? BATCH;
   // one store for the whole run: its statements are prepared once on the shared connection
   const store = new VerifyStore(await sqlite());
+  // runs a killed process left behind go first (nothing reads them, but they hold rows)
+  for (const run of store.abandonedRuns()) await dropRunInBatches(store, run.id);
   const { runId, revisedAfter, scenes } = await writeTransaction(() => {
-    // runs a killed process left behind go first (nothing reads them, but they hold rows)
-    store.dropStaleRuns(STALE_MINUTES);
     // step edits during the run are caught by their revisions: the last one before the run starts
-    return { runId: store.insertRun(config.id, dataset.id), revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
+    const id = store.insertRun(config.id, dataset.id);
+    // registered before any await: a recovery in this process never takes it for abandoned
+    markActive(`verifier-run:${id}`);
+    return { runId: id, revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
   });
   const programs = new Map<number, unknown>();
   const outcomes = new Map<number, TraceOutcome>();
-  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
+  let judge: JudgeSession | null = null;
+  const inputOf = (trace: TraceRow, stepRows: StepRow[]): VerifyInput => {
     let program = trace.questionId === null ? null : programs.get(trace.questionId);
     if (program === undefined) {
       program = parseJson(trace.program);
       programs.set(trace.questionId!, program);
     }
-    const result = verifyTrace(
-      { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format },
-      config.settings,
-    );
+    return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
+  };
+  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
+    const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
     const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
     outcomes.set(trace.id, {
       method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
@@ -137,11 +191,16 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     });
   };
   let summary: RunSummary;
+  const activeKey = `verifier-run:${runId}`;
   try {
+    const endpoint = isEnabled(config.settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
+    if (endpoint) judge = await JudgeSession.open(endpoint, await sqlite());
     let after = 0;
     let stepsSoFar = 0;
     for (;;) {
       await yieldToEventLoop();
+      // the judge's HTTP calls happen here, outside the batch's transaction; inside it the answers come from the cache
+      if (judge) await askJudge(judge, store, dataset.id, after, batchSize, inputOf, config.settings);
       const more = await writeTransaction(() => {
         stopIfCancelled(store, runId);
         const traces = store.traces(dataset.id, after, batchSize);
@@ -159,6 +218,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         return true;
       });
       if (!more) break;
+      crashPoint("verify:batch");
       options.onProgress?.(outcomes.size, total);
     }
     await yieldToEventLoop();
@@ -182,6 +242,8 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
       const seconds = (performance.now() - started) / 1000;
       store.finishRun(runId, outcomes.size, steps, seconds, metrics);
+      // a kill here, inside the last transaction, must leave no Trace column touched and the run removable
+      crashPoint("verify:commit");
       return {
         run: runId,
         config: config.version,
@@ -194,12 +256,15 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         metrics,
         coverage: coverage.kinds,
         unchecked: coverage.reasons,
+        ...(judge ? { judge: { model: judge.model, ...judge.stats } } : {}),
       };
     });
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    await writeTransaction(() => store.dropRun(runId));
+    await dropRunInBatches(store, runId);
     throw error;
+  } finally {
+    markInactive(activeKey);
   }
   // the run is done from here on: a failure below leaves it standing (it is derived data)
   if (options.prepareCalibration) {
@@ -233,7 +298,7 @@ function refreshRunMetricsSoon(runId: number, delayMs = 1500): void {
 export async function reverifyTrace(traceId: number): Promise<void> {
   const trace = await db().trace.findUnique({
     where: { id: traceId },
-    select: { id: true, runId: true, answer: true, sceneId: true, format: true, questionRef: { select: { program: true } } },
+    select: { id: true, runId: true, answer: true, sceneId: true, format: true, question: true, questionRef: { select: { program: true } } },
   });
   if (!trace?.runId) return;
   const settings = await runSettings(trace.runId);
@@ -242,10 +307,21 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const changes = await db().stepRevision.groupBy({ by: ["stepId"], where: { stepId: { in: rows.map((r) => r.id) }, revision: { gt: 0 } }, _max: { id: true } });
   const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
   const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
-  const result = verifyTrace(
-    { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format },
-    settings,
-  );
+  const input: VerifyInput = { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
+  // reasoning.judge: the run's endpoint is not remembered; the environment's (judge.ts) answers edits
+  let judge: JudgeSession | null = null;
+  const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(null) : null;
+  if (endpoint) {
+    try {
+      judge = await JudgeSession.open(endpoint, await sqlite());
+      await judge.fetch(judge.requests(trace.question, scene, input.steps, verifyTrace(input, settings)));
+    } catch (error) {
+      // an edit is never refused because the judge is down: the rule skips and says so
+      console.error("stepwise: reasoning.judge unavailable while re-verifying trace", traceId, error instanceof Error ? error.message : error);
+      judge = null;
+    }
+  }
+  const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
   await writeTransaction((handle) => {
     const store = new VerifyStore(handle);
