@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/agreement", label: "Agreement" },
   { href: "/spare", label: "SpaRE" },
   { href: "/exports", label: "Exports" },
+  { href: "/docs/tools", label: "Tools" },
 ];
 
 export function AppHeader({ me, authOff = false }: { me?: HeaderUser | null; authOff?: boolean }) {

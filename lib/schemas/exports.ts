@@ -172,6 +172,10 @@ export interface ExportPreview {
   counts: ExportCounts;
   skipped: SkipCounts;
   verifier: VerifierRunRef[];
+  /** Empty or small splits, images in two splits, in words. */
+  warnings: string[];
+  /** Licence and attribution per dataset (the card's `license:` is derived from them). */
+  sources: Array<{ dataset: string; license: string | null; attribution: string | null }>;
 }
 
 export interface VerifierRunRef {

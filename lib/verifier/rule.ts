@@ -27,6 +27,12 @@ export interface VerifyStep {
   callId?: string | null;
   args?: unknown;
   result?: unknown;
+  /**
+   * A reasoning step written before an earlier tool result was changed (edited call re-run) and not
+   * revised since: it may restate ids the current results hold, but the ids it names that they no
+   * longer hold are not "produced" for later calls (cross.propagation flags the calls still using them).
+   */
+  stale?: boolean;
 }
 
 export interface VerifyInput {

@@ -134,12 +134,19 @@ export default defineCommand({
         lastTenth = tenth;
         progress(`[${String(Math.round(fraction * 100)).padStart(3)}%] ${stage}`);
       },
+      // stderr, like progress: --json keeps the documented contract on stdout
+      onWarning: (warning) => progress(`warning: ${warning}`),
     });
   },
   render: (result) => {
     if (!("out" in result)) {
       const p = result as ExportPreview;
-      return [`${p.counts.rows} rows from ${p.counts.traces} of ${p.candidates} traces`, table(["split", "rows"], Object.entries(p.counts.splits)), skippedLines(p.skipped)].join("\n");
+      return [
+        `${p.counts.rows} rows from ${p.counts.traces} of ${p.candidates} traces`,
+        table(["split", "rows"], Object.entries(p.counts.splits)),
+        ...p.warnings.map((w) => `warning: ${w}`),
+        skippedLines(p.skipped),
+      ].join("\n");
     }
     return [
       `${result.rows} rows → ${result.out}`,

@@ -12,6 +12,7 @@ import {
 import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
 import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
 import { exportFormat } from "@/lib/formats/export/registry";
+import { cardLicense, type DatasetSource } from "@/lib/schemas/license";
 import { mdName, mdText, yamlString } from "@/lib/formats/export/markdown";
 
 // The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
@@ -36,6 +37,10 @@ export interface ExportSummary {
   agreement: AgreementCounts;
   /** Data files (shards), in manifest order. */
   files: ExportFileEntry[];
+  /** Licence and attribution of every exported dataset. */
+  sources: DatasetSource[];
+  /** Empty or small splits, images in two splits (lib/formats/export/warnings.ts). */
+  warnings: string[];
 }
 
 function sizeCategory(rows: number): string {
@@ -55,7 +60,7 @@ function frontMatter(summary: ExportSummary): string {
     `pretty_name: ${yamlString(summary.title)}`,
     "language:",
     "- en",
-    "license: other",
+    `license: ${cardLicense(summary.sources)}`,
     "task_categories:",
     `- ${config.images === "none" ? "text-generation" : "image-text-to-text"}`,
     "tags:",
@@ -133,6 +138,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     table(["split", "rows"], splits.map((s) => [s, counts.splits[s] ?? 0])),
     "",
+    ...(summary.warnings.length ? ["**Warnings**", "", ...summary.warnings.map((w) => `- ${w}`), ""] : []),
     "## Relation classes",
     "",
     "Each question's primary relation class (the rarest of its tagged classes, SpaRE-style; `none` = no spatial relation), rows per split:",
@@ -169,6 +175,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "ds = load_dataset(\"path/to/this/folder\")  # reads the `configs` above",
     ...(config.images === "copy" ? (info.card.loadImages ?? []) : []),
+    ...(info.card.loadChat ?? []),
     "```",
     "",
     "## Files",
@@ -177,9 +184,17 @@ export function renderCard(summary: ExportSummary): string {
     "",
     table(["file", "rows"], summary.files.map((f) => [mdText(f.path), f.rows ?? ""])),
     "",
-    "## Sources",
+    "## Sources and licences",
     "",
-    "Images, questions and traces keep the licences of the datasets they were imported from; check them before redistribution.",
+    "Images, questions and traces keep the licences of the datasets they were imported from:",
+    "",
+    table(["dataset", "licence", "attribution"], summary.sources.map((s) => [mdText(s.dataset), mdText(s.license ?? "not declared"), mdText(s.attribution ?? "—")])),
+    "",
+    summary.sources.some((s) => !s.license)
+      ? "A dataset without a declared licence makes the card say `unknown`: set one with `stepwise datasets license NAME ID` (or at import with `--license`) before redistributing."
+      : cardLicense(summary.sources) === "other"
+        ? "The datasets carry different licences, so the card says `other`: each row's `meta.dataset` names its source."
+        : "Credit the sources above when you redistribute or train on this data.",
     "",
   ];
   return sections.join("\n");

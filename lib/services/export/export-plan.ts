@@ -5,6 +5,7 @@ import { UNCHECKED_SOURCE, humanAccepted, resolveHuman, stepLabel, traceJudgment
 import { keptSteps } from "@/lib/formats/export/messages";
 import { exportFormat } from "@/lib/formats/export/registry";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
+import { splitWarnings } from "@/lib/formats/export/warnings";
 import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
 import { UNLABELED, checkAbort, compareCodeUnits, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export/export-context";
@@ -245,6 +246,15 @@ export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelPr
   labels.steps = sortKeys(labels.steps);
   labels.traces = sortKeys(labels.traces);
   return { counts, labels, agreement };
+}
+
+/** Empty or small splits and images in two splits, in words (preview, CLI, card, manifest). */
+export function exportWarnings(ctx: Context, counts: ExportCounts): string[] {
+  const images: Partial<Record<(typeof SPLITS)[number], number>> = {};
+  for (const row of ctx.source.imagesBySplit()) images[SPLITS[row.split]] = row.images;
+  const leaked = ctx.source.leakedImages(1000);
+  const leaks = leaked.map((l) => ({ name: l.name, splits: l.splits.split(",").map(Number).sort().map((i) => SPLITS[i]) }));
+  return splitWarnings({ ratios: ctx.config.split, counts, images, leaks, leakCount: leaked.length });
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

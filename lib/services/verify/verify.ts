@@ -75,6 +75,21 @@ function toStep(row: StepRow): VerifyStep {
 }
 
 /**
+ * Marks reasoning steps written before an earlier tool result changed (a re-run after an edit)
+ * and not revised since (VerifyStep.stale): later calls are checked against the current results,
+ * not against what such a step still says (docs/design.md §6). Order of changes = StepRevision ids.
+ */
+export function markStale<T extends VerifyStep>(steps: T[], changedAt: Array<number | null>): T[] {
+  let latestResultChange = 0;
+  return steps.map((step, i) => {
+    const at = changedAt[i] ?? 0;
+    if (step.kind === "tool_result") latestResultChange = Math.max(latestResultChange, at);
+    else if (step.kind === "reasoning" && latestResultChange > at) return { ...step, stale: true };
+    return step;
+  });
+}
+
+/**
  * verifyTrace with reasoning.judge's answers: a first pass says which steps no rule checked; when
  * the judge has answers for some (in the cache: askJudge put them there before the transaction),
  * a second pass with them gives the verdicts. Without a judge session: one pass.
@@ -164,7 +179,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       program = parseJson(trace.program);
       programs.set(trace.questionId!, program);
     }
-    return { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
+    return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
   };
   const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
     const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
@@ -289,7 +304,10 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const settings = await runSettings(trace.runId);
   const scene = trace.sceneId === null ? null : ((await loadToolScenes([trace.sceneId])).get(trace.sceneId) ?? null);
   const rows = await db().step.findMany({ where: { traceId }, orderBy: { index: "asc" }, select: { id: true, kind: true, text: true, tool: true, callId: true, args: true, result: true } });
-  const input: VerifyInput = { steps: rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
+  const changes = await db().stepRevision.groupBy({ by: ["stepId"], where: { stepId: { in: rows.map((r) => r.id) }, revision: { gt: 0 } }, _max: { id: true } });
+  const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
+  const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
+  const input: VerifyInput = { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
   // reasoning.judge: the run's endpoint is not remembered; the environment's (judge.ts) answers edits
   let judge: JudgeSession | null = null;
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(null) : null;
