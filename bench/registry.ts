@@ -1,6 +1,7 @@
 // name → bench. Each capability adds one line.
 import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
+import { benchGenerate } from "./generate";
 import { benchImport } from "./import";
 import { benchLoad } from "./load";
 import { benchReview } from "./review";
@@ -14,5 +15,6 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   review: benchReview,
   export: benchExport,
   spare: benchSpare,
+  generate: benchGenerate,
   load: benchLoad,
 };

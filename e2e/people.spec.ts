@@ -15,6 +15,7 @@ test.describe("anonymous", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
   test("every page redirects to sign-in and the API answers 401; signing in lands on the page asked for", async ({ page, request }) => {
+    test.setTimeout(120_000); // five page loads and two sign-ins on a shared, loaded machine
     for (const path of ["/", "/traces", "/exports", "/calibration", "/people"]) {
       await page.goto(path);
       await expect(page).toHaveURL(new RegExp(`/sign-in\\?next=${encodeURIComponent(path).replace(/[/]/g, "%2F")}`));

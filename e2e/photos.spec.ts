@@ -31,7 +31,7 @@ async function drag(page: Page, from: { x: number; y: number }, to: { x: number;
   await page.mouse.up();
 }
 
-test("draw and label a box on a photo: the scene gains the object and the failing step passes on re-verification", async ({ page, request }) => {
+test("a claimed relation shows as an arrow with its margin; draw and label a box on a photo: the scene gains the object and the failing step passes on re-verification", async ({ page, request }) => {
   const list: { items: Array<{ id: number; externalId: string }> } = await (await request.get("/api/traces?dataset=photos-demo&limit=10")).json();
   const id = list.items.find((t) => t.externalId === "photo-living-room-001")!.id;
   const before = await state(request, id);
@@ -42,6 +42,11 @@ test("draw and label a box on a photo: the scene gains the object and the failin
   await openTrace(page, id);
   const canvas = page.getByTestId("trace-canvas");
   await expect(canvas).toHaveAttribute("data-stage-ready", "true");
+  // the relation a step claims is drawn as an arrow with its ambiguity margin band (step 8: check_relation obj_12 right of obj_0)
+  await page.locator('li[data-step-index="8"]').hover();
+  await expect(canvas).toHaveAttribute("data-arrows", "12>0:right");
+  await expect(canvas).toHaveAttribute("data-margins", "1");
+  await expect(page.getByTestId("margin-legend")).toContainText("ambiguity margin");
   await page.getByRole("checkbox", { name: "Object centres" }).uncheck();
   // the Draw box button sits under the tall photo: clicking it scrolls, so measure the canvas after
   await page.getByRole("button", { name: "Draw box" }).click();

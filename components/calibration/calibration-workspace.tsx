@@ -101,8 +101,9 @@ export function CalibrationWorkspace({ datasets, initial }: { datasets: string[]
           {(data?.reviewers ?? []).map((r) => <option key={r} value={r}>{r}</option>)}
         </Select>
         <Select label="Label source" value={raw.source ?? "all"} onChange={(v) => update({ source: v === "all" ? null : v })}>
-          <option value="all">all</option>
-          <option value="human">made in Stepwise</option>
+          <option value="all">all (gold where adjudicated)</option>
+          <option value="gold">gold, else Stepwise majority</option>
+          <option value="human">made in Stepwise (reviewers only, no gold)</option>
           <option value="external">imported (PRM800K, VisProg…)</option>
         </Select>
         <Select label="Neutral labels" value={raw.neutral ?? "exclude"} onChange={(v) => update({ neutral: v === "exclude" ? null : v })} testId="calibration-neutral">

@@ -52,6 +52,9 @@ function useContainerWidth<T extends HTMLElement>(): [React.RefObject<T | null>,
 }
 
 const MAX_ZOOM = 8;
+/** Relations decided by comparing centres along one axis: the ones with an ambiguity margin band. */
+const MARGIN_RELATIONS = new Set(["left", "right", "above", "below"]);
+
 const RELATION_WORDS: Record<string, string> = { left: "left of", right: "right of", front: "in front of", behind: "behind" };
 
 export default function TraceCanvas(props: TraceCanvasProps) {
@@ -154,6 +157,7 @@ export default function TraceCanvas(props: TraceCanvasProps) {
         data-human-boxes={byLayer.human.length}
         data-highlighted={[...highlightSet].sort((a, b) => a - b).join(",")}
         data-arrows={arrowShapes.map((a) => `${a.arrow.from}>${a.arrow.to}:${a.arrow.relation}`).join(" ")}
+        data-margins={margin === undefined ? 0 : arrowShapes.filter((a) => MARGIN_RELATIONS.has(a.arrow.relation)).length}
         data-selected-object={selectedObject ?? ""}
         data-zoom={zoom.scale.toFixed(2)}
         data-image-status={status}

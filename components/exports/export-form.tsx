@@ -114,6 +114,14 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
               <option value="mask" disabled={!has("mask")}>Mask (weight 0; {formatsWith("mask").join(", ")})</option>
             </select>
           </Field>
+          <Field label="Unchecked steps" htmlFor="unchecked-steps" hint="verified steps no rule could check and no one labelled (label source verifier:unchecked)">
+            <select id="unchecked-steps" className={input} value={form.uncheckedSteps} onChange={(e) => onChange({ uncheckedSteps: e.target.value as FormState["uncheckedSteps"] })}>
+              <option value="positive">Count as correct</option>
+              <option value="negative">Count as wrong</option>
+              <option value="drop">Drop (a call and its result together)</option>
+              <option value="skip-trace">Leave the trace out</option>
+            </select>
+          </Field>
         </div>
         <div className="grid gap-2 sm:grid-cols-2">
           <Check label="Valid traces only" checked={form.validOnly} onChange={(v) => onChange({ validOnly: v })} hint={runHint} />

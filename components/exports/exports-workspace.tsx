@@ -63,7 +63,23 @@ export function ExportsWorkspace({ options: initialOptions, exports }: { options
                   </div>
                 ))}
               </dl>
+              {preview.data!.warnings.length ? (
+                <ul className="space-y-1 rounded border border-amber-200 bg-amber-50 p-2 text-xs text-amber-900" data-testid="export-warnings">
+                  {preview.data!.warnings.map((w) => (
+                    <li key={w}>⚠ {w}</li>
+                  ))}
+                </ul>
+              ) : null}
               <ClassBars counts={counts} />
+              <p className="text-xs text-slate-500" data-testid="export-licences">
+                Licence in the card:{" "}
+                {preview.data!.sources.map((s, i) => (
+                  <span key={s.dataset}>
+                    {i ? "; " : ""}
+                    {s.dataset} — {s.license ?? "not declared (stepwise datasets license NAME ID)"}
+                  </span>
+                ))}
+              </p>
               <div>
                 <h3 className="mb-1 text-xs font-semibold text-slate-600">Left out</h3>
                 <SkippedList skipped={preview.data!.skipped} />

@@ -7,6 +7,7 @@ import {
   type ExportFormat,
   type ExportOptionsDto,
   type ImageMode,
+  type UncheckedStepMode,
 } from "@/lib/schemas/exports";
 
 // The export form's state: strings where the user types numbers (so a half-typed "0." survives),
@@ -21,6 +22,7 @@ export interface FormState {
   validOnly: boolean;
   humanAcceptedOnly: boolean;
   rejectedSteps: "keep" | "drop" | "mask";
+  uncheckedSteps: UncheckedStepMode;
   truncateAfterFirstError: boolean;
   dedupe: boolean;
   train: string;
@@ -50,6 +52,7 @@ export function defaultForm(options: ExportOptionsDto | undefined): FormState {
     validOnly: false,
     humanAcceptedOnly: false,
     rejectedSteps: "keep",
+    uncheckedSteps: "positive",
     truncateAfterFirstError: false,
     dedupe: true,
     train: "0.8",
@@ -88,6 +91,7 @@ export function toConfig(form: FormState): ExportConfigInput {
     validOnly: form.validOnly,
     humanAcceptedOnly: form.humanAcceptedOnly,
     rejectedSteps: form.rejectedSteps === "mask" && !has("mask") ? "keep" : form.rejectedSteps,
+    uncheckedSteps: form.uncheckedSteps,
     truncateAfterFirstError: has("truncateAfterFirstError") && form.truncateAfterFirstError,
     dedupe: form.dedupe,
     split: { train: num(form.train) ?? 0, validation: num(form.validation) ?? 0, test: num(form.test) ?? 0 },

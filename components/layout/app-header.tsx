@@ -5,9 +5,13 @@ const LINKS = [
   { href: "/", label: "Datasets" },
   { href: "/traces", label: "Traces" },
   { href: "/import", label: "Import" },
+  { href: "/generate", label: "Generate" },
   { href: "/metrics", label: "Metrics" },
   { href: "/calibration", label: "Calibration" },
+  { href: "/agreement", label: "Agreement" },
+  { href: "/spare", label: "SpaRE" },
   { href: "/exports", label: "Exports" },
+  { href: "/docs/tools", label: "Tools" },
 ];
 
 export function AppHeader({ me, authOff = false }: { me?: HeaderUser | null; authOff?: boolean }) {

@@ -48,6 +48,7 @@ export function UserMenu({ me, authOff }: { me: HeaderUser; authOff: boolean }) 
             <>
               <Link role="menuitem" href="/people" className="block px-3 py-1.5 hover:bg-slate-50" onClick={() => setOpen(false)}>Users</Link>
               <Link role="menuitem" href="/people/audit" className="block px-3 py-1.5 hover:bg-slate-50" onClick={() => setOpen(false)}>Audit log</Link>
+              <Link role="menuitem" href="/adjudication" className="block px-3 py-1.5 hover:bg-slate-50" onClick={() => setOpen(false)}>Assignment &amp; adjudication</Link>
             </>
           ) : null}
           {!authOff ? (

@@ -9,6 +9,7 @@ export const METHOD_LABELS: Record<string, string> = {
   direct: "Direct (no verification)",
   "final-answer": "Final-answer verification",
   "step-level": "Step-level verification",
+  "best-of-n": "Best of n (verifier-ranked)",
   program: "Program conversion (faithful)",
 };
 

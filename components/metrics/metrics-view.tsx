@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { AblationTable } from "@/components/metrics/ablation-table";
+import { CoverageTable } from "@/components/metrics/coverage-table";
 import { MethodTable } from "@/components/metrics/method-table";
 import { QualityHistogram } from "@/components/metrics/quality-histogram";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -88,6 +89,12 @@ export function MetricsView({ dataset, initial, initialRuns }: { dataset: string
               </section>
             ) : null}
           </div>
+          {data.coverage ? (
+            <section aria-labelledby="coverage" className="space-y-2">
+              <h2 id="coverage" className="text-lg font-semibold">Coverage</h2>
+              <CoverageTable coverage={data.coverage} dataset={dataset} />
+            </section>
+          ) : null}
         </>
       )}
     </div>

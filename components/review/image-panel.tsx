@@ -52,6 +52,12 @@ export function ImagePanel({ trace, highlighted, arrows, selectedObject, onObjec
       ) : (
         <div className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-500">This trace has no image.</div>
       )}
+      {trace.image && trace.scene && trace.scene.kind !== "clevr" && arrows.length > 0 ? (
+        <p data-testid="margin-legend" className="text-xs text-slate-500">
+          Arrows: the relation the step claims (dashed: claimed not to hold). Yellow band: the ambiguity margin, ±{Math.round(PHOTO_TOLERANCES.margin * 100)} % of the
+          image around the reference object&apos;s centre; a subject whose centre falls inside it is neither left nor right (above nor below), so the claim is skipped.
+        </p>
+      ) : null}
       {labelForm}
       {selectedObject !== null ? (
         <div data-testid="object-steps" className="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm">

@@ -12,9 +12,12 @@ export interface QueueBarProps {
   onPrevious: () => void;
   onNext: () => void;
   onHelp: () => void;
+  /** Unchecked steps first (docs/design.md §5 Coverage): after disagreements, traces with the most steps no rule could check. */
+  preferUnchecked?: boolean;
+  onTogglePreferUnchecked?: () => void;
 }
 
-export function QueueBar({ queue, onPrevious, onNext, onHelp }: QueueBarProps) {
+export function QueueBar({ queue, onPrevious, onNext, onHelp, preferUnchecked = false, onTogglePreferUnchecked }: QueueBarProps) {
   const empty = queue?.traceId === null;
   return (
     <div className="space-y-1 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm" data-testid="queue-bar">
@@ -25,6 +28,12 @@ export function QueueBar({ queue, onPrevious, onNext, onHelp }: QueueBarProps) {
           ) : "Queue…"}
         </span>
         <span className="flex items-center gap-2">
+          {onTogglePreferUnchecked ? (
+            <label className="flex items-center gap-1 text-xs text-slate-500" title="After disagreements, offer the traces with the most steps no verifier rule could check">
+              <input type="checkbox" checked={preferUnchecked} onChange={onTogglePreferUnchecked} aria-label="Unchecked steps first" />
+              Unchecked first
+            </label>
+          ) : null}
           {queue?.reason && !empty ? <span data-testid="queue-reason" className="hidden text-xs text-slate-400 xl:inline">next: {queue.reason}</span> : null}
           <Button onClick={onPrevious} shortcut={shortcutFor("previousTrace").label} aria-label="Previous trace">←</Button>
           <Button variant="primary" onClick={onNext} shortcut={shortcutFor("nextTrace").label} disabled={empty} title={empty ? queue?.reason ?? undefined : undefined} aria-describedby={empty ? "queue-empty-reason" : undefined}>

@@ -10,6 +10,7 @@ import { HistoryDialog } from "@/components/review/history-dialog";
 import { BoxLabelForm } from "@/components/review/box-label-form";
 import { ImagePanel } from "@/components/review/image-panel";
 import { QueueBar } from "@/components/review/queue-bar";
+import { usePreferUnchecked, writePreferUnchecked } from "@/components/review/use-prefer-unchecked";
 import { stepArrows } from "@/components/review/step-arrows";
 import { StepList, type EditingState } from "@/components/review/step-list";
 import { TraceHeader } from "@/components/review/trace-header";
@@ -47,7 +48,8 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
   const boxes = useBoxMutations(trace.id, reviewer);
   const { toasts, show, dismiss } = useToasts();
   const history = useTraceHistory(trace.id);
-  const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id));
+  const preferUnchecked = usePreferUnchecked();
+  const queue = useQuery(reviewQueries.queue(trace.dataset.name, trace.id, preferUnchecked ? "unchecked" : undefined));
 
   const [current, setCurrent] = useState(initialStep);
   // the step a label's auto-advance moved the cursor onto, until the next f / Shift+F (failingTarget)
@@ -161,7 +163,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
     mutations.decision.mutate({ decision, expectedVersion: trace.version, timeSpentMs: Date.now() - since.current }, { onError: fail });
 
   const goNext = async () => {
-    const pick = queue.data ?? (await client.fetchQuery(reviewQueries.queue(trace.dataset.name, trace.id)));
+    const pick = queue.data ?? (await client.fetchQuery(reviewQueries.queue(trace.dataset.name, trace.id, preferUnchecked ? "unchecked" : undefined)));
     if (pick.traceId) router.push(`/traces/${pick.traceId}`);
     else show("info", pick.reason ?? "The queue is empty.");
   };
@@ -267,7 +269,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
         labelForm={labelling ? <BoxLabelForm key={labelling.id} box={labelling} busy={boxes.label.isPending} onLabel={boxLabel} onSkip={() => setLabelling(null)} /> : null}
       />
       <section aria-label="Trace" className="space-y-3">
-        <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} />
+        <QueueBar queue={queue.data} onPrevious={goPrevious} onNext={() => void goNext()} onHelp={() => setHelpOpen(true)} preferUnchecked={preferUnchecked} onTogglePreferUnchecked={() => writePreferUnchecked(!preferUnchecked)} />
         <TraceHeader trace={trace} decisions={maps.decisions} onDecide={readOnly ? undefined : decide} />
         {readOnly ? (
           <p data-testid="read-only" className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-500">Read only: labelling needs the reviewer role.</p>

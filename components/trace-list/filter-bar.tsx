@@ -58,6 +58,7 @@ export function FilterBar() {
       {select("label", "Review labels", LABEL_STATES)}
       {select("decision", "Trace decision", ["accept", "reject", "none"])}
       {select("disagreement", "Disagrees with verifier", ["true", "false"])}
+      {select("unchecked", "Unchecked steps", ["true", "false"])}
       {select("relation", "Relation class", facets?.relations ?? [])}
       {select("reviewer", "Reviewer", facets?.reviewers ?? [])}
       <label className="flex flex-col gap-0.5 text-xs text-slate-500">

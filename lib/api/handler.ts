@@ -44,7 +44,7 @@ export function handle<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType =
   const handler = async (request: NextRequest, context: RouteContext): Promise<Response> => {
     try {
       const principal = await authorize(request.headers, request.method, options.access ?? defaultAccess(request.method));
-      // a route without dynamic segments may get no params at all
+      // static routes get no params object
       const rawParams = (await context?.params) ?? {};
       const params = parse(schemas.params, rawParams, "path");
       const query = parse(schemas.query, Object.fromEntries(request.nextUrl.searchParams), "query");

@@ -160,4 +160,20 @@ describe("request checks", () => {
     const plain = await routeModule.POST(new Request("http://127.0.0.1:3000/api/auth/sign-in/email", { method: "POST", headers: { host: "127.0.0.1:3000", "content-type": "text/plain" }, body: '{"email":"viewer@example.org","password":"viewer-pass-1"}' }));
     expect(plain.status).toBe(415);
   });
+
+  it("a successful mutation leaves one audit row: actor, token, role, request id, target, input; a refused one leaves none", async () => {
+    const { db } = await import("@/lib/db");
+    const before = await db().auditLog.count();
+    const refused = await call("reviews/undo", "POST", { cookie: viewerCookie, "content-type": "application/json" }, "{}");
+    expect(refused.status).toBe(403);
+    expect(await db().auditLog.count()).toBe(before);
+    await db().dataset.upsert({ where: { name: "demo" }, create: { name: "demo" }, update: {} });
+    const ok = await call("datasets/[name]/claim", "POST", { authorization: `Bearer ${reviewerToken}`, "x-request-id": "req-audit-1" });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const rows = await db().auditLog.findMany({ where: { requestId: "req-audit-1" } });
+    expect(rows).toHaveLength(1);
+    const reviewer = await db().user.findUniqueOrThrow({ where: { email: "rev@example.org" } });
+    expect(rows[0]).toMatchObject({ userId: reviewer.id, role: "reviewer", action: "POST /api/datasets/:name/claim", entity: "datasets", entityId: "demo" });
+    expect(rows[0].tokenId).not.toBeNull();
+  });
 });

@@ -52,6 +52,10 @@ const ROLE_ALIASES: Record<string, Role> = {
   user: "user", human: "user",
   assistant: "assistant", gpt: "assistant", model: "assistant", bot: "assistant", chatbot: "assistant",
   tool: "tool", function: "tool", ipython: "tool", observation: "tool",
+  // smolagents' memory: the observation comes back as a "tool-response" turn ("Observation: …",
+  // read as the next user turn is); its "tool-call" turn restates the code the assistant turn
+  // already holds, so it is read as a system note (skipped)
+  "tool-response": "user", "tool-call": "system",
 };
 
 const MESSAGE_KEYS = ["messages", "conversation", "conversations", "chat_messages", "all_messages"] as const;
@@ -67,6 +71,8 @@ export function messageKey(value: Record<string, unknown>): string | null {
 function partsOf(content: unknown, at: string): MessagePart[] | null {
   if (content === null || content === undefined) return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
+  // one part not wrapped in a list, or (JSON-in-text agents logged by some tools) the parsed JSON reply itself
+  if (isPlainObject(content)) return typeof content.type === "string" ? partsOf([content], at) : [{ type: "text", text: JSON.stringify(content) }];
   if (!Array.isArray(content)) return null;
   const parts: MessagePart[] = [];
   content.forEach((part, j) => {
@@ -74,8 +80,11 @@ function partsOf(content: unknown, at: string): MessagePart[] | null {
     if (!isPlainObject(part)) return;
     if ((part.type === "text" || part.type === "input_text" || part.type === "output_text") && typeof part.text === "string") parts.push({ type: "text", text: part.text });
     const imageUrl = isPlainObject(part.image_url) ? part.image_url.url : part.image_url;
-    const url = part.type === "image_url" ? imageUrl : part.type === "input_image" ? (part.image_url ?? part.file_id) : part.type === "image" ? (part.image ?? part.url ?? part.data) : undefined;
-    const where = part.type === "image_url" ? (isPlainObject(part.image_url) ? "image_url.url" : "image_url") : part.type === "input_image" ? "image_url" : "image";
+    // Anthropic: {"type": "image", "source": {"type": "base64", "media_type", "data"} | {"type": "url", "url"}}
+    const source = part.type === "image" && isPlainObject(part.source) ? part.source : null;
+    const sourceUrl = source ? (typeof source.data === "string" ? `data:${typeof source.media_type === "string" ? source.media_type : "image/png"};base64,${source.data}` : source.url) : undefined;
+    const url = part.type === "image_url" ? imageUrl : part.type === "input_image" ? (part.image_url ?? part.file_id) : part.type === "image" ? (sourceUrl ?? part.image ?? part.url ?? part.data) : undefined;
+    const where = part.type === "image_url" ? (isPlainObject(part.image_url) ? "image_url.url" : "image_url") : part.type === "input_image" ? "image_url" : source ? `source.${typeof source.data === "string" ? "data" : "url"}` : "image";
     if (typeof url === "string" && url) parts.push({ type: "image", ref: readImageUrl(url), at: `${at}.content[${j}].${where}` });
   });
   return parts;
@@ -95,6 +104,30 @@ export function readMessage(value: unknown, at: string, line: number): ChatMessa
   if (parts === null) return { line, path: `${at}.${contentKey}`, error: `expected the content as a string or a list of parts, found ${JSON.stringify(value[contentKey])?.slice(0, 60)}` };
   const text = parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
   return { role, at, line, text, parts, source: value };
+}
+
+/**
+ * A message as one or more messages: Anthropic's content blocks put tool calls (`tool_use`) in the
+ * assistant turn and their results (`tool_result`, by `tool_use_id`) in the next user turn; they
+ * are read as OpenAI-style `tool_calls` and `tool` messages. Any other message is itself.
+ */
+export function readMessages(value: unknown, at: string, line: number): Array<ChatMessage | RecordIssue> {
+  const content = isPlainObject(value) ? value.content : undefined;
+  if (!isPlainObject(value) || !Array.isArray(content)) return [readMessage(value, at, line)];
+  const uses = content.filter((p) => isPlainObject(p) && p.type === "tool_use") as Array<Record<string, unknown>>;
+  const results = content.filter((p) => isPlainObject(p) && p.type === "tool_result") as Array<Record<string, unknown>>;
+  if (!uses.length && !results.length) return [readMessage(value, at, line)];
+  const rest = content.filter((p) => !(isPlainObject(p) && (p.type === "tool_use" || p.type === "tool_result")));
+  const out: Array<ChatMessage | RecordIssue> = [];
+  for (const result of results) {
+    const read = readMessage({ role: "tool", tool_call_id: result.tool_use_id, content: result.content ?? "" }, at, line);
+    if (!("error" in read) && result.is_error === true) read.text = JSON.stringify({ error: read.text.trim() || "tool error" });
+    out.push(read);
+  }
+  const calls = uses.map((use) => ({ id: use.id, type: "function", function: { name: use.name, arguments: use.input ?? {} } }));
+  const existing = Array.isArray(value.tool_calls) ? value.tool_calls : [];
+  if (calls.length || rest.length || !results.length) out.push(readMessage({ ...value, content: rest, ...(calls.length ? { tool_calls: [...existing, ...calls] } : {}) }, at, line));
+  return out;
 }
 
 function metaOf(value: Record<string, unknown>, key: string | null): Record<string, unknown> {
@@ -120,9 +153,10 @@ function conversationOf(value: unknown, text: string, line: number, unit: string
   const messages: ChatMessage[] = [];
   const issues: RecordIssue[] = [];
   list.forEach((item, i) => {
-    const read = readMessage(item, `${root}[${i}]`, line + (lines[i] ?? 1) - 1);
-    if ("error" in read) issues.push(read);
-    else messages.push(read);
+    for (const read of readMessages(item, `${root}[${i}]`, line + (lines[i] ?? 1) - 1)) {
+      if ("error" in read) issues.push(read);
+      else messages.push(read);
+    }
   });
   return issues.length ? issues : { line, unit, raw: text, messages, meta, root };
 }
@@ -185,7 +219,7 @@ export function* readConversations(context: ReadContext): Generator<Conversation
   let pending: Pending | null = null;
   const add = (message: ChatMessage | RecordIssue, text: string, line: number) => {
     pending ??= { messages: [], texts: [], line, issues: [] };
-    pending.texts.push(text);
+    if (text) pending.texts.push(text);
     if ("error" in message) pending.issues.push(message);
     else pending.messages.push(message);
   };
@@ -205,7 +239,7 @@ export function* readConversations(context: ReadContext): Generator<Conversation
         else yield { type: "error", line: piece.line, path: `$[${piece.index}]`, error: parsed.error, unit: `[${piece.index}]` };
         continue;
       }
-      if (isMessageLike(parsed.value) && !messageKey(parsed.value)) add(readMessage(parsed.value, `$[${piece.index}]`, piece.line), text!, piece.line);
+      if (isMessageLike(parsed.value) && !messageKey(parsed.value)) readMessages(parsed.value, `$[${piece.index}]`, piece.line).forEach((read, k) => add(read, k === 0 ? text! : "", piece.line));
       else yield* recordConversations(parsed.value, text!, piece.line, `[${piece.index}]`, `$[${piece.index}]`);
     }
     yield* flushPending(pending, (texts) => `[\n${texts.join(",\n")}\n]`);
@@ -219,13 +253,15 @@ export function* readConversations(context: ReadContext): Generator<Conversation
     }
     const { value, text, line } = record;
     if (isMessageLike(value) && !messageKey(value)) {
-      const message = readMessage(value, "$", line);
+      const reads = readMessages(value, "$", line);
       const current = pending as Pending | null;
-      if (current && "role" in message && message.role === "system" && current.messages.some((m) => m.role !== "system")) {
+      // a real system prompt (not a note read as one, such as smolagents' tool-call turn) starts the next conversation
+      const first = reads[0];
+      if (current && "role" in first && first.role === "system" && /^(?:system|developer)$/i.test(String(value.role ?? "")) && current.messages.some((m) => m.role !== "system")) {
         yield* flushPending(current, (texts) => texts.join("\n"));
         pending = null;
       }
-      add(message, text, line);
+      reads.forEach((read, k) => add(read, k === 0 ? text : "", line));
       continue;
     }
     yield* flushPending(pending, (texts) => texts.join("\n"));
@@ -246,6 +282,8 @@ const REQUEST_MARKER = /#+\s*USER\s+REQUEST\s*#*\s*:?/gi;
 const REQUEST_END = /\n\s*(?:#+\s*USER\s+IMAGE|#+\s*RESULT\s*#|#+\s*RESPONSE\s*#|#+\s*STEP\s*\d*\s*#)/i;
 /** The framework's instruction after a request ("Now please generate only THOUGHT 0 and ACTION 0 …"). */
 const INSTRUCTION_TAIL = /(?:\n|(?<=[.?!:)]))\s*Now,? please generate\b(?: only| your| the next)[\s\S]*$/i;
+/** "Question: …" / "Q: …" / "New task: …" (smolagents) as prompts label the request (after any image placeholder). */
+const QUESTION_LABEL = /^\s*(?:(?:<image>|<img\b[^>]*>)\s*)*(?:new task|task|question|q)\s*[:：]\s*/i;
 const IMAGE_PLACEHOLDER = /<image>|<img\b[^>]*>|<\|image\|>|<\|vision_start\|>.*?<\|vision_end\|>/gi;
 
 /**
@@ -263,6 +301,8 @@ export function questionOf(text: string): { question: string; marked: boolean } 
   }
   question = question
     .replace(INSTRUCTION_TAIL, "")
+    .replace(QUESTION_LABEL, "")
+    .replace(/\n\s*(?:answer|a)\s*[:：]\s*$/i, "")
     .replace(IMAGE_PLACEHOLDER, "")
     .split("\n")
     .filter((line) => !/^\s*image[-_ ]?\d+\s*:\s*$/i.test(line))

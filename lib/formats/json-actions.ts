@@ -33,11 +33,14 @@ import { answerToText } from "@/lib/schemas/trace";
 //   cota-llava   {sample_id, image: [...], conversations: [{from: "human" | "gpt", value}], metadata}
 // one per JSONL line or a JSON array of them; a bare array of messages works too.
 
-const TERMINATE = /^terminate$/i;
+/** The action that ends a chain with its answer: TACO's Terminate, and how other agents name it. */
+const TERMINATE = /^(?:terminate|finish|final[_ ]?answer|submit[_ ]?answer)$/i;
 const OBSERVATION_PREFIX = /^\s*OBSERVATION\s*:?\s*/i;
 const FEEDBACK_SUFFIX = /\s*(?:The OBSERVATION can be incomplete|Please try again to fix the error|Please format the output)[\s\S]*$/i;
-const JSON_ACTIONS = /\\"actions\\"\s*:\s*\[/;
+const JSON_ACTIONS = /\\"actions?\\"\s*:\s*[[{]/;
 const JSON_THOUGHT = /\\"thoughts?\\"\s*:/;
+/** The reply stored as a JSON object rather than text: "content": {"thought": …, "action(s)": …}. */
+const OBJECT_CONTENT = /"(?:content|value)"\s*:\s*\{\s*"thoughts?"\s*:[\s\S]*?"actions?"\s*:\s*[[{]/;
 
 /** The first balanced {...} of a text (strings respected), as TACO's parser extracts it. */
 function outermostObject(text: string): string | null {
@@ -159,17 +162,19 @@ function assistant(message: ChatMessage, b: TraceBuilder): string | null {
   const action = actions[0];
   if (action === undefined) return null;
   const path = `${at}.actions[0]`;
-  if (!isPlainObject(action) || typeof action.name !== "string" || !action.name.trim()) {
+  // "name" (TACO); "tool" / "tool_name" / "function" as other agents write it
+  const name = isPlainObject(action) ? [action.name, action.tool, action.tool_name, action.function].find((v) => typeof v === "string" && v.trim()) : undefined;
+  if (!isPlainObject(action) || typeof name !== "string") {
     b.error(message.line, `${path}.name`, `expected the action's "name", found ${JSON.stringify(isPlainObject(action) ? action.name : action)?.slice(0, 60)}`);
     return null;
   }
-  const { args, error } = argumentsOf(action.arguments ?? action.args ?? action.parameters);
+  const { args, error } = argumentsOf(action.arguments ?? action.args ?? action.parameters ?? action.tool_input ?? action.action_input ?? action.input);
   if (error) {
     b.error(message.line, `${path}.arguments`, error);
     return null;
   }
-  if (TERMINATE.test(action.name)) {
-    const answer = args.answer ?? args.final_answer;
+  if (TERMINATE.test(name)) {
+    const answer = args.answer ?? args.final_answer ?? args.result ?? args.output;
     if (typeof answer !== "string" && typeof answer !== "number" && typeof answer !== "boolean") {
       b.error(message.line, `${path}.arguments.answer`, `Terminate needs its "answer", found ${JSON.stringify(answer ?? null)}`);
       return null;
@@ -177,12 +182,12 @@ function assistant(message: ChatMessage, b: TraceBuilder): string | null {
     b.text("answer", answerToText(answer));
     return null;
   }
-  return b.call(action.name, args);
+  return b.call(name.trim(), args);
 }
 
 export const jsonActionsFormat: FormatDefinition = {
   name: "json-actions",
   summary: 'JSON-in-text agents (TACO / CoTA): assistant turns {"thought", "actions": [{"name", "arguments"}]}, observations in the next turn, Terminate {answer}',
-  detect: ({ head }) => /^\s*[[{]/.test(head) && JSON_ACTIONS.test(head) && JSON_THOUGHT.test(head),
+  detect: ({ head }) => /^\s*[[{]/.test(head) && ((JSON_ACTIONS.test(head) && JSON_THOUGHT.test(head)) || OBJECT_CONTENT.test(head)),
   read: readJsonActions,
 };

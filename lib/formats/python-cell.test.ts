@@ -68,7 +68,32 @@ describe("Python cells → steps", () => {
   });
 });
 
+describe("literal arguments only", () => {
+  it("a call passing a variable the code assigned (this cell or an earlier one) stays code; unquoted ids do not", () => {
+    const ctx: CellContext = { declared: new Map(), local: new Set(), variables: new Set() };
+    expect(shape("cars = detect('car')\nrelate(cars, 'left')", ctx)).toEqual([{ call: "detect", args: { query: "car" } }, { code: "relate(cars, 'left')" }]);
+    expect(shape("count([obj_0, obj_3])", ctx)).toEqual([{ call: "count", args: { objects: ["obj_0", "obj_3"] } }]);
+    // an earlier cell's loop variable and with-alias count too
+    readCell("for box in boxes:\n    pass\nwith open('a') as fh:\n    pass", ctx);
+    expect(shape("relate(box, 'left')", ctx)).toEqual([{ code: "relate(box, 'left')" }]);
+    expect(ctx.variables).toEqual(new Set(["cars", "box", "fh"]));
+  });
+
+  it("the image variable is left out of a registry tool's args (it runs on the trace's image), kept for declared and unknown tools", () => {
+    const ctx: CellContext = { declared: new Map([["detection", ["image", "objects"]]]), local: new Set(), variables: new Set(["image_1_boxed"]) };
+    expect(shape('detect(image, "red balloon")', ctx)).toEqual([{ call: "detect", args: { query: "red balloon" } }]);
+    expect(shape("detect(image=img, query='car')", ctx)).toEqual([{ call: "detect", args: { query: "car" } }]);
+    expect(shape("detection(image_1_boxed, ['mug'])", ctx)).toEqual([{ call: "detection", args: { image: "image_1_boxed", objects: ["mug"] } }]);
+    expect(shape("segment_and_mark(image_1)", ctx)).toEqual([{ call: "segment_and_mark", args: { arg0: "image_1" } }]);
+  });
+});
+
 describe("declared tools", () => {
+  it("reads signatures listed with a description, but not example calls", () => {
+    const tools = declaredTools(["Tools:", "- detection(image, objects: list[str]): returns boxes", "2. crop_box(image, box, padding=0.1) -> Image", "`depth(image)` — a depth map", "detection(image_1, ['cat'])", 'ocr("sign"): example', "print(x): no"].join("\n"));
+    expect(Object.fromEntries(tools)).toEqual({ detection: ["image", "objects"], crop_box: ["image", "box", "padding"], depth: ["image"] });
+  });
+
   it("reads def signatures from a prompt's documentation: defaults, annotations, *args end the list, self skipped", () => {
     const tools = declaredTools(
       ["```python", "class AnnotatedImage:", "    def __init__(self, annotated_image, original_image=None):", "def detection(image, objects):", 'def segment_and_mark(image, anno_mode:list = ["Mask", "Mark"]):', "def overlay(a, b, *rest, alpha=0.3):", "```"].join("\n"),

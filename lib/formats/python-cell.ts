@@ -21,7 +21,19 @@ export interface CellContext {
   declared: ReadonlyMap<string, readonly string[]>;
   /** Names the agent's own code defined or imported (earlier cells included): not tools. */
   local: Set<string>;
+  /**
+   * Variables the agent's code assigned (earlier cells included). A call passing one is not a
+   * call with literal arguments: it stays code (image variables excepted, see IMAGE_VARIABLE).
+   */
+  variables?: Set<string>;
 }
+
+/**
+ * A name for the picture the agent works on (`image_1`, `img`, `image_1_boxed`, `pil_image`):
+ * frameworks hand it to every tool, so it never makes a call computed. A registry tool works on
+ * the trace's image itself, so the argument is left out of its args (the call's text keeps it).
+ */
+const IMAGE_VARIABLE = /^(?:image|img|im|pil_image|input_image|photo|picture|frame)(?:_?\d+)?$|(?:^|_)(?:image|img)(?:_|\d|$)/i;
 
 const BUILTINS = new Set([
   "print", "display", "len", "range", "sorted", "reversed", "list", "dict", "set", "tuple", "int", "float", "str", "bool",
@@ -107,6 +119,8 @@ function topLevel(code: string): Statement[] {
 
 class Cursor {
   i = 0;
+  /** The bare names read as values (variables, or ids written unquoted such as obj_3). */
+  readonly names: string[] = [];
   constructor(readonly s: string) {}
   space(): void {
     while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
@@ -226,6 +240,7 @@ function parseValue(c: Cursor): unknown {
   if (name![0] === "True") return true;
   if (name![0] === "False") return false;
   if (name![0] === "None") return null;
+  c.names.push(name![0]);
   return name![0];
 }
 
@@ -280,6 +295,8 @@ interface ParsedCall {
   name: string;
   positional: unknown[];
   keywords: Record<string, unknown>;
+  /** Bare names among the arguments. */
+  names: string[];
 }
 
 /** `name(literal, key=literal, …)` filling the whole text, or null. */
@@ -308,7 +325,7 @@ function parseCall(text: string): ParsedCall | null {
   }
   c.space();
   if (c.i !== c.s.length) return null;
-  return { name: name[0].replace(/\s+/g, ""), positional, keywords };
+  return { name: name[0].replace(/\s+/g, ""), positional, keywords, names: c.names };
 }
 
 /** The tool a call names, or null when it is a builtin, a method, a constructor or the agent's own function. */
@@ -319,11 +336,31 @@ function toolOf(dotted: string, context: CellContext): string | null {
   return name;
 }
 
+const isImageVariable = (value: unknown): boolean => typeof value === "string" && IMAGE_VARIABLE.test(value);
+
 function argsOf(tool: string, call: ParsedCall, context: CellContext): Record<string, unknown> {
-  const names = context.declared.get(tool) ?? (getTool(tool) ? toolParameters(tool) : []);
+  const declared = context.declared.get(tool);
+  const registry = !declared && getTool(tool) ? toolParameters(tool) : null;
+  const names = declared ?? registry ?? [];
   const args: Record<string, unknown> = {};
-  call.positional.forEach((value, i) => (args[names[i] ?? `arg${i}`] = value));
-  return { ...args, ...call.keywords };
+  // a registry tool runs on the trace's image: the image variable is not one of its parameters
+  const positional = registry ? call.positional.filter((value, i) => !(isImageVariable(value) && call.names.includes(value as string) && !(i === 0 && registry[0] === "image"))) : call.positional;
+  positional.forEach((value, i) => (args[names[i] ?? `arg${i}`] = value));
+  const keywords = { ...call.keywords };
+  if (registry) for (const key of ["image", "img", "image_path"]) if (key in keywords && !registry.includes(key) && (typeof keywords[key] !== "string" || isImageVariable(keywords[key]))) delete keywords[key];
+  return { ...args, ...keywords };
+}
+
+/** Names a statement assigns (`a, b = …`, `x += …`, `for i, x in …:`, `with … as f:`). */
+function assignedNames(text: string): string[] {
+  const loop = /^(?:async\s+)?for\s+([\w\s,()[\]]+?)\s+in\s/.exec(text);
+  if (loop) return loop[1].match(/[A-Za-z_]\w*/g) ?? [];
+  const alias = [...text.matchAll(/\bas\s+([A-Za-z_]\w*)/g)].map((m) => m[1]);
+  if (/^(?:with|except|import|from)\b/.test(text)) return alias;
+  const at = assignmentAt(text);
+  if (at < 0) return [];
+  const targets = text.slice(0, at).replace(/[-+*/%&|^@<>]+$/, "");
+  return /^[\s\w,()[\].*]+$/.test(targets) ? (targets.replace(/\[[^\]]*\]|\.\w+/g, "").match(/[A-Za-z_]\w*/g) ?? []) : [];
 }
 
 /** Names a statement binds for later statements: defs, classes, imports (so they are not tools). */
@@ -370,7 +407,9 @@ export function readCell(code: string, context: CellContext): CellStep[] {
       const wrapped = /^(?:print|display)\s*\(([\s\S]*)\)$/.exec(expression);
       if (wrapped && parseCall(wrapped[1])) expression = wrapped[1];
       const call = valid ? parseCall(expression) : null;
-      const tool = call ? toolOf(call.name, context) : null;
+      // an argument naming a variable the code set is computed, not literal (the image excepted)
+      const computed = call !== null && call.names.some((name) => context.variables?.has(name) && !IMAGE_VARIABLE.test(name));
+      const tool = call && !computed ? toolOf(call.name, context) : null;
       if (call && tool) {
         step = { kind: "call", tool, args: argsOf(tool, call, context), source: source(group.last) };
         for (const name of targets.match(/[A-Za-z_]\w*/g) ?? []) producedBy.set(name, steps.length);
@@ -382,20 +421,34 @@ export function readCell(code: string, context: CellContext): CellStep[] {
       if (previous?.kind === "code") {
         previous.source = `${previous.source}\n${source(group.last)}`;
         from = group.last + 1;
+        if (context.variables) for (const name of assignedNames(text)) context.variables.add(name);
         continue;
       }
       step = { kind: "code", source: source(group.last) };
     }
     steps.push(step);
     from = group.last + 1;
+    if (context.variables) for (const name of assignedNames(text)) context.variables.add(name);
   }
   return steps;
 }
 
-/** `def name(a, b=1, *args)` signatures in a prompt's tool documentation: name → parameter names. */
+/**
+ * `def name(a, b=1, *args)` signatures in a prompt's tool documentation, and signatures listed
+ * with a description ("- name(a, b: int): …", "name(a) -> list"): name → parameter names.
+ */
 export function declaredTools(text: string): Map<string, string[]> {
   const found = new Map<string, string[]>();
-  for (const match of text.matchAll(/(?:^|\n)[ \t]*def[ \t]+([A-Za-z]\w*)[ \t]*\(([^)]*)\)/g)) {
+  // `def tool(a, b)`, or a signature listed as documentation: "- tool(a, b: int): …", "`tool(a, b)` -> …"
+  const defSignatures = [...text.matchAll(/(?:^|\n)[ \t]*def[ \t]+([A-Za-z]\w*)[ \t]*\(([^)]*)\)/g)];
+  const defs = defSignatures.length;
+  const signatures = [
+    ...defSignatures,
+    ...text.matchAll(/(?:^|\n)[ \t]*(?:[-*•][ \t]*|\d+[.)][ \t]*)?`?([A-Za-z]\w*)\(([\w \t,:=[\]'"*.|]*)\)`?[ \t]*(?:->|:|[-–—])/gm),
+  ];
+  signatures.forEach((match, k) => {
+    const documented = k >= defs;
+    if (found.has(match[1]) || (documented && BUILTINS.has(match[1]))) return;
     const params: string[] = [];
     let depth = 0;
     let current = "";
@@ -408,6 +461,8 @@ export function declaredTools(text: string): Map<string, string[]> {
       } else current += c;
     }
     params.push(current);
+    // a documented signature names its parameters; an example call such as detect("cube") is not one
+    if (documented && params.some((param) => param.trim() !== "" && !/^\s*\*{0,2}[A-Za-z_]\w*\s*(?::[^=]+)?(?:=.+)?$/.test(param))) return;
     const names: string[] = [];
     for (const param of params) {
       const name = /^\s*([A-Za-z_]\w*)/.exec(param)?.[1];
@@ -415,6 +470,6 @@ export function declaredTools(text: string): Map<string, string[]> {
       if (name && name !== "self" && name !== "cls") names.push(name);
     }
     found.set(match[1], names);
-  }
+  });
   return found;
 }

@@ -40,7 +40,11 @@ import type { ReadItem } from "@/lib/formats/types";
 // Containers: the bare array (whole file or one per JSONL line), one message per JSONL line, or
 // {messages | conversation | conversations, id?, image?, scene?, answer?, model?, metadata?}.
 
-const KEYWORD = /^[ \t]*(?:#+[ \t]*)?(?:>[ \t]*)?(?:\*\*)?(thought|action input|action|observation|final answer|answer)(?:[ \t]*#?\d+)?(?:\*\*)?[ \t]*[:：](?:\*\*)?[ \t]?/gim;
+const KEYWORD = /^[ \t]*(?:#+[ \t]*)?(?:>[ \t]*)?(?:\*\*)?(thought|action input|action|code|observation|final answer|answer)(?:[ \t]*#?\d+)?(?:\*\*)?[ \t]*[:：](?:\*\*)?[ \t]?/gim;
+/** smolagents ends a code block with this marker. */
+const END_CODE = /<end_code>/gi;
+/** The function that ends a code agent's run with its answer (smolagents' final_answer). */
+const FINAL_ANSWER_TOOL = /^final_answer$/i;
 const TRAILING_PROMPT = /\n[ \t]*(?:Please generate|If you can get the answer|Please fix the error|Now please generate|Otherwise, please generate)[\s\S]*$/i;
 const REACT_IN_JSON = /(?:\\n|")\s*(?:#+\s*)?(?:\*\*)?(?:THOUGHT|ACTION)(?:\s+\d+)?(?:\*\*)?\s*:/i;
 
@@ -59,7 +63,10 @@ function blocksOf(text: string): Block[] {
     last = match.index! + match[0].length;
   }
   blocks.push({ keyword, text: text.slice(last) });
-  return blocks.map((b) => ({ ...b, text: b.text.replace(/\s*\bTERMINATE\b\s*$/i, "").trim() })).filter((b) => b.keyword !== null || b.text);
+  // "Code:" (smolagents' CodeAgent) introduces the action's cell
+  return blocks
+    .map((b) => ({ keyword: b.keyword === "code" ? "action" : b.keyword, text: b.text.replace(END_CODE, "").replace(/\s*\bTERMINATE\b\s*$/i, "").trim() }))
+    .filter((b) => b.keyword !== null || b.text);
 }
 
 /** An observation's text → the tool's output: JSON or Python literal when it parses; an execution error → {error}. */
@@ -68,6 +75,12 @@ export function observationOutput(text: string): unknown {
   const error = /^Execution error\.?[ \t]*/i.exec(body);
   if (error) return { error: body.slice(error[0].length).trim() || "execution error" };
   body = body.replace(/^Execution success\.?\s*(?:The output is as follows:?)?\s*/i, "").trim();
+  // smolagents: what the code printed, then the value of its last expression
+  const smol = /^Execution logs:\s*([\s\S]*?)\s*(?:Last output from code snippet:\s*([\s\S]*))?$/i.exec(body);
+  if (smol) {
+    const last = smol[2]?.trim();
+    body = last && last !== "None" ? last : smol[1].trim();
+  }
   return body ? parseOutput(body) : null;
 }
 
@@ -92,7 +105,7 @@ class ReactChat {
       const fn = isPlainObject(tool) && isPlainObject(tool.function) ? tool.function : tool;
       if (isPlainObject(fn) && typeof fn.name === "string") declared.set(fn.name, isPlainObject(fn.parameters) && isPlainObject(fn.parameters.properties) ? Object.keys(fn.parameters.properties) : []);
     }
-    this.cells = { declared, local: new Set() };
+    this.cells = { declared, local: new Set(), variables: new Set() };
   }
 
   *read(): Generator<ReadItem> {
@@ -225,6 +238,14 @@ class ReactChat {
     let lastCall: string | null = null;
     let lastCode: string | null = null;
     for (const step of steps) {
+      if (step.kind === "call" && FINAL_ANSWER_TOOL.test(step.tool)) {
+        const value = step.args.answer ?? Object.values(step.args)[0];
+        if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+          this.b.text("answer", String(value));
+          this.answered = true;
+          continue;
+        }
+      }
       if (step.kind === "call") lastCall = this.b.call(step.tool, step.args, { text: step.source });
       else lastCode = this.b.code(step.source);
     }

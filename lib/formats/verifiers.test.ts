@@ -70,7 +70,7 @@ describe("verifiers: vf-eval results.jsonl", () => {
   });
 
   it("completion-format environments: prompt and completion are strings", () => {
-    expect(traces[4].question).toBe("Question: How many spheres are in the CLEVR_train_000781 scene?\nAnswer:");
+    expect(traces[4].question).toBe("How many spheres are in the CLEVR_train_000781 scene?"); // "Question: …\nAnswer:" labels dropped
     expect(stepShapes(traces[4])).toEqual([{ reasoning: "There are four spheres: obj_2, obj_3, obj_4 and obj_9, so the answer is \\boxed{4}." }, { answer: "4" }]);
   });
 

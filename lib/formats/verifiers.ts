@@ -6,7 +6,7 @@ import {
   argumentsOf,
   questionImage,
   questionOf,
-  readMessage,
+  readMessages,
   readToolCalls,
   readToolMessage,
   recordImage,
@@ -85,9 +85,10 @@ function messagesOf(value: unknown, key: "prompt" | "completion", line: number, 
   }
   const messages: ChatMessage[] = [];
   value.forEach((item, i) => {
-    const read = readMessage(item, `$.${key}[${i}]`, line);
-    if ("error" in read) b.error(read.line, read.path, read.error);
-    else messages.push(read);
+    for (const read of readMessages(item, `$.${key}[${i}]`, line)) {
+      if ("error" in read) b.error(read.line, read.path, read.error);
+      else messages.push(read);
+    }
   });
   return messages;
 }

@@ -19,10 +19,10 @@ export const reviewKeys = {
 
 export const reviewQueries = {
   revisions: (stepId: number) => queryOptions({ queryKey: reviewKeys.revisions(stepId), queryFn: () => fetchJson<RevisionDto[]>(`/api/steps/${stepId}/revisions`) }),
-  queue: (dataset: string | undefined, after: number | undefined) =>
+  queue: (dataset: string | undefined, after: number | undefined, prefer?: "unchecked") =>
     queryOptions({
-      queryKey: traceKeys.queue(dataset, after),
-      queryFn: () => fetchJson<QueuePick>(`/api/queue/next?${new URLSearchParams({ ...(dataset ? { dataset } : {}), ...(after ? { after: String(after) } : {}) })}`),
+      queryKey: [...traceKeys.queue(dataset, after), prefer ?? ""] as const,
+      queryFn: () => fetchJson<QueuePick>(`/api/queue/next?${new URLSearchParams({ ...(dataset ? { dataset } : {}), ...(after ? { after: String(after) } : {}), ...(prefer ? { prefer } : {}) })}`),
       staleTime: 0,
     }),
   facets: (dataset: string | undefined) =>

@@ -11,6 +11,8 @@ export const NEAR_THRESHOLD = 0.1;
 export type QueueBasis =
   /** Steps where another reviewer's label contradicts the verifier (yours are never in the queue). */
   | { kind: "disagreement"; steps: number }
+  /** Asked for (prefer=unchecked): the open trace with the most steps no rule could check. */
+  | { kind: "unchecked"; steps: number }
   /** The open trace whose quality is closest to the verifier threshold. */
   | { kind: "threshold"; quality: number; threshold: number; relationClass: string | null }
   /** No open trace has a quality: none of them has been through the verifier. */
@@ -26,6 +28,8 @@ export function queueReason(basis: QueueBasis): string {
   switch (basis.kind) {
     case "disagreement":
       return `${plural(basis.steps, "step")} where another reviewer's label and the verifier disagree`;
+    case "unchecked":
+      return `${plural(basis.steps, "step")} the verifier could not check (unchecked steps first)`;
     case "threshold": {
       const distance = Math.abs(basis.quality - basis.threshold);
       const side = basis.quality >= basis.threshold ? "above" : "below";

@@ -18,7 +18,8 @@ export const labelOptions = z.object({
   neutral: z.enum(NEUTRAL_POLICIES).default("exclude"),
   /** One reviewer's labels only (user name); default: every reviewer, resolved by plurality. */
   reviewer: z.string().trim().min(1).max(100).optional(),
-  source: z.enum(["all", "human", "external"]).default("all"),
+  /** all / gold prefer an adjudicator's gold label where one exists (docs/design.md §13). */
+  source: z.enum(["all", "gold", "human", "external"]).default("all"),
   minN: queryInt(1, 1_000_000).default(30),
   minCell: queryInt(1, 100_000).default(5),
 });

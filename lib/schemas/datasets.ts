@@ -2,6 +2,8 @@ export interface DatasetSummary {
   id: number;
   name: string;
   description: string | null;
+  license?: string | null;
+  attribution?: string | null;
   createdAt: string;
   images: number;
   scenes: number;
@@ -12,6 +14,7 @@ export interface DatasetSummary {
 }
 
 import { z } from "zod";
+import { attributionField, licenseField } from "@/lib/schemas/license";
 
 /** What deleting a dataset removes (shown before the user confirms). */
 export interface DatasetContents {
@@ -25,6 +28,10 @@ export interface DatasetContents {
   reviews: number;
 }
 
-export const datasetRenameBody = z.object({ name: z.string().trim().min(1, "expected a dataset name").max(200) }).strict();
+/** PATCH /api/datasets/NAME: a new name, and/or the licence and attribution shown in export cards. */
+export const datasetRenameBody = z
+  .object({ name: z.string().trim().min(1, "expected a dataset name").max(200).optional(), license: licenseField, attribution: attributionField })
+  .strict()
+  .refine((b) => b.name !== undefined || b.license !== undefined || b.attribution !== undefined, "expected name, license or attribution");
 /** The name typed again: a delete happens only when it matches (the API's confirmation). */
 export const datasetDeleteQuery = z.object({ confirm: z.string() }).strict();

@@ -31,6 +31,13 @@ export const LABEL_PRIORITIES = ["human-first", "human-only", "verifier-only"] a
 export const IMAGE_MODES = ["copy", "reference", "embed", "none"] as const;
 export type ImageMode = (typeof IMAGE_MODES)[number];
 export const REJECTED_STEP_MODES = ["keep", "drop", "mask"] as const;
+/**
+ * How a step the verifier ran over but could not check (docs/design.md §5 Coverage) is labelled when
+ * no human labelled it: positive / negative (label source `verifier:unchecked`), drop (the step — a
+ * call with its result — leaves the row), skip-trace (the trace is left out).
+ */
+export const UNCHECKED_STEP_MODES = ["positive", "negative", "drop", "skip-trace"] as const;
+export type UncheckedStepMode = (typeof UNCHECKED_STEP_MODES)[number];
 
 const classMap = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(EXPORT_CLASSES), value);
 
@@ -50,6 +57,8 @@ export const exportConfig = z
     neutral: z.enum(["positive", "negative"]).default("positive"),
     /** TRL stepwise labels as booleans or floats (accept 1, neutral 0.5, reject 0). */
     labelType: z.enum(["bool", "float"]).default("bool"),
+    /** Verified steps no rule could check and no human labelled (UNCHECKED_STEP_MODES). */
+    uncheckedSteps: z.enum(UNCHECKED_STEP_MODES).default("positive"),
     minQuality: ratio.nullable().default(null),
     validOnly: z.boolean().default(false),
     humanAcceptedOnly: z.boolean().default(false),
@@ -107,6 +116,7 @@ export const SKIP_REASONS = [
   "not_valid",
   "not_human_accepted",
   "unlabeled",
+  "unchecked_steps",
   "empty",
   "duplicate",
   "no_pair",
@@ -123,6 +133,7 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   not_valid: "not valid (verifier)",
   not_human_accepted: "not accepted by a human",
   unlabeled: "missing labels",
+  unchecked_steps: "a step the verifier could not check (--unchecked-steps skip-trace)",
   empty: "no steps left",
   duplicate: "duplicate image + question",
   no_pair: "no chosen/rejected partner",
@@ -161,6 +172,10 @@ export interface ExportPreview {
   counts: ExportCounts;
   skipped: SkipCounts;
   verifier: VerifierRunRef[];
+  /** Empty or small splits, images in two splits, in words. */
+  warnings: string[];
+  /** Licence and attribution per dataset (the card's `license:` is derived from them). */
+  sources: Array<{ dataset: string; license: string | null; attribution: string | null }>;
 }
 
 export interface VerifierRunRef {

@@ -37,6 +37,19 @@ export function questionJsonSchema(): unknown {
 
 export const GENERATION_METHOD_NAMES = ["direct", "final-answer", "step-level", "best-of-n"] as const;
 
+/** The built-in teacher (an in-process teacher-serve on 127.0.0.1), as a job names it: its URL is found again at run time. */
+export const BUILTIN_FAULTS = ["none", "default", "dense", "flaky"] as const;
+export const builtinTeacher = z
+  .object({
+    faults: z.enum(BUILTIN_FAULTS).default("default"),
+    /** Simulated latency per completion (ms). */
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    /** Tool calls written the way real servers get them wrong (Hermes tags, fenced JSON, cut-off arguments…), at this rate. */
+    misbehaveRate: z.number().min(0).max(1).default(0),
+  })
+  .strict();
+export type BuiltinTeacher = z.output<typeof builtinTeacher>;
+
 export const generationConfig = z
   .object({
     dataset: z.string().min(1).max(200),
@@ -59,6 +72,8 @@ export const generationConfig = z
     system: z.string().max(20_000).nullable().default(null),
     /** Send the image inline (data: URI) — off for text-only models. */
     sendImage: z.boolean().default(true),
+    /** Set when the teacher is the built-in one: endpoint.baseUrl is replaced by the in-process server's URL at run time. */
+    builtin: builtinTeacher.nullable().default(null),
     /** Identity of "the same command" for resume-by-re-running. */
     fingerprint: z.string().min(1),
   })
@@ -66,3 +81,84 @@ export const generationConfig = z
 
 export type GenerationConfig = z.output<typeof generationConfig>;
 export type GenerationConfigInput = z.input<typeof generationConfig>;
+
+// The web form's request (POST /api/generation): where the questions come from, which teacher,
+// the method and its limits. Either `fromDataset` or an uploaded `questionsFile` ({name, text}).
+export const generationStartInput = z
+  .object({
+    dataset: z.string().trim().min(1, "choose the dataset the traces go to").max(200),
+    fromDataset: z.string().trim().min(1).max(200).nullable().default(null),
+    questionsFile: z.object({ name: z.string().min(1).max(300), text: z.string().min(1, "the file is empty") }).strict().nullable().default(null),
+    teacher: z.discriminatedUnion("kind", [
+      z.object({ kind: z.literal("builtin"), faults: z.enum(BUILTIN_FAULTS).default("default"), latencyMs: z.number().int().min(0).max(60_000).default(0), misbehaveRate: z.number().min(0).max(1).default(0) }).strict(),
+      z
+        .object({
+          kind: z.literal("endpoint"),
+          baseUrl: z.string().trim().min(1, "the endpoint URL is required").max(2000),
+          model: z.string().trim().min(1, "the model id is required").max(300),
+          apiKeyEnv: z.string().trim().max(200).nullable().default(null),
+          temperature: z.number().min(0).max(2).nullable().default(null),
+        })
+        .strict(),
+    ]),
+    method: z.enum(GENERATION_METHOD_NAMES).default("step-level"),
+    k: z.number().int().min(1).max(64).default(4),
+    samples: z.number().int().min(1).max(100).default(1),
+    concurrency: z.number().int().min(1).max(1024).default(8),
+    maxTurns: z.number().int().min(1).max(200).default(16),
+    tokenBudget: z.number().int().positive().nullable().default(null),
+    /** step-level: resamples per trace. */
+    budget: z.number().int().min(0).nullable().default(null),
+    limit: z.number().int().positive().nullable().default(null),
+  })
+  .strict();
+export type GenerationStartInput = z.input<typeof generationStartInput>;
+
+export interface GenerationJobDto {
+  id: number;
+  title: string | null;
+  status: "queued" | "running" | "cancelling" | "done" | "failed" | "cancelled";
+  dataset: string;
+  source: string;
+  method: string;
+  model: string;
+  /** "builtin" or the endpoint's URL. */
+  teacher: string;
+  k: number;
+  samples: number;
+  concurrency: number;
+  questions: number;
+  total: number;
+  done: number;
+  failed: number;
+  inFlight: number;
+  requests: number;
+  retries: number;
+  parseFallbacks: Record<string, number>;
+  stopReasons: Record<string, number>;
+  errors: Record<string, number>;
+  tokens: { prompt: number; completion: number };
+  costUsd: number | null;
+  resampled: number;
+  alternatives: number;
+  error: string | null;
+  /** Left running by a process that is gone (a crash or restart): resume it. */
+  stale: boolean;
+  resumable: boolean;
+  runs: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Traces per second over the last seconds of work (null when idle or unknown). */
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+export interface GenerationJobDetailDto extends GenerationJobDto {
+  /** Traces made per time bucket since the job started (`t`: seconds from the start). */
+  throughput: { bucketSeconds: number; points: Array<{ t: number; traces: number }> };
+  /** The latest traces (open in review). */
+  traces: Array<{ id: number; externalId: string; question: string; stopReason: string | null; valid: boolean | null; quality: number | null }>;
+}
+
+export const isActiveGeneration = (status: string) => status === "queued" || status === "running" || status === "cancelling";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { attributionField, licenseField } from "@/lib/schemas/license";
 
 // Imports over HTTP: the multipart fields of POST /api/imports, the summary it returns, the
 // progress events it streams (Accept: application/x-ndjson) and the history rows of GET.
@@ -14,6 +15,9 @@ export const importFields = z.object({
   dryRun: flag,
   skipInvalid: flag,
   detector: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  /** The files' licence (e.g. "CC BY 4.0" → cc-by-4.0), shown in export cards; and who to credit. */
+  license: licenseField,
+  attribution: attributionField,
   /** URL prefixes image names resolve against (server directories are never accepted). */
   imagesUrl: z.string().trim().url().refine((v) => /^https?:\/\/[^/]/i.test(v), "only an http(s) URL is accepted").optional().or(z.literal("").transform(() => undefined)),
 });

@@ -11,6 +11,8 @@ const GiB = 1024 * MiB;
 export const LIMITS = {
   /** A JSON request body (every route but the multipart import upload). */
   jsonBodyBytes: 1 * MiB,
+  /** A generation request from the web form, an uploaded question file included (POST /api/generation). */
+  generationBodyBytes: 32 * MiB,
   /** Nesting of a whole JSON request body. */
   jsonBodyDepth: 64,
   /** Free-form JSON (tool `args`, tool results, `meta`, evidence): serialised size. */

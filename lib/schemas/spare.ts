@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENV_NAME } from "@/lib/schemas/endpoint";
+import type { FilterName } from "@/lib/spare/filters";
 import { spareConfig } from "@/lib/spare/pipeline";
 
 // SpaRE jobs (docs/design.md §12): what a run is asked to do, as the CLI, the HTTP API and the
@@ -67,3 +68,141 @@ export const pairListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type PairListQuery = z.input<typeof pairListQuery>;
+
+/** The web form's run: the caption files' text travels in the JSON body (docs/spare.md). */
+export const spareUploadRequest = spareRunRequest.extend({
+  files: z
+    .array(z.object({ name: z.string().trim().min(1).max(300), content: z.string().max(32 * 1024 * 1024) }).strict())
+    .min(1, "add at least one caption file")
+    .max(20),
+});
+export type SpareUploadRequest = z.input<typeof spareUploadRequest>;
+
+/** JSON bodies of a web run may carry caption files: a larger cap than other bodies. */
+export const SPARE_UPLOAD_LIMITS = { maxBytes: 32 * 1024 * 1024, maxDepth: 16 };
+
+// DTOs of the SpaRE API (lib/services/spare), shared with the pages.
+
+export interface SpareSummary {
+  job: number;
+  dataset: string;
+  status: string;
+  captions: { in: number; spatial: number };
+  pairs: { generated: number; kept: number; unparseable: number };
+  removed: Record<FilterName, number>;
+  relations: Record<string, number>;
+}
+
+export interface PublishResult {
+  job: number;
+  dataset: string;
+  traces: number;
+  /** Pairs left out: rejected by a reviewer, or removed by a filter and not accepted. */
+  left_out: { rejected: number; removed: number };
+  replaced: number;
+}
+
+export interface SpareRunListItem {
+  id: number;
+  title: string | null;
+  dataset: string;
+  status: string;
+  total: number;
+  done: number;
+  synthesizer: string;
+  classifier: string;
+  createdAt: string;
+  counters: Record<string, number>;
+}
+
+export interface FunnelStage {
+  key: string;
+  label: string;
+  /** Pairs (or captions for the caption stages) left after the stage. */
+  count: number;
+  /** Removed by this stage. */
+  removed: number;
+  unit: "captions" | "pairs";
+}
+
+export interface FunnelExample {
+  pairId: number;
+  captionId: number;
+  question: string;
+  answer: string;
+  reason: string | null;
+}
+
+export interface RelationRow {
+  relation: string;
+  class: string;
+  generated: number;
+  kept: number;
+  /** The paper's share of spatial relations (SR %, Table 10); null for our "none". */
+  paperPercent: number | null;
+}
+
+export interface FilterPrecision {
+  filter: FilterName | "kept";
+  label: string;
+  /** Pairs this filter removed (for "kept": pairs that passed every filter). */
+  total: number;
+  reviewed: number;
+  accepted: number;
+  rejected: number;
+}
+
+export interface SpareFunnelDetail {
+  summary: SpareSummary;
+  job: { id: number; title: string | null; status: string; total: number; done: number; error: string | null; synthesizer: string; classifier: string; clip: boolean; embeddings: boolean };
+  stages: FunnelStage[];
+  examples: Record<FilterName, FunnelExample[]>;
+  relations: RelationRow[];
+  precision: FilterPrecision[];
+  captions: { missingImages: number; clipSkipped: Array<{ reason: string; n: number }>; notSpatialExamples: Array<{ captionId: number; text: string; reason: string | null }> };
+}
+
+export interface SparePairDto {
+  id: number;
+  captionId: number;
+  idx: number;
+  question: string;
+  answer: string;
+  relation: string;
+  relationClass: string;
+  frame: string;
+  status: string;
+  removedBy: string | null;
+  reason: string | null;
+  spanStart: number | null;
+  spanEnd: number | null;
+  label: string | null;
+  editedQuestion: string | null;
+  editedAnswer: string | null;
+}
+
+export interface SpareCaptionDto {
+  id: number;
+  jobId: number;
+  source: string;
+  image: string | null;
+  imageStatus: string;
+  text: string;
+  file: string;
+  line: number;
+  field: string;
+  spatial: boolean | null;
+  classifierReason: string | null;
+  unparseable: boolean;
+  truncated: boolean;
+  rawAnswer: string | null;
+  clipSkipped: string | null;
+}
+
+export interface SparePairPage {
+  pairs: SparePairDto[];
+  /** Captions of the page's pairs, by id. */
+  captions: Record<number, SpareCaptionDto>;
+  total: number;
+  nextCursor: number | null;
+}

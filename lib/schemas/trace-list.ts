@@ -16,6 +16,8 @@ export const traceFilters = z.object({
   label: z.enum(["unlabeled", "partial", "complete"]).optional(),
   decision: z.enum(["accept", "reject", "none"]).optional(),
   disagreement: flag,
+  /** true: traces with a step no rule could check in the latest run (docs/design.md §5 Coverage); false: none. */
+  unchecked: flag,
   relation: z.string().optional(), // relation class (docs/design.md §9)
   reviewer: z.string().optional(),
   q: z.string().max(200).optional(),
@@ -24,7 +26,7 @@ export const traceFilters = z.object({
 });
 export type TraceFilters = z.infer<typeof traceFilters>;
 
-export const FILTER_KEYS = ["dataset", "method", "qmin", "qmax", "valid", "rule", "label", "decision", "disagreement", "relation", "reviewer", "q"] as const;
+export const FILTER_KEYS = ["dataset", "method", "qmin", "qmax", "valid", "rule", "label", "decision", "disagreement", "unchecked", "relation", "reviewer", "q"] as const;
 
 export interface TraceListResult {
   items: TraceListItem[];
@@ -46,6 +48,8 @@ export const queueQuery = z.object({
   dataset: z.string().optional(),
   after: positiveId.optional(),
   user: z.string().optional(),
+  /** unchecked: after disagreements, traces with the most steps no rule could check come first (docs/design.md §5 Coverage). */
+  prefer: z.enum(["unchecked"]).optional(),
 });
 
 export interface QueuePick {

@@ -76,6 +76,8 @@ export interface RunSummary {
   coverage: CoverageByKind;
   /** Unchecked steps per reason ("no rule checks plan steps", "no checkable claims", …). */
   unchecked: Record<string, number>;
+  /** reasoning.judge, when the config enables it and an endpoint was given: steps asked, answered from the cache, failed. */
+  judge?: { model: string; asked: number; cached: number; failed: number };
 }
 
 export type CoverageByKind = Record<string, { checked: number; unchecked: number }>;

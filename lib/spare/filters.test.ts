@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { captionVocabulary, clipScoreReason, exactDuplicates, inconsistentAnswer, referenceWord } from "@/lib/spare/filters";
-import { jaccard, MinHashIndex, shingles } from "@/lib/spare/near-duplicates";
+import { ExactJaccardIndex, jaccard, MinHashIndex, shingles } from "@/lib/spare/near-duplicates";
 
 describe("SpaRE filters, each with hand-made positive and negative cases", () => {
   it("exact duplicate: same question up to case, punctuation and spacing", () => {
@@ -19,6 +19,28 @@ describe("SpaRE filters, each with hand-made positive and negative cases", () =>
     expect(index.check(3, "Is the lamp to the left of the sofa?")).toBeNull();
     expect(index.check(4, "Is the lamp to the right of the sofa?")).toBeNull();
     expect(index.size).toBe(3);
+  });
+
+  it("near duplicate within a caption (exact Jaccard): the same cases, and the most similar kept question is named", () => {
+    const index = new ExactJaccardIndex({ threshold: 0.7, ngram: 2 });
+    expect(index.check(0, "Where is the red cup relative to the white plate on the table?")).toBeNull();
+    expect(index.check(1, "Where is the red cup relative to the white plate on the table ?")).toMatchObject({ of: 0, similarity: 1 });
+    expect(index.check(2, "So where is the red cup relative to the white plate on the table?")?.of).toBe(0);
+    expect(index.check(3, "Is the lamp to the left of the sofa?")).toBeNull();
+    expect(index.check(4, "Is the lamp to the right of the sofa?")).toBeNull();
+    expect(index.check(5, "Is the lamp to the left of the sofa now?")?.of).toBe(3);
+  });
+
+  it("near duplicate job-wide: a hot bucket is scanned only up to the cap, so templated questions stay linear", () => {
+    // one band of one row: every question sharing the minimum bigram hash lands in the same bucket
+    const index = new MinHashIndex({ bands: 1, rows: 1, bucketCap: 4, threshold: 0.95 });
+    const n = 2000;
+    for (let i = 0; i < n; i++) index.check(i, `Is the cup ${i} on the table near the ${i % 7} door?`);
+    expect(index.size).toBe(n); // none is a near-duplicate at 0.95
+    expect(index.comparisons).toBeLessThanOrEqual(n * 4);
+    const uncapped = new MinHashIndex({ bands: 1, rows: 1, bucketCap: Number.MAX_SAFE_INTEGER, threshold: 0.95 });
+    for (let i = 0; i < n; i++) uncapped.check(i, `Is the cup ${i} on the table near the ${i % 7} door?`);
+    expect(uncapped.comparisons).toBeGreaterThan(n * 4); // without the cap the scan grows with the bucket
   });
 
   it("near duplicate: scopes keep captions apart", () => {

@@ -1,9 +1,11 @@
-// Near-duplicate questions without an embedding endpoint (docs/design.md §12): MinHash signatures
-// over word n-grams, banded locality-sensitive hashing to find candidates, and the exact Jaccard of
-// the n-gram sets to decide. Streaming and keep-first: a question is a near-duplicate when an
-// earlier *kept* question of the same scope (caption) is similar enough; only kept questions enter
-// the index, so a thousand copies of one template cost one bucket entry, and the work per question
-// is O(bands) on average — sub-quadratic by construction.
+// Near-duplicate questions without an embedding endpoint (docs/design.md §12). Streaming and
+// keep-first: a question is a near-duplicate when an earlier *kept* question of the same scope is
+// similar enough (Jaccard of the word n-gram sets). Within one caption (the default scope, a few
+// dozen questions) `ExactJaccardIndex` compares with every kept question — exact, and cheaper than
+// hashing. Job-wide, `MinHashIndex`: MinHash signatures, banded locality-sensitive hashing for
+// candidates (8 bands × 8 rows: the S-curve's midpoint is near Jaccard 0.77, so templated questions
+// that share half their bigrams rarely collide), and a cap on how much of each bucket is scanned
+// (newest first), so a hot bucket cannot turn the scan quadratic; the exact Jaccard decides.
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -68,9 +70,36 @@ export interface MinHashOptions {
   threshold: number;
   bands: number;
   rows: number;
+  /** Entries of one bucket compared at most (newest first); bounds the work per question. */
+  bucketCap: number;
 }
 
-export const DEFAULT_MINHASH: MinHashOptions = { ngram: 2, threshold: 0.8, bands: 16, rows: 4 };
+export const DEFAULT_MINHASH: MinHashOptions = { ngram: 2, threshold: 0.8, bands: 8, rows: 8, bucketCap: 32 };
+
+export interface NearDuplicateIndex {
+  check(id: number, text: string, scope?: string): NearDuplicateHit | null;
+}
+
+/** All-pairs Jaccard against the kept questions: exact, for small scopes (one caption's questions). */
+export class ExactJaccardIndex implements NearDuplicateIndex {
+  private readonly sets: Uint32Array[] = [];
+  private readonly ids: number[] = [];
+
+  constructor(private readonly options: { ngram: number; threshold: number } = DEFAULT_MINHASH) {}
+
+  check(id: number, text: string): NearDuplicateHit | null {
+    const set = shingles(text, this.options.ngram);
+    let best: NearDuplicateHit | null = null;
+    for (let i = 0; i < this.sets.length; i++) {
+      const similarity = jaccard(set, this.sets[i]);
+      if (similarity >= this.options.threshold && (!best || similarity > best.similarity)) best = { of: this.ids[i], similarity };
+    }
+    if (best) return best;
+    this.sets.push(set);
+    this.ids.push(id);
+    return null;
+  }
+}
 
 export interface NearDuplicateHit {
   /** The id the earlier kept question was added with. */
@@ -83,7 +112,7 @@ export interface NearDuplicateHit {
  * head of a chain through `next`), grown by doubling: memory is a few words per kept question and
  * band, with no per-entry objects.
  */
-export class MinHashIndex {
+export class MinHashIndex implements NearDuplicateIndex {
   private readonly options: MinHashOptions;
   private readonly seeds: Uint32Array;
   private keys = new Uint32Array(1 << 12);
@@ -101,6 +130,9 @@ export class MinHashIndex {
     this.seeds = new Uint32Array(count);
     for (let i = 0; i < count; i++) this.seeds[i] = mix(0x9e3779b9 + i * 0x632be5ab);
   }
+
+  /** Jaccard computations so far (bounded by questions × bands × bucketCap). */
+  comparisons = 0;
 
   get size(): number {
     return this.items.length;
@@ -175,13 +207,16 @@ export class MinHashIndex {
     const keys = this.bandKeys(set, fnv1a(scope));
     let best: NearDuplicateHit | null = null;
     const seen = new Set<number>();
+    const cap = this.options.bucketCap;
     for (let b = 0; b < keys.length; b++) {
       const s = this.slot(keys[b]);
       if (this.keys[s] === 0) continue;
-      for (let e = this.heads[s]; e !== -1; e = this.next[e]) {
+      let scanned = 0;
+      for (let e = this.heads[s]; e !== -1 && scanned < cap; e = this.next[e], scanned++) {
         const item = this.entryItem[e];
         if (seen.has(item)) continue;
         seen.add(item);
+        this.comparisons++;
         const similarity = jaccard(set, this.items[item]);
         if (similarity >= this.options.threshold && (!best || similarity > best.similarity)) best = { of: this.ids[item], similarity };
       }

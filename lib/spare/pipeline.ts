@@ -12,7 +12,7 @@ import {
   type FilterConfig,
   type FilterName,
 } from "@/lib/spare/filters";
-import { cosine, MinHashIndex } from "@/lib/spare/near-duplicates";
+import { cosine, ExactJaccardIndex, type MinHashIndex, type NearDuplicateIndex } from "@/lib/spare/near-duplicates";
 import { parsePairs } from "@/lib/spare/parse-pairs";
 import { classifyText, synthesizePairs, type SynthesizedPair } from "@/lib/spare/rules";
 import { frameOf, matchRelations, spareRelation, tokenize, type Frame, type RelationMatch } from "@/lib/spare/taxonomy";
@@ -208,7 +208,7 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
       else kept.push(i);
     });
   } else {
-    const index = filters.nearDuplicate.scope === "job" && jobIndex ? jobIndex : new MinHashIndex({ threshold: filters.nearDuplicate.jaccard, ngram: filters.nearDuplicate.ngram });
+    const index: NearDuplicateIndex = filters.nearDuplicate.scope === "job" && jobIndex ? jobIndex : new ExactJaccardIndex({ threshold: filters.nearDuplicate.jaccard, ngram: filters.nearDuplicate.ngram });
     for (const pair of alive()) {
       const hit = index.check(pair.index, pair.question, filters.nearDuplicate.scope === "job" ? "" : (caption.scope ?? ""));
       if (hit) remove(pair, "near_duplicate", `word ${filters.nearDuplicate.ngram}-gram Jaccard ${hit.similarity.toFixed(2)} ≥ ${filters.nearDuplicate.jaccard} with ${filters.nearDuplicate.scope === "job" ? "an earlier question" : `pair #${hit.of + 1}`}`);

@@ -40,7 +40,13 @@ function fits(desc: Desc, object: SceneObject, scene: Scene): Truth {
     truths.push(type.hasValue(object, attribute === "shape" ? "category" : attribute, value));
   }
   if (desc.rel) {
-    const other = scene.objects[desc.rel.object];
+    // "left of the cyan cylinder": the anchor description must name one object for certain
+    const anchor = desc.rel.anchor ? matching(desc.rel.anchor, scene) : null;
+    if (anchor && (anchor.sure.length !== 1 || anchor.uncertain.length > 0)) {
+      const n = anchor.sure.length + anchor.uncertain.length;
+      return { undecided: n === 0 ? "the object it is placed against is not in the scene" : `the object it is placed against could be any of ${n} objects`, lean: false };
+    }
+    const other = scene.objects[anchor ? anchor.sure[0] : desc.rel.object];
     truths.push(other ? type.relation(scene, object, desc.rel.relation, other) : false);
   }
   if (desc.same) {

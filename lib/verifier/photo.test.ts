@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { livingRoom } from "@/lib/scenes/test-scenes";
+import { livingRoom, photoObject } from "@/lib/scenes/test-scenes";
 import type { Scene } from "@/lib/tools/scene";
 import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
 import { verifyTrace, type VerifyStep } from "@/lib/verifier/verify";
@@ -78,5 +78,30 @@ describe("verification on a photo", () => {
     expect(verdict(steps, livingRoom, 1, "result.reexec")).toMatchObject({ outcome: "skip", message: expect.stringContaining("ambiguous") });
     steps[1] = result("r", ["obj_2"]);
     expect(verdict(steps, livingRoom, 1, "result.reexec")).toMatchObject({ outcome: "fail", message: expect.stringContaining("misses obj_0 and adds obj_2") });
+  });
+});
+
+describe("claims naming their reference object by description on a photo", () => {
+  // toy blocks photographed: categories in the claims reader's nouns, colours as attributes
+  const blocks: Scene = {
+    ...livingRoom,
+    name: "blocks.jpg",
+    objects: [
+      photoObject(0, "sphere", [20, 200, 60, 60], { color: ["red"] }),
+      photoObject(1, "cylinder", [300, 200, 60, 80], { color: ["cyan"] }),
+      photoObject(2, "sphere", [520, 210, 50, 50], { color: ["blue"] }),
+      photoObject(3, "cylinder", [420, 60, 40, 60], { color: ["gray"] }),
+    ],
+  };
+  const claim = (text: string, scene: Scene = blocks) => verdict([reasoning(text)], scene, 0, "reasoning.claims");
+
+  it("resolves the anchor against the scene: a right count passes, a wrong one fails", () => {
+    expect(claim("There is 1 sphere left of the cyan cylinder.")).toMatchObject({ outcome: "pass" });
+    expect(claim("There are 2 spheres left of the cyan cylinder.")).toMatchObject({ outcome: "fail", evidence: { expected: 1, found: 2 } });
+  });
+
+  it("an anchor that names several objects, or none, skips with the reason instead of failing", () => {
+    expect(claim("There is 1 sphere left of the cylinder.")).toMatchObject({ outcome: "skip", message: expect.stringContaining("could be any of 2 objects") });
+    expect(claim("There is 1 sphere left of the green cube.")).toMatchObject({ outcome: "skip", message: expect.stringContaining("not in the scene") });
   });
 });

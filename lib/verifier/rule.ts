@@ -27,6 +27,12 @@ export interface VerifyStep {
   callId?: string | null;
   args?: unknown;
   result?: unknown;
+  /**
+   * A reasoning step written before an earlier tool result was changed (edited call re-run) and not
+   * revised since: it may restate ids the current results hold, but the ids it names that they no
+   * longer hold are not "produced" for later calls (cross.propagation flags the calls still using them).
+   */
+  stale?: boolean;
 }
 
 export interface VerifyInput {
@@ -38,6 +44,18 @@ export interface VerifyInput {
   scene?: Scene | null;
   /** The format the trace was imported from: agent logs (AGENT_LOG_FORMATS) call tools of their own. */
   format?: string | null;
+  /**
+   * reasoning.judge: per step index, the LLM judge's answer for it (looked up by the verify service
+   * before the pass, docs/design.md §5 "reasoning.judge"); a string says why there is none.
+   */
+  judgments?: ReadonlyArray<Judgment | string | undefined>;
+}
+
+/** An LLM judge's answer about one step (lib/verifier/judge/prompt.ts reads it from the reply). */
+export interface Judgment {
+  verdict: "correct" | "incorrect" | "unsure";
+  rationale: string;
+  model: string;
 }
 
 /**
@@ -53,6 +71,9 @@ export interface Evidence {
   expected?: unknown;
   found?: unknown;
   claim?: string;
+  /** reasoning.judge: the judge's explanation and the model that gave it. */
+  rationale?: string;
+  model?: string;
 }
 
 /** A tool call as the pass goes: what later steps (its result, claims citing it) need of it. */
@@ -128,6 +149,8 @@ export interface StepPass {
   readonly callIds: ReadonlyMap<string, CallIdSlot>;
   /** Earlier `count` calls, for claims citing a count. */
   readonly countCalls: readonly CallRecord[];
+  /** Whether a rule evaluated before this one already checked this step (docs/design.md §5 Coverage). */
+  readonly stepChecked: boolean;
   /** The one look-ahead: does a later step record a result for this call id? */
   answeredLater(callId: string): boolean;
   /** Re-executes a call on the scene (memoised on the call); null without a scene or an executor. */
@@ -138,7 +161,7 @@ export interface StepPass {
   markValidated(validated: boolean, refused?: ToolOutcome): void;
   /** answer: the trace-level "final answer correct" (null = unknown), read by the score and `valid`. */
   setFinalCorrect(value: boolean | null): void;
-  pass(message: string): void;
+  pass(message: string, evidence?: Evidence | null): void;
   fail(message: string, evidence?: Evidence | null): void;
   skip(message: string): void;
 }

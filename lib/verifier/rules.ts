@@ -6,6 +6,7 @@ import { crossPairing } from "@/lib/verifier/rules/cross-pairing";
 import { crossPropagation } from "@/lib/verifier/rules/cross-propagation";
 import { finalCorrect } from "@/lib/verifier/rules/final-correct";
 import { reasoningClaims } from "@/lib/verifier/rules/reasoning-claims";
+import { reasoningJudge } from "@/lib/verifier/rules/reasoning-judge";
 import { resultReexec } from "@/lib/verifier/rules/result-reexec";
 
 // The rule registry (docs/design.md §5, §17 "How to extend"): one file per rule under
@@ -22,6 +23,7 @@ export const RULE_DEFINITIONS = [
   crossPropagation,
   crossAnswer,
   finalCorrect,
+  reasoningJudge,
 ] as const;
 
 export type RuleId = (typeof RULE_DEFINITIONS)[number]["id"];

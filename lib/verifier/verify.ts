@@ -135,6 +135,8 @@ class TraceVerifier implements StepPass {
   /** idKeys of the id lists earlier steps produced; starts with the empty list. A trace has few. */
   readonly producedSets: IdKey[] = [0];
   readonly producedIds = new ProducedIds();
+  /** Ids the trace's current tool results produced (a stale reasoning step may only restate these). */
+  private readonly resultIds = new ProducedIds();
   readonly countCalls: CallRecord[] = [];
   /** The last result step per call id, indexed on demand (answeredLater). */
   private lastResults: Map<string, number> | null = null;
@@ -181,8 +183,12 @@ class TraceVerifier implements StepPass {
     } else if (COVERS[rule] && this.skipReasons[step] === undefined) this.skipReasons[step] = message;
   }
 
-  pass(message: string): void {
-    this.add(this.index, this.current, PASS, message);
+  get stepChecked(): boolean {
+    return this.checked[this.index];
+  }
+
+  pass(message: string, evidence: Evidence | null = null): void {
+    this.add(this.index, this.current, PASS, message, evidence);
   }
 
   fail(message: string, evidence: Evidence | null = null): void {
@@ -305,8 +311,13 @@ class TraceVerifier implements StepPass {
     (slot ?? this.slotOf(callId)).answered = true;
     if (key !== null) {
       if (!this.producedSets.includes(key)) this.producedSets.push(key);
-      if (typeof key === "number") this.producedIds.addMask(key);
-      else this.producedIds.addResult(step.result as unknown[]);
+      if (typeof key === "number") {
+        this.producedIds.addMask(key);
+        this.resultIds.addMask(key);
+      } else {
+        this.producedIds.addResult(step.result as unknown[]);
+        this.resultIds.addResult(step.result as unknown[]);
+      }
     }
     if (call?.definition?.concludes && step.result !== null && step.result !== undefined && !isErrorResult(step.result)) {
       this.conclusion = normalizeAnswer(String(step.result));
@@ -317,11 +328,14 @@ class TraceVerifier implements StepPass {
     const parsed = parseReasoning(step.text ?? "");
     this.reasoning = parsed;
     this.evaluate(this.plan.reasoning);
+    // a stale reasoning step (see VerifyStep.stale) restates only what the current results hold
+    const grounded = step.stale ? (id: number) => this.resultIds.has(id) : () => true;
     for (const set of parsed.sets) {
+      if (!set.every(grounded)) continue;
       const key = idKey(set);
       if (!this.producedSets.includes(key)) this.producedSets.push(key);
     }
-    for (const id of parsed.ids) this.producedIds.add(id);
+    for (const id of parsed.ids) if (grounded(id)) this.producedIds.add(id);
     // "what the last reasoning concluded": a reasoning step without a conclusion resets it
     this.conclusion = parsed.conclusion === null ? null : normalizeAnswer(parsed.conclusion);
   }
@@ -360,8 +374,8 @@ class TraceVerifier implements StepPass {
 /** Per registry index: does the rule's verdict decide a step's coverage (RuleDefinition.covers)? */
 const COVERS: readonly boolean[] = RULE_DEFINITIONS.map((rule: RuleDefinition<RuleId>) => rule.covers !== false);
 
-/** Step kinds some rule that reads content checks. */
-const KINDS_WITH_RULES: ReadonlySet<string> = new Set(RULE_DEFINITIONS.flatMap((rule: RuleDefinition<RuleId>) => (rule.covers === false ? [] : rule.kinds)));
+/** Step kinds some rule that reads content checks by default (an optional rule such as reasoning.judge does not count). */
+const KINDS_WITH_RULES: ReadonlySet<string> = new Set(RULE_DEFINITIONS.flatMap((rule: RuleDefinition<RuleId>) => (rule.covers === false || !rule.defaults.enabled ? [] : rule.kinds)));
 
 /** Why a step no rule said anything about is unchecked. */
 export function uncheckedReason(kind: string): string {

@@ -15,7 +15,8 @@ export const dynamic = "force-dynamic";
 const traceOf = cache(async (id: string) => {
   const parsed = idParams.safeParse({ id });
   if (!parsed.success) return null;
-  return getTrace(parsed.data.id).catch((error) => {
+  // blind review: a reviewer sees only their own labels (docs/design.md §13)
+  return getTrace(parsed.data.id, await pageUser()).catch((error) => {
     if (error instanceof AppError && error.code === "not_found") return null;
     throw error;
   });

@@ -109,7 +109,7 @@ export default defineCommand({
   summary: "Verifier-vs-human agreement with confidence intervals, rule-weight fit, flips, failures",
   usage: [
     "stepwise calibrate [report] --dataset NAME [--run ID] [--neutral exclude|accept|reject] [--reviewer NAME]",
-    "                   [--source all|human|external] [--target-precision 0.9] [--min-n 30] [--json]",
+    "                   [--source all|gold|human|external] [--target-precision 0.9] [--min-n 30] [--json]",
     "stepwise calibrate fit --dataset NAME [--run ID] [--target steps|traces] [--l2 1] [--save [--name NAME]] [--reverify]",
     "stepwise calibrate flips --dataset NAME [--before RUN] [--after RUN] [--limit 200]",
     "stepwise calibrate failures --dataset NAME [--run ID] [--rule R] [--kind K] [--tool T] [--class C] [--limit 50]",

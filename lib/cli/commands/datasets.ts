@@ -2,22 +2,24 @@ import { defineCommand, table } from "@/lib/cli/command";
 import { remoteJson, remoteTarget } from "@/lib/cli/remote";
 import { AppError } from "@/lib/errors";
 import type { DatasetContents, DatasetSummary } from "@/lib/schemas/datasets";
-import { datasetContents, deleteDataset, renameDataset } from "@/lib/services/traces/dataset-admin";
+import { normalizeLicense } from "@/lib/schemas/license";
+import { datasetContents, deleteDataset, renameDataset, setDatasetLicense } from "@/lib/services/traces/dataset-admin";
 import { listDatasets } from "@/lib/services/traces/datasets";
 
 // `datasets --json` stays the plain array it always was; the actions answer objects.
 type Result =
   | DatasetSummary[]
   | { action: "rename"; name: string; previous: string }
-  | { action: "delete"; contents: DatasetContents; deleted: boolean };
+  | { action: "delete"; contents: DatasetContents; deleted: boolean }
+  | { action: "license"; name: string; license: string | null; attribution: string | null };
 
-const USAGE = "stepwise datasets [--json] | datasets rename NAME NEW_NAME | datasets delete NAME [--yes]";
+const USAGE = "stepwise datasets [--json] | datasets rename NAME NEW_NAME | datasets delete NAME [--yes] | datasets license NAME [ID] [--attribution TEXT]";
 
 export default defineCommand({
   name: "datasets",
   summary: "List datasets with their counts; rename one; delete one with everything in it (--yes, or it only shows what would go)",
   usage: USAGE,
-  options: { yes: { type: "boolean" } },
+  options: { yes: { type: "boolean" }, attribution: { type: "string" } },
   positionals: true,
   run: async ({ positionals, values, progress }): Promise<Result> => {
     const [action = "list", name, to, ...extra] = positionals;
@@ -44,6 +46,12 @@ export default defineCommand({
       const deleted = await deleteDataset(name, name, (done, total) => progress(`deleted ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`));
       return { action, contents: deleted, deleted: true };
     }
+    if (action === "license") {
+      const attribution = values.attribution as string | undefined;
+      if (to !== undefined && !/^[\w .()+-]{1,100}$/.test(to)) throw new AppError("invalid_input", `licence id "${to}": letters, digits, spaces, dots, dashes, + and () only, at most 100`);
+      const set = await setDatasetLicense(name, { ...(to !== undefined ? { license: normalizeLicense(to) } : {}), ...(attribution !== undefined ? { attribution: attribution.trim() || null } : {}) });
+      return { action, ...set };
+    }
     throw new AppError("invalid_input", `unknown datasets action "${action}" (usage: ${USAGE})`);
   },
   render: (result) => {
@@ -52,6 +60,7 @@ export default defineCommand({
         ? "No datasets yet. Run `stepwise seed-demo` or `stepwise import FILE --dataset NAME`."
         : table(["dataset", "images", "scenes", "questions", "traces", "steps", "reviewed"], result.map((d) => [d.name, d.images, d.scenes, d.questions, d.traces, d.steps, d.reviewedTraces]));
     }
+    if (result.action === "license") return `"${result.name}": licence ${result.license ?? "not declared"}${result.attribution ? `; attribution: ${result.attribution}` : ""}`;
     if (result.action === "rename") return `renamed "${result.previous}" to "${result.name}"`;
     if (result.action === "delete") {
       const c = result.contents;

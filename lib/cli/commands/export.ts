@@ -57,6 +57,7 @@ function configFrom(values: Record<string, string | boolean | string[] | undefin
   if (values["valid-only"]) config.validOnly = true;
   if (values["human-accepted-only"]) config.humanAcceptedOnly = true;
   set("rejectedSteps", values["rejected-steps"]);
+  set("uncheckedSteps", values["unchecked-steps"]);
   if (values["truncate-after-first-error"]) config.truncateAfterFirstError = true;
   if (values["no-dedupe"]) config.dedupe = false;
   if (values.split !== undefined) config.split = parseSplit(values.split as string);
@@ -80,6 +81,7 @@ export default defineCommand({
     "    [--min-quality Q] [--valid-only] [--human-accepted-only] [--truncate-after-first-error]",
     "    [--split train=0.8,validation=0.1,test=0.1] [--seed N] [--verifier-version N]",
     "    [--labels human-first|human-only|verifier-only] [--rejected-steps keep|drop|mask] [--no-dedupe]",
+    "    [--unchecked-steps positive|negative|drop|skip-trace]   (verified steps no rule could check; default positive)",
     `    [--relation-cap CLASS=N,…] [--relation-weight CLASS=W,…]   (classes: ${EXPORT_CLASSES.join(", ")})`,
     "    [--images copy|reference|embed|none] [--image-base-url URL] [--neutral positive|negative] [--label-type bool|float]",
     "    [--gamma G] [--system-prompt TEXT] [--shard-rows N] [--parquet] [--name TITLE] [--overwrite] [--preview] [--json]",
@@ -97,6 +99,7 @@ export default defineCommand({
     "valid-only": { type: "boolean", default: false },
     "human-accepted-only": { type: "boolean", default: false },
     "rejected-steps": { type: "string" },
+    "unchecked-steps": { type: "string" },
     "truncate-after-first-error": { type: "boolean", default: false },
     "no-dedupe": { type: "boolean", default: false },
     split: { type: "string" },
@@ -131,12 +134,19 @@ export default defineCommand({
         lastTenth = tenth;
         progress(`[${String(Math.round(fraction * 100)).padStart(3)}%] ${stage}`);
       },
+      // stderr, like progress: --json keeps the documented contract on stdout
+      onWarning: (warning) => progress(`warning: ${warning}`),
     });
   },
   render: (result) => {
     if (!("out" in result)) {
       const p = result as ExportPreview;
-      return [`${p.counts.rows} rows from ${p.counts.traces} of ${p.candidates} traces`, table(["split", "rows"], Object.entries(p.counts.splits)), skippedLines(p.skipped)].join("\n");
+      return [
+        `${p.counts.rows} rows from ${p.counts.traces} of ${p.candidates} traces`,
+        table(["split", "rows"], Object.entries(p.counts.splits)),
+        ...p.warnings.map((w) => `warning: ${w}`),
+        skippedLines(p.skipped),
+      ].join("\n");
     }
     return [
       `${result.rows} rows → ${result.out}`,

@@ -5,6 +5,7 @@ import { ENDPOINT_OPTIONS, renderGeneration, runEndpointGeneration } from "@/lib
 import type { GenerationSummary } from "@/lib/services/generate/generation";
 import { AppError } from "@/lib/errors";
 import { parseClevrScenes } from "@/lib/formats/clevr";
+import { templateQuestionLines } from "@/lib/services/generate/template-questions";
 import { toolSceneFromNormalized } from "@/lib/services/traces/scenes";
 import { corpusByScene, DEFAULT_RATES, FAULT_TYPES, GENERATION_METHODS, ORACLE_RATES, type FaultRates, type GenerationMethod } from "@/lib/teacher/scripted";
 
@@ -18,6 +19,8 @@ const RATE_PRESETS: Record<string, FaultRates> = { default: DEFAULT_RATES, oracl
 
 export interface GenerateSummary {
   out: string;
+  /** Where the template questions went (--questions-out). */
+  questionsOut?: string;
   scenes: number;
   questions: number;
   traces: number;
@@ -64,12 +67,14 @@ export default defineCommand({
   usage: [
     "stepwise generate --dataset NAME (--questions FILE | --from-dataset NAME) --endpoint URL --model M [--api-key-env VAR] [--method direct|final-answer|step-level|best-of-n] [--k N] [--samples N] [--concurrency C] [--max-turns T] [--token-budget N] [--temperature X] [--max-tokens N] [--timeout-ms MS] [--rpm N] [--tpm N] [--limit N] [--no-image] [--resume JOB] [--json]",
     "       stepwise generate --resume JOB [--json]",
+    "       stepwise generate --scenes SCENES.json --questions-out QUESTIONS.jsonl [--questions-per-scene N]   (template questions as a canonical question file, for --questions)",
     "       stepwise generate --scenes SCENES.json --out TRACES.jsonl [--questions-per-scene N] [--methods direct,final-answer,step-level] [--seeds 1,2] [--faults default|oracle|none|RATE] [--json]   (scripted corpus, offline)",
   ].join("\n"),
   options: {
     ...ENDPOINT_OPTIONS,
     scenes: { type: "string" },
     out: { type: "string" },
+    "questions-out": { type: "string" },
     "questions-per-scene": { type: "string" },
     methods: { type: "string" },
     seeds: { type: "string" },
@@ -84,8 +89,9 @@ export default defineCommand({
     }
     const scenesFile = values.scenes as string | undefined;
     const out = values.out as string | undefined;
+    const questionsOut = values["questions-out"] as string | undefined;
     if (!scenesFile) throw new AppError("invalid_input", "--scenes FILE is required (a CLEVR scenes JSON file)");
-    if (!out) throw new AppError("invalid_input", "--out FILE is required (where the JSON lines go)");
+    if (!out && !questionsOut) throw new AppError("invalid_input", "--out FILE (the traces) or --questions-out FILE (template questions) is required");
     const perScene = positiveInteger(values["questions-per-scene"] as string | undefined, "questions-per-scene", 3);
     const methods = parseMethods(values.methods as string | undefined);
     const seeds = parseSeeds(values.seeds as string | undefined);
@@ -110,7 +116,13 @@ export default defineCommand({
     }
     if (parsed.scenes.length === 0) throw new AppError("invalid_input", `${scenesFile}: the file has no scenes`);
 
-    const summary: GenerateSummary = { out: path.resolve(out), scenes: parsed.scenes.length, questions: 0, traces: 0, steps: 0, methods, faults: {} };
+    if (questionsOut) {
+      const scenes = parsed.scenes.map(({ value }) => toolSceneFromNormalized(value));
+      const questionLines = templateQuestionLines(scenes, perScene, seeds[0] === 1 ? 7 : seeds[0]);
+      writeWhole(questionsOut, questionLines);
+      if (!out) return { out: "", questionsOut: path.resolve(questionsOut), scenes: scenes.length, questions: questionLines.length, traces: 0, steps: 0, methods: [], faults: {} };
+    }
+    const summary: GenerateSummary = { out: path.resolve(out!), ...(questionsOut ? { questionsOut: path.resolve(questionsOut) } : {}), scenes: parsed.scenes.length, questions: 0, traces: 0, steps: 0, methods, faults: {} };
     const lines: string[] = [];
     const scenes = parsed.scenes.map(({ value }) => toolSceneFromNormalized(value));
     for (const { index, questions, traces } of corpusByScene({ scenes, questionsPerScene: perScene, seeds, methods, rates })) {
@@ -123,16 +135,7 @@ export default defineCommand({
       }
       if ((index + 1) % 100 === 0) progress(`${index + 1}/${scenes.length} scenes, ${summary.traces} traces`);
     }
-    // whole or nothing: written next to the target, then renamed over it
-    const temporary = `${summary.out}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(summary.out), { recursive: true });
-      fs.writeFileSync(temporary, lines.length ? `${lines.join("\n")}\n` : "");
-      fs.renameSync(temporary, summary.out);
-    } catch (error) {
-      fs.rmSync(temporary, { force: true });
-      throw new AppError("invalid_input", `${out}: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
+    writeWhole(out!, lines);
     return summary;
   },
   exitCode: (s) => ("job" in s ? (s.status === "done" && s.failed === 0 ? 0 : 1) : 0),
@@ -140,7 +143,22 @@ export default defineCommand({
     "job" in result ? renderGeneration(result) : renderCorpus(result),
 });
 
+/** Whole or nothing: written next to the target, then renamed over it. */
+function writeWhole(file: string, lines: string[]): void {
+  const target = path.resolve(file);
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(temporary, lines.length ? `${lines.join("\n")}\n` : "");
+    fs.renameSync(temporary, target);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new AppError("invalid_input", `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
 function renderCorpus(s: GenerateSummary): string {
+  if (!s.out && s.questionsOut) return `${s.questions} template questions over ${s.scenes} scenes → ${s.questionsOut}\n\ngenerate traces with: npm run stepwise -- generate --dataset NAME --questions ${path.basename(s.questionsOut)} --endpoint URL --model M`;
   return [
       `${s.traces} traces (${s.steps} steps) from ${s.questions} questions over ${s.scenes} scenes, methods ${s.methods.join(", ")} → ${s.out}`,
       "",

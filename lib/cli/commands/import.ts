@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { defineCommand } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { FORMATS, isFormatName } from "@/lib/formats/read";
+import { attributionField, licenseField } from "@/lib/schemas/license";
 import { importFiles, type ImportProgress } from "@/lib/services/import/imports";
 
 const MB = 1024 * 1024;
@@ -16,7 +18,8 @@ export default defineCommand({
   summary: "Import traces, scenes, questions, detections and labels (all-or-nothing unless --skip-invalid)",
   usage: [
     `stepwise import FILE... --dataset NAME [--format ${FORMATS.join("|")}]`,
-    "                [--images DIR|URL]... [--detector NAME] [--dry-run] [--skip-invalid] [--json]",
+    "                [--images DIR|URL]... [--detector NAME] [--license ID] [--attribution TEXT]",
+    "                [--dry-run] [--skip-invalid] [--json]",
     "",
     "The format is detected from each file's first bytes; --format overrides it for every file.",
     "Image names resolve against --images (a directory, or a URL prefix to keep images as URLs);",
@@ -30,6 +33,8 @@ export default defineCommand({
     detector: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     "skip-invalid": { type: "boolean", default: false },
+    license: { type: "string" },
+    attribution: { type: "string" },
   },
   positionals: true,
   run: async ({ values, positionals, progress }) => {
@@ -48,6 +53,7 @@ export default defineCommand({
       detector: values.detector as string | undefined,
       dryRun: Boolean(values["dry-run"]),
       skipInvalid: Boolean(values["skip-invalid"]),
+      ...licenseOptions(values.license as string | undefined, values.attribution as string | undefined),
       source: "cli",
       onProgress: (p) => {
         if (p.phase === "done" || (p.phase === "validate" && Date.now() - last < 1000)) return;
@@ -67,3 +73,13 @@ export default defineCommand({
     return lines.join("\n");
   },
 });
+
+/** --license / --attribution, checked like the API's fields (errors name the flag). */
+function licenseOptions(license: string | undefined, attribution: string | undefined): { license?: string; attribution?: string } {
+  const parsed = z.object({ license: licenseField, attribution: attributionField }).safeParse({ license, attribution });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError("invalid_input", `--${String(issue.path[0])}: ${issue.message}`, [{ path: String(issue.path[0]), error: issue.message }]);
+  }
+  return { ...(parsed.data.license ? { license: parsed.data.license } : {}), ...(parsed.data.attribution ? { attribution: parsed.data.attribution } : {}) };
+}

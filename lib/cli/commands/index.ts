@@ -2,9 +2,11 @@ import type { Command } from "@/lib/cli/command";
 import calibrate from "@/lib/cli/commands/calibrate";
 import datasets from "@/lib/cli/commands/datasets";
 import doctor from "@/lib/cli/commands/doctor";
+import evaluate from "@/lib/cli/commands/evaluate";
 import exportCommand from "@/lib/cli/commands/export";
 import generate from "@/lib/cli/commands/generate";
 import importCommand from "@/lib/cli/commands/import";
+import labels from "@/lib/cli/commands/labels";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
 import spare from "@/lib/cli/commands/spare";
@@ -15,4 +17,4 @@ import users from "@/lib/cli/commands/users";
 import verify from "@/lib/cli/commands/verify";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, verify, verdicts, metrics, exportCommand, calibrate, spare, users, tokens];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, evaluate, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens];

@@ -133,4 +133,29 @@ describe("stepwise spare run", () => {
     expect(job.status).toBe("done");
     expect(await db().sparePair.count({ where: { jobId: out.job } })).toBe(645);
   });
+
+  it("eval-import: What's Up and VSR become traces with relation classes; bad files exit 2 and write nothing", async () => {
+    const vsr = await stepwise("spare", "eval-import", "--set", "vsr", "--file", F("vsr_random_test_first40"), "--dataset", "eval-vsr", "--json");
+    expect(vsr.code, vsr.stderr).toBe(0);
+    const out = JSON.parse(vsr.stdout);
+    expect(out).toMatchObject({ dataset: "eval-vsr", set: "vsr", items: 40, traces: 40 });
+    expect(out.labels.true + out.labels.false).toBe(40);
+    expect(Object.values(out.metaCategories as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(40);
+    const traces = await db().trace.findMany({ where: { dataset: { name: "eval-vsr" } }, include: { steps: true } });
+    expect(traces).toHaveLength(40);
+    expect(traces.every((t) => t.method === "eval:vsr" && (t.answer === "yes" || t.answer === "no") && t.steps.length === 1)).toBe(true);
+
+    const whatsup = await stepwise("spare", "eval-import", "--set", "whatsup", "--file", path.resolve("fixtures/spare/whatsup_sample.json"), "--dataset", "eval-whatsup", "--json");
+    expect(whatsup.code, whatsup.stderr).toBe(0);
+    expect(JSON.parse(whatsup.stdout)).toMatchObject({ items: 5, traces: 5, classes: { topological: 1, projective: 4 } }); // "under" is projective (SpaRE: below)
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eval-"));
+    const bad = path.join(dir, "bad.jsonl");
+    fs.writeFileSync(bad, `${JSON.stringify({ image: "a.jpg", caption: "A cat on a mat.", label: 1, relation: "on" })}\n${JSON.stringify({ image: "b.jpg", caption: "A dog.", label: 2, relation: "near" })}\n`);
+    const failed = await stepwise("spare", "eval-import", "--set", "vsr", "--file", bad, "--dataset", "eval-bad", "--json");
+    expect(failed.code).toBe(2);
+    expect(JSON.parse(failed.stdout).error.details).toEqual([{ file: bad, line: 2, path: "$.label", error: "expected 1 or 0, got 2" }]);
+    expect(await db().dataset.findUnique({ where: { name: "eval-bad" } })).toBeNull();
+    expect((await stepwise("spare", "eval-import", "--set", "coco", "--file", bad, "--dataset", "x", "--json")).code).toBe(2);
+  }, 240_000); // five CLI processes: slow on a loaded machine
 });

@@ -4,6 +4,7 @@ import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { runJob } from "@/lib/jobs/jobs";
 import type { SpareEndpoint, SpareRunRequest } from "@/lib/schemas/spare";
+import { importEvalSet, type EvalImportResult } from "@/lib/services/spare/spare-eval";
 import { createSpareRun, spareSummary, type CaptionFile, type SpareSummary } from "@/lib/services/spare/spare-jobs";
 import { EndpointClient } from "@/lib/teacher/endpoint/client";
 
@@ -35,13 +36,13 @@ function readFiles(paths: string[], imagesDir: string | undefined): CaptionFile[
   });
 }
 
-type Output = Omit<SpareSummary, "status">;
+type Output = Omit<SpareSummary, "status"> | EvalImportResult;
 
 export default defineCommand({
   name: "spare",
   summary: "SpaRE: spatial QA pairs from hyper-detailed captions (pre-filter, generation, filters, taxonomy) as a resumable job",
   usage:
-    "stepwise spare run --captions FILE... --dataset NAME [--endpoint URL --model M --api-key-env VAR] [--synthesizer llm|rules] [--classifier llm|rules] [--embeddings URL --embeddings-model M] [--clip URL --clip-model M] [--images DIR] [--concurrency C] [--max-pairs N] [--json]\n       stepwise spare summary --job ID [--json]",
+    "stepwise spare run --captions FILE... --dataset NAME [--endpoint URL --model M --api-key-env VAR] [--synthesizer llm|rules] [--classifier llm|rules] [--embeddings URL --embeddings-model M] [--clip URL --clip-model M] [--images DIR] [--concurrency C] [--max-pairs N] [--json]\n       stepwise spare summary --job ID [--json]\n       stepwise spare eval-import --set whatsup|vsr --file FILE... --dataset NAME [--images DIR] [--json]",
   positionals: true,
   options: {
     captions: { type: "string", multiple: true },
@@ -59,6 +60,8 @@ export default defineCommand({
     concurrency: { type: "string" },
     "max-pairs": { type: "string" },
     job: { type: "string" },
+    set: { type: "string" },
+    file: { type: "string", multiple: true },
   },
   run: async ({ values, positionals, progress }): Promise<Output> => {
     const [sub, ...extra] = positionals;
@@ -68,7 +71,18 @@ export default defineCommand({
       const { status: _status, ...summary } = await spareSummary(id);
       return summary;
     }
-    if (sub !== "run") throw new AppError("invalid_input", `unknown subcommand "${sub ?? ""}": use "spare run" or "spare summary"`);
+    if (sub === "eval-import") {
+      const set = values.set as string | undefined;
+      if (set !== "whatsup" && set !== "vsr") throw new AppError("invalid_input", `--set must be whatsup or vsr (got "${set ?? ""}")`);
+      const files = [...((values.file as string[] | undefined) ?? []), ...extra];
+      if (files.length === 0) throw new AppError("invalid_input", "--file FILE... is required (What's Up JSON, or VSR JSONL)");
+      const dataset = values.dataset as string | undefined;
+      if (!dataset?.trim()) throw new AppError("invalid_input", "--dataset NAME is required");
+      const result = await importEvalSet({ set, files: readFiles(files, undefined).map((f) => ({ file: f.file, buffer: f.buffer })), dataset, imagesDir: (values.images as string | undefined) ?? null });
+      progress(`imported ${result.traces} ${set} items into ${result.dataset}`);
+      return result;
+    }
+    if (sub !== "run") throw new AppError("invalid_input", `unknown subcommand "${sub ?? ""}": use "spare run", "spare summary" or "spare eval-import"`);
     // `--captions a.jsonl b.jsonl` leaves b.jsonl as a positional
     const files = [...((values.captions as string[] | undefined) ?? []), ...extra];
     if (files.length === 0) throw new AppError("invalid_input", "--captions FILE... is required (JSONL captions: IIW/DOCCI, Localized Narratives, PixMo-Cap or {image, caption})");
@@ -121,6 +135,11 @@ export default defineCommand({
     return summary;
   },
   render: (s) => {
+    if ("set" in s) {
+      const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
+      const meta = Object.entries(s.metaCategories).map(([c, n]) => `${c} ${n}`).join(", ");
+      return `${s.set} → dataset ${s.dataset}: ${s.items} items, ${s.traces} new traces (true ${s.labels.true}, false ${s.labels.false})\nclasses: ${classes || "—"}${meta ? `\nVSR meta-categories: ${meta}` : ""}`;
+    }
     const removed = Object.entries(s.removed).map(([filter, n]) => [`  removed: ${filter}`, n] as [string, number]);
     const rows: Array<[string, number]> = [["captions in", s.captions.in], ["spatial captions", s.captions.spatial], ["pairs generated", s.pairs.generated], ...removed, ["pairs kept", s.pairs.kept], ["unparseable answers", s.pairs.unparseable]];
     const relations = Object.entries(s.relations).slice(0, 12).map(([r, n]) => `${r} ${n}`).join(", ");

@@ -12,6 +12,7 @@ import {
 import { RELATION_CLASS_LABELS } from "@/lib/taxonomy/relations";
 import { agreementSection, type AgreementCounts } from "@/lib/formats/export/agreement";
 import { exportFormat } from "@/lib/formats/export/registry";
+import { cardLicense, type DatasetSource } from "@/lib/schemas/license";
 import { mdName, mdText, yamlString } from "@/lib/formats/export/markdown";
 
 // The Hugging Face dataset card (README.md): YAML front matter with `configs` (data_files per
@@ -36,6 +37,10 @@ export interface ExportSummary {
   agreement: AgreementCounts;
   /** Data files (shards), in manifest order. */
   files: ExportFileEntry[];
+  /** Licence and attribution of every exported dataset. */
+  sources: DatasetSource[];
+  /** Empty or small splits, images in two splits (lib/formats/export/warnings.ts). */
+  warnings: string[];
 }
 
 function sizeCategory(rows: number): string {
@@ -55,7 +60,7 @@ function frontMatter(summary: ExportSummary): string {
     `pretty_name: ${yamlString(summary.title)}`,
     "language:",
     "- en",
-    "license: other",
+    `license: ${cardLicense(summary.sources)}`,
     "task_categories:",
     `- ${config.images === "none" ? "text-generation" : "image-text-to-text"}`,
     "tags:",
@@ -81,12 +86,20 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+const UNCHECKED_TEXT: Record<ExportConfig["uncheckedSteps"], string> = {
+  positive: "counted as correct, label source `verifier:unchecked`",
+  negative: "counted as wrong, label source `verifier:unchecked`",
+  drop: "dropped from the rows (a call and its result together)",
+  "skip-trace": "a trace with one is left out",
+};
+
 function curation(config: ExportConfig): string[] {
   const items = [
     `datasets: ${config.datasets.map(mdName).join(", ")}`,
     `label priority: ${config.labels} (human labels are the current reviews, minus after-error and stale ones; imported human labels appear as \`external:<source>\`)`,
     `minimum quality: ${config.minQuality ?? "none"}; valid only: ${config.validOnly ? "yes" : "no"}; human-accepted only: ${config.humanAcceptedOnly ? "yes" : "no"}`,
     `wrong steps: ${config.rejectedSteps}${config.truncateAfterFirstError ? "; traces truncated after the first wrong step" : ""}`,
+    `unchecked steps (verified, but no rule could check them and no human labelled them): ${UNCHECKED_TEXT[config.uncheckedSteps]}`,
     `de-duplication by image + normalised question: ${config.dedupe ? "on" : "off"}`,
     `split by image with seed ${config.seed}: train ${config.split.train}, validation ${config.split.validation}, test ${config.split.test}`,
   ];
@@ -117,7 +130,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     info.card.columns,
     "",
-    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, or null when unlabeled).",
+    "`meta` records the provenance of every label: the trace id and dataset, the split, the relation tags, the verifier quality and validity, the trace judgment and its source, and per step its kind, label and label source (`human`, `external:<source>`, `verifier`, `verifier:unchecked` for a step the verifier could not check, labelled by the unchecked-steps policy, or null when unlabeled).",
     "",
     "## Splits",
     "",
@@ -125,6 +138,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     table(["split", "rows"], splits.map((s) => [s, counts.splits[s] ?? 0])),
     "",
+    ...(summary.warnings.length ? ["**Warnings**", "", ...summary.warnings.map((w) => `- ${w}`), ""] : []),
     "## Relation classes",
     "",
     "Each question's primary relation class (the rarest of its tagged classes, SpaRE-style; `none` = no spatial relation), rows per split:",
@@ -161,6 +175,7 @@ export function renderCard(summary: ExportSummary): string {
     "",
     "ds = load_dataset(\"path/to/this/folder\")  # reads the `configs` above",
     ...(config.images === "copy" ? (info.card.loadImages ?? []) : []),
+    ...(info.card.loadChat ?? []),
     "```",
     "",
     "## Files",
@@ -169,9 +184,17 @@ export function renderCard(summary: ExportSummary): string {
     "",
     table(["file", "rows"], summary.files.map((f) => [mdText(f.path), f.rows ?? ""])),
     "",
-    "## Sources",
+    "## Sources and licences",
     "",
-    "Images, questions and traces keep the licences of the datasets they were imported from; check them before redistribution.",
+    "Images, questions and traces keep the licences of the datasets they were imported from:",
+    "",
+    table(["dataset", "licence", "attribution"], summary.sources.map((s) => [mdText(s.dataset), mdText(s.license ?? "not declared"), mdText(s.attribution ?? "—")])),
+    "",
+    summary.sources.some((s) => !s.license)
+      ? "A dataset without a declared licence makes the card say `unknown`: set one with `stepwise datasets license NAME ID` (or at import with `--license`) before redistributing."
+      : cardLicense(summary.sources) === "other"
+        ? "The datasets carry different licences, so the card says `other`: each row's `meta.dataset` names its source."
+        : "Credit the sources above when you redistribute or train on this data.",
     "",
   ];
   return sections.join("\n");

@@ -47,6 +47,8 @@ export interface ExportFormatCard {
   curation?: (config: ExportConfig) => string[];
   /** Python lines of the "Loading" snippet that decode the image column when images are copied. */
   loadImages?: string[];
+  /** Python lines of the "Loading" snippet that turn rows into chat-template text (chat formats). */
+  loadChat?: string[];
 }
 
 export interface ExportFormatDefinition<Name extends string = string> {

@@ -30,13 +30,16 @@ export interface HumanLabel {
 }
 
 /**
- * One label from the current reviews of one item. Reviews from people in this tool ("human")
- * outrank imported human labels ("external:<name>"); among the chosen reviews the majority wins,
+ * One label from the current reviews of one item. An adjudicated item's gold label wins; then
+ * reviews from people in this tool ("human") outrank imported human labels ("external:<name>"); among the chosen reviews the majority wins,
  * ties going to the more cautious label. `stepRevision` drops labels given to older content.
  */
 export function resolveHuman(reviews: ReviewRow[], stepRevision = 0): HumanLabel | null {
   const fresh = reviews.filter((r) => VALUE_OF[r.label] && (r.revision === null || r.revision >= stepRevision));
   if (fresh.length === 0) return null;
+  // An adjudicator's decision (source "gold", docs/design.md §13) settles the item.
+  const gold = fresh.find((r) => r.source === "gold");
+  if (gold) return { value: VALUE_OF[gold.label], source: "gold" };
   const local = fresh.filter((r) => r.source === "human");
   const chosen = local.length > 0 ? local : fresh;
   const votes = new Map<LabelValue, number>();
@@ -71,6 +74,20 @@ export function stepLabel(
     source = "verifier";
   }
   return { value, source, human: humanSide?.value ?? null, humanSource: humanSide?.source ?? null, verifier };
+}
+
+/** Label source of a step the verifier ran over but could not check (docs/design.md §5 Coverage). */
+export const UNCHECKED_SOURCE = "verifier:unchecked";
+
+/**
+ * A step's label after the unchecked-steps policy: applies to a step of a verified trace that
+ * neither a human nor a verifier verdict labels, unless only human labels count. positive /
+ * negative give it a label; drop and skip-trace mark it (value null) for keptSteps and the planner.
+ */
+export function uncheckedLabel(label: StepLabel, verified: boolean, config: Pick<ExportConfig, "labels" | "uncheckedSteps">): StepLabel {
+  if (!verified || label.value !== null || config.labels === "human-only") return label;
+  const value: LabelValue | null = config.uncheckedSteps === "positive" ? "good" : config.uncheckedSteps === "negative" ? "bad" : null;
+  return { ...label, value, source: UNCHECKED_SOURCE };
 }
 
 /**

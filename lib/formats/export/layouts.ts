@@ -10,9 +10,18 @@ const textPart = z.object({ type: z.literal("text"), text: z.string() }).strict(
 const imagePart = z.object({ type: z.literal("image") }).strict();
 const trlContent = z.union([z.string(), z.array(z.union([textPart, imagePart])).min(1)]);
 
+const jsonObjectString = z.string().refine((s) => {
+  try {
+    const value = JSON.parse(s);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}, "arguments must be a JSON-encoded object");
+
 const trlToolCall = z.object({
   type: z.literal("function"),
-  function: z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }).strict(),
+  function: z.object({ name: z.string().min(1), arguments: jsonObjectString }).strict(),
 }).strict();
 
 export const trlMessage = z.discriminatedUnion("role", [
@@ -29,6 +38,19 @@ export const toolSchema = z.object({
   type: z.literal("function"),
   function: z.object({ name: z.string().min(1), description: z.string(), parameters: z.object({ type: z.literal("object") }).loose() }).strict(),
 }).strict();
+
+/** TRL layouts: the tools' JSON schemas as JSON text (a list of `toolSchema`), see messages.ts. */
+export const toolsColumn = z.string().superRefine((s, ctx) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(s);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "tools must be JSON text" });
+    return;
+  }
+  const parsed = z.array(toolSchema).safeParse(value);
+  if (!parsed.success) ctx.addIssue({ code: "custom", message: `tools: ${parsed.error.issues[0]?.message}` });
+});
 
 export const images = z.array(z.string().min(1));
 
@@ -52,6 +74,7 @@ export const traceMetaSchema = z.object({
   step_call_ids: z.array(z.string().nullable()),
   step_labels: z.array(stepLabelValue),
   step_label_sources: z.array(z.string().nullable()),
+  step_turns: z.array(z.number().int().nonnegative()).optional(),
 }).strict();
 
 /** Arrow (the Hugging Face loader) needs one type per column: content is all strings or all part lists. */
@@ -59,15 +82,6 @@ export function consistentContent(messages: Array<{ content?: unknown }>): boole
   const kinds = new Set(messages.filter((m) => m.content !== undefined).map((m) => (typeof m.content === "string" ? "string" : "parts")));
   return kinds.size <= 1;
 }
-
-const jsonObjectString = z.string().refine((s) => {
-  try {
-    const value = JSON.parse(s);
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}, "arguments must be a JSON-encoded object");
 
 export const openAiToolCall = z.object({
   id: z.string().min(1),

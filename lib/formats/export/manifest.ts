@@ -21,6 +21,8 @@ export interface Manifest {
   skipped: ExportSummary["skipped"];
   labels: ExportSummary["labels"];
   agreement: ExportSummary["agreement"];
+  sources: ExportSummary["sources"];
+  warnings: string[];
   images: { mode: ImageMode; count: number; layout: string | null };
   files: ExportFileEntry[];
 }
@@ -37,6 +39,8 @@ export function buildManifest(summary: ExportSummary, card: ExportFileEntry): Ma
     skipped: summary.skipped,
     labels: summary.labels,
     agreement: summary.agreement,
+    sources: summary.sources,
+    warnings: summary.warnings,
     images: { mode: summary.config.images, count: summary.counts.images, layout: summary.config.images === "copy" ? IMAGE_LAYOUT : null },
     files: [card, ...summary.files],
   };

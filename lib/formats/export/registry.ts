@@ -8,13 +8,14 @@ import { openai } from "@/lib/formats/export/formats/openai";
 import { trlPrm } from "@/lib/formats/export/formats/trl-prm";
 import { trlSft } from "@/lib/formats/export/formats/trl-sft";
 import { visualProcessBench } from "@/lib/formats/export/formats/visualprocessbench";
+import { vqaSft } from "@/lib/formats/export/formats/vqa-sft";
 import type { BuiltRows, ExportUnit, RowContext } from "@/lib/formats/export/rows";
 
 // The one list of export formats (docs/design.md §17 "How to extend"). A new format is a file under
 // lib/formats/export/formats/ and one entry here; the config schema's names, the web form, the
 // CLI help, the card, planning and writing all read this array. Order = order in the form and help.
 
-export const EXPORT_FORMAT_DEFINITIONS = [trlSft, trlPrm, dpo, kto, offlineRl, openai, visualProcessBench, mmPrm] as const;
+export const EXPORT_FORMAT_DEFINITIONS = [trlSft, trlPrm, dpo, kto, offlineRl, openai, visualProcessBench, mmPrm, vqaSft] as const;
 
 export type ExportFormat = (typeof EXPORT_FORMAT_DEFINITIONS)[number]["name"];
 

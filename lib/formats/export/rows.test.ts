@@ -44,15 +44,20 @@ describe("row builders", () => {
     expect(keptSteps(steps, { rejectedSteps: "keep", truncateAfterFirstError: true }).map((x) => x.index)).toEqual([0, 1]);
   });
 
-  it("TRL SFT: vision parts everywhere, object arguments, named tool turns", () => {
+  it("TRL SFT: vision parts everywhere, one assistant message per turn, JSON-text arguments and tools, named tool turns", () => {
     const [row] = ROW_BUILDERS["trl-sft"]({ trace: trace() }, context({ datasets: ["d"], format: "trl-sft" })).rows as Row[];
     ROW_SCHEMAS["trl-sft"].parse(row);
     expect(row.messages[0]).toEqual({ role: "user", content: [{ type: "image" }, { type: "text", text: "How many things are left of the sphere?" }] });
-    expect(row.messages[2]).toEqual({ role: "assistant", tool_calls: [{ type: "function", function: { name: "relate", arguments: args } }] });
-    expect(row.messages[3]).toEqual({ role: "tool", name: "relate", content: [{ type: "text", text: '["obj_2"]' }] });
+    // the plan and the call it leads to are one teacher turn
+    expect(row.messages[1]).toEqual({ role: "assistant", content: [{ type: "text", text: "Find the sphere, then relate." }], tool_calls: [{ type: "function", function: { name: "relate", arguments: JSON.stringify(args) } }] });
+    expect(row.messages[2]).toEqual({ role: "tool", name: "relate", content: [{ type: "text", text: '["obj_2"]' }] });
+    expect(row.messages[3]).toEqual({ role: "assistant", content: [{ type: "text", text: "obj_2 is left of obj_1.\n\n1" }] });
+    expect(row.messages).toHaveLength(4);
+    expect(row.meta.step_turns).toEqual([1, 1, 2, 3, 3]);
     expect(row.images).toEqual(["images/ab/x.png"]);
-    expect(row.tools.map((t: { function: { name: string } }) => t.function.name)).toContain("relate");
-    expect(JSON.stringify(row.tools)).not.toContain("$schema");
+    expect(typeof row.tools).toBe("string");
+    expect(JSON.parse(row.tools).map((t: { function: { name: string } }) => t.function.name)).toContain("relate");
+    expect(row.tools).not.toContain("$schema");
     expect(stringifyRow(row)).toBe(JSON.stringify(row));
   });
 
@@ -68,9 +73,11 @@ describe("row builders", () => {
     const row = built.rows[0] as Row;
     ROW_SCHEMAS.openai.parse(row);
     expect(row.messages[0].content[1]).toEqual({ type: "image_url", image_url: { url: "https://example.test/x.png" } });
-    expect(row.messages[2]).toEqual({ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "relate", arguments: JSON.stringify(args) } }], weight: 0 });
-    expect(row.messages[3]).toEqual({ role: "tool", tool_call_id: "c1", content: '["obj_2"]' });
-    expect(row.messages[1].weight).toBe(1);
+    // the plan and the wrong call share a turn: the whole turn is masked
+    expect(row.messages[1]).toEqual({ role: "assistant", content: "Find the sphere, then relate.", tool_calls: [{ id: "c1", type: "function", function: { name: "relate", arguments: JSON.stringify(args) } }], weight: 0 });
+    expect(row.messages[2]).toEqual({ role: "tool", tool_call_id: "c1", content: '["obj_2"]' });
+    expect(row.messages[3].weight).toBe(1);
+    expect((built.sidecar![0] as Row).step_turns).toEqual([1, 1, 2, 3, 3]);
     expect(built.sidecar).toHaveLength(1);
     expect(Object.keys(row)).toEqual(["messages", "tools", "parallel_tool_calls"]);
   });
@@ -89,7 +96,7 @@ describe("row builders", () => {
     // G4 = 1; G3 = 0 + .5; G2 = -1 + .25; G1 = 1 - .375; G0 = 1 + .3125
     expect(rows.map((r) => r.return)).toEqual([1.3125, 0.625, -0.75, 0.5, 1]);
     expect(rows.map((r) => r.done)).toEqual([false, false, false, false, true]);
-    expect(rows[2].state).toHaveLength(3);
+    expect(rows[2].state).toHaveLength(2); // user, then the plan and the call as one turn
     expect(rows[2].action.role).toBe("tool");
   });
 
@@ -116,6 +123,8 @@ describe("dataset card", () => {
       labels: { steps: { human: 5, verifier: 55 }, traces: { verifier: 12 } },
       agreement: { ...emptyAgreement(), good_pass: 3, bad_fail: 1, bad_pass: 1 },
       files: [{ path: "data/train-00000-of-00001.jsonl", rows: 10, bytes: 1, sha256: "x" }],
+      sources: [{ dataset: "d", license: "cc-by-4.0", attribution: "CLEVR v1.0 (Johnson et al. 2017)" }],
+      warnings: ["The validation split is empty although 10% was asked."],
     };
     const card = renderCard(summary);
     const front = card.split("---")[1];
@@ -128,5 +137,13 @@ describe("dataset card", () => {
     expect(card).toContain("Agreement on accept/reject: 4 of 5 steps (80.0%)");
     expect(card).toContain("relation class caps: projective ≤ 5");
     expect(renderCard(summary)).toBe(card);
+    expect(front).toContain("license: cc-by-4.0");
+    expect(card).toContain("| d | cc-by-4.0 | CLEVR v1.0 (Johnson et al. 2017) |");
+    expect(card).toContain("- The validation split is empty although 10% was asked.");
+    // two licences → other; a dataset without one → unknown, and the card says how to set it
+    expect(renderCard({ ...summary, sources: [...summary.sources, { dataset: "e", license: "apache-2.0", attribution: null }] })).toContain("license: other");
+    const unknown = renderCard({ ...summary, sources: [{ dataset: "d", license: null, attribution: null }] });
+    expect(unknown).toContain("license: unknown");
+    expect(unknown).toContain("stepwise datasets license NAME ID");
   });
 });

@@ -1,5 +1,5 @@
 import type { ExportConfig } from "@/lib/schemas/exports";
-import { toolsJson, type TrlOptions } from "@/lib/formats/export/messages";
+import { quotedToolsText, stepTurns, toolsJson, type TrlOptions } from "@/lib/formats/export/messages";
 import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
 
 // What every format's builder (lib/formats/export/formats/*.ts) shares: a unit (a trace, or a
@@ -48,10 +48,13 @@ export interface TraceMeta {
   step_call_ids: Array<string | null>;
   step_labels: Array<string | null>;
   step_label_sources: Array<string | null>;
+  /** Chat layouts: the index in the row's messages of the message holding each step. */
+  step_turns?: number[];
 }
 
-export function traceMeta(trace: ExportTrace, steps: ExportStep[]): TraceMeta {
-  return {
+/** `firstTurn`: chat layouts give the index of the first completion message, to fill `step_turns`. */
+export function traceMeta(trace: ExportTrace, steps: ExportStep[], firstTurn?: number): TraceMeta {
+  const meta: TraceMeta = {
     trace_id: trace.externalId,
     dataset: trace.dataset,
     split: trace.split,
@@ -71,6 +74,8 @@ export function traceMeta(trace: ExportTrace, steps: ExportStep[]): TraceMeta {
     step_labels: steps.map((s) => s.label.value),
     step_label_sources: steps.map((s) => s.label.source),
   };
+  if (firstTurn !== undefined) meta.step_turns = stepTurns(steps).map((t) => t + firstTurn);
+  return meta;
 }
 
 export function trlOptions(context: RowContext): TrlOptions {
@@ -91,7 +96,7 @@ export function stringifyRow(row: unknown): string {
   for (const key of Object.keys(record)) {
     const value = record[key];
     if (value === undefined) continue;
-    const cached = typeof value === "object" && value !== null ? toolsJson.get(value) : undefined;
+    const cached = typeof value === "object" && value !== null ? toolsJson.get(value) : typeof value === "string" && value.length > 64 ? quotedToolsText.get(value) : undefined;
     out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${cached ?? JSON.stringify(value)}`;
   }
   return `${out}}`;

@@ -10,7 +10,7 @@ export type LabelValue = "good" | "bad" | "neutral";
 
 export interface StepLabel {
   value: LabelValue | null;
-  /** "human", "external:<name>" (imported human labels) or "verifier"; null when unlabeled. */
+  /** "gold" (adjudicated), "human", "external:<name>" (imported human labels) or "verifier"; null when unlabeled. */
   source: string | null;
   /** The human side alone (for agreement figures), whatever the priority chose. */
   human: LabelValue | null;

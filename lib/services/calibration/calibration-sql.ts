@@ -19,8 +19,12 @@ import { prepare } from "@/lib/db";
 export interface LabelFilter {
   /** Only this reviewer's current labels (by user name); default: every reviewer. */
   reviewer?: string;
-  /** human = labels made in Stepwise; external = imported (external:prm800k, external:visprog…). */
-  source: "all" | "human" | "external";
+  /**
+   * all = every label, an adjudicated step's gold label instead of its reviewers'; gold = the same
+   * over labels made in Stepwise only; human = Stepwise reviewers' labels, gold ignored; external =
+   * imported (external:prm800k, external:visprog…). See docs/design.md §13.
+   */
+  source: "all" | "gold" | "human" | "external";
 }
 
 export interface ProfileRow {
@@ -103,11 +107,17 @@ const CLASSES = `SELECT "questionId", group_concat(DISTINCT "relationClass" ORDE
 /** The step outcome from its masks: lib/calibration/labels.ts outcomeOf in SQL. */
 const outcomeSql = (fail: string, pass: string) => `CASE WHEN ${fail} <> 0 THEN 'fail' WHEN ${pass} <> 0 THEN 'pass' ELSE 'skip' END`;
 
+/** A reviewer's label on a step an adjudicator decided no longer counts: the gold label does. */
+const NOT_OVERRULED = `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = 1 AND g."source" = 'gold')`;
+
 function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string; params: unknown[] } {
   const parts = [`r."current" = 1`];
   if (level === "step") parts.push(`r."stepId" IS NOT NULL`, `r."afterError" = 0`, `r."label" IN ('accept', 'reject', 'neutral')`);
   else parts.push(`r."stepId" IS NULL`, `r."label" IN ('accept', 'reject')`);
   const params: unknown[] = [];
+  if (filter.reviewer !== undefined || filter.source === "human") parts.push(`r."source" <> 'gold'`);
+  else if (filter.source === "all") parts.push(`(r."source" = 'gold' OR ${NOT_OVERRULED})`);
+  else if (filter.source === "gold") parts.push(`(r."source" = 'gold' OR (r."source" = 'human' AND ${NOT_OVERRULED}))`);
   if (filter.source === "human") parts.push(`r."source" = 'human'`);
   if (filter.source === "external") parts.push(`r."source" LIKE 'external:%'`);
   if (filter.reviewer !== undefined) {

@@ -7,7 +7,7 @@ import { ShapeCollector } from "@/lib/formats/export/parquet";
 import { contentHash } from "@/lib/formats/hash";
 import { exportConfig, type ExportConfig, type ExportCounts, type ExportFileEntry, type ExportPreview, type SkipCounts, type VerifierRunRef } from "@/lib/schemas/exports";
 import { checkAbort, openContext, type ProgressHandler } from "@/lib/services/export/export-context";
-import { orderedSkips, plan, select, summarize } from "@/lib/services/export/export-plan";
+import { exportWarnings, orderedSkips, plan, select, summarize } from "@/lib/services/export/export-plan";
 import { ExportSource } from "@/lib/services/export/export-source";
 import { write, writeImageChecksums, writeParquet } from "@/lib/services/export/export-write";
 
@@ -40,6 +40,8 @@ export interface BuildResult {
   skipped: SkipCounts;
   counts: ExportCounts;
   verifier: VerifierRunRef[];
+  /** Empty or small splits, images in two splits (also in the card and the manifest). */
+  warnings: string[];
 }
 
 /** zod-parses an export config; errors name the field. */
@@ -101,7 +103,8 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     const title = exportTitle(config);
     const checksums = await writeImageChecksums(staging);
     if (checksums) dataFiles.push(checksums);
-    const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles };
+    const warnings = exportWarnings(ctx, counts);
+    const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles, sources: ctx.sources, warnings };
     const card = await writeText(staging, "README.md", renderCard(summary));
     const manifest = await writeText(staging, "manifest.json", renderManifest(buildManifest(summary, card)));
     for (const f of [card, manifest, ...dataFiles]) fs.chmodSync(path.join(staging, f.path), 0o644);
@@ -109,7 +112,7 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
     onProgress(1, "Done");
-    return { out: target, title, files: [card, manifest, ...dataFiles], rows: counts.rows, skipped: summary.skipped, counts, verifier: ctx.verifier };
+    return { out: target, title, files: [card, manifest, ...dataFiles], rows: counts.rows, skipped: summary.skipped, counts, verifier: ctx.verifier, warnings };
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
@@ -125,7 +128,8 @@ export async function previewExport(config: ExportConfig, signal?: AbortSignal):
     const ctx = openContext(source, config);
     const { candidates, skipped } = await plan(ctx, () => {}, signal);
     select(ctx, skipped);
-    return { candidates, counts: summarize(ctx).counts, skipped: orderedSkips(skipped), verifier: ctx.verifier };
+    const { counts } = summarize(ctx);
+    return { candidates, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, warnings: counts.rows ? exportWarnings(ctx, counts) : [], sources: ctx.sources };
   } finally {
     source.close();
   }

@@ -3,6 +3,7 @@ import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { ExportImage, StepLabel } from "@/lib/formats/export/types";
 import type { ExportConfig, VerifierRunRef } from "@/lib/schemas/exports";
+import type { DatasetSource } from "@/lib/schemas/license";
 import { imagesRoot } from "@/lib/services/import/image-store";
 import type { ExportSource, TraceRow } from "@/lib/services/export/export-source";
 
@@ -33,6 +34,8 @@ export interface Context {
   runIds: number[];
   versionOf: Map<number, number>;
   verifier: VerifierRunRef[];
+  /** Licence and attribution of every exported dataset, by name. */
+  sources: DatasetSource[];
 }
 
 export function checkAbort(signal?: AbortSignal): void {
@@ -64,6 +67,10 @@ export function openContext(source: ExportSource, config: ExportConfig): Context
     runIds: runs.map((r) => r.runId),
     versionOf: new Map(runs.map((r) => [r.datasetId, r.version])),
     verifier: runs.map((r) => ({ dataset: nameOf.get(r.datasetId)!, runId: r.runId, version: r.version, name: r.name })).sort((a, b) => compareCodeUnits(a.dataset, b.dataset)),
+    sources: datasets.map((d) => {
+      const declared = [...new Set([d.license, ...((JSON.parse(d.importLicenses ?? "[]") as Array<string | null>))].filter((l): l is string => Boolean(l)))].sort(compareCodeUnits);
+      return { dataset: d.name, license: declared.length ? declared.join(", ") : null, attribution: d.attribution };
+    }),
   };
 }
 

@@ -43,6 +43,8 @@ const GOLDEN_CONFIGS: Record<string, ExportConfigInput> = {
   "openai-embed": { datasets: ["canonical-781"], format: "openai", images: "embed" },
   "openai-copy-mask": { datasets: ["canonical-781", "pairs"], format: "openai", images: "copy", imageBaseUrl: "https://example.org/data/", rejectedSteps: "mask", parquet: true },
   "openai-none": { datasets: ALL, format: "openai", images: "none", shardRows: 25, humanAcceptedOnly: false, systemPrompt: "sys" },
+  "vqa-sft-copy": { datasets: ["canonical-781", "pairs"], format: "vqa-sft", images: "copy", parquet: true },
+  "vqa-sft-none": { datasets: ["spread", "visprog-gqa"], format: "vqa-sft", images: "none", systemPrompt: "Answer in one word.", relationCaps: { projective: 20 } },
 };
 
 async function ids(dataset: string): Promise<number[]> {

@@ -43,13 +43,14 @@ describe.each(["visualprocessbench", "mm-prm"] as const)("%s", (format) => {
   const definition = exportFormat(format);
 
   it("every row matches the layout schema, with copied images and label provenance", async () => {
-    const result = await runExport({ config: { datasets: ["canonical-781", "pairs"], format, images: "reference", dedupe: false }, out: outDir(format) });
+    const result = await runExport({ config: { datasets: ["canonical-781", "pairs"], format, images: "reference", dedupe: false, uncheckedSteps: "skip-trace" }, out: outDir(format) });
     const rows = dataRows(result.out);
     expect(rows.length).toBe(result.rows);
     expect(rows.length).toBeGreaterThan(20);
     for (const row of rows) definition.rowSchema.parse(row);
-    // pairs' step 7 skipped by the verifier is unlabeled: those traces are left out, not written with a gap
-    expect(result.skipped.unlabeled).toBe(7);
+    // pairs' step 7 skipped by the verifier is unchecked: under skip-trace those traces are left out, not written with a gap
+    expect(result.skipped.unchecked_steps).toBe(7);
+    expect(result.skipped.unlabeled ?? 0).toBe(0);
     const labels = rows.flatMap((r) => (format === "visualprocessbench" ? (r.response as { process_correctness: number[] }).process_correctness : (r.conversations as Array<{ value: unknown }>)[1].value as number[]));
     expect(new Set(labels).size).toBeGreaterThan(1);
     expect(labels).toContain(format === "visualprocessbench" ? -1 : 0);

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import { addAgreement, emptyAgreement, type AgreementCounts } from "@/lib/formats/export/agreement";
 import type { LabelProvenance } from "@/lib/formats/export/card";
-import { humanAccepted, resolveHuman, stepLabel, traceJudgment, verifierOutcome } from "@/lib/formats/export/labels";
+import { UNCHECKED_SOURCE, humanAccepted, resolveHuman, stepLabel, traceJudgment, uncheckedLabel, verifierOutcome } from "@/lib/formats/export/labels";
 import { keptSteps } from "@/lib/formats/export/messages";
 import { exportFormat } from "@/lib/formats/export/registry";
 import { groupKey, imageKey, splitOf, unitHashes } from "@/lib/formats/export/split";
+import { splitWarnings } from "@/lib/formats/export/warnings";
 import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
 import { UNLABELED, checkAbort, compareCodeUnits, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export/export-context";
@@ -57,7 +58,9 @@ function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
   const scores = new Map(ctx.source.scores(ctx.runIds, traceIds).map((s) => [s.traceId, s]));
   const questionIds = [...new Set(rows.map((r) => r.questionId).filter((q): q is number => q !== null))];
   const relationLabels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
-  const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
+  // a verified trace's unchecked steps get a label (or a mark) from the unchecked-steps policy
+  const uncheckedPolicy = ctx.config.labels !== "human-only" && scores.size > 0;
+  const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || uncheckedPolicy || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
   const steps = stepLabelsPossible ? groupBy(ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
   const counts = steps ? null : ctx.source.stepCounts(traceIds);
   const withOriginals = ctx.hasEdits ? ctx.source.tracesWithOriginals(traceIds) : new Set<number>();
@@ -65,10 +68,11 @@ function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
     const traceReviews = reviews.get(row.id) ?? [];
     const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
     const stepRows = steps?.get(row.id) ?? [];
+    const verified = scores.has(row.id);
     const exportSteps = steps
       ? stepRows.map((s): ExportStep => ({
           id: s.id, index: s.index, kind: s.kind as StepKind, revision: s.revision, text: null, tool: null, callId: s.callId ?? null, args: null, argsJson: null, resultJson: null,
-          label: stepLabel(resolveHuman(byStep.get(s.id) ?? [], s.revision), verifierOutcome(verdicts.get(s.id)), ctx.config.labels, s.revision > 0),
+          label: uncheckedLabel(stepLabel(resolveHuman(byStep.get(s.id) ?? [], s.revision), verifierOutcome(verdicts.get(s.id)), ctx.config.labels, s.revision > 0), verified, ctx.config),
         }))
       : placeholderSteps(counts!.get(row.id) ?? 0);
     const score = scores.get(row.id);
@@ -101,6 +105,7 @@ function skipReason(ctx: Context, t: Labelled, judgment: TraceJudgment): SkipRea
   if (config.minQuality !== null && t.quality! < config.minQuality) return "below_min_quality";
   if (config.validOnly && t.valid !== true) return "not_valid";
   if (config.humanAcceptedOnly && !humanAccepted(t.decision, t.steps)) return "not_human_accepted";
+  if (config.uncheckedSteps === "skip-trace" && t.steps.some((s) => s.label.source === UNCHECKED_SOURCE)) return "unchecked_steps";
   const kept = keptSteps(t.steps, config);
   if (kept.length === 0) return "empty";
   const { needs } = exportFormat(config.format);
@@ -115,7 +120,7 @@ function skipReason(ctx: Context, t: Labelled, judgment: TraceJudgment): SkipRea
 type PackedLabel = [StepLabel["value"], string | null, StepLabel["human"], string | null, StepLabel["verifier"]];
 
 function packLabels(steps: ExportStep[]): string | null {
-  if (steps.every((s) => s.label === UNLABELED || (s.label.value === null && s.label.human === null && s.label.verifier === null))) return null;
+  if (steps.every((s) => s.label === UNLABELED || (s.label.value === null && s.label.source === null && s.label.human === null && s.label.verifier === null))) return null;
   return JSON.stringify(steps.map((s): PackedLabel => [s.label.value, s.label.source, s.label.human, s.label.humanSource, s.label.verifier]));
 }
 
@@ -241,6 +246,15 @@ export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelPr
   labels.steps = sortKeys(labels.steps);
   labels.traces = sortKeys(labels.traces);
   return { counts, labels, agreement };
+}
+
+/** Empty or small splits and images in two splits, in words (preview, CLI, card, manifest). */
+export function exportWarnings(ctx: Context, counts: ExportCounts): string[] {
+  const images: Partial<Record<(typeof SPLITS)[number], number>> = {};
+  for (const row of ctx.source.imagesBySplit()) images[SPLITS[row.split]] = row.images;
+  const leaked = ctx.source.leakedImages(1000);
+  const leaks = leaked.map((l) => ({ name: l.name, splits: l.splits.split(",").map(Number).sort().map((i) => SPLITS[i]) }));
+  return splitWarnings({ ratios: ctx.config.split, counts, images, leaks, leakCount: leaked.length });
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

@@ -176,8 +176,12 @@ export class ExportSource {
     return statement;
   }
 
-  datasets(names: string[]): Array<{ id: number; name: string }> {
-    const rows = this.statement(`SELECT "id", "name" FROM "Dataset" WHERE "name" IN (SELECT value FROM json_each(?)) ORDER BY "name"`).all(JSON.stringify(names)) as Array<{ id: number; name: string }>;
+  datasets(names: string[]): Array<{ id: number; name: string; license: string | null; attribution: string | null; importLicenses: string | null }> {
+    const rows = this.statement(
+      `SELECT d."id", d."name", d."license", d."attribution",
+              (SELECT json_group_array(DISTINCT im."license") FROM "Import" im WHERE im."datasetId" = d."id" AND im."license" IS NOT NULL AND im."status" = 'done') AS "importLicenses"
+       FROM "Dataset" d WHERE d."name" IN (SELECT value FROM json_each(?)) ORDER BY d."name"`,
+    ).all(JSON.stringify(names)) as Array<{ id: number; name: string; license: string | null; attribution: string | null; importLicenses: string | null }>;
     const missing = names.filter((n) => !rows.some((r) => r.name === n));
     if (missing.length) throw new AppError("not_found", `unknown dataset${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}`);
     return rows;
@@ -418,6 +422,26 @@ export class ExportSource {
 
   rowsBySplitAndClass(): Array<{ split: number; cls: string; rows: number }> {
     return this.handle.prepare(`SELECT "split", "cls", SUM("rows") AS rows FROM "unit" GROUP BY "split", "cls" ORDER BY "split", "cls"`).all() as Array<{ split: number; cls: string; rows: number }>;
+  }
+
+  /** Distinct images (split keys) per split of the exported units. */
+  imagesBySplit(): Array<{ split: number; images: number }> {
+    return this.handle.prepare(
+      `SELECT u."split", COUNT(DISTINCT c."imageKey") AS images FROM "unit" u JOIN "cand" c ON c."traceId" = u."traceId" GROUP BY u."split" ORDER BY u."split"`,
+    ).all() as Array<{ split: number; images: number }>;
+  }
+
+  /**
+   * Image file names that land in more than one split: the same picture under keys that differ
+   * (no stored bytes to hash, or different bytes — a re-encoded copy — in two datasets).
+   */
+  leakedImages(limit: number): Array<{ name: string; splits: string }> {
+    return this.handle.prepare(
+      `SELECT i."name" AS name, group_concat(DISTINCT c."split") AS splits
+       FROM "cand" c JOIN "Trace" t ON t."id" = c."traceId" JOIN "Image" i ON i."id" = t."imageId"
+       WHERE c."traceId" IN (SELECT "traceId" FROM "unit" UNION SELECT "otherId" FROM "unit" WHERE "otherId" IS NOT NULL)
+       GROUP BY i."name" HAVING COUNT(DISTINCT c."split") > 1 ORDER BY i."name" LIMIT ?`,
+    ).all(limit) as Array<{ name: string; splits: string }>;
   }
 
   /** The traces that appear in the export (either side of a pair), each once. */

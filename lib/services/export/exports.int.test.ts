@@ -16,6 +16,7 @@ import { importFiles } from "@/lib/services/import/imports";
 import { seedDemo } from "@/lib/services/system/seed";
 import { generateTraces } from "@/fixtures/export/generate";
 import { addReview, editStep, recordVerifierRun } from "@/fixtures/export/labels";
+import { callProblems, renderStrict } from "@/fixtures/chat-templates/render";
 
 // Exports against a real SQLite file: the demo data (real CLEVR and VisProg traces), the canonical
 // fixture, and synthetic traces with verifier runs, reviews and edits written like the owning
@@ -110,7 +111,7 @@ describe("formats", () => {
       if (calls.length) withCalls++;
       expect(calls.every((c) => c.kind === "tool_call" && /=/.test(c.text ?? ""))).toBe(true);
       expect((row.meta as { judgment_source: string }).judgment_source).toBe("external:visprog");
-      if (calls.length) expect((row.tools as Array<{ function: { name: string } }>).map((t) => t.function.name)).toContain("RESULT");
+      if (calls.length) expect((JSON.parse(row.tools as string) as Array<{ function: { name: string } }>).map((t) => t.function.name)).toContain("RESULT");
     }
     expect(withCalls).toBeGreaterThan(rows.length / 2);
   });
@@ -146,6 +147,17 @@ describe("parquet", () => {
       expect(back).toHaveLength(rows.length);
       // OpenAI content is a string in some turns and a list in others: Parquet keeps it as JSON text
       if (format !== "openai") expect(back.map(stripNulls)).toEqual(rows.map(stripNulls));
+      // read through Arrow, every call gives back exactly the arguments it was written with (no
+      // other tool's keys as null), the tool accepts them, and the tools column is unchanged
+      const calls = (r: Record<string, unknown>) => JSON.stringify(r).match(/"arguments":"(?:[^"\\]|\\.)*"/g) ?? [];
+      back.forEach((row, r) => {
+        expect(calls(row as Record<string, unknown>), `row ${r}`).toEqual(calls(rows[r]));
+        if (typeof rows[r].tools === "string") expect((row as { tools: string }).tools).toBe(rows[r].tools);
+        const chat = ["messages", "prompt", "chosen", "rejected", "completion", "state"].flatMap((k) => ((row as Record<string, unknown>)[k] as never[]) ?? []);
+        expect(callProblems(chat), `row ${r}`).toEqual([]);
+        if (format === "trl-sft") expect(() => renderStrict(chat)).not.toThrow();
+      });
+      if (["trl-sft", "dpo", "kto", "offline-rl"].includes(format)) expect(back.some((row) => calls(row as Record<string, unknown>).length > 0)).toBe(true);
       if (format === "trl-sft") {
         // real nested columns, not JSON strings: messages is a LIST of STRUCTs
         const schema = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).schema;
@@ -153,6 +165,34 @@ describe("parquet", () => {
         expect(schema.find((s) => s.name === "tool_calls")?.converted_type).toBe("LIST");
       }
     }
+  });
+});
+
+describe("licences and split warnings", () => {
+  it("the card's licence comes from the datasets; a split too few images leave empty is a warning in the preview, the card and the manifest", async () => {
+    const config: ExportConfigInput = { datasets: ["clevr-demo"], format: "trl-sft", images: "none", split: { train: 0.8, validation: 0.1, test: 0.1 } };
+    const preview = await previewExport(config);
+    const empty = (["train", "validation", "test"] as const).filter((s) => !preview.counts.splits[s]);
+    expect(empty.length).toBeGreaterThan(0); // 5 images cannot fill 80/10/10
+    for (const split of empty) expect(preview.warnings.some((w) => w.startsWith(`The ${split} split is empty`) && /splits are by image/.test(w) && /5 images/.test(w))).toBe(true);
+    expect(preview.sources).toEqual([{ dataset: "clevr-demo", license: "cc-by-4.0", attribution: expect.stringContaining("CLEVR v1.0") }]);
+    const warned: string[] = [];
+    const result = await runExport({ config, out: outDir("licence"), onWarning: (w) => warned.push(w) });
+    expect(warned).toEqual(preview.warnings);
+    const card = fs.readFileSync(path.join(result.out, "README.md"), "utf8");
+    expect(card.split("---")[1]).toContain("license: cc-by-4.0");
+    expect(card).toContain("| clevr-demo | cc-by-4.0 | CLEVR v1.0");
+    for (const w of preview.warnings) expect(card).toContain(`- ${w}`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(result.out, "manifest.json"), "utf8"));
+    expect(manifest.warnings).toEqual(preview.warnings);
+    expect(manifest.sources[0].license).toBe("cc-by-4.0");
+    // a dataset without a licence beside it: the card says unknown... and with two different ones, other
+    await writeTransaction((h) => h.prepare(`UPDATE "Dataset" SET "license" = 'apache-2.0' WHERE "name" = 'visprog-gqa'`).run());
+    const mixed = await previewExport({ ...config, datasets: ["clevr-demo", "visprog-gqa"] });
+    expect(mixed.sources.map((s) => s.license)).toEqual(["cc-by-4.0", "apache-2.0, cc-by-4.0"]);
+    // a split with every share filled gives no warning
+    const whole = await previewExport({ ...config, split: { train: 1, validation: 0, test: 0 } });
+    expect(whole.warnings).toEqual([]);
   });
 });
 
@@ -282,7 +322,7 @@ describe("splits and curation", () => {
     const rows = dataRows(result.out);
     const edit = rows.find((r) => (r.meta as { pair: string }).pair === "edit")!;
     expect((edit.meta as { chosen: { trace_id: string } }).chosen.trace_id).toBe(t1.externalId);
-    const callArgs = (side: unknown) => (side as Array<{ tool_calls?: Array<{ function: { name: string; arguments: unknown } }> }>).filter((m) => m.tool_calls)[1].tool_calls![0].function.arguments;
+    const callArgs = (side: unknown) => JSON.parse((side as Array<{ tool_calls?: Array<{ function: { name: string; arguments: string } }> }>).filter((m) => m.tool_calls)[1].tool_calls![0].function.arguments);
     expect(callArgs(edit.chosen)).toEqual({ object: "obj_1", relation: "right" });
     expect(callArgs(edit.rejected)).toEqual({ object: "obj_1", relation: "left" });
     // trace 1 is now good, so its group (with trace 0, also good) has no rejected partner

@@ -32,12 +32,15 @@ export interface RunExportOptions {
   out: string;
   overwrite?: boolean;
   onProgress?: ProgressHandler;
+  /** Each warning (an empty or small split, an image in two splits); also in the card and manifest. */
+  onWarning?: (warning: string) => void;
 }
 
 /** Synchronous export into a folder (the CLI); returns the contract of issue 7. */
 export async function runExport(options: RunExportOptions): Promise<ExportCliResult> {
   const config = parseExportConfig(options.config);
   const result = await buildExport({ config, out: options.out, overwrite: options.overwrite, onProgress: options.onProgress });
+  for (const warning of result.warnings) options.onWarning?.(warning);
   return { out: result.out, files: result.files.map((f) => ({ path: f.path, rows: f.rows, sha256: f.sha256 })), rows: result.rows, skipped: result.skipped };
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
@@ -8,10 +9,11 @@ import type { NormalizedQuestion } from "@/lib/formats/types";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
 import type { Counters, JobRow } from "@/lib/jobs/types";
 import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
-import { generationConfig, type GenerationConfig, type GenerationConfigInput } from "@/lib/schemas/generation";
+import { builtinTeacher, generationConfig, type BuiltinTeacher, type GenerationConfig, type GenerationConfigInput } from "@/lib/schemas/generation";
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { RecordWriter } from "@/lib/services/import/import-writer";
-import { readQuestionFile, type SourceQuestion } from "@/lib/services/generate/questions";
+import { BUILTIN_BASE_URL, BUILTIN_MODEL, builtinTeacherUrl } from "@/lib/services/generate/builtin-teacher";
+import { parseQuestionText, readQuestionFile, type SourceQuestion } from "@/lib/services/generate/questions";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { EndpointClient } from "@/lib/teacher/endpoint/client";
 import { EndpointError } from "@/lib/teacher/endpoint/errors";
@@ -32,8 +34,12 @@ export const GENERATION_KIND = "generation";
 export interface GenerateRequest {
   dataset: string;
   questionsFile?: string | null;
+  /** An uploaded question file's text (the web form); `name` names it in errors. */
+  questionsText?: { name: string; text: string } | null;
   fromDataset?: string | null;
+  /** The endpoint; with `builtin` its baseUrl and model may be left out (the in-process teacher). */
   endpoint: EndpointConfigInput;
+  builtin?: Partial<BuiltinTeacher> | null;
   method?: GenerationConfig["method"];
   k?: number;
   samples?: number;
@@ -47,7 +53,32 @@ export interface GenerateRequest {
   limit?: number | null;
 }
 
+/** One item's timing, for `npm run bench -- generate` (what Stepwise spends per request besides waiting). */
+export interface ItemProbe {
+  key: string;
+  start: number;
+  end: number;
+  /** Filled by whoever times the requests made inside the item (the bench wraps fetch). */
+  waitMs: number;
+  requests: number;
+}
+
+/** The item whose work is running (set only while an observer is registered). */
+export const generationItemScope = new AsyncLocalStorage<ItemProbe>();
+const globalForProbe = globalThis as unknown as { __stepwiseGenerationProbe?: ((probe: ItemProbe) => void) | null };
+
+/** Registers a function called with every finished item's timing (null to stop); off by default. */
+export function observeGenerationItems(observer: ((probe: ItemProbe) => void) | null): void {
+  globalForProbe.__stepwiseGenerationProbe = observer;
+}
+
 const itemKey = (jobId: number, questionId: number, sample: number) => `j${jobId}:q${questionId}:s${sample}`;
+
+/** The endpoint a job talks to now: a built-in teacher's live URL replaces the stored placeholder. */
+export async function liveEndpoint(config: Pick<GenerationConfig, "endpoint" | "builtin">): Promise<GenerationConfig["endpoint"]> {
+  if (!config.builtin) return config.endpoint;
+  return { ...config.endpoint, baseUrl: await builtinTeacherUrl(config.builtin) };
+}
 
 function endpointInvalid(error: unknown): never {
   if (error instanceof EndpointError) throw error.code === "invalid_input" ? error : error.asInvalidInput();
@@ -106,7 +137,7 @@ export interface PreparedGeneration {
 export async function prepareGeneration(request: GenerateRequest, options: { signal?: AbortSignal } = {}): Promise<PreparedGeneration> {
   const dataset = request.dataset.trim();
   if (!dataset) throw new AppError("invalid_input", "--dataset is required", [{ path: "dataset", error: "expected a dataset name" }]);
-  if (request.questionsFile && request.fromDataset) throw new AppError("invalid_input", "give either --questions FILE or --from-dataset NAME, not both");
+  if ([request.questionsFile, request.questionsText, request.fromDataset].filter(Boolean).length > 1) throw new AppError("invalid_input", "give either --questions FILE or --from-dataset NAME, not both");
   const target = await datasetId(dataset);
   const handle = await sqlite();
   let questions: SourceQuestion[];
@@ -114,6 +145,9 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   if (request.questionsFile) {
     questions = readQuestionFile(request.questionsFile);
     source = path.resolve(request.questionsFile);
+  } else if (request.questionsText) {
+    questions = parseQuestionText(request.questionsText.text, request.questionsText.name);
+    source = `upload:${request.questionsText.name}:${createHash("sha256").update(request.questionsText.text).digest("hex").slice(0, 16)}`;
   } else {
     const from = request.fromDataset?.trim() || dataset;
     questions = questionsOfDataset(handle, await datasetId(from));
@@ -121,14 +155,22 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
     source = `dataset:${from}`;
   }
   if (request.limit) questions = questions.slice(0, request.limit);
-  const sceneIds = resolveScenes(handle, target, questions, request.questionsFile ?? null);
+  const sceneIds = resolveScenes(handle, target, questions, request.questionsFile ?? request.questionsText?.name ?? null);
+  let builtin: BuiltinTeacher | null = null;
+  if (request.builtin) {
+    const parsed = builtinTeacher.safeParse(request.builtin);
+    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => `builtin.${p}`);
+    builtin = parsed.data;
+  }
+  const endpoint = builtin ? { ...request.endpoint, baseUrl: BUILTIN_BASE_URL, model: request.endpoint.model || BUILTIN_MODEL } : request.endpoint;
 
   // the config without the question ids (known once written) must already be valid
   const draft: GenerationConfigInput = {
     dataset,
     source,
     questionIds: [1],
-    endpoint: request.endpoint as GenerationConfigInput["endpoint"],
+    endpoint: endpoint as GenerationConfigInput["endpoint"],
+    builtin,
     method: request.method,
     k: request.k,
     samples: request.samples,
@@ -143,22 +185,12 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   const checked = generationConfig.safeParse(draft);
   if (!checked.success) throw invalidInputFrom(checked.error.issues, (p) => p || "config");
 
-  let client: EndpointClient;
-  try {
-    client = new EndpointClient(checked.data.endpoint);
-  } catch (error) {
-    endpointInvalid(error);
-  }
-  try {
-    await client.preflight({ tools: toolJsonSchemas(), signal: options.signal });
-  } catch (error) {
-    endpointInvalid(error);
-  }
+  await preflightEndpoint(checked.data, options.signal);
 
   const c = checked.data;
   const fingerprint = fingerprintOf({
     dataset, source, questions: questions.map((q) => [q.externalId, q.image, q.text]),
-    endpoint: { baseUrl: c.endpoint.baseUrl.replace(/\/+$/, ""), model: c.endpoint.model, params: c.endpoint.params },
+    endpoint: { baseUrl: c.builtin ? c.builtin : c.endpoint.baseUrl.replace(/\/+$/, ""), model: c.endpoint.model, params: c.endpoint.params },
     method: c.method, k: c.k, samples: c.samples, maxTurns: c.maxTurns, tokenBudget: c.tokenBudget, budget: c.budget, system: c.system,
   });
   const existing = (await listJobs({ kind: GENERATION_KIND, limit: 1000 })).find((j) => (j.config as GenerationConfig).fingerprint === fingerprint);
@@ -211,7 +243,7 @@ export const generationKind = defineJobKind<GenerationConfig>({
     const config = ctx.config;
     let client: EndpointClient;
     try {
-      client = new EndpointClient(config.endpoint);
+      client = new EndpointClient(await liveEndpoint(config));
     } catch (error) {
       endpointInvalid(error);
     }
@@ -241,8 +273,10 @@ export const generationKind = defineJobKind<GenerationConfig>({
         const scene: Scene | undefined = scenes.get(sceneIdOf.get(item.questionId) ?? 0);
         inFlight++;
         ctx.setCounter("inFlight", inFlight);
+        const observer = globalForProbe.__stepwiseGenerationProbe;
+        const probe: ItemProbe | null = observer ? { key: item.key, start: performance.now(), end: 0, waitMs: 0, requests: 0 } : null;
         try {
-          await ctx.item(item.key, async () => {
+          const work = () => ctx.item(item.key, async () => {
             if (!question) throw new Error(`question ${item.questionId} no longer exists`);
             if (!scene) throw new Error(`the scene of question ${item.questionId} no longer exists`);
             const file = config.sendImage && question.imagePath ? path.join(imagesRoot(), question.imagePath) : null;
@@ -285,9 +319,13 @@ export const generationKind = defineJobKind<GenerationConfig>({
                 return (selectTrace.get(writer.datasetId, generated.trace.id) as { id: number }).id;
               },
             };
-          }).then((result) => {
-            if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
           });
+          const result = probe ? await generationItemScope.run(probe, work) : await work();
+          if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
+          if (probe && observer) {
+            probe.end = performance.now();
+            observer(probe);
+          }
         } finally {
           inFlight--;
           ctx.setCounter("inFlight", inFlight);
@@ -359,10 +397,13 @@ export async function generationJob(id: number): Promise<JobRow> {
 
 /** A stored job's endpoint, preflighted again before a resume (a key or server may have changed). */
 export async function preflightJob(job: JobRow, signal?: AbortSignal): Promise<void> {
-  const config = generationKind.parseConfig!(job.config);
+  await preflightEndpoint(generationKind.parseConfig!(job.config), signal);
+}
+
+export async function preflightEndpoint(config: Pick<GenerationConfig, "endpoint" | "builtin">, signal?: AbortSignal): Promise<void> {
   let client: EndpointClient;
   try {
-    client = new EndpointClient(config.endpoint);
+    client = new EndpointClient(await liveEndpoint(config));
   } catch (error) {
     endpointInvalid(error);
   }

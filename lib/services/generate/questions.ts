@@ -38,6 +38,12 @@ export function readQuestionFile(file: string): SourceQuestion[] {
   } catch (error) {
     throw new AppError("invalid_input", `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, [{ file, error: "cannot read the file" }]);
   }
+  return parseQuestionText(text, file);
+}
+
+/** Parses a question file's text (an upload); `file` names it in errors. */
+export function parseQuestionText(text: string, file: string): SourceQuestion[] {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const errors: ErrorDetail[] = [];
   const out: SourceQuestion[] = [];
   const fail = (line: number, path: string, error: string) => {

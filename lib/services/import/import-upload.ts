@@ -139,6 +139,8 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       dryRun: fields.dryRun,
       skipInvalid: fields.skipInvalid,
       detector: fields.detector,
+      license: fields.license,
+      attribution: fields.attribution,
       images: [upload.dir, ...(fields.imagesUrl ? [fields.imagesUrl] : [])],
       uploadDir: path.relative(dataDir(), upload.dir),
       source,

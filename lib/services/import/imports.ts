@@ -57,6 +57,9 @@ export interface ImportFilesOptions {
   /** Names to report instead of the file paths (uploads are stored under temporary names). */
   displayNames?: string[];
   source?: "cli" | "api" | "upload" | "seed" | "test";
+  /** The licence of these files (normalised, e.g. cc-by-4.0) and who to credit: kept with the import and set on the dataset. */
+  license?: string;
+  attribution?: string;
   onProgress?: (progress: ImportProgress) => void;
   /** How warnings name where images were looked for (uploads live in a temporary folder). */
   imagesLabel?: string;
@@ -119,6 +122,8 @@ export interface ImportRecordsOptions {
   imagesDirs: string[];
   dryRun?: boolean;
   skipInvalid?: boolean;
+  license?: string;
+  attribution?: string;
 }
 
 /** Records already in memory (the demo seed builds traces from programs): same checks and writer. */
@@ -126,7 +131,7 @@ export async function importRecords(options: ImportRecordsOptions): Promise<Impo
   const byFile = new Map<string, SourcedRecord[]>();
   for (const record of options.records) byFile.set(record.file, [...(byFile.get(record.file) ?? []), record]);
   const sources: Source[] = [...byFile].map(([file, records]) => ({ name: file, format: "records", bytes: 0, items: () => records }));
-  return runImport(sources, { dataset: options.dataset, dryRun: options.dryRun, skipInvalid: options.skipInvalid, imageBases: options.imagesDirs, source: "seed", started: Date.now() });
+  return runImport(sources, { dataset: options.dataset, dryRun: options.dryRun, skipInvalid: options.skipInvalid, imageBases: options.imagesDirs, source: "seed", started: Date.now(), license: options.license, attribution: options.attribution });
 }
 
 interface RunOptions {
@@ -139,6 +144,8 @@ interface RunOptions {
   source?: ImportFilesOptions["source"];
   onProgress?: ImportFilesOptions["onProgress"];
   started: number;
+  license?: string;
+  attribution?: string;
 }
 
 class DryRunRollback extends Error {}
@@ -384,6 +391,10 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
       if (options.dryRun) throw new DryRunRollback();
       crashPoint("import:commit");
       summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
+      if (options.license || options.attribution) {
+        // the newest declaration wins on the dataset; every import keeps its own
+        prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
+      }
       return summary;
     });
   try {
@@ -496,12 +507,12 @@ function insertHistory(
   skippedCount: number,
   id?: number,
 ): number {
-  const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
+  const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "license" = ?, "attribution" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
   const sql =
     id !== undefined
       ? `UPDATE "Import" SET ${columns} WHERE "id" = ?`
-      : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "finishedAt")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
+      : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
   const info = prepare(handle, sql).run(
     datasetId,
     options.dataset,
@@ -517,6 +528,8 @@ function insertHistory(
     JSON.stringify(summary.warnings.slice(0, 1000)),
     error,
     Date.now() - options.started,
+    options.license ?? null,
+    options.attribution ?? null,
     ...(id !== undefined ? [id] : []),
   );
   return id ?? Number(info.lastInsertRowid);

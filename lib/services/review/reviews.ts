@@ -13,6 +13,7 @@ import {
   type TraceDecisionBody,
 } from "@/lib/schemas/reviews";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
+import { ensureSlot } from "@/lib/services/review/review-slots";
 import { resolveUser, type UserRef } from "@/lib/services/review/users";
 import { reverifyTrace } from "@/lib/services/verify/verify";
 import { getTool } from "@/lib/tools/registry";
@@ -82,6 +83,7 @@ export async function recordStepLabel(stepId: number, body: StepLabelBody): Prom
   const user = await resolveUser(body.user);
   return db().$transaction(async (tx) => {
     const step = await lockedStep(tx, stepId, body.expectedVersion);
+    await ensureSlot(tx, step.traceId, user); // several reviewers per trace: a free slot or one already held
     const previous = await tx.review.findFirst({ where: { stepId, userId: user.id, current: true }, orderBy: { id: "desc" } });
     if (previous) await tx.review.update({ where: { id: previous.id }, data: { current: false } });
     const review = await tx.review.create({
@@ -121,6 +123,7 @@ export async function recordTraceDecision(traceId: number, body: TraceDecisionBo
     const trace = await tx.trace.findUnique({ where: { id: traceId }, select: { id: true, version: true, decision: true } });
     if (!trace) throw new AppError("not_found", `trace ${traceId} not found`);
     if (trace.version !== body.expectedVersion) throw conflict("The trace decision", trace.version, body.expectedVersion, `now ${trace.decision ?? "undecided"}`);
+    await ensureSlot(tx, traceId, user);
     const previous = await tx.review.findFirst({ where: { traceId, stepId: null, userId: user.id, current: true } });
     if (previous) await tx.review.update({ where: { id: previous.id }, data: { current: false } });
     const review = await tx.review.create({ data: { traceId, userId: user.id, label: body.decision, comment: body.comment ?? null, timeSpentMs: body.timeSpentMs ?? null, source: HUMAN } });

@@ -1,3 +1,4 @@
+import { auditStamp } from "@/lib/auth/context";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isSceneKind } from "@/lib/scenes/index";
@@ -47,7 +48,7 @@ export async function labelHumanBox(boxId: number, body: LabelBoxBody): Promise<
       await tx.sceneObject.create({ data: { sceneId: scene.id, index, extra } });
     }
     const labelled = await tx.box.update({ where: { id: boxId }, data: { objectIndex: index, label: body.category, version: { increment: 1 } }, select: BOX });
-    await tx.auditLog.create({ data: { userId: user.id, action: "box.label", entity: "box", entityId: String(boxId), data: { sceneId: scene.id, objectIndex: index, category: body.category, attributes: body.attributes } } });
+    await tx.auditLog.create({ data: { userId: user.id, action: "box.label", entity: "box", entityId: String(boxId), data: { sceneId: scene.id, objectIndex: index, category: body.category, attributes: body.attributes }, ...auditStamp() } });
     return { sceneId: scene.id, objectIndex: index, updated: labelled };
   });
   return { box: updated, sceneId, objectIndex, reverified: await reverifyScene(sceneId) };

@@ -5,7 +5,7 @@ import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
-import { spareJobConfig, spareRunRequest, type SpareEndpoint, type SpareJobConfig, type SpareRunRequest } from "@/lib/schemas/spare";
+import { spareJobConfig, spareRunRequest, type SpareEndpoint, type SpareJobConfig, type SpareRunRequest, type SpareSummary } from "@/lib/schemas/spare";
 import { readCaptions, type CaptionRecord } from "@/lib/spare/captions";
 import { FILTERS, type FilterName } from "@/lib/spare/filters";
 import { endpointModels } from "@/lib/spare/llm-models";
@@ -29,15 +29,7 @@ export interface CaptionFile {
   imagesDir?: string | null;
 }
 
-export interface SpareSummary {
-  job: number;
-  dataset: string;
-  status: string;
-  captions: { in: number; spatial: number };
-  pairs: { generated: number; kept: number; unparseable: number };
-  removed: Record<FilterName, number>;
-  relations: Record<string, number>;
-}
+export type { SpareSummary } from "@/lib/schemas/spare";
 
 const IMAGE_EXTENSIONS = ["", ".jpg", ".jpeg", ".png", ".webp", ".gif"];
 

@@ -81,8 +81,10 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
   }
   // Traces are built before anything is written, so a conversion error leaves the database empty.
   const imports: ImportSummary[] = [];
-  imports.push(await importFiles({ files: [scenesFile], dataset: "clevr-demo", imagesDir: clevrDir }));
-  imports.push(await importRecords({ dataset: "clevr-demo", records, imagesDirs: [clevrDir] }));
+  // licences as their sources state them (prisma/demo/*/SOURCE.txt)
+  const clevr = { license: "cc-by-4.0", attribution: "CLEVR v1.0 images and scenes (Johnson et al., 2017, CC BY 4.0); questions from the too_clevr repository (CatherineWong/too_clevr)" };
+  imports.push(await importFiles({ files: [scenesFile], dataset: "clevr-demo", imagesDir: clevrDir, ...clevr }));
+  imports.push(await importRecords({ dataset: "clevr-demo", records, imagesDirs: [clevrDir], ...clevr }));
 
   const visprogDir = path.join(dir, "visprog");
   // our hand-written GQA-style scene graphs of the 6 images (graph scenes) with their questions'
@@ -98,6 +100,8 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     dataset: "visprog-gqa",
     imagesDir: path.join(visprogDir, "images"),
     format: "visprog",
+    license: "cc-by-4.0",
+    attribution: "GQA / Visual Genome images (CC BY 4.0); VisProg programs, results and human labels from allenai/visprog pull request #21 (Apache-2.0)",
   }));
   // photos-demo: the same scene graphs and a hand-written trace on one of the photos (docs/design.md §3)
   imports.push(await importFiles({ files: [path.join(visprogDir, "scene_graphs.json")], dataset: "photos-demo", imagesDir: path.join(visprogDir, "images"), format: "scene-graph" }));

@@ -42,3 +42,26 @@ describe("dataset rename and delete", () => {
     await expect(datasetContents("clevr-renamed")).rejects.toMatchObject({ code: "not_found" });
   });
 });
+
+describe("dataset licences", () => {
+  it("an import declares a licence (normalised) on itself and the dataset; PATCH-style updates and the CLI set it; bad ids are refused naming the flag", async () => {
+    const { importFiles } = await import("@/lib/services/import/imports");
+    const { setDatasetLicense, updateDataset } = await import("@/lib/services/traces/dataset-admin");
+    const { spawnSync } = await import("node:child_process");
+    const path = await import("node:path");
+    const summary = await importFiles({ files: [path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl")], dataset: "licensed", imagesDir: path.resolve("prisma/demo/clevr"), license: "cc-by-4.0", attribution: "CLEVR v1.0" });
+    expect(await db().import.findUniqueOrThrow({ where: { id: summary.importId! }, select: { license: true, attribution: true } })).toEqual({ license: "cc-by-4.0", attribution: "CLEVR v1.0" });
+    expect(await db().dataset.findUniqueOrThrow({ where: { name: "licensed" }, select: { license: true } })).toEqual({ license: "cc-by-4.0" });
+    expect(await updateDataset("licensed", { license: "mit" })).toMatchObject({ name: "licensed", license: "mit", attribution: "CLEVR v1.0" });
+    expect(await setDatasetLicense("licensed", { attribution: null })).toEqual({ name: "licensed", license: "mit", attribution: null });
+    await expect(setDatasetLicense("nope", { license: "mit" })).rejects.toMatchObject({ code: "not_found" });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("lib/cli/main.ts"), ...args], { encoding: "utf8", env: { ...process.env } });
+    const set = cli("datasets", "license", "licensed", "CC BY 4.0", "--attribution", "Johnson et al.", "--json");
+    expect(set.status, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ action: "license", license: "cc-by-4.0", attribution: "Johnson et al." });
+    const bad = cli("import", path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl"), "--dataset", "licensed2", "--license", "<script>");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--license");
+    expect(await db().dataset.findUnique({ where: { name: "licensed2" } })).toBeNull();
+  });
+});

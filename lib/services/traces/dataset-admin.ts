@@ -41,6 +41,25 @@ export async function renameDataset(name: string, to: string): Promise<{ name: s
   return { name: to, previous: name };
 }
 
+/** Sets the licence and/or attribution export cards show for the dataset (null clears). */
+export async function setDatasetLicense(name: string, fields: { license?: string | null; attribution?: string | null }): Promise<{ name: string; license: string | null; attribution: string | null }> {
+  const id = await datasetId(name);
+  const row = await db().dataset.update({
+    where: { id },
+    data: { ...(fields.license !== undefined ? { license: fields.license } : {}), ...(fields.attribution !== undefined ? { attribution: fields.attribution } : {}) },
+    select: { name: true, license: true, attribution: true },
+  });
+  return row;
+}
+
+/** PATCH: rename and/or set the licence fields. */
+export async function updateDataset(name: string, body: { name?: string; license?: string; attribution?: string }): Promise<{ name: string; previous: string; license: string | null; attribution: string | null }> {
+  let current = name;
+  if (body.name !== undefined) current = (await renameDataset(name, body.name)).name;
+  const licensed = await setDatasetLicense(current, { license: body.license, attribution: body.attribution });
+  return { name: current, previous: name, license: licensed.license, attribution: licensed.attribution };
+}
+
 export async function deleteDataset(name: string, confirm: string, onProgress?: (done: number, total: number) => void): Promise<DatasetContents & { deleted: true }> {
   if (confirm !== name) {
     throw new AppError("invalid_input", `to delete dataset "${name}", confirm with its name`, [{ path: "confirm", error: `expected "${name}"` }]);

@@ -13,7 +13,7 @@ export function listDatasetNames(): Promise<Array<{ id: number; name: string }>>
 export async function listDatasets(): Promise<DatasetSummary[]> {
   const prisma = db();
   const [datasets, images, scenes, questions, traces] = await Promise.all([
-    prisma.dataset.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, description: true, createdAt: true } }),
+    prisma.dataset.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, description: true, license: true, attribution: true, createdAt: true } }),
     prisma.image.groupBy({ by: ["datasetId"], _count: { _all: true } }),
     prisma.scene.groupBy({ by: ["datasetId"], _count: { _all: true } }),
     prisma.question.groupBy({ by: ["datasetId"], _count: { _all: true } }),
@@ -31,6 +31,8 @@ export async function listDatasets(): Promise<DatasetSummary[]> {
     id: d.id,
     name: d.name,
     description: d.description,
+    license: d.license,
+    attribution: d.attribution,
     createdAt: d.createdAt.toISOString(),
     images: count(images, d.id),
     scenes: count(scenes, d.id),

@@ -26,7 +26,15 @@ export function toolSceneFromNormalized(scene: NormalizedScene, width = 480, hei
   };
 }
 
+/** Scene ids per query: SQLite's bound-parameter limit is 999 in some builds (a job over 1000 CLEVR scenes hit it). */
+const SCENE_CHUNK = 500;
+
 export async function loadToolScenes(sceneIds: number[]): Promise<Map<number, Scene>> {
+  if (sceneIds.length > SCENE_CHUNK) {
+    const result = new Map<number, Scene>();
+    for (let i = 0; i < sceneIds.length; i += SCENE_CHUNK) for (const [id, scene] of await loadToolScenes(sceneIds.slice(i, i + SCENE_CHUNK))) result.set(id, scene);
+    return result;
+  }
   const scenes = await db().scene.findMany({
     where: { id: { in: sceneIds } },
     select: {

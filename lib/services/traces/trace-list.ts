@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { claimNextTrace, hasReviewPolicy } from "@/lib/services/review/review-slots";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/lib/schemas/trace-list";
 import { listDatasetNames } from "@/lib/services/traces/datasets";
@@ -33,6 +34,8 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, reso
   if (filters.decision) and.push({ decision: filters.decision === "none" ? null : filters.decision });
   if (filters.disagreement === "true") and.push({ disagreements: { gt: 0 } });
   if (filters.disagreement === "false") and.push({ disagreements: 0 });
+  if (filters.unchecked === "true") and.push({ uncheckedSteps: { gt: 0 } });
+  if (filters.unchecked === "false") and.push({ uncheckedSteps: 0 });
   if (filters.relation) and.push({ questionRef: { relations: { some: { relationClass: filters.relation } } } });
   if (filters.reviewer) and.push({ reviews: { some: { current: true, source: "human", user: { name: filters.reviewer } } } });
   if (filters.q) and.push({ OR: [{ question: { contains: filters.q } }, { externalId: { contains: filters.q } }] });
@@ -95,7 +98,7 @@ const humanDecision: Prisma.ReviewWhereInput = { stepId: null, current: true, so
  * labelled it already. Imported labels and verdicts (Trace.decision mirrors VisProg's too) do not
  * close a trace. The reason is worded by lib/review/queue-reason.ts, also when nothing is left.
  */
-export async function nextInQueue(options: { dataset?: string; after?: number; user?: string }): Promise<QueuePick> {
+export async function nextInQueue(options: { dataset?: string; after?: number; user?: string; prefer?: "unchecked" }): Promise<QueuePick> {
   const user = await resolveUser(options.user);
   const prisma = db();
   const scopeId = await datasetId(options.dataset);
@@ -119,8 +122,24 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
   ]);
   const progress = { reviewed: complete + decidedOpen.length, total, byYou: yours.length };
 
+  // Several reviewers per trace (docs/design.md §13): with a review policy the queue hands out
+  // review slots — the reviewer's assignments first, then traces with a free slot, leased to them.
+  if (typeof scopeId === "number" && options.dataset && (await hasReviewPolicy(scopeId))) {
+    const claim = await claimNextTrace(options.dataset, { userId: user.id }, { exclude: options.after });
+    if (claim.traceId !== null) {
+      const reason = claim.assigned ? `assigned to you (${claim.holders} of ${claim.minReviews} reviewers)` : `a free review slot (${claim.holders} of ${claim.minReviews} reviewers)`;
+      return { traceId: claim.traceId, reason, progress };
+    }
+    return { traceId: null, reason: claim.reason, progress };
+  }
+
   const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
   if (disagreement) return { traceId: disagreement.id, reason: queueReason({ kind: "disagreement", steps: disagreement.disagreements }), progress };
+
+  if (options.prefer === "unchecked") {
+    const unchecked = await prisma.trace.findFirst({ where: { ...open, uncheckedSteps: { gt: 0 } }, orderBy: [{ uncheckedSteps: "desc" }, { id: "asc" }], select: { id: true, uncheckedSteps: true } });
+    if (unchecked) return { traceId: unchecked.id, reason: queueReason({ kind: "unchecked", steps: unchecked.uncheckedSteps ?? 0 }), progress };
+  }
 
   const threshold = await currentThreshold();
   const relationClass = await leastCoveredRelation(user.id, scopeId);

@@ -1,9 +1,15 @@
+import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { InjectedFaultDto, TraceDetail } from "@/lib/schemas/traces";
+import { visibleReviewers } from "@/lib/services/review/review-slots";
 import { getTraceVerification } from "@/lib/services/verify/verdicts";
 
-export async function getTrace(id: number): Promise<TraceDetail> {
+/**
+ * One trace with its steps, current labels, verification and boxes. In a blind dataset a
+ * non-admin `viewer` sees only their own labels (and imported ones), and their own decision.
+ */
+export async function getTrace(id: number, viewer: Principal | null = null): Promise<TraceDetail> {
   const trace = await db().trace.findUnique({
     where: { id },
     select: {
@@ -17,6 +23,11 @@ export async function getTrace(id: number): Promise<TraceDetail> {
     },
   });
   if (!trace) throw new AppError("not_found", `trace ${id} not found`);
+  const onlyUser = await visibleReviewers(trace.id, viewer);
+  if (onlyUser !== null) {
+    trace.reviews = trace.reviews.filter((r) => r.userId === onlyUser || r.source.startsWith("external:"));
+    trace.decision = trace.reviews.find((r) => r.stepId === null && r.source === "human")?.label ?? null;
+  }
   const [verification, boxes] = await Promise.all([
     getTraceVerification(trace.id, trace.runId),
     trace.image

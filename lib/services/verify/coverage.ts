@@ -1,6 +1,6 @@
 import type { CoverageByKind, CoverageDto } from "@/lib/schemas/verifier";
 import { prepare, sqlite } from "@/lib/db";
-import { RULE_IDS } from "@/lib/verifier/rules";
+import { RULE_IDS, RULES } from "@/lib/verifier/rules";
 import { uncheckedReason } from "@/lib/verifier/verify";
 
 // Coverage (docs/design.md §5): per step kind, the steps some rule checked and those no rule could,
@@ -41,7 +41,8 @@ export function mergeCoverage(tallies: CoverageTally[]): CoverageTally {
   return merged;
 }
 
-const CONTENT_RULES = RULE_IDS.filter((id) => id !== "cross.pairing").map((id) => `'${id}'`).join(", ");
+/** Rules whose verdicts decide coverage (RuleDefinition.covers; not cross.pairing). */
+const CONTENT_RULES = RULE_IDS.filter((id) => RULES[id].covers !== false).map((id) => `'${id}'`).join(", ");
 
 /** The coverage of a stored run over its dataset's steps. */
 export async function runCoverage(runId: number, datasetId: number): Promise<CoverageDto> {

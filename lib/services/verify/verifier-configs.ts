@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { ConfigCreateRequest, VerifierConfigDto } from "@/lib/schemas/verifier";
 import { DEFAULT_SETTINGS, verifierSettings, type VerifierSettings } from "@/lib/verifier/config";
-import { RULE_IDS } from "@/lib/verifier/rules";
+import { RULE_IDS, RULES, type RuleId } from "@/lib/verifier/rules";
 
 // Versioned verifier configurations. v1 comes from the migration; every change is a new version
 // pointing at its parent. A version used by a run is immutable (enforced here and by a trigger).
@@ -18,7 +18,10 @@ type ConfigRow = Prisma.VerifierConfigGetPayload<{ select: typeof configSelect }
 
 /** Settings of a stored config; rules missing from an older config are off. */
 export function settingsOf(row: { rules: unknown; tolerances: unknown; scoring: unknown; threshold: number }): VerifierSettings {
-  const rules = Object.fromEntries(RULE_IDS.map((id) => [id, (row.rules as Record<string, unknown> | null)?.[id] ?? { enabled: false, weight: 0 }]));
+  // a rule added after the config was stored is off in it; an optional rule (off by default, such
+  // as reasoning.judge) keeps its default weight, so enabling it later in a child config counts
+  const missing = (id: RuleId) => (RULES[id].defaults.enabled ? { enabled: false, weight: 0 } : { ...RULES[id].defaults });
+  const rules = Object.fromEntries(RULE_IDS.map((id) => [id, (row.rules as Record<string, unknown> | null)?.[id] ?? missing(id)]));
   const parsed = verifierSettings.safeParse({
     rules,
     tolerances: { ...DEFAULT_SETTINGS.tolerances, ...(row.tolerances as object) },

@@ -19,6 +19,7 @@ export interface TraceRow {
   questionId: number | null;
   program: string | null;
   format: string | null;
+  question: string;
 }
 
 export interface StepRow {
@@ -31,6 +32,8 @@ export interface StepRow {
   callId: string | null;
   args: string | null;
   result: string | null;
+  /** Id of the step's latest change (StepRevision with revision > 0), null when never changed. */
+  changedAt: number | null;
 }
 
 /** Rows removed per transaction when a run goes (5,000 verdicts: a few ms, the server stays free). */
@@ -70,8 +73,12 @@ export class VerifyStore {
     this.s = {
       insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "ownerPid", "ownerHost", "heartbeatAt") VALUES (?, ?, 'running', ?, ?, ?)`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
-      steps: p(`SELECT "id", "traceId", "index", "kind", "text", "tool", "callId", "args", "result" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`),
+      traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      steps: p(
+        `SELECT s."id", s."traceId", s."index", s."kind", s."text", s."tool", s."callId", s."args", s."result",
+                CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
+         FROM "Step" s WHERE s."traceId" >= ? AND s."traceId" <= ? ORDER BY s."traceId", s."index"`,
+      ),
       insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
@@ -89,7 +96,7 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),

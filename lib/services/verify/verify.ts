@@ -12,7 +12,10 @@ import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/li
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
-import { verifyTrace, type TraceVerification, type VerifyStep } from "@/lib/verifier/verify";
+import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
+import { verifyTrace, type TraceVerification, type VerifyInput, type VerifyStep } from "@/lib/verifier/verify";
+import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
+import { JudgeSession, judgeEndpoint } from "@/lib/services/verify/judge";
 
 // A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
 // rules in memory and writes verdicts and trace scores batch by batch, one short transaction per
@@ -31,6 +34,11 @@ export interface RunVerifierOptions {
   prepareCalibration?: boolean;
   /** Traces per transaction (tests use small batches). */
   batchSize?: number;
+  /**
+   * reasoning.judge's endpoint, when the config enables the rule; default: the STEPWISE_JUDGE_*
+   * environment variables (judge.ts), else the rule skips ("no judge endpoint").
+   */
+  judge?: EndpointConfigInput | null;
 }
 
 /** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
@@ -64,6 +72,57 @@ function persistVerdicts(store: VerifyStore, runId: number, traceId: number, ste
 
 function toStep(row: StepRow): VerifyStep {
   return { kind: row.kind, text: row.text, tool: row.tool, callId: row.callId, args: parseJson(row.args), result: parseJson(row.result) };
+}
+
+/**
+ * Marks reasoning steps written before an earlier tool result changed (a re-run after an edit)
+ * and not revised since (VerifyStep.stale): later calls are checked against the current results,
+ * not against what such a step still says (docs/design.md §6). Order of changes = StepRevision ids.
+ */
+export function markStale<T extends VerifyStep>(steps: T[], changedAt: Array<number | null>): T[] {
+  let latestResultChange = 0;
+  return steps.map((step, i) => {
+    const at = changedAt[i] ?? 0;
+    if (step.kind === "tool_result") latestResultChange = Math.max(latestResultChange, at);
+    else if (step.kind === "reasoning" && latestResultChange > at) return { ...step, stale: true };
+    return step;
+  });
+}
+
+/**
+ * verifyTrace with reasoning.judge's answers: a first pass says which steps no rule checked; when
+ * the judge has answers for some (in the cache: askJudge put them there before the transaction),
+ * a second pass with them gives the verdicts. Without a judge session: one pass.
+ */
+function judged(input: VerifyInput, question: string | null, settings: VerifierSettings, judge: JudgeSession | null): TraceVerification {
+  const first = verifyTrace(input, settings);
+  if (!judge) return first;
+  const judgments = judge.judgments(judge.requests(question, input.scene ?? null, input.steps, first), input.steps.length);
+  return judgments ? verifyTrace({ ...input, judgments }, settings) : first;
+}
+
+/** Before a batch's transaction: asks the judge about the unchecked steps of the next batch's traces. */
+async function askJudge(
+  judge: JudgeSession,
+  store: VerifyStore,
+  datasetId: number,
+  after: number,
+  batchSize: number,
+  inputOf: (trace: TraceRow, steps: StepRow[]) => VerifyInput,
+  settings: VerifierSettings,
+): Promise<void> {
+  const traces = store.traces(datasetId, after, batchSize);
+  if (traces.length === 0) return;
+  const rows = store.steps(traces[0].id, traces[traces.length - 1].id);
+  let r = 0;
+  const asked = [];
+  for (const trace of traces) {
+    const stepRows: StepRow[] = [];
+    while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+    const input = inputOf(trace, stepRows);
+    asked.push(...judge.requests(trace.question, input.scene ?? null, input.steps, verifyTrace(input, settings)));
+  }
+  await judge.fetch(asked);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -113,16 +172,17 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   });
   const programs = new Map<number, unknown>();
   const outcomes = new Map<number, TraceOutcome>();
-  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
+  let judge: JudgeSession | null = null;
+  const inputOf = (trace: TraceRow, stepRows: StepRow[]): VerifyInput => {
     let program = trace.questionId === null ? null : programs.get(trace.questionId);
     if (program === undefined) {
       program = parseJson(trace.program);
       programs.set(trace.questionId!, program);
     }
-    const result = verifyTrace(
-      { steps: stepRows.map(toStep), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format },
-      config.settings,
-    );
+    return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
+  };
+  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
+    const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
     const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
     outcomes.set(trace.id, {
       method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
@@ -133,10 +193,14 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   let summary: RunSummary;
   const activeKey = `verifier-run:${runId}`;
   try {
+    const endpoint = isEnabled(config.settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
+    if (endpoint) judge = await JudgeSession.open(endpoint, await sqlite());
     let after = 0;
     let stepsSoFar = 0;
     for (;;) {
       await yieldToEventLoop();
+      // the judge's HTTP calls happen here, outside the batch's transaction; inside it the answers come from the cache
+      if (judge) await askJudge(judge, store, dataset.id, after, batchSize, inputOf, config.settings);
       const more = await writeTransaction(() => {
         stopIfCancelled(store, runId);
         const traces = store.traces(dataset.id, after, batchSize);
@@ -192,6 +256,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         metrics,
         coverage: coverage.kinds,
         unchecked: coverage.reasons,
+        ...(judge ? { judge: { model: judge.model, ...judge.stats } } : {}),
       };
     });
   } catch (error) {
@@ -233,16 +298,30 @@ function refreshRunMetricsSoon(runId: number, delayMs = 1500): void {
 export async function reverifyTrace(traceId: number): Promise<void> {
   const trace = await db().trace.findUnique({
     where: { id: traceId },
-    select: { id: true, runId: true, answer: true, sceneId: true, format: true, questionRef: { select: { program: true } } },
+    select: { id: true, runId: true, answer: true, sceneId: true, format: true, question: true, questionRef: { select: { program: true } } },
   });
   if (!trace?.runId) return;
   const settings = await runSettings(trace.runId);
   const scene = trace.sceneId === null ? null : ((await loadToolScenes([trace.sceneId])).get(trace.sceneId) ?? null);
   const rows = await db().step.findMany({ where: { traceId }, orderBy: { index: "asc" }, select: { id: true, kind: true, text: true, tool: true, callId: true, args: true, result: true } });
-  const result = verifyTrace(
-    { steps: rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format },
-    settings,
-  );
+  const changes = await db().stepRevision.groupBy({ by: ["stepId"], where: { stepId: { in: rows.map((r) => r.id) }, revision: { gt: 0 } }, _max: { id: true } });
+  const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
+  const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
+  const input: VerifyInput = { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
+  // reasoning.judge: the run's endpoint is not remembered; the environment's (judge.ts) answers edits
+  let judge: JudgeSession | null = null;
+  const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(null) : null;
+  if (endpoint) {
+    try {
+      judge = await JudgeSession.open(endpoint, await sqlite());
+      await judge.fetch(judge.requests(trace.question, scene, input.steps, verifyTrace(input, settings)));
+    } catch (error) {
+      // an edit is never refused because the judge is down: the rule skips and says so
+      console.error("stepwise: reasoning.judge unavailable while re-verifying trace", traceId, error instanceof Error ? error.message : error);
+      judge = null;
+    }
+  }
+  const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
   await writeTransaction((handle) => {
     const store = new VerifyStore(handle);

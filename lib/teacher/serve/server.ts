@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_RATES, NO_FAULTS, ORACLE_RATES, type FaultRates } from "@/lib/teacher/scripted/faults";
 import { spareResponder } from "@/lib/spare/offline-chat";
+import { judgeResponder } from "@/lib/verifier/judge/responder";
 import { scriptedResponder, type SceneLookup } from "@/lib/teacher/serve/scripted-responder";
 import { isResponderError, type ChatCompletionBody, type Responder, type ResponderReply } from "@/lib/teacher/serve/types";
 
@@ -170,8 +171,9 @@ export async function startTeacherServer(options: TeacherServerOptions, port = 0
     if (typeof maxTokens === "number" && maxTokens <= 1) {
       reply = { content: "O", finishReason: "length" }; // a one-token probe (preflight)
     } else {
-      // SpaRE's classifier and QA prompts are answered by the rules (docs/design.md §12)
-      const chain = [...(options.responders ?? []), ...(globalResponders.__stepwiseResponders ?? []), spareResponder, scripted];
+      // SpaRE's classifier and QA prompts are answered by the rules (docs/design.md §12), the
+      // verifier's judge prompts by the offline judge (docs/design.md §5 "reasoning.judge")
+      const chain = [...(options.responders ?? []), ...(globalResponders.__stepwiseResponders ?? []), spareResponder, judgeResponder, scripted];
       for (const responder of chain) {
         const answer = await responder(body);
         if (answer === null) continue;

@@ -26,7 +26,7 @@ export const crossPropagation: RuleDefinition<"cross.propagation"> = {
   scope: "cross",
   kinds: ["tool_call"],
   needs: {},
-  description: "Object ids, id lists and variables a call uses were produced by earlier steps (tool results or stated in reasoning).",
+  description: "Object ids, id lists and variables a call uses were produced by earlier tool results (a reasoning step may restate or regroup them, not introduce new ones).",
   defaults: { enabled: true, weight: 1 },
   evaluate: (p) => {
     const { tool, args, producedSets, producedIds, callIds } = p;

@@ -4,4 +4,4 @@ import { getTrace } from "@/lib/services/traces/traces";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle({ params: idParams }, ({ params }) => getTrace(params.id));
+export const GET = handle({ params: idParams }, ({ params, actor }) => getTrace(params.id, actor));

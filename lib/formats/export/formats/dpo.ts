@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { ExportFormatDefinition } from "@/lib/formats/export/format";
-import { consistentContent, images, toolSchema, traceMetaSchema, trlMessage } from "@/lib/formats/export/layouts";
-import { keptSteps, toolsFor, trlCompletion, trlPrompt } from "@/lib/formats/export/messages";
+import { consistentContent, images, toolsColumn, traceMetaSchema, trlMessage } from "@/lib/formats/export/layouts";
+import { keptSteps, toolsText, trlCompletion, trlPrompt } from "@/lib/formats/export/messages";
 import { traceMeta, trlOptions, withImages } from "@/lib/formats/export/rows";
-import { TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
+import { TRL_LOAD_CHAT, TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
 
 // TRL preference (DPOTrainer): the same prompt, a chosen and a rejected completion — two traces of
 // one image + question, or an edited trace against its original.
@@ -13,7 +13,7 @@ export const dpoRow = z.object({
   chosen: z.array(trlMessage).min(1),
   rejected: z.array(trlMessage).min(1),
   images: images.optional(),
-  tools: z.array(toolSchema),
+  tools: toolsColumn,
   meta: z.object({ pair: z.enum(["group", "edit"]), chosen: traceMetaSchema, rejected: traceMetaSchema }).strict(),
 }).strict().refine((r) => consistentContent([...r.prompt, ...r.chosen, ...r.rejected]), "content must be all strings or all part lists");
 
@@ -37,8 +37,8 @@ export const dpo: ExportFormatDefinition<"dpo"> = {
     return {
       rows: [{
         ...withImages(row, context),
-        tools: toolsFor([...unit.trace.steps, ...rejected.steps]),
-        meta: { pair: unit.pair ?? "group", chosen: traceMeta(unit.trace, chosenSteps), rejected: traceMeta(rejected, rejectedSteps) },
+        tools: toolsText([...unit.trace.steps, ...rejected.steps]),
+        meta: { pair: unit.pair ?? "group", chosen: traceMeta(unit.trace, chosenSteps, 0), rejected: traceMeta(rejected, rejectedSteps, 0) },
       }],
     };
   },
@@ -48,5 +48,6 @@ export const dpo: ExportFormatDefinition<"dpo"> = {
     tags: ["dpo", "preference"],
     columns: "`prompt` (user turn), `chosen` and `rejected` (assistant and tool turns of two traces for the same image and question, or of one trace after and before a human edit), `images`, `tools`, `meta` (`pair`: group or edit).",
     loadImages: TRL_LOAD_IMAGES,
+    loadChat: TRL_LOAD_CHAT('row["prompt"] + row["chosen"]'),
   },
 };

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { ExportFormatDefinition } from "@/lib/formats/export/format";
-import { consistentContent, images, toolSchema, traceMetaSchema, trlMessage } from "@/lib/formats/export/layouts";
-import { keptSteps, toolsFor, trlCompletion, trlPrompt } from "@/lib/formats/export/messages";
+import { consistentContent, images, toolsColumn, traceMetaSchema, trlMessage } from "@/lib/formats/export/layouts";
+import { keptSteps, toolsText, trlCompletion, trlPrompt } from "@/lib/formats/export/messages";
 import { traceMeta, trlOptions, withImages } from "@/lib/formats/export/rows";
-import { TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
+import { TRL_LOAD_CHAT, TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
 
 // TRL unpaired preference (KTOTrainer): prompt, completion and a desirable/undesirable label per trace.
 
@@ -12,7 +12,7 @@ export const ktoRow = z.object({
   completion: z.array(trlMessage).min(1),
   label: z.boolean(),
   images: images.optional(),
-  tools: z.array(toolSchema),
+  tools: toolsColumn,
   meta: traceMetaSchema,
 }).strict().refine((r) => consistentContent([...r.prompt, ...r.completion]), "content must be all strings or all part lists");
 
@@ -32,7 +32,7 @@ export const kto: ExportFormatDefinition<"kto"> = {
       completion: trlCompletion(steps, unit.trace.steps, options),
       label: label === "good",
     };
-    return { rows: [{ ...withImages(row, context), tools: toolsFor(unit.trace.steps), meta: traceMeta(unit.trace, steps) }] };
+    return { rows: [{ ...withImages(row, context), tools: toolsText(unit.trace.steps), meta: traceMeta(unit.trace, steps, 0) }] };
   },
   needs: { judgment: true, dedupeByJudgment: true },
   options: [],
@@ -40,5 +40,6 @@ export const kto: ExportFormatDefinition<"kto"> = {
     tags: ["kto", "unpaired-preference"],
     columns: "`prompt` (user turn), `completion` (assistant and tool turns of one trace), `label` (true = desirable), `images`, `tools`, `meta`.",
     loadImages: TRL_LOAD_IMAGES,
+    loadChat: TRL_LOAD_CHAT('row["prompt"] + row["completion"]'),
   },
 };

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { ExportFormatDefinition } from "@/lib/formats/export/format";
 import { stepReward } from "@/lib/formats/export/labels";
-import { images, stepLabelValue, toolSchema, trlMessage } from "@/lib/formats/export/layouts";
-import { keptSteps, toolsFor, trlPrompt, trlStepMessage } from "@/lib/formats/export/messages";
+import { images, stepLabelValue, toolsColumn, trlMessage } from "@/lib/formats/export/layouts";
+import { keptSteps, toolsText, trlCompletion, trlPrompt, trlStepMessage } from "@/lib/formats/export/messages";
 import { traceMeta, trlOptions, withImages } from "@/lib/formats/export/rows";
-import { TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
+import { TRL_LOAD_CHAT, TRL_LOAD_IMAGES } from "@/lib/formats/export/loading";
 
 // Offline RL: one row per step — state (prompt and earlier steps), action (the step), reward from
 // its label, discounted return, done.
@@ -16,7 +16,7 @@ export const offlineRlRow = z.object({
   return: z.number(),
   done: z.boolean(),
   images: images.optional(),
-  tools: z.array(toolSchema),
+  tools: toolsColumn,
   meta: z.object({
     trace_id: z.string(), dataset: z.string(), split: z.enum(["train", "validation", "test"]), image: z.string().nullable(),
     method: z.string(), relations: z.array(z.string()), relation_class: z.string(), quality: z.number().nullable(),
@@ -43,11 +43,11 @@ export const offlineRl: ExportFormatDefinition<"offline-rl"> = {
       returns[i] = Math.round(running * 1e9) / 1e9;
     }
     const prompt = trlPrompt(unit.trace, options);
-    const tools = toolsFor(unit.trace.steps);
+    const tools = toolsText(unit.trace.steps);
     const base = traceMeta(unit.trace, []);
     const rows = steps.map((step, i) => ({
       ...withImages({
-        state: [...prompt, ...steps.slice(0, i).map((s) => trlStepMessage(s, unit.trace.steps, options))],
+        state: [...prompt, ...trlCompletion(steps.slice(0, i), unit.trace.steps, options)],
         action: trlStepMessage(step, unit.trace.steps, options),
         reward: rewards[i],
         return: returns[i],
@@ -68,8 +68,9 @@ export const offlineRl: ExportFormatDefinition<"offline-rl"> = {
   options: ["truncateAfterFirstError", "gamma"],
   card: {
     tags: ["offline-rl", "step-rewards"],
-    columns: "one row per step: `state` (prompt and previous steps as messages), `action` (the step as a message), `reward` (+1 correct, −1 wrong, 0 neutral or unlabeled), `return` (discounted sum of this and later rewards), `done`, `images`, `tools`, `meta`.",
+    columns: "one row per step: `state` (prompt and previous steps, one message per teacher turn), `action` (the step as a message), `reward` (+1 correct, −1 wrong, 0 neutral or unlabeled), `return` (discounted sum of this and later rewards), `done`, `images`, `tools`, `meta`.",
     curation: (config) => [`discount γ = ${config.gamma}`],
     loadImages: TRL_LOAD_IMAGES,
+    loadChat: TRL_LOAD_CHAT('row["state"] + [row["action"]]'),
   },
 };

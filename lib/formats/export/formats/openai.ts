@@ -30,7 +30,7 @@ export const openai: ExportFormatDefinition<"openai"> = {
     const messages = openAiMessages(unit.trace, steps, { imageUrl: context.imageUrl, systemPrompt: context.config.systemPrompt, mask: context.config.rejectedSteps === "mask" });
     return {
       rows: [{ messages, tools: toolsFor(unit.trace.steps), parallel_tool_calls: false }],
-      sidecar: [traceMeta(unit.trace, steps)],
+      sidecar: [traceMeta(unit.trace, steps, messages.findIndex((m) => m.role === "user") + 1)],
     };
   },
   needs: { sidecar: true },

@@ -1,0 +1,172 @@
+import { prepare, sqlite } from "@/lib/db";
+import { AppError, invalidInputFrom } from "@/lib/errors";
+import { cancelJob, isResumable, isStale, launchJob, listJobs } from "@/lib/jobs/jobs";
+import type { JobRow } from "@/lib/jobs/types";
+import { ENV_NAME } from "@/lib/schemas/endpoint";
+import { generationStartInput, type GenerationConfig, type GenerationJobDetailDto, type GenerationJobDto } from "@/lib/schemas/generation";
+import { BUILTIN_BASE_URL, BUILTIN_MODEL } from "@/lib/services/generate/builtin-teacher";
+import { GENERATION_KIND, generationJob, groupCounters, prepareGeneration, preflightJob } from "@/lib/services/generate/generation";
+
+// Generation jobs for the web app (docs/generation.md, /generate): start one from the form, list
+// them, read one with its throughput and latest traces, cancel, resume. Jobs run in the server
+// process in the background (lib/jobs launchJob), so they survive a page reload; one left running
+// by a server that is gone shows as stale and can be resumed.
+
+const RATE_WINDOW_S = 20;
+const MAX_BUCKETS = 60;
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+/** The range of a job's trace external ids ("gen-j12:…"), for an index range scan. */
+const idRange = (job: number): [string, string] => [`gen-j${job}:`, `gen-j${job};`];
+
+/** Seconds since the epoch of a trace's createdAt, whatever way it was stored. */
+const EPOCH_SQL = `CASE WHEN typeof(t."createdAt") = 'integer' THEN t."createdAt" / 1000 ELSE CAST(strftime('%s', t."createdAt") AS INTEGER) END`;
+
+async function recentRate(job: JobRow, config: GenerationConfig): Promise<number | null> {
+  if (job.status !== "running") return null;
+  const handle = await sqlite();
+  const [from, to] = idRange(job.id);
+  const row = prepare(
+    handle,
+    `SELECT COUNT(*) AS n, MIN(${EPOCH_SQL}) AS first FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? AND ${EPOCH_SQL} >= ?`,
+  ).get(config.dataset, from, to, Math.floor(Date.now() / 1000) - RATE_WINDOW_S) as { n: number; first: number | null };
+  if (!row.n || row.first === null) return 0;
+  // over the window, or since the first trace in it when the run is younger than the window
+  const span = Math.max(1, Date.now() / 1000 - Math.max(row.first, Date.now() / 1000 - RATE_WINDOW_S));
+  return row.n / span;
+}
+
+export async function toGenerationJobDto(job: JobRow): Promise<GenerationJobDto> {
+  const config = job.config as GenerationConfig;
+  const c = job.counters;
+  const grouped = groupCounters(c);
+  const rate = await recentRate(job, config);
+  const left = job.total - job.done - job.failed;
+  const stale = isStale(job);
+  return {
+    id: job.id,
+    title: job.title,
+    status: job.status,
+    dataset: config.dataset,
+    source: config.source.startsWith("/") ? config.source.split("/").at(-1)! : config.source,
+    method: config.method,
+    model: config.endpoint.model,
+    teacher: config.builtin ? "builtin" : config.endpoint.baseUrl,
+    k: config.k,
+    samples: config.samples,
+    concurrency: config.concurrency,
+    questions: config.questionIds.length,
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    inFlight: job.status === "running" && !stale ? (c.inFlight ?? 0) : 0,
+    requests: c.requests ?? 0,
+    retries: c.retries ?? 0,
+    parseFallbacks: grouped.parseFallbacks,
+    stopReasons: grouped.stopReasons,
+    errors: grouped.errors,
+    tokens: { prompt: c["tokens.prompt"] ?? 0, completion: c["tokens.completion"] ?? 0 },
+    costUsd: c.costUsd === undefined ? null : Math.round(c.costUsd * 1e6) / 1e6,
+    resampled: c.resampled ?? 0,
+    alternatives: c.alternatives ?? 0,
+    error: job.error,
+    stale,
+    resumable: job.status !== "done" && isResumable(job),
+    runs: job.runs,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+    ratePerSecond: rate === null ? null : Math.round(rate * 100) / 100,
+    etaSeconds: rate && left > 0 ? Math.ceil(left / rate) : null,
+  };
+}
+
+export async function listGenerationJobs(): Promise<GenerationJobDto[]> {
+  const jobs = await listJobs({ kind: GENERATION_KIND, limit: 200 });
+  return Promise.all(jobs.map(toGenerationJobDto));
+}
+
+export async function getGenerationJob(id: number): Promise<GenerationJobDetailDto> {
+  const job = await generationJob(id).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === "invalid_input" ? new AppError("not_found", `generation job ${id} not found`) : error;
+  });
+  const dto = await toGenerationJobDto(job);
+  const config = job.config as GenerationConfig;
+  const handle = await sqlite();
+  const [from, to] = idRange(id);
+  const times = prepare(
+    handle,
+    `SELECT ${EPOCH_SQL} AS s, COUNT(*) AS n FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? GROUP BY s ORDER BY s`,
+  ).all(config.dataset, from, to) as Array<{ s: number; n: number }>;
+  const start = job.startedAt ? Math.min(Math.floor(job.startedAt.getTime() / 1000), times[0]?.s ?? Infinity) : (times[0]?.s ?? 0);
+  const end = Math.max(times.at(-1)?.s ?? start, job.status === "running" ? Math.floor(Date.now() / 1000) : start);
+  const bucketSeconds = Math.max(1, Math.ceil((end - start + 1) / MAX_BUCKETS));
+  const buckets = new Map<number, number>();
+  for (const { s, n } of times) {
+    const b = Math.floor((s - start) / bucketSeconds);
+    buckets.set(b, (buckets.get(b) ?? 0) + n);
+  }
+  const count = times.length ? Math.floor((end - start) / bucketSeconds) + 1 : 0;
+  const points = Array.from({ length: count }, (_, b) => ({ t: b * bucketSeconds, traces: buckets.get(b) ?? 0 }));
+  const traces = (
+    prepare(
+      handle,
+      `SELECT t."id", t."externalId", t."question", t."valid", t."quality", json_extract(t."raw", '$.meta.stopReason') AS stopReason FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? ORDER BY t."id" DESC LIMIT 20`,
+    ).all(config.dataset, from, to) as Array<{ id: number; externalId: string; question: string | null; valid: number | null; quality: number | null; stopReason: string | null }>
+  ).map((t) => ({ id: t.id, externalId: t.externalId, question: t.question ?? "", stopReason: t.stopReason, valid: t.valid === null ? null : t.valid === 1, quality: t.quality }));
+  return { ...dto, throughput: { bucketSeconds, points }, traces };
+}
+
+/** Validates the form, preflights the teacher, writes the questions and launches the job (or resumes the same one). */
+export async function startGenerationJob(input: unknown): Promise<GenerationJobDetailDto> {
+  const parsed = generationStartInput.safeParse(input);
+  if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "body");
+  const form = parsed.data;
+  if (!form.fromDataset && !form.questionsFile) throw new AppError("invalid_input", "choose the questions: a dataset's questions or a question file", [{ path: "questions", error: "required" }]);
+  const teacher = form.teacher;
+  if (teacher.kind === "endpoint" && teacher.apiKeyEnv && !ENV_NAME.test(teacher.apiKeyEnv)) {
+    throw new AppError("invalid_input", `the API key variable must be an environment variable NAME such as OPENAI_API_KEY (got "${teacher.apiKeyEnv}"); the key itself is never entered here`, [{ path: "teacher.apiKeyEnv", error: "not a variable name" }]);
+  }
+  const prepared = await prepareGeneration({
+    dataset: form.dataset,
+    fromDataset: form.fromDataset,
+    questionsText: form.questionsFile,
+    endpoint:
+      teacher.kind === "builtin"
+        ? { baseUrl: BUILTIN_BASE_URL, model: BUILTIN_MODEL }
+        : { baseUrl: teacher.baseUrl, model: teacher.model, ...(teacher.apiKeyEnv ? { apiKeyEnv: teacher.apiKeyEnv } : {}), params: teacher.temperature === null ? {} : { temperature: teacher.temperature } },
+    builtin: teacher.kind === "builtin" ? { faults: teacher.faults, latencyMs: teacher.latencyMs, misbehaveRate: teacher.misbehaveRate } : null,
+    method: form.method,
+    k: form.k,
+    samples: form.samples,
+    concurrency: form.concurrency,
+    maxTurns: form.maxTurns,
+    tokenBudget: form.tokenBudget,
+    budget: form.budget,
+    limit: form.limit,
+  });
+  const job = prepared.job;
+  if (job.status !== "done" && isResumable(job)) await launchJob(job.id);
+  return getGenerationJob(job.id);
+}
+
+export async function cancelGenerationJob(id: number): Promise<GenerationJobDetailDto> {
+  await generationJob(id);
+  await cancelJob(id);
+  return getGenerationJob(id);
+}
+
+/** Preflights the job's teacher again (a key or server may have changed) and runs it in the background. */
+export async function resumeGenerationJob(id: number): Promise<GenerationJobDetailDto> {
+  const job = await generationJob(id).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === "invalid_input" ? new AppError("not_found", `generation job ${id} not found`) : error;
+  });
+  if (job.status === "done") throw new AppError("conflict", `job ${id} is done; nothing to resume`);
+  if (!isResumable(job)) throw new AppError("conflict", `job ${id} is ${job.status}; cancel it first or wait for it`);
+  await preflightJob(job);
+  await launchJob(id);
+  return getGenerationJob(id);
+}
