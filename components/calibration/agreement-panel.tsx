@@ -4,7 +4,7 @@ import { AgreementStats, agreementColumns, ConfusionMatrix } from "@/components/
 import { count, interval, fixed } from "@/components/calibration/format";
 import { SortableTable, type Column } from "@/components/calibration/sortable-table";
 import type { CalibrationReport } from "@/lib/schemas/calibration";
-import type { BreakdownRow, RuleAgreement } from "@/lib/calibration/steps";
+import type { BreakdownRow, CoverageAgreement, RuleAgreement } from "@/lib/calibration/steps";
 
 // Step-level agreement: the matrix, its statistics, every rule, and the breakdowns.
 
@@ -22,6 +22,16 @@ export function AgreementPanel({ report, onRule }: { report: CalibrationReport; 
   const breakdownColumns = (header: string): Array<Column<BreakdownRow>> => [
     { key: "key", header, value: (r) => r.key, render: (r) => <span className="font-mono text-xs">{r.key}</span> },
     ...agreementColumns<BreakdownRow>(),
+  ];
+  const coverageColumns: Array<Column<CoverageAgreement & { key: string }>> = [
+    { key: "key", header: "Steps", value: (r) => r.key },
+    { key: "labelled", header: "Labelled", value: (r) => r.labelled, align: "right", title: "labelled steps in this bucket" },
+    ...agreementColumns<CoverageAgreement & { key: string }>(),
+    { key: "skipped", header: "Skipped", value: (r) => r.skipped, align: "right", title: "labelled steps with no verifier pass or fail: not in the matrix" },
+  ];
+  const coverageRows = [
+    { key: "checked", ...report.coverage.checked },
+    { key: "unchecked", ...report.coverage.unchecked },
   ];
   const rules = report.ruleOrder.map((rule) => report.rules[rule]);
   return (
@@ -46,6 +56,15 @@ export function AgreementPanel({ report, onRule }: { report: CalibrationReport; 
           </div>
         ) : null}
       </div>
+      <SortableTable
+        name="agreement-coverage"
+        caption="Checked vs unchecked steps (docs/design.md §5). A step is checked when a rule read its content (a rule failed, or a rule other than cross.pairing passed). An unchecked step counts as the verifier's pass when cross.pairing passed it (its call was answered), and is skipped — left out of the matrix — when no rule gave a pass or fail. The two rows add up to “All steps”."
+        columns={coverageColumns}
+        rows={coverageRows}
+        rowKey={(r) => r.key}
+        rowProps={(r) => ({ "data-key": r.key, "data-labelled": r.labelled, "data-included": r.included, "data-tp": r.tp, "data-fp": r.fp, "data-fn": r.fn, "data-tn": r.tn })}
+        json={report.coverage}
+      />
       <SortableTable
         name="agreement-rules"
         caption="Per rule — positive = this rule fails on the step; steps where it skipped are left out. Click a rule to explore its failures."

@@ -87,6 +87,21 @@ describe("calibrateSteps", () => {
     ]);
   });
 
+  it("splits the step matrix by coverage; without a flag a step is checked when the verifier passed or failed it", () => {
+    const cells = (a: { tp: number; fp: number; fn: number; tn: number }) => [a.tp, a.fp, a.fn, a.tn];
+    const byOutcome = calibrateSteps(GROUPS, RULES);
+    expect(cells(byOutcome.coverage.checked)).toEqual(cells(byOutcome.steps));
+    expect(byOutcome.coverage.unchecked).toMatchObject({ n: 0, labelled: 1, skipped: 1, included: 0 });
+    // a step passed only by a rule that reads no content (cross.pairing): flagged unchecked, still a pass
+    const groups: StepGroup[] = [...GROUPS.map((g) => ({ ...g, checked: g.failMask !== 0 || g.passMask !== 0 })), { votes: v(0, 1), failMask: 0, passMask: 2, kind: "tool_result", tool: null, classes: [], checked: false, count: 3 }];
+    const split = calibrateSteps(groups, RULES);
+    expect(cells(split.coverage.unchecked)).toEqual([0, 0, 3, 0]);
+    expect(split.coverage.unchecked).toMatchObject({ labelled: 4, skipped: 1, included: 3 });
+    expect(cells(split.coverage.checked)).toEqual(cells(byOutcome.steps));
+    expect(cells(split.coverage.checked).map((c, i) => c + cells(split.coverage.unchecked)[i])).toEqual(cells(split.steps));
+    expect(split.coverage.checked.labelled + split.coverage.unchecked.labelled).toBe(split.labels.labelled);
+  });
+
   it("reports no relation classes when nothing is tagged", () => {
     const untagged = calibrateSteps(GROUPS.map((g) => ({ ...g, classes: [] })), RULES);
     expect(untagged.breakdowns.relationClass).toBeNull();

@@ -14,6 +14,11 @@ export interface StepGroup {
   tool: string | null;
   /** Relation classes of the step's question (sorted, unique); empty when untagged. */
   classes: readonly string[];
+  /**
+   * Coverage (docs/design.md §5): some rule read the step's content (a rule failed on it, or a rule
+   * that covers content passed it). Omitted: checked when the verifier passed or failed it.
+   */
+  checked?: boolean;
   count: number;
 }
 
@@ -61,9 +66,26 @@ export interface BreakdownRow extends Agreement {
   key: string;
 }
 
+/** Agreement on the checked or the unchecked steps only, with their label counts. */
+export interface CoverageAgreement extends Agreement {
+  /** Labelled steps in this bucket (as LabelSummary.labelled). */
+  labelled: number;
+  /** Binary-labelled steps of the bucket the verifier has no pass/fail for: not in its matrix. */
+  skipped: number;
+  /** Steps in this bucket's matrix. */
+  included: number;
+}
+
+/** The step agreement split by coverage: checked + unchecked = steps (cell by cell). */
+export interface CoverageSplit {
+  checked: CoverageAgreement;
+  unchecked: CoverageAgreement;
+}
+
 export interface StepCalibration {
   labels: LabelSummary;
   steps: StepAgreement;
+  coverage: CoverageSplit;
   rules: Record<string, RuleAgreement>;
   breakdowns: {
     kind: BreakdownRow[];
@@ -96,6 +118,10 @@ export function calibrateSteps(groups: readonly StepGroup[], rules: readonly str
   const byTool = new Map<string, Confusion>();
   const byClass = new Map<string, Confusion>();
   let tagged = false;
+  const split = {
+    checked: { confusion: { ...ZERO_CONFUSION } as Confusion, labelled: 0, skipped: 0, included: 0 },
+    unchecked: { confusion: { ...ZERO_CONFUSION } as Confusion, labelled: 0, skipped: 0, included: 0 },
+  };
   const bump = (map: Map<string, Confusion>, key: string, c: Confusion) => map.set(key, addConfusion(map.get(key) ?? ZERO_CONFUSION, c));
 
   for (const g of groups) {
@@ -106,6 +132,8 @@ export function calibrateSteps(groups: readonly StepGroup[], rules: readonly str
     if (resolved === "tie") labels.ties += g.count;
     else labels[resolved] += g.count;
     const outcome = outcomeOf(g.failMask, g.passMask);
+    const bucket = split[(g.checked ?? outcome !== "skip") ? "checked" : "unchecked"];
+    bucket.labelled += g.count;
     if (resolved === "neutral") {
       neutralOutcomes[outcome] += g.count;
       if (options.neutral === "exclude") labels.excludedNeutral += g.count;
@@ -126,11 +154,14 @@ export function calibrateSteps(groups: readonly StepGroup[], rules: readonly str
     });
     if (outcome === "skip") {
       labels.skipped += g.count;
+      bucket.skipped += g.count;
       continue;
     }
     labels.included += g.count;
+    bucket.included += g.count;
     const c = cell(outcome, label, g.count);
     overall = addConfusion(overall, c);
+    bucket.confusion = addConfusion(bucket.confusion, c);
     bump(byKind, g.kind, c);
     bump(byTool, g.tool ?? NO_TOOL, c);
     if (g.classes.length === 0) bump(byClass, UNTAGGED, c);
@@ -159,6 +190,10 @@ export function calibrateSteps(groups: readonly StepGroup[], rules: readonly str
   return {
     labels,
     steps: { ...agreement(overall, thresholds), neutralOutcomes },
+    coverage: {
+      checked: { ...agreement(split.checked.confusion, thresholds), labelled: split.checked.labelled, skipped: split.checked.skipped, included: split.checked.included },
+      unchecked: { ...agreement(split.unchecked.confusion, thresholds), labelled: split.unchecked.labelled, skipped: split.unchecked.skipped, included: split.unchecked.included },
+    },
     rules: ruleResults,
     breakdowns: { kind: rows(byKind), tool: rows(byTool), relationClass: tagged ? rows(byClass) : null },
   };

@@ -6,7 +6,7 @@ import type { Interval } from "@/lib/calibration/intervals";
 import { NEUTRAL_POLICIES, type ResolvedLabel, type StepOutcome } from "@/lib/calibration/labels";
 import type { Proposal, RuleSetting } from "@/lib/calibration/proposal";
 import type { Recommendation } from "@/lib/calibration/scores";
-import type { BreakdownRow, LabelSummary, RuleAgreement, StepAgreement } from "@/lib/calibration/steps";
+import type { BreakdownRow, CoverageSplit, LabelSummary, RuleAgreement, StepAgreement } from "@/lib/calibration/steps";
 import type { TraceCalibration } from "@/lib/calibration/traces";
 
 // Calibration requests (API, CLI, page) and what they return.
@@ -104,6 +104,8 @@ export interface CalibrationReport {
   ruleOrder: string[];
   labels: LabelSummary;
   steps: StepAgreement;
+  /** `steps` split by coverage (docs/design.md §5): checked + unchecked = steps, cell by cell. */
+  coverage: CoverageSplit;
   rules: Record<string, RuleAgreement>;
   breakdowns: { kind: BreakdownRow[]; tool: BreakdownRow[]; relationClass: BreakdownRow[] | null };
   traces: TraceCalibration;

@@ -27,6 +27,9 @@ describe("stepwise calibrate", () => {
     expect(report.steps.n).toBe(report.steps.tp + report.steps.fp + report.steps.fn + report.steps.tn);
     expect(Object.keys(report.rules)).toEqual(report.ruleOrder);
     expect(report.rules["final.correct"]).toMatchObject({ n: expect.any(Number), precision: expect.any(Object), kappa: expect.any(Object) });
+    const cells = (a: { tp: number; fp: number; fn: number; tn: number }) => [a.tp, a.fp, a.fn, a.tn];
+    expect(cells(report.coverage.checked).map((c: number, i: number) => c + cells(report.coverage.unchecked)[i])).toEqual(cells(report.steps));
+    expect(report.coverage.checked.labelled + report.coverage.unchecked.labelled).toBe(report.labels.labelled);
     expect(report.traces).toMatchObject({ n: expect.any(Number), sweep: expect.any(Array) });
     expect(report.traces).toHaveProperty("auc");
     expect(report.traces).toHaveProperty("recommended");
@@ -40,6 +43,9 @@ describe("stepwise calibrate", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("positive = the step is bad");
     expect(stdout).toMatch(/final\.correct\s+\d+/);
+    expect(stdout).toMatch(/^\s+checked\s+\d+/m);
+    expect(stdout).toMatch(/^\s+unchecked\s+\d+/m);
+    expect(stdout).toMatch(/Coverage: \d+ labelled steps checked, \d+ unchecked/);
   });
 
   it("rejects a bad option value with exit 2, naming the flag", () => {

@@ -48,7 +48,8 @@ function renderReport(r: CalibrationReport): string {
     `Calibration of ${r.dataset}, run ${r.run.id} (verifier config v${r.run.config}); positive = the step is bad (verifier fail / human reject)`,
     `Labelled steps ${l.labelled}: accept ${l.accept}, reject ${l.reject}, neutral ${l.neutral} (${r.options.neutral === "exclude" ? "excluded" : `counted as ${r.options.neutral}`}), ties ${l.ties}, verifier skipped ${l.skipped}; in the matrix ${l.included}`,
     "",
-    table(AGREEMENT_HEADERS, [agreementRow("all steps", r.steps), ...r.ruleOrder.map((rule) => agreementRow(rule, r.rules[rule]))]),
+    table(AGREEMENT_HEADERS, [agreementRow("all steps", r.steps), agreementRow("  checked", r.coverage.checked), agreementRow("  unchecked", r.coverage.unchecked), ...r.ruleOrder.map((rule) => agreementRow(rule, r.rules[rule]))]),
+    `Coverage: ${r.coverage.checked.labelled} labelled steps checked, ${r.coverage.unchecked.labelled} unchecked (no rule read them: counted as a pass when cross.pairing passed them, else skipped — ${r.coverage.unchecked.skipped} left out of the matrix)`,
   ];
   const warnings = [...r.steps.warnings.map((w) => `all steps: ${w.message}`), ...r.ruleOrder.flatMap((rule) => r.rules[rule].warnings.map((w) => `${rule}: ${w.message}`))];
   if (warnings.length) lines.push("", ...warnings.map((w) => `⚠ ${w}`));

@@ -30,7 +30,7 @@ import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier
 import { CATALOGUE, ensureRunProfiles, orderRules } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
 import type { VerifierSettings } from "@/lib/verifier/config";
-import { RULE_IDS, type RuleId } from "@/lib/verifier/rules";
+import { RULE_IDS, RULES, type RuleId } from "@/lib/verifier/rules";
 import { combineParts, stepsPart, type RuleTally } from "@/lib/verifier/score";
 
 // Calibration: the verifier's verdicts against human labels (docs/design.md §6). SQL folds verdicts and
@@ -122,13 +122,31 @@ function remap(mask: number, from: readonly string[], to: readonly string[]): nu
   return out;
 }
 
+/**
+ * Bits (over `rules`) of the rules whose pass means the step's content was read
+ * (RuleDefinition.covers; a rule outside the catalogue counts as covering).
+ */
+function coveringBits(rules: readonly string[]): number[] {
+  const catalogue: Readonly<Record<string, { covers?: boolean } | undefined>> = RULES;
+  return rules.flatMap((rule, i) => (catalogue[rule]?.covers === false ? [] : [2 ** i]));
+}
+
+/** Coverage as verify defines it (docs/design.md §5): a rule failed, or a covering rule passed. */
+function isChecked(failMask: number, passMask: number, covering: readonly number[]): boolean {
+  return failMask !== 0 || covering.some((bit) => hasBit(passMask, bit));
+}
+
 function stepGroupsOf(rows: Array<{ votes: number; profile: number | null; n: number }>, profiles: Map<number, ProfileRow>, from: readonly string[], to: readonly string[]): StepGroup[] {
+  const covering = coveringBits(to);
   return rows.map((row) => {
     const p = row.profile === null ? undefined : profiles.get(row.profile);
+    const failMask = p ? remap(p.failMask, from, to) : 0;
+    const passMask = p ? remap(p.passMask, from, to) : 0;
     return {
       votes: unpackVotes(row.votes),
-      failMask: p ? remap(p.failMask, from, to) : 0,
-      passMask: p ? remap(p.passMask, from, to) : 0,
+      failMask,
+      passMask,
+      checked: isChecked(failMask, passMask, covering),
       kind: p?.kind ?? "",
       tool: p?.tool ?? null,
       classes: splitClasses(p?.classes ?? null),
