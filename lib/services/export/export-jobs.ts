@@ -125,6 +125,8 @@ async function runJob(id: number): Promise<void> {
       overwrite: true,
       signal: job.controller.signal,
       onProgress: (fraction, stage) => {
+        // before the throttle, so a test's `export:progress@N` does not depend on the machine's speed
+        crashPoint("export:progress");
         job.stage = stage;
         const now = Date.now();
         // at most ~5 writes a second, and only when the bar moves by ≥ 0.5%
@@ -132,7 +134,6 @@ async function runJob(id: number): Promise<void> {
         lastWrite = now;
         lastFraction = fraction;
         updates = updates.then(() => db().export.update({ where: { id }, data: { progress: Math.min(fraction, 0.99), heartbeatAt: new Date() } }));
-        crashPoint("export:progress");
       },
     });
     await updates;
