@@ -84,8 +84,12 @@ test("run SpaRE from the UI, read the funnel, review pairs by keyboard, export V
   await page.getByLabel(`dataset ${dataset}`).check();
   await page.getByRole("radio", { name: /VQA SFT/ }).check();
   await page.getByLabel("De-duplicate image + question").uncheck(); // every reviewed pair, edits included
+  // the list already holds earlier exports: wait for the new one (newest first) before reading it
+  const before: number[] = (await (await request.get("/api/exports")).json()).map((e: { id: number }) => e.id);
   await page.getByRole("button", { name: /Start export/ }).click();
+  await expect(page.locator("li[data-export-id]")).toHaveCount(before.length + 1);
   const item = page.locator("li[data-export-id]").first();
+  expect(before).not.toContain(Number(await item.getAttribute("data-export-id")));
   await expect(item).toHaveAttribute("data-status", "done", { timeout: 60_000 });
   const downloadEvent = page.waitForEvent("download");
   await item.getByRole("link", { name: "Download" }).click();
