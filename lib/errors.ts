@@ -45,6 +45,13 @@ export function invalidInputFrom(issues: ReadonlyArray<{ path: ReadonlyArray<Pro
   return new AppError("invalid_input", details.map((d) => `${d.path}: ${d.error}`).join("; "), details);
 }
 
+/** `schema.safeParse(value)`'s data, or its issues as one invalid_input error (see invalidInputFrom). */
+export function parseOrInvalid<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } }, value: unknown, pathOf: (path: string) => string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidInputFrom(parsed.error.issues, pathOf);
+  return parsed.data;
+}
+
 export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
   too_large: 413,

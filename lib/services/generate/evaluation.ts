@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { db, prepare, sqlite } from "@/lib/db";
-import { AppError, invalidInputFrom } from "@/lib/errors";
+import { AppError, parseOrInvalid } from "@/lib/errors";
 import { imageKey, splitOf } from "@/lib/formats/export/split";
 import { createJob, defineJobKind, getJob, mapConcurrent } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
@@ -141,9 +141,7 @@ const classesOfQuestion = (q: { text: string; program: string | null }) => class
 export const evaluationKind = defineJobKind<EvaluationConfig>({
   kind: EVALUATION_KIND,
   parseConfig: (raw) => {
-    const parsed = evaluationConfig.safeParse(raw);
-    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "config");
-    return parsed.data;
+    return parseOrInvalid(evaluationConfig, raw, (p) => p || "config");
   },
   async run(ctx) {
     const config = ctx.config;
@@ -222,9 +220,8 @@ export interface EvaluateRequest {
 function specOf(input: { baseUrl: string; model: string; apiKeyEnv?: string }, field: string): z.input<typeof modelSpec> {
   const builtin = /^builtin(?::(none|default|dense|flaky))?$/.exec(input.baseUrl.trim());
   if (builtin) return { endpoint: { baseUrl: BUILTIN_BASE_URL, model: input.model || BUILTIN_MODEL }, builtin: { faults: (builtin[1] ?? "default") as "default" } };
-  const parsed = endpointConfig.safeParse({ baseUrl: input.baseUrl, model: input.model, ...(input.apiKeyEnv ? { apiKeyEnv: input.apiKeyEnv } : {}) });
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => `${field}.${p}`);
-  return { endpoint: parsed.data, builtin: null };
+  const endpoint = parseOrInvalid(endpointConfig, { baseUrl: input.baseUrl, model: input.model, ...(input.apiKeyEnv ? { apiKeyEnv: input.apiKeyEnv } : {}) }, (p) => `${field}.${p}`);
+  return { endpoint, builtin: null };
 }
 
 /** Validates, selects the split's questions, preflights every endpoint; only then creates the job. */
@@ -240,13 +237,12 @@ export async function prepareEvaluation(request: EvaluateRequest): Promise<JobRo
   if (!rows.length) throw new AppError("invalid_input", `dataset "${request.dataset}" has no questions with a scene in split "${request.split}" (seed ${seed}, ratios ${ratios.train}/${ratios.validation}/${ratios.test})`, [{ path: "split", error: "no questions" }]);
   const student = specOf(request.student, "endpoint");
   const baseline = request.baseline ? specOf(request.baseline, "baseline") : null;
-  const parsed = evaluationConfig.safeParse({
+  const config = parseOrInvalid(evaluationConfig, {
     dataset: request.dataset, split: request.split, seed, ratios, questionIds: rows.map((q) => q.id), sceneIds: rows.map((q) => q.sceneId ?? 0),
     student, baseline, concurrency: request.concurrency, maxTurns: request.maxTurns, sendImage: request.sendImage,
-  });
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "config");
-  for (const spec of [parsed.data.student, parsed.data.baseline]) if (spec) await preflightEndpoint(spec);
-  return createJob({ kind: EVALUATION_KIND, config: parsed.data, title: `evaluate ${parsed.data.student.endpoint.model} on ${request.dataset}/${request.split}`, total: rows.length * (baseline ? 2 : 1) });
+  }, (p) => p || "config");
+  for (const spec of [config.student, config.baseline]) if (spec) await preflightEndpoint(spec);
+  return createJob({ kind: EVALUATION_KIND, config, title: `evaluate ${config.student.endpoint.model} on ${request.dataset}/${request.split}`, total: rows.length * (baseline ? 2 : 1) });
 }
 
 /** The teacher's figures: the dataset's traces of these questions, as the latest finished verifier run scored them. */

@@ -1,5 +1,5 @@
 import { prepare, sqlite } from "@/lib/db";
-import { AppError, invalidInputFrom } from "@/lib/errors";
+import { AppError, parseOrInvalid } from "@/lib/errors";
 import { cancelJob, isResumable, isStale, launchJob, listJobs } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
 import { ENV_NAME } from "@/lib/schemas/endpoint";
@@ -122,9 +122,7 @@ export async function getGenerationJob(id: number): Promise<GenerationJobDetailD
 
 /** Validates the form, preflights the teacher, writes the questions and launches the job (or resumes the same one). */
 export async function startGenerationJob(input: unknown): Promise<GenerationJobDetailDto> {
-  const parsed = generationStartInput.safeParse(input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "body");
-  const form = parsed.data;
+  const form = parseOrInvalid(generationStartInput, input, (p) => p || "body");
   if (!form.fromDataset && !form.questionsFile) throw new AppError("invalid_input", "choose the questions: a dataset's questions or a question file", [{ path: "questions", error: "required" }]);
   const teacher = form.teacher;
   if (teacher.kind === "endpoint" && teacher.apiKeyEnv && !ENV_NAME.test(teacher.apiKeyEnv)) {

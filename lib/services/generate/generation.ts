@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
-import { AppError, invalidInputFrom, type ErrorDetail } from "@/lib/errors";
+import { AppError, parseOrInvalid, type ErrorDetail } from "@/lib/errors";
 import { toNormalized } from "@/lib/formats/canonical";
 import type { NormalizedQuestion } from "@/lib/formats/types";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
@@ -158,9 +158,7 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   const sceneIds = resolveScenes(handle, target, questions, request.questionsFile ?? request.questionsText?.name ?? null);
   let builtin: BuiltinTeacher | null = null;
   if (request.builtin) {
-    const parsed = builtinTeacher.safeParse(request.builtin);
-    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => `builtin.${p}`);
-    builtin = parsed.data;
+    builtin = parseOrInvalid(builtinTeacher, request.builtin, (p) => `builtin.${p}`);
   }
   const endpoint = builtin ? { ...request.endpoint, baseUrl: BUILTIN_BASE_URL, model: request.endpoint.model || BUILTIN_MODEL } : request.endpoint;
 
@@ -182,12 +180,10 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
     sendImage: request.sendImage,
     fingerprint: "pending",
   };
-  const checked = generationConfig.safeParse(draft);
-  if (!checked.success) throw invalidInputFrom(checked.error.issues, (p) => p || "config");
+  const c = parseOrInvalid(generationConfig, draft, (p) => p || "config");
 
-  await preflightEndpoint(checked.data, options.signal);
+  await preflightEndpoint(c, options.signal);
 
-  const c = checked.data;
   const fingerprint = fingerprintOf({
     dataset, source, questions: questions.map((q) => [q.externalId, q.image, q.text]),
     endpoint: { baseUrl: c.builtin ? c.builtin : c.endpoint.baseUrl.replace(/\/+$/, ""), model: c.endpoint.model, params: c.endpoint.params },
@@ -235,9 +231,7 @@ function syncMeter(count: (name: string, delta: number) => void, now: UsageSnaps
 export const generationKind = defineJobKind<GenerationConfig>({
   kind: GENERATION_KIND,
   parseConfig: (raw) => {
-    const parsed = generationConfig.safeParse(raw);
-    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (p) => p || "config");
-    return parsed.data;
+    return parseOrInvalid(generationConfig, raw, (p) => p || "config");
   },
   async run(ctx) {
     const config = ctx.config;

@@ -5,7 +5,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Busboy } from "@fastify/busboy";
 import { dataDir } from "@/lib/env";
-import { AppError, invalidInputFrom } from "@/lib/errors";
+import { AppError, parseOrInvalid } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
@@ -111,14 +111,13 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
       Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(parser);
     });
     await Promise.all(writes);
-    const parsed = importFields.safeParse(raw);
-    if (!parsed.success) throw invalidInputFrom(parsed.error.issues, (path) => path || "fields");
-    if (parsed.data.format && !isFormatName(parsed.data.format)) {
-      throw new AppError("invalid_input", `unknown format "${parsed.data.format}"`, [{ path: "format", error: `unknown format "${parsed.data.format}"` }]);
+    const fields = parseOrInvalid(importFields, raw, (path) => path || "fields");
+    if (fields.format && !isFormatName(fields.format)) {
+      throw new AppError("invalid_input", `unknown format "${fields.format}"`, [{ path: "format", error: `unknown format "${fields.format}"` }]);
     }
     if (!files.length) throw new AppError("invalid_input", "no data file in the upload (only images)", [{ path: "files", error: "expected at least one data file" }]);
     crashPoint("upload:received");
-    return { dir, files, images, fields: parsed.data };
+    return { dir, files, images, fields };
   } catch (error) {
     await Promise.allSettled(writes);
     removeUpload(dir);
