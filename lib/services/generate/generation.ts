@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
@@ -58,13 +57,11 @@ export interface ItemProbe {
   key: string;
   start: number;
   end: number;
-  /** Filled by whoever times the requests made inside the item (the bench wraps fetch). */
+  /** Time spent inside the endpoint client's calls (GeneratedTrace.requestMs). */
   waitMs: number;
   requests: number;
 }
 
-/** The item whose work is running (set only while an observer is registered). */
-export const generationItemScope = new AsyncLocalStorage<ItemProbe>();
 const globalForProbe = globalThis as unknown as { __stepwiseGenerationProbe?: ((probe: ItemProbe) => void) | null };
 
 /** Registers a function called with every finished item's timing (null to stop); off by default. */
@@ -294,6 +291,10 @@ export const generationKind = defineJobKind<GenerationConfig>({
               syncMeter(ctx.count, now, last);
               last = now;
             }
+            if (probe) {
+              probe.waitMs = generated.requestMs;
+              probe.requests = generated.requests;
+            }
             const meta = generated.trace.meta as { stopReason: string; fallbacks: Record<string, number> };
             ctx.count("traces");
             ctx.count(`stop.${meta.stopReason}`);
@@ -314,7 +315,7 @@ export const generationKind = defineJobKind<GenerationConfig>({
               },
             };
           });
-          const result = probe ? await generationItemScope.run(probe, work) : await work();
+          const result = await work();
           if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
           if (probe && observer) {
             probe.end = performance.now();

@@ -76,4 +76,6 @@ export interface ChatResult {
   attempts: number;
   /** Time spent waiting on rate limits and backoff, in ms. */
   waitedMs: number;
+  /** The whole call once its body was serialised: every attempt, rate-limit wait and backoff, in ms. */
+  elapsedMs: number;
 }

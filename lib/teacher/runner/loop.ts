@@ -54,6 +54,8 @@ export interface LoopState {
   turns: TurnMeta[];
   fallbacks: Partial<Record<ParseFallback | "answer_unmarked", number>>;
   tokens: { prompt: number; completion: number };
+  /** Time spent inside the endpoint client's calls (waiting for the server, retries, backoff), ms. */
+  requestMs: number;
   callCount: number;
   stop: StopReason | null;
   answer: string | null;
@@ -81,6 +83,7 @@ export function openConversation(input: { system?: string | null; question: stri
     turns: [],
     fallbacks: {},
     tokens: { prompt: 0, completion: 0 },
+    requestMs: 0,
     callCount: 0,
     stop: null,
     answer: null,
@@ -126,6 +129,7 @@ export async function takeTurn(state: LoopState, options: LoopOptions, seed?: nu
     }
     throw error;
   }
+  state.requestMs += result.elapsedMs;
   state.tokens.prompt += result.usage.prompt;
   state.tokens.completion += result.usage.completion;
   state.turns.push({ responseId: result.id, finishReason: result.finishReason, latencyMs: result.latencyMs, attempts: result.attempts, prompt: result.usage.prompt, completion: result.usage.completion, usageReported: result.usageReported, ...(seed !== undefined ? { seed } : {}) });
@@ -220,8 +224,10 @@ export async function runLoop(
       const spent = current.tokens;
       const turns = current.turns;
       const fallbacks = current.fallbacks;
+      const requestMs = current.requestMs;
       current = snapshot(before);
       current.tokens = spent;
+      current.requestMs = requestMs;
       current.turns = turns;
       current.fallbacks = fallbacks;
       current.stop = null;
