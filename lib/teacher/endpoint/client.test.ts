@@ -133,7 +133,7 @@ describe("EndpointClient.chat", () => {
       else if (i === 1) {
         res.writeHead(200, { "content-type": "text/html" });
         res.end("<html>502 proxy</html>");
-      } else if (i === 2) json(res, 200, { object: "chat.completion", choices: [] });
+      } else if (i === 2) json(res, 200, { object: "chat.completion" }); // no choices at all (choices: [] is an empty turn: quirks.int.test.ts)
       else json(res, 200, completion("fine"));
     });
     const client = new EndpointClient({ baseUrl: server.url, model: "m" }, { clock: virtualClock() });

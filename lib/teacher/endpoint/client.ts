@@ -252,7 +252,7 @@ export class EndpointClient {
         throw explainPreflight(error, where, this.config.model, this.config.apiKeyEnv, null).asInvalidInput();
       }
     }
-    if (models && models.length && !models.includes(this.config.model) && options.probe === false) {
+    if (models && models.length && !listsModel(models, this.config.model)) {
       throw new EndpointError("model", `model "${this.config.model}" is not served by ${where} (it lists ${listPreview(models)})`).asInvalidInput();
     }
     const probe = options.probe ?? true;
@@ -394,8 +394,13 @@ function kindOfErrorBody(error: unknown, message: string): { kind: EndpointError
   return { kind: "server", status: null };
 }
 
-/** The `error.message` of an OpenAI-style error body, else the body text. */
+/** The `error.message` of an OpenAI-style error body, else the body text (an HTML page: its title, or its text without tags). */
 function errorMessage(text: string): string {
+  if (/^\s*(<!doctype html|<html|<head|<body|<\?xml|<center|<h1)/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
+    const stripped = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]+>/g, " ").replace(/&nbsp;/g, " ").replace(/\s+/g, " ").trim();
+    return `an HTML page${title ? ` "${title}"` : ""}${stripped && stripped !== title ? `: ${stripped.slice(0, 160)}` : ""} (a proxy or gateway answered, not the model server)`;
+  }
   try {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown; detail?: unknown };
     const error = parsed?.error;
@@ -412,6 +417,13 @@ function errorMessage(text: string): string {
 function preview(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > MAX_ERROR_BODY ? `${flat.slice(0, MAX_ERROR_BODY)}…` : flat;
+}
+
+/** Whether a /models list names the model (Ollama lists "llama3.1:latest" for "llama3.1"; ids may carry an "models/" prefix). */
+function listsModel(models: string[], model: string): boolean {
+  const plain = (id: string) => id.replace(/^models\//, "").replace(/:latest$/, "");
+  const wanted = plain(model);
+  return models.some((id) => id === model || plain(id) === wanted);
 }
 
 function listPreview(models: string[]): string {
@@ -450,6 +462,13 @@ function explainPreflight(error: EndpointError, where: string, model: string, ap
 function readCompletion(json: unknown, latencyMs: number, attempts: number, waitedMs: number, requestLength: number): ChatResult {
   const body = json as { id?: unknown; model?: unknown; choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
   const choices = Array.isArray(body?.choices) ? body.choices : null;
+  if (choices && choices.length === 0) {
+    // nothing generated (Azure's prompt filter answers so, some proxies on an empty generation):
+    // an empty turn the loop records as a stop reason, not a garbled body to retry
+    const filtered = Array.isArray((body as { prompt_filter_results?: unknown }).prompt_filter_results);
+    const usage: Usage = { prompt: estimateTokens(requestLength), completion: 0 };
+    return { id: typeof body.id === "string" ? body.id : null, model: typeof body.model === "string" ? body.model : null, message: { role: "assistant", content: null }, finishReason: filtered ? "content_filter" : null, usage, usageReported: false, latencyMs, attempts, waitedMs, elapsedMs: latencyMs + waitedMs, noChoices: true };
+  }
   const choice = choices?.[0] as { message?: unknown; finish_reason?: unknown } | undefined;
   if (!choice || typeof choice !== "object" || !choice.message || typeof choice.message !== "object") {
     throw new EndpointError("bad_response", `the completion has no choices[0].message (${preview(JSON.stringify(json) ?? "")})`);
