@@ -130,7 +130,7 @@ export async function benchGenerate(): Promise<void> {
     const after = await getJob(job.id);
     console.log(`job ${after.id} ${after.status}${after.error ? ` (${after.error})` : ""}: ${after.done} traces (${after.failed} failed), ${requests} requests in ${seconds.toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
     console.log(`throughput: ${rate.toFixed(1)} requests/s = ${(rate / bound).toFixed(3)} × the concurrency bound ${bound} (${concurrency} / ${latencyMs / 1000} s); target ≥ 0.9; ${(after.done / seconds).toFixed(1)} traces/s`);
-    console.log(`own work per request: p50 ${quantile(ownPerRequest, 0.5).toFixed(2)} ms, p95 ${quantile(ownPerRequest, 0.95).toFixed(2)} ms (target p95 < 3 ms); CPU ${(((used.user + used.system) / 1000) / Math.max(1, requests)).toFixed(2)} ms per request`);
+    console.log(`own work per request: p50 ${quantile(ownPerRequest, 0.5).toFixed(2)} ms, p95 ${quantile(ownPerRequest, 0.95).toFixed(2)} ms (target p95 < 3 ms); CPU ${(((used.user + used.system) / 1000) / Math.max(1, requests)).toFixed(2)} ms per request (user ${(used.user / 1000 / Math.max(1, requests)).toFixed(2)}, system ${(used.system / 1000 / Math.max(1, requests)).toFixed(2)})`);
     waitPerRequest.sort((a, b) => a - b);
     console.log(`time in the client's calls per request (the endpoint's ${latencyMs} ms + transport + event-loop delay): p50 ${quantile(waitPerRequest, 0.5).toFixed(1)} ms, p95 ${quantile(waitPerRequest, 0.95).toFixed(1)} ms`);
     console.log(`teacher-serve (child process) CPU: ${(serverUsed / Math.max(1, requests)).toFixed(2)} ms per request`);

@@ -156,7 +156,7 @@ export function fromPythonLiteral(text: string): string | null {
       if (j >= text.length) out = out.slice(0, -1); // unterminated: leave it open for repair
       continue;
     }
-    const word = /^(True|False|None)\b/.exec(text.slice(i));
+    const word = c === "T" || c === "F" || c === "N" ? /^(True|False|None)\b/.exec(text.slice(i, i + 6)) : null;
     if (word && !/[A-Za-z0-9_]/.test(text[i - 1] ?? "")) {
       out += word[1] === "True" ? "true" : word[1] === "False" ? "false" : "null";
       i += word[1].length;
@@ -504,8 +504,8 @@ export function splitAnswer(text: string): { reasoning: string; answer: string; 
   if (tag) return { reasoning: trimmed.slice(0, tag.index).trim(), answer: cleanAnswer(tag[1]), marked: true };
   const boxed = /\\boxed\{([^{}]*)\}/.exec(trimmed);
   if (boxed) return { reasoning: trimmed.slice(0, boxed.index).replace(/(the )?(final )?answer( is)?[:\s]*$/i, "").trim(), answer: cleanAnswer(boxed[1]), marked: true };
-  const json = looseJson(trimmed.slice(Math.max(0, trimmed.indexOf("{"))));
-  if (trimmed.includes("{") && json && isRecord(json.value)) {
+  const json = trimmed.includes("{") ? looseJson(trimmed.slice(trimmed.indexOf("{"))) : null;
+  if (json && isRecord(json.value)) {
     const value = json.value.answer ?? json.value.final_answer;
     if (value !== undefined && value !== null && typeof value !== "object") {
       const thought = ["thought", "reasoning"].map((k) => (json.value as Record<string, unknown>)[k]).find((t) => typeof t === "string") as string | undefined;
