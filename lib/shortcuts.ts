@@ -24,17 +24,25 @@ export type ShortcutCommand =
   | "previousTrace"
   | "deleteBox"
   | "startExport"
+  | "galleryLeft"
+  | "galleryRight"
+  | "galleryUp"
+  | "galleryDown"
+  | "galleryOpen"
   | "help";
 
-/** Where a shortcut listens: the review workspace, its image canvas, or the exports page. */
-export type ShortcutScope = "review" | "canvas" | "exports";
+/** Where a shortcut listens: the review workspace, its image canvas, the exports page, or the trace list's gallery. */
+export type ShortcutScope = "review" | "canvas" | "exports" | "gallery";
+
+/** The page each scope listens on: a key is bound once per page (scopes of one page share it). */
+export const SCOPE_PAGE: Record<ShortcutScope, string> = { review: "trace", canvas: "trace", exports: "exports", gallery: "traces" };
 
 export interface Shortcut {
   command: ShortcutCommand;
   keys: string[]; // KeyboardEvent.key values; "Shift+A" style is not needed: "A" is shift+a
   label: string;
   description: string;
-  group: "Navigate" | "Label" | "Edit" | "Trace" | "Image" | "Exports" | "Help";
+  group: "Navigate" | "Label" | "Edit" | "Trace" | "Image" | "Exports" | "Gallery" | "Help";
   scope: ShortcutScope;
   /** Needs Ctrl (or ⌘ on a Mac) held; every other shortcut fires only without Ctrl / ⌘ / Alt. */
   mod?: boolean;
@@ -63,6 +71,11 @@ export const KEYMAP: Shortcut[] = [
   { command: "rejectTrace", keys: ["R"], label: "Shift+R", description: "Reject the whole trace", group: "Trace", scope: "review" },
   { command: "deleteBox", keys: ["Delete", "Backspace"], label: "Delete", description: "Delete the selected human box on the image", group: "Image", scope: "canvas" },
   { command: "startExport", keys: ["Enter"], label: "Ctrl+Enter", description: "Start the export (exports page; ⌘+Enter on a Mac, also while typing)", group: "Exports", scope: "exports", mod: true, whileTyping: true },
+  { command: "galleryLeft", keys: ["ArrowLeft"], label: "←", description: "Previous thumbnail (trace list gallery)", group: "Gallery", scope: "gallery" },
+  { command: "galleryRight", keys: ["ArrowRight"], label: "→", description: "Next thumbnail", group: "Gallery", scope: "gallery" },
+  { command: "galleryUp", keys: ["ArrowUp"], label: "↑", description: "Thumbnail above", group: "Gallery", scope: "gallery" },
+  { command: "galleryDown", keys: ["ArrowDown"], label: "↓", description: "Thumbnail below", group: "Gallery", scope: "gallery" },
+  { command: "galleryOpen", keys: ["Enter"], label: "Enter", description: "Open the selected trace", group: "Gallery", scope: "gallery" },
   { command: "help", keys: ["?"], label: "?", description: "Show these shortcuts", group: "Help", scope: "review" },
 ];
 
