@@ -53,8 +53,8 @@ export const traceViewState = z.object({
 });
 export type TraceViewState = z.infer<typeof traceViewState>;
 
-/** Everything a saved view holds: the filters, the sort and the view state (never the page cursor). */
-export const VIEW_KEYS = [...FILTER_KEYS, "sort", "mode", "cols"] as const;
+/** Everything a saved view holds: the filters, the sort, the view state and the page size (never the page cursor). */
+export const VIEW_KEYS = [...FILTER_KEYS, "sort", "mode", "cols", "limit"] as const;
 
 /** The canonical query string of a view: known keys only, in VIEW_KEYS order, empty values dropped. */
 export function viewQuery(params: URLSearchParams | Record<string, string | undefined>): string {
