@@ -91,6 +91,9 @@ describe("keymap", () => {
     expect(matchShortcut(key("ArrowDown", { target: element("SELECT") }), { scope: "gallery" })).toBeNull();
     expect(matchShortcut(key("ArrowDown"))).toBe("nextStep"); // the review workspace keeps its own meaning
     expect(matchShortcut(key("ArrowRight"))).toBeNull();
+    // Enter on a focused button, link or summary activates it instead (the Table button, a pager link)
+    for (const tag of ["BUTTON", "A", "SUMMARY"]) expect(matchShortcut(key("Enter", { target: element(tag) }), { scope: "gallery" })).toBeNull();
+    expect(matchShortcut(key("ArrowRight", { target: element("A") }), { scope: "gallery" })).toBe("galleryRight");
   });
 
   it("gives every command a label, description and group, and shortcutFor finds each", () => {

@@ -109,6 +109,13 @@ function isTyping(target: unknown): boolean {
   return tag === "INPUT" && !["checkbox", "radio", "button", "submit", "range"].includes(element.type ?? "text");
 }
 
+/** A focused button, link or disclosure: Enter activates it, and that stays the element's business. */
+function isControl(target: unknown): boolean {
+  if (!target || typeof target !== "object") return false;
+  const tag = (target as { tagName?: string }).tagName?.toUpperCase();
+  return tag === "BUTTON" || tag === "A" || tag === "SUMMARY";
+}
+
 const DIALOG = '[role="dialog"], [role="alertdialog"], dialog';
 
 /** True when the key was pressed inside a dialog (its own keys, e.g. Esc, are the dialog's business). */
@@ -121,8 +128,8 @@ function inDialog(target: unknown): boolean {
 /**
  * The command a key event means, or null. Never fires inside a dialog or while one is open, never
  * while typing in a field (except whileTyping commands), only whileTyping commands while editing,
- * never with Alt, with Ctrl / ⌘ only for `mod` shortcuts (browser shortcuts stay intact), and
- * Shift+Enter stays a newline.
+ * never with Alt, with Ctrl / ⌘ only for `mod` shortcuts (browser shortcuts stay intact),
+ * Shift+Enter stays a newline, and Enter on a focused button, link or summary activates that element.
  */
 export function matchShortcut(event: KeyEventLike, options: MatchOptions = {}): ShortcutCommand | null {
   const scope = options.scope ?? "review";
@@ -133,6 +140,7 @@ export function matchShortcut(event: KeyEventLike, options: MatchOptions = {}): 
   const shortcut = KEYMAP.find((s) => s.scope === scope && Boolean(s.mod) === mod && s.keys.includes(event.key));
   if (!shortcut) return null;
   if (isTyping(event.target) && !shortcut.whileTyping) return null;
+  if (event.key === "Enter" && !shortcut.whileTyping && isControl(event.target)) return null;
   // while a step is being edited only the editor's own keys (save, cancel) act
   if (options.editing && !shortcut.whileTyping) return null;
   if (shortcut.command === "save" && !options.editing) return null;
