@@ -18,6 +18,7 @@ export function SavedViews() {
   const [name, setName] = useState("");
   const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
   const [deleting, setDeleting] = useState<number | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
   const open = views?.find((v) => v.query === current);
   const problem = create.error ?? update.error ?? remove.error ?? error;
 
@@ -33,7 +34,7 @@ export function SavedViews() {
   };
 
   return (
-    <details className="relative" data-testid="saved-views">
+    <details className="relative" data-testid="saved-views" open={menuOpen} onToggle={(e) => setMenuOpen(e.currentTarget.open)}>
       <summary className="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1 text-sm text-slate-700 shadow-sm hover:bg-slate-50">
         Views{open ? <>: <span className="font-medium" data-testid="open-view">{open.name}</span></> : null} ▾
       </summary>
@@ -50,7 +51,7 @@ export function SavedViews() {
                 </form>
               ) : (
                 <>
-                  <Link href={v.href} aria-current={v.query === current ? "page" : undefined} className={`min-w-0 flex-1 truncate hover:underline ${v.query === current ? "font-semibold text-brand" : "text-slate-800"}`} title={v.query || "no filters"}>
+                  <Link href={v.href} onClick={() => setMenuOpen(false)} aria-current={v.query === current ? "page" : undefined} className={`min-w-0 flex-1 truncate hover:underline ${v.query === current ? "font-semibold text-brand" : "text-slate-800"}`} title={v.query || "no filters"}>
                     {v.name}
                   </Link>
                   {v.query !== current ? (
