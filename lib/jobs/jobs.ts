@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type Database from "better-sqlite3";
 import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
@@ -154,6 +155,8 @@ export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
   const existing = reg.active.get(id);
   if (existing) return existing.done;
   const controller = new AbortController();
+  // every item in flight (a generation job runs up to its concurrency at once) listens for cancel
+  setMaxListeners(0, controller.signal);
   const entry = { controller, done: Promise.resolve(null as unknown as JobRow) };
   reg.active.set(id, entry);
   entry.done = execute(id, controller, options).finally(() => reg.active.delete(id));
