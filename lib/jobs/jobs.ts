@@ -12,8 +12,8 @@ import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, Jo
 // owner's heartbeat sees it and aborts the run's signal. A job whose owner is gone — its pid dead
 // on this host, or no heartbeat for `staleMs` — is stale and can be resumed by anyone; items already
 // done are skipped, so a resumed job neither repeats nor loses work. Item writes go through the
-// shared better-sqlite3 handle, grouped into one transaction per turn of the event loop (each
-// item in its own savepoint), so a job runs hundreds of items a second.
+// shared better-sqlite3 handle, about one small transaction per item (queued marks ride along with
+// the next commit), so a job runs hundreds of items a second.
 
 const DEFAULT_STALE_MS = 30_000;
 const DEFAULT_HEARTBEAT_MS = 2_000;
@@ -220,11 +220,13 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   const saveCounters = prepare(handle, `UPDATE "Job" SET "counters" = ? WHERE "id" = ?`);
   const resetItem = prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "key" = ?`);
 
-  // Group commit: the item writes of everything that finished in one turn of the event loop go
-  // into one transaction (each item in its own savepoint, so one item's failing commit undoes only
-  // its own writes), with the counters written once. A job with 64 items in flight otherwise pays
-  // two commits per item. Writes are applied in the order they were queued; an item's promise
-  // settles once its writes are committed, so "done" still means "on disk with its result".
+  // Fewer commits: an item's "running" mark is queued and goes into the next transaction — the
+  // next item to finish (or the next turn of the event loop) — together with that item's trace,
+  // in a savepoint each, so one failing commit undoes only its own writes; the counters are
+  // written once per transaction. A finishing item commits at once (waiting for a later turn of a
+  // busy event loop would hold its concurrency slot). Writes are applied in the order they were
+  // queued; an item's promise settles once its writes are committed, so "done" still means "on
+  // disk with its result". Before: two commits per item.
   type Write = { op: (h: Database.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   let queue: Write[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -251,10 +253,19 @@ async function execute(id: number, controller: AbortController, options: RunOpti
     }
     batch.forEach((write, i) => (outcomes[i].ok ? write.resolve(outcomes[i].value) : write.reject(outcomes[i].value)));
   };
-  const enqueue = <T>(op: (h: Database.Database) => T): Promise<T> =>
+  let scheduled = false;
+  /** Queues a write; `now` commits it (with everything queued before it) at once, else on the next turn. */
+  const enqueue = <T>(op: (h: Database.Database) => T, now = false): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
-      if (queue.length === 1) setImmediate(() => (flushing = flushing.then(flush)));
+      if (now) flushing = flushing.then(flush);
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flushing = flushing.then(flush);
+        });
+      }
     });
 
   const ctx: JobContext<unknown> = {
@@ -291,13 +302,13 @@ async function execute(id: number, controller: AbortController, options: RunOpti
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (controller.signal.aborted) {
-          await enqueue(() => resetItem.run(id, key));
+          await enqueue(() => resetItem.run(id, key), true);
           return { key, status: "failed", ref: null, error: "cancelled" };
         }
         await enqueue(() => {
           finishItem.run("failed", null, message.slice(0, 2000), id, key);
           bumpJob.run(0, wasFailed ? 0 : 1, id);
-        });
+        }, true);
         return { key, status: "failed", ref: null, error: message };
       }
       const ref = await enqueue((h) => {
@@ -307,7 +318,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
         finishItem.run("done", stored, null, id, key);
         bumpJob.run(1, wasFailed ? -1 : 0, id);
         return stored;
-      });
+      }, true);
       return { key, status: "done", ref };
     },
   };
