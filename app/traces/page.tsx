@@ -4,7 +4,8 @@ import { FilterBar } from "@/components/trace-list/filter-bar";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FILTER_KEYS, traceFilters } from "@/lib/schemas/trace-list";
-import { listTraces, nextInQueue } from "@/lib/services/traces/trace-list";
+import { StartReviewing } from "@/components/trace-list/start-reviewing";
+import { listTraces } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Traces" };
@@ -13,7 +14,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   const raw = Object.fromEntries(Object.entries(await searchParams).filter(([, v]) => typeof v === "string")) as Record<string, string>;
   const parsed = traceFilters.safeParse(raw);
   const filters = parsed.success ? parsed.data : traceFilters.parse({});
-  const [page, queue] = await Promise.all([listTraces(filters), nextInQueue({ dataset: filters.dataset })]);
+  const page = await listTraces(filters);
   const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (FILTER_KEYS as readonly string[]).includes(k)));
   const nextHref = page.nextCursor ? `/traces?${new URLSearchParams([...kept, ["cursor", String(page.nextCursor)]])}` : null;
   return (
@@ -23,11 +24,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
           <h1 className="text-2xl font-semibold tracking-tight">Traces{filters.dataset ? <span className="text-slate-400"> · {filters.dataset}</span> : null}</h1>
           <p className="mt-1 text-sm text-slate-500" data-testid="trace-total">{page.total.toLocaleString("en-US")}{page.totalCapped ? "+" : ""} traces match</p>
         </div>
-        {queue.traceId ? (
-          <Link href={`/traces/${queue.traceId}`} className="rounded-md bg-brand px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700" title={queue.reason ?? undefined}>
-            Start reviewing → <span className="font-normal opacity-80">({queue.progress.reviewed}/{queue.progress.total} reviewed)</span>
-          </Link>
-        ) : null}
+        <StartReviewing dataset={filters.dataset} />
       </div>
       {!parsed.success ? <p role="alert" className="text-sm text-red-700">Some filters were not understood and were ignored: {parsed.error.issues.map((i) => i.path.join(".")).join(", ")}</p> : null}
       <Suspense>
