@@ -3,7 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type DragEvent, type FormEvent } from "react";
 import { ImportProgress, type Phase, type ProgressState } from "@/components/import/import-progress";
-import { ImportResult, LineErrors } from "@/components/import/import-result";
+import { countRecords, ImportResult, LineErrors } from "@/components/import/import-result";
 import { datasetKeys } from "@/lib/queries/datasets";
 import { importKeys, uploadImport } from "@/lib/queries/imports";
 import { IMAGE_FILE, type FormatOption, type ImportEvent, type ImportSummaryDto, type SkippedLineDto } from "@/lib/schemas/imports";
@@ -193,9 +193,15 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
         <section aria-label="Import failed" data-testid="import-error" className="space-y-3 rounded-lg border border-red-200 bg-white p-4">
           <h2 className="text-lg font-semibold text-red-800">Nothing was imported</h2>
           <p className="text-sm text-slate-700">{outcome.message}</p>
-          <LineErrors rows={outcome.details} caption={`${outcome.details.length} ${outcome.details.length === 1 ? "problem" : "problems"}: fix them, or tick “Skip invalid records” to import the rest`} />
+          <LineErrors rows={outcome.details} caption={problemsCaption(outcome.details)} />
         </section>
       ) : null}
     </div>
   );
+}
+
+function problemsCaption(details: SkippedLineDto[]): string {
+  const records = countRecords(details);
+  const problems = `${details.length} ${details.length === 1 ? "problem" : "problems"}`;
+  return `${problems}${records !== details.length ? ` in ${records} ${records === 1 ? "record" : "records"}` : ""}: fix them, or tick “Skip invalid records” to import the rest`;
 }

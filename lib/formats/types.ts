@@ -98,6 +98,22 @@ export interface NormalizedQuestion {
   source: string;
 }
 
+/** One human step label from another tool (the step-labels format): resolved against the dataset at import. */
+export interface NormalizedStepLabel {
+  /** The trace's external id. */
+  trace: string;
+  /** 0-based step index. */
+  step: number;
+  label: "accept" | "neutral" | "reject";
+  /** The reviewer's name as the file gives it (not a user of this app). */
+  reviewer: string;
+  comment: string | null;
+  /** When the label was given (ISO 8601, normalised to UTC); null when the file does not say. */
+  time: string | null;
+  /** The dataset the line says it belongs to, when it says so (must match the import's). */
+  dataset: string | null;
+}
+
 /**
  * `unit` names the piece of input a record or error came from when several share a line (the
  * elements of a one-line JSON document); it defaults to the line. An invalid unit is skipped whole.
@@ -108,6 +124,7 @@ export type ImportRecord = (
   | { type: "box"; line: number; value: NormalizedBox }
   | { type: "question"; line: number; value: NormalizedQuestion }
   | { type: "image"; line: number; value: NormalizedImage }
+  | { type: "label"; line: number; value: NormalizedStepLabel }
 ) & { unit?: string };
 
 export interface RecordError {

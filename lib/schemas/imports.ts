@@ -33,6 +33,8 @@ export interface ImportCountsDto {
   traces: number;
   steps: number;
   boxes: number;
+  /** Step labels (step-labels format); present only when the import held some. */
+  labels?: number;
 }
 
 export interface ImportedFileDto {

@@ -3,12 +3,13 @@ import { prepare } from "@/lib/db";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportCountsDto } from "@/lib/schemas/imports";
-import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace, RecordError } from "@/lib/formats/types";
+import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedStepLabel, NormalizedTrace, RecordError } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/import/image-store";
 import { stepRefs } from "@/lib/tools/refs";
 import { splitLabel } from "@/lib/scenes/vocabulary";
 import { deriveBox } from "@/lib/tools/scene";
 import { tagQuestion } from "@/lib/taxonomy";
+import { STEP_LABELS_SOURCE, stepLabelUser } from "@/lib/formats/step-labels";
 
 // The synchronous half of an import: writes normalized records through prepared statements on
 // the shared connection, inside the one transaction `importFiles` opens (so it must never yield).
@@ -96,13 +97,18 @@ export class RecordWriter {
       insertUser: p(`INSERT INTO "User" ("name", "role") VALUES (?, 'external') ON CONFLICT ("name") DO NOTHING`),
       selectUser: p(`SELECT "id" FROM "User" WHERE "name" = ?`),
       insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance") VALUES (?, ?, ?, ?, ?, ?)`),
+      labelTarget: p(`SELECT t."id" AS traceId, s."id" AS stepId, s."revision" AS revision FROM "Trace" t JOIN "Step" s ON s."traceId" = t."id" WHERE t."datasetId" = ? AND t."externalId" = ? AND s."index" = ?`),
+      currentLabel: p(`SELECT "id", "label", "comment", "createdAt" FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = 1 ORDER BY "id" DESC LIMIT 1`),
+      sameLabel: p(`SELECT 1 FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "label" = ? AND "comment" IS ? AND "createdAt" = ? LIMIT 1`),
+      retireLabel: p(`UPDATE "Review" SET "current" = 0 WHERE "id" = ?`),
+      insertLabel: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "comment", "revision", "current", "source", "provenance", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
     this.datasetIsNew = this.s.insertDataset.run(datasetName).changes === 1;
     this.datasetId = (this.s.selectDataset.get(datasetName) as { id: number }).id;
   }
 
-  /** Returns a conflict instead of writing when the record contradicts what is stored. */
-  write(record: ImportRecord, hash?: string): Conflict | null {
+  /** Returns a conflict instead of writing when the record contradicts what is stored. `file` names the input in label provenance. */
+  write(record: ImportRecord, hash?: string, file?: string): Conflict | null {
     switch (record.type) {
       case "image":
         this.writeImage(record.value);
@@ -118,7 +124,35 @@ export class RecordWriter {
         return null;
       case "trace":
         return this.writeTrace(record.value, record.line, hash);
+      case "label":
+        return this.writeStepLabel(record.value, record.line, file ?? null);
     }
+  }
+
+  /**
+   * A human step label from another tool (step-labels format): a Review with source
+   * external:step-labels, its reviewer an `external` user named "step-labels:<name>" (never a
+   * signed-in user of this app, whatever the name), the name as given, the file and line kept in
+   * its provenance, `createdAt` the label's own time. The reviewer's latest label on a step is
+   * current; the same label again (same time, or no time and the same current label) is a duplicate.
+   */
+  private writeStepLabel(label: NormalizedStepLabel, line: number, file: string | null): Conflict | null {
+    const target = this.s.labelTarget.get(this.datasetId, label.trace, label.step) as { traceId: number; stepId: number; revision: number } | undefined;
+    if (!target) return { line, path: "$.trace", error: `trace "${label.trace}" has no step ${label.step} in dataset "${this.datasetName}" (the trace was not imported)` };
+    const userId = this.user(stepLabelUser(label.reviewer));
+    const current = this.s.currentLabel.get(target.stepId, userId) as { id: number; label: string; comment: string | null; createdAt: string | number } | undefined;
+    const time = label.time ?? new Date().toISOString();
+    if (label.time ? this.s.sameLabel.get(target.stepId, userId, label.label, label.comment, time) : current && current.label === label.label && current.comment === label.comment) {
+      this.duplicates++;
+      return null;
+    }
+    // an older label than the reviewer's current one is history, not the current label
+    const newer = !current || !label.time || new Date(time).getTime() >= storedTime(current.createdAt);
+    if (current && newer) this.s.retireLabel.run(current.id);
+    const provenance = { format: "step-labels", file, line, reviewer: label.reviewer, time: label.time };
+    this.s.insertLabel.run(target.traceId, target.stepId, userId, label.label, label.comment, target.revision, newer ? 1 : 0, STEP_LABELS_SOURCE, JSON.stringify(provenance), time);
+    this.counts.labels = (this.counts.labels ?? 0) + 1;
+    return null;
   }
 
   image(name: string | null | undefined, fallbackSize?: { width: number; height: number } | null): ImageRow | null {
@@ -381,6 +415,12 @@ export class RecordWriter {
     }
     return first;
   }
+}
+
+/** A createdAt as SQLite holds it (ISO text, "YYYY-MM-DD HH:MM:SS" UTC, or epoch ms) → epoch ms. */
+function storedTime(value: string | number): number {
+  if (typeof value === "number") return value;
+  return new Date(/^\d{4}-\d{2}-\d{2} /.test(value) ? `${value.replace(" ", "T")}Z` : value).getTime();
 }
 
 /** The scene object whose pixel centre lies in the box, nearest the box centre. */

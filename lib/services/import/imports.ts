@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, formatExpectation, readItems, type FormatName } from "@/lib/formats/read";
@@ -14,6 +14,7 @@ import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inl
 import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+import { StepLabelCheck } from "@/lib/services/import/step-label-check";
 
 /** How often a running import refreshes its heartbeat (a synchronous write pass may skip beats). */
 const HEARTBEAT_MS = 5_000;
@@ -69,13 +70,22 @@ export interface ImportFilesOptions {
 
 export type SourcedRecord = ImportRecord & { file: string };
 
+/** How an undetectable file's error says to name the format, per caller (no CLI flags in the browser). */
+const CHOOSE_FORMAT: Record<NonNullable<ImportFilesOptions["source"]>, string> = {
+  cli: "name one with --format",
+  seed: "name one with --format",
+  test: "name one with --format",
+  api: "name one in the format field",
+  upload: "choose one in the Format menu",
+};
+
 /** Detailed errors and warnings kept per import; beyond these only the counts grow. */
 const MAX_LISTED = 10_000;
 
 const MAX_MISSING_LISTED = 20;
 
 /** Files whose records others depend on go first, whatever the order given. */
-const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5, "step-labels": 10 };
 
 interface Source {
   name: string;
@@ -98,7 +108,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportSu
   let sources: Source[];
   try {
     sources = options.files.map((file, i) => {
-      const format = options.format ?? detectFormat(file, names[i]);
+      const format = options.format ?? detectFormat(file, names[i], CHOOSE_FORMAT[options.source ?? "cli"]);
       return {
         name: names[i],
         format,
@@ -206,7 +216,7 @@ interface Scan {
   badUnits: Array<Set<string>>;
   duplicateUnits: Array<Set<string>>;
   duplicates: number;
-  traces: Map<string, { hash: string; file: string; line: number }>;
+  traces: Map<string, { hash: string; file: string; line: number; steps: number }>;
   images: Map<string, ResolvedSource>;
   cocoImages: Map<number, string>;
   records: number;
@@ -223,6 +233,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   const sceneImages = new Map<number, string>();
   const missingImages = new Set<string>();
   let knownIndices: Map<number, string> | null = null;
+  let labelCheck: StepLabelCheck | null = null;
   let doneBytes = 0;
   let lastYield = performance.now();
 
@@ -280,7 +291,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           if (trace.image) resolve(trace.image, source.name, item.line, i, unit);
           const hash = contentHash(trace.raw);
           const first = scan.traces.get(trace.externalId);
-          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
+          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line, steps: trace.steps.length });
           else if (first.hash === hash) {
             scan.duplicateUnits[i].add(unit);
             scan.duplicates++;
@@ -308,6 +319,12 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             if (refused) fail(i, source.name, item.line, unit, "$.url", refused);
             else image.url = item.value.url;
           }
+          break;
+        }
+        case "label": {
+          labelCheck ??= new StepLabelCheck(await sqlite(), dataset);
+          const problem = labelCheck.problem(item.value, (id) => scan.traces.get(id));
+          if (problem) fail(i, source.name, item.line, unit, problem[0], problem[1]);
           break;
         }
         case "box": {
@@ -371,7 +388,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
           if (item.type === "error" || item.type === "warning") continue;
           if (skip?.(unitOf(item))) continue;
-          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
+          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[i].name);
           if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
         }
       }
@@ -390,7 +407,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
       };
       if (options.dryRun) throw new DryRunRollback();
       crashPoint("import:commit");
-      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
+      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
       if (options.license || options.attribution) {
         // the newest declaration wins on the dataset; every import keeps its own
         prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
@@ -402,9 +419,14 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;
     const dry = summary as unknown as ImportSummary;
-    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
+    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
   }
   return summary as unknown as ImportSummary;
+}
+
+/** Records (units) skipped for their problems: a record with three bad fields counts once. */
+function skippedRecords(scan: Scan): number {
+  return scan.badUnits.reduce((sum, units) => sum + units.size, 0);
 }
 
 /** Another process holding the write lock past busy_timeout: wait and try again. */
