@@ -38,6 +38,15 @@ export function countRecords(rows: SkippedLineDto[]): number {
   return new Set(rows.map((r) => `${r.file}\u0000${r.line}`)).size;
 }
 
+function VerificationLine({ verification: v }: { verification: NonNullable<ImportSummaryDto["verification"]> }) {
+  if ("error" in v) return <p className="text-sm text-red-700" data-testid="import-verification">{v.error}</p>;
+  return (
+    <p className="text-sm text-slate-700" data-testid="import-verification" data-run={v.run}>
+      Verified with config v{v.config} (run {v.run}): {v.traces.toLocaleString("en-US")} traces of the dataset, {(100 * v.validRatio).toFixed(1)}% valid, mean quality {v.avgQuality.toFixed(2)}.
+    </p>
+  );
+}
+
 export function ImportResult({ summary }: { summary: ImportSummaryDto }) {
   const labels = summary.created.labels ?? 0;
   const nothing = labels === 0 && COUNT_LABELS.every((k) => summary.created[k] === 0);
@@ -70,6 +79,12 @@ export function ImportResult({ summary }: { summary: ImportSummaryDto }) {
           <dd className="text-xl font-semibold tabular-nums" data-count="duplicates">{summary.duplicates.toLocaleString("en-US")}</dd>
         </div>
       </dl>
+      {summary.unverifiable ? (
+        <p role="alert" data-testid="unverifiable" className="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm font-medium text-amber-900">
+          {summary.unverifiable.toLocaleString("en-US")} {summary.unverifiable === 1 ? "trace" : "traces"} cannot be verified against a scene: no scene was found for {summary.unverifiable === 1 ? "it" : "them"}, so the verifier&apos;s scene rules will skip {summary.unverifiable === 1 ? "it" : "them"}. Import the scene file into the same dataset (details under warnings).
+        </p>
+      ) : null}
+      {summary.verification ? <VerificationLine verification={summary.verification} /> : null}
       {nothing && summary.duplicates > 0 ? <p className="text-sm text-slate-600">Everything was already imported: re-importing the same content changes nothing.</p> : null}
       <LineErrors rows={summary.skipped} caption={`${skippedRecords} skipped ${skippedRecords === 1 ? "record" : "records"}${summary.skipped.length !== skippedRecords ? ` (${summary.skipped.length} problems)` : ""}; imported the rest`} />
       {summary.warnings.length ? (

@@ -20,6 +20,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
   const [format, setFormat] = useState("auto");
   const [dryRun, setDryRun] = useState(false);
   const [skipInvalid, setSkipInvalid] = useState(false);
+  const [verify, setVerify] = useState(true);
   const [detector, setDetector] = useState("");
   const [imagesUrl, setImagesUrl] = useState("");
   const [dragging, setDragging] = useState(false);
@@ -51,6 +52,8 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     if (event.type === "received") enter("validate", 0, `Received ${event.files.length} data ${event.files.length === 1 ? "file" : "files"}${event.images ? ` and ${event.images} images` : ""}`);
     else if (event.type === "progress" && event.phase === "validate") {
       enter("validate", event.totalBytes ? event.bytes / event.totalBytes : 1, `${event.file}: ${mb(event.bytes)} of ${mb(event.totalBytes)} checked, ${event.records.toLocaleString("en-US")} records`);
+    } else if (event.type === "progress" && event.phase === "verify") {
+      enter("verify", event.totalBytes ? event.bytes / event.totalBytes : 0, `Verified ${event.bytes.toLocaleString("en-US")} of ${event.totalBytes.toLocaleString("en-US")} traces of the dataset`);
     } else if (event.type === "progress") enter("write", 0, `Writing ${event.records.toLocaleString("en-US")} records in one transaction`);
   };
 
@@ -62,6 +65,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     form.set("format", format);
     form.set("dryRun", String(dryRun));
     form.set("skipInvalid", String(skipInvalid));
+    form.set("verify", String(verify));
     if (detector.trim()) form.set("detector", detector.trim());
     if (imagesUrl.trim()) form.set("imagesUrl", imagesUrl.trim());
     for (const file of files) form.append("files", file, file.name);
@@ -161,6 +165,10 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
           <label className="flex items-center gap-2">
             <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} name="skipInvalid" />
             Skip invalid records <span className="text-slate-500">(otherwise one bad line aborts everything)</span>
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" checked={verify} onChange={(e) => setVerify(e.target.checked)} name="verify" />
+            Verify after import <span className="text-slate-500">(the newest verifier config, on the dataset)</span>
           </label>
         </div>
         <details className="text-sm">

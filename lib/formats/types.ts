@@ -36,6 +36,8 @@ export interface NormalizedTrace {
   steps: NormalizedStep[];
   labels?: ExternalLabel[];
   relations?: string[];
+  /** Why `answer` (the ground truth) cannot be trusted, e.g. its program fails the verifier; null = no doubt. */
+  answerUnreliable?: string | null;
 }
 
 export interface NormalizedSceneObject {
@@ -96,6 +98,8 @@ export interface NormalizedQuestion {
   answer: string | null;
   program?: unknown[] | null;
   source: string;
+  /** Why `answer` cannot be trusted (see NormalizedTrace.answerUnreliable). */
+  answerUnreliable?: string | null;
 }
 
 /** One human step label from another tool (the step-labels format): resolved against the dataset at import. */

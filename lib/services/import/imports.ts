@@ -15,6 +15,8 @@ import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untruste
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 import { StepLabelCheck } from "@/lib/services/import/step-label-check";
+import { SceneCheck, sceneWarning } from "@/lib/services/import/scene-check";
+import { verifyImported } from "@/lib/services/import/verify-on-import";
 
 /** How often a running import refreshes its heartbeat (a synchronous write pass may skip beats). */
 const HEARTBEAT_MS = 5_000;
@@ -34,7 +36,7 @@ export type ImportedFile = ImportedFileDto;
 export type ImportSummary = ImportSummaryDto;
 
 export interface ImportProgress {
-  phase: "validate" | "write" | "done";
+  phase: "validate" | "write" | "verify" | "done";
   file: string;
   fileIndex: number;
   files: number;
@@ -66,6 +68,12 @@ export interface ImportFilesOptions {
   imagesLabel?: string;
   /** The upload's temporary folder (relative to the data dir), recorded so recovery can remove it. */
   uploadDir?: string;
+  /**
+   * Verify on import: after new traces are committed, a verifier run over the dataset with the newest
+   * config (lib/services/import/verify-on-import.ts). The CLI, the API and the import page turn it on
+   * by default; off here so programmatic callers (the seed, tests) decide.
+   */
+  verify?: boolean;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
@@ -153,6 +161,7 @@ interface RunOptions {
   skipInvalid?: boolean;
   source?: ImportFilesOptions["source"];
   onProgress?: ImportFilesOptions["onProgress"];
+  verify?: boolean;
   started: number;
   license?: string;
   attribution?: string;
@@ -183,10 +192,18 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     // a file in which nothing was recognised is the wrong file (or format), never an empty success
     if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
+    // skipping every record would leave an empty dataset (or an empty success): an error instead
+    if (scan.errorCount && scan.valid === 0) throw nothingValid(scan);
     if (!options.dryRun) copied.push(...storeImages(scan.images));
     crashPoint("import:images-stored");
     await aliasInlineImages(scan.images, dataset);
     const result = await write(sources, dataset, scan, run, files);
+    if (scan.unverifiable) result.unverifiable = scan.unverifiable;
+    if (options.verify && !result.dryRun && result.created.traces > 0) {
+      result.verification = await verifyImported(dataset, (done, total) =>
+        options.onProgress?.({ phase: "verify", file: "", fileIndex: sources.length, files: sources.length, bytes: done, totalBytes: total, records: done }),
+      );
+    }
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
@@ -220,6 +237,10 @@ interface Scan {
   images: Map<string, ResolvedSource>;
   cocoImages: Map<number, string>;
   records: number;
+  /** Records no problem was found in (so far as the check pass knows): none with skipInvalid is an error. */
+  valid: number;
+  /** Traces no scene can be found for (the verifier's scene rules would skip them). */
+  unverifiable: number;
   totalBytes: number;
 }
 
@@ -227,13 +248,14 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   const scan: Scan = {
     errors: [], unrecognised: [], errorCount: 0, warnings: [], warningCount: 0,
     badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
-    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0, valid: 0, unverifiable: 0,
     totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
   };
   const sceneImages = new Map<number, string>();
   const missingImages = new Set<string>();
   let knownIndices: Map<number, string> | null = null;
   let labelCheck: StepLabelCheck | null = null;
+  const sceneCheck = new SceneCheck();
   let doneBytes = 0;
   let lastYield = performance.now();
 
@@ -289,6 +311,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           const trace = item.value;
           for (const problem of traceJsonProblems(trace)) fail(i, source.name, item.line, unit, problem.path, problem.error);
           if (trace.image) resolve(trace.image, source.name, item.line, i, unit);
+          sceneCheck.trace(trace.scene, trace.image);
           const hash = contentHash(trace.raw);
           const first = scan.traces.get(trace.externalId);
           if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line, steps: trace.steps.length });
@@ -300,6 +323,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
         }
         case "scene":
           resolve(item.value.image, source.name, item.line, i, unit);
+          sceneCheck.scene(item.value.name, item.value.image);
           if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
           break;
         case "question":
@@ -349,6 +373,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             }
           }
           const image = name ? resolve(name, source.name, item.line, i, unit) : null;
+          if (name && box.label) sceneCheck.labelledBox(name);
           if (box.convention && needsImageSize(box.convention)) {
             const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
             if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);
@@ -356,6 +381,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           break;
         }
       }
+      if (!scan.badUnits[i].has(unit)) scan.valid++;
       if (++count % 256 === 0 && performance.now() - lastYield > 16) {
         options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes + progress.bytes, totalBytes: scan.totalBytes, records: scan.records });
         await new Promise((resolve) => setImmediate(resolve));
@@ -367,6 +393,13 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
     }
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
+  }
+  const scenes = sceneCheck.traces ? sceneCheck.resolve(await sqlite(), dataset) : { unverifiable: 0, missing: [] };
+  if (scenes.unverifiable) {
+    // first among the warnings: every scene rule skipping silently is the worst surprise of an import
+    scan.unverifiable = scenes.unverifiable;
+    scan.warningCount++;
+    scan.warnings.unshift(sceneWarning(scenes.unverifiable, sceneCheck.traces, scenes.missing));
   }
   if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
   if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
@@ -380,7 +413,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   const work = () =>
     writeTransaction((handle) => {
       conflicts.length = 0;
-      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
+      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.importId);
       for (let i = 0; i < sources.length; i++) {
         const bad = scan.badUnits[i];
         const duplicate = scan.duplicateUnits[i];
@@ -439,6 +472,13 @@ async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
+}
+
+function nothingValid(scan: Scan): AppError {
+  const records = skippedRecords(scan);
+  const first = scan.errors[0];
+  const details: ErrorDetail[] = scan.errors.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
+  return new AppError("invalid_input", `nothing valid to import: all ${records} ${records === 1 ? "record was" : "records were"} invalid (first: ${first.file}:${first.line} ${first.path}: ${first.error}); nothing was imported`, details);
 }
 
 function invalidInput(skipped: SkippedLine[], total: number): AppError {
