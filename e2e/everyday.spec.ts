@@ -74,6 +74,22 @@ test("calibration: the reliability diagram plots observed acceptance with a lege
   await expect(page.getByTestId("failure-bars").locator(".recharts-legend-wrapper")).toContainText("rejected by a human");
 });
 
+test("Fit says what saving changes: valid ratio and kept traces before → after", async ({ page, request }) => {
+  const metrics = await (await request.get("/api/datasets/visprog-gqa/metrics")).json();
+  const valid = Math.round(metrics.overall.validRatio * metrics.overall.traces);
+  await page.goto("/calibration?dataset=visprog-gqa");
+  await page.getByRole("link", { name: "Fit", exact: true }).click();
+  const effect = page.getByTestId("fit-threshold-effect");
+  await expect(effect).toContainText("Valid ratio");
+  await expect(effect).toHaveAttribute("data-valid-before", String(valid));
+  const keptBefore = Number(await effect.getAttribute("data-kept-before"));
+  // a threshold of 1 keeps fewer valid traces but makes none valid or invalid
+  await page.getByTestId("fit-threshold").fill("1");
+  await expect(effect).toContainText("→ 1.000)");
+  await expect(effect).toHaveAttribute("data-valid-after", String(valid));
+  expect(Number(await effect.getAttribute("data-kept-after"))).toBeLessThanOrEqual(keptBefore);
+});
+
 test("edit a tool call and re-run it: a later step that used the old result now fails", async ({ page, request }) => {
   const list = (await (await request.get("/api/traces?dataset=clevr-demo&limit=100")).json()).items as Array<{ id: number }>;
   let target: Trace | null = null;

@@ -187,9 +187,10 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
 
   const toggleStop = () => writeStopAtFirstError(!stopAtFirstError);
 
-  // Re-generate from here: not from the answer or after it (nothing left to write)
+  // Re-generate from here: not from the answer or after it (nothing left to write); a trace that
+  // stopped without an answer can be continued from its last step
   const answerIndex = steps.find((s) => s.kind === "answer")?.index ?? Infinity;
-  const canRegenerate = !readOnly && step !== null && step.index < answerIndex && step.index < steps.length - 1;
+  const canRegenerate = !readOnly && step !== null && step.index < answerIndex;
   const openRegenerate = () => {
     if (readOnly || !step) return;
     if (!canRegenerate) return show("info", "Nothing follows this step to re-generate: pick a step before the answer.");

@@ -64,6 +64,9 @@ describe("re-generate from here", () => {
     const answer = steps.find((s) => s.kind === "answer")!;
     expect(() => cutIndex(steps, answer.index)).toThrow(/nothing left/);
     expect(() => cutIndex(steps, 999)).toThrow(/no step 999/);
+    // a trace that stopped without an answer can be continued from its last step
+    const unfinished = steps.filter((s) => s.index < answer.index);
+    expect(cutIndex(unfinished, unfinished[unfinished.length - 1].index)).toBe(unfinished[unfinished.length - 1].index);
   });
 
   it("continues with the configured teacher over HTTP, archives the old continuation with its labels, re-verifies, and restores it", async () => {

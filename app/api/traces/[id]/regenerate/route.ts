@@ -5,5 +5,5 @@ import { regenerateFrom } from "@/lib/services/review/regenerate";
 
 export const dynamic = "force-dynamic";
 
-/** Re-generate from here: `{"afterStep": 6, "expectedVersion": 3, "teacher": {"kind": "configured"}}` — the old continuation is kept as a branch. */
-export const POST = handle({ params: idParams, body: regenerateBody }, ({ params, body, actor }) => regenerateFrom(params.id, { ...body, user: actor.name }));
+/** Re-generate from here: `{"afterStep": 6, "expectedVersion": 3, "teacher": {"kind": "configured"}}` — the old continuation is kept as a branch. A client that leaves stops the teacher's loop; nothing is written then. */
+export const POST = handle({ params: idParams, body: regenerateBody }, ({ params, body, actor, request }) => regenerateFrom(params.id, { ...body, user: actor.name }, { signal: request.signal }));
