@@ -18,6 +18,10 @@ import { EndpointClient } from "@/lib/teacher/endpoint/client";
 // them in chunks: each chunk is one job item whose pairs and caption outcomes are written in the
 // same transaction that marks it done, so a crash or a cancel loses nothing and repeats nothing.
 // The same captions, dataset and settings again find the same job and resume it.
+//
+// Caption files and images are the user's runtime data, never build assets: every fs / path call
+// on them carries /*turbopackIgnore: true*/, or Turbopack's file tracer would glob the whole
+// project into the server bundle for the dynamic paths.
 
 export const SPARE_JOB_KIND = "spare";
 
@@ -47,7 +51,7 @@ class FolderListings {
     let names = this.listings.get(dir);
     if (!names) {
       try {
-        names = new Set(fs.readdirSync(dir));
+        names = new Set(fs.readdirSync(/*turbopackIgnore: true*/ dir));
       } catch {
         names = new Set();
       }
@@ -62,12 +66,12 @@ function resolveImage(image: string | null, dirs: string[], listings: FolderList
   if (/^https?:\/\//i.test(image)) return { status: "remote", path: null };
   if (/^data:image\//i.test(image)) return { status: "present", path: null };
   for (const dir of dirs) {
-    const base = path.resolve(dir);
+    const base = path.resolve(/*turbopackIgnore: true*/ dir);
     for (const extension of IMAGE_EXTENSIONS) {
-      const candidate = path.resolve(base, `${image}${extension}`);
+      const candidate = path.resolve(/*turbopackIgnore: true*/ base, `${image}${extension}`);
       if (!candidate.startsWith(base) || !listings.has(candidate)) continue;
       try {
-        if (fs.statSync(candidate).isFile()) return { status: "present", path: candidate };
+        if (fs.statSync(/*turbopackIgnore: true*/ candidate).isFile()) return { status: "present", path: candidate };
       } catch {
         // not this one
       }
@@ -132,7 +136,7 @@ export function readCaptionFiles(files: CaptionFile[]): { captions: Array<Captio
     const result = readCaptions(f.file, f.buffer);
     errors.push(...result.errors);
     duplicates += result.duplicates;
-    const dirs = [f.imagesDir, fs.existsSync(f.file) ? path.dirname(f.file) : null].filter((d): d is string => Boolean(d));
+    const dirs = [f.imagesDir, fs.existsSync(/*turbopackIgnore: true*/ f.file) ? path.dirname(f.file) : null].filter((d): d is string => Boolean(d));
     for (const caption of result.captions) {
       if (seen.has(caption.key)) {
         duplicates++;
@@ -231,7 +235,7 @@ function imageFor(row: CaptionRow): { image: string | null; problem: string | nu
   if (row.imageStatus === "remote" || !row.imagePath) return { image: row.image, problem: null };
   const extension = path.extname(row.imagePath).slice(1).toLowerCase().replace("jpg", "jpeg") || "jpeg";
   try {
-    return { image: `data:image/${extension};base64,${fs.readFileSync(row.imagePath).toString("base64")}`, problem: null };
+    return { image: `data:image/${extension};base64,${fs.readFileSync(/*turbopackIgnore: true*/ row.imagePath).toString("base64")}`, problem: null };
   } catch {
     return { image: null, problem: `image missing: ${row.imagePath}` };
   }
