@@ -24,7 +24,7 @@ export function coreCount(): number {
 }
 
 /** STEPWISE_VERIFY_THREADS when set (a positive integer), else the cores. */
-export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+export function defaultThreads(env: Record<string, string | undefined> = process.env): number {
   const raw = env.STEPWISE_VERIFY_THREADS?.trim();
   if (raw) {
     const n = Number(raw);
