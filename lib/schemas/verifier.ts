@@ -78,6 +78,10 @@ export interface RunSummary {
   unchecked: Record<string, number>;
   /** reasoning.judge, when the config enables it and an endpoint was given: steps asked, answered from the cache, failed. */
   judge?: { model: string; asked: number; cached: number; failed: number };
+  /** Threads that verified (1: the run's own thread; docs/design.md §14). */
+  threads?: number;
+  /** Chunks the run was split into, and how many an earlier, interrupted process had already written (a resumed run). */
+  chunks?: { total: number; resumed: number };
 }
 
 export type CoverageByKind = Record<string, { checked: number; unchecked: number }>;
