@@ -281,6 +281,8 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
     throw error;
   }
   await yieldToEventLoop();
+  // a kill here leaves the chunk verified but unwritten, under a lease another process takes over
+  crashPoint("verify:chunk");
   try {
     return await writeTransaction(() => {
       checkRunning(ctx.store, ctx.runId);
@@ -311,12 +313,12 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
  * Works on the run's chunks until none is left to take: with threads, the next chunk is read and
  * verifying while this one is written. Returns the chunks this process wrote.
  */
-async function driveChunks(ctx: RunContext, onChunk?: () => void): Promise<number> {
+async function driveChunks(ctx: RunContext, onChunk?: () => void, stop?: () => boolean): Promise<number> {
   let written = 0;
   let current = await startChunk(ctx);
   try {
     while (current) {
-      const next = ctx.pool ? await startChunk(ctx) : null;
+      const next = ctx.pool && !stop?.() ? await startChunk(ctx) : null;
       try {
         if (await commitChunk(ctx, current)) written++;
       } catch (error) {
@@ -329,7 +331,7 @@ async function driveChunks(ctx: RunContext, onChunk?: () => void): Promise<numbe
       current = null;
       crashPoint("verify:batch");
       onChunk?.();
-      current = next ?? (await startChunk(ctx));
+      current = next ?? (stop?.() ? null : await startChunk(ctx));
     }
   } finally {
     if (current) {
@@ -567,21 +569,28 @@ export async function queueVerifierRun(options: Pick<RunVerifierOptions, "datase
   return { run: runId, dataset: dataset.name, config: config.version, traces: total, chunks };
 }
 
-/** What `stepwise worker` calls per queued run: works on its chunks, finishes it when they are all done. */
-export async function workOnRun(runId: number, options: { threads: number; onChunk?: (runId: number) => void }): Promise<{ chunks: number; finished: RunSummary | null }> {
-  const store = new VerifyStore(await sqlite());
+/**
+ * What `stepwise worker` calls per queued run: works on its chunks (threads only when one is free
+ * to take), finishes the run when they are all done. `stop`: asked between chunks (Ctrl-C).
+ */
+export async function workOnRun(runId: number, options: { threads: number; onChunk?: (runId: number) => void; stop?: () => boolean }): Promise<{ chunks: number; finished: RunSummary | null }> {
+  const handle = await sqlite();
+  const store = new VerifyStore(handle);
   const run = store.run(runId);
   if (!run || run.status === "done") return { chunks: 0, finished: null };
   if (run.status === "cancelling") {
     await dropRunInBatches(store, runId);
     return { chunks: 0, finished: null };
   }
+  const open = new ChunkStore(handle).openChunks(runId);
+  const free = open.some((c) => claimable(c));
+  if (open.length > 0 && !free) return { chunks: 0, finished: null }; // every chunk left is leased to a live worker
   const startedAt = new Date(/[zZ]$/.test(run.startedAt) || run.startedAt.includes("T") ? run.startedAt : `${run.startedAt.replace(" ", "T")}Z`).getTime();
-  const ctx = await openContext(runId, { judge: null, threads: options.threads, seconds: () => (Date.now() - startedAt) / 1000 });
+  const ctx = await openContext(runId, { judge: null, threads: free ? options.threads : 1, seconds: () => (Date.now() - startedAt) / 1000 });
   try {
     let chunks = 0;
     try {
-      chunks = await driveChunks(ctx, () => options.onChunk?.(runId));
+      chunks = await driveChunks(ctx, () => options.onChunk?.(runId), options.stop);
       const finished = await finishRun(ctx);
       return { chunks, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
     } catch (error) {
@@ -600,6 +609,12 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
 /** Runs handed to workers that are not finished, oldest first. */
 export async function queuedRuns(): Promise<number[]> {
   return new ChunkStore(await sqlite()).queuedRuns();
+}
+
+/** How far a run has got, from its chunks. */
+export async function runChunkProgress(runId: number): Promise<{ chunks: number; done: number; traces: number; steps: number }> {
+  const { chunks, done, traces, steps } = new ChunkStore(await sqlite()).totals(runId);
+  return { chunks, done, traces, steps };
 }
 
 const pendingMetrics = new Map<number, ReturnType<typeof setTimeout>>();
