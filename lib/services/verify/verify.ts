@@ -466,19 +466,21 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
   const started = performance.now();
   let ctx: RunContext | null = null;
   let summary: RunSummary;
+  let keep = false;
   try {
     ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
     const context = ctx;
     await driveChunks(context, () => options.onProgress?.(context.chunks.totals(runId).traces, total));
     const finished = await finishRun(context);
     if (!finished) {
-      const left = context.chunks.openChunks(runId).length;
-      throw new AppError("conflict", `verifier run ${runId}: ${left} chunk(s) are held by another process; it finishes the run`);
+      // another process (a second --resume) holds chunks: the run is its to finish, not ours to remove
+      keep = true;
+      throw new AppError("conflict", `verifier run ${runId}: ${context.chunks.openChunks(runId).length} chunk(s) are held by another process; it finishes the run`);
     }
     summary = { ...finished, threads: context.pool?.size ?? 1, chunks: { total: context.chunks.totals(runId).chunks, resumed: options.resumed } };
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    await dropRunInBatches(new VerifyStore(await sqlite()), runId);
+    if (!keep) await dropRunInBatches(new VerifyStore(await sqlite()), runId);
     throw error;
   } finally {
     markInactive(activeKey);
@@ -577,7 +579,7 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
   const handle = await sqlite();
   const store = new VerifyStore(handle);
   const run = store.run(runId);
-  if (!run || run.status === "done") return { chunks: 0, finished: null };
+  if (!run || (run.status !== "running" && run.status !== "cancelling")) return { chunks: 0, finished: null };
   if (run.status === "cancelling") {
     await dropRunInBatches(store, runId);
     return { chunks: 0, finished: null };
