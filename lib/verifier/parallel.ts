@@ -41,7 +41,8 @@ export function workerFiles(): { boot: string; entry: string } | { reason: strin
   } catch {
     // bundled: import.meta.url is not a file URL
   }
-  dirs.push(path.join(process.cwd(), "lib", "verifier"));
+  // not a bundled file: the bundler must neither follow nor trace it (turbopackIgnore)
+  dirs.push(path.join(/* turbopackIgnore: true */ process.cwd(), "lib", "verifier"));
   for (const dir of dirs) {
     const boot = path.join(dir, "parallel-boot.mjs");
     const entry = path.join(dir, "parallel-worker.ts");
@@ -101,7 +102,7 @@ export class VerifierPool {
     try {
       const threads = await Promise.all(
         Array.from({ length: options.threads }, () => {
-          const worker = new Worker(files.boot, { workerData: { entry: pathToFileURL(files.entry).href } });
+          const worker = new Worker(/* turbopackIgnore: true */ files.boot, { workerData: { entry: pathToFileURL(files.entry).href } });
           started.push(worker);
           return new Promise<Thread>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`a verification thread did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
