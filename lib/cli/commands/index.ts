@@ -16,6 +16,7 @@ import verdicts from "@/lib/cli/commands/verdicts";
 import tokens from "@/lib/cli/commands/tokens";
 import users from "@/lib/cli/commands/users";
 import verify from "@/lib/cli/commands/verify";
+import worker from "@/lib/cli/commands/worker";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, imports, seedDemo, generate, teacherServe, evaluate, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, imports, seedDemo, generate, teacherServe, evaluate, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens, worker];
