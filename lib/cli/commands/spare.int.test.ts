@@ -132,7 +132,7 @@ describe("stepwise spare run", () => {
     const job = await db().job.findUniqueOrThrow({ where: { id: out.job } });
     expect(job.status).toBe("done");
     expect(await db().sparePair.count({ where: { jobId: out.job } })).toBe(645);
-  });
+  }, 240_000); // two CLI processes and 60 captions over HTTP: slow on a loaded machine
 
   it("eval-import: What's Up and VSR become traces with relation classes; bad files exit 2 and write nothing", async () => {
     const vsr = await stepwise("spare", "eval-import", "--set", "vsr", "--file", F("vsr_random_test_first40"), "--dataset", "eval-vsr", "--json");
