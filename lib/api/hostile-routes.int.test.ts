@@ -84,7 +84,7 @@ function mutations(): string[] {
 let token = "";
 
 /** Calls the route's handler in-process with an admin token; path ids name nothing that exists. */
-async function call(key: string, body: string | Uint8Array): Promise<Response> {
+async function call(key: string, body: string): Promise<Response> {
   const [method, route] = key.split(" ");
   const routeModule = (await import(path.join(API, route, "route.ts"))) as Record<string, unknown>;
   const handler = routeModule[method] as (request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
