@@ -5,10 +5,10 @@ import { ListToolbar } from "@/components/trace-list/list-toolbar";
 import { TraceGallery } from "@/components/trace-list/trace-gallery";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
+import { StartReviewing } from "@/components/trace-list/start-reviewing";
 import { pageUser } from "@/lib/auth/page";
 import { atLeast } from "@/lib/auth/roles";
 import { traceFilters, traceViewState, VIEW_KEYS } from "@/lib/schemas/trace-list";
-import { StartReviewing } from "@/components/trace-list/start-reviewing";
 import { listTraces } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
@@ -22,7 +22,6 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   const parsed = traceFilters.safeParse(raw);
   const filters = parsed.success ? parsed.data : traceFilters.parse({});
   const view = traceViewState.parse(raw);
-  // the queue pick ("Start reviewing") is asked for by the browser: it is several queries, not the list's
   const [page, me] = await Promise.all([listTraces(filters), pageUser()]);
   const canReview = me ? atLeast(me.role, "reviewer") : false;
   const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (VIEW_KEYS as readonly string[]).includes(k)));

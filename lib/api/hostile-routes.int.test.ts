@@ -107,7 +107,7 @@ async function call(key: string, body: string): Promise<Response> {
   const request = new NextRequest(`http://127.0.0.1:3000/api/${url}`, {
     method,
     headers: { host: "127.0.0.1:3000", authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body,
+    body: body as BodyInit,
   });
   return handler(request, { params: Promise.resolve(params) });
 }

@@ -3,12 +3,13 @@ import { prepare } from "@/lib/db";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportCountsDto } from "@/lib/schemas/imports";
-import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedTrace, RecordError } from "@/lib/formats/types";
+import type { ImportRecord, NormalizedBox, NormalizedImage, NormalizedQuestion, NormalizedScene, NormalizedStep, NormalizedStepLabel, NormalizedTrace, RecordError } from "@/lib/formats/types";
 import type { StoredImage } from "@/lib/services/import/image-store";
 import { stepRefs } from "@/lib/tools/refs";
 import { splitLabel } from "@/lib/scenes/vocabulary";
 import { deriveBox } from "@/lib/tools/scene";
 import { tagQuestion } from "@/lib/taxonomy";
+import { STEP_LABELS_SOURCE, stepLabelUser } from "@/lib/formats/step-labels";
 
 // The synchronous half of an import: writes normalized records through prepared statements on
 // the shared connection, inside the short write transactions `importFiles` opens chunk by chunk
@@ -56,7 +57,7 @@ export class RecordWriter {
   readonly datasetIsNew: boolean;
   private readonly imageIds = new Map<string, ImageRow>();
   private readonly sceneIds = new Map<string, number | null>();
-  private readonly questionAnswers = new Map<string, string>();
+  private readonly questionAnswers = new Map<string, { answer: string; unreliable: string | null }>();
   private readonly labelledImages = new Set<number>();
   private readonly sceneObjects = new Map<number, Array<{ index: number; px: number; py: number }>>();
   private readonly sceneByIndex = new Map<number, string | null>();
@@ -98,14 +99,19 @@ export class RecordWriter {
       insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
-      selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
-      insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      selectQuestionByText: p(`SELECT "id", "answer", "answerUnreliable" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
+      insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source", "answerUnreliable", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
-      insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "answerUnreliable", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertUser: p(`INSERT INTO "User" ("name", "role") VALUES (?, 'external') ON CONFLICT ("name") DO NOTHING`),
       selectUser: p(`SELECT "id" FROM "User" WHERE "name" = ?`),
-      insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance") VALUES (?, ?, ?, ?, ?, ?)`),
+      insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance", "importId") VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      labelTarget: p(`SELECT t."id" AS traceId, s."id" AS stepId, s."revision" AS revision FROM "Trace" t JOIN "Step" s ON s."traceId" = t."id" WHERE t."datasetId" = ? AND t."externalId" = ? AND s."index" = ?`),
+      currentLabel: p(`SELECT "id", "label", "comment", "createdAt" FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = 1 ORDER BY "id" DESC LIMIT 1`),
+      sameLabel: p(`SELECT 1 FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "label" = ? AND "comment" IS ? AND "createdAt" = ? LIMIT 1`),
+      retireLabel: p(`UPDATE "Review" SET "current" = 0 WHERE "id" = ?`),
+      insertLabel: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "comment", "revision", "current", "source", "provenance", "createdAt", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
     this.datasetIsNew = this.s.insertDataset.run(datasetName, importId).changes === 1;
     this.datasetId = (this.s.selectDataset.get(datasetName) as { id: number }).id;
@@ -117,8 +123,8 @@ export class RecordWriter {
     else this.deferred.push(change);
   }
 
-  /** Returns a conflict instead of writing when the record contradicts what is stored. */
-  write(record: ImportRecord, hash?: string): Conflict | null {
+  /** Returns a conflict instead of writing when the record contradicts what is stored. `file` names the input in label provenance. */
+  write(record: ImportRecord, hash?: string, file?: string): Conflict | null {
     switch (record.type) {
       case "image":
         this.writeImage(record.value);
@@ -134,7 +140,35 @@ export class RecordWriter {
         return null;
       case "trace":
         return this.writeTrace(record.value, record.line, hash);
+      case "label":
+        return this.writeStepLabel(record.value, record.line, file ?? null);
     }
+  }
+
+  /**
+   * A human step label from another tool (step-labels format): a Review with source
+   * external:step-labels, its reviewer an `external` user named "step-labels:<name>" (never a
+   * signed-in user of this app, whatever the name), the name as given, the file and line kept in
+   * its provenance, `createdAt` the label's own time. The reviewer's latest label on a step is
+   * current; the same label again (same time, or no time and the same current label) is a duplicate.
+   */
+  private writeStepLabel(label: NormalizedStepLabel, line: number, file: string | null): Conflict | null {
+    const target = this.s.labelTarget.get(this.datasetId, label.trace, label.step) as { traceId: number; stepId: number; revision: number } | undefined;
+    if (!target) return { line, path: "$.trace", error: `trace "${label.trace}" has no step ${label.step} in dataset "${this.datasetName}" (the trace was not imported)` };
+    const userId = this.user(stepLabelUser(label.reviewer));
+    const current = this.s.currentLabel.get(target.stepId, userId) as { id: number; label: string; comment: string | null; createdAt: string | number } | undefined;
+    const time = label.time ?? new Date().toISOString();
+    if (label.time ? this.s.sameLabel.get(target.stepId, userId, label.label, label.comment, time) : current && current.label === label.label && current.comment === label.comment) {
+      this.duplicates++;
+      return null;
+    }
+    // an older label than the reviewer's current one is history, not the current label
+    const newer = !current || !label.time || new Date(time).getTime() >= storedTime(current.createdAt);
+    if (current && newer) this.s.retireLabel.run(current.id);
+    const provenance = { format: "step-labels", file, line, reviewer: label.reviewer, time: label.time };
+    this.s.insertLabel.run(target.traceId, target.stepId, userId, label.label, label.comment, target.revision, newer ? 1 : 0, STEP_LABELS_SOURCE, JSON.stringify(provenance), time, this.importId);
+    this.counts.labels = (this.counts.labels ?? 0) + 1;
+    return null;
   }
 
   image(name: string | null | undefined, fallbackSize?: { width: number; height: number } | null): ImageRow | null {
@@ -288,7 +322,7 @@ export class RecordWriter {
       return;
     }
     const image = this.image(question.image);
-    const info = this.s.insertQuestion.run(this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source, this.importId);
+    const info = this.s.insertQuestion.run(this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source, question.answerUnreliable ?? null, this.importId);
     const id = Number(info.lastInsertRowid);
     this.tagRelations(id, question.text, question.program);
     this.questionIds.set(`id\u0000${question.externalId}`, id);
@@ -300,12 +334,12 @@ export class RecordWriter {
     const key = `${imageId ?? ""}\u0000${trace.question}`;
     const cached = this.questionIds.get(key);
     if (cached) return cached;
-    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number; answer: string | null } | undefined);
+    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number; answer: string | null; answerUnreliable: string | null } | undefined);
     // a trace without ground truth takes its question's (a scene graph's questions, docs/design.md §3)
-    if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, existing.answer);
+    if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, { answer: existing.answer, unreliable: existing.answerUnreliable });
     const id = existing
       ? existing.id
-      : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format, this.importId).lastInsertRowid);
+      : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format, trace.answerUnreliable ?? null, this.importId).lastInsertRowid);
     if (!existing) {
       this.counts.questions++;
       this.tagRelations(id, trace.question, trace.program, trace.relations);
@@ -362,17 +396,20 @@ export class RecordWriter {
     // a photo's boxes scene ("<image>#boxes") when no scene has the image's name
     const sceneId = named ?? (image && !trace.scene ? ((this.s.sceneByImage.get(this.datasetId, image.id) as { id: number } | undefined)?.id ?? null) : null);
     const questionId = this.question(trace, image?.id ?? null);
-    const answer = trace.answer ?? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) ?? null;
+    const fromQuestion = trace.answer === null || trace.answer === undefined ? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) : undefined;
+    const answer = trace.answer ?? fromQuestion?.answer ?? null;
+    // a ground truth whose program the verifier fails is kept, flagged, and never used to check answers
+    const unreliable = trace.answerUnreliable ?? fromQuestion?.unreliable ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
     const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
-      trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision, this.importId);
+      trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision, unreliable, this.importId);
     const traceId = Number(info.lastInsertRowid);
     const firstStepId = this.writeSteps(traceId, trace.steps);
     this.counts.traces++;
     this.counts.steps += trace.steps.length;
     for (const label of trace.labels ?? []) {
       const stepId = label.stepIndex === null ? null : firstStepId + label.stepIndex;
-      this.s.insertReview.run(traceId, stepId, this.user(label.source), label.label, label.source, JSON.stringify(label.provenance));
+      this.s.insertReview.run(traceId, stepId, this.user(label.source), label.label, label.source, JSON.stringify(label.provenance), this.importId);
     }
     return null;
   }
@@ -402,6 +439,12 @@ export class RecordWriter {
     }
     return first;
   }
+}
+
+/** A createdAt as SQLite holds it (ISO text, "YYYY-MM-DD HH:MM:SS" UTC, or epoch ms) → epoch ms. */
+function storedTime(value: string | number): number {
+  if (typeof value === "number") return value;
+  return new Date(/^\d{4}-\d{2}-\d{2} /.test(value) ? `${value.replace(" ", "T")}Z` : value).getTime();
 }
 
 /** The scene object whose pixel centre lies in the box, nearest the box centre. */

@@ -20,6 +20,28 @@ async function datasetId(name: string | undefined): Promise<number | null | unde
   return dataset?.id ?? null;
 }
 
+export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">, resolvedDatasetId?: number | null): Prisma.TraceWhereInput {
+  const and: Prisma.TraceWhereInput[] = [];
+  // datasetId = ? (not a join on the name) lets SQLite walk the (datasetId, id) index in id order
+  if (resolvedDatasetId !== undefined) and.push({ datasetId: resolvedDatasetId ?? -1 });
+  else if (filters.dataset) and.push({ dataset: { name: filters.dataset } });
+  if (filters.method) and.push({ method: filters.method });
+  if (filters.qmin !== undefined) and.push({ quality: { gte: filters.qmin } });
+  if (filters.qmax !== undefined) and.push({ quality: { lte: filters.qmax } });
+  if (filters.valid) and.push({ valid: filters.valid === "true" });
+  if (filters.rule) and.push({ failingRules: { contains: failingRuleNeedle(filters.rule) } });
+  if (filters.label) and.push({ labelState: filters.label });
+  if (filters.decision) and.push({ decision: filters.decision === "none" ? null : filters.decision });
+  if (filters.disagreement === "true") and.push({ disagreements: { gt: 0 } });
+  if (filters.disagreement === "false") and.push({ disagreements: 0 });
+  if (filters.unchecked === "true") and.push({ uncheckedSteps: { gt: 0 } });
+  if (filters.unchecked === "false") and.push({ uncheckedSteps: 0 });
+  if (filters.relation) and.push({ questionRef: { relations: { some: { relationClass: filters.relation } } } });
+  if (filters.reviewer) and.push({ reviews: { some: { current: true, source: "human", user: { name: filters.reviewer } } } });
+  if (filters.q) and.push({ OR: [{ question: { contains: filters.q } }, { externalId: { contains: filters.q } }] });
+  return and.length ? { AND: and } : {};
+}
+
 /** `LIKE` pattern matching `text` anywhere, with the wildcards in it taken literally. */
 const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -53,77 +75,57 @@ function traceWhereSql(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">,
 }
 
 interface ListRow {
-  id: number; imageId: number | null; externalId: string; question: string; method: string; format: string; stepCount: number; finalAnswer: string | null; answer: string | null;
-  quality: number | null; valid: number | null; labelState: string; decision: string | null; dataset: string; failingSteps: number | null; failingRules: string | null; disagreements: number;
+  id: number; externalId: string; question: string; method: string; format: string; stepCount: number; finalAnswer: string | null; answer: string | null;
+  quality: number | null; valid: number | null; labelState: string; decision: string | null; dataset: string; failingSteps: number | null; failingRules: string | null; disagreements: number; imageId: number | null;
 }
 
 /**
- * Keyset pages in the list's order, as SQL. The cursor is the last trace id shown; for a quality
- * order its quality is looked up, and the next page starts after (quality, id). Unverified traces
- * (no quality) come last either way.
+ * Keyset pages in the list's order. The cursor is the last trace id shown; for a quality order its
+ * quality is looked up, and the next page starts after (quality, id). Unverified traces (no quality)
+ * come last either way.
  */
-function pageAfterSql(handle: Parameters<typeof prepare>[0], sort: TraceSort, cursor: number | undefined): { orderBy: string; after: string | null; params: unknown[] } {
+async function pageAfterSql(handle: Awaited<ReturnType<typeof sqlite>>, sort: TraceSort, cursor: number | undefined): Promise<{ orderBy: string; sql: string; params: unknown[] }> {
   if (sort === "id" || sort === "-id") {
     const asc = sort === "id";
-    return { orderBy: `t."id" ${asc ? "ASC" : "DESC"}`, after: cursor ? `t."id" ${asc ? ">" : "<"} ?` : null, params: cursor ? [cursor] : [] };
+    return { orderBy: `t."id" ${asc ? "ASC" : "DESC"}`, sql: cursor ? `t."id" ${asc ? ">" : "<"} ?` : "", params: cursor ? [cursor] : [] };
   }
   const asc = sort === "quality";
   const orderBy = `t."quality" IS NULL, t."quality" ${asc ? "ASC" : "DESC"}, t."id" ASC`;
-  if (!cursor) return { orderBy, after: null, params: [] };
+  if (!cursor) return { orderBy, sql: "", params: [] };
   const last = prepare(handle, `SELECT "quality" FROM "Trace" WHERE "id" = ?`).get(cursor) as { quality: number | null } | undefined;
-  if (!last) return { orderBy, after: `t."id" > ?`, params: [cursor] };
-  if (last.quality === null) return { orderBy, after: `(t."quality" IS NULL AND t."id" > ?)`, params: [cursor] };
-  return { orderBy, after: `(t."quality" ${asc ? ">" : "<"} ? OR (t."quality" = ? AND t."id" > ?) OR t."quality" IS NULL)`, params: [last.quality, last.quality, cursor] };
+  if (!last) return { orderBy, sql: `t."id" > ?`, params: [cursor] };
+  if (last.quality === null) return { orderBy, sql: `(t."quality" IS NULL AND t."id" > ?)`, params: [cursor] };
+  return {
+    orderBy,
+    sql: `(t."quality" ${asc ? ">" : "<"} ? OR (t."quality" = ? AND t."id" > ?) OR t."quality" IS NULL)`,
+    params: [last.quality, last.quality, cursor],
+  };
 }
 
 /**
  * One page of the list: two prepared statements on the shared connection (the listed columns
- * only — never `raw`, steps or args — keyset pages, and a count that stops at COUNT_CAP), about a
+ * only — never `raw`, steps or args — keyset on id, and a count that stops at COUNT_CAP), about a
  * tenth of the CPU the same two reads cost through Prisma's query layer at 100k traces (bench/README.md, load).
  */
 export async function listTraces(filters: TraceFilters): Promise<TraceListResult> {
   const where = traceWhereSql(filters, await datasetId(filters.dataset));
   const handle = await sqlite();
-  const { orderBy, after, params } = pageAfterSql(handle, filters.sort ?? "id", filters.cursor);
-  const page = [where.sql, after ? `${where.sql ? "AND" : "WHERE"} ${after}` : ""].join(" ");
+  const keyset = await pageAfterSql(handle, filters.sort ?? "id", filters.cursor);
+  const conditions = [where.sql.replace(/^WHERE /, ""), keyset.sql].filter(Boolean);
   const rows = prepare(
     handle,
     `SELECT t."id", t."externalId", t."question", t."method", t."format", t."stepCount", t."finalAnswer", t."answer", t."quality", t."valid", t."labelState", t."decision",
             d."name" AS "dataset", t."failingSteps", t."failingRules", t."disagreements", t."imageId"
-     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" ${page} ORDER BY ${orderBy} LIMIT ?`,
-  ).all(...where.params, ...params, filters.limit + 1) as ListRow[];
+     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keyset.orderBy} LIMIT ?`,
+  ).all(...where.params, ...keyset.params, filters.limit + 1) as ListRow[];
   const counted = (prepare(handle, `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Trace" t ${where.sql} LIMIT ${COUNT_CAP + 1})`).get(...where.params) as { n: number }).n;
   const items = rows.slice(0, filters.limit);
-
   return {
     items: items.map(({ valid, failingRules, ...row }) => ({ ...row, valid: valid === null ? null : valid === 1, failingRules: failingRulesList(failingRules) })),
     nextCursor: rows.length > filters.limit ? items[items.length - 1].id : null,
     total: Math.min(counted, COUNT_CAP),
     totalCapped: counted > COUNT_CAP,
   };
-}
-
-/** The same filters for Prisma (bulk actions, lib/services/review/bulk.ts). */
-export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">, resolvedDatasetId?: number | null): Prisma.TraceWhereInput {
-  const and: Prisma.TraceWhereInput[] = [];
-  // datasetId = ? (not a join on the name) lets SQLite walk the (datasetId, id) index in id order
-  if (resolvedDatasetId !== undefined) and.push({ datasetId: resolvedDatasetId ?? -1 });
-  else if (filters.dataset) and.push({ dataset: { name: filters.dataset } });
-  if (filters.method) and.push({ method: filters.method });
-  if (filters.qmin !== undefined) and.push({ quality: { gte: filters.qmin } });
-  if (filters.qmax !== undefined) and.push({ quality: { lte: filters.qmax } });
-  if (filters.valid) and.push({ valid: filters.valid === "true" });
-  if (filters.rule) and.push({ failingRules: { contains: failingRuleNeedle(filters.rule) } });
-  if (filters.label) and.push({ labelState: filters.label });
-  if (filters.decision) and.push({ decision: filters.decision === "none" ? null : filters.decision });
-  if (filters.disagreement === "true") and.push({ disagreements: { gt: 0 } });
-  if (filters.disagreement === "false") and.push({ disagreements: 0 });
-  if (filters.unchecked === "true") and.push({ uncheckedSteps: { gt: 0 } });
-  if (filters.unchecked === "false") and.push({ uncheckedSteps: 0 });
-  if (filters.relation) and.push({ questionRef: { relations: { some: { relationClass: filters.relation } } } });
-  if (filters.reviewer) and.push({ reviews: { some: { current: true, source: "human", user: { name: filters.reviewer } } } });
-  if (filters.q) and.push({ OR: [{ question: { contains: filters.q } }, { externalId: { contains: filters.q } }] });
-  return and.length ? { AND: and } : {};
 }
 
 export async function traceFacets(dataset?: string): Promise<TraceFacets> {

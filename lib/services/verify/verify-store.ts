@@ -63,6 +63,24 @@ export interface AbandonedRun {
   ownerHost: string | null;
   heartbeatAt: string | null;
   startedAt: string | null;
+  datasetId: number;
+  configId: number;
+  /** 1 when the run is split into chunks (docs/design.md §14): a killed owner's run can be resumed. */
+  chunked: number;
+}
+
+export interface StoredRun {
+  id: number;
+  configId: number;
+  configVersion: number;
+  datasetId: number;
+  datasetName: string;
+  status: string;
+  revisedAfter: number | null;
+  startedAt: string;
+  ownerPid: number | null;
+  ownerHost: string | null;
+  heartbeatAt: string | null;
 }
 
 export class VerifyStore {
@@ -71,7 +89,10 @@ export class VerifyStore {
   constructor(handle: Database.Database) {
     const p = (sql: string) => prepare(handle, sql);
     this.s = {
-      insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "ownerPid", "ownerHost", "heartbeatAt") VALUES (?, ?, 'running', ?, ?, ?)`),
+      insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "ownerPid", "ownerHost", "heartbeatAt", "revisedAfter") VALUES (?, ?, 'running', ?, ?, ?, ?)`),
+      adoptRun: p(`UPDATE "VerifierRun" SET "ownerPid" = ?, "ownerHost" = ?, "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`),
+      heartbeat: p(`UPDATE "VerifierRun" SET "heartbeatAt" = ? WHERE "id" = ?`),
+      runRow: p(`SELECT r."id", r."configId", r."datasetId", r."status", r."revisedAfter", r."startedAt", r."ownerPid", r."ownerHost", r."heartbeatAt", c."version" AS "configVersion", d."name" AS "datasetName" FROM "VerifierRun" r JOIN "VerifierConfig" c ON c."id" = r."configId" JOIN "Dataset" d ON d."id" = r."datasetId" WHERE r."id" = ?`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
       traces: p(`SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(
@@ -85,7 +106,7 @@ export class VerifyStore {
       // a running run writes its progress (and its heartbeat) after every batch of ~0.1 s
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ?, "heartbeatAt" = ? WHERE "id" = ?`),
       // runs not done: running/cancelling ones whose owner may be gone, and failed ones a crash left mid-removal
-      unfinishedRuns: p(`SELECT "id", "status", "ownerPid", "ownerHost", "heartbeatAt", "startedAt" FROM "VerifierRun" WHERE "status" IN (${[...ACTIVE_RUN_STATUSES, "failed"].map((s) => `'${s}'`).join(", ")}) ORDER BY "id"`),
+      unfinishedRuns: p(`SELECT "id", "status", "ownerPid", "ownerHost", "heartbeatAt", "startedAt", "datasetId", "configId", EXISTS (SELECT 1 FROM "VerifyChunk" c WHERE c."runId" = "VerifierRun"."id") AS "chunked" FROM "VerifierRun" WHERE "status" IN (${[...ACTIVE_RUN_STATUSES, "failed"].map((s) => `'${s}'`).join(", ")}) ORDER BY "id"`),
       markFailed: p(`UPDATE "VerifierRun" SET "status" = 'failed' WHERE "id" = ?`),
       dropVerdictBatch: p(`DELETE FROM "Verdict" WHERE "id" IN (SELECT "id" FROM "Verdict" WHERE "runId" = ? LIMIT ?)`),
       dropScoreBatch: p(`DELETE FROM "TraceScore" WHERE "id" IN (SELECT "id" FROM "TraceScore" WHERE "runId" = ? LIMIT ?)`),
@@ -141,10 +162,30 @@ export class VerifyStore {
     return scenes;
   }
 
-  /** A new running run owned by this process (lib/jobs/owner.ts). */
-  insertRun(configId: number, datasetId: number): number {
+  /**
+   * A new running run owned by this process (lib/jobs/owner.ts), or — `queued` — by no process:
+   * `stepwise worker` processes share its chunks (docs/design.md §14).
+   */
+  insertRun(configId: number, datasetId: number, options: { revisedAfter?: number; queued?: boolean } = {}): number {
     const owner = ownerStamp();
-    return Number(this.s.insertRun.run(configId, datasetId, owner.ownerPid, owner.ownerHost, owner.heartbeatAt.toISOString()).lastInsertRowid);
+    return Number(
+      this.s.insertRun.run(configId, datasetId, options.queued ? null : owner.ownerPid, options.queued ? null : owner.ownerHost, owner.heartbeatAt.toISOString(), options.revisedAfter ?? null).lastInsertRowid,
+    );
+  }
+
+  /** Makes this process the owner of a running run whose owner is gone (a resume); false when it is not running. */
+  adoptRun(runId: number): boolean {
+    const owner = ownerStamp();
+    return this.s.adoptRun.run(owner.ownerPid, owner.ownerHost, owner.heartbeatAt.toISOString(), runId).changes === 1;
+  }
+
+  /** A worker's sign of life on a queued run (recovery reads it). */
+  heartbeat(runId: number): void {
+    this.s.heartbeat.run(new Date().toISOString(), runId);
+  }
+
+  run(runId: number): StoredRun | undefined {
+    return this.s.runRow.get(runId) as StoredRun | undefined;
   }
 
   finishRun(runId: number, traces: number, steps: number, seconds: number, metrics: unknown): void {
@@ -162,7 +203,9 @@ export class VerifyStore {
    */
   abandonedRuns(options: { staleMs?: number } = {}): AbandonedRun[] {
     const rows = this.s.unfinishedRuns.all() as AbandonedRun[];
-    return rows.filter((r) => r.status === "failed" || ownerGone(r, `verifier-run:${r.id}`, { staleMs: options.staleMs, since: r.startedAt }));
+    // a run handed to workers has no owner process: its chunks' leases say who works on it, and it
+    // waits for workers however long that takes (cancel it to remove it)
+    return rows.filter((r) => r.status === "failed" || (!(r.chunked && r.ownerPid === null && r.status === "running") && ownerGone(r, `verifier-run:${r.id}`, { staleMs: options.staleMs, since: r.startedAt })));
   }
 
   /** Flags a run as failed (nothing reads it any more) before its rows go batch by batch. */
