@@ -67,7 +67,7 @@ async function drive(target: Target, clients: number, seconds: number, counter: 
         try {
           const response = await target.request(counter.n++);
           await response.arrayBuffer();
-          if (response.status >= 500 || response.status === 401 || response.status === 403) errors++;
+          if (response.status >= 300) errors++;
           else samples.push(performance.now() - t0);
         } catch {
           errors++;
@@ -126,12 +126,16 @@ export async function benchLoad(): Promise<void> {
 
   const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_NO_RECOVERY: "1" });
   try {
+    // pages read the session cookie (API routes take the token too): sign in as a browser would
+    const signedIn = await fetch(`${base}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify({ email: "bench@bench.test", password: "bench-password-123" }) });
+    if (!signedIn.ok) throw new Error(`sign-in: HTTP ${signedIn.status} ${await signedIn.text()}`);
+    HEADERS.cookie = signedIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
     // steps of the generated traces: 10 per trace, ids from 1; each label goes to a fresh step (version 1)
     let nextStep = 1;
     const targets: Target[] = [
       { name: "GET /api/traces", request: (i) => fetch(`${base}/api/traces?limit=50${i % 2 ? "&method=direct" : ""}`, { headers: HEADERS }) },
-      { name: "GET /traces", request: () => fetch(`${base}/traces`, { headers: HEADERS }) },
-      { name: "GET /traces/ID", request: (i) => fetch(`${base}/traces/${sceneTrace - 500 + (i % 1000)}`, { headers: HEADERS }) },
+      { name: "GET /traces", request: () => fetch(`${base}/traces`, { headers: HEADERS, redirect: "manual" }) },
+      { name: "GET /traces/ID", request: (i) => fetch(`${base}/traces/${sceneTrace - 500 + (i % 1000)}`, { headers: HEADERS, redirect: "manual" }) },
       {
         name: "POST label",
         request: () =>
@@ -139,7 +143,12 @@ export async function benchLoad(): Promise<void> {
       },
     ];
     // warm-up: compile caches, page chunks
-    for (const target of targets) for (let i = 0; i < 5; i++) await (await target.request(i)).arrayBuffer();
+    for (const target of targets)
+      for (let i = 0; i < 5; i++) {
+        const response = await target.request(i);
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`${target.name}: HTTP ${response.status} on warm-up`);
+      }
 
     console.log(`\n${CLIENTS} concurrent clients, ${SECONDS} s each, ${(await (await fetch(`${base}/api/datasets`, { headers: HEADERS })).json()).map((d: { name: string; traces?: number }) => `${d.name}: ${d.traces ?? "?"} traces`).join(", ")}`);
     const idle = probe(base);

@@ -286,9 +286,17 @@ test("stalled bodies (slow-loris) and an upload stalled mid-file do not hold up 
   expect(list.status()).toBe(200);
   upload.destroy();
   for (const socket of sockets) socket.destroy();
-  // Not asserted yet (docs/limits.md): when the client of an upload goes away mid-file, the server's
-  // body stream does not end, so the upload folder stays until the server restarts and recovery
-  // (lib/recovery) removes it.
+  // the abandoned upload's folder goes at once (the request's signal aborts when the client leaves),
+  // not only at the next recovery sweep, and its failed history row says why
+  const uploads = path.join(DATA_DIR, "uploads");
+  await expect.poll(() => (fs.existsSync(uploads) ? fs.readdirSync(uploads) : []), { timeout: 20_000 }).toEqual([]);
+  await expect
+    .poll(async () => {
+      const history = await (await request.get("/api/imports")).json();
+      const rows = (Array.isArray(history) ? history : history.items) as Array<{ dataset: string; status: string; error: string | null }>;
+      return rows.find((r) => r.dataset === "abandoned")?.error ?? "";
+    }, { timeout: 20_000 })
+    .toMatch(/client went away/);
   const datasets = await (await request.get("/api/datasets")).json();
   expect(JSON.stringify(datasets)).not.toContain("abandoned");
 });

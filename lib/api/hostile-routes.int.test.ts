@@ -42,6 +42,10 @@ const JSON_ROUTES: Record<string, { capMb?: number }> = {
   "POST steps/[id]/rerun": {},
   "POST tokens": {},
   "POST traces/[id]/decision": {},
+  "POST traces/bulk": {},
+  "POST traces/bulk/preview": {},
+  "POST views": {},
+  "PATCH views/[id]": {},
   "PATCH users/[id]": {},
   "POST users": {},
   "POST verifier-configs/default": {},
@@ -63,6 +67,7 @@ const NO_JSON_BODY: Record<string, string> = {
   "POST spare/runs/[id]/publish": "the action is the path",
   "DELETE spare/runs/[id]": "the action is the path",
   "DELETE tokens/[id]": "the action is the path",
+  "DELETE views/[id]": "the action is the path",
 };
 
 function routeFiles(dir: string): string[] {
@@ -84,7 +89,7 @@ function mutations(): string[] {
 let token = "";
 
 /** Calls the route's handler in-process with an admin token; path ids name nothing that exists. */
-async function call(key: string, body: string | Uint8Array): Promise<Response> {
+async function call(key: string, body: string): Promise<Response> {
   const [method, route] = key.split(" ");
   const routeModule = (await import(path.join(API, route, "route.ts"))) as Record<string, unknown>;
   const handler = routeModule[method] as (request: NextRequest, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;

@@ -23,7 +23,7 @@ async function importPost(request: Request): Promise<Response> {
   const streaming = (request.headers.get("accept") ?? "").includes("application/x-ndjson");
   if (!streaming) {
     try {
-      const upload = await receiveUpload(request.headers, request.body);
+      const upload = await receiveUpload(request.headers, request.body, request.signal);
       const summary = await importUpload(upload, "api");
       return Response.json(summary, { status: summary.dryRun ? 200 : 201 });
     } catch (error) {
@@ -35,7 +35,7 @@ async function importPost(request: Request): Promise<Response> {
     async start(controller) {
       const send = (event: ImportEvent) => controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
       try {
-        const upload = await receiveUpload(request.headers, request.body);
+        const upload = await receiveUpload(request.headers, request.body, request.signal);
         const summary = await importUpload(upload, "upload", send);
         send({ type: "result", summary });
       } catch (error) {

@@ -3,8 +3,8 @@ import { prepare, sqlite, writeTransaction } from "@/lib/db";
 
 // Undoing an import whose write pass did not finish (docs/design.md §8). The write pass commits
 // in short chunks, and every row it creates carries the import's id (`importId`), so a failed
-// import — or, through lib/recovery, one whose process was killed — is removed whole: traces
-// first (their steps, reviews and scores cascade), then the boxes, scenes (objects cascade),
+// import — or, through lib/recovery, one whose process was killed — is removed whole: the labels
+// it wrote (also on older traces), then its traces (their steps, reviews and scores cascade), then the boxes, scenes (objects cascade),
 // questions (relations cascade) and images it created, and last the dataset if the import
 // created it and nothing else lives in it. Each batch is its own short write transaction with the
 // event loop free between them, like the write pass itself; a crash in the middle leaves rows
@@ -13,7 +13,7 @@ import { prepare, sqlite, writeTransaction } from "@/lib/db";
 const BATCH = 500;
 
 /** Children first: a row is deleted only after every row of the import that points at it. */
-const TABLES = ["Trace", "Box", "Scene", "Question", "Image"] as const;
+const TABLES = ["Review", "Trace", "Box", "Scene", "Question", "Image"] as const;
 
 /** Rows the import still owns, per table (the `doctor` report). */
 export function importRowCounts(handle: Database.Database, importId: number): Record<(typeof TABLES)[number], number> {

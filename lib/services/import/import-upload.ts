@@ -9,7 +9,7 @@ import { AppError, parseOrInvalid } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
-import { importFiles, type ImportSummary } from "@/lib/services/import/imports";
+import { importFiles, recordAbandonedUpload, type ImportSummary } from "@/lib/services/import/imports";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 
@@ -49,8 +49,13 @@ function safeName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
-/** Streams a multipart/form-data body (fields + files) into a fresh folder under the data dir. */
-export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8Array> | null): Promise<ReceivedUpload> {
+/**
+ * Streams a multipart/form-data body (fields + files) into a fresh folder under the data dir.
+ * `signal` is the request's: when the client goes away before the body ends (Next.js aborts the
+ * request's signal when the connection closes), the folder is removed at once and a failed
+ * history row says how far the upload got — a body stream may never end by itself then.
+ */
+export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8Array> | null, signal?: AbortSignal): Promise<ReceivedUpload> {
   const contentType = headers.get("content-type") ?? "";
   if (!contentType.startsWith("multipart/form-data")) {
     throw new AppError("invalid_input", "expected multipart/form-data with the files to import and a dataset field", [{ path: "content-type", error: `expected multipart/form-data, found ${contentType || "nothing"}` }]);
@@ -76,12 +81,28 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   let images = 0;
   const writes: Promise<void>[] = [];
   let totalBytes = 0;
+  const streams: Readable[] = [];
+  let source: Readable | null = null;
+  let current = "";
+  let abandoned: AppError | null = null;
+  let onAbort: (() => void) | null = null;
+  const gone = () => new AppError("invalid_input", `upload abandoned: the client went away after ${formatBytes(totalBytes)}${current ? ` (while sending ${current})` : ""}; nothing was imported`);
   try {
     await new Promise<void>((resolve, reject) => {
+      onAbort = () => {
+        abandoned = gone();
+        for (const stream of streams) stream.destroy(abandoned);
+        source?.destroy();
+        reject(abandoned);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       const parser = Busboy({ headers: { "content-type": contentType }, limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES, fields: 50, fieldSize: 64 * 1024 } });
       parser.on("field", (name, value) => (raw[name] = value));
       parser.on("file", (_field, stream, filename) => {
         const name = safeName(filename || "upload", taken);
+        streams.push(stream);
+        current = name;
         const target = path.join(dir, name);
         const entry = { name, path: target, bytes: 0 };
         if (IMAGE_FILE.test(name)) images++;
@@ -108,8 +129,10 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
       parser.on("filesLimit", () => reject(new AppError("too_large", `more than the limit of ${MAX_FILES} files in one upload`, [{ path: "files", error: `at most ${MAX_FILES} files` }])));
       parser.on("error", (error) => reject(new AppError("invalid_input", `malformed multipart body: ${(error as Error).message}`)));
       parser.on("finish", () => resolve());
-      Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(parser);
+      source = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject);
+      source.pipe(parser);
     });
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
     await Promise.all(writes);
     const fields = parseOrInvalid(importFields, raw, (path) => path || "fields");
     if (fields.format && !isFormatName(fields.format)) {
@@ -119,8 +142,13 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
     crashPoint("upload:received");
     return { dir, files, images, fields };
   } catch (error) {
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
     await Promise.allSettled(writes);
     removeUpload(dir);
+    // the client is gone and will not read the answer: the history says what happened
+    // (the body stream may break before the request's signal fires: a stream error is the same)
+    const lost: AppError | null = abandoned ?? (signal?.aborted || !(error instanceof AppError) ? gone() : null);
+    if (lost) await recordAbandonedUpload(raw.dataset ?? "", files.map((f) => ({ file: f.name, format: "upload", bytes: f.bytes })), lost.message);
     throw error;
   }
 }

@@ -669,6 +669,12 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
   }
 }
 
+/** The history row of an upload whose client went away before its body ended (nothing was imported). */
+export async function recordAbandonedUpload(dataset: string, files: ImportedFile[], message: string): Promise<void> {
+  const started = Date.now();
+  await recordFailure({ dataset: dataset.trim() || "(no dataset field received)", source: "api" }, files, new AppError("invalid_input", message), started);
+}
+
 /** The latest imports, newest first (the history on /import and GET /api/imports). */
 export async function listImports(options: { limit?: number } = {}): Promise<ImportHistoryItem[]> {
   const rows = await db().import.findMany({ orderBy: { id: "desc" }, take: Math.min(options.limit ?? 50, 500) });
