@@ -24,6 +24,7 @@ const JSON_ROUTES: Record<string, { capMb?: number }> = {
   "PATCH boxes/[id]": {},
   "POST calibration/fit": {},
   "POST calibration/reverify": {},
+  "POST calibration/fit/effect": {},
   "POST datasets/[name]/assignments": {},
   "PUT datasets/[name]/review-policy": {},
   "PATCH datasets/[name]": {},
@@ -42,6 +43,8 @@ const JSON_ROUTES: Record<string, { capMb?: number }> = {
   "POST steps/[id]/rerun": {},
   "POST tokens": {},
   "POST traces/[id]/decision": {},
+  "POST traces/[id]/regenerate": {},
+  "POST traces/[id]/continuations/[branch]/restore": {},
   "POST traces/bulk": {},
   "POST traces/bulk/preview": {},
   "POST views": {},
@@ -68,6 +71,7 @@ const NO_JSON_BODY: Record<string, string> = {
   "DELETE spare/runs/[id]": "the action is the path",
   "DELETE tokens/[id]": "the action is the path",
   "DELETE views/[id]": "the action is the path",
+  "DELETE imports/[id]": "confirmation in the query",
 };
 
 function routeFiles(dir: string): string[] {
