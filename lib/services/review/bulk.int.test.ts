@@ -163,6 +163,8 @@ describe("bulk: by rule", () => {
     expect(bulkPreviewBody.safeParse({ filter: { dataset: "bulk-a", everything: "true" }, action: { kind: "accept_passed_steps" } }).success).toBe(false);
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "label_rule_steps", label: "reject" } }).success).toBe(false); // no rule
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "label_rule_steps", rule: "x", label: "accept" } }).success).toBe(false);
+    expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "decide_traces", decision: "reject", rule: "args.schema,result.reexec" } }).success).toBe(false);
+    expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "decide_traces", decision: "reject", rule: "args.schema" }, overwrite: "yes" }).success).toBe(false);
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "accept_passed_steps" }, user: "mallory" }).success).toBe(false);
   });
 });
