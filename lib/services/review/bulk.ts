@@ -234,7 +234,7 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
     return row;
   });
   applying.add(bulk.id);
-  const counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0 };
+  const counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0, blocked: new Set<number>() };
   const touchedTraces = new Set<number>();
   try {
     for await (const page of walk(scope)) {
@@ -257,7 +257,7 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
   }
 }
 
-function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, slice: Candidate[], rules: SlotRules, counts: { items: number; unchanged: number; keptOwn: number; slotsFull: number }): { items: number; traces: Set<number> } {
+function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, slice: Candidate[], rules: SlotRules, counts: { items: number; unchanged: number; keptOwn: number; slotsFull: number; blocked: Set<number> }): { items: number; traces: Set<number> } {
   const s = statements(handle);
   const userId = scope.user.id;
   const provenance = JSON.stringify({ bulk: bulkId });
@@ -277,7 +277,10 @@ function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, sli
     if (!full.has(traceId)) {
       const holders = new Set([...(reviewers.all(traceId) as number[]), ...rule.leases]);
       full.set(traceId, !holders.has(userId) && holders.size >= rule.min);
-      if (full.get(traceId)) counts.slotsFull++;
+      if (full.get(traceId) && !counts.blocked.has(traceId)) {
+        counts.blocked.add(traceId); // once per trace, even when its steps span two chunks
+        counts.slotsFull++;
+      }
     }
     return full.get(traceId)!;
   };
