@@ -42,6 +42,10 @@ const JSON_ROUTES: Record<string, { capMb?: number }> = {
   "POST steps/[id]/rerun": {},
   "POST tokens": {},
   "POST traces/[id]/decision": {},
+  "POST traces/bulk": {},
+  "POST traces/bulk/preview": {},
+  "POST views": {},
+  "PATCH views/[id]": {},
   "PATCH users/[id]": {},
   "POST users": {},
   "POST verifier-configs/default": {},
@@ -63,6 +67,7 @@ const NO_JSON_BODY: Record<string, string> = {
   "POST spare/runs/[id]/publish": "the action is the path",
   "DELETE spare/runs/[id]": "the action is the path",
   "DELETE tokens/[id]": "the action is the path",
+  "DELETE views/[id]": "the action is the path",
 };
 
 function routeFiles(dir: string): string[] {
