@@ -56,6 +56,13 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   await api.dispose();
 });
 
+/** Opens the list and waits until its controls are hydrated (clicks and selects are live). */
+async function openList(page: Page, query: string) {
+  await page.goto(`/traces?${query}`);
+  await expect(page.getByTestId("filter-bar")).toHaveAttribute("data-ready", "true");
+  await expect(page.getByTestId("list-toolbar")).toHaveAttribute("data-ready", "true");
+}
+
 /** Every thumbnail on the page has finished loading a real picture. */
 async function expectThumbnailsLoaded(page: Page, count: number) {
   const thumbs = page.getByTestId("gallery-thumb");
@@ -67,7 +74,7 @@ async function expectThumbnailsLoaded(page: Page, count: number) {
 }
 
 test("gallery: thumbnails of the filter's traces load, framed by verdict; arrows and Enter open a trace; table and empty state", async ({ page }) => {
-  await page.goto(`/traces?dataset=${DATASET}`);
+  await openList(page, `dataset=${DATASET}`);
   await page.getByRole("button", { name: "Gallery", exact: true }).click();
   await expect(page).toHaveURL(/mode=gallery/);
   const gallery = page.getByTestId("trace-gallery");
@@ -80,6 +87,7 @@ test("gallery: thumbnails of the filter's traces load, framed by verdict; arrows
   await expect(gallery.locator("a").first()).toHaveAttribute("title", /quality \d\.\d\d/);
 
   // keyboard: → selects the second tile, Enter opens it
+  await expect(page.getByTestId("list-toolbar")).toHaveAttribute("data-ready", "true");
   await page.locator("h1").click();
   await page.keyboard.press("ArrowRight");
   await expect(gallery.locator("[data-gallery-tile]").nth(1)).toHaveAttribute("aria-current", "true");
@@ -87,7 +95,7 @@ test("gallery: thumbnails of the filter's traces load, framed by verdict; arrows
   await expect(page).toHaveURL(new RegExp(`/traces/${traceIds[1]}$`));
 
   // the gallery pages like the table (one per page here)
-  await page.goto(`/traces?dataset=${DATASET}&mode=gallery&limit=1`);
+  await openList(page, `dataset=${DATASET}&mode=gallery&limit=1`);
   await expectThumbnailsLoaded(page, 1);
   await page.getByRole("link", { name: "Next page →" }).click();
   await expectThumbnailsLoaded(page, 1);
@@ -100,7 +108,7 @@ test("gallery: thumbnails of the filter's traces load, framed by verdict; arrows
   await expectThumbnailsLoaded(page, photos);
 
   // back to the table; a filter with no match shows the empty state, not an empty grid
-  await page.goto(`/traces?dataset=${DATASET}&mode=gallery`);
+  await openList(page, `dataset=${DATASET}&mode=gallery`);
   await page.getByRole("button", { name: "Table", exact: true }).click();
   await expect(page).not.toHaveURL(/mode=gallery/);
   await expect(page.locator("table tbody tr")).toHaveCount(3);
@@ -115,7 +123,7 @@ test("bulk action: preview, apply as one action, undo it whole", async ({ page, 
     return list.items.map((t) => t.decision);
   };
   const before = await decisions();
-  await page.goto(`/traces?dataset=${DATASET}`);
+  await openList(page, `dataset=${DATASET}`);
   await page.getByRole("button", { name: "Bulk actions…" }).click();
   const dialog = page.getByRole("dialog", { name: "Bulk action on this filter" });
   await dialog.getByLabel(/Decide the traces/).check();
@@ -146,7 +154,7 @@ test("bulk action: preview, apply as one action, undo it whole", async ({ page, 
 
 test("saved view: name the current filter, sort and mode; reopen, rename and delete it", async ({ page }) => {
   const name = "list e2e: gallery by quality";
-  await page.goto(`/traces?dataset=${DATASET}&mode=gallery`);
+  await openList(page, `dataset=${DATASET}&mode=gallery`);
   await page.getByLabel("Sort", { exact: true }).selectOption("-quality");
   await expect(page).toHaveURL(/sort=-quality/);
   const views = page.getByTestId("saved-views");
@@ -156,7 +164,7 @@ test("saved view: name the current filter, sort and mode; reopen, rename and del
   await expect(views.getByTestId("open-view")).toHaveText(name);
 
   // elsewhere, then back through the menu: the URL is the view
-  await page.goto("/traces");
+  await openList(page, "");
   await page.getByTestId("saved-views").locator("summary").click();
   await page.getByTestId("saved-views").getByRole("link", { name }).click();
   await expect(page).toHaveURL(new RegExp(`/traces\\?dataset=${DATASET}&sort=-quality&mode=gallery$`));

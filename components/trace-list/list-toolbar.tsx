@@ -3,6 +3,7 @@
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { BulkActions } from "@/components/trace-list/bulk-actions";
 import { SavedViews } from "@/components/trace-list/saved-views";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { TRACE_COLUMNS, traceViewState, type TraceColumn } from "@/lib/schemas/trace-list";
 
 // Above the list: table or gallery, the table's columns, your saved views and (for reviewers) bulk
@@ -15,6 +16,7 @@ export function ListToolbar({ canReview, total }: { canReview: boolean; total: n
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
+  const ready = useHydrated();
   const view = traceViewState.parse({ mode: params.get("mode") ?? undefined, cols: params.get("cols") ?? undefined });
 
   const set = (key: string, value: string | null) => {
@@ -39,7 +41,7 @@ export function ListToolbar({ canReview, total }: { canReview: boolean; total: n
   );
 
   return (
-    <div className="flex flex-wrap items-center gap-3" data-testid="list-toolbar">
+    <div className="flex flex-wrap items-center gap-3" data-testid="list-toolbar" data-ready={ready}>
       <div role="group" aria-label="Show as" className="inline-flex overflow-hidden rounded-md border border-slate-300 shadow-sm">
         {modeButton("table", "Table")}
         {modeButton("gallery", "Gallery")}

@@ -10,7 +10,8 @@ import { traceFilters } from "@/lib/schemas/trace-list";
 export const bulkFilter = traceFilters.omit({ cursor: true, limit: true, sort: true }).strict();
 export type BulkFilter = z.infer<typeof bulkFilter>;
 
-const rule = z.string().trim().min(1).max(200);
+/** A verifier rule name ("args.schema"): no commas or spaces (failing rules are stored ",a,b,"). */
+const rule = z.string().trim().min(1).max(200).regex(/^[^,\s]+$/, "a rule name such as args.schema (no commas or spaces)");
 
 export const bulkActionSpec = z.discriminatedUnion("kind", [
   /** accept every step the latest verifier run passed (a pass, no fail) on the valid traces of the filter */

@@ -154,6 +154,24 @@ describe("bulk: by rule", () => {
     expect(await db().review.count({ where: { traceId: s1.id, user: { name: "dave" } } })).toBe(0);
   });
 
+  it("re-checks slots while writing: a trace another reviewer took after the page was read is skipped", async () => {
+    await createTestDataset("bulk-race", ["X1", "X2", "X3"].map((externalId) => ({ externalId, steps: [{ kind: "answer" as const }] })));
+    await setReviewPolicy("bulk-race", { minReviews: 1, blind: false, leaseMinutes: 30 });
+    const x3 = await db().trace.findFirstOrThrow({ where: { externalId: "X3", dataset: { name: "bulk-race" } }, include: { steps: true } });
+    let raced = false;
+    const applied = await applyBulk(body({ kind: "decide_traces", decision: "accept" }, {}, "bulk-race"), {
+      user: "gina",
+      chunkSize: 1,
+      onChunk: async () => {
+        if (raced) return;
+        raced = true;
+        await label("bob", x3.steps[0].id, "reject"); // bob takes X3's only slot mid-action
+      },
+    });
+    expect(applied).toMatchObject({ items: 2, slotsFull: 1, chunks: 2 });
+    expect(await db().review.count({ where: { traceId: x3.id, user: { name: "gina" } } })).toBe(0);
+  });
+
   it("refuses a stale preview, an unknown dataset, and bodies with unknown keys", async () => {
     await expect(applyBulk(body({ kind: "label_rule_steps", rule: "result.reexec", label: "neutral" }, { expectedItems: 5 }), { user: "erin" })).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/now gives 1 labels.*not the 5/) });
     expect(await db().bulkAction.count({ where: { label: "neutral" } })).toBe(0);
@@ -163,6 +181,8 @@ describe("bulk: by rule", () => {
     expect(bulkPreviewBody.safeParse({ filter: { dataset: "bulk-a", everything: "true" }, action: { kind: "accept_passed_steps" } }).success).toBe(false);
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "label_rule_steps", label: "reject" } }).success).toBe(false); // no rule
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "label_rule_steps", rule: "x", label: "accept" } }).success).toBe(false);
+    expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "decide_traces", decision: "reject", rule: "args.schema,result.reexec" } }).success).toBe(false);
+    expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "decide_traces", decision: "reject", rule: "args.schema" }, overwrite: "yes" }).success).toBe(false);
     expect(bulkPreviewBody.safeParse({ filter: {}, action: { kind: "accept_passed_steps" }, user: "mallory" }).success).toBe(false);
   });
 });
@@ -186,7 +206,7 @@ describe("bulk: over 10k steps", () => {
     const big = body({ kind: "accept_passed_steps" }, {}, "bulk-big");
     expect((await previewBulk(big, { user: "frank" })).items).toBe(TRACES * STEPS);
     const progress: BulkProgress[] = [];
-    const applied = await applyBulk(big, { user: "frank", onChunk: (p) => progress.push(p) });
+    const applied = await applyBulk(big, { user: "frank", onChunk: (p) => void progress.push(p) });
     expect(applied.items).toBe(TRACES * STEPS);
     expect(progress.length).toBe(applied.chunks);
     expect(progress.length).toBeGreaterThanOrEqual(Math.ceil((TRACES * STEPS) / LIMITS.bulkChunk));

@@ -83,9 +83,12 @@ async function* tracePages(where: Prisma.TraceWhereInput): AsyncGenerator<Array<
  * Traces of this page the reviewer may not label: their dataset has a review policy, every slot is
  * held by others (a current label or a live lease) and the reviewer holds none (review-slots.ts).
  */
-async function slotsFull(traces: Array<{ id: number; datasetId: number }>, userId: number): Promise<Set<number>> {
+/** Per trace of a dataset with a review policy: its slots and who holds a live lease (read before writing). */
+type SlotRules = Map<number, { min: number; leases: Set<number> }>;
+
+async function slotsFull(traces: Array<{ id: number; datasetId: number }>, userId: number): Promise<{ blocked: Set<number>; rules: SlotRules }> {
   const policies = await db().reviewPolicy.findMany({ where: { datasetId: { in: [...new Set(traces.map((t) => t.datasetId))] } }, select: { datasetId: true, minReviews: true } });
-  if (policies.length === 0) return new Set();
+  if (policies.length === 0) return { blocked: new Set(), rules: new Map() };
   const min = new Map(policies.map((p) => [p.datasetId, p.minReviews]));
   const ruled = traces.filter((t) => min.has(t.datasetId));
   const ids = ruled.map((t) => t.id);
@@ -96,10 +99,12 @@ async function slotsFull(traces: Array<{ id: number; datasetId: number }>, userI
   ]);
   const holders = new Map<number, Set<number>>();
   for (const h of [...reviews, ...leases]) holders.set(h.traceId, (holders.get(h.traceId) ?? new Set()).add(h.userId));
-  return new Set(ruled.filter((t) => {
+  const rules: SlotRules = new Map(ruled.map((t) => [t.id, { min: min.get(t.datasetId)!, leases: new Set(leases.filter((l) => l.traceId === t.id).map((l) => l.userId)) }]));
+  const blocked = new Set(ruled.filter((t) => {
     const set = holders.get(t.id);
     return !set?.has(userId) && (set?.size ?? 0) >= min.get(t.datasetId)!;
   }).map((t) => t.id));
+  return { blocked, rules };
 }
 
 /** What the action would write on these traces, before the reviewer's own labels are looked at. */
@@ -141,12 +146,12 @@ function ownOf(s: ReturnType<typeof statements>, c: Candidate, userId: number) {
 }
 
 /** Walks the filter once: per page, the traces whose slots are full and the candidates of the rest. */
-async function* walk(scope: Scope): AsyncGenerator<{ traces: Array<{ id: number; externalId: string }>; blocked: number; candidates: Candidate[] }> {
+async function* walk(scope: Scope): AsyncGenerator<{ traces: Array<{ id: number; externalId: string }>; blocked: number; rules: SlotRules; candidates: Candidate[] }> {
   for await (const page of tracePages(scope.where)) {
-    const blocked = await slotsFull(page, scope.user.id);
+    const { blocked, rules } = await slotsFull(page, scope.user.id);
     const open = page.filter((t) => !blocked.has(t.id));
     const handle = await sqlite();
-    yield { traces: page, blocked: blocked.size, candidates: candidates(handle, scope.spec, open.map((t) => t.id)) };
+    yield { traces: page, blocked: blocked.size, rules, candidates: candidates(handle, scope.spec, open.map((t) => t.id)) };
   }
 }
 
@@ -201,7 +206,7 @@ export interface BulkProgress {
  * Applies a bulk action: previews it (refusing one over the limit, one that writes nothing, or one
  * whose count moved since the client's preview), then writes it chunk by chunk as one action.
  */
-export async function applyBulk(body: BulkApplyBody, options: { user?: string; chunkSize?: number; onChunk?: (progress: BulkProgress) => void } = {}): Promise<BulkApplyResult> {
+export async function applyBulk(body: BulkApplyBody, options: { user?: string; chunkSize?: number; onChunk?: (progress: BulkProgress) => void | Promise<void> } = {}): Promise<BulkApplyResult> {
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? LIMITS.bulkChunk, LIMITS.bulkChunk));
   const preview = await previewBulk(body, options);
   if (preview.overLimit) {
@@ -229,18 +234,18 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
     return row;
   });
   applying.add(bulk.id);
-  const counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0 };
+  const counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0, blocked: new Set<number>() };
   const touchedTraces = new Set<number>();
   try {
     for await (const page of walk(scope)) {
       counts.slotsFull += page.blocked;
       for (let start = 0; start < page.candidates.length; start += chunkSize) {
         const slice = page.candidates.slice(start, start + chunkSize);
-        const written = await writeTransaction((handle) => writeChunk(handle, bulk.id, scope, slice, counts));
+        const written = await writeTransaction((handle) => writeChunk(handle, bulk.id, scope, slice, page.rules, counts));
         for (const id of written.traces) touchedTraces.add(id);
         if (written.items > 0) {
           counts.chunks++;
-          options.onChunk?.({ written: counts.items, total: preview.items, chunk: written.items });
+          await options.onChunk?.({ written: counts.items, total: preview.items, chunk: written.items });
         }
         await new Promise((resolve) => setImmediate(resolve)); // let other requests in between chunks
       }
@@ -252,7 +257,7 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
   }
 }
 
-function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, slice: Candidate[], counts: { items: number; unchanged: number; keptOwn: number }): { items: number; traces: Set<number> } {
+function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, slice: Candidate[], rules: SlotRules, counts: { items: number; unchanged: number; keptOwn: number; slotsFull: number; blocked: Set<number> }): { items: number; traces: Set<number> } {
   const s = statements(handle);
   const userId = scope.user.id;
   const provenance = JSON.stringify({ bulk: bulkId });
@@ -262,9 +267,27 @@ function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, sli
   const traceDecision = prepare(handle, `SELECT "decision" FROM "Trace" WHERE "id" = ?`);
   const setDecision = prepare(handle, `UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`);
   const item = prepare(handle, `INSERT INTO "BulkActionItem" ("bulkId", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision") VALUES (?, ?, ?, ?, ?, ?)`);
+  // Slots again inside the transaction: another reviewer may have labelled a trace since the page
+  // was read (their labels are seen here; leases as of the page read).
+  const reviewers = prepare(handle, `SELECT DISTINCT "userId" FROM "Review" WHERE "traceId" = ? AND "current" = 1 AND "source" = 'human'`).pluck();
+  const full = new Map<number, boolean>();
+  const slotTaken = (traceId: number): boolean => {
+    const rule = rules.get(traceId);
+    if (!rule) return false;
+    if (!full.has(traceId)) {
+      const holders = new Set([...(reviewers.all(traceId) as number[]), ...rule.leases]);
+      full.set(traceId, !holders.has(userId) && holders.size >= rule.min);
+      if (full.get(traceId) && !counts.blocked.has(traceId)) {
+        counts.blocked.add(traceId); // once per trace, even when its steps span two chunks
+        counts.slotsFull++;
+      }
+    }
+    return full.get(traceId)!;
+  };
   const traces = new Set<number>();
   let items = 0;
   for (const c of slice) {
+    if (slotTaken(c.traceId)) continue;
     const decision = decide(ownOf(s, c, userId), scope.label, scope.overwrite);
     if (!decision.write) {
       counts[decision.reason]++;
