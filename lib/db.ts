@@ -59,6 +59,8 @@ export function poolConfig(url: string): pg.PoolConfig {
   return {
     connectionString: url,
     application_name: "stepwise",
+    // timestamps are stored as UTC (what Prisma writes); CURRENT_TIMESTAMP in raw SQL must agree
+    options: "-c TimeZone=UTC",
     max: intEnv("STEPWISE_PG_POOL_MAX", 10),
     // waiting for a free connection / a new connection longer than this is an error
     connectionTimeoutMillis: intEnv("STEPWISE_PG_CONNECT_TIMEOUT_MS", 10_000),

@@ -337,3 +337,73 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
   sqliteQueue = next.catch(() => undefined);
   return next;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Statement programs: one body of write logic, run synchronously on SQLite or awaited anywhere
+
+/** One statement a program asks to run; the driver sends back its result. */
+export interface Op {
+  kind: "run" | "get" | "all" | "insert";
+  text: string;
+  params: Param[];
+}
+
+/**
+ * A generator of statements (`yield* get(…)`) returning T. Bulk write logic written this way
+ * (lib/services/import/import-writer.ts) runs unchanged in two drivers: `runSync` on the
+ * better-sqlite3 handle inside a synchronous writeTransaction (the SQLite fast path — no promise
+ * per statement), and `runAsync` on any `Sql` (PostgreSQL, or SQLite through the seam).
+ */
+export type Program<T> = Generator<Op, T, unknown>;
+
+export function* get<T = Row>(text: string, ...params: Param[]): Program<T | undefined> {
+  return (yield { kind: "get", text, params }) as T | undefined;
+}
+
+export function* all<T = Row>(text: string, ...params: Param[]): Program<T[]> {
+  return (yield { kind: "all", text, params }) as T[];
+}
+
+export function* run(text: string, ...params: Param[]): Program<RunResult> {
+  return (yield { kind: "run", text, params }) as RunResult;
+}
+
+/** INSERT of one row returning its new "id" (lastInsertRowid on SQLite, RETURNING on PostgreSQL). */
+export function* insert(text: string, ...params: Param[]): Program<number> {
+  return (yield { kind: "insert", text, params }) as number;
+}
+
+function execSync(handle: Database.Database, op: Op): unknown {
+  const statement = statementOf(handle, op.text);
+  const params = op.params.map(sqliteParam);
+  switch (op.kind) {
+    case "get":
+      return statement.get(...params);
+    case "all":
+      return statement.all(...params);
+    case "run":
+      return { changes: statement.run(...params).changes };
+    case "insert":
+      return Number(statement.run(...params).lastInsertRowid);
+  }
+}
+
+/** Runs a program synchronously on a better-sqlite3 handle (callers hold the write transaction). */
+export function runSync<T>(program: Program<T>, handle: Database.Database): T {
+  let step = program.next();
+  while (!step.done) step = program.next(execSync(handle, step.value));
+  return step.value;
+}
+
+/** Runs a program on the seam; on SQLite it completes synchronously (one settled promise). */
+export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
+  if (q instanceof SqliteSql) return runSync(program, q.handle);
+  let step = program.next();
+  while (!step.done) {
+    const op = step.value;
+    const result =
+      op.kind === "get" ? await q.get(op.text, op.params) : op.kind === "all" ? await q.all(op.text, op.params) : op.kind === "run" ? await q.run(op.text, op.params) : await q.insert(op.text, op.params);
+    step = program.next(result);
+  }
+  return step.value;
+}

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import type { Dialect } from "@/lib/db";
+import { all, get, insert, run, runAsync, runSync, type Param, type Program, type Sql } from "@/lib/db/sql";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportCountsDto } from "@/lib/schemas/imports";
@@ -10,8 +11,10 @@ import { splitLabel } from "@/lib/scenes/vocabulary";
 import { deriveBox } from "@/lib/tools/scene";
 import { tagQuestion } from "@/lib/taxonomy";
 
-// The synchronous half of an import: writes normalized records through prepared statements on
-// the shared connection, inside the one transaction `importFiles` opens (so it must never yield).
+// The write half of an import: writes normalized records inside the one transaction `importFiles`
+// opens. The logic is written once as statement programs (lib/db/sql.ts): `write`/`finish` run them
+// synchronously on the better-sqlite3 handle (SQLite's fast path, e.g. inside a job's commit),
+// `writeAsync`/`finishAsync` on the async seam (PostgreSQL, docs/design.md §14).
 // Deduplication: traces by (dataset, id) + content hash, scenes by name, questions by id or by
 // (image, text), images by name, boxes by (image, source, geometry). When the dataset is created
 // by this very transaction nothing can exist yet, and every lookup query is skipped.
@@ -47,8 +50,6 @@ export class RecordWriter {
   duplicates = 0;
   /** What the write pass noticed (the validation pass has its own). */
   readonly warnings: string[] = [];
-  readonly datasetId: number;
-  readonly datasetIsNew: boolean;
   private readonly imageIds = new Map<string, ImageRow>();
   private readonly sceneIds = new Map<string, number | null>();
   private readonly questionAnswers = new Map<string, string>();
@@ -57,16 +58,28 @@ export class RecordWriter {
   private readonly sceneByIndex = new Map<number, string | null>();
   private readonly questionIds = new Map<string, number>();
   private readonly userIds = new Map<string, number>();
-  private readonly s: Record<string, Database.Statement>;
-  private readonly stepInserts = new Map<number, Database.Statement>();
+  private readonly s: Record<string, string>;
+  private readonly stepInserts = new Map<number, string>();
+  private readonly handle: Database.Database | null;
+  private readonly dialect: Dialect;
+  datasetId = 0;
+  datasetIsNew = false;
 
+  /**
+   * On a better-sqlite3 handle (inside the caller's writeTransaction) the writer is synchronous
+   * and ready at once; on the seam (`Sql`) use `RecordWriter.open`, then the *Async methods.
+   */
   constructor(
-    private readonly handle: Database.Database,
+    target: Database.Database | Sql,
     readonly datasetName: string,
     private readonly images: Map<string, ResolvedImage>,
     private readonly cocoImages: Map<number, string> = new Map(),
   ) {
-    const p = (sql: string) => prepare(handle, sql);
+    const onSeam = "dialect" in target && typeof (target as Sql).insertMany === "function";
+    this.handle = onSeam ? null : (target as Database.Database);
+    this.dialect = onSeam ? (target as Sql).dialect : "sqlite";
+    const p = (sql: string) => sql;
+    const pg = this.dialect === "postgres";
     this.s = {
       insertDataset: p(`INSERT INTO "Dataset" ("name") VALUES (?) ON CONFLICT ("name") DO NOTHING`),
       selectDataset: p(`SELECT "id" FROM "Dataset" WHERE "name" = ?`),
@@ -75,7 +88,9 @@ export class RecordWriter {
       fillImage: p(`UPDATE "Image" SET "sha256" = ?, "path" = ?, "width" = ?, "height" = ?, "mime" = ? WHERE "id" = ?`),
       sizeImage: p(`UPDATE "Image" SET "width" = ?, "height" = ? WHERE "id" = ? AND "width" IS NULL`),
       selectScene: p(`SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "name" = ?`),
-      selectSceneByIndex: p(`SELECT "name" FROM "Scene" WHERE "datasetId" = ? AND json_extract("info", '$.image_index') = ? LIMIT 1`),
+      selectSceneByIndex: pg
+        ? p(`SELECT "name" FROM "Scene" WHERE "datasetId" = ? AND jsonb_typeof("info"->'image_index') = 'number' AND ("info"->>'image_index')::numeric = ? LIMIT 1`)
+        : p(`SELECT "name" FROM "Scene" WHERE "datasetId" = ? AND json_extract("info", '$.image_index') = ? LIMIT 1`),
       selectSceneObjects: p(`SELECT o."index", o."px", o."py" FROM "SceneObject" o JOIN "Scene" s ON s."id" = o."sceneId" WHERE s."imageId" = ? AND o."px" IS NOT NULL ORDER BY o."index"`),
       insertScene: p(`INSERT INTO "Scene" ("datasetId", "imageId", "name", "kind", "relationships", "directions", "info") VALUES (?, ?, ?, ?, ?, ?, ?)`),
       insertObject: p(`INSERT INTO "SceneObject" ("sceneId", "index", "color", "size", "shape", "material", "x3d", "y3d", "z3d", "px", "py", "depth", "rotation", "extra") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -88,7 +103,7 @@ export class RecordWriter {
       insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
-      selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS ? LIMIT 1`),
+      selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS NOT DISTINCT FROM ? LIMIT 1`),
       insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
       insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
@@ -97,45 +112,70 @@ export class RecordWriter {
       selectUser: p(`SELECT "id" FROM "User" WHERE "name" = ?`),
       insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance") VALUES (?, ?, ?, ?, ?, ?)`),
     };
-    this.datasetIsNew = this.s.insertDataset.run(datasetName).changes === 1;
-    this.datasetId = (this.s.selectDataset.get(datasetName) as { id: number }).id;
+    if (this.handle) runSync(this.openDataset(), this.handle);
   }
 
-  /** Returns a conflict instead of writing when the record contradicts what is stored. */
+  /** A writer on the async seam (any dialect), its dataset created or found. */
+  static async open(q: Sql, datasetName: string, images: Map<string, ResolvedImage>, cocoImages: Map<number, string> = new Map()): Promise<RecordWriter> {
+    const writer = new RecordWriter(q, datasetName, images, cocoImages);
+    await runAsync(writer.openDataset(), q);
+    return writer;
+  }
+
+  private *openDataset(): Program<void> {
+    this.datasetIsNew = (yield* run(this.s.insertDataset, this.datasetName)).changes === 1;
+    this.datasetId = (yield* get<{ id: number }>(this.s.selectDataset, this.datasetName))!.id;
+  }
+
+  private sync<T>(program: Program<T>): T {
+    if (!this.handle) throw new Error("RecordWriter: synchronous use needs the better-sqlite3 handle (use the *Async methods)");
+    return runSync(program, this.handle);
+  }
+
+  /** Returns a conflict instead of writing when the record contradicts what is stored (SQLite handle). */
   write(record: ImportRecord, hash?: string): Conflict | null {
+    return this.sync(this.record(record, hash));
+  }
+
+  /** `write` on the seam the writer was opened with. */
+  writeAsync(q: Sql, record: ImportRecord, hash?: string): Promise<Conflict | null> {
+    return runAsync(this.record(record, hash), q);
+  }
+
+  private *record(record: ImportRecord, hash?: string): Program<Conflict | null> {
     switch (record.type) {
       case "image":
-        this.writeImage(record.value);
+        yield* this.writeImage(record.value);
         return null;
       case "scene":
-        this.writeScene(record.value);
+        yield* this.writeScene(record.value);
         return null;
       case "box":
-        this.writeBox(record.value);
+        yield* this.writeBox(record.value);
         return null;
       case "question":
-        this.writeQuestion(record.value);
+        yield* this.writeQuestion(record.value);
         return null;
       case "trace":
-        return this.writeTrace(record.value, record.line, hash);
+        return yield* this.writeTrace(record.value, record.line, hash);
     }
   }
 
-  image(name: string | null | undefined, fallbackSize?: { width: number; height: number } | null): ImageRow | null {
+  *image(name: string | null | undefined, fallbackSize?: { width: number; height: number } | null): Program<ImageRow | null> {
     if (!name) return null;
     const alias = this.images.get(name)?.alias;
-    if (alias) return this.image(alias, fallbackSize);
+    if (alias) return yield* this.image(alias, fallbackSize);
     const cached = this.imageIds.get(name);
     if (cached) return cached;
     const resolved = this.images.get(name) ?? { stored: null, url: null, width: null, height: null };
     const stored = resolved.stored;
     const existing = this.datasetIsNew
       ? undefined
-      : (this.s.selectImage.get(this.datasetId, name) as { id: number; width: number | null; height: number | null; path: string | null } | undefined);
+      : yield* get<{ id: number; width: number | null; height: number | null; path: string | null }>(this.s.selectImage, this.datasetId, name);
     let entry: ImageRow;
     if (existing) {
       if (!existing.path && stored) {
-        this.s.fillImage.run(stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
+        yield* run(this.s.fillImage, stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
         entry = { id: existing.id, width: stored.width, height: stored.height };
       } else {
         // the first file of a name stays: its boxes and scene coordinates were read against it
@@ -147,27 +187,27 @@ export class RecordWriter {
     } else {
       const width = stored?.width ?? resolved.width ?? fallbackSize?.width ?? null;
       const height = stored?.height ?? resolved.height ?? fallbackSize?.height ?? null;
-      const info = this.s.insertImage.run(this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null);
+      const id = yield* insert(this.s.insertImage, this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null);
       this.counts.images++;
-      entry = { id: Number(info.lastInsertRowid), width, height };
+      entry = { id, width, height };
     }
     this.imageIds.set(name, entry);
     return entry;
   }
 
-  private writeImage(image: NormalizedImage): void {
-    const row = this.image(image.name, image.width && image.height ? { width: image.width, height: image.height } : null);
+  private *writeImage(image: NormalizedImage): Program<void> {
+    const row = yield* this.image(image.name, image.width && image.height ? { width: image.width, height: image.height } : null);
     if (row && row.width === null && image.width && image.height) {
-      this.s.sizeImage.run(image.width, image.height, row.id);
+      yield* run(this.s.sizeImage, image.width, image.height, row.id);
       row.width = image.width;
       row.height = image.height;
     }
   }
 
-  private writeScene(scene: NormalizedScene): void {
+  private *writeScene(scene: NormalizedScene): Program<void> {
     const index = scene.info?.image_index;
     if (typeof index === "number") this.sceneByIndex.set(index, scene.name);
-    if (!this.datasetIsNew && this.s.selectScene.get(this.datasetId, scene.name)) {
+    if (!this.datasetIsNew && (yield* get(this.s.selectScene, this.datasetId, scene.name))) {
       this.duplicates++;
       return;
     }
@@ -175,18 +215,17 @@ export class RecordWriter {
       this.duplicates++;
       return;
     }
-    const image = this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
-    const info = this.s.insertScene.run(this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info));
-    const sceneId = Number(info.lastInsertRowid);
+    const image = yield* this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
+    const sceneId = yield* insert(this.s.insertScene, this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info));
     this.sceneIds.set(scene.name, sceneId);
     this.counts.scenes++;
     for (const o of scene.objects) {
-      this.s.insertObject.run(sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
+      yield* run(this.s.insertObject, sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
         o.coords3d?.[0] ?? null, o.coords3d?.[1] ?? null, o.coords3d?.[2] ?? null,
         o.pixel?.[0] ?? null, o.pixel?.[1] ?? null, o.pixel?.[2] ?? null, o.rotation ?? null, json(o.extra));
       if (image && o.pixel && o.size && o.shape) {
         const [x, y, w, h] = deriveBox(o.pixel, o.size, o.shape, image.width ?? CLEVR_DEFAULT_SIZE.width);
-        this.s.insertBox.run(image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null);
+        yield* run(this.s.insertBox, image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null);
         this.counts.boxes++;
       }
     }
@@ -194,41 +233,41 @@ export class RecordWriter {
   }
 
   /** The image file name of the scene with this image_index (masks name images that way). */
-  sceneImageByIndex(index: number): string | null {
+  *sceneImageByIndex(index: number): Program<string | null> {
     if (this.sceneByIndex.has(index)) return this.sceneByIndex.get(index) ?? null;
-    const row = this.s.selectSceneByIndex.get(this.datasetId, index) as { name: string } | undefined;
+    const row = yield* get<{ name: string }>(this.s.selectSceneByIndex, this.datasetId, index);
     this.sceneByIndex.set(index, row?.name ?? null);
     return row?.name ?? null;
   }
 
-  private objectsOf(imageId: number): Array<{ index: number; px: number; py: number }> {
+  private *objectsOf(imageId: number): Program<Array<{ index: number; px: number; py: number }>> {
     let objects = this.sceneObjects.get(imageId);
     if (!objects) {
-      objects = this.s.selectSceneObjects.all(imageId) as Array<{ index: number; px: number; py: number }>;
+      objects = yield* all<{ index: number; px: number; py: number }>(this.s.selectSceneObjects, imageId);
       this.sceneObjects.set(imageId, objects);
     }
     return objects;
   }
 
-  private writeBox(box: NormalizedBox): void {
+  private *writeBox(box: NormalizedBox): Program<void> {
     const name =
       box.image ??
-      (box.imageIndex !== undefined && box.imageIndex !== null ? this.sceneImageByIndex(box.imageIndex) : null) ??
+      (box.imageIndex !== undefined && box.imageIndex !== null ? yield* this.sceneImageByIndex(box.imageIndex) : null) ??
       (box.cocoImageId !== undefined && box.cocoImageId !== null ? (this.cocoImages.get(box.cocoImageId) ?? null) : null);
-    const image = this.image(name);
+    const image = yield* this.image(name);
     if (!image) return;
     const converted = box.convention && box.convention !== "xywh" ? toPixelBox(box.box, box.convention, image.width && image.height ? { width: image.width, height: image.height } : null) : { ok: true as const, box: box.box };
     // pass 1 checked that the size is known; a failure here means the stored image has none
     if (!converted.ok) return;
     const [x, y, w, h] = converted.box;
     // looked up even in a new dataset: the same box often arrives twice (conventions, files)
-    if (this.s.selectBox.get(image.id, box.source, x, y, w, h)) {
+    if (yield* get(this.s.selectBox, image.id, box.source, x, y, w, h)) {
       this.duplicates++;
       return;
     }
     let objectIndex = box.objectIndex ?? null;
-    if (objectIndex === null && box.matchObject) objectIndex = matchObject(this.objectsOf(image.id), [x, y, w, h]);
-    this.s.insertBox.run(image.id, box.source, box.label ?? null, objectIndex, x, y, w, h, box.score ?? null);
+    if (objectIndex === null && box.matchObject) objectIndex = matchObject(yield* this.objectsOf(image.id), [x, y, w, h]);
+    yield* run(this.s.insertBox, image.id, box.source, box.label ?? null, objectIndex, x, y, w, h, box.score ?? null);
     this.counts.boxes++;
     if (objectIndex === null && box.label) this.labelledImages.add(image.id);
   }
@@ -240,94 +279,101 @@ export class RecordWriter {
    * a scene file imported later keeps the image's own name; the image's traces point at it.
    */
   finish(): void {
+    this.sync(this.finishing());
+  }
+
+  finishAsync(q: Sql): Promise<void> {
+    return runAsync(this.finishing(), q);
+  }
+
+  private *finishing(): Program<void> {
     for (const imageId of this.labelledImages) {
-      if (this.s.sceneOfImage.get(this.datasetId, imageId)) continue;
-      const boxes = this.s.labelledBoxes.all(imageId) as Array<{ id: number; source: string; label: string }>;
+      if (yield* get(this.s.sceneOfImage, this.datasetId, imageId)) continue;
+      const boxes = yield* all<{ id: number; source: string; label: string }>(this.s.labelledBoxes, imageId);
       const truth = boxes.filter((b) => b.source === "ground_truth");
       const chosen = truth.length ? truth : boxes.filter((b) => b.source.startsWith("detector:"));
       if (!chosen.length) continue;
-      const image = this.s.imageName.get(imageId) as { name: string };
+      const image = (yield* get<{ name: string }>(this.s.imageName, imageId))!;
       const name = `${image.name}#boxes`;
-      if (this.s.selectScene.get(this.datasetId, name)) continue;
-      const info = this.s.insertScene.run(this.datasetId, imageId, name, "boxes", "{}", null, JSON.stringify({ source: chosen[0].source }));
-      const sceneId = Number(info.lastInsertRowid);
-      chosen.forEach((b, index) => {
-        this.s.insertObject.run(sceneId, index, null, null, null, null, null, null, null, null, null, null, null, JSON.stringify({ ...splitLabel(b.label), source: b.source }));
-        this.s.setBoxObject.run(index, b.id);
-      });
-      this.s.linkTraces.run(sceneId, this.datasetId, imageId);
+      if (yield* get(this.s.selectScene, this.datasetId, name)) continue;
+      const sceneId = yield* insert(this.s.insertScene, this.datasetId, imageId, name, "boxes", "{}", null, JSON.stringify({ source: chosen[0].source }));
+      for (const [index, b] of chosen.entries()) {
+        yield* run(this.s.insertObject, sceneId, index, null, null, null, null, null, null, null, null, null, null, null, JSON.stringify({ ...splitLabel(b.label), source: b.source }));
+        yield* run(this.s.setBoxObject, index, b.id);
+      }
+      yield* run(this.s.linkTraces, sceneId, this.datasetId, imageId);
       this.sceneIds.set(name, sceneId);
       this.counts.scenes++;
     }
   }
 
-  private writeQuestion(question: NormalizedQuestion): void {
-    if (this.questionIds.has(`id\u0000${question.externalId}`) || (!this.datasetIsNew && this.s.selectQuestionByExternal.get(this.datasetId, question.externalId))) {
+  private *writeQuestion(question: NormalizedQuestion): Program<void> {
+    if (this.questionIds.has(`id\u0000${question.externalId}`) || (!this.datasetIsNew && (yield* get(this.s.selectQuestionByExternal, this.datasetId, question.externalId)))) {
       this.duplicates++;
       return;
     }
-    const image = this.image(question.image);
-    const info = this.s.insertQuestion.run(this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source);
-    const id = Number(info.lastInsertRowid);
-    this.tagRelations(id, question.text, question.program);
+    const image = yield* this.image(question.image);
+    const id = yield* insert(this.s.insertQuestion, this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source);
+    yield* this.tagRelations(id, question.text, question.program);
     this.questionIds.set(`id\u0000${question.externalId}`, id);
     this.questionIds.set(`${image?.id ?? ""}\u0000${question.text}`, id);
     this.counts.questions++;
   }
 
-  private question(trace: NormalizedTrace, imageId: number | null): number {
+  private *question(trace: NormalizedTrace, imageId: number | null): Program<number> {
     const key = `${imageId ?? ""}\u0000${trace.question}`;
     const cached = this.questionIds.get(key);
     if (cached) return cached;
-    const existing = this.datasetIsNew ? undefined : (this.s.selectQuestionByText.get(this.datasetId, trace.question, imageId) as { id: number; answer: string | null } | undefined);
+    const existing = this.datasetIsNew ? undefined : yield* get<{ id: number; answer: string | null }>(this.s.selectQuestionByText, this.datasetId, trace.question, imageId);
     // a trace without ground truth takes its question's (a scene graph's questions, docs/design.md §3)
     if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, existing.answer);
     const id = existing
       ? existing.id
-      : Number(this.s.insertQuestion.run(this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format).lastInsertRowid);
+      : yield* insert(this.s.insertQuestion, this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format);
     if (!existing) {
       this.counts.questions++;
-      this.tagRelations(id, trace.question, trace.program, trace.relations);
+      yield* this.tagRelations(id, trace.question, trace.program, trace.relations);
     }
     this.questionIds.set(key, id);
     return id;
   }
 
   /** Relation taxonomy tags (docs/design.md §9) from the question's text, program or explicit labels. */
-  private tagRelations(questionId: number, text: string, program: unknown, labels?: string[]): void {
-    for (const tag of tagQuestion({ text, program, labels })) this.s.insertRelation.run(questionId, tag.relation, tag.class);
+  private *tagRelations(questionId: number, text: string, program: unknown, labels?: string[]): Program<void> {
+    for (const tag of tagQuestion({ text, program, labels })) yield* run(this.s.insertRelation, questionId, tag.relation, tag.class);
   }
 
-  private scene(name: string | null | undefined): number | null {
+  private *scene(name: string | null | undefined): Program<number | null> {
     if (!name) return null;
     if (this.sceneIds.has(name)) return this.sceneIds.get(name) ?? null;
-    const row = this.s.selectScene.get(this.datasetId, name) as { id: number } | undefined;
+    const row = yield* get<{ id: number }>(this.s.selectScene, this.datasetId, name);
     this.sceneIds.set(name, row?.id ?? null);
     return row?.id ?? null;
   }
 
-  private user(name: string): number {
+  private *user(name: string): Program<number> {
     const cached = this.userIds.get(name);
     if (cached) return cached;
-    this.s.insertUser.run(name);
-    const id = (this.s.selectUser.get(name) as { id: number }).id;
+    yield* run(this.s.insertUser, name);
+    const id = (yield* get<{ id: number }>(this.s.selectUser, name))!.id;
     this.userIds.set(name, id);
     return id;
   }
 
-  private stepInsert(rows: number): Database.Statement {
+  /** A multi-row Step INSERT; on PostgreSQL it returns the new ids with their index (a SERIAL's ids of one statement need not be consecutive there). */
+  private stepInsert(rows: number): string {
     let statement = this.stepInserts.get(rows);
     if (!statement) {
       const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-      statement = prepare(this.handle, `INSERT INTO "Step" ("traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs") VALUES ${values}`);
+      statement = `INSERT INTO "Step" ("traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs") VALUES ${values}${this.dialect === "postgres" ? ` RETURNING "id", "index"` : ""}`;
       this.stepInserts.set(rows, statement);
     }
     return statement;
   }
 
-  private writeTrace(trace: NormalizedTrace, line: number, hash = contentHash(trace.raw)): Conflict | null {
+  private *writeTrace(trace: NormalizedTrace, line: number, hash = contentHash(trace.raw)): Program<Conflict | null> {
     if (!this.datasetIsNew) {
-      const existing = this.s.selectTrace.get(this.datasetId, trace.externalId) as { id: number; contentHash: string } | undefined;
+      const existing = yield* get<{ id: number; contentHash: string }>(this.s.selectTrace, this.datasetId, trace.externalId);
       if (existing) {
         if (existing.contentHash === hash) {
           this.duplicates++;
@@ -336,32 +382,31 @@ export class RecordWriter {
         return { line, path: "$.id", error: `trace "${trace.externalId}" already exists in dataset "${this.datasetName}" with different content` };
       }
     }
-    const named = this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
-    const image = this.image(trace.image, named ? CLEVR_DEFAULT_SIZE : undefined);
+    const named = yield* this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
+    const image = yield* this.image(trace.image, named ? CLEVR_DEFAULT_SIZE : undefined);
     // a photo's boxes scene ("<image>#boxes") when no scene has the image's name
-    const sceneId = named ?? (image && !trace.scene ? ((this.s.sceneByImage.get(this.datasetId, image.id) as { id: number } | undefined)?.id ?? null) : null);
-    const questionId = this.question(trace, image?.id ?? null);
+    const sceneId = named ?? (image && !trace.scene ? ((yield* get<{ id: number }>(this.s.sceneByImage, this.datasetId, image.id))?.id ?? null) : null);
+    const questionId = yield* this.question(trace, image?.id ?? null);
     const answer = trace.answer ?? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
-    const info = this.s.insertTrace.run(this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
+    const traceId = yield* insert(this.s.insertTrace, this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
       trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision);
-    const traceId = Number(info.lastInsertRowid);
-    const firstStepId = this.writeSteps(traceId, trace.steps);
+    const stepIds = yield* this.writeSteps(traceId, trace.steps);
     this.counts.traces++;
     this.counts.steps += trace.steps.length;
     for (const label of trace.labels ?? []) {
-      const stepId = label.stepIndex === null ? null : firstStepId + label.stepIndex;
-      this.s.insertReview.run(traceId, stepId, this.user(label.source), label.label, label.source, JSON.stringify(label.provenance));
+      const stepId = label.stepIndex === null ? null : (stepIds[label.stepIndex] ?? null);
+      yield* run(this.s.insertReview, traceId, stepId, yield* this.user(label.source), label.label, label.source, JSON.stringify(label.provenance));
     }
     return null;
   }
 
-  /** Multi-row inserts; returns the id of the first step (ids of one statement are consecutive). */
-  private writeSteps(traceId: number, steps: NormalizedStep[]): number {
-    let first = -1;
+  /** Multi-row inserts; returns the step ids by index (on SQLite the ids of one statement are consecutive). */
+  private *writeSteps(traceId: number, steps: NormalizedStep[]): Program<number[]> {
+    const ids: number[] = new Array(steps.length);
     for (let start = 0; start < steps.length; start += STEP_BATCH) {
       const count = Math.min(STEP_BATCH, steps.length - start);
-      const params: unknown[] = new Array(count * 9);
+      const params: Param[] = new Array(count * 9);
       for (let k = 0; k < count; k++) {
         const step = steps[start + k];
         const refs = stepRefs(step);
@@ -376,10 +421,14 @@ export class RecordWriter {
         params[o + 7] = step.result === undefined ? null : JSON.stringify(step.result);
         params[o + 8] = refs.length ? JSON.stringify(refs) : null;
       }
-      const info = this.stepInsert(count).run(...params);
-      if (first < 0) first = Number(info.lastInsertRowid) - count + 1;
+      if (this.dialect === "postgres") {
+        for (const row of yield* all<{ id: number; index: number }>(this.stepInsert(count), ...params)) ids[row.index] = row.id;
+      } else {
+        const last = yield* insert(this.stepInsert(count), ...params);
+        for (let k = 0; k < count; k++) ids[start + k] = last - count + 1 + k;
+      }
     }
-    return first;
+    return ids;
   }
 }
 

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { transaction, type Sql } from "@/lib/db/sql";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, formatExpectation, readItems, type FormatName } from "@/lib/formats/read";
@@ -22,8 +23,9 @@ const HEARTBEAT_MS = 5_000;
 // between them (trace ids + content hashes, image names, errors), not by the input size:
 //   pass 1 streams every file, validates every record and resolves image files (async, yielding
 //          to the event loop, reporting progress);
-//   pass 2 streams the files again and writes the valid records inside one synchronous
-//          transaction on the shared connection: all-or-nothing, and no other query interleaves.
+//   pass 2 streams the files again and writes the valid records inside one transaction
+//          (lib/db/sql.ts): all-or-nothing; on SQLite it runs synchronously on the shared
+//          connection (no other query interleaves), on PostgreSQL on one pooled client.
 // Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
 // other content is a conflict (an error, or skipped with skipInvalid).
 
@@ -158,11 +160,11 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const copied: string[] = [];
   // the history row exists from the start, `running` and owned by this process: a crash leaves a
   // row that recovery (lib/recovery) marks failed, with the upload folder and stored files it swept
-  const importId = await retryWhenBusy(() => writeTransaction((handle) => startHistory(handle, { ...options, dataset }, files)));
+  const importId = await retryWhenBusy(() => transaction((tx) => startHistory(tx, { ...options, dataset }, files)));
   const activeKey = `import:${importId}`;
   markActive(activeKey);
   const heartbeat = setInterval(() => {
-    void writeTransaction((handle) => prepare(handle, `UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`).run(new Date().toISOString(), importId)).catch(() => {});
+    void transaction((tx) => tx.run(`UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`, [new Date().toISOString(), importId])).catch(() => {});
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const run = { ...options, importId };
@@ -361,9 +363,9 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   const conflicts: SkippedLine[] = [];
   let summary: ImportSummary | null = null;
   const work = () =>
-    writeTransaction((handle) => {
+    transaction(async (tx) => {
       conflicts.length = 0;
-      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
+      const writer = await RecordWriter.open(tx, dataset, scan.images, scan.cocoImages);
       for (let i = 0; i < sources.length; i++) {
         const bad = scan.badUnits[i];
         const duplicate = scan.duplicateUnits[i];
@@ -371,11 +373,11 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
           if (item.type === "error" || item.type === "warning") continue;
           if (skip?.(unitOf(item))) continue;
-          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
+          const conflict: Conflict | null = await writer.writeAsync(tx, item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
           if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
         }
       }
-      writer.finish();
+      await writer.finishAsync(tx);
       if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
       const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
       summary = {
@@ -390,10 +392,10 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
       };
       if (options.dryRun) throw new DryRunRollback();
       crashPoint("import:commit");
-      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
+      summary.importId = await insertHistory(tx, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
       if (options.license || options.attribution) {
         // the newest declaration wins on the dataset; every import keeps its own
-        prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
+        await tx.run(`UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`, [options.license ?? null, options.attribution ?? null, writer.datasetId]);
       }
       return summary;
     });
@@ -402,18 +404,21 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;
     const dry = summary as unknown as ImportSummary;
-    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
+    dry.importId = await retryWhenBusy(() => transaction((tx) => insertHistory(tx, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
   }
   return summary as unknown as ImportSummary;
 }
 
-/** Another process holding the write lock past busy_timeout: wait and try again. */
+/** Retried: SQLite's write lock held past busy_timeout, PostgreSQL's serialization failure or deadlock. */
+const RETRIED = new Set(["SQLITE_BUSY", "40001", "40P01"]);
+
+/** Another process holding the write lock past busy_timeout (or a PostgreSQL deadlock): wait and try again. */
 async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 5 * 60_000): Promise<T> {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      if (!RETRIED.has((error as { code?: string }).code ?? "") || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
@@ -475,14 +480,12 @@ async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
 }
 
 /** The `running` history row an import writes before its first pass, owned by this process. */
-function startHistory(handle: Parameters<typeof prepare>[0], options: RunOptions & { dataset: string }, files: ImportedFile[]): number {
+async function startHistory(tx: Sql, options: RunOptions & { dataset: string }, files: ImportedFile[]): Promise<number> {
   const owner = ownerStamp();
-  const info = prepare(
-    handle,
+  return tx.insert(
     `INSERT INTO "Import" ("datasetName", "files", "format", "source", "dryRun", "status", "ownerPid", "ownerHost", "heartbeatAt", "uploadDir")
      VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-  ).run(
-    options.dataset,
+    [options.dataset,
     JSON.stringify(files),
     [...new Set(files.map((f) => f.format))].join(","),
     options.source ?? null,
@@ -490,14 +493,13 @@ function startHistory(handle: Parameters<typeof prepare>[0], options: RunOptions
     owner.ownerPid,
     owner.ownerHost,
     owner.heartbeatAt.toISOString(),
-    options.uploadDir ?? null,
+    options.uploadDir ?? null],
   );
-  return Number(info.lastInsertRowid);
 }
 
 /** Writes the outcome: into the import's own `running` row (`id`), or as a new row when there is none. */
-function insertHistory(
-  handle: Parameters<typeof prepare>[0],
+async function insertHistory(
+  tx: Sql,
   options: RunOptions & { dataset: string },
   files: ImportedFile[],
   status: "done" | "failed",
@@ -506,14 +508,14 @@ function insertHistory(
   datasetId: number | null,
   skippedCount: number,
   id?: number,
-): number {
+): Promise<number> {
   const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "license" = ?, "attribution" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
   const sql =
     id !== undefined
       ? `UPDATE "Import" SET ${columns} WHERE "id" = ?`
       : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
-  const info = prepare(handle, sql).run(
+  const params = [
     datasetId,
     options.dataset,
     JSON.stringify(files),
@@ -531,8 +533,12 @@ function insertHistory(
     options.license ?? null,
     options.attribution ?? null,
     ...(id !== undefined ? [id] : []),
-  );
-  return id ?? Number(info.lastInsertRowid);
+  ];
+  if (id !== undefined) {
+    await tx.run(sql, params);
+    return id;
+  }
+  return tx.insert(sql, params);
 }
 
 /** Failed imports are history too; writing that row must never hide the import's own error. */
@@ -542,9 +548,9 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
     const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
     const message = error instanceof Error ? error.message : String(error);
     await retryWhenBusy(() =>
-      writeTransaction((handle) => {
-        const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
-        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
+      transaction(async (tx) => {
+        const dataset = await tx.get<{ id: number }>(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, [options.dataset.trim()]);
+        return insertHistory(tx, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
       }),
     );
   } catch {
