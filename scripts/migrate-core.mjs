@@ -125,6 +125,20 @@ export async function makePgAdapterFactory(url, shadowUrl) {
     }
     queryable.__charPatched = true
   }
+  // @prisma/adapter-pg 7.10.x executeScript() splits a migration on every ";" — which cuts a
+  // plpgsql function body ($$ … ; … $$) apart. PostgreSQL's simple query protocol runs a whole
+  // multi-statement script in one call, so send it as it is.
+  const adapterProto = Object.getPrototypeOf(probe)
+  if (!adapterProto.__scriptPatched) {
+    adapterProto.executeScript = async function (script) {
+      try {
+        await this.client.query(script)
+      } catch (error) {
+        this.onError(error)
+      }
+    }
+    adapterProto.__scriptPatched = true
+  }
   await probe.dispose()
   return factory
 }

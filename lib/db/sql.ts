@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import pg from "pg";
-import { dialect, pgPool, prepare, sqlite, type Dialect } from "@/lib/db";
+import { dialect, pgPool, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
 // The async SQL seam (docs/design.md §14): raw SQL that runs on SQLite and on PostgreSQL. One SQL
@@ -196,7 +196,7 @@ export class SqliteSql implements Sql {
 
   async insertMany(table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict = ""): Promise<number> {
     if (!rows.length) return 0;
-    const statement = statementOf(this.handle, `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`);
+    const statement = statementOf(this.handle, insertOne(table, columns, conflict));
     let changes = 0;
     for (const row of rows) changes += statement.run(...row.map(sqliteParam)).changes;
     return changes;
@@ -342,11 +342,9 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
 // Statement programs: one body of write logic, run synchronously on SQLite or awaited anywhere
 
 /** One statement a program asks to run; the driver sends back its result. */
-export interface Op {
-  kind: "run" | "get" | "all" | "insert";
-  text: string;
-  params: Param[];
-}
+export type Op =
+  | { kind: "run" | "get" | "all" | "insert"; text: string; params: Param[] }
+  | { kind: "many"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[]; conflict: string };
 
 /**
  * A generator of statements (`yield* get(…)`) returning T. Bulk write logic written this way
@@ -373,7 +371,22 @@ export function* insert(text: string, ...params: Param[]): Program<number> {
   return (yield { kind: "insert", text, params }) as number;
 }
 
+/** Bulk rows (`Sql.insertMany`): a prepared statement per row on SQLite, multi-row INSERTs on PostgreSQL. */
+export function* many(table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict = ""): Program<number> {
+  return (yield { kind: "many", table, columns, rows, conflict }) as number;
+}
+
+function insertOne(table: string, columns: readonly string[], conflict: string): string {
+  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`;
+}
+
 function execSync(handle: Database.Database, op: Op): unknown {
+  if (op.kind === "many") {
+    const statement = statementOf(handle, insertOne(op.table, op.columns, op.conflict));
+    let changes = 0;
+    for (const row of op.rows) changes += statement.run(...row.map(sqliteParam)).changes;
+    return changes;
+  }
   const statement = statementOf(handle, op.text);
   const params = op.params.map(sqliteParam);
   switch (op.kind) {
@@ -401,9 +414,28 @@ export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
   let step = program.next();
   while (!step.done) {
     const op = step.value;
-    const result =
-      op.kind === "get" ? await q.get(op.text, op.params) : op.kind === "all" ? await q.all(op.text, op.params) : op.kind === "run" ? await q.run(op.text, op.params) : await q.insert(op.text, op.params);
+    let result: unknown;
+    if (op.kind === "many") result = await q.insertMany(op.table, op.columns, op.rows, op.conflict);
+    else if (op.kind === "get") result = await q.get(op.text, op.params);
+    else if (op.kind === "all") result = await q.all(op.text, op.params);
+    else if (op.kind === "run") result = await q.run(op.text, op.params);
+    else result = await q.insert(op.text, op.params);
     step = program.next(result);
   }
   return step.value;
+}
+
+/**
+ * Runs a statement program in one write transaction: synchronously inside writeTransaction on
+ * SQLite (no promise per statement, nothing interleaves), awaited inside `transaction` on
+ * PostgreSQL. The program may do CPU work between statements (verification) but no I/O.
+ */
+export async function writeProgram<T>(program: () => Program<T>): Promise<T> {
+  if (dialect() === "postgres") return transaction((tx) => runAsync(program(), tx));
+  return writeTransaction((handle) => runSync(program(), handle));
+}
+
+/** Runs a read-only program outside a transaction (autocommit). */
+export async function readProgram<T>(program: Program<T>): Promise<T> {
+  return runAsync(program, await sql());
 }

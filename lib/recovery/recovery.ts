@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { readProgram, sql, transaction } from "@/lib/db/sql";
 import { dataDir } from "@/lib/env";
 import { findStaleJobs } from "@/lib/jobs/jobs";
 import { describeOwner, ownerGone, pidAlive, type OwnedRow } from "@/lib/jobs/owner";
@@ -93,12 +94,11 @@ function inside(root: string, relative: string): string | null {
 }
 
 async function verifierRuns(options: RecoveryOptions): Promise<Finding[]> {
-  const handle = await sqlite();
-  const store = new VerifyStore(handle);
-  const count = prepare(handle, `SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`);
+  const q = await sql();
+  const store = new VerifyStore();
   const findings: Finding[] = [];
-  for (const run of store.abandonedRuns({ staleMs: options.staleMs })) {
-    const rows = (count.get(run.id, run.id) as { n: number }).n;
+  for (const run of await readProgram(store.abandonedRuns({ staleMs: options.staleMs }))) {
+    const rows = (await q.get<{ n: number }>(`SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`, [run.id, run.id]))!.n;
     const finding: Finding = {
       kind: "verifier-run",
       id: String(run.id),
@@ -165,16 +165,16 @@ async function jobs(options: RecoveryOptions): Promise<Finding[]> {
     const finding: Finding = { kind: "job", id: String(job.id), detail: `${job.kind} job ${job.id} is ${job.status} but its process is gone (${describeOwner(job)}); ${job.done} of ${job.total} items done`, fixed: false };
     findings.push(
       await repair(finding, options.fix, () =>
-        writeTransaction((handle) => {
+        transaction(async (tx) => {
           // compare-and-swap on `runs`: a process that resumed it meanwhile keeps it
-          const changed = prepare(handle, `UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`).run(
+          const { changes: changed } = await tx.run(`UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`, [
             job.status === "cancelling" ? "cancelled" : "failed",
             job.status === "cancelling" ? "cancelled; its process stopped before it could finish" : INTERRUPTED_JOB,
             new Date().toISOString(),
             job.id,
             job.runs,
-          ).changes;
-          if (changed) prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`).run(job.id);
+          ]);
+          if (changed) await tx.run(`UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`, [job.id]);
         }),
       ),
     );
@@ -215,7 +215,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
   const running = await db().import.findMany({ where: { status: "running" }, select: { id: true, createdAt: true, ownerPid: true, ownerHost: true, heartbeatAt: true } });
   const live = running.filter((r) => !ownerGone(r, `import:${r.id}`, { staleMs: options.staleMs, since: r.createdAt }));
   const cutoff = live.length ? Math.min(...live.map((r) => r.createdAt.getTime())) - 60_000 : Number.POSITIVE_INFINITY;
-  const handle = await sqlite();
+  const q = await sql();
   const findings: Finding[] = [];
   for (const prefix of fs.readdirSync(root, { withFileTypes: true })) {
     if (!prefix.isDirectory()) continue;
@@ -237,7 +237,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
       }
       if (!candidates.length) continue;
       const referenced = new Set(
-        (prepare(handle, `SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`).all(...candidates) as Array<{ path: string }>).map((r) => r.path),
+        (await q.all<{ path: string }>(`SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`, candidates)).map((r) => r.path),
       );
       for (const relative of candidates) {
         if (referenced.has(relative)) continue;

@@ -1,14 +1,14 @@
-import type Database from "better-sqlite3";
-import { prepare, writeTransaction } from "@/lib/db";
+import { all, get, insert, many, run, writeProgram, type Param, type Program } from "@/lib/db/sql";
 import { ownerGone, ownerStamp } from "@/lib/jobs/owner";
 import { ACTIVE_RUN_STATUSES } from "@/lib/schemas/verifier";
 import { disagreementsSql } from "@/lib/services/review/disagreements";
 import { isSceneKind } from "@/lib/scenes/index";
 import { boxSourceRank, sceneObjectFromRow, type Box, type Relation, type Scene, type SceneObjectRow } from "@/lib/tools/scene";
 
-// The verifier's bulk path on SQLite: raw prepared statements on the connection Prisma uses,
-// inside the caller's writeTransaction (Prisma's createMany is ~20× slower here). The only
-// dialect-specific code of verification; a PostgreSQL twin would batch multi-row INSERTs / COPY.
+// The verifier's bulk path: raw statements on the connection Prisma uses (Prisma's createMany is
+// ~20× slower here), written as statement programs (lib/db/sql.ts, docs/design.md §14) that run
+// synchronously on SQLite inside writeTransaction and awaited on PostgreSQL: callers `yield*` them
+// inside writeProgram. Portable SQL (quoted identifiers, no SQLite-only functions).
 
 export interface TraceRow {
   id: number;
@@ -46,10 +46,10 @@ export const DROP_BATCH = 5_000;
  * that reads as running. Returns the rows removed.
  */
 export async function dropRunInBatches(store: VerifyStore, runId: number, batch = DROP_BATCH): Promise<number> {
-  await writeTransaction(() => store.markFailed(runId));
+  await writeProgram(() => store.markFailed(runId));
   let removed = 0;
   for (;;) {
-    const n = await writeTransaction(() => store.dropRunBatch(runId, batch));
+    const n = await writeProgram(() => store.dropRunBatch(runId, batch));
     if (n === 0) return removed;
     removed += n;
     await new Promise((resolve) => setImmediate(resolve));
@@ -65,11 +65,13 @@ export interface AbandonedRun {
   startedAt: string | null;
 }
 
-export class VerifyStore {
-  private readonly s: Record<string, Database.Statement>;
+const VERDICT_COLUMNS = ["runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence"] as const;
 
-  constructor(handle: Database.Database) {
-    const p = (sql: string) => prepare(handle, sql);
+export class VerifyStore {
+  private readonly s: Record<string, string>;
+
+  constructor() {
+    const p = (sql: string) => sql;
     this.s = {
       insertRun: p(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "ownerPid", "ownerHost", "heartbeatAt") VALUES (?, ?, 'running', ?, ?, ?)`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
@@ -79,7 +81,6 @@ export class VerifyStore {
                 CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
          FROM "Step" s WHERE s."traceId" >= ? AND s."traceId" <= ? ORDER BY s."traceId", s."index"`,
       ),
-      insertVerdict: p(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
       // a running run writes its progress (and its heartbeat) after every batch of ~0.1 s
@@ -114,9 +115,9 @@ export class VerifyStore {
    * nested reads take ~0.6 s for 1,000 scenes here). Same shape and box preference as
    * lib/services/traces/scenes.ts loadToolScenes: ground truth > detector > derived > human.
    */
-  scenes(datasetId: number): Map<number, Scene> {
+  *scenes(datasetId: number): Program<Map<number, Scene>> {
     const scenes = new Map<number, Scene>();
-    for (const row of this.s.scenes.all(datasetId) as Array<{ id: number; name: string; kind: string; relationships: string | null; width: number | null; height: number | null }>) {
+    for (const row of yield* all<{ id: number; name: string; kind: string; relationships: string | null; width: number | null; height: number | null }>(this.s.scenes, datasetId)) {
       scenes.set(row.id, {
         ...(isSceneKind(row.kind) && row.kind !== "clevr" ? { kind: row.kind } : {}),
         name: row.name,
@@ -127,13 +128,13 @@ export class VerifyStore {
       });
     }
     const best = new Map<string, { rank: number; box: Box; source: string }>();
-    for (const b of this.s.boxes.all(datasetId) as Array<{ sceneId: number; source: string; objectIndex: number; x: number; y: number; w: number; h: number }>) {
+    for (const b of yield* all<{ sceneId: number; source: string; objectIndex: number; x: number; y: number; w: number; h: number }>(this.s.boxes, datasetId)) {
       const key = `${b.sceneId}:${b.objectIndex}`;
       const rank = boxSourceRank(b.source);
       const current = best.get(key);
       if (!current || rank < current.rank) best.set(key, { rank, box: [b.x, b.y, b.w, b.h], source: b.source });
     }
-    for (const o of this.s.objects.all(datasetId) as Array<SceneObjectRow & { sceneId: number }>) {
+    for (const o of yield* all<SceneObjectRow & { sceneId: number }>(this.s.objects, datasetId)) {
       const scene = scenes.get(o.sceneId);
       if (!scene) continue;
       scene.objects.push(sceneObjectFromRow(o, best.get(`${o.sceneId}:${o.index}`)));
@@ -142,104 +143,104 @@ export class VerifyStore {
   }
 
   /** A new running run owned by this process (lib/jobs/owner.ts). */
-  insertRun(configId: number, datasetId: number): number {
+  *insertRun(configId: number, datasetId: number): Program<number> {
     const owner = ownerStamp();
-    return Number(this.s.insertRun.run(configId, datasetId, owner.ownerPid, owner.ownerHost, owner.heartbeatAt.toISOString()).lastInsertRowid);
+    return yield* insert(this.s.insertRun, configId, datasetId, owner.ownerPid, owner.ownerHost, owner.heartbeatAt.toISOString());
   }
 
-  finishRun(runId: number, traces: number, steps: number, seconds: number, metrics: unknown): void {
-    this.s.finishRun.run(traces, steps, seconds, JSON.stringify(metrics), new Date().toISOString(), runId);
+  *finishRun(runId: number, traces: number, steps: number, seconds: number, metrics: unknown): Program<void> {
+    yield* run(this.s.finishRun, traces, steps, seconds, JSON.stringify(metrics), new Date().toISOString(), runId);
   }
 
   /** How far a running run has got (the runs list shows it) and for how long it has run. */
-  runProgress(runId: number, traces: number, steps: number, seconds: number): void {
-    this.s.runProgress.run(traces, steps, seconds, new Date().toISOString(), runId);
+  *runProgress(runId: number, traces: number, steps: number, seconds: number): Program<void> {
+    yield* run(this.s.runProgress, traces, steps, seconds, new Date().toISOString(), runId);
   }
 
   /**
    * Runs a dead process left behind: `running`/`cancelling` with their owner gone
    * (lib/jobs/owner.ts), and `failed` ones whose removal a crash interrupted.
    */
-  abandonedRuns(options: { staleMs?: number } = {}): AbandonedRun[] {
-    const rows = this.s.unfinishedRuns.all() as AbandonedRun[];
+  *abandonedRuns(options: { staleMs?: number } = {}): Program<AbandonedRun[]> {
+    const rows = yield* all<AbandonedRun>(this.s.unfinishedRuns);
     return rows.filter((r) => r.status === "failed" || ownerGone(r, `verifier-run:${r.id}`, { staleMs: options.staleMs, since: r.startedAt }));
   }
 
   /** Flags a run as failed (nothing reads it any more) before its rows go batch by batch. */
-  markFailed(runId: number): void {
-    this.s.markFailed.run(runId);
+  *markFailed(runId: number): Program<void> {
+    yield* run(this.s.markFailed, runId);
   }
 
   /**
    * Removes up to `limit` of a run's verdicts (then scores, then the run row); returns how many
    * rows went — 0 when the run is gone. One bounded transaction per call keeps the server free.
    */
-  dropRunBatch(runId: number, limit: number): number {
-    const verdicts = this.s.dropVerdictBatch.run(runId, limit).changes;
+  *dropRunBatch(runId: number, limit: number): Program<number> {
+    const verdicts = (yield* run(this.s.dropVerdictBatch, runId, limit)).changes;
     if (verdicts > 0) return verdicts;
-    const scores = this.s.dropScoreBatch.run(runId, limit).changes;
+    const scores = (yield* run(this.s.dropScoreBatch, runId, limit)).changes;
     if (scores > 0) return scores;
-    return this.s.dropRun.run(runId).changes;
+    return (yield* run(this.s.dropRun, runId)).changes;
   }
 
   /** A run's status (undefined: no such run). */
-  runStatus(runId: number): string | undefined {
-    return (this.s.runStatus.get(runId) as { status: string } | undefined)?.status;
+  *runStatus(runId: number): Program<string | undefined> {
+    return (yield* get<{ status: string }>(this.s.runStatus, runId))?.status;
   }
 
   /** Asks a running run to stop (it checks before every batch); false when it is not running. */
-  requestCancel(runId: number): boolean {
-    return this.s.cancelRun.run(runId).changes > 0;
+  *requestCancel(runId: number): Program<boolean> {
+    return (yield* run(this.s.cancelRun, runId)).changes > 0;
   }
 
   /** Removes a run that failed, with every verdict and score it wrote. */
-  dropRun(runId: number): void {
-    this.s.dropVerdicts.run(runId);
-    this.s.dropScores.run(runId);
-    this.s.dropRun.run(runId);
+  *dropRun(runId: number): Program<void> {
+    yield* run(this.s.dropVerdicts, runId);
+    yield* run(this.s.dropScores, runId);
+    yield* run(this.s.dropRun, runId);
   }
 
   /** The newest step revision's id (0 when there is none). */
-  lastRevision(): number {
-    return (this.s.lastRevision.get() as { last: number }).last;
+  *lastRevision(): Program<number> {
+    return (yield* get<{ last: number }>(this.s.lastRevision))!.last;
   }
 
   /** The dataset's traces with a step revised (edited, re-run, undone) after revision `afterId`. */
-  revisedTraces(datasetId: number, afterId: number): TraceRow[] {
-    return this.s.revisedTraces.all(datasetId, afterId) as TraceRow[];
+  *revisedTraces(datasetId: number, afterId: number): Program<TraceRow[]> {
+    return yield* all<TraceRow>(this.s.revisedTraces, datasetId, afterId);
   }
 
   /** Keyset page of a dataset's traces with their question's program. */
-  traces(datasetId: number, afterId: number, limit: number): TraceRow[] {
-    return this.s.traces.all(datasetId, afterId, limit) as TraceRow[];
+  *traces(datasetId: number, afterId: number, limit: number): Program<TraceRow[]> {
+    return yield* all<TraceRow>(this.s.traces, datasetId, afterId, limit);
   }
 
-  steps(fromTraceId: number, toTraceId: number): StepRow[] {
-    return this.s.steps.all(fromTraceId, toTraceId) as StepRow[];
+  *steps(fromTraceId: number, toTraceId: number): Program<StepRow[]> {
+    return yield* all<StepRow>(this.s.steps, fromTraceId, toTraceId);
   }
 
-  /** One Verdict row, by value (no row object: the bulk path writes one per verdict). */
-  insertVerdict(runId: number, stepId: number, traceId: number, rule: string, outcome: string, severity: string | null, message: string, evidence: string | null): void {
-    this.s.insertVerdict.run(runId, stepId, traceId, rule, outcome, severity, message, evidence);
+  /** Verdict rows, each [runId, stepId, traceId, rule, outcome, severity, message, evidence]. */
+  *insertVerdicts(rows: Param[][]): Program<void> {
+    yield* many("Verdict", VERDICT_COLUMNS, rows);
   }
 
-  insertScore(runId: number, traceId: number, quality: number, valid: boolean, parts: unknown): void {
-    this.s.insertScore.run(runId, traceId, quality, valid ? 1 : 0, JSON.stringify(parts));
+  *insertScore(runId: number, traceId: number, quality: number, valid: boolean, parts: unknown): Program<void> {
+    yield* run(this.s.insertScore, runId, traceId, quality, valid ? 1 : 0, JSON.stringify(parts));
   }
 
-  updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null, uncheckedSteps: number): void {
-    this.s.updateTrace.run(quality, valid ? 1 : 0, runId, failingSteps, failingRules, uncheckedSteps, traceId);
+  *updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null, uncheckedSteps: number): Program<void> {
+    yield* run(this.s.updateTrace, quality, valid ? 1 : 0, runId, failingSteps, failingRules, uncheckedSteps, traceId);
   }
 
   /** Drops one trace's verdicts and score in a run before it is verified again (after an edit). */
-  clearTrace(runId: number, traceId: number): void {
-    this.s.deleteVerdicts.run(runId, traceId);
-    this.s.deleteScore.run(runId, traceId);
+  *clearTrace(runId: number, traceId: number): Program<void> {
+    yield* run(this.s.deleteVerdicts, runId, traceId);
+    yield* run(this.s.deleteScore, runId, traceId);
   }
 
   /** Human labels against the new verdicts: Trace.disagreements for a dataset or one trace. */
-  refreshDisagreements(scope: { datasetId: number } | { traceId: number }): void {
-    if ("datasetId" in scope) this.s.datasetDisagreements.run(scope.datasetId);
-    else this.s.traceDisagreements.run(scope.traceId);
+  *refreshDisagreements(scope: { datasetId: number } | { traceId: number }): Program<void> {
+    if ("datasetId" in scope) yield* run(this.s.datasetDisagreements, scope.datasetId);
+    else yield* run(this.s.traceDisagreements, scope.traceId);
   }
 }

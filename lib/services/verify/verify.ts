@@ -1,4 +1,5 @@
 import { db, sqlite, writeTransaction } from "@/lib/db";
+import { readProgram, runSync, writeProgram, type Param, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -60,13 +61,15 @@ interface TraceOutcome extends ScoredTrace {
 }
 
 /** Writes a trace's verdicts (straight from the verifier's log) and score in a run; returns the Trace columns' values. */
-function persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): { failingRules: string | null } {
+function* persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): Program<{ failingRules: string | null }> {
   const failing: string[] = [];
+  const rows: Param[][] = [];
   result.eachVerdict((step, rule, outcome, message, evidence) => {
     if (outcome === "fail") failing.push(rule);
-    store.insertVerdict(runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null);
+    rows.push([runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null]);
   });
-  store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+  yield* store.insertVerdicts(rows);
+  yield* store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
   return { failingRules: failingRulesText(failing) };
 }
 
@@ -111,9 +114,9 @@ async function askJudge(
   inputOf: (trace: TraceRow, steps: StepRow[]) => VerifyInput,
   settings: VerifierSettings,
 ): Promise<void> {
-  const traces = store.traces(datasetId, after, batchSize);
+  const traces = await readProgram(store.traces(datasetId, after, batchSize));
   if (traces.length === 0) return;
-  const rows = store.steps(traces[0].id, traces[traces.length - 1].id);
+  const rows = await readProgram(store.steps(traces[0].id, traces[traces.length - 1].id));
   let r = 0;
   const asked = [];
   for (const trace of traces) {
@@ -128,8 +131,8 @@ async function askJudge(
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
-function stopIfCancelled(store: VerifyStore, runId: number): void {
-  if (store.runStatus(runId) === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
+function* stopIfCancelled(store: VerifyStore, runId: number): Program<void> {
+  if ((yield* store.runStatus(runId)) === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
 }
 
 /**
@@ -137,15 +140,15 @@ function stopIfCancelled(store: VerifyStore, runId: number): void {
  * its next batch and is removed with everything it wrote; no Trace column was touched.
  */
 export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" | "cancelled" }> {
-  const store = new VerifyStore(await sqlite());
+  const store = new VerifyStore();
   // a run whose process died can never see the request: it goes now (lib/recovery would later)
-  const abandoned = store.abandonedRuns().find((r) => r.id === runId);
+  const abandoned = (await readProgram(store.abandonedRuns())).find((r) => r.id === runId);
   if (abandoned) {
     await dropRunInBatches(store, runId);
     return { id: runId, status: "cancelled" };
   }
-  if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
-  const status = store.runStatus(runId);
+  if (await writeProgram(() => store.requestCancel(runId))) return { id: runId, status: "cancelling" };
+  const status = await readProgram(store.runStatus(runId));
   if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
   if (status === "cancelling") return { id: runId, status: "cancelling" };
   throw new AppError("conflict", `verifier run ${runId} is ${status}, not running: only a running run can be cancelled`);
@@ -159,16 +162,16 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const config = await getVerifierConfig(options.config);
   const total = await db().trace.count({ where: { datasetId: dataset.id } });
   const batchSize = options.batchSize ?? BATCH;
-  // one store for the whole run: its statements are prepared once on the shared connection
-  const store = new VerifyStore(await sqlite());
+  // one store for the whole run (its statements are prepared once per connection, lib/db/sql.ts)
+  const store = new VerifyStore();
   // runs a killed process left behind go first (nothing reads them, but they hold rows)
-  for (const run of store.abandonedRuns()) await dropRunInBatches(store, run.id);
-  const { runId, revisedAfter, scenes } = await writeTransaction(() => {
+  for (const run of await readProgram(store.abandonedRuns())) await dropRunInBatches(store, run.id);
+  const { runId, revisedAfter, scenes } = await writeProgram(function* () {
     // step edits during the run are caught by their revisions: the last one before the run starts
-    const id = store.insertRun(config.id, dataset.id);
+    const id = yield* store.insertRun(config.id, dataset.id);
     // registered before any await: a recovery in this process never takes it for abandoned
     markActive(`verifier-run:${id}`);
-    return { runId: id, revisedAfter: store.lastRevision(), scenes: store.scenes(dataset.id) };
+    return { runId: id, revisedAfter: yield* store.lastRevision(), scenes: yield* store.scenes(dataset.id) };
   });
   const programs = new Map<number, unknown>();
   const outcomes = new Map<number, TraceOutcome>();
@@ -181,9 +184,9 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     }
     return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
   };
-  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
+  const verify = function* (trace: TraceRow, stepRows: StepRow[]): Program<void> {
     const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
-    const { failingRules } = persistVerdicts(store, runId, trace.id, stepRows, result);
+    const { failingRules } = yield* persistVerdicts(store, runId, trace.id, stepRows, result);
     outcomes.set(trace.id, {
       method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
       failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount, uncheckedSteps: result.uncheckedSteps,
@@ -201,20 +204,20 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       await yieldToEventLoop();
       // the judge's HTTP calls happen here, outside the batch's transaction; inside it the answers come from the cache
       if (judge) await askJudge(judge, store, dataset.id, after, batchSize, inputOf, config.settings);
-      const more = await writeTransaction(() => {
-        stopIfCancelled(store, runId);
-        const traces = store.traces(dataset.id, after, batchSize);
+      const more = await writeProgram(function* () {
+        yield* stopIfCancelled(store, runId);
+        const traces = yield* store.traces(dataset.id, after, batchSize);
         if (traces.length === 0) return false;
         after = traces[traces.length - 1].id;
-        const rows = store.steps(traces[0].id, after);
+        const rows = yield* store.steps(traces[0].id, after);
         let r = 0;
         for (const trace of traces) {
           const stepRows: StepRow[] = [];
           while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-          verify(trace, stepRows);
+          yield* verify(trace, stepRows);
           stepsSoFar += stepRows.length;
         }
-        store.runProgress(runId, outcomes.size, stepsSoFar, (performance.now() - started) / 1000);
+        yield* store.runProgress(runId, outcomes.size, stepsSoFar, (performance.now() - started) / 1000);
         return true;
       });
       if (!more) break;
@@ -222,26 +225,26 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       options.onProgress?.(outcomes.size, total);
     }
     await yieldToEventLoop();
-    summary = await writeTransaction(() => {
-      stopIfCancelled(store, runId);
+    summary = await writeProgram(function* () {
+      yield* stopIfCancelled(store, runId);
       // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
       // again as they now read, so the run describes the dataset as it is when the run finishes
-      for (const trace of store.revisedTraces(dataset.id, revisedAfter)) {
-        store.clearTrace(runId, trace.id);
-        verify(trace, store.steps(trace.id, trace.id));
+      for (const trace of yield* store.revisedTraces(dataset.id, revisedAfter)) {
+        yield* store.clearTrace(runId, trace.id);
+        yield* verify(trace, yield* store.steps(trace.id, trace.id));
       }
       let steps = 0;
       let verdicts = 0;
       for (const [traceId, outcome] of outcomes) {
-        store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
+        yield* store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
         steps += outcome.steps;
         verdicts += outcome.verdicts;
       }
-      store.refreshDisagreements({ datasetId: dataset.id });
+      yield* store.refreshDisagreements({ datasetId: dataset.id });
       const metrics = paperMetrics([...outcomes.values()]);
       const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
       const seconds = (performance.now() - started) / 1000;
-      store.finishRun(runId, outcomes.size, steps, seconds, metrics);
+      yield* store.finishRun(runId, outcomes.size, steps, seconds, metrics);
       // a kill here, inside the last transaction, must leave no Trace column touched and the run removable
       crashPoint("verify:commit");
       return {
@@ -324,12 +327,12 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
   await writeTransaction((handle) => {
-    const store = new VerifyStore(handle);
-    store.clearTrace(runId, traceId);
-    const { failingRules } = persistVerdicts(store, runId, traceId, rows, result);
-    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
-    store.refreshDisagreements({ traceId });
+    const store = new VerifyStore();
+    runSync(store.clearTrace(runId, traceId), handle);
+    const { failingRules } = runSync(persistVerdicts(store, runId, traceId, rows, result), handle);
+    runSync(store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps), handle);
+    runSync(store.refreshDisagreements({ traceId }), handle);
     new CalibrationStore(handle).refreshTrace(runId, traceId);
-  });
+  }, "re-verifying a trace after an edit (calibration profiles)");
   refreshRunMetricsSoon(runId);
 }
