@@ -1,4 +1,5 @@
 // name → bench. Each capability adds one line.
+import { benchBulk } from "./bulk";
 import { benchCalibration } from "./calibration";
 import { benchExport } from "./export";
 import { benchGenerate } from "./generate";
@@ -17,4 +18,5 @@ export const BENCHES: Record<string, () => Promise<void>> = {
   spare: benchSpare,
   generate: benchGenerate,
   load: benchLoad,
+  bulk: benchBulk,
 };

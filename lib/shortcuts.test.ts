@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KEYMAP, matchShortcut, shortcutFor, type KeyEventLike } from "@/lib/shortcuts";
+import { KEYMAP, matchShortcut, SCOPE_PAGE, shortcutFor, type KeyEventLike } from "@/lib/shortcuts";
 
 const key = (k: string, extra: Partial<KeyEventLike> = {}): KeyEventLike => ({ key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, target: { tagName: "BODY" }, ...extra });
 
@@ -78,9 +78,22 @@ describe("keymap", () => {
     expect(matchShortcut(key("j"), { scope: "exports" })).toBeNull();
   });
 
-  it("binds every key once per modifier state (scopes share the review page)", () => {
-    const keys = KEYMAP.flatMap((s) => s.keys.map((k) => `${s.mod ? "mod+" : ""}${k}`));
+  it("binds every key once per modifier state on each page (scopes of one page share it)", () => {
+    const keys = KEYMAP.flatMap((s) => s.keys.map((k) => `${SCOPE_PAGE[s.scope]}:${s.mod ? "mod+" : ""}${k}`));
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("gallery: arrows move and Enter opens, only in the gallery scope and never while typing", () => {
+    expect(matchShortcut(key("ArrowRight"), { scope: "gallery" })).toBe("galleryRight");
+    expect(matchShortcut(key("ArrowDown"), { scope: "gallery" })).toBe("galleryDown");
+    expect(matchShortcut(key("Enter"), { scope: "gallery" })).toBe("galleryOpen");
+    expect(matchShortcut(key("ArrowLeft", { target: element("INPUT", { type: "search" }) }), { scope: "gallery" })).toBeNull();
+    expect(matchShortcut(key("ArrowDown", { target: element("SELECT") }), { scope: "gallery" })).toBeNull();
+    expect(matchShortcut(key("ArrowDown"))).toBe("nextStep"); // the review workspace keeps its own meaning
+    expect(matchShortcut(key("ArrowRight"))).toBeNull();
+    // Enter on a focused button, link or summary activates it instead (the Table button, a pager link)
+    for (const tag of ["BUTTON", "A", "SUMMARY"]) expect(matchShortcut(key("Enter", { target: element(tag) }), { scope: "gallery" })).toBeNull();
+    expect(matchShortcut(key("ArrowRight", { target: element("A") }), { scope: "gallery" })).toBe("galleryRight");
   });
 
   it("gives every command a label, description and group, and shortcutFor finds each", () => {
@@ -89,7 +102,7 @@ describe("keymap", () => {
       expect(s.description.length, s.command).toBeGreaterThan(0);
       expect(shortcutFor(s.command)).toBe(s);
       // the label names a key that really triggers the command: "Shift+F" → "F", "Esc" → "Escape", "Ctrl+Enter" → "Enter"
-      const pressed = s.label.replace(/^Shift\+/, "").replace(/^Ctrl\+/, "").replace(/^Esc$/, "Escape");
+      const pressed = s.label.replace(/^Shift\+/, "").replace(/^Ctrl\+/, "").replace(/^Esc$/, "Escape").replace("←", "ArrowLeft").replace("→", "ArrowRight").replace("↑", "ArrowUp").replace("↓", "ArrowDown");
       expect(s.keys, `${s.command} label ${s.label}`).toContain(pressed);
       expect(s.label.startsWith("Ctrl+"), s.command).toBe(Boolean(s.mod));
     }

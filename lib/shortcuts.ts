@@ -24,17 +24,25 @@ export type ShortcutCommand =
   | "previousTrace"
   | "deleteBox"
   | "startExport"
+  | "galleryLeft"
+  | "galleryRight"
+  | "galleryUp"
+  | "galleryDown"
+  | "galleryOpen"
   | "help";
 
-/** Where a shortcut listens: the review workspace, its image canvas, or the exports page. */
-export type ShortcutScope = "review" | "canvas" | "exports";
+/** Where a shortcut listens: the review workspace, its image canvas, the exports page, or the trace list's gallery. */
+export type ShortcutScope = "review" | "canvas" | "exports" | "gallery";
+
+/** The page each scope listens on: a key is bound once per page (scopes of one page share it). */
+export const SCOPE_PAGE: Record<ShortcutScope, string> = { review: "trace", canvas: "trace", exports: "exports", gallery: "traces" };
 
 export interface Shortcut {
   command: ShortcutCommand;
   keys: string[]; // KeyboardEvent.key values; "Shift+A" style is not needed: "A" is shift+a
   label: string;
   description: string;
-  group: "Navigate" | "Label" | "Edit" | "Trace" | "Image" | "Exports" | "Help";
+  group: "Navigate" | "Label" | "Edit" | "Trace" | "Image" | "Exports" | "Gallery" | "Help";
   scope: ShortcutScope;
   /** Needs Ctrl (or ⌘ on a Mac) held; every other shortcut fires only without Ctrl / ⌘ / Alt. */
   mod?: boolean;
@@ -63,6 +71,11 @@ export const KEYMAP: Shortcut[] = [
   { command: "rejectTrace", keys: ["R"], label: "Shift+R", description: "Reject the whole trace", group: "Trace", scope: "review" },
   { command: "deleteBox", keys: ["Delete", "Backspace"], label: "Delete", description: "Delete the selected human box on the image", group: "Image", scope: "canvas" },
   { command: "startExport", keys: ["Enter"], label: "Ctrl+Enter", description: "Start the export (exports page; ⌘+Enter on a Mac, also while typing)", group: "Exports", scope: "exports", mod: true, whileTyping: true },
+  { command: "galleryLeft", keys: ["ArrowLeft"], label: "←", description: "Previous thumbnail (trace list gallery)", group: "Gallery", scope: "gallery" },
+  { command: "galleryRight", keys: ["ArrowRight"], label: "→", description: "Next thumbnail", group: "Gallery", scope: "gallery" },
+  { command: "galleryUp", keys: ["ArrowUp"], label: "↑", description: "Thumbnail above", group: "Gallery", scope: "gallery" },
+  { command: "galleryDown", keys: ["ArrowDown"], label: "↓", description: "Thumbnail below", group: "Gallery", scope: "gallery" },
+  { command: "galleryOpen", keys: ["Enter"], label: "Enter", description: "Open the selected trace", group: "Gallery", scope: "gallery" },
   { command: "help", keys: ["?"], label: "?", description: "Show these shortcuts", group: "Help", scope: "review" },
 ];
 
@@ -96,6 +109,13 @@ function isTyping(target: unknown): boolean {
   return tag === "INPUT" && !["checkbox", "radio", "button", "submit", "range"].includes(element.type ?? "text");
 }
 
+/** A focused button, link or disclosure: Enter activates it, and that stays the element's business. */
+function isControl(target: unknown): boolean {
+  if (!target || typeof target !== "object") return false;
+  const tag = (target as { tagName?: string }).tagName?.toUpperCase();
+  return tag === "BUTTON" || tag === "A" || tag === "SUMMARY";
+}
+
 const DIALOG = '[role="dialog"], [role="alertdialog"], dialog';
 
 /** True when the key was pressed inside a dialog (its own keys, e.g. Esc, are the dialog's business). */
@@ -108,8 +128,8 @@ function inDialog(target: unknown): boolean {
 /**
  * The command a key event means, or null. Never fires inside a dialog or while one is open, never
  * while typing in a field (except whileTyping commands), only whileTyping commands while editing,
- * never with Alt, with Ctrl / ⌘ only for `mod` shortcuts (browser shortcuts stay intact), and
- * Shift+Enter stays a newline.
+ * never with Alt, with Ctrl / ⌘ only for `mod` shortcuts (browser shortcuts stay intact),
+ * Shift+Enter stays a newline, and Enter on a focused button, link or summary activates that element.
  */
 export function matchShortcut(event: KeyEventLike, options: MatchOptions = {}): ShortcutCommand | null {
   const scope = options.scope ?? "review";
@@ -120,6 +140,7 @@ export function matchShortcut(event: KeyEventLike, options: MatchOptions = {}): 
   const shortcut = KEYMAP.find((s) => s.scope === scope && Boolean(s.mod) === mod && s.keys.includes(event.key));
   if (!shortcut) return null;
   if (isTyping(event.target) && !shortcut.whileTyping) return null;
+  if (event.key === "Enter" && !shortcut.whileTyping && isControl(event.target)) return null;
   // while a step is being edited only the editor's own keys (save, cancel) act
   if (options.editing && !shortcut.whileTyping) return null;
   if (shortcut.command === "save" && !options.editing) return null;

@@ -1,20 +1,29 @@
 import Link from "next/link";
 import { Suspense } from "react";
 import { FilterBar } from "@/components/trace-list/filter-bar";
+import { ListToolbar } from "@/components/trace-list/list-toolbar";
+import { TraceGallery } from "@/components/trace-list/trace-gallery";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { FILTER_KEYS, traceFilters } from "@/lib/schemas/trace-list";
+import { pageUser } from "@/lib/auth/page";
+import { atLeast } from "@/lib/auth/roles";
+import { traceFilters, traceViewState, VIEW_KEYS } from "@/lib/schemas/trace-list";
 import { listTraces, nextInQueue } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Traces" };
 
+// The trace list (docs/design.md §6): filters, sort, columns and table / gallery mode are all URL
+// state, so a saved view is its URL and any list can be shared by its address.
+
 export default async function TracesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = Object.fromEntries(Object.entries(await searchParams).filter(([, v]) => typeof v === "string")) as Record<string, string>;
   const parsed = traceFilters.safeParse(raw);
   const filters = parsed.success ? parsed.data : traceFilters.parse({});
-  const [page, queue] = await Promise.all([listTraces(filters), nextInQueue({ dataset: filters.dataset })]);
-  const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (FILTER_KEYS as readonly string[]).includes(k)));
+  const view = traceViewState.parse(raw);
+  const [page, queue, me] = await Promise.all([listTraces(filters), nextInQueue({ dataset: filters.dataset }), pageUser()]);
+  const canReview = me ? atLeast(me.role, "reviewer") : false;
+  const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (VIEW_KEYS as readonly string[]).includes(k)));
   const nextHref = page.nextCursor ? `/traces?${new URLSearchParams([...kept, ["cursor", String(page.nextCursor)]])}` : null;
   return (
     <div className="space-y-4">
@@ -33,10 +42,15 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
       <Suspense>
         <FilterBar />
       </Suspense>
+      <Suspense>
+        <ListToolbar canReview={canReview} total={page.total} />
+      </Suspense>
       {page.items.length === 0 ? (
         <EmptyState title="No traces match">Loosen the filters, import traces, or pick another dataset on the <Link className="text-brand underline" href="/">datasets page</Link>.</EmptyState>
+      ) : view.mode === "gallery" ? (
+        <TraceGallery items={page.items} />
       ) : (
-        <TraceTable items={page.items} />
+        <TraceTable items={page.items} cols={view.cols} />
       )}
       <nav aria-label="Pagination" className="flex justify-end gap-2 text-sm">
         {filters.cursor ? <Link className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50" href={`/traces?${kept}`}>First page</Link> : null}

@@ -12,6 +12,11 @@ import { FILTER_KEYS } from "@/lib/schemas/trace-list";
 
 const LABEL_STATES = ["unlabeled", "partial", "complete"];
 
+/** Clearing filters keeps the dataset and how the list is shown (sort, columns, table / gallery). */
+function keepOnClear(params: URLSearchParams): URLSearchParams {
+  return new URLSearchParams([...params].filter(([k]) => ["dataset", "sort", "mode", "cols"].includes(k)));
+}
+
 export function FilterBar() {
   const router = useRouter();
   const pathname = usePathname();
@@ -62,6 +67,15 @@ export function FilterBar() {
       {select("relation", "Relation class", facets?.relations ?? [])}
       {select("reviewer", "Reviewer", facets?.reviewers ?? [])}
       <label className="flex flex-col gap-0.5 text-xs text-slate-500">
+        Sort
+        <select aria-label="Sort" value={params.get("sort") ?? ""} onChange={(e) => set("sort", e.target.value || null)} className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-800">
+          <option value="">oldest first</option>
+          <option value="-id">newest first</option>
+          <option value="quality">quality, lowest first</option>
+          <option value="-quality">quality, highest first</option>
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5 text-xs text-slate-500">
         Quality
         <span className="flex items-center gap-1">
           <input aria-label="Minimum quality" type="number" min={0} max={1} step={0.05} defaultValue={params.get("qmin") ?? ""} onBlur={(e) => set("qmin", e.target.value || null)} className="w-16 rounded-md border border-slate-300 px-1.5 py-1 text-sm" placeholder="0" />
@@ -74,7 +88,7 @@ export function FilterBar() {
         <input id="trace-search" type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="question or id" className="w-48 rounded-md border border-slate-300 px-2 py-1 text-sm text-slate-800" />
       </form>
       {active > 0 ? (
-        <button type="button" onClick={() => router.push(dataset ? `${pathname}?dataset=${encodeURIComponent(dataset)}` : pathname)} className="mb-1 text-sm text-brand underline">
+        <button type="button" onClick={() => router.push(`${pathname}?${keepOnClear(params)}`)} className="mb-1 text-sm text-brand underline">
           Clear {active} filter{active > 1 ? "s" : ""}
         </button>
       ) : null}

@@ -1,21 +1,24 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { TRACE_COLUMNS, type TraceColumn } from "@/lib/schemas/trace-list";
 import type { TraceListItem } from "@/lib/schemas/traces";
 
-export function TraceTable({ items }: { items: TraceListItem[] }) {
+/** The trace list as a table; `cols` (URL state, lib/schemas/trace-list.ts) hides the others. */
+export function TraceTable({ items, cols = [...TRACE_COLUMNS] }: { items: TraceListItem[]; cols?: TraceColumn[] }) {
+  const show = new Set(cols);
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="w-full text-sm">
         <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
           <tr>
             <th className="px-3 py-2 font-medium">Trace</th>
-            <th className="px-3 py-2 font-medium">Question</th>
-            <th className="px-3 py-2 font-medium">Method</th>
-            <th className="px-3 py-2 text-right font-medium">Steps</th>
-            <th className="px-3 py-2 font-medium">Answer</th>
-            <th className="px-3 py-2 text-right font-medium">Quality</th>
-            <th className="px-3 py-2 font-medium">Verifier</th>
-            <th className="px-3 py-2 font-medium">Human</th>
+            {show.has("question") ? <th data-col="question" className="px-3 py-2 font-medium">Question</th> : null}
+            {show.has("method") ? <th data-col="method" className="px-3 py-2 font-medium">Method</th> : null}
+            {show.has("steps") ? <th data-col="steps" className="px-3 py-2 text-right font-medium">Steps</th> : null}
+            {show.has("answer") ? <th data-col="answer" className="px-3 py-2 font-medium">Answer</th> : null}
+            {show.has("quality") ? <th data-col="quality" className="px-3 py-2 text-right font-medium">Quality</th> : null}
+            {show.has("verifier") ? <th data-col="verifier" className="px-3 py-2 font-medium">Verifier</th> : null}
+            {show.has("human") ? <th data-col="human" className="px-3 py-2 font-medium">Human</th> : null}
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -24,20 +27,31 @@ export function TraceTable({ items }: { items: TraceListItem[] }) {
               <td className="whitespace-nowrap px-3 py-2">
                 <Link href={`/traces/${t.id}`} className="font-mono text-xs text-brand hover:underline">{t.externalId}</Link>
               </td>
-              <td className="max-w-xl px-3 py-2">
+              {show.has("question") ? (
+<td className="max-w-xl px-3 py-2">
                 <Link href={`/traces/${t.id}`} className="line-clamp-2 text-slate-800 hover:underline">{t.question}</Link>
               </td>
-              <td className="px-3 py-2"><Badge>{t.method}</Badge></td>
-              <td className="px-3 py-2 text-right tabular-nums">{t.stepCount}</td>
-              <td className="px-3 py-2">
+              ) : null}
+              {show.has("method") ? (
+<td className="px-3 py-2"><Badge>{t.method}</Badge></td>
+              ) : null}
+              {show.has("steps") ? (
+<td className="px-3 py-2 text-right tabular-nums">{t.stepCount}</td>
+              ) : null}
+              {show.has("answer") ? (
+<td className="px-3 py-2">
                 <span className="font-mono text-xs">{t.finalAnswer || "—"}</span>
                 {t.answer !== null && t.finalAnswer !== null ? (
                   <span className="ml-1">{t.answer === t.finalAnswer ? <Badge tone="pass">✓</Badge> : <Badge tone="fail" title={`ground truth: ${t.answer}`}>✗</Badge>}</span>
                 ) : null}
               </td>
-              <td className="px-3 py-2 text-right tabular-nums">
+              ) : null}
+              {show.has("quality") ? (
+<td className="px-3 py-2 text-right tabular-nums">
                 {t.quality === null ? <span className="text-slate-400">—</span> : t.quality.toFixed(2)}
               </td>
+              ) : null}
+              {show.has("verifier") ? (
               <td className="px-3 py-2" data-valid={t.valid === null ? undefined : String(t.valid)} data-failing-rules={t.failingRules.join(",")}>
                 {t.valid === null ? (
                   <span className="text-xs text-slate-400">not verified</span>
@@ -58,9 +72,12 @@ export function TraceTable({ items }: { items: TraceListItem[] }) {
                   <span className="ml-1 text-[11px] text-amber-700" title="steps where reviewers' labels and the verifier disagree (imported labels do not count)">⚠ {t.disagreements} disagree</span>
                 ) : null}
               </td>
+              ) : null}
+              {show.has("human") ? (
               <td className="px-3 py-2">
                 {t.decision ? <Badge tone={t.decision === "accept" ? "pass" : "fail"}>{t.decision}</Badge> : <span className="text-xs text-slate-400">{t.labelState}</span>}
               </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

@@ -23,7 +23,7 @@ const NOT_HANDLED: Record<string, string> = {
 /** Routes anyone may call. */
 const PUBLIC = new Set(["GET health", "POST setup"]);
 /** Mutations a viewer may make (docs/design.md §13: viewers read and export; their own tokens). */
-const VIEWER_MUTATIONS = new Set(["POST exports", "POST exports/preview", "POST exports/[id]/cancel", "POST tokens", "DELETE tokens/[id]"]);
+const VIEWER_MUTATIONS = new Set(["POST exports", "POST exports/preview", "POST exports/[id]/cancel", "POST tokens", "DELETE tokens/[id]", "POST views", "PATCH views/[id]", "DELETE views/[id]"]);
 
 function routeFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

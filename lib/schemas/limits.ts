@@ -27,6 +27,14 @@ export const LIMITS = {
   uploadTotalBytes: 8 * GiB,
   /** Files in one import upload (data files and images). */
   uploadFiles: 20_000,
+  /** Labels or decisions one bulk review action may write (docs/design.md §6 "Bulk actions"). */
+  bulkItems: 200_000,
+  /** Labels or decisions a bulk action writes in one transaction (other writers interleave between chunks). */
+  bulkChunk: 1_000,
+  /** Saved views of the trace list per user, and the length of a view's name and query string. */
+  savedViews: 200,
+  savedViewName: 100,
+  savedViewQuery: 2_000,
 } as const;
 
 /** "64 KB", "1 MB", "4 GB": how limits are spelled in messages. */

@@ -50,7 +50,12 @@ export const stepRerunBody = z.object({
   user: reviewer,
 }).strict();
 
-export const undoBody = z.object({ user: reviewer, traceId: z.number().int().positive().optional() }).strict();
+export const undoBody = z.object({
+  user: reviewer,
+  traceId: z.number().int().positive().optional(),
+  /** a bulk action of yours (POST /api/traces/bulk): reverted whole (docs/design.md §6 "Bulk actions") */
+  bulk: z.number().int().positive().optional(),
+}).strict();
 
 export type StepLabelBody = z.infer<typeof stepLabelBody>;
 export type TraceDecisionBody = z.infer<typeof traceDecisionBody>;
@@ -66,6 +71,8 @@ export interface ReviewActionResult {
   traceVersion: number;
   labelState: string;
   undone?: string;
+  /** an undone bulk action: labels reverted, labels left because you changed them later, chunks */
+  bulk?: { id: number; reverted: number; keptLater: number; chunks: number };
 }
 
 export interface RevisionDto {

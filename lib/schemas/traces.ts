@@ -21,6 +21,8 @@ export interface TraceListItem {
   disagreements: number;
   labelState: string;
   decision: string | null;
+  /** the trace's image (GET /api/images/:id), for the list's gallery; null when it has none */
+  imageId: number | null;
 }
 
 export interface StepDto {

@@ -13,6 +13,7 @@ import {
   type TraceDecisionBody,
 } from "@/lib/schemas/reviews";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
+import { undoBulk } from "@/lib/services/review/bulk";
 import { ensureSlot } from "@/lib/services/review/review-slots";
 import { resolveUser, type UserRef } from "@/lib/services/review/users";
 import { reverifyTrace } from "@/lib/services/verify/verify";
@@ -208,17 +209,34 @@ export async function rerunStep(stepId: number, body: StepRerunBody): Promise<Re
   return db().$transaction((tx) => result(tx, "rerun", outcome.traceId, stepId, [stepId, ...outcome.touched]));
 }
 
-const UNDOABLE = ["review.label", "review.decision", "review.edit", "review.rerun"];
+const UNDOABLE = ["review.label", "review.decision", "review.edit", "review.rerun", "review.bulk"];
 
-/** Reverts the user's most recent review action that is not undone yet. */
-export async function undoLastAction(options: { user?: string; traceId?: number } = {}): Promise<ReviewActionResult> {
+/**
+ * Reverts the user's most recent review action that is not undone yet — on one trace when
+ * `traceId` is given (a bulk action has no single trace, so it is never picked then), or the bulk
+ * action `bulk` (lib/services/review/bulk.ts), which is reverted whole in one undo.
+ */
+export async function undoLastAction(options: { user?: string; traceId?: number; bulk?: number } = {}): Promise<ReviewActionResult> {
   const user = await resolveUser(options.user);
+  const latest = await db().auditLog.findFirst({
+    where: {
+      userId: user.id, undoneAt: null,
+      ...(options.bulk ? { action: "review.bulk", entity: "bulk", entityId: String(options.bulk) } : { action: { in: UNDOABLE } }),
+      ...(options.traceId ? { data: { path: "$.traceId", equals: options.traceId } } : {}),
+    },
+    orderBy: { id: "desc" },
+    select: { id: true, action: true, entityId: true },
+  });
+  if (!latest) throw new AppError("not_found", options.bulk ? `bulk action ${options.bulk} is not yours, or was undone already` : "nothing to undo");
+  if (latest.action === "review.bulk") {
+    const summary = await undoBulk(Number(latest.entityId), user);
+    const traceId = summary.firstTraceId ?? 0;
+    const trace = traceId ? await db().trace.findUnique({ where: { id: traceId }, select: { version: true, labelState: true } }) : null;
+    return { action: "undo", undone: "bulk", traceId, stepId: null, steps: [], traceVersion: trace?.version ?? 0, labelState: trace?.labelState ?? "unlabeled", bulk: { id: summary.id, reverted: summary.reverted, keptLater: summary.keptLater, chunks: summary.chunks } };
+  }
   const outcome = await db().$transaction(async (tx) => {
-    const entry = await tx.auditLog.findFirst({
-      where: { userId: user.id, undoneAt: null, action: { in: UNDOABLE }, ...(options.traceId ? { data: { path: "$.traceId", equals: options.traceId } } : {}) },
-      orderBy: { id: "desc" },
-    });
-    if (!entry) throw new AppError("not_found", "nothing to undo");
+    const entry = await tx.auditLog.findFirst({ where: { id: latest.id, undoneAt: null } });
+    if (!entry) throw new AppError("conflict", "this action was undone meanwhile");
     const data = entry.data as Record<string, unknown>;
     const traceId = Number(data.traceId);
     const touched: number[] = [];

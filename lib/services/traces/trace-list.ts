@@ -1,7 +1,7 @@
 import { db } from "@/lib/db";
 import { claimNextTrace, hasReviewPolicy } from "@/lib/services/review/review-slots";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { QueuePick, TraceFacets, TraceFilters, TraceListResult } from "@/lib/schemas/trace-list";
+import type { QueuePick, TraceFacets, TraceFilters, TraceListResult, TraceSort } from "@/lib/schemas/trace-list";
 import { listDatasetNames } from "@/lib/services/traces/datasets";
 import { failingRuleNeedle, failingRulesList } from "@/lib/services/review/disagreements";
 import { resolveUser } from "@/lib/services/review/users";
@@ -20,7 +20,7 @@ async function datasetId(name: string | undefined): Promise<number | null | unde
   return dataset?.id ?? null;
 }
 
-export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, resolvedDatasetId?: number | null): Prisma.TraceWhereInput {
+export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">, resolvedDatasetId?: number | null): Prisma.TraceWhereInput {
   const and: Prisma.TraceWhereInput[] = [];
   // datasetId = ? (not a join on the name) lets SQLite walk the (datasetId, id) index in id order
   if (resolvedDatasetId !== undefined) and.push({ datasetId: resolvedDatasetId ?? -1 });
@@ -42,17 +42,40 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit">, reso
   return and.length ? { AND: and } : {};
 }
 
+/**
+ * Keyset pages in the list's order. The cursor is the last trace id shown; for a quality order its
+ * quality is looked up, and the next page starts after (quality, id). Unverified traces (no quality)
+ * come last either way.
+ */
+async function pageAfter(sort: TraceSort, cursor: number | undefined): Promise<{ orderBy: Prisma.TraceOrderByWithRelationInput[]; after: Prisma.TraceWhereInput | null }> {
+  if (sort === "id" || sort === "-id") {
+    const dir = sort === "id" ? "asc" : "desc";
+    return { orderBy: [{ id: dir }], after: cursor ? { id: dir === "asc" ? { gt: cursor } : { lt: cursor } } : null };
+  }
+  const dir = sort === "quality" ? "asc" : "desc";
+  const orderBy: Prisma.TraceOrderByWithRelationInput[] = [{ quality: { sort: dir, nulls: "last" } }, { id: "asc" }];
+  if (!cursor) return { orderBy, after: null };
+  const last = await db().trace.findUnique({ where: { id: cursor }, select: { quality: true } });
+  if (!last) return { orderBy, after: { id: { gt: cursor } } };
+  if (last.quality === null) return { orderBy, after: { quality: null, id: { gt: cursor } } };
+  return {
+    orderBy,
+    after: { OR: [{ quality: dir === "asc" ? { gt: last.quality } : { lt: last.quality } }, { quality: last.quality, id: { gt: cursor } }, { quality: null }] },
+  };
+}
+
 export async function listTraces(filters: TraceFilters): Promise<TraceListResult> {
   const where = traceWhere(filters, await datasetId(filters.dataset));
+  const { orderBy, after } = await pageAfter(filters.sort ?? "id", filters.cursor);
   const [rows, counted] = await Promise.all([
     db().trace.findMany({
-      where: filters.cursor ? { AND: [where, { id: { gt: filters.cursor } }] } : where,
-      orderBy: { id: "asc" },
+      where: after ? { AND: [where, after] } : where,
+      orderBy,
       take: filters.limit + 1,
       select: {
         id: true, externalId: true, question: true, method: true, format: true, stepCount: true, finalAnswer: true,
         answer: true, quality: true, valid: true, labelState: true, decision: true, dataset: { select: { name: true } },
-        failingSteps: true, failingRules: true, disagreements: true,
+        failingSteps: true, failingRules: true, disagreements: true, imageId: true,
       },
     }),
     db().trace.findMany({ where, select: { id: true }, take: COUNT_CAP + 1 }),
