@@ -15,6 +15,10 @@ describe("toPostgres", () => {
       `SELECT "a?" , '?''?' , $1 FROM t WHERE x = $2 -- why?\n AND y = $3 /* ? */`,
     );
     expect(toPostgres("SELECT 1")).toBe("SELECT 1");
+    // camelCase aliases keep their case on PostgreSQL; keywords and lower-case names are left alone
+    expect(toPostgres(`SELECT m.stepId AS stepId, COUNT(*) AS n FROM (SELECT "stepId" AS stepId FROM t) m WHERE x = 'aB' GROUP BY m.stepId`)).toBe(
+      `SELECT m."stepId" AS "stepId", COUNT(*) AS n FROM (SELECT "stepId" AS "stepId" FROM t) m WHERE x = 'aB' GROUP BY m."stepId"`,
+    );
   });
 });
 

@@ -8,6 +8,9 @@ import { AppError } from "@/lib/errors";
 //
 // - placeholders: callers write `?`; PostgreSQL gets `$1, $2, …` (question marks inside string
 //   literals, quoted identifiers and comments are left alone);
+// - case: SQLite ignores the case of identifiers, PostgreSQL folds unquoted ones to lower case, so a
+//   bare camelCase word (an alias such as `AS stepId`, `m.failMask`) is quoted on PostgreSQL — rows
+//   come back with the same keys on both dialects. Keywords are written in capitals or lower case;
 // - parameters: booleans become 1/0 on SQLite (better-sqlite3 cannot bind them; PostgreSQL's
 //   boolean input accepts '1'/'0' as well), Dates become ISO-8601 UTC text on both;
 // - results look like SQLite's on both: BIGINT (COUNT), NUMERIC (SUM, AVG) come back as numbers,
@@ -57,9 +60,11 @@ export function sqlDialect(): Dialect {
 
 const translated = new Map<string, string>();
 
+const CAMEL = /^[a-z_][a-z0-9_]*[A-Z][A-Za-z0-9_]*$/;
+
 /**
- * `?` placeholders to `$n`, skipping string literals ('…'), quoted identifiers ("…") and
- * comments. Cached: a statement text is translated once per process.
+ * `?` placeholders to `$n` and bare camelCase identifiers quoted, skipping string literals ('…'),
+ * quoted identifiers ("…") and comments. Cached: a statement text is translated once per process.
  */
 export function toPostgres(text: string): string {
   const cached = translated.get(text);
@@ -86,6 +91,12 @@ export function toPostgres(text: string): string {
     } else if (c === "?") {
       out += `$${++n}`;
       i++;
+    } else if (/[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_$]/.test(text[i - 1]))) {
+      let end = i + 1;
+      while (end < text.length && /[A-Za-z0-9_]/.test(text[end])) end++;
+      const word = text.slice(i, end);
+      out += CAMEL.test(word) ? `"${word}"` : word;
+      i = end;
     } else {
       out += c;
       i++;

@@ -1,5 +1,5 @@
-import { db, sqlite, writeTransaction } from "@/lib/db";
-import { readProgram, runSync, writeProgram, type Param, type Program } from "@/lib/db/sql";
+import { db, dialect, sqlite } from "@/lib/db";
+import { readProgram, writeProgram, type Param, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -326,13 +326,13 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   }
   const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
-  await writeTransaction((handle) => {
+  await writeProgram(function* () {
     const store = new VerifyStore();
-    runSync(store.clearTrace(runId, traceId), handle);
-    const { failingRules } = runSync(persistVerdicts(store, runId, traceId, rows, result), handle);
-    runSync(store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps), handle);
-    runSync(store.refreshDisagreements({ traceId }), handle);
-    new CalibrationStore(handle).refreshTrace(runId, traceId);
-  }, "re-verifying a trace after an edit (calibration profiles)");
+    yield* store.clearTrace(runId, traceId);
+    const { failingRules } = yield* persistVerdicts(store, runId, traceId, rows, result);
+    yield* store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
+    yield* store.refreshDisagreements({ traceId });
+    yield* new CalibrationStore(dialect()).refreshTrace(runId, traceId);
+  });
   refreshRunMetricsSoon(runId);
 }
