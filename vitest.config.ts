@@ -17,7 +17,8 @@ export default defineConfig({
     environment: "node",
     globalSetup: ["./vitest.global-setup.ts"],
     setupFiles: ["./vitest.setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // PostgreSQL: every statement is a round trip (SQLite's are function calls), so seeding the demo takes longer
+    testTimeout: onPostgres ? 240_000 : 60_000,
+    hookTimeout: onPostgres ? 240_000 : 60_000,
   },
 });

@@ -66,6 +66,13 @@ export interface AbandonedRun {
 }
 
 const VERDICT_COLUMNS = ["runId", "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence"] as const;
+const SCORE_COLUMNS = ["runId", "traceId", "quality", "valid", "parts"] as const;
+
+/** Verdict and TraceScore rows a batch collects before one flush (VERDICT_COLUMNS / SCORE_COLUMNS order). */
+export interface PendingRows {
+  verdicts: Param[][];
+  scores: Param[][];
+}
 
 export class VerifyStore {
   private readonly s: Record<string, string>;
@@ -81,7 +88,6 @@ export class VerifyStore {
                 CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
          FROM "Step" s WHERE s."traceId" >= ? AND s."traceId" <= ? ORDER BY s."traceId", s."index"`,
       ),
-      insertScore: p(`INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`),
       updateTrace: p(`UPDATE "Trace" SET "quality" = ?, "valid" = ?, "runId" = ?, "failingSteps" = ?, "failingRules" = ?, "uncheckedSteps" = ? WHERE "id" = ?`),
       // a running run writes its progress (and its heartbeat) after every batch of ~0.1 s
       runProgress: p(`UPDATE "VerifierRun" SET "traces" = ?, "steps" = ?, "seconds" = ?, "heartbeatAt" = ? WHERE "id" = ?`),
@@ -219,13 +225,13 @@ export class VerifyStore {
     return yield* all<StepRow>(this.s.steps, fromTraceId, toTraceId);
   }
 
-  /** Verdict rows, each [runId, stepId, traceId, rule, outcome, severity, message, evidence]. */
-  *insertVerdicts(rows: Param[][]): Program<void> {
-    yield* many("Verdict", VERDICT_COLUMNS, rows);
-  }
 
-  *insertScore(runId: number, traceId: number, quality: number, valid: boolean, parts: unknown): Program<void> {
-    yield* run(this.s.insertScore, runId, traceId, quality, valid ? 1 : 0, JSON.stringify(parts));
+  /** Writes what `rows` collected (verdicts, then scores) and empties it: one bulk statement each on PostgreSQL. */
+  *flush(rows: PendingRows): Program<void> {
+    if (rows.verdicts.length) yield* many("Verdict", VERDICT_COLUMNS, rows.verdicts);
+    if (rows.scores.length) yield* many("TraceScore", SCORE_COLUMNS, rows.scores);
+    rows.verdicts = [];
+    rows.scores = [];
   }
 
   *updateTrace(traceId: number, quality: number, valid: boolean, runId: number, failingSteps: number, failingRules: string | null, uncheckedSteps: number): Program<void> {

@@ -1,5 +1,5 @@
 import { db, dialect, sqlite } from "@/lib/db";
-import { readProgram, writeProgram, type Param, type Program } from "@/lib/db/sql";
+import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -9,7 +9,7 @@ import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
-import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { dropRunInBatches, VerifyStore, type PendingRows, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
@@ -61,15 +61,13 @@ interface TraceOutcome extends ScoredTrace {
 }
 
 /** Writes a trace's verdicts (straight from the verifier's log) and score in a run; returns the Trace columns' values. */
-function* persistVerdicts(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): Program<{ failingRules: string | null }> {
+function persistVerdicts(pending: PendingRows, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): { failingRules: string | null } {
   const failing: string[] = [];
-  const rows: Param[][] = [];
   result.eachVerdict((step, rule, outcome, message, evidence) => {
     if (outcome === "fail") failing.push(rule);
-    rows.push([runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null]);
+    pending.verdicts.push([runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null]);
   });
-  yield* store.insertVerdicts(rows);
-  yield* store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+  pending.scores.push([runId, traceId, result.quality, result.valid, JSON.stringify(result.parts)]);
   return { failingRules: failingRulesText(failing) };
 }
 
@@ -184,9 +182,11 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
     }
     return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
   };
-  const verify = function* (trace: TraceRow, stepRows: StepRow[]): Program<void> {
+  // a batch's verdict and score rows, written by one flush at the end of its transaction
+  const pending: PendingRows = { verdicts: [], scores: [] };
+  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
     const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
-    const { failingRules } = yield* persistVerdicts(store, runId, trace.id, stepRows, result);
+    const { failingRules } = persistVerdicts(pending, runId, trace.id, stepRows, result);
     outcomes.set(trace.id, {
       method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
       failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount, uncheckedSteps: result.uncheckedSteps,
@@ -214,9 +214,10 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
         for (const trace of traces) {
           const stepRows: StepRow[] = [];
           while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-          yield* verify(trace, stepRows);
+          verify(trace, stepRows);
           stepsSoFar += stepRows.length;
         }
+        yield* store.flush(pending);
         yield* store.runProgress(runId, outcomes.size, stepsSoFar, (performance.now() - started) / 1000);
         return true;
       });
@@ -231,8 +232,9 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
       // again as they now read, so the run describes the dataset as it is when the run finishes
       for (const trace of yield* store.revisedTraces(dataset.id, revisedAfter)) {
         yield* store.clearTrace(runId, trace.id);
-        yield* verify(trace, yield* store.steps(trace.id, trace.id));
+        verify(trace, yield* store.steps(trace.id, trace.id));
       }
+      yield* store.flush(pending);
       let steps = 0;
       let verdicts = 0;
       for (const [traceId, outcome] of outcomes) {
@@ -329,7 +331,9 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   await writeProgram(function* () {
     const store = new VerifyStore();
     yield* store.clearTrace(runId, traceId);
-    const { failingRules } = yield* persistVerdicts(store, runId, traceId, rows, result);
+    const pending: PendingRows = { verdicts: [], scores: [] };
+    const { failingRules } = persistVerdicts(pending, runId, traceId, rows, result);
+    yield* store.flush(pending);
     yield* store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
     yield* store.refreshDisagreements({ traceId });
     yield* new CalibrationStore(dialect()).refreshTrace(runId, traceId);
