@@ -14,7 +14,12 @@ import { tagQuestion } from "@/lib/taxonomy";
 // The write half of an import: writes normalized records inside the one transaction `importFiles`
 // opens. The logic is written once as statement programs (lib/db/sql.ts): `write`/`finish` run them
 // synchronously on the better-sqlite3 handle (SQLite's fast path, e.g. inside a job's commit),
-// `writeAsync`/`finishAsync` on the async seam (PostgreSQL, docs/design.md §14).
+// `writeAsync`/`finishAsync` on the async seam (PostgreSQL, docs/design.md §14). An import writes
+// in short transactions chunk by chunk (a call never yields; the import yields between chunks).
+// Every row it creates carries the import's id (`importId`), so a failed or killed import is
+// removed whole (import-rollback.ts); changes to rows that existed before the import (an image's
+// file or size, boxes matched to a new scene, traces linked to it) wait in `deferred` for the last
+// chunk, which commits them with the history row.
 // Deduplication: traces by (dataset, id) + content hash, scenes by name, questions by id or by
 // (image, text), images by name, boxes by (image, source, geometry). When the dataset is created
 // by this very transaction nothing can exist yet, and every lookup query is skipped.
@@ -64,6 +69,9 @@ export class RecordWriter {
   private readonly dialect: Dialect;
   datasetId = 0;
   datasetIsNew = false;
+  /** Image rows this import created (changed at once; older rows wait for the last chunk). */
+  private readonly createdImages = new Set<number>();
+  private readonly deferred: Array<() => Program<unknown>> = [];
 
   /**
    * On a better-sqlite3 handle (inside the caller's writeTransaction) the writer is synchronous
@@ -74,6 +82,8 @@ export class RecordWriter {
     readonly datasetName: string,
     private readonly images: Map<string, ResolvedImage>,
     private readonly cocoImages: Map<number, string> = new Map(),
+    /** The import writing: stamped on every row created (null: rows are not owned, e.g. a dry run). */
+    private readonly importId: number | null = null,
   ) {
     const onSeam = "dialect" in target && typeof (target as Sql).insertMany === "function";
     this.handle = onSeam ? null : (target as Database.Database);
@@ -81,10 +91,10 @@ export class RecordWriter {
     const p = (sql: string) => sql;
     const pg = this.dialect === "postgres";
     this.s = {
-      insertDataset: p(`INSERT INTO "Dataset" ("name") VALUES (?) ON CONFLICT ("name") DO NOTHING`),
+      insertDataset: p(`INSERT INTO "Dataset" ("name", "importId") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING`),
       selectDataset: p(`SELECT "id" FROM "Dataset" WHERE "name" = ?`),
       selectImage: p(`SELECT "id", "width", "height", "path" FROM "Image" WHERE "datasetId" = ? AND "name" = ?`),
-      insertImage: p(`INSERT INTO "Image" ("datasetId", "name", "sha256", "path", "url", "width", "height", "mime") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertImage: p(`INSERT INTO "Image" ("datasetId", "name", "sha256", "path", "url", "width", "height", "mime", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       fillImage: p(`UPDATE "Image" SET "sha256" = ?, "path" = ?, "width" = ?, "height" = ?, "mime" = ? WHERE "id" = ?`),
       sizeImage: p(`UPDATE "Image" SET "width" = ?, "height" = ? WHERE "id" = ? AND "width" IS NULL`),
       selectScene: p(`SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "name" = ?`),
@@ -92,7 +102,7 @@ export class RecordWriter {
         ? p(`SELECT "name" FROM "Scene" WHERE "datasetId" = ? AND jsonb_typeof("info"->'image_index') = 'number' AND ("info"->>'image_index')::numeric = ? LIMIT 1`)
         : p(`SELECT "name" FROM "Scene" WHERE "datasetId" = ? AND json_extract("info", '$.image_index') = ? LIMIT 1`),
       selectSceneObjects: p(`SELECT o."index", o."px", o."py" FROM "SceneObject" o JOIN "Scene" s ON s."id" = o."sceneId" WHERE s."imageId" = ? AND o."px" IS NOT NULL ORDER BY o."index"`),
-      insertScene: p(`INSERT INTO "Scene" ("datasetId", "imageId", "name", "kind", "relationships", "directions", "info") VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertScene: p(`INSERT INTO "Scene" ("datasetId", "imageId", "name", "kind", "relationships", "directions", "info", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertObject: p(`INSERT INTO "SceneObject" ("sceneId", "index", "color", "size", "shape", "material", "x3d", "y3d", "z3d", "px", "py", "depth", "rotation", "extra") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       sceneOfImage: p(`SELECT 1 FROM "Scene" WHERE "datasetId" = ? AND "imageId" = ? LIMIT 1`),
       labelledBoxes: p(`SELECT "id", "source", "label" FROM "Box" WHERE "imageId" = ? AND "objectIndex" IS NULL AND "label" IS NOT NULL AND "label" <> '' ORDER BY "id"`),
@@ -100,14 +110,14 @@ export class RecordWriter {
       setBoxObject: p(`UPDATE "Box" SET "objectIndex" = ? WHERE "id" = ?`),
       linkTraces: p(`UPDATE "Trace" SET "sceneId" = ? WHERE "datasetId" = ? AND "imageId" = ? AND "sceneId" IS NULL`),
       sceneByImage: p(`SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "imageId" = ? AND "kind" IN ('boxes', 'graph') ORDER BY "id" LIMIT 1`),
-      insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertBox: p(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectBox: p(`SELECT 1 FROM "Box" WHERE "imageId" = ? AND "source" = ? AND "x" = ? AND "y" = ? AND "w" = ? AND "h" = ? LIMIT 1`),
       selectQuestionByExternal: p(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`),
       selectQuestionByText: p(`SELECT "id", "answer" FROM "Question" WHERE "datasetId" = ? AND "text" = ? AND "imageId" IS NOT DISTINCT FROM ? LIMIT 1`),
-      insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source") VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertQuestion: p(`INSERT INTO "Question" ("datasetId", "imageId", "externalId", "text", "answer", "program", "source", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertRelation: p(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?) ON CONFLICT ("questionId", "relation") DO NOTHING`),
       selectTrace: p(`SELECT "id", "contentHash" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`),
-      insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertTrace: p(`INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertUser: p(`INSERT INTO "User" ("name", "role") VALUES (?, 'external') ON CONFLICT ("name") DO NOTHING`),
       selectUser: p(`SELECT "id" FROM "User" WHERE "name" = ?`),
       insertReview: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance") VALUES (?, ?, ?, ?, ?, ?)`),
@@ -116,15 +126,21 @@ export class RecordWriter {
   }
 
   /** A writer on the async seam (any dialect), its dataset created or found. */
-  static async open(q: Sql, datasetName: string, images: Map<string, ResolvedImage>, cocoImages: Map<number, string> = new Map()): Promise<RecordWriter> {
-    const writer = new RecordWriter(q, datasetName, images, cocoImages);
+  static async open(q: Sql, datasetName: string, images: Map<string, ResolvedImage>, cocoImages: Map<number, string> = new Map(), importId: number | null = null): Promise<RecordWriter> {
+    const writer = new RecordWriter(q, datasetName, images, cocoImages, importId);
     await runAsync(writer.openDataset(), q);
     return writer;
   }
 
   private *openDataset(): Program<void> {
-    this.datasetIsNew = (yield* run(this.s.insertDataset, this.datasetName)).changes === 1;
+    this.datasetIsNew = (yield* run(this.s.insertDataset, this.datasetName, this.importId)).changes === 1;
     this.datasetId = (yield* get<{ id: number }>(this.s.selectDataset, this.datasetName))!.id;
+  }
+
+  /** A change to a row older than this import: at once when not staged, else in the last chunk. */
+  private *later(change: () => Program<unknown>): Program<void> {
+    if (this.importId === null) yield* change();
+    else this.deferred.push(change);
   }
 
   private sync<T>(program: Program<T>): T {
@@ -175,7 +191,8 @@ export class RecordWriter {
     let entry: ImageRow;
     if (existing) {
       if (!existing.path && stored) {
-        yield* run(this.s.fillImage, stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
+        const fill = this.s.fillImage;
+        yield* this.later(() => run(fill, stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id));
         entry = { id: existing.id, width: stored.width, height: stored.height };
       } else {
         // the first file of a name stays: its boxes and scene coordinates were read against it
@@ -187,9 +204,10 @@ export class RecordWriter {
     } else {
       const width = stored?.width ?? resolved.width ?? fallbackSize?.width ?? null;
       const height = stored?.height ?? resolved.height ?? fallbackSize?.height ?? null;
-      const id = yield* insert(this.s.insertImage, this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null);
+      const id = yield* insert(this.s.insertImage, this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null, this.importId);
       this.counts.images++;
       entry = { id, width, height };
+      this.createdImages.add(entry.id);
     }
     this.imageIds.set(name, entry);
     return entry;
@@ -198,7 +216,10 @@ export class RecordWriter {
   private *writeImage(image: NormalizedImage): Program<void> {
     const row = yield* this.image(image.name, image.width && image.height ? { width: image.width, height: image.height } : null);
     if (row && row.width === null && image.width && image.height) {
-      yield* run(this.s.sizeImage, image.width, image.height, row.id);
+      const [width, height, id] = [image.width, image.height, row.id];
+      const size = this.s.sizeImage;
+      if (this.createdImages.has(id)) yield* run(size, width, height, id);
+      else yield* this.later(() => run(size, width, height, id));
       row.width = image.width;
       row.height = image.height;
     }
@@ -216,7 +237,7 @@ export class RecordWriter {
       return;
     }
     const image = yield* this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
-    const sceneId = yield* insert(this.s.insertScene, this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info));
+    const sceneId = yield* insert(this.s.insertScene, this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info), this.importId);
     this.sceneIds.set(scene.name, sceneId);
     this.counts.scenes++;
     for (const o of scene.objects) {
@@ -225,7 +246,7 @@ export class RecordWriter {
         o.pixel?.[0] ?? null, o.pixel?.[1] ?? null, o.pixel?.[2] ?? null, o.rotation ?? null, json(o.extra));
       if (image && o.pixel && o.size && o.shape) {
         const [x, y, w, h] = deriveBox(o.pixel, o.size, o.shape, image.width ?? CLEVR_DEFAULT_SIZE.width);
-        yield* run(this.s.insertBox, image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null);
+        yield* run(this.s.insertBox, image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null, this.importId);
         this.counts.boxes++;
       }
     }
@@ -267,7 +288,7 @@ export class RecordWriter {
     }
     let objectIndex = box.objectIndex ?? null;
     if (objectIndex === null && box.matchObject) objectIndex = matchObject(yield* this.objectsOf(image.id), [x, y, w, h]);
-    yield* run(this.s.insertBox, image.id, box.source, box.label ?? null, objectIndex, x, y, w, h, box.score ?? null);
+    yield* run(this.s.insertBox, image.id, box.source, box.label ?? null, objectIndex, x, y, w, h, box.score ?? null, this.importId);
     this.counts.boxes++;
     if (objectIndex === null && box.label) this.labelledImages.add(image.id);
   }
@@ -277,6 +298,7 @@ export class RecordWriter {
    * boxes JSONL) but have no scene become `boxes` scenes (docs/design.md §3) — one object per
    * ground-truth box, or per detector box when there is no ground truth — named "<image>#boxes" so
    * a scene file imported later keeps the image's own name; the image's traces point at it.
+   * Runs in the import's last chunk, with the deferred changes to rows older than the import.
    */
   finish(): void {
     this.sync(this.finishing());
@@ -287,6 +309,7 @@ export class RecordWriter {
   }
 
   private *finishing(): Program<void> {
+    for (const change of this.deferred.splice(0)) yield* change();
     for (const imageId of this.labelledImages) {
       if (yield* get(this.s.sceneOfImage, this.datasetId, imageId)) continue;
       const boxes = yield* all<{ id: number; source: string; label: string }>(this.s.labelledBoxes, imageId);
@@ -296,7 +319,7 @@ export class RecordWriter {
       const image = (yield* get<{ name: string }>(this.s.imageName, imageId))!;
       const name = `${image.name}#boxes`;
       if (yield* get(this.s.selectScene, this.datasetId, name)) continue;
-      const sceneId = yield* insert(this.s.insertScene, this.datasetId, imageId, name, "boxes", "{}", null, JSON.stringify({ source: chosen[0].source }));
+      const sceneId = yield* insert(this.s.insertScene, this.datasetId, imageId, name, "boxes", "{}", null, JSON.stringify({ source: chosen[0].source }), this.importId);
       for (const [index, b] of chosen.entries()) {
         yield* run(this.s.insertObject, sceneId, index, null, null, null, null, null, null, null, null, null, null, null, JSON.stringify({ ...splitLabel(b.label), source: b.source }));
         yield* run(this.s.setBoxObject, index, b.id);
@@ -313,7 +336,7 @@ export class RecordWriter {
       return;
     }
     const image = yield* this.image(question.image);
-    const id = yield* insert(this.s.insertQuestion, this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source);
+    const id = yield* insert(this.s.insertQuestion, this.datasetId, image?.id ?? null, question.externalId, question.text, question.answer, json(question.program), question.source, this.importId);
     yield* this.tagRelations(id, question.text, question.program);
     this.questionIds.set(`id\u0000${question.externalId}`, id);
     this.questionIds.set(`${image?.id ?? ""}\u0000${question.text}`, id);
@@ -329,7 +352,7 @@ export class RecordWriter {
     if (existing?.answer && (trace.answer === null || trace.answer === undefined)) this.questionAnswers.set(key, existing.answer);
     const id = existing
       ? existing.id
-      : yield* insert(this.s.insertQuestion, this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format);
+      : yield* insert(this.s.insertQuestion, this.datasetId, imageId, null, trace.question, trace.answer, json(trace.program ?? null), trace.format, this.importId);
     if (!existing) {
       this.counts.questions++;
       yield* this.tagRelations(id, trace.question, trace.program, trace.relations);
@@ -390,7 +413,7 @@ export class RecordWriter {
     const answer = trace.answer ?? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
     const traceId = yield* insert(this.s.insertTrace, this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
-      trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision);
+      trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision, this.importId);
     const stepIds = yield* this.writeSteps(traceId, trace.steps);
     this.counts.traces++;
     this.counts.steps += trace.steps.length;
