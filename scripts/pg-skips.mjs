@@ -1,5 +1,54 @@
-// Integration test files that do not run on PostgreSQL yet, each with the reason (docs/design.md §14).
-// The PostgreSQL pass (STEPWISE_TEST_PG=1, scripts/test.mjs) leaves exactly these out and prints
-// the list; the goal is an empty list. Never skip silently: add the file here with its reason.
+// Integration test files that do not run on PostgreSQL yet, each with the reason (docs/design.md §14,
+// docs/postgres.md). The PostgreSQL pass (STEPWISE_TEST_PG=1, scripts/test.mjs) leaves exactly these
+// out and prints the list; the goal is an empty list. Never skip silently: add the file here with its
+// reason, and take it out when its area is ported (run it with STEPWISE_TEST_PG=1 npx vitest run <file>).
+const EXPORT = 'exports read a SQLite snapshot (lib/services/export/export-source.ts: own handle, json_each, temp tables) — not ported'
+const JOBS = 'the generic job runner (lib/jobs/jobs.ts) commits items on the SQLite handle — the PostgreSQL job queue is built separately'
+const NOT_RUN = 'not yet run on PostgreSQL in this branch (no known SQLite-only dependency; to be confirmed)'
+
 export const PG_SKIPS = [
+  { file: 'lib/services/export/export-golden.int.test.ts', reason: EXPORT },
+  { file: 'lib/services/export/export-jobs.int.test.ts', reason: EXPORT },
+  { file: 'lib/services/export/export-new-formats.int.test.ts', reason: EXPORT },
+  { file: 'lib/services/export/export-safety.int.test.ts', reason: EXPORT },
+  { file: 'lib/services/export/export-unchecked.int.test.ts', reason: EXPORT },
+  { file: 'lib/services/export/exports.int.test.ts', reason: EXPORT },
+  { file: 'lib/cli/commands/export.int.test.ts', reason: EXPORT },
+  { file: 'lib/cli/commands/labels.int.test.ts', reason: `${EXPORT}; label export` },
+  { file: 'lib/services/spare/spare-export.int.test.ts', reason: `${EXPORT}; SpaRE jobs` },
+  { file: 'lib/jobs/jobs.int.test.ts', reason: JOBS },
+  { file: 'lib/services/generate/evaluation.int.test.ts', reason: `${JOBS}; evaluation reads through the SQLite handle` },
+  { file: 'lib/services/generate/generation-jobs.int.test.ts', reason: `${JOBS}; generation writes traces in the job commit` },
+  { file: 'lib/services/generate/table1.int.test.ts', reason: JOBS },
+  { file: 'lib/cli/commands/generate.int.test.ts', reason: JOBS },
+  { file: 'lib/cli/generate-endpoint.int.test.ts', reason: JOBS },
+  { file: 'lib/teacher/runner/runner.int.test.ts', reason: 'the teacher server lookup (lib/teacher/serve/lookup.ts) reads the SQLite handle' },
+  { file: 'lib/cli/commands/spare.int.test.ts', reason: `SpaRE review/publish and jobs (lib/services/spare/*) use the SQLite handle; ${JOBS}` },
+  { file: 'lib/services/spare/spare-review.int.test.ts', reason: 'SpaRE review/publish (lib/services/spare/*) use the SQLite handle' },
+  { file: 'lib/recovery/recovery.int.test.ts', reason: `kills exports and generic jobs mid-way: ${EXPORT}; ${JOBS}` },
+  { file: 'lib/services/review/bulk.int.test.ts', reason: 'bulk review actions (lib/services/review/bulk.ts, merged from main at 00:35) use the SQLite handle' },
+  { file: 'lib/services/traces/dataset-admin.int.test.ts', reason: 'dataset rename/delete (lib/services/traces/dataset-admin.ts) use the SQLite handle' },
+  { file: 'lib/services/verify/judge.int.test.ts', reason: 'the reasoning.judge cache (lib/services/verify/judge.ts) opens on the SQLite handle' },
+  { file: 'lib/services/calibration/calibration.int.test.ts', reason: 'plants runs and verdicts through the SQLite handle (calibration-test-data.ts); calibration itself runs on PostgreSQL (seedDemo with prepareCalibration)' },
+  { file: 'lib/services/calibration/calibration-coverage.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
+  { file: 'lib/services/calibration/calibration-import.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
+  { file: 'lib/services/calibration/calibration-refresh.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
+  { file: 'lib/cli/commands/calibrate.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
+  { file: 'lib/api/hostile-routes.int.test.ts', reason: 'walks generation, SpaRE and export routes (not ported); uses the SQLite handle' },
+  { file: 'lib/services/verify/verify.int.test.ts', reason: 'three of its tests read progress through the SQLite handle (sqlite()/prepare) — the verifier itself runs on PostgreSQL (imports.int.test.ts seeds and verifies the demo there)' },
+  { file: 'lib/api/routes.int.test.ts', reason: `walks every route, exports and jobs included: ${EXPORT}` },
+  { file: 'lib/cli/verifier-cli.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/cli/people-cli.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/review/boxes.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/review/propagation.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/review/reviews.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/review/several-reviewers.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/scenes/scene-edit.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/traces/saved-views.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/traces/trace-list.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/traces/unchecked-filter.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/import/agent-logs.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/import/import-formats.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/import/import-hostile.int.test.ts', reason: NOT_RUN },
+  { file: 'lib/services/import/scene-graph.int.test.ts', reason: NOT_RUN },
 ]
