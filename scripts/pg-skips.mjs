@@ -35,7 +35,7 @@ export const PG_SKIPS = [
   { file: 'lib/services/calibration/calibration-refresh.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
   { file: 'lib/cli/commands/calibrate.int.test.ts', reason: 'plants data through the SQLite handle (calibration-test-data.ts)' },
   { file: 'lib/api/hostile-routes.int.test.ts', reason: 'walks generation, SpaRE and export routes (not ported); uses the SQLite handle' },
-  { file: 'lib/services/verify/verify.int.test.ts', reason: 'three of its tests read progress through the SQLite handle (sqlite()/prepare) — the verifier itself runs on PostgreSQL (imports.int.test.ts seeds and verifies the demo there)' },
+  { file: 'lib/services/verify/verify.int.test.ts', reason: 'four of its tests read progress and plant runs through the SQLite handle (sqlite()/prepare); the verifier itself runs on PostgreSQL (imports.int.test.ts seeds and verifies the demo there)' },
   { file: 'lib/api/routes.int.test.ts', reason: `walks every route, exports and jobs included: ${EXPORT}` },
   { file: 'lib/cli/verifier-cli.int.test.ts', reason: NOT_RUN },
   { file: 'lib/cli/people-cli.int.test.ts', reason: NOT_RUN },

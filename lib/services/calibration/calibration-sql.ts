@@ -106,7 +106,7 @@ const TOOL_OF_STEP = `COALESCE(s."tool",
 /** Relation classes per question: sorted (byte order), unique, comma-joined. */
 const classesSql = (dialect: Dialect) =>
   dialect === "postgres"
-    ? `SELECT "questionId", string_agg(DISTINCT "relationClass", ',' ORDER BY "relationClass" COLLATE "C") AS classes FROM "QuestionRelation" GROUP BY "questionId"`
+    ? `SELECT "questionId", string_agg(DISTINCT "relationClass" COLLATE "C", ',' ORDER BY "relationClass" COLLATE "C") AS classes FROM "QuestionRelation" GROUP BY "questionId"`
     : `SELECT "questionId", group_concat(DISTINCT "relationClass" ORDER BY "relationClass") AS classes FROM "QuestionRelation" GROUP BY "questionId"`;
 
 /** SQLite's index hint for the label scans (PostgreSQL's planner takes no hints). */
