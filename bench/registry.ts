@@ -8,11 +8,13 @@ import { benchLoad } from "./load";
 import { benchReview } from "./review";
 import { benchSpare } from "./spare";
 import { benchVerify } from "./verify";
+import { benchVerifyScale } from "./verify-scale";
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   calibration: benchCalibration,
   import: benchImport,
   verify: benchVerify,
+  "verify-scale": benchVerifyScale,
   review: benchReview,
   export: benchExport,
   spare: benchSpare,

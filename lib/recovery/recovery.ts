@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db } from "@/lib/db";
-import { readProgram, sql, transaction } from "@/lib/db/sql";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { dataDir } from "@/lib/env";
 import { findStaleJobs } from "@/lib/jobs/jobs";
 import { describeOwner, ownerGone, pidAlive, type OwnedRow } from "@/lib/jobs/owner";
@@ -95,11 +94,12 @@ function inside(root: string, relative: string): string | null {
 }
 
 async function verifierRuns(options: RecoveryOptions): Promise<Finding[]> {
-  const q = await sql();
-  const store = new VerifyStore();
+  const handle = await sqlite();
+  const store = new VerifyStore(handle);
+  const count = prepare(handle, `SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`);
   const findings: Finding[] = [];
-  for (const run of await readProgram(store.abandonedRuns({ staleMs: options.staleMs }))) {
-    const rows = (await q.get<{ n: number }>(`SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`, [run.id, run.id]))!.n;
+  for (const run of store.abandonedRuns({ staleMs: options.staleMs })) {
+    const rows = (count.get(run.id, run.id) as { n: number }).n;
     const finding: Finding = {
       kind: "verifier-run",
       id: String(run.id),
@@ -120,12 +120,12 @@ function ownedRows(counts: Record<string, number>): { rows: number; text: string
 
 async function imports(options: RecoveryOptions): Promise<Finding[]> {
   const rows = await db().import.findMany({ where: { status: "running" }, orderBy: { id: "asc" } });
-  const q = await sql();
+  const handle = await sqlite();
   const findings: Finding[] = [];
   for (const row of rows) {
     if (!ownerGone(row, `import:${row.id}`, { staleMs: options.staleMs, since: row.createdAt })) continue;
     // the write pass commits in chunks: what the dead process committed is removed by its import id
-    const owned = ownedRows(await importRowCounts(q, row.id));
+    const owned = ownedRows(importRowCounts(handle, row.id));
     const finding: Finding = { kind: "import", id: String(row.id), detail: `import ${row.id} into "${row.datasetName ?? "?"}" is running but its process is gone (${describeOwner(row)}); ${owned.text}`, rows: owned.rows, fixed: false };
     findings.push(
       await repair(finding, options.fix, async () => {
@@ -138,7 +138,7 @@ async function imports(options: RecoveryOptions): Promise<Finding[]> {
   }
   // a failed import whose own clean-up was cut short (the process died while removing its rows)
   for (const id of await importsWithRows()) {
-    const owned = ownedRows(await importRowCounts(q, id));
+    const owned = ownedRows(importRowCounts(handle, id));
     const finding: Finding = { kind: "import", id: String(id), detail: `import ${id} failed but ${owned.text} of it are still stored`, rows: owned.rows, fixed: false };
     findings.push(await repair(finding, options.fix, () => removeImportRows(id)));
   }
@@ -182,16 +182,16 @@ async function jobs(options: RecoveryOptions): Promise<Finding[]> {
     const finding: Finding = { kind: "job", id: String(job.id), detail: `${job.kind} job ${job.id} is ${job.status} but its process is gone (${describeOwner(job)}); ${job.done} of ${job.total} items done`, fixed: false };
     findings.push(
       await repair(finding, options.fix, () =>
-        transaction(async (tx) => {
+        writeTransaction((handle) => {
           // compare-and-swap on `runs`: a process that resumed it meanwhile keeps it
-          const { changes: changed } = await tx.run(`UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`, [
+          const changed = prepare(handle, `UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`).run(
             job.status === "cancelling" ? "cancelled" : "failed",
             job.status === "cancelling" ? "cancelled; its process stopped before it could finish" : INTERRUPTED_JOB,
             new Date().toISOString(),
             job.id,
             job.runs,
-          ]);
-          if (changed) await tx.run(`UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`, [job.id]);
+          ).changes;
+          if (changed) prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`).run(job.id);
         }),
       ),
     );
@@ -232,7 +232,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
   const running = await db().import.findMany({ where: { status: "running" }, select: { id: true, createdAt: true, ownerPid: true, ownerHost: true, heartbeatAt: true } });
   const live = running.filter((r) => !ownerGone(r, `import:${r.id}`, { staleMs: options.staleMs, since: r.createdAt }));
   const cutoff = live.length ? Math.min(...live.map((r) => r.createdAt.getTime())) - 60_000 : Number.POSITIVE_INFINITY;
-  const q = await sql();
+  const handle = await sqlite();
   const findings: Finding[] = [];
   for (const prefix of fs.readdirSync(root, { withFileTypes: true })) {
     if (!prefix.isDirectory()) continue;
@@ -254,7 +254,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
       }
       if (!candidates.length) continue;
       const referenced = new Set(
-        (await q.all<{ path: string }>(`SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`, candidates)).map((r) => r.path),
+        (prepare(handle, `SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`).all(...candidates) as Array<{ path: string }>).map((r) => r.path),
       );
       for (const relative of candidates) {
         if (referenced.has(relative)) continue;

@@ -10,6 +10,8 @@ export const runRequest = z
   .object({
     dataset: z.string().min(1).max(200),
     config: positiveId.optional(),
+    /** Verification threads (docs/design.md §14); default: STEPWISE_VERIFY_THREADS, else every core from 2,000 traces. */
+    threads: z.number().int().min(1).max(64).optional(),
   })
   .strict();
 export type RunRequest = z.infer<typeof runRequest>;
@@ -78,6 +80,10 @@ export interface RunSummary {
   unchecked: Record<string, number>;
   /** reasoning.judge, when the config enables it and an endpoint was given: steps asked, answered from the cache, failed. */
   judge?: { model: string; asked: number; cached: number; failed: number };
+  /** Threads that verified (1: the run's own thread; docs/design.md §14). */
+  threads?: number;
+  /** Chunks the run was split into, and how many an earlier, interrupted process had already written (a resumed run). */
+  chunks?: { total: number; resumed: number };
 }
 
 export type CoverageByKind = Record<string, { checked: number; unchecked: number }>;

@@ -1,17 +1,52 @@
 import { defineCommand, methodTable } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
-import { runVerifier } from "@/lib/services/verify/verify";
+import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
+import type { RunSummary } from "@/lib/schemas/verifier";
+
+type Queued = Awaited<ReturnType<typeof queueVerifierRun>>;
+
+/** A positive whole number option, or undefined when not given. */
+function whole(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `--${name} must be a whole number ≥ 1 (got "${raw}")`);
+  return n;
+}
 
 export default defineCommand({
   name: "verify",
   summary: "Run the verifier on a dataset (a config version, default the default config) and store verdicts and scores",
   usage: [
-    "stepwise verify --dataset NAME [--config VERSION] [--json]",
+    "stepwise verify --dataset NAME [--config VERSION] [--threads N] [--json]",
+    "    --threads N        verification threads (default STEPWISE_VERIFY_THREADS, else every core from 2,000 traces)",
+    "stepwise verify --resume RUN [--threads N]   continue a run whose process was killed (its written chunks are kept)",
+    "stepwise verify --dataset NAME [--config VERSION] --queue [--chunk-size N]",
+    "                       split the run into chunks for `stepwise worker` processes and return at once",
     "    [--judge-url URL --judge-model MODEL [--judge-key-env NAME]]   reasoning.judge's endpoint (when the config enables it;",
     "                                                                  default STEPWISE_JUDGE_URL / _MODEL / _API_KEY_ENV)",
   ].join("\n"),
-  options: { dataset: { type: "string" }, config: { type: "string" }, "judge-url": { type: "string" }, "judge-model": { type: "string" }, "judge-key-env": { type: "string" } },
-  run: async ({ values, progress }) => {
+  options: {
+    dataset: { type: "string" },
+    config: { type: "string" },
+    threads: { type: "string" },
+    resume: { type: "string" },
+    queue: { type: "boolean" },
+    "chunk-size": { type: "string" }, "judge-url": { type: "string" }, "judge-model": { type: "string" }, "judge-key-env": { type: "string" } },
+  run: async ({ values, progress }): Promise<RunSummary | Queued> => {
+    const threads = whole("threads", values.threads as string | undefined);
+    const chunkSize = whole("chunk-size", values["chunk-size"] as string | undefined);
+    let last = 0;
+    const onProgress = (done: number, total: number) => {
+      if (done === total || done - last >= 5000) {
+        last = done;
+        progress(`verified ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`);
+      }
+    };
+    const resume = whole("resume", values.resume as string | undefined);
+    if (resume !== undefined) {
+      if (values.dataset || values.config || values.queue) throw new AppError("invalid_input", "--resume RUN continues that run with its own dataset and config: leave out --dataset, --config and --queue");
+      return resumeVerifierRun(resume, { threads, prepareCalibration: true, onProgress });
+    }
     const dataset = values.dataset as string | undefined;
     if (!dataset) throw new AppError("invalid_input", "--dataset NAME is required");
     const raw = values.config as string | undefined;
@@ -22,28 +57,36 @@ export default defineCommand({
     const judgeKeyEnv = values["judge-key-env"] as string | undefined;
     if ((judgeModel || judgeKeyEnv) && !judgeUrl) throw new AppError("invalid_input", "--judge-model and --judge-key-env need --judge-url");
     if (judgeUrl && !judgeModel) throw new AppError("invalid_input", "--judge-url needs --judge-model (the model the endpoint serves)");
-    let last = 0;
+    if (values.queue) {
+      if (judgeUrl) throw new AppError("invalid_input", "--queue: workers use the STEPWISE_JUDGE_* environment of their machine, not --judge-url");
+      if (threads !== undefined) throw new AppError("invalid_input", "--queue: threads are the workers' (stepwise worker --threads N)");
+      return queueVerifierRun({ dataset, config, batchSize: chunkSize });
+    }
     return runVerifier({
       dataset,
       config,
+      threads,
+      batchSize: chunkSize,
       judge: judgeUrl ? { baseUrl: judgeUrl, model: judgeModel!, ...(judgeKeyEnv ? { apiKeyEnv: judgeKeyEnv } : {}) } : undefined,
       prepareCalibration: true,
-      onProgress: (done, total) => {
-        if (done === total || done - last >= 5000) {
-          last = done;
-          progress(`verified ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`);
-        }
-      },
+      onProgress,
     });
   },
   render: (s) =>
-    [
-      `run ${s.run} · ${s.dataset} · config v${s.config}: ${s.traces} traces, ${s.steps} steps, ${s.verdicts} verdicts in ${s.seconds.toFixed(2)} s (${Math.round(s.stepsPerSecond).toLocaleString("en-US")} steps/s)`,
+    "chunks" in s && typeof s.chunks === "number"
+      ? `run ${s.run} · ${s.dataset} · config v${s.config}: ${s.traces} traces in ${s.chunks} chunks, queued for \`stepwise worker\` (progress: stepwise metrics, or the runs list)`
+      : renderSummary(s as RunSummary),
+});
+
+function renderSummary(s: RunSummary): string {
+  return [
+      `run ${s.run} · ${s.dataset} · config v${s.config}: ${s.traces} traces, ${s.steps} steps, ${s.verdicts} verdicts in ${s.seconds.toFixed(2)} s (${Math.round(s.stepsPerSecond).toLocaleString("en-US")} steps/s, ${s.threads ?? 1} thread${(s.threads ?? 1) === 1 ? "" : "s"})`,
+      ...(s.chunks?.resumed ? [`resumed: ${s.chunks.resumed} of ${s.chunks.total} chunks were written before the interruption`] : []),
       "",
       methodTable([s.metrics.overall, ...s.metrics.byMethod]),
       "",
       `coverage: ${Object.entries(s.coverage).map(([kind, c]) => `${kind} ${c.checked} checked / ${c.unchecked} unchecked`).join(" · ")}`,
       ...Object.entries(s.unchecked).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([reason, n]) => `  unchecked ${String(n).padStart(6)}  ${reason}`),
       ...(s.judge ? [`judge ${s.judge.model}: ${s.judge.asked} asked, ${s.judge.cached} from the cache, ${s.judge.failed} failed`] : []),
-    ].join("\n"),
-});
+    ].join("\n");
+}

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db } from "@/lib/db";
-import { transaction, type Sql } from "@/lib/db/sql";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
@@ -17,6 +16,9 @@ import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inl
 import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+import { StepLabelCheck } from "@/lib/services/import/step-label-check";
+import { SceneCheck, sceneWarning } from "@/lib/services/import/scene-check";
+import { verifyImported } from "@/lib/services/import/verify-on-import";
 
 /** How often a running import refreshes its heartbeat (a synchronous write pass may skip beats). */
 const HEARTBEAT_MS = 5_000;
@@ -38,7 +40,7 @@ export type ImportedFile = ImportedFileDto;
 export type ImportSummary = ImportSummaryDto;
 
 export interface ImportProgress {
-  phase: "validate" | "write" | "done";
+  phase: "validate" | "write" | "verify" | "done";
   file: string;
   fileIndex: number;
   files: number;
@@ -70,9 +72,24 @@ export interface ImportFilesOptions {
   imagesLabel?: string;
   /** The upload's temporary folder (relative to the data dir), recorded so recovery can remove it. */
   uploadDir?: string;
+  /**
+   * Verify on import: after new traces are committed, a verifier run over the dataset with the newest
+   * config (lib/services/import/verify-on-import.ts). The CLI, the API and the import page turn it on
+   * by default; off here so programmatic callers (the seed, tests) decide.
+   */
+  verify?: boolean;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
+
+/** How an undetectable file's error says to name the format, per caller (no CLI flags in the browser). */
+const CHOOSE_FORMAT: Record<NonNullable<ImportFilesOptions["source"]>, string> = {
+  cli: "name one with --format",
+  seed: "name one with --format",
+  test: "name one with --format",
+  api: "name one in the format field",
+  upload: "choose one in the Format menu",
+};
 
 /** Detailed errors and warnings kept per import; beyond these only the counts grow. */
 const MAX_LISTED = 10_000;
@@ -80,7 +97,7 @@ const MAX_LISTED = 10_000;
 const MAX_MISSING_LISTED = 20;
 
 /** Files whose records others depend on go first, whatever the order given. */
-const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5, "step-labels": 10 };
 
 interface Source {
   name: string;
@@ -103,7 +120,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportSu
   let sources: Source[];
   try {
     sources = options.files.map((file, i) => {
-      const format = options.format ?? detectFormat(file, names[i]);
+      const format = options.format ?? detectFormat(file, names[i], CHOOSE_FORMAT[options.source ?? "cli"]);
       return {
         name: names[i],
         format,
@@ -148,6 +165,7 @@ interface RunOptions {
   skipInvalid?: boolean;
   source?: ImportFilesOptions["source"];
   onProgress?: ImportFilesOptions["onProgress"];
+  verify?: boolean;
   started: number;
   license?: string;
   attribution?: string;
@@ -163,11 +181,11 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const copied: string[] = [];
   // the history row exists from the start, `running` and owned by this process: a crash leaves a
   // row that recovery (lib/recovery) marks failed, with the upload folder and stored files it swept
-  const importId = await retryWhenBusy(() => transaction((tx) => startHistory(tx, { ...options, dataset }, files)));
+  const importId = await retryWhenBusy(() => writeTransaction((handle) => startHistory(handle, { ...options, dataset }, files)));
   const activeKey = `import:${importId}`;
   markActive(activeKey);
   const heartbeat = setInterval(() => {
-    void transaction((tx) => tx.run(`UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`, [new Date().toISOString(), importId])).catch(() => {});
+    void writeTransaction((handle) => prepare(handle, `UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`).run(new Date().toISOString(), importId)).catch(() => {});
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const run = { ...options, importId };
@@ -178,10 +196,18 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     // a file in which nothing was recognised is the wrong file (or format), never an empty success
     if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
+    // skipping every record would leave an empty dataset (or an empty success): an error instead
+    if (scan.errorCount && scan.valid === 0) throw nothingValid(scan);
     if (!options.dryRun) copied.push(...storeImages(scan.images));
     crashPoint("import:images-stored");
     await aliasInlineImages(scan.images, dataset);
     const result = await write(sources, dataset, scan, run, files);
+    if (scan.unverifiable) result.unverifiable = scan.unverifiable;
+    if (options.verify && !result.dryRun && result.created.traces > 0) {
+      result.verification = await verifyImported(dataset, (done, total) =>
+        options.onProgress?.({ phase: "verify", file: "", fileIndex: sources.length, files: sources.length, bytes: done, totalBytes: total, records: done }),
+      );
+    }
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
@@ -211,10 +237,14 @@ interface Scan {
   badUnits: Array<Set<string>>;
   duplicateUnits: Array<Set<string>>;
   duplicates: number;
-  traces: Map<string, { hash: string; file: string; line: number }>;
+  traces: Map<string, { hash: string; file: string; line: number; steps: number }>;
   images: Map<string, ResolvedSource>;
   cocoImages: Map<number, string>;
   records: number;
+  /** Records no problem was found in (so far as the check pass knows): none with skipInvalid is an error. */
+  valid: number;
+  /** Traces no scene can be found for (the verifier's scene rules would skip them). */
+  unverifiable: number;
   totalBytes: number;
 }
 
@@ -222,12 +252,14 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   const scan: Scan = {
     errors: [], unrecognised: [], errorCount: 0, warnings: [], warningCount: 0,
     badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
-    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0, valid: 0, unverifiable: 0,
     totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
   };
   const sceneImages = new Map<number, string>();
   const missingImages = new Set<string>();
   let knownIndices: Map<number, string> | null = null;
+  let labelCheck: StepLabelCheck | null = null;
+  const sceneCheck = new SceneCheck();
   let doneBytes = 0;
   let lastYield = performance.now();
 
@@ -283,9 +315,10 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           const trace = item.value;
           for (const problem of traceJsonProblems(trace)) fail(i, source.name, item.line, unit, problem.path, problem.error);
           if (trace.image) resolve(trace.image, source.name, item.line, i, unit);
+          sceneCheck.trace(trace.scene, trace.image);
           const hash = contentHash(trace.raw);
           const first = scan.traces.get(trace.externalId);
-          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
+          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line, steps: trace.steps.length });
           else if (first.hash === hash) {
             scan.duplicateUnits[i].add(unit);
             scan.duplicates++;
@@ -294,6 +327,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
         }
         case "scene":
           resolve(item.value.image, source.name, item.line, i, unit);
+          sceneCheck.scene(item.value.name, item.value.image);
           if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
           break;
         case "question":
@@ -313,6 +347,12 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             if (refused) fail(i, source.name, item.line, unit, "$.url", refused);
             else image.url = item.value.url;
           }
+          break;
+        }
+        case "label": {
+          labelCheck ??= new StepLabelCheck(await sqlite(), dataset);
+          const problem = labelCheck.problem(item.value, (id) => scan.traces.get(id));
+          if (problem) fail(i, source.name, item.line, unit, problem[0], problem[1]);
           break;
         }
         case "box": {
@@ -337,6 +377,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             }
           }
           const image = name ? resolve(name, source.name, item.line, i, unit) : null;
+          if (name && box.label) sceneCheck.labelledBox(name);
           if (box.convention && needsImageSize(box.convention)) {
             const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
             if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);
@@ -344,6 +385,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           break;
         }
       }
+      if (!scan.badUnits[i].has(unit)) scan.valid++;
       if (++count % 256 === 0 && performance.now() - lastYield > 16) {
         options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes + progress.bytes, totalBytes: scan.totalBytes, records: scan.records });
         await new Promise((resolve) => setImmediate(resolve));
@@ -355,6 +397,13 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
     }
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
+  }
+  const scenes = sceneCheck.traces ? sceneCheck.resolve(await sqlite(), dataset) : { unverifiable: 0, missing: [] };
+  if (scenes.unverifiable) {
+    // first among the warnings: every scene rule skipping silently is the worst surprise of an import
+    scan.unverifiable = scenes.unverifiable;
+    scan.warningCount++;
+    scan.warnings.unshift(sceneWarning(scenes.unverifiable, sceneCheck.traces, scenes.missing));
   }
   if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
   if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
@@ -397,9 +446,8 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   let written = 0;
   let finished = false;
   const chunkRecords = env().STEPWISE_IMPORT_CHUNK;
-  // one chunk in one transaction (lib/db/sql.ts): synchronous statements on SQLite, awaited on PostgreSQL
-  const chunk = async (tx: Sql): Promise<void> => {
-    writer ??= await RecordWriter.open(tx, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId);
+  const chunk = (handle: Parameters<typeof prepare>[0]): void => {
+    writer ??= new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId);
     const started = performance.now();
     for (let n = 1; ; n++) {
       const next = items.next();
@@ -408,12 +456,12 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         break;
       }
       const { source, item } = next.value;
-      const conflict: Conflict | null = await writer.writeAsync(tx, item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
+      const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
       if (conflict) conflicts.push({ file: sources[source].name, ...conflict });
       written++;
       if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > CHUNK_MS))) return;
     }
-    await writer.finishAsync(tx);
+    writer.finish();
     if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
     const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
     summary = {
@@ -428,10 +476,10 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
     };
     if (options.dryRun) throw new DryRunRollback();
     crashPoint("import:commit");
-    summary.importId = await insertHistory(tx, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
+    summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
     if (options.license || options.attribution) {
       // the newest declaration wins on the dataset; every import keeps its own
-      await tx.run(`UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`, [options.license ?? null, options.attribution ?? null, writer.datasetId]);
+      prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
     }
   };
   try {
@@ -439,9 +487,9 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
       // a busy database is retried only before a chunk started reading records (never replayed)
       let began = false;
       await retryWhenBusy(() =>
-        transaction((tx) => {
+        writeTransaction((handle) => {
           began = true;
-          return chunk(tx);
+          chunk(handle);
         }),
         () => !began,
       );
@@ -454,7 +502,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
     items.return(undefined);
     if (error instanceof DryRunRollback) {
       const dry = summary as unknown as ImportSummary;
-      dry.importId = await retryWhenBusy(() => transaction((tx) => insertHistory(tx, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
+      dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
       return dry;
     }
     // chunks already committed: remove them before the failure is recorded (nothing half-written)
@@ -464,19 +512,28 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   return summary as unknown as ImportSummary;
 }
 
-/** Retried: SQLite's write lock held past busy_timeout, PostgreSQL's serialization failure or deadlock. */
-const RETRIED = new Set(["SQLITE_BUSY", "40001", "40P01"]);
+/** Records (units) skipped for their problems: a record with three bad fields counts once. */
+function skippedRecords(scan: Scan): number {
+  return scan.badUnits.reduce((sum, units) => sum + units.size, 0);
+}
 
-/** Another process holding the write lock past busy_timeout (or a PostgreSQL deadlock): wait and try again. */
+/** Another process holding the write lock past busy_timeout: wait and try again. */
 async function retryWhenBusy<T>(work: () => Promise<T>, retryable: () => boolean = () => true, deadline = Date.now() + 5 * 60_000): Promise<T> {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if (!RETRIED.has((error as { code?: string }).code ?? "") || !retryable() || Date.now() > deadline) throw error;
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || !retryable() || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
+}
+
+function nothingValid(scan: Scan): AppError {
+  const records = skippedRecords(scan);
+  const first = scan.errors[0];
+  const details: ErrorDetail[] = scan.errors.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
+  return new AppError("invalid_input", `nothing valid to import: all ${records} ${records === 1 ? "record was" : "records were"} invalid (first: ${first.file}:${first.line} ${first.path}: ${first.error}); nothing was imported`, details);
 }
 
 function invalidInput(skipped: SkippedLine[], total: number): AppError {
@@ -535,12 +592,14 @@ async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
 }
 
 /** The `running` history row an import writes before its first pass, owned by this process. */
-async function startHistory(tx: Sql, options: RunOptions & { dataset: string }, files: ImportedFile[]): Promise<number> {
+function startHistory(handle: Parameters<typeof prepare>[0], options: RunOptions & { dataset: string }, files: ImportedFile[]): number {
   const owner = ownerStamp();
-  return tx.insert(
+  const info = prepare(
+    handle,
     `INSERT INTO "Import" ("datasetName", "files", "format", "source", "dryRun", "status", "ownerPid", "ownerHost", "heartbeatAt", "uploadDir")
      VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-    [options.dataset,
+  ).run(
+    options.dataset,
     JSON.stringify(files),
     [...new Set(files.map((f) => f.format))].join(","),
     options.source ?? null,
@@ -548,13 +607,14 @@ async function startHistory(tx: Sql, options: RunOptions & { dataset: string }, 
     owner.ownerPid,
     owner.ownerHost,
     owner.heartbeatAt.toISOString(),
-    options.uploadDir ?? null],
+    options.uploadDir ?? null,
   );
+  return Number(info.lastInsertRowid);
 }
 
 /** Writes the outcome: into the import's own `running` row (`id`), or as a new row when there is none. */
-async function insertHistory(
-  tx: Sql,
+function insertHistory(
+  handle: Parameters<typeof prepare>[0],
   options: RunOptions & { dataset: string },
   files: ImportedFile[],
   status: "done" | "failed",
@@ -563,14 +623,14 @@ async function insertHistory(
   datasetId: number | null,
   skippedCount: number,
   id?: number,
-): Promise<number> {
+): number {
   const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "license" = ?, "attribution" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
   const sql =
     id !== undefined
       ? `UPDATE "Import" SET ${columns} WHERE "id" = ?`
       : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
-  const params = [
+  const info = prepare(handle, sql).run(
     datasetId,
     options.dataset,
     JSON.stringify(files),
@@ -588,12 +648,8 @@ async function insertHistory(
     options.license ?? null,
     options.attribution ?? null,
     ...(id !== undefined ? [id] : []),
-  ];
-  if (id !== undefined) {
-    await tx.run(sql, params);
-    return id;
-  }
-  return tx.insert(sql, params);
+  );
+  return id ?? Number(info.lastInsertRowid);
 }
 
 /** Failed imports are history too; writing that row must never hide the import's own error. */
@@ -603,9 +659,9 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
     const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
     const message = error instanceof Error ? error.message : String(error);
     await retryWhenBusy(() =>
-      transaction(async (tx) => {
-        const dataset = await tx.get<{ id: number }>(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, [options.dataset.trim()]);
-        return insertHistory(tx, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
+      writeTransaction((handle) => {
+        const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
+        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
       }),
     );
   } catch {

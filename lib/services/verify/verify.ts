@@ -1,5 +1,4 @@
-import { db, dialect, sqlite } from "@/lib/db";
-import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
+import { db, sqlite, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -9,22 +8,37 @@ import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
-import { dropRunInBatches, VerifyStore, type PendingRows, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { ChunkStore, type ChunkRow } from "@/lib/services/verify/chunk-store";
+import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
+import { claimable, dropLease, extended, leaseMs, newLease, type Lease } from "@/lib/jobs/lease";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
-import { verifyTrace, type TraceVerification, type VerifyInput, type VerifyStep } from "@/lib/verifier/verify";
+import { compactVerification, inputOfRow, markStale, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
+import { coreCount, VerifierPool } from "@/lib/verifier/parallel";
+import { verifyTrace, type TraceVerification, type VerifyInput } from "@/lib/verifier/verify";
+import type { Scene } from "@/lib/tools/scene";
 import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
 import { JudgeSession, judgeEndpoint } from "@/lib/services/verify/judge";
 
-// A verifier run: one config applied to every trace of a dataset. Reads steps, evaluates the
-// rules in memory and writes verdicts and trace scores batch by batch, one short transaction per
-// batch with the event loop free in between (a big run must not freeze the server: reviewers keep
-// working and the run's progress can be polled). What readers see stays whole: the run is
-// `running` until its last transaction, which also writes the denormalised Trace columns (quality,
-// valid, runId, failingSteps — so lists filter without joins) and marks it `done` — every consumer
-// reads done runs only. A run that fails is removed with everything it wrote.
+export { markStale } from "@/lib/verifier/parallel-core";
+
+// A verifier run: one config applied to every trace of a dataset (docs/design.md §5, §14). The
+// run is split into chunks of the dataset's traces (VerifyChunk: ~1,000 traces each, by id). A
+// chunk is taken under a lease (lib/jobs/lease.ts); its traces are read and verified — on this
+// thread or spread over the cores by a worker_threads pool (lib/verifier/parallel.ts), the same
+// pure function either way — and its verdicts and scores are written in one short transaction
+// together with the chunk's `done`, with the event loop free in between (a big run must not
+// freeze the server: reviewers keep working and the run's progress can be polled; progress is
+// the sum over done chunks). A chunk written again replaces what the run held of its traces, so
+// nothing is ever written twice. What readers see stays whole: the run is `running` until its
+// last transaction, which also writes the denormalised Trace columns (quality, valid, runId,
+// failingSteps — so lists filter without joins) and marks it `done` — every consumer reads done
+// runs only. A run that fails is removed with everything it wrote; a run whose process was killed
+// keeps its done chunks and resumes with the others (the next `verify` of the same dataset and
+// config, or `verify --resume RUN`). A queued run (`verify --queue`) has no owner process: any
+// number of `stepwise worker` processes share its chunks (lib/services/verify/worker.ts).
 
 export interface RunVerifierOptions {
   dataset: string;
@@ -33,24 +47,46 @@ export interface RunVerifierOptions {
   onProgress?: (done: number, total: number) => void;
   /** Build the run's calibration cache right away, so the calibration page answers at once. */
   prepareCalibration?: boolean;
-  /** Traces per transaction (tests use small batches). */
+  /** Traces per chunk, i.e. per write transaction (tests use small ones); default chunkSizeFor. */
   batchSize?: number;
   /**
    * reasoning.judge's endpoint, when the config enables the rule; default: the STEPWISE_JUDGE_*
    * environment variables (judge.ts), else the rule skips ("no judge endpoint").
    */
   judge?: EndpointConfigInput | null;
+  /** Verification threads; default threadsFor. */
+  threads?: number;
 }
 
-/** Traces per transaction: ~0.1 s of work, the longest another request waits while a run goes on. */
-const BATCH = 200;
+/** Traces per chunk on big datasets: ~0.1 s of writes, the longest another request waits while a run goes on. */
+export const CHUNK = 1_000;
+/** Traces read and verified at a time inside a chunk (the event loop is free between them). */
+const SLICE = 200;
+/** From this many traces a run verifies on every core by default (starting threads costs ~1 s). */
+export const AUTO_THREADS_FROM = 2_000;
 
-function parseJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+/** Default chunk size: CHUNK, smaller on small datasets so a run still has a few chunks (≥ 100 traces each). */
+export function chunkSizeFor(total: number): number {
+  return Math.min(CHUNK, Math.max(100, Math.ceil(total / 8)));
 }
 
-/** What a run remembers of each trace until its last transaction writes the Trace columns. */
-interface TraceOutcome extends ScoredTrace {
+/** Threads a run uses: the option, else STEPWISE_VERIFY_THREADS, else every core from AUTO_THREADS_FROM traces, else one. */
+export function threadsFor(total: number, option?: number, env: Record<string, string | undefined> = process.env): number {
+  if (option !== undefined) {
+    if (!Number.isInteger(option) || option < 1) throw new AppError("invalid_input", `threads must be a whole number ≥ 1 (got ${option})`);
+    return option;
+  }
+  const raw = env.STEPWISE_VERIFY_THREADS?.trim();
+  if (raw) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `STEPWISE_VERIFY_THREADS must be a whole number ≥ 1 (got "${raw}")`);
+    return n;
+  }
+  return total >= AUTO_THREADS_FROM ? coreCount() : 1;
+}
+
+/** What the run's last transaction needs of a trace besides its score (kept in its chunk's row until then). */
+interface TraceOutcome {
   failingSteps: number;
   failingRules: string | null;
   steps: number;
@@ -60,40 +96,44 @@ interface TraceOutcome extends ScoredTrace {
   coverage: CoverageTally;
 }
 
-/** Writes a trace's verdicts (straight from the verifier's log) and score in a run; returns the Trace columns' values. */
-function persistVerdicts(pending: PendingRows, runId: number, traceId: number, steps: ReadonlyArray<{ id: number }>, result: TraceVerification): { failingRules: string | null } {
+type StoredOutcome = [traceId: number, failingSteps: number, failingRules: string | null, steps: number, verdicts: number, uncheckedSteps: number, kinds: Array<[string, number, number]>, reasons?: Array<[string, number]>];
+
+function storeOutcome(traceId: number, o: TraceOutcome): StoredOutcome {
+  const kinds = Object.entries(o.coverage.kinds).map(([kind, c]): [string, number, number] => [kind, c.checked, c.unchecked]);
+  const reasons = Object.entries(o.coverage.reasons);
+  return reasons.length ? [traceId, o.failingSteps, o.failingRules, o.steps, o.verdicts, o.uncheckedSteps, kinds, reasons] : [traceId, o.failingSteps, o.failingRules, o.steps, o.verdicts, o.uncheckedSteps, kinds];
+}
+
+function loadOutcome(s: StoredOutcome): [number, TraceOutcome] {
+  const coverage: CoverageTally = { kinds: {}, reasons: {} };
+  for (const [kind, checked, unchecked] of s[6]) coverage.kinds[kind] = { checked, unchecked };
+  for (const [reason, n] of s[7] ?? []) coverage.reasons[reason] = n;
+  return [s[0], { failingSteps: s[1], failingRules: s[2], steps: s[3], verdicts: s[4], uncheckedSteps: s[5], coverage }];
+}
+
+/** Writes a trace's verdicts and score in a run; returns what its Trace columns and the run's summary need. */
+function persistVerified(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number; kind: string }>, result: VerifiedTrace): TraceOutcome {
   const failing: string[] = [];
-  result.eachVerdict((step, rule, outcome, message, evidence) => {
-    if (outcome === "fail") failing.push(rule);
-    pending.verdicts.push([runId, steps[step].id, traceId, rule, outcome, outcome === "fail" ? "error" : null, message, evidence ? JSON.stringify(evidence) : null]);
-  });
-  pending.scores.push([runId, traceId, result.quality, result.valid, JSON.stringify(result.parts)]);
-  return { failingRules: failingRulesText(failing) };
-}
-
-function toStep(row: StepRow): VerifyStep {
-  return { kind: row.kind, text: row.text, tool: row.tool, callId: row.callId, args: parseJson(row.args), result: parseJson(row.result) };
-}
-
-/**
- * Marks reasoning steps written before an earlier tool result changed (a re-run after an edit)
- * and not revised since (VerifyStep.stale): later calls are checked against the current results,
- * not against what such a step still says (docs/design.md §6). Order of changes = StepRevision ids.
- */
-export function markStale<T extends VerifyStep>(steps: T[], changedAt: Array<number | null>): T[] {
-  let latestResultChange = 0;
-  return steps.map((step, i) => {
-    const at = changedAt[i] ?? 0;
-    if (step.kind === "tool_result") latestResultChange = Math.max(latestResultChange, at);
-    else if (step.kind === "reasoning" && latestResultChange > at) return { ...step, stale: true };
-    return step;
-  });
+  for (let k = 0; k < result.step.length; k++) {
+    const outcome = result.outcome[k];
+    if (outcome === "fail") failing.push(result.rule[k]);
+    store.insertVerdict(runId, steps[result.step[k]].id, traceId, result.rule[k], outcome, outcome === "fail" ? "error" : null, result.message[k], result.evidence[k]);
+  }
+  store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+  return {
+    failingSteps: result.failingSteps,
+    failingRules: failingRulesText(failing),
+    steps: steps.length,
+    verdicts: result.step.length,
+    uncheckedSteps: result.uncheckedSteps,
+    coverage: tallyCoverage(steps, result.coverage),
+  };
 }
 
 /**
  * verifyTrace with reasoning.judge's answers: a first pass says which steps no rule checked; when
- * the judge has answers for some (in the cache: askJudge put them there before the transaction),
- * a second pass with them gives the verdicts. Without a judge session: one pass.
+ * the judge has answers for some (in the cache: the run asked before verifying), a second pass
+ * with them gives the verdicts. Without a judge session: one pass.
  */
 function judged(input: VerifyInput, question: string | null, settings: VerifierSettings, judge: JudgeSession | null): TraceVerification {
   const first = verifyTrace(input, settings);
@@ -102,180 +142,481 @@ function judged(input: VerifyInput, question: string | null, settings: VerifierS
   return judgments ? verifyTrace({ ...input, judgments }, settings) : first;
 }
 
-/** Before a batch's transaction: asks the judge about the unchecked steps of the next batch's traces. */
-async function askJudge(
-  judge: JudgeSession,
-  store: VerifyStore,
-  datasetId: number,
-  after: number,
-  batchSize: number,
-  inputOf: (trace: TraceRow, steps: StepRow[]) => VerifyInput,
-  settings: VerifierSettings,
-): Promise<void> {
-  const traces = await readProgram(store.traces(datasetId, after, batchSize));
-  if (traces.length === 0) return;
-  const rows = await readProgram(store.steps(traces[0].id, traces[traces.length - 1].id));
-  let r = 0;
-  const asked = [];
-  for (const trace of traces) {
-    const stepRows: StepRow[] = [];
-    while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-    const input = inputOf(trace, stepRows);
-    asked.push(...judge.requests(trace.question, input.scene ?? null, input.steps, verifyTrace(input, settings)));
-  }
-  await judge.fetch(asked);
-}
-
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Between batches: a run someone cancelled stops here (and is removed with what it wrote). */
-function* stopIfCancelled(store: VerifyStore, runId: number): Program<void> {
-  if ((yield* store.runStatus(runId)) === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
+/** A trace row with its steps, as read for verification. */
+function wireOf(trace: TraceRow, steps: StepRow[]): WireTrace {
+  return { id: trace.id, answer: trace.answer, sceneId: trace.sceneId, questionId: trace.questionId, program: trace.program, format: trace.format, steps };
+}
+
+/** One run as a process works on it: its config, scenes, the verifier (threads or this thread). */
+interface RunContext {
+  runId: number;
+  datasetId: number;
+  datasetName: string;
+  configVersion: number;
+  settings: VerifierSettings;
+  revisedAfter: number;
+  store: VerifyStore;
+  chunks: ChunkStore;
+  scenes: Map<number, Scene>;
+  programs: Map<number, unknown>;
+  judge: JudgeSession | null;
+  pool: VerifierPool | null;
+  /** The run's seconds so far, as the runs list shows them. */
+  seconds: () => number;
+}
+
+/** Verifies a slice of traces: spread over the pool's threads, else here (asking the judge first when it is on). */
+async function verifySlice(ctx: RunContext, traces: TraceRow[], wires: WireTrace[]): Promise<VerifiedTrace[]> {
+  if (ctx.pool) return ctx.pool.verifySpread(wires);
+  const judge = ctx.judge;
+  if (judge) {
+    // the judge's HTTP calls happen here, before verifying; inside `judged` the answers come from its cache
+    const asked = [];
+    for (let i = 0; i < wires.length; i++) {
+      const input = inputOfRow(wires[i], ctx.scenes, ctx.programs);
+      asked.push(...judge.requests(traces[i].question, input.scene ?? null, input.steps, verifyTrace(input, ctx.settings)));
+    }
+    await judge.fetch(asked);
+  }
+  return wires.map((w, i) => compactVerification(judged(inputOfRow(w, ctx.scenes, ctx.programs), traces[i].question, ctx.settings, judge)));
+}
+
+/** A chunk taken under a lease, its traces read and being verified. */
+interface StartedChunk {
+  chunk: ChunkRow;
+  lease: Lease;
+  started: number;
+  traces: TraceRow[];
+  steps: StepRow[][];
+  results: Promise<VerifiedTrace[]>;
+  renew: ReturnType<typeof setInterval>;
+}
+
+/** Between chunks: a run someone cancelled stops here (and is removed with what it wrote); a run removed meanwhile is gone. */
+function checkRunning(store: VerifyStore, runId: number): void {
+  const status = store.runStatus(runId);
+  if (status === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
+  if (status !== "running") throw new AppError("conflict", `verifier run ${runId} is ${status ?? "gone"}, no longer running`);
+}
+
+/** Takes the run's next claimable chunk (pending, or its lease lapsed); null when none is. */
+async function claimChunk(ctx: RunContext): Promise<{ chunk: ChunkRow; lease: Lease } | null> {
+  const ms = leaseMs();
+  return writeTransaction(() => {
+    checkRunning(ctx.store, ctx.runId);
+    for (const chunk of ctx.chunks.openChunks(ctx.runId)) {
+      if (!claimable(chunk)) continue;
+      const lease = newLease(ms);
+      if (ctx.chunks.claim(chunk, lease)) return { chunk: { ...chunk, attempts: chunk.attempts + 1, status: "running", leaseToken: lease.token }, lease };
+      dropLease(lease);
+    }
+    return null;
+  });
+}
+
+/** Claims a chunk and starts verifying it; the results come while the caller writes the previous one. */
+async function startChunk(ctx: RunContext): Promise<StartedChunk | null> {
+  const claimed = await claimChunk(ctx);
+  if (!claimed) return null;
+  const { chunk } = claimed;
+  let lease = claimed.lease;
+  const ms = leaseMs();
+  const renew = setInterval(() => {
+    lease = extended(lease, ms);
+    writeTransaction(() => ctx.chunks.renew(chunk.id, lease)).catch(() => {});
+  }, Math.max(200, Math.floor(ms / 3)));
+  renew.unref?.();
+  const started = performance.now();
+  const traces: TraceRow[] = [];
+  const steps: StepRow[][] = [];
+  const pieces: Array<Promise<VerifiedTrace[]>> = [];
+  try {
+    let after = chunk.firstTraceId - 1;
+    for (;;) {
+      const page = ctx.chunks.traces(ctx.datasetId, after, chunk.lastTraceId, SLICE);
+      if (page.length === 0) break;
+      after = page[page.length - 1].id;
+      const rows = ctx.store.steps(page[0].id, after);
+      const wires: WireTrace[] = [];
+      let r = 0;
+      for (const trace of page) {
+        const stepRows: StepRow[] = [];
+        while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+        traces.push(trace);
+        steps.push(stepRows);
+        wires.push(wireOf(trace, stepRows));
+      }
+      const piece = verifySlice(ctx, page, wires);
+      piece.catch(() => {}); // awaited below with the others
+      pieces.push(piece);
+      await yieldToEventLoop();
+    }
+  } catch (error) {
+    clearInterval(renew);
+    await releaseChunk(ctx, chunk, lease);
+    throw error;
+  }
+  return { chunk, get lease() { return lease; }, started, traces, steps, results: Promise.all(pieces).then((parts) => parts.flat()), renew };
+}
+
+async function releaseChunk(ctx: RunContext, chunk: ChunkRow, lease: Lease): Promise<void> {
+  await writeTransaction(() => ctx.chunks.release(chunk.id, lease)).catch(() => {});
+  dropLease(lease);
+}
+
+/**
+ * Writes a verified chunk: its verdicts and scores, replacing anything the run held of its traces,
+ * and its `done` with the per-trace outcomes, in one transaction — only while the lease is still
+ * this process's (false: another process took the chunk over; it writes it).
+ */
+async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean> {
+  let results: VerifiedTrace[];
+  try {
+    results = await work.results;
+  } catch (error) {
+    clearInterval(work.renew);
+    await releaseChunk(ctx, work.chunk, work.lease);
+    throw error;
+  }
+  await yieldToEventLoop();
+  // a kill here leaves the chunk verified but unwritten, under a lease another process takes over
+  crashPoint("verify:chunk");
+  try {
+    return await writeTransaction(() => {
+      checkRunning(ctx.store, ctx.runId);
+      if (!ctx.chunks.holds(work.chunk.id, work.lease)) return false;
+      ctx.chunks.clear(ctx.runId, work.chunk);
+      const outcomes: StoredOutcome[] = [];
+      let steps = 0;
+      let verdicts = 0;
+      work.traces.forEach((trace, i) => {
+        const outcome = persistVerified(ctx.store, ctx.runId, trace.id, work.steps[i], results[i]);
+        outcomes.push(storeOutcome(trace.id, outcome));
+        steps += outcome.steps;
+        verdicts += outcome.verdicts;
+      });
+      const seconds = (performance.now() - work.started) / 1000;
+      ctx.chunks.complete(work.chunk.id, work.lease, { traces: work.traces.length, steps, verdicts, seconds }, JSON.stringify(outcomes));
+      const totals = ctx.chunks.totals(ctx.runId);
+      ctx.store.runProgress(ctx.runId, totals.traces, totals.steps, ctx.seconds());
+      return true;
+    });
+  } finally {
+    clearInterval(work.renew);
+    dropLease(work.lease);
+  }
+}
+
+/**
+ * Works on the run's chunks until none is left to take: with threads, the next chunk is read and
+ * verifying while this one is written. Returns the chunks this process wrote.
+ */
+async function driveChunks(ctx: RunContext, onChunk?: () => void, stop?: () => boolean): Promise<number> {
+  let written = 0;
+  let current = await startChunk(ctx);
+  try {
+    while (current) {
+      const next = ctx.pool && !stop?.() ? await startChunk(ctx) : null;
+      try {
+        if (await commitChunk(ctx, current)) written++;
+      } catch (error) {
+        if (next) {
+          clearInterval(next.renew);
+          await releaseChunk(ctx, next.chunk, next.lease);
+        }
+        throw error;
+      }
+      current = null;
+      crashPoint("verify:batch");
+      onChunk?.();
+      current = next ?? (stop?.() ? null : await startChunk(ctx));
+    }
+  } finally {
+    if (current) {
+      clearInterval(current.renew);
+      await releaseChunk(ctx, current.chunk, current.lease);
+    }
+  }
+  return written;
+}
+
+/**
+ * The run's last transaction, once every chunk is done: traces revised during the run verified
+ * again, the Trace columns, the disagreements, metrics and `done`. Null when a chunk is not done
+ * yet or another process finished the run first.
+ */
+async function finishRun(ctx: RunContext): Promise<Omit<RunSummary, "threads" | "chunks"> | null> {
+  await yieldToEventLoop();
+  return writeTransaction(() => {
+    checkRunning(ctx.store, ctx.runId);
+    const totals = ctx.chunks.totals(ctx.runId);
+    if (totals.done < totals.chunks) return null;
+    const outcomes = new Map<number, TraceOutcome>();
+    for (const text of ctx.chunks.outcomes(ctx.runId)) for (const stored of JSON.parse(text) as StoredOutcome[]) outcomes.set(...loadOutcome(stored));
+    // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
+    // again as they now read, so the run describes the dataset as it is when the run finishes
+    for (const trace of ctx.store.revisedTraces(ctx.datasetId, ctx.revisedAfter)) {
+      ctx.store.clearTrace(ctx.runId, trace.id);
+      const stepRows = ctx.store.steps(trace.id, trace.id);
+      const result = compactVerification(judged(inputOfRow(wireOf(trace, stepRows), ctx.scenes, ctx.programs), trace.question, ctx.settings, ctx.judge));
+      outcomes.set(trace.id, persistVerified(ctx.store, ctx.runId, trace.id, stepRows, result));
+    }
+    const scored: ScoredTrace[] = [];
+    let steps = 0;
+    let verdicts = 0;
+    for (const row of ctx.chunks.scores(ctx.runId)) {
+      const outcome = outcomes.get(row.traceId);
+      if (!outcome) continue;
+      const valid = row.valid === 1;
+      ctx.store.updateTrace(row.traceId, row.quality, valid, ctx.runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
+      scored.push({ method: row.method, quality: row.quality, valid, parts: JSON.parse(row.parts) });
+      steps += outcome.steps;
+      verdicts += outcome.verdicts;
+    }
+    ctx.store.refreshDisagreements({ datasetId: ctx.datasetId });
+    const metrics = paperMetrics(scored);
+    const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
+    const seconds = ctx.seconds();
+    ctx.store.finishRun(ctx.runId, scored.length, steps, seconds, metrics);
+    ctx.chunks.forgetOutcomes(ctx.runId);
+    // a kill here, inside the last transaction, must leave no Trace column touched and the run resumable
+    crashPoint("verify:commit");
+    return {
+      run: ctx.runId,
+      config: ctx.configVersion,
+      dataset: ctx.datasetName,
+      traces: scored.length,
+      steps,
+      verdicts,
+      seconds,
+      stepsPerSecond: seconds > 0 ? steps / seconds : 0,
+      metrics,
+      coverage: coverage.kinds,
+      unchecked: coverage.reasons,
+      ...(ctx.judge ? { judge: { model: ctx.judge.model, ...ctx.judge.stats } } : {}),
+    };
+  });
+}
+
+/** The run's config, scenes, judge session and verification threads, for this process. */
+async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number }): Promise<RunContext> {
+  const handle = await sqlite();
+  const store = new VerifyStore(handle);
+  const run = store.run(runId);
+  if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
+  const settings = await runSettings(runId);
+  const scenes = store.scenes(run.datasetId);
+  const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
+  const judge = endpoint ? await JudgeSession.open(endpoint, handle) : null;
+  let pool: VerifierPool | null = null;
+  if (options.threads > 1) {
+    if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
+    else {
+      const opened = await VerifierPool.open({ threads: options.threads, settings, scenes });
+      if (opened instanceof VerifierPool) pool = opened;
+      else console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
+    }
+  }
+  return {
+    runId,
+    datasetId: run.datasetId,
+    datasetName: run.datasetName,
+    configVersion: run.configVersion,
+    settings,
+    revisedAfter: run.revisedAfter ?? 0,
+    store,
+    chunks: new ChunkStore(handle),
+    scenes,
+    programs: new Map(),
+    judge,
+    pool,
+    seconds: options.seconds,
+  };
 }
 
 /**
  * Cancels a running verifier run (from the browser, the API, or another process): it stops before
- * its next batch and is removed with everything it wrote; no Trace column was touched.
+ * its next chunk and is removed with everything it wrote; no Trace column was touched. A run whose
+ * process died, or a queued run no worker holds, goes at once.
  */
 export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" | "cancelled" }> {
-  const store = new VerifyStore();
+  const store = new VerifyStore(await sqlite());
+  const chunks = new ChunkStore(await sqlite());
   // a run whose process died can never see the request: it goes now (lib/recovery would later)
-  const abandoned = (await readProgram(store.abandonedRuns())).find((r) => r.id === runId);
-  if (abandoned) {
+  const abandoned = store.abandonedRuns().find((r) => r.id === runId);
+  const run = store.run(runId);
+  const idleQueued = run?.status === "running" && run.ownerPid === null && chunks.hasChunks(runId) && chunks.openChunks(runId).every((c) => claimable(c));
+  if (abandoned || idleQueued) {
     await dropRunInBatches(store, runId);
     return { id: runId, status: "cancelled" };
   }
-  if (await writeProgram(() => store.requestCancel(runId))) return { id: runId, status: "cancelling" };
-  const status = await readProgram(store.runStatus(runId));
+  if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
+  const status = store.runStatus(runId);
   if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
   if (status === "cancelling") return { id: runId, status: "cancelling" };
   throw new AppError("conflict", `verifier run ${runId} is ${status}, not running: only a running run can be cancelled`);
 }
 
-export async function runVerifier(options: RunVerifierOptions): Promise<RunSummary> {
-  const dataset = await db().dataset.findUnique({ where: { name: options.dataset }, select: { id: true, name: true } });
-  if (!dataset) throw new AppError("not_found", `dataset "${options.dataset}" not found`);
-  // timed from here: the first query above pays for opening the connection, not for verifying
-  const started = performance.now();
-  const config = await getVerifierConfig(options.config);
-  const total = await db().trace.count({ where: { datasetId: dataset.id } });
-  const batchSize = options.batchSize ?? BATCH;
-  // one store for the whole run (its statements are prepared once per connection, lib/db/sql.ts)
-  const store = new VerifyStore();
-  // runs a killed process left behind go first (nothing reads them, but they hold rows)
-  for (const run of await readProgram(store.abandonedRuns())) await dropRunInBatches(store, run.id);
-  const { runId, revisedAfter, scenes } = await writeProgram(function* () {
-    // step edits during the run are caught by their revisions: the last one before the run starts
-    const id = yield* store.insertRun(config.id, dataset.id);
-    // registered before any await: a recovery in this process never takes it for abandoned
-    markActive(`verifier-run:${id}`);
-    return { runId: id, revisedAfter: yield* store.lastRevision(), scenes: yield* store.scenes(dataset.id) };
-  });
-  const programs = new Map<number, unknown>();
-  const outcomes = new Map<number, TraceOutcome>();
-  let judge: JudgeSession | null = null;
-  const inputOf = (trace: TraceRow, stepRows: StepRow[]): VerifyInput => {
-    let program = trace.questionId === null ? null : programs.get(trace.questionId);
-    if (program === undefined) {
-      program = parseJson(trace.program);
-      programs.set(trace.questionId!, program);
-    }
-    return { steps: markStale(stepRows.map(toStep), stepRows.map((r) => r.changedAt)), answer: trace.answer, program, scene: trace.sceneId === null ? null : (scenes.get(trace.sceneId) ?? null), format: trace.format };
-  };
-  // a batch's verdict and score rows, written by one flush at the end of its transaction
-  const pending: PendingRows = { verdicts: [], scores: [] };
-  const verify = (trace: TraceRow, stepRows: StepRow[]): void => {
-    const result = judged(inputOf(trace, stepRows), trace.question, config.settings, judge);
-    const { failingRules } = persistVerdicts(pending, runId, trace.id, stepRows, result);
-    outcomes.set(trace.id, {
-      method: trace.method, quality: result.quality, valid: result.valid, parts: result.parts,
-      failingSteps: result.failingSteps, failingRules, steps: stepRows.length, verdicts: result.verdictCount, uncheckedSteps: result.uncheckedSteps,
-      coverage: tallyCoverage(stepRows, result.coverage),
-    });
-  };
-  let summary: RunSummary;
+/** Runs this process owns: drives the chunks, finishes, removes the run on any failure (a kill leaves it resumable). */
+async function driveOwned(runId: number, total: number, options: RunVerifierOptions & { resumed: number; priorSeconds: number }): Promise<RunSummary> {
   const activeKey = `verifier-run:${runId}`;
+  markActive(activeKey);
+  const started = performance.now();
+  let ctx: RunContext | null = null;
+  let summary: RunSummary;
+  let keep = false;
   try {
-    const endpoint = isEnabled(config.settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
-    if (endpoint) judge = await JudgeSession.open(endpoint, await sqlite());
-    let after = 0;
-    let stepsSoFar = 0;
-    for (;;) {
-      await yieldToEventLoop();
-      // the judge's HTTP calls happen here, outside the batch's transaction; inside it the answers come from the cache
-      if (judge) await askJudge(judge, store, dataset.id, after, batchSize, inputOf, config.settings);
-      const more = await writeProgram(function* () {
-        yield* stopIfCancelled(store, runId);
-        const traces = yield* store.traces(dataset.id, after, batchSize);
-        if (traces.length === 0) return false;
-        after = traces[traces.length - 1].id;
-        const rows = yield* store.steps(traces[0].id, after);
-        let r = 0;
-        for (const trace of traces) {
-          const stepRows: StepRow[] = [];
-          while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-          verify(trace, stepRows);
-          stepsSoFar += stepRows.length;
-        }
-        yield* store.flush(pending);
-        yield* store.runProgress(runId, outcomes.size, stepsSoFar, (performance.now() - started) / 1000);
-        return true;
-      });
-      if (!more) break;
-      crashPoint("verify:batch");
-      options.onProgress?.(outcomes.size, total);
+    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
+    const context = ctx;
+    await driveChunks(context, () => options.onProgress?.(context.chunks.totals(runId).traces, total));
+    const finished = await finishRun(context);
+    if (!finished) {
+      // another process (a second --resume) holds chunks: the run is its to finish, not ours to remove
+      keep = true;
+      throw new AppError("conflict", `verifier run ${runId}: ${context.chunks.openChunks(runId).length} chunk(s) are held by another process; it finishes the run`);
     }
-    await yieldToEventLoop();
-    summary = await writeProgram(function* () {
-      yield* stopIfCancelled(store, runId);
-      // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
-      // again as they now read, so the run describes the dataset as it is when the run finishes
-      for (const trace of yield* store.revisedTraces(dataset.id, revisedAfter)) {
-        yield* store.clearTrace(runId, trace.id);
-        verify(trace, yield* store.steps(trace.id, trace.id));
-      }
-      yield* store.flush(pending);
-      let steps = 0;
-      let verdicts = 0;
-      for (const [traceId, outcome] of outcomes) {
-        yield* store.updateTrace(traceId, outcome.quality, outcome.valid, runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
-        steps += outcome.steps;
-        verdicts += outcome.verdicts;
-      }
-      yield* store.refreshDisagreements({ datasetId: dataset.id });
-      const metrics = paperMetrics([...outcomes.values()]);
-      const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
-      const seconds = (performance.now() - started) / 1000;
-      yield* store.finishRun(runId, outcomes.size, steps, seconds, metrics);
-      // a kill here, inside the last transaction, must leave no Trace column touched and the run removable
-      crashPoint("verify:commit");
-      return {
-        run: runId,
-        config: config.version,
-        dataset: dataset.name,
-        traces: outcomes.size,
-        steps,
-        verdicts,
-        seconds,
-        stepsPerSecond: seconds > 0 ? steps / seconds : 0,
-        metrics,
-        coverage: coverage.kinds,
-        unchecked: coverage.reasons,
-        ...(judge ? { judge: { model: judge.model, ...judge.stats } } : {}),
-      };
-    });
+    summary = { ...finished, threads: context.pool?.size ?? 1, chunks: { total: context.chunks.totals(runId).chunks, resumed: options.resumed } };
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    await dropRunInBatches(store, runId);
+    if (!keep) await dropRunInBatches(new VerifyStore(await sqlite()), runId);
     throw error;
   } finally {
     markInactive(activeKey);
+    await ctx?.pool?.close();
   }
   // the run is done from here on: a failure below leaves it standing (it is derived data)
   if (options.prepareCalibration) {
     await ensureRunProfiles(summary.run);
   }
   return summary;
+}
+
+/** Creates a run and its chunks (one transaction); `queued`: owned by no process, for `stepwise worker`. */
+async function createRun(configId: number, datasetId: number, chunkSize: number, queued: boolean): Promise<{ runId: number; chunks: number }> {
+  return writeTransaction((handle) => {
+    const store = new VerifyStore(handle);
+    // step edits during the run are caught by their revisions: the last one before the run starts
+    const runId = store.insertRun(configId, datasetId, { revisedAfter: store.lastRevision(), queued });
+    // registered before any await: a recovery in this process never takes it for abandoned
+    if (!queued) markActive(`verifier-run:${runId}`);
+    return { runId, chunks: new ChunkStore(handle).createChunks(runId, datasetId, chunkSize) };
+  });
+}
+
+async function datasetAndConfig(options: { dataset: string; config?: number }) {
+  const dataset = await db().dataset.findUnique({ where: { name: options.dataset }, select: { id: true, name: true } });
+  if (!dataset) throw new AppError("not_found", `dataset "${options.dataset}" not found`);
+  const config = await getVerifierConfig(options.config);
+  const total = await db().trace.count({ where: { datasetId: dataset.id } });
+  return { dataset, config, total };
+}
+
+function checkChunkSize(size: number | undefined, total: number): number {
+  if (size === undefined) return chunkSizeFor(total);
+  if (!Number.isInteger(size) || size < 1) throw new AppError("invalid_input", `chunk size must be a whole number ≥ 1 (got ${size})`);
+  return size;
+}
+
+export async function runVerifier(options: RunVerifierOptions): Promise<RunSummary> {
+  const { dataset, config, total } = await datasetAndConfig(options);
+  const chunkSize = checkChunkSize(options.batchSize, total);
+  threadsFor(total, options.threads); // a bad thread count fails before anything is written
+  const store = new VerifyStore(await sqlite());
+  // runs a killed process left behind: one of this dataset and config that was split into chunks
+  // resumes (its done chunks are kept); the others go (nothing reads them, but they hold rows)
+  let resume: number | null = null;
+  for (const run of store.abandonedRuns()) {
+    if (resume === null && run.status === "running" && run.chunked && run.datasetId === dataset.id && run.configId === config.id && store.adoptRun(run.id)) resume = run.id;
+    else await dropRunInBatches(store, run.id);
+  }
+  if (resume !== null) return resumeOwned(resume, total, options);
+  const { runId } = await createRun(config.id, dataset.id, chunkSize, false);
+  return driveOwned(runId, total, { ...options, resumed: 0, priorSeconds: 0 });
+}
+
+async function resumeOwned(runId: number, total: number, options: RunVerifierOptions): Promise<RunSummary> {
+  const totals = new ChunkStore(await sqlite()).totals(runId);
+  return driveOwned(runId, total, { ...options, resumed: totals.done, priorSeconds: totals.seconds });
+}
+
+/**
+ * Resumes a run whose process was killed: its done chunks stay, the others are verified here,
+ * then the run finishes. A run still owned by a live process is a conflict; a done run is returned
+ * as it is not (conflict too: nothing to resume).
+ */
+export async function resumeVerifierRun(runId: number, options: Omit<RunVerifierOptions, "dataset" | "config" | "batchSize"> = {}): Promise<RunSummary> {
+  const store = new VerifyStore(await sqlite());
+  const run = store.run(runId);
+  if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
+  if (run.status !== "running") throw new AppError("conflict", `verifier run ${runId} is ${run.status}: only a running run whose process stopped can be resumed`);
+  if (!new ChunkStore(await sqlite()).hasChunks(runId)) throw new AppError("conflict", `verifier run ${runId} was not split into chunks (made by an older version); it cannot be resumed — start a new run`);
+  const abandoned = store.abandonedRuns().some((r) => r.id === runId);
+  const queued = run.ownerPid === null;
+  if (!abandoned && !queued) throw new AppError("conflict", `verifier run ${runId} is still running in process ${run.ownerPid} on ${run.ownerHost}`);
+  if (!store.adoptRun(runId)) throw new AppError("conflict", `verifier run ${runId} stopped running meanwhile`);
+  const total = await db().trace.count({ where: { datasetId: run.datasetId } });
+  return resumeOwned(runId, total, { ...options, dataset: run.datasetName });
+}
+
+/**
+ * Creates a run split into chunks and leaves it to `stepwise worker` processes (on this machine or
+ * others sharing the database): returns at once with the run id. Progress shows in the runs list.
+ */
+export async function queueVerifierRun(options: Pick<RunVerifierOptions, "dataset" | "config" | "batchSize">): Promise<{ run: number; dataset: string; config: number; traces: number; chunks: number }> {
+  const { dataset, config, total } = await datasetAndConfig(options);
+  const chunkSize = options.batchSize === undefined ? CHUNK : checkChunkSize(options.batchSize, total);
+  const { runId, chunks } = await createRun(config.id, dataset.id, chunkSize, true);
+  return { run: runId, dataset: dataset.name, config: config.version, traces: total, chunks };
+}
+
+/**
+ * What `stepwise worker` calls per queued run: works on its chunks (threads only when one is free
+ * to take), finishes the run when they are all done. `stop`: asked between chunks (Ctrl-C).
+ */
+export async function workOnRun(runId: number, options: { threads: number; onChunk?: (runId: number) => void; stop?: () => boolean }): Promise<{ chunks: number; finished: RunSummary | null }> {
+  const handle = await sqlite();
+  const store = new VerifyStore(handle);
+  const run = store.run(runId);
+  if (!run || (run.status !== "running" && run.status !== "cancelling")) return { chunks: 0, finished: null };
+  if (run.status === "cancelling") {
+    await dropRunInBatches(store, runId);
+    return { chunks: 0, finished: null };
+  }
+  const open = new ChunkStore(handle).openChunks(runId);
+  const free = open.some((c) => claimable(c));
+  if (open.length > 0 && !free) return { chunks: 0, finished: null }; // every chunk left is leased to a live worker
+  const startedAt = new Date(/[zZ]$/.test(run.startedAt) || run.startedAt.includes("T") ? run.startedAt : `${run.startedAt.replace(" ", "T")}Z`).getTime();
+  const ctx = await openContext(runId, { judge: null, threads: free ? options.threads : 1, seconds: () => (Date.now() - startedAt) / 1000 });
+  try {
+    let chunks = 0;
+    try {
+      chunks = await driveChunks(ctx, () => options.onChunk?.(runId), options.stop);
+      const finished = await finishRun(ctx);
+      return { chunks, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
+    } catch (error) {
+      if (error instanceof AppError && error.code === "cancelled") {
+        await dropRunInBatches(store, runId);
+        return { chunks, finished: null };
+      }
+      if (error instanceof AppError && error.code === "conflict") return { chunks, finished: null }; // removed or finished meanwhile
+      throw error;
+    }
+  } finally {
+    await ctx.pool?.close();
+  }
+}
+
+/** Runs handed to workers that are not finished, oldest first. */
+export async function queuedRuns(): Promise<number[]> {
+  return new ChunkStore(await sqlite()).queuedRuns();
+}
+
+/** How far a run has got, from its chunks. */
+export async function runChunkProgress(runId: number): Promise<{ chunks: number; done: number; traces: number; steps: number }> {
+  const { chunks, done, traces, steps } = new ChunkStore(await sqlite()).totals(runId);
+  return { chunks, done, traces, steps };
 }
 
 const pendingMetrics = new Map<number, ReturnType<typeof setTimeout>>();
@@ -328,15 +669,13 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   }
   const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
-  await writeProgram(function* () {
-    const store = new VerifyStore();
-    yield* store.clearTrace(runId, traceId);
-    const pending: PendingRows = { verdicts: [], scores: [] };
-    const { failingRules } = persistVerdicts(pending, runId, traceId, rows, result);
-    yield* store.flush(pending);
-    yield* store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
-    yield* store.refreshDisagreements({ traceId });
-    yield* new CalibrationStore(dialect()).refreshTrace(runId, traceId);
+  await writeTransaction((handle) => {
+    const store = new VerifyStore(handle);
+    store.clearTrace(runId, traceId);
+    const { failingRules } = persistVerified(store, runId, traceId, rows, compactVerification(result));
+    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
+    store.refreshDisagreements({ traceId });
+    new CalibrationStore(handle).refreshTrace(runId, traceId);
   });
   refreshRunMetricsSoon(runId);
 }

@@ -1,0 +1,123 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+// `npm run bench -- verify-scale` — verification across cores (docs/design.md §14, §15):
+//   1. in-memory, this thread: verifyRow (the unit both paths run) over the scripted corpus;
+//   2. the worker_threads pool at 1..N threads (N = the cores; more with --max-threads K):
+//      steps/s over the same corpus, the ratio to N × the pool's one-thread figure (target ≥ 0.8)
+//      and to N × this thread's figure;
+//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads.
+// The machine is shared: the load average is printed with every figure. Nothing is asserted.
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const WORK = path.join(ROOT, ".tmp", "bench-verify-scale");
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const load = () => os.loadavg()[0].toFixed(1);
+
+export async function benchVerifyScale(): Promise<void> {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  process.env.DATABASE_URL = `file:${path.join(WORK, "bench.db")}`;
+  process.env.STEPWISE_DATA_DIR = path.join(WORK, "data");
+  const { deployMigrations } = await import("../scripts/migrate-core.mjs");
+  await deployMigrations(process.env.DATABASE_URL);
+  const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
+  const { resetVerifierCaches } = await import("@/lib/verifier/verify");
+  const { verifyRow } = await import("@/lib/verifier/parallel-core");
+  const { VerifierPool, coreCount } = await import("@/lib/verifier/parallel");
+  const { ORACLE_RATES, generateCorpus, readClevrScenes, toVerifyStep } = await import("@/lib/teacher/scripted");
+  type Scene = import("@/lib/tools/scene").Scene;
+  type WireTrace = import("@/lib/verifier/parallel-core").WireTrace;
+
+  const scenes = readClevrScenes(path.join(ROOT, "fixtures/clevr-v1/CLEVR_train_scenes_1000.json"));
+  const corpus = generateCorpus({ scenes, questionsPerScene: 1, seeds: [1, 2, 3], methods: ["direct"], rates: ORACLE_RATES });
+  const sceneIds = new Map<Scene, number>(scenes.map((s, i) => [s, i + 1]));
+  const sceneMap = new Map<number, Scene>(scenes.map((s, i) => [i + 1, s]));
+  const questionIds = new Map<string, number>();
+  const rows: WireTrace[] = corpus.map((t, i) => ({
+    id: i + 1,
+    answer: t.question.answer as string,
+    sceneId: sceneIds.get(t.scene)!,
+    questionId: questionIds.get(t.question.id) ?? (questionIds.set(t.question.id, questionIds.size + 1), questionIds.size),
+    program: JSON.stringify(t.question.program),
+    format: null,
+    steps: t.trace.steps.map(toVerifyStep).map((s) => ({
+      kind: s.kind,
+      text: s.text ?? null,
+      tool: s.tool ?? null,
+      callId: s.callId ?? null,
+      args: s.args === undefined ? null : JSON.stringify(s.args),
+      result: s.result === undefined ? null : JSON.stringify(s.result),
+      changedAt: null,
+    })),
+  }));
+  const steps = rows.reduce((s, r) => s + r.steps.length, 0);
+  const passes = Math.max(3, Math.ceil(400_000 / steps));
+  const maxArg = process.argv.find((a) => a.startsWith("--max-threads="));
+  const cores = coreCount();
+  const maxThreads = maxArg ? Number(maxArg.split("=")[1]) : cores;
+  console.log(`corpus: ${fmt(rows.length)} scripted-teacher traces, ${fmt(steps)} steps (rows as read from the database: JSON text parsed per trace); ${passes} passes per figure; ${cores} cores, load average ${load()} at start`);
+
+  // 1. this thread -----------------------------------------------------------------------------------
+  const inline = (): number => {
+    const programs = new Map<number, unknown>();
+    resetVerifierCaches();
+    const started = performance.now();
+    for (const row of rows) verifyRow(row, sceneMap, programs, DEFAULT_SETTINGS);
+    return steps / ((performance.now() - started) / 1000);
+  };
+  inline();
+  const inlineRates = Array.from({ length: passes }, inline).sort((a, b) => a - b);
+  const inlineMedian = inlineRates[Math.floor(passes / 2)];
+  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])} (load ${load()})`);
+
+  // 2. the pool at 1..N threads ---------------------------------------------------------------------------
+  const SLICE = 200;
+  const slices: WireTrace[][] = [];
+  for (let i = 0; i < rows.length; i += SLICE) slices.push(rows.slice(i, i + SLICE));
+  const curve: Array<{ threads: number; median: number; best: number }> = [];
+  for (let threads = 1; threads <= maxThreads; threads++) {
+    const pool = await VerifierPool.open({ threads, settings: DEFAULT_SETTINGS, scenes: sceneMap });
+    if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
+    const pass = async (): Promise<number> => {
+      const started = performance.now();
+      await Promise.all(slices.map((slice) => pool.verify(slice)));
+      return steps / ((performance.now() - started) / 1000);
+    };
+    await pass(); // warm-up: JIT in every thread
+    const rates: number[] = [];
+    for (let p = 0; p < passes; p++) rates.push(await pass());
+    rates.sort((a, b) => a - b);
+    await pool.close();
+    curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1] });
+    console.log(`  pool, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s, best ${fmt(curve[threads - 1].best)} (load ${load()})`);
+  }
+  const one = curve[0];
+  console.log("\nscaling (median passes; target at N = the cores: ≥ 0.8 × N × one thread):");
+  console.log("  threads   steps/s    × one pool thread   ratio to N × one   ratio to N × this thread");
+  for (const c of curve) {
+    console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(11)}${(c.median / one.median).toFixed(2).padStart(19)}${(c.median / (c.threads * one.median)).toFixed(2).padStart(19)}${(c.median / (c.threads * inlineMedian)).toFixed(2).padStart(26)}`);
+  }
+
+  // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
+  const { normalizeCanonical } = await import("@/lib/formats/canonical");
+  const { importFiles, importRecords } = await import("@/lib/services/import/imports");
+  const { runVerifier } = await import("@/lib/services/verify/verify");
+  const sceneFile = path.join(WORK, "scenes.json");
+  fs.copyFileSync(path.join(ROOT, "fixtures/clevr-v1/CLEVR_train_scenes_1000.json"), sceneFile);
+  await importFiles({ files: [sceneFile], dataset: "bench-scale", imagesDir: WORK });
+  const persistCorpus = generateCorpus({ scenes, questionsPerScene: 2, seeds: [4, 5], methods: ["direct"], rates: ORACLE_RATES });
+  const records = persistCorpus.map((t, i) => {
+    const normalized = normalizeCanonical(t.trace, JSON.stringify(t.trace));
+    if (!normalized.ok) throw new Error(`bench trace ${t.trace.id} does not normalise`);
+    return { type: "trace" as const, line: i + 1, file: "bench", value: normalized.value };
+  });
+  await importRecords({ dataset: "bench-scale", records, imagesDirs: [WORK] });
+  await runVerifier({ dataset: "bench-scale", threads: 1 }); // warm-up (JIT, page cache)
+  console.log(`\nwhole run on SQLite (${fmt(records.length)} traces: read, verify, write verdicts chunk by chunk, finish):`);
+  for (const threads of [1, maxThreads, 1, maxThreads]) {
+    const summary = await runVerifier({ dataset: "bench-scale", threads });
+    console.log(`  ${threads} thread(s): ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts (load ${load()})`);
+  }
+}

@@ -1,0 +1,46 @@
+import { defineCommand } from "@/lib/cli/command";
+import { AppError } from "@/lib/errors";
+import { runWorker } from "@/lib/services/verify/worker";
+
+// `stepwise worker`: works on queued verifier runs (`stepwise verify --queue`) until Ctrl-C /
+// SIGTERM, chunk by chunk; start as many as you like, on any machine that reaches the database
+// (docs/design.md §14, README "Run workers on several machines").
+
+function whole(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `--${name} must be a whole number ≥ 1 (got "${raw}")`);
+  return n;
+}
+
+export default defineCommand({
+  name: "worker",
+  summary: "Work on queued verifier runs (verify --queue), chunk by chunk, until stopped; any number of workers share a run",
+  usage: [
+    "stepwise worker [--threads N] [--poll-ms MS] [--until-idle] [--json]",
+    "    --threads N     verification threads in this worker (default STEPWISE_VERIFY_THREADS, else every core)",
+    "    --poll-ms MS    wait between looks at the queue when idle (default 1000)",
+    "    --until-idle    stop once no queued run is left (otherwise: until Ctrl-C / SIGTERM, after the chunk in hand)",
+  ].join("\n"),
+  options: { threads: { type: "string" }, "poll-ms": { type: "string" }, "until-idle": { type: "boolean" } },
+  run: async ({ values, progress }) => {
+    const threads = whole("threads", values.threads as string | undefined);
+    const pollMs = whole("poll-ms", values["poll-ms"] as string | undefined);
+    const controller = new AbortController();
+    const stop = () => {
+      progress("stopping after the chunk in hand…");
+      controller.abort();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    progress(`worker ${process.pid} waiting for queued verifier runs`);
+    try {
+      const report = await runWorker({ threads, pollMs, untilIdle: Boolean(values["until-idle"]), signal: controller.signal, onEvent: progress });
+      return { pid: process.pid, chunks: report.chunks, finished: report.finished.map((s) => ({ run: s.run, dataset: s.dataset, traces: s.traces, verdicts: s.verdicts })) };
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    }
+  },
+  render: (r) => `worker ${r.pid}: ${r.chunks} chunk(s) written${r.finished.length ? `; finished ${r.finished.map((f) => `run ${f.run} (${f.dataset}, ${f.traces} traces)`).join(", ")}` : ""}`,
+});

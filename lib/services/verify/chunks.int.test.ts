@@ -1,0 +1,203 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { generateTraces } from "@/fixtures/export/generate";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { seedDemo } from "@/lib/services/system/seed";
+import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
+import { runWorker } from "@/lib/services/verify/worker";
+
+// Verifier runs as chunks (docs/design.md §14) on a real SQLite file: the threaded path writes
+// exactly the single-threaded rows; a run whose process is SIGKILLed resumes with only its
+// unfinished chunks; two `stepwise worker` processes share a queued run, one killed while holding
+// a chunk, and every verdict is written exactly once. Children are the real CLI under tsx.
+
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
+
+interface Exited {
+  pid: number;
+  signal: NodeJS.Signals | null;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): { pid: number; done: Promise<Exited> } {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/cli/main.ts"), ...args], { env: { ...process.env, STEPWISE_CRASH_AT: "", ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  const done = new Promise<Exited>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve({ pid: child.pid!, signal, code, stdout, stderr }));
+  });
+  return { pid: child.pid!, done };
+}
+
+function expectKilled(result: Exited): void {
+  if (result.signal !== "SIGKILL") throw new Error(`expected the child to be killed, it exited ${result.code}: ${result.stderr}`);
+}
+
+/** A run's verdict rows and scores without ids or run: what the run says, in write order. */
+async function rowsOf(runId: number) {
+  const handle = await sqlite();
+  return {
+    verdicts: prepare(handle, `SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "id"`).all(runId),
+    scores: prepare(handle, `SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`).all(runId),
+  };
+}
+
+/** Each (step, rule) verdict once and each trace's score once in the run. */
+async function duplicates(runId: number): Promise<number> {
+  const handle = await sqlite();
+  const v = prepare(handle, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId", "rule" HAVING COUNT(*) > 1)`).get(runId) as { n: number };
+  const s = prepare(handle, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "TraceScore" WHERE "runId" = ? GROUP BY "traceId" HAVING COUNT(*) > 1)`).get(runId) as { n: number };
+  return v.n + s.n;
+}
+
+const traceColumns = (dataset: string) =>
+  db().trace.findMany({ where: { dataset: { name: dataset } }, orderBy: { id: "asc" }, select: { id: true, quality: true, valid: true, failingSteps: true, failingRules: true, uncheckedSteps: true, disagreements: true } });
+
+const chunkRows = (runId: number) => db().verifyChunk.findMany({ where: { runId }, orderBy: { index: "asc" } });
+
+beforeAll(async () => {
+  await seedDemo({ force: true });
+  await writeTransaction((h) => generateTraces(h, { dataset: "chunk-kill", traces: 600, tracesPerImage: 5 }));
+  await writeTransaction((h) => generateTraces(h, { dataset: "chunk-workers", traces: 600, tracesPerImage: 5 }));
+});
+
+describe("verification across threads", () => {
+  for (const dataset of ["clevr-demo", "visprog-gqa", "photos-demo"]) {
+    it(`${dataset}: two threads write the one-thread rows, scores, Trace columns and metrics`, async () => {
+      const one = await runVerifier({ dataset, threads: 1, batchSize: 40 });
+      const columnsOne = await traceColumns(dataset);
+      const two = await runVerifier({ dataset, threads: 2, batchSize: 40 });
+      expect(one.threads).toBe(1);
+      expect(two.threads).toBe(2);
+      const [a, b] = [await rowsOf(one.run), await rowsOf(two.run)];
+      expect(a.verdicts.length).toBeGreaterThan(0);
+      expect(b.verdicts).toEqual(a.verdicts);
+      expect(b.scores).toEqual(a.scores);
+      expect(await traceColumns(dataset)).toEqual(columnsOne);
+      expect({ ...two, run: 0, seconds: 0, stepsPerSecond: 0, threads: 0 }).toEqual({ ...one, run: 0, seconds: 0, stepsPerSecond: 0, threads: 0 });
+    });
+  }
+
+  it("a bad thread count is refused before anything is written", async () => {
+    const runs = await db().verifierRun.count();
+    await expect(runVerifier({ dataset: "clevr-demo", threads: 0 })).rejects.toMatchObject({ code: "invalid_input", message: "threads must be a whole number ≥ 1 (got 0)" });
+    expect(await db().verifierRun.count()).toBe(runs);
+  });
+});
+
+describe("a run is split into chunks", () => {
+  it("progress is the sum over done chunks; each chunk's counts add up to the run", async () => {
+    const summary = await runVerifier({ dataset: "clevr-demo", batchSize: 50 });
+    const chunks = await chunkRows(summary.run);
+    expect(chunks.map((c) => [c.index, c.status])).toEqual([[0, "done"], [1, "done"], [2, "done"], [3, "done"]]);
+    expect(chunks[3].lastTraceId).toBeNull();
+    expect(chunks.reduce((s, c) => s + c.traces, 0)).toBe(summary.traces);
+    expect(chunks.reduce((s, c) => s + c.verdicts, 0)).toBe(summary.verdicts);
+    expect(chunks.every((c) => c.outcomes === null)).toBe(true); // dropped once the run is done
+    expect(summary.chunks).toEqual({ total: 4, resumed: 0 });
+  });
+
+  it("a run SIGKILLed after two chunks resumes with only the other chunks; every verdict exactly once, the same as an uninterrupted run", async () => {
+    const reference = await runVerifier({ dataset: "chunk-kill", batchSize: 100 });
+    const crashed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100"], { STEPWISE_CRASH_AT: "verify:batch@2" }).done;
+    expectKilled(crashed);
+    const run = await db().verifierRun.findFirstOrThrow({ where: { dataset: { name: "chunk-kill" } }, orderBy: { id: "desc" } });
+    expect(run.id).not.toBe(reference.run);
+    expect(run.status).toBe("running");
+    expect((await chunkRows(run.id)).map((c) => c.status)).toEqual(["done", "done", "pending", "pending", "pending", "pending"]);
+    const written = (await rowsOf(run.id)).scores.length;
+    expect(written).toBe(200);
+    // the same command again: it finds the killed run and resumes it
+    const resumed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100", "--json"]).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary).toMatchObject({ run: run.id, traces: 600, chunks: { total: 6, resumed: 2 } });
+    const chunks = await chunkRows(run.id);
+    expect(chunks.map((c) => c.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(new Set(chunks.slice(0, 2).map((c) => c.ownerPid))).toEqual(new Set([crashed.pid]));
+    expect(await duplicates(run.id)).toBe(0);
+    const [a, b] = [await rowsOf(reference.run), await rowsOf(run.id)];
+    expect(b.verdicts).toEqual(a.verdicts);
+    expect(b.scores).toEqual(a.scores);
+    expect(summary.verdicts).toBe(reference.verdicts);
+    expect(summary.metrics).toEqual(reference.metrics);
+    expect(await db().trace.count({ where: { dataset: { name: "chunk-kill" }, runId: run.id } })).toBe(600);
+  });
+
+  it("a run killed with a chunk verified but not written: --resume takes the chunk over and writes it once", async () => {
+    const reference = await runVerifier({ dataset: "chunk-kill", batchSize: 150 });
+    const crashed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "150", "--threads", "2"], { STEPWISE_CRASH_AT: "verify:chunk@2" }).done;
+    expectKilled(crashed);
+    const run = await db().verifierRun.findFirstOrThrow({ where: { dataset: { name: "chunk-kill" } }, orderBy: { id: "desc" } });
+    const before = await chunkRows(run.id);
+    expect(before[0].status).toBe("done");
+    expect(before[1]).toMatchObject({ status: "running", ownerPid: crashed.pid, attempts: 1 });
+    await expect(resumeVerifierRun(reference.run)).rejects.toMatchObject({ code: "conflict" });
+    const summary = await resumeVerifierRun(run.id, { threads: 1 });
+    expect(summary.chunks).toEqual({ total: 4, resumed: 1 });
+    expect((await chunkRows(run.id))[1]).toMatchObject({ status: "done", ownerPid: process.pid, attempts: 2 });
+    expect(await duplicates(run.id)).toBe(0);
+    const [a, b] = [await rowsOf(reference.run), await rowsOf(run.id)];
+    expect(b.verdicts).toEqual(a.verdicts);
+    expect(b.scores).toEqual(a.scores);
+  });
+});
+
+describe("stepwise worker", () => {
+  it("two worker processes share a queued run; one is SIGKILLed holding a chunk, the other takes it over; every verdict exactly once", async () => {
+    const reference = await runVerifier({ dataset: "chunk-workers", batchSize: 50 });
+    const queued = await queueVerifierRun({ dataset: "chunk-workers", batchSize: 50 });
+    expect(queued).toMatchObject({ traces: 600, chunks: 12 });
+    expect(await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } })).toMatchObject({ status: "running", ownerPid: null });
+    const doomed = cli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100"], { STEPWISE_CRASH_AT: "verify:chunk@3" });
+    let doomedExited = false;
+    void doomed.done.then(() => (doomedExited = true));
+    // the second worker joins once the first is under way (a CLI start takes seconds here, and
+    // the first must get to its third chunk, where it dies holding the lease)
+    while (!doomedExited && (await db().verifyChunk.count({ where: { runId: queued.run, status: "done" } })) < 1) await new Promise((r) => setTimeout(r, 50));
+    const survivor = cli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100", "--json"]);
+    const [killed, finished] = await Promise.all([doomed.done, survivor.done]);
+    expectKilled(killed);
+    expect(finished.code, finished.stderr).toBe(0);
+    const report = JSON.parse(finished.stdout);
+    expect(report.finished).toEqual([{ run: queued.run, dataset: "chunk-workers", traces: 600, verdicts: reference.verdicts }]);
+    const chunks = await chunkRows(queued.run);
+    expect(chunks.every((c) => c.status === "done")).toBe(true);
+    // the killed worker wrote two chunks; the chunk it held was taken over (a second attempt)
+    expect(chunks.filter((c) => c.ownerPid === killed.pid)).toHaveLength(2);
+    expect(chunks.filter((c) => c.attempts === 2)).toHaveLength(1);
+    expect(chunks.filter((c) => c.ownerPid === finished.pid).length).toBe(10);
+    expect(report.chunks).toBe(10);
+    expect(await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } })).toMatchObject({ status: "done", traces: 600 });
+    expect(await duplicates(queued.run)).toBe(0);
+    const [a, b] = [await rowsOf(reference.run), await rowsOf(queued.run)];
+    expect(b.verdicts).toEqual(a.verdicts);
+    expect(b.scores).toEqual(a.scores);
+  });
+
+  it("a queued run nobody works on is not taken for abandoned; cancelling it removes it at once", async () => {
+    const { cancelRun } = await import("@/lib/services/verify/verify");
+    const { recover } = await import("@/lib/recovery/recovery");
+    const queued = await queueVerifierRun({ dataset: "chunk-workers", batchSize: 200 });
+    expect((await recover({ fix: false, staleMs: 0 })).findings.filter((f) => f.kind === "verifier-run" && f.id === String(queued.run))).toEqual([]);
+    await expect(cancelRun(queued.run)).resolves.toEqual({ id: queued.run, status: "cancelled" });
+    expect(await db().verifierRun.findUnique({ where: { id: queued.run } })).toBeNull();
+    expect(await db().verifyChunk.count({ where: { runId: queued.run } })).toBe(0);
+  });
+
+  it("an in-process worker finishes a queued run like runVerifier does", async () => {
+    const reference = await runVerifier({ dataset: "clevr-demo" });
+    const queued = await queueVerifierRun({ dataset: "clevr-demo", batchSize: 30 });
+    const report = await runWorker({ threads: 2, untilIdle: true, pollMs: 50 });
+    expect(report.finished.map((f) => f.run)).toEqual([queued.run]);
+    expect(report.finished[0].metrics).toEqual(reference.metrics);
+    const [a, b] = [await rowsOf(reference.run), await rowsOf(queued.run)];
+    expect(b.verdicts).toEqual(a.verdicts);
+  });
+});

@@ -1,0 +1,78 @@
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateCorpus, ORACLE_RATES, readClevrScenes, toVerifyStep } from "@/lib/teacher/scripted";
+import type { Scene } from "@/lib/tools/scene";
+import { DEFAULT_SETTINGS, withRules } from "@/lib/verifier/config";
+import { verifyRow, type WireTrace } from "@/lib/verifier/parallel-core";
+import { defaultThreads, VerifierPool, workerFiles } from "@/lib/verifier/parallel";
+
+// The threaded path against the in-process one on scripted-teacher traces over real CLEVR scenes
+// (with injected faults, so verdicts fail as well as pass): every result equal, in order.
+
+const scenes = readClevrScenes(path.resolve("fixtures/clevr-v1/CLEVR_train_scenes_1000.json")).slice(0, 60);
+const corpus = generateCorpus({ scenes, questionsPerScene: 2, seeds: [1, 2], methods: ["direct"], rates: ORACLE_RATES });
+const sceneIds = new Map<Scene, number>(scenes.map((s, i) => [s, i + 1]));
+const sceneMap = new Map<number, Scene>(scenes.map((s, i) => [i + 1, s]));
+const questionIds = new Map<string, number>();
+const rows: WireTrace[] = corpus.map((t, i) => ({
+  id: i + 1,
+  answer: t.question.answer as string,
+  sceneId: sceneIds.get(t.scene)!,
+  questionId: questionIds.get(t.question.id) ?? (questionIds.set(t.question.id, questionIds.size + 1), questionIds.size),
+  program: JSON.stringify(t.question.program),
+  format: null,
+  steps: t.trace.steps.map(toVerifyStep).map((s, k) => ({
+    kind: s.kind,
+    text: s.text ?? null,
+    tool: s.tool ?? null,
+    callId: s.callId ?? null,
+    args: s.args === undefined ? null : JSON.stringify(s.args),
+    result: s.result === undefined ? null : JSON.stringify(s.result),
+    // a few steps changed after the fact, so stale reasoning is exercised too
+    changedAt: i % 7 === 0 && k === 2 ? 5 : null,
+  })),
+}));
+
+const pools: VerifierPool[] = [];
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+async function pool(threads: number, settings = DEFAULT_SETTINGS): Promise<VerifierPool> {
+  const opened = await VerifierPool.open({ threads, settings, scenes: sceneMap });
+  if (!(opened instanceof VerifierPool)) throw new Error(`pool did not start: ${opened.reason}`);
+  pools.push(opened);
+  return opened;
+}
+
+describe("verification across threads", () => {
+  it("gives the in-process results, in order, for every trace", async () => {
+    const programs = new Map<number, unknown>();
+    const inline = rows.map((r) => verifyRow(r, sceneMap, programs, DEFAULT_SETTINGS));
+    expect(inline.some((r) => r.outcome.includes("fail"))).toBe(true);
+    expect(inline.some((r) => r.evidence.some((e) => e !== null))).toBe(true);
+    const threaded = await (await pool(2)).verifySpread(rows);
+    expect(threaded).toHaveLength(rows.length);
+    expect(threaded).toEqual(inline);
+  });
+
+  it("uses the settings it was opened with (a rule switched off stays off)", async () => {
+    const settings = withRules(DEFAULT_SETTINGS, ["reasoning.claims"]);
+    const threaded = await (await pool(1, settings)).verify(rows.slice(0, 40));
+    const inline = rows.slice(0, 40).map((r) => verifyRow(r, sceneMap, new Map(), settings));
+    expect(threaded).toEqual(inline);
+    expect(threaded.flatMap((r) => r.rule)).not.toContain("reasoning.claims");
+  });
+
+  it("reports a thread's failure as the batch's error, naming it", async () => {
+    const p = await pool(1);
+    const bad = { ...rows[0], steps: [{ ...rows[0].steps[0], args: "{not json" }] };
+    await expect(p.verify([bad])).rejects.toThrow(/verification thread failed: .*JSON/);
+  });
+
+  it("finds its entry files here, and the thread count follows STEPWISE_VERIFY_THREADS", () => {
+    expect("boot" in workerFiles()).toBe(true);
+    expect(defaultThreads({ STEPWISE_VERIFY_THREADS: "3" })).toBe(3);
+    expect(defaultThreads({ STEPWISE_VERIFY_THREADS: "zero" })).toBeGreaterThanOrEqual(1);
+  });
+});
