@@ -1,14 +1,24 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { PG_SKIPS } from "./scripts/pg-skips.mjs";
+
+// STEPWISE_TEST_PG=1: the integration suite (*.int.test.ts) and the PostgreSQL-only checks
+// (*.pg.test.ts) on a throw-away PostgreSQL cluster (vitest.global-setup.ts), less the files named
+// in scripts/pg-skips.mjs with their reasons. Otherwise: everything on SQLite.
+const onPostgres = process.env.STEPWISE_TEST_PG === "1";
 
 export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL("./", import.meta.url)) } },
   test: {
-    include: ["lib/**/*.test.ts", "lib/**/*.test.tsx", "components/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
+    include: onPostgres
+      ? ["lib/**/*.int.test.ts", "scripts/**/*.int.test.ts", "scripts/**/*.pg.test.ts", "lib/**/*.pg.test.ts"]
+      : ["lib/**/*.test.ts", "lib/**/*.test.tsx", "components/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
+    exclude: onPostgres ? ["**/node_modules/**", ...PG_SKIPS.map((s: { file: string }) => s.file)] : ["**/node_modules/**", "**/*.pg.test.ts"],
     environment: "node",
     globalSetup: ["./vitest.global-setup.ts"],
     setupFiles: ["./vitest.setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // PostgreSQL: every statement is a round trip (SQLite's are function calls), so seeding the demo takes longer
+    testTimeout: onPostgres ? 240_000 : 60_000,
+    hookTimeout: onPostgres ? 240_000 : 60_000,
   },
 });

@@ -1,34 +1,85 @@
 import type Database from "better-sqlite3";
+import pg from "pg";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { PrismaClient as PostgresPrismaClient } from "@/lib/generated/postgres/client";
 import { env, sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import fs from "node:fs";
 import path from "node:path";
 
-// The only PrismaClient. SQLite through better-sqlite3 is the embedded default; the adapter is
-// chosen from DATABASE_URL so PostgreSQL (capability C9) can slot in here.
+// The only PrismaClient, and the raw connection under it (docs/design.md §14). DATABASE_URL picks
+// the dialect: file:… is SQLite through better-sqlite3 (the embedded default), postgresql://… is
+// PostgreSQL through @prisma/adapter-pg on one explicitly configured `pg` pool.
 //
-// Bulk paths (import, verdict writes) bypass Prisma's query compiler — createMany is ~20x slower
-// than prepared statements here — and write through `sqlite()`, the very connection Prisma uses.
-// Sharing one connection means no SQLITE_BUSY between two handles; the rule that keeps it safe is
-// in `writeTransaction` below.
+// Two generated clients (lib/generated/prisma for SQLite, lib/generated/postgres for PostgreSQL,
+// both from prisma/schema.prisma): a Prisma client is compiled for one provider and refuses an
+// adapter of another. Their model APIs are generated from the same models, so the PostgreSQL
+// client is typed as the SQLite one and every service stays dialect-neutral.
+//
+// Bulk paths bypass Prisma's query compiler (createMany is ~20x slower than prepared statements)
+// and go through lib/db/sql.ts, which writes through the very connection (SQLite) or pool
+// (PostgreSQL) Prisma uses. The older synchronous contract — `sqlite()` / `writeTransaction` on
+// the better-sqlite3 handle — is SQLite-only; callers not yet ported to lib/db/sql.ts fail on
+// PostgreSQL with a clear error naming the area (docs/design.md §14 lists them).
+
+export type Dialect = "sqlite" | "postgres";
 
 interface Connection {
   url: string;
+  dialect: Dialect;
   prisma: PrismaClient;
   handle: Database.Database | null;
+  pool: pg.Pool | null;
 }
 
 const globalForDb = globalThis as unknown as { __stepwiseDb?: Connection };
 
-function connect(url: string): Connection {
+/** The dialect of a DATABASE_URL; anything else than file: or postgres(ql):// is invalid input. */
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith("file:")) return "sqlite";
+  if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
+  throw new AppError("invalid_input", `DATABASE_URL ${url}: use file:<path> (SQLite) or postgresql://user:password@host:port/database`);
+}
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new AppError("invalid_input", `${name}=${raw}: expected a whole number`);
+  return value;
+}
+
+/**
+ * The pool's settings, all explicit (node-postgres defaults are unlimited waits and no
+ * keepalive). Overridable by environment; docs/postgres.md lists them.
+ */
+export function poolConfig(url: string): pg.PoolConfig {
+  return {
+    connectionString: url,
+    application_name: "stepwise",
+    // timestamps are stored as UTC (what Prisma writes); CURRENT_TIMESTAMP in raw SQL must agree
+    options: "-c TimeZone=UTC",
+    max: intEnv("STEPWISE_PG_POOL_MAX", 10),
+    // waiting for a free connection / a new connection longer than this is an error
+    connectionTimeoutMillis: intEnv("STEPWISE_PG_CONNECT_TIMEOUT_MS", 10_000),
+    // idle connections are closed after this (0 = never)
+    idleTimeoutMillis: intEnv("STEPWISE_PG_IDLE_TIMEOUT_MS", 30_000),
+    // server-side limits: one statement, and a transaction left idle by a crashed caller
+    statement_timeout: intEnv("STEPWISE_PG_STATEMENT_TIMEOUT_MS", 300_000),
+    idle_in_transaction_session_timeout: intEnv("STEPWISE_PG_IDLE_TX_TIMEOUT_MS", 60_000),
+    // TCP keepalive: a dead peer (NAT, failover) is noticed instead of hanging forever
+    keepAlive: true,
+    keepAliveInitialDelayMillis: intEnv("STEPWISE_PG_KEEPALIVE_MS", 10_000),
+  };
+}
+
+function connectSqlite(url: string): Connection {
   const file = sqliteFile(url);
-  if (!file) {
-    throw new AppError("internal", `DATABASE_URL ${url}: only SQLite (file:...) is supported by this build`);
-  }
+  if (!file) throw new AppError("internal", `DATABASE_URL ${url}: not a SQLite file: URL`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const connection: Connection = { url, prisma: undefined as unknown as PrismaClient, handle: null };
+  const connection: Connection = { url, dialect: "sqlite", prisma: undefined as unknown as PrismaClient, handle: null, pool: null };
   const factory = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 });
   const connectAdapter = factory.connect.bind(factory);
   // Capture the better-sqlite3 handle the adapter opens so bulk paths share it.
@@ -46,11 +97,20 @@ function connect(url: string): Connection {
   return connection;
 }
 
+function connectPostgres(url: string): Connection {
+  const pool = new pg.Pool(poolConfig(url));
+  // an idle client's error (server restart, network) must not crash the process; the next query reconnects
+  pool.on("error", (error) => console.error(`stepwise: PostgreSQL connection lost: ${error.message}`));
+  const adapter = new PrismaPg(pool);
+  const prisma = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  return { url, dialect: "postgres", prisma, handle: null, pool };
+}
+
 function connection(): Connection {
   const url = env().DATABASE_URL;
   const current = globalForDb.__stepwiseDb;
   if (current && current.url === url) return current;
-  const next = connect(url);
+  const next = dialectOf(url) === "postgres" ? connectPostgres(url) : connectSqlite(url);
   globalForDb.__stepwiseDb = next;
   return next;
 }
@@ -59,9 +119,32 @@ export function db(): PrismaClient {
   return connection().prisma;
 }
 
-/** The better-sqlite3 handle under Prisma (opened on first use). Integers come back as numbers. */
-export async function sqlite(): Promise<Database.Database> {
+/** The dialect of the current DATABASE_URL. */
+export function dialect(): Dialect {
+  return dialectOf(env().DATABASE_URL);
+}
+
+/** The `pg` pool under Prisma (PostgreSQL only). */
+export function pgPool(): pg.Pool {
   const current = connection();
+  if (!current.pool) throw new AppError("internal", "pgPool() called on a SQLite database");
+  return current.pool;
+}
+
+function sqliteOnly(area: string | undefined): never {
+  throw new AppError(
+    "internal",
+    `${area ?? "this operation"} is not ported to PostgreSQL yet (it still uses the SQLite-only handle); run it on a SQLite DATABASE_URL — see docs/postgres.md`,
+  );
+}
+
+/**
+ * The better-sqlite3 handle under Prisma (opened on first use). Integers come back as numbers.
+ * SQLite only: new code uses lib/db/sql.ts, which works on both dialects.
+ */
+export async function sqlite(area?: string): Promise<Database.Database> {
+  const current = connection();
+  if (current.dialect !== "sqlite") sqliteOnly(area);
   if (!current.handle) await current.prisma.$connect();
   if (!current.handle) throw new AppError("internal", "database handle not available");
   return current.handle;
@@ -71,9 +154,10 @@ export async function sqlite(): Promise<Database.Database> {
  * Runs `work` synchronously inside BEGIN IMMEDIATE ... COMMIT on the shared connection.
  * Because it never yields, no other query can interleave with it; if a Prisma interactive
  * transaction is open on the connection we wait for it to finish first. Throwing rolls back.
+ * SQLite only (lib/db/sql.ts `transaction` is the dialect-neutral form).
  */
-export async function writeTransaction<T>(work: (handle: Database.Database) => T): Promise<T> {
-  const handle = await sqlite();
+export async function writeTransaction<T>(work: (handle: Database.Database) => T, area?: string): Promise<T> {
+  const handle = await sqlite(area);
   while (handle.inTransaction) await new Promise((resolve) => setImmediate(resolve));
   return handle.transaction(() => work(handle)).immediate();
 }
@@ -89,4 +173,5 @@ export async function disconnect(): Promise<void> {
   if (!current) return;
   globalForDb.__stepwiseDb = undefined;
   await current.prisma.$disconnect();
+  if (current.pool && !current.pool.ended) await current.pool.end();
 }

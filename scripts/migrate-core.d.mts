@@ -1,5 +1,11 @@
 export declare const ROOT: string;
+export declare const SCHEMA_PATH: string;
+export declare const MIGRATIONS_DIR: string;
+export declare const PG_SCHEMA_PATH: string;
+export declare const PG_MIGRATIONS_DIR: string;
 export declare function databaseUrl(): string;
+export declare function dialectOf(url: string): "sqlite" | "postgres";
+export declare function layoutOf(url: string): { schemaPath: string; migrationsDir: string };
 export declare function sqliteFileOf(url: string): string;
 export declare function deployMigrations(url?: string): Promise<string[]>;
 export declare function pendingMigrations(url?: string): Promise<string[]>;

@@ -1,23 +1,47 @@
 #!/usr/bin/env node
-// Offline stand-in for `prisma migrate dev|deploy|status|diff|reset` (SQLite) over the wasm
-// schema engine; see scripts/migrate-core.mjs. Adapted from the team's verified offline Prisma recipe.
+// Offline stand-in for `prisma migrate dev|deploy|status|diff|reset` over the wasm schema engine,
+// for SQLite (DATABASE_URL=file:…, prisma/migrations) and PostgreSQL (DATABASE_URL=postgresql://…,
+// prisma/postgres/migrations); see scripts/migrate-core.mjs. `--postgres` without a postgres
+// DATABASE_URL runs the command on a throw-away cluster (scripts/pg-cluster.mjs): that is how a
+// PostgreSQL migration is made on a machine with no server running (docs/design.md §14).
 //   node scripts/prisma-wasm-migrate.mjs dev --name <name> [--create-only] [--accept-data-loss]
 //   node scripts/prisma-wasm-migrate.mjs deploy | status | diff | reset --force
 import fs from 'node:fs'
 import path from 'node:path'
 import {
-  databaseUrl, deployMigrations, filters, loadEngine, makeSqliteAdapterFactory, migrationsList,
-  MIGRATIONS_DIR, schemaPairs, SCHEMA_PATH, sqliteFileOf,
+  databaseUrl, deployMigrations, dialectOf, filters, layoutOf, loadEngine, makeAdapterFactory, migrationsList,
+  schemaPairs, sqliteFileOf, closeConnections,
 } from './migrate-core.mjs'
+import { postgresSchema, SOURCE, TARGET } from './pg-schema.mjs'
+import { startCluster } from './pg-cluster.mjs'
 
 const args = process.argv.slice(2)
 const cmd = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--name')
 const flag = (n) => args.includes(n)
 const opt = (n) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
-const url = databaseUrl()
+let url = databaseUrl()
 const log = (msg) => { if (process.env.DEBUG_SCHEMA_ENGINE) console.error('[schema-engine]', msg) }
 
 async function main() {
+  // the PostgreSQL schema is generated from the one source: keep it current before any command
+  const pgText = postgresSchema(fs.readFileSync(SOURCE, 'utf8'))
+  if (!fs.existsSync(TARGET) || fs.readFileSync(TARGET, 'utf8') !== pgText) fs.writeFileSync(TARGET, pgText)
+  let cluster = null
+  if (flag('--postgres') && dialectOf(url) !== 'postgres') {
+    cluster = await startCluster()
+    url = cluster.url
+    process.env.DATABASE_URL = url
+  }
+  try {
+    await command()
+  } finally {
+    cluster?.stop()
+  }
+}
+
+async function command() {
+  const { schemaPath, migrationsDir } = layoutOf(url)
+  const MIGRATIONS_DIR = migrationsDir
   if (cmd === 'deploy') {
     const applied = await deployMigrations(url)
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations')
@@ -25,34 +49,41 @@ async function main() {
   }
   if (cmd === 'reset') {
     if (!flag('--force')) throw new Error('reset needs --force')
-    const file = sqliteFileOf(url)
-    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true })
+    if (dialectOf(url) === 'sqlite') {
+      const file = sqliteFileOf(url)
+      for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true })
+    } else {
+      const factory = await makeAdapterFactory(url)
+      const { engine } = await loadEngine(factory, schemaPairs(schemaPath), log)
+      try { await engine.reset({ filter: filters }) } finally { engine.free(); await closeConnections(factory) }
+    }
     const applied = await deployMigrations(url)
     console.log(`reset; applied: ${applied.join(', ') || '(none)'}`)
     return
   }
-  const { engine } = await loadEngine(await makeSqliteAdapterFactory(url), schemaPairs(), log)
-  const schema = { files: schemaPairs().map(([p, content]) => ({ path: p, content })) }
+  const factory = await makeAdapterFactory(url)
+  const { engine } = await loadEngine(factory, schemaPairs(schemaPath), log)
+  const schema = { files: schemaPairs(schemaPath).map(([p, content]) => ({ path: p, content })) }
   try {
     switch (cmd) {
       case 'status': {
-        const r = await engine.diagnoseMigrationHistory({ migrationsList: migrationsList(), optInToShadowDatabase: false, filters })
+        const r = await engine.diagnoseMigrationHistory({ migrationsList: migrationsList(MIGRATIONS_DIR), optInToShadowDatabase: false, filters })
         console.log(JSON.stringify(r, null, 2))
         break
       }
       case 'diff': {
-        const r = await engine.diff({ from: { tag: 'migrations', ...migrationsList() }, to: { tag: 'schemaDatamodel', ...schema }, script: true, exitCode: null, filters })
+        const r = await engine.diff({ from: { tag: 'migrations', ...migrationsList(MIGRATIONS_DIR) }, to: { tag: 'schemaDatamodel', ...schema }, script: true, exitCode: null, filters })
         process.stdout.write(r.stdout ?? '')
         break
       }
       case 'dev': {
         const name = opt('--name') ?? 'migration'
         // applyMigrations first: it creates _prisma_migrations; devDiagnostic fails (P1014) without it
-        const pending = await engine.applyMigrations({ migrationsList: migrationsList(), filters })
+        const pending = await engine.applyMigrations({ migrationsList: migrationsList(MIGRATIONS_DIR), filters })
         if (pending.appliedMigrationNames.length) console.log(`applied: ${pending.appliedMigrationNames.join(', ')}`)
-        const diag = await engine.devDiagnostic({ migrationsList: migrationsList(), filters })
+        const diag = await engine.devDiagnostic({ migrationsList: migrationsList(MIGRATIONS_DIR), filters })
         if (diag.action.tag === 'reset') throw new Error(`database needs a reset: ${diag.action.reason}\n(run 'reset --force', then dev again)`)
-        const out = await engine.createMigration({ draft: flag('--create-only'), migrationName: name, migrationsList: migrationsList(), schema, filters })
+        const out = await engine.createMigration({ draft: flag('--create-only'), migrationName: name, migrationsList: migrationsList(MIGRATIONS_DIR), schema, filters })
         if (out.migrationScript === null) { console.log('already in sync, no migration created'); break }
         const dir = path.join(MIGRATIONS_DIR, out.generatedMigrationName)
         fs.mkdirSync(dir, { recursive: true })
@@ -65,17 +96,18 @@ async function main() {
           console.error(`${warnings}\nNot applied (possible data loss). Review the file, then run 'deploy'.`)
           process.exitCode = 1
         } else if (!flag('--create-only')) {
-          const r = await engine.applyMigrations({ migrationsList: migrationsList(), filters })
+          const r = await engine.applyMigrations({ migrationsList: migrationsList(MIGRATIONS_DIR), filters })
           console.log(`applied: ${r.appliedMigrationNames.join(', ')}`)
         }
         break
       }
       default:
-        console.error(`usage: prisma-wasm-migrate.mjs dev --name X [--create-only] [--accept-data-loss] | deploy | status | diff | reset --force   (schema: ${SCHEMA_PATH})`)
+        console.error(`usage: prisma-wasm-migrate.mjs dev --name X [--create-only] [--accept-data-loss] | deploy | status | diff | reset --force   [--postgres]   (schema: ${schemaPath})`)
         process.exitCode = 2
     }
   } finally {
     engine.free()
+    await closeConnections(factory)
   }
 }
 

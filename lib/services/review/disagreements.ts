@@ -7,7 +7,7 @@ export function disagreementsSql(scope: string): string {
   return `
     UPDATE "Trace" SET "disagreements" = (
       SELECT COUNT(*) FROM "Review" r
-      WHERE r."traceId" = "Trace"."id" AND r."current" = 1 AND r."source" = 'human' AND r."stepId" IS NOT NULL
+      WHERE r."traceId" = "Trace"."id" AND r."current" = TRUE AND r."source" = 'human' AND r."stepId" IS NOT NULL
         AND "Trace"."runId" IS NOT NULL
         AND (
           (r."label" = 'reject'

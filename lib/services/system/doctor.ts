@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { dataDir, env, sqliteFile } from "@/lib/env";
-import { pendingMigrations } from "@/scripts/migrate-core.mjs";
+import { dialectOf, pendingMigrations } from "@/scripts/migrate-core.mjs";
 import type { RecoveryReport } from "@/lib/recovery/recovery";
 
 // Environment checks for `stepwise doctor`: each check says what it looked at and how to fix it.
@@ -16,6 +16,8 @@ export interface Check {
 
 export interface DoctorReport {
   ok: boolean;
+  /** The database dialect DATABASE_URL selects (docs/design.md §14); null when the URL is invalid. */
+  dialect: "sqlite" | "postgres" | null;
   checks: Check[];
   /** What dead processes left behind (lib/recovery): stale runs, imports, exports, jobs, upload folders, orphan files. */
   recovery: RecoveryReport | null;
@@ -33,10 +35,16 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
 
   const url = env().DATABASE_URL;
   const file = sqliteFile(url);
+  let dialect: DoctorReport["dialect"] = null;
+  try {
+    dialect = dialectOf(url);
+  } catch (error) {
+    checks.push({ name: "database", ok: false, detail: (error as Error).message, fix: "set DATABASE_URL to file:<path> or postgresql://user:password@host:port/database" });
+  }
   let reachable = false;
-  if (!file) {
-    checks.push({ name: "database", ok: false, detail: `${url}: only SQLite file: URLs are supported by this build` });
-  } else {
+  if (dialect === "postgres") {
+    reachable = await checkPostgres(url, checks);
+  } else if (file) {
     try {
       const { default: Database } = await import("better-sqlite3");
       const exists = fs.existsSync(file);
@@ -51,7 +59,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       checks.push({ name: "database", ok: false, detail: `${file}: ${(error as Error).message}` });
     }
   }
-  if (file) {
+  if (dialect) {
     const pending = await pendingMigrations(url).catch((error: Error) => [`(${error.message})`]);
     checks.push({
       name: "migrations",
@@ -108,5 +116,37 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     detail: version ? `${chromium}: ${version}` : `${chromium} not found`,
     fix: "sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)",
   });
-  return { ok: checks.every((c) => c.ok), checks: checks.map((c) => (c.ok ? { name: c.name, ok: c.ok, detail: c.detail } : c)), recovery };
+  return { ok: checks.every((c) => c.ok), dialect, checks: checks.map((c) => (c.ok ? { name: c.name, ok: c.ok, detail: c.detail } : c)), recovery };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ":***@");
+  }
+}
+
+async function checkPostgres(url: string, checks: Check[]): Promise<boolean> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "stepwise doctor" });
+  try {
+    await client.connect();
+    const row = (await client.query("SELECT current_setting('server_version') AS version, current_database() AS database")).rows[0] as { version: string; database: string };
+    checks.push({ name: "database", ok: true, detail: `PostgreSQL ${row.version}, database ${row.database} (${redactUrl(url)})` });
+    return true;
+  } catch (error) {
+    checks.push({
+      name: "database",
+      ok: false,
+      detail: `${redactUrl(url)}: ${(error as Error).message}`,
+      fix: "start PostgreSQL and create the database (docs/postgres.md), or check DATABASE_URL",
+    });
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

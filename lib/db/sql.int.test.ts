@@ -1,0 +1,96 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { db, dialect } from "@/lib/db";
+import { sql, toPostgres, transaction } from "@/lib/db/sql";
+
+// The async SQL seam on the dialect of this run (SQLite; PostgreSQL with STEPWISE_TEST_PG=1):
+// the same statements give the same, SQLite-shaped values on both.
+
+afterAll(async () => {
+  await db().$disconnect();
+});
+
+describe("toPostgres", () => {
+  it("numbers ? placeholders and leaves literals, quoted identifiers and comments alone", () => {
+    expect(toPostgres(`SELECT "a?" , '?''?' , ? FROM t WHERE x = ? -- why?\n AND y = ? /* ? */`)).toBe(
+      `SELECT "a?" , '?''?' , $1 FROM t WHERE x = $2 -- why?\n AND y = $3 /* ? */`,
+    );
+    expect(toPostgres("SELECT 1")).toBe("SELECT 1");
+    // camelCase aliases keep their case on PostgreSQL; keywords and lower-case names are left alone
+    expect(toPostgres(`SELECT m.stepId AS stepId, COUNT(*) AS n FROM (SELECT "stepId" AS stepId FROM t) m WHERE x = 'aB' GROUP BY m.stepId`)).toBe(
+      `SELECT m."stepId" AS "stepId", COUNT(*) AS n FROM (SELECT "stepId" AS "stepId" FROM t) m WHERE x = 'aB' GROUP BY m."stepId"`,
+    );
+  });
+});
+
+describe(`sql seam on ${process.env.STEPWISE_TEST_PG === "1" ? "PostgreSQL" : "SQLite"}`, () => {
+  it("reports the dialect of DATABASE_URL", () => {
+    expect(dialect()).toBe(process.env.STEPWISE_TEST_PG === "1" ? "postgres" : "sqlite");
+  });
+
+  it("inserts rows, returns new ids and reads them back with SQLite-shaped values", async () => {
+    const q = await sql();
+    const id = await q.insert(`INSERT INTO "Dataset" ("name", "description") VALUES (?, ?)`, ["seam-a", "it's a ? test"]);
+    expect(id).toBeGreaterThan(0);
+    const row = await q.get<{ id: number; name: string; description: string; createdAt: string }>(`SELECT "id", "name", "description", "createdAt" FROM "Dataset" WHERE "id" = ?`, [id]);
+    expect(row).toMatchObject({ id, name: "seam-a", description: "it's a ? test" });
+    expect(new Date(row!.createdAt).getTime()).not.toBeNaN();
+    const count = await q.get<{ n: unknown }>(`SELECT COUNT(*) AS "n" FROM "Dataset" WHERE "name" LIKE ?`, ["seam-%"]);
+    expect(count?.n).toBe(1);
+    expect(await q.get(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, ["nope"])).toBeUndefined();
+  });
+
+  it("binds booleans, Dates and JSON text, and reads them back as 1/0, ISO text and JSON text", async () => {
+    const q = await sql();
+    const when = new Date("2026-01-02T03:04:05.678Z");
+    const userId = await q.insert(`INSERT INTO "User" ("name", "emailVerified", "updatedAt", "disabledAt") VALUES (?, ?, ?, ?)`, ["seam-user", true, when, when]);
+    const user = await q.get<{ emailVerified: unknown; disabledAt: string }>(`SELECT "emailVerified", "disabledAt" FROM "User" WHERE "id" = ?`, [userId]);
+    expect(user?.emailVerified).toBe(1);
+    expect(new Date(user!.disabledAt).toISOString()).toBe(when.toISOString());
+    const flagged = await q.all(`SELECT "id" FROM "User" WHERE "emailVerified" = ? AND "id" = ?`, [true, userId]);
+    expect(flagged).toHaveLength(1);
+    const datasetId = await q.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["seam-json"]);
+    const sceneId = await q.insert(`INSERT INTO "Scene" ("datasetId", "name", "relationships") VALUES (?, ?, ?)`, [datasetId, "s1", JSON.stringify({ left: [[1], []] })]);
+    const scene = await q.get<{ relationships: string }>(`SELECT "relationships" FROM "Scene" WHERE "id" = ?`, [sceneId]);
+    expect(typeof scene?.relationships).toBe("string");
+    expect(JSON.parse(scene!.relationships)).toEqual({ left: [[1], []] });
+  });
+
+  it("insertMany writes thousands of rows in bulk and honours ON CONFLICT", async () => {
+    const q = await sql();
+    const rows = Array.from({ length: 2_345 }, (_, i) => [`bulk-${i}`, i % 2 === 0 ? null : `d${i}`]);
+    expect(await q.insertMany("Dataset", ["name", "description"], rows)).toBe(2_345);
+    expect(await q.insertMany("Dataset", ["name", "description"], [["bulk-1", "again"], ["bulk-new", null]], `ON CONFLICT ("name") DO NOTHING`)).toBe(1);
+    const sums = await q.get<{ n: number; described: number }>(`SELECT COUNT(*) AS "n", SUM(CASE WHEN "description" IS NULL THEN 0 ELSE 1 END) AS "described" FROM "Dataset" WHERE "name" LIKE 'bulk-%'`);
+    expect(sums).toEqual({ n: 2_346, described: 1_172 });
+    await expect(q.insertMany("Dataset", ["name"], [["bulk-2"]])).rejects.toThrow();
+  });
+
+  it("transaction commits on success and rolls back everything on a throw", async () => {
+    await transaction(async (tx) => {
+      await tx.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["tx-kept"]);
+    });
+    await expect(
+      transaction(async (tx) => {
+        await tx.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["tx-lost"]);
+        await tx.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["tx-kept"]); // unique violation
+      }),
+    ).rejects.toThrow();
+    const q = await sql();
+    const names = (await q.all<{ name: string }>(`SELECT "name" FROM "Dataset" WHERE "name" LIKE 'tx-%' ORDER BY "name"`)).map((r) => r.name);
+    expect(names).toEqual(["tx-kept"]);
+    // Prisma sees what the seam wrote (same database, same connection or pool)
+    expect(await db().dataset.count({ where: { name: "tx-kept" } })).toBe(1);
+  });
+
+  it("transactions of one process run one after another and each sees its own writes", async () => {
+    const results = await Promise.all(
+      [1, 2, 3].map((k) =>
+        transaction(async (tx) => {
+          await tx.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, [`par-${k}`]);
+          return (await tx.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM "Dataset" WHERE "name" = ?`, [`par-${k}`]))?.n;
+        }),
+      ),
+    );
+    expect(results).toEqual([1, 1, 1]);
+  });
+});

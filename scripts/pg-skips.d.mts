@@ -1,0 +1,1 @@
+export declare const PG_SKIPS: Array<{ file: string; reason: string }>;
