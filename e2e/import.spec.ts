@@ -24,7 +24,7 @@ test("uploading with skip-invalid imports the valid transcript, shows progress a
   const progress = page.getByTestId("import-progress");
   await expect(progress).toHaveAttribute("data-phase", "done");
   await expect(page.getByRole("progressbar", { name: "Import progress" })).toHaveAttribute("aria-valuenow", "100");
-  await expect(progress).toHaveAttribute("data-phases-seen", /^upload,validate,(validate,)?write,done$/);
+  await expect(progress).toHaveAttribute("data-phases-seen", /^upload,validate,(validate,)?write,(verify,)?done$/);
 
   const result = page.getByTestId("import-result");
   await expect(result.locator('[data-count="traces"]')).toHaveText("1");

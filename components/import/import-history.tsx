@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import { DeleteImportButton } from "@/components/import/delete-import";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { importQueries } from "@/lib/queries/imports";
@@ -9,6 +10,8 @@ import type { ImportHistoryItem } from "@/lib/schemas/imports";
 
 function statusOf(item: ImportHistoryItem) {
   if (item.status === "failed") return <Badge tone="fail">failed</Badge>;
+  if (item.status === "deleted") return <Badge>deleted</Badge>;
+  if (item.status === "running") return <Badge tone="info">running</Badge>;
   if (item.dryRun) return <Badge tone="info">dry run</Badge>;
   return <Badge tone="pass">done</Badge>;
 }
@@ -29,14 +32,15 @@ export function ImportHistory({ initial }: { initial: ImportHistoryItem[] }) {
             <th className="px-3 py-2 text-right font-medium">Steps</th>
             <th className="px-3 py-2 text-right font-medium">Other</th>
             <th className="px-3 py-2 text-right font-medium">Duplicates</th>
-            <th className="px-3 py-2 text-right font-medium">Skipped</th>
+            <th className="px-3 py-2 text-right font-medium" title="records skipped as invalid (a record with several problems counts once)">Skipped</th>
             <th className="px-3 py-2 text-right font-medium">Time</th>
+            <th className="px-3 py-2"><span className="sr-only">Actions</span></th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {items.map((item) => {
             const c = item.created;
-            const other = c ? [c.images && `${c.images} images`, c.scenes && `${c.scenes} scenes`, c.questions && `${c.questions} questions`, c.boxes && `${c.boxes} boxes`].filter(Boolean).join(", ") : "";
+            const other = c ? [c.images && `${c.images} images`, c.scenes && `${c.scenes} scenes`, c.questions && `${c.questions} questions`, c.boxes && `${c.boxes} boxes`, c.labels && `${c.labels} step labels`].filter(Boolean).join(", ") : "";
             return (
               <tr key={item.id} data-import-id={item.id} data-status={item.status} title={item.error ?? undefined}>
                 <td className="whitespace-nowrap px-3 py-1.5 text-xs text-slate-500">{new Date(item.createdAt).toLocaleString()}</td>
@@ -58,6 +62,7 @@ export function ImportHistory({ initial }: { initial: ImportHistoryItem[] }) {
                 <td className="px-3 py-1.5 text-right tabular-nums">{item.duplicates.toLocaleString("en-US")}</td>
                 <td className="px-3 py-1.5 text-right tabular-nums">{item.skippedCount ? <span className="text-red-700">{item.skippedCount}</span> : 0}</td>
                 <td className="px-3 py-1.5 text-right text-xs tabular-nums text-slate-500">{item.durationMs !== null ? `${(item.durationMs / 1000).toFixed(1)} s` : "—"}</td>
+                <td className="px-3 py-1.5 text-right"><DeleteImportButton item={item} /></td>
               </tr>
             );
           })}

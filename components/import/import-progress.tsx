@@ -1,4 +1,4 @@
-export type Phase = "idle" | "upload" | "validate" | "write" | "done" | "failed";
+export type Phase = "idle" | "upload" | "validate" | "write" | "verify" | "done" | "failed";
 
 export interface ProgressState {
   phase: Phase;
@@ -7,14 +7,15 @@ export interface ProgressState {
   detail: string;
 }
 
-// The bar covers the whole job: upload (0–50 %), server-side validation (50–95 %), the write
-// transaction (95–100 %). Each phase reports real byte counts; the write has none to report
+// The bar covers the whole job: upload (0–50 %), server-side validation (50–90 %), the write
+// transaction (90–95 %), verify on import (95–100 %, traces verified of the dataset's). Each phase reports real byte counts; the write has none to report
 // (it is one synchronous transaction), so its segment fills when the result arrives.
 const SPAN: Record<Phase, [number, number]> = {
   idle: [0, 0],
   upload: [0, 50],
-  validate: [50, 95],
-  write: [95, 99],
+  validate: [50, 90],
+  write: [90, 95],
+  verify: [95, 99],
   done: [100, 100],
   failed: [100, 100],
 };
@@ -24,6 +25,7 @@ const LABEL: Record<Phase, string> = {
   upload: "Uploading",
   validate: "Validating on the server",
   write: "Writing in one transaction",
+  verify: "Verifying the new traces",
   done: "Done",
   failed: "Failed",
 };

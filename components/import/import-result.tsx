@@ -33,8 +33,24 @@ export function LineErrors({ rows, caption }: { rows: SkippedLineDto[]; caption:
   );
 }
 
+/** Problems are listed one per field; a record with three bad fields is still one skipped record. */
+export function countRecords(rows: SkippedLineDto[]): number {
+  return new Set(rows.map((r) => `${r.file}\u0000${r.line}`)).size;
+}
+
+function VerificationLine({ verification: v }: { verification: NonNullable<ImportSummaryDto["verification"]> }) {
+  if ("error" in v) return <p className="text-sm text-red-700" data-testid="import-verification">{v.error}</p>;
+  return (
+    <p className="text-sm text-slate-700" data-testid="import-verification" data-run={v.run}>
+      Verified with config v{v.config} (run {v.run}): {v.traces.toLocaleString("en-US")} traces of the dataset, {(100 * v.validRatio).toFixed(1)}% valid, mean quality {v.avgQuality.toFixed(2)}.
+    </p>
+  );
+}
+
 export function ImportResult({ summary }: { summary: ImportSummaryDto }) {
-  const nothing = COUNT_LABELS.every((k) => summary.created[k] === 0);
+  const labels = summary.created.labels ?? 0;
+  const nothing = labels === 0 && COUNT_LABELS.every((k) => summary.created[k] === 0);
+  const skippedRecords = countRecords(summary.skipped);
   return (
     <section aria-label="Import result" data-testid="import-result" data-dry-run={summary.dryRun} className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
       <header className="flex flex-wrap items-center gap-2">
@@ -52,13 +68,25 @@ export function ImportResult({ summary }: { summary: ImportSummaryDto }) {
             <dd className="text-xl font-semibold tabular-nums" data-count={k}>{summary.created[k].toLocaleString("en-US")}</dd>
           </div>
         ))}
+        {labels ? (
+          <div className="rounded border border-slate-100 bg-slate-50 px-3 py-2">
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{summary.dryRun ? "would create step labels" : "step labels"}</dt>
+            <dd className="text-xl font-semibold tabular-nums" data-count="labels">{labels.toLocaleString("en-US")}</dd>
+          </div>
+        ) : null}
         <div className="rounded border border-slate-100 bg-slate-50 px-3 py-2">
           <dt className="text-xs uppercase tracking-wide text-slate-500">duplicates</dt>
           <dd className="text-xl font-semibold tabular-nums" data-count="duplicates">{summary.duplicates.toLocaleString("en-US")}</dd>
         </div>
       </dl>
+      {summary.unverifiable ? (
+        <p role="alert" data-testid="unverifiable" className="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm font-medium text-amber-900">
+          {summary.unverifiable.toLocaleString("en-US")} {summary.unverifiable === 1 ? "trace" : "traces"} cannot be verified against a scene: no scene was found for {summary.unverifiable === 1 ? "it" : "them"}, so the verifier&apos;s scene rules will skip {summary.unverifiable === 1 ? "it" : "them"}. Import the scene file into the same dataset (details under warnings).
+        </p>
+      ) : null}
+      {summary.verification ? <VerificationLine verification={summary.verification} /> : null}
       {nothing && summary.duplicates > 0 ? <p className="text-sm text-slate-600">Everything was already imported: re-importing the same content changes nothing.</p> : null}
-      <LineErrors rows={summary.skipped} caption={`${summary.skipped.length} skipped ${summary.skipped.length === 1 ? "record" : "records"} (imported the rest)`} />
+      <LineErrors rows={summary.skipped} caption={`${skippedRecords} skipped ${skippedRecords === 1 ? "record" : "records"}${summary.skipped.length !== skippedRecords ? ` (${summary.skipped.length} problems)` : ""}; imported the rest`} />
       {summary.warnings.length ? (
         <details className="rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm" open={summary.warnings.length <= 5}>
           <summary className="cursor-pointer font-medium text-amber-900">{summary.warnings.length} {summary.warnings.length === 1 ? "warning" : "warnings"}</summary>

@@ -3,7 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type DragEvent, type FormEvent } from "react";
 import { ImportProgress, type Phase, type ProgressState } from "@/components/import/import-progress";
-import { ImportResult, LineErrors } from "@/components/import/import-result";
+import { countRecords, ImportResult, LineErrors } from "@/components/import/import-result";
 import { datasetKeys } from "@/lib/queries/datasets";
 import { importKeys, uploadImport } from "@/lib/queries/imports";
 import { IMAGE_FILE, type FormatOption, type ImportEvent, type ImportSummaryDto, type SkippedLineDto } from "@/lib/schemas/imports";
@@ -20,6 +20,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
   const [format, setFormat] = useState("auto");
   const [dryRun, setDryRun] = useState(false);
   const [skipInvalid, setSkipInvalid] = useState(false);
+  const [verify, setVerify] = useState(true);
   const [detector, setDetector] = useState("");
   const [imagesUrl, setImagesUrl] = useState("");
   const [dragging, setDragging] = useState(false);
@@ -51,6 +52,8 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     if (event.type === "received") enter("validate", 0, `Received ${event.files.length} data ${event.files.length === 1 ? "file" : "files"}${event.images ? ` and ${event.images} images` : ""}`);
     else if (event.type === "progress" && event.phase === "validate") {
       enter("validate", event.totalBytes ? event.bytes / event.totalBytes : 1, `${event.file}: ${mb(event.bytes)} of ${mb(event.totalBytes)} checked, ${event.records.toLocaleString("en-US")} records`);
+    } else if (event.type === "progress" && event.phase === "verify") {
+      enter("verify", event.totalBytes ? event.bytes / event.totalBytes : 0, `Verified ${event.bytes.toLocaleString("en-US")} of ${event.totalBytes.toLocaleString("en-US")} traces of the dataset`);
     } else if (event.type === "progress") enter("write", 0, `Writing ${event.records.toLocaleString("en-US")} records in one transaction`);
   };
 
@@ -62,6 +65,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     form.set("format", format);
     form.set("dryRun", String(dryRun));
     form.set("skipInvalid", String(skipInvalid));
+    form.set("verify", String(verify));
     if (detector.trim()) form.set("detector", detector.trim());
     if (imagesUrl.trim()) form.set("imagesUrl", imagesUrl.trim());
     for (const file of files) form.append("files", file, file.name);
@@ -162,6 +166,10 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
             <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} name="skipInvalid" />
             Skip invalid records <span className="text-slate-500">(otherwise one bad line aborts everything)</span>
           </label>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" checked={verify} onChange={(e) => setVerify(e.target.checked)} name="verify" />
+            Verify after import <span className="text-slate-500">(the newest verifier config, on the dataset)</span>
+          </label>
         </div>
         <details className="text-sm">
           <summary className="cursor-pointer text-slate-600">More options</summary>
@@ -193,9 +201,15 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
         <section aria-label="Import failed" data-testid="import-error" className="space-y-3 rounded-lg border border-red-200 bg-white p-4">
           <h2 className="text-lg font-semibold text-red-800">Nothing was imported</h2>
           <p className="text-sm text-slate-700">{outcome.message}</p>
-          <LineErrors rows={outcome.details} caption={`${outcome.details.length} ${outcome.details.length === 1 ? "problem" : "problems"}: fix them, or tick “Skip invalid records” to import the rest`} />
+          <LineErrors rows={outcome.details} caption={problemsCaption(outcome.details)} />
         </section>
       ) : null}
     </div>
   );
+}
+
+function problemsCaption(details: SkippedLineDto[]): string {
+  const records = countRecords(details);
+  const problems = `${details.length} ${details.length === 1 ? "problem" : "problems"}`;
+  return `${problems}${records !== details.length ? ` in ${records} ${records === 1 ? "record" : "records"}` : ""}: fix them, or tick “Skip invalid records” to import the rest`;
 }

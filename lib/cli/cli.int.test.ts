@@ -41,12 +41,15 @@ describe("stepwise CLI", () => {
     const file = path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl");
     const { code, stdout } = stepwise("import", file, "--dataset", "cli-import", "--images", path.resolve("prisma/demo/clevr"), "--json");
     expect(code).toBe(0);
+    // verify on import is on by default; the traces' scene is not in the dataset: a warning with the count
     expect(JSON.parse(stdout)).toEqual({
       dataset: "cli-import",
       created: { images: 1, scenes: 0, questions: 2, traces: 2, steps: 16, boxes: 0 },
       duplicates: 0,
       skipped: [],
-      warnings: [],
+      warnings: [expect.stringMatching(/^2 of 2 traces cannot be verified against a scene/)],
+      unverifiable: 2,
+      verification: { run: expect.any(Number), config: expect.any(Number), traces: 2, validRatio: expect.any(Number), avgQuality: expect.any(Number) },
     });
     const datasets = JSON.parse(stepwise("datasets", "--json").stdout);
     expect(datasets.find((d: { name: string }) => d.name === "cli-import")).toMatchObject({ images: 1, traces: 2, steps: 16 });

@@ -17,11 +17,12 @@ import { jsonActionsFormat } from "@/lib/formats/json-actions";
 import { verifiersFormat } from "@/lib/formats/verifiers";
 import { openaiAgentsFormat } from "@/lib/formats/openai-agents";
 import { sceneGraphFormat } from "@/lib/formats/scene-graph";
+import { stepLabelsFormat } from "@/lib/formats/step-labels";
 
 // Format registry, detection and dispatch. Detection looks at the first 64 KiB only; the order
 // below decides between formats whose first bytes could match several (most specific first).
 
-export const FORMATS = ["canonical", "openai-chat", "react", "react-chat", "json-actions", "verifiers", "openai-agents", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k", "scene-graph"] as const;
+export const FORMATS = ["canonical", "openai-chat", "react", "react-chat", "json-actions", "verifiers", "openai-agents", "clevr-scenes", "clevr-questions", "coco", "clevr-masks", "boxes", "visprog", "prm800k", "scene-graph", "step-labels"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 const DEFINITIONS: Record<FormatName, FormatDefinition> = {
@@ -40,9 +41,10 @@ const DEFINITIONS: Record<FormatName, FormatDefinition> = {
   visprog: visprogFormat,
   prm800k: prm800kFormat,
   "scene-graph": sceneGraphFormat,
+  "step-labels": stepLabelsFormat,
 };
 
-const DETECTION_ORDER: FormatName[] = ["canonical", "scene-graph", "openai-agents", "verifiers", "json-actions", "react-chat", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
+const DETECTION_ORDER: FormatName[] = ["canonical", "step-labels", "scene-graph", "openai-agents", "verifiers", "json-actions", "react-chat", "clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"];
 
 export const isFormatName = (value: unknown): value is FormatName => typeof value === "string" && (FORMATS as readonly string[]).includes(value);
 
@@ -57,7 +59,11 @@ export function sniff(file: string): Sniff {
   return { fileName: path.basename(file), head, firstLine, firstValue: parsed?.ok ? parsed.value : undefined };
 }
 
-export function detectFormat(file: string, displayName = file): FormatName {
+/**
+ * `chooseFormat` says how the caller names a format: the CLI's flag by default; browser messages
+ * must not name CLI flags (the import page passes its Format menu, the API its field).
+ */
+export function detectFormat(file: string, displayName = file, chooseFormat = "name one with --format"): FormatName {
   const sniffed = sniff(file);
   const found = DETECTION_ORDER.find((name) => DEFINITIONS[name].detect(sniffed));
   if (found) return found;
@@ -65,7 +71,7 @@ export function detectFormat(file: string, displayName = file): FormatName {
     throw new AppError("invalid_input", `${displayName}: the file is empty`, [{ file: displayName, line: 1, path: "$", error: "the file is empty (expected records of one of the formats in docs/formats.md)" }]);
   }
   const tried = DETECTION_ORDER.join(", ");
-  throw new AppError("invalid_input", `${displayName}: cannot tell the format: its first bytes match none of the formats tried (${tried}); name one with --format`, [
+  throw new AppError("invalid_input", `${displayName}: cannot tell the format: its first bytes match none of the formats tried (${tried}); ${chooseFormat}`, [
     { file: displayName, line: 1, path: "$", error: `unrecognised format: tried ${tried}` },
   ]);
 }

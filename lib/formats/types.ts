@@ -36,6 +36,8 @@ export interface NormalizedTrace {
   steps: NormalizedStep[];
   labels?: ExternalLabel[];
   relations?: string[];
+  /** Why `answer` (the ground truth) cannot be trusted, e.g. its program fails the verifier; null = no doubt. */
+  answerUnreliable?: string | null;
 }
 
 export interface NormalizedSceneObject {
@@ -96,6 +98,24 @@ export interface NormalizedQuestion {
   answer: string | null;
   program?: unknown[] | null;
   source: string;
+  /** Why `answer` cannot be trusted (see NormalizedTrace.answerUnreliable). */
+  answerUnreliable?: string | null;
+}
+
+/** One human step label from another tool (the step-labels format): resolved against the dataset at import. */
+export interface NormalizedStepLabel {
+  /** The trace's external id. */
+  trace: string;
+  /** 0-based step index. */
+  step: number;
+  label: "accept" | "neutral" | "reject";
+  /** The reviewer's name as the file gives it (not a user of this app). */
+  reviewer: string;
+  comment: string | null;
+  /** When the label was given (ISO 8601, normalised to UTC); null when the file does not say. */
+  time: string | null;
+  /** The dataset the line says it belongs to, when it says so (must match the import's). */
+  dataset: string | null;
 }
 
 /**
@@ -108,6 +128,7 @@ export type ImportRecord = (
   | { type: "box"; line: number; value: NormalizedBox }
   | { type: "question"; line: number; value: NormalizedQuestion }
   | { type: "image"; line: number; value: NormalizedImage }
+  | { type: "label"; line: number; value: NormalizedStepLabel }
 ) & { unit?: string };
 
 export interface RecordError {

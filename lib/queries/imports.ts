@@ -1,15 +1,23 @@
 import { queryOptions } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/queries/fetch-json";
-import type { ImportEvent, ImportHistoryItem } from "@/lib/schemas/imports";
+import type { ImportContentsDto, ImportEvent, ImportHistoryItem } from "@/lib/schemas/imports";
 
 export const importKeys = {
   all: ["imports"] as const,
   history: () => [...importKeys.all, "history"] as const,
+  contents: (id: number) => [...importKeys.all, "contents", id] as const,
 };
 
 export const importQueries = {
   history: () => queryOptions({ queryKey: importKeys.history(), queryFn: () => fetchJson<ImportHistoryItem[]>("/api/imports?limit=50") }),
+  /** What deleting the import removes (and keeps), for the confirmation. */
+  contents: (id: number) => queryOptions({ queryKey: importKeys.contents(id), queryFn: () => fetchJson<ImportContentsDto>(`/api/imports/${id}`) }),
 };
+
+/** Deletes what the import created; the id is the confirmation the API asks for. */
+export function deleteImportRequest(id: number): Promise<ImportContentsDto & { deleted: true }> {
+  return fetchJson(`/api/imports/${id}?confirm=${id}`, { method: "DELETE" });
+}
 
 export interface UploadCallbacks {
   /** Bytes of the request body sent so far (XHR upload progress). */

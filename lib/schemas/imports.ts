@@ -14,6 +14,11 @@ export const importFields = z.object({
   format: z.string().optional().transform((v) => (v && v !== "auto" ? v : undefined)),
   dryRun: flag,
   skipInvalid: flag,
+  /** Verify on import (default on): "false" / "0" / "off" skips the verifier run after the import. */
+  verify: z
+    .union([z.boolean(), z.enum(["true", "false", "1", "0", "on", "off", ""])])
+    .optional()
+    .transform((v) => !(v === false || v === "false" || v === "0" || v === "off")),
   detector: z.string().trim().max(100).optional().transform((v) => v || undefined),
   /** The files' licence (e.g. "CC BY 4.0" → cc-by-4.0), shown in export cards; and who to credit. */
   license: licenseField,
@@ -33,6 +38,8 @@ export interface ImportCountsDto {
   traces: number;
   steps: number;
   boxes: number;
+  /** Step labels (step-labels format); present only when the import held some. */
+  labels?: number;
 }
 
 export interface ImportedFileDto {
@@ -57,11 +64,17 @@ export interface ImportSummaryDto {
   dryRun: boolean;
   files: ImportedFileDto[];
   importId: number | null;
+  /** Traces no scene was found for: the verifier's scene rules skip them (also the first warning). */
+  unverifiable?: number;
+  /** The verifier run made right after the import (verify on import); absent when skipped or nothing new. */
+  verification?: ImportVerificationDto;
 }
+
+export type ImportVerificationDto = { run: number; config: number; traces: number; validRatio: number; avgQuality: number } | { error: string };
 
 export type ImportEvent =
   | { type: "received"; files: Array<{ name: string; bytes: number }>; images: number }
-  | { type: "progress"; phase: "validate" | "write"; file: string; bytes: number; totalBytes: number; records: number }
+  | { type: "progress"; phase: "validate" | "write" | "verify"; file: string; bytes: number; totalBytes: number; records: number }
   | { type: "result"; summary: ImportSummaryDto }
   | { type: "error"; status: number; error: { code: string; message: string; details: SkippedLineDto[] } };
 
@@ -71,6 +84,7 @@ export interface ImportHistoryItem {
   files: ImportedFileDto[];
   source: string | null;
   dryRun: boolean;
+  /** running | done | failed | deleted (what it created was deleted) */
   status: string;
   created: ImportCountsDto | null;
   duplicates: number;
@@ -80,6 +94,26 @@ export interface ImportHistoryItem {
   durationMs: number | null;
   createdAt: string;
 }
+
+/** What deleting an import removes (GET /api/imports/:id), and what it keeps because other rows use it. */
+export interface ImportContentsDto {
+  id: number;
+  dataset: string | null;
+  status: string;
+  dryRun: boolean;
+  traces: number;
+  steps: number;
+  /** Imported labels (step-labels lines, PRM800K ratings, VisProg verdicts) on traces of this or other imports. */
+  labels: number;
+  boxes: number;
+  scenes: number;
+  questions: number;
+  images: number;
+  kept: { scenes: number; questions: number; images: number };
+}
+
+/** DELETE /api/imports/:id?confirm=<id>: the id typed again. */
+export const importDeleteQuery = z.object({ confirm: z.string() }).strict();
 
 export interface FormatOption {
   name: string;

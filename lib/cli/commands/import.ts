@@ -9,6 +9,7 @@ const MB = 1024 * 1024;
 
 function describeProgress(p: ImportProgress): string {
   if (p.phase === "write") return `writing ${p.records.toLocaleString("en-US")} records in one transaction…`;
+  if (p.phase === "verify") return `verifying: ${p.bytes.toLocaleString("en-US")} / ${p.totalBytes.toLocaleString("en-US")} traces`;
   const percent = p.totalBytes ? Math.floor((100 * p.bytes) / p.totalBytes) : 100;
   return `validating ${p.file} (${p.fileIndex + 1}/${p.files}): ${(p.bytes / MB).toFixed(1)} of ${(p.totalBytes / MB).toFixed(1)} MB, ${percent}%, ${p.records.toLocaleString("en-US")} records`;
 }
@@ -19,12 +20,14 @@ export default defineCommand({
   usage: [
     `stepwise import FILE... --dataset NAME [--format ${FORMATS.join("|")}]`,
     "                [--images DIR|URL]... [--detector NAME] [--license ID] [--attribution TEXT]",
-    "                [--dry-run] [--skip-invalid] [--json]",
+    "                [--dry-run] [--skip-invalid] [--no-verify] [--json]",
     "",
     "The format is detected from each file's first bytes; --format overrides it for every file.",
     "Image names resolve against --images (a directory, or a URL prefix to keep images as URLs);",
     "by default the files' own folders and their images/ subfolders. Exit 0 ok, 2 invalid input",
     "(nothing was written), 1 anything else. Formats: docs/formats.md.",
+    "New traces are verified right after the import with the newest verifier config (--no-verify skips it);",
+    "traces whose scene cannot be found are a warning with their count (the scene rules cannot check them).",
   ].join("\n"),
   options: {
     dataset: { type: "string" },
@@ -33,6 +36,7 @@ export default defineCommand({
     detector: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     "skip-invalid": { type: "boolean", default: false },
+    "no-verify": { type: "boolean", default: false },
     license: { type: "string" },
     attribution: { type: "string" },
   },
@@ -53,23 +57,38 @@ export default defineCommand({
       detector: values.detector as string | undefined,
       dryRun: Boolean(values["dry-run"]),
       skipInvalid: Boolean(values["skip-invalid"]),
+      verify: !values["no-verify"],
       ...licenseOptions(values.license as string | undefined, values.attribution as string | undefined),
       source: "cli",
       onProgress: (p) => {
-        if (p.phase === "done" || (p.phase === "validate" && Date.now() - last < 1000)) return;
+        if (p.phase === "done" || ((p.phase === "validate" || p.phase === "verify") && Date.now() - last < 1000)) return;
         last = Date.now();
         progress(describeProgress(p));
       },
     });
     // the documented contract, exactly: dataset, created, duplicates, skipped, warnings
-    return { dataset: summary.dataset, created: summary.created, duplicates: summary.duplicates, skipped: summary.skipped, warnings: summary.warnings, ...(summary.dryRun ? { dryRun: true } : {}) };
+    return {
+      dataset: summary.dataset,
+      created: summary.created,
+      duplicates: summary.duplicates,
+      skipped: summary.skipped,
+      warnings: summary.warnings,
+      ...(summary.dryRun ? { dryRun: true } : {}),
+      ...(summary.unverifiable ? { unverifiable: summary.unverifiable } : {}),
+      ...(summary.verification ? { verification: summary.verification } : {}),
+    };
   },
   render: (s) => {
     const c = s.created;
     const verb = s.dryRun ? "dry run, would create" : "created";
-    const lines = [`${s.dataset}: ${verb} ${c.images} images, ${c.scenes} scenes, ${c.questions} questions, ${c.traces} traces, ${c.steps} steps, ${c.boxes} boxes; ${s.duplicates} duplicates`];
+    const labels = c.labels ? `, ${c.labels} step labels` : "";
+    const lines = [`${s.dataset}: ${verb} ${c.images} images, ${c.scenes} scenes, ${c.questions} questions, ${c.traces} traces, ${c.steps} steps, ${c.boxes} boxes${labels}; ${s.duplicates} duplicates`];
     for (const k of s.skipped) lines.push(`skipped ${k.file}:${k.line} ${k.path}: ${k.error}`);
-    for (const w of s.warnings) lines.push(`warning: ${w}`);
+    // the scene warning is the first one and shouted: every scene rule would skip those traces
+    s.warnings.forEach((w, i) => lines.push(i === 0 && s.unverifiable ? `WARNING: ${w}` : `warning: ${w}`));
+    const v = s.verification;
+    if (v && "error" in v) lines.push(`warning: ${v.error}`);
+    else if (v) lines.push(`verified: run ${v.run} with config v${v.config}: ${v.traces} traces, ${(100 * v.validRatio).toFixed(1)}% valid, mean quality ${v.avgQuality.toFixed(2)}`);
     return lines.join("\n");
   },
 });

@@ -6,6 +6,7 @@ import evaluate from "@/lib/cli/commands/evaluate";
 import exportCommand from "@/lib/cli/commands/export";
 import generate from "@/lib/cli/commands/generate";
 import importCommand from "@/lib/cli/commands/import";
+import imports from "@/lib/cli/commands/imports";
 import labels from "@/lib/cli/commands/labels";
 import metrics from "@/lib/cli/commands/metrics";
 import seedDemo from "@/lib/cli/commands/seed-demo";
@@ -18,4 +19,4 @@ import verify from "@/lib/cli/commands/verify";
 import worker from "@/lib/cli/commands/worker";
 
 // One line per command; later capabilities add theirs here.
-export const COMMANDS: Command[] = [doctor, datasets, importCommand, seedDemo, generate, teacherServe, evaluate, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens, worker];
+export const COMMANDS: Command[] = [doctor, datasets, importCommand, imports, seedDemo, generate, teacherServe, evaluate, verify, verdicts, labels, metrics, exportCommand, calibrate, spare, users, tokens, worker];

@@ -137,6 +137,7 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       format: fields.format && isFormatName(fields.format) ? fields.format : undefined,
       dryRun: fields.dryRun,
       skipInvalid: fields.skipInvalid,
+      verify: fields.verify,
       detector: fields.detector,
       license: fields.license,
       attribution: fields.attribution,

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { env } from "@/lib/env";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, formatExpectation, readItems, type FormatName } from "@/lib/formats/read";
@@ -9,11 +10,15 @@ import type { ImportRecord, ReadItem } from "@/lib/formats/types";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
 import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/import/image-store";
+import { removeImportRows } from "@/lib/services/import/import-rollback";
 import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
 import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inline-images";
 import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+import { StepLabelCheck } from "@/lib/services/import/step-label-check";
+import { SceneCheck, sceneWarning } from "@/lib/services/import/scene-check";
+import { verifyImported } from "@/lib/services/import/verify-on-import";
 
 /** How often a running import refreshes its heartbeat (a synchronous write pass may skip beats). */
 const HEARTBEAT_MS = 5_000;
@@ -22,8 +27,10 @@ const HEARTBEAT_MS = 5_000;
 // between them (trace ids + content hashes, image names, errors), not by the input size:
 //   pass 1 streams every file, validates every record and resolves image files (async, yielding
 //          to the event loop, reporting progress);
-//   pass 2 streams the files again and writes the valid records inside one synchronous
-//          transaction on the shared connection: all-or-nothing, and no other query interleaves.
+//   pass 2 streams the files again and writes the valid records in short chunks, each one
+//          synchronous transaction on the shared connection with the event loop free between
+//          them; all-or-nothing by ownership (every row carries the import's id and a failure
+//          removes them, see `write`).
 // Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
 // other content is a conflict (an error, or skipped with skipInvalid).
 
@@ -33,7 +40,7 @@ export type ImportedFile = ImportedFileDto;
 export type ImportSummary = ImportSummaryDto;
 
 export interface ImportProgress {
-  phase: "validate" | "write" | "done";
+  phase: "validate" | "write" | "verify" | "done";
   file: string;
   fileIndex: number;
   files: number;
@@ -65,9 +72,24 @@ export interface ImportFilesOptions {
   imagesLabel?: string;
   /** The upload's temporary folder (relative to the data dir), recorded so recovery can remove it. */
   uploadDir?: string;
+  /**
+   * Verify on import: after new traces are committed, a verifier run over the dataset with the newest
+   * config (lib/services/import/verify-on-import.ts). The CLI, the API and the import page turn it on
+   * by default; off here so programmatic callers (the seed, tests) decide.
+   */
+  verify?: boolean;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
+
+/** How an undetectable file's error says to name the format, per caller (no CLI flags in the browser). */
+const CHOOSE_FORMAT: Record<NonNullable<ImportFilesOptions["source"]>, string> = {
+  cli: "name one with --format",
+  seed: "name one with --format",
+  test: "name one with --format",
+  api: "name one in the format field",
+  upload: "choose one in the Format menu",
+};
 
 /** Detailed errors and warnings kept per import; beyond these only the counts grow. */
 const MAX_LISTED = 10_000;
@@ -75,7 +97,7 @@ const MAX_LISTED = 10_000;
 const MAX_MISSING_LISTED = 20;
 
 /** Files whose records others depend on go first, whatever the order given. */
-const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5 };
+const FORMAT_ORDER: Record<string, number> = { "clevr-scenes": 0, coco: 1, "coco-results": 2, "clevr-masks": 3, boxes: 4, "clevr-questions": 5, "step-labels": 10 };
 
 interface Source {
   name: string;
@@ -98,7 +120,7 @@ export async function importFiles(options: ImportFilesOptions): Promise<ImportSu
   let sources: Source[];
   try {
     sources = options.files.map((file, i) => {
-      const format = options.format ?? detectFormat(file, names[i]);
+      const format = options.format ?? detectFormat(file, names[i], CHOOSE_FORMAT[options.source ?? "cli"]);
       return {
         name: names[i],
         format,
@@ -143,6 +165,7 @@ interface RunOptions {
   skipInvalid?: boolean;
   source?: ImportFilesOptions["source"];
   onProgress?: ImportFilesOptions["onProgress"];
+  verify?: boolean;
   started: number;
   license?: string;
   attribution?: string;
@@ -173,10 +196,18 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     // a file in which nothing was recognised is the wrong file (or format), never an empty success
     if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
     if (scan.errorCount && !options.skipInvalid) throw invalidInput(scan.errors, scan.errorCount);
+    // skipping every record would leave an empty dataset (or an empty success): an error instead
+    if (scan.errorCount && scan.valid === 0) throw nothingValid(scan);
     if (!options.dryRun) copied.push(...storeImages(scan.images));
     crashPoint("import:images-stored");
     await aliasInlineImages(scan.images, dataset);
     const result = await write(sources, dataset, scan, run, files);
+    if (scan.unverifiable) result.unverifiable = scan.unverifiable;
+    if (options.verify && !result.dryRun && result.created.traces > 0) {
+      result.verification = await verifyImported(dataset, (done, total) =>
+        options.onProgress?.({ phase: "verify", file: "", fileIndex: sources.length, files: sources.length, bytes: done, totalBytes: total, records: done }),
+      );
+    }
     options.onProgress?.({ phase: "done", file: "", fileIndex: sources.length, files: sources.length, bytes: scan.totalBytes, totalBytes: scan.totalBytes, records: scan.records });
     return result;
   } catch (error) {
@@ -206,10 +237,14 @@ interface Scan {
   badUnits: Array<Set<string>>;
   duplicateUnits: Array<Set<string>>;
   duplicates: number;
-  traces: Map<string, { hash: string; file: string; line: number }>;
+  traces: Map<string, { hash: string; file: string; line: number; steps: number }>;
   images: Map<string, ResolvedSource>;
   cocoImages: Map<number, string>;
   records: number;
+  /** Records no problem was found in (so far as the check pass knows): none with skipInvalid is an error. */
+  valid: number;
+  /** Traces no scene can be found for (the verifier's scene rules would skip them). */
+  unverifiable: number;
   totalBytes: number;
 }
 
@@ -217,12 +252,14 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   const scan: Scan = {
     errors: [], unrecognised: [], errorCount: 0, warnings: [], warningCount: 0,
     badUnits: sources.map(() => new Set()), duplicateUnits: sources.map(() => new Set()), duplicates: 0,
-    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0,
+    traces: new Map(), images: new Map(), cocoImages: new Map(), records: 0, valid: 0, unverifiable: 0,
     totalBytes: sources.reduce((sum, s) => sum + s.bytes, 0),
   };
   const sceneImages = new Map<number, string>();
   const missingImages = new Set<string>();
   let knownIndices: Map<number, string> | null = null;
+  let labelCheck: StepLabelCheck | null = null;
+  const sceneCheck = new SceneCheck();
   let doneBytes = 0;
   let lastYield = performance.now();
 
@@ -278,9 +315,10 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           const trace = item.value;
           for (const problem of traceJsonProblems(trace)) fail(i, source.name, item.line, unit, problem.path, problem.error);
           if (trace.image) resolve(trace.image, source.name, item.line, i, unit);
+          sceneCheck.trace(trace.scene, trace.image);
           const hash = contentHash(trace.raw);
           const first = scan.traces.get(trace.externalId);
-          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line });
+          if (!first) scan.traces.set(trace.externalId, { hash, file: source.name, line: item.line, steps: trace.steps.length });
           else if (first.hash === hash) {
             scan.duplicateUnits[i].add(unit);
             scan.duplicates++;
@@ -289,6 +327,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
         }
         case "scene":
           resolve(item.value.image, source.name, item.line, i, unit);
+          sceneCheck.scene(item.value.name, item.value.image);
           if (typeof item.value.info?.image_index === "number") sceneImages.set(item.value.info.image_index, item.value.image);
           break;
         case "question":
@@ -308,6 +347,12 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             if (refused) fail(i, source.name, item.line, unit, "$.url", refused);
             else image.url = item.value.url;
           }
+          break;
+        }
+        case "label": {
+          labelCheck ??= new StepLabelCheck(await sqlite(), dataset);
+          const problem = labelCheck.problem(item.value, (id) => scan.traces.get(id));
+          if (problem) fail(i, source.name, item.line, unit, problem[0], problem[1]);
           break;
         }
         case "box": {
@@ -332,6 +377,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
             }
           }
           const image = name ? resolve(name, source.name, item.line, i, unit) : null;
+          if (name && box.label) sceneCheck.labelledBox(name);
           if (box.convention && needsImageSize(box.convention)) {
             const converted = toPixelBox(box.box, box.convention, image?.width && image.height ? { width: image.width, height: image.height } : null);
             if (!converted.ok) fail(i, source.name, item.line, unit, "$.box", converted.error);
@@ -339,6 +385,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           break;
         }
       }
+      if (!scan.badUnits[i].has(unit)) scan.valid++;
       if (++count % 256 === 0 && performance.now() - lastYield > 16) {
         options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes + progress.bytes, totalBytes: scan.totalBytes, records: scan.records });
         await new Promise((resolve) => setImmediate(resolve));
@@ -351,72 +398,142 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
   }
+  const scenes = sceneCheck.traces ? sceneCheck.resolve(await sqlite(), dataset) : { unverifiable: 0, missing: [] };
+  if (scenes.unverifiable) {
+    // first among the warnings: every scene rule skipping silently is the worst surprise of an import
+    scan.unverifiable = scenes.unverifiable;
+    scan.warningCount++;
+    scan.warnings.unshift(sceneWarning(scenes.unverifiable, sceneCheck.traces, scenes.missing));
+  }
   if (missingImages.size > MAX_MISSING_LISTED) warn(`${missingImages.size - MAX_MISSING_LISTED} more images were not found either; imported without their files`);
   if (scan.errorCount > scan.errors.length) warn(`${scan.errorCount - scan.errors.length} more invalid records are not listed`);
   return scan;
 }
 
+/** A write chunk ends after STEPWISE_IMPORT_CHUNK records (1,000) or this long, whichever comes first (docs/limits.md). */
+const CHUNK_MS = 40;
+
+/** Records of pass 2 in order, without the units pass 1 refused or found duplicated. */
+function* writeItems(sources: Source[], scan: Scan): Generator<{ source: number; item: Exclude<ReadItem, { type: "error" | "warning" }> }> {
+  for (let i = 0; i < sources.length; i++) {
+    const bad = scan.badUnits[i];
+    const duplicate = scan.duplicateUnits[i];
+    const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
+    for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
+      if (item.type === "error" || item.type === "warning") continue;
+      if (skip?.(unitOf(item))) continue;
+      yield { source: i, item };
+    }
+  }
+}
+
+/**
+ * Pass 2, staged (docs/design.md §8): the records go in chunks of at most STEPWISE_IMPORT_CHUNK records
+ * or CHUNK_MS of work, each its own short write transaction on the shared connection, with the
+ * event loop free between chunks — so requests are answered while a 60k-trace import writes.
+ * All-or-nothing is kept by ownership: every row created carries `importId`, changes to older
+ * rows and the `done` history row wait for the last chunk, and a failure (a conflict found late,
+ * a disk error) removes the import's rows in bounded batches (import-rollback.ts) before the
+ * failure is recorded; a killed process leaves a `running` row whose rows lib/recovery removes
+ * the same way. A dry run still writes in one transaction that is rolled back.
+ */
 async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions & { importId: number }, files: ImportedFile[]): Promise<ImportSummary> {
   options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: scan.records });
   const conflicts: SkippedLine[] = [];
   let summary: ImportSummary | null = null;
-  const work = () =>
-    writeTransaction((handle) => {
-      conflicts.length = 0;
-      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages);
-      for (let i = 0; i < sources.length; i++) {
-        const bad = scan.badUnits[i];
-        const duplicate = scan.duplicateUnits[i];
-        const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
-        for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
-          if (item.type === "error" || item.type === "warning") continue;
-          if (skip?.(unitOf(item))) continue;
-          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined);
-          if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
-        }
+  const items = writeItems(sources, scan);
+  let writer: RecordWriter | null = null;
+  let written = 0;
+  let finished = false;
+  const chunkRecords = env().STEPWISE_IMPORT_CHUNK;
+  const chunk = (handle: Parameters<typeof prepare>[0]): void => {
+    writer ??= new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId);
+    const started = performance.now();
+    for (let n = 1; ; n++) {
+      const next = items.next();
+      if (next.done) {
+        finished = true;
+        break;
       }
-      writer.finish();
-      if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
-      const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
-      summary = {
-        dataset,
-        created: writer.counts,
-        duplicates: writer.duplicates + scan.duplicates,
-        skipped,
-        warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
-        dryRun: Boolean(options.dryRun),
-        files,
-        importId: null,
-      };
-      if (options.dryRun) throw new DryRunRollback();
-      crashPoint("import:commit");
-      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, scan.errorCount + conflicts.length, options.importId);
-      if (options.license || options.attribution) {
-        // the newest declaration wins on the dataset; every import keeps its own
-        prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
-      }
-      return summary;
-    });
+      const { source, item } = next.value;
+      const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
+      if (conflict) conflicts.push({ file: sources[source].name, ...conflict });
+      written++;
+      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > CHUNK_MS))) return;
+    }
+    writer.finish();
+    if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
+    const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
+    summary = {
+      dataset,
+      created: writer.counts,
+      duplicates: writer.duplicates + scan.duplicates,
+      skipped,
+      warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
+      dryRun: Boolean(options.dryRun),
+      files,
+      importId: null,
+    };
+    if (options.dryRun) throw new DryRunRollback();
+    crashPoint("import:commit");
+    summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
+    if (options.license || options.attribution) {
+      // the newest declaration wins on the dataset; every import keeps its own
+      prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
+    }
+  };
   try {
-    await retryWhenBusy(work);
+    while (!finished) {
+      // a busy database is retried only before a chunk started reading records (never replayed)
+      let began = false;
+      await retryWhenBusy(() =>
+        writeTransaction((handle) => {
+          began = true;
+          chunk(handle);
+        }),
+        () => !began,
+      );
+      if (finished) break;
+      crashPoint("import:chunk");
+      options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: written });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error;
-    const dry = summary as unknown as ImportSummary;
-    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, scan.errorCount, options.importId)));
+    items.return(undefined);
+    if (error instanceof DryRunRollback) {
+      const dry = summary as unknown as ImportSummary;
+      dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
+      return dry;
+    }
+    // chunks already committed: remove them before the failure is recorded (nothing half-written)
+    if (!options.dryRun) await removeImportRows(options.importId);
+    throw error;
   }
   return summary as unknown as ImportSummary;
 }
 
+/** Records (units) skipped for their problems: a record with three bad fields counts once. */
+function skippedRecords(scan: Scan): number {
+  return scan.badUnits.reduce((sum, units) => sum + units.size, 0);
+}
+
 /** Another process holding the write lock past busy_timeout: wait and try again. */
-async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 5 * 60_000): Promise<T> {
+async function retryWhenBusy<T>(work: () => Promise<T>, retryable: () => boolean = () => true, deadline = Date.now() + 5 * 60_000): Promise<T> {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || !retryable() || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
+}
+
+function nothingValid(scan: Scan): AppError {
+  const records = skippedRecords(scan);
+  const first = scan.errors[0];
+  const details: ErrorDetail[] = scan.errors.map((s) => ({ file: s.file, line: s.line, path: s.path, error: s.error }));
+  return new AppError("invalid_input", `nothing valid to import: all ${records} ${records === 1 ? "record was" : "records were"} invalid (first: ${first.file}:${first.line} ${first.path}: ${first.error}); nothing was imported`, details);
 }
 
 function invalidInput(skipped: SkippedLine[], total: number): AppError {

@@ -1,0 +1,113 @@
+import { db, prepare, writeTransaction } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import type { ImportContentsDto } from "@/lib/schemas/imports";
+import { removeUnreferencedImages } from "@/lib/services/import/image-store";
+import { refreshDisagreements } from "@/lib/services/review/reviews";
+
+// Deleting an import: every row it created carries its id (importId on Trace, Review, Scene,
+// Question, Image, Box — prisma/schema.prisma). Its traces go in batches (each its own short write
+// transaction, the event loop free in between; the foreign keys cascade to steps, revisions,
+// verdicts, scores and reviews), then its imported labels and boxes, then the scenes, questions and
+// images it created that nothing else still uses — a scene another import's traces point at stays,
+// and is reported as kept. The dataset stays (delete it on its own). A failed or dry-run import
+// created nothing: deleting it removes its history row. A done import's row stays in the history
+// with status `deleted`. If the process dies midway, deleting again finishes the job.
+
+const BATCH = 500;
+
+interface ImportRow {
+  id: number;
+  status: string;
+  dryRun: boolean;
+  datasetName: string | null;
+}
+
+async function importRow(id: number): Promise<ImportRow> {
+  const row = await db().import.findUnique({ where: { id }, select: { id: true, status: true, dryRun: true, datasetName: true } });
+  if (!row) throw new AppError("not_found", `import ${id} not found`);
+  return row;
+}
+
+/** Scenes of the import that a trace of another import (or of none recorded) still uses. */
+const SCENE_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."sceneId" = s."id" AND t."importId" IS NOT ?)`;
+const QUESTION_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."questionId" = q."id" AND t."importId" IS NOT ?)`;
+const IMAGE_IN_USE = `(EXISTS (SELECT 1 FROM "Trace" t WHERE t."imageId" = i."id" AND t."importId" IS NOT ?)
+  OR EXISTS (SELECT 1 FROM "Scene" s WHERE s."imageId" = i."id" AND s."importId" IS NOT ?)
+  OR EXISTS (SELECT 1 FROM "Question" q WHERE q."imageId" = i."id" AND q."importId" IS NOT ?)
+  OR EXISTS (SELECT 1 FROM "Box" b WHERE b."imageId" = i."id" AND b."importId" IS NOT ?))`;
+
+/** What deleting the import removes, and what it keeps because other rows use it (shown before the user confirms). */
+export async function importContents(id: number): Promise<ImportContentsDto> {
+  const row = await importRow(id);
+  return writeTransaction((handle) => {
+    const one = (sql: string, ...params: unknown[]) => Number((prepare(handle, sql).get(...params) as { n: number | null }).n ?? 0);
+    const traces = one(`SELECT COUNT(*) AS n FROM "Trace" WHERE "importId" = ?`, id);
+    const steps = one(`SELECT SUM("stepCount") AS n FROM "Trace" WHERE "importId" = ?`, id);
+    const labels = one(`SELECT COUNT(*) AS n FROM "Review" WHERE "importId" = ?`, id);
+    const boxes = one(`SELECT COUNT(*) AS n FROM "Box" WHERE "importId" = ?`, id);
+    const scenes = one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ?`, id);
+    const keptScenes = one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ? AND ${SCENE_IN_USE}`, id, id);
+    const questions = one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ?`, id);
+    const keptQuestions = one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ? AND ${QUESTION_IN_USE}`, id, id);
+    const images = one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ?`, id);
+    const keptImages = one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ? AND ${IMAGE_IN_USE}`, id, id, id, id, id);
+    return {
+      id,
+      dataset: row.datasetName,
+      status: row.status,
+      dryRun: row.dryRun,
+      traces,
+      steps,
+      labels,
+      boxes,
+      scenes: scenes - keptScenes,
+      questions: questions - keptQuestions,
+      images: images - keptImages,
+      kept: { scenes: keptScenes, questions: keptQuestions, images: keptImages },
+    };
+  });
+}
+
+/** Deletes what the import created. `confirm` must be the import's id (the API's confirmation). */
+export async function deleteImport(id: number, confirm: string | number, onProgress?: (done: number, total: number) => void): Promise<ImportContentsDto & { deleted: true }> {
+  if (String(confirm).trim() !== String(id)) {
+    throw new AppError("invalid_input", `to delete import ${id}, confirm with its id`, [{ path: "confirm", error: `expected "${id}"` }]);
+  }
+  const row = await importRow(id);
+  if (row.status === "running") throw new AppError("conflict", `import ${id} is still running; wait for it to finish (or fail) before deleting it`);
+  const contents = await importContents(id);
+  if (row.status !== "done" || row.dryRun) {
+    // nothing was written: the history row is all there is
+    await db().import.delete({ where: { id } });
+    return { ...contents, deleted: true };
+  }
+  let done = 0;
+  const touched = new Set<number>();
+  for (;;) {
+    const removed = await writeTransaction((handle) =>
+      prepare(handle, `DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "importId" = ? LIMIT ${BATCH})`).run(id).changes,
+    );
+    if (removed === 0) break;
+    done += removed;
+    onProgress?.(done, contents.traces);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const imagePaths = await writeTransaction((handle) => {
+    for (const r of prepare(handle, `SELECT DISTINCT "traceId" FROM "Review" WHERE "importId" = ?`).all(id) as Array<{ traceId: number }>) touched.add(r.traceId);
+    prepare(handle, `DELETE FROM "Review" WHERE "importId" = ?`).run(id);
+    prepare(handle, `DELETE FROM "Box" WHERE "importId" = ?`).run(id);
+    prepare(handle, `DELETE FROM "Scene" AS s WHERE s."importId" = ? AND NOT ${SCENE_IN_USE}`).run(id, id);
+    prepare(handle, `DELETE FROM "Question" AS q WHERE q."importId" = ? AND NOT ${QUESTION_IN_USE}`).run(id, id);
+    const paths = (prepare(handle, `SELECT i."path" FROM "Image" i WHERE i."importId" = ? AND i."path" IS NOT NULL AND NOT ${IMAGE_IN_USE}`).all(id, id, id, id, id) as Array<{ path: string }>).map((r) => r.path);
+    prepare(handle, `DELETE FROM "Image" AS i WHERE i."importId" = ? AND NOT ${IMAGE_IN_USE}`).run(id, id, id, id, id);
+    prepare(handle, `UPDATE "Import" SET "status" = 'deleted' WHERE "id" = ?`).run(id);
+    return paths;
+  });
+  // labels gone from traces that stay: their disagreement counts follow
+  await refreshDisagreements(db(), [...touched]);
+  // the image store is content-addressed and shared: only files no row references any more go
+  if (imagePaths.length) {
+    await removeUnreferencedImages(imagePaths, async (paths) => new Set((await db().image.findMany({ where: { path: { in: paths } }, select: { path: true } })).map((r) => r.path!))).catch(() => 0);
+  }
+  return { ...contents, deleted: true };
+}
