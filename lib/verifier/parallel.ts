@@ -102,7 +102,9 @@ export class VerifierPool {
     try {
       const threads = await Promise.all(
         Array.from({ length: options.threads }, () => {
-          const worker = new Worker(/* turbopackIgnore: true */ files.boot, { workerData: { entry: pathToFileURL(files.entry).href } });
+          // Reflect.construct, not `new Worker(path)`: Turbopack takes that expression for a worker
+          // entry to bundle, and with a computed path tries every file of the project (the build fails)
+          const worker: Worker = Reflect.construct(Worker, [files.boot, { workerData: { entry: pathToFileURL(files.entry).href } }]);
           started.push(worker);
           return new Promise<Thread>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`a verification thread did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
