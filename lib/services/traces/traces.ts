@@ -13,7 +13,7 @@ export async function getTrace(id: number, viewer: Principal | null = null): Pro
   const trace = await db().trace.findUnique({
     where: { id },
     select: {
-      id: true, externalId: true, question: true, answer: true, finalAnswer: true, method: true, format: true,
+      id: true, externalId: true, question: true, answer: true, answerUnreliable: true, finalAnswer: true, method: true, format: true,
       teacherModel: true, teacherParams: true, quality: true, valid: true, decision: true, version: true, raw: true, runId: true,
       dataset: { select: { id: true, name: true } },
       image: { select: { id: true, name: true, width: true, height: true, path: true, url: true } },
@@ -40,6 +40,7 @@ export async function getTrace(id: number, viewer: Principal | null = null): Pro
     dataset: trace.dataset,
     question: trace.question,
     answer: trace.answer,
+    answerUnreliable: trace.answerUnreliable,
     finalAnswer: trace.finalAnswer,
     method: trace.method,
     format: trace.format,
