@@ -1,5 +1,9 @@
 import Link from "next/link";
+import { DatasetCard } from "@/components/datasets/dataset-card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { pageUser } from "@/lib/auth/page";
+import { atLeast } from "@/lib/auth/roles";
+import { datasetDashboards } from "@/lib/services/traces/dashboard";
 import { listDatasets } from "@/lib/services/traces/datasets";
 import { latestQualityByDataset } from "@/lib/services/verify/metrics";
 
@@ -7,7 +11,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Datasets" };
 
 export default async function DatasetsPage() {
-  const [datasets, quality] = await Promise.all([listDatasets(), latestQualityByDataset()]);
+  const [datasets, quality, dashboards, me] = await Promise.all([listDatasets(), latestQualityByDataset(), datasetDashboards(), pageUser()]);
   return (
     <div className="space-y-6">
       <div>
@@ -59,6 +63,22 @@ export default async function DatasetsPage() {
           </table>
         </div>
       )}
+      {datasets.length > 0 ? (
+        <section aria-labelledby="dashboard" className="space-y-2">
+          <h2 id="dashboard" className="text-lg font-semibold">Dashboard</h2>
+          <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+            {datasets.map((d) => (
+              <DatasetCard
+                key={d.id}
+                dataset={d}
+                dashboard={dashboards.get(d.id)}
+                canRename={!!me && atLeast(me.role, "reviewer")}
+                canDelete={!!me && atLeast(me.role, "admin")}
+              />
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </div>
   );
 }

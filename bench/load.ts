@@ -8,6 +8,7 @@
 // the event-loop probe: its worst latency is the longest stall.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
 import { trace as canonicalTrace } from "./import";
@@ -77,9 +78,11 @@ async function drive(target: Target, clients: number, seconds: number, counter: 
   return { name: target.name, samples, errors, seconds: (performance.now() - started) / 1000 };
 }
 
+const load = () => `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}`;
+
 function line(result: Result): string {
   const s = result.samples;
-  return `${result.name.padEnd(22)} ${(s.length / result.seconds).toFixed(1).padStart(7)} req/s  p50 ${ms(percentile(s, 50))}  p95 ${ms(percentile(s, 95))}  max ${ms(Math.max(...s))}  errors ${result.errors}`;
+  return `${result.name.padEnd(22)} ${(s.length / result.seconds).toFixed(1).padStart(7)} req/s  p50 ${ms(percentile(s, 50))}  p95 ${ms(percentile(s, 95))}  max ${ms(Math.max(...s))}  errors ${result.errors}  (${load()})`;
 }
 
 /** Samples /api/health every 50 ms until stopped: the worst answer time is the longest event-loop stall seen from outside. */
@@ -140,6 +143,7 @@ export async function benchLoad(): Promise<void> {
 
     console.log(`\n${CLIENTS} concurrent clients, ${SECONDS} s each, ${(await (await fetch(`${base}/api/datasets`, { headers: HEADERS })).json()).map((d: { name: string; traces?: number }) => `${d.name}: ${d.traces ?? "?"} traces`).join(", ")}`);
     const idle = probe(base);
+    console.log(`before: ${load()}`);
     for (const target of targets) console.log(line(await drive(target, CLIENTS, SECONDS, { n: 0 })));
     const idleHealth = await idle.stop();
     console.log(`${"/api/health probe".padEnd(22)} p95 ${ms(percentile(idleHealth, 95))}  max ${ms(Math.max(...idleHealth))}`);

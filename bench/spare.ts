@@ -49,6 +49,8 @@ export async function benchSpare(): Promise<void> {
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const created = await createSpareRun({ files: [{ file: input, buffer: fs.readFileSync(input) }], request: { dataset: "bench", synthesizer: "rules" } });
+  const readSeconds = (performance.now() - started) / 1000;
+  const readCpu = process.cpuUsage(cpu0);
   await runJob(created.job.id);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -56,6 +58,7 @@ export async function benchSpare(): Promise<void> {
   const summary = await spareSummary(created.job.id);
   // on a shared machine the wall clock measures the neighbours too: CPU seconds of this process are reported beside it
   console.log(`pipeline (rules, read → job → DB): ${n} captions in ${seconds.toFixed(1)} s = ${Math.round(n / seconds)} captions/s wall (target ≥ 2,000); ${cpuSeconds.toFixed(1)} CPU s = ${Math.round(n / cpuSeconds)} captions per CPU-second; ${summary.pairs.generated} pairs, ${summary.pairs.kept} kept`);
+  console.log(`  of which read + check + store captions: ${readSeconds.toFixed(1)} s wall, ${((readCpu.user + readCpu.system) / 1e6).toFixed(1)} CPU s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} (1 / 5 / 15 min), peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   await disconnect();
 
   const { MinHashIndex } = await import("../lib/spare/near-duplicates");

@@ -6,6 +6,8 @@ const schema = z.object({
   STEPWISE_DATA_DIR: z.string().default("./data"),
   STEPWISE_USER: z.string().default("local"),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
+  /** Records per write chunk of an import (docs/limits.md); tests lower it to cut small files in chunks. */
+  STEPWISE_IMPORT_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1_000),
 });
 
 export type Env = z.infer<typeof schema>;

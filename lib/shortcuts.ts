@@ -15,6 +15,7 @@ export type ShortcutCommand =
   | "save"
   | "cancel"
   | "rerun"
+  | "regenerate"
   | "undo"
   | "acceptTrace"
   | "rejectTrace"
@@ -67,6 +68,7 @@ export const KEYMAP: Shortcut[] = [
   { command: "save", keys: ["Enter"], label: "Enter", description: "Save the edit (Shift+Enter for a new line)", group: "Edit", scope: "review", whileTyping: true },
   { command: "cancel", keys: ["Escape"], label: "Esc", description: "Cancel the edit / close dialogs", group: "Edit", scope: "review", whileTyping: true },
   { command: "rerun", keys: ["x"], label: "x", description: "Re-run the current tool call on the scene", group: "Edit", scope: "review" },
+  { command: "regenerate", keys: ["G"], label: "Shift+G", description: "Re-generate from the current step: the teacher continues, the old continuation is kept", group: "Edit", scope: "review" },
   { command: "acceptTrace", keys: ["A"], label: "Shift+A", description: "Accept the whole trace", group: "Trace", scope: "review" },
   { command: "rejectTrace", keys: ["R"], label: "Shift+R", description: "Reject the whole trace", group: "Trace", scope: "review" },
   { command: "deleteBox", keys: ["Delete", "Backspace"], label: "Delete", description: "Delete the selected human box on the image", group: "Image", scope: "canvas" },

@@ -5,10 +5,11 @@ import { ListToolbar } from "@/components/trace-list/list-toolbar";
 import { TraceGallery } from "@/components/trace-list/trace-gallery";
 import { TraceTable } from "@/components/traces/trace-table";
 import { EmptyState } from "@/components/ui/empty-state";
+import { StartReviewing } from "@/components/trace-list/start-reviewing";
 import { pageUser } from "@/lib/auth/page";
 import { atLeast } from "@/lib/auth/roles";
 import { traceFilters, traceViewState, VIEW_KEYS } from "@/lib/schemas/trace-list";
-import { listTraces, nextInQueue } from "@/lib/services/traces/trace-list";
+import { listTraces } from "@/lib/services/traces/trace-list";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Traces" };
@@ -21,7 +22,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   const parsed = traceFilters.safeParse(raw);
   const filters = parsed.success ? parsed.data : traceFilters.parse({});
   const view = traceViewState.parse(raw);
-  const [page, queue, me] = await Promise.all([listTraces(filters), nextInQueue({ dataset: filters.dataset }), pageUser()]);
+  const [page, me] = await Promise.all([listTraces(filters), pageUser()]);
   const canReview = me ? atLeast(me.role, "reviewer") : false;
   const kept = new URLSearchParams(Object.entries(raw).filter(([k]) => (VIEW_KEYS as readonly string[]).includes(k)));
   const nextHref = page.nextCursor ? `/traces?${new URLSearchParams([...kept, ["cursor", String(page.nextCursor)]])}` : null;
@@ -32,11 +33,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
           <h1 className="text-2xl font-semibold tracking-tight">Traces{filters.dataset ? <span className="text-slate-400"> · {filters.dataset}</span> : null}</h1>
           <p className="mt-1 text-sm text-slate-500" data-testid="trace-total">{page.total.toLocaleString("en-US")}{page.totalCapped ? "+" : ""} traces match</p>
         </div>
-        {queue.traceId ? (
-          <Link href={`/traces/${queue.traceId}`} className="rounded-md bg-brand px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700" title={queue.reason ?? undefined}>
-            Start reviewing → <span className="font-normal opacity-80">({queue.progress.reviewed}/{queue.progress.total} reviewed)</span>
-          </Link>
-        ) : null}
+        <StartReviewing dataset={filters.dataset} />
       </div>
       {!parsed.success ? <p role="alert" className="text-sm text-red-700">Some filters were not understood and were ignored: {parsed.error.issues.map((i) => i.path.join(".")).join(", ")}</p> : null}
       <Suspense>

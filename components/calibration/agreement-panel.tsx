@@ -1,5 +1,6 @@
 "use client";
 
+import { NoRelationTags } from "@/components/calibration/no-relation-tags";
 import { AgreementStats, agreementColumns, ConfusionMatrix } from "@/components/calibration/agreement-view";
 import { count, interval, fixed } from "@/components/calibration/format";
 import { SortableTable, type Column } from "@/components/calibration/sortable-table";
@@ -81,10 +82,7 @@ export function AgreementPanel({ report, onRule }: { report: CalibrationReport; 
         {report.breakdowns.relationClass ? (
           <SortableTable name="agreement-relation" caption="By relation class (a step counts under each class of its question)" columns={breakdownColumns("Class")} rows={report.breakdowns.relationClass} rowKey={(r) => r.key} rowProps={(r) => ({ "data-key": r.key })} />
         ) : (
-          <div className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-500" data-testid="no-relation-tags">
-            <div className="font-medium text-slate-700">By relation class</div>
-            None of the labelled steps belongs to a question with a relation-class tag, so there is no breakdown by class yet (other questions of the dataset may be tagged: the queue and exports use those tags).
-          </div>
+          <NoRelationTags dataset={report.dataset} taggedTraces={report.taggedTraces} scope="labelled" />
         )}
       </div>
     </div>

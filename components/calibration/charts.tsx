@@ -4,7 +4,6 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
-  ComposedChart,
   ErrorBar,
   Legend,
   Line,
@@ -12,10 +11,13 @@ import {
   ReferenceLine,
   ResponsiveContainer,
   Scatter,
+  ScatterChart,
   Tooltip,
   XAxis,
   YAxis,
 } from "recharts";
+import { DIAGONAL, FAILURE_SERIES, failureBars, reliabilityPoints, rocArea, rocSeries } from "@/lib/calibration/chart-data";
+import type { FailureRow } from "@/lib/calibration/failures";
 import type { Coefficient } from "@/lib/calibration/proposal";
 import type { ReliabilityBin, Recommendation, RocPoint, SweepPoint } from "@/lib/calibration/scores";
 import type { FailureTrendPoint } from "@/lib/schemas/calibration";
@@ -61,55 +63,52 @@ export function SweepChart({ sweep, recommended, targetPrecision }: { sweep: Swe
 }
 
 export function RocChart({ roc }: { roc: RocPoint[] }) {
+  const points = rocSeries(roc);
+  const area = rocArea(points);
   return (
-    <Frame testId="roc-chart" caption="ROC: accepted traces kept vs rejected traces kept" attributes={{ "data-points": roc.length }}>
-      <LineChart data={roc} margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
+    <Frame testId="roc-chart" caption={`ROC: accepted traces kept against rejected traces kept, quality threshold swept${area !== null ? ` · AUC ${area.toFixed(2)}` : ""}`} attributes={{ "data-points": points.length, "data-auc": area ?? "" }}>
+      <LineChart data={points} margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="fpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent}
-          label={{ value: "rejected traces kept (false-positive rate)", position: "insideBottom", offset: -12, fontSize: 11 }} />
+          label={{ value: "false-positive rate: rejected traces kept", position: "insideBottom", offset: -12, fontSize: 11 }} />
         <YAxis dataKey="tpr" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={48}
-          label={{ value: "accepted traces kept (recall)", angle: -90, position: "insideLeft", offset: 4, fontSize: 11 }} />
+          label={{ value: "true-positive rate: accepted kept", angle: -90, position: "insideLeft", offset: 4, fontSize: 11 }} />
         <Tooltip formatter={(value) => (typeof value === "number" ? percent(value) : "—")} labelFormatter={(v) => `rejected kept ${percent(Number(v))}`} />
         <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
-        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#cbd5e1" strokeDasharray="4 2" />
-        <Line type="linear" dataKey="tpr" name="quality threshold swept from 1 to 0" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
+        <Line type="linear" dataKey="tpr" name="verifier quality, threshold swept 1 → 0" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
+        <Line type="linear" data={[{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }]} dataKey="tpr" name="chance (no better than a coin)" stroke="#94a3b8" strokeDasharray="4 2" dot={false} legendType="plainline" isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
 }
 
 export function ReliabilityChart({ bins }: { bins: ReliabilityBin[] }) {
-  // Observed against predicted: each non-empty bin is a point at (mean quality of its traces, share
-  // of them people accepted) with its 95% Wilson interval. A calibrated score sits on the diagonal;
-  // points below it mean the score promises more than people accept.
-  const data = bins
-    .filter((b) => b.n > 0 && b.rate.value !== null)
-    .map((b) => ({
-      predicted: b.meanScore,
-      observed: b.rate.value,
-      error: [b.rate.value! - (b.rate.lo ?? b.rate.value!), (b.rate.hi ?? b.rate.value!) - b.rate.value!],
-      label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`,
-      n: b.n,
-    }));
+  // Observed against predicted (lib/calibration/chart-data.ts): each bin with labelled traces is a
+  // point at (mean quality of its traces, share of them people accepted) with its 95% Wilson
+  // interval. A calibrated score sits on the diagonal; points below it promise more than people accept.
+  const points = reliabilityPoints(bins);
   return (
-    <Frame testId="reliability-chart" caption="Reliability: share accepted by people (observed) against mean quality (predicted), per bin" attributes={{ "data-bins": data.length }}>
-      <ComposedChart data={data} margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
+    <Frame
+      testId="reliability-chart"
+      caption="Reliability: share accepted by people (observed) against mean quality (predicted), per quality bin"
+      attributes={{ "data-bins": points.length, "data-observed": points.map((p) => p.observed.toFixed(3)).join(","), "data-predicted": points.map((p) => p.predicted.toFixed(3)).join(",") }}
+    >
+      <ScatterChart margin={{ top: 16, right: 12, bottom: 24, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="predicted" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={(v: number) => v.toFixed(1)}
           label={{ value: "predicted: mean quality of the bin", position: "insideBottom", offset: -12, fontSize: 11 }} />
-        <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={48}
+        <YAxis dataKey="observed" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={percent} width={48}
           label={{ value: "observed: accepted", angle: -90, position: "insideLeft", offset: 4, fontSize: 11 }} />
         <Tooltip
           formatter={(value) => (typeof value === "number" ? percent(value) : "—")}
           labelFormatter={(_, payload) => `quality bin ${payload?.[0]?.payload?.label ?? ""} (${payload?.[0]?.payload?.n ?? 0} traces)`}
         />
         <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
-        <Line dataKey="diagonal" name="perfectly calibrated" stroke="#94a3b8" strokeDasharray="4 2" legendType="plainline" isAnimationActive={false} />
-        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#94a3b8" strokeDasharray="4 2" ifOverflow="extendDomain" />
-        <Scatter dataKey="observed" name="accepted by people (95% interval)" fill={COLORS[0]} isAnimationActive={false}>
+        <Scatter data={[...DIAGONAL]} name="perfectly calibrated (observed = predicted)" line={{ stroke: "#94a3b8", strokeDasharray: "4 2" }} shape={() => <g />} legendType="plainline" fill="#94a3b8" isAnimationActive={false} />
+        <Scatter data={points} name="accepted by people, 95% interval" fill={COLORS[0]} isAnimationActive={false}>
           <ErrorBar dataKey="error" width={4} stroke="#334155" direction="y" />
         </Scatter>
-      </ComposedChart>
+      </ScatterChart>
     </Frame>
   );
 }
@@ -152,10 +151,11 @@ export function TrendChart({ trend, rules }: { trend: FailureTrendPoint[]; rules
   );
 }
 
-export function FailureBars({ rows, onSelect }: { rows: Array<{ key: string; failures: number; confirmed: number }>; onSelect?: (key: string) => void }) {
+export function FailureBars({ rows, onSelect }: { rows: FailureRow[]; onSelect?: (key: string) => void }) {
+  const bars = failureBars(rows);
   return (
-    <Frame testId="failure-bars" caption="Failures per rule, split by human verdict where labelled" attributes={{ "data-rules": rows.length }}>
-      <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }} onClick={(state) => {
+    <Frame testId="failure-bars" caption="Failures per rule, split by the human verdict on the failing step" attributes={{ "data-rules": bars.length }}>
+      <BarChart data={bars} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }} onClick={(state) => {
         const key = (state as { activeLabel?: string } | null)?.activeLabel;
         if (key && onSelect) onSelect(key);
       }}>
@@ -163,9 +163,10 @@ export function FailureBars({ rows, onSelect }: { rows: Array<{ key: string; fai
         <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11 }} />
         <YAxis type="category" dataKey="key" tick={{ fontSize: 11 }} width={120} />
         <Tooltip />
-        <Legend verticalAlign="top" height={24} wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="failures" name="failures" fill={COLORS[3]} isAnimationActive={false} />
-        <Bar dataKey="confirmed" name="confirmed by a human reject" fill={COLORS[2]} isAnimationActive={false} />
+        <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: 12 }} />
+        {FAILURE_SERIES.map((series, i) => (
+          <Bar key={series.key} dataKey={series.key} name={series.name} stackId="f" fill={[COLORS[2], COLORS[3], "#cbd5e1"][i]} isAnimationActive={false} />
+        ))}
       </BarChart>
     </Frame>
   );

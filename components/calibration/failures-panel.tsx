@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { FailureBars, TrendChart } from "@/components/calibration/charts";
+import { NoRelationTags } from "@/components/calibration/no-relation-tags";
 import { count, interval } from "@/components/calibration/format";
 import { SortableTable, type Column } from "@/components/calibration/sortable-table";
 import { Badge } from "@/components/ui/badge";
@@ -69,7 +70,7 @@ export function FailuresPanel({ params, onFilter }: FailuresPanelProps) {
         )}
       </div>
       <div className="grid gap-6 xl:grid-cols-2">
-        <FailureBars rows={f.breakdowns.rule.map((r) => ({ key: r.key, failures: r.failures, confirmed: r.humans.reject }))} onSelect={(rule) => onFilter({ rule })} />
+        <FailureBars rows={f.breakdowns.rule} onSelect={(rule) => onFilter({ rule })} />
         <TrendChart trend={f.trend} rules={f.ruleOrder} />
       </div>
       <div className="grid gap-6 xl:grid-cols-2">
@@ -79,10 +80,7 @@ export function FailuresPanel({ params, onFilter }: FailuresPanelProps) {
         {f.breakdowns.relationClass ? (
           table("failures-relation", "By relation class", "Class", "class", f.breakdowns.relationClass)
         ) : (
-          <div className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-500" data-testid="no-relation-tags">
-            <div className="font-medium text-slate-700">By relation class</div>
-            No relation tags: this dataset&apos;s questions carry no relation-class tags yet.
-          </div>
+          <NoRelationTags dataset={f.dataset} taggedTraces={f.taggedTraces} scope="failing" />
         )}
       </div>
       <SortableTable<FailureExample>

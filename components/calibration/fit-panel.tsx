@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { ConfusionMatrix, Warnings } from "@/components/calibration/agreement-view";
 import { CoefficientChart } from "@/components/calibration/charts";
@@ -174,11 +175,7 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
             </label>
           </div>
         ) : null}
-        <p className="mt-2 text-xs text-slate-500" data-testid="fit-threshold-effect">
-          What the threshold changes: not which traces are valid (a trace is valid when no enabled rule fails
-          on it), but which traces the pipeline keeps by quality — the metrics page's ablation and kept
-          counts, and the review queue's borderline band around it. Exports filter by the <code>min quality</code> you give them.
-        </p>
+        <FitEffect dataset={fit.dataset} run={fit.run.id} rules={rules} threshold={thresholdValid ? thresholdValue : null} />
         {save.error ? <p role="alert" className="mt-2 text-sm text-red-700">{save.error.message}</p> : null}
         {save.data ? (
           <div className="mt-3 flex flex-wrap items-center gap-3 text-sm" data-testid="fit-saved" data-version={save.data.version}>
@@ -193,6 +190,53 @@ function FitEditor({ fit, onParams, onReverified }: Omit<FitPanelProps, "params"
           </div>
         ) : null}
       </div>
+    </div>
+  );
+}
+
+/**
+ * What saving would change on the fitted run (POST /api/calibration/fit/effect, nothing written):
+ * valid ratio and kept traces before → after, and the traces that flip. Validity follows the rule
+ * switches; the threshold decides which valid traces are kept.
+ */
+function FitEffect({ dataset, run, rules, threshold }: { dataset: string; run: number; rules: Record<string, RuleSetting>; threshold: number | null }) {
+  const effect = useQuery({
+    queryKey: [...calibrationKeys.all, "fit-effect", dataset, run, rules, threshold],
+    queryFn: () => calibrationMutations.fitEffect({ dataset, run, rules, threshold: threshold ?? 0 }),
+    enabled: threshold !== null,
+    placeholderData: keepPreviousData,
+  });
+  const e = effect.data;
+  const ids = (list: { count: number; ids: number[] }) =>
+    list.ids.map((id, i) => (
+      <span key={id}>
+        {i ? ", " : ""}
+        <Link href={`/traces/${id}`} className="text-brand hover:underline">#{id}</Link>
+      </span>
+    ));
+  return (
+    <div className="mt-3 rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm" data-testid="fit-threshold-effect" data-valid-before={e?.before.valid ?? ""} data-valid-after={e?.after.valid ?? ""} data-kept-before={e?.before.kept ?? ""} data-kept-after={e?.after.kept ?? ""}>
+      <div className="font-medium text-slate-700">What saving changes on run {run}</div>
+      {effect.error ? <p role="alert" className="text-red-700">{effect.error.message}</p> : null}
+      {!e ? (
+        <p className="text-slate-500" role="status">{threshold === null ? "Enter a threshold between 0 and 1." : "Working it out…"}</p>
+      ) : (
+        <ul className="mt-1 space-y-1 text-slate-700">
+          <li>
+            Valid ratio <strong>{pct(e.before.validRatio)} → {pct(e.after.validRatio)}</strong> of {e.traces.toLocaleString("en-US")} traces
+            {e.becomeValid.count || e.becomeInvalid.count ? (
+              <>: {e.becomeValid.count} become valid{e.becomeValid.count ? <> ({ids(e.becomeValid)}{e.becomeValid.count > e.becomeValid.ids.length ? ", …" : ""})</> : null}, {e.becomeInvalid.count} invalid{e.becomeInvalid.count ? <> ({ids(e.becomeInvalid)}{e.becomeInvalid.count > e.becomeInvalid.ids.length ? ", …" : ""})</> : null}</>
+            ) : " (no trace changes validity: a trace is valid when no enabled rule fails on it, so only rule switches change it)"}
+            .
+          </li>
+          <li>
+            Kept (valid, quality ≥ threshold {fixed(e.before.threshold)} → {fixed(e.after.threshold)}): <strong>{e.before.kept.toLocaleString("en-US")} → {e.after.kept.toLocaleString("en-US")}</strong>
+            {e.enterKept.count || e.leaveKept.count ? <>; {e.enterKept.count} enter{e.enterKept.count ? <> ({ids(e.enterKept)})</> : null}, {e.leaveKept.count} leave{e.leaveKept.count ? <> ({ids(e.leaveKept)})</> : null}</> : ""}. Average quality {fixed(e.before.avgQuality)} → {fixed(e.after.avgQuality)}.
+          </li>
+          {e.notRun.length ? <li className="text-amber-800">Switched on but not run in run {run}: {e.notRun.join(", ")} — their failures show only after re-verifying.</li> : null}
+          <li className="text-xs text-slate-500">The review queue&apos;s borderline band follows the threshold; exports filter by the <code>min quality</code> you give them.</li>
+        </ul>
+      )}
     </div>
   );
 }

@@ -195,6 +195,14 @@ export function ExportForm({ form, options, preview, onChange }: ExportFormProps
               </Field>
             </>
           ) : null}
+          {has("turns") ? (
+            <Field label="Turns" htmlFor="turns" hint="multi: all pairs of one image as one conversation, the image in the first user turn">
+              <select id="turns" className={input} value={form.turns} onChange={(e) => onChange({ turns: e.target.value as FormState["turns"] })}>
+                <option value="single">one row per question</option>
+                <option value="multi">one conversation per image</option>
+              </select>
+            </Field>
+          ) : null}
           {has("gamma") ? (
             <Field label="Discount γ" htmlFor="gamma">
               <input id="gamma" className={input} inputMode="decimal" value={form.gamma} onChange={(e) => onChange({ gamma: e.target.value })} />

@@ -35,6 +35,8 @@ export interface FormState {
   neutral: "positive" | "negative";
   labelType: "bool" | "float";
   gamma: string;
+  /** VQA SFT: one row per pair, or one conversation per image. */
+  turns: "single" | "multi";
   shardRows: string;
   parquet: boolean;
   name: string;
@@ -65,6 +67,7 @@ export function defaultForm(options: ExportOptionsDto | undefined): FormState {
     neutral: "positive",
     labelType: "bool",
     gamma: "1",
+    turns: "single",
     shardRows: "50000",
     parquet: false,
     name: "",
@@ -104,6 +107,7 @@ export function toConfig(form: FormState): ExportConfigInput {
   };
   if (has("stepLabels")) Object.assign(config, { neutral: form.neutral, labelType: form.labelType });
   if (has("gamma")) config.gamma = num(form.gamma) ?? 1;
+  if (has("turns") && form.turns === "multi") config.turns = "multi";
   if (form.name.trim()) config.name = form.name.trim();
   if (form.systemPrompt.trim()) config.systemPrompt = form.systemPrompt.trim();
   return config;

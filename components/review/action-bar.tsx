@@ -26,6 +26,10 @@ export interface ActionBarProps {
   onLabel: (label: StepLabel) => void;
   onEdit: () => void;
   onRerun: () => void;
+  /** Re-generate from the current step; null when the step cannot be cut after (the answer). */
+  onRegenerate: (() => void) | null;
+  /** Why no configured teacher exists (the dialog still offers others), shown as the button's hint. */
+  regenerateHint: string | null;
   onUndo: () => void;
   onHistory: (step: StepDto) => void;
   onToggleStop: () => void;
@@ -44,6 +48,14 @@ export function ActionBar(props: ActionBarProps) {
       <Button variant="reject" aria-pressed={currentLabel === "reject"} onClick={() => props.onLabel("reject")} shortcut={key("reject")} disabled={noLabel}>Reject</Button>
       <Button onClick={props.onEdit} shortcut={key("edit")} disabled={noLabel || step.kind === "tool_result"}>Edit</Button>
       {step?.kind === "tool_call" && !editing ? <Button onClick={props.onRerun} shortcut={key("rerun")} disabled={busy}>Re-run</Button> : null}
+      <Button
+        onClick={() => props.onRegenerate?.()}
+        shortcut={key("regenerate")}
+        disabled={!props.onRegenerate || editing || busy}
+        title={!props.onRegenerate ? "Nothing follows the final answer to re-generate" : (props.regenerateHint ?? "The teacher continues from this step; the current continuation is kept")}
+      >
+        Re-generate from here
+      </Button>
       <Button variant="ghost" onClick={props.onUndo} shortcut={key("undo")} disabled={undoPending}>Undo</Button>
       {step && step.revision > 0 ? <Button variant="ghost" onClick={() => props.onHistory(step)}>History</Button> : null}
       <input

@@ -8,6 +8,8 @@ import { ActionBar } from "@/components/review/action-bar";
 import { HelpDialog } from "@/components/review/help-dialog";
 import { HistoryDialog } from "@/components/review/history-dialog";
 import { BoxLabelForm } from "@/components/review/box-label-form";
+import { ContinuationsDialog } from "@/components/review/continuations-dialog";
+import { RegenerateDialog } from "@/components/review/regenerate-dialog";
 import { ImagePanel } from "@/components/review/image-panel";
 import { QueueBar } from "@/components/review/queue-bar";
 import { usePreferUnchecked, writePreferUnchecked } from "@/components/review/use-prefer-unchecked";
@@ -19,6 +21,7 @@ import { useTraceHistory } from "@/components/review/use-trace-history";
 import { ToastRegion, useToasts } from "@/components/ui/toast";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import { useShortcuts } from "@/components/ui/use-shortcuts";
+import { continuationQueries } from "@/lib/queries/continuations";
 import { reviewQueries, reviewScope, useBoxMutations, useReviewMutations } from "@/lib/queries/reviews";
 import { traceQueries } from "@/lib/queries/traces";
 import { failingTarget, reviewMaps } from "@/lib/review/review-maps";
@@ -64,6 +67,9 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
   const [comment, setComment] = useState("");
   const commentBox = useRef<HTMLInputElement>(null);
   const [historyOf, setHistoryOf] = useState<StepDto | null>(null);
+  const [regenerateAt, setRegenerateAt] = useState<StepDto | null>(null);
+  const [continuationsOpen, setContinuationsOpen] = useState(false);
+  const continuations = useQuery(continuationQueries.trace(initial.id));
   const since = useRef(0);
   const stepRefs = useRef(new Map<number, HTMLLIElement>());
 
@@ -181,6 +187,16 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
 
   const toggleStop = () => writeStopAtFirstError(!stopAtFirstError);
 
+  // Re-generate from here: not from the answer or after it (nothing left to write); a trace that
+  // stopped without an answer can be continued from its last step
+  const answerIndex = steps.find((s) => s.kind === "answer")?.index ?? Infinity;
+  const canRegenerate = !readOnly && step !== null && step.index < answerIndex;
+  const openRegenerate = () => {
+    if (readOnly || !step) return;
+    if (!canRegenerate) return show("info", "Nothing follows this step to re-generate: pick a step before the answer.");
+    setRegenerateAt(step);
+  };
+
   // f / Shift+F: the next failing step still without your label (the current one included) /
   // the previous failing step — see failingTarget.
   const jumpToFailing = (direction: 1 | -1) => {
@@ -208,6 +224,7 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
       case "save": return save();
       case "cancel": return cancel();
       case "rerun": return rerun();
+      case "regenerate": return openRegenerate();
       case "undo": return undo();
       case "acceptTrace": return decide("accept");
       case "rejectTrace": return decide("reject");
@@ -289,10 +306,17 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
           onLabel={label}
           onEdit={startEdit}
           onRerun={rerun}
+          onRegenerate={canRegenerate ? openRegenerate : null}
+          regenerateHint={continuations.data && !continuations.data.teacher.available ? "No teacher is configured for this dataset: choose the built-in teacher or an endpoint" : null}
           onUndo={undo}
           onHistory={setHistoryOf}
           onToggleStop={toggleStop}
         />}
+        <div className="flex items-center gap-2 text-xs text-slate-500" data-testid="continuations-bar" data-branches={continuations.data?.branches.length ?? 0}>
+          <button type="button" onClick={() => setContinuationsOpen(true)} className="rounded px-1.5 py-0.5 hover:bg-slate-100 hover:text-slate-700">
+            Archived continuations ({continuations.data?.branches.length ?? 0})
+          </button>
+        </div>
         <StepList
           steps={steps}
           maps={maps}
@@ -311,6 +335,34 @@ export function ReviewWorkspace({ initial, reviewer, initialStep = 0, readOnly =
           onCancel={() => setEditing(null)}
         />
       </section>
+      {regenerateAt ? (
+        <RegenerateDialog
+          traceId={trace.id}
+          traceVersion={trace.version}
+          step={regenerateAt}
+          lastStep={steps.length - 1}
+          info={continuations.data}
+          onClose={() => setRegenerateAt(null)}
+          onDone={(result) => {
+            setRegenerateAt(null);
+            setCurrent(Math.min(result.afterIndex + 1, result.afterIndex + result.added));
+            show("success", `The teacher wrote ${result.added} steps after step ${result.afterIndex} (${result.stopReason}); the previous ${result.removed} are archived — Archived continuations shows them.`);
+          }}
+        />
+      ) : null}
+      {continuationsOpen ? (
+        <ContinuationsDialog
+          traceId={trace.id}
+          traceVersion={trace.version}
+          info={continuations.data}
+          readOnly={readOnly}
+          onClose={() => setContinuationsOpen(false)}
+          onRestored={(message) => {
+            setContinuationsOpen(false);
+            show("success", message);
+          }}
+        />
+      ) : null}
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       <HistoryDialog stepId={historyOf?.id ?? null} stepIndex={historyOf?.index ?? null} onClose={() => setHistoryOf(null)} />
       <ToastRegion toasts={toasts} dismiss={dismiss} />

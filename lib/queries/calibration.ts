@@ -3,6 +3,8 @@ import { fetchJson } from "@/lib/queries/fetch-json";
 import type {
   CalibrationReport,
   FailuresReport,
+  FitEffectBody,
+  FitEffectDto,
   FitProposalDto,
   FitSaveBody,
   FlipsReport,
@@ -41,6 +43,7 @@ export const calibrationQueries = {
 };
 
 export const calibrationMutations = {
+  fitEffect: (body: FitEffectBody) => fetchJson<FitEffectDto>("/api/calibration/fit/effect", { method: "POST", body: JSON.stringify(body) }),
   saveFit: (body: FitSaveBody) => fetchJson<SavedConfigDto>("/api/calibration/fit", { method: "POST", body: JSON.stringify(body) }),
   reverify: (body: { dataset: string; config?: number }) => fetchJson<ReverifyResultDto>("/api/calibration/reverify", { method: "POST", body: JSON.stringify(body) }),
 };

@@ -148,6 +148,32 @@ describe("crash recovery: imports", () => {
     expect((await recover({ fix: false })).findings).toEqual([]);
   });
 
+  it("a CLI import killed between two committed write chunks leaves its first chunk's rows; recovery removes them with the dataset it created", async () => {
+    const before = storedImages();
+    // one record per chunk: the two-trace file commits its image, question and first trace before the kill
+    process.env.STEPWISE_IMPORT_CHUNK = "1";
+    const crashed = await cli(["import", TRACE_FILE, "--dataset", "kill-import-chunk", "--images", IMAGES], "import:chunk@2").finally(() => delete process.env.STEPWISE_IMPORT_CHUNK);
+    expectKilled(crashed);
+    const row = await db().import.findFirstOrThrow({ where: { datasetName: "kill-import-chunk" } });
+    expect(row.status).toBe("running");
+    const written = await db().trace.count({ where: { importId: row.id } });
+    expect(written).toBeGreaterThanOrEqual(1);
+    expect(await db().dataset.findUnique({ where: { name: "kill-import-chunk" } })).not.toBeNull();
+
+    const report = await recover({ fix: false });
+    const finding = report.findings.find((f) => f.kind === "import" && f.id === String(row.id));
+    expect(finding?.detail).toMatch(/trace rows/);
+    expect(finding?.rows).toBeGreaterThanOrEqual(written);
+    expect(await db().trace.count({ where: { importId: row.id } })).toBe(written);
+
+    await recover({ fix: true });
+    expect((await db().import.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("failed");
+    for (const table of ["trace", "question", "image"] as const) expect(await (db()[table] as unknown as { count: (a: object) => Promise<number> }).count({ where: { importId: row.id } })).toBe(0);
+    expect(await db().dataset.findUnique({ where: { name: "kill-import-chunk" } })).toBeNull();
+    expect(storedImages()).toEqual(before);
+    expect((await recover({ fix: false })).findings).toEqual([]);
+  });
+
   it("a browser upload killed while receiving leaves a folder recovery removes; killed while importing, the import row and its folder are recovered", async () => {
     const received = await child(["upload", "kill-upload", TRACE_FILE, IMAGE_781], "upload:received");
     expectKilled(received);

@@ -8,6 +8,7 @@ import { ACTIVE_EXPORT_STATUSES } from "@/lib/schemas/exports";
 import { exportsRoot } from "@/lib/services/export/export-jobs";
 import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/services/export/exports";
 import { imagesRoot } from "@/lib/services/import/image-store";
+import { importRowCounts, importsWithRows, removeImportRows } from "@/lib/services/import/import-rollback";
 import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
 import { dropRunInBatches, VerifyStore } from "@/lib/services/verify/verify-store";
 
@@ -16,8 +17,8 @@ import { dropRunInBatches, VerifyStore } from "@/lib/services/verify/verify-stor
 // still "running" whose owner is gone can never finish. `recover` finds each such row and what
 // the dead process left on disk, and with `fix` repairs it:
 //   verifier runs  → removed with their partial verdicts and scores, in bounded batches;
-//   imports        → marked failed (their write pass is one transaction: no row of theirs exists),
-//                    their upload folder removed;
+//   imports        → the rows their chunked write pass committed removed (by import id, in
+//                    bounded batches), marked failed, their upload folder removed;
 //   exports        → marked failed, their folder and staging folders removed;
 //   jobs           → marked failed and resumable (done items are kept: each committed atomically);
 //   upload folders → removed when the process receiving them is gone;
@@ -111,19 +112,35 @@ async function verifierRuns(options: RecoveryOptions): Promise<Finding[]> {
   return findings;
 }
 
+/** "12 traces, 3 questions" — the rows a dead import still owns. */
+function ownedRows(counts: Record<string, number>): { rows: number; text: string } {
+  const parts = Object.entries(counts).filter(([, n]) => n > 0);
+  return { rows: parts.reduce((sum, [, n]) => sum + n, 0), text: parts.length ? parts.map(([table, n]) => `${n} ${table.toLowerCase()} rows`).join(", ") : "no rows written" };
+}
+
 async function imports(options: RecoveryOptions): Promise<Finding[]> {
   const rows = await db().import.findMany({ where: { status: "running" }, orderBy: { id: "asc" } });
+  const handle = await sqlite();
   const findings: Finding[] = [];
   for (const row of rows) {
     if (!ownerGone(row, `import:${row.id}`, { staleMs: options.staleMs, since: row.createdAt })) continue;
-    const finding: Finding = { kind: "import", id: String(row.id), detail: `import ${row.id} into "${row.datasetName ?? "?"}" is running but its process is gone (${describeOwner(row)})`, fixed: false };
+    // the write pass commits in chunks: what the dead process committed is removed by its import id
+    const owned = ownedRows(importRowCounts(handle, row.id));
+    const finding: Finding = { kind: "import", id: String(row.id), detail: `import ${row.id} into "${row.datasetName ?? "?"}" is running but its process is gone (${describeOwner(row)}); ${owned.text}`, rows: owned.rows, fixed: false };
     findings.push(
       await repair(finding, options.fix, async () => {
+        await removeImportRows(row.id);
         const upload = row.uploadDir ? inside(path.join(dataDir(), UPLOADS), row.uploadDir) : null;
         if (upload) fs.rmSync(upload, { recursive: true, force: true });
         await db().import.updateMany({ where: { id: row.id, status: "running" }, data: { status: "failed", error: INTERRUPTED_IMPORT, finishedAt: new Date() } });
       }),
     );
+  }
+  // a failed import whose own clean-up was cut short (the process died while removing its rows)
+  for (const id of await importsWithRows()) {
+    const owned = ownedRows(importRowCounts(handle, id));
+    const finding: Finding = { kind: "import", id: String(id), detail: `import ${id} failed but ${owned.text} of it are still stored`, rows: owned.rows, fixed: false };
+    findings.push(await repair(finding, options.fix, () => removeImportRows(id)));
   }
   return findings;
 }

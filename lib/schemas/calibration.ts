@@ -1,3 +1,4 @@
+import type { ConfigEffect } from "@/lib/calibration/effect";
 import { z } from "zod";
 import { positiveId, queryInt } from "@/lib/schemas/ids";
 import type { Agreement } from "@/lib/calibration/agreement";
@@ -55,6 +56,13 @@ export const fitSaveBody = z
   .strict();
 export type FitSaveBody = z.infer<typeof fitSaveBody>;
 
+/** What saving these rules and threshold would change on the fitted run (POST /api/calibration/fit/effect; nothing is written). */
+export const fitEffectBody = z
+  .object({ dataset: z.string().min(1), run: z.number().int().positive(), rules: z.record(z.string(), ruleSettingSchema), threshold: z.number().min(0).max(1) })
+  .strict();
+export type FitEffectBody = z.infer<typeof fitEffectBody>;
+export type FitEffectDto = ConfigEffect & { dataset: string; run: number };
+
 /** Runs the verifier on a dataset; config = a version (default: the default config, chosen explicitly). */
 export const reverifyBody = z.object({ dataset: z.string().min(1), config: z.number().int().positive().optional() }).strict();
 export type ReverifyBody = z.infer<typeof reverifyBody>;
@@ -93,6 +101,8 @@ export interface RunRef {
 
 export interface CalibrationReport {
   dataset: string;
+  /** Traces of the dataset whose question carries a relation-class tag (whether or not labelled). */
+  taggedTraces: number;
   /** The run compared with the humans; null before any verifier run. */
   run: RunRef | null;
   /** Finished runs of the dataset, newest first. */
@@ -212,6 +222,8 @@ export interface FailureTrendPoint {
 
 export interface FailuresReport {
   dataset: string;
+  /** Traces of the dataset whose question carries a relation-class tag. */
+  taggedTraces: number;
   run: RunRef | null;
   runs: RunRef[];
   ruleOrder: string[];

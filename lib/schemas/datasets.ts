@@ -35,3 +35,19 @@ export const datasetRenameBody = z
   .refine((b) => b.name !== undefined || b.license !== undefined || b.attribution !== undefined, "expected name, license or attribution");
 /** The name typed again: a delete happens only when it matches (the API's confirmation). */
 export const datasetDeleteQuery = z.object({ confirm: z.string() }).strict();
+
+/** One dataset card of the datasets dashboard (lib/services/traces/dashboard.ts). */
+export interface DatasetDashboard {
+  datasetId: number;
+  /** latest finished verifier run, null when never verified */
+  latestRun: number | null;
+  /** latest run's quality scores in bins over their own span */
+  histogram: Array<{ from: number; to: number; count: number }>;
+  /** finished runs, oldest first (the newest few) */
+  runs: Array<{ run: number; startedAt: string; validRatio: number | null; avgQuality: number | null; traces: number }>;
+  review: { traces: number; complete: number; partial: number; decided: number };
+  /** rules failing most steps in the latest run */
+  topRules: Array<{ rule: string; steps: number; traces: number }>;
+  /** steps some rule checked in the latest run, of all steps */
+  coverage: { steps: number; checked: number } | null;
+}

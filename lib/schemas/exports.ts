@@ -77,6 +77,12 @@ export const exportConfig = z
     images: z.enum(IMAGE_MODES).default("copy"),
     /** OpenAI rows with copied images: prefix for image URLs (where the images/ folder will be served); http(s) only. */
     imageBaseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+    /**
+     * VQA SFT: "single" (default) is one row per trace; "multi" is one conversation per image — the
+     * selected traces of an image (after caps and weights) as alternating user / assistant turns,
+     * the image once in the first user turn. Absent unless set, so earlier manifests stay as they were.
+     */
+    turns: z.enum(["single", "multi"]).optional(),
     /** Offline RL discount factor for returns. */
     gamma: z.number().min(0).max(1).default(1),
     systemPrompt: z.string().max(4000).optional(),
@@ -98,6 +104,9 @@ export const exportConfig = z
     }
     if (config.images === "embed" && !honours("embed")) {
       ctx.addIssue({ code: "custom", path: ["images"], message: `embed (data: URLs) exists only in ${formatList("embed")}; other formats copy or reference image files` });
+    }
+    if (config.turns === "multi" && !honours("turns")) {
+      ctx.addIssue({ code: "custom", path: ["turns"], message: `multi-turn rows (one conversation per image) exist only in ${formatList("turns")}` });
     }
     if (config.imageBaseUrl && !honours("imageBaseUrl")) {
       ctx.addIssue({ code: "custom", path: ["imageBaseUrl"], message: `imageBaseUrl applies to ${formatList("imageBaseUrl")}` });

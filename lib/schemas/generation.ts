@@ -114,7 +114,23 @@ export const generationStartInput = z
   .strict();
 export type GenerationStartInput = z.input<typeof generationStartInput>;
 
-export interface GenerationJobDto {
+/**
+ * What a generation job counts, grouped for display: the same figures on the job page and in the
+ * API (the whole job) and in the CLI's JSON summary (this run's share).
+ */
+export interface GenerationFigures {
+  requests: number;
+  retries: number;
+  /** Parser fallbacks and per-turn figures by name (hermes, object_args, missing_id, …). */
+  parseFallbacks: Record<string, number>;
+  stopReasons: Record<string, number>;
+  /** Endpoint errors by kind (rate_limited, server, timeout, …). */
+  errors: Record<string, number>;
+  tokens: { prompt: number; completion: number };
+  costUsd: number | null;
+}
+
+export interface GenerationJobDto extends GenerationFigures {
   id: number;
   title: string | null;
   status: "queued" | "running" | "cancelling" | "done" | "failed" | "cancelled";
@@ -132,13 +148,6 @@ export interface GenerationJobDto {
   done: number;
   failed: number;
   inFlight: number;
-  requests: number;
-  retries: number;
-  parseFallbacks: Record<string, number>;
-  stopReasons: Record<string, number>;
-  errors: Record<string, number>;
-  tokens: { prompt: number; completion: number };
-  costUsd: number | null;
   resampled: number;
   alternatives: number;
   error: string | null;

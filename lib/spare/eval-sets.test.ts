@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { evalQuestion, readVsr, readWhatsUp, vsrMetaCategory } from "@/lib/spare/eval-sets";
+import { evalQuestion, readVsr, readWhatsUp, VSR_META_CATEGORIES, VSR_META_TABLE, vsrMetaCategory } from "@/lib/spare/eval-sets";
 
 const buf = (text: string) => Buffer.from(text, "utf8");
 
@@ -82,5 +82,36 @@ describe("VSR reader", () => {
     ]);
     expect(readVsr("v.jsonl", buf("\n\n")).errors[0].error).toMatch(/no records found/);
     expect(evalQuestion({ set: "vsr", image: "a.jpg", caption: "The cat is on the bed.", options: [], label: false, relation: "on", metaCategory: "Topological", relationClass: "topological", file: "v", line: 1 })).toEqual({ question: 'Is this statement about the image true? "The cat is on the bed." Answer yes or no.', answer: "no" });
+  });
+
+  it("VSR meta-categories: the repository's table (71 names, 70 relations, 7 categories), \"among\" counted as VSR's script counts it", () => {
+    expect(Object.keys(VSR_META_TABLE)).toEqual([...VSR_META_CATEGORIES]);
+    const sizes = Object.fromEntries(Object.entries(VSR_META_TABLE).map(([c, r]) => [c, r.length]));
+    expect(sizes).toEqual({ Adjacency: 10, Directional: 16, Orientation: 4, Projective: 12, Proximity: 5, Topological: 18, Unallocated: 6 });
+    const all = Object.values(VSR_META_TABLE).flat();
+    expect(all).toHaveLength(71);
+    expect(new Set(all).size).toBe(70);
+    // every relation lands where the table puts it (the one listed twice: where the later line puts it)
+    for (const [category, relations] of Object.entries(VSR_META_TABLE)) {
+      for (const relation of relations) if (relation !== "among") expect(vsrMetaCategory(relation), relation).toBe(category);
+    }
+    expect(vsrMetaCategory("among")).toBe("Unallocated");
+    // spot checks against the paper's examples, in the spellings the data files use
+    const expected: Record<string, string> = {
+      "next to": "Unallocated", "opposite to": "Unallocated", "enclosed by": "Unallocated", beyond: "Unallocated", after: "Unallocated",
+      "in the middle of": "Projective", "on top of": "Projective", beneath: "Projective", over: "Projective", beside: "Projective",
+      "at the back of": "Adjacency", "ahead of": "Adjacency", against: "Adjacency",
+      "deep down": "Directional", "down from": "Directional", into: "Directional", toward: "Directional",
+      "far away from": "Proximity", by: "Proximity",
+      "has as a part": "Topological", "consists of": "Topological", "out of": "Topological", surrounding: "Topological", touching: "Topological", on: "Topological",
+      "facing away from": "Orientation", "perpendicular to": "Orientation",
+      "AT_THE_RIGHT_SIDE_OF": "Adjacency", "  Far   From ": "Proximity",
+    };
+    for (const [relation, category] of Object.entries(expected)) expect(vsrMetaCategory(relation), relation).toBe(category);
+    // the 22 relations of the fixture's 40 records (real VSR test lines) are all allocated
+    const fixture = readVsr("vsr.jsonl", fs.readFileSync(path.resolve("fixtures/spare/vsr_random_test_first40.jsonl")));
+    expect(fixture.errors).toEqual([]);
+    expect(new Set(fixture.items.map((i) => i.relation)).size).toBe(22);
+    expect(fixture.items.filter((i) => i.metaCategory === "Unallocated")).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { normalizeQuestion } from "@/lib/spare/near-duplicates";
-import { tokenize } from "@/lib/spare/taxonomy";
+import { tokenize, type Token } from "@/lib/spare/taxonomy";
 
 // The SpaRE filters (docs/design.md §12), in the paper's order, cheapest first. Each is a pure
 // check with its reason; the pipeline (pipeline.ts) runs them over the pairs still standing, so a
@@ -50,11 +50,11 @@ export interface Removal {
 }
 
 /** Exact duplicates (same question after case, punctuation and spacing are normalised): each index after the first of its kind → the index it repeats. */
-export function exactDuplicates(questions: string[]): Map<number, number> {
+export function exactDuplicates(questions: string[], normalized: string[] = questions.map(normalizeQuestion)): Map<number, number> {
   const first = new Map<string, number>();
   const duplicates = new Map<number, number>();
-  questions.forEach((q, i) => {
-    const key = normalizeQuestion(q);
+  questions.forEach((_, i) => {
+    const key = normalized[i];
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, i);
     else duplicates.set(i, earlier);
@@ -99,16 +99,25 @@ function stem(word: string): string {
   return word;
 }
 
-export function keyWords(text: string): string[] {
-  return [...new Set(tokenize(text).map((t) => t.word).filter((w) => !STOPWORDS.has(w) && !/^\d+$/.test(w)))];
+/** The text's content words, each once (`words`: its lower-case tokens when already at hand). */
+export function keyWords(text: string, words: string[] = tokenize(text).map((t) => t.word)): string[] {
+  return [...new Set(words.filter((w) => !STOPWORDS.has(w) && !/^\d+$/.test(w)))];
 }
 
 export interface CaptionVocabulary {
   stems: Set<string>;
 }
 
-export function captionVocabulary(caption: string): CaptionVocabulary {
-  return { stems: new Set(tokenize(caption).map((t) => stem(t.word))) };
+export function captionVocabulary(caption: string, tokens: Token[] = tokenize(caption)): CaptionVocabulary {
+  const stems = new Set<string>();
+  for (const t of tokens) stems.add(stem(t.word));
+  return { stems };
+}
+
+/** A pair's words, tokenised once: the consistency filter's input (and the re-check's, pipeline.ts). */
+export interface PairWords {
+  question: string[];
+  answer: string[];
 }
 
 /**
@@ -116,16 +125,16 @@ export function captionVocabulary(caption: string): CaptionVocabulary {
  * "Yes" / "No" has none, so the question's key words stand in (a yes/no pair about things the
  * caption never names is as ungrounded as an open one).
  */
-export function consistency(pair: { question: string; answer: string }, vocabulary: CaptionVocabulary): { overlap: number; missing: string[]; checked: number } {
-  let words = keyWords(pair.answer);
-  if (words.length === 0) words = keyWords(pair.question);
+export function consistency(pair: { question: string; answer: string }, vocabulary: CaptionVocabulary, tokenised?: PairWords): { overlap: number; missing: string[]; checked: number } {
+  let words = keyWords(pair.answer, tokenised?.answer);
+  if (words.length === 0) words = keyWords(pair.question, tokenised?.question);
   if (words.length === 0) return { overlap: 1, missing: [], checked: 0 };
   const missing = words.filter((w) => !vocabulary.stems.has(stem(w)));
   return { overlap: (words.length - missing.length) / words.length, missing, checked: words.length };
 }
 
-export function inconsistentAnswer(pair: { question: string; answer: string }, vocabulary: CaptionVocabulary, minOverlap: number): string | null {
-  const { overlap, missing } = consistency(pair, vocabulary);
+export function inconsistentAnswer(pair: { question: string; answer: string }, vocabulary: CaptionVocabulary, minOverlap: number, tokenised?: PairWords): string | null {
+  const { overlap, missing } = consistency(pair, vocabulary, tokenised);
   if (overlap >= minOverlap) return null;
   return `${Math.round(overlap * 100)}% of the answer's key words are in the caption (< ${Math.round(minOverlap * 100)}%); missing: ${missing.slice(0, 6).join(", ")}`;
 }

@@ -29,7 +29,18 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 export function normalizeQuestion(text: string): string {
+  // ASCII is its own NFKC form, and its only letters and digits are [a-z0-9]: the cheap path
+  if (!NON_ASCII.test(text)) {
+    return text
+      .toLowerCase()
+      .replace(/[^a-z0-9\s]+/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
+  }
   return text
     .toLowerCase()
     .normalize("NFKC")
@@ -38,12 +49,19 @@ export function normalizeQuestion(text: string): string {
     .trim();
 }
 
-/** Sorted unique hashes of the word n-grams (whole text when shorter than n). */
-export function shingles(text: string, n: number): Uint32Array {
-  const words = normalizeQuestion(text).split(" ").filter(Boolean);
+/** Sorted unique hashes of the word n-grams (whole text when shorter than n); `normalized`: normalizeQuestion(text) when already at hand. */
+export function shingles(text: string, n: number, normalized: string = normalizeQuestion(text)): Uint32Array {
+  const words = normalized.split(" ").filter(Boolean);
   const set = new Set<number>();
   if (words.length <= n) set.add(fnv1a(words.join(" ")));
-  else for (let i = 0; i + n <= words.length; i++) set.add(fnv1a(words.slice(i, i + n).join(" ")));
+  else {
+    // FNV-1a streams: hashing word by word with the space between equals hashing the joined n-gram
+    for (let i = 0; i + n <= words.length; i++) {
+      let h = fnv1a(words[i]);
+      for (let k = 1; k < n; k++) h = fnv1a(words[i + k], Math.imul(h ^ 32, FNV_PRIME) >>> 0);
+      set.add(h);
+    }
+  }
   return Uint32Array.from(set).sort();
 }
 
@@ -77,7 +95,8 @@ export interface MinHashOptions {
 export const DEFAULT_MINHASH: MinHashOptions = { ngram: 2, threshold: 0.8, bands: 8, rows: 8, bucketCap: 32 };
 
 export interface NearDuplicateIndex {
-  check(id: number, text: string, scope?: string): NearDuplicateHit | null;
+  /** `normalized`: normalizeQuestion(text) when the caller already has it. */
+  check(id: number, text: string, scope?: string, normalized?: string): NearDuplicateHit | null;
 }
 
 /** All-pairs Jaccard against the kept questions: exact, for small scopes (one caption's questions). */
@@ -87,8 +106,8 @@ export class ExactJaccardIndex implements NearDuplicateIndex {
 
   constructor(private readonly options: { ngram: number; threshold: number } = DEFAULT_MINHASH) {}
 
-  check(id: number, text: string): NearDuplicateHit | null {
-    const set = shingles(text, this.options.ngram);
+  check(id: number, text: string, _scope?: string, normalized?: string): NearDuplicateHit | null {
+    const set = shingles(text, this.options.ngram, normalized);
     let best: NearDuplicateHit | null = null;
     for (let i = 0; i < this.sets.length; i++) {
       const similarity = jaccard(set, this.sets[i]);
@@ -202,8 +221,8 @@ export class MinHashIndex implements NearDuplicateIndex {
    * Checks a question against the kept ones of its scope; keeps it (adds it) when it is not a
    * near-duplicate. Returns the most similar earlier question when it is one.
    */
-  check(id: number, text: string, scope = ""): NearDuplicateHit | null {
-    const set = shingles(text, this.options.ngram);
+  check(id: number, text: string, scope = "", normalized?: string): NearDuplicateHit | null {
+    const set = shingles(text, this.options.ngram, normalized);
     const keys = this.bandKeys(set, fnv1a(scope));
     let best: NearDuplicateHit | null = null;
     const seen = new Set<number>();

@@ -11,11 +11,12 @@ import {
   referenceWord,
   type FilterConfig,
   type FilterName,
+  type PairWords,
 } from "@/lib/spare/filters";
-import { cosine, ExactJaccardIndex, type MinHashIndex, type NearDuplicateIndex } from "@/lib/spare/near-duplicates";
+import { cosine, ExactJaccardIndex, normalizeQuestion, type MinHashIndex, type NearDuplicateIndex } from "@/lib/spare/near-duplicates";
 import { parsePairs } from "@/lib/spare/parse-pairs";
 import { classifyText, synthesizePairs, type SynthesizedPair } from "@/lib/spare/rules";
-import { frameOf, matchRelations, spareRelation, tokenize, type Frame, type RelationMatch } from "@/lib/spare/taxonomy";
+import { analyseText, frameOf, matchRelations, spareRelation, tokenize, type Frame, type RelationMatch, type TextAnalysis } from "@/lib/spare/taxonomy";
 
 // One caption through the SpaRE pipeline (docs/design.md §12): pre-filter → generation → filters
 // in the paper's order → taxonomy. Pure apart from the injected model calls (`SpareModels`), so the
@@ -47,10 +48,14 @@ export interface GenerationAnswer {
   raw: string | null;
 }
 
-/** What the pipeline asks of a model (or of the rules standing in for one). */
+/**
+ * What the pipeline asks of a model (or of the rules standing in for one). `analysis` is the text
+ * already tokenised and matched (one tokenisation per text, shared by every stage): the rules use
+ * it, a model ignores it.
+ */
 export interface SpareModels {
-  classify(text: string): Promise<ClassifierAnswer>;
-  generate(caption: string): Promise<GenerationAnswer>;
+  classify(text: string, analysis?: TextAnalysis): Promise<ClassifierAnswer>;
+  generate(caption: string, analysis?: TextAnalysis): Promise<GenerationAnswer>;
   /** Text embeddings for near-duplicates (absent: MinHash). */
   embedTexts?: (texts: string[]) => Promise<number[][]>;
   /** Cosine of the image with each question (absent: the CLIP filter is skipped). */
@@ -95,13 +100,13 @@ export interface CaptionOutcome {
 
 export function rulesModels(config: Pick<SpareConfig, "maxPairsPerCaption">): SpareModels {
   return {
-    classify: async (text) => ruleClassify(text),
-    generate: async (caption) => ({ pairs: synthesizePairs(caption, { maxPairs: config.maxPairsPerCaption }), unparseable: false, truncated: false, invalidItems: 0, raw: null }),
+    classify: async (text, analysis) => ruleClassify(text, analysis),
+    generate: async (caption, analysis) => ({ pairs: synthesizePairs(caption, { maxPairs: config.maxPairsPerCaption }, analysis), unparseable: false, truncated: false, invalidItems: 0, raw: null }),
   };
 }
 
-export function ruleClassify(text: string): ClassifierAnswer {
-  const verdict = classifyText(text);
+export function ruleClassify(text: string, analysis?: TextAnalysis): ClassifierAnswer {
+  const verdict = classifyText(text, analysis);
   return verdict.spatial
     ? { spatial: true, reason: `rules: ${[...new Set(verdict.evidence.map((m) => `"${m.phrase.toLowerCase()}"`))].slice(0, 5).join(", ")}` }
     : { spatial: false, reason: "rules: no spatial phrase" };
@@ -153,26 +158,29 @@ export function tagPair(question: string, answer: string): { relation: string; r
 
 export async function processCaption(caption: CaptionInput, models: SpareModels, config: SpareConfig, jobIndex?: MinHashIndex): Promise<CaptionOutcome> {
   const filters: FilterConfig = config.filters;
-  const verdict = await models.classify(caption.text);
+  const analysis = analyseText(caption.text);
+  const verdict = await models.classify(caption.text, analysis);
   const outcome: CaptionOutcome = { spatial: verdict.spatial, classifierReason: verdict.reason, pairs: [], unparseable: false, truncated: false, invalidItems: 0, rawAnswer: null, clipSkipped: null };
   if (!verdict.spatial) return outcome;
 
-  const generated = await models.generate(caption.text);
+  const generated = await models.generate(caption.text, analysis);
   outcome.unparseable = generated.unparseable;
   outcome.truncated = generated.truncated;
   outcome.invalidItems = generated.invalidItems;
   outcome.rawAnswer = generated.unparseable || generated.truncated || generated.invalidItems > 0 ? generated.raw : null;
 
   const pairs: PairOutcome[] = generated.pairs.map((p, index) => {
-    const tags = tagPair(p.question, p.answer);
+    // the rule synthesizer names its relation and frame; a model's pairs are tagged here
+    const given = p.relation ? spareRelation(p.relation)?.class : undefined;
+    const tags = given !== undefined && p.frame !== undefined ? null : tagPair(p.question, p.answer);
     const span = p.spanStart !== undefined && p.spanEnd !== undefined ? [p.spanStart, p.spanEnd] : locateSpan(caption.text, `${p.question} ${p.answer}`);
     return {
       index,
       question: p.question,
       answer: p.answer,
-      relation: p.relation ?? tags.relation,
-      relationClass: (p.relation ? spareRelation(p.relation)?.class : undefined) ?? tags.relationClass,
-      frame: p.frame ?? tags.frame,
+      relation: p.relation ?? tags!.relation,
+      relationClass: given ?? tags!.relationClass,
+      frame: p.frame ?? tags!.frame,
       status: "kept",
       removedBy: null,
       reason: null,
@@ -188,9 +196,27 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
   };
   const alive = () => pairs.filter((p) => p.status === "kept");
 
+  // each pair's question normalised once (exact and near duplicates), its words tokenised once
+  // (consistency and the re-check)
+  const normalized = pairs.map((p) => normalizeQuestion(p.question));
+  const pairTexts: Array<{ text: string; analysis: TextAnalysis; words: PairWords } | undefined> = [];
+  const pairText = (pair: PairOutcome) => {
+    let cached = pairTexts[pair.index];
+    if (!cached) {
+      const text = `${pair.question} ${pair.answer}`;
+      const tokens = tokenize(text);
+      const question: string[] = [];
+      const answer: string[] = [];
+      for (const t of tokens) (t.start < pair.question.length ? question : answer).push(t.word);
+      cached = { text, analysis: { tokens, matches: matchRelations(text, tokens) }, words: { question, answer } };
+      pairTexts[pair.index] = cached;
+    }
+    return cached;
+  };
+
   // 1. exact duplicates
   const standing = alive();
-  for (const [i, of] of exactDuplicates(standing.map((p) => p.question))) remove(standing[i], "exact_duplicate", `same question as pair #${standing[of].index + 1}`);
+  for (const [i, of] of exactDuplicates(standing.map((p) => p.question), standing.map((p) => normalized[p.index]))) remove(standing[i], "exact_duplicate", `same question as pair #${standing[of].index + 1}`);
 
   // 2. near-duplicates: embedding cosine when an endpoint is configured, else MinHash / Jaccard
   if (models.embedTexts) {
@@ -210,7 +236,7 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
   } else {
     const index: NearDuplicateIndex = filters.nearDuplicate.scope === "job" && jobIndex ? jobIndex : new ExactJaccardIndex({ threshold: filters.nearDuplicate.jaccard, ngram: filters.nearDuplicate.ngram });
     for (const pair of alive()) {
-      const hit = index.check(pair.index, pair.question, filters.nearDuplicate.scope === "job" ? "" : (caption.scope ?? ""));
+      const hit = index.check(pair.index, pair.question, filters.nearDuplicate.scope === "job" ? "" : (caption.scope ?? ""), normalized[pair.index]);
       if (hit) remove(pair, "near_duplicate", `word ${filters.nearDuplicate.ngram}-gram Jaccard ${hit.similarity.toFixed(2)} ≥ ${filters.nearDuplicate.jaccard} with ${filters.nearDuplicate.scope === "job" ? "an earlier question" : `pair #${hit.of + 1}`}`);
     }
   }
@@ -222,9 +248,9 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
   }
 
   // 4. answer–caption consistency
-  const vocabulary = captionVocabulary(caption.text);
+  const vocabulary = captionVocabulary(caption.text, analysis.tokens);
   for (const pair of alive()) {
-    const reason = inconsistentAnswer(pair, vocabulary, filters.consistency);
+    const reason = inconsistentAnswer(pair, vocabulary, filters.consistency, pairText(pair).words);
     if (reason) remove(pair, "inconsistent_answer", reason);
   }
 
@@ -242,7 +268,8 @@ export async function processCaption(caption: CaptionInput, models: SpareModels,
 
   // 6. spatial re-check: the classifier on the pair
   for (const pair of alive()) {
-    const recheck = await models.classify(`${pair.question} ${pair.answer}`);
+    const { text, analysis: pairAnalysis } = pairText(pair);
+    const recheck = await models.classify(text, pairAnalysis);
     if (!recheck.spatial) remove(pair, "not_spatial", `re-check: ${recheck.reason}`);
   }
   return outcome;

@@ -1,4 +1,4 @@
-import { frameOf, matchRelations, tokenize, type Frame, type RelationMatch, type Token } from "@/lib/spare/taxonomy";
+import { analyseText, frameOf, matchRelations, phraseStartsAt, type Frame, type RelationMatch, type TextAnalysis, type Token } from "@/lib/spare/taxonomy";
 import type { RawPair } from "@/lib/spare/parse-pairs";
 
 // The offline halves of the pipeline (docs/design.md §12): the rule classifier (a text is spatial
@@ -12,8 +12,9 @@ export interface RuleVerdict {
   evidence: RelationMatch[];
 }
 
-export function classifyText(text: string): RuleVerdict {
-  const evidence = matchRelations(text).filter((m) => m.evidence);
+/** `analysis`: the text's tokens and matches when already at hand (analyseText). */
+export function classifyText(text: string, analysis: TextAnalysis = analyseText(text)): RuleVerdict {
+  const evidence = analysis.matches.filter((m) => m.evidence);
   return { spatial: evidence.length > 0, evidence };
 }
 
@@ -38,14 +39,16 @@ const MAX_PHRASE_WORDS = 7;
 
 /** True when no sentence or clause punctuation separates token a from token b (a < b). */
 function joined(text: string, a: Token, b: Token): boolean {
-  return !/[.,;:!?()"\u201c\u201d]/.test(text.slice(a.end, b.start));
+  for (let c = a.end; c < b.start; c++) if (CLAUSE_PUNCTUATION.has(text.charCodeAt(c))) return false;
+  return true;
 }
+const CLAUSE_PUNCTUATION = new Set([...'.,;:!?()"\u201c\u201d'].map((c) => c.charCodeAt(0)));
 
 function objectAfter(text: string, tokens: Token[], match: RelationMatch): [number, number] | null {
   let end = match.tokenEnd;
   while (end < tokens.length && end - match.tokenEnd < MAX_PHRASE_WORDS && joined(text, tokens[end - 1], tokens[end]) && !CLAUSE_BREAKS.has(tokens[end].word)) {
     // another relation phrase starting here ends the object ("the table next to a plate")
-    if (end > match.tokenEnd && tokens[end].word !== "the" && matchRelations(text.slice(tokens[end].start, tokens[Math.min(end + 3, tokens.length - 1)].end))[0]?.start === 0) break;
+    if (end > match.tokenEnd && tokens[end].word !== "the" && phraseStartsAt(text, tokens, end, Math.min(end + 4, tokens.length))) break;
     end++;
   }
   if (end === match.tokenEnd) return null;
@@ -65,9 +68,9 @@ function subjectBefore(text: string, tokens: Token[], match: RelationMatch): [nu
   while (start < end && !DETERMINER_START.has(tokens[start].word)) start++;
   if (end - start < 2) return null;
   // a subject that itself holds a relation phrase ("the cup on the table") keeps its head only
-  const inner = matchRelations(text.slice(tokens[start].start, tokens[end - 1].end));
+  const inner = matchRelations(text, tokens, start, end);
   if (inner.length > 0) {
-    const cut = tokens.findIndex((t) => t.start === tokens[start].start + inner[0].start);
+    const cut = inner[0].tokenStart;
     if (cut - start >= 2) end = cut;
     else return null;
   }
@@ -114,11 +117,11 @@ export interface SynthesisOptions {
 }
 
 /** Rule-made question-answer pairs over the caption's spatial phrases, in caption order. */
-export function synthesizePairs(caption: string, options: SynthesisOptions = {}): SynthesizedPair[] {
+export function synthesizePairs(caption: string, options: SynthesisOptions = {}, analysis: TextAnalysis = analyseText(caption)): SynthesizedPair[] {
   const maxPairs = options.maxPairs ?? 24;
-  const tokens = tokenize(caption);
+  const { tokens } = analysis;
   const pairs: SynthesizedPair[] = [];
-  for (const match of matchRelations(caption, tokens)) {
+  for (const match of analysis.matches) {
     if (!match.evidence || pairs.length >= maxPairs) continue;
     const object = objectAfter(caption, tokens, match);
     const subject = subjectBefore(caption, tokens, match);

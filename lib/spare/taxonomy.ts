@@ -93,17 +93,52 @@ export interface Token {
   end: number;
 }
 
+const WORD_PATTERN = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
+
 /** Lower-case word tokens with offsets into the original text; hyphens split ("bottom-left"). */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const pattern = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) tokens.push({ word: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length });
+  // ASCII text (nearly every caption) is scanned by char code: the Unicode regex costs several
+  // times more per character; any other text takes the regex, with the same token rules
+  if (!NON_ASCII.test(text)) {
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      let c = text.charCodeAt(i);
+      if (!isAsciiWordChar(c)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < n && isAsciiWordChar(text.charCodeAt(i))) i++;
+      // "cat's": an apostrophe and letters stay with the word
+      if (i + 1 < n && text.charCodeAt(i) === 39 && isAsciiLetter(text.charCodeAt(i + 1))) {
+        i += 2;
+        while (i < n && isAsciiLetter((c = text.charCodeAt(i)))) i++;
+      }
+      tokens.push({ word: text.slice(start, i).toLowerCase(), start, end: i });
+    }
+    return tokens;
+  }
+  WORD_PATTERN.lastIndex = 0;
+  for (let m = WORD_PATTERN.exec(text); m; m = WORD_PATTERN.exec(text)) tokens.push({ word: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length });
   return tokens;
+}
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+function isAsciiWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
 }
 
 interface Phrase {
   words: string[];
   relation: string;
+  /** false for the keywords in NOT_EVIDENCE. */
+  evidence: boolean;
 }
 
 const PHRASES: Phrase[] = [];
@@ -117,18 +152,31 @@ const PHRASES: Phrase[] = [];
     // a keyword listed under two relations ("confronting", "contiguous with") belongs to the first
     if (words.length === 0 || seen.has(key)) return;
     seen.add(key);
-    PHRASES.push({ words, relation });
+    PHRASES.push({ words, relation, evidence: !NOT_EVIDENCE.has(key) });
   };
   for (const r of SPARE_RELATIONS) for (const k of r.keywords) add(k, r.relation);
   for (const [relation, keywords] of Object.entries(EXTRA_KEYWORDS)) for (const k of keywords) add(k, relation);
   PHRASES.sort((a, b) => b.words.length - a.words.length);
 }
-const BY_FIRST = new Map<string, Phrase[]>();
-for (const p of PHRASES) {
-  const list = BY_FIRST.get(p.words[0]);
-  if (list) list.push(p);
-  else BY_FIRST.set(p.words[0], [p]);
+/**
+ * The keyword phrases compiled into one word trie: a position is matched by walking the tokens
+ * from it once (no per-keyword scan); the phrases ending along the walk are tried longest first.
+ */
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  phrase: Phrase | null;
 }
+const TRIE: TrieNode = { next: new Map(), phrase: null };
+for (const p of PHRASES) {
+  let node = TRIE;
+  for (const w of p.words) {
+    let child = node.next.get(w);
+    if (!child) node.next.set(w, (child = { next: new Map(), phrase: null }));
+    node = child;
+  }
+  node.phrase = p;
+}
+const MAX_PHRASE_LENGTH = Math.max(...PHRASES.map((p) => p.words.length));
 
 const DETERMINERS = new Set([
   "the", "a", "an", "its", "his", "her", "their", "our", "my", "your", "this", "that", "these", "those", "each", "every", "both", "either", "one", "two", "three", "four", "five", "several", "some", "many", "top", "another", "other", "it", "them", "him", "which", "whose",
@@ -146,14 +194,19 @@ const POSITION_WORDS = new Set(["bottom", "top", "upper", "lower", "far", "the",
 
 /** No punctuation between tokens a and b of `text`. */
 function joinedTokens(text: string, tokens: Token[], a: number, b: number): boolean {
-  return !/[.,;:!?]/.test(text.slice(tokens[a].end, tokens[b].start));
+  for (let c = tokens[a].end; c < tokens[b].start; c++) {
+    const code = text.charCodeAt(c);
+    // . , ; : ! ?
+    if (code === 46 || code === 44 || code === 59 || code === 58 || code === 33 || code === 63) return false;
+  }
+  return true;
 }
 
-/** Whether a single-word keyword at tokens[i] is used spatially here. */
-function spatialInContext(text: string, word: string, tokens: Token[], i: number): boolean {
-  const prev = tokens[i - 1]?.word;
-  const next = tokens[i + 1]?.word;
-  const afterNext = tokens[i + 2]?.word;
+/** Whether a single-word keyword at tokens[i] is used spatially here (tokens outside [from, to) do not exist). */
+function spatialInContext(text: string, word: string, tokens: Token[], i: number, from: number, to: number): boolean {
+  const prev = i - 1 >= from ? tokens[i - 1].word : undefined;
+  const next = i + 1 < to ? tokens[i + 1].word : undefined;
+  const afterNext = i + 2 < to ? tokens[i + 2].word : undefined;
   switch (word) {
     case "on":
     case "in":
@@ -212,37 +265,76 @@ export interface RelationMatch {
   standsAlone: boolean;
 }
 
-/** Every spatial phrase in the text, left to right, longest phrase first at each position. */
-export function matchRelations(text: string, tokens: Token[] = tokenize(text)): RelationMatch[] {
+/** The phrase starting at token i (within [from, to)): the longest whose words and context fit, or null. */
+function phraseAt(text: string, tokens: Token[], i: number, from: number, to: number): Phrase | null {
+  const found: Phrase[] = [];
+  let node: TrieNode | undefined = TRIE;
+  for (let k = i; k < to && k - i < MAX_PHRASE_LENGTH; k++) {
+    node = node.next.get(tokens[k].word);
+    if (!node) break;
+    if (node.phrase) found.push(node.phrase);
+  }
+  for (let f = found.length - 1; f >= 0; f--) {
+    const p = found[f];
+    const n = p.words.length;
+    const fits = n > 1 ? !(p.words[n - 1] === "the" && i + n < to && NOT_PLACES.has(tokens[i + n].word)) : spatialInContext(text, p.words[0], tokens, i, from, to);
+    if (fits) return p;
+  }
+  return null;
+}
+
+function toMatch(text: string, tokens: Token[], i: number, phrase: Phrase, to: number): RelationMatch {
+  const n = phrase.words.length;
+  const last = tokens[i + n - 1];
+  const info = BY_NAME.get(phrase.relation)!;
+  return {
+    relation: info.relation,
+    class: info.class,
+    phrase: text.slice(tokens[i].start, last.end),
+    start: tokens[i].start,
+    end: last.end,
+    tokenStart: i,
+    tokenEnd: i + n,
+    evidence: phrase.evidence,
+    standsAlone: i + n >= to || !joinedTokens(text, tokens, i + n - 1, i + n),
+  };
+}
+
+/**
+ * Every spatial phrase in the text, left to right, longest phrase first at each position. Pass the
+ * text's tokens when they are at hand (one tokenisation shared by every stage); `from` / `to`
+ * restrict matching to tokens [from, to) exactly as if that span were the whole text, with offsets
+ * still into `text`.
+ */
+export function matchRelations(text: string, tokens: Token[] = tokenize(text), from = 0, to = tokens.length): RelationMatch[] {
   const matches: RelationMatch[] = [];
-  let i = 0;
-  while (i < tokens.length) {
-    const candidates = BY_FIRST.get(tokens[i].word);
-    const phrase = candidates?.find(
-      (p) =>
-        p.words.every((w, k) => tokens[i + k]?.word === w) &&
-        (p.words.length > 1 ? !(p.words[p.words.length - 1] === "the" && NOT_PLACES.has(tokens[i + p.words.length]?.word ?? "")) : spatialInContext(text, p.words[0], tokens, i)),
-    );
+  let i = from;
+  while (i < to) {
+    const phrase = phraseAt(text, tokens, i, from, to);
     if (!phrase) {
       i++;
       continue;
     }
-    const last = tokens[i + phrase.words.length - 1];
-    const info = BY_NAME.get(phrase.relation)!;
-    matches.push({
-      relation: info.relation,
-      class: info.class,
-      phrase: text.slice(tokens[i].start, last.end),
-      start: tokens[i].start,
-      end: last.end,
-      tokenStart: i,
-      tokenEnd: i + phrase.words.length,
-      evidence: !NOT_EVIDENCE.has(phrase.words.join(" ")),
-      standsAlone: i + phrase.words.length >= tokens.length || !joinedTokens(text, tokens, i + phrase.words.length - 1, i + phrase.words.length),
-    });
+    matches.push(toMatch(text, tokens, i, phrase, to));
     i += phrase.words.length;
   }
   return matches;
+}
+
+/** A text tokenised and matched once, shared by the classifier, synthesizer, filters and tagger. */
+export interface TextAnalysis {
+  tokens: Token[];
+  matches: RelationMatch[];
+}
+
+export function analyseText(text: string): TextAnalysis {
+  const tokens = tokenize(text);
+  return { tokens, matches: matchRelations(text, tokens) };
+}
+
+/** Whether a spatial phrase starts exactly at token i (tokens [i, to) taken as the whole text). */
+export function phraseStartsAt(text: string, tokens: Token[], i: number, to: number): boolean {
+  return phraseAt(text, tokens, i, i, to) !== null;
 }
 
 const VIEWER_WORDS = new Set(["image", "frame", "picture", "photo", "photograph", "shot", "viewer", "viewer's", "camera", "foreground", "background", "scene", "composition", "we", "us"]);

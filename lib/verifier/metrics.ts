@@ -1,6 +1,7 @@
 import { combineParts, stepsPart, type ScoreParts } from "@/lib/verifier/score";
 import type { VerifierSettings } from "@/lib/verifier/config";
 import { CROSS_RULES, RULE_IDS, STEP_RULES, type RuleId } from "@/lib/verifier/rules";
+import { binEdges, binIndex, histogramRange } from "@/lib/verifier/histogram";
 
 // The papers' metrics over verified traces (SpatialTraceGen Table 1 and its ablation), computed
 // from TraceScores alone — no verdict joins — so they are cheap on any dataset.
@@ -130,11 +131,21 @@ export interface HistogramBin {
   counts: Record<string, number>;
 }
 
-/** Quality histogram, `bins` equal bins over [0, 1], counts per method. */
+/**
+ * Quality histogram, at most `bins` equal bins over the range the scores span (histogramRange:
+ * scaled to where the data is, not 0–1 with everything in one bar), counts per method.
+ */
 export function qualityHistogram(traces: ScoredTrace[], bins = 20): HistogramBin[] {
-  const result: HistogramBin[] = Array.from({ length: bins }, (_, i) => ({ from: i / bins, to: (i + 1) / bins, counts: {} }));
+  let min: number | null = null;
+  let max: number | null = null;
   for (const t of traces) {
-    const index = Math.min(bins - 1, Math.max(0, Math.floor(t.quality * bins)));
+    min = min === null ? t.quality : Math.min(min, t.quality);
+    max = max === null ? t.quality : Math.max(max, t.quality);
+  }
+  const range = histogramRange(min, max, bins);
+  const result: HistogramBin[] = binEdges(range).map((e) => ({ ...e, counts: {} }));
+  for (const t of traces) {
+    const index = binIndex(range, t.quality);
     result[index].counts[t.method] = (result[index].counts[t.method] ?? 0) + 1;
   }
   return result;

@@ -67,6 +67,7 @@ function configFrom(values: Record<string, string | boolean | string[] | undefin
   set("images", values.images);
   set("imageBaseUrl", values["image-base-url"]);
   set("gamma", number("gamma", values.gamma));
+  set("turns", values.turns);
   set("systemPrompt", values["system-prompt"]);
   set("shardRows", number("shard-rows", values["shard-rows"]));
   if (values.parquet) config.parquet = true;
@@ -84,7 +85,7 @@ export default defineCommand({
     "    [--unchecked-steps positive|negative|drop|skip-trace]   (verified steps no rule could check; default positive)",
     `    [--relation-cap CLASS=N,…] [--relation-weight CLASS=W,…]   (classes: ${EXPORT_CLASSES.join(", ")})`,
     "    [--images copy|reference|embed|none] [--image-base-url URL] [--neutral positive|negative] [--label-type bool|float]",
-    "    [--gamma G] [--system-prompt TEXT] [--shard-rows N] [--parquet] [--name TITLE] [--overwrite] [--preview] [--json]",
+    "    [--gamma G] [--turns single|multi] [--system-prompt TEXT] [--shard-rows N] [--parquet] [--name TITLE] [--overwrite] [--preview] [--json]",
   ].join("\n"),
   options: {
     dataset: { type: "string", multiple: true },
@@ -109,6 +110,7 @@ export default defineCommand({
     images: { type: "string" },
     "image-base-url": { type: "string" },
     gamma: { type: "string" },
+    turns: { type: "string" },
     "system-prompt": { type: "string" },
     "shard-rows": { type: "string" },
     parquet: { type: "boolean", default: false },

@@ -105,7 +105,7 @@ describe("stepwise spare run", () => {
     expect((await stepwise("spare", "run", "--captions", file, "--json")).code).toBe(2);
     expect((await stepwise("spare", "run", "--captions", path.join(dir, "nope.jsonl"), "--dataset", "x", "--json")).code).toBe(2);
     expect((await stepwise("spare", "run", "--captions", F("iiw400_first30"), "--dataset", "x", "--synthesizer", "magic", "--json")).code).toBe(2);
-  });
+  }, 240_000); // five CLI processes: slow on a loaded machine
 
   it("a wrong endpoint fails before any job exists (exit 2)", async () => {
     const jobsBefore = await db().job.count();

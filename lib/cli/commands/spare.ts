@@ -4,6 +4,7 @@ import { defineCommand, table } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { runJob } from "@/lib/jobs/jobs";
 import type { SpareEndpoint, SpareRunRequest } from "@/lib/schemas/spare";
+import { classifierAgreement, type AgreementReport } from "@/lib/services/spare/spare-agreement";
 import { importEvalSet, type EvalImportResult } from "@/lib/services/spare/spare-eval";
 import { createSpareRun, spareSummary, type CaptionFile, type SpareSummary } from "@/lib/services/spare/spare-jobs";
 import { EndpointClient } from "@/lib/teacher/endpoint/client";
@@ -36,13 +37,13 @@ function readFiles(paths: string[], imagesDir: string | undefined): CaptionFile[
   });
 }
 
-type Output = Omit<SpareSummary, "status"> | EvalImportResult;
+type Output = Omit<SpareSummary, "status"> | EvalImportResult | AgreementReport;
 
 export default defineCommand({
   name: "spare",
   summary: "SpaRE: spatial QA pairs from hyper-detailed captions (pre-filter, generation, filters, taxonomy) as a resumable job",
   usage:
-    "stepwise spare run --captions FILE... --dataset NAME [--endpoint URL --model M --api-key-env VAR] [--synthesizer llm|rules] [--classifier llm|rules] [--embeddings URL --embeddings-model M] [--clip URL --clip-model M] [--images DIR] [--concurrency C] [--max-pairs N] [--json]\n       stepwise spare summary --job ID [--json]\n       stepwise spare eval-import --set whatsup|vsr --file FILE... --dataset NAME [--images DIR] [--json]",
+    "stepwise spare run --captions FILE... --dataset NAME [--endpoint URL --model M --api-key-env VAR] [--synthesizer llm|rules] [--classifier llm|rules] [--embeddings URL --embeddings-model M] [--clip URL --clip-model M] [--images DIR] [--concurrency C] [--max-pairs N] [--json]\n       stepwise spare summary --job ID [--json]\n       stepwise spare eval-import --set whatsup|vsr --file FILE... --dataset NAME [--images DIR] [--json]\n       stepwise spare agreement --labelled FILE [--endpoint URL --model M --api-key-env VAR] [--concurrency C] [--json]",
   positionals: true,
   options: {
     captions: { type: "string", multiple: true },
@@ -62,6 +63,7 @@ export default defineCommand({
     job: { type: "string" },
     set: { type: "string" },
     file: { type: "string", multiple: true },
+    labelled: { type: "string" },
   },
   run: async ({ values, positionals, progress }): Promise<Output> => {
     const [sub, ...extra] = positionals;
@@ -82,7 +84,29 @@ export default defineCommand({
       progress(`imported ${result.traces} ${set} items into ${result.dataset}`);
       return result;
     }
-    if (sub !== "run") throw new AppError("invalid_input", `unknown subcommand "${sub ?? ""}": use "spare run", "spare summary" or "spare eval-import"`);
+    if (sub === "agreement") {
+      const file = (values.labelled as string | undefined) ?? extra[0];
+      if (!file) throw new AppError("invalid_input", "--labelled FILE is required (JSONL {\"caption\": text, \"spatial\": true|false})");
+      const chat = endpoint(values.endpoint, values.model, values["api-key-env"], "endpoint");
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
+      try {
+        return await classifierAgreement({
+          file,
+          buffer: readFiles([file], undefined)[0].buffer,
+          chat,
+          concurrency: positiveInteger(values.concurrency, "concurrency"),
+          signal: controller.signal,
+          onProgress: (done, total) => {
+            if (done % 25 === 0 || done === total) progress(`classified ${done}/${total} captions with ${chat?.model}`);
+          },
+        });
+      } finally {
+        process.removeListener("SIGINT", onSignal);
+      }
+    }
+    if (sub !== "run") throw new AppError("invalid_input", `unknown subcommand "${sub ?? ""}": use "spare run", "spare summary", "spare eval-import" or "spare agreement"`);
     // `--captions a.jsonl b.jsonl` leaves b.jsonl as a positional
     const files = [...((values.captions as string[] | undefined) ?? []), ...extra];
     if (files.length === 0) throw new AppError("invalid_input", "--captions FILE... is required (JSONL captions: IIW/DOCCI, Localized Narratives, PixMo-Cap or {image, caption})");
@@ -135,6 +159,15 @@ export default defineCommand({
     return summary;
   },
   render: (s) => {
+    if ("disagreements" in s) {
+      const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(1)}%`);
+      const kappa = (x: number | null) => (x === null ? "—" : x.toFixed(3));
+      const rows: Array<[string, string, string, string, string]> = [["rules vs labels", `${s.rules.agree}/${s.rules.n}`, pct(s.rules.precision), pct(s.rules.recall), kappa(s.rules.kappa)]];
+      if (s.llm) rows.push([`${s.llm.model} vs labels`, `${s.llm.agree}/${s.llm.n}`, pct(s.llm.precision), pct(s.llm.recall), kappa(s.llm.kappa)]);
+      if (s.llm_vs_rules) rows.push(["llm vs rules", `${s.llm_vs_rules.agree}/${s.llm_vs_rules.n}`, "", "", kappa(s.llm_vs_rules.kappa)]);
+      const misses = s.disagreements.slice(0, 10).map((d) => `  ${s.file}:${d.line} label ${d.label ? "spatial" : "not"} · rules ${d.rules ? "spatial" : "not"}${d.llm === null ? "" : ` · llm ${d.llm ? "spatial" : "not"}`}: ${d.caption.slice(0, 80)}`);
+      return `classifier agreement on ${s.captions} labelled captions (${s.labels.spatial} spatial, ${s.labels.not_spatial} not)\n${table(["classifier", "agree", "precision", "recall", "kappa"], rows)}${s.llm?.unreadable ? `\n${s.llm.unreadable} unreadable model answer(s) counted as not spatial` : ""}${misses.length ? `\ndisagreements:\n${misses.join("\n")}` : ""}`;
+    }
     if ("set" in s) {
       const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
       const meta = Object.entries(s.metaCategories).map(([c, n]) => `${c} ${n}`).join(", ");

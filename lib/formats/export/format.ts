@@ -23,7 +23,9 @@ export type ExportFormatOption =
   /** neutral + labelType: how step labels become scalars. */
   | "stepLabels"
   /** gamma: the discount of returns. */
-  | "gamma";
+  | "gamma"
+  /** turns "multi": every unit of one image (and split) becomes one multi-turn conversation. */
+  | "turns";
 
 export interface ExportFormatNeeds {
   /** A trace without a trace-level judgment (human decision or verifier validity) is left out as "unlabeled". */

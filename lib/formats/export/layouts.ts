@@ -75,6 +75,8 @@ export const traceMetaSchema = z.object({
   step_labels: z.array(stepLabelValue),
   step_label_sources: z.array(z.string().nullable()),
   step_turns: z.array(z.number().int().nonnegative()).optional(),
+  /** Multi-turn VQA rows: every trace of the conversation, in turn order (the first is trace_id). */
+  turn_trace_ids: z.array(z.string()).optional(),
 }).strict();
 
 /** Arrow (the Hugging Face loader) needs one type per column: content is all strings or all part lists. */

@@ -31,7 +31,7 @@ function trace(labels: Array<"good" | "bad">): ExportTrace {
   };
 }
 
-const ALL_OPTIONS: ExportFormatOption[] = ["mask", "embed", "imageBaseUrl", "truncateAfterFirstError", "stepLabels", "gamma"];
+const ALL_OPTIONS: ExportFormatOption[] = ["mask", "embed", "imageBaseUrl", "truncateAfterFirstError", "stepLabels", "gamma", "turns"];
 
 describe("export format registry", () => {
   it("names are unique kebab-case, and the config schema, the info table and the lookup all follow the registry", () => {
@@ -76,6 +76,7 @@ describe("export format registry", () => {
       embed: ["images", { images: "embed" }],
       imageBaseUrl: ["imageBaseUrl", { imageBaseUrl: "https://example.org/x/" }],
       truncateAfterFirstError: ["truncateAfterFirstError", { truncateAfterFirstError: true }],
+      turns: ["turns", { turns: "multi" }],
     };
     for (const [option, [field, value]] of Object.entries(settings) as Array<[ExportFormatOption, [string, Record<string, unknown>]]>) {
       const honouring = formatsWith(option);
@@ -94,7 +95,7 @@ describe("export format registry", () => {
 
   it("the web form sends a format-specific option only to formats that honour it", () => {
     for (const name of EXPORT_FORMATS) {
-      const form = { ...defaultForm(undefined), datasets: ["d"], format: name, rejectedSteps: "mask" as const, images: "embed" as const, truncateAfterFirstError: true, gamma: "0.5", labelType: "float" as const };
+      const form = { ...defaultForm(undefined), datasets: ["d"], format: name, rejectedSteps: "mask" as const, images: "embed" as const, truncateAfterFirstError: true, gamma: "0.5", labelType: "float" as const, turns: "multi" as const };
       const config = toConfig(form);
       // whatever the format, what the form sends validates
       expect(exportConfig.safeParse(config).success, name).toBe(true);
@@ -104,6 +105,7 @@ describe("export format registry", () => {
       expect(config.truncateAfterFirstError).toBe(d.options.includes("truncateAfterFirstError"));
       expect(config.gamma !== undefined).toBe(d.options.includes("gamma"));
       expect(config.labelType !== undefined).toBe(d.options.includes("stepLabels"));
+      expect(config.turns === "multi").toBe(d.options.includes("turns"));
     }
     expect(ALL_OPTIONS.every((o) => formatsWith(o).length > 0)).toBe(true);
   });

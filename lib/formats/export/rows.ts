@@ -13,6 +13,8 @@ export interface ExportUnit {
   /** DPO: the rejected side (another trace of the same group, or this trace before its edits). */
   rejected?: ExportTrace;
   pair?: "group" | "edit";
+  /** Multi-turn (config turns "multi"): the further traces of the conversation, in order, after `trace`. */
+  turns?: ExportTrace[];
 }
 
 export interface RowContext {
@@ -50,6 +52,8 @@ export interface TraceMeta {
   step_label_sources: Array<string | null>;
   /** Chat layouts: the index in the row's messages of the message holding each step. */
   step_turns?: number[];
+  /** Multi-turn VQA rows: the trace of each turn, in order. */
+  turn_trace_ids?: string[];
 }
 
 /** `firstTurn`: chat layouts give the index of the first completion message, to fill `step_turns`. */

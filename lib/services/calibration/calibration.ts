@@ -1,4 +1,4 @@
-import { db, sqlite } from "@/lib/db";
+import { db, prepare, sqlite } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { agreement, cellOf, ZERO_CONFUSION, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { breakDownFailures, type LabelledProfile, type Profile } from "@/lib/calibration/failures";
@@ -172,9 +172,10 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
   const thresholds = thresholdsOf(query);
   const options = { neutral: query.neutral, reviewer: query.reviewer ?? null, source: query.source, minN: query.minN, minCell: query.minCell, targetPrecision: query.targetPrecision };
   const reviewers = await reviewersOf(dataset.id);
+  const taggedTraces = await taggedTracesOf(dataset.id);
   if (!run) {
     const steps = calibrateSteps([], [], { neutral: query.neutral, thresholds });
-    return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
+    return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], taggedTraces, ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
   }
   const rules = await ensureRunProfiles(run.id);
   const store = new CalibrationStore(await sqlite());
@@ -189,9 +190,19 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
     reviewers,
     options,
     ruleOrder: rules,
+    taggedTraces,
     ...steps,
     traces: calibrateTraces(traceGroups, query.targetPrecision, thresholds),
   };
+}
+
+/**
+ * Traces of the dataset whose question carries a relation-class tag (the tags the queue, the trace
+ * list and exports use): the empty states of the by-class breakdowns say how many there are.
+ */
+async function taggedTracesOf(datasetId: number): Promise<number> {
+  const row = prepare(await sqlite(), `SELECT COUNT(*) AS n FROM "Trace" t WHERE t."datasetId" = ? AND t."questionId" IS NOT NULL AND EXISTS (SELECT 1 FROM "QuestionRelation" r WHERE r."questionId" = t."questionId")`).get(datasetId) as { n: number };
+  return row.n;
 }
 
 function enabledMask(rules: readonly string[], settings: Readonly<Record<string, RuleSetting>>): number {
@@ -386,8 +397,9 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
   const runs = await runsOf(dataset.id);
   const run = pickRun(runs, dataset.name, query.run);
   const filter = { rule: query.rule ?? null, kind: query.kind ?? null, tool: query.tool ?? null, relationClass: query.relationClass ?? null };
+  const taggedTraces = await taggedTracesOf(dataset.id);
   const empty: FailuresReport = {
-    dataset: dataset.name, run: null, runs: [], ruleOrder: [], filter, outcomes: [], totalFailures: 0, totalFailingSteps: 0,
+    dataset: dataset.name, run: null, runs: [], ruleOrder: [], filter, taggedTraces, outcomes: [], totalFailures: 0, totalFailingSteps: 0,
     breakdowns: { rule: [], kind: [], tool: [], relationClass: null }, trend: [], examples: [], limit: query.limit, offset: query.offset,
   };
   if (!run) return empty;

@@ -221,6 +221,7 @@ export function select(ctx: Context, skipped: SkipCounts): void {
   }
   add(skipped, "relation_cap", source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));
   add(skipped, "relation_weight", source.buildUnits(Object.entries(config.relationWeights).map(([cls, weight]) => ({ cls, weight: weight! }))));
+  if (config.turns === "multi") source.groupTurns();
 }
 
 export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelProvenance; agreement: AgreementCounts } {

@@ -83,6 +83,8 @@ export interface UnitRow {
   otherId: number | null;
   pair: string | null;
   rows: number;
+  /** Multi-turn: the ord of the unit leading this one's conversation (null: it leads, or single-turn). */
+  leader: number | null;
 }
 
 const TRACE_COLUMNS = `t."id", t."datasetId", t."externalId", t."question", t."answer", t."method", t."teacherModel", t."questionId",
@@ -308,7 +310,7 @@ export class ExportSource {
         "otherId" INTEGER, "pair" TEXT, "h" REAL NOT NULL, "hw" REAL NOT NULL, "rows" INTEGER NOT NULL);
       CREATE TEMP TABLE "unit" (
         "ord" INTEGER PRIMARY KEY, "split" INTEGER NOT NULL, "cls" TEXT NOT NULL, "traceId" INTEGER NOT NULL,
-        "otherId" INTEGER, "pair" TEXT, "rows" INTEGER NOT NULL);
+        "otherId" INTEGER, "pair" TEXT, "rows" INTEGER NOT NULL, "leader" INTEGER);
     `);
   }
 
@@ -415,6 +417,34 @@ export class ExportSource {
     return (this.handle.prepare(`SELECT COUNT(*) AS n FROM "base" b WHERE ${repeats} = 0`).get() as { n: number }).n;
   }
 
+  /**
+   * Multi-turn: the units of one image and split become one conversation led by its first unit
+   * (rows 1); the others point at it (rows 0) and are written inside its row. A weighted copy of a
+   * trace goes to the conversation of the same copy number, so weights repeat conversations' turns
+   * instead of repeating a question inside one. Traces without an image stay alone (their split key
+   * is their question). Returns the number of conversations.
+   */
+  groupTurns(): number {
+    this.handle.exec(`
+      CREATE TEMP TABLE "turnlead" AS
+      SELECT "ord", FIRST_VALUE("ord") OVER (PARTITION BY "split", "conversation", "copy" ORDER BY "ord") AS "lead"
+      FROM (SELECT u."ord", u."split",
+                   CASE WHEN c."imageKey" LIKE 'question:%' THEN 'trace:' || u."traceId" ELSE c."imageKey" END AS "conversation",
+                   ROW_NUMBER() OVER (PARTITION BY u."traceId" ORDER BY u."ord") AS "copy"
+            FROM "unit" u JOIN "cand" c ON c."traceId" = u."traceId");
+      UPDATE "unit" SET "leader" = t."lead", "rows" = 0 FROM "turnlead" t WHERE t."ord" = "unit"."ord" AND t."lead" <> t."ord";
+      DROP TABLE "turnlead";`);
+    return (this.handle.prepare(`SELECT COUNT(*) AS n FROM "unit" WHERE "leader" IS NULL`).get() as { n: number }).n;
+  }
+
+  /** Multi-turn: the units following each given leader, in conversation order. */
+  turnsOf(leaders: number[]): UnitRow[] {
+    if (leaders.length === 0) return [];
+    return this.statement(
+      `SELECT "ord", "split", "cls", "traceId", "otherId", "pair", "rows", "leader" FROM "unit" WHERE "leader" IN (SELECT value FROM json_each(?)) ORDER BY "ord"`,
+    ).all(JSON.stringify(leaders)) as UnitRow[];
+  }
+
   unitTotals(): { units: number; rows: number } {
     const row = this.handle.prepare(`SELECT COUNT(*) AS units, COALESCE(SUM("rows"), 0) AS rows FROM "unit"`).get() as { units: number; rows: number };
     return row;
@@ -462,6 +492,6 @@ export class ExportSource {
   }
 
   unitPage(afterOrd: number, limit: number): UnitRow[] {
-    return this.statement(`SELECT "ord", "split", "cls", "traceId", "otherId", "pair", "rows" FROM "unit" WHERE "ord" > ? ORDER BY "ord" LIMIT ?`).all(afterOrd, limit) as UnitRow[];
+    return this.statement(`SELECT "ord", "split", "cls", "traceId", "otherId", "pair", "rows", "leader" FROM "unit" WHERE "ord" > ? ORDER BY "ord" LIMIT ?`).all(afterOrd, limit) as UnitRow[];
   }
 }

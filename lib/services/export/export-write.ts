@@ -11,6 +11,7 @@ import type { ExportImage, ExportStep, ExportTrace, StepKind } from "@/lib/forma
 import { SPLITS, type ExportClass, type ExportFileEntry } from "@/lib/schemas/exports";
 import { checkAbort, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export/export-context";
 import { unpackLabels } from "@/lib/services/export/export-plan";
+import type { UnitRow } from "@/lib/services/export/export-source";
 
 // Pass 3 of an export (see export-build.ts): the units in pages, their traces with full steps,
 // rows built and streamed into shards; optional Parquet twins; the image checksum list.
@@ -144,9 +145,18 @@ export async function write(ctx: Context, staging: string, totalRows: number, on
   try {
     for (;;) {
       checkAbort(signal);
-      const units = source.unitPage(after, WRITE_PAGE);
-      if (units.length === 0) break;
-      const ids = [...new Set(units.flatMap((u) => (u.otherId !== null ? [u.traceId, u.otherId] : [u.traceId])))].sort((a, b) => a - b);
+      const page = source.unitPage(after, WRITE_PAGE);
+      if (page.length === 0) break;
+      // multi-turn: a conversation's further units are written inside its leader's row
+      const units = page.filter((u) => u.leader === null);
+      const turns = new Map<number, UnitRow[]>();
+      for (const t of source.turnsOf(config.turns === "multi" ? units.map((u) => u.ord) : [])) {
+        const list = turns.get(t.leader!);
+        if (list) list.push(t);
+        else turns.set(t.leader!, [t]);
+      }
+      const members = [...turns.values()].flat();
+      const ids = [...new Set([...units, ...members].flatMap((u) => (u.otherId !== null ? [u.traceId, u.otherId] : [u.traceId])))].sort((a, b) => a - b);
       const loaded = contentPage(ctx, ids);
       const editedStepIds = units.filter((u) => u.pair === "edit").flatMap((u) => loaded.get(u.traceId)!.steps.filter((s) => s.revision > 0).map((s) => s.id));
       const originals = new Map(source.originals(editedStepIds).map((o) => [o.stepId, o]));
@@ -162,6 +172,8 @@ export async function write(ctx: Context, staging: string, totalRows: number, on
           exportUnit.rejected = { ...loaded.get(unit.otherId)!, split, relationClass: unit.cls as ExportClass };
           exportUnit.pair = "group";
         }
+        const more = turns.get(unit.ord);
+        if (more) exportUnit.turns = more.map((t) => ({ ...loaded.get(t.traceId)!, split: SPLITS[t.split], relationClass: t.cls as ExportClass }));
         const placed = placeImage(ctx, staging, trace.image, copied);
         const built = build(exportUnit, { config, images: placed.images, imageUrl: placed.imageUrl });
         for (const row of built.rows) {
@@ -171,7 +183,7 @@ export async function write(ctx: Context, staging: string, totalRows: number, on
         for (const meta of built.sidecar ?? []) await writer.meta!.write(JSON.stringify(meta));
         written += built.rows.length;
       }
-      after = units[units.length - 1].ord;
+      after = page[page.length - 1].ord;
       onProgress(0.35 + 0.6 * (totalRows ? Math.min(1, written / totalRows) : 1), `Writing rows: ${written.toLocaleString("en-US")} of ${totalRows.toLocaleString("en-US")}`);
       await yieldToEventLoop();
     }

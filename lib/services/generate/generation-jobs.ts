@@ -5,7 +5,7 @@ import type { JobRow } from "@/lib/jobs/types";
 import { ENV_NAME } from "@/lib/schemas/endpoint";
 import { generationStartInput, type GenerationConfig, type GenerationJobDetailDto, type GenerationJobDto } from "@/lib/schemas/generation";
 import { BUILTIN_BASE_URL, BUILTIN_MODEL } from "@/lib/services/generate/builtin-teacher";
-import { GENERATION_KIND, generationJob, groupCounters, prepareGeneration, preflightJob } from "@/lib/services/generate/generation";
+import { GENERATION_KIND, generationJob, generationFigures, prepareGeneration, preflightJob } from "@/lib/services/generate/generation";
 
 // Generation jobs for the web app (docs/generation.md, /generate): start one from the form, list
 // them, read one with its throughput and latest traces, cancel, resume. Jobs run in the server
@@ -42,7 +42,6 @@ async function recentRate(job: JobRow, config: GenerationConfig): Promise<number
 export async function toGenerationJobDto(job: JobRow): Promise<GenerationJobDto> {
   const config = job.config as GenerationConfig;
   const c = job.counters;
-  const grouped = groupCounters(c);
   const rate = await recentRate(job, config);
   const left = job.total - job.done - job.failed;
   const stale = isStale(job);
@@ -63,13 +62,7 @@ export async function toGenerationJobDto(job: JobRow): Promise<GenerationJobDto>
     done: job.done,
     failed: job.failed,
     inFlight: job.status === "running" && !stale ? (c.inFlight ?? 0) : 0,
-    requests: c.requests ?? 0,
-    retries: c.retries ?? 0,
-    parseFallbacks: grouped.parseFallbacks,
-    stopReasons: grouped.stopReasons,
-    errors: grouped.errors,
-    tokens: { prompt: c["tokens.prompt"] ?? 0, completion: c["tokens.completion"] ?? 0 },
-    costUsd: c.costUsd === undefined ? null : Math.round(c.costUsd * 1e6) / 1e6,
+    ...generationFigures(c),
     resampled: c.resampled ?? 0,
     alternatives: c.alternatives ?? 0,
     error: job.error,

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
@@ -9,7 +8,7 @@ import type { NormalizedQuestion } from "@/lib/formats/types";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
 import type { Counters, JobRow } from "@/lib/jobs/types";
 import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
-import { builtinTeacher, generationConfig, type BuiltinTeacher, type GenerationConfig, type GenerationConfigInput } from "@/lib/schemas/generation";
+import { builtinTeacher, generationConfig, type BuiltinTeacher, type GenerationConfig, type GenerationConfigInput, type GenerationFigures } from "@/lib/schemas/generation";
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { RecordWriter } from "@/lib/services/import/import-writer";
 import { BUILTIN_BASE_URL, BUILTIN_MODEL, builtinTeacherUrl } from "@/lib/services/generate/builtin-teacher";
@@ -58,13 +57,11 @@ export interface ItemProbe {
   key: string;
   start: number;
   end: number;
-  /** Filled by whoever times the requests made inside the item (the bench wraps fetch). */
+  /** Time spent inside the endpoint client's calls (GeneratedTrace.requestMs). */
   waitMs: number;
   requests: number;
 }
 
-/** The item whose work is running (set only while an observer is registered). */
-export const generationItemScope = new AsyncLocalStorage<ItemProbe>();
 const globalForProbe = globalThis as unknown as { __stepwiseGenerationProbe?: ((probe: ItemProbe) => void) | null };
 
 /** Registers a function called with every finished item's timing (null to stop); off by default. */
@@ -294,6 +291,10 @@ export const generationKind = defineJobKind<GenerationConfig>({
               syncMeter(ctx.count, now, last);
               last = now;
             }
+            if (probe) {
+              probe.waitMs = generated.requestMs;
+              probe.requests = generated.requests;
+            }
             const meta = generated.trace.meta as { stopReason: string; fallbacks: Record<string, number> };
             ctx.count("traces");
             ctx.count(`stop.${meta.stopReason}`);
@@ -314,7 +315,7 @@ export const generationKind = defineJobKind<GenerationConfig>({
               },
             };
           });
-          const result = probe ? await generationItemScope.run(probe, work) : await work();
+          const result = await work();
           if (result.status === "failed" && result.error !== "cancelled") ctx.count("failedItems");
           if (probe && observer) {
             probe.end = performance.now();
@@ -330,7 +331,7 @@ export const generationKind = defineJobKind<GenerationConfig>({
   },
 });
 
-export interface GenerationSummary {
+export interface GenerationSummary extends GenerationFigures {
   job: number;
   status: string;
   dataset: string;
@@ -340,20 +341,22 @@ export interface GenerationSummary {
   /** Question × sample items done before this run. */
   skipped: number;
   failed: number;
-  requests: number;
-  retries: number;
-  parseFallbacks: Record<string, number>;
-  stopReasons: Record<string, number>;
-  errors: Record<string, number>;
-  tokens: { prompt: number; completion: number };
-  costUsd: number | null;
   seconds: number;
 }
 
-/** Counters of a job grouped for display: "fallback.hermes" → parseFallbacks.hermes, … */
-export function groupCounters(counters: Counters): { parseFallbacks: Record<string, number>; stopReasons: Record<string, number>; errors: Record<string, number> } {
-  const group = (prefix: string) => Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  return { parseFallbacks: group("fallback."), stopReasons: group("stop."), errors: group("error.") };
+/** A job's counters as figures: "fallback.hermes" → parseFallbacks.hermes, "stop.answer" → stopReasons.answer, … */
+export function generationFigures(counters: Counters, options: { dropZeros?: boolean } = {}): GenerationFigures {
+  const group = (prefix: string) =>
+    Object.fromEntries(Object.entries(counters).filter(([k, v]) => k.startsWith(prefix) && !(options.dropZeros && v === 0)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return {
+    requests: counters.requests ?? 0,
+    retries: counters.retries ?? 0,
+    parseFallbacks: group("fallback."),
+    stopReasons: group("stop."),
+    errors: group("error."),
+    tokens: { prompt: counters["tokens.prompt"] ?? 0, completion: counters["tokens.completion"] ?? 0 },
+    costUsd: counters.costUsd === undefined ? null : Math.round(counters.costUsd * 1e6) / 1e6,
+  };
 }
 
 /** The CLI's summary: this run's figures (`before`: the job as it was when the run started). */
@@ -361,9 +364,7 @@ export function summarize(job: JobRow, before: JobRow | null, seconds: number): 
   const config = job.config as GenerationConfig;
   const c = job.counters;
   const b = before?.counters ?? {};
-  const diff = (name: string) => (c[name] ?? 0) - (b[name] ?? 0);
-  const grouped = groupCounters(Object.fromEntries(Object.keys(c).map((k) => [k, diff(k)])));
-  const drop = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== 0));
+  const thisRun = Object.fromEntries(Object.keys(c).map((k) => [k, (c[k] ?? 0) - (b[k] ?? 0)]));
   return {
     job: job.id,
     status: job.status,
@@ -372,13 +373,7 @@ export function summarize(job: JobRow, before: JobRow | null, seconds: number): 
     traces: job.done - (before?.done ?? 0),
     skipped: before?.done ?? 0,
     failed: job.failed,
-    requests: diff("requests"),
-    retries: diff("retries"),
-    parseFallbacks: drop(grouped.parseFallbacks),
-    stopReasons: drop(grouped.stopReasons),
-    errors: drop(grouped.errors),
-    tokens: { prompt: diff("tokens.prompt"), completion: diff("tokens.completion") },
-    costUsd: c.costUsd === undefined ? null : Math.round(diff("costUsd") * 1e6) / 1e6,
+    ...generationFigures(thisRun, { dropZeros: true }),
     seconds: Math.round(seconds * 100) / 100,
   };
 }

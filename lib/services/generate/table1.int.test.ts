@@ -17,7 +17,7 @@ import { db } from "@/lib/db";
 // the official CLEVR scenes in the repo (fixtures/clevr-v1), the built-in teacher over HTTP with its
 // default reasoning faults, one job per method, the verifier over the dataset, and the metrics the
 // dataset's metrics page shows. The shape must hold: valid ratio step-level > final-answer > direct.
-// (The full 1000 scenes: `npm run bench -- generate`, figures in bench/README.md.)
+// (All 1000 scenes, once, with the CLI against teacher-serve: docs/generation.md "Table 1".)
 
 const SCENES_FILE = path.resolve("fixtures/clevr-v1/CLEVR_train_scenes_1000.json");
 const SCENES = Number(process.env.T1_SCENES ?? 60);

@@ -12,7 +12,12 @@ import { tagQuestion } from "@/lib/taxonomy";
 import { STEP_LABELS_SOURCE, stepLabelUser } from "@/lib/formats/step-labels";
 
 // The synchronous half of an import: writes normalized records through prepared statements on
-// the shared connection, inside the one transaction `importFiles` opens (so it must never yield).
+// the shared connection, inside the short write transactions `importFiles` opens chunk by chunk
+// (a call never yields; the import yields between chunks). Every row it creates carries the
+// import's id (`importId`), so a failed or killed import is removed whole (import-rollback.ts);
+// changes to rows that existed before the import (an image's file or size, boxes matched to a
+// new scene, traces linked to it) wait in `deferred` for the last chunk, which commits them with
+// the history row.
 // Deduplication: traces by (dataset, id) + content hash, scenes by name, questions by id or by
 // (image, text), images by name, boxes by (image, source, geometry). When the dataset is created
 // by this very transaction nothing can exist yet, and every lookup query is skipped.
@@ -60,18 +65,21 @@ export class RecordWriter {
   private readonly userIds = new Map<string, number>();
   private readonly s: Record<string, Database.Statement>;
   private readonly stepInserts = new Map<number, Database.Statement>();
+  /** Image rows this import created (changed at once; older rows wait for the last chunk). */
+  private readonly createdImages = new Set<number>();
+  private readonly deferred: Array<() => void> = [];
 
   constructor(
     private readonly handle: Database.Database,
     readonly datasetName: string,
     private readonly images: Map<string, ResolvedImage>,
     private readonly cocoImages: Map<number, string> = new Map(),
-    /** The import writing (Import.id): every row it creates records it, so deleting the import can remove them. */
+    /** The import writing: stamped on every row created (null: rows are not owned, e.g. a dry run). */
     private readonly importId: number | null = null,
   ) {
     const p = (sql: string) => prepare(handle, sql);
     this.s = {
-      insertDataset: p(`INSERT INTO "Dataset" ("name") VALUES (?) ON CONFLICT ("name") DO NOTHING`),
+      insertDataset: p(`INSERT INTO "Dataset" ("name", "importId") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING`),
       selectDataset: p(`SELECT "id" FROM "Dataset" WHERE "name" = ?`),
       selectImage: p(`SELECT "id", "width", "height", "path" FROM "Image" WHERE "datasetId" = ? AND "name" = ?`),
       insertImage: p(`INSERT INTO "Image" ("datasetId", "name", "sha256", "path", "url", "width", "height", "mime", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -105,8 +113,14 @@ export class RecordWriter {
       retireLabel: p(`UPDATE "Review" SET "current" = 0 WHERE "id" = ?`),
       insertLabel: p(`INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "comment", "revision", "current", "source", "provenance", "createdAt", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
-    this.datasetIsNew = this.s.insertDataset.run(datasetName).changes === 1;
+    this.datasetIsNew = this.s.insertDataset.run(datasetName, importId).changes === 1;
     this.datasetId = (this.s.selectDataset.get(datasetName) as { id: number }).id;
+  }
+
+  /** A change to a row older than this import: at once when not staged, else in the last chunk. */
+  private later(change: () => void): void {
+    if (this.importId === null) change();
+    else this.deferred.push(change);
   }
 
   /** Returns a conflict instead of writing when the record contradicts what is stored. `file` names the input in label provenance. */
@@ -171,7 +185,7 @@ export class RecordWriter {
     let entry: ImageRow;
     if (existing) {
       if (!existing.path && stored) {
-        this.s.fillImage.run(stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id);
+        this.later(() => this.s.fillImage.run(stored.sha256, stored.path, stored.width, stored.height, stored.mime, existing.id));
         entry = { id: existing.id, width: stored.width, height: stored.height };
       } else {
         // the first file of a name stays: its boxes and scene coordinates were read against it
@@ -186,6 +200,7 @@ export class RecordWriter {
       const info = this.s.insertImage.run(this.datasetId, name, stored?.sha256 ?? null, stored?.path ?? null, resolved.url, width, height, stored?.mime ?? null, this.importId);
       this.counts.images++;
       entry = { id: Number(info.lastInsertRowid), width, height };
+      this.createdImages.add(entry.id);
     }
     this.imageIds.set(name, entry);
     return entry;
@@ -194,7 +209,9 @@ export class RecordWriter {
   private writeImage(image: NormalizedImage): void {
     const row = this.image(image.name, image.width && image.height ? { width: image.width, height: image.height } : null);
     if (row && row.width === null && image.width && image.height) {
-      this.s.sizeImage.run(image.width, image.height, row.id);
+      const [width, height, id] = [image.width, image.height, row.id];
+      if (this.createdImages.has(id)) this.s.sizeImage.run(width, height, id);
+      else this.later(() => this.s.sizeImage.run(width, height, id));
       row.width = image.width;
       row.height = image.height;
     }
@@ -274,8 +291,10 @@ export class RecordWriter {
    * boxes JSONL) but have no scene become `boxes` scenes (docs/design.md §3) — one object per
    * ground-truth box, or per detector box when there is no ground truth — named "<image>#boxes" so
    * a scene file imported later keeps the image's own name; the image's traces point at it.
+   * Runs in the import's last chunk, with the deferred changes to rows older than the import.
    */
   finish(): void {
+    for (const change of this.deferred.splice(0)) change();
     for (const imageId of this.labelledImages) {
       if (this.s.sceneOfImage.get(this.datasetId, imageId)) continue;
       const boxes = this.s.labelledBoxes.all(imageId) as Array<{ id: number; source: string; label: string }>;

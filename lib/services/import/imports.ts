@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { env } from "@/lib/env";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
 import { detectFormat, formatExpectation, readItems, type FormatName } from "@/lib/formats/read";
@@ -9,6 +10,7 @@ import type { ImportRecord, ReadItem } from "@/lib/formats/types";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportedFileDto, ImportHistoryItem, ImportSummaryDto, SkippedLineDto } from "@/lib/schemas/imports";
 import { readImageInfo, removeUnreferencedImages, storeImageFile } from "@/lib/services/import/image-store";
+import { removeImportRows } from "@/lib/services/import/import-rollback";
 import { emptyCounts, RecordWriter, type Conflict, type ResolvedImage } from "@/lib/services/import/import-writer";
 import { aliasInlineImages, resolveInlineImage } from "@/lib/services/import/inline-images";
 import { imageReferenceProblem, traceJsonProblems } from "@/lib/formats/untrusted";
@@ -25,8 +27,10 @@ const HEARTBEAT_MS = 5_000;
 // between them (trace ids + content hashes, image names, errors), not by the input size:
 //   pass 1 streams every file, validates every record and resolves image files (async, yielding
 //          to the event loop, reporting progress);
-//   pass 2 streams the files again and writes the valid records inside one synchronous
-//          transaction on the shared connection: all-or-nothing, and no other query interleaves.
+//   pass 2 streams the files again and writes the valid records in short chunks, each one
+//          synchronous transaction on the shared connection with the event loop free between
+//          them; all-or-nothing by ownership (every row carries the import's id and a failure
+//          removes them, see `write`).
 // Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
 // other content is a conflict (an error, or skipped with skipInvalid).
 
@@ -406,53 +410,104 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
   return scan;
 }
 
+/** A write chunk ends after STEPWISE_IMPORT_CHUNK records (1,000) or this long, whichever comes first (docs/limits.md). */
+const CHUNK_MS = 40;
+
+/** Records of pass 2 in order, without the units pass 1 refused or found duplicated. */
+function* writeItems(sources: Source[], scan: Scan): Generator<{ source: number; item: Exclude<ReadItem, { type: "error" | "warning" }> }> {
+  for (let i = 0; i < sources.length; i++) {
+    const bad = scan.badUnits[i];
+    const duplicate = scan.duplicateUnits[i];
+    const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
+    for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
+      if (item.type === "error" || item.type === "warning") continue;
+      if (skip?.(unitOf(item))) continue;
+      yield { source: i, item };
+    }
+  }
+}
+
+/**
+ * Pass 2, staged (docs/design.md §8): the records go in chunks of at most STEPWISE_IMPORT_CHUNK records
+ * or CHUNK_MS of work, each its own short write transaction on the shared connection, with the
+ * event loop free between chunks — so requests are answered while a 60k-trace import writes.
+ * All-or-nothing is kept by ownership: every row created carries `importId`, changes to older
+ * rows and the `done` history row wait for the last chunk, and a failure (a conflict found late,
+ * a disk error) removes the import's rows in bounded batches (import-rollback.ts) before the
+ * failure is recorded; a killed process leaves a `running` row whose rows lib/recovery removes
+ * the same way. A dry run still writes in one transaction that is rolled back.
+ */
 async function write(sources: Source[], dataset: string, scan: Scan, options: RunOptions & { importId: number }, files: ImportedFile[]): Promise<ImportSummary> {
   options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: scan.records });
   const conflicts: SkippedLine[] = [];
   let summary: ImportSummary | null = null;
-  const work = () =>
-    writeTransaction((handle) => {
-      conflicts.length = 0;
-      const writer = new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.importId);
-      for (let i = 0; i < sources.length; i++) {
-        const bad = scan.badUnits[i];
-        const duplicate = scan.duplicateUnits[i];
-        const skip = bad.size || duplicate.size ? (unit: string) => bad.has(unit) || duplicate.has(unit) : undefined;
-        for (const item of sources[i].items({ trusted: true, progress: { bytes: 0 }, skip })) {
-          if (item.type === "error" || item.type === "warning") continue;
-          if (skip?.(unitOf(item))) continue;
-          const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[i].name);
-          if (conflict) conflicts.push({ file: sources[i].name, ...conflict });
-        }
+  const items = writeItems(sources, scan);
+  let writer: RecordWriter | null = null;
+  let written = 0;
+  let finished = false;
+  const chunkRecords = env().STEPWISE_IMPORT_CHUNK;
+  const chunk = (handle: Parameters<typeof prepare>[0]): void => {
+    writer ??= new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId);
+    const started = performance.now();
+    for (let n = 1; ; n++) {
+      const next = items.next();
+      if (next.done) {
+        finished = true;
+        break;
       }
-      writer.finish();
-      if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
-      const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
-      summary = {
-        dataset,
-        created: writer.counts,
-        duplicates: writer.duplicates + scan.duplicates,
-        skipped,
-        warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
-        dryRun: Boolean(options.dryRun),
-        files,
-        importId: null,
-      };
-      if (options.dryRun) throw new DryRunRollback();
-      crashPoint("import:commit");
-      summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
-      if (options.license || options.attribution) {
-        // the newest declaration wins on the dataset; every import keeps its own
-        prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
-      }
-      return summary;
-    });
+      const { source, item } = next.value;
+      const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
+      if (conflict) conflicts.push({ file: sources[source].name, ...conflict });
+      written++;
+      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > CHUNK_MS))) return;
+    }
+    writer.finish();
+    if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
+    const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
+    summary = {
+      dataset,
+      created: writer.counts,
+      duplicates: writer.duplicates + scan.duplicates,
+      skipped,
+      warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
+      dryRun: Boolean(options.dryRun),
+      files,
+      importId: null,
+    };
+    if (options.dryRun) throw new DryRunRollback();
+    crashPoint("import:commit");
+    summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
+    if (options.license || options.attribution) {
+      // the newest declaration wins on the dataset; every import keeps its own
+      prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
+    }
+  };
   try {
-    await retryWhenBusy(work);
+    while (!finished) {
+      // a busy database is retried only before a chunk started reading records (never replayed)
+      let began = false;
+      await retryWhenBusy(() =>
+        writeTransaction((handle) => {
+          began = true;
+          chunk(handle);
+        }),
+        () => !began,
+      );
+      if (finished) break;
+      crashPoint("import:chunk");
+      options.onProgress?.({ phase: "write", file: "", fileIndex: 0, files: sources.length, bytes: 0, totalBytes: scan.totalBytes, records: written });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error;
-    const dry = summary as unknown as ImportSummary;
-    dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
+    items.return(undefined);
+    if (error instanceof DryRunRollback) {
+      const dry = summary as unknown as ImportSummary;
+      dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
+      return dry;
+    }
+    // chunks already committed: remove them before the failure is recorded (nothing half-written)
+    if (!options.dryRun) await removeImportRows(options.importId);
+    throw error;
   }
   return summary as unknown as ImportSummary;
 }
@@ -463,12 +518,12 @@ function skippedRecords(scan: Scan): number {
 }
 
 /** Another process holding the write lock past busy_timeout: wait and try again. */
-async function retryWhenBusy<T>(work: () => Promise<T>, deadline = Date.now() + 5 * 60_000): Promise<T> {
+async function retryWhenBusy<T>(work: () => Promise<T>, retryable: () => boolean = () => true, deadline = Date.now() + 5 * 60_000): Promise<T> {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || !retryable() || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }

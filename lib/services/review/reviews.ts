@@ -64,6 +64,11 @@ async function refreshTraceState(tx: Tx, traceId: number): Promise<{ labelState:
   return { labelState, version: trace.version };
 }
 
+/** Label state and disagreements recounted after steps were replaced (Re-generate from here, restore). */
+export async function refreshTraceReviewState(traceId: number): Promise<void> {
+  await db().$transaction((tx) => refreshTraceState(tx, traceId));
+}
+
 /** Recounts Trace.disagreements for these traces (see lib/services/review/disagreements.ts). */
 export async function refreshDisagreements(tx: Tx | ReturnType<typeof db>, traceIds: number[]): Promise<void> {
   if (traceIds.length === 0) return;

@@ -54,7 +54,7 @@ export async function importEvalSet(options: { set: EvalSet; files: Array<{ file
       },
     };
   });
-  const dirs = [options.imagesDir, ...options.files.map((f) => (fs.existsSync(f.file) ? path.dirname(f.file) : null))].filter((d): d is string => Boolean(d));
+  const dirs = [options.imagesDir, ...options.files.map((f) => (fs.existsSync(/*turbopackIgnore: true*/ f.file) ? path.dirname(f.file) : null))].filter((d): d is string => Boolean(d));
   const summary = await importRecords({ dataset: options.dataset.trim(), records, imagesDirs: [...new Set(dirs)] });
   const count = (key: (item: EvalItem) => string) => items.reduce<Record<string, number>>((acc, item) => ((acc[key(item)] = (acc[key(item)] ?? 0) + 1), acc), {});
   return {

@@ -214,7 +214,7 @@ export async function spareCaptionImage(captionId: number): Promise<{ bytes: Buf
   const type = IMAGE_TYPES[path.extname(row.imagePath).toLowerCase()];
   if (!type) throw new AppError("not_found", `caption ${captionId}: unsupported image type`);
   try {
-    return { bytes: fs.readFileSync(row.imagePath), type };
+    return { bytes: fs.readFileSync(/*turbopackIgnore: true*/ row.imagePath), type };
   } catch {
     throw new AppError("not_found", `caption ${captionId}: image file is gone (${path.basename(row.imagePath)})`);
   }

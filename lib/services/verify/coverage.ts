@@ -42,7 +42,7 @@ export function mergeCoverage(tallies: CoverageTally[]): CoverageTally {
 }
 
 /** Rules whose verdicts decide coverage (RuleDefinition.covers; not cross.pairing). */
-const CONTENT_RULES = RULE_IDS.filter((id) => RULES[id].covers !== false).map((id) => `'${id}'`).join(", ");
+export const CONTENT_RULES = RULE_IDS.filter((id) => RULES[id].covers !== false).map((id) => `'${id}'`).join(", ");
 
 /** The coverage of a stored run over its dataset's steps. */
 export async function runCoverage(runId: number, datasetId: number): Promise<CoverageDto> {

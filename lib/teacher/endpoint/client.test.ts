@@ -61,6 +61,22 @@ describe("EndpointClient.chat", () => {
     expect(client.meter.snapshot()).toMatchObject({ requests: 1, retries: 0, tokens: { prompt: 11, completion: 3 }, costUsd: (11 * 1 + 3 * 2) / 1e6 });
   });
 
+  it("builds the same JSON as serialising the whole body, reusing each message's JSON across turns", () => {
+    const client = new EndpointClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m\"x", params: { temperature: 0.5, max_tokens: 64, stop: ["\n\n"] }, maxTokensField: "max_completion_tokens" });
+    const messages: Parameters<EndpointClient["chat"]>[0]["messages"] = [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }, { type: "text", text: "Image: a.png\nQuestion: ünïcode \u2028 ok?" }] },
+    ];
+    const expected = (extra: object) => JSON.stringify({ model: 'm"x', messages, stream: false, temperature: 0.2, max_completion_tokens: 64, stop: ["\n\n"], seed: 3, tools: TOOLS, tool_choice: "auto", ...extra });
+    expect(client.serializeRequest({ messages, tools: TOOLS, params: { temperature: 0.2, seed: 3 } })).toBe(expected({}));
+    // the conversation grows by appending; earlier messages' JSON is reused, the result is the same
+    messages.push({ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "detect", arguments: "{}" } }] }, { role: "tool", tool_call_id: "c1", content: "[]" });
+    expect(client.serializeRequest({ messages, tools: TOOLS, params: { temperature: 0.2, seed: 3 } })).toBe(expected({}));
+    expect(client.serializeRequest({ messages: messages.slice(0, 2), params: { temperature: 0.2, seed: 3 }, responseFormat: { type: "json_object" } })).toBe(
+      JSON.stringify({ model: 'm"x', messages: messages.slice(0, 2), stream: false, temperature: 0.2, max_completion_tokens: 64, stop: ["\n\n"], seed: 3, response_format: { type: "json_object" } }),
+    );
+  });
+
   it("never shows the key: not in errors a server echoes it into, not in the client object", async () => {
     server = await startTestServer((_req, res) => json(res, 401, { error: { message: `Incorrect API key provided: ${KEY}.`, type: "invalid_request_error", code: "invalid_api_key" } }));
     const client = new EndpointClient({ baseUrl: server.url, model: "m", apiKeyEnv: "TEACHER_KEY" }, { env: { TEACHER_KEY: KEY } });
@@ -133,7 +149,7 @@ describe("EndpointClient.chat", () => {
       else if (i === 1) {
         res.writeHead(200, { "content-type": "text/html" });
         res.end("<html>502 proxy</html>");
-      } else if (i === 2) json(res, 200, { object: "chat.completion", choices: [] });
+      } else if (i === 2) json(res, 200, { object: "chat.completion" }); // no choices at all (choices: [] is an empty turn: quirks.int.test.ts)
       else json(res, 200, completion("fine"));
     });
     const client = new EndpointClient({ baseUrl: server.url, model: "m" }, { clock: virtualClock() });

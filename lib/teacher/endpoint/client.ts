@@ -2,6 +2,7 @@ import { endpointConfig, type EndpointConfig, type EndpointConfigInput } from "@
 import { EndpointError, kindOfStatus, type EndpointErrorKind } from "@/lib/teacher/endpoint/errors";
 import { RateLimiter, REAL_CLOCK, type Clock } from "@/lib/teacher/endpoint/rate-limit";
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffOptions } from "@/lib/teacher/endpoint/retry";
+import { exchange, ExchangeTimeout, type Exchange } from "@/lib/teacher/endpoint/transport";
 import { estimateTokens, priceOf, UsageMeter } from "@/lib/teacher/endpoint/usage";
 import type { ChatMessage, ChatRequest, ChatResult, ResponseMessage, SamplingParams, ToolSpec, Usage } from "@/lib/teacher/endpoint/types";
 
@@ -104,29 +105,39 @@ export class EndpointClient {
 
   /** The request body as sent: the config's sampling parameters under the request's own. */
   requestBody(request: ChatRequest): Record<string, unknown> {
+    return JSON.parse(this.serializeRequest(request)) as Record<string, unknown>;
+  }
+
+  /**
+   * The request body's JSON text. A tool loop sends the same growing conversation every turn, so
+   * each message's JSON (the image's data: URI included) and the tool schemas' JSON are made once
+   * and reused (cached by object: messages must not be changed once sent — the loop only appends).
+   */
+  serializeRequest(request: ChatRequest): string {
     const params: SamplingParams = { ...this.config.params, ...request.params };
-    const body: Record<string, unknown> = { model: this.config.model, messages: request.messages, stream: false };
-    for (const [key, value] of Object.entries(params)) {
+    let out = `{"model":${JSON.stringify(this.config.model)},"messages":${serializeMessages(request.messages)},"stream":false`;
+    for (const key of Object.keys(params) as Array<keyof SamplingParams>) {
+      const value = params[key];
       if (value === undefined) continue;
-      body[key === "max_tokens" ? this.config.maxTokensField : key] = value;
+      out += `,${JSON.stringify(key === "max_tokens" ? this.config.maxTokensField : key)}:${JSON.stringify(value)}`;
     }
     if (request.tools?.length) {
-      body.tools = request.tools;
-      body.tool_choice = request.toolChoice ?? "auto";
+      out += `,"tools":${cachedJson(request.tools)},"tool_choice":${JSON.stringify(request.toolChoice ?? "auto")}`;
     } else if (request.toolChoice) {
-      body.tool_choice = request.toolChoice;
+      out += `,"tool_choice":${JSON.stringify(request.toolChoice)}`;
     }
-    if (request.responseFormat) body.response_format = request.responseFormat;
-    return body;
+    if (request.responseFormat) out += `,"response_format":${JSON.stringify(request.responseFormat)}`;
+    return `${out}}`;
   }
 
   /** One chat completion, retried as configured. */
   async chat(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const body = JSON.stringify(this.requestBody(request));
+    const body = this.serializeRequest(request);
     const maxTokens = request.params?.max_tokens ?? this.config.params.max_tokens ?? 256;
     const estimate = estimateTokens(body.length) + maxTokens;
     const maxRetries = options.maxRetries ?? this.config.maxRetries;
     let waitedMs = 0;
+    const began = this.clock.now();
     for (let attempt = 0; ; attempt++) {
       waitedMs += await this.waitTurn(estimate, options.signal);
       const started = this.clock.now();
@@ -134,6 +145,7 @@ export class EndpointClient {
         const { json } = await this.send("POST", "/chat/completions", body, options.signal);
         const latencyMs = this.clock.now() - started;
         const result = readCompletion(json, latencyMs, attempt + 1, waitedMs, body.length);
+        result.elapsedMs = this.clock.now() - began;
         this.meter.recordSuccess(result.usage, latencyMs);
         this.limiter.settle(estimate, result.usage.prompt + result.usage.completion);
         return result;
@@ -240,7 +252,7 @@ export class EndpointClient {
         throw explainPreflight(error, where, this.config.model, this.config.apiKeyEnv, null).asInvalidInput();
       }
     }
-    if (models && models.length && !models.includes(this.config.model) && options.probe === false) {
+    if (models && models.length && !listsModel(models, this.config.model)) {
       throw new EndpointError("model", `model "${this.config.model}" is not served by ${where} (it lists ${listPreview(models)})`).asInvalidInput();
     }
     const probe = options.probe ?? true;
@@ -273,18 +285,15 @@ export class EndpointClient {
 
   /** One HTTP exchange with the attempt's timeout: the parsed JSON body, or an EndpointError. */
   private async send(method: "GET" | "POST", path: string, body: string | null, signal?: AbortSignal): Promise<{ json: unknown }> {
-    const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const url = `${this.base}${path}`;
-    let response: Response;
-    let text: string;
+    let response: Exchange;
     try {
-      response = await fetch(url, { method, headers: this.headers(body !== null), body, signal: combined});
-      text = await response.text();
+      response = await exchange(url, { method, headers: this.headers(body !== null), body, timeoutMs: this.config.timeoutMs, signal });
     } catch (caught) {
-      throw this.fetchError(caught, url, signal, timeout);
+      throw this.exchangeError(caught, url, signal);
     }
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status >= 300) {
       const kind = kindOfStatus(response.status);
       const message = errorMessage(text);
       throw new EndpointError(modelKind(kind, response.status, message), this.redact(`${method} ${url}: HTTP ${response.status}${message ? ` — ${preview(message)}` : ""}`), {
@@ -292,22 +301,30 @@ export class EndpointClient {
         retryAfterMs: parseRetryAfter(response.headers),
       });
     }
+    let json: unknown;
     try {
-      return { json: JSON.parse(text) };
+      json = JSON.parse(text);
     } catch {
       throw new EndpointError("bad_response", this.redact(`${method} ${url}: the body is not JSON (${preview(text) || "empty"})`), { status: response.status });
     }
+    // some servers (proxies, LiteLLM, older Ollama) answer an error with HTTP 200 and {"error": …}
+    const error = (json as { error?: unknown; choices?: unknown; data?: unknown })?.error;
+    if (error && typeof json === "object" && !Array.isArray(json) && (json as { choices?: unknown }).choices === undefined && (json as { data?: unknown }).data === undefined) {
+      const message = errorMessage(text);
+      const { kind, status } = kindOfErrorBody(error, message);
+      throw new EndpointError(kind, this.redact(`${method} ${url}: HTTP ${response.status} with an error body — ${preview(message)}`), { status: status ?? response.status, retryAfterMs: parseRetryAfter(response.headers) });
+    }
+    return { json };
   }
 
-  private fetchError(caught: unknown, url: string, signal: AbortSignal | undefined, timeout: AbortSignal): EndpointError {
+  private exchangeError(caught: unknown, url: string, signal: AbortSignal | undefined): EndpointError {
     if (signal?.aborted) return new EndpointError("cancelled", "cancelled");
-    if (timeout.aborted) return new EndpointError("timeout", `${url}: no complete answer within ${this.config.timeoutMs} ms`);
-    const cause = (caught as { cause?: { code?: string; message?: string } })?.cause;
-    const code = cause?.code ?? (caught as { code?: string })?.code;
+    if (caught instanceof ExchangeTimeout) return new EndpointError("timeout", `${url}: no complete answer within ${this.config.timeoutMs} ms`);
+    const code = (caught as { code?: string })?.code ?? (caught as { cause?: { code?: string } })?.cause?.code;
     if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EHOSTUNREACH" || code === "ENETUNREACH") {
       return new EndpointError("unreachable", `cannot reach ${url} (${code})`);
     }
-    return new EndpointError("network", this.redact(`${url}: the connection failed (${code ?? cause?.message ?? (caught as Error)?.message ?? String(caught)})`));
+    return new EndpointError("network", this.redact(`${url}: the connection failed (${code ?? (caught as Error)?.message ?? String(caught)})`));
   }
 
   private asEndpointError(caught: unknown, signal?: AbortSignal): EndpointError {
@@ -315,6 +332,24 @@ export class EndpointClient {
     if (signal?.aborted) return new EndpointError("cancelled", "cancelled");
     return new EndpointError("network", this.redact((caught as Error)?.message ?? String(caught)));
   }
+}
+
+const jsonOf = new WeakMap<object, string>();
+
+/** JSON.stringify, remembered per object (messages and tool lists are not changed once sent). */
+function cachedJson(value: object): string {
+  let text = jsonOf.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonOf.set(value, text);
+  }
+  return text;
+}
+
+function serializeMessages(messages: readonly ChatMessage[]): string {
+  let out = "[";
+  for (let i = 0; i < messages.length; i++) out += (i ? "," : "") + cachedJson(messages[i]);
+  return `${out}]`;
 }
 
 /** `{"data": [{"index", "embedding": [numbers]}]}` → vectors in input order. */
@@ -342,8 +377,30 @@ function modelKind(kind: EndpointErrorKind, status: number, message: string): En
   return kind;
 }
 
-/** The `error.message` of an OpenAI-style error body, else the body text. */
+/**
+ * The kind of an error a server sent inside a 200 body: by its numeric status or code when it gives
+ * one, else by its wording (rate limit, key, model, request); anything else counts as a server error
+ * (retried).
+ */
+function kindOfErrorBody(error: unknown, message: string): { kind: EndpointErrorKind; status: number | null } {
+  const record = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};
+  const numeric = [record.status, record.code, record.status_code].map(Number).find((n) => Number.isInteger(n) && n >= 400 && n < 600);
+  if (numeric !== undefined) return { kind: modelKind(kindOfStatus(numeric), numeric, message), status: numeric };
+  const words = `${String(record.type ?? "")} ${String(record.code ?? "")} ${message}`.toLowerCase();
+  if (/rate.?limit|too many requests|quota|overloaded/.test(words)) return { kind: "rate_limited", status: null };
+  if (/api.?key|unauthori[sz]ed|authentication|permission|forbidden/.test(words)) return { kind: "auth", status: null };
+  if (modelKind("bad_request", 404, message) === "model") return { kind: "model", status: null };
+  if (/invalid|bad request|context length|too long|unsupported|not supported/.test(words)) return { kind: "bad_request", status: null };
+  return { kind: "server", status: null };
+}
+
+/** The `error.message` of an OpenAI-style error body, else the body text (an HTML page: its title, or its text without tags). */
 function errorMessage(text: string): string {
+  if (/^\s*(<!doctype html|<html|<head|<body|<\?xml|<center|<h1)/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
+    const stripped = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]+>/g, " ").replace(/&nbsp;/g, " ").replace(/\s+/g, " ").trim();
+    return `an HTML page${title ? ` "${title}"` : ""}${stripped && stripped !== title ? `: ${stripped.slice(0, 160)}` : ""} (a proxy or gateway answered, not the model server)`;
+  }
   try {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown; detail?: unknown };
     const error = parsed?.error;
@@ -360,6 +417,13 @@ function errorMessage(text: string): string {
 function preview(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > MAX_ERROR_BODY ? `${flat.slice(0, MAX_ERROR_BODY)}…` : flat;
+}
+
+/** Whether a /models list names the model (Ollama lists "llama3.1:latest" for "llama3.1"; ids may carry an "models/" prefix). */
+function listsModel(models: string[], model: string): boolean {
+  const plain = (id: string) => id.replace(/^models\//, "").replace(/:latest$/, "");
+  const wanted = plain(model);
+  return models.some((id) => id === model || plain(id) === wanted);
 }
 
 function listPreview(models: string[]): string {
@@ -398,6 +462,13 @@ function explainPreflight(error: EndpointError, where: string, model: string, ap
 function readCompletion(json: unknown, latencyMs: number, attempts: number, waitedMs: number, requestLength: number): ChatResult {
   const body = json as { id?: unknown; model?: unknown; choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
   const choices = Array.isArray(body?.choices) ? body.choices : null;
+  if (choices && choices.length === 0) {
+    // nothing generated (Azure's prompt filter answers so, some proxies on an empty generation):
+    // an empty turn the loop records as a stop reason, not a garbled body to retry
+    const filtered = Array.isArray((body as { prompt_filter_results?: unknown }).prompt_filter_results);
+    const usage: Usage = { prompt: estimateTokens(requestLength), completion: 0 };
+    return { id: typeof body.id === "string" ? body.id : null, model: typeof body.model === "string" ? body.model : null, message: { role: "assistant", content: null }, finishReason: filtered ? "content_filter" : null, usage, usageReported: false, latencyMs, attempts, waitedMs, elapsedMs: latencyMs + waitedMs, noChoices: true };
+  }
   const choice = choices?.[0] as { message?: unknown; finish_reason?: unknown } | undefined;
   if (!choice || typeof choice !== "object" || !choice.message || typeof choice.message !== "object") {
     throw new EndpointError("bad_response", `the completion has no choices[0].message (${preview(JSON.stringify(json) ?? "")})`);
@@ -417,5 +488,6 @@ function readCompletion(json: unknown, latencyMs: number, attempts: number, wait
     latencyMs,
     attempts,
     waitedMs,
+    elapsedMs: latencyMs + waitedMs,
   };
 }

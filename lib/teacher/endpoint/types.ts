@@ -76,4 +76,8 @@ export interface ChatResult {
   attempts: number;
   /** Time spent waiting on rate limits and backoff, in ms. */
   waitedMs: number;
+  /** The server sent `choices: []` (e.g. a content filter on the prompt): read as an empty message. */
+  noChoices?: boolean;
+  /** The whole call once its body was serialised: every attempt, rate-limit wait and backoff, in ms. */
+  elapsedMs: number;
 }

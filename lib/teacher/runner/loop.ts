@@ -25,6 +25,13 @@ export const DEFAULT_SYSTEM_PROMPT = [
   "When you know the answer, reply without a tool call and end with a line 'Answer: <answer>' (a single word or number).",
 ].join(" ");
 
+/**
+ * What a job counts per turn besides the parser's fallbacks: an answer without a marker, calls
+ * without an id or reusing one (ids are made up: call_N), native calls with finish_reason "stop"
+ * (vLLM's parsers do that), several calls in one turn, a response without choices.
+ */
+export type TurnFigure = ParseFallback | "answer_unmarked" | "missing_id" | "duplicate_id" | "calls_with_stop" | "parallel_calls" | "no_choices";
+
 /** Per-step details the canonical step has no field for (kept in trace.meta.steps, aligned with steps). */
 export interface StepMeta {
   turn: number;
@@ -52,8 +59,10 @@ export interface LoopState {
   steps: CanonicalStep[];
   stepMeta: StepMeta[];
   turns: TurnMeta[];
-  fallbacks: Partial<Record<ParseFallback | "answer_unmarked", number>>;
+  fallbacks: Partial<Record<TurnFigure, number>>;
   tokens: { prompt: number; completion: number };
+  /** Time spent inside the endpoint client's calls (waiting for the server, retries, backoff), ms. */
+  requestMs: number;
   callCount: number;
   stop: StopReason | null;
   answer: string | null;
@@ -81,6 +90,7 @@ export function openConversation(input: { system?: string | null; question: stri
     turns: [],
     fallbacks: {},
     tokens: { prompt: 0, completion: 0 },
+    requestMs: 0,
     callCount: 0,
     stop: null,
     answer: null,
@@ -126,11 +136,16 @@ export async function takeTurn(state: LoopState, options: LoopOptions, seed?: nu
     }
     throw error;
   }
+  state.requestMs += result.elapsedMs;
   state.tokens.prompt += result.usage.prompt;
   state.tokens.completion += result.usage.completion;
   state.turns.push({ responseId: result.id, finishReason: result.finishReason, latencyMs: result.latencyMs, attempts: result.attempts, prompt: result.usage.prompt, completion: result.usage.completion, usageReported: result.usageReported, ...(seed !== undefined ? { seed } : {}) });
   const turn = parseTurn(result.message);
-  for (const f of turn.fallbacks) state.fallbacks[f] = (state.fallbacks[f] ?? 0) + 1;
+  const figure = (name: TurnFigure) => (state.fallbacks[name] = (state.fallbacks[name] ?? 0) + 1);
+  for (const f of turn.fallbacks) figure(f);
+  if (result.noChoices) figure("no_choices");
+  if (turn.calls.length > 1) figure("parallel_calls");
+  if (turn.calls.length && result.finishReason === "stop" && Array.isArray(result.message.tool_calls) && result.message.tool_calls.length) figure("calls_with_stop");
   const meta = (extra: Partial<StepMeta> = {}): StepMeta => ({ turn: turnIndex, responseId: result.id, latencyMs: result.latencyMs, ...extra });
   const push = (step: CanonicalStep, extra?: Partial<StepMeta>) => {
     state.steps.push(step);
@@ -150,7 +165,7 @@ export async function takeTurn(state: LoopState, options: LoopOptions, seed?: nu
       return first;
     }
     const { reasoning, answer, marked } = splitAnswer(turn.text);
-    if (!marked) state.fallbacks.answer_unmarked = (state.fallbacks.answer_unmarked ?? 0) + 1;
+    if (!marked) figure("answer_unmarked");
     for (const paragraph of paragraphs(reasoning)) push({ kind: "reasoning", text: paragraph });
     push({ kind: "answer", text: answer });
     state.answer = answer;
@@ -165,7 +180,12 @@ export async function takeTurn(state: LoopState, options: LoopOptions, seed?: nu
   const toolMessages: ChatMessage[] = [];
   for (const call of turn.calls) {
     state.callCount++;
-    const id = call.id && !state.steps.some((s) => s.kind === "tool_call" && s.id === call.id) ? call.id : `call_${state.callCount}`;
+    const taken = call.id !== null && state.steps.some((s) => s.kind === "tool_call" && s.id === call.id);
+    if (call.id === null) figure("missing_id");
+    else if (taken) figure("duplicate_id");
+    let id = call.id && !taken ? call.id : `call_${state.callCount}`;
+    // a made-up id must not collide with one the model sent earlier
+    while (id !== call.id && state.steps.some((s) => s.kind === "tool_call" && s.id === id)) id = `call_${state.callCount}_${state.steps.length}`;
     const args = call.args ?? { argsRaw: call.argsRaw };
     push({ kind: "tool_call", id, tool: call.name || "unknown", args }, { argsRaw: call.argsRaw, ...(call.via.length ? { via: call.via } : {}) });
     const output = executeCall(options.scene, call);
@@ -220,8 +240,10 @@ export async function runLoop(
       const spent = current.tokens;
       const turns = current.turns;
       const fallbacks = current.fallbacks;
+      const requestMs = current.requestMs;
       current = snapshot(before);
       current.tokens = spent;
+      current.requestMs = requestMs;
       current.turns = turns;
       current.fallbacks = fallbacks;
       current.stop = null;

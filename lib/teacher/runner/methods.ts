@@ -71,6 +71,8 @@ export interface GeneratedTrace {
   tokens: { prompt: number; completion: number };
   costUsd: number | null;
   requests: number;
+  /** Time spent in the endpoint client's calls (LoopState.requestMs over every attempt), ms. */
+  requestMs: number;
 }
 
 function verify(steps: CanonicalStep[], scene: Scene, question: GenerationQuestion, settings: VerifierSettings): TraceVerification {
@@ -97,8 +99,9 @@ export async function generateForQuestion(question: GenerationQuestion, options:
   const loopOptions: LoopOptions = { client: options.client, scene: options.scene, tools: options.tools, maxTurns: options.maxTurns, tokenBudget: options.tokenBudget, params: options.params, signal: options.signal };
   const open = () => openConversation({ system: options.system, question: question.question, image: question.image, imagePart: options.imagePart });
   const alternatives: Alternative[] = [];
-  const spent = { prompt: 0, completion: 0, requests: 0 };
+  const spent = { prompt: 0, completion: 0, requests: 0, requestMs: 0 };
   const account = (state: LoopState) => {
+    spent.requestMs += state.requestMs;
     spent.prompt += state.tokens.prompt;
     spent.completion += state.tokens.completion;
     spent.requests += state.turns.length;
@@ -194,7 +197,7 @@ export async function generateForQuestion(question: GenerationQuestion, options:
     },
     steps,
   };
-  return { trace, state: kept, attempts, resampled, alternatives, tokens, costUsd, requests: spent.requests };
+  return { trace, state: kept, attempts, resampled, alternatives, tokens, costUsd, requests: spent.requests, requestMs: spent.requestMs };
 }
 
 function failingRuleIds(result: TraceVerification): string[] {

@@ -143,12 +143,67 @@ describe("parseTurn", () => {
     expect(turn.calls[0]).toMatchObject({ name: "detect", args: null, argsRaw: "query: red" });
   });
 
-  it("plain text is a final turn; thinking tags are stripped; reasoning_content fills an empty content", () => {
+  it("plain text is a final turn; thinking is kept as reasoning ahead of the visible text", () => {
     expect(calls("There are 3 cubes.\nAnswer: 3")).toEqual({ text: "There are 3 cubes.\nAnswer: 3", calls: [], fallbacks: [] });
-    expect(calls("<think>hmm</think>Answer: yes").text).toBe("hmmAnswer: yes");
+    expect(calls("<think>hmm</think>Answer: yes")).toEqual({ text: "hmm\n\nAnswer: yes", calls: [], fallbacks: ["think"] });
     const reasoning = parseTurn({ role: "assistant", content: "", reasoning_content: "So the answer is 2.\nAnswer: 2" });
     expect(reasoning.text).toContain("Answer: 2");
     expect(reasoning.fallbacks).toEqual(["reasoning_content"]);
+  });
+
+  it("calls inside thinking are not calls: <think> blocks, a bare </think>, an unclosed <think>, reasoning_content", () => {
+    const call = '<tool_call>{"name": "detect", "arguments": {"query": "cube"}}</tool_call>';
+    const inThink = calls(`<think>Maybe ${call} first?</think>There are no cubes.\nAnswer: 0`);
+    expect(inThink.calls).toEqual([]);
+    expect(inThink.text).toContain("Answer: 0");
+    expect(inThink.text).toContain("Maybe");
+    // Qwen3's template opens <think> in the prompt: only the closing tag arrives
+    const bare = calls(`I could call ${call} but I know it.</think>\nAnswer: 2`);
+    expect(bare.calls).toEqual([]);
+    expect(bare.fallbacks).toEqual(["think"]);
+    // cut off while thinking
+    expect(calls(`<think>Let me try ${call}`).calls).toEqual([]);
+    // DeepSeek / vLLM reasoning parsers: thinking in reasoning_content (or `reasoning`), a real call in content
+    const separate = parseTurn({ role: "assistant", content: call, reasoning_content: `I should use ${call.replace("cube", "sphere")}` });
+    expect(separate.calls).toHaveLength(1);
+    expect(separate.calls[0].args).toEqual({ query: "cube" });
+    expect(separate.text).toContain("I should use");
+    expect(separate.fallbacks).toEqual(["reasoning_content", "hermes"]);
+    const openrouter = parseTurn({ role: "assistant", content: "Answer: 1", reasoning: "one sphere" });
+    expect(openrouter.text).toBe("one sphere\n\nAnswer: 1");
+  });
+
+  it("Llama 3.1 <|python_tag|> calls: JSON with parameters, several, and the built-in tools' call syntax", () => {
+    const one = calls('<|python_tag|>{"name": "filter_color", "parameters": {"color": "red"}}<|eom_id|>');
+    expect(one.calls).toEqual([{ id: null, name: "filter_color", argsRaw: '{"color":"red"}', args: { color: "red" }, via: ["python_tag"] }]);
+    expect(one.text).toBe("");
+    const two = calls('Looking.<|python_tag|>{"name": "detect", "parameters": {"query": "cube"}}; {"name": "detect", "parameters": {"query": "sphere"}}');
+    expect(two.calls.map((c) => c.args)).toEqual([{ query: "cube" }, { query: "sphere" }]);
+    expect(two.text).toBe("Looking.");
+    const builtin = calls('<|python_tag|>brave_search.call(query="red cube", count=2)<|eom_id|>');
+    expect(builtin.calls[0]).toMatchObject({ name: "brave_search", args: { query: "red cube", count: 2 }, via: ["python_tag"] });
+  });
+
+  it("Mistral [TOOL_CALLS]: a JSON list (ids kept), and the v11 name[ARGS]{…} form", () => {
+    const list = calls('[TOOL_CALLS][{"name": "detect", "arguments": {"query": "cube"}, "id": "a1b2c3d4e"}, {"name": "count", "arguments": {"objects": ["obj_1"]}}]</s>');
+    expect(list.calls.map((c) => [c.id, c.name, c.args])).toEqual([["a1b2c3d4e", "detect", { query: "cube" }], [null, "count", { objects: ["obj_1"] }]]);
+    expect(list.fallbacks).toEqual(["mistral", "mistral"]);
+    const v11 = calls('I will look.[TOOL_CALLS]detect[ARGS]{"query": "cube"}[TOOL_CALLS]get_color[CALL_ID]x9[ARGS]{"object": "obj_2"}');
+    expect(v11.calls.map((c) => [c.id, c.name, c.args])).toEqual([[null, "detect", { query: "cube" }], ["x9", "get_color", { object: "obj_2" }]]);
+    expect(v11.text).toBe("I will look.");
+  });
+
+  it("pythonic call lists (Llama 3.2+, vLLM's pythonic parser) and flattened native calls", () => {
+    const py = calls('[detect(query="cube"), get_relation(a="obj_1", b="obj_2", exact=True)]');
+    expect(py.calls.map((c) => [c.name, c.args])).toEqual([["detect", { query: "cube" }], ["get_relation", { a: "obj_1", b: "obj_2", exact: true }]]);
+    expect(py.fallbacks).toEqual(["pythonic", "pythonic"]);
+    const flat = calls(null, { tool_calls: [{ id: "c1", name: "detect", arguments: { query: "cube" } }] });
+    expect(flat.calls[0]).toMatchObject({ id: "c1", name: "detect", args: { query: "cube" } });
+  });
+
+  it("content as an array of parts is read as its text and counted", () => {
+    const turn = parseTurn({ role: "assistant", content: [{ type: "text", text: "Two cubes.\n" }, { type: "text", text: "Answer: 2" }] as unknown as string });
+    expect(turn).toEqual({ text: "Two cubes.\nAnswer: 2", calls: [], fallbacks: ["content_parts"] });
   });
 
   it("empty content and no calls is an empty turn", () => {

@@ -19,7 +19,12 @@ export type ParseFallback =
   | "object_args"
   | "unparseable_args"
   | "missing_name"
-  | "reasoning_content";
+  | "reasoning_content"
+  | "think"
+  | "python_tag"
+  | "mistral"
+  | "pythonic"
+  | "content_parts";
 
 export interface ParsedCall {
   id: string | null;
@@ -151,7 +156,7 @@ export function fromPythonLiteral(text: string): string | null {
       if (j >= text.length) out = out.slice(0, -1); // unterminated: leave it open for repair
       continue;
     }
-    const word = /^(True|False|None)\b/.exec(text.slice(i));
+    const word = c === "T" || c === "F" || c === "N" ? /^(True|False|None)\b/.exec(text.slice(i, i + 6)) : null;
     if (word && !/[A-Za-z0-9_]/.test(text[i - 1] ?? "")) {
       out += word[1] === "True" ? "true" : word[1] === "False" ? "false" : "null";
       i += word[1].length;
@@ -170,8 +175,10 @@ export function fromPythonLiteral(text: string): string | null {
 function nativeCalls(message: ResponseMessage): ParsedCall[] {
   if (!Array.isArray(message.tool_calls)) return [];
   return message.tool_calls.map((call) => {
-    const name = typeof call?.function?.name === "string" ? call.function.name.trim() : "";
-    const parsed = parseArguments(call?.function?.arguments);
+    // some servers flatten the call ({name, arguments}) or send `parameters` (Llama templates)
+    const fn = (isRecord(call?.function) ? call.function : isRecord(call) ? call : {}) as { name?: unknown; arguments?: unknown; parameters?: unknown };
+    const name = typeof fn.name === "string" ? fn.name.trim() : "";
+    const parsed = parseArguments(fn.arguments !== undefined ? fn.arguments : fn.parameters);
     return { id: typeof call?.id === "string" && call.id ? call.id : null, name, argsRaw: parsed.raw, args: parsed.args, via: [...(name ? [] : (["missing_name"] as ParseFallback[])), ...parsed.via] };
   });
 }
@@ -255,31 +262,192 @@ function blockCalls(body: string, via: ParseFallback): { calls: ParsedCall[]; th
 const HERMES = /<(tool_call|function_call|tool_use)>\s*([\s\S]*?)\s*(?:<\/\1>|$)/gi;
 const FENCE = /```[ \t]*(?:json|tool_call|tool|javascript|js|python)?[ \t]*\n?([\s\S]*?)(?:```|$)/gi;
 
+/** The visible text of a message's content: a string, or an array of parts (their text joined). */
+function contentText(content: unknown): { text: string; parts: boolean } {
+  if (typeof content === "string") return { text: content, parts: false };
+  if (Array.isArray(content)) {
+    const text = content.map((p) => (typeof p === "string" ? p : isRecord(p) && typeof p.text === "string" ? p.text : isRecord(p) && typeof p.content === "string" ? p.content : "")).join("");
+    return { text, parts: true };
+  }
+  return { text: "", parts: false };
+}
+
+/**
+ * Thinking out of the visible content: `<think>…</think>` blocks (Qwen3, DeepSeek-R1 templates), a
+ * closing `</think>` whose opening tag the template put in the prompt, and an unclosed `<think>` cut
+ * off by max_tokens. Thinking is reasoning text; tool calls are never read from it.
+ */
+function splitThinking(content: string): { thinking: string[]; visible: string } {
+  const thinking: string[] = [];
+  let visible = content.replace(/<think(?:ing)?>([\s\S]*?)<\/think(?:ing)?>/gi, (_m, body: string) => {
+    thinking.push(body.trim());
+    return "\n";
+  });
+  const close = /<\/think(?:ing)?>/i.exec(visible);
+  if (close) {
+    thinking.unshift(visible.slice(0, close.index).trim());
+    visible = visible.slice(close.index + close[0].length);
+  }
+  const open = /<think(?:ing)?>/i.exec(visible);
+  if (open) {
+    thinking.push(visible.slice(open.index + open[0].length).trim());
+    visible = visible.slice(0, open.index);
+  }
+  return { thinking: thinking.filter(Boolean), visible };
+}
+
+/** Splits `a(x=1), b(y="z")` at top-level commas (outside brackets and strings). */
+function topLevelSplit(text: string, separator: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === separator && depth === 0) {
+      out.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(text.slice(from));
+  return out.map((part) => part.trim()).filter(Boolean);
+}
+
+/** A Python literal (string, number, True/False/None, list, dict) → a JSON value; undefined when unreadable. */
+function pythonValue(text: string): unknown {
+  const direct = tryJson(text);
+  if (direct.ok) return direct.value;
+  const converted = fromPythonLiteral(text);
+  if (converted !== null) {
+    const value = tryJson(converted);
+    if (value.ok) return value.value;
+  }
+  return undefined;
+}
+
+/**
+ * Pythonic calls (Llama 3.2+ / vLLM's `pythonic` parser, Llama 3.1 built-in tools):
+ * `[name(a=1, b="x"), other()]`, `name(a=1)` or `name.call(a=1)`. Null when the text is not that.
+ */
+function pythonicCalls(text: string, via: ParseFallback): ParsedCall[] | null {
+  let body = text.trim();
+  if (body.startsWith("[") && body.endsWith("]")) body = body.slice(1, -1);
+  const parts = topLevelSplit(body, ",");
+  if (!parts.length) return null;
+  const calls: ParsedCall[] = [];
+  for (const part of parts) {
+    const match = /^([A-Za-z_][\w.]*?)(?:\.call)?\(([\s\S]*)\)$/.exec(part);
+    if (!match) return null;
+    const args: Record<string, unknown> = {};
+    let readable = true;
+    for (const pair of topLevelSplit(match[2], ",")) {
+      const kv = /^([A-Za-z_]\w*)\s*=\s*([\s\S]+)$/.exec(pair);
+      const value = kv ? pythonValue(kv[2].trim()) : undefined;
+      if (!kv || value === undefined) {
+        readable = false;
+        break;
+      }
+      args[kv[1]] = value;
+    }
+    calls.push({ id: null, name: match[1], argsRaw: match[2].trim(), args: readable ? args : null, via: readable ? [via] : [via, "unparseable_args"] });
+  }
+  return calls;
+}
+
+/**
+ * Llama 3.1's `<|python_tag|>` calls: JSON `{"name", "parameters"}` (one, several separated by `;`
+ * or newlines, or a list) or Python-style `tool.call(query="…")`, up to `<|eom_id|>` / `<|eot_id|>`.
+ */
+function pythonTagCalls(body: string): ParsedCall[] | null {
+  const text = body.replace(/<\|(?:eom_id|eot_id|eom|eot)\|>[\s\S]*$/, "").trim();
+  if (!text) return null;
+  const pieces = topLevelSplit(text.replace(/\n(?=\s*\{)/g, ";"), ";");
+  if (pieces.length > 1) {
+    const found = pieces.map((piece) => blockCalls(piece, "python_tag"));
+    if (found.every((f) => f?.calls.length)) return found.flatMap((f) => f!.calls);
+  }
+  const whole = blockCalls(text, "python_tag");
+  if (whole?.calls.length) return whole.calls;
+  return pythonicCalls(text, "python_tag");
+}
+
+/**
+ * Mistral's `[TOOL_CALLS]`: a JSON list `[{"name", "arguments", "id"?}]` (v3 tokenizer) or, since
+ * the v11 tokenizer, `name[ARGS]{…}` (optionally `name[CALL_ID]id[ARGS]{…}`), repeated per call.
+ */
+function mistralCalls(segments: string[]): ParsedCall[] | null {
+  const calls: ParsedCall[] = [];
+  for (const segment of segments) {
+    const text = segment.replace(/<\/s>\s*$/, "").trim();
+    if (!text) continue;
+    const named = /^([A-Za-z_][\w.-]*)\s*(?:\[CALL_ID\]\s*([\w-]+)\s*)?\[ARGS\]\s*([\s\S]*)$/.exec(text);
+    if (named) {
+      const parsed = parseArguments(named[3].trim());
+      calls.push({ id: named[2] ?? null, name: named[1], argsRaw: parsed.raw, args: parsed.args, via: ["mistral", ...parsed.via.filter((v) => v !== "object_args")] });
+      continue;
+    }
+    const found = blockCalls(text, "mistral");
+    if (!found?.calls.length) return null;
+    calls.push(...found.calls);
+  }
+  return calls.length ? calls : null;
+}
+
 /**
  * One assistant message → its text and tool calls. Content-embedded calls are read only when the
- * message has no native calls.
+ * message has no native calls; never from thinking (`<think>` blocks, `reasoning_content`), which
+ * is kept as reasoning text ahead of the visible text.
  */
 export function parseTurn(message: ResponseMessage): ParsedTurn {
   const fallbacks: ParseFallback[] = [];
-  let content = typeof message.content === "string" ? message.content : Array.isArray(message.content) ? (message.content as Array<{ text?: unknown }>).map((p) => (typeof p?.text === "string" ? p.text : "")).join("") : "";
-  if (!content.trim() && typeof message.reasoning_content === "string" && !message.tool_calls?.length) {
-    // reasoning models: the text went to reasoning_content and content is empty
-    content = message.reasoning_content;
-    if (content.trim()) fallbacks.push("reasoning_content");
+  const read = contentText(message.content);
+  if (read.parts && read.text) fallbacks.push("content_parts");
+  const split = splitThinking(read.text);
+  if (split.thinking.length) fallbacks.push("think");
+  const thinking = split.thinking;
+  const separate = [message.reasoning_content, (message as { reasoning?: unknown }).reasoning].find((r) => typeof r === "string" && r.trim()) as string | undefined;
+  if (separate) {
+    thinking.unshift(separate.trim());
+    fallbacks.push("reasoning_content");
   }
-  // Qwen3 / DeepSeek thinking blocks are reasoning text, not calls
-  content = content.replace(/<\/?think>/g, "");
+  const withThinking = (text: string) => [...thinking, text.trim()].filter(Boolean).join("\n\n");
+  const content = split.visible;
   const native = nativeCalls(message);
   if (native.length) {
     const calls = native.filter((c) => c.name || c.argsRaw !== "{}");
     for (const c of calls) fallbacks.push(...c.via);
-    return { text: content.trim(), calls, fallbacks };
+    return { text: withThinking(content), calls, fallbacks };
   }
 
-  const calls: ParsedCall[] = [];
+  let calls: ParsedCall[] = [];
   let text = content;
+  // 0. model-specific special tokens: Llama 3.1 <|python_tag|>, Mistral [TOOL_CALLS]
+  const tag = content.indexOf("<|python_tag|>");
+  if (tag >= 0) {
+    const found = pythonTagCalls(content.slice(tag + "<|python_tag|>".length));
+    if (found) {
+      calls = found;
+      text = content.slice(0, tag);
+    }
+  }
+  if (!calls.length && content.includes("[TOOL_CALLS]")) {
+    const [before, ...segments] = content.split("[TOOL_CALLS]");
+    const found = mistralCalls(segments);
+    if (found) {
+      calls = found;
+      text = before;
+    }
+  }
   // 1. Hermes / Qwen tags (possibly unterminated when the response was cut off)
-  if (/<(tool_call|function_call|tool_use)>/i.test(content)) {
+  if (!calls.length && /<(tool_call|function_call|tool_use)>/i.test(content)) {
     text = content.replace(HERMES, (_match, _tag, body: string) => {
       const found = blockCalls(body.replace(/^```(?:json)?|```$/g, ""), "hermes");
       if (found) {
@@ -313,8 +481,16 @@ export function parseTurn(message: ResponseMessage): ParsedTurn {
       }
     }
   }
+  // 4. the whole content is a pythonic call list: [get_color(object="obj_1")]
+  if (!calls.length && /^\s*\[?\s*[A-Za-z_][\w.]*\(/.test(content) && /\)\s*\]?\s*$/.test(content)) {
+    const found = pythonicCalls(content, "pythonic");
+    if (found) {
+      calls = found;
+      text = "";
+    }
+  }
   for (const c of calls) fallbacks.push(...c.via);
-  return { text: text.replace(/\n{3,}/g, "\n\n").trim(), calls, fallbacks };
+  return { text: withThinking(text.replace(/\n{3,}/g, "\n\n")), calls, fallbacks };
 }
 
 /**
@@ -328,8 +504,8 @@ export function splitAnswer(text: string): { reasoning: string; answer: string; 
   if (tag) return { reasoning: trimmed.slice(0, tag.index).trim(), answer: cleanAnswer(tag[1]), marked: true };
   const boxed = /\\boxed\{([^{}]*)\}/.exec(trimmed);
   if (boxed) return { reasoning: trimmed.slice(0, boxed.index).replace(/(the )?(final )?answer( is)?[:\s]*$/i, "").trim(), answer: cleanAnswer(boxed[1]), marked: true };
-  const json = looseJson(trimmed.slice(Math.max(0, trimmed.indexOf("{"))));
-  if (trimmed.includes("{") && json && isRecord(json.value)) {
+  const json = trimmed.includes("{") ? looseJson(trimmed.slice(trimmed.indexOf("{"))) : null;
+  if (json && isRecord(json.value)) {
     const value = json.value.answer ?? json.value.final_answer;
     if (value !== undefined && value !== null && typeof value !== "object") {
       const thought = ["thought", "reasoning"].map((k) => (json.value as Record<string, unknown>)[k]).find((t) => typeof t === "string") as string | undefined;

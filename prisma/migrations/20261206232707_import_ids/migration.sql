@@ -1,37 +1,15 @@
--- AlterTable
-ALTER TABLE "Box" ADD COLUMN "importId" INTEGER;
-
--- AlterTable
-ALTER TABLE "Image" ADD COLUMN "importId" INTEGER;
+-- The importId columns on Box, Dataset, Image, Question, Scene and Trace came with
+-- 20261206230927_import_row_owner (staged imports); this adds the rest that deleting an import
+-- and unreliable ground truths need.
 
 -- AlterTable
 ALTER TABLE "Question" ADD COLUMN "answerUnreliable" TEXT;
-ALTER TABLE "Question" ADD COLUMN "importId" INTEGER;
 
 -- AlterTable
 ALTER TABLE "Review" ADD COLUMN "importId" INTEGER;
 
 -- AlterTable
-ALTER TABLE "Scene" ADD COLUMN "importId" INTEGER;
-
--- AlterTable
 ALTER TABLE "Trace" ADD COLUMN "answerUnreliable" TEXT;
-ALTER TABLE "Trace" ADD COLUMN "importId" INTEGER;
-
--- CreateIndex
-CREATE INDEX "Box_importId_idx" ON "Box"("importId");
-
--- CreateIndex
-CREATE INDEX "Image_importId_idx" ON "Image"("importId");
-
--- CreateIndex
-CREATE INDEX "Question_importId_idx" ON "Question"("importId");
 
 -- CreateIndex
 CREATE INDEX "Review_importId_idx" ON "Review"("importId");
-
--- CreateIndex
-CREATE INDEX "Scene_importId_idx" ON "Scene"("importId");
-
--- CreateIndex
-CREATE INDEX "Trace_importId_idx" ON "Trace"("importId");

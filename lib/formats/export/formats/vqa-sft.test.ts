@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { vqaAnswer, vqaSft, vqaSftRow } from "@/lib/formats/export/formats/vqa-sft";
 import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
 import { exportConfig, type ExportConfigInput } from "@/lib/schemas/exports";
+import { renderStrict } from "@/fixtures/chat-templates/render";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are plain JSON, read field by field
 type Row = Record<string, any>;
@@ -57,5 +58,36 @@ describe("vqa-sft", () => {
     expect(row.meta.step_index).toEqual([2]);
     expect(vqaAnswer(trace({ steps: [step(0, "reasoning", "thinking")], answer: "3" }))).toBe("3");
     expect(vqaAnswer(trace({ steps: [step(0, "reasoning", "thinking")], answer: null }))).toBe("thinking");
+  });
+
+  it("multi-turn: the traces of one image as one conversation, strictly alternating, the image once in the first user turn", () => {
+    const second = trace({ id: 10, externalId: "spare-1-43", question: "What is to the left of the cup?", answer: "A spoon.", steps: [step(0, "answer", "A spoon.")], relations: ["left"], relationClass: "projective" });
+    const third = trace({ id: 11, externalId: "spare-1-44", question: "Is the cup under the table?", answer: "No, the cup is on the table.", steps: [step(0, "answer", "No, the cup is on the table.")] });
+    for (const [images, systemPrompt] of [["copy", undefined], ["none", undefined], ["copy", "Answer briefly."], ["none", "Answer briefly."]] as const) {
+      const built = vqaSft.build({ trace: trace(), turns: [second, third] }, context({ turns: "multi", images, ...(systemPrompt ? { systemPrompt } : {}) }, images === "none" ? [] : ["images/cd/cup.jpg"]));
+      expect(built.rows).toHaveLength(1);
+      const row = built.rows[0] as Row;
+      expect(vqaSftRow.safeParse(row).success, `${images} ${systemPrompt}`).toBe(true);
+      const turns = row.messages.filter((m: Row) => m.role !== "system");
+      expect(turns.map((m: Row) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant"]);
+      // the real strict template (raises unless user / assistant alternate) renders every question
+      expect(renderStrict(row.messages)).toBe(`${systemPrompt ? "<system>" : ""}${"<user><assistant>".repeat(3)}`);
+      const text = (m: Row) => (typeof m.content === "string" ? m.content : m.content.filter((p: Row) => p.type === "text").map((p: Row) => p.text).join(""));
+      expect(turns.map(text)).toEqual(["Is the cup on the table?", "Yes, the cup is on the table.", "What is to the left of the cup?", "A spoon.", "Is the cup under the table?", "No, the cup is on the table."]);
+      const imageParts = row.messages.flatMap((m: Row) => (Array.isArray(m.content) ? m.content.filter((p: Row) => p.type === "image") : []));
+      expect(imageParts).toHaveLength(images === "none" ? 0 : 1);
+      if (images !== "none") expect(turns[0].content[0]).toEqual({ type: "image" });
+      expect(row.meta.turn_trace_ids).toEqual(["spare-1-42", "spare-1-43", "spare-1-44"]);
+      expect(row.meta.relations).toEqual(["on", "left"]);
+    }
+    // single-turn (the default) ignores grouped turns; multi-turn is refused on other formats, naming the field
+    expect((vqaSft.build({ trace: trace(), turns: [second] }, context({})).rows[0] as Row).messages).toHaveLength(2);
+    const refused = exportConfig.safeParse({ datasets: ["d"], format: "trl-sft", turns: "multi" });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]).toMatchObject({ path: ["turns"], message: expect.stringContaining("vqa-sft") });
+    // a single-question image is a one-turn conversation
+    const alone = vqaSft.build({ trace: trace() }, context({ turns: "multi" })).rows[0] as Row;
+    expect(alone.messages).toHaveLength(2);
+    expect(alone.meta.turn_trace_ids).toEqual(["spare-1-42"]);
   });
 });

@@ -12,6 +12,9 @@ import type { ExportStep, ExportTrace } from "@/lib/formats/export/types";
 // (docs/design.md §12): a published SpaRE pair is a trace with one answer step, so each pair is a
 // row, and the export's relation-class caps and weights rebalance SpaRE's long-tailed relations.
 // For other traces the answer is their last answer step (or the ground truth when they have none).
+// With `turns: "multi"` the planner groups the units of one image (and split) into one unit, and a
+// row is the whole conversation: user (image + first question), assistant, user (next question,
+// text only), assistant… — strictly alternating, the image part once, in the first user turn.
 
 export const vqaSftRow = z.object({
   messages: z.array(trlMessage).min(2),
@@ -44,13 +47,25 @@ export const vqaSft: ExportFormatDefinition<"vqa-sft"> = {
     if (options.systemPrompt) messages.push({ role: "system", content: text(options.systemPrompt) });
     messages.push({ role: "user", content: options.parts ? [...(options.hasImage ? [{ type: "image" as const }] : []), { type: "text", text: trace.question }] : trace.question });
     messages.push({ role: "assistant", content: text(vqaAnswer(trace)) });
-    return { rows: [{ ...withImages({ messages }, context), meta: traceMeta(trace, answerStep(trace.steps)) }] };
+    const more = context.config.turns === "multi" ? (unit.turns ?? []) : [];
+    for (const next of more) {
+      messages.push({ role: "user", content: text(next.question) });
+      messages.push({ role: "assistant", content: text(vqaAnswer(next)) });
+    }
+    const meta = traceMeta(trace, answerStep(trace.steps));
+    if (context.config.turns === "multi") {
+      meta.turn_trace_ids = [trace, ...more].map((t) => t.externalId);
+      // the conversation's relations: every turn's, each once
+      meta.relations = [...new Set([trace, ...more].flatMap((t) => t.relations))];
+    }
+    return { rows: [{ ...withImages({ messages }, context), meta }] };
   },
   needs: {},
-  options: [],
+  options: ["turns"],
   card: {
     tags: ["sft", "vqa", "spatial-qa"],
     columns: "`messages` (a user turn with `{\"type\": \"image\"}` and the question as text parts, one assistant turn with the answer), `images`, `meta` (provenance: trace id, relations and relation class, the answer step's label and its source).",
+    curation: (config) => (config.turns === "multi" ? ["Multi-turn: the selected question–answer pairs of each image form one conversation (user and assistant alternating, the image once, in the first user turn); relation caps and weights chose the pairs before they were grouped; `meta.turn_trace_ids` names the trace of each turn."] : []),
     loadImages: TRL_LOAD_IMAGES,
   },
 };
