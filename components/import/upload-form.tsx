@@ -116,7 +116,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
           onDrop={onDrop}
           className={`flex flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm ${dragging ? "border-brand bg-indigo-50" : "border-slate-300 bg-slate-50"}`}
         >
-          <p className="font-medium text-slate-700">Drop trace, scene, question or detection files here, with their images</p>
+          <p className="font-medium text-slate-700">Drop trace, scene, question, detection or step-label files here, with their images</p>
           <p className="text-slate-500">JSONL, JSON or ReAct text; PNG / JPEG / GIF / WebP images are matched to the records by file name.</p>
           <button type="button" onClick={() => input.current?.click()} className="rounded border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-100">
             Choose files…

@@ -29,6 +29,11 @@ export function TraceHeader({ trace, decisions, onDecide }: TraceHeaderProps) {
       <div className="flex flex-wrap items-center gap-4 text-sm">
         <span>Teacher answer: <strong className="font-mono">{trace.finalAnswer || "—"}</strong></span>
         {trace.answer !== null ? <span>Ground truth: <strong className="font-mono">{trace.answer}</strong></span> : null}
+        {trace.answerUnreliable ? (
+          <span data-testid="ground-truth-unreliable" title={trace.answerUnreliable}>
+            <Badge tone="fail">ground truth unreliable</Badge> <span className="text-xs text-slate-500">{trace.answerUnreliable}; not used to check the answer</span>
+          </span>
+        ) : null}
         <VerificationSummary verification={trace.verification} dataset={trace.dataset.name} />
       </div>
       <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="trace-decision" data-decision={trace.decision ?? ""}>

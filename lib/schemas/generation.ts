@@ -9,18 +9,18 @@ export const QUESTION_SCHEMA_ID = "stepwise.question/v1";
 
 export const canonicalQuestion = z
   .object({
-    schema: z.literal(QUESTION_SCHEMA_ID).optional(),
+    schema: z.literal(QUESTION_SCHEMA_ID).optional().describe(`The record's format and version: "${QUESTION_SCHEMA_ID}" (optional).`),
     /** Stable id (default: derived from image and question text). */
-    id: z.string().min(1).max(200).optional(),
+    id: z.string().min(1).max(200).optional().describe("A stable id for the question; default: derived from the image and the question text. Generated traces are named after it."),
     /** The image file name; its scene is found by this name in the dataset unless `scene` names it. */
-    image: z.string().min(1).max(500),
-    question: z.string().min(1).max(10_000),
+    image: z.string().min(1).max(500).describe("The image file name in the dataset; its scene (the ground truth the teacher's tools run on) is found by this name unless `scene` names it."),
+    question: z.string().min(1).max(10_000).describe("The question to ask the teacher about the image."),
     /** Ground truth, when known (final-answer resampling and final.correct need it). */
-    answer: z.union([z.string(), z.number(), z.boolean()]).nullable().optional(),
+    answer: z.union([z.string(), z.number(), z.boolean()]).nullable().optional().describe("The ground-truth answer, when known — not a teacher's answer. The final-answer method resamples until it matches, and the answer rule checks traces against it; null or absent: unknown."),
     /** The scene's name when it differs from the image name. */
-    scene: z.string().min(1).max(500).optional(),
+    scene: z.string().min(1).max(500).optional().describe("The name of the scene in the dataset when it differs from the image's name."),
     /** A CLEVR functional program (step completeness; the built-in teacher plans with it). */
-    program: z.array(z.record(z.string(), z.unknown())).optional(),
+    program: z.array(z.record(z.string(), z.unknown())).optional().describe("The question's CLEVR functional program, when there is one: the built-in teacher plans with it and the step-completeness rule compares traces with it."),
   })
   .strict();
 

@@ -83,6 +83,8 @@ export interface TraceDetail {
   dataset: { id: number; name: string };
   question: string;
   answer: string | null;
+  /** Why the ground truth (`answer`) cannot be trusted (its program fails the verifier); null = no doubt. Never used to check answers. */
+  answerUnreliable?: string | null;
   finalAnswer: string | null;
   method: string;
   format: string;

@@ -204,7 +204,7 @@ describe("a file with no recognisable record is an error, never an empty success
   it("auto-detection that recognises nothing names the formats it tried", async () => {
     const file = tmp("notes.json", '{"hello": "world"}\n');
     const error = await rejected([file], "none-detect");
-    expect(error.details).toEqual([{ file, line: 1, path: "$", error: `unrecognised format: tried ${["canonical", "scene-graph", "openai-agents", "verifiers", "json-actions", "react-chat"].join(", ")}, ${["clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"].join(", ")}` }]);
+    expect(error.details).toEqual([{ file, line: 1, path: "$", error: `unrecognised format: tried ${["canonical", "step-labels", "scene-graph", "openai-agents", "verifiers", "json-actions", "react-chat"].join(", ")}, ${["clevr-masks", "coco", "clevr-scenes", "clevr-questions", "openai-chat", "prm800k", "visprog", "boxes", "react"].join(", ")}` }]);
   });
 
   it("the CLI exits 2 and says which file and what was expected", () => {

@@ -2,6 +2,7 @@ import { db, prepare, writeTransaction } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import type { ImportContentsDto } from "@/lib/schemas/imports";
 import { removeUnreferencedImages } from "@/lib/services/import/image-store";
+import { removeImportRows } from "@/lib/services/import/import-rollback";
 import { refreshDisagreements } from "@/lib/services/review/reviews";
 
 // Deleting an import: every row it created carries its id (importId on Trace, Review, Scene,
@@ -9,8 +10,9 @@ import { refreshDisagreements } from "@/lib/services/review/reviews";
 // transaction, the event loop free in between; the foreign keys cascade to steps, revisions,
 // verdicts, scores and reviews), then its imported labels and boxes, then the scenes, questions and
 // images it created that nothing else still uses — a scene another import's traces point at stays,
-// and is reported as kept. The dataset stays (delete it on its own). A failed or dry-run import
-// created nothing: deleting it removes its history row. A done import's row stays in the history
+// and is reported as kept. The dataset stays (delete it on its own). A failed import's leftover rows
+// go through the rollback's removal (import-rollback.ts removeImportRows, one way to remove a
+// failed import); a dry run wrote nothing. Either way deleting it then removes its history row. A done import's row stays in the history
 // with status `deleted`. If the process dies midway, deleting again finishes the job.
 
 const BATCH = 500;
@@ -77,7 +79,9 @@ export async function deleteImport(id: number, confirm: string | number, onProgr
   if (row.status === "running") throw new AppError("conflict", `import ${id} is still running; wait for it to finish (or fail) before deleting it`);
   const contents = await importContents(id);
   if (row.status !== "done" || row.dryRun) {
-    // nothing was written: the history row is all there is
+    // a failed import's rows are the rollback's (lib/services/import/import-rollback.ts: what a
+    // killed or failed write pass left); then the history row is all there is
+    if (row.status === "failed") await removeImportRows(id);
     await db().import.delete({ where: { id } });
     return { ...contents, deleted: true };
   }

@@ -141,6 +141,10 @@ describe("deleting an import", () => {
     expect(await db().import.findUnique({ where: { id: failed.id } })).toBeNull();
     expect(cli("imports", "delete", "abc").code).toBe(2);
     expect(cli("imports", "delete", "999999", "--yes").code).toBe(2);
+    // an unknown dataset is invalid input like every other (issue 16)
+    const verify = cli("verify", "--dataset", "nope");
+    expect(verify.code).toBe(2);
+    expect(verify.stderr).toContain('dataset "nope" not found');
     const list = cli("imports", "--json");
     expect(list.code).toBe(0);
     expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);

@@ -79,8 +79,8 @@ describe("seedDemo", () => {
     const summary = await seedDemo({ force: true });
     expect(summary.seeded).toBe(true);
     const clevr = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" }, include: { _count: { select: { traces: true, scenes: true, images: true } } } });
-    // 36 program traces + 5 images × 8 template questions × 3 generation methods (scripted teacher)
-    expect(clevr._count).toEqual({ traces: 156, scenes: 5, images: 5 });
+    // 34 program traces (36 questions, two transform questions left out) + 5 images × 8 template questions × 3 generation methods (scripted teacher)
+    expect(clevr._count).toEqual({ traces: 154, scenes: 5, images: 5 });
     expect(await db().sceneObject.count({ where: { scene: { name: "CLEVR_train_000781.png" } } })).toBe(10);
     expect(await db().box.count({ where: { source: "derived", image: { datasetId: clevr.id } } })).toBe(42);
 

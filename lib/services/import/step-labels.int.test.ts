@@ -139,7 +139,7 @@ describe("step-labels import", () => {
     const rowA = rows.find((r) => r.meta?.trace_id === traceA.externalId || r.meta?.id === traceA.externalId || JSON.stringify(r.meta ?? {}).includes(`"${traceA.externalId}"`));
     expect(rowA, "the labelled trace is exported").toBeTruthy();
     expect(JSON.stringify(rowA.meta)).toContain("external:step-labels");
-  });
+  }, 240_000);
 });
 
 describe("round trip with stepwise labels export", () => {
@@ -165,5 +165,6 @@ describe("round trip with stepwise labels export", () => {
     expect(second.status, second.stderr).toBe(0);
     const sort = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l)).map((l) => JSON.stringify(l, Object.keys(l).sort())).sort();
     expect(sort(second.stdout)).toEqual(sort(first.stdout));
-  });
+    // three CLI processes in a row: minutes on a loaded two-core machine
+  }, 300_000);
 });

@@ -34,6 +34,32 @@ export interface SeedSummary {
   warnings: string[];
 }
 
+/**
+ * Why a CLEVR question does not become a demo trace, or null. A transform question ("What if the
+ * cube became a gray rubber thing?") has a changed scene as its answer: the tools can only list
+ * object ids ("obj_0, obj_1, …"), which would pass as valid with quality 1.00 and teach a student to
+ * answer a what-if with an id list.
+ */
+export function demoExclusion(question: { program: Array<{ type?: string; function?: string }> }): string | null {
+  const last = question.program.at(-1);
+  const fn = last?.type ?? last?.function ?? "";
+  if (fn.startsWith("transform_")) return `a transform question (${fn}) whose answer is a changed scene, not a value the tools can state`;
+  return null;
+}
+
+/**
+ * A ground truth that comes from a program the verifier fails is kept but flagged (Trace and
+ * Question answerUnreliable): shown on the trace page, never used to check the teacher's answer.
+ * The faithful conversion (lib/teacher/program.ts) warns "filter(...) failed" exactly when a call
+ * of the source program fails on the scene, as too_clevr's filter_color "rubber" does (ground truth
+ * 0 where the scene has 6).
+ */
+export function unreliableGroundTruth(answer: string | null, conversionWarnings: string[]): string | null {
+  if (answer === null) return null;
+  const failed = conversionWarnings.find((w) => / failed: /.test(w));
+  return failed ? `the source program fails the verifier (${failed}), so its answer ${JSON.stringify(answer)} cannot be trusted` : null;
+}
+
 export async function isDatabaseEmpty(): Promise<boolean> {
   return (await db().dataset.count()) === 0;
 }
@@ -63,9 +89,17 @@ export async function seedDemo(options: { force?: boolean; demoDir?: string } = 
     if (!question.ok || !question.value.programQuestion) continue;
     const scene = toolScenes.get(question.value.image);
     if (!scene) continue;
+    const where = `${path.basename(questionsFile)}:${line.line}`;
+    const excluded = demoExclusion(question.value.programQuestion);
+    if (excluded) {
+      warnings.push(`${where}: left out of the demo: ${excluded}`);
+      continue;
+    }
     const { trace, warnings: conversionWarnings } = convertProgram(question.value.programQuestion, scene);
-    warnings.push(...conversionWarnings.map((w) => `${path.basename(questionsFile)}:${line.line}: ${w}`));
-    records.push({ type: "trace", line: line.line, file: questionsFile, value: canonicalRecord(trace) });
+    warnings.push(...conversionWarnings.map((w) => `${where}: ${w}`));
+    const record = canonicalRecord(trace);
+    record.answerUnreliable = unreliableGroundTruth(record.answer, conversionWarnings);
+    records.push({ type: "trace", line: line.line, file: questionsFile, value: record });
   }
   // Scripted-teacher traces, in a fixed order (scene file order, question, method): deterministic.
   const corpus = corpusByScene({

@@ -19,19 +19,19 @@ describe("dataset rename and delete", () => {
 
   it("counts what a delete removes, refuses without the name typed again, then removes all of it and nothing else", async () => {
     const contents = await datasetContents("clevr-renamed");
-    expect(contents).toMatchObject({ traces: 156, runs: 2 }); // the seed's run and ours
+    expect(contents).toMatchObject({ traces: 154, runs: 2 }); // the seed's run and ours
     expect(contents.steps).toBeGreaterThan(contents.traces);
     const otherTraces = await db().trace.count({ where: { dataset: { name: "visprog-gqa" } } });
     const id = (await db().dataset.findUniqueOrThrow({ where: { name: "clevr-renamed" } })).id;
     const runIds = (await db().verifierRun.findMany({ where: { datasetId: id }, select: { id: true } })).map((r) => r.id);
 
     await expect(deleteDataset("clevr-renamed", "clevr")).rejects.toMatchObject({ code: "invalid_input" });
-    expect(await db().trace.count({ where: { datasetId: id } })).toBe(156);
+    expect(await db().trace.count({ where: { datasetId: id } })).toBe(154);
 
     const progress: number[] = [];
     const result = await deleteDataset("clevr-renamed", "clevr-renamed", (done) => progress.push(done));
-    expect(result).toMatchObject({ deleted: true, traces: 156 });
-    expect(progress.at(-1)).toBe(156);
+    expect(result).toMatchObject({ deleted: true, traces: 154 });
+    expect(progress.at(-1)).toBe(154);
     expect(await db().dataset.findUnique({ where: { id } })).toBeNull();
     expect(await db().trace.count({ where: { datasetId: id } })).toBe(0);
     expect(await db().step.count({ where: { trace: { datasetId: id } } })).toBe(0);

@@ -10,7 +10,7 @@ import { getTraceVerification } from "@/lib/services/verify/verdicts";
 // read only when it holds injected faults.
 
 interface TraceRow {
-  id: number; externalId: string; question: string; answer: string | null; finalAnswer: string | null; method: string; format: string;
+  id: number; externalId: string; question: string; answer: string | null; answerUnreliable: string | null; finalAnswer: string | null; method: string; format: string;
   teacherModel: string | null; teacherParams: string | null; quality: number | null; valid: number | null; decision: string | null; version: number;
   faultsRaw: string | null; runId: number | null; sceneId: number | null; datasetId: number; datasetName: string; blind: number | null;
   imageId: number | null; imageName: string | null; imageWidth: number | null; imageHeight: number | null; imagePath: string | null; imageUrl: string | null;
@@ -33,7 +33,7 @@ export async function getTrace(id: number, viewer: Principal | null = null): Pro
   const handle = await sqlite();
   const trace = prepare(
     handle,
-    `SELECT t."id", t."externalId", t."question", t."answer", t."finalAnswer", t."method", t."format", t."teacherModel", t."teacherParams", t."quality", t."valid",
+    `SELECT t."id", t."externalId", t."question", t."answer", t."answerUnreliable", t."finalAnswer", t."method", t."format", t."teacherModel", t."teacherParams", t."quality", t."valid",
             t."decision", t."version", CASE WHEN instr(t."raw", '"faults"') > 0 THEN t."raw" END AS "faultsRaw", t."runId", t."sceneId",
             d."id" AS "datasetId", d."name" AS "datasetName", p."blind",
             i."id" AS "imageId", i."name" AS "imageName", i."width" AS "imageWidth", i."height" AS "imageHeight", i."path" AS "imagePath", i."url" AS "imageUrl",
@@ -65,6 +65,7 @@ export async function getTrace(id: number, viewer: Principal | null = null): Pro
     dataset: { id: trace.datasetId, name: trace.datasetName },
     question: trace.question,
     answer: trace.answer,
+    answerUnreliable: trace.answerUnreliable,
     finalAnswer: trace.finalAnswer,
     method: trace.method,
     format: trace.format,

@@ -34,8 +34,8 @@ describe("verifier runs on the demo data", () => {
   it("stores a score per trace and denormalises the run onto every trace", async () => {
     const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
     const run = await db().verifierRun.findFirstOrThrow({ where: { datasetId: dataset.id }, orderBy: { id: "desc" } });
-    expect(run).toMatchObject({ status: "done", traces: 156 });
-    expect(await db().traceScore.count({ where: { runId: run.id } })).toBe(156);
+    expect(run).toMatchObject({ status: "done", traces: 154 });
+    expect(await db().traceScore.count({ where: { runId: run.id } })).toBe(154);
     const traces = await db().trace.findMany({ where: { datasetId: dataset.id }, select: { runId: true, quality: true, valid: true, failingSteps: true, scores: { where: { runId: run.id } } } });
     for (const t of traces) {
       expect(t.runId).toBe(run.id);
@@ -69,7 +69,7 @@ describe("verifier runs on the demo data", () => {
     expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("the 36 program traces: one failing step, the malformed filter_color \"rubber\" call", async () => {
+  it("the 34 program traces (two transform questions are left out of the demo): one failing step, the malformed filter_color \"rubber\" call", async () => {
     const verdicts = (await lines("clevr-demo")).filter((l) => !l.trace.includes("-direct-") && !l.trace.includes("-final-answer-") && !l.trace.includes("-step-level-"));
     const failing = verdicts.filter((l) => l.outcome === "fail");
     expect(failing).toHaveLength(1);
@@ -105,9 +105,9 @@ describe("verifier runs on the demo data", () => {
     expect(by.direct.traces).toBe(40);
     expect(metrics.ablation!.map((a) => a.variant)).toEqual(["full", "no step-level checks", "no cross-step checks", "no quality filtering"]);
     expect(metrics.ablation![0].validRatio).toBe(1);
-    expect(metrics.ablation![3].kept).toBe(156);
+    expect(metrics.ablation![3].kept).toBe(154);
     expect(metrics.ablation![3].deltaValid).toBeLessThan(0);
-    expect(metrics.histogram.reduce((s, b) => s + Object.values(b.counts).reduce((x, y) => x + y, 0), 0)).toBe(156);
+    expect(metrics.histogram.reduce((s, b) => s + Object.values(b.counts).reduce((x, y) => x + y, 0), 0)).toBe(154);
   });
 
   it("configs: a used version is immutable (service and trigger); a new version changes the verdicts", async () => {
@@ -150,7 +150,7 @@ describe("verifier runs on the demo data", () => {
     });
     const run = await runVerifier({ dataset: "clevr-demo", config: heavy.version });
     const scores = await db().traceScore.findMany({ where: { runId: run.run }, select: { quality: true } });
-    expect(scores).toHaveLength(156);
+    expect(scores).toHaveLength(154);
     for (const { quality } of scores) expect(Number.isFinite(quality) && quality >= 0 && quality <= 1).toBe(true);
   });
 
@@ -183,19 +183,19 @@ describe("a run goes batch by batch", () => {
       batchSize: 10,
       onProgress: (done, total) => {
         latest = done;
-        expect(total).toBe(156);
+        expect(total).toBe(154);
         progress.push({ done, row: prepare(handle, `SELECT "status", "traces" FROM "VerifierRun" ORDER BY "id" DESC LIMIT 1`).get() });
         // another request arriving mid-run is answered before the run ends
         other ??= db().dataset.count().then(() => void (otherAnsweredAt = latest));
       },
     });
     await other;
-    expect(summary.traces).toBe(156);
-    expect(progress.map((p) => p.done)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 156]);
+    expect(summary.traces).toBe(154);
+    expect(progress.map((p) => p.done)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 154]);
     expect(progress[0].row).toEqual({ status: "running", traces: 10 });
     expect(otherAnsweredAt).toBeGreaterThanOrEqual(10);
-    expect(otherAnsweredAt).toBeLessThan(156);
-    expect(await db().verifierRun.findUniqueOrThrow({ where: { id: summary.run } })).toMatchObject({ status: "done", traces: 156, steps: summary.steps });
+    expect(otherAnsweredAt).toBeLessThan(154);
+    expect(await db().verifierRun.findUniqueOrThrow({ where: { id: summary.run } })).toMatchObject({ status: "done", traces: 154, steps: summary.steps });
     expect((await traceColumns()).every((t) => t.runId === summary.run)).toBe(true);
   });
 
@@ -205,13 +205,13 @@ describe("a run goes batch by batch", () => {
     const running = await db().verifierRun.create({ data: { configId: latestDone.configId, datasetId: dataset.id, traces: 40, steps: 500 } });
     try {
       const [first, second] = await listRuns({ dataset: "clevr-demo" });
-      expect(first).toMatchObject({ id: running.id, status: "running", traces: 40, total: 156 });
+      expect(first).toMatchObject({ id: running.id, status: "running", traces: 40, total: 154 });
       expect(second).toMatchObject({ id: latestDone.id, status: "done", total: null });
-      expect(await getRun(running.id)).toMatchObject({ status: "running", traces: 40, total: 156 });
+      expect(await getRun(running.id)).toMatchObject({ status: "running", traces: 40, total: 154 });
       expect(await getRun(latestDone.id)).toMatchObject({ status: "done", total: null });
       // asked to stop but not stopped yet: still in progress
       await db().verifierRun.update({ where: { id: running.id }, data: { status: "cancelling" } });
-      expect((await listRuns({ dataset: "clevr-demo" }))[0]).toMatchObject({ id: running.id, status: "cancelling", traces: 40, total: 156 });
+      expect((await listRuns({ dataset: "clevr-demo" }))[0]).toMatchObject({ id: running.id, status: "cancelling", traces: 40, total: 154 });
       expect((await getDatasetMetrics({ dataset: "clevr-demo" })).run?.id).toBe(latestDone.id);
     } finally {
       await db().verifierRun.delete({ where: { id: running.id } });
@@ -308,7 +308,7 @@ describe("a run goes batch by batch", () => {
       expect(claims).toHaveLength(1);
       expect(claims[0]).toMatchObject({ outcome: "fail", message: 'false: "There are 99 things"' });
       expect((await db().trace.findUniqueOrThrow({ where: { id: trace.id } })).failingRules).toContain("reasoning.claims");
-      expect(await db().traceScore.count({ where: { runId: summary.run } })).toBe(156);
+      expect(await db().traceScore.count({ where: { runId: summary.run } })).toBe(154);
     } finally {
       revise(step.text!);
     }

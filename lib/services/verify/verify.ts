@@ -644,7 +644,7 @@ function refreshRunMetricsSoon(runId: number, delayMs = 1500): void {
 export async function reverifyTrace(traceId: number): Promise<void> {
   const trace = await db().trace.findUnique({
     where: { id: traceId },
-    select: { id: true, runId: true, answer: true, sceneId: true, format: true, question: true, questionRef: { select: { program: true } } },
+    select: { id: true, runId: true, answer: true, answerUnreliable: true, sceneId: true, format: true, question: true, questionRef: { select: { program: true } } },
   });
   if (!trace?.runId) return;
   const settings = await runSettings(trace.runId);
@@ -653,7 +653,8 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const changes = await db().stepRevision.groupBy({ by: ["stepId"], where: { stepId: { in: rows.map((r) => r.id) }, revision: { gt: 0 } }, _max: { id: true } });
   const changedAt = new Map(changes.map((c) => [c.stepId, c._max.id ?? null]));
   const steps = markStale(rows.map((r) => ({ kind: r.kind, text: r.text, tool: r.tool, callId: r.callId, args: r.args, result: r.result })), rows.map((r) => changedAt.get(r.id) ?? null));
-  const input: VerifyInput = { steps, answer: trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
+  // an unreliable ground truth (Trace.answerUnreliable) is never used to check the answer
+  const input: VerifyInput = { steps, answer: trace.answerUnreliable ? null : trace.answer, program: trace.questionRef?.program ?? null, scene, format: trace.format };
   // reasoning.judge: the run's endpoint is not remembered; the environment's (judge.ts) answers edits
   let judge: JudgeSession | null = null;
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(null) : null;

@@ -128,6 +128,8 @@ export function runProgram(question: ProgramQuestion, scene: Scene, options: Eng
 class Engine {
   private state: State = { steps: [], wrong: [], faults: [], calls: 0, sets: new Set([""]), ids: new Set(), countTruths: [], conclusion: null };
   private readonly warnings: string[] = [];
+  /** Filter values a malformed node dropped, recovered from its _output: the plan names them too. */
+  private readonly recovered = new Map<number, string>();
   private readonly program: ProgramNode[];
   private allIds: number[] | null = null;
   private resampled = 0;
@@ -516,6 +518,7 @@ class Engine {
     const values: Belief[] = [];
     const nodeSteps: (number | null)[] = [];
     const skip = new Set<number>();
+    const plan = this.state.steps.length;
     this.push({ kind: "plan", text: planText(this.program) }, false);
     let answer: string;
     try {
@@ -538,6 +541,9 @@ class Engine {
       while (nodeSteps.length < this.program.length) nodeSteps.push(null);
       answer = this.answerStep(() => this.guess());
     }
+    // a value recovered while running replaces the plan's "keep the size ones" with what was kept
+    const planStep = this.state.steps[plan];
+    if (this.recovered.size && planStep?.kind === "plan") planStep.text = planText(this.program, this.recovered);
     return {
       steps: this.state.steps,
       wrong: this.state.wrong,
@@ -635,6 +641,7 @@ class Engine {
       value = ATTRIBUTE_VALUES[attribute].find((candidate) =>
         sameIds(node._output, input.ids.filter((id) => this.scene.objects[id]?.[attribute] === candidate)));
       this.warnings.push(`node ${i} (${fn}) has no value_inputs; recovered "${value}" from its _output`);
+      if (value) this.recovered.set(i, value);
     }
     if (!value) throw new Error(`node ${i} (${fn}) has no value`);
     if (input.hyp) return this.hypotheticalFilter(input, attribute, value);
@@ -856,11 +863,12 @@ function answerText(value: Belief | undefined): string {
   }
 }
 
-export function planText(program: ProgramNode[]): string {
+/** The plan sentence; `values` fills node values the program lacks (recovered from _output). */
+export function planText(program: ProgramNode[], values: ReadonlyMap<number, string> = new Map()): string {
   const parts: string[] = [];
-  for (const node of program) {
+  for (const [index, node] of program.entries()) {
     const fn = nodeFunction(node);
-    const v = nodeValue(node);
+    const v = values.get(index) ?? nodeValue(node);
     if (fn === "scene") { if (!parts.includes("detect the objects")) parts.push("detect the objects"); }
     else if (fn.startsWith("filter_")) parts.push(`keep the ${v ?? fn.slice(7)} ones`);
     else if (fn === "relate") parts.push(`find what is ${v === "front" ? "in front" : v} of it`);
