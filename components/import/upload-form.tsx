@@ -168,7 +168,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
           </label>
           <label className="flex items-center gap-2">
             <input type="checkbox" checked={verify} onChange={(e) => setVerify(e.target.checked)} name="verify" />
-            Verify after import <span className="text-slate-500">(the newest verifier config, on the dataset)</span>
+            Verify after import <span className="text-slate-500">(with the newest verifier config)</span>
           </label>
         </div>
         <details className="text-sm">
