@@ -56,8 +56,12 @@ try {
   const applied = await deployMigrations(databaseUrl())
   step(applied.length ? `applied migrations: ${applied.join(', ')}` : `database ${databaseUrl()} is up to date`)
   const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
-  const seeded = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'seed-demo', '--if-empty'], { cwd: ROOT, stdio: 'inherit' })
-  if (seeded.status !== 0) throw new Error('seeding the demo data failed')
+  if (process.env.STEPWISE_SEED === '0') {
+    step('STEPWISE_SEED=0: no demo data seeded')
+  } else {
+    const seeded = spawnSync(process.execPath, [tsx, path.join(ROOT, 'lib', 'cli', 'main.ts'), 'seed-demo', '--if-empty'], { cwd: ROOT, stdio: 'inherit' })
+    if (seeded.status !== 0) throw new Error('seeding the demo data failed (STEPWISE_SEED=0 npm start skips the demo)')
+  }
   buildIfNeeded()
   if (!authOff) {
     const base = process.env.STEPWISE_URL || `http://${LOOPBACK.has(host) || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`
