@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { prepare } from "@/lib/db";
 import type { Lease, LeasedRow } from "@/lib/jobs/lease";
-import type { TraceRow } from "@/lib/services/verify/verify-store";
+import { VERIFY_INPUT_FROM, type TraceRow } from "@/lib/services/verify/verify-store";
 
 // A verifier run's chunks on SQLite (docs/design.md §14): raw prepared statements on the shared
 // connection, called inside the caller's writeTransaction like VerifyStore. Every write that
@@ -56,7 +56,7 @@ export class ChunkStore {
       outcomes: p(`SELECT "outcomes" FROM "VerifyChunk" WHERE "runId" = ? AND "status" = 'done' ORDER BY "index"`),
       forget: p(`UPDATE "VerifyChunk" SET "outcomes" = NULL WHERE "runId" = ?`),
       traces: p(
-        `SELECT t."id", t."externalId", t."method", t."answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT ${VERIFY_INPUT_FROM}
          WHERE t."datasetId" = ? AND t."id" > ? AND t."id" <= ? ORDER BY t."id" LIMIT ?`,
       ),
       scores: p(`SELECT s."traceId", s."quality", s."valid", s."parts", t."method" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? ORDER BY s."traceId"`),

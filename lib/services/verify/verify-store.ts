@@ -83,6 +83,13 @@ export interface StoredRun {
   heartbeatAt: string | null;
 }
 
+/**
+ * The columns a verification reads per trace, and their tables: one list for every path that loads
+ * traces to verify (whole runs, re-verified revisions, chunks). The ground truth is null when it is
+ * flagged unreliable, so the answer rules skip instead of checking against it.
+ */
+export const VERIFY_INPUT_FROM = `t."id", t."externalId", t."method", CASE WHEN t."answerUnreliable" IS NULL THEN t."answer" END AS "answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"`;
+
 export class VerifyStore {
   private readonly s: Record<string, Database.Statement>;
 
@@ -94,7 +101,7 @@ export class VerifyStore {
       heartbeat: p(`UPDATE "VerifierRun" SET "heartbeatAt" = ? WHERE "id" = ?`),
       runRow: p(`SELECT r."id", r."configId", r."datasetId", r."status", r."revisedAfter", r."startedAt", r."ownerPid", r."ownerHost", r."heartbeatAt", c."version" AS "configVersion", d."name" AS "datasetName" FROM "VerifierRun" r JOIN "VerifierConfig" c ON c."id" = r."configId" JOIN "Dataset" d ON d."id" = r."datasetId" WHERE r."id" = ?`),
       finishRun: p(`UPDATE "VerifierRun" SET "status" = 'done', "traces" = ?, "steps" = ?, "seconds" = ?, "metrics" = ?, "finishedAt" = ? WHERE "id" = ?`),
-      traces: p(`SELECT t."id", t."externalId", t."method", CASE WHEN t."answerUnreliable" IS NULL THEN t."answer" END AS "answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId" WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
+      traces: p(`SELECT ${VERIFY_INPUT_FROM} WHERE t."datasetId" = ? AND t."id" > ? ORDER BY t."id" LIMIT ?`),
       steps: p(
         `SELECT s."id", s."traceId", s."index", s."kind", s."text", s."tool", s."callId", s."args", s."result",
                 CASE WHEN s."revision" > 0 THEN (SELECT MAX(r."id") FROM "StepRevision" r WHERE r."stepId" = s."id" AND r."revision" > 0) END AS "changedAt"
@@ -117,7 +124,7 @@ export class VerifyStore {
       dropRun: p(`DELETE FROM "VerifierRun" WHERE "id" = ?`),
       lastRevision: p(`SELECT COALESCE(MAX("id"), 0) AS "last" FROM "StepRevision"`),
       revisedTraces: p(
-        `SELECT t."id", t."externalId", t."method", CASE WHEN t."answerUnreliable" IS NULL THEN t."answer" END AS "answer", t."sceneId", t."questionId", q."program", t."format", t."question" FROM "Trace" t LEFT JOIN "Question" q ON q."id" = t."questionId"
+        `SELECT ${VERIFY_INPUT_FROM}
          WHERE t."datasetId" = ? AND t."id" IN (SELECT s."traceId" FROM "StepRevision" r JOIN "Step" s ON s."id" = r."stepId" WHERE r."id" > ?) ORDER BY t."id"`,
       ),
       deleteVerdicts: p(`DELETE FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`),
