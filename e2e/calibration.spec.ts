@@ -48,7 +48,7 @@ test("label ten steps, read the matrix, fit, save a version, re-verify and see t
     { name: "CLEVR_train_scenes_subset5.json", mimeType: "application/json", buffer: fs.readFileSync(SCENES) },
     { name: "CLEVR_train_000781.png", mimeType: "image/png", buffer: fs.readFileSync(IMAGE) },
   ]);
-  await uploadFiles(request, DATASET, [{ name: "calibration-trace.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(TRACE)}\n`) }]);
+  await uploadFiles(request, DATASET, [{ name: "calibration-trace.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(TRACE)}\n`) }], { verify: false });
   const traces = (await (await request.get(`/api/traces?dataset=${DATASET}`)).json()).items as Array<{ id: number }>;
   expect(traces).toHaveLength(1);
   const traceId = traces[0].id;

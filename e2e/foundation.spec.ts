@@ -14,7 +14,7 @@ test("datasets overview lists the demo datasets with their counts", async ({ pag
 
 test("a CLEVR trace shows one object marker per scene object", async ({ page, request }) => {
   await page.goto("/");
-  await page.getByRole("link", { name: "clevr-demo" }).click();
+  await page.getByRole("table").getByRole("link", { name: "clevr-demo" }).click();
   await expect(page).toHaveURL(/\/traces\?dataset=clevr-demo/);
   const firstRow = page.locator("tr[data-trace-id]").first();
   const traceId = await firstRow.getAttribute("data-trace-id");

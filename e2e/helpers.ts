@@ -14,10 +14,11 @@ export interface UploadFile {
   buffer: Buffer;
 }
 
-/** One multipart POST /api/imports into `dataset`; it must be accepted (201). */
-export async function uploadFiles(request: APIRequestContext, dataset: string, files: UploadFile[]): Promise<void> {
+/** One multipart POST /api/imports into `dataset`; it must be accepted (201). `verify: false` skips verify-on-import (a spec that starts from an unverified dataset). */
+export async function uploadFiles(request: APIRequestContext, dataset: string, files: UploadFile[], options: { verify?: boolean } = {}): Promise<void> {
   const form = new FormData();
   form.set("dataset", dataset);
+  if (options.verify === false) form.set("verify", "false");
   for (const f of files) form.append("files", new Blob([new Uint8Array(f.buffer)], { type: f.mimeType }), f.name);
   const response = await request.post("/api/imports", { multipart: form });
   expect(response.status(), await response.text()).toBe(201);

@@ -71,7 +71,7 @@ test("the queue's reason follows a verifier run, and a disabled Next trace says 
     { name: "CLEVR_train_scenes_subset5.json", mimeType: "application/json", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_scenes_subset5.json")) },
     { name: "CLEVR_train_000781.png", mimeType: "image/png", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_000781.png")) },
   ]);
-  await uploadFiles(request, dataset, [{ name: "queue.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(trace("q1"))}\n${JSON.stringify(trace("q2"))}\n`) }]);
+  await uploadFiles(request, dataset, [{ name: "queue.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(trace("q1"))}\n${JSON.stringify(trace("q2"))}\n`) }], { verify: false });
   const [a, b] = (await (await request.get(`/api/traces?dataset=${dataset}`)).json()).items as Array<{ id: number }>;
 
   await openTrace(page, a.id);

@@ -159,7 +159,7 @@ test("a trace of a dataset nobody verified offers to verify it from the trace pa
     { name: "CLEVR_train_scenes_subset5.json", mimeType: "application/json", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_scenes_subset5.json")) },
     { name: "CLEVR_train_000781.png", mimeType: "image/png", buffer: fs.readFileSync(path.resolve("prisma/demo/clevr/CLEVR_train_000781.png")) },
   ]);
-  await uploadFiles(request, dataset, [{ name: "verify-now.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(trace)}\n`) }]);
+  await uploadFiles(request, dataset, [{ name: "verify-now.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(`${JSON.stringify(trace)}\n`) }], { verify: false });
   const [item] = (await (await request.get(`/api/traces?dataset=${dataset}`)).json()).items as Array<{ id: number }>;
 
   await page.goto(`/traces/${item.id}`);
