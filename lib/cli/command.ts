@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
+import { AppError } from "@/lib/errors";
 import type { MethodMetrics } from "@/lib/verifier/metrics";
 
 // A CLI command is a thin boundary: parse options, call one service, return a plain result.
@@ -45,4 +46,12 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? "—" : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
+}
+
+/** A positive whole number option (`--name N`), or undefined when not given. */
+export function wholeFlag(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `--${name} must be a whole number ≥ 1 (got "${raw}")`);
+  return n;
 }

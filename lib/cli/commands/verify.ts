@@ -1,17 +1,9 @@
-import { defineCommand, methodTable } from "@/lib/cli/command";
+import { defineCommand, methodTable, wholeFlag } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
 import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
 type Queued = Awaited<ReturnType<typeof queueVerifierRun>>;
-
-/** A positive whole number option, or undefined when not given. */
-function whole(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `--${name} must be a whole number ≥ 1 (got "${raw}")`);
-  return n;
-}
 
 export default defineCommand({
   name: "verify",
@@ -33,8 +25,8 @@ export default defineCommand({
     queue: { type: "boolean" },
     "chunk-size": { type: "string" }, "judge-url": { type: "string" }, "judge-model": { type: "string" }, "judge-key-env": { type: "string" } },
   run: async ({ values, progress }): Promise<RunSummary | Queued> => {
-    const threads = whole("threads", values.threads as string | undefined);
-    const chunkSize = whole("chunk-size", values["chunk-size"] as string | undefined);
+    const threads = wholeFlag("threads", values.threads as string | undefined);
+    const chunkSize = wholeFlag("chunk-size", values["chunk-size"] as string | undefined);
     let last = 0;
     const onProgress = (done: number, total: number) => {
       if (done === total || done - last >= 5000) {
@@ -42,7 +34,7 @@ export default defineCommand({
         progress(`verified ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} traces`);
       }
     };
-    const resume = whole("resume", values.resume as string | undefined);
+    const resume = wholeFlag("resume", values.resume as string | undefined);
     if (resume !== undefined) {
       if (values.dataset || values.config || values.queue) throw new AppError("invalid_input", "--resume RUN continues that run with its own dataset and config: leave out --dataset, --config and --queue");
       return resumeVerifierRun(resume, { threads, prepareCalibration: true, onProgress });

@@ -1,17 +1,9 @@
-import { defineCommand } from "@/lib/cli/command";
-import { AppError } from "@/lib/errors";
+import { defineCommand, wholeFlag } from "@/lib/cli/command";
 import { runWorker } from "@/lib/services/verify/worker";
 
 // `stepwise worker`: works on queued verifier runs (`stepwise verify --queue`) until Ctrl-C /
 // SIGTERM, chunk by chunk; start as many as you like, on any machine that reaches the database
 // (docs/design.md §14, README "Run workers on several machines").
-
-function whole(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `--${name} must be a whole number ≥ 1 (got "${raw}")`);
-  return n;
-}
 
 export default defineCommand({
   name: "worker",
@@ -24,8 +16,8 @@ export default defineCommand({
   ].join("\n"),
   options: { threads: { type: "string" }, "poll-ms": { type: "string" }, "until-idle": { type: "boolean" } },
   run: async ({ values, progress }) => {
-    const threads = whole("threads", values.threads as string | undefined);
-    const pollMs = whole("poll-ms", values["poll-ms"] as string | undefined);
+    const threads = wholeFlag("threads", values.threads as string | undefined);
+    const pollMs = wholeFlag("poll-ms", values["poll-ms"] as string | undefined);
     const controller = new AbortController();
     const stop = () => {
       progress("stopping after the chunk in hand…");
