@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ENV_NAME } from "@/lib/schemas/endpoint";
 import { BUILTIN_FAULTS } from "@/lib/schemas/generation";
 import { positiveId } from "@/lib/schemas/ids";
+import type { StepDto } from "@/lib/schemas/traces";
 
 // Re-generate from here (docs/design.md §6): cut a trace after a step and let a teacher continue;
 // the replaced continuation is kept as a branch the user can view and restore.
@@ -41,15 +42,8 @@ export type RestoreBody = z.input<typeof restoreBody>;
 
 export const branchParams = z.object({ id: positiveId, branch: positiveId });
 
-export interface BranchStepDto {
-  index: number;
-  kind: string;
-  text: string | null;
-  tool: string | null;
-  callId: string | null;
-  args: unknown;
-  result: unknown;
-  revision: number;
+/** A step of an archived continuation: the live step's fields (StepDto) less its id, refs and version. */
+export interface BranchStepDto extends Pick<StepDto, "index" | "kind" | "text" | "tool" | "callId" | "args" | "result" | "revision"> {
   /** human labels the step carried when it was replaced */
   labels: Array<{ userId: number; reviewer: string; label: string; comment: string | null }>;
 }
