@@ -26,32 +26,12 @@ export async function benchVerifyScale(): Promise<void> {
   const { resetVerifierCaches } = await import("@/lib/verifier/verify");
   const { verifyRow } = await import("@/lib/verifier/parallel-core");
   const { VerifierPool, coreCount } = await import("@/lib/verifier/parallel");
-  const { ORACLE_RATES, generateCorpus, readClevrScenes, toVerifyStep } = await import("@/lib/teacher/scripted");
-  type Scene = import("@/lib/tools/scene").Scene;
-  type WireTrace = import("@/lib/verifier/parallel-core").WireTrace;
+  const { ORACLE_RATES, generateCorpus, readClevrScenes } = await import("@/lib/teacher/scripted");
+  const { wireCorpus } = await import("@/lib/verifier/wire-corpus");
 
   const scenes = readClevrScenes(path.join(ROOT, "fixtures/clevr-v1/CLEVR_train_scenes_1000.json"));
   const corpus = generateCorpus({ scenes, questionsPerScene: 1, seeds: [1, 2, 3], methods: ["direct"], rates: ORACLE_RATES });
-  const sceneIds = new Map<Scene, number>(scenes.map((s, i) => [s, i + 1]));
-  const sceneMap = new Map<number, Scene>(scenes.map((s, i) => [i + 1, s]));
-  const questionIds = new Map<string, number>();
-  const rows: WireTrace[] = corpus.map((t, i) => ({
-    id: i + 1,
-    answer: t.question.answer as string,
-    sceneId: sceneIds.get(t.scene)!,
-    questionId: questionIds.get(t.question.id) ?? (questionIds.set(t.question.id, questionIds.size + 1), questionIds.size),
-    program: JSON.stringify(t.question.program),
-    format: null,
-    steps: t.trace.steps.map(toVerifyStep).map((s) => ({
-      kind: s.kind,
-      text: s.text ?? null,
-      tool: s.tool ?? null,
-      callId: s.callId ?? null,
-      args: s.args === undefined ? null : JSON.stringify(s.args),
-      result: s.result === undefined ? null : JSON.stringify(s.result),
-      changedAt: null,
-    })),
-  }));
+  const { rows, sceneMap } = wireCorpus(scenes, corpus);
   const steps = rows.reduce((s, r) => s + r.steps.length, 0);
   const passes = Math.max(3, Math.ceil(400_000 / steps));
   const maxArg = process.argv.find((a) => a.startsWith("--max-threads="));
@@ -74,7 +54,7 @@ export async function benchVerifyScale(): Promise<void> {
 
   // 2. the pool at 1..N threads ---------------------------------------------------------------------------
   const SLICE = 200;
-  const slices: WireTrace[][] = [];
+  const slices: Array<typeof rows> = [];
   for (let i = 0; i < rows.length; i += SLICE) slices.push(rows.slice(i, i + SLICE));
   const curve: Array<{ threads: number; median: number; best: number }> = [];
   for (let threads = 1; threads <= maxThreads; threads++) {

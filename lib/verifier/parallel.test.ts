@@ -1,37 +1,18 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateCorpus, ORACLE_RATES, readClevrScenes, toVerifyStep } from "@/lib/teacher/scripted";
-import type { Scene } from "@/lib/tools/scene";
+import { generateCorpus, ORACLE_RATES, readClevrScenes } from "@/lib/teacher/scripted";
 import { DEFAULT_SETTINGS, withRules } from "@/lib/verifier/config";
-import { verifyRow, type WireTrace } from "@/lib/verifier/parallel-core";
+import { verifyRow } from "@/lib/verifier/parallel-core";
 import { defaultThreads, VerifierPool, workerFiles } from "@/lib/verifier/parallel";
+import { wireCorpus } from "@/lib/verifier/wire-corpus";
 
 // The threaded path against the in-process one on scripted-teacher traces over real CLEVR scenes
 // (with injected faults, so verdicts fail as well as pass): every result equal, in order.
 
 const scenes = readClevrScenes(path.resolve("fixtures/clevr-v1/CLEVR_train_scenes_1000.json")).slice(0, 60);
 const corpus = generateCorpus({ scenes, questionsPerScene: 2, seeds: [1, 2], methods: ["direct"], rates: ORACLE_RATES });
-const sceneIds = new Map<Scene, number>(scenes.map((s, i) => [s, i + 1]));
-const sceneMap = new Map<number, Scene>(scenes.map((s, i) => [i + 1, s]));
-const questionIds = new Map<string, number>();
-const rows: WireTrace[] = corpus.map((t, i) => ({
-  id: i + 1,
-  answer: t.question.answer as string,
-  sceneId: sceneIds.get(t.scene)!,
-  questionId: questionIds.get(t.question.id) ?? (questionIds.set(t.question.id, questionIds.size + 1), questionIds.size),
-  program: JSON.stringify(t.question.program),
-  format: null,
-  steps: t.trace.steps.map(toVerifyStep).map((s, k) => ({
-    kind: s.kind,
-    text: s.text ?? null,
-    tool: s.tool ?? null,
-    callId: s.callId ?? null,
-    args: s.args === undefined ? null : JSON.stringify(s.args),
-    result: s.result === undefined ? null : JSON.stringify(s.result),
-    // a few steps changed after the fact, so stale reasoning is exercised too
-    changedAt: i % 7 === 0 && k === 2 ? 5 : null,
-  })),
-}));
+// a few steps changed after the fact, so stale reasoning is exercised too
+const { rows, sceneMap } = wireCorpus(scenes, corpus, (i, k) => (i % 7 === 0 && k === 2 ? 5 : null));
 
 const pools: VerifierPool[] = [];
 afterAll(async () => {
