@@ -44,13 +44,8 @@ export function sqliteFileOf(url) {
   return path.resolve(url.slice('file:'.length))
 }
 
-export async function makeSqliteAdapterFactory(url, shadowUrl) {
-  const file = sqliteFileOf(url)
-  fs.mkdirSync(path.dirname(file), { recursive: true })
-  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3')
-  const factory = new PrismaBetterSqlite3({ url: `file:${file}` }, { shadowDatabaseUrl: shadowUrl })
-  // Remember every connection the engine opens so callers can close them: an open handle would
-  // keep SQLite's lock while the calling process goes on (e.g. to spawn a server on the same file).
+/** Remembers every connection an adapter factory opens (`factory.opened`) so callers can close them; returns the untracked connect. */
+function trackOpened(factory) {
   factory.opened = []
   const connect = factory.connect.bind(factory)
   factory.connect = async () => {
@@ -58,6 +53,17 @@ export async function makeSqliteAdapterFactory(url, shadowUrl) {
     factory.opened.push(adapter)
     return adapter
   }
+  return connect
+}
+
+export async function makeSqliteAdapterFactory(url, shadowUrl) {
+  const file = sqliteFileOf(url)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3')
+  const factory = new PrismaBetterSqlite3({ url: `file:${file}` }, { shadowDatabaseUrl: shadowUrl })
+  // Remember every connection the engine opens so callers can close them: an open handle would
+  // keep SQLite's lock while the calling process goes on (e.g. to spawn a server on the same file).
+  trackOpened(factory)
   // The engine sends whole migration scripts to the *shadow* database via executeRaw();
   // better-sqlite3's prepare() takes one statement only, so route arg-less calls to executeScript.
   const connectToShadowDb = factory.connectToShadowDb.bind(factory)
@@ -89,13 +95,7 @@ export async function makePgAdapterFactory(url, shadowUrl) {
   // as { ...config, database: shadowName } and node-postgres lets connectionString override
   // `database`, so the "shadow" database would silently be the main database.
   const factory = new PrismaPg(pgFields(url))
-  factory.opened = []
-  const connect = factory.connect.bind(factory)
-  factory.connect = async () => {
-    const adapter = await connect()
-    factory.opened.push(adapter)
-    return adapter
-  }
+  const connect = trackOpened(factory)
   // Own shadow database: the adapter's release() drops it before closing its pool ("being
   // accessed by other users") and leaks one prisma_migrate_shadow_db_* per command.
   factory.connectToShadowDb = async () => {
