@@ -365,7 +365,7 @@ export class ExportSource {
 
   /** Generation methods of a dataset: planning walks (dataset, method, id), the order of an index. */
   async methods(datasetId: number): Promise<string[]> {
-    return (await this.all<{ method: string }>(`SELECT DISTINCT "method" FROM "Trace" WHERE "datasetId" = ? ORDER BY ${this.binary(`"method"`)}`, datasetId)).map((r) => r.method);
+    return (await this.all<{ method: string }>(`SELECT "method" FROM "Trace" WHERE "datasetId" = ? GROUP BY "method" ORDER BY ${this.binary(`"method"`)}`, datasetId)).map((r) => r.method);
   }
 
   /** Keyset page of one dataset's traces of one method, by id (index datasetId, method, id). */
