@@ -12,6 +12,7 @@ import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { ChunkStore, type ChunkRow } from "@/lib/services/verify/chunk-store";
 import { abandonedVerifierRuns, dropRunInBatches, pendingRows, VerifyStore, type PendingRows, type StepRow, type TraceRow, type TraceUpdate } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
+import { enqueueJobs, queueEnabled } from "@/lib/jobs/queue";
 import { claimable, dropLease, extended, leaseMs, newLease, type Lease } from "@/lib/jobs/lease";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
@@ -641,7 +642,22 @@ export async function queueVerifierRun(options: Pick<RunVerifierOptions, "datase
   const { dataset, config, total } = await datasetAndConfig(options);
   const chunkSize = options.batchSize === undefined ? CHUNK : checkChunkSize(options.batchSize, total);
   const { runId, chunks } = await createRun(config.id, dataset.id, chunkSize, true);
+  // PostgreSQL: one queue job per chunk (lib/jobs/queue.ts); SQLite: workers find the run by polling
+  if (queueEnabled()) await enqueueOpenChunks(runId);
   return { run: runId, dataset: dataset.name, config: config.version, traces: total, chunks };
+}
+
+/** The queue's job kind for a verifier run's chunk (data: { runId, chunkId }). */
+export const CHUNK_JOB = "verify-chunk";
+
+/**
+ * Puts a queued run's unfinished chunks on the job queue (PostgreSQL). A chunk already queued is
+ * not queued twice (its job key is the chunk id), so workers call this for every queued run when
+ * they start and when idle: a run whose enqueue was interrupted still gets its jobs.
+ */
+export async function enqueueOpenChunks(runId: number): Promise<number> {
+  const open = await readProgram(new ChunkStore().openChunks(runId));
+  return enqueueJobs(CHUNK_JOB, open.map((c) => ({ id: String(c.id), data: { runId, chunkId: c.id } })));
 }
 
 /**
