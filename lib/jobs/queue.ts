@@ -21,12 +21,14 @@ import { AppError } from "@/lib/errors";
 //       the same kind+id while the first is waiting or running is a no-op — pg-boss singletonKey);
 //       `data` is JSON (small: ids, not payloads). false when it was already queued.
 //   enqueueJobs(kind, jobs: Array<{ id, data? }>, options?): Promise<number>
-//       the same for many jobs in one statement (a run's chunks).
+//       the same for many jobs in one statement (a run's chunks); returns the jobs added.
 //   workJobs(kinds, handler, options): Promise<void>
 //       takes jobs of these kinds until `options.signal` aborts (then waits for the jobs in hand)
 //       or — `untilIdle` — until none of the kinds has a job waiting, retrying or running.
 //       `handler(job)` resolves: the job is complete; throws: it is retried after `retryDelay`
-//       (up to `retryLimit` times). A job kind's handler must be idempotent.
+//       (up to `retryLimit` times). A job kind's handler must be idempotent. `onIdle` lets a job
+//       kind look for work the queue cannot know of (a dead holder's lease lapsed before its job
+//       expired); `finished` says when untilIdle may stop.
 //   jobCounts(kind): Promise<{ waiting, active }>
 //   closeQueue(): Promise<void>     stops this process's pg-boss (tests, CLI exit).
 //
@@ -61,6 +63,14 @@ export interface WorkOptions {
   concurrency?: number;
   /** Called when a handler throws (the job is retried). */
   onError?: (job: QueueJob, error: unknown) => void;
+  /**
+   * Called whenever no job was waiting: the job kind's own look for work the queue does not know
+   * about yet (verifier chunks whose holder died: their job waits for its expiry, the chunk's lease
+   * lapsed sooner). Resolves true when it did something (then the queue is asked again at once).
+   */
+  onIdle?: () => Promise<boolean>;
+  /** With untilIdle: whether the work is all done (default: no job of the kinds waiting, retrying or running). */
+  finished?: () => Promise<boolean>;
 }
 
 /** The schema pg-boss keeps its tables in (not Prisma's: migrations never see it). */
@@ -133,10 +143,7 @@ function jobOptions(options: EnqueueOptions = {}) {
 }
 
 export async function enqueueJob(kind: string, id: string, data: Record<string, unknown> = {}, options: EnqueueOptions = {}): Promise<boolean> {
-  const b = await boss();
-  await ensureQueue(b, kind);
-  const jobId = await b.send(kind, { ...data, __id: id }, { ...jobOptions(options), singletonKey: `${kind}:${id}` });
-  return jobId !== null;
+  return (await enqueueJobs(kind, [{ id, data }], options)) === 1;
 }
 
 export async function enqueueJobs(kind: string, jobs: ReadonlyArray<{ id: string; data?: Record<string, unknown> }>, options: EnqueueOptions = {}): Promise<number> {
@@ -144,10 +151,21 @@ export async function enqueueJobs(kind: string, jobs: ReadonlyArray<{ id: string
   const b = await boss();
   await ensureQueue(b, kind);
   const o = jobOptions(options);
+  let added = 0;
   for (let start = 0; start < jobs.length; start += 1_000) {
-    await b.insert(jobs.slice(start, start + 1_000).map((j) => ({ name: kind, data: { ...(j.data ?? {}), __id: j.id }, singletonKey: `${kind}:${j.id}`, ...o })));
+    const part = jobs.slice(start, start + 1_000);
+    // a job whose key is already waiting, retrying or running is not queued twice (two processes
+    // enqueueing at the same moment may still both add one: every job kind's handler is idempotent)
+    const { rows } = await b.getDb().executeSql(`SELECT "singleton_key" AS "key" FROM ${QUEUE_SCHEMA}.job WHERE "name" = $1 AND "state" < 'completed' AND "singleton_key" = ANY($2::text[])`, [
+      kind,
+      part.map((j) => `${kind}:${j.id}`),
+    ]);
+    const queued = new Set((rows as Array<{ key: string }>).map((row) => row.key));
+    const fresh = part.filter((j) => !queued.has(`${kind}:${j.id}`));
+    if (fresh.length) await b.insert(fresh.map((j) => ({ name: kind, data: { ...(j.data ?? {}), __id: j.id }, singletonKey: `${kind}:${j.id}`, ...o })));
+    added += fresh.length;
   }
-  return jobs.length;
+  return added;
 }
 
 export async function jobCounts(kind: string): Promise<{ waiting: number; active: number }> {
@@ -200,10 +218,15 @@ export async function workJobs<T extends Record<string, unknown>>(kinds: readonl
         break;
       }
       if (took) continue;
+      if (options.onIdle && (await options.onIdle())) continue;
       if (options.untilIdle) {
-        let pending = 0;
-        for (const kind of kinds) pending += await b.getQueueSize(kind, { before: "completed" });
-        if (pending === 0) return;
+        if (options.finished) {
+          if (await options.finished()) return;
+        } else {
+          let pending = 0;
+          for (const kind of kinds) pending += await b.getQueueSize(kind, { before: "completed" });
+          if (pending === 0) return;
+        }
       }
       await sleep(pollMs, options.signal);
     }

@@ -789,6 +789,15 @@ export async function finishQueuedRun(runId: number, options: { threads: number 
   }
 }
 
+/**
+ * Chunks of a queued run taken by a worker that is gone (its lease lapsed, or its pid is dead on
+ * this host) and not finished: a worker takes them over without waiting for their queue job to
+ * expire (lib/services/verify/worker.ts).
+ */
+export async function lapsedChunks(runId: number): Promise<number[]> {
+  return (await readProgram(new ChunkStore().openChunks(runId))).filter((c) => c.status === "running" && claimable(c)).map((c) => c.id);
+}
+
 /** Runs handed to workers that are not finished, oldest first. */
 export async function queuedRuns(): Promise<number[]> {
   return readProgram(new ChunkStore().queuedRuns());

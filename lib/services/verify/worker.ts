@@ -1,5 +1,5 @@
 import { closeQueue, queueEnabled, workJobs } from "@/lib/jobs/queue";
-import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
+import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, lapsedChunks, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
 // `stepwise worker` (docs/design.md §14): a process that works on queued verifier runs — runs
@@ -96,22 +96,44 @@ async function runQueueWorker(options: WorkerOptions): Promise<WorkerReport> {
       if ((await enqueueOpenChunks(runId)) === 0) await finish(await finishQueuedRun(runId, { threads }));
     }
   };
+  const chunk = async (runId: number, chunkId: number) => {
+    const { outcome, finished } = await workOnChunk(runId, chunkId, { threads });
+    if (outcome === "written") {
+      report.chunks++;
+      const p = await runChunkProgress(runId);
+      options.onEvent?.(`run ${runId}: ${p.done} / ${p.chunks} chunks, ${p.traces.toLocaleString("en-US")} traces`);
+    }
+    await finish(finished);
+    return outcome;
+  };
+  // nothing on the queue: a chunk whose worker died (lease lapsed) is taken over at once — its job
+  // is still `active` until it expires (STEPWISE_QUEUE_EXPIRE_SECONDS), then completes as done
+  const takeOver = async () => {
+    for (const runId of await queuedRuns()) {
+      for (const chunkId of await lapsedChunks(runId)) {
+        if (options.signal?.aborted) return false;
+        if ((await chunk(runId, chunkId)) === "written") return true;
+      }
+    }
+    return false;
+  };
   try {
     await sweep();
     await workJobs<ChunkJobData>(
       [CHUNK_JOB],
       async (job) => {
-        const { outcome, finished } = await workOnChunk(Number(job.data.runId), Number(job.data.chunkId), { threads });
         // a live worker holds the chunk's lease: the job is tried again later (taken over if that worker dies)
-        if (outcome === "held") throw new Error(`chunk ${job.data.chunkId} of run ${job.data.runId} is held by a live worker`);
-        if (outcome === "written") {
-          report.chunks++;
-          const p = await runChunkProgress(Number(job.data.runId));
-          options.onEvent?.(`run ${job.data.runId}: ${p.done} / ${p.chunks} chunks, ${p.traces.toLocaleString("en-US")} traces`);
-        }
-        await finish(finished);
+        if ((await chunk(Number(job.data.runId), Number(job.data.chunkId))) === "held") throw new Error(`chunk ${job.data.chunkId} of run ${job.data.runId} is held by a live worker`);
       },
-      { signal: options.signal, untilIdle: options.untilIdle, pollSeconds: (options.pollMs ?? 1_000) / 1000, onError: (job, error) => options.onEvent?.(`job ${job.kind} ${job.id}: ${error instanceof Error ? error.message : String(error)} (tried again later)`) },
+      {
+        signal: options.signal,
+        untilIdle: options.untilIdle,
+        pollSeconds: (options.pollMs ?? 1_000) / 1000,
+        onIdle: takeOver,
+        // until idle: no queued run left (a dead worker's expired job needs nobody to wait for it)
+        finished: async () => (await queuedRuns()).length === 0,
+        onError: (job, error) => options.onEvent?.(`job ${job.kind} ${job.id}: ${error instanceof Error ? error.message : String(error)} (tried again later)`),
+      },
     );
     if (options.untilIdle) await sweep();
   } finally {
