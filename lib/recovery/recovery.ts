@@ -11,7 +11,8 @@ import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/se
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { importRowCounts, importsWithRows, removeImportRows } from "@/lib/services/import/import-rollback";
 import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
-import { dropRunInBatches, VerifyStore } from "@/lib/services/verify/verify-store";
+import { sql } from "@/lib/db/sql";
+import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/verify-store";
 
 // Crash recovery, one mechanism for every job kind (docs/design.md §11, docs/recovery.md). A job
 // row (verifier run, import, export, generic Job) records its owner (lib/jobs/owner.ts); a row
@@ -96,12 +97,10 @@ function inside(root: string, relative: string): string | null {
 }
 
 async function verifierRuns(options: RecoveryOptions): Promise<Finding[]> {
-  const handle = await sqlite();
-  const store = new VerifyStore(handle);
-  const count = prepare(handle, `SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`);
+  const q = await sql();
   const findings: Finding[] = [];
-  for (const run of store.abandonedRuns({ staleMs: options.staleMs })) {
-    const rows = (count.get(run.id, run.id) as { n: number }).n;
+  for (const run of await abandonedVerifierRuns({ staleMs: options.staleMs })) {
+    const rows = (await q.get<{ n: number }>(`SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS "n"`, [run.id, run.id]))?.n ?? 0;
     const finding: Finding = {
       kind: "verifier-run",
       id: String(run.id),
@@ -109,7 +108,7 @@ async function verifierRuns(options: RecoveryOptions): Promise<Finding[]> {
       rows,
       fixed: false,
     };
-    findings.push(await repair(finding, options.fix, () => dropRunInBatches(store, run.id)));
+    findings.push(await repair(finding, options.fix, () => dropRunInBatches(run.id)));
   }
   return findings;
 }
