@@ -5,6 +5,7 @@ import { db, dialect, writeTransaction } from "@/lib/db";
 import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { pidAlive } from "@/lib/jobs/owner";
+import { enqueueJob, queueEnabled, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
 
 // The job machinery (docs/design.md §11). One process owns a running job: it claims the row
@@ -116,9 +117,24 @@ export async function cancelJob(id: number): Promise<JobRow> {
   return getJob(id);
 }
 
-/** Waits until the job's run in this process finishes (null when it is not running here). */
+/**
+ * Waits until the job's run in this process finishes (null when it is not running here). On
+ * PostgreSQL a job on the queue may run in any worker: it waits until the row is finished.
+ */
 export function waitForJob(id: number): Promise<JobRow> | null {
-  return registry().active.get(id)?.done ?? null;
+  const here = registry().active.get(id)?.done;
+  if (here) return here;
+  return queueEnabled() ? untilFinished(id) : null;
+}
+
+async function untilFinished(id: number): Promise<JobRow> {
+  for (;;) {
+    const here = registry().active.get(id)?.done;
+    if (here) return here;
+    const job = await getJob(id);
+    if (job.status === "done" || job.status === "failed" || job.status === "cancelled") return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function runningHere(id: number): boolean {
@@ -166,8 +182,25 @@ export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
   return entry.done;
 }
 
-/** Starts (or resumes) a job in the background and returns at once (the UI's path). */
+/**
+ * Starts (or resumes) a job in the background and returns at once (the UI's path). SQLite: it runs
+ * in this process. PostgreSQL: it is put on the job queue (lib/jobs/queue.ts) and any
+ * `stepwise worker` takes it — this process too, which works the queue itself unless
+ * STEPWISE_QUEUE_LOCAL_WORKER=0 (so one server needs no separate worker).
+ */
 export async function launchJob(id: number, options: RunOptions = {}): Promise<JobRow> {
+  if (queueEnabled()) {
+    const job = await submitJob(id);
+    if (job.status === "done" || process.env.STEPWISE_QUEUE_LOCAL_WORKER === "0") return job;
+    startLocalJobWorker();
+    // as in-process: let a worker's claim land (this process's own worker takes it within its poll)
+    for (let i = 0; i < 60; i++) {
+      const now = await getJob(id);
+      if (now.status !== "queued") return now;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return getJob(id);
+  }
   const done = runJob(id, options);
   done.catch(() => {}); // its failure is recorded on the row
   // Let the claim land so callers see "running" (or the conflict) right away.
@@ -399,4 +432,97 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
   });
   await Promise.all(lanes);
   return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The PostgreSQL job queue (docs/design.md §14): generic jobs shared by any number of workers
+
+/** The queue kind generic jobs travel on (lib/jobs/queue.ts); the Job row says which job kind. */
+export const JOB_QUEUE = "stepwise-job";
+
+/** How often a worker looks for jobs whose process died (to resume or fail them per their kind). */
+const SWEEP_MS = 5_000;
+
+/**
+ * Puts a job on the queue (PostgreSQL). The queue key carries the job's run count, so a job taken
+ * up again after a crash is a new queue entry even while the dead worker's entry is still active;
+ * the Job row's claim (compare-and-swap on `runs`) keeps two workers from running it at once.
+ */
+export async function submitJob(id: number): Promise<JobRow> {
+  const job = await getJob(id);
+  if (job.status === "done") return job;
+  await enqueueJob(JOB_QUEUE, `${id}:${job.runs}`, { jobId: id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 20, retryDelay: 5 });
+  return job;
+}
+
+/** Runs one queued job; a job already done, held by a live worker, or gone is left as it is. */
+async function runQueued(entry: QueueJob<{ jobId?: number }>, options: RunOptions): Promise<void> {
+  const id = Number(entry.data.jobId);
+  const job = await db().job.findUnique({ where: { id }, select: { kind: true, status: true } });
+  if (!job || job.status === "done") return;
+  // a kind this process never loaded: another worker (one that has it) takes it on the retry
+  if (!registry().kinds.has(job.kind)) throw new AppError("internal", `job ${id}: kind "${job.kind}" is not loaded in worker ${process.pid}`);
+  try {
+    await runJob(id, options);
+  } catch (error) {
+    // held by a live owner (the queue delivered it twice): that owner finishes it
+    if (error instanceof AppError && error.code === "conflict") return;
+    throw error;
+  }
+}
+
+/**
+ * Jobs whose process died: kinds that resume are queued again (any worker takes them up, done items
+ * skipped); the others are marked failed. Returns how many it handled.
+ */
+export async function sweepStaleJobs(options: StaleOptions = {}): Promise<number> {
+  let handled = 0;
+  for (const job of await findStaleJobs(options)) {
+    const kind = registry().kinds.get(job.kind);
+    if (job.status === "cancelling" || kind?.onCrash === "fail") {
+      const failed = job.status !== "cancelling";
+      await db().job.updateMany({
+        where: { id: job.id, runs: job.runs, status: job.status },
+        data: { status: failed ? "failed" : "cancelled", error: failed ? "interrupted: the worker running this job stopped" : null, finishedAt: new Date() },
+      });
+    } else {
+      await submitJob(job.id);
+    }
+    handled++;
+  }
+  return handled;
+}
+
+/**
+ * Works on queued generic jobs (PostgreSQL) until `options.signal` aborts: `stepwise worker` and
+ * the launching process. Every few seconds it also sweeps for jobs whose worker died.
+ */
+export async function workQueuedJobs(options: WorkOptions & RunOptions = {}): Promise<void> {
+  const sweep = setInterval(() => void sweepStaleJobs({ staleMs: options.staleMs }).catch(() => {}), SWEEP_MS);
+  sweep.unref();
+  try {
+    await sweepStaleJobs({ staleMs: options.staleMs }).catch(() => 0);
+    await workJobs<{ jobId?: number }>([JOB_QUEUE], (entry) => runQueued(entry, { heartbeatMs: options.heartbeatMs, staleMs: options.staleMs }), { concurrency: 2, ...options });
+  } finally {
+    clearInterval(sweep);
+  }
+}
+
+const globalForWorker = globalThis as unknown as { __stepwiseJobWorker?: AbortController };
+
+/** This process works the job queue in the background (once; PostgreSQL). */
+export function startLocalJobWorker(): void {
+  if (globalForWorker.__stepwiseJobWorker) return;
+  const controller = new AbortController();
+  globalForWorker.__stepwiseJobWorker = controller;
+  void workQueuedJobs({ signal: controller.signal }).catch((error: unknown) => {
+    console.error("stepwise: job worker:", error instanceof Error ? error.message : error);
+    globalForWorker.__stepwiseJobWorker = undefined;
+  });
+}
+
+/** Stops this process's background job worker (tests, shutdown). */
+export function stopLocalJobWorker(): void {
+  globalForWorker.__stepwiseJobWorker?.abort();
+  globalForWorker.__stepwiseJobWorker = undefined;
 }

@@ -86,6 +86,12 @@ export interface JobKind<C = unknown> {
   /** Validates the stored config (on create and on resume); throw AppError("invalid_input") when bad. */
   parseConfig?: (config: unknown) => C;
   run(ctx: JobContext<C>): Promise<void>;
+  /**
+   * What happens to a job of this kind whose process died (PostgreSQL job queue, docs/postgres.md
+   * "Exports, jobs and recovery"): "resume" (default) — any worker takes it up again, done items
+   * skipped; "fail" — it is marked failed (work that cannot be picked up half-way).
+   */
+  onCrash?: "resume" | "fail";
 }
 
 export interface StaleOptions {

@@ -1,9 +1,12 @@
 import { defineCommand, wholeFlag } from "@/lib/cli/command";
+import { queueEnabled } from "@/lib/jobs/queue";
+import { workGenericQueues } from "@/lib/jobs/queued-work";
 import { runWorker } from "@/lib/services/verify/worker";
 
 // `stepwise worker`: works on queued verifier runs (`stepwise verify --queue`) until Ctrl-C /
 // SIGTERM, chunk by chunk; start as many as you like, on any machine that reaches the database
-// (docs/design.md §14, README "Run workers on several machines").
+// (docs/design.md §14, README "Run workers on several machines"). On PostgreSQL it also takes
+// queued generic jobs (generation, evaluation, SpaRE) and exports (lib/jobs/queued-work.ts).
 
 export default defineCommand({
   name: "worker",
@@ -27,7 +30,10 @@ export default defineCommand({
     process.once("SIGTERM", stop);
     progress(`worker ${process.pid} waiting for queued verifier runs`);
     try {
-      const report = await runWorker({ threads, pollMs, untilIdle: Boolean(values["until-idle"]), signal: controller.signal, onEvent: progress });
+      const untilIdle = Boolean(values["until-idle"]);
+      // generic jobs and exports share the worker with verifier chunks (PostgreSQL job queue)
+      const generic = queueEnabled() ? workGenericQueues({ signal: controller.signal, untilIdle, pollSeconds: pollMs === undefined ? undefined : Math.max(0.5, pollMs / 1000) }) : Promise.resolve();
+      const [report] = await Promise.all([runWorker({ threads, pollMs, untilIdle, signal: controller.signal, onEvent: progress }), generic]);
       return { pid: process.pid, chunks: report.chunks, finished: report.finished.map((s) => ({ run: s.run, dataset: s.dataset, traces: s.traces, verdicts: s.verdicts })) };
     } finally {
       process.off("SIGINT", stop);

@@ -7,6 +7,7 @@ import type { ExportConfig } from "@/lib/schemas/exports";
 import { buildExport, ExportCancelled, exportTitle, parseExportConfig } from "@/lib/services/export/export-build";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+import { enqueueJob, queueEnabled, workJobs, type WorkOptions } from "@/lib/jobs/queue";
 
 /** The key of an export in this process's registry of live work (lib/jobs/owner.ts). */
 export const exportKey = (id: number): string => `export:${id}`;
@@ -16,6 +17,11 @@ export const exportKey = (id: number): string => `export:${id}`;
 // time (the machine has two cores; the export yields to the event loop between pages, so the app
 // stays responsive). Live stage text and the cancel handle live in memory, on globalThis so
 // dev-server reloads keep them; rows left running by a dead process are marked failed on read.
+// On PostgreSQL an export is put on the job queue instead (lib/jobs/queue.ts, kind "stepwise-export")
+// and any `stepwise worker` — the launching process too, unless STEPWISE_QUEUE_LOCAL_WORKER=0 — takes
+// it: the worker claims the queued row (compare-and-swap on its status), stamps itself as owner and
+// writes progress and heartbeat to the row. An export whose worker died is failed (recovery, or the
+// next read of the row), never resumed half-way: start it again.
 
 interface Job {
   id: number;
@@ -25,6 +31,8 @@ interface Job {
 
 interface Queue {
   jobs: Map<number, Job>;
+  /** PostgreSQL: exports this process put on the job queue (exportsIdle waits for them). */
+  submitted: Set<number>;
   pending: number[];
   running: boolean;
   /** Resolves when the queue is idle (tests and the CLI wait on it). */
@@ -36,7 +44,7 @@ const globalForJobs = globalThis as unknown as { __stepwiseExportQueue?: Queue }
 
 function queue(): Queue {
   if (!globalForJobs.__stepwiseExportQueue) {
-    const q: Queue = { jobs: new Map(), pending: [], running: false, idle: Promise.resolve(), resolveIdle: () => {} };
+    const q: Queue = { jobs: new Map(), submitted: new Set(), pending: [], running: false, idle: Promise.resolve(), resolveIdle: () => {} };
     globalForJobs.__stepwiseExportQueue = q;
   }
   return globalForJobs.__stepwiseExportQueue;
@@ -53,10 +61,18 @@ export async function startExport(input: unknown): Promise<{ id: number }> {
   const missing = (await db().dataset.findMany({ where: { name: { in: config.datasets } }, select: { name: true } })).map((d) => d.name);
   const unknown = config.datasets.filter((d) => !missing.includes(d));
   if (unknown.length) throw new AppError("not_found", `unknown dataset${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")}`);
+  // on the job queue a queued export has no owner until a worker claims it (it waits for one)
+  const owner = queueEnabled() ? { ownerPid: null, ownerHost: null, heartbeatAt: null } : ownerStamp();
   const row = await db().export.create({
-    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", ...ownerStamp() },
+    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", ...owner },
   });
   const q = queue();
+  if (queueEnabled()) {
+    await enqueueJob(EXPORT_QUEUE, String(row.id), { exportId: row.id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 5, retryDelay: 5 });
+    q.submitted.add(row.id);
+    if (process.env.STEPWISE_QUEUE_LOCAL_WORKER !== "0") startLocalExportWorker();
+    return { id: row.id };
+  }
   q.jobs.set(row.id, { id: row.id, controller: new AbortController(), stage: "Queued" });
   markActive(exportKey(row.id));
   q.pending.push(row.id);
@@ -73,15 +89,66 @@ export async function cancelExport(id: number): Promise<{ cancelled: boolean }> 
   if (!job) {
     const row = await db().export.findUnique({ where: { id }, select: { status: true } });
     if (!row) throw new AppError("not_found", `export ${id} not found`);
-    return { cancelled: false };
+    // still on the job queue (PostgreSQL): no worker has taken it yet
+    const cancelled = await db().export.updateMany({ where: { id, status: "queued" }, data: { status: "cancelled", error: "cancelled", finishedAt: new Date() } });
+    return { cancelled: cancelled.count > 0 };
   }
   job.controller.abort();
   return { cancelled: true };
 }
 
-/** Waits until no export is queued or running (for tests and graceful shutdown). */
-export function exportsIdle(): Promise<void> {
-  return queue().idle;
+/**
+ * Waits until no export is queued or running here (for tests and graceful shutdown); on PostgreSQL,
+ * until every export this process put on the job queue has finished, whichever worker ran it.
+ */
+export async function exportsIdle(): Promise<void> {
+  const q = queue();
+  await q.idle;
+  while (q.submitted.size) {
+    const open = await db().export.findMany({ where: { id: { in: [...q.submitted] }, status: { in: ["queued", "running"] } }, select: { id: true } });
+    const still = new Set(open.map((r) => r.id));
+    for (const id of q.submitted) if (!still.has(id)) q.submitted.delete(id);
+    if (q.submitted.size) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The queue kind exports travel on (PostgreSQL). */
+export const EXPORT_QUEUE = "stepwise-export";
+
+/**
+ * Runs one queued export in this process (PostgreSQL job queue): only while its row is still
+ * queued — claimed by a compare-and-swap on the status, stamped with this process as owner.
+ */
+async function runQueuedExport(id: number): Promise<void> {
+  const claimed = await db().export.updateMany({ where: { id, status: "queued" }, data: { status: "running", ...ownerStamp() } });
+  if (claimed.count === 0) return; // done, failed, cancelled, or another worker has it
+  const q = queue();
+  q.jobs.set(id, { id, controller: new AbortController(), stage: "Starting" });
+  markActive(exportKey(id));
+  await runJob(id);
+}
+
+/** Works on queued exports (PostgreSQL) until `options.signal` aborts: `stepwise worker` and the launching process. */
+export async function workQueuedExports(options: WorkOptions = {}): Promise<void> {
+  await workJobs<{ exportId?: number }>([EXPORT_QUEUE], (entry) => runQueuedExport(Number(entry.data.exportId)), { concurrency: 1, ...options });
+}
+
+const globalForWorker = globalThis as unknown as { __stepwiseExportWorker?: AbortController };
+
+function startLocalExportWorker(): void {
+  if (globalForWorker.__stepwiseExportWorker) return;
+  const controller = new AbortController();
+  globalForWorker.__stepwiseExportWorker = controller;
+  void workQueuedExports({ signal: controller.signal }).catch((error: unknown) => {
+    console.error("stepwise: export worker:", error instanceof Error ? error.message : error);
+    globalForWorker.__stepwiseExportWorker = undefined;
+  });
+}
+
+/** Stops this process's background export worker (tests, shutdown). */
+export function stopLocalExportWorker(): void {
+  globalForWorker.__stepwiseExportWorker?.abort();
+  globalForWorker.__stepwiseExportWorker = undefined;
 }
 
 async function drain(): Promise<void> {

@@ -23,6 +23,7 @@ import { listDatasetNames } from "@/lib/services/traces/datasets";
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export/export-build";
 import { activeJob, exportDir, exportKey, exportsRoot } from "@/lib/services/export/export-jobs";
 import { ownerGone } from "@/lib/jobs/owner";
+import { queueEnabled } from "@/lib/jobs/queue";
 
 // Export service: config parsing, the synchronous export (CLI), previews, and the read side of
 // background export jobs (list, detail, archive, delete). Jobs themselves run in export-jobs.ts.
@@ -94,6 +95,8 @@ function toDto(row: ExportRow): ExportDto {
 
 /** An export queued or running whose process is gone (lib/jobs/owner.ts): it can never finish. */
 export function exportAbandoned(row: Pick<ExportRow, "id" | "status" | "ownerPid" | "ownerHost" | "heartbeatAt" | "createdAt">): boolean {
+  // waiting on the PostgreSQL job queue for a worker (no owner yet): not abandoned however long it waits
+  if (queueEnabled() && row.status === "queued" && row.ownerPid === null && row.ownerHost === null && row.heartbeatAt === null) return false;
   return isActiveExport(row.status) && !activeJob(row.id) && ownerGone(row, exportKey(row.id), { since: row.createdAt });
 }
 
