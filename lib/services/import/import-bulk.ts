@@ -1,4 +1,4 @@
-import { all, run, type Param, type Program } from "@/lib/db/sql";
+import { all, copy, run, type Param, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 
 // The import's bulk path on PostgreSQL (docs/design.md §14, docs/postgres.md "Imports"). On SQLite
@@ -6,44 +6,33 @@ import { AppError } from "@/lib/errors";
 // process). On PostgreSQL every statement is a round trip, so the record writer
 // (import-writer.ts, `bulk`) keeps the rows of the big tables — questions, their relation tags,
 // traces, steps, labels — in memory for the length of one chunk (≤ STEPWISE_IMPORT_CHUNK records)
-// and sends each table as ONE statement at the end of the chunk, inside the chunk's transaction:
-//
-//   INSERT INTO "Step" ("id", "traceId", …) SELECT * FROM UNNEST($1::int4[], $2::int4[], …)
-//
-// one array parameter per column, whatever the number of rows. Ids the writer needs before the
-// rows exist (a trace's id for its steps, a step's id for its labels) come from the tables' own
-// sequences in blocks (`nextval` over generate_series — one round trip per block; sequences are
-// not transactional, so a rolled back chunk only leaves a gap). Measured against COPY FROM STDIN
-// (pg-copy-streams) on the same rows (bench/import.ts, bench/README.md): UNNEST is as fast here and
-// needs no extra dependency, no text escaping of its own and no second protocol inside the
-// transaction, so it is the path; COPY stays the bench's raw reference.
+// and sends each table at once at the end of the chunk, inside the chunk's transaction, by
+// COPY … FROM STDIN (lib/db/sql.ts `copy`, pg-copy-streams). Measured on the same rows
+// (bench/import.ts --postgres, bench/README.md): raw COPY is about twice as fast as
+// INSERT … SELECT FROM UNNEST(arrays) here, so COPY is the path.
+// Ids the writer needs before its rows exist (a question's for its traces, a trace's for its
+// steps) come from the tables' own sequences in blocks (`nextval` over generate_series — one round
+// trip per block; sequences are not transactional, so a rolled back chunk only leaves a gap).
+// Steps take their ids from the column default; labels (Review rows, few) are inserted by one
+// INSERT … SELECT FROM UNNEST joined to the steps by (trace, index), after the steps.
 
 /** The tables the writer buffers, parents first: a flush sends them in this order. */
 export const BULK_TABLES = ["Question", "QuestionRelation", "Trace", "Step", "Review"] as const;
 export type BulkTable = (typeof BULK_TABLES)[number];
 
-/** Columns (in the order the writer gives values) and their PostgreSQL array element types. */
-export const BULK_COLUMNS: Record<BulkTable, { columns: Array<[string, string]>; conflict?: string }> = {
-  Question: {
-    columns: [["id", "int4"], ["datasetId", "int4"], ["imageId", "int4"], ["externalId", "text"], ["text", "text"], ["answer", "text"], ["program", "jsonb"], ["source", "text"], ["answerUnreliable", "text"], ["importId", "int4"]],
-  },
-  QuestionRelation: { columns: [["questionId", "int4"], ["relation", "text"], ["relationClass", "text"]], conflict: `ON CONFLICT ("questionId", "relation") DO NOTHING` },
-  Trace: {
-    columns: [
-      ["id", "int4"], ["datasetId", "int4"], ["externalId", "text"], ["questionId", "int4"], ["imageId", "int4"], ["sceneId", "int4"], ["question", "text"], ["answer", "text"],
-      ["finalAnswer", "text"], ["teacherModel", "text"], ["teacherParams", "jsonb"], ["method", "text"], ["format", "text"], ["contentHash", "text"], ["raw", "text"],
-      ["stepCount", "int4"], ["decision", "text"], ["answerUnreliable", "text"], ["importId", "int4"],
-    ],
-  },
-  Step: { columns: [["id", "int4"], ["traceId", "int4"], ["index", "int4"], ["kind", "text"], ["text", "text"], ["tool", "text"], ["callId", "text"], ["args", "jsonb"], ["result", "jsonb"], ["refs", "text"]] },
-  Review: { columns: [["traceId", "int4"], ["stepId", "int4"], ["userId", "int4"], ["label", "text"], ["source", "text"], ["provenance", "jsonb"], ["importId", "int4"]] },
+/** Columns of the COPY tables, in the order the writer gives values. */
+export const COPY_COLUMNS: Record<Exclude<BulkTable, "Review">, readonly string[]> = {
+  Question: ["id", "datasetId", "imageId", "externalId", "text", "answer", "program", "source", "answerUnreliable", "importId"],
+  QuestionRelation: ["questionId", "relation", "relationClass"],
+  Trace: ["id", "datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "answerUnreliable", "importId"],
+  Step: ["traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs"],
 };
 
-/** `INSERT … SELECT * FROM UNNEST(?::type[], …)` for a table (parameters: one array per column). */
-export function unnestInsert(table: BulkTable): string {
-  const { columns, conflict } = BULK_COLUMNS[table];
-  return `INSERT INTO "${table}" (${columns.map(([name]) => `"${name}"`).join(", ")}) SELECT * FROM UNNEST(${columns.map(([, type]) => `?::${type}[]`).join(", ")}) ${conflict ?? ""}`;
-}
+/** Labels that came with the traces: (traceId, step index or null, userId, label, source, provenance, importId). */
+const INSERT_REVIEWS = `INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "source", "provenance", "importId")
+  SELECT u.t, s."id", u.u, u.l, u.src, u.p, u.imp
+  FROM UNNEST(?::int4[], ?::int4[], ?::int4[], ?::text[], ?::text[], ?::jsonb[], ?::int4[]) AS u(t, si, u, l, src, p, imp)
+  LEFT JOIN "Step" s ON s."traceId" = u.t AND s."index" = u.si`;
 
 /** Rows as column arrays (what UNNEST takes). */
 export function toColumns(rows: readonly (readonly Param[])[], width: number): Param[] {
@@ -54,12 +43,6 @@ export function toColumns(rows: readonly (readonly Param[])[], width: number): P
   }
   // node-postgres sends a JS array as a PostgreSQL array literal
   return columns as unknown as Param[];
-}
-
-/** Sends rows of one table as one UNNEST insert (a statement program; PostgreSQL only). */
-export function* unnestRows(table: BulkTable, rows: readonly (readonly Param[])[]): Program<number> {
-  if (!rows.length) return 0;
-  return (yield* run(unnestInsert(table), ...toColumns(rows, BULK_COLUMNS[table].columns.length))).changes;
 }
 
 const FIRST_BLOCK = 256;
@@ -103,7 +86,9 @@ export class BulkRows {
     try {
       for (const table of BULK_TABLES) {
         const rows = this.rows.get(table)!;
-        if (rows.length) yield* unnestRows(table, rows);
+        if (!rows.length) continue;
+        if (table === "Review") yield* run(INSERT_REVIEWS, ...toColumns(rows, 7));
+        else yield* copy(table, COPY_COLUMNS[table], rows);
       }
       this.sources.clear();
     } finally {

@@ -19,9 +19,9 @@ import { BulkRows } from "@/lib/services/import/import-bulk";
 // synchronously on the better-sqlite3 handle inside a writeTransaction (SQLite's fast path, no
 // promise per statement), `writeAsync`/`finishAsync` on the async seam (PostgreSQL). With `bulk`
 // (the import on PostgreSQL) the rows of the big tables — questions, their relation tags, traces,
-// steps, labels — take ids from their sequences in blocks and wait in memory until the end of the
-// chunk, which sends each table as one INSERT … SELECT FROM UNNEST (import-bulk.ts): a round trip
-// per table and chunk instead of one per row. Every row it creates carries the
+// steps, labels — wait in memory until the end of the chunk, which sends each table at once by
+// COPY (import-bulk.ts): a round trip per table and chunk instead of one per row (questions and
+// traces take their ids from the sequences in blocks). Every row it creates carries the
 // import's id (`importId`), so a failed or killed import is removed whole (import-rollback.ts);
 // changes to rows that existed before the import (an image's file or size, boxes matched to a
 // new scene, traces linked to it) wait in `deferred` for the last chunk, which commits them with
@@ -81,6 +81,8 @@ export class RecordWriter {
   datasetIsNew = false;
   private readonly imageIds = new Map<string, ImageRow>();
   private readonly sceneIds = new Map<string, number | null>();
+  /** A photo's boxes or graph scene by image id (looked up once per image, not once per trace). */
+  private readonly imageScenes = new Map<number, number | null>();
   private readonly questionAnswers = new Map<string, { answer: string; unreliable: string | null }>();
   private readonly labelledImages = new Set<number>();
   private readonly sceneObjects = new Map<number, Array<{ index: number; px: number; py: number }>>();
@@ -316,6 +318,7 @@ export class RecordWriter {
     const image = yield* this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
     const sceneId = yield* insert(this.s.insertScene, this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info), this.importId);
     this.sceneIds.set(scene.name, sceneId);
+    if (image) this.imageScenes.delete(image.id);
     this.counts.scenes++;
     for (const o of scene.objects) {
       yield* run(this.s.insertObject, sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
@@ -449,10 +452,20 @@ export class RecordWriter {
 
   /** Relation taxonomy tags (docs/design.md §9) from the question's text, program or explicit labels. */
   private *tagRelations(questionId: number, text: string, program: unknown, labels?: string[]): Program<void> {
+    const seen = new Set<string>();
     for (const tag of tagQuestion({ text, program, labels })) {
-      if (this.bulk) this.bulk.add("QuestionRelation", [questionId, tag.relation, tag.class]);
-      else yield* run(this.s.insertRelation, questionId, tag.relation, tag.class);
+      // COPY has no ON CONFLICT: a new question's tags are made unique here
+      if (this.bulk && !seen.has(tag.relation)) this.bulk.add("QuestionRelation", [questionId, tag.relation, tag.class]);
+      else if (!this.bulk) yield* run(this.s.insertRelation, questionId, tag.relation, tag.class);
+      seen.add(tag.relation);
     }
+  }
+
+  private *imageScene(imageId: number): Program<number | null> {
+    if (this.imageScenes.has(imageId)) return this.imageScenes.get(imageId) ?? null;
+    const id = (yield* get<{ id: number }>(this.s.sceneByImage, this.datasetId, imageId))?.id ?? null;
+    this.imageScenes.set(imageId, id);
+    return id;
   }
 
   private *scene(name: string | null | undefined): Program<number | null> {
@@ -497,7 +510,7 @@ export class RecordWriter {
     const named = yield* this.scene(trace.scene ?? (trace.image ? (this.images.get(trace.image)?.alias ?? trace.image) : null));
     const image = yield* this.image(trace.image, named ? CLEVR_DEFAULT_SIZE : undefined);
     // a photo's boxes scene ("<image>#boxes") when no scene has the image's name
-    const sceneId = named ?? (image && !trace.scene ? ((yield* get<{ id: number }>(this.s.sceneByImage, this.datasetId, image.id))?.id ?? null) : null);
+    const sceneId = named ?? (image && !trace.scene ? yield* this.imageScene(image.id) : null);
     const questionId = yield* this.question(trace, image?.id ?? null);
     const fromQuestion = trace.answer === null || trace.answer === undefined ? this.questionAnswers.get(`${image?.id ?? ""}\u0000${trace.question}`) : undefined;
     const answer = trace.answer ?? fromQuestion?.answer ?? null;
@@ -512,7 +525,9 @@ export class RecordWriter {
       traceId = yield* this.bulk.id("Trace");
       this.bulk.add("Trace", [traceId, ...values]);
       this.bulk.source(trace.externalId, file, line);
-      stepIds = yield* this.bufferSteps(traceId, trace.steps);
+      for (let index = 0; index < trace.steps.length; index++) this.bulk.add("Step", stepValues(traceId, index, trace.steps[index]));
+      // labels find their steps by (trace, index) when they are sent (import-bulk.ts)
+      stepIds = [];
     } else {
       traceId = yield* insert(this.s.insertTrace, ...values);
       stepIds = yield* this.writeSteps(traceId, trace.steps);
@@ -520,23 +535,11 @@ export class RecordWriter {
     this.counts.traces++;
     this.counts.steps += trace.steps.length;
     for (const label of trace.labels ?? []) {
-      const stepId = label.stepIndex === null ? null : (stepIds[label.stepIndex] ?? null);
-      const review: Param[] = [traceId, stepId, yield* this.user(label.source), label.label, label.source, JSON.stringify(label.provenance), this.importId];
-      if (this.bulk) this.bulk.add("Review", review);
-      else yield* run(this.s.insertReview, ...review);
+      const userId = yield* this.user(label.source);
+      if (this.bulk) this.bulk.add("Review", [traceId, label.stepIndex, userId, label.label, label.source, JSON.stringify(label.provenance), this.importId]);
+      else yield* run(this.s.insertReview, traceId, label.stepIndex === null ? null : (stepIds[label.stepIndex] ?? null), userId, label.label, label.source, JSON.stringify(label.provenance), this.importId);
     }
     return null;
-  }
-
-  /** Bulk mode: the trace's steps join the chunk's buffer, their ids taken from the sequence. */
-  private *bufferSteps(traceId: number, steps: NormalizedStep[]): Program<number[]> {
-    const ids: number[] = new Array(steps.length);
-    for (let index = 0; index < steps.length; index++) {
-      const id = yield* this.bulk!.id("Step");
-      ids[index] = id;
-      this.bulk!.add("Step", [id, ...stepValues(traceId, index, steps[index])]);
-    }
-    return ids;
   }
 
   /** Multi-row inserts; returns the step ids by index (on SQLite the ids of one statement are consecutive). */

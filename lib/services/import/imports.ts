@@ -414,6 +414,11 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
 
 /** A write chunk ends after STEPWISE_IMPORT_CHUNK records (1,000) or this long, whichever comes first (docs/limits.md). */
 const CHUNK_MS = 40;
+/**
+ * On PostgreSQL the event loop is free while a chunk waits for the server, and the rows go in bulk
+ * at the chunk's end: short time slices would only multiply round trips, so the bound is longer.
+ */
+const PG_CHUNK_MS = 250;
 
 /** Records of pass 2 in order, without the units pass 1 refused or found duplicated. */
 function* writeItems(sources: Source[], scan: Scan): Generator<{ source: number; item: Exclude<ReadItem, { type: "error" | "warning" }> }> {
@@ -456,6 +461,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
     }
     const w: RecordWriter = writer;
     const started = performance.now();
+    const chunkMs = target.dialect === "postgres" ? PG_CHUNK_MS : CHUNK_MS;
     for (let n = 1; ; n++) {
       const next = items.next();
       if (next.done) {
@@ -466,7 +472,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
       const conflict: Conflict | null = yield* w.record(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
       if (conflict) conflicts.push({ file: sources[source].name, ...conflict });
       written++;
-      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > CHUNK_MS))) {
+      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > chunkMs))) {
         yield* w.flush();
         return;
       }
