@@ -109,9 +109,7 @@ export class BulkRows {
     const match = /\("datasetId", "externalId"\)=\(\d+, (.*)\) already exists/.exec(violation.detail);
     const externalId = match?.[1] ?? null;
     const at = externalId === null ? undefined : sources.get(externalId);
-    const where = at ? `${at.file ?? "input"}:${at.line} $.id: ` : "";
-    const message = `${where}trace "${externalId ?? "?"}" was written into dataset "${dataset}" by another import at the same time; nothing was imported (import again: identical traces then count as duplicates)`;
-    return new AppError("conflict", message, [{ file: at?.file ?? undefined, line: at?.line, path: "$.id", error: `trace "${externalId ?? "?"}" already exists in dataset "${dataset}"` }]);
+    return traceTaken(externalId ?? "?", at?.file ?? null, at?.line ?? null, dataset);
   }
 }
 
@@ -120,4 +118,14 @@ export function uniqueViolation(error: unknown): { table: string; detail: string
   const e = error as { code?: string; table?: string; detail?: string } | null;
   if (!e || e.code !== "23505") return null;
   return { table: e.table ?? "", detail: e.detail ?? "" };
+}
+
+/** The error for a trace id another import wrote into the dataset while this one ran. */
+export function traceTaken(externalId: string, file: string | null, line: number | null, dataset: string): AppError {
+  const where = line !== null ? `${file ?? "input"}:${line} $.id: ` : "";
+  return new AppError(
+    "conflict",
+    `${where}trace "${externalId}" was written into dataset "${dataset}" by another import at the same time; nothing was imported (import again: identical traces then count as duplicates)`,
+    [{ file: file ?? undefined, line: line ?? undefined, path: "$.id", error: `trace "${externalId}" already exists in dataset "${dataset}"` }],
+  );
 }

@@ -11,7 +11,7 @@ import { deriveBox } from "@/lib/tools/scene";
 import { tagQuestion } from "@/lib/taxonomy";
 import { STEP_LABELS_SOURCE, stepLabelUser } from "@/lib/formats/step-labels";
 import { AppError } from "@/lib/errors";
-import { BulkRows } from "@/lib/services/import/import-bulk";
+import { BulkRows, traceTaken } from "@/lib/services/import/import-bulk";
 
 // The write half of an import: writes normalized records inside the short write transactions
 // `importFiles` opens chunk by chunk (the import yields between chunks). The logic is written once
@@ -99,6 +99,8 @@ export class RecordWriter {
   private readonly deferred: Array<() => Program<unknown>> = [];
   private readonly cocoImages: Map<number, string>;
   private readonly importId: number | null;
+  /** The trace being written (SQLite: a unique violation is about it, see `explain`). */
+  private lastTrace: { externalId: string; file: string | null; line: number } | null = null;
 
   /**
    * On a better-sqlite3 handle (inside the caller's writeTransaction) the writer is synchronous
@@ -223,11 +225,20 @@ export class RecordWriter {
   /** Buffered rows go to the database, parents first (bulk mode). */
   *flush(): Program<void> {
     if (!this.bulk || this.bulk.empty()) return;
-    try {
-      yield* this.bulk.flush();
-    } catch (error) {
-      throw this.bulk.explain(error, this.datasetName) ?? error;
-    }
+    yield* this.bulk.flush();
+  }
+
+  /**
+   * A write that failed on a trace id already in the dataset (another import wrote it between this
+   * import's lookup and its insert, or the dataset is new to this import and nothing was looked
+   * up) as an error naming the file and line; null for any other error. On SQLite the failing
+   * insert is the trace being written; on PostgreSQL the chunk's COPY names the id.
+   */
+  explain(error: unknown): AppError | null {
+    if (this.bulk) return this.bulk.explain(error, this.datasetName);
+    const e = error as { code?: string; message?: string } | null;
+    if (!this.lastTrace || e?.code !== "SQLITE_CONSTRAINT_UNIQUE" || !/Trace\.datasetId, Trace\.externalId/.test(e.message ?? "")) return null;
+    return traceTaken(this.lastTrace.externalId, this.lastTrace.file, this.lastTrace.line, this.datasetName);
   }
 
   /**
@@ -517,6 +528,7 @@ export class RecordWriter {
     // a ground truth whose program the verifier fails is kept, flagged, and never used to check answers
     const unreliable = trace.answerUnreliable ?? fromQuestion?.unreliable ?? null;
     const decision = trace.labels?.findLast((l) => l.stepIndex === null)?.label ?? null;
+    this.lastTrace = { externalId: trace.externalId, file, line };
     const values: Param[] = [this.datasetId, trace.externalId, questionId, image?.id ?? null, sceneId, trace.question, answer,
       trace.finalAnswer ?? null, trace.teacherModel ?? null, json(trace.teacherParams ?? null), trace.method, trace.format, hash, trace.raw, trace.steps.length, decision, unreliable, this.importId];
     let traceId: number;

@@ -530,7 +530,7 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
     }
     // chunks already committed: remove them before the failure is recorded (nothing half-written)
     if (!options.dryRun) await removeImportRows(options.importId);
-    throw error;
+    throw (writer as RecordWriter | null)?.explain(error) ?? error;
   }
   return summary as unknown as ImportSummary;
 }
