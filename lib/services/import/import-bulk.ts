@@ -5,25 +5,28 @@ import { AppError } from "@/lib/errors";
 // a prepared statement per row is the fastest there is (no round trip: the database is in the
 // process). On PostgreSQL every statement is a round trip, so the record writer
 // (import-writer.ts, `bulk`) keeps the rows of the big tables — questions, their relation tags,
-// traces, steps, labels — in memory for the length of one chunk (≤ STEPWISE_IMPORT_CHUNK records)
+// scenes, scene objects, boxes, traces, steps, labels — in memory for the length of one chunk (≤ STEPWISE_IMPORT_CHUNK records)
 // and sends each table at once at the end of the chunk, inside the chunk's transaction, by
 // COPY … FROM STDIN (lib/db/sql.ts `copy`, pg-copy-streams). Measured on the same rows
 // (bench/import.ts --postgres, bench/README.md): raw COPY is about twice as fast as
 // INSERT … SELECT FROM UNNEST(arrays) here, so COPY is the path.
-// Ids the writer needs before its rows exist (a question's for its traces, a trace's for its
-// steps) come from the tables' own sequences in blocks (`nextval` over generate_series — one round
+// Ids the writer needs before its rows exist (a question's or a scene's for its traces, a scene's
+// for its objects, a trace's for its steps) come from the tables' own sequences in blocks (`nextval` over generate_series — one round
 // trip per block; sequences are not transactional, so a rolled back chunk only leaves a gap).
 // Steps take their ids from the column default; labels (Review rows, few) are inserted by one
 // INSERT … SELECT FROM UNNEST joined to the steps by (trace, index), after the steps.
 
 /** The tables the writer buffers, parents first: a flush sends them in this order. */
-export const BULK_TABLES = ["Question", "QuestionRelation", "Trace", "Step", "Review"] as const;
+export const BULK_TABLES = ["Question", "QuestionRelation", "Scene", "SceneObject", "Box", "Trace", "Step", "Review"] as const;
 export type BulkTable = (typeof BULK_TABLES)[number];
 
 /** Columns of the COPY tables, in the order the writer gives values. */
 export const COPY_COLUMNS: Record<Exclude<BulkTable, "Review">, readonly string[]> = {
   Question: ["id", "datasetId", "imageId", "externalId", "text", "answer", "program", "source", "answerUnreliable", "importId"],
   QuestionRelation: ["questionId", "relation", "relationClass"],
+  Scene: ["id", "datasetId", "imageId", "name", "kind", "relationships", "directions", "info", "importId"],
+  SceneObject: ["sceneId", "index", "color", "size", "shape", "material", "x3d", "y3d", "z3d", "px", "py", "depth", "rotation", "extra"],
+  Box: ["imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score", "importId"],
   Trace: ["id", "datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "answerUnreliable", "importId"],
   Step: ["traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs"],
 };

@@ -327,17 +327,26 @@ export class RecordWriter {
       return;
     }
     const image = yield* this.image(scene.image, scene.kind === "clevr" ? CLEVR_DEFAULT_SIZE : undefined);
-    const sceneId = yield* insert(this.s.insertScene, this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info), this.importId);
+    const values: Param[] = [this.datasetId, image?.id ?? null, scene.name, scene.kind, json(scene.relationships), json(scene.directions), json(scene.info), this.importId];
+    let sceneId: number;
+    if (this.bulk) {
+      sceneId = yield* this.bulk.id("Scene");
+      this.bulk.add("Scene", [sceneId, ...values]);
+    } else sceneId = yield* insert(this.s.insertScene, ...values);
     this.sceneIds.set(scene.name, sceneId);
     if (image) this.imageScenes.delete(image.id);
     this.counts.scenes++;
     for (const o of scene.objects) {
-      yield* run(this.s.insertObject, sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
+      const object: Param[] = [sceneId, o.index, o.color ?? null, o.size ?? null, o.shape ?? null, o.material ?? null,
         o.coords3d?.[0] ?? null, o.coords3d?.[1] ?? null, o.coords3d?.[2] ?? null,
-        o.pixel?.[0] ?? null, o.pixel?.[1] ?? null, o.pixel?.[2] ?? null, o.rotation ?? null, json(o.extra));
+        o.pixel?.[0] ?? null, o.pixel?.[1] ?? null, o.pixel?.[2] ?? null, o.rotation ?? null, json(o.extra)];
+      if (this.bulk) this.bulk.add("SceneObject", object);
+      else yield* run(this.s.insertObject, ...object);
       if (image && o.pixel && o.size && o.shape) {
         const [x, y, w, h] = deriveBox(o.pixel, o.size, o.shape, image.width ?? CLEVR_DEFAULT_SIZE.width);
-        yield* run(this.s.insertBox, image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null, this.importId);
+        const box: Param[] = [image.id, "derived", `${o.size} ${o.color} ${o.material} ${o.shape}`, o.index, x, y, w, h, null, this.importId];
+        if (this.bulk) this.bulk.add("Box", box);
+        else yield* run(this.s.insertBox, ...box);
         this.counts.boxes++;
       }
     }
@@ -347,6 +356,7 @@ export class RecordWriter {
   /** The image file name of the scene with this image_index (masks name images that way). */
   *sceneImageByIndex(index: number): Program<string | null> {
     if (this.sceneByIndex.has(index)) return this.sceneByIndex.get(index) ?? null;
+    yield* this.flush();
     const row = yield* get<{ name: string }>(this.s.selectSceneByIndex, this.datasetId, index);
     this.sceneByIndex.set(index, row?.name ?? null);
     return row?.name ?? null;
@@ -362,6 +372,8 @@ export class RecordWriter {
   }
 
   private *writeBox(box: NormalizedBox): Program<void> {
+    // a box is checked against the stored boxes and scene objects: buffered ones go first
+    yield* this.flush();
     const name =
       box.image ??
       (box.imageIndex !== undefined && box.imageIndex !== null ? yield* this.sceneImageByIndex(box.imageIndex) : null) ??
@@ -474,6 +486,8 @@ export class RecordWriter {
 
   private *imageScene(imageId: number): Program<number | null> {
     if (this.imageScenes.has(imageId)) return this.imageScenes.get(imageId) ?? null;
+    // a scene of this chunk may still be buffered (bulk mode)
+    yield* this.flush();
     const id = (yield* get<{ id: number }>(this.s.sceneByImage, this.datasetId, imageId))?.id ?? null;
     this.imageScenes.set(imageId, id);
     return id;
