@@ -1,4 +1,5 @@
-import { sqlite, writeTransaction } from "@/lib/db";
+import { dialect } from "@/lib/db";
+import { readProgram, writeProgram } from "@/lib/db/sql";
 import { CalibrationStore } from "@/lib/services/calibration/calibration-sql";
 import { RULE_IDS } from "@/lib/verifier/rules";
 
@@ -16,14 +17,14 @@ export const CATALOGUE: readonly string[] = RULE_IDS;
 
 /** The run's step profiles, (re)built when missing or stale; returns the rule (bit) order. */
 export async function ensureRunProfiles(runId: number): Promise<string[]> {
-  const rules = new CalibrationStore(await sqlite()).cachedRules(runId);
+  const store = new CalibrationStore(dialect());
+  const rules = await readProgram(store.cachedRules(runId));
   if (rules) return rules;
-  return writeTransaction((handle) => {
-    const store = new CalibrationStore(handle);
-    const again = store.cachedRules(runId); // another request may have built it meanwhile
+  return writeProgram(function* () {
+    const again = yield* store.cachedRules(runId); // another request may have built it meanwhile
     if (again) return again;
-    const order = orderRules(store.runRules(runId), CATALOGUE);
-    store.buildRunCache(runId, order);
+    const order = orderRules(yield* store.runRules(runId), CATALOGUE);
+    yield* store.buildRunCache(runId, order);
     return order;
   });
 }

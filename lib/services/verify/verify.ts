@@ -1,4 +1,5 @@
 import { db, sqlite, writeTransaction } from "@/lib/db";
+import { runSync } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -676,7 +677,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
     const { failingRules } = persistVerified(store, runId, traceId, rows, compactVerification(result));
     store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
     store.refreshDisagreements({ traceId });
-    new CalibrationStore(handle).refreshTrace(runId, traceId);
+    runSync(new CalibrationStore("sqlite").refreshTrace(runId, traceId), handle);
   });
   refreshRunMetricsSoon(runId);
 }
