@@ -28,7 +28,7 @@ import type {
 } from "@/lib/schemas/calibration";
 import { CalibrationStore, unpackVotes, type LabelFilter, type ProfileRow } from "@/lib/services/calibration/calibration-sql";
 import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier-configs";
-import { CATALOGUE, ensureRunProfiles, orderRules } from "@/lib/services/calibration/run-profiles";
+import { CATALOGUE, orderRules, runProfiles } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
 import type { VerifierSettings } from "@/lib/verifier/config";
 import { RULE_IDS, RULES, type RuleId } from "@/lib/verifier/rules";
@@ -178,10 +178,11 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
     const steps = calibrateSteps([], [], { neutral: query.neutral, thresholds });
     return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], taggedTraces, ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
   }
-  const rules = await ensureRunProfiles(run.id);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
   const store = new CalibrationStore(dialect());
-  const profiles = profileMap(await read(store.profiles(run.id)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, run.id, filter)), profiles, rules, rules);
+  const profiles = profileMap(await read(store.profiles(cache)));
+  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
   const steps = calibrateSteps(groups, rules, { neutral: query.neutral, thresholds });
   const traceGroups = (await read(store.traceGroups(dataset.id, run.id, filter))).map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
   return {
@@ -229,10 +230,11 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const run = pickRun(runs, dataset.name, query.run);
   if (!run) throw new AppError("not_found", `dataset "${dataset.name}" has no verifier run yet; run \`stepwise verify --dataset ${dataset.name}\` first`);
   const filter = filterOf(query);
-  const rules = await ensureRunProfiles(run.id);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
   const store = new CalibrationStore(dialect());
-  const profiles = profileMap(await read(store.profiles(run.id)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, run.id, filter)), profiles, rules, rules);
+  const profiles = profileMap(await read(store.profiles(cache)));
+  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
 
   const stepPatterns = new Map<number, PatternCount>();
   for (const g of groups) {
@@ -305,13 +307,15 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
   if (before.id === after.id) throw new AppError("invalid_input", "before and after are the same run");
   const filter = filterOf(query);
   const thresholds = thresholdsOf(query);
-  const beforeRules = await ensureRunProfiles(before.id);
-  const afterRules = await ensureRunProfiles(after.id);
+  const beforeCache = await runProfiles(before.id);
+  const afterCache = await runProfiles(after.id);
+  const beforeRules = beforeCache.rules;
+  const afterRules = afterCache.rules;
   const ruleOrder = orderRules([...new Set([...beforeRules, ...afterRules])], CATALOGUE);
   const store = new CalibrationStore(dialect());
-  const beforeProfiles = profileMap(await read(store.profiles(before.id)));
-  const afterProfiles = profileMap(await read(store.profiles(after.id)));
-  const groups = await read(store.flipGroups(dataset.id, before.id, after.id, filter));
+  const beforeProfiles = profileMap(await read(store.profiles(beforeCache)));
+  const afterProfiles = profileMap(await read(store.profiles(afterCache)));
+  const groups = await read(store.flipGroups(dataset.id, beforeCache, afterCache, filter));
 
   const beforeSteps = calibrateSteps(stepGroupsOf(groups.map((g) => ({ votes: g.votes, profile: g.before, n: g.n })), beforeProfiles, beforeRules, ruleOrder), ruleOrder, { neutral: query.neutral, thresholds });
   const afterSteps = calibrateSteps(stepGroupsOf(groups.map((g) => ({ votes: g.votes, profile: g.after, n: g.n })), afterProfiles, afterRules, ruleOrder), ruleOrder, { neutral: query.neutral, thresholds });
@@ -345,7 +349,7 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
     if (effect === "unscored") unscored += g.n;
   }
 
-  const rows = total > 0 ? await read(store.flips(dataset.id, before.id, after.id, filter, query.limit, query.offset)) : [];
+  const rows = total > 0 ? await read(store.flips(dataset.id, beforeCache, afterCache, filter, query.limit, query.offset)) : [];
   const items: FlipItem[] = rows.map((row) => {
     const pb = row.before === null ? undefined : beforeProfiles.get(row.before);
     const pa = row.after === null ? undefined : afterProfiles.get(row.after);
@@ -404,11 +408,12 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
     breakdowns: { rule: [], kind: [], tool: [], relationClass: null }, trend: [], examples: [], limit: query.limit, offset: query.offset,
   };
   if (!run) return empty;
-  const rules = await ensureRunProfiles(run.id);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
   const store = new CalibrationStore(dialect());
-  const profileRows = await read(store.profiles(run.id));
+  const profileRows = await read(store.profiles(cache));
   const profiles: Profile[] = profileRows.map((p) => ({ ...p, classes: splitClasses(p.classes) }));
-  const labelled: LabelledProfile[] = (await read(store.stepGroups(dataset.id, run.id, filterOf(query))))
+  const labelled: LabelledProfile[] = (await read(store.stepGroups(dataset.id, cache, filterOf(query))))
     .flatMap((g) => (g.profile === null ? [] : [{ votes: unpackVotes(g.votes), profile: g.profile, count: g.n }]));
   const breakdown = breakDownFailures(profiles, labelled, rules, { rule: query.rule, kind: query.kind, tool: query.tool, relationClass: query.relationClass });
 
@@ -430,7 +435,7 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
 
   const byProfile = new Map(profileRows.map((p) => [p.profile, p]));
   const exampleRules = query.rule !== undefined ? [query.rule] : rules;
-  const examples = (await read(store.failureExamples(run.id, exampleRules, breakdown.profiles, filterOf(query), query.limit, query.offset))).map((row) => {
+  const examples = (await read(store.failureExamples(cache, exampleRules, breakdown.profiles, filterOf(query), query.limit, query.offset))).map((row) => {
     const p = byProfile.get(row.profile);
     return {
       traceId: row.traceId,
