@@ -244,6 +244,27 @@ export class ProfileNumbering {
   }
 }
 
+/**
+ * Grouped rows in one order on both dialects (GROUP BY output order is the planner's): sums over
+ * them in floating point (the fit's regression, AUC) then come out bit for bit the same. Nulls
+ * first, numbers by value, text by UTF-16 code units.
+ */
+function canonical<T extends object>(rows: T[], keys: ReadonlyArray<keyof T>): T[] {
+  const compare = (a: unknown, b: unknown): number => {
+    if (a === b) return 0;
+    if (a === null || a === undefined) return -1;
+    if (b === null || b === undefined) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  return rows.sort((x, y) => {
+    for (const key of keys) {
+      const c = compare(x[key], y[key]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 /** Calibration's statements as programs: `yield*` them inside readProgram / writeProgram (lib/db/sql.ts). */
@@ -499,43 +520,43 @@ export class CalibrationStore {
   /** Labelled steps of the dataset grouped by (votes, profile in the run). */
   *stepGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Program<VotesProfileRow[]> {
     const labels = stepLabels(filter, this.dialect);
-    return yield* this.all<VotesProfileRow>(
+    return canonical(yield* this.all<VotesProfileRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
        FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
        GROUP BY 1, 2`,
       [...labels.params(datasetId), cache.runId, cache.generation],
-    );
+    ), ["votes", "profile"]);
   }
 
   /** Labelled traces grouped by votes and the run's quality score and validity. */
   *traceGroups(datasetId: number, runId: number, filter: LabelFilter): Program<TraceGroupRow[]> {
     const labels = traceLabels(filter);
-    return yield* this.all<TraceGroupRow>(
+    return canonical(yield* this.all<TraceGroupRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2, 3`,
       [...labels.params(datasetId), runId],
-    );
+    ), ["votes", "quality", "valid"]);
   }
 
   /** Labelled traces grouped by votes and the run's score parts (rule tallies), for the trace-level fit. */
   *traceParts(datasetId: number, runId: number, filter: LabelFilter): Program<TracePartsRow[]> {
     const labels = traceLabels(filter);
-    return yield* this.all<TracePartsRow>(
+    return canonical(yield* this.all<TracePartsRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2`,
       [...labels.params(datasetId), runId],
-    );
+    ), ["votes", "parts"]);
   }
 
   /** Labelled steps grouped by votes and their profiles in two runs. */
   *flipGroups(datasetId: number, before: RunCache, after: RunCache, filter: LabelFilter): Program<FlipGroupRow[]> {
     const labels = stepLabels(filter, this.dialect);
-    return yield* this.all<FlipGroupRow>(
+    return canonical(yield* this.all<FlipGroupRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, b."profile" AS before, x."profile" AS after, COUNT(*) AS n
        FROM labels l
@@ -543,7 +564,7 @@ export class CalibrationStore {
        LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."generation" = ? AND x."stepId" = l.stepId
        GROUP BY 1, 2, 3`,
       [...labels.params(datasetId), before.runId, before.generation, after.runId, after.generation],
-    );
+    ), ["votes", "before", "after"]);
   }
 
   /**

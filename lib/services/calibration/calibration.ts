@@ -264,7 +264,10 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   }
   const target = query.target ?? (stepPatterns.size > 0 ? "steps" : "traces");
   const parentRules = Object.fromEntries(rules.map((rule) => [rule, run.rules[rule] ?? { enabled: false, weight: 0 }]));
-  const proposal = proposeRules([...(target === "steps" ? stepPatterns : tracePatterns).values()], rules, parentRules, query.l2);
+  // patterns in one order (by mask): the regression's floating-point sums then do not depend on the
+  // order the database grouped the rows in (nor on PostgreSQL's jsonb text of the score parts)
+  const patterns = [...(target === "steps" ? stepPatterns : tracePatterns).values()].sort((x, y) => x.failMask - y.failMask);
+  const proposal = proposeRules(patterns, rules, parentRules, query.l2);
 
   // quality under the proposal: the run's per-trace rule tallies rescored with the proposed rules
   const proposedSettings: VerifierSettings = { ...run.settings, rules: { ...run.settings.rules } };
@@ -284,7 +287,7 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     parent: { version: run.config, rules: parentRules, threshold: run.threshold },
     ruleOrder: rules,
     proposal,
-    threshold: { current: run.threshold, targetPrecision: query.targetPrecision, proposed: recommendThreshold(scores, query.targetPrecision) },
+    threshold: { current: run.threshold, targetPrecision: query.targetPrecision, proposed: recommendThreshold(scores.sort((x, y) => x.score - y.score || x.good - y.good || x.bad - y.bad), query.targetPrecision) },
     agreement: hasStepLabels
       ? {
           current: agreement(confusionWith(groups, 2 ** rules.length - 1, query.neutral), thresholds),
