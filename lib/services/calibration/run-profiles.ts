@@ -1,5 +1,5 @@
 import { dialect } from "@/lib/db";
-import { readProgram, writeProgram } from "@/lib/db/sql";
+import { readProgram, sql, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { CalibrationStore, ProfileNumbering, type BuildStart, type RunCache } from "@/lib/services/calibration/calibration-sql";
 import { RULE_IDS } from "@/lib/verifier/rules";
@@ -65,6 +65,9 @@ async function rebuild(store: CalibrationStore, runId: number): Promise<RunProfi
     const build = await writeProgram(() => store.beginBuild(runId, (found) => orderRules(found, CATALOGUE)));
     if (build && (await fill(store, build))) {
       await dropSuperseded(store, runId);
+      // PostgreSQL plans the report's joins from table statistics: a build adds (and removes) a run's
+      // worth of rows at once, more than autovacuum notices in time
+      if (dialect() === "postgres") await (await sql()).run(`ANALYZE "CalibrationStep", "CalibrationProfile"`);
       return { runId, generation: build.generation, rules: build.rules };
     }
     const cached = await readProgram(store.cached(runId));
