@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, sqlite } from "@/lib/db";
+import { db, sqlite } from "@/lib/db";
 import { sql, transaction } from "@/lib/db/sql";
 import { dataDir } from "@/lib/env";
 import { findStaleJobs } from "@/lib/jobs/jobs";
@@ -11,7 +11,6 @@ import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/se
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { importRowCounts, importsWithRows, removeImportRows } from "@/lib/services/import/import-rollback";
 import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
-import { sql } from "@/lib/db/sql";
 import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/verify-store";
 
 // Crash recovery, one mechanism for every job kind (docs/design.md §11, docs/recovery.md). A job

@@ -1,4 +1,4 @@
-import { db, dialect, writeTransaction } from "@/lib/db";
+import { db, dialect } from "@/lib/db";
 import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
