@@ -1,12 +1,15 @@
 // `npm run bench -- review`: the trace page and review actions at 100k traces / 1M steps, and the
 // canvas with 1,000 boxes. Latencies are measured client-side against `next start` on a bench
 // database; the floor is /api/health on the same server (framework + HTTP, no data) and the raw
-// limit is the same read done with better-sqlite3 directly.
+// limit is the same read done with better-sqlite3 directly. With BENCH_PG_URL=postgresql://… (a role
+// that may create databases) it runs on PostgreSQL instead, at 1M traces / 10M steps
+// (bench/review-pg.ts).
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "@playwright/test";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { benchReviewPostgres } from "./review-pg";
 import { startServer } from "./server";
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
@@ -80,6 +83,7 @@ function report(name: string, samples: number[], floor?: number[]): void {
 }
 
 export async function benchReview(): Promise<void> {
+  if (process.env.BENCH_PG_URL) return benchReviewPostgres(process.env.BENCH_PG_URL);
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, "stepwise.db");
