@@ -6,7 +6,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import type { BulkActionDto, BulkActionSpec, BulkApplyBody, BulkApplyResult, BulkKind, BulkPreview, BulkPreviewBody, BulkUndoSummary } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
 import { viewQuery } from "@/lib/schemas/trace-list";
-import { disagreementsSql, failingRuleNeedle } from "@/lib/services/review/disagreements";
+import { DISAGREEMENTS_OF_TRACE, failingRuleNeedle, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { resolveUser, type UserRef } from "@/lib/services/review/users";
 import { traceWhere } from "@/lib/services/traces/trace-list";
 
@@ -202,11 +202,7 @@ export async function previewBulk(body: BulkPreviewBody, options: { user?: strin
 function* refreshTraces(traceIds: Iterable<number>): Program<void> {
   const ids = idList(new Set(traceIds));
   if (!ids) return;
-  const scope = `"id" IN (${ids})`;
-  const labelled = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id" AND EXISTS (SELECT 1 FROM "Review" r WHERE r."stepId" = s."id" AND r."current" = TRUE AND r."source" = 'human'))`;
-  const total = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id")`;
-  yield* run(`UPDATE "Trace" SET "labelState" = CASE WHEN ${labelled} = 0 THEN 'unlabeled' WHEN ${labelled} >= ${total} THEN 'complete' ELSE 'partial' END WHERE ${scope}`);
-  yield* run(disagreementsSql(scope));
+  yield* run(`UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" IN (${ids})`);
 }
 
 export interface BulkProgress {

@@ -107,6 +107,45 @@ async function pageAfterSql(q: Sql, sort: TraceSort, cursor: number | undefined)
 }
 
 /**
+ * PostgreSQL's quality page, in two parts that each follow an index: the scored traces after the
+ * cursor along (datasetId, quality) — a range start, then an incremental sort by id within one
+ * quality — and, when the page is not full yet, the unscored ones by id. The same rows in the same
+ * order as the single statement SQLite runs (`quality IS NULL, quality, id`), which PostgreSQL
+ * could only answer by sorting every match.
+ */
+async function qualityRowsPostgres(q: Sql, select: string, where: { sql: string; params: Param[] }, asc: boolean, cursor: number | undefined, limit: number): Promise<ListRow[]> {
+  const base = where.sql ? [where.sql.replace(/^WHERE /, "")] : [];
+  const last = cursor ? await q.get<{ quality: number | null }>(`SELECT "quality" FROM "Trace" WHERE "id" = ?`, [cursor]) : undefined;
+  const rows: ListRow[] = [];
+  if (!last || last.quality !== null) {
+    const and = [...base, `t."quality" IS NOT NULL`];
+    const params = [...where.params];
+    if (last) {
+      and.push(asc ? `t."quality" >= ? AND (t."quality" > ? OR t."id" > ?)` : `t."quality" <= ? AND (t."quality" < ? OR t."id" > ?)`);
+      params.push(last.quality, last.quality, cursor!);
+    } else if (cursor) {
+      and.push(`t."id" > ?`); // the cursor's trace is gone: as SQLite's statement does
+      params.push(cursor);
+    }
+    rows.push(...(await q.all<ListRow>(`${select} WHERE ${and.join(" AND ")} ORDER BY t."quality" ${asc ? "ASC" : "DESC NULLS FIRST"}, t."id" ASC LIMIT ?`, [...params, limit])));
+  }
+  if (rows.length < limit) {
+    const and = [...base, `t."quality" IS NULL`];
+    const params = [...where.params];
+    if (cursor && (!last || last.quality === null)) {
+      and.push(`t."id" > ?`);
+      params.push(cursor);
+    }
+    rows.push(...(await q.all<ListRow>(`${select} WHERE ${and.join(" AND ")} ORDER BY t."id" ASC LIMIT ?`, [...params, limit - rows.length])));
+  }
+  return rows;
+}
+
+const LIST_SELECT = `SELECT t."id", t."externalId", t."question", t."method", t."format", t."stepCount", t."finalAnswer", t."answer", t."quality", t."valid", t."labelState", t."decision",
+            d."name" AS "dataset", t."failingSteps", t."failingRules", t."disagreements", t."imageId"
+     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId"`;
+
+/**
  * One page of the list: two statements through the SQL seam — cached prepared statements on SQLite's
  * shared connection, the pool on PostgreSQL (the listed columns only — never `raw`, steps or args —
  * keyset on id or (quality, id), and a count that stops at COUNT_CAP), about a tenth of the CPU the same two reads cost through Prisma's query layer at 100k traces (bench/README.md, load).
@@ -114,14 +153,15 @@ async function pageAfterSql(q: Sql, sort: TraceSort, cursor: number | undefined)
 export async function listTraces(filters: TraceFilters): Promise<TraceListResult> {
   const where = traceWhereSql(filters, await datasetId(filters.dataset));
   const q = await sql();
-  const keyset = await pageAfterSql(q, filters.sort ?? "id", filters.cursor);
-  const conditions = [where.sql.replace(/^WHERE /, ""), keyset.sql].filter(Boolean);
-  const rows = await q.all<ListRow>(
-    `SELECT t."id", t."externalId", t."question", t."method", t."format", t."stepCount", t."finalAnswer", t."answer", t."quality", t."valid", t."labelState", t."decision",
-            d."name" AS "dataset", t."failingSteps", t."failingRules", t."disagreements", t."imageId"
-     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keyset.orderBy} LIMIT ?`,
-    [...where.params, ...keyset.params, filters.limit + 1],
-  );
+  const sort = filters.sort ?? "id";
+  let rows: ListRow[];
+  if (q.dialect === "postgres" && (sort === "quality" || sort === "-quality")) {
+    rows = await qualityRowsPostgres(q, LIST_SELECT, where, sort === "quality", filters.cursor, filters.limit + 1);
+  } else {
+    const keyset = await pageAfterSql(q, sort, filters.cursor);
+    const conditions = [where.sql.replace(/^WHERE /, ""), keyset.sql].filter(Boolean);
+    rows = await q.all<ListRow>(`${LIST_SELECT} ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keyset.orderBy} LIMIT ?`, [...where.params, ...keyset.params, filters.limit + 1]);
+  }
   const counted = (await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Trace" t ${where.sql} LIMIT ${COUNT_CAP + 1}) AS "capped"`, where.params))!.n;
   const items = rows.slice(0, filters.limit);
   return {
