@@ -450,3 +450,13 @@ export async function writeProgram<T>(program: () => Program<T>): Promise<T> {
 export async function readProgram<T>(program: Program<T>): Promise<T> {
   return runAsync(program, await sql());
 }
+
+/**
+ * Seam-style SQL text (`?` placeholders, bare camelCase aliases) for the current dialect, for the
+ * rare statement that must run through Prisma's `$queryRawUnsafe` (inside a Prisma interactive
+ * transaction): unchanged on SQLite, translated as the seam does on PostgreSQL. Values come back as
+ * Prisma returns them (COUNT as BigInt on PostgreSQL: wrap in Number()).
+ */
+export function dialectText(text: string): string {
+  return dialect() === "postgres" ? toPostgres(text) : text;
+}
