@@ -107,9 +107,9 @@ async function pageAfterSql(q: Sql, sort: TraceSort, cursor: number | undefined)
 }
 
 /**
- * PostgreSQL's quality page, in two parts that each follow an index: the scored traces after the
- * cursor along (datasetId, quality) — a range start, then an incremental sort by id within one
- * quality — and, when the page is not full yet, the unscored ones by id. The same rows in the same
+ * PostgreSQL's quality page in parts that each follow an index in order: the rest of the cursor's
+ * quality by id and the qualities past it (the (datasetId, quality, id) and (datasetId, quality
+ * DESC, id) indexes), then, when the page is not full yet, the unscored traces by id. The same rows in the same
  * order as the single statement SQLite runs (`quality IS NULL, quality, id`), which PostgreSQL
  * could only answer by sorting every match.
  */
@@ -117,17 +117,16 @@ async function qualityRowsPostgres(q: Sql, select: string, where: { sql: string;
   const base = where.sql ? [where.sql.replace(/^WHERE /, "")] : [];
   const last = cursor ? await q.get<{ quality: number | null }>(`SELECT "quality" FROM "Trace" WHERE "id" = ?`, [cursor]) : undefined;
   const rows: ListRow[] = [];
-  if (!last || last.quality !== null) {
-    const and = [...base, `t."quality" IS NOT NULL`];
-    const params = [...where.params];
-    if (last) {
-      and.push(asc ? `t."quality" >= ? AND (t."quality" > ? OR t."id" > ?)` : `t."quality" <= ? AND (t."quality" < ? OR t."id" > ?)`);
-      params.push(last.quality, last.quality, cursor!);
-    } else if (cursor) {
-      and.push(`t."id" > ?`); // the cursor's trace is gone: as SQLite's statement does
-      params.push(cursor);
-    }
-    rows.push(...(await q.all<ListRow>(`${select} WHERE ${and.join(" AND ")} ORDER BY t."quality" ${asc ? "ASC" : "DESC NULLS FIRST"}, t."id" ASC LIMIT ?`, [...params, limit])));
+  const scored = async (and: string[], params: Param[], orderBy: string) =>
+    rows.push(...(await q.all<ListRow>(`${select} WHERE ${[...base, ...and].join(" AND ")} ORDER BY ${orderBy} LIMIT ?`, [...where.params, ...params, limit - rows.length])));
+  const order = `t."quality" ${asc ? "ASC" : "DESC NULLS FIRST"}, t."id" ASC`;
+  if (last && last.quality !== null) {
+    // the rest of the cursor's quality by id, then the qualities past it: two index ranges
+    await scored([`t."quality" = ?`, `t."id" > ?`], [last.quality, cursor!], `t."id" ASC`);
+    if (rows.length < limit) await scored([`t."quality" ${asc ? ">" : "<"} ?`], [last.quality], order);
+  } else if (!last) {
+    // from the start; a cursor whose trace is gone keeps SQLite's statement's meaning (id > cursor)
+    await scored(cursor ? [`t."quality" IS NOT NULL`, `t."id" > ?`] : [`t."quality" IS NOT NULL`], cursor ? [cursor] : [], order);
   }
   if (rows.length < limit) {
     const and = [...base, `t."quality" IS NULL`];
