@@ -172,12 +172,13 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
       console.log("HTTP: left out (BENCH_HTTP=0)");
       return;
     }
-    const { base, stop } = await startServer(PORT, { DATABASE_URL: url, STEPWISE_DATA_DIR: path.join(ROOT, ".tmp", "bench-review-pg"), STEPWISE_SEED: "0" });
+    const { base, stop } = await startServer(PORT, { DATABASE_URL: url, STEPWISE_DATA_DIR: path.join(ROOT, ".tmp", "bench-review-pg"), STEPWISE_SEED: "0", STEPWISE_AUTH: "off" });
     try {
       const get = (p: string) => async () => {
         const response = await fetch(`${base}${p}`);
         await response.arrayBuffer();
-        if (!response.ok) throw new Error(`HTTP ${response.status} on ${p}`);
+        // a redirect (to sign-in) would time another page than the one named
+        if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status}${response.redirected ? ` redirected to ${response.url}` : ""} on ${p}`);
       };
       await timed(20, (i) => get(`/traces/${pick(i)}`)());
       const floor = await timed(SAMPLES, get("/api/health"));
@@ -193,7 +194,7 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
           body: JSON.stringify({ label: ["accept", "neutral", "reject"][i % 3], expectedVersion: targets[i].version, timeSpentMs: 1000 }),
         });
         await response.arrayBuffer();
-        if (!response.ok) throw new Error(`HTTP ${response.status} on label`);
+        if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status} on label`);
       }), floor);
       report("GET /api/traces?dataset&rule (list page)", await timed(50, (i) => get(`/api/traces?dataset=bench&rule=result.reexec&limit=50${i ? `&cursor=${sceneTrace - 400_000 + i * 16_000}` : ""}`)()), floor);
       report("GET /api/queue/next", await timed(50, get("/api/queue/next?dataset=bench")), floor);

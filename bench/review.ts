@@ -70,7 +70,7 @@ async function time(count: number, request: (i: number) => Promise<Response>): P
     const started = performance.now();
     const response = await request(i);
     await response.arrayBuffer();
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status}${response.redirected ? ` redirected to ${response.url}` : ""}`);
     samples.push(performance.now() - started);
   }
   return samples;
@@ -89,7 +89,8 @@ export async function benchReview(): Promise<void> {
   const file = path.join(DIR, "stepwise.db");
   await deployMigrations(`file:${file}`);
   const { sceneTrace, boxTrace } = generate(file);
-  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data") });
+  // loopback only, no sign-in: the bench times the pages, not the sign-in redirect
+  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_AUTH: "off" });
   try {
     const pick = (i: number) => sceneTrace - 5_000 + ((i * 7919) % 10_000);
     await time(20, (i) => fetch(`${base}/traces/${pick(i)}`)); // warm-up: compile caches, page cache

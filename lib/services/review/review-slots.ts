@@ -48,9 +48,14 @@ async function holdersOf(tx: Tx, traceId: number, now: Date): Promise<Set<number
  * a slot of the trace or take a free one (a lease). Refuses with a conflict when all are held.
  */
 export async function ensureSlot(tx: Prisma.TransactionClient, traceId: number, user: { id: number; name: string }): Promise<void> {
-  const trace = await tx.trace.findUnique({ where: { id: traceId }, select: { datasetId: true, dataset: { select: { policy: true } } } });
-  const policy = trace?.dataset.policy;
-  if (!trace || !policy) return;
+  // one statement (a review action's round trips count on PostgreSQL): the trace's dataset and its policy, if any
+  const [row] = await tx.$queryRawUnsafe<Array<{ datasetId: number; minReviews: number | null; leaseMinutes: number | null }>>(
+    dialectText(`SELECT t."datasetId" AS datasetId, p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes FROM "Trace" t LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId" WHERE t."id" = ?`),
+    traceId,
+  );
+  if (!row || row.minReviews === null || row.leaseMinutes === null) return;
+  const trace = { datasetId: Number(row.datasetId) };
+  const policy = { minReviews: Number(row.minReviews), leaseMinutes: Number(row.leaseMinutes) };
   const now = new Date();
   const holders = await holdersOf(tx, traceId, now);
   const expiresAt = new Date(now.getTime() + policy.leaseMinutes * 60_000);
