@@ -153,8 +153,8 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   }
 }
 
-/** Imports a received upload and removes its folder; progress goes to `onEvent`. */
-export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void): Promise<ImportSummary> {
+/** Imports a received upload and removes its folder; progress goes to `onEvent`, the history row's id to `onStarted`. */
+export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void, onStarted?: (importId: number) => void): Promise<ImportSummary> {
   const { fields } = upload;
   try {
     onEvent?.({ type: "received", files: upload.files.map((f) => ({ name: f.name, bytes: f.bytes })), images: upload.images });
@@ -173,6 +173,7 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       uploadDir: path.relative(dataDir(), upload.dir),
       source,
       imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,
+      onStarted,
       onProgress: (p) => {
         if (p.phase !== "done") onEvent?.({ type: "progress", phase: p.phase, file: p.file, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records });
       },
