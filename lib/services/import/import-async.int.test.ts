@@ -51,10 +51,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function upload(dataset: string, files: Array<[string, Buffer]>, prefer: string | null = "respond-async"): Promise<Response> {
+function upload(dataset: string, files: Array<[string, Buffer]>, prefer: string | null = "respond-async", verify = false): Promise<Response> {
   const form = new FormData();
   form.set("dataset", dataset);
-  form.set("verify", "false");
+  form.set("verify", String(verify));
   for (const [name, bytes] of files) form.append("files", new Blob([new Uint8Array(bytes)]), name);
   return fetch(`${base()}/api/imports`, { method: "POST", body: form, headers: { authorization: `Bearer ${token}`, ...(prefer ? { prefer } : {}) } });
 }
@@ -100,6 +100,18 @@ describe("POST /api/imports with Prefer: respond-async", () => {
     // the history lists it like any import
     const history = (await (await fetch(`${base()}/api/imports`, { headers: { authorization: `Bearer ${token}` } })).json()) as ImportHistoryItem[];
     expect(history.find((h) => h.id === first.id)).toMatchObject({ status: "done", created: { traces: 2 } });
+  });
+
+  it("with verify on import the status stays running until the verifier run ended, then carries its result", async () => {
+    const response = await upload("async-verified", [["two.jsonl", TWO]], "respond-async", true);
+    expect(response.status, await response.clone().text()).toBe(202);
+    const polled = await poll(response.headers.get("location")!);
+    const last = polled.at(-1)!;
+    expect(last.status).toBe("done");
+    expect(last.phases).toEqual(["validate", "write", "verify"]);
+    expect(last.summary?.verification).toMatchObject({ traces: 2 });
+    // no poll saw it done before the summary was there (the row is written done before verifying)
+    expect(polled.filter((p) => p.status !== "running").every((p) => p.summary !== null)).toBe(true);
   });
 
   it("a file with a bad line: 202, then the status fails with the error naming file and line, and nothing is written", async () => {

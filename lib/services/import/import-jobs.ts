@@ -110,12 +110,18 @@ export async function importJobStatus(id: number): Promise<ImportJobDto> {
   const history = await getImportHistory(id);
   if (!history) throw new AppError("not_found", `import ${id} not found`);
   const job = jobs().get(id);
+  // the row says done once the write pass committed; verify on import may still be running
+  if (job && job.finishedAt === null) history.status = "running";
   return { ...history, progress: job?.progress ?? null, phases: job?.phases ?? [], summary: job?.summary ?? null, failure: job?.failure ?? null };
 }
 
 /** History rows with the live progress of the imports running here (the import page's bars). */
 export function withProgress(items: ImportHistoryItem[]): ImportHistoryItem[] {
-  return items.map((item) => (item.status === "running" ? { ...item, progress: jobs().get(item.id)?.progress ?? null } : item));
+  return items.map((item) => {
+    const job = jobs().get(item.id);
+    if (job && job.finishedAt === null) return { ...item, status: "running", progress: job.progress };
+    return item.status === "running" ? { ...item, progress: null } : item;
+  });
 }
 
 /** Resolves once every background import of this process has ended (tests). */
