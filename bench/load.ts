@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { printSummary } from "./cpu-profile";
 import { trace as canonicalTrace } from "./import";
 import type { ImportJobDto } from "../lib/schemas/imports";
 import { generate } from "./review";
@@ -29,6 +30,12 @@ const PORT = Number(process.env.BENCH_PORT ?? 3191);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const IMPORT_TRACES = Number(process.env.BENCH_IMPORT_TRACES ?? 60_000);
+/** BENCH_TARGETS=api,page: only the targets whose names contain one of these (default all). */
+const ONLY = (process.env.BENCH_TARGETS ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+/** BENCH_SKIP_IMPORT=1: phase 1 only (no baseline mix, no import). */
+const SKIP_IMPORT = process.env.BENCH_SKIP_IMPORT === "1";
+/** BENCH_CPU_PROF=<dir>: the server runs with --cpu-prof; where its CPU went is printed per target of phase 1. */
+const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".tmp", "bench-load");
 const HEADERS: Record<string, string> = {};
@@ -188,6 +195,21 @@ function probe(base: string): { stop: () => Promise<number[]> } {
   };
 }
 
+/** Waits for the stopped server's .cpuprofile files and prints where the CPU of each target's window went. */
+async function profiles(dir: string, windows: Array<{ name: string; from: number; to: number; requests: number }>): Promise<void> {
+  let files: string[] = [];
+  for (let i = 0; i < 300 && !files.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(dir, f)) : [];
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // a profile still being written
+  if (!files.length) return console.log(`no .cpuprofile in ${dir} (the server did not exit cleanly?)`);
+  for (const w of windows) {
+    console.log(`\n${w.name} — server CPU profile of its ${SECONDS} s window:`);
+    printSummary(files, w.requests, [w.from, w.to]);
+  }
+}
+
 export async function benchLoad(): Promise<void> {
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
@@ -202,7 +224,10 @@ export async function benchLoad(): Promise<void> {
   fs.closeSync(out);
   console.log(`upload file: ${IMPORT_TRACES.toLocaleString()} traces, ${(fs.statSync(upload).size / 1e6).toFixed(0)} MB`);
 
-  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_NO_RECOVERY: "1" });
+  if (CPU_PROF) fs.rmSync(CPU_PROF, { recursive: true, force: true });
+  const profiling: Record<string, string> = CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${CPU_PROF}`.trim() } : {};
+  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_NO_RECOVERY: "1", ...profiling });
+  const windows: Array<{ name: string; from: number; to: number; requests: number }> = [];
   try {
     // pages read the session cookie (API routes take the token too): sign in as a browser would
     const signedIn = await fetch(`${base}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify({ email: "bench@bench.test", password: "bench-password-123" }) });
@@ -210,7 +235,7 @@ export async function benchLoad(): Promise<void> {
     HEADERS.cookie = signedIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
     // steps of the generated traces: 10 per trace, ids from 1; each label goes to a fresh step (version 1)
     let nextStep = 1;
-    const targets: Target[] = [
+    const all: Target[] = [
       { name: "GET /api/traces", request: (i) => fetch(`${base}/api/traces?limit=50${i % 2 ? "&method=direct" : ""}`, { headers: HEADERS }) },
       { name: "GET /traces", request: () => fetch(`${base}/traces`, { headers: HEADERS, redirect: "manual" }) },
       { name: "GET /traces/ID", request: (i) => fetch(`${base}/traces/${sceneTrace - 500 + (i % 1000)}`, { headers: HEADERS, redirect: "manual" }) },
@@ -220,6 +245,7 @@ export async function benchLoad(): Promise<void> {
           fetch(`${base}/api/steps/${(nextStep += 10)}/label`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body: JSON.stringify({ label: "accept", expectedVersion: 1 }) }),
       },
     ];
+    const targets = all.filter((t) => !ONLY.length || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())));
     // warm-up: compile caches, page chunks
     for (const target of targets)
       for (let i = 0; i < 5; i++) {
@@ -235,13 +261,19 @@ export async function benchLoad(): Promise<void> {
     const alone: Result[] = [];
     for (const target of targets) {
       const cpu0 = treeCpuMs(pid);
+      const from = Number(process.hrtime.bigint() / 1000n);
       const result = await drive(target, CLIENTS, SECONDS, { n: 0 });
+      windows.push({ name: target.name, from, to: Number(process.hrtime.bigint() / 1000n), requests: result.samples.length + result.errors });
       result.cpuMs = (treeCpuMs(pid) - cpu0) / Math.max(1, result.samples.length + result.errors);
       alone.push(result);
       console.log(line(result));
     }
     const idleHealth = await idle.stop();
     console.log(`${"/api/health probe".padEnd(22)} p95 ${ms(percentile(idleHealth, 95))}  max ${ms(Math.max(...idleHealth))}`);
+    if (SKIP_IMPORT) {
+      for (const r of alone) console.log(`${r.name}: ${rate(r).toFixed(1)} req/s, p95 ${percentile(r.samples, 95).toFixed(0)} ms, server CPU ${r.cpuMs?.toFixed(1)} ms per request (${load()})`);
+      return;
+    }
 
     console.log(`\nbaseline: the four together, 5 clients each, ${SECONDS} s, no import:`);
     const calm = probe(base);
@@ -303,5 +335,6 @@ export async function benchLoad(): Promise<void> {
     if (one > CORES) console.log(`  note: load average ${one.toFixed(1)} > ${CORES} cores — other processes took the CPU; wall-clock targets are not meaningful here, the CPU per request is.`);
   } finally {
     stop();
+    if (CPU_PROF) await profiles(CPU_PROF, windows);
   }
 }
