@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
 import { sql, transaction } from "@/lib/db/sql";
 import { dataDir } from "@/lib/env";
 import { findStaleJobs } from "@/lib/jobs/jobs";
@@ -9,7 +9,7 @@ import { ACTIVE_EXPORT_STATUSES } from "@/lib/schemas/exports";
 import { exportsRoot } from "@/lib/services/export/export-jobs";
 import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/services/export/exports";
 import { imagesRoot } from "@/lib/services/import/image-store";
-import { importRowCounts, importsWithRows, removeImportRows } from "@/lib/services/import/import-rollback";
+import { importsWithRows, ownedRowCounts, removeImportRows } from "@/lib/services/import/import-rollback";
 import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
 import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/verify-store";
 
@@ -118,22 +118,13 @@ function ownedRows(counts: Record<string, number>): { rows: number; text: string
   return { rows: parts.reduce((sum, [, n]) => sum + n, 0), text: parts.length ? parts.map(([table, n]) => `${n} ${table.toLowerCase()} rows`).join(", ") : "no rows written" };
 }
 
-/** The rows an import still owns; "rows not counted" where the count is not available (see below). */
-async function importOwnedRows(importId: number): Promise<{ rows: number; text: string }> {
-  try {
-    return ownedRows(importRowCounts(await sqlite("counting an import's rows"), importId));
-  } catch (error) {
-    return { rows: 0, text: `rows not counted (${errorText(error)})` };
-  }
-}
-
 async function imports(options: RecoveryOptions): Promise<Finding[]> {
   const rows = await db().import.findMany({ where: { status: "running" }, orderBy: { id: "asc" } });
   const findings: Finding[] = [];
   for (const row of rows) {
     if (!ownerGone(row, `import:${row.id}`, { staleMs: options.staleMs, since: row.createdAt })) continue;
     // the write pass commits in chunks: what the dead process committed is removed by its import id
-    const owned = await importOwnedRows(row.id);
+    const owned = ownedRows(await ownedRowCounts(row.id));
     const finding: Finding = { kind: "import", id: String(row.id), detail: `import ${row.id} into "${row.datasetName ?? "?"}" is running but its process is gone (${describeOwner(row)}); ${owned.text}`, rows: owned.rows, fixed: false };
     findings.push(
       await repair(finding, options.fix, async () => {
@@ -145,15 +136,8 @@ async function imports(options: RecoveryOptions): Promise<Finding[]> {
     );
   }
   // a failed import whose own clean-up was cut short (the process died while removing its rows)
-  let leftovers: number[];
-  try {
-    leftovers = await importsWithRows();
-  } catch (error) {
-    // (PostgreSQL, until the import rollback is on the seam) say so instead of failing the whole check
-    return [...findings, { kind: "import", id: "*", detail: `could not look for failed imports' leftover rows: ${errorText(error)}`, fixed: false, error: errorText(error) }];
-  }
-  for (const id of leftovers) {
-    const owned = await importOwnedRows(id);
+  for (const id of await importsWithRows()) {
+    const owned = ownedRows(await ownedRowCounts(id));
     const finding: Finding = { kind: "import", id: String(id), detail: `import ${id} failed but ${owned.text} of it are still stored`, rows: owned.rows, fixed: false };
     findings.push(await repair(finding, options.fix, () => removeImportRows(id)));
   }
