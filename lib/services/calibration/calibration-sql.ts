@@ -11,8 +11,8 @@ import { all, get, many, run, type Param, type Program } from "@/lib/db/sql";
 // GROUP BY pass over the run's verdicts in (runId, stepId) index order gives every step its masks
 // of failing and passing rules; steps with the same masks, kind, tool and relation classes share a
 // profile. Agreement then joins current labels to (step → profile) and groups by small integers.
-// The cache is checked on every request against the run's verdict count and last verdict id and the
-// count and last id of its dataset's relation tags, and rebuilt when they differ.
+// The cache is checked on every request against the run's last verdict id and the count and last
+// id of its dataset's traces and relation tags (index seeks, see fingerprint), and rebuilt when they differ.
 //
 // Both dialects (docs/design.md §14): the methods are statement programs (lib/db/sql.ts). What
 // differs is chosen by `dialect`: group_concat vs string_agg, SQLite's INDEXED BY hint, and text
@@ -221,7 +221,9 @@ export interface RunCache {
 /** A build in progress: the generation it writes, the rule order and the fingerprint it stands for. */
 export interface BuildStart extends RunCache {
   rules: string[];
-  fingerprint: { verdicts: number; maxVerdictId: number; tags: string };
+  fingerprint: { maxVerdictId: number; tags: string };
+  /** The run's verdicts when the build started (recorded, not compared). */
+  verdicts: number;
 }
 
 interface ProfileKey {
@@ -306,27 +308,38 @@ export class CalibrationStore {
     )).map((r) => r.rule);
   }
 
-  private *fingerprint(runId: number): Program<{ verdicts: number; maxVerdictId: number; tags: string }> {
-    const v = (yield* this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId]))!;
-    // tags of the run's dataset only: importing or tagging another dataset leaves this cache alone
-    const t = (yield* this.get<{ n: number; last: number }>(
-      `SELECT COUNT(*) AS n, COALESCE(MAX(qr."id"), 0) AS last FROM "QuestionRelation" qr
-       JOIN "Question" q ON q."id" = qr."questionId"
-       WHERE q."datasetId" = (SELECT "datasetId" FROM "VerifierRun" WHERE "id" = ?)`,
+  /**
+   * What the cache stands for, cheap enough to check on every request at 10M verdicts: the run's
+   * last verdict id (an index seek on Verdict(runId, id): a re-verified trace's verdicts get new
+   * ids), the number and last id of its dataset's traces (deleted traces take their verdicts with
+   * them) and of its dataset's relation tags. Counting the run's verdicts, as before, read every one
+   * of them on every request.
+   */
+  private *fingerprint(runId: number): Program<{ maxVerdictId: number; tags: string }> {
+    const v = (yield* this.get<{ last: number }>(`SELECT COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId]))!;
+    // the run's dataset only: importing or tagging another dataset leaves this cache alone
+    const t = (yield* this.get<{ n: number; last: number; traces: number; lastTrace: number }>(
+      `SELECT COUNT(*) AS n, COALESCE(MAX(qr."id"), 0) AS last,
+         (SELECT COUNT(*) FROM "Trace" WHERE "datasetId" = d.id) AS traces,
+         (SELECT COALESCE(MAX("id"), 0) FROM "Trace" WHERE "datasetId" = d.id) AS lastTrace
+       FROM (SELECT "datasetId" AS id FROM "VerifierRun" WHERE "id" = ?) d
+       LEFT JOIN "Question" q ON q."datasetId" = d.id
+       LEFT JOIN "QuestionRelation" qr ON qr."questionId" = q."id"
+       GROUP BY d.id`,
       [runId],
-    ))!;
-    return { verdicts: v.n, maxVerdictId: v.last, tags: `${t.n}:${t.last}` };
+    ));
+    return { maxVerdictId: v.last, tags: t ? `tags ${t.n}:${t.last} traces ${t.traces}:${t.lastTrace}` : "" };
   }
 
   /** The served cache of a run: its rule (bit) order, generation, and whether it is current. */
   *cached(runId: number): Program<{ rules: string[]; generation: number; current: boolean } | null> {
-    const cached = yield* this.get<{ rules: string; verdicts: number; maxVerdictId: number; tags: string; generation: number }>(
-      `SELECT "rules", "verdicts", "maxVerdictId", "tags", "generation" FROM "CalibrationRun" WHERE "runId" = ?`,
+    const cached = yield* this.get<{ rules: string; maxVerdictId: number; tags: string; generation: number }>(
+      `SELECT "rules", "maxVerdictId", "tags", "generation" FROM "CalibrationRun" WHERE "runId" = ?`,
       [runId],
     );
     if (!cached) return null;
     const now = yield* this.fingerprint(runId);
-    const current = cached.verdicts === now.verdicts && cached.maxVerdictId === now.maxVerdictId && cached.tags === now.tags;
+    const current = cached.maxVerdictId === now.maxVerdictId && cached.tags === now.tags;
     return { rules: JSON.parse(cached.rules) as string[], generation: cached.generation, current };
   }
 
@@ -344,6 +357,7 @@ export class CalibrationStore {
   *beginBuild(runId: number, order: (found: string[]) => string[]): Program<BuildStart | null> {
     const rules = order(yield* this.runRules(runId));
     const fingerprint = yield* this.fingerprint(runId);
+    const verdicts = (yield* this.get<{ n: number }>(`SELECT COUNT(*) AS n FROM "Verdict" WHERE "runId" = ?`, [runId]))!.n;
     const top = (yield* this.get<{ g: number }>(
       `SELECT MAX(g) AS g FROM (
          SELECT COALESCE(MAX("generation"), 0) AS g FROM "CalibrationRun" WHERE "runId" = ?
@@ -358,7 +372,7 @@ export class CalibrationStore {
       runId, generation,
     );
     if (claimed.changes === 0) return null;
-    return { runId, generation, rules, fingerprint };
+    return { runId, generation, rules, fingerprint, verdicts };
   }
 
   /**
@@ -432,7 +446,7 @@ export class CalibrationStore {
       `INSERT INTO "CalibrationRun" ("runId", "rules", "verdicts", "maxVerdictId", "tags", "generation", "builtAt") VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
        ON CONFLICT ("runId") DO UPDATE SET "rules" = excluded."rules", "verdicts" = excluded."verdicts", "maxVerdictId" = excluded."maxVerdictId",
          "tags" = excluded."tags", "generation" = excluded."generation", "builtAt" = excluded."builtAt"`,
-      [build.runId, JSON.stringify(build.rules), fingerprint.verdicts, fingerprint.maxVerdictId, fingerprint.tags, build.generation],
+      [build.runId, JSON.stringify(build.rules), build.verdicts, fingerprint.maxVerdictId, fingerprint.tags, build.generation],
     );
     return true;
   }
@@ -521,7 +535,7 @@ export class CalibrationStore {
       yield* this.run(`UPDATE "CalibrationProfile" SET "steps" = "steps" + 1 WHERE "runId" = ? AND "generation" = ? AND "profile" = ?`, [runId, generation, profile]);
     }
     const now = yield* this.fingerprint(runId);
-    yield* this.run(`UPDATE "CalibrationRun" SET "verdicts" = ?, "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.verdicts, now.maxVerdictId, now.tags, runId]);
+    yield* this.run(`UPDATE "CalibrationRun" SET "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.maxVerdictId, now.tags, runId]);
   }
 
   *profiles(cache: RunCache): Program<ProfileRow[]> {

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Verdict_runId_id_idx" ON "Verdict"("runId", "id");
