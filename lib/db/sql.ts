@@ -521,3 +521,13 @@ function copyValue(value: Param): string {
   if (value instanceof Uint8Array) return `\\\\x${Buffer.from(value).toString("hex")}`;
   return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : value;
 }
+
+/**
+ * Seam-style SQL text (`?` placeholders, bare camelCase aliases) for the current dialect, for the
+ * rare statement that must run through Prisma's `$queryRawUnsafe` (inside a Prisma interactive
+ * transaction): unchanged on SQLite, translated as the seam does on PostgreSQL. Values come back as
+ * Prisma returns them (COUNT as BigInt on PostgreSQL: wrap in Number()).
+ */
+export function dialectText(text: string): string {
+  return dialect() === "postgres" ? toPostgres(text) : text;
+}
