@@ -480,6 +480,8 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         yield* w.flush();
         return;
       }
+      // a dry run is one transaction (rolled back): its buffered rows still go chunk by chunk, memory stays bounded
+      if (options.dryRun && n % chunkRecords === 0) yield* w.flush();
     }
     yield* w.finishing();
     if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
