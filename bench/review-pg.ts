@@ -9,6 +9,7 @@
 //     cursors, recordStepLabel) on the app's pool;
 //   - through HTTP against `next start` (BENCH_HTTP=0 leaves it out), like the SQLite bench.
 // Counts, p50/p95/max and the load average are printed: the machine is shared, say so with the figures.
+import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -129,6 +130,11 @@ async function fill(url: string): Promise<{ first: number; sceneTrace: number; b
 export async function benchReviewPostgres(adminUrl: string): Promise<void> {
   const url = withDatabase(adminUrl, DATABASE);
   console.log(`PostgreSQL: ${TRACES.toLocaleString()} traces / ${(TRACES * STEPS_PER_TRACE).toLocaleString()} steps in database ${DATABASE}; ${load()}`);
+  // the app's build (when the sources changed) runs while the database fills: both take minutes
+  const build =
+    process.env.BENCH_HTTP === "0"
+      ? Promise.resolve(0)
+      : new Promise<number>((resolve) => spawn(process.execPath, [path.join(ROOT, "scripts", "build-if-needed.mjs")], { cwd: ROOT, stdio: "inherit" }).on("exit", (code) => resolve(code ?? 1)));
   await admin(adminUrl, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${DATABASE}`);
@@ -172,6 +178,7 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
       console.log("HTTP: left out (BENCH_HTTP=0)");
       return;
     }
+    if ((await build) !== 0) throw new Error("next build failed (see above)");
     const { base, stop } = await startServer(PORT, { DATABASE_URL: url, STEPWISE_DATA_DIR: path.join(ROOT, ".tmp", "bench-review-pg"), STEPWISE_SEED: "0", STEPWISE_AUTH: "off" });
     try {
       const get = (p: string) => async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInRequest } from "@/lib/auth/context";
 import { db } from "@/lib/db";
-import { insert, writeProgram } from "@/lib/db/sql";
+import { all, insert, many, run, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { bulkApplyBody, bulkPreviewBody, type BulkApplyBody } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
@@ -194,15 +194,17 @@ describe("bulk: over 10k steps", () => {
     const STEPS = 21; // 10,500 steps
     const dataset = await db().dataset.create({ data: { name: "bulk-big" } });
     const config = await db().verifierConfig.findFirstOrThrow({ orderBy: { version: "desc" } });
+    // set-wise (three bulk inserts), so the seeding is quick on PostgreSQL too
     await writeProgram(function* () {
-      const run = yield* insert(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'done')`, config.id, dataset.id);
-      for (let t = 0; t < TRACES; t++) {
-        const traceId = yield* insert(`INSERT INTO "Trace" ("datasetId", "externalId", "question", "format", "contentHash", "raw", "stepCount", "valid", "quality", "runId") VALUES (?, ?, 'q', 'canonical', ?, '{}', ?, TRUE, 0.9, ?)`, dataset.id, `B${t}`, `h${t}`, STEPS, run);
-        for (let s = 0; s < STEPS; s++) {
-          const stepId = yield* insert(`INSERT INTO "Step" ("traceId", "index", "kind", "text") VALUES (?, ?, 'reasoning', 't')`, traceId, s);
-          yield* insert(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome") VALUES (?, ?, ?, 'reasoning.claims', 'pass')`, run, stepId, traceId);
-        }
-      }
+      const runId = yield* insert(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'done')`, config.id, dataset.id);
+      yield* many(
+        "Trace",
+        ["datasetId", "externalId", "question", "format", "contentHash", "raw", "stepCount", "valid", "quality", "runId"],
+        Array.from({ length: TRACES }, (_, t) => [dataset.id, `B${t}`, "q", "canonical", `h${t}`, "{}", STEPS, true, 0.9, runId]),
+      );
+      const ids = yield* all<{ id: number }>(`SELECT "id" FROM "Trace" WHERE "datasetId" = ? ORDER BY "id"`, dataset.id);
+      yield* many("Step", ["traceId", "index", "kind", "text"], ids.flatMap(({ id }) => Array.from({ length: STEPS }, (_, s) => [id, s, "reasoning", "t"])));
+      yield* run(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome") SELECT ?, s."id", s."traceId", 'reasoning.claims', 'pass' FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId" WHERE t."datasetId" = ?`, runId, dataset.id);
     });
     const big = body({ kind: "accept_passed_steps" }, {}, "bulk-big");
     expect((await previewBulk(big, { user: "frank" })).items).toBe(TRACES * STEPS);

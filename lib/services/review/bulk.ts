@@ -377,25 +377,37 @@ function* undoChunk(bulkId: number, userId: number, chunkSize: number): Program<
   const out = { reverted: 0, keptLater: 0, firstTraceId: null as number | null };
   const traces = new Set<number>();
   yield* run(`UPDATE "BulkActionItem" SET "undone" = TRUE WHERE "id" IN (${idList(items.map((it) => it.id))})`);
-  for (const it of items) {
-    const [row] = yield* all<{ current: number }>(`SELECT "current" FROM "Review" WHERE "id" = ?`, it.reviewId);
-    if (!row) continue; // the trace was deleted since
-    if (!row.current) {
-      out.keptLater++;
-      continue;
-    }
-    yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" = ?`, it.reviewId);
-    const [ownAgain] =
-      it.stepId === null
-        ? yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "userId" = ? AND "current" = TRUE LIMIT 1`, it.traceId, userId)
-        : yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = TRUE LIMIT 1`, it.stepId, userId);
-    if (it.previousReviewId !== null && !ownAgain) yield* run(`UPDATE "Review" SET "current" = TRUE WHERE "id" = ?`, it.previousReviewId);
-    if (it.stepId === null) {
-      const [newer] = yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "current" = TRUE AND "id" > ? LIMIT 1`, it.traceId, it.reviewId);
-      if (!newer) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`, it.previousDecision, it.traceId);
-    } else {
-      yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" = ?`, it.stepId);
-    }
+  // set-wise per chunk: each item is its own step or trace decision, so no item's writes change
+  // what another reads (a handful of statements per chunk instead of five per item)
+  const state = new Map((yield* all<{ id: number; current: number }>(`SELECT "id", "current" FROM "Review" WHERE "id" IN (${idList(items.map((it) => it.reviewId))})`)).map((r) => [r.id, r.current]));
+  const live = items.filter((it) => {
+    const current = state.get(it.reviewId);
+    if (current === undefined) return false; // the trace was deleted since
+    if (!current) out.keptLater++;
+    return Boolean(current);
+  });
+  if (live.length === 0) return out;
+  yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${idList(live.map((it) => it.reviewId))})`);
+  const stepItems = live.filter((it) => it.stepId !== null);
+  const decisionItems = live.filter((it) => it.stepId === null);
+  const ownSteps = new Set(
+    stepItems.length
+      ? (yield* all<{ stepId: number }>(`SELECT DISTINCT "stepId" FROM "Review" WHERE "stepId" IN (${idList(stepItems.map((it) => it.stepId!))}) AND "userId" = ? AND "current" = TRUE`, userId)).map((r) => r.stepId)
+      : [],
+  );
+  const ownDecisions = new Set(
+    decisionItems.length
+      ? (yield* all<{ traceId: number }>(`SELECT DISTINCT "traceId" FROM "Review" WHERE "traceId" IN (${idList(decisionItems.map((it) => it.traceId))}) AND "stepId" IS NULL AND "userId" = ? AND "current" = TRUE`, userId)).map((r) => r.traceId)
+      : [],
+  );
+  const restore = live.filter((it) => it.previousReviewId !== null && !(it.stepId === null ? ownDecisions.has(it.traceId) : ownSteps.has(it.stepId))).map((it) => it.previousReviewId!);
+  if (restore.length) yield* run(`UPDATE "Review" SET "current" = TRUE WHERE "id" IN (${idList(restore)})`);
+  if (stepItems.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(stepItems.map((it) => it.stepId!))})`);
+  for (const it of decisionItems) {
+    const [newer] = yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "current" = TRUE AND "id" > ? LIMIT 1`, it.traceId, it.reviewId);
+    if (!newer) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`, it.previousDecision, it.traceId);
+  }
+  for (const it of live) {
     traces.add(it.traceId);
     out.firstTraceId ??= it.traceId;
     out.reverted++;
