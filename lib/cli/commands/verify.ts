@@ -1,5 +1,6 @@
 import { defineCommand, methodTable, wholeFlag } from "@/lib/cli/command";
 import { AppError } from "@/lib/errors";
+import { closeQueue } from "@/lib/jobs/queue";
 import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
@@ -52,7 +53,11 @@ export default defineCommand({
     if (values.queue) {
       if (judgeUrl) throw new AppError("invalid_input", "--queue: workers use the STEPWISE_JUDGE_* environment of their machine, not --judge-url");
       if (threads !== undefined) throw new AppError("invalid_input", "--queue: threads are the workers' (stepwise worker --threads N)");
-      return queueVerifierRun({ dataset, config, batchSize: chunkSize });
+      try {
+        return await queueVerifierRun({ dataset, config, batchSize: chunkSize });
+      } finally {
+        await closeQueue(); // PostgreSQL: the queue's connections and timers would keep the CLI alive
+      }
     }
     return runVerifier({
       dataset,

@@ -1,5 +1,5 @@
 import type { CoverageByKind, CoverageDto } from "@/lib/schemas/verifier";
-import { prepare, sqlite } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { RULE_IDS, RULES } from "@/lib/verifier/rules";
 import { uncheckedReason } from "@/lib/verifier/verify";
 
@@ -46,14 +46,14 @@ export const CONTENT_RULES = RULE_IDS.filter((id) => RULES[id].covers !== false)
 
 /** The coverage of a stored run over its dataset's steps. */
 export async function runCoverage(runId: number, datasetId: number): Promise<CoverageDto> {
-  const handle = await sqlite();
-  const rows = prepare(
-    handle,
+  const q = await sql();
+  const rows = await q.all<{ kind: string; traceId: number; checked: number; reason: string | null }>(
     `SELECT s."kind" AS "kind", s."traceId" AS "traceId",
        EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = ? AND v."stepId" = s."id" AND (v."outcome" = 'fail' OR (v."outcome" = 'pass' AND v."rule" IN (${CONTENT_RULES})))) AS "checked",
        (SELECT v."message" FROM "Verdict" v WHERE v."runId" = ? AND v."stepId" = s."id" AND v."outcome" = 'skip' AND v."rule" IN (${CONTENT_RULES}) ORDER BY v."id" LIMIT 1) AS "reason"
      FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId" WHERE t."datasetId" = ?`,
-  ).all(runId, runId, datasetId) as Array<{ kind: string; traceId: number; checked: number; reason: string | null }>;
+    [runId, runId, datasetId],
+  );
   const kinds: CoverageByKind = {};
   const reasons = new Map<string, { kind: string; reason: string; steps: number }>();
   const traces = new Set<number>();

@@ -1,5 +1,4 @@
-import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { endpointConfig, type EndpointConfigInput } from "@/lib/schemas/endpoint";
 import { EndpointClient } from "@/lib/teacher/endpoint/client";
@@ -47,24 +46,30 @@ interface Asked {
   request: JudgeRequest;
 }
 
+const CACHE_GET = `SELECT "verdict", "rationale", "model" FROM "JudgeCache" WHERE "hash" = ?`;
+// an upsert both dialects know (SQLite ≥ 3.24, PostgreSQL ≥ 9.5)
+const CACHE_PUT = `INSERT INTO "JudgeCache" ("hash", "model", "verdict", "rationale") VALUES (?, ?, ?, ?)
+  ON CONFLICT ("hash") DO UPDATE SET "model" = excluded."model", "verdict" = excluded."verdict", "rationale" = excluded."rationale"`;
+
 export class JudgeSession {
   readonly stats: JudgeStats = { asked: 0, cached: 0, failed: 0 };
   private readonly client: EndpointClient;
-  private readonly get: Database.Statement;
-  private readonly put: Database.Statement;
+  /**
+   * The answers this run has read from the cache or the endpoint, by hash: `judgments` answers from
+   * here synchronously (inside a transaction, on either database) — `fetch` fills it first.
+   */
+  private readonly answers = new Map<string, Judgment>();
   /** Why a hash has no answer this run (endpoint error, unreadable reply): not cached, said once. */
   private readonly failures = new Map<string, string>();
   /** Hashes answered from the cache or the endpoint in this run (counted once each). */
   private readonly seen = new Set<string>();
 
-  private constructor(client: EndpointClient, handle: Database.Database) {
+  private constructor(client: EndpointClient) {
     this.client = client;
-    this.get = prepare(handle, `SELECT "verdict", "rationale", "model" FROM "JudgeCache" WHERE "hash" = ?`);
-    this.put = prepare(handle, `INSERT OR REPLACE INTO "JudgeCache" ("hash", "model", "verdict", "rationale") VALUES (?, ?, ?, ?)`);
   }
 
   /** A session for a run: the endpoint is checked first, so a wrong URL or model fails the run before it starts. */
-  static async open(endpoint: EndpointConfigInput, handle: Database.Database, signal?: AbortSignal): Promise<JudgeSession> {
+  static async open(endpoint: EndpointConfigInput, signal?: AbortSignal): Promise<JudgeSession> {
     const parsed = endpointConfig.safeParse(endpoint);
     if (!parsed.success) throw new AppError("invalid_input", `judge endpoint: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`);
     const client = new EndpointClient(parsed.data);
@@ -73,7 +78,7 @@ export class JudgeSession {
     } catch (caught) {
       throw new AppError("invalid_input", `judge endpoint: ${caught instanceof Error ? caught.message : String(caught)}`);
     }
-    return new JudgeSession(client, handle);
+    return new JudgeSession(client);
   }
 
   get model(): string {
@@ -92,9 +97,13 @@ export class JudgeSession {
 
   /** Sends what the cache does not hold yet (outside any transaction) and caches the answers. */
   async fetch(asked: readonly Asked[], signal?: AbortSignal): Promise<void> {
+    const q = await sql();
     const missing = new Map<string, JudgeRequest>();
     for (const { request } of asked) {
-      if (!missing.has(request.hash) && !this.failures.has(request.hash) && this.get.get(request.hash) === undefined) missing.set(request.hash, request);
+      if (missing.has(request.hash) || this.failures.has(request.hash) || this.answers.has(request.hash)) continue;
+      const row = await q.get<{ verdict: Judgment["verdict"]; rationale: string; model: string }>(CACHE_GET, [request.hash]);
+      if (row) this.answers.set(request.hash, { verdict: row.verdict, rationale: row.rationale, model: row.model });
+      else missing.set(request.hash, request);
     }
     const queue = [...missing.values()];
     const worker = async () => {
@@ -104,8 +113,10 @@ export class JudgeSession {
         try {
           const content = await this.client.ask(request.user, { system: request.system, signal, params: { temperature: 0, max_tokens: 400 } });
           const judgment = readJudgment(content, this.client.model);
-          if (judgment) this.put.run(request.hash, judgment.model, judgment.verdict, judgment.rationale);
-          else {
+          if (judgment) {
+            await q.run(CACHE_PUT, [request.hash, judgment.model, judgment.verdict, judgment.rationale]);
+            this.answers.set(request.hash, { verdict: judgment.verdict, rationale: judgment.rationale, model: judgment.model });
+          } else {
             this.stats.failed++;
             this.failures.set(request.hash, `judge reply unreadable: ${JSON.stringify(content.slice(0, 120))}`);
           }
@@ -119,12 +130,12 @@ export class JudgeSession {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
   }
 
-  /** The answers for a trace's steps (from the cache; sync, so it runs inside a transaction). undefined: nothing asked. */
+  /** The answers for a trace's steps (as `fetch` read them; sync, so it runs inside a transaction). undefined: nothing asked. */
   judgments(asked: readonly Asked[], steps: number): Array<Judgment | string | undefined> | undefined {
     if (asked.length === 0) return undefined;
     const out = new Array<Judgment | string | undefined>(steps);
     for (const { index, request } of asked) {
-      const row = this.get.get(request.hash) as { verdict: Judgment["verdict"]; rationale: string; model: string } | undefined;
+      const row = this.answers.get(request.hash);
       if (row) {
         if (!this.seen.has(request.hash)) {
           this.seen.add(request.hash);

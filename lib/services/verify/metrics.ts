@@ -1,4 +1,5 @@
-import { db, prepare, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import type { DatasetMetricsDto } from "@/lib/schemas/verifier";
 import { runCoverage } from "@/lib/services/verify/coverage";
 import { resolveRun } from "@/lib/services/verify/verdicts";
@@ -16,9 +17,8 @@ export interface MetricsQuery {
 }
 
 export async function scoredTraces(runId: number): Promise<ScoredTrace[]> {
-  const handle = await sqlite();
-  const rows = prepare(handle, `SELECT s."quality", s."valid", s."parts", t."method" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? ORDER BY s."traceId"`)
-    .all(runId) as Array<{ quality: number; valid: number; parts: string | null; method: string }>;
+  const q = await sql();
+  const rows = await q.all<{ quality: number; valid: number; parts: string | null; method: string }>(`SELECT s."quality", s."valid", s."parts", t."method" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? ORDER BY s."traceId"`, [runId]);
   return rows.map((r) => ({ method: r.method, quality: r.quality, valid: r.valid === 1, parts: (r.parts ? JSON.parse(r.parts) : { steps: null, completeness: null, final: null, rules: {} }) as ScoreParts }));
 }
 

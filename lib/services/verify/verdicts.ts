@@ -1,4 +1,5 @@
-import { db, sqlite, prepare } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { isActiveRun, type RunDto, type StepVerdictsDto, type TraceVerificationDto, type VerdictDto } from "@/lib/schemas/verifier";
 import type { MethodMetrics } from "@/lib/verifier/metrics";
@@ -115,25 +116,23 @@ export async function openStepVerdicts(query: { dataset: string; run?: number })
 }
 
 async function* verdictBatches(datasetId: number, runId: number): AsyncGenerator<StepVerdictLine[]> {
-  const handle = await sqlite();
-  const traces = prepare(handle, `SELECT "id", "externalId" FROM "Trace" WHERE "datasetId" = ? AND "id" > ? ORDER BY "id" LIMIT 500`);
-  const steps = prepare(handle, `SELECT "id", "traceId", "index", "kind" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`);
-  const verdicts = prepare(handle, `SELECT "stepId", "rule", "outcome", "message" FROM "Verdict" WHERE "runId" = ? AND "traceId" >= ? AND "traceId" <= ? ORDER BY "id"`);
+  const q = await sql();
   let after = 0;
   for (;;) {
-    const page = traces.all(datasetId, after) as Array<{ id: number; externalId: string }>;
+    // keyset pages of 500 traces (docs/design.md §14): the same statements on both dialects
+    const page = await q.all<{ id: number; externalId: string }>(`SELECT "id", "externalId" FROM "Trace" WHERE "datasetId" = ? AND "id" > ? ORDER BY "id" LIMIT 500`, [datasetId, after]);
     if (page.length === 0) return;
     const first = page[0].id;
     after = page[page.length - 1].id;
     const byStep = new Map<number, StepVerdictLine["rules"]>();
-    for (const v of verdicts.all(runId, first, after) as Array<{ stepId: number; rule: string; outcome: string; message: string | null }>) {
+    for (const v of await q.all<{ stepId: number; rule: string; outcome: string; message: string | null }>(`SELECT "stepId", "rule", "outcome", "message" FROM "Verdict" WHERE "runId" = ? AND "traceId" >= ? AND "traceId" <= ? ORDER BY "id"`, [runId, first, after])) {
       const list = byStep.get(v.stepId) ?? [];
       list.push({ id: v.rule, outcome: v.outcome, message: v.message });
       byStep.set(v.stepId, list);
     }
     const names = new Map(page.map((t) => [t.id, t.externalId]));
     const batch: StepVerdictLine[] = [];
-    for (const s of steps.all(first, after) as Array<{ id: number; traceId: number; index: number; kind: string }>) {
+    for (const s of await q.all<{ id: number; traceId: number; index: number; kind: string }>(`SELECT "id", "traceId", "index", "kind" FROM "Step" WHERE "traceId" >= ? AND "traceId" <= ? ORDER BY "traceId", "index"`, [first, after])) {
       const externalId = names.get(s.traceId);
       if (externalId === undefined) continue;
       const rules = byStep.get(s.id) ?? [];

@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, prepare, sqlite } from "@/lib/db";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { VerifyStore } from "@/lib/services/verify/verify-store";
+import { readProgram, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { getDatasetMetrics, decisionConfusion } from "@/lib/services/verify/metrics";
 import { seedDemo } from "@/lib/services/system/seed";
@@ -156,7 +157,7 @@ describe("verifier runs on the demo data", () => {
 
   it("the bulk scene loader reads the same scenes as loadToolScenes", async () => {
     const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
-    const bulk = await writeTransaction((handle) => new VerifyStore(handle).scenes(dataset.id));
+    const bulk = await readProgram(new VerifyStore().scenes(dataset.id));
     expect(bulk.size).toBe(5);
     expect(bulk).toEqual(await loadToolScenes([...bulk.keys()]));
   });
@@ -236,7 +237,7 @@ describe("a run goes batch by batch", () => {
       expect(await db().verdict.count({ where: { runId: dead } })).toBe(0);
       expect(await db().verifierRun.findUniqueOrThrow({ where: { id: live } })).toMatchObject({ status: "running" });
     } finally {
-      await writeTransaction((h) => new VerifyStore(h).dropRun(live));
+      await writeProgram(() => new VerifyStore().dropRun(live));
     }
   });
 

@@ -1,4 +1,5 @@
-import { db, sqlite, writeTransaction } from "@/lib/db";
+import { db, dialect } from "@/lib/db";
+import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -9,8 +10,9 @@ import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { ChunkStore, type ChunkRow } from "@/lib/services/verify/chunk-store";
-import { dropRunInBatches, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
+import { abandonedVerifierRuns, dropRunInBatches, pendingRows, VerifyStore, type PendingRows, type StepRow, type TraceRow, type TraceUpdate } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
+import { enqueueJobs, queueEnabled } from "@/lib/jobs/queue";
 import { claimable, dropLease, extended, leaseMs, newLease, type Lease } from "@/lib/jobs/lease";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
@@ -111,15 +113,15 @@ function loadOutcome(s: StoredOutcome): [number, TraceOutcome] {
   return [s[0], { failingSteps: s[1], failingRules: s[2], steps: s[3], verdicts: s[4], uncheckedSteps: s[5], coverage }];
 }
 
-/** Writes a trace's verdicts and score in a run; returns what its Trace columns and the run's summary need. */
-function persistVerified(store: VerifyStore, runId: number, traceId: number, steps: ReadonlyArray<{ id: number; kind: string }>, result: VerifiedTrace): TraceOutcome {
+/** Collects a trace's verdict and score rows in a run (written by the caller's flush); returns what its Trace columns and the run's summary need. */
+function persistVerified(pending: PendingRows, runId: number, traceId: number, steps: ReadonlyArray<{ id: number; kind: string }>, result: VerifiedTrace): TraceOutcome {
   const failing: string[] = [];
   for (let k = 0; k < result.step.length; k++) {
     const outcome = result.outcome[k];
     if (outcome === "fail") failing.push(result.rule[k]);
-    store.insertVerdict(runId, steps[result.step[k]].id, traceId, result.rule[k], outcome, outcome === "fail" ? "error" : null, result.message[k], result.evidence[k]);
+    pending.verdicts.push([runId, steps[result.step[k]].id, traceId, result.rule[k], outcome, outcome === "fail" ? "error" : null, result.message[k], result.evidence[k]]);
   }
-  store.insertScore(runId, traceId, result.quality, result.valid, result.parts);
+  pending.scores.push([runId, traceId, result.quality, result.valid, JSON.stringify(result.parts)]);
   return {
     failingSteps: result.failingSteps,
     failingRules: failingRulesText(failing),
@@ -195,21 +197,22 @@ interface StartedChunk {
 }
 
 /** Between chunks: a run someone cancelled stops here (and is removed with what it wrote); a run removed meanwhile is gone. */
-function checkRunning(store: VerifyStore, runId: number): void {
-  const status = store.runStatus(runId);
+function* checkRunning(store: VerifyStore, runId: number): Program<void> {
+  const status = yield* store.runStatus(runId);
   if (status === "cancelling") throw new AppError("cancelled", `verifier run ${runId} was cancelled; nothing of it was kept`);
   if (status !== "running") throw new AppError("conflict", `verifier run ${runId} is ${status ?? "gone"}, no longer running`);
 }
 
 /** Takes the run's next claimable chunk (pending, or its lease lapsed); null when none is. */
-async function claimChunk(ctx: RunContext): Promise<{ chunk: ChunkRow; lease: Lease } | null> {
+async function claimChunk(ctx: RunContext, only?: number): Promise<{ chunk: ChunkRow; lease: Lease } | null> {
   const ms = leaseMs();
-  return writeTransaction(() => {
-    checkRunning(ctx.store, ctx.runId);
-    for (const chunk of ctx.chunks.openChunks(ctx.runId)) {
+  return writeProgram(function* () {
+    yield* checkRunning(ctx.store, ctx.runId);
+    for (const chunk of yield* ctx.chunks.openChunks(ctx.runId)) {
+      if (only !== undefined && chunk.id !== only) continue;
       if (!claimable(chunk)) continue;
       const lease = newLease(ms);
-      if (ctx.chunks.claim(chunk, lease)) return { chunk: { ...chunk, attempts: chunk.attempts + 1, status: "running", leaseToken: lease.token }, lease };
+      if (yield* ctx.chunks.claim(chunk, lease)) return { chunk: { ...chunk, attempts: chunk.attempts + 1, status: "running", leaseToken: lease.token }, lease };
       dropLease(lease);
     }
     return null;
@@ -217,15 +220,15 @@ async function claimChunk(ctx: RunContext): Promise<{ chunk: ChunkRow; lease: Le
 }
 
 /** Claims a chunk and starts verifying it; the results come while the caller writes the previous one. */
-async function startChunk(ctx: RunContext): Promise<StartedChunk | null> {
-  const claimed = await claimChunk(ctx);
+async function startChunk(ctx: RunContext, only?: number): Promise<StartedChunk | null> {
+  const claimed = await claimChunk(ctx, only);
   if (!claimed) return null;
   const { chunk } = claimed;
   let lease = claimed.lease;
   const ms = leaseMs();
   const renew = setInterval(() => {
     lease = extended(lease, ms);
-    writeTransaction(() => ctx.chunks.renew(chunk.id, lease)).catch(() => {});
+    writeProgram(() => ctx.chunks.renew(chunk.id, lease)).catch(() => {});
   }, Math.max(200, Math.floor(ms / 3)));
   renew.unref?.();
   const started = performance.now();
@@ -235,10 +238,10 @@ async function startChunk(ctx: RunContext): Promise<StartedChunk | null> {
   try {
     let after = chunk.firstTraceId - 1;
     for (;;) {
-      const page = ctx.chunks.traces(ctx.datasetId, after, chunk.lastTraceId, SLICE);
+      const page = await readProgram(ctx.chunks.traces(ctx.datasetId, after, chunk.lastTraceId, SLICE));
       if (page.length === 0) break;
       after = page[page.length - 1].id;
-      const rows = ctx.store.steps(page[0].id, after);
+      const rows = await readProgram(ctx.store.steps(page[0].id, after));
       const wires: WireTrace[] = [];
       let r = 0;
       for (const trace of page) {
@@ -262,7 +265,7 @@ async function startChunk(ctx: RunContext): Promise<StartedChunk | null> {
 }
 
 async function releaseChunk(ctx: RunContext, chunk: ChunkRow, lease: Lease): Promise<void> {
-  await writeTransaction(() => ctx.chunks.release(chunk.id, lease)).catch(() => {});
+  await writeProgram(() => ctx.chunks.release(chunk.id, lease)).catch(() => {});
   dropLease(lease);
 }
 
@@ -284,23 +287,29 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
   // a kill here leaves the chunk verified but unwritten, under a lease another process takes over
   crashPoint("verify:chunk");
   try {
-    return await writeTransaction(() => {
-      checkRunning(ctx.store, ctx.runId);
-      if (!ctx.chunks.holds(work.chunk.id, work.lease)) return false;
-      ctx.chunks.clear(ctx.runId, work.chunk);
-      const outcomes: StoredOutcome[] = [];
-      let steps = 0;
-      let verdicts = 0;
-      work.traces.forEach((trace, i) => {
-        const outcome = persistVerified(ctx.store, ctx.runId, trace.id, work.steps[i], results[i]);
-        outcomes.push(storeOutcome(trace.id, outcome));
-        steps += outcome.steps;
-        verdicts += outcome.verdicts;
-      });
+    // the rows are built before the transaction: inside it, only statements
+    const pending = pendingRows();
+    const outcomes: StoredOutcome[] = [];
+    let steps = 0;
+    let verdicts = 0;
+    work.traces.forEach((trace, i) => {
+      const outcome = persistVerified(pending, ctx.runId, trace.id, work.steps[i], results[i]);
+      outcomes.push(storeOutcome(trace.id, outcome));
+      steps += outcome.steps;
+      verdicts += outcome.verdicts;
+    });
+    const outcomesText = JSON.stringify(outcomes);
+    const lease = work.lease;
+    return await writeProgram(function* () {
+      yield* checkRunning(ctx.store, ctx.runId);
+      // the fence: the chunk is written only while its row carries this process's token (on
+      // PostgreSQL the complete below takes the row's lock first, so a takeover waits or loses)
       const seconds = (performance.now() - work.started) / 1000;
-      ctx.chunks.complete(work.chunk.id, work.lease, { traces: work.traces.length, steps, verdicts, seconds }, JSON.stringify(outcomes));
-      const totals = ctx.chunks.totals(ctx.runId);
-      ctx.store.runProgress(ctx.runId, totals.traces, totals.steps, ctx.seconds());
+      if (!(yield* ctx.chunks.complete(work.chunk.id, lease, { traces: work.traces.length, steps, verdicts, seconds }, outcomesText))) return false;
+      yield* ctx.chunks.clear(ctx.runId, work.chunk);
+      yield* ctx.store.flush(pending);
+      const totals = yield* ctx.chunks.totals(ctx.runId);
+      yield* ctx.store.runProgress(ctx.runId, totals.traces, totals.steps, ctx.seconds());
       return true;
     });
   } finally {
@@ -313,7 +322,7 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
  * Works on the run's chunks until none is left to take: with threads, the next chunk is read and
  * verifying while this one is written. Returns the chunks this process wrote.
  */
-async function driveChunks(ctx: RunContext, onChunk?: () => void, stop?: () => boolean): Promise<number> {
+async function driveChunks(ctx: RunContext, onChunk?: () => unknown, stop?: () => boolean): Promise<number> {
   let written = 0;
   let current = await startChunk(ctx);
   try {
@@ -330,7 +339,7 @@ async function driveChunks(ctx: RunContext, onChunk?: () => void, stop?: () => b
       }
       current = null;
       crashPoint("verify:batch");
-      onChunk?.();
+      await onChunk?.();
       current = next ?? (stop?.() ? null : await startChunk(ctx));
     }
   } finally {
@@ -342,74 +351,138 @@ async function driveChunks(ctx: RunContext, onChunk?: () => void, stop?: () => b
   return written;
 }
 
+/** Traces re-verified per transaction while a run finishes (revised during the run). */
+const FINISH_BATCH = 500;
+
+/** Verifies revised traces as they now read (asking the judge first, outside any transaction). */
+async function verifyRevised(ctx: RunContext, traces: TraceRow[]): Promise<Array<{ trace: TraceRow; steps: StepRow[]; result: VerifiedTrace }>> {
+  const out: Array<{ trace: TraceRow; steps: StepRow[]; result: VerifiedTrace }> = [];
+  for (const trace of traces) {
+    const steps = await readProgram(ctx.store.steps(trace.id, trace.id));
+    const input = inputOfRow(wireOf(trace, steps), ctx.scenes, ctx.programs);
+    if (ctx.judge) await ctx.judge.fetch(ctx.judge.requests(trace.question, input.scene ?? null, input.steps, verifyTrace(input, ctx.settings)));
+    out.push({ trace, steps, result: compactVerification(judged(input, trace.question, ctx.settings, ctx.judge)) });
+  }
+  return out;
+}
+
 /**
- * The run's last transaction, once every chunk is done: traces revised during the run verified
- * again, the Trace columns, the disagreements, metrics and `done`. Null when a chunk is not done
- * yet or another process finished the run first.
+ * Finishes a run once every chunk is done (docs/design.md §14, §15): in bounded transactions with
+ * the event loop free between them, and the run invisible until the last one — (1) traces a
+ * reviewer edited during the run are verified again, a batch per transaction (their verdicts
+ * replace the chunk's: still rows of a running run, which nothing reads); (2) the per-trace
+ * outcomes and scores are read chunk by chunk and the metrics computed outside any transaction;
+ * (3) the last transaction takes the run's row, verifies the few traces edited since (1), writes
+ * the denormalised Trace columns (one UPDATE per trace on SQLite, multi-row UPDATEs on PostgreSQL),
+ * the disagreements and `done`. Null when a chunk is not done yet or another process finished the
+ * run first.
  */
 async function finishRun(ctx: RunContext): Promise<Omit<RunSummary, "threads" | "chunks"> | null> {
   await yieldToEventLoop();
-  return writeTransaction(() => {
-    checkRunning(ctx.store, ctx.runId);
-    const totals = ctx.chunks.totals(ctx.runId);
-    if (totals.done < totals.chunks) return null;
-    const outcomes = new Map<number, TraceOutcome>();
-    for (const text of ctx.chunks.outcomes(ctx.runId)) for (const stored of JSON.parse(text) as StoredOutcome[]) outcomes.set(...loadOutcome(stored));
-    // traces whose steps a reviewer edited (or re-ran, or undid) while the run went on: verified
-    // again as they now read, so the run describes the dataset as it is when the run finishes
-    for (const trace of ctx.store.revisedTraces(ctx.datasetId, ctx.revisedAfter)) {
-      ctx.store.clearTrace(ctx.runId, trace.id);
-      const stepRows = ctx.store.steps(trace.id, trace.id);
-      const result = compactVerification(judged(inputOfRow(wireOf(trace, stepRows), ctx.scenes, ctx.programs), trace.question, ctx.settings, ctx.judge));
-      outcomes.set(trace.id, persistVerified(ctx.store, ctx.runId, trace.id, stepRows, result));
+  const totals = await readProgram(ctx.chunks.totals(ctx.runId));
+  if (totals.done < totals.chunks) return null;
+  await readProgram(checkRunning(ctx.store, ctx.runId));
+  // (1) revised traces, batch by batch; `mark`: the revisions seen so far (later ones: step 3)
+  const mark = await readProgram(ctx.store.lastRevision());
+  const revised = new Map<number, TraceOutcome>();
+  const early = await readProgram(ctx.store.revisedTraces(ctx.datasetId, ctx.revisedAfter));
+  for (let start = 0; start < early.length; start += FINISH_BATCH) {
+    const verified = await verifyRevised(ctx, early.slice(start, start + FINISH_BATCH));
+    const pending = pendingRows();
+    const outcomes = verified.map((v) => [v.trace.id, persistVerified(pending, ctx.runId, v.trace.id, v.steps, v.result)] as const);
+    const wrote = await writeProgram(function* () {
+      if (!(yield* ctx.store.lockRunning(ctx.runId))) return false;
+      for (const v of verified) yield* ctx.store.clearTrace(ctx.runId, v.trace.id);
+      yield* ctx.store.flush(pending);
+      return true;
+    });
+    if (!wrote) {
+      await readProgram(checkRunning(ctx.store, ctx.runId));
+      return null;
     }
-    const scored: ScoredTrace[] = [];
-    let steps = 0;
-    let verdicts = 0;
-    for (const row of ctx.chunks.scores(ctx.runId)) {
+    for (const [id, outcome] of outcomes) revised.set(id, outcome);
+    await yieldToEventLoop();
+  }
+  // (2) outcomes and scores, chunk by chunk, outside any transaction
+  const updates: TraceUpdate[] = [];
+  const scored = new Map<number, ScoredTrace>();
+  const outcomes = new Map<number, TraceOutcome>();
+  for (const chunk of await readProgram(ctx.chunks.doneChunks(ctx.runId))) {
+    for (const stored of JSON.parse((await readProgram(ctx.chunks.outcomesOf(chunk.id))) ?? "[]") as StoredOutcome[]) {
+      const [id, outcome] = loadOutcome(stored);
+      outcomes.set(id, revised.get(id) ?? outcome);
+    }
+    for (const row of await readProgram(ctx.chunks.scores(ctx.runId, chunk.firstTraceId, chunk.lastTraceId))) {
       const outcome = outcomes.get(row.traceId);
       if (!outcome) continue;
       const valid = row.valid === 1;
-      ctx.store.updateTrace(row.traceId, row.quality, valid, ctx.runId, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps);
-      scored.push({ method: row.method, quality: row.quality, valid, parts: JSON.parse(row.parts) });
-      steps += outcome.steps;
-      verdicts += outcome.verdicts;
+      updates.push([row.traceId, row.quality, valid, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps]);
+      scored.set(row.traceId, { method: row.method, quality: row.quality, valid, parts: JSON.parse(row.parts) });
     }
-    ctx.store.refreshDisagreements({ datasetId: ctx.datasetId });
-    const metrics = paperMetrics(scored);
-    const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
-    const seconds = ctx.seconds();
-    ctx.store.finishRun(ctx.runId, scored.length, steps, seconds, metrics);
-    ctx.chunks.forgetOutcomes(ctx.runId);
+    await yieldToEventLoop();
+  }
+  // (3) the last transaction
+  const late = await readProgram(ctx.store.revisedTraces(ctx.datasetId, mark));
+  const lateVerified = await verifyRevised(ctx, late);
+  const latePending = pendingRows();
+  for (const v of lateVerified) {
+    const outcome = persistVerified(latePending, ctx.runId, v.trace.id, v.steps, v.result);
+    outcomes.set(v.trace.id, outcome);
+    updates.push([v.trace.id, v.result.quality, v.result.valid, outcome.failingSteps, outcome.failingRules, outcome.uncheckedSteps]);
+    scored.set(v.trace.id, { method: v.trace.method, quality: v.result.quality, valid: v.result.valid, parts: v.result.parts as ScoredTrace["parts"] });
+  }
+  let steps = 0;
+  let verdicts = 0;
+  for (const id of scored.keys()) {
+    const outcome = outcomes.get(id)!;
+    steps += outcome.steps;
+    verdicts += outcome.verdicts;
+  }
+  const metrics = paperMetrics([...scored.values()]);
+  const coverage = mergeCoverage([...outcomes.values()].map((o) => o.coverage));
+  const seconds = ctx.seconds();
+  await yieldToEventLoop();
+  const finished = await writeProgram(function* () {
+    if (!(yield* ctx.store.lockRunning(ctx.runId))) return false;
+    for (const v of lateVerified) yield* ctx.store.clearTrace(ctx.runId, v.trace.id);
+    yield* ctx.store.flush(latePending);
+    yield* ctx.store.updateTraces(ctx.runId, updates);
+    yield* ctx.store.refreshDisagreements({ datasetId: ctx.datasetId });
+    yield* ctx.store.finishRun(ctx.runId, scored.size, steps, seconds, metrics);
+    yield* ctx.chunks.forgetOutcomes(ctx.runId);
     // a kill here, inside the last transaction, must leave no Trace column touched and the run resumable
     crashPoint("verify:commit");
-    return {
-      run: ctx.runId,
-      config: ctx.configVersion,
-      dataset: ctx.datasetName,
-      traces: scored.length,
-      steps,
-      verdicts,
-      seconds,
-      stepsPerSecond: seconds > 0 ? steps / seconds : 0,
-      metrics,
-      coverage: coverage.kinds,
-      unchecked: coverage.reasons,
-      ...(ctx.judge ? { judge: { model: ctx.judge.model, ...ctx.judge.stats } } : {}),
-    };
+    return true;
   });
+  if (!finished) {
+    await readProgram(checkRunning(ctx.store, ctx.runId));
+    return null;
+  }
+  return {
+    run: ctx.runId,
+    config: ctx.configVersion,
+    dataset: ctx.datasetName,
+    traces: scored.size,
+    steps,
+    verdicts,
+    seconds,
+    stepsPerSecond: seconds > 0 ? steps / seconds : 0,
+    metrics,
+    coverage: coverage.kinds,
+    unchecked: coverage.reasons,
+    ...(ctx.judge ? { judge: { model: ctx.judge.model, ...ctx.judge.stats } } : {}),
+  };
 }
 
 /** The run's config, scenes, judge session and verification threads, for this process. */
 async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number }): Promise<RunContext> {
-  const handle = await sqlite();
-  const store = new VerifyStore(handle);
-  const run = store.run(runId);
+  const store = new VerifyStore();
+  const run = await readProgram(store.run(runId));
   if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
   const settings = await runSettings(runId);
-  const scenes = store.scenes(run.datasetId);
+  const scenes = await readProgram(store.scenes(run.datasetId));
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
-  const judge = endpoint ? await JudgeSession.open(endpoint, handle) : null;
+  const judge = endpoint ? await JudgeSession.open(endpoint) : null;
   let pool: VerifierPool | null = null;
   if (options.threads > 1) {
     if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
@@ -427,7 +500,7 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
     settings,
     revisedAfter: run.revisedAfter ?? 0,
     store,
-    chunks: new ChunkStore(handle),
+    chunks: new ChunkStore(),
     scenes,
     programs: new Map(),
     judge,
@@ -442,18 +515,19 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
  * process died, or a queued run no worker holds, goes at once.
  */
 export async function cancelRun(runId: number): Promise<{ id: number; status: "cancelling" | "cancelled" }> {
-  const store = new VerifyStore(await sqlite());
-  const chunks = new ChunkStore(await sqlite());
+  const store = new VerifyStore();
+  const chunks = new ChunkStore();
   // a run whose process died can never see the request: it goes now (lib/recovery would later)
-  const abandoned = store.abandonedRuns().find((r) => r.id === runId);
-  const run = store.run(runId);
-  const idleQueued = run?.status === "running" && run.ownerPid === null && chunks.hasChunks(runId) && chunks.openChunks(runId).every((c) => claimable(c));
+  const abandoned = (await abandonedVerifierRuns()).find((r) => r.id === runId);
+  const run = await readProgram(store.run(runId));
+  const idleQueued =
+    run?.status === "running" && run.ownerPid === null && (await readProgram(chunks.hasChunks(runId))) && (await readProgram(chunks.openChunks(runId))).every((c) => claimable(c));
   if (abandoned || idleQueued) {
-    await dropRunInBatches(store, runId);
+    await dropRunInBatches(runId);
     return { id: runId, status: "cancelled" };
   }
-  if (store.requestCancel(runId)) return { id: runId, status: "cancelling" };
-  const status = store.runStatus(runId);
+  if (await writeProgram(() => store.requestCancel(runId))) return { id: runId, status: "cancelling" };
+  const status = await readProgram(store.runStatus(runId));
   if (status === undefined) throw new AppError("not_found", `verifier run ${runId} not found`);
   if (status === "cancelling") return { id: runId, status: "cancelling" };
   throw new AppError("conflict", `verifier run ${runId} is ${status}, not running: only a running run can be cancelled`);
@@ -470,17 +544,17 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
   try {
     ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
     const context = ctx;
-    await driveChunks(context, () => options.onProgress?.(context.chunks.totals(runId).traces, total));
+    await driveChunks(context, async () => options.onProgress?.((await readProgram(context.chunks.totals(runId))).traces, total));
     const finished = await finishRun(context);
     if (!finished) {
       // another process (a second --resume) holds chunks: the run is its to finish, not ours to remove
       keep = true;
-      throw new AppError("conflict", `verifier run ${runId}: ${context.chunks.openChunks(runId).length} chunk(s) are held by another process; it finishes the run`);
+      throw new AppError("conflict", `verifier run ${runId}: ${(await readProgram(context.chunks.openChunks(runId))).length} chunk(s) are held by another process; it finishes the run`);
     }
-    summary = { ...finished, threads: context.pool?.size ?? 1, chunks: { total: context.chunks.totals(runId).chunks, resumed: options.resumed } };
+    summary = { ...finished, threads: context.pool?.size ?? 1, chunks: { total: (await readProgram(context.chunks.totals(runId))).chunks, resumed: options.resumed } };
   } catch (error) {
     // nothing half-written: the run goes with its verdicts and scores (no Trace column was touched)
-    if (!keep) await dropRunInBatches(new VerifyStore(await sqlite()), runId);
+    if (!keep) await dropRunInBatches(runId);
     throw error;
   } finally {
     markInactive(activeKey);
@@ -495,13 +569,13 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
 
 /** Creates a run and its chunks (one transaction); `queued`: owned by no process, for `stepwise worker`. */
 async function createRun(configId: number, datasetId: number, chunkSize: number, queued: boolean): Promise<{ runId: number; chunks: number }> {
-  return writeTransaction((handle) => {
-    const store = new VerifyStore(handle);
+  return writeProgram(function* () {
+    const store = new VerifyStore();
     // step edits during the run are caught by their revisions: the last one before the run starts
-    const runId = store.insertRun(configId, datasetId, { revisedAfter: store.lastRevision(), queued });
-    // registered before any await: a recovery in this process never takes it for abandoned
+    const runId = yield* store.insertRun(configId, datasetId, { revisedAfter: yield* store.lastRevision(), queued });
+    // registered before the transaction ends: a recovery in this process never takes it for abandoned
     if (!queued) markActive(`verifier-run:${runId}`);
-    return { runId, chunks: new ChunkStore(handle).createChunks(runId, datasetId, chunkSize) };
+    return { runId, chunks: yield* new ChunkStore().createChunks(runId, datasetId, chunkSize) };
   });
 }
 
@@ -523,13 +597,13 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
   const { dataset, config, total } = await datasetAndConfig(options);
   const chunkSize = checkChunkSize(options.batchSize, total);
   threadsFor(total, options.threads); // a bad thread count fails before anything is written
-  const store = new VerifyStore(await sqlite());
+  const store = new VerifyStore();
   // runs a killed process left behind: one of this dataset and config that was split into chunks
   // resumes (its done chunks are kept); the others go (nothing reads them, but they hold rows)
   let resume: number | null = null;
-  for (const run of store.abandonedRuns()) {
-    if (resume === null && run.status === "running" && run.chunked && run.datasetId === dataset.id && run.configId === config.id && store.adoptRun(run.id)) resume = run.id;
-    else await dropRunInBatches(store, run.id);
+  for (const run of await abandonedVerifierRuns()) {
+    if (resume === null && run.status === "running" && run.chunked && run.datasetId === dataset.id && run.configId === config.id && (await writeProgram(() => store.adoptRun(run.id)))) resume = run.id;
+    else await dropRunInBatches(run.id);
   }
   if (resume !== null) return resumeOwned(resume, total, options);
   const { runId } = await createRun(config.id, dataset.id, chunkSize, false);
@@ -537,7 +611,7 @@ export async function runVerifier(options: RunVerifierOptions): Promise<RunSumma
 }
 
 async function resumeOwned(runId: number, total: number, options: RunVerifierOptions): Promise<RunSummary> {
-  const totals = new ChunkStore(await sqlite()).totals(runId);
+  const totals = await readProgram(new ChunkStore().totals(runId));
   return driveOwned(runId, total, { ...options, resumed: totals.done, priorSeconds: totals.seconds });
 }
 
@@ -547,15 +621,15 @@ async function resumeOwned(runId: number, total: number, options: RunVerifierOpt
  * as it is not (conflict too: nothing to resume).
  */
 export async function resumeVerifierRun(runId: number, options: Omit<RunVerifierOptions, "dataset" | "config" | "batchSize"> = {}): Promise<RunSummary> {
-  const store = new VerifyStore(await sqlite());
-  const run = store.run(runId);
+  const store = new VerifyStore();
+  const run = await readProgram(store.run(runId));
   if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
   if (run.status !== "running") throw new AppError("conflict", `verifier run ${runId} is ${run.status}: only a running run whose process stopped can be resumed`);
-  if (!new ChunkStore(await sqlite()).hasChunks(runId)) throw new AppError("conflict", `verifier run ${runId} was not split into chunks (made by an older version); it cannot be resumed — start a new run`);
-  const abandoned = store.abandonedRuns().some((r) => r.id === runId);
+  if (!(await readProgram(new ChunkStore().hasChunks(runId)))) throw new AppError("conflict", `verifier run ${runId} was not split into chunks (made by an older version); it cannot be resumed — start a new run`);
+  const abandoned = (await abandonedVerifierRuns()).some((r) => r.id === runId);
   const queued = run.ownerPid === null;
   if (!abandoned && !queued) throw new AppError("conflict", `verifier run ${runId} is still running in process ${run.ownerPid} on ${run.ownerHost}`);
-  if (!store.adoptRun(runId)) throw new AppError("conflict", `verifier run ${runId} stopped running meanwhile`);
+  if (!(await writeProgram(() => store.adoptRun(runId)))) throw new AppError("conflict", `verifier run ${runId} stopped running meanwhile`);
   const total = await db().trace.count({ where: { datasetId: run.datasetId } });
   return resumeOwned(runId, total, { ...options, dataset: run.datasetName });
 }
@@ -568,7 +642,22 @@ export async function queueVerifierRun(options: Pick<RunVerifierOptions, "datase
   const { dataset, config, total } = await datasetAndConfig(options);
   const chunkSize = options.batchSize === undefined ? CHUNK : checkChunkSize(options.batchSize, total);
   const { runId, chunks } = await createRun(config.id, dataset.id, chunkSize, true);
+  // PostgreSQL: one queue job per chunk (lib/jobs/queue.ts); SQLite: workers find the run by polling
+  if (queueEnabled()) await enqueueOpenChunks(runId);
   return { run: runId, dataset: dataset.name, config: config.version, traces: total, chunks };
+}
+
+/** The queue's job kind for a verifier run's chunk (data: { runId, chunkId }). */
+export const CHUNK_JOB = "verify-chunk";
+
+/**
+ * Puts a queued run's unfinished chunks on the job queue (PostgreSQL). A chunk already queued is
+ * not queued twice (its job key is the chunk id), so workers call this for every queued run when
+ * they start and when idle: a run whose enqueue was interrupted still gets its jobs.
+ */
+export async function enqueueOpenChunks(runId: number): Promise<number> {
+  const open = await readProgram(new ChunkStore().openChunks(runId));
+  return enqueueJobs(CHUNK_JOB, open.map((c) => ({ id: String(c.id), data: { runId, chunkId: c.id } })));
 }
 
 /**
@@ -576,19 +665,17 @@ export async function queueVerifierRun(options: Pick<RunVerifierOptions, "datase
  * to take), finishes the run when they are all done. `stop`: asked between chunks (Ctrl-C).
  */
 export async function workOnRun(runId: number, options: { threads: number; onChunk?: (runId: number) => void; stop?: () => boolean }): Promise<{ chunks: number; finished: RunSummary | null }> {
-  const handle = await sqlite();
-  const store = new VerifyStore(handle);
-  const run = store.run(runId);
+  const store = new VerifyStore();
+  const run = await readProgram(store.run(runId));
   if (!run || (run.status !== "running" && run.status !== "cancelling")) return { chunks: 0, finished: null };
   if (run.status === "cancelling") {
-    await dropRunInBatches(store, runId);
+    await dropRunInBatches(runId);
     return { chunks: 0, finished: null };
   }
-  const open = new ChunkStore(handle).openChunks(runId);
+  const open = await readProgram(new ChunkStore().openChunks(runId));
   const free = open.some((c) => claimable(c));
   if (open.length > 0 && !free) return { chunks: 0, finished: null }; // every chunk left is leased to a live worker
-  const startedAt = new Date(/[zZ]$/.test(run.startedAt) || run.startedAt.includes("T") ? run.startedAt : `${run.startedAt.replace(" ", "T")}Z`).getTime();
-  const ctx = await openContext(runId, { judge: null, threads: free ? options.threads : 1, seconds: () => (Date.now() - startedAt) / 1000 });
+  const ctx = await openContext(runId, { judge: null, threads: free ? options.threads : 1, seconds: runSeconds(run.startedAt) });
   try {
     let chunks = 0;
     try {
@@ -597,7 +684,7 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
       return { chunks, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
     } catch (error) {
       if (error instanceof AppError && error.code === "cancelled") {
-        await dropRunInBatches(store, runId);
+        await dropRunInBatches(runId);
         return { chunks, finished: null };
       }
       if (error instanceof AppError && error.code === "conflict") return { chunks, finished: null }; // removed or finished meanwhile
@@ -608,14 +695,117 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
   }
 }
 
+/** Seconds since a run started (its startedAt as either database returns it). */
+function runSeconds(startedAt: string): () => number {
+  const started = new Date(/[zZ]$/.test(startedAt) || startedAt.includes("T") ? startedAt : `${startedAt.replace(" ", "T")}Z`).getTime();
+  return () => (Date.now() - started) / 1000;
+}
+
+/** A queued run as one worker process holds it between chunk jobs (lib/jobs/queue.ts): scenes, config, threads. */
+export interface RunSession {
+  runId: number;
+  close(): Promise<void>;
+}
+
+const sessions = new Map<number, Promise<RunContext>>();
+
+async function sessionFor(runId: number, threads: number, startedAt: string): Promise<RunContext> {
+  let ctx = sessions.get(runId);
+  if (!ctx) {
+    ctx = openContext(runId, { judge: null, threads, seconds: runSeconds(startedAt) });
+    ctx.catch(() => sessions.delete(runId));
+    sessions.set(runId, ctx);
+  }
+  return ctx;
+}
+
+/** Closes the run contexts this process keeps for chunk jobs (their thread pools). */
+export async function closeRunSessions(): Promise<void> {
+  const open = [...sessions.values()];
+  sessions.clear();
+  for (const ctx of open) await (await ctx.catch(() => null))?.pool?.close();
+}
+
+export type ChunkJobOutcome = "written" | "done-already" | "held" | "run-gone" | "lost";
+
+/**
+ * One chunk of a queued run, as a job of the PostgreSQL queue gives it (docs/design.md §14): takes
+ * the chunk's lease (the fence: a killed worker's chunk is taken once its lease lapsed), verifies,
+ * writes it under the lease, and finishes the run when it was the last. "held": a live worker holds
+ * the chunk's lease (the job is tried again later: if that worker dies, this one takes over).
+ */
+export async function workOnChunk(runId: number, chunkId: number, options: { threads: number }): Promise<{ outcome: ChunkJobOutcome; finished: RunSummary | null }> {
+  const store = new VerifyStore();
+  const run = await readProgram(store.run(runId));
+  if (!run || (run.status !== "running" && run.status !== "cancelling")) return { outcome: "run-gone", finished: null };
+  if (run.status === "cancelling") {
+    await dropRunInBatches(runId);
+    return { outcome: "run-gone", finished: null };
+  }
+  try {
+    const ctx = await sessionFor(runId, options.threads, run.startedAt);
+    const started = await startChunk(ctx, chunkId);
+    let outcome: ChunkJobOutcome;
+    if (started) outcome = (await commitChunk(ctx, started)) ? "written" : "lost";
+    else {
+      const open = await readProgram(ctx.chunks.openChunks(runId));
+      outcome = open.some((c) => c.id === chunkId) ? "held" : "done-already";
+    }
+    if (outcome === "held") return { outcome, finished: null };
+    crashPoint("verify:batch");
+    const finished = await finishRun(ctx);
+    if (finished) {
+      sessions.delete(runId);
+      await ctx.pool?.close();
+    }
+    return { outcome, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
+  } catch (error) {
+    if (error instanceof AppError && error.code === "cancelled") {
+      sessions.delete(runId);
+      await dropRunInBatches(runId);
+      return { outcome: "run-gone", finished: null };
+    }
+    if (error instanceof AppError && error.code === "conflict") return { outcome: "run-gone", finished: null };
+    throw error;
+  }
+}
+
+/** Finishes a queued run whose chunks are all done (a worker died between its last chunk and the finish). */
+export async function finishQueuedRun(runId: number, options: { threads: number }): Promise<RunSummary | null> {
+  const run = await readProgram(new VerifyStore().run(runId));
+  if (!run || run.status !== "running") return null;
+  const totals = await readProgram(new ChunkStore().totals(runId));
+  if (totals.chunks === 0 || totals.done < totals.chunks) return null;
+  const ctx = await sessionFor(runId, 1, run.startedAt);
+  try {
+    const finished = await finishRun(ctx);
+    return finished ? { ...finished, threads: options.threads } : null;
+  } catch (error) {
+    if (error instanceof AppError && (error.code === "conflict" || error.code === "cancelled")) return null;
+    throw error;
+  } finally {
+    sessions.delete(runId);
+    await ctx.pool?.close();
+  }
+}
+
+/**
+ * Chunks of a queued run taken by a worker that is gone (its lease lapsed, or its pid is dead on
+ * this host) and not finished: a worker takes them over without waiting for their queue job to
+ * expire (lib/services/verify/worker.ts).
+ */
+export async function lapsedChunks(runId: number): Promise<number[]> {
+  return (await readProgram(new ChunkStore().openChunks(runId))).filter((c) => c.status === "running" && claimable(c)).map((c) => c.id);
+}
+
 /** Runs handed to workers that are not finished, oldest first. */
 export async function queuedRuns(): Promise<number[]> {
-  return new ChunkStore(await sqlite()).queuedRuns();
+  return readProgram(new ChunkStore().queuedRuns());
 }
 
 /** How far a run has got, from its chunks. */
 export async function runChunkProgress(runId: number): Promise<{ chunks: number; done: number; traces: number; steps: number }> {
-  const { chunks, done, traces, steps } = new ChunkStore(await sqlite()).totals(runId);
+  const { chunks, done, traces, steps } = await readProgram(new ChunkStore().totals(runId));
   return { chunks, done, traces, steps };
 }
 
@@ -660,7 +850,7 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(null) : null;
   if (endpoint) {
     try {
-      judge = await JudgeSession.open(endpoint, await sqlite());
+      judge = await JudgeSession.open(endpoint);
       await judge.fetch(judge.requests(trace.question, scene, input.steps, verifyTrace(input, settings)));
     } catch (error) {
       // an edit is never refused because the judge is down: the rule skips and says so
@@ -670,13 +860,16 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   }
   const result = judged(input, trace.question, settings, judge);
   const runId = trace.runId;
-  await writeTransaction((handle) => {
-    const store = new VerifyStore(handle);
-    store.clearTrace(runId, traceId);
-    const { failingRules } = persistVerified(store, runId, traceId, rows, compactVerification(result));
-    store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
-    store.refreshDisagreements({ traceId });
-    new CalibrationStore(handle).refreshTrace(runId, traceId);
+  const pending = pendingRows();
+  const { failingRules } = persistVerified(pending, runId, traceId, rows, compactVerification(result));
+  const store = new VerifyStore();
+  const calibration = new CalibrationStore(dialect());
+  await writeProgram(function* () {
+    yield* store.clearTrace(runId, traceId);
+    yield* store.flush(pending);
+    yield* store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
+    yield* store.refreshDisagreements({ traceId });
+    yield* calibration.refreshTrace(runId, traceId);
   });
   refreshRunMetricsSoon(runId);
 }

@@ -1,4 +1,5 @@
-import { threadsFor, queuedRuns, runChunkProgress, workOnRun } from "@/lib/services/verify/verify";
+import { closeQueue, queueEnabled, workJobs } from "@/lib/jobs/queue";
+import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, lapsedChunks, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
 // `stepwise worker` (docs/design.md §14): a process that works on queued verifier runs — runs
@@ -7,6 +8,12 @@ import type { RunSummary } from "@/lib/schemas/verifier";
 // a free chunk under a lease (lib/jobs/lease.ts), so two never write the same chunk, and a chunk
 // whose worker died is taken over when its lease lapses (at once on the same machine, where a
 // dead pid is seen). Whoever writes the last chunk finishes the run.
+//
+// On PostgreSQL the chunks are jobs of the queue (lib/jobs/queue.ts, pg-boss): a worker takes one
+// job at a time (SKIP LOCKED), verifies the chunk under its lease and writes it only while the
+// chunk's row carries its lease token. A killed worker's job expires (STEPWISE_QUEUE_EXPIRE_SECONDS)
+// and is retried by another worker, which takes the chunk once its lease lapsed. On SQLite workers
+// poll the database for queued runs (no queue: one machine, a few processes).
 
 export interface WorkerOptions {
   /** Verification threads per worker (default: STEPWISE_VERIFY_THREADS, else the cores). */
@@ -39,6 +46,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export async function runWorker(options: WorkerOptions = {}): Promise<WorkerReport> {
+  if (queueEnabled()) return runQueueWorker(options);
   const threads = threadsFor(Number.MAX_SAFE_INTEGER, options.threads);
   const report: WorkerReport = { chunks: 0, finished: [] };
   const stop = () => options.signal?.aborted ?? false;
@@ -63,6 +71,74 @@ export async function runWorker(options: WorkerOptions = {}): Promise<WorkerRepo
       }
     }
     if (wrote === 0) await sleep(options.pollMs ?? 1_000, options.signal);
+  }
+  return report;
+}
+
+interface ChunkJobData extends Record<string, unknown> {
+  runId: number;
+  chunkId: number;
+}
+
+/** The PostgreSQL worker: chunk jobs from the queue until stopped (or, `untilIdle`, none is left). */
+async function runQueueWorker(options: WorkerOptions): Promise<WorkerReport> {
+  const threads = threadsFor(Number.MAX_SAFE_INTEGER, options.threads);
+  const report: WorkerReport = { chunks: 0, finished: [] };
+  const finish = async (summary: RunSummary | null) => {
+    if (!summary) return;
+    report.finished.push(summary);
+    options.onEvent?.(`run ${summary.run} done: ${summary.traces} traces, ${summary.verdicts} verdicts`);
+  };
+  // queued runs whose jobs are missing (an enqueue cut short) get them; a run whose chunks are all
+  // done but that nobody finished (its last worker died in between) is finished here
+  const sweep = async () => {
+    for (const runId of await queuedRuns()) {
+      if ((await enqueueOpenChunks(runId)) === 0) await finish(await finishQueuedRun(runId, { threads }));
+    }
+  };
+  const chunk = async (runId: number, chunkId: number) => {
+    const { outcome, finished } = await workOnChunk(runId, chunkId, { threads });
+    if (outcome === "written") {
+      report.chunks++;
+      const p = await runChunkProgress(runId);
+      options.onEvent?.(`run ${runId}: ${p.done} / ${p.chunks} chunks, ${p.traces.toLocaleString("en-US")} traces`);
+    }
+    await finish(finished);
+    return outcome;
+  };
+  // nothing on the queue: a chunk whose worker died (lease lapsed) is taken over at once — its job
+  // is still `active` until it expires (STEPWISE_QUEUE_EXPIRE_SECONDS), then completes as done
+  const takeOver = async () => {
+    for (const runId of await queuedRuns()) {
+      for (const chunkId of await lapsedChunks(runId)) {
+        if (options.signal?.aborted) return false;
+        if ((await chunk(runId, chunkId)) === "written") return true;
+      }
+    }
+    return false;
+  };
+  try {
+    await sweep();
+    await workJobs<ChunkJobData>(
+      [CHUNK_JOB],
+      async (job) => {
+        // a live worker holds the chunk's lease: the job is tried again later (taken over if that worker dies)
+        if ((await chunk(Number(job.data.runId), Number(job.data.chunkId))) === "held") throw new Error(`chunk ${job.data.chunkId} of run ${job.data.runId} is held by a live worker`);
+      },
+      {
+        signal: options.signal,
+        untilIdle: options.untilIdle,
+        pollSeconds: (options.pollMs ?? 1_000) / 1000,
+        onIdle: takeOver,
+        // until idle: no queued run left (a dead worker's expired job needs nobody to wait for it)
+        finished: async () => (await queuedRuns()).length === 0,
+        onError: (job, error) => options.onEvent?.(`job ${job.kind} ${job.id}: ${error instanceof Error ? error.message : String(error)} (tried again later)`),
+      },
+    );
+    if (options.untilIdle) await sweep();
+  } finally {
+    await closeRunSessions();
+    await closeQueue();
   }
   return report;
 }
