@@ -13,10 +13,11 @@
 // It ends with the targets and PASS/FAIL per target, and the load average: on a shared machine (a
 // load average above the core count) the wall-clock figures measure the neighbours, the CPU per
 // request does not.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildIfNeeded } from "../scripts/build-if-needed.mjs";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
 import { printSummary } from "./cpu-profile";
 import { trace as canonicalTrace } from "./import";
@@ -195,6 +196,30 @@ function probe(base: string): { stop: () => Promise<number[]> } {
   };
 }
 
+/**
+ * `next start` under `node --cpu-prof` (Node refuses --cpu-prof in NODE_OPTIONS, so bench/server.ts's
+ * spawn cannot carry it): one process, which writes its profile when SIGTERM ends it.
+ */
+async function startProfiledServer(port: number, env: Record<string, string>, dir: string): Promise<{ base: string; stop: () => void }> {
+  buildIfNeeded();
+  const server = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: "ignore",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return { base, stop: () => void server.kill("SIGTERM") };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  server.kill("SIGTERM");
+  throw new Error(`the profiled server did not answer ${base}/api/health`);
+}
+
 /** Waits for the stopped server's .cpuprofile files and prints where the CPU of each target's window went. */
 async function profiles(dir: string, windows: Array<{ name: string; from: number; to: number; requests: number }>): Promise<void> {
   let files: string[] = [];
@@ -225,8 +250,8 @@ export async function benchLoad(): Promise<void> {
   console.log(`upload file: ${IMPORT_TRACES.toLocaleString()} traces, ${(fs.statSync(upload).size / 1e6).toFixed(0)} MB`);
 
   if (CPU_PROF) fs.rmSync(CPU_PROF, { recursive: true, force: true });
-  const profiling: Record<string, string> = CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${CPU_PROF}`.trim() } : {};
-  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_NO_RECOVERY: "1", ...profiling });
+  const serverEnv = { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_NO_RECOVERY: "1" };
+  const { base, stop } = CPU_PROF ? await startProfiledServer(PORT, serverEnv, CPU_PROF) : await startServer(PORT, serverEnv);
   const windows: Array<{ name: string; from: number; to: number; requests: number }> = [];
   try {
     // pages read the session cookie (API routes take the token too): sign in as a browser would

@@ -93,10 +93,55 @@ function connectSqlite(url: string): Connection {
     handle.pragma("foreign_keys = ON");
     handle.pragma("busy_timeout = 10000");
     connection.handle = handle;
+    (adapter as unknown as { client: Database.Database }).client = withStatementCache(handle);
     return adapter;
   };
   connection.prisma = new PrismaClient({ adapter: factory });
   return connection;
+}
+
+/** Statements the Prisma adapter keeps prepared (by SQL text, least recently used out). */
+const PRISMA_STATEMENT_CACHE = 256;
+
+/**
+ * The handle as Prisma's SQLite adapter sees it, with its statements cached: the adapter prepares
+ * every query afresh (`client.prepare(sql).bind(args)`), and preparing was ~8% of a list request's
+ * CPU in the load bench's profile (bench/README.md "load"). A bound better-sqlite3 statement cannot
+ * be bound again, so `prepare` hands out a small façade with exactly what the adapter calls —
+ * `reader`, `run()` (BEGIN), `bind(args)` → `columns()`, `run()`, `raw().all()` — over one cached statement that
+ * takes the arguments per call. Everything else goes to the real handle. Only the adapter gets this
+ * view; the app's own raw SQL keeps the plain handle.
+ */
+function withStatementCache(handle: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => {
+    let cached = cache.get(sql);
+    if (cached) cache.delete(sql);
+    else cached = handle.prepare(sql);
+    cache.set(sql, cached);
+    if (cache.size > PRISMA_STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+    return cached;
+  };
+  const prepare = (sql: string) => {
+    const st = statement(sql);
+    return {
+      reader: st.reader,
+      run: () => st.run(),
+      bind: (args: unknown[]) => ({
+        reader: st.reader,
+        columns: () => st.columns(),
+        run: () => st.run(args),
+        raw: () => ({ all: () => st.raw(true).all(args) }),
+      }),
+    };
+  };
+  return new Proxy(handle, {
+    get(target, property) {
+      if (property === "prepare") return prepare;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 function connectPostgres(url: string): Connection {

@@ -20,13 +20,14 @@ import { startCluster } from './pg-cluster.mjs'
 
 /**
  * The representative e2e subset on PostgreSQL: specs that exercise the database broadly — sign-in,
- * roles and tokens (people), the security headers over a page render, review labelling, the trace
- * list. `demo`: needs the demo seed (skipped with the reason printed while the seed does not run on
+ * roles and tokens (people), the security headers over a page render, uploads through the import
+ * page and the API (background import, progress, summary), review labelling, the trace list. `demo`: needs the demo seed (skipped with the reason printed while the seed does not run on
  * PostgreSQL); `grep`: only the tests whose titles match.
  */
 export const PG_SUBSET = [
   { spec: 'e2e/people.spec.ts', demo: false, grep: 'every page redirects to sign-in|creates a token on the tokens page' },
   { spec: 'e2e/security.spec.ts', demo: false, grep: 'API responses forbid everything' },
+  { spec: 'e2e/import.spec.ts', demo: false },
   { spec: 'e2e/people.spec.ts', demo: true, grep: 'cannot label|text/plain or cross-origin' },
   { spec: 'e2e/security.spec.ts', demo: true, grep: 'pages carry a nonce CSP' },
   { spec: 'e2e/review.spec.ts', demo: true },

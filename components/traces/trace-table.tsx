@@ -1,9 +1,16 @@
+"use client";
+
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { TRACE_COLUMNS, type TraceColumn } from "@/lib/schemas/trace-list";
 import type { TraceListItem } from "@/lib/schemas/traces";
 
-/** The trace list as a table; `cols` (URL state, lib/schemas/trace-list.ts) hides the others. */
+/**
+ * The trace list as a table; `cols` (URL state, lib/schemas/trace-list.ts) hides the others.
+ * A client component on purpose: the page then sends the rows as data (~0.3 KB each) rather than
+ * as a server-rendered element tree (~2 KB of classes and markup each, serialised into the page's
+ * RSC payload on top of its HTML) — a third of /traces' server CPU (bench/README.md "load").
+ */
 export function TraceTable({ items, cols = [...TRACE_COLUMNS] }: { items: TraceListItem[]; cols?: TraceColumn[] }) {
   const show = new Set(cols);
   return (

@@ -1,5 +1,6 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { cache } from "react";
 import { isOpenPage, PATH_HEADER } from "@/lib/auth/page-gate";
 import { authenticate, type Principal } from "@/lib/auth/principal";
 import { atLeast, type Role } from "@/lib/auth/roles";
@@ -12,13 +13,18 @@ export function safeNext(value: string | null | undefined): string {
   return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
 }
 
-export async function pageUser(): Promise<Principal | null> {
+/**
+ * The signed-in user of this page request, or a redirect to /sign-in. Memoised per request (React
+ * `cache`): the layout, the page and its metadata each ask, and every ask was a session read and a
+ * user read through Prisma (three times on a trace page).
+ */
+export const pageUser = cache(async (): Promise<Principal | null> => {
   const requestHeaders = await headers();
   const path = requestHeaders.get(PATH_HEADER) ?? "/";
   const principal = await authenticate(requestHeaders);
   if (principal || isOpenPage(path.split("?")[0])) return principal;
   redirect(`/sign-in?next=${encodeURIComponent(safeNext(path))}`);
-}
+});
 
 /** For pages only some roles may open (users, audit): null when the signed-in user may not. */
 export async function pageUserWithRole(role: Role): Promise<Principal | null> {
