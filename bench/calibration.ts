@@ -9,12 +9,23 @@
 // every verdict of the run with its labels (a COUNT over Verdict ⋈ Review), and the naive answer to
 // the simplest question (one overall confusion matrix by GROUP BY over verdicts and labels). With --http the same
 // report is also fetched from `next start` (GET /api/calibration and the /calibration page).
+//
+// `npm run bench -- calibration --postgres [--verdicts=N] [--labelled=0.1] [--runs=R] [--keep]`: the same on
+// PostgreSQL at 10M verdicts (issue #17: the report < 2 s warm). The data is filled server-side
+// (bench/calibration-data.ts generateCalibrationDataPg: INSERT … SELECT over generate_series, indexes
+// built after the load) in a database `stepwise_bench_calibration` on STEPWISE_BENCH_PG_URL (a
+// superuser URL) or on a throw-away cluster (scripts/pg-cluster.mjs); the report is timed cold
+// (builds the run's step profiles) and warm, next to the one-matrix query; the database is dropped
+// at the end.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { startCluster } from "../scripts/pg-cluster.mjs";
 import { startServer } from "./server";
-import { generateCalibrationData } from "./calibration-data";
+import { generateCalibrationData, generateCalibrationDataPg, VERDICTS_PER_TRACE } from "./calibration-data";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".tmp", "bench-calibration");
@@ -40,7 +51,10 @@ async function repeat(runs: number, work: () => Promise<unknown> | unknown): Pro
   return median(samples);
 }
 
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
+
 export async function benchCalibration(): Promise<void> {
+  if (process.argv.includes("--postgres")) return benchCalibrationPostgres();
   const traces = Number(argument("traces", "45455"));
   const shares = argument("labelled", "0.9,0.1").split(",").map(Number);
   const runs = Number(argument("runs", "5"));
@@ -122,5 +136,72 @@ export async function benchCalibration(): Promise<void> {
     }
     raw.close();
     await disconnect();
+  }
+}
+
+const PG_DATABASE = "stepwise_bench_calibration";
+
+async function benchCalibrationPostgres(): Promise<void> {
+  const verdictsWanted = Number(argument("verdicts", "10000000"));
+  const traces = Math.ceil(verdictsWanted / VERDICTS_PER_TRACE);
+  const shares = argument("labelled", "0.1").split(",").map(Number);
+  const runs = Number(argument("runs", "5"));
+  const cluster = process.env.STEPWISE_BENCH_PG_URL ? null : await startCluster();
+  const adminUrl = process.env.STEPWISE_BENCH_PG_URL ?? cluster!.url;
+  const url = new URL(adminUrl);
+  url.pathname = `/${PG_DATABASE}`;
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      return await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  console.log(`PostgreSQL ${(await admin("SHOW server_version")).rows[0].server_version}, load average ${load()} (1 / 5 / 15 min)`);
+  try {
+    for (const share of shares) {
+      await admin(`DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`);
+      await admin(`CREATE DATABASE ${PG_DATABASE}`);
+      await deployMigrations(url.toString());
+      const client = new pg.Client({ connectionString: url.toString(), statement_timeout: 0 });
+      await client.connect();
+      console.log(`\n### PostgreSQL, ${Math.round(share * 100)}% of steps labelled`);
+      const generation = await timed(() => generateCalibrationDataPg(client, { traces, stepLabelShare: share, traceLabelShare: 0.5 }, "calibration-bench", (line) => console.log(line)));
+      const data = generation.result;
+      const counts = (await client.query(`SELECT (SELECT COUNT(*) FROM "Trace") AS traces, (SELECT COUNT(*) FROM "Step") AS steps, (SELECT COUNT(*) FROM "Verdict") AS verdicts,
+        (SELECT COUNT(*) FROM "Review") AS reviews, (SELECT pg_size_pretty(pg_database_size(current_database()))) AS size`)).rows[0];
+      console.log(`generated ${Number(counts.traces).toLocaleString("en-US")} traces, ${Number(counts.steps).toLocaleString("en-US")} steps, ${Number(counts.verdicts).toLocaleString("en-US")} verdicts, ${data.stepLabels.toLocaleString("en-US")} step labels, ${data.traceLabels.toLocaleString("en-US")} trace decisions (${Number(counts.reviews).toLocaleString("en-US")} Review rows) in ${(generation.ms / 1000).toFixed(1)} s; database ${counts.size}; load average ${load()}`);
+      const rawMatrix = `WITH l AS (SELECT "stepId", COUNT(*) FILTER (WHERE "label" = 'reject') AS j, COUNT(*) FILTER (WHERE "label" = 'accept') AS a FROM "Review" WHERE "current" AND "stepId" IS NOT NULL AND NOT "afterError" GROUP BY "stepId"),
+        o AS (SELECT "stepId", bool_or("outcome" = 'fail') AS f, bool_or("outcome" = 'pass') AS p FROM "Verdict" WHERE "runId" = $1 GROUP BY "stepId")
+        SELECT o.f AS fail, l.j > l.a AS reject, COUNT(*) AS n FROM l JOIN o ON o."stepId" = l."stepId" WHERE (o.f OR o.p) AND l.j <> l.a GROUP BY 1, 2`;
+      const rawMatrixMs = await repeat(Math.min(runs, 3), () => client.query(rawMatrix, [data.runId]));
+      await client.end();
+
+      process.env.DATABASE_URL = url.toString();
+      process.env.STEPWISE_DATA_DIR = path.join(DIR, "postgres-data");
+      const { disconnect } = await import("../lib/db");
+      const calibration = await import("../lib/services/calibration/calibration");
+      const schemas = await import("../lib/schemas/calibration");
+      const query = schemas.calibrationQuery.parse({ dataset: data.datasetName, run: data.runId });
+      const loadBefore = load();
+      const cold = await timed(() => calibration.getCalibration(query));
+      const warm: number[] = [];
+      for (let i = 0; i < runs; i++) warm.push((await timed(() => calibration.getCalibration(query))).ms);
+      const fit = await repeat(Math.min(runs, 3), () => calibration.getFitProposal(schemas.fitQuery.parse({ dataset: data.datasetName, run: data.runId })));
+      const report = cold.result;
+      console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
+      console.log(`raw: one confusion matrix by GROUP BY over verdicts and labels   ${ms(rawMatrixMs).padStart(8)}`);
+      console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}`);
+      console.log(`getCalibration, warm (median of ${runs})                              ${ms(median(warm)).padStart(8)}  (all: ${warm.map((x) => x.toFixed(0)).join(", ")} ms; ${(median(warm) / rawMatrixMs).toFixed(2)}× the one-matrix query)`);
+      console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
+      console.log(`load average before / after the timings: ${loadBefore} → ${load()}`);
+      await disconnect();
+    }
+  } finally {
+    // the bench database is large (GBs at 10M verdicts): never leave it behind (--keep: for EXPLAIN; drop it yourself)
+    if (!process.argv.includes("--keep")) await admin(`DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`).catch((error) => console.error(`could not drop ${PG_DATABASE}: ${(error as Error).message}`));
+    if (!process.argv.includes("--keep")) cluster?.stop();
   }
 }

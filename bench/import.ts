@@ -4,7 +4,19 @@
 // another fresh database. Prints both throughputs and their ratio (target ≥ 0.5) per run and the
 // median over R runs (default 3: the machine's two cores are shared, single runs are noisy), and
 // the import's peak RSS (first run).
+//
+// PostgreSQL (`--postgres`, or DATABASE_URL=postgresql://…: a server URL whose role may create
+// databases; the bench makes and drops its own): the import into a fresh database, then the very
+// rows it wrote (read back, outside any timing) sent raw into two more fresh databases — once by
+// COPY FROM STDIN (pg-copy-streams, one COPY per table in one transaction: the raw limit the
+// import is compared with) and once by INSERT … SELECT FROM UNNEST (the statement the import's
+// bulk path sends, lib/services/import/import-bulk.ts) — with both ratios.
 import fs from "node:fs";
+import os from "node:os";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
@@ -143,17 +155,11 @@ async function runRaw(dir: string, rows: RawRows): Promise<{ seconds: number; ro
 }
 
 export async function benchImport(): Promise<void> {
+  if (process.argv.includes("--postgres") || /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "")) return benchImportPostgres();
   const count = argument("traces", 20_000);
   const runs = argument("runs", 3);
   const dir = path.join(ROOT, ".tmp", "bench", "import");
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const input = path.join(dir, "traces.jsonl");
-  const out = fs.openSync(input, "w");
-  for (let n = 0; n < count; n++) fs.writeSync(out, `${trace(n)}\n`);
-  fs.closeSync(out);
-  const bytes = fs.statSync(input).size;
-  console.log(`input: ${count.toLocaleString("en-US")} traces, ${mb(bytes)} (${input})`);
+  const { input, bytes } = writeInput(dir, count);
 
   let rows: RawRows | null = null;
   const ratios: number[] = [];
@@ -176,4 +182,182 @@ export async function benchImport(): Promise<void> {
   }
   const sorted = [...ratios].sort((a, b) => a - b);
   console.log(`ratio ours/raw, median of ${runs}: ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} (target ≥ 0.50; min ${sorted[0].toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)})`);
+}
+
+function writeInput(dir: string, count: number): { input: string; bytes: number } {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const input = path.join(dir, "traces.jsonl");
+  const out = fs.openSync(input, "w");
+  for (let n = 0; n < count; n++) fs.writeSync(out, `${trace(n)}\n`);
+  fs.closeSync(out);
+  const bytes = fs.statSync(input).size;
+  console.log(`input: ${count.toLocaleString("en-US")} traces, ${mb(bytes)} (${input})`);
+  return { input, bytes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/** The tables and columns the import fills for this input, parents first (ids included: the rows are the same rows). */
+const PG_TABLES: Array<[string, string[]]> = [
+  ["Dataset", ["id", "name", "importId"]],
+  ["Image", ["id", "datasetId", "name", "sha256", "path", "url", "width", "height", "mime", "importId"]],
+  ["Question", ["id", "datasetId", "imageId", "externalId", "text", "answer", "program", "source", "answerUnreliable", "importId"]],
+  ["QuestionRelation", ["id", "questionId", "relation", "relationClass"]],
+  ["Trace", ["id", "datasetId", "externalId", "questionId", "imageId", "sceneId", "question", "answer", "finalAnswer", "teacherModel", "teacherParams", "method", "format", "contentHash", "raw", "stepCount", "decision", "answerUnreliable", "importId"]],
+  ["Step", ["id", "traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs"]],
+];
+
+type TextRow = Array<string | null>;
+
+/** Every value as PostgreSQL's text (no parsing): what COPY and UNNEST take. */
+const asText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+function databaseUrl(server: string, name: string): string {
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function freshPgDatabase(server: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(server, name);
+  await deployMigrations(url);
+  return url;
+}
+
+async function dropPgDatabase(server: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
+}
+
+/** COPY's text format: tab-separated, \N for NULL, backslash escapes. */
+function copyLine(row: TextRow): string {
+  let line = "";
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    if (i) line += "\t";
+    line += value === null ? "\\N" : value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+  }
+  return `${line}\n`;
+}
+
+function* copyChunks(rows: TextRow[]): Generator<string> {
+  let chunk = "";
+  for (const row of rows) {
+    chunk += copyLine(row);
+    if (chunk.length > 256 * 1024) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
+
+/** Raw COPY of the rows into a fresh database, one transaction; returns seconds. */
+async function rawCopy(url: string, rows: Map<string, TextRow[]>): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  await client.query("BEGIN");
+  for (const [table, columns] of PG_TABLES) {
+    const stream = client.query(copyFrom(`COPY "${table}" (${quoted(columns)}) FROM STDIN`));
+    await pipeline(Readable.from(copyChunks(rows.get(table)!)), stream);
+  }
+  await client.query(`INSERT INTO "Import" ("datasetId", "datasetName", "files", "status") VALUES (1, 'bench', '[]', 'done')`);
+  await client.query("COMMIT");
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return seconds;
+}
+
+/** Raw INSERT … SELECT FROM UNNEST of the same rows (≤ 20,000 rows a statement), one transaction; returns seconds. */
+async function rawUnnest(url: string, rows: Map<string, TextRow[]>): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const types = new Map<string, string>();
+  for (const r of (await client.query(`SELECT table_name, column_name, udt_name FROM information_schema.columns WHERE table_schema = 'public'`)).rows) types.set(`${r.table_name}.${r.column_name}`, r.udt_name);
+  const started = performance.now();
+  await client.query("BEGIN");
+  for (const [table, columns] of PG_TABLES) {
+    const text = `INSERT INTO "${table}" (${quoted(columns)}) SELECT * FROM UNNEST(${columns.map((c, i) => `$${i + 1}::${types.get(`${table}.${c}`)}[]`).join(", ")})`;
+    const all = rows.get(table)!;
+    for (let start = 0; start < all.length; start += 20_000) {
+      const part = all.slice(start, start + 20_000);
+      await client.query(text, columns.map((_, c) => part.map((row) => row[c])));
+    }
+  }
+  await client.query(`INSERT INTO "Import" ("datasetId", "datasetName", "files", "status") VALUES (1, 'bench', '[]', 'done')`);
+  await client.query("COMMIT");
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return seconds;
+}
+
+async function benchImportPostgres(): Promise<void> {
+  const server = process.env.STEPWISE_BENCH_PG_URL ?? process.env.DATABASE_URL;
+  if (!server || !/^postgres(ql)?:\/\//.test(server)) throw new Error("--postgres needs DATABASE_URL (or STEPWISE_BENCH_PG_URL) = postgresql://… of a role that may create databases");
+  const count = argument("traces", 20_000);
+  const runs = argument("runs", 3);
+  const dir = path.join(ROOT, ".tmp", "bench", "import-pg");
+  const { input } = writeInput(dir, count);
+  const load = () => os.loadavg().map((n) => n.toFixed(1)).join(" ");
+  const copyRatios: number[] = [];
+  let rows: Map<string, TextRow[]> | null = null;
+  for (let run = 1; run <= runs; run++) {
+    const oursUrl = await freshPgDatabase(server, "stepwise_bench_import");
+    fs.rmSync(path.join(dir, "data"), { recursive: true, force: true });
+    process.env.DATABASE_URL = oursUrl;
+    process.env.STEPWISE_DATA_DIR = path.join(dir, "data");
+    const { importFiles } = await import("../lib/services/import/imports");
+    const { db, disconnect } = await import("../lib/db");
+    await db().$queryRawUnsafe("SELECT 1"); // the pool is open outside the timing, as a running server has it
+    const started = performance.now();
+    const summary = await importFiles({ files: [input], dataset: "bench", images: [IMAGES], source: "cli" });
+    const seconds = (performance.now() - started) / 1000;
+    await disconnect();
+    const c = summary.created;
+    if (!rows) {
+      // the rows the import wrote, read back as text (outside any timing)
+      rows = new Map();
+      const reader = new pg.Client({ connectionString: oursUrl });
+      await reader.connect();
+      for (const [table, columns] of PG_TABLES) {
+        const result = await reader.query({ text: `SELECT ${quoted(columns)} FROM "${table}" ORDER BY "id"`, rowMode: "array", types: asText });
+        rows.set(table, result.rows as TextRow[]);
+      }
+      await reader.end();
+      console.log(`created: ${JSON.stringify(c)}; rows compared: ${PG_TABLES.map(([t]) => `${t} ${rows!.get(t)!.length.toLocaleString("en-US")}`).join(", ")}`);
+    }
+    const total = [...rows.values()].reduce((sum, r) => sum + r.length, 0) + 1; // + the history row
+    const copyUrl = await freshPgDatabase(server, "stepwise_bench_copy");
+    const copySeconds = await rawCopy(copyUrl, rows);
+    const rate = (s: number) => Math.round(total / s).toLocaleString("en-US");
+    copyRatios.push(copySeconds / seconds);
+    let unnest = "";
+    if (run === 1) {
+      // the choice of the bulk path (COPY or UNNEST): measured once per bench run
+      const unnestUrl = await freshPgDatabase(server, "stepwise_bench_unnest");
+      const unnestSeconds = await rawUnnest(unnestUrl, rows);
+      unnest = `; raw UNNEST ${unnestSeconds.toFixed(2)} s (${rate(unnestSeconds)} rows/s, COPY/UNNEST speed ${(unnestSeconds / copySeconds).toFixed(2)}×)`;
+    }
+    console.log(
+      `run ${run} (load ${load()}): ours ${seconds.toFixed(2)} s (${rate(seconds)} rows/s, ${Math.round(c.steps / seconds).toLocaleString("en-US")} steps/s, read + validate + write from the file); ` +
+        `raw COPY ${copySeconds.toFixed(2)} s (${rate(copySeconds)} rows/s)${unnest}; ratio ours/COPY ${(copySeconds / seconds).toFixed(2)}`,
+    );
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  console.log(`ratio ours/raw COPY, median of ${runs}: ${median(copyRatios).toFixed(2)} (target ≥ 0.50; min ${Math.min(...copyRatios).toFixed(2)}, max ${Math.max(...copyRatios).toFixed(2)})`);
+  for (const name of ["stepwise_bench_import", "stepwise_bench_copy", "stepwise_bench_unnest"]) await dropPgDatabase(server, name);
 }

@@ -1,12 +1,15 @@
 // `npm run bench -- review`: the trace page and review actions at 100k traces / 1M steps, and the
 // canvas with 1,000 boxes. Latencies are measured client-side against `next start` on a bench
 // database; the floor is /api/health on the same server (framework + HTTP, no data) and the raw
-// limit is the same read done with better-sqlite3 directly.
+// limit is the same read done with better-sqlite3 directly. With BENCH_PG_URL=postgresql://… (a role
+// that may create databases) it runs on PostgreSQL instead, at 1M traces / 10M steps
+// (bench/review-pg.ts).
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "@playwright/test";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { benchReviewPostgres } from "./review-pg";
 import { startServer } from "./server";
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
@@ -67,7 +70,7 @@ async function time(count: number, request: (i: number) => Promise<Response>): P
     const started = performance.now();
     const response = await request(i);
     await response.arrayBuffer();
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status}${response.redirected ? ` redirected to ${response.url}` : ""}`);
     samples.push(performance.now() - started);
   }
   return samples;
@@ -80,12 +83,14 @@ function report(name: string, samples: number[], floor?: number[]): void {
 }
 
 export async function benchReview(): Promise<void> {
+  if (process.env.BENCH_PG_URL) return benchReviewPostgres(process.env.BENCH_PG_URL);
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, "stepwise.db");
   await deployMigrations(`file:${file}`);
   const { sceneTrace, boxTrace } = generate(file);
-  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data") });
+  // loopback only, no sign-in: the bench times the pages, not the sign-in redirect
+  const { base, stop } = await startServer(PORT, { DATABASE_URL: `file:${file}`, STEPWISE_DATA_DIR: path.join(DIR, "data"), STEPWISE_AUTH: "off" });
   try {
     const pick = (i: number) => sceneTrace - 5_000 + ((i * 7919) % 10_000);
     await time(20, (i) => fetch(`${base}/traces/${pick(i)}`)); // warm-up: compile caches, page cache

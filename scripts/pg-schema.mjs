@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Generates prisma/postgres/schema.prisma from the one source, prisma/schema.prisma (docs/design.md §14).
 // The models are provider-neutral (no @db.* types), so the PostgreSQL schema differs only in the
-// datasource provider and the generated client's folder. Never edit the output by hand:
+// datasource provider, the generated client's folder, and Json fields marked `// [pg: json]` in the
+// source: those become `@db.Json` (PostgreSQL's json, which keeps the text as written — key order,
+// spacing, number text) instead of Prisma's default jsonb, which reorders keys (shorter first) and
+// reformats; exports write that text verbatim and must be the same bytes on both dialects
+// (docs/postgres.md "JSON kept verbatim"). Never edit the output by hand:
 //   node scripts/pg-schema.mjs          write prisma/postgres/schema.prisma
 //   node scripts/pg-schema.mjs --check  exit 1 when the committed file is out of date
 // scripts/pg-schema.test.ts keeps the two in sync; `npm run db:generate` runs this first.
@@ -21,7 +25,8 @@ export function postgresSchema(source) {
   if (!generator || !/output\s*=\s*"\.\.\/lib\/generated\/prisma"/.test(generator[0])) throw new Error('prisma/schema.prisma: generator client with output "../lib/generated/prisma" not found')
   const native = /@db\.\w+/.exec(source)
   if (native) throw new Error(`prisma/schema.prisma: native type ${native[0]} is not provider-neutral (docs/design.md §14)`)
-  const body = source
+  const verbatim = source.replace(/^(\s+\w+\s+Json\??)(\s[^\n]*\/\/[^\n]*\[pg: json\])/gm, '$1 @db.Json$2')
+  const body = verbatim
     .replace(datasource[0], datasource[0].replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"'))
     .replace(generator[0], generator[0].replace(/output(\s*)=\s*"\.\.\/lib\/generated\/prisma"/, 'output$1= "../../lib/generated/postgres"'))
   return `// GENERATED from prisma/schema.prisma by scripts/pg-schema.mjs — do not edit; edit the source and run\n// \`node scripts/pg-schema.mjs\` (npm run db:generate does). PostgreSQL migrations: prisma/postgres/migrations.\n\n${body}`

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, it } from "vitest";
-import { prepare, sqlite } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { createToken } from "@/lib/services/people/tokens";
 import { createUser } from "@/lib/services/people/users";
 
@@ -118,9 +118,15 @@ async function call(key: string, body: string): Promise<Response> {
 
 /** Row counts of every table: what a refused request must leave as it was. */
 async function counts(): Promise<Record<string, number>> {
-  const handle = await sqlite();
-  const tables = (prepare(handle, `SELECT "name" FROM sqlite_master WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%' AND "name" <> '_prisma_migrations'`).all() as Array<{ name: string }>).map((t) => t.name);
-  return Object.fromEntries(tables.map((t) => [t, (prepare(handle, `SELECT COUNT(*) AS "n" FROM "${t}"`).get() as { n: number }).n]));
+  const q = await sql();
+  const listing =
+    q.dialect === "postgres"
+      ? `SELECT "tablename" AS "name" FROM pg_tables WHERE "schemaname" = current_schema() AND "tablename" <> '_prisma_migrations' ORDER BY 1`
+      : `SELECT "name" FROM sqlite_master WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%' AND "name" <> '_prisma_migrations' ORDER BY 1`;
+  const tables = (await q.all<{ name: string }>(listing)).map((t) => t.name);
+  const out: Record<string, number> = {};
+  for (const t of tables) out[t] = (await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM "${t}"`))!.n;
+  return out;
 }
 
 const nested = (depth: number) => `${'{"a":['.repeat(depth)}1${"]}".repeat(depth)}`;

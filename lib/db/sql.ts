@@ -1,5 +1,8 @@
 import type Database from "better-sqlite3";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { dialect, pgPool, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
@@ -228,6 +231,11 @@ export class PostgresSql implements Sql {
   readonly dialect = "postgres" as const;
   constructor(private readonly client: PgQueryable) {}
 
+  /** The pool or transaction client under this seam (for COPY, `copyRows`). */
+  queryable(): PgQueryable {
+    return this.client;
+  }
+
   private async query(text: string, params: readonly Param[]): Promise<pg.QueryResult> {
     try {
       return await this.client.query({ text: toPostgres(text), values: params.map(pgParam), types: sqliteShapedTypes });
@@ -355,7 +363,8 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
 /** One statement a program asks to run; the driver sends back its result. */
 export type Op =
   | { kind: "run" | "get" | "all" | "insert"; text: string; params: Param[] }
-  | { kind: "many"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[]; conflict: string };
+  | { kind: "many"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[]; conflict: string }
+  | { kind: "copy"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[] };
 
 /**
  * A generator of statements (`yield* get(…)`) returning T. Bulk write logic written this way
@@ -392,8 +401,8 @@ function insertOne(table: string, columns: readonly string[], conflict: string):
 }
 
 function execSync(handle: Database.Database, op: Op): unknown {
-  if (op.kind === "many") {
-    const statement = statementOf(handle, insertOne(op.table, op.columns, op.conflict));
+  if (op.kind === "many" || op.kind === "copy") {
+    const statement = statementOf(handle, insertOne(op.table, op.columns, op.kind === "many" ? op.conflict : ""));
     let changes = 0;
     for (const row of op.rows) changes += statement.run(...row.map(sqliteParam)).changes;
     return changes;
@@ -427,6 +436,7 @@ export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
     const op = step.value;
     let result: unknown;
     if (op.kind === "many") result = await q.insertMany(op.table, op.columns, op.rows, op.conflict);
+    else if (op.kind === "copy") result = await copyRows(q, op.table, op.columns, op.rows);
     else if (op.kind === "get") result = await q.get(op.text, op.params);
     else if (op.kind === "all") result = await q.all(op.text, op.params);
     else if (op.kind === "run") result = await q.run(op.text, op.params);
@@ -449,4 +459,75 @@ export async function writeProgram<T>(program: () => Program<T>): Promise<T> {
 /** Runs a read-only program outside a transaction (autocommit). */
 export async function readProgram<T>(program: Program<T>): Promise<T> {
   return runAsync(program, await sql());
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY: the bulk path for new rows on PostgreSQL
+
+/**
+ * Bulk rows (no conflict clause: every row must be new) as a statement program: COPY … FROM STDIN
+ * on PostgreSQL (pg-copy-streams, text format — the fastest way in, see bench/README.md "import"),
+ * a prepared statement per row on SQLite (its fast path). Returns the rows written.
+ */
+export function* copy(table: string, columns: readonly string[], rows: readonly (readonly Param[])[]): Program<number> {
+  if (!rows.length) return 0;
+  return (yield { kind: "copy", table, columns, rows }) as number;
+}
+
+/** `copy` on a seam: COPY on PostgreSQL (on the transaction's client, else a pooled one), insertMany on SQLite. */
+export async function copyRows(q: Sql, table: string, columns: readonly string[], rows: readonly (readonly Param[])[]): Promise<number> {
+  if (!rows.length) return 0;
+  if (!(q instanceof PostgresSql)) return q.insertMany(table, columns, rows);
+  const target = q.queryable();
+  const client = target instanceof pg.Pool ? await target.connect() : target;
+  const text = `COPY ${quote(table)} (${columns.map(quote).join(", ")}) FROM STDIN`;
+  try {
+    const stream = client.query(copyFrom(text));
+    await pipeline(Readable.from(copyText(rows)), stream);
+    return stream.rowCount ?? rows.length;
+  } catch (error) {
+    throw pgError(error, `${text} (${rows.length} rows)`);
+  } finally {
+    if (client !== target) (client as pg.PoolClient).release();
+  }
+}
+
+/** COPY's text format: tab-separated columns, \N for NULL, backslash escapes; ~256 KB a piece. */
+function* copyText(rows: readonly (readonly Param[])[]): Generator<string> {
+  let piece = "";
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      if (i) piece += "\t";
+      piece += copyValue(row[i]);
+    }
+    piece += "\n";
+    if (piece.length > 256 * 1024) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece) yield piece;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+function copyValue(value: Param): string {
+  if (value === null || value === undefined) return "\\N";
+  if (typeof value === "boolean") return value ? "t" : "f";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return `\\\\x${Buffer.from(value).toString("hex")}`;
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : value;
+}
+
+/**
+ * Seam-style SQL text (`?` placeholders, bare camelCase aliases) for the current dialect, for the
+ * rare statement that must run through Prisma's `$queryRawUnsafe` (inside a Prisma interactive
+ * transaction): unchanged on SQLite, translated as the seam does on PostgreSQL. Values come back as
+ * Prisma returns them (COUNT as BigInt on PostgreSQL: wrap in Number()).
+ */
+export function dialectText(text: string): string {
+  return dialect() === "postgres" ? toPostgres(text) : text;
 }

@@ -1,4 +1,4 @@
-import { prepare } from "@/lib/db";
+import { insert } from "@/lib/db/sql";
 import { createJob, defineJobKind, mapConcurrent, runJob } from "@/lib/jobs/jobs";
 
 // A job kind for the machinery's tests (lib/jobs/jobs.int.test.ts): `count` items, each waiting
@@ -29,13 +29,7 @@ export const fixtureKind = defineJobKind<FixtureConfig>({
           await new Promise((resolve) => setTimeout(resolve, ctx.config.delayMs));
           if (ctx.config.failKeys?.includes(key)) throw new Error(`${key} failed on purpose`);
           ctx.count("work");
-          return {
-            commit: (handle) =>
-              Number(
-                prepare(handle, `INSERT INTO "AuditLog" ("action", "entity", "entityId", "data") VALUES ('fixture', 'job-fixture', ?, ?)`).run(key, JSON.stringify({ attempt }))
-                  .lastInsertRowid,
-              ),
-          };
+          return { write: () => insert(`INSERT INTO "AuditLog" ("action", "entity", "entityId", "data") VALUES ('fixture', 'job-fixture', ?, ?)`, key, JSON.stringify({ attempt })) };
         });
         if (result.status === "done") process.stdout.write(`done ${key}\n`);
         return result;

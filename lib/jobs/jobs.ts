@@ -1,7 +1,8 @@
 import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type Database from "better-sqlite3";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, dialect, writeTransaction } from "@/lib/db";
+import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { pidAlive } from "@/lib/jobs/owner";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
@@ -13,7 +14,9 @@ import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, Jo
 // on this host, or no heartbeat for `staleMs` — is stale and can be resumed by anyone; items already
 // done are skipped, so a resumed job neither repeats nor loses work. Item writes go through the
 // shared better-sqlite3 handle, about one small transaction per item (queued marks ride along with
-// the next commit), so a job runs hundreds of items a second.
+// the next commit), so a job runs hundreds of items a second. The item writes are statement
+// programs (lib/db/sql.ts): synchronous on the better-sqlite3 handle on SQLite (as fast as before),
+// one transaction with a savepoint per item on PostgreSQL.
 
 const DEFAULT_STALE_MS = 30_000;
 const DEFAULT_HEARTBEAT_MS = 2_000;
@@ -183,7 +186,6 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   const kind = jobKind(claimed.kind);
   const config = kind.parseConfig ? kind.parseConfig(claimed.config) : claimed.config;
   const counters: Counters = { ...claimed.counters };
-  const handle = await sqlite();
   const onOuterAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onOuterAbort);
   let lostOwnership = false;
@@ -209,16 +211,18 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   heartbeat.unref();
 
-  const selectItem = prepare(handle, `SELECT "status", "result", "attempts" FROM "JobItem" WHERE "jobId" = ? AND "key" = ?`);
-  const startItem = prepare(
-    handle,
-    `INSERT INTO "JobItem" ("jobId", "key", "status", "attempts") VALUES (?, ?, 'running', 1)
-     ON CONFLICT ("jobId", "key") DO UPDATE SET "status" = 'running', "attempts" = "attempts" + 1, "error" = NULL`,
-  );
-  const finishItem = prepare(handle, `UPDATE "JobItem" SET "status" = ?, "result" = ?, "error" = ? WHERE "jobId" = ? AND "key" = ?`);
-  const bumpJob = prepare(handle, `UPDATE "Job" SET "done" = "done" + ?, "failed" = "failed" + ? WHERE "id" = ?`);
-  const saveCounters = prepare(handle, `UPDATE "Job" SET "counters" = ? WHERE "id" = ?`);
-  const resetItem = prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "key" = ?`);
+  const onPostgres = dialect() === "postgres";
+  const startItem = (key: string) =>
+    run(
+      `INSERT INTO "JobItem" ("jobId", "key", "status", "attempts") VALUES (?, ?, 'running', 1)
+       ON CONFLICT ("jobId", "key") DO UPDATE SET "status" = 'running', "attempts" = "JobItem"."attempts" + 1, "error" = NULL`,
+      id, key,
+    );
+  const finishItem = (status: "done" | "failed", result: string | null, error: string | null, key: string) =>
+    run(`UPDATE "JobItem" SET "status" = ?, "result" = ?, "error" = ? WHERE "jobId" = ? AND "key" = ?`, status, result, error, id, key);
+  const bumpJob = (done: number, failed: number) => run(`UPDATE "Job" SET "done" = "done" + ?, "failed" = "failed" + ? WHERE "id" = ?`, done, failed, id);
+  const resetItem = (key: string) => run(`UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "key" = ?`, id, key);
+  const saveCounters = () => run(`UPDATE "Job" SET "counters" = ? WHERE "id" = ?`, JSON.stringify(counters), id);
 
   // Fewer commits: an item's "running" mark is queued and goes into the next transaction — the
   // next item to finish (or the next turn of the event loop) — together with that item's trace,
@@ -227,7 +231,9 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   // busy event loop would hold its concurrency slot). Writes are applied in the order they were
   // queued; an item's promise settles once its writes are committed, so "done" still means "on
   // disk with its result". Before: two commits per item.
-  type Write = { op: (h: Database.Database) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  // A write is a statement program, or (a kind's legacy `commit`) a function of the SQLite handle.
+  type Op = { program?: () => Program<unknown>; handle?: (h: Database.Database) => unknown };
+  type Write = { op: Op; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   let queue: Write[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flush = async () => {
@@ -236,16 +242,33 @@ async function execute(id: number, controller: AbortController, options: RunOpti
     if (!batch.length) return;
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
-      await writeTransaction((h) => {
-        for (const write of batch) {
-          try {
-            outcomes.push({ ok: true, value: h.transaction(() => write.op(h))() });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
+      if (onPostgres) {
+        await transaction(async (tx) => {
+          for (const write of batch) {
+            await tx.run("SAVEPOINT job_item");
+            try {
+              if (write.op.handle) throw new AppError("internal", `job kind "${claimed.kind}" commits on the SQLite handle (ItemOutcome.commit); on PostgreSQL it needs ItemOutcome.write`);
+              outcomes.push({ ok: true, value: await runAsync(write.op.program!(), tx) });
+              await tx.run("RELEASE SAVEPOINT job_item");
+            } catch (error) {
+              await tx.run("ROLLBACK TO SAVEPOINT job_item");
+              outcomes.push({ ok: false, value: error });
+            }
           }
-        }
-        saveCounters.run(JSON.stringify(counters), id);
-      });
+          await runAsync(saveCounters(), tx);
+        });
+      } else {
+        await writeTransaction((h) => {
+          for (const write of batch) {
+            try {
+              outcomes.push({ ok: true, value: h.transaction(() => (write.op.handle ? write.op.handle(h) : runSync(write.op.program!(), h)))() });
+            } catch (error) {
+              outcomes.push({ ok: false, value: error });
+            }
+          }
+          runSync(saveCounters(), h);
+        });
+      }
       countersDirty = false;
     } catch (error) {
       for (const write of batch) write.reject(error);
@@ -255,7 +278,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   };
   let scheduled = false;
   /** Queues a write; `now` commits it (with everything queued before it) at once, else on the next turn. */
-  const enqueue = <T>(op: (h: Database.Database) => T, now = false): Promise<T> =>
+  const enqueue = <T>(op: Op, now = false): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
       if (now) flushing = flushing.then(flush);
@@ -267,6 +290,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
         });
       }
     });
+  const writeOf = (program: () => Program<unknown>): Op => ({ program });
 
   const ctx: JobContext<unknown> = {
     job: claimed,
@@ -285,16 +309,16 @@ async function execute(id: number, controller: AbortController, options: RunOpti
     },
     counters: () => ({ ...counters }),
     async doneKeys() {
-      const rows = prepare(handle, `SELECT "key" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'done'`).all(id) as Array<{ key: string }>;
+      const rows = await (await sql()).all<{ key: string }>(`SELECT "key" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'done'`, [id]);
       return new Set(rows.map((r) => r.key));
     },
     async item(key, work): Promise<ItemResult> {
-      const before = selectItem.get(id, key) as { status: string; result: string | null; attempts: number } | undefined;
+      const before = await (await sql()).get<{ status: string; result: string | null; attempts: number }>(`SELECT "status", "result", "attempts" FROM "JobItem" WHERE "jobId" = ? AND "key" = ?`, [id, key]);
       if (before?.status === "done") return { key, status: "skipped", ref: before.result };
       const wasFailed = before?.status === "failed";
       if (controller.signal.aborted) return { key, status: "failed", ref: null, error: "cancelled" };
       // written with the next group commit (a crash before it only loses the attempt count)
-      enqueue(() => startItem.run(id, key)).catch(() => {});
+      enqueue(writeOf(() => startItem(key))).catch(() => {});
       const attempt = (before?.attempts ?? 0) + 1;
       let outcome: ItemOutcome | void;
       try {
@@ -302,23 +326,36 @@ async function execute(id: number, controller: AbortController, options: RunOpti
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (controller.signal.aborted) {
-          await enqueue(() => resetItem.run(id, key), true);
+          await enqueue(writeOf(() => resetItem(key)), true);
           return { key, status: "failed", ref: null, error: "cancelled" };
         }
-        await enqueue(() => {
-          finishItem.run("failed", null, message.slice(0, 2000), id, key);
-          bumpJob.run(0, wasFailed ? 0 : 1, id);
-        }, true);
+        await enqueue(
+          writeOf(function* () {
+            yield* finishItem("failed", null, message.slice(0, 2000), key);
+            yield* bumpJob(0, wasFailed ? 0 : 1);
+          }),
+          true,
+        );
         return { key, status: "failed", ref: null, error: message };
       }
-      const ref = await enqueue((h) => {
-        const committed = outcome?.commit?.(h);
-        const value = committed ?? outcome?.ref ?? null;
+      const finish = function* (value: string | number | void | null | undefined): Program<string | null> {
         const stored = value === null || value === undefined ? null : String(value);
-        finishItem.run("done", stored, null, id, key);
-        bumpJob.run(1, wasFailed ? -1 : 0, id);
+        yield* finishItem("done", stored, null, key);
+        yield* bumpJob(1, wasFailed ? -1 : 0);
         return stored;
-      }, true);
+      };
+      const commit = outcome?.commit;
+      const write = outcome?.write;
+      const fallback = outcome?.ref ?? null;
+      const ref = await enqueue<string | null>(
+        commit
+          ? { handle: (h) => runSync(finish(commit(h) ?? fallback), h) }
+          : writeOf(function* () {
+              const written = write ? yield* write() : undefined;
+              return yield* finish(written ?? fallback);
+            }),
+        true,
+      );
       return { key, status: "done", ref };
     },
   };

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { Program } from "@/lib/db/sql";
 
 // Generic persisted background jobs (docs/design.md §11): generation, SpaRE pipelines,
 // evaluations. A kind names its work; the machinery in lib/jobs/jobs.ts owns status, ownership,
@@ -40,6 +41,12 @@ export interface ItemOutcome {
    * given, becomes the item's result.
    */
   commit?: (handle: Database.Database) => string | number | void | null;
+  /**
+   * The dialect-neutral form of `commit` (docs/design.md §14): a statement program (lib/db/sql.ts)
+   * run in the transaction that marks the item done — synchronously on SQLite, awaited on
+   * PostgreSQL. `commit` (the better-sqlite3 handle) works on SQLite only.
+   */
+  write?: () => Program<string | number | void | null>;
 }
 
 export interface ItemResult {

@@ -3,9 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql, writeProgram } from "@/lib/db/sql";
 import { dataDir } from "@/lib/env";
-import { generateTraces } from "@/fixtures/export/generate";
+import { generateProgram } from "@/fixtures/export/generate";
 import { fixtureKind } from "@/lib/jobs/job-fixture";
 import { createJob, getJob, runJob } from "@/lib/jobs/jobs";
 import { recover } from "@/lib/recovery/recovery";
@@ -65,15 +66,14 @@ function storedImages(): string[] {
 }
 
 async function verdictRows(runId: number): Promise<number> {
-  const handle = await sqlite();
-  return (prepare(handle, `SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS n`).get(runId, runId) as { n: number }).n;
+  return (await (await sql()).get<{ n: number }>(`SELECT (SELECT COUNT(*) FROM "Verdict" WHERE "runId" = ?) + (SELECT COUNT(*) FROM "TraceScore" WHERE "runId" = ?) AS n`, [runId, runId]))!.n;
 }
 
 const deadPid = () => spawnSync("true").pid!;
 
 beforeAll(async () => {
-  await writeTransaction((h) => generateTraces(h, { dataset: "kill-verify", traces: 500, tracesPerImage: 5 }));
-  await writeTransaction((h) => generateTraces(h, { dataset: "kill-export", traces: 300, tracesPerImage: 3 }));
+  await writeProgram(() => generateProgram({ dataset: "kill-verify", traces: 500, tracesPerImage: 5 }));
+  await writeProgram(() => generateProgram({ dataset: "kill-export", traces: 300, tracesPerImage: 3 }));
 });
 
 describe("crash recovery: verifier runs", () => {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, sqlite } from "@/lib/db";
+import { sql, transaction } from "@/lib/db/sql";
 import { dataDir } from "@/lib/env";
 import { findStaleJobs } from "@/lib/jobs/jobs";
 import { describeOwner, ownerGone, pidAlive, type OwnedRow } from "@/lib/jobs/owner";
@@ -10,7 +11,6 @@ import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/se
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { importRowCounts, importsWithRows, removeImportRows } from "@/lib/services/import/import-rollback";
 import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
-import { sql } from "@/lib/db/sql";
 import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/verify-store";
 
 // Crash recovery, one mechanism for every job kind (docs/design.md §11, docs/recovery.md). A job
@@ -26,7 +26,8 @@ import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/v
 //   image files    → removed when no Image row references them and no live import may still;
 //   export folders → removed when no Export row owns them.
 // The server runs it at start-up (instrumentation.ts) and every few minutes; `stepwise doctor`
-// reports it and `doctor --fix` repairs.
+// reports it and `doctor --fix` repairs. Both dialects (docs/design.md §14): rows are read and
+// changed through Prisma or the SQL seam (lib/db/sql.ts).
 
 export type FindingKind = "verifier-run" | "import" | "export" | "job" | "upload" | "image" | "export-files" | "temp-file";
 
@@ -117,14 +118,22 @@ function ownedRows(counts: Record<string, number>): { rows: number; text: string
   return { rows: parts.reduce((sum, [, n]) => sum + n, 0), text: parts.length ? parts.map(([table, n]) => `${n} ${table.toLowerCase()} rows`).join(", ") : "no rows written" };
 }
 
+/** The rows an import still owns; "rows not counted" where the count is not available (see below). */
+async function importOwnedRows(importId: number): Promise<{ rows: number; text: string }> {
+  try {
+    return ownedRows(importRowCounts(await sqlite("counting an import's rows"), importId));
+  } catch (error) {
+    return { rows: 0, text: `rows not counted (${errorText(error)})` };
+  }
+}
+
 async function imports(options: RecoveryOptions): Promise<Finding[]> {
   const rows = await db().import.findMany({ where: { status: "running" }, orderBy: { id: "asc" } });
-  const handle = await sqlite();
   const findings: Finding[] = [];
   for (const row of rows) {
     if (!ownerGone(row, `import:${row.id}`, { staleMs: options.staleMs, since: row.createdAt })) continue;
     // the write pass commits in chunks: what the dead process committed is removed by its import id
-    const owned = ownedRows(importRowCounts(handle, row.id));
+    const owned = await importOwnedRows(row.id);
     const finding: Finding = { kind: "import", id: String(row.id), detail: `import ${row.id} into "${row.datasetName ?? "?"}" is running but its process is gone (${describeOwner(row)}); ${owned.text}`, rows: owned.rows, fixed: false };
     findings.push(
       await repair(finding, options.fix, async () => {
@@ -136,8 +145,15 @@ async function imports(options: RecoveryOptions): Promise<Finding[]> {
     );
   }
   // a failed import whose own clean-up was cut short (the process died while removing its rows)
-  for (const id of await importsWithRows()) {
-    const owned = ownedRows(importRowCounts(handle, id));
+  let leftovers: number[];
+  try {
+    leftovers = await importsWithRows();
+  } catch (error) {
+    // (PostgreSQL, until the import rollback is on the seam) say so instead of failing the whole check
+    return [...findings, { kind: "import", id: "*", detail: `could not look for failed imports' leftover rows: ${errorText(error)}`, fixed: false, error: errorText(error) }];
+  }
+  for (const id of leftovers) {
+    const owned = await importOwnedRows(id);
     const finding: Finding = { kind: "import", id: String(id), detail: `import ${id} failed but ${owned.text} of it are still stored`, rows: owned.rows, fixed: false };
     findings.push(await repair(finding, options.fix, () => removeImportRows(id)));
   }
@@ -181,16 +197,16 @@ async function jobs(options: RecoveryOptions): Promise<Finding[]> {
     const finding: Finding = { kind: "job", id: String(job.id), detail: `${job.kind} job ${job.id} is ${job.status} but its process is gone (${describeOwner(job)}); ${job.done} of ${job.total} items done`, fixed: false };
     findings.push(
       await repair(finding, options.fix, () =>
-        writeTransaction((handle) => {
+        transaction(async (tx) => {
           // compare-and-swap on `runs`: a process that resumed it meanwhile keeps it
-          const changed = prepare(handle, `UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`).run(
+          const { changes } = await tx.run(`UPDATE "Job" SET "status" = ?, "error" = ?, "finishedAt" = ? WHERE "id" = ? AND "runs" = ? AND "status" IN ('running', 'cancelling')`, [
             job.status === "cancelling" ? "cancelled" : "failed",
             job.status === "cancelling" ? "cancelled; its process stopped before it could finish" : INTERRUPTED_JOB,
-            new Date().toISOString(),
+            new Date(),
             job.id,
             job.runs,
-          ).changes;
-          if (changed) prepare(handle, `UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`).run(job.id);
+          ]);
+          if (changes) await tx.run(`UPDATE "JobItem" SET "status" = 'pending' WHERE "jobId" = ? AND "status" = 'running'`, [job.id]);
         }),
       ),
     );
@@ -231,7 +247,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
   const running = await db().import.findMany({ where: { status: "running" }, select: { id: true, createdAt: true, ownerPid: true, ownerHost: true, heartbeatAt: true } });
   const live = running.filter((r) => !ownerGone(r, `import:${r.id}`, { staleMs: options.staleMs, since: r.createdAt }));
   const cutoff = live.length ? Math.min(...live.map((r) => r.createdAt.getTime())) - 60_000 : Number.POSITIVE_INFINITY;
-  const handle = await sqlite();
+  const q = await sql();
   const findings: Finding[] = [];
   for (const prefix of fs.readdirSync(root, { withFileTypes: true })) {
     if (!prefix.isDirectory()) continue;
@@ -253,7 +269,7 @@ async function images(options: RecoveryOptions): Promise<Finding[]> {
       }
       if (!candidates.length) continue;
       const referenced = new Set(
-        (prepare(handle, `SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`).all(...candidates) as Array<{ path: string }>).map((r) => r.path),
+        (await q.all<{ path: string }>(`SELECT "path" FROM "Image" WHERE "path" IN (${candidates.map(() => "?").join(", ")})`, candidates)).map((r) => r.path),
       );
       for (const relative of candidates) {
         if (referenced.has(relative)) continue;

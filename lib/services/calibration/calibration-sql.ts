@@ -1,5 +1,6 @@
-import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import type { Dialect } from "@/lib/db";
+import { outcomeOf } from "@/lib/calibration/labels";
+import { all, get, many, run, type Param, type Program } from "@/lib/db/sql";
 
 // Calibration's SQL: every aggregation over Verdict ⋈ Review runs here as GROUP BY and returns
 // small grouped rows, never one row per verdict.
@@ -13,8 +14,10 @@ import { prepare } from "@/lib/db";
 // The cache is checked on every request against the run's verdict count and last verdict id and the
 // count and last id of its dataset's relation tags, and rebuilt when they differ.
 //
-// Dialect-specific bits (SQLite): SUM(DISTINCT bit) as a bitwise OR, group_concat(… ORDER BY),
-// temp tables, AS MATERIALIZED. A PostgreSQL twin would use BIT_OR, string_agg and the same shapes.
+// Both dialects (docs/design.md §14): the methods are statement programs (lib/db/sql.ts). What
+// differs is chosen by `dialect`: group_concat vs string_agg, SQLite's INDEXED BY hint, and text
+// ordering pinned to byte order (COLLATE "C" on PostgreSQL = SQLite's BINARY) so profile numbers
+// and every figure come out the same on both. SUM(DISTINCT bit) as a bitwise OR works on both.
 
 export interface LabelFilter {
   /** Only this reviewer's current labels (by user name); default: every reviewer. */
@@ -101,20 +104,29 @@ const TOOL_OF_STEP = `COALESCE(s."tool",
   (SELECT c."tool" FROM "Step" c WHERE c."traceId" = s."traceId" AND c."index" = s."index" - 1 AND c."kind" = 'tool_call' AND c."callId" = s."callId"),
   (SELECT c."tool" FROM "Step" c WHERE c."traceId" = s."traceId" AND c."kind" = 'tool_call' AND c."callId" = s."callId" LIMIT 1))`;
 
-/** Relation classes per question: sorted, unique, comma-joined. */
-const CLASSES = `SELECT "questionId", group_concat(DISTINCT "relationClass" ORDER BY "relationClass") AS classes FROM "QuestionRelation" GROUP BY "questionId"`;
+/** Relation classes of a question's tags, as an aggregate over QuestionRelation qr: sorted in byte order, unique, comma-joined. */
+const classesAgg = (dialect: Dialect) =>
+  dialect === "postgres"
+    ? `string_agg(DISTINCT qr."relationClass" COLLATE "C", ',' ORDER BY qr."relationClass" COLLATE "C")`
+    : `group_concat(DISTINCT qr."relationClass" ORDER BY qr."relationClass")`;
 
-/** The step outcome from its masks: lib/calibration/labels.ts outcomeOf in SQL. */
-const outcomeSql = (fail: string, pass: string) => `CASE WHEN ${fail} <> 0 THEN 'fail' WHEN ${pass} <> 0 THEN 'pass' ELSE 'skip' END`;
+/** The same for a step's question (correlated on t."questionId"); '' for none. */
+const classesOf = (dialect: Dialect) => `COALESCE((SELECT ${classesAgg(dialect)} FROM "QuestionRelation" qr WHERE qr."questionId" = t."questionId"), '')`;
+
+/** SQLite's index hint for the label scans (PostgreSQL's planner takes no hints). */
+const reviewByStep = (dialect: Dialect) => (dialect === "postgres" ? `"Review" r` : `"Review" r INDEXED BY "Review_stepId_current_idx"`);
+
+/** A text column in byte order (SQLite compares text as BINARY; PostgreSQL by the database's collation otherwise). */
+const bytewise = (dialect: Dialect, column: string) => (dialect === "postgres" ? `${column} COLLATE "C"` : column);
 
 /** A reviewer's label on a step an adjudicator decided no longer counts: the gold label does. */
-const NOT_OVERRULED = `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = 1 AND g."source" = 'gold')`;
+const NOT_OVERRULED = `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = 'gold')`;
 
-function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string; params: unknown[] } {
-  const parts = [`r."current" = 1`];
-  if (level === "step") parts.push(`r."stepId" IS NOT NULL`, `r."afterError" = 0`, `r."label" IN ('accept', 'reject', 'neutral')`);
+function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string; params: Param[] } {
+  const parts = [`r."current" = TRUE`];
+  if (level === "step") parts.push(`r."stepId" IS NOT NULL`, `r."afterError" = FALSE`, `r."label" IN ('accept', 'reject', 'neutral')`);
   else parts.push(`r."stepId" IS NULL`, `r."label" IN ('accept', 'reject')`);
-  const params: unknown[] = [];
+  const params: Param[] = [];
   if (filter.reviewer !== undefined || filter.source === "human") parts.push(`r."source" <> 'gold'`);
   else if (filter.source === "all") parts.push(`(r."source" = 'gold' OR ${NOT_OVERRULED})`);
   else if (filter.source === "gold") parts.push(`(r."source" = 'gold' OR (r."source" = 'human' AND ${NOT_OVERRULED}))`);
@@ -131,12 +143,12 @@ function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string
  * Current step labels of a dataset, one row per step with its packed votes (each reviewer's current
  * label counts once). Read in Review(stepId, current) order so the GROUP BY needs no sort.
  */
-function stepLabels(filter: LabelFilter): { sql: string; params: (datasetId: number) => unknown[] } {
+function stepLabels(filter: LabelFilter, dialect: Dialect): { sql: string; params: (datasetId: number) => Param[] } {
   const where = labelWhere(filter, "step");
   return {
     sql: `labels AS MATERIALIZED (
       SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes
-      FROM "Review" r INDEXED BY "Review_stepId_current_idx"
+      FROM ${reviewByStep(dialect)}
       WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
       GROUP BY r."stepId")`,
     params: (datasetId) => [datasetId, ...where.params],
@@ -144,7 +156,7 @@ function stepLabels(filter: LabelFilter): { sql: string; params: (datasetId: num
 }
 
 /** Trace decisions of a dataset, one row per trace with packed votes. */
-function traceLabels(filter: LabelFilter): { sql: string; params: (datasetId: number) => unknown[] } {
+function traceLabels(filter: LabelFilter): { sql: string; params: (datasetId: number) => Param[] } {
   const where = labelWhere(filter, "trace");
   return {
     sql: `labels AS (
@@ -156,237 +168,418 @@ function traceLabels(filter: LabelFilter): { sql: string; params: (datasetId: nu
 }
 
 /** The same packed votes for one step (correlated), for lists. */
-function votesOfStep(filter: LabelFilter, stepColumn: string): { sql: string; params: unknown[] } {
+function votesOfStep(filter: LabelFilter, stepColumn: string): { sql: string; params: Param[] } {
   const where = labelWhere(filter, "step");
   return { sql: `(SELECT SUM(${PACKED_VOTE}) FROM "Review" r WHERE r."stepId" = ${stepColumn} AND ${where.sql})`, params: where.params };
 }
 
 /** SUM(DISTINCT bit) over a step's verdicts of one outcome = the OR of the rules' bits. */
-function maskOf(rules: readonly string[], outcome: "fail" | "pass"): { sql: string; params: unknown[] } {
+function maskOf(rules: readonly string[], outcome: "fail" | "pass"): { sql: string; params: Param[] } {
   if (rules.length === 0) return { sql: "0", params: [] };
-  const cases = rules.map(() => "WHEN ? THEN ?").join(" ");
+  const cases = rules.map(() => "WHEN ? THEN CAST(? AS BIGINT)").join(" ");
   return {
     sql: `COALESCE(SUM(DISTINCT CASE WHEN v."outcome" = '${outcome}' THEN (CASE v."rule" ${cases} END) END), 0)`,
     params: rules.flatMap((rule, i) => [rule, 2 ** i]),
   };
 }
 
+/** Which of a run's steps `stepKeys` covers: one trace, or the step id range (after, upTo] (upTo null: to the end). */
+type StepScope = { traceId: number } | { after: number; upTo: number | null };
+
 /**
- * One row per step with verdicts in a run (or in one trace of it): its fail/pass masks in `rules`'
- * bit order, kind, tool and relation classes ('' for none, so keys compare with =).
+ * One row per step with verdicts in a run (in one trace of it, or in a step id range): its
+ * fail/pass masks in `rules`' bit order, kind, tool and relation classes ('' for none, so keys
+ * compare with =).
  */
-function stepKeys(rules: readonly string[], runId: number, traceId?: number): { sql: string; params: unknown[] } {
+function stepKeys(rules: readonly string[], runId: number, dialect: Dialect, scope: StepScope): { sql: string; params: Param[] } {
   const fail = maskOf(rules, "fail");
   const pass = maskOf(rules, "pass");
+  const byTrace = "traceId" in scope;
+  // a range also bounds the Step side, so the join reads only the batch's steps by primary key
+  const range = (column: string) => (byTrace ? "" : ` AND ${column} > ?${scope.upTo === null ? "" : ` AND ${column} <= ?`}`);
+  const rangeParams: Param[] = byTrace ? [] : scope.upTo === null ? [scope.after] : [scope.after, scope.upTo];
   return {
+    // a batch leaves the classes to one grouped pass over its questions (see buildBatch): a
+    // correlated aggregate per step cost half a batch on PostgreSQL
     sql: `SELECT m.stepId AS stepId, m.failMask AS failMask, m.passMask AS passMask, s."kind" AS kind,
          COALESCE(CASE WHEN s."tool" IS NOT NULL OR s."callId" IS NULL THEN s."tool" ELSE ${TOOL_OF_STEP} END, '') AS tool,
-         COALESCE(cl.classes, '') AS classes
-       FROM (SELECT v."stepId" AS stepId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v WHERE v."runId" = ?${traceId === undefined ? "" : ` AND v."traceId" = ?`} GROUP BY v."stepId") m
-       JOIN "Step" s ON s."id" = m.stepId
-       JOIN "Trace" t ON t."id" = s."traceId"
-       LEFT JOIN (${CLASSES}) cl ON cl."questionId" = t."questionId"`,
-    params: [...fail.params, ...pass.params, runId, ...(traceId === undefined ? [] : [traceId])],
+         ${byTrace ? classesOf(dialect) : "''"} AS classes, t."questionId" AS questionId
+       FROM (SELECT v."stepId" AS stepId, MIN(v."traceId") AS traceId, ${fail.sql} AS failMask, ${pass.sql} AS passMask FROM "Verdict" v
+             WHERE v."runId" = ?${byTrace ? ` AND v."traceId" = ?` : range(`v."stepId"`)} GROUP BY v."stepId") m
+       JOIN "Step" s ON s."id" = m.stepId${range(`s."id"`)}
+       JOIN "Trace" t ON t."id" = m.traceId`,
+    params: [...fail.params, ...pass.params, runId, ...(byTrace ? [scope.traceId] : rangeParams), ...rangeParams],
   };
+}
+
+/** A run's served cache: the generation of its profile and step rows readers use. */
+export interface RunCache {
+  runId: number;
+  generation: number;
+}
+
+/** A build in progress: the generation it writes, the rule order and the fingerprint it stands for. */
+export interface BuildStart extends RunCache {
+  rules: string[];
+  fingerprint: { verdicts: number; maxVerdictId: number; tags: string };
+}
+
+interface ProfileKey {
+  failMask: number;
+  passMask: number;
+  kind: string;
+  tool: string;
+  classes: string;
+}
+
+/** A build's profile numbers, kept across its batches: a key gets the next number when first seen. */
+export class ProfileNumbering {
+  private readonly byKey = new Map<string, ProfileKey & { profile: number; steps: number }>();
+
+  add(key: ProfileKey, steps: number): number {
+    const id = JSON.stringify([key.failMask, key.passMask, key.kind, key.tool, key.classes]);
+    let entry = this.byKey.get(id);
+    if (!entry) {
+      entry = { failMask: key.failMask, passMask: key.passMask, kind: key.kind, tool: key.tool, classes: key.classes, profile: this.byKey.size + 1, steps: 0 };
+      this.byKey.set(id, entry);
+    }
+    entry.steps += steps;
+    return entry.profile;
+  }
+
+  rows(): Array<ProfileKey & { profile: number; steps: number }> {
+    return [...this.byKey.values()];
+  }
+}
+
+/**
+ * Grouped rows in one order on both dialects (GROUP BY output order is the planner's): sums over
+ * them in floating point (the fit's regression, AUC) then come out bit for bit the same. Nulls
+ * first, numbers by value, text by UTF-16 code units.
+ */
+function canonical<T extends object>(rows: T[], keys: ReadonlyArray<keyof T>): T[] {
+  const compare = (a: unknown, b: unknown): number => {
+    if (a === b) return 0;
+    if (a === null || a === undefined) return -1;
+    if (b === null || b === undefined) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  return rows.sort((x, y) => {
+    for (const key of keys) {
+      const c = compare(x[key], y[key]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
+/** Calibration's statements as programs: `yield*` them inside readProgram / writeProgram (lib/db/sql.ts). */
 export class CalibrationStore {
-  constructor(private readonly handle: Database.Database) {}
+  constructor(private readonly dialect: Dialect) {}
 
-  private all<T>(sql: string, params: unknown[] = []): T[] {
-    return prepare(this.handle, sql).all(...params) as T[];
+  private *all<T>(sql: string, params: Param[] = []): Program<T[]> {
+    return yield* all<T>(sql, ...params);
   }
 
-  private get<T>(sql: string, params: unknown[] = []): T | undefined {
-    return prepare(this.handle, sql).get(...params) as T | undefined;
+  private *get<T>(sql: string, params: Param[] = []): Program<T | undefined> {
+    return yield* get<T>(sql, ...params);
   }
 
-  private run(sql: string, params: unknown[] = []): void {
-    prepare(this.handle, sql).run(...params);
+  private *run(sql: string, params: Param[] = []): Program<void> {
+    yield* run(sql, ...params);
   }
 
   /**
    * Distinct rules with verdicts in a run, by a loose index scan over Verdict(runId, rule, outcome):
    * one index seek per rule instead of reading every verdict.
    */
-  runRules(runId: number): string[] {
-    return this.all<{ rule: string }>(
+  *runRules(runId: number): Program<string[]> {
+    return (yield* this.all<{ rule: string }>(
       `WITH RECURSIVE r(rule) AS (
          SELECT (SELECT MIN("rule") FROM "Verdict" WHERE "runId" = ?)
          UNION ALL
          SELECT (SELECT MIN("rule") FROM "Verdict" WHERE "runId" = ? AND "rule" > r.rule) FROM r WHERE r.rule IS NOT NULL
        ) SELECT rule FROM r WHERE rule IS NOT NULL`,
       [runId, runId],
-    ).map((r) => r.rule);
+    )).map((r) => r.rule);
   }
 
-  private fingerprint(runId: number): { verdicts: number; maxVerdictId: number; tags: string } {
-    const v = this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId])!;
+  private *fingerprint(runId: number): Program<{ verdicts: number; maxVerdictId: number; tags: string }> {
+    const v = (yield* this.get<{ n: number; last: number }>(`SELECT COUNT(*) AS n, COALESCE(MAX("id"), 0) AS last FROM "Verdict" WHERE "runId" = ?`, [runId]))!;
     // tags of the run's dataset only: importing or tagging another dataset leaves this cache alone
-    const t = this.get<{ n: number; last: number }>(
+    const t = (yield* this.get<{ n: number; last: number }>(
       `SELECT COUNT(*) AS n, COALESCE(MAX(qr."id"), 0) AS last FROM "QuestionRelation" qr
        JOIN "Question" q ON q."id" = qr."questionId"
        WHERE q."datasetId" = (SELECT "datasetId" FROM "VerifierRun" WHERE "id" = ?)`,
       [runId],
-    )!;
+    ))!;
     return { verdicts: v.n, maxVerdictId: v.last, tags: `${t.n}:${t.last}` };
   }
 
-  /** The rule list (bit order) of a run's cache when it is current; null when (re)building is due. */
-  cachedRules(runId: number): string[] | null {
-    const cached = this.get<{ rules: string; verdicts: number; maxVerdictId: number; tags: string }>(`SELECT "rules", "verdicts", "maxVerdictId", "tags" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+  /** The served cache of a run: its rule (bit) order, generation, and whether it is current. */
+  *cached(runId: number): Program<{ rules: string[]; generation: number; current: boolean } | null> {
+    const cached = yield* this.get<{ rules: string; verdicts: number; maxVerdictId: number; tags: string; generation: number }>(
+      `SELECT "rules", "verdicts", "maxVerdictId", "tags", "generation" FROM "CalibrationRun" WHERE "runId" = ?`,
+      [runId],
+    );
     if (!cached) return null;
-    const now = this.fingerprint(runId);
-    if (cached.verdicts !== now.verdicts || cached.maxVerdictId !== now.maxVerdictId || cached.tags !== now.tags) return null;
-    return JSON.parse(cached.rules) as string[];
+    const now = yield* this.fingerprint(runId);
+    const current = cached.verdicts === now.verdicts && cached.maxVerdictId === now.maxVerdictId && cached.tags === now.tags;
+    return { rules: JSON.parse(cached.rules) as string[], generation: cached.generation, current };
   }
 
-  /** (Re)builds a run's cache with `rules` as the bit order. Call inside a write transaction. */
-  buildRunCache(runId: number, rules: readonly string[]): void {
-    const keys = stepKeys(rules, runId);
-    const fingerprint = this.fingerprint(runId);
-    this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ?`, [runId]);
-    this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ?`, [runId]);
-    this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
-    // caches of runs deleted since (a cache has no foreign keys)
-    for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun"]) {
-      this.run(`DELETE FROM "${table}" WHERE "runId" IN (SELECT "runId" FROM "CalibrationRun" WHERE "runId" NOT IN (SELECT "id" FROM "VerifierRun"))`);
+  /** The rule list (bit order) of a run's cache when it is current; null when (re)building is due. */
+  *cachedRules(runId: number): Program<string[] | null> {
+    const cached = yield* this.cached(runId);
+    return cached?.current ? cached.rules : null;
+  }
+
+  /**
+   * Starts a (re)build of a run's cache (one short transaction): the rule order, the fingerprint the
+   * build stands for, and a new generation claimed with a marker row (profile 0) — null when another
+   * process claimed the same generation first (call again). Readers keep the served generation.
+   */
+  *beginBuild(runId: number, order: (found: string[]) => string[]): Program<BuildStart | null> {
+    const rules = order(yield* this.runRules(runId));
+    const fingerprint = yield* this.fingerprint(runId);
+    const top = (yield* this.get<{ g: number }>(
+      `SELECT MAX(g) AS g FROM (
+         SELECT COALESCE(MAX("generation"), 0) AS g FROM "CalibrationRun" WHERE "runId" = ?
+         UNION ALL SELECT COALESCE(MAX("generation"), 0) AS g FROM "CalibrationProfile" WHERE "runId" = ?
+         UNION ALL SELECT COALESCE(MAX("generation"), 0) AS g FROM "CalibrationStep" WHERE "runId" = ?) x`,
+      [runId, runId, runId],
+    ))!.g;
+    const generation = Number(top) + 1;
+    const claimed = yield* run(
+      `INSERT INTO "CalibrationProfile" ("runId", "generation", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
+       VALUES (?, ?, 0, 0, 0, 'skip', '', NULL, NULL, 0) ON CONFLICT DO NOTHING`,
+      runId, generation,
+    );
+    if (claimed.changes === 0) return null;
+    return { runId, generation, rules, fingerprint };
+  }
+
+  /**
+   * One bounded batch of a build (one transaction): the steps whose verdicts come next in
+   * Verdict(runId, stepId) order, up to about `verdicts` verdicts (a step's verdicts are never
+   * split). Their keys (masks, kind, tool, classes) are numbered by `profiles` — the build's
+   * numbering, kept between batches: a key seen first gets the next number, new keys of a batch in
+   * key order (byte order on both dialects) — and their step → profile rows are written under the
+   * build's generation, which no reader uses yet. Returns the last step id of the batch, or null
+   * when this batch was the last.
+   */
+  *buildBatch(build: BuildStart, profiles: ProfileNumbering, afterStepId: number, verdicts: number): Program<number | null> {
+    const d = this.dialect;
+    const end = (yield* this.get<{ stepId: number }>(
+      `SELECT "stepId" AS stepId FROM "Verdict" WHERE "runId" = ? AND "stepId" > ? ORDER BY "stepId" LIMIT 1 OFFSET ?`,
+      [build.runId, afterStepId, Math.max(0, verdicts - 1)],
+    ))?.stepId ?? null;
+    const keys = stepKeys(build.rules, build.runId, d, { after: afterStepId, upTo: end });
+    // temp tables unqualified (SQLite searches temp first, PostgreSQL pg_temp), declared and then
+    // filled (PostgreSQL takes no parameters in CREATE TABLE … AS); created and dropped inside the
+    // batch's transaction, so a failed batch leaves none behind
+    yield* this.run(`DROP TABLE IF EXISTS "calibration_build"`);
+    yield* this.run(`CREATE TEMP TABLE "calibration_build" (stepId INTEGER, failMask BIGINT, passMask BIGINT, kind TEXT, tool TEXT, classes TEXT, questionId INTEGER)`);
+    yield* this.run(`INSERT INTO "calibration_build" (stepId, failMask, passMask, kind, tool, classes, questionId) ${keys.sql}`, keys.params);
+    // relation classes: one grouped pass over the batch's questions (a few dozen), then set on its steps
+    yield* this.run(
+      `UPDATE "calibration_build" SET classes = c.classes
+       FROM (SELECT qr."questionId" AS questionId, ${classesAgg(d)} AS classes FROM "QuestionRelation" qr
+             WHERE qr."questionId" IN (SELECT questionId FROM "calibration_build") GROUP BY qr."questionId") c
+       WHERE c.questionId = "calibration_build".questionId`,
+    );
+    const groups = yield* this.all<ProfileKey & { n: number }>(
+      `SELECT failMask AS failMask, passMask AS passMask, kind AS kind, tool AS tool, classes AS classes, COUNT(*) AS n
+       FROM "calibration_build" GROUP BY failMask, passMask, kind, tool, classes
+       ORDER BY failMask, passMask, ${bytewise(d, "kind")}, ${bytewise(d, "tool")}, ${bytewise(d, "classes")}`,
+    );
+    const numbered = groups.map((g) => [profiles.add(g, g.n), g.failMask, g.passMask, g.kind, g.tool, g.classes] as Param[]);
+    yield* this.run(`DROP TABLE IF EXISTS "calibration_keys"`);
+    yield* this.run(`CREATE TEMP TABLE "calibration_keys" (profile INTEGER, failMask BIGINT, passMask BIGINT, kind TEXT, tool TEXT, classes TEXT)`);
+    yield* this.run(`CREATE UNIQUE INDEX "calibration_keys_key" ON "calibration_keys" (failMask, passMask, kind, tool, classes)`);
+    yield* many("calibration_keys", ["profile", "failMask", "passMask", "kind", "tool", "classes"], numbered);
+    yield* this.run(
+      `INSERT INTO "CalibrationStep" ("runId", "generation", "stepId", "profile")
+       SELECT ?, ?, b.stepId, k.profile FROM "calibration_build" b
+       JOIN "calibration_keys" k ON k.failMask = b.failMask AND k.passMask = b.passMask AND k.kind = b.kind AND k.tool = b.tool AND k.classes = b.classes`,
+      [build.runId, build.generation],
+    );
+    yield* this.run(`DROP TABLE "calibration_build"`);
+    yield* this.run(`DROP TABLE "calibration_keys"`);
+    return end;
+  }
+
+  /**
+   * Makes a finished build the served generation (one short transaction): its profiles are
+   * written, its marker removed and CalibrationRun points at it. False when the build no longer
+   * counts — its marker was removed, or a newer generation was committed meanwhile.
+   */
+  *commitBuild(build: BuildStart, profiles: ProfileNumbering): Program<boolean> {
+    const marker = yield* this.get(`SELECT 1 AS ok FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" = ? AND "profile" = 0`, [build.runId, build.generation]);
+    if (!marker) return false;
+    const served = yield* this.get<{ generation: number }>(`SELECT "generation" FROM "CalibrationRun" WHERE "runId" = ?`, [build.runId]);
+    if (served && served.generation >= build.generation) return false;
+    yield* this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" = ? AND "profile" = 0`, [build.runId, build.generation]);
+    yield* many(
+      "CalibrationProfile",
+      ["runId", "generation", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps"],
+      profiles.rows().map((p): Param[] => [build.runId, build.generation, p.profile, p.failMask, p.passMask, outcomeOf(p.failMask, p.passMask), p.kind, p.tool || null, p.classes || null, p.steps]),
+    );
+    const { fingerprint } = build;
+    yield* this.run(
+      `INSERT INTO "CalibrationRun" ("runId", "rules", "verdicts", "maxVerdictId", "tags", "generation", "builtAt") VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
+       ON CONFLICT ("runId") DO UPDATE SET "rules" = excluded."rules", "verdicts" = excluded."verdicts", "maxVerdictId" = excluded."maxVerdictId",
+         "tags" = excluded."tags", "generation" = excluded."generation", "builtAt" = excluded."builtAt"`,
+      [build.runId, JSON.stringify(build.rules), fingerprint.verdicts, fingerprint.maxVerdictId, fingerprint.tags, build.generation],
+    );
+    return true;
+  }
+
+  /**
+   * Removes up to `limit` rows of superseded generations of a run (older than the served one; the
+   * old profiles with the last batch). Returns the rows removed: 0 when nothing is left.
+   */
+  *dropSupersededBatch(runId: number, limit: number): Program<number> {
+    const served = yield* this.get<{ generation: number }>(`SELECT "generation" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    if (!served) return 0;
+    const old = (yield* this.get<{ g: number | null }>(`SELECT MIN("generation") AS g FROM "CalibrationStep" WHERE "runId" = ? AND "generation" < ?`, [runId, served.generation]))?.g ?? null;
+    if (old === null) {
+      return (yield* run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" < ?`, runId, served.generation)).changes;
     }
-    // 1. one row per step with verdicts: masks, kind, tool, classes ('' for none, so keys compare with =)
-    this.run(`DROP TABLE IF EXISTS temp."calibration_build"`);
-    this.run(
-      `CREATE TEMP TABLE "calibration_build" AS ${keys.sql}`,
-      keys.params,
-    );
-    // 2. the distinct profiles, numbered, with a key index for step → profile
-    this.run(`DROP TABLE IF EXISTS temp."calibration_profiles"`);
-    this.run(
-      `CREATE TEMP TABLE "calibration_profiles" AS
-       SELECT ROW_NUMBER() OVER (ORDER BY failMask, passMask, kind, tool, classes) AS profile, failMask, passMask, kind, tool, classes, COUNT(*) AS steps
-       FROM temp."calibration_build" GROUP BY failMask, passMask, kind, tool, classes`,
-    );
-    this.run(`CREATE UNIQUE INDEX temp."calibration_profiles_key" ON "calibration_profiles" (failMask, passMask, kind, tool, classes)`);
-    this.run(
-      `INSERT INTO "CalibrationStep" ("runId", "stepId", "profile")
-       SELECT ?, b.stepId, p.profile FROM temp."calibration_build" b
-       JOIN temp."calibration_profiles" p ON p.failMask = b.failMask AND p.passMask = b.passMask AND p.kind = b.kind AND p.tool = b.tool AND p.classes = b.classes`,
-      [runId],
-    );
-    this.run(
-      `INSERT INTO "CalibrationProfile" ("runId", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
-       SELECT ?, profile, failMask, passMask, ${outcomeSql("failMask", "passMask")}, kind, NULLIF(tool, ''), NULLIF(classes, ''), steps FROM temp."calibration_profiles"`,
-      [runId],
-    );
-    this.run(`DROP TABLE temp."calibration_build"`);
-    this.run(`DROP TABLE temp."calibration_profiles"`);
-    this.run(`INSERT INTO "CalibrationRun" ("runId", "rules", "verdicts", "maxVerdictId", "tags") VALUES (?, ?, ?, ?, ?)`, [runId, JSON.stringify(rules), fingerprint.verdicts, fingerprint.maxVerdictId, fingerprint.tags]);
+    return yield* this.dropStepsBatch(runId, old, limit);
+  }
+
+  /** A run whose verifier run was deleted but whose cache is still there (a cache has no foreign keys). */
+  *orphanRun(): Program<number | null> {
+    return (yield* this.get<{ runId: number }>(`SELECT "runId" AS runId FROM "CalibrationRun" WHERE "runId" NOT IN (SELECT "id" FROM "VerifierRun") ORDER BY "runId" LIMIT 1`))?.runId ?? null;
+  }
+
+  /** Removes up to `limit` cache rows of a deleted run; its profiles and CalibrationRun row with the last batch. */
+  *dropRunBatch(runId: number, limit: number): Program<number> {
+    const old = (yield* this.get<{ g: number | null }>(`SELECT MIN("generation") AS g FROM "CalibrationStep" WHERE "runId" = ?`, [runId]))?.g ?? null;
+    if (old !== null) return yield* this.dropStepsBatch(runId, old, limit);
+    yield* this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ?`, [runId]);
+    yield* this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    return 0;
+  }
+
+  private *dropStepsBatch(runId: number, generation: number, limit: number): Program<number> {
+    const cut = (yield* this.get<{ stepId: number }>(
+      `SELECT "stepId" AS stepId FROM "CalibrationStep" WHERE "runId" = ? AND "generation" = ? ORDER BY "stepId" LIMIT 1 OFFSET ?`,
+      [runId, generation, limit],
+    ))?.stepId;
+    const removed = cut === undefined
+      ? yield* run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "generation" = ?`, runId, generation)
+      : yield* run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "generation" = ? AND "stepId" < ?`, runId, generation, cut);
+    return Math.max(1, removed.changes);
   }
 
   /**
    * Keeps a current cache current after one trace was re-verified in place (a reviewer's edit):
-   * re-profiles that trace's steps instead of rebuilding the run. No cache yet, or a rule the
-   * cache's bit order lacks: drop it and let the next request build it whole.
+   * re-profiles that trace's steps in the served generation instead of rebuilding the run. No cache
+   * yet, or a rule the cache's bit order lacks: drop it and let the next request build it whole.
    */
-  refreshTrace(runId: number, traceId: number): void {
-    const cached = this.get<{ rules: string }>(`SELECT "rules" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+  *refreshTrace(runId: number, traceId: number): Program<void> {
+    const cached = yield* this.get<{ rules: string; generation: number }>(`SELECT "rules", "generation" FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
     if (!cached) return;
     const rules = JSON.parse(cached.rules) as string[];
-    const traceRules = this.all<{ rule: string }>(`SELECT DISTINCT "rule" FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`, [runId, traceId]).map((r) => r.rule);
+    const generation = cached.generation;
+    const traceRules = (yield* this.all<{ rule: string }>(`SELECT DISTINCT "rule" FROM "Verdict" WHERE "runId" = ? AND "traceId" = ?`, [runId, traceId])).map((r) => r.rule);
     if (traceRules.some((rule) => !rules.includes(rule))) {
-      this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+      yield* this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
       return;
     }
-    const keys = stepKeys(rules, runId, traceId);
-    const fresh = this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(keys.sql, keys.params);
+    const keys = stepKeys(rules, runId, this.dialect, { traceId });
+    const fresh = yield* this.all<{ stepId: number; failMask: number; passMask: number; kind: string; tool: string; classes: string }>(keys.sql, keys.params);
     // the trace's old step → profile rows leave their profiles' counts
-    this.run(
+    yield* this.run(
       `UPDATE "CalibrationProfile" SET "steps" = "steps" - (
          SELECT COUNT(*) FROM "CalibrationStep" c JOIN "Step" s ON s."id" = c."stepId"
-         WHERE c."runId" = "CalibrationProfile"."runId" AND c."profile" = "CalibrationProfile"."profile" AND s."traceId" = ?)
-       WHERE "runId" = ?`,
-      [traceId, runId],
+         WHERE c."runId" = "CalibrationProfile"."runId" AND c."generation" = "CalibrationProfile"."generation" AND c."profile" = "CalibrationProfile"."profile" AND s."traceId" = ?)
+       WHERE "runId" = ? AND "generation" = ?`,
+      [traceId, runId, generation],
     );
-    this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "stepId" IN (SELECT "id" FROM "Step" WHERE "traceId" = ?)`, [runId, traceId]);
+    yield* this.run(`DELETE FROM "CalibrationStep" WHERE "runId" = ? AND "generation" = ? AND "stepId" IN (SELECT "id" FROM "Step" WHERE "traceId" = ?)`, [runId, generation, traceId]);
     for (const row of fresh) {
       const tool = row.tool || null;
       const classes = row.classes || null;
-      let profile = this.get<{ profile: number }>(
-        `SELECT "profile" FROM "CalibrationProfile" WHERE "runId" = ? AND "failMask" = ? AND "passMask" = ? AND "kind" = ? AND "tool" IS ? AND "classes" IS ?`,
-        [runId, row.failMask, row.passMask, row.kind, tool, classes],
-      )?.profile;
+      let profile = (yield* this.get<{ profile: number }>(
+        `SELECT "profile" FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" = ? AND "profile" > 0 AND "failMask" = ? AND "passMask" = ? AND "kind" = ? AND "tool" IS NOT DISTINCT FROM ? AND "classes" IS NOT DISTINCT FROM ?`,
+        [runId, generation, row.failMask, row.passMask, row.kind, tool, classes],
+      ))?.profile;
       if (profile === undefined) {
-        profile = (this.get<{ last: number }>(`SELECT COALESCE(MAX("profile"), 0) AS last FROM "CalibrationProfile" WHERE "runId" = ?`, [runId])!.last) + 1;
-        this.run(
-          `INSERT INTO "CalibrationProfile" ("runId", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
-           VALUES (?, ?, ?, ?, ${outcomeSql("?", "?")}, ?, ?, ?, 0)`,
-          [runId, profile, row.failMask, row.passMask, row.failMask, row.passMask, row.kind, tool, classes],
+        profile = (yield* this.get<{ last: number }>(`SELECT COALESCE(MAX("profile"), 0) AS last FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" = ?`, [runId, generation]))!.last + 1;
+        yield* this.run(
+          `INSERT INTO "CalibrationProfile" ("runId", "generation", "profile", "failMask", "passMask", "outcome", "kind", "tool", "classes", "steps")
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+          [runId, generation, profile, row.failMask, row.passMask, outcomeOf(row.failMask, row.passMask), row.kind, tool, classes],
         );
       }
-      this.run(`INSERT INTO "CalibrationStep" ("runId", "stepId", "profile") VALUES (?, ?, ?)`, [runId, row.stepId, profile]);
-      this.run(`UPDATE "CalibrationProfile" SET "steps" = "steps" + 1 WHERE "runId" = ? AND "profile" = ?`, [runId, profile]);
+      yield* this.run(`INSERT INTO "CalibrationStep" ("runId", "generation", "stepId", "profile") VALUES (?, ?, ?, ?)`, [runId, generation, row.stepId, profile]);
+      yield* this.run(`UPDATE "CalibrationProfile" SET "steps" = "steps" + 1 WHERE "runId" = ? AND "generation" = ? AND "profile" = ?`, [runId, generation, profile]);
     }
-    const now = this.fingerprint(runId);
-    this.run(`UPDATE "CalibrationRun" SET "verdicts" = ?, "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.verdicts, now.maxVerdictId, now.tags, runId]);
+    const now = yield* this.fingerprint(runId);
+    yield* this.run(`UPDATE "CalibrationRun" SET "verdicts" = ?, "maxVerdictId" = ?, "tags" = ? WHERE "runId" = ?`, [now.verdicts, now.maxVerdictId, now.tags, runId]);
   }
 
-  profiles(runId: number): ProfileRow[] {
-    return this.all<ProfileRow>(
+  *profiles(cache: RunCache): Program<ProfileRow[]> {
+    return yield* this.all<ProfileRow>(
       `SELECT "profile" AS profile, "failMask" AS failMask, "passMask" AS passMask, "outcome" AS outcome, "kind" AS kind, "tool" AS tool, "classes" AS classes, "steps" AS steps
-       FROM "CalibrationProfile" WHERE "runId" = ? ORDER BY "profile"`,
-      [runId],
+       FROM "CalibrationProfile" WHERE "runId" = ? AND "generation" = ? AND "profile" > 0 ORDER BY "profile"`,
+      [cache.runId, cache.generation],
     );
   }
 
   /** Labelled steps of the dataset grouped by (votes, profile in the run). */
-  stepGroups(datasetId: number, runId: number, filter: LabelFilter): VotesProfileRow[] {
-    const labels = stepLabels(filter);
-    return this.all<VotesProfileRow>(
+  *stepGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Program<VotesProfileRow[]> {
+    const labels = stepLabels(filter, this.dialect);
+    return canonical(yield* this.all<VotesProfileRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
-       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."stepId" = l.stepId
+       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
        GROUP BY 1, 2`,
-      [...labels.params(datasetId), runId],
-    );
+      [...labels.params(datasetId), cache.runId, cache.generation],
+    ), ["votes", "profile"]);
   }
 
   /** Labelled traces grouped by votes and the run's quality score and validity. */
-  traceGroups(datasetId: number, runId: number, filter: LabelFilter): TraceGroupRow[] {
+  *traceGroups(datasetId: number, runId: number, filter: LabelFilter): Program<TraceGroupRow[]> {
     const labels = traceLabels(filter);
-    return this.all<TraceGroupRow>(
+    return canonical(yield* this.all<TraceGroupRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2, 3`,
       [...labels.params(datasetId), runId],
-    );
+    ), ["votes", "quality", "valid"]);
   }
 
   /** Labelled traces grouped by votes and the run's score parts (rule tallies), for the trace-level fit. */
-  traceParts(datasetId: number, runId: number, filter: LabelFilter): TracePartsRow[] {
+  *traceParts(datasetId: number, runId: number, filter: LabelFilter): Program<TracePartsRow[]> {
     const labels = traceLabels(filter);
-    return this.all<TracePartsRow>(
+    return canonical(yield* this.all<TracePartsRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2`,
       [...labels.params(datasetId), runId],
-    );
+    ), ["votes", "parts"]);
   }
 
   /** Labelled steps grouped by votes and their profiles in two runs. */
-  flipGroups(datasetId: number, before: number, after: number, filter: LabelFilter): FlipGroupRow[] {
-    const labels = stepLabels(filter);
-    return this.all<FlipGroupRow>(
+  *flipGroups(datasetId: number, before: RunCache, after: RunCache, filter: LabelFilter): Program<FlipGroupRow[]> {
+    const labels = stepLabels(filter, this.dialect);
+    return canonical(yield* this.all<FlipGroupRow>(
       `WITH ${labels.sql}
        SELECT l.votes AS votes, b."profile" AS before, x."profile" AS after, COUNT(*) AS n
        FROM labels l
-       LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = l.stepId
-       LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = l.stepId
+       LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."generation" = ? AND b."stepId" = l.stepId
+       LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."generation" = ? AND x."stepId" = l.stepId
        GROUP BY 1, 2, 3`,
-      [...labels.params(datasetId), before, after],
-    );
+      [...labels.params(datasetId), before.runId, before.generation, after.runId, after.generation],
+    ), ["votes", "before", "after"]);
   }
 
   /**
@@ -397,16 +590,16 @@ export class CalibrationStore {
    * (a labels CTE grouped first made every page cost a pass over all of them). Only the page joins
    * Step and Trace.
    */
-  flips(datasetId: number, before: number, after: number, filter: LabelFilter, limit: number, offset: number): FlipRow[] {
+  *flips(datasetId: number, before: RunCache, after: RunCache, filter: LabelFilter, limit: number, offset: number): Program<FlipRow[]> {
     const where = labelWhere(filter, "step");
-    return this.all<FlipRow>(
+    return yield* this.all<FlipRow>(
       `WITH flipped AS (
-         SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes, b."profile" AS before, x."profile" AS after
-         FROM "Review" r INDEXED BY "Review_stepId_current_idx"
-         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."stepId" = r."stepId"
-         LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."profile" = b."profile"
-         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."stepId" = r."stepId"
-         LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."profile" = x."profile"
+         SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes, MAX(b."profile") AS before, MAX(x."profile") AS after
+         FROM ${reviewByStep(this.dialect)}
+         LEFT JOIN "CalibrationStep" b ON b."runId" = ? AND b."generation" = ? AND b."stepId" = r."stepId"
+         LEFT JOIN "CalibrationProfile" pb ON pb."runId" = ? AND pb."generation" = ? AND pb."profile" = b."profile"
+         LEFT JOIN "CalibrationStep" x ON x."runId" = ? AND x."generation" = ? AND x."stepId" = r."stepId"
+         LEFT JOIN "CalibrationProfile" px ON px."runId" = ? AND px."generation" = ? AND px."profile" = x."profile"
          WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${where.sql}
            AND COALESCE(pb."outcome", 'skip') <> COALESCE(px."outcome", 'skip')
          GROUP BY r."stepId"
@@ -415,14 +608,14 @@ export class CalibrationStore {
        SELECT f.stepId AS stepId, s."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, f.votes AS votes, f.before AS before, f.after AS after
        FROM flipped f JOIN "Step" s ON s."id" = f.stepId JOIN "Trace" t ON t."id" = s."traceId"
        ORDER BY f.stepId`,
-      [before, before, after, after, datasetId, ...where.params, limit, offset],
+      [before.runId, before.generation, before.runId, before.generation, after.runId, after.generation, after.runId, after.generation, datasetId, ...where.params, limit, offset],
     );
   }
 
   /** pass / fail / skip verdicts per rule in a run (index-only over Verdict(runId, rule, outcome)). */
-  ruleOutcomes(runId: number, rules: readonly string[]): Array<{ rule: string; outcome: string; n: number }> {
+  *ruleOutcomes(runId: number, rules: readonly string[]): Program<Array<{ rule: string; outcome: string; n: number }>> {
     if (rules.length === 0) return [];
-    return this.all(
+    return yield* this.all(
       `SELECT "rule" AS rule, "outcome" AS outcome, COUNT(*) AS n FROM "Verdict"
        WHERE "runId" = ? AND "rule" IN (${placeholders(rules.length)}) AND "outcome" IN ('pass', 'fail', 'skip')
        GROUP BY 1, 2`,
@@ -431,9 +624,9 @@ export class CalibrationStore {
   }
 
   /** Failing verdicts per (run, rule) for the trend across versions (one index range per run and rule). */
-  failureTrend(runIds: readonly number[], rules: readonly string[]): Array<{ runId: number; rule: string; n: number }> {
+  *failureTrend(runIds: readonly number[], rules: readonly string[]): Program<Array<{ runId: number; rule: string; n: number }>> {
     if (runIds.length === 0 || rules.length === 0) return [];
-    return this.all(
+    return yield* this.all(
       `SELECT "runId" AS runId, "rule" AS rule, COUNT(*) AS n FROM "Verdict"
        WHERE "runId" IN (${placeholders(runIds.length)}) AND "rule" IN (${placeholders(rules.length)}) AND "outcome" = 'fail'
        GROUP BY 1, 2`,
@@ -442,21 +635,21 @@ export class CalibrationStore {
   }
 
   /** Failing verdicts of the given rules on steps of the given profiles, oldest first, with the step's votes. */
-  failureExamples(runId: number, rules: readonly string[], profiles: readonly number[], filter: LabelFilter, limit: number, offset: number): FailureExampleRow[] {
+  *failureExamples(cache: RunCache, rules: readonly string[], profiles: readonly number[], filter: LabelFilter, limit: number, offset: number): Program<FailureExampleRow[]> {
     if (rules.length === 0 || profiles.length === 0) return [];
     const votes = votesOfStep(filter, `v."stepId"`);
-    return this.all<FailureExampleRow>(
+    return yield* this.all<FailureExampleRow>(
       `SELECT v."id" AS verdictId, v."traceId" AS traceId, t."externalId" AS externalId, s."index" AS stepIndex, c."profile" AS profile,
          v."rule" AS rule, v."message" AS message, ${votes.sql} AS votes
        FROM "Verdict" v
-       JOIN "CalibrationStep" c ON c."runId" = v."runId" AND c."stepId" = v."stepId"
+       JOIN "CalibrationStep" c ON c."runId" = v."runId" AND c."generation" = ? AND c."stepId" = v."stepId"
        JOIN "Step" s ON s."id" = v."stepId"
        JOIN "Trace" t ON t."id" = v."traceId"
        WHERE v."runId" = ? AND v."rule" IN (${placeholders(rules.length)}) AND v."outcome" = 'fail'
-         AND c."profile" IN (SELECT value FROM json_each(?))
+         AND c."profile" IN (${placeholders(profiles.length)})
        ORDER BY v."id"
        LIMIT ? OFFSET ?`,
-      [...votes.params, runId, ...rules, JSON.stringify(profiles), limit, offset],
+      [...votes.params, cache.generation, cache.runId, ...rules, ...profiles, limit, offset],
     );
   }
 }

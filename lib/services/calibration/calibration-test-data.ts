@@ -1,9 +1,10 @@
-import { db, writeTransaction, prepare } from "@/lib/db";
+import { db } from "@/lib/db";
+import { insert, many, run as exec, writeProgram, type Param } from "@/lib/db/sql";
 
 // Test data for calibration's SQL tests: a dataset with traces and steps, and verifier runs with
 // exactly the verdicts and scores a test wants (the real verifier's verdicts are exercised by the
-// import → verify → calibrate tests). Raw inserts on the shared connection, like the verifier's
-// own bulk path.
+// import → verify → calibrate tests). Planted through the SQL seam (lib/db/sql.ts), so the same
+// tests run on SQLite and on PostgreSQL.
 
 export interface TestStep {
   kind: "plan" | "tool_call" | "tool_result" | "reasoning" | "answer";
@@ -63,15 +64,14 @@ export interface TestRun {
 /** A finished verifier run with exactly these verdicts and trace scores; returns its id and config version. */
 export async function insertTestRun(run: TestRun): Promise<{ runId: number; config: number }> {
   const stepTrace = new Map((await db().step.findMany({ where: { id: { in: run.verdicts.map((v) => v.stepId) } }, select: { id: true, traceId: true } })).map((s) => [s.id, s.traceId]));
-  return writeTransaction((handle) => {
-    const version = Number(prepare(handle, `SELECT COALESCE(MAX("version"), 0) + 1 AS v FROM "VerifierConfig"`).pluck().get());
-    const configId = Number(prepare(handle, `INSERT INTO "VerifierConfig" ("version", "name", "rules", "tolerances", "threshold") VALUES (?, ?, ?, '{}', ?)`).run(version, `test v${version}`, JSON.stringify(run.rules), run.threshold ?? 0.8).lastInsertRowid);
-    const runId = Number(prepare(handle, `INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "finishedAt") VALUES (?, ?, 'done', CURRENT_TIMESTAMP)`).run(configId, run.datasetId).lastInsertRowid);
-    const verdict = prepare(handle, `INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "message") VALUES (?, ?, ?, ?, ?, ?)`);
-    for (const v of run.verdicts) verdict.run(runId, v.stepId, stepTrace.get(v.stepId)!, v.rule, v.outcome, v.message ?? `${v.rule} ${v.outcome}`);
-    const score = prepare(handle, `INSERT INTO "TraceScore" ("runId", "traceId", "quality", "valid", "parts") VALUES (?, ?, ?, ?, ?)`);
-    for (const s of run.scores ?? []) score.run(runId, s.traceId, s.quality, s.valid ? 1 : 0, JSON.stringify(s.parts ?? null));
-    prepare(handle, `UPDATE "VerifierRun" SET "steps" = ?, "traces" = ? WHERE "id" = ?`).run(new Set(run.verdicts.map((v) => v.stepId)).size, (run.scores ?? []).length, runId);
+  const versionRow = await db().verifierConfig.aggregate({ _max: { version: true } });
+  const version = (versionRow._max.version ?? 0) + 1;
+  return writeProgram(function* () {
+    const configId = yield* insert(`INSERT INTO "VerifierConfig" ("version", "name", "rules", "tolerances", "threshold") VALUES (?, ?, ?, '{}', ?)`, version, `test v${version}`, JSON.stringify(run.rules), run.threshold ?? 0.8);
+    const runId = yield* insert(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "finishedAt") VALUES (?, ?, 'done', CURRENT_TIMESTAMP)`, configId, run.datasetId);
+    yield* many("Verdict", ["runId", "stepId", "traceId", "rule", "outcome", "message"], run.verdicts.map((v): Param[] => [runId, v.stepId, stepTrace.get(v.stepId)!, v.rule, v.outcome, v.message ?? `${v.rule} ${v.outcome}`]));
+    yield* many("TraceScore", ["runId", "traceId", "quality", "valid", "parts"], (run.scores ?? []).map((s): Param[] => [runId, s.traceId, s.quality, s.valid, JSON.stringify(s.parts ?? null)]));
+    yield* exec(`UPDATE "VerifierRun" SET "steps" = ?, "traces" = ? WHERE "id" = ?`, new Set(run.verdicts.map((v) => v.stepId)).size, (run.scores ?? []).length, runId);
     return { runId, config: version };
   });
 }

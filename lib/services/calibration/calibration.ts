@@ -1,4 +1,5 @@
-import { db, prepare, sqlite } from "@/lib/db";
+import { db, dialect } from "@/lib/db";
+import { readProgram as read, sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { agreement, cellOf, ZERO_CONFUSION, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { breakDownFailures, type LabelledProfile, type Profile } from "@/lib/calibration/failures";
@@ -27,7 +28,7 @@ import type {
 } from "@/lib/schemas/calibration";
 import { CalibrationStore, unpackVotes, type LabelFilter, type ProfileRow } from "@/lib/services/calibration/calibration-sql";
 import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier-configs";
-import { CATALOGUE, ensureRunProfiles, orderRules } from "@/lib/services/calibration/run-profiles";
+import { CATALOGUE, orderRules, runProfiles } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
 import type { VerifierSettings } from "@/lib/verifier/config";
 import { RULE_IDS, RULES, type RuleId } from "@/lib/verifier/rules";
@@ -177,12 +178,13 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
     const steps = calibrateSteps([], [], { neutral: query.neutral, thresholds });
     return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], taggedTraces, ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
   }
-  const rules = await ensureRunProfiles(run.id);
-  const store = new CalibrationStore(await sqlite());
-  const profiles = profileMap(store.profiles(run.id));
-  const groups = stepGroupsOf(store.stepGroups(dataset.id, run.id, filter), profiles, rules, rules);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
+  const store = new CalibrationStore(dialect());
+  const profiles = profileMap(await read(store.profiles(cache)));
+  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
   const steps = calibrateSteps(groups, rules, { neutral: query.neutral, thresholds });
-  const traceGroups = store.traceGroups(dataset.id, run.id, filter).map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
+  const traceGroups = (await read(store.traceGroups(dataset.id, run.id, filter))).map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
   return {
     dataset: dataset.name,
     run: refOf(run),
@@ -201,8 +203,8 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
  * list and exports use): the empty states of the by-class breakdowns say how many there are.
  */
 async function taggedTracesOf(datasetId: number): Promise<number> {
-  const row = prepare(await sqlite(), `SELECT COUNT(*) AS n FROM "Trace" t WHERE t."datasetId" = ? AND t."questionId" IS NOT NULL AND EXISTS (SELECT 1 FROM "QuestionRelation" r WHERE r."questionId" = t."questionId")`).get(datasetId) as { n: number };
-  return row.n;
+  const row = await (await sql()).get<{ n: number }>(`SELECT COUNT(*) AS n FROM "Trace" t WHERE t."datasetId" = ? AND t."questionId" IS NOT NULL AND EXISTS (SELECT 1 FROM "QuestionRelation" r WHERE r."questionId" = t."questionId")`, [datasetId]);
+  return row?.n ?? 0;
 }
 
 function enabledMask(rules: readonly string[], settings: Readonly<Record<string, RuleSetting>>): number {
@@ -228,10 +230,11 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const run = pickRun(runs, dataset.name, query.run);
   if (!run) throw new AppError("not_found", `dataset "${dataset.name}" has no verifier run yet; run \`stepwise verify --dataset ${dataset.name}\` first`);
   const filter = filterOf(query);
-  const rules = await ensureRunProfiles(run.id);
-  const store = new CalibrationStore(await sqlite());
-  const profiles = profileMap(store.profiles(run.id));
-  const groups = stepGroupsOf(store.stepGroups(dataset.id, run.id, filter), profiles, rules, rules);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
+  const store = new CalibrationStore(dialect());
+  const profiles = profileMap(await read(store.profiles(cache)));
+  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
 
   const stepPatterns = new Map<number, PatternCount>();
   for (const g of groups) {
@@ -243,7 +246,7 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     stepPatterns.set(g.failMask, p);
   }
   // labelled traces, each row's votes resolved and its score parts parsed once
-  const traceRows = store.traceParts(dataset.id, run.id, filter).map((row) => ({
+  const traceRows = (await read(store.traceParts(dataset.id, run.id, filter))).map((row) => ({
     label: resolveVotes(unpackVotes(row.votes)),
     parts: row.parts ? (JSON.parse(row.parts) as StoredParts) : null,
     n: row.n,
@@ -261,7 +264,10 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   }
   const target = query.target ?? (stepPatterns.size > 0 ? "steps" : "traces");
   const parentRules = Object.fromEntries(rules.map((rule) => [rule, run.rules[rule] ?? { enabled: false, weight: 0 }]));
-  const proposal = proposeRules([...(target === "steps" ? stepPatterns : tracePatterns).values()], rules, parentRules, query.l2);
+  // patterns in one order (by mask): the regression's floating-point sums then do not depend on the
+  // order the database grouped the rows in (nor on PostgreSQL's jsonb text of the score parts)
+  const patterns = [...(target === "steps" ? stepPatterns : tracePatterns).values()].sort((x, y) => x.failMask - y.failMask);
+  const proposal = proposeRules(patterns, rules, parentRules, query.l2);
 
   // quality under the proposal: the run's per-trace rule tallies rescored with the proposed rules
   const proposedSettings: VerifierSettings = { ...run.settings, rules: { ...run.settings.rules } };
@@ -281,7 +287,7 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     parent: { version: run.config, rules: parentRules, threshold: run.threshold },
     ruleOrder: rules,
     proposal,
-    threshold: { current: run.threshold, targetPrecision: query.targetPrecision, proposed: recommendThreshold(scores, query.targetPrecision) },
+    threshold: { current: run.threshold, targetPrecision: query.targetPrecision, proposed: recommendThreshold(scores.sort((x, y) => x.score - y.score || x.good - y.good || x.bad - y.bad), query.targetPrecision) },
     agreement: hasStepLabels
       ? {
           current: agreement(confusionWith(groups, 2 ** rules.length - 1, query.neutral), thresholds),
@@ -304,13 +310,15 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
   if (before.id === after.id) throw new AppError("invalid_input", "before and after are the same run");
   const filter = filterOf(query);
   const thresholds = thresholdsOf(query);
-  const beforeRules = await ensureRunProfiles(before.id);
-  const afterRules = await ensureRunProfiles(after.id);
+  const beforeCache = await runProfiles(before.id);
+  const afterCache = await runProfiles(after.id);
+  const beforeRules = beforeCache.rules;
+  const afterRules = afterCache.rules;
   const ruleOrder = orderRules([...new Set([...beforeRules, ...afterRules])], CATALOGUE);
-  const store = new CalibrationStore(await sqlite());
-  const beforeProfiles = profileMap(store.profiles(before.id));
-  const afterProfiles = profileMap(store.profiles(after.id));
-  const groups = store.flipGroups(dataset.id, before.id, after.id, filter);
+  const store = new CalibrationStore(dialect());
+  const beforeProfiles = profileMap(await read(store.profiles(beforeCache)));
+  const afterProfiles = profileMap(await read(store.profiles(afterCache)));
+  const groups = await read(store.flipGroups(dataset.id, beforeCache, afterCache, filter));
 
   const beforeSteps = calibrateSteps(stepGroupsOf(groups.map((g) => ({ votes: g.votes, profile: g.before, n: g.n })), beforeProfiles, beforeRules, ruleOrder), ruleOrder, { neutral: query.neutral, thresholds });
   const afterSteps = calibrateSteps(stepGroupsOf(groups.map((g) => ({ votes: g.votes, profile: g.after, n: g.n })), afterProfiles, afterRules, ruleOrder), ruleOrder, { neutral: query.neutral, thresholds });
@@ -344,7 +352,7 @@ export async function getFlips(query: FlipsQuery): Promise<FlipsReport> {
     if (effect === "unscored") unscored += g.n;
   }
 
-  const rows = total > 0 ? store.flips(dataset.id, before.id, after.id, filter, query.limit, query.offset) : [];
+  const rows = total > 0 ? await read(store.flips(dataset.id, beforeCache, afterCache, filter, query.limit, query.offset)) : [];
   const items: FlipItem[] = rows.map((row) => {
     const pb = row.before === null ? undefined : beforeProfiles.get(row.before);
     const pa = row.after === null ? undefined : afterProfiles.get(row.after);
@@ -403,17 +411,17 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
     breakdowns: { rule: [], kind: [], tool: [], relationClass: null }, trend: [], examples: [], limit: query.limit, offset: query.offset,
   };
   if (!run) return empty;
-  const rules = await ensureRunProfiles(run.id);
-  const store = new CalibrationStore(await sqlite());
-  const profileRows = store.profiles(run.id);
+  const cache = await runProfiles(run.id);
+  const rules = cache.rules;
+  const store = new CalibrationStore(dialect());
+  const profileRows = await read(store.profiles(cache));
   const profiles: Profile[] = profileRows.map((p) => ({ ...p, classes: splitClasses(p.classes) }));
-  const labelled: LabelledProfile[] = store
-    .stepGroups(dataset.id, run.id, filterOf(query))
+  const labelled: LabelledProfile[] = (await read(store.stepGroups(dataset.id, cache, filterOf(query))))
     .flatMap((g) => (g.profile === null ? [] : [{ votes: unpackVotes(g.votes), profile: g.profile, count: g.n }]));
   const breakdown = breakDownFailures(profiles, labelled, rules, { rule: query.rule, kind: query.kind, tool: query.tool, relationClass: query.relationClass });
 
   const counts = new Map<string, { pass: number; fail: number; skip: number }>(rules.map((r) => [r, { pass: 0, fail: 0, skip: 0 }]));
-  for (const row of store.ruleOutcomes(run.id, rules)) {
+  for (const row of await read(store.ruleOutcomes(run.id, rules))) {
     const c = counts.get(row.rule);
     if (c && (row.outcome === "pass" || row.outcome === "fail" || row.outcome === "skip")) c[row.outcome] += row.n;
   }
@@ -422,7 +430,7 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
   const trendRuns = runs.slice(0, TREND_RUNS).reverse();
   const trendRules = orderRules([...new Set([...rules, ...trendRuns.flatMap((r) => Object.keys(r.rules))])], CATALOGUE);
   const perRun = new Map<number, Record<string, number>>();
-  for (const row of store.failureTrend(trendRuns.map((r) => r.id), trendRules)) {
+  for (const row of await read(store.failureTrend(trendRuns.map((r) => r.id), trendRules))) {
     const entry = perRun.get(row.runId) ?? {};
     entry[row.rule] = row.n;
     perRun.set(row.runId, entry);
@@ -430,7 +438,7 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
 
   const byProfile = new Map(profileRows.map((p) => [p.profile, p]));
   const exampleRules = query.rule !== undefined ? [query.rule] : rules;
-  const examples = store.failureExamples(run.id, exampleRules, breakdown.profiles, filterOf(query), query.limit, query.offset).map((row) => {
+  const examples = (await read(store.failureExamples(cache, exampleRules, breakdown.profiles, filterOf(query), query.limit, query.offset))).map((row) => {
     const p = byProfile.get(row.profile);
     return {
       traceId: row.traceId,

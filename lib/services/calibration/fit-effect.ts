@@ -1,4 +1,5 @@
-import { db, prepare, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { configEffect, type StoredScore } from "@/lib/calibration/effect";
 import type { FitEffectBody, FitEffectDto } from "@/lib/schemas/calibration";
@@ -21,7 +22,7 @@ export async function fitEffect(body: FitEffectBody): Promise<FitEffectDto> {
   if (unknown.length) throw new AppError("invalid_input", `unknown rule(s) ${unknown.join(", ")}`, unknown.map((rule) => ({ path: `rules.${rule}`, error: "unknown rule" })));
   const current = await runSettings(run.id);
   const proposed: VerifierSettings = { ...current, threshold: body.threshold, rules: { ...current.rules, ...(body.rules as Partial<Record<RuleId, { enabled: boolean; weight: number }>>) } };
-  const rows = prepare(await sqlite(), `SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`).all(run.id) as Array<{ traceId: number; quality: number; valid: number; parts: string | null }>;
+  const rows = await (await sql()).all<{ traceId: number; quality: number; valid: number; parts: string | null }>(`SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`, [run.id]);
   const scores: StoredScore[] = rows.map((r) => ({ traceId: r.traceId, quality: r.quality, valid: r.valid === 1, parts: r.parts ? (JSON.parse(r.parts) as StoredScore["parts"]) : null }));
   return { dataset: dataset.name, run: run.id, ...configEffect(scores, current, proposed) };
 }

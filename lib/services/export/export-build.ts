@@ -81,18 +81,20 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
   const staging = prepareOut(options.out, Boolean(options.overwrite));
   const source = await ExportSource.open();
   try {
-    const ctx = openContext(source, config);
+    const ctx = await openContext(source, config);
     onProgress(0, "Scanning traces");
     const { candidates, skipped } = await plan(ctx, onProgress, options.signal);
     checkAbort(options.signal);
     onProgress(0.3, "Selecting rows");
-    select(ctx, skipped);
-    const { rows: totalRows } = source.unitTotals();
+    await select(ctx, skipped);
+    const { rows: totalRows } = await source.unitTotals();
     if (totalRows === 0) {
       const reasons = Object.entries(orderedSkips(skipped)).map(([reason, n]) => `${reason} ${n}`).join(", ");
       throw new AppError("invalid_input", `nothing to export: ${candidates ? `all ${candidates} traces were left out (${reasons})` : "the datasets have no traces"}`);
     }
-    const { counts, labels, agreement } = summarize(ctx);
+    const { counts, labels, agreement } = await summarize(ctx);
+    // before the Parquet pass: the snapshot is not read after the rows are written
+    const warnings = await exportWarnings(ctx, counts);
     onProgress(0.35, "Writing rows");
     // with Parquet, the JSONL pass takes 0.35–0.7 of the bar and the Parquet passes 0.7–0.95
     const span = config.parquet ? 0.35 : 0.6;
@@ -103,7 +105,6 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     const title = exportTitle(config);
     const checksums = await writeImageChecksums(staging);
     if (checksums) dataFiles.push(checksums);
-    const warnings = exportWarnings(ctx, counts);
     const summary: ExportSummary = { title, config, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, labels, agreement, files: dataFiles, sources: ctx.sources, warnings };
     const card = await writeText(staging, "README.md", renderCard(summary));
     const manifest = await writeText(staging, "manifest.json", renderManifest(buildManifest(summary, card)));
@@ -117,7 +118,7 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   } finally {
-    source.close();
+    await source.close();
   }
 }
 
@@ -125,12 +126,12 @@ export async function buildExport(options: BuildOptions): Promise<BuildResult> {
 export async function previewExport(config: ExportConfig, signal?: AbortSignal): Promise<ExportPreview> {
   const source = await ExportSource.open();
   try {
-    const ctx = openContext(source, config);
+    const ctx = await openContext(source, config);
     const { candidates, skipped } = await plan(ctx, () => {}, signal);
-    select(ctx, skipped);
-    const { counts } = summarize(ctx);
-    return { candidates, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, warnings: counts.rows ? exportWarnings(ctx, counts) : [], sources: ctx.sources };
+    await select(ctx, skipped);
+    const { counts } = await summarize(ctx);
+    return { candidates, counts, skipped: orderedSkips(skipped), verifier: ctx.verifier, warnings: counts.rows ? await exportWarnings(ctx, counts) : [], sources: ctx.sources };
   } finally {
-    source.close();
+    await source.close();
   }
 }

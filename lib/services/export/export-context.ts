@@ -44,9 +44,9 @@ export function checkAbort(signal?: AbortSignal): void {
 
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function openContext(source: ExportSource, config: ExportConfig): Context {
-  const datasets = source.datasets(config.datasets);
-  const runs = source.runs(datasets.map((d) => d.id), config.verifierVersion);
+export async function openContext(source: ExportSource, config: ExportConfig): Promise<Context> {
+  const datasets = await source.datasets(config.datasets);
+  const runs = await source.runs(datasets.map((d) => d.id), config.verifierVersion);
   const nameOf = new Map(datasets.map((d) => [d.id, d.name]));
   if (config.verifierVersion !== null) {
     const without = datasets.filter((d) => !runs.some((r) => r.datasetId === d.id));
@@ -62,7 +62,7 @@ export function openContext(source: ExportSource, config: ExportConfig): Context
   return {
     config,
     source,
-    hasEdits: source.hasEdits(datasets.map((d) => d.id)),
+    hasEdits: await source.hasEdits(datasets.map((d) => d.id)),
     datasets: nameOf,
     runIds: runs.map((r) => r.runId),
     versionOf: new Map(runs.map((r) => [r.datasetId, r.version])),

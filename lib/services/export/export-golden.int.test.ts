@@ -2,12 +2,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeTransaction } from "@/lib/db";
+import { sql, writeProgram } from "@/lib/db/sql";
 import { listFiles } from "@/lib/formats/export/archive";
 import type { ExportConfigInput } from "@/lib/schemas/exports";
 import { runExport } from "@/lib/services/export/exports";
 import { importFiles } from "@/lib/services/import/imports";
-import { generateTraces } from "@/fixtures/export/generate";
+import { generateProgram } from "@/fixtures/export/generate";
 import { addReview, editStep, recordVerifierRun } from "@/fixtures/export/labels";
 
 // Golden export outputs: demo-like data (the real canonical CLEVR traces with their images, the
@@ -48,14 +48,14 @@ const GOLDEN_CONFIGS: Record<string, ExportConfigInput> = {
 };
 
 async function ids(dataset: string): Promise<number[]> {
-  return writeTransaction((h) => (h.prepare(`SELECT t."id" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? ORDER BY t."id"`).all(dataset) as Array<{ id: number }>).map((r) => r.id));
+  return (await (await sql()).all<{ id: number }>(`SELECT t."id" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? ORDER BY t."id"`, [dataset])).map((r) => r.id);
 }
 
 beforeAll(async () => {
   await importFiles({ files: [path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl")], dataset: "canonical-781", imagesDir: path.resolve("prisma/demo/clevr") });
   await importFiles({ files: [path.resolve("prisma/demo/visprog/visprog_gqa100_traces_nohtml.jsonl")], dataset: "visprog-gqa", imagesDir: path.resolve("prisma/demo/visprog/images"), format: "visprog" });
-  await writeTransaction((h) => generateTraces(h, { dataset: "pairs", traces: 40, tracesPerImage: 2, sameQuestionPerImage: true }));
-  await writeTransaction((h) => generateTraces(h, { dataset: "spread", traces: 90, tracesPerImage: 3 }));
+  await writeProgram(() => generateProgram({ dataset: "pairs", traces: 40, tracesPerImage: 2, sameQuestionPerImage: true }));
+  await writeProgram(() => generateProgram({ dataset: "spread", traces: 90, tracesPerImage: 3 }));
   await recordVerifierRun("canonical-781", 1, ({ index }) => ({ failing: index === 0 ? [2] : [], quality: 0.8, valid: index !== 0, skipped: [0] }));
   await recordVerifierRun("pairs", 1, ({ index }) => (index % 2 === 0 ? { failing: [], quality: 0.95, valid: true } : { failing: [4], quality: 0.35, valid: false }));
   await recordVerifierRun("spread", 1, ({ index }) => (index % 3 === 0 ? { failing: [2, 5], quality: 0.3, valid: false } : { failing: [], quality: 0.6 + (index % 7) / 20, valid: true, skipped: index % 5 === 0 ? [7] : [] }));

@@ -5,11 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { t as listTar } from "tar";
-import { db, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { writeProgram } from "@/lib/db/sql";
 import { cancelExport, exportsIdle, startExport } from "@/lib/services/export/export-jobs";
 import { exportDir } from "@/lib/services/export/export-jobs";
 import { deleteExport, exportArchive, exportOptions, getExport, listExports } from "@/lib/services/export/exports";
-import { generateTraces } from "@/fixtures/export/generate";
+import { generateProgram } from "@/fixtures/export/generate";
 
 // Background export jobs on a real SQLite file: the Export row moves queued → running → done
 // with progress, the archive streams the finished folder, cancel and restarts are handled.
@@ -30,7 +31,7 @@ async function archiveEntries(bytes: Buffer): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await writeTransaction((h) => generateTraces(h, { dataset: "jobs", traces: 300, tracesPerImage: 3 }));
+  await writeProgram(() => generateProgram({ dataset: "jobs", traces: 300, tracesPerImage: 3 }));
 });
 
 describe("export jobs", () => {

@@ -4,12 +4,12 @@ import path from "node:path";
 import { parquetReadObjects } from "hyparquet";
 import { readParquet } from "parquet-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeTransaction } from "@/lib/db";
+import { sql, writeProgram } from "@/lib/db/sql";
 import { listFiles } from "@/lib/formats/export/archive";
 import { exportFormat } from "@/lib/formats/export/registry";
 import { runExport } from "@/lib/services/export/exports";
 import { importFiles } from "@/lib/services/import/imports";
-import { generateTraces } from "@/fixtures/export/generate";
+import { generateProgram } from "@/fixtures/export/generate";
 import { addReview, recordVerifierRun } from "@/fixtures/export/labels";
 
 // The two formats added through the ExportFormatDefinition contract (VisualProcessBench step
@@ -32,10 +32,10 @@ function stepwise(...args: string[]) {
 beforeAll(async () => {
   await importFiles({ files: [path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl")], dataset: "canonical-781", imagesDir: path.resolve("prisma/demo/clevr") });
   await recordVerifierRun("canonical-781", 1, ({ index }) => ({ failing: index === 0 ? [2] : [], quality: 0.8, valid: index !== 0 }));
-  await writeTransaction((h) => generateTraces(h, { dataset: "pairs", traces: 40, tracesPerImage: 2, sameQuestionPerImage: true }));
+  await writeProgram(() => generateProgram({ dataset: "pairs", traces: 40, tracesPerImage: 2, sameQuestionPerImage: true }));
   // every third trace has a step the verifier skipped: no label under verifier-only
   await recordVerifierRun("pairs", 1, ({ index }) => (index % 2 === 0 ? { failing: [], quality: 0.95, valid: true, skipped: index % 3 === 0 ? [7] : [] } : { failing: [4], quality: 0.35, valid: false }));
-  const ids = await writeTransaction((h) => (h.prepare(`SELECT t."id" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = 'pairs' ORDER BY t."id"`).all() as Array<{ id: number }>).map((r) => r.id));
+  const ids = (await (await sql()).all<{ id: number }>(`SELECT t."id" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = 'pairs' ORDER BY t."id"`)).map((r) => r.id);
   await addReview({ traceId: ids[1], stepIndex: 3, label: "neutral" });
 });
 

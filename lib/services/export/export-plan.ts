@@ -9,7 +9,7 @@ import { splitWarnings } from "@/lib/formats/export/warnings";
 import type { ExportImage, ExportStep, StepKind, StepLabel, TraceJudgment } from "@/lib/formats/export/types";
 import { SPLITS, type ExportClass, type ExportConfig, type ExportCounts, type SkipCounts, type SkipReason } from "@/lib/schemas/exports";
 import { UNLABELED, checkAbort, compareCodeUnits, groupBy, imageOf, parseJson, yieldToEventLoop, type Context, type ProgressHandler } from "@/lib/services/export/export-context";
-import type { TraceRow } from "@/lib/services/export/export-source";
+import type { CandidateRow, TraceRow } from "@/lib/services/export/export-source";
 import { RELATION_CLASSES } from "@/lib/taxonomy/relations";
 import { classMask, classesOf, rarityOrder, tagQuestion } from "@/lib/taxonomy/tagger";
 
@@ -51,19 +51,19 @@ function placeholderSteps(count: number): ExportStep[] {
  * datasets — the steps are not read at all: every step is unlabeled and Trace.stepCount says how
  * many there are.
  */
-function labelPage(ctx: Context, rows: TraceRow[]): Labelled[] {
+async function labelPage(ctx: Context, rows: TraceRow[]): Promise<Labelled[]> {
   const traceIds = rows.map((r) => r.id);
-  const reviews = groupBy(ctx.source.reviews(traceIds), (r) => r.traceId);
-  const verdicts = new Map(ctx.source.verdicts(ctx.runIds, traceIds).map((v) => [v.stepId, v]));
-  const scores = new Map(ctx.source.scores(ctx.runIds, traceIds).map((s) => [s.traceId, s]));
+  const reviews = groupBy(await ctx.source.reviews(traceIds), (r) => r.traceId);
+  const verdicts = new Map((await ctx.source.verdicts(ctx.runIds, traceIds)).map((v) => [v.stepId, v]));
+  const scores = new Map((await ctx.source.scores(ctx.runIds, traceIds)).map((s) => [s.traceId, s]));
   const questionIds = [...new Set(rows.map((r) => r.questionId).filter((q): q is number => q !== null))];
-  const relationLabels = groupBy(ctx.source.relations(questionIds), (r) => r.questionId);
+  const relationLabels = groupBy(await ctx.source.relations(questionIds), (r) => r.questionId);
   // a verified trace's unchecked steps get a label (or a mark) from the unchecked-steps policy
   const uncheckedPolicy = ctx.config.labels !== "human-only" && scores.size > 0;
   const stepLabelsPossible = ctx.hasEdits || verdicts.size > 0 || uncheckedPolicy || [...reviews.values()].some((list) => list.some((r) => r.stepId !== null));
-  const steps = stepLabelsPossible ? groupBy(ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
-  const counts = steps ? null : ctx.source.stepCounts(traceIds);
-  const withOriginals = ctx.hasEdits ? ctx.source.tracesWithOriginals(traceIds) : new Set<number>();
+  const steps = stepLabelsPossible ? groupBy(await ctx.source.steps(traceIds, false), (s) => s.traceId) : null;
+  const counts = steps ? null : await ctx.source.stepCounts(traceIds);
+  const withOriginals = ctx.hasEdits ? await ctx.source.tracesWithOriginals(traceIds) : new Set<number>();
   return rows.map((row) => {
     const traceReviews = reviews.get(row.id) ?? [];
     const byStep = groupBy(traceReviews.filter((r) => r.stepId !== null), (r) => r.stepId!);
@@ -133,20 +133,22 @@ export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: A
   const { config, source } = ctx;
   const format = exportFormat(config.format);
   const datasetIds = [...ctx.datasets.keys()];
-  const total = source.countTraces(datasetIds);
+  const total = await source.countTraces(datasetIds);
   const skipped: SkipCounts = {};
-  source.createPlan();
+  await source.createPlan();
   let scanned = 0;
   let lastImageKey = "";
   let lastSplit = 0;
   // pages walk (dataset, method, id), an index order; the output order is fixed in pass 2
-  const walk = datasetIds.flatMap((datasetId) => source.methods(datasetId).map((method) => ({ datasetId, method })));
+  const walk: Array<{ datasetId: number; method: string }> = [];
+  for (const datasetId of datasetIds) for (const method of await source.methods(datasetId)) walk.push({ datasetId, method });
   for (const { datasetId, method } of walk) {
     for (let after = 0; ; ) {
       checkAbort(signal);
-      const page = source.tracePage(datasetId, method, after, PLAN_PAGE);
+      const page = await source.tracePage(datasetId, method, after, PLAN_PAGE);
       if (page.length === 0) break;
-      for (const t of labelPage(ctx, page)) {
+      const candidates: CandidateRow[] = [];
+      for (const t of await labelPage(ctx, page)) {
         const judgment = traceJudgment(t.decision, t.steps, t.valid, config.labels);
         const reason = skipReason(ctx, t, judgment);
         if (reason) {
@@ -169,7 +171,7 @@ export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: A
           lastImageKey = key;
           lastSplit = SPLITS.indexOf(splitOf(config.seed, key, config.split));
         }
-        source.insertCandidate({
+        candidates.push({
           traceId: t.row.id,
           imageKey: key,
           groupKey: group,
@@ -190,12 +192,14 @@ export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: A
           agreement: AGREEMENT_KEYS.map((k) => agreement[k]) as [number, number, number, number, number, number],
         });
       }
+      await source.insertCandidates(candidates);
       scanned += page.length;
       after = page[page.length - 1].id;
       onProgress(total ? 0.3 * (scanned / total) : 0.3, `Scanning traces: ${scanned.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`);
       await yieldToEventLoop();
     }
   }
+  await source.planned();
   return { candidates: scanned, skipped };
 }
 // ---------- pass 2: select ----------
@@ -206,54 +210,54 @@ function add(skipped: SkipCounts, reason: SkipReason, n: number): void {
   if (n > 0) skipped[reason] = (skipped[reason] ?? 0) + n;
 }
 
-export function select(ctx: Context, skipped: SkipCounts): void {
+export async function select(ctx: Context, skipped: SkipCounts): Promise<void> {
   const { config, source } = ctx;
-  const counts = source.classCounts(CLASS_BITS.map((c) => c.bit));
+  const counts = await source.classCounts(CLASS_BITS.map((c) => c.bit));
   const rarity = rarityOrder(Object.fromEntries(RELATION_CLASSES.map((c, i) => [c, counts[i]])));
-  source.assignClasses(rarity.map((name) => ({ name, bit: CLASS_BITS.find((c) => c.name === name)!.bit })));
+  await source.assignClasses(rarity.map((name) => ({ name, bit: CLASS_BITS.find((c) => c.name === name)!.bit })));
   const { needs } = exportFormat(config.format);
   if (needs.pairs) {
-    add(skipped, "no_pair", source.basePairs());
-    if (config.dedupe) add(skipped, "duplicate", source.dedupePairs());
+    add(skipped, "no_pair", await source.basePairs());
+    if (config.dedupe) add(skipped, "duplicate", await source.dedupePairs());
   } else {
-    if (config.dedupe) add(skipped, "duplicate", source.dedupeCandidates(Boolean(needs.dedupeByJudgment)));
-    source.baseFromCandidates();
+    if (config.dedupe) add(skipped, "duplicate", await source.dedupeCandidates(Boolean(needs.dedupeByJudgment)));
+    await source.baseFromCandidates();
   }
-  add(skipped, "relation_cap", source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));
-  add(skipped, "relation_weight", source.buildUnits(Object.entries(config.relationWeights).map(([cls, weight]) => ({ cls, weight: weight! }))));
-  if (config.turns === "multi") source.groupTurns();
+  add(skipped, "relation_cap", await source.capClasses(Object.entries(config.relationCaps).map(([cls, cap]) => ({ cls, cap: cap! }))));
+  add(skipped, "relation_weight", await source.buildUnits(Object.entries(config.relationWeights).map(([cls, weight]) => ({ cls, weight: weight! }))));
+  if (config.turns === "multi") await source.groupTurns();
 }
 
-export function summarize(ctx: Context): { counts: ExportCounts; labels: LabelProvenance; agreement: AgreementCounts } {
+export async function summarize(ctx: Context): Promise<{ counts: ExportCounts; labels: LabelProvenance; agreement: AgreementCounts }> {
   const counts: ExportCounts = { rows: 0, splits: {}, classes: {}, traces: 0, images: 0 };
-  for (const { split, cls, rows } of ctx.source.rowsBySplitAndClass()) {
+  for (const { split, cls, rows } of await ctx.source.rowsBySplitAndClass()) {
     const name = SPLITS[split];
     counts.rows += rows;
     counts.splits[name] = (counts.splits[name] ?? 0) + rows;
     const classes = (counts.classes[name] ??= {});
     classes[cls as ExportClass] = rows;
   }
-  const exported = ctx.source.exportedTraces();
+  const exported = await ctx.source.exportedTraces();
   counts.traces = exported.traces;
   counts.images = ctx.config.images === "none" ? 0 : exported.images;
   const agreement = emptyAgreement();
   AGREEMENT_KEYS.forEach((k, i) => (agreement[k] = exported.agreement[i]));
   const labels: LabelProvenance = { steps: {}, traces: {} };
-  for (const row of ctx.source.exportedSources()) {
+  await ctx.source.forEachExportedSource((row) => {
     for (const [s, n] of Object.entries(JSON.parse(row.sources) as Record<string, number>)) labels.steps[s] = (labels.steps[s] ?? 0) + n;
     const j = row.judgmentSource ?? "unjudged";
     labels.traces[j] = (labels.traces[j] ?? 0) + 1;
-  }
+  });
   labels.steps = sortKeys(labels.steps);
   labels.traces = sortKeys(labels.traces);
   return { counts, labels, agreement };
 }
 
 /** Empty or small splits and images in two splits, in words (preview, CLI, card, manifest). */
-export function exportWarnings(ctx: Context, counts: ExportCounts): string[] {
+export async function exportWarnings(ctx: Context, counts: ExportCounts): Promise<string[]> {
   const images: Partial<Record<(typeof SPLITS)[number], number>> = {};
-  for (const row of ctx.source.imagesBySplit()) images[SPLITS[row.split]] = row.images;
-  const leaked = ctx.source.leakedImages(1000);
+  for (const row of await ctx.source.imagesBySplit()) images[SPLITS[row.split]] = row.images;
+  const leaked = await ctx.source.leakedImages(1000);
   const leaks = leaked.map((l) => ({ name: l.name, splits: l.splits.split(",").map(Number).sort().map((i) => SPLITS[i]) }));
   return splitWarnings({ ratios: ctx.config.split, counts, images, leaks, leakCount: leaked.length });
 }

@@ -2,8 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { db, prepare, writeTransaction } from "@/lib/db";
-import { generateTraces } from "@/fixtures/export/generate";
+import { db } from "@/lib/db";
+import { run, writeProgram } from "@/lib/db/sql";
+import { generateProgram } from "@/fixtures/export/generate";
 import { runExport } from "@/lib/services/export/exports";
 import { safeImageReference } from "@/lib/services/export/export-write";
 import { runVerifier } from "@/lib/services/verify/verify";
@@ -16,8 +17,8 @@ const HOSTILE = "x\n# <script>alert(1)</script> | [a](javascript:b)";
 const out = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `stepwise-safety-${name}-`));
 
 beforeAll(async () => {
-  await writeTransaction((h) => generateTraces(h, { dataset: HOSTILE, traces: 12, tracesPerImage: 2 }));
-  await writeTransaction((h) => generateTraces(h, { dataset: "legacy-urls", traces: 12, tracesPerImage: 2 }));
+  await writeProgram(() => generateProgram({ dataset: HOSTILE, traces: 12, tracesPerImage: 2 }));
+  await writeProgram(() => generateProgram({ dataset: "legacy-urls", traces: 12, tracesPerImage: 2 }));
   // rows imported before the http(s)-only rule: what an older database may hold
   const images = await db().image.findMany({ where: { dataset: { name: "legacy-urls" } }, orderBy: { id: "asc" } });
   const bad: Array<[string | null, string]> = [
@@ -28,9 +29,8 @@ beforeAll(async () => {
     ["//evil.example/x.png", "file:///c.png"],
     ["https://ok.example/f.png", "f.png"],
   ];
-  await writeTransaction((h) => {
-    const update = prepare(h, `UPDATE "Image" SET "url" = ?, "name" = ? WHERE "id" = ?`);
-    images.forEach((image, i) => update.run(bad[i][0], bad[i][1], image.id));
+  await writeProgram(function* () {
+    for (const [i, image] of images.entries()) yield* run(`UPDATE "Image" SET "url" = ?, "name" = ? WHERE "id" = ?`, bad[i][0], bad[i][1], image.id);
   });
   // labels come from a verifier run
   await runVerifier({ dataset: HOSTILE });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeTransaction } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { listFiles } from "@/lib/formats/export/archive";
 import { ROW_SCHEMAS } from "@/lib/formats/export/registry";
 import type { ExportConfigInput } from "@/lib/schemas/exports";
@@ -43,16 +43,13 @@ let firstUnchecked: { traceId: number; steps: number[] } | null = null;
 
 beforeAll(async () => {
   await seedDemo();
-  const rows = await writeTransaction(
-    (h) =>
-      h.prepare(
+  const rows = await (await sql()).all<{ traceId: number; unchecked: number }>(
         `SELECT s."traceId" AS traceId, SUM(CASE WHEN v.decided IS NULL THEN 1 ELSE 0 END) AS unchecked
          FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId" JOIN "Dataset" d ON d."id" = t."datasetId"
          LEFT JOIN (SELECT "stepId", 1 AS decided FROM "Verdict" WHERE "outcome" IN ('pass', 'fail')
                     AND "runId" = (SELECT MAX(r."id") FROM "VerifierRun" r JOIN "Dataset" rd ON rd."id" = r."datasetId" WHERE rd."name" = 'clevr-demo' AND r."status" = 'done')
                     GROUP BY "stepId") v ON v."stepId" = s."id"
          WHERE d."name" = 'clevr-demo' GROUP BY s."traceId"`,
-      ).all() as Array<{ traceId: number; unchecked: number }>,
   );
   traces = rows.length;
   for (const r of rows) {
@@ -61,11 +58,9 @@ beforeAll(async () => {
   }
   const first = rows.find((r) => Number(r.unchecked) > 0);
   if (first) {
-    const steps = await writeTransaction(
-      (h) =>
-        h.prepare(
+    const steps = await (await sql()).all<{ index: number }>(
           `SELECT s."index" FROM "Step" s WHERE s."traceId" = ? AND NOT EXISTS (SELECT 1 FROM "Verdict" v WHERE v."stepId" = s."id" AND v."outcome" IN ('pass', 'fail')) ORDER BY s."index"`,
-        ).all(first.traceId) as Array<{ index: number }>,
+          [first.traceId],
     );
     firstUnchecked = { traceId: first.traceId, steps: steps.map((r) => r.index) };
   }

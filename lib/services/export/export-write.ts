@@ -19,11 +19,11 @@ import type { UnitRow } from "@/lib/services/export/export-source";
 const WRITE_PAGE = 500;
 
 /** Pass 3: traces with their full steps, labels and tags as pass 1 resolved them. */
-function contentPage(ctx: Context, traceIds: number[]): Map<number, Omit<ExportTrace, "split" | "relationClass">> {
-  const steps = groupBy(ctx.source.steps(traceIds, true), (s) => s.traceId);
-  const planned = new Map(ctx.source.candidates(traceIds).map((c) => [c.traceId, c]));
+async function contentPage(ctx: Context, traceIds: number[]): Promise<Map<number, Omit<ExportTrace, "split" | "relationClass">>> {
+  const steps = groupBy(await ctx.source.steps(traceIds, true), (s) => s.traceId);
+  const planned = new Map((await ctx.source.candidates(traceIds)).map((c) => [c.traceId, c]));
   const traces = new Map<number, Omit<ExportTrace, "split" | "relationClass">>();
-  for (const row of ctx.source.traces(traceIds)) {
+  for (const row of await ctx.source.traces(traceIds)) {
     const c = planned.get(row.id)!;
     const stepRows = steps.get(row.id) ?? [];
     const labels = unpackLabels(c.labels, stepRows.length);
@@ -145,21 +145,21 @@ export async function write(ctx: Context, staging: string, totalRows: number, on
   try {
     for (;;) {
       checkAbort(signal);
-      const page = source.unitPage(after, WRITE_PAGE);
+      const page = await source.unitPage(after, WRITE_PAGE);
       if (page.length === 0) break;
       // multi-turn: a conversation's further units are written inside its leader's row
       const units = page.filter((u) => u.leader === null);
       const turns = new Map<number, UnitRow[]>();
-      for (const t of source.turnsOf(config.turns === "multi" ? units.map((u) => u.ord) : [])) {
+      for (const t of await source.turnsOf(config.turns === "multi" ? units.map((u) => u.ord) : [])) {
         const list = turns.get(t.leader!);
         if (list) list.push(t);
         else turns.set(t.leader!, [t]);
       }
       const members = [...turns.values()].flat();
       const ids = [...new Set([...units, ...members].flatMap((u) => (u.otherId !== null ? [u.traceId, u.otherId] : [u.traceId])))].sort((a, b) => a - b);
-      const loaded = contentPage(ctx, ids);
+      const loaded = await contentPage(ctx, ids);
       const editedStepIds = units.filter((u) => u.pair === "edit").flatMap((u) => loaded.get(u.traceId)!.steps.filter((s) => s.revision > 0).map((s) => s.id));
-      const originals = new Map(source.originals(editedStepIds).map((o) => [o.stepId, o]));
+      const originals = new Map((await source.originals(editedStepIds)).map((o) => [o.stepId, o]));
       for (const unit of units) {
         const writer = writers[unit.split];
         const split = SPLITS[unit.split];

@@ -4,7 +4,8 @@ import path from "node:path";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { readParquet } from "parquet-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { db, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { listFiles } from "@/lib/formats/export/archive";
 import { ROW_SCHEMAS } from "@/lib/formats/export/registry";
@@ -14,7 +15,7 @@ import { buildExport, ExportCancelled, parseExportConfig } from "@/lib/services/
 import { previewExport, runExport } from "@/lib/services/export/exports";
 import { importFiles } from "@/lib/services/import/imports";
 import { seedDemo } from "@/lib/services/system/seed";
-import { generateTraces } from "@/fixtures/export/generate";
+import { generateProgram } from "@/fixtures/export/generate";
 import { addReview, editStep, recordVerifierRun } from "@/fixtures/export/labels";
 import { callProblems, renderStrict } from "@/fixtures/chat-templates/render";
 
@@ -39,7 +40,7 @@ function sha(file: string): string {
 }
 
 async function traceIds(dataset: string): Promise<Array<{ id: number; externalId: string }>> {
-  return writeTransaction((h) => h.prepare(`SELECT t."id", t."externalId" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? ORDER BY t."id"`).all(dataset) as Array<{ id: number; externalId: string }>);
+  return (await sql()).all<{ id: number; externalId: string }>(`SELECT t."id", t."externalId" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? ORDER BY t."id"`, [dataset]);
 }
 
 beforeAll(async () => {
@@ -48,10 +49,10 @@ beforeAll(async () => {
   // clevr-demo: verifier v1 fails the first tool result of every third trace
   await recordVerifierRun("clevr-demo", 1, ({ index }) => (index % 3 === 0 ? { failing: [2], quality: 0.4, valid: false } : { failing: [], quality: 0.9 + (index % 10) / 100, valid: true }));
   // synthetic "pairs": two traces per image asking the same question; even traces valid, odd wrong at step 4
-  await writeTransaction((h) => generateTraces(h, { dataset: "pairs", traces: 120, tracesPerImage: 2, sameQuestionPerImage: true }));
+  await writeProgram(() => generateProgram({ dataset: "pairs", traces: 120, tracesPerImage: 2, sameQuestionPerImage: true }));
   await recordVerifierRun("pairs", 1, ({ index }) => (index % 2 === 0 ? { failing: [], quality: 0.95, valid: true } : { failing: [4], quality: 0.35, valid: false }));
   // synthetic "spread": 3 traces per image, 200 images, distinct questions
-  await writeTransaction((h) => generateTraces(h, { dataset: "spread", traces: 600, tracesPerImage: 3 }));
+  await writeProgram(() => generateProgram({ dataset: "spread", traces: 600, tracesPerImage: 3 }));
 });
 
 describe("formats", () => {
@@ -187,7 +188,7 @@ describe("licences and split warnings", () => {
     expect(manifest.warnings).toEqual(preview.warnings);
     expect(manifest.sources[0].license).toBe("cc-by-4.0");
     // a dataset without a licence beside it: the card says unknown... and with two different ones, other
-    await writeTransaction((h) => h.prepare(`UPDATE "Dataset" SET "license" = 'apache-2.0' WHERE "name" = 'visprog-gqa'`).run());
+    await (await sql()).run(`UPDATE "Dataset" SET "license" = 'apache-2.0' WHERE "name" = 'visprog-gqa'`);
     const mixed = await previewExport({ ...config, datasets: ["clevr-demo", "visprog-gqa"] });
     expect(mixed.sources.map((s) => s.license)).toEqual(["cc-by-4.0", "apache-2.0, cc-by-4.0"]);
     // a split with every share filled gives no warning

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
-import { db, prepare, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError, parseOrInvalid } from "@/lib/errors";
 import { imageKey, splitOf } from "@/lib/formats/export/split";
 import { createJob, defineJobKind, getJob, mapConcurrent } from "@/lib/jobs/jobs";
@@ -127,13 +128,16 @@ interface QuestionRow {
   sceneId: number | null;
 }
 
+/** Whole-number ids inlined into an IN list. */
+const idList = (ids: readonly number[]): string => ids.map((id) => Math.trunc(id)).join(",");
+
 async function questionRows(ids: number[] | null, datasetId?: number): Promise<QuestionRow[]> {
-  const handle = await sqlite();
+  const q = await sql();
   const select = `SELECT q."id", q."text", q."answer", q."program", i."name" AS image, i."sha256" AS sha256, i."path" AS imagePath, i."url" AS imageUrl, i."mime" AS mime,
     (SELECT s."id" FROM "Scene" s WHERE s."imageId" = i."id" ORDER BY s."id" DESC LIMIT 1) AS sceneId
     FROM "Question" q LEFT JOIN "Image" i ON i."id" = q."imageId"`;
-  if (ids) return prepare(handle, `${select} WHERE q."id" IN (SELECT value FROM json_each(?)) ORDER BY q."id"`).all(JSON.stringify(ids)) as QuestionRow[];
-  return prepare(handle, `${select} WHERE q."datasetId" = ? ORDER BY q."id"`).all(datasetId) as QuestionRow[];
+  if (ids) return ids.length ? q.all<QuestionRow>(`${select} WHERE q."id" IN (${idList(ids)}) ORDER BY q."id"`) : [];
+  return q.all<QuestionRow>(`${select} WHERE q."datasetId" = ? ORDER BY q."id"`, [datasetId ?? -1]);
 }
 
 const classesOfQuestion = (q: { text: string; program: string | null }) => classesOf(tagQuestion({ text: q.text, program: q.program ? (JSON.parse(q.program) as unknown) : undefined }));
@@ -247,13 +251,13 @@ export async function prepareEvaluation(request: EvaluateRequest): Promise<JobRo
 
 /** The teacher's figures: the dataset's traces of these questions, as the latest finished verifier run scored them. */
 async function teacherScores(config: EvaluationConfig, classes: Map<number, string[]>): Promise<ModelScores | null> {
-  const handle = await sqlite();
-  const run = prepare(handle, `SELECT r."id" FROM "VerifierRun" r JOIN "Dataset" d ON d."id" = r."datasetId" WHERE d."name" = ? AND r."status" = 'done' ORDER BY r."id" DESC LIMIT 1`).get(config.dataset) as { id: number } | undefined;
-  if (!run) return null;
-  const rows = prepare(
-    handle,
-    `SELECT t."questionId", t."teacherModel", s."quality", s."valid", s."parts" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? AND t."questionId" IN (SELECT value FROM json_each(?))`,
-  ).all(run.id, JSON.stringify(config.questionIds)) as Array<{ questionId: number; teacherModel: string | null; quality: number; valid: number; parts: string | null }>;
+  const q = await sql();
+  const run = await q.get<{ id: number }>(`SELECT r."id" FROM "VerifierRun" r JOIN "Dataset" d ON d."id" = r."datasetId" WHERE d."name" = ? AND r."status" = 'done' ORDER BY r."id" DESC LIMIT 1`, [config.dataset]);
+  if (!run || !config.questionIds.length) return null;
+  const rows = await q.all<{ questionId: number; teacherModel: string | null; quality: number; valid: number; parts: string | null }>(
+    `SELECT t."questionId", t."teacherModel", s."quality", s."valid", s."parts" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? AND t."questionId" IN (${idList(config.questionIds)}) ORDER BY s."id"`,
+    [run.id],
+  );
   if (!rows.length) return null;
   const scores: ItemScore[] = rows.map((r) => {
     const parts = (r.parts ? JSON.parse(r.parts) : {}) as { completeness?: number | null; final?: number | null; calls?: number; accurateCalls?: number };
@@ -267,8 +271,7 @@ export async function evaluationReport(id: number, seconds = 0): Promise<Evaluat
   const job = await getJob(id);
   if (job.kind !== EVALUATION_KIND) throw new AppError("invalid_input", `job ${id} is a ${job.kind} job, not an evaluation`);
   const config = evaluationKind.parseConfig!(job.config);
-  const handle = await sqlite();
-  const items = prepare(handle, `SELECT "key", "result" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'done'`).all(id) as Array<{ key: string; result: string | null }>;
+  const items = await (await sql()).all<{ key: string; result: string | null }>(`SELECT "key", "result" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'done' ORDER BY "id"`, [id]);
   const byRole = new Map<string, ItemScore[]>();
   for (const item of items) {
     const role = item.key.split(":")[0];

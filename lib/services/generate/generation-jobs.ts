@@ -1,4 +1,4 @@
-import { prepare, sqlite } from "@/lib/db";
+import { sql, sqlDialect } from "@/lib/db/sql";
 import { AppError, parseOrInvalid } from "@/lib/errors";
 import { cancelJob, isResumable, isStale, launchJob, listJobs } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
@@ -22,17 +22,24 @@ function iso(date: Date | null): string | null {
 /** The range of a job's trace external ids ("gen-j12:…"), for an index range scan. */
 const idRange = (job: number): [string, string] => [`gen-j${job}:`, `gen-j${job};`];
 
-/** Seconds since the epoch of a trace's createdAt, whatever way it was stored. */
-const EPOCH_SQL = `CASE WHEN typeof(t."createdAt") = 'integer' THEN t."createdAt" / 1000 ELSE CAST(strftime('%s', t."createdAt") AS INTEGER) END`;
+/** Seconds since the epoch of a trace's createdAt, whatever way it was stored (SQLite: ms or text; PostgreSQL: a UTC timestamp). */
+const epochSql = (): string =>
+  sqlDialect() === "postgres"
+    ? `CAST(FLOOR(EXTRACT(EPOCH FROM t."createdAt")) AS BIGINT)`
+    : `CASE WHEN typeof(t."createdAt") = 'integer' THEN t."createdAt" / 1000 ELSE CAST(strftime('%s', t."createdAt") AS INTEGER) END`;
+
+/** t."externalId" in [from, to): bytewise on both (COLLATE "C" on PostgreSQL, whatever the database's collation). */
+const rangeSql = (): string =>
+  sqlDialect() === "postgres" ? `t."externalId" >= ? COLLATE "C" AND t."externalId" < ? COLLATE "C"` : `t."externalId" >= ? AND t."externalId" < ?`;
 
 async function recentRate(job: JobRow, config: GenerationConfig): Promise<number | null> {
   if (job.status !== "running") return null;
-  const handle = await sqlite();
   const [from, to] = idRange(job.id);
-  const row = prepare(
-    handle,
-    `SELECT COUNT(*) AS n, MIN(${EPOCH_SQL}) AS first FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? AND ${EPOCH_SQL} >= ?`,
-  ).get(config.dataset, from, to, Math.floor(Date.now() / 1000) - RATE_WINDOW_S) as { n: number; first: number | null };
+  const EPOCH_SQL = epochSql();
+  const row = (await (await sql()).get<{ n: number; first: number | null }>(
+    `SELECT COUNT(*) AS n, MIN(${EPOCH_SQL}) AS first FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND ${rangeSql()} AND ${EPOCH_SQL} >= ?`,
+    [config.dataset, from, to, Math.floor(Date.now() / 1000) - RATE_WINDOW_S],
+  ))!;
   if (!row.n || row.first === null) return 0;
   // over the window, or since the first trace in it when the run is younger than the window
   const span = Math.max(1, Date.now() / 1000 - Math.max(row.first, Date.now() / 1000 - RATE_WINDOW_S));
@@ -88,12 +95,15 @@ export async function getGenerationJob(id: number): Promise<GenerationJobDetailD
   });
   const dto = await toGenerationJobDto(job);
   const config = job.config as GenerationConfig;
-  const handle = await sqlite();
+  const q = await sql();
+  const postgres = sqlDialect() === "postgres";
+  const EPOCH_SQL = epochSql();
   const [from, to] = idRange(id);
-  const times = prepare(
-    handle,
-    `SELECT ${EPOCH_SQL} AS s, COUNT(*) AS n FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? GROUP BY s ORDER BY s`,
-  ).all(config.dataset, from, to) as Array<{ s: number; n: number }>;
+  const range = rangeSql();
+  const times = await q.all<{ s: number; n: number }>(
+    `SELECT ${EPOCH_SQL} AS s, COUNT(*) AS n FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND ${range} GROUP BY 1 ORDER BY 1`,
+    [config.dataset, from, to],
+  );
   const start = job.startedAt ? Math.min(Math.floor(job.startedAt.getTime() / 1000), times[0]?.s ?? Infinity) : (times[0]?.s ?? 0);
   const end = Math.max(times.at(-1)?.s ?? start, job.status === "running" ? Math.floor(Date.now() / 1000) : start);
   const bucketSeconds = Math.max(1, Math.ceil((end - start + 1) / MAX_BUCKETS));
@@ -104,11 +114,12 @@ export async function getGenerationJob(id: number): Promise<GenerationJobDetailD
   }
   const count = times.length ? Math.floor((end - start) / bucketSeconds) + 1 : 0;
   const points = Array.from({ length: count }, (_, b) => ({ t: b * bucketSeconds, traces: buckets.get(b) ?? 0 }));
+  const stopReason = postgres ? `(t."raw"::jsonb #>> '{meta,stopReason}')` : `json_extract(t."raw", '$.meta.stopReason')`;
   const traces = (
-    prepare(
-      handle,
-      `SELECT t."id", t."externalId", t."question", t."valid", t."quality", json_extract(t."raw", '$.meta.stopReason') AS stopReason FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND t."externalId" >= ? AND t."externalId" < ? ORDER BY t."id" DESC LIMIT 20`,
-    ).all(config.dataset, from, to) as Array<{ id: number; externalId: string; question: string | null; valid: number | null; quality: number | null; stopReason: string | null }>
+    await q.all<{ id: number; externalId: string; question: string | null; valid: number | null; quality: number | null; stopReason: string | null }>(
+      `SELECT t."id", t."externalId", t."question", t."valid", t."quality", ${stopReason} AS stopReason FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? AND ${range} ORDER BY t."id" DESC LIMIT 20`,
+      [config.dataset, from, to],
+    )
   ).map((t) => ({ id: t.id, externalId: t.externalId, question: t.question ?? "", stopReason: t.stopReason, valid: t.valid === null ? null : t.valid === 1, quality: t.quality }));
   return { ...dto, throughput: { bucketSeconds, points }, traces };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type Database from "better-sqlite3";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, prepare, writeTransaction } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError, parseOrInvalid, type ErrorDetail } from "@/lib/errors";
 import { toNormalized } from "@/lib/formats/canonical";
 import type { NormalizedQuestion } from "@/lib/formats/types";
@@ -88,18 +88,33 @@ async function datasetId(name: string): Promise<number> {
   return row.id;
 }
 
+/** The newest scene per name: by scene name and by image name, for these names (in chunks of 500). */
+async function scenesByName(target: number, names: string[]): Promise<{ byName: Map<string, number>; byImage: Map<string, number> }> {
+  const q = await sql();
+  const byName = new Map<string, number>();
+  const byImage = new Map<string, number>();
+  const unique = [...new Set(names)];
+  for (let start = 0; start < unique.length; start += 500) {
+    const chunk = unique.slice(start, start + 500);
+    const marks = chunk.map(() => "?").join(", ");
+    // ascending ids: the newest scene of a name is the last one set
+    for (const r of await q.all<{ id: number; name: string }>(`SELECT "id", "name" FROM "Scene" WHERE "datasetId" = ? AND "name" IN (${marks}) ORDER BY "id"`, [target, ...chunk])) byName.set(r.name, r.id);
+    for (const r of await q.all<{ id: number; name: string }>(`SELECT s."id", i."name" FROM "Scene" s JOIN "Image" i ON i."id" = s."imageId" WHERE i."datasetId" = ? AND i."name" IN (${marks}) ORDER BY s."id"`, [target, ...chunk])) byImage.set(r.name, r.id);
+  }
+  return { byName, byImage };
+}
+
 /** The scene of each question in the target dataset: by `scene` name, else by the image's scene, else a scene named like the image. */
-function resolveScenes(handle: Database.Database, target: number, questions: SourceQuestion[], file: string | null): number[] {
-  const byImage = prepare(handle, `SELECT s."id" FROM "Scene" s JOIN "Image" i ON i."id" = s."imageId" WHERE i."datasetId" = ? AND i."name" = ? ORDER BY s."id" DESC LIMIT 1`);
-  const byName = prepare(handle, `SELECT "id" FROM "Scene" WHERE "datasetId" = ? AND "name" = ? ORDER BY "id" DESC LIMIT 1`);
+async function resolveScenes(target: number, questions: SourceQuestion[], file: string | null): Promise<number[]> {
+  const { byName, byImage } = await scenesByName(target, questions.map((q) => q.scene ?? q.image));
   const errors: ErrorDetail[] = [];
   const ids = questions.map((q) => {
-    const row = (q.scene ? byName.get(target, q.scene) : (byImage.get(target, q.image) ?? byName.get(target, q.image))) as { id: number } | undefined;
-    if (!row) {
+    const id = q.scene ? byName.get(q.scene) : (byImage.get(q.image) ?? byName.get(q.image));
+    if (id === undefined) {
       if (errors.length < 50) errors.push({ ...(file ? { file, line: q.line } : {}), path: q.scene ? "$.scene" : "$.image", error: `no scene "${q.scene ?? q.image}" in the dataset` });
       return 0;
     }
-    return row.id;
+    return id;
   });
   if (errors.length) {
     const missing = ids.filter((id) => id === 0).length;
@@ -108,11 +123,11 @@ function resolveScenes(handle: Database.Database, target: number, questions: Sou
   return ids;
 }
 
-function questionsOfDataset(handle: Database.Database, source: number): SourceQuestion[] {
-  const rows = prepare(
-    handle,
+async function questionsOfDataset(source: number): Promise<SourceQuestion[]> {
+  const rows = await (await sql()).all<{ id: number; externalId: string | null; text: string; answer: string | null; program: string | null; image: string }>(
     `SELECT q."id", q."externalId", q."text", q."answer", q."program", i."name" AS image FROM "Question" q JOIN "Image" i ON i."id" = q."imageId" WHERE q."datasetId" = ? ORDER BY q."id"`,
-  ).all(source) as Array<{ id: number; externalId: string | null; text: string; answer: string | null; program: string | null; image: string }>;
+    [source],
+  );
   return rows.map((r) => ({ line: 0, externalId: r.externalId ?? `q${r.id}`, image: r.image, scene: null, text: r.text, answer: r.answer, program: r.program ? (JSON.parse(r.program) as unknown[]) : null, source: "clevr" }));
 }
 
@@ -136,7 +151,6 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   if (!dataset) throw new AppError("invalid_input", "--dataset is required", [{ path: "dataset", error: "expected a dataset name" }]);
   if ([request.questionsFile, request.questionsText, request.fromDataset].filter(Boolean).length > 1) throw new AppError("invalid_input", "give either --questions FILE or --from-dataset NAME, not both");
   const target = await datasetId(dataset);
-  const handle = await sqlite();
   let questions: SourceQuestion[];
   let source: string;
   if (request.questionsFile) {
@@ -147,12 +161,12 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
     source = `upload:${request.questionsText.name}:${createHash("sha256").update(request.questionsText.text).digest("hex").slice(0, 16)}`;
   } else {
     const from = request.fromDataset?.trim() || dataset;
-    questions = questionsOfDataset(handle, await datasetId(from));
+    questions = await questionsOfDataset(await datasetId(from));
     if (!questions.length) throw new AppError("invalid_input", `dataset "${from}" has no questions with images to generate traces for`, [{ path: "from-dataset", error: "no questions" }]);
     source = `dataset:${from}`;
   }
   if (request.limit) questions = questions.slice(0, request.limit);
-  const sceneIds = resolveScenes(handle, target, questions, request.questionsFile ?? request.questionsText?.name ?? null);
+  const sceneIds = await resolveScenes(target, questions, request.questionsFile ?? request.questionsText?.name ?? null);
   let builtin: BuiltinTeacher | null = null;
   if (request.builtin) {
     builtin = parseOrInvalid(builtinTeacher, request.builtin, (p) => `builtin.${p}`);
@@ -238,11 +252,16 @@ export const generationKind = defineJobKind<GenerationConfig>({
     } catch (error) {
       endpointInvalid(error);
     }
-    const handle = await sqlite();
-    const rows = prepare(
-      handle,
-      `SELECT q."id", q."text", q."answer", q."program", i."name" AS image, i."path" AS imagePath, i."url" AS imageUrl, i."mime" AS mime FROM "Question" q LEFT JOIN "Image" i ON i."id" = q."imageId" WHERE q."id" IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(config.questionIds)) as QuestionRow[];
+    const q = await sql();
+    const rows: QuestionRow[] = [];
+    for (let start = 0; start < config.questionIds.length; start += 1000) {
+      const ids = config.questionIds.slice(start, start + 1000).map((id) => Math.trunc(id)).join(",");
+      rows.push(
+        ...(await q.all<QuestionRow>(
+          `SELECT q."id", q."text", q."answer", q."program", i."name" AS image, i."path" AS imagePath, i."url" AS imageUrl, i."mime" AS mime FROM "Question" q LEFT JOIN "Image" i ON i."id" = q."imageId" WHERE q."id" IN (${ids})`,
+        )),
+      );
+    }
     const byId = new Map(rows.map((r) => [r.id, r]));
     const sceneIdOf = new Map(config.questionIds.map((id, i) => [id, config.sceneIds[i] ?? 0]));
     const scenes = await loadToolScenes([...new Set(sceneIdOf.values())].filter((id) => id > 0));
@@ -253,7 +272,8 @@ export const generationKind = defineJobKind<GenerationConfig>({
     const done = await ctx.doneKeys();
     let last = client.meter.snapshot();
     let writer: RecordWriter | null = null;
-    const selectTrace = prepare(handle, `SELECT "id" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`);
+    // the job runner's commit gets the better-sqlite3 handle (lib/jobs/jobs.ts: SQLite until its port lands)
+    let selectTrace: ReturnType<typeof prepare> | null = null;
     let inFlight = 0;
 
     await mapConcurrent(
@@ -311,6 +331,7 @@ export const generationKind = defineJobKind<GenerationConfig>({
                 writer ??= new RecordWriter(h, config.dataset, new Map());
                 const conflict = writer.write({ type: "trace", line: 0, value: toNormalized(generated.trace, raw) });
                 if (conflict) throw new Error(conflict.error);
+                selectTrace ??= prepare(h, `SELECT "id" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`);
                 return (selectTrace.get(writer.datasetId, generated.trace.id) as { id: number }).id;
               },
             };

@@ -1,4 +1,5 @@
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { all, get, run, writeProgram, type Param } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { ImportContentsDto } from "@/lib/schemas/imports";
 import { removeUnreferencedImages } from "@/lib/services/import/image-store";
@@ -13,7 +14,8 @@ import { refreshDisagreements } from "@/lib/services/review/reviews";
 // and is reported as kept. The dataset stays (delete it on its own). A failed import's leftover rows
 // go through the rollback's removal (import-rollback.ts removeImportRows, one way to remove a
 // failed import); a dry run wrote nothing. Either way deleting it then removes its history row. A done import's row stays in the history
-// with status `deleted`. If the process dies midway, deleting again finishes the job.
+// with status `deleted`. If the process dies midway, deleting again finishes the job. Both dialects
+// (statement programs, lib/db/sql.ts).
 
 const BATCH = 500;
 
@@ -31,28 +33,30 @@ async function importRow(id: number): Promise<ImportRow> {
 }
 
 /** Scenes of the import that a trace of another import (or of none recorded) still uses. */
-const SCENE_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."sceneId" = s."id" AND t."importId" IS NOT ?)`;
-const QUESTION_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."questionId" = q."id" AND t."importId" IS NOT ?)`;
-const IMAGE_IN_USE = `(EXISTS (SELECT 1 FROM "Trace" t WHERE t."imageId" = i."id" AND t."importId" IS NOT ?)
-  OR EXISTS (SELECT 1 FROM "Scene" s WHERE s."imageId" = i."id" AND s."importId" IS NOT ?)
-  OR EXISTS (SELECT 1 FROM "Question" q WHERE q."imageId" = i."id" AND q."importId" IS NOT ?)
-  OR EXISTS (SELECT 1 FROM "Box" b WHERE b."imageId" = i."id" AND b."importId" IS NOT ?))`;
+const SCENE_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."sceneId" = s."id" AND t."importId" IS DISTINCT FROM ?)`;
+const QUESTION_IN_USE = `EXISTS (SELECT 1 FROM "Trace" t WHERE t."questionId" = q."id" AND t."importId" IS DISTINCT FROM ?)`;
+const IMAGE_IN_USE = `(EXISTS (SELECT 1 FROM "Trace" t WHERE t."imageId" = i."id" AND t."importId" IS DISTINCT FROM ?)
+  OR EXISTS (SELECT 1 FROM "Scene" s WHERE s."imageId" = i."id" AND s."importId" IS DISTINCT FROM ?)
+  OR EXISTS (SELECT 1 FROM "Question" q WHERE q."imageId" = i."id" AND q."importId" IS DISTINCT FROM ?)
+  OR EXISTS (SELECT 1 FROM "Box" b WHERE b."imageId" = i."id" AND b."importId" IS DISTINCT FROM ?))`;
 
 /** What deleting the import removes, and what it keeps because other rows use it (shown before the user confirms). */
 export async function importContents(id: number): Promise<ImportContentsDto> {
   const row = await importRow(id);
-  return writeTransaction((handle) => {
-    const one = (sql: string, ...params: unknown[]) => Number((prepare(handle, sql).get(...params) as { n: number | null }).n ?? 0);
-    const traces = one(`SELECT COUNT(*) AS n FROM "Trace" WHERE "importId" = ?`, id);
-    const steps = one(`SELECT SUM("stepCount") AS n FROM "Trace" WHERE "importId" = ?`, id);
-    const labels = one(`SELECT COUNT(*) AS n FROM "Review" WHERE "importId" = ?`, id);
-    const boxes = one(`SELECT COUNT(*) AS n FROM "Box" WHERE "importId" = ?`, id);
-    const scenes = one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ?`, id);
-    const keptScenes = one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ? AND ${SCENE_IN_USE}`, id, id);
-    const questions = one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ?`, id);
-    const keptQuestions = one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ? AND ${QUESTION_IN_USE}`, id, id);
-    const images = one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ?`, id);
-    const keptImages = one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ? AND ${IMAGE_IN_USE}`, id, id, id, id, id);
+  return writeProgram(function* () {
+    const one = function* (text: string, ...params: Param[]) {
+      return Number((yield* get<{ n: number | null }>(text, ...params))?.n ?? 0);
+    };
+    const traces = yield* one(`SELECT COUNT(*) AS n FROM "Trace" WHERE "importId" = ?`, id);
+    const steps = yield* one(`SELECT SUM("stepCount") AS n FROM "Trace" WHERE "importId" = ?`, id);
+    const labels = yield* one(`SELECT COUNT(*) AS n FROM "Review" WHERE "importId" = ?`, id);
+    const boxes = yield* one(`SELECT COUNT(*) AS n FROM "Box" WHERE "importId" = ?`, id);
+    const scenes = yield* one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ?`, id);
+    const keptScenes = yield* one(`SELECT COUNT(*) AS n FROM "Scene" s WHERE s."importId" = ? AND ${SCENE_IN_USE}`, id, id);
+    const questions = yield* one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ?`, id);
+    const keptQuestions = yield* one(`SELECT COUNT(*) AS n FROM "Question" q WHERE q."importId" = ? AND ${QUESTION_IN_USE}`, id, id);
+    const images = yield* one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ?`, id);
+    const keptImages = yield* one(`SELECT COUNT(*) AS n FROM "Image" i WHERE i."importId" = ? AND ${IMAGE_IN_USE}`, id, id, id, id, id);
     return {
       id,
       dataset: row.datasetName,
@@ -88,23 +92,23 @@ export async function deleteImport(id: number, confirm: string | number, onProgr
   let done = 0;
   const touched = new Set<number>();
   for (;;) {
-    const removed = await writeTransaction((handle) =>
-      prepare(handle, `DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "importId" = ? LIMIT ${BATCH})`).run(id).changes,
-    );
+    const removed = await writeProgram(function* () {
+      return (yield* run(`DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "importId" = ? LIMIT ${BATCH})`, id)).changes;
+    });
     if (removed === 0) break;
     done += removed;
     onProgress?.(done, contents.traces);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const imagePaths = await writeTransaction((handle) => {
-    for (const r of prepare(handle, `SELECT DISTINCT "traceId" FROM "Review" WHERE "importId" = ?`).all(id) as Array<{ traceId: number }>) touched.add(r.traceId);
-    prepare(handle, `DELETE FROM "Review" WHERE "importId" = ?`).run(id);
-    prepare(handle, `DELETE FROM "Box" WHERE "importId" = ?`).run(id);
-    prepare(handle, `DELETE FROM "Scene" AS s WHERE s."importId" = ? AND NOT ${SCENE_IN_USE}`).run(id, id);
-    prepare(handle, `DELETE FROM "Question" AS q WHERE q."importId" = ? AND NOT ${QUESTION_IN_USE}`).run(id, id);
-    const paths = (prepare(handle, `SELECT i."path" FROM "Image" i WHERE i."importId" = ? AND i."path" IS NOT NULL AND NOT ${IMAGE_IN_USE}`).all(id, id, id, id, id) as Array<{ path: string }>).map((r) => r.path);
-    prepare(handle, `DELETE FROM "Image" AS i WHERE i."importId" = ? AND NOT ${IMAGE_IN_USE}`).run(id, id, id, id, id);
-    prepare(handle, `UPDATE "Import" SET "status" = 'deleted' WHERE "id" = ?`).run(id);
+  const imagePaths = await writeProgram(function* () {
+    for (const r of yield* all<{ traceId: number }>(`SELECT DISTINCT "traceId" FROM "Review" WHERE "importId" = ?`, id)) touched.add(r.traceId);
+    yield* run(`DELETE FROM "Review" WHERE "importId" = ?`, id);
+    yield* run(`DELETE FROM "Box" WHERE "importId" = ?`, id);
+    yield* run(`DELETE FROM "Scene" AS s WHERE s."importId" = ? AND NOT ${SCENE_IN_USE}`, id, id);
+    yield* run(`DELETE FROM "Question" AS q WHERE q."importId" = ? AND NOT ${QUESTION_IN_USE}`, id, id);
+    const paths = (yield* all<{ path: string }>(`SELECT i."path" FROM "Image" i WHERE i."importId" = ? AND i."path" IS NOT NULL AND NOT ${IMAGE_IN_USE}`, id, id, id, id, id)).map((r) => r.path);
+    yield* run(`DELETE FROM "Image" AS i WHERE i."importId" = ? AND NOT ${IMAGE_IN_USE}`, id, id, id, id, id);
+    yield* run(`UPDATE "Import" SET "status" = 'deleted' WHERE "id" = ?`, id);
     return paths;
   });
   // labels gone from traces that stay: their disagreement counts follow

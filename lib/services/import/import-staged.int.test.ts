@@ -1,15 +1,18 @@
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { db } from "@/lib/db";
+import { db, dialect } from "@/lib/db";
+import { env, sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { importFiles, type ImportProgress } from "@/lib/services/import/imports";
 import { removeImportRows } from "@/lib/services/import/import-rollback";
 
 // The staged write pass (docs/design.md §8): records go in short chunks with the event loop free
 // between them, every row carries the import's id, and a failure after some chunks committed
-// removes them all. Real SQLite file, real files; STEPWISE_IMPORT_CHUNK cuts small inputs in
+// removes them all. Real SQLite file (or, in the PostgreSQL pass, a real PostgreSQL database —
+// where the chunk's big tables go by COPY), real files; STEPWISE_IMPORT_CHUNK cuts small inputs in
 // several chunks.
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-staged-"));
@@ -120,4 +123,81 @@ describe("staged import write pass", () => {
     expect(await db().trace.count()).toBe(before);
     expect(await db().dataset.findUnique({ where: { name: "staged-dry" } })).toBeNull();
   });
+});
+
+/** A second process writing trace "u-19" into dataset "staged-unique" (argument: the SQLite file or the PostgreSQL URL). */
+const OTHER_WRITER = `
+const target = process.argv[1];
+const text = 'INSERT INTO "Trace" ("datasetId", "externalId", "question", "format", "contentHash", "raw") SELECT "id", \\'u-19\\', \\'someone else\\'\\'s\\', \\'canonical\\', \\'other\\', \\'{}\\' FROM "Dataset" WHERE "name" = \\'staged-unique\\'';
+if (/^postgres(ql)?:/.test(target)) {
+  const { Client } = require("pg");
+  const client = new Client({ connectionString: target });
+  client.connect().then(() => client.query(text)).then(() => client.end()).catch((error) => { console.error(error); process.exit(1); });
+} else {
+  const Database = require("better-sqlite3");
+  const handle = new Database(target);
+  handle.pragma("busy_timeout = 10000");
+  handle.prepare(text).run();
+  handle.close();
+}
+`;
+
+describe("staged import on either dialect: concurrent writers and kills", () => {
+  it("a trace id another writer stores between two chunks fails the import naming file and line (PostgreSQL: at the chunk's COPY), and removes what it wrote", async () => {
+    // 20 records in chunks of 2: the other writer's two queries land long before the last chunk
+    process.env.STEPWISE_IMPORT_CHUNK = "2";
+    // a new dataset: the import looks nothing up, so only the database's unique key can notice
+    const lines = Array.from({ length: 20 }, (_, n) => traceLine(`u-${n}`, `How many cubes? (u#${n})`, `late-${n % 2}.png`));
+    let injected = false;
+    let writes = 0;
+    const error = await importFiles({
+      files: [file("late-unique.jsonl", lines)],
+      dataset: "staged-unique",
+      onProgress: (p) => {
+        // the first write event announces the pass; the second follows the first commit
+        if (p.phase !== "write" || ++writes < 2 || injected) return;
+        injected = true;
+        // another writer — another process, waited for — after the first chunk committed (and
+        // created the dataset) stores the id of line 20
+        execFileSync(process.execPath, ["-e", OTHER_WRITER, sqliteFile() ?? env().DATABASE_URL], { stdio: "inherit" });
+      },
+    }).catch((e: unknown) => e);
+    expect(injected).toBe(true);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("conflict");
+    expect((error as AppError).message).toMatch(/late-unique\.jsonl:20 \$\.id: trace "u-19" was written into dataset "staged-unique" by another import at the same time; nothing was imported/);
+    const failed = await db().import.findFirstOrThrow({ where: { datasetName: "staged-unique" }, orderBy: { id: "desc" } });
+    expect(failed.status).toBe("failed");
+    expect(await owned(failed.id)).toEqual({ traces: 0, questions: 0, images: 0 });
+    // the other writer's trace stays, and with it the dataset
+    const left = await db().trace.findMany({ where: { dataset: { name: "staged-unique" } }, select: { externalId: true } });
+    expect(left).toEqual([{ externalId: "u-19" }]);
+  });
+
+  it("a process killed inside a chunk's transaction leaves only the chunks committed before, each trace whole; removing the import's rows (recovery) leaves nothing", async () => {
+    // 10 traces in chunks of 3: chunks 1–3 commit, the kill comes in the last one before its commit
+    // (SQLite: the journal is rolled back by the next opener; PostgreSQL: the server aborts the
+    // transaction when the connection drops)
+    const input = file("killed.jsonl", Array.from({ length: 10 }, (_, n) => traceLine(`k-${n}`, `How many? (k#${n})`, "kill.png")));
+    const result = await new Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/cli/main.ts"), "import", input, "--dataset", "staged-killed", "--no-verify"], {
+        env: { ...process.env, STEPWISE_CRASH_AT: "import:commit", STEPWISE_IMPORT_CHUNK: "3" },
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve({ signal, code, stderr }));
+    });
+    expect(result.signal, result.stderr).toBe("SIGKILL");
+    const row = await db().import.findFirstOrThrow({ where: { datasetName: "staged-killed" } });
+    expect(row.status).toBe("running");
+    const traces = await db().trace.findMany({ where: { importId: row.id }, select: { externalId: true, stepCount: true, _count: { select: { steps: true } } }, orderBy: { externalId: "asc" } });
+    expect(traces.map((t) => t.externalId)).toEqual(Array.from({ length: 9 }, (_, n) => `k-${n}`));
+    for (const trace of traces) expect(trace._count.steps).toBe(trace.stepCount);
+    expect(await db().trace.count({ where: { externalId: "k-9" } })).toBe(0);
+    expect(await removeImportRows(row.id, 2)).toBeGreaterThan(9);
+    expect(await owned(row.id)).toEqual({ traces: 0, questions: 0, images: 0 });
+    expect(await db().dataset.findUnique({ where: { name: "staged-killed" } })).toBeNull();
+    expect(dialect()).toBe(process.env.STEPWISE_TEST_PG === "1" ? "postgres" : "sqlite");
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, writeTransaction } from "@/lib/db";
+import { get, insert, readProgram, run, runAsync, runSync, sql, sqlDialect, SqliteSql, transaction, writeProgram, type Program, type Sql } from "@/lib/db/sql";
 import { env } from "@/lib/env";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { needsImageSize, toPixelBox } from "@/lib/formats/boxes";
@@ -28,9 +29,10 @@ const HEARTBEAT_MS = 5_000;
 //   pass 1 streams every file, validates every record and resolves image files (async, yielding
 //          to the event loop, reporting progress);
 //   pass 2 streams the files again and writes the valid records in short chunks, each one
-//          synchronous transaction on the shared connection with the event loop free between
-//          them; all-or-nothing by ownership (every row carries the import's id and a failure
-//          removes them, see `write`).
+//          transaction with the event loop free between them — on SQLite a synchronous one on the
+//          shared connection (statement programs run by runSync), on PostgreSQL one pooled client
+//          with the big tables sent in bulk at the chunk's end (import-bulk.ts); all-or-nothing by
+//          ownership (every row carries the import's id and a failure removes them, see `write`).
 // Re-importing the same content is a no-op counted as duplicates. A trace id that already holds
 // other content is a conflict (an error, or skipped with skipInvalid).
 
@@ -181,17 +183,17 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   const copied: string[] = [];
   // the history row exists from the start, `running` and owned by this process: a crash leaves a
   // row that recovery (lib/recovery) marks failed, with the upload folder and stored files it swept
-  const importId = await retryWhenBusy(() => writeTransaction((handle) => startHistory(handle, { ...options, dataset }, files)));
+  const importId = await retryWhenBusy(() => writeProgram(() => startHistory({ ...options, dataset }, files)));
   const activeKey = `import:${importId}`;
   markActive(activeKey);
   const heartbeat = setInterval(() => {
-    void writeTransaction((handle) => prepare(handle, `UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`).run(new Date().toISOString(), importId)).catch(() => {});
+    void writeProgram(() => run(`UPDATE "Import" SET "heartbeatAt" = ? WHERE "id" = ? AND "status" = 'running'`, new Date().toISOString(), importId)).catch(() => {});
   }, HEARTBEAT_MS);
   heartbeat.unref();
-  const run = { ...options, importId };
+  const running = { ...options, importId };
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
-    const scan = await validate(sources, dataset, run, copied);
+    const scan = await validate(sources, dataset, running, copied);
     crashPoint("import:validated");
     // a file in which nothing was recognised is the wrong file (or format), never an empty success
     if (scan.unrecognised.length) throw invalidInput(scan.unrecognised, scan.unrecognised.length);
@@ -201,7 +203,7 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
     if (!options.dryRun) copied.push(...storeImages(scan.images));
     crashPoint("import:images-stored");
     await aliasInlineImages(scan.images, dataset);
-    const result = await write(sources, dataset, scan, run, files);
+    const result = await write(sources, dataset, scan, running, files);
     if (scan.unverifiable) result.unverifiable = scan.unverifiable;
     if (options.verify && !result.dryRun && result.created.traces > 0) {
       result.verification = await verifyImported(dataset, (done, total) =>
@@ -350,8 +352,8 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
           break;
         }
         case "label": {
-          labelCheck ??= new StepLabelCheck(await sqlite(), dataset);
-          const problem = labelCheck.problem(item.value, (id) => scan.traces.get(id));
+          labelCheck ??= await StepLabelCheck.open(await sql(), dataset);
+          const problem = await labelCheck.problem(item.value, (id) => scan.traces.get(id));
           if (problem) fail(i, source.name, item.line, unit, problem[0], problem[1]);
           break;
         }
@@ -398,7 +400,7 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
     doneBytes += source.bytes;
     options.onProgress?.({ phase: "validate", file: source.name, fileIndex: i, files: sources.length, bytes: doneBytes, totalBytes: scan.totalBytes, records: scan.records });
   }
-  const scenes = sceneCheck.traces ? sceneCheck.resolve(await sqlite(), dataset) : { unverifiable: 0, missing: [] };
+  const scenes = sceneCheck.traces ? await readProgram(sceneCheck.resolve(dataset)) : { unverifiable: 0, missing: [] };
   if (scenes.unverifiable) {
     // first among the warnings: every scene rule skipping silently is the worst surprise of an import
     scan.unverifiable = scenes.unverifiable;
@@ -412,6 +414,11 @@ async function validate(sources: Source[], dataset: string, options: RunOptions,
 
 /** A write chunk ends after STEPWISE_IMPORT_CHUNK records (1,000) or this long, whichever comes first (docs/limits.md). */
 const CHUNK_MS = 40;
+/**
+ * On PostgreSQL the event loop is free while a chunk waits for the server, and the rows go in bulk
+ * at the chunk's end: short time slices would only multiply round trips, so the bound is longer.
+ */
+const PG_CHUNK_MS = 250;
 
 /** Records of pass 2 in order, without the units pass 1 refused or found duplicated. */
 function* writeItems(sources: Source[], scan: Scan): Generator<{ source: number; item: Exclude<ReadItem, { type: "error" | "warning" }> }> {
@@ -446,9 +453,15 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   let written = 0;
   let finished = false;
   const chunkRecords = env().STEPWISE_IMPORT_CHUNK;
-  const chunk = (handle: Parameters<typeof prepare>[0]): void => {
-    writer ??= new RecordWriter(handle, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId);
+  // one chunk as a statement program: run synchronously on SQLite, awaited on PostgreSQL
+  function* chunk(target: Sql): Program<void> {
+    if (!writer) {
+      writer = new RecordWriter(target, dataset, scan.images, scan.cocoImages, options.dryRun ? null : options.importId, { bulk: true });
+      yield* writer.opening();
+    }
+    const w: RecordWriter = writer;
     const started = performance.now();
+    const chunkMs = target.dialect === "postgres" ? PG_CHUNK_MS : CHUNK_MS;
     for (let n = 1; ; n++) {
       const next = items.next();
       if (next.done) {
@@ -456,41 +469,55 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
         break;
       }
       const { source, item } = next.value;
-      const conflict: Conflict | null = writer.write(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
+      const conflict: Conflict | null = yield* w.record(item, item.type === "trace" ? scan.traces.get(item.value.externalId)?.hash : undefined, sources[source].name);
       if (conflict) conflicts.push({ file: sources[source].name, ...conflict });
       written++;
-      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > CHUNK_MS))) return;
+      if (!options.dryRun && (n >= chunkRecords || (n % 32 === 0 && performance.now() - started > chunkMs))) {
+        yield* w.flush();
+        return;
+      }
     }
-    writer.finish();
+    yield* w.finishing();
     if (conflicts.length && !options.skipInvalid) throw invalidInput(conflicts, conflicts.length);
     const skipped = [...scan.errors, ...conflicts].slice(0, MAX_LISTED);
     summary = {
       dataset,
-      created: writer.counts,
-      duplicates: writer.duplicates + scan.duplicates,
+      created: w.counts,
+      duplicates: w.duplicates + scan.duplicates,
       skipped,
-      warnings: [...scan.warnings, ...writer.warnings].slice(0, MAX_LISTED),
+      warnings: [...scan.warnings, ...w.warnings].slice(0, MAX_LISTED),
       dryRun: Boolean(options.dryRun),
       files,
       importId: null,
     };
     if (options.dryRun) throw new DryRunRollback();
     crashPoint("import:commit");
-    summary.importId = insertHistory(handle, { ...options, dataset }, files, "done", summary, null, writer.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
+    summary.importId = yield* insertHistory({ ...options, dataset }, files, "done", summary, null, w.datasetId, skippedRecords(scan) + conflicts.length, options.importId);
     if (options.license || options.attribution) {
       // the newest declaration wins on the dataset; every import keeps its own
-      prepare(handle, `UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`).run(options.license ?? null, options.attribution ?? null, writer.datasetId);
+      yield* run(`UPDATE "Dataset" SET "license" = COALESCE(?, "license"), "attribution" = COALESCE(?, "attribution") WHERE "id" = ?`, options.license ?? null, options.attribution ?? null, w.datasetId);
     }
-  };
+  }
+  const postgres = sqlDialect() === "postgres";
   try {
     while (!finished) {
       // a busy database is retried only before a chunk started reading records (never replayed)
       let began = false;
-      await retryWhenBusy(() =>
-        writeTransaction((handle) => {
-          began = true;
-          chunk(handle);
-        }),
+      await retryWhenBusy(
+        () =>
+          postgres
+            ? transaction(async (tx) => {
+                began = true;
+                await runAsync(chunk(tx), tx);
+                // a chunk before the last commits without waiting for its WAL flush: the last
+                // chunk's commit (with the `done` row) flushes every earlier record, and a server
+                // crash before it leaves a `running` import that recovery removes anyway
+                if (!finished) await tx.run("SET LOCAL synchronous_commit = off");
+              })
+            : writeTransaction((handle) => {
+                began = true;
+                runSync(chunk(new SqliteSql(handle)), handle);
+              }),
         () => !began,
       );
       if (finished) break;
@@ -502,12 +529,12 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
     items.return(undefined);
     if (error instanceof DryRunRollback) {
       const dry = summary as unknown as ImportSummary;
-      dry.importId = await retryWhenBusy(() => writeTransaction((handle) => insertHistory(handle, { ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
+      dry.importId = await retryWhenBusy(() => writeProgram(() => insertHistory({ ...options, dataset }, files, "done", dry, null, null, skippedRecords(scan), options.importId)));
       return dry;
     }
     // chunks already committed: remove them before the failure is recorded (nothing half-written)
     if (!options.dryRun) await removeImportRows(options.importId);
-    throw error;
+    throw (writer as RecordWriter | null)?.explain(error) ?? error;
   }
   return summary as unknown as ImportSummary;
 }
@@ -517,13 +544,16 @@ function skippedRecords(scan: Scan): number {
   return scan.badUnits.reduce((sum, units) => sum + units.size, 0);
 }
 
-/** Another process holding the write lock past busy_timeout: wait and try again. */
+/** SQLite's busy write lock; PostgreSQL's serialization failure and deadlock. */
+const RETRIED = new Set(["SQLITE_BUSY", "40001", "40P01"]);
+
+/** Another process holding the write lock past busy_timeout (or a PostgreSQL deadlock): wait and try again. */
 async function retryWhenBusy<T>(work: () => Promise<T>, retryable: () => boolean = () => true, deadline = Date.now() + 5 * 60_000): Promise<T> {
   for (;;) {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || !retryable() || Date.now() > deadline) throw error;
+      if (!RETRIED.has((error as { code?: string }).code ?? "") || !retryable() || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
@@ -592,29 +622,25 @@ async function sceneIndexImages(dataset: string): Promise<Map<number, string>> {
 }
 
 /** The `running` history row an import writes before its first pass, owned by this process. */
-function startHistory(handle: Parameters<typeof prepare>[0], options: RunOptions & { dataset: string }, files: ImportedFile[]): number {
+function* startHistory(options: RunOptions & { dataset: string }, files: ImportedFile[]): Program<number> {
   const owner = ownerStamp();
-  const info = prepare(
-    handle,
+  return yield* insert(
     `INSERT INTO "Import" ("datasetName", "files", "format", "source", "dryRun", "status", "ownerPid", "ownerHost", "heartbeatAt", "uploadDir")
      VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-  ).run(
     options.dataset,
     JSON.stringify(files),
     [...new Set(files.map((f) => f.format))].join(","),
     options.source ?? null,
-    options.dryRun ? 1 : 0,
+    Boolean(options.dryRun),
     owner.ownerPid,
     owner.ownerHost,
     owner.heartbeatAt.toISOString(),
     options.uploadDir ?? null,
   );
-  return Number(info.lastInsertRowid);
 }
 
 /** Writes the outcome: into the import's own `running` row (`id`), or as a new row when there is none. */
-function insertHistory(
-  handle: Parameters<typeof prepare>[0],
+function* insertHistory(
   options: RunOptions & { dataset: string },
   files: ImportedFile[],
   status: "done" | "failed",
@@ -623,20 +649,20 @@ function insertHistory(
   datasetId: number | null,
   skippedCount: number,
   id?: number,
-): number {
+): Program<number> {
   const columns = `"datasetId" = ?, "datasetName" = ?, "files" = ?, "format" = ?, "source" = ?, "dryRun" = ?, "status" = ?, "created" = ?, "duplicates" = ?, "skipped" = ?, "skippedCount" = ?, "warnings" = ?, "error" = ?, "durationMs" = ?, "license" = ?, "attribution" = ?, "finishedAt" = CURRENT_TIMESTAMP`;
-  const sql =
+  const text =
     id !== undefined
       ? `UPDATE "Import" SET ${columns} WHERE "id" = ?`
       : `INSERT INTO "Import" ("datasetId", "datasetName", "files", "format", "source", "dryRun", "status", "created", "duplicates", "skipped", "skippedCount", "warnings", "error", "durationMs", "license", "attribution", "finishedAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)`;
-  const info = prepare(handle, sql).run(
+  const params = [
     datasetId,
     options.dataset,
     JSON.stringify(files),
     [...new Set(files.map((f) => f.format))].join(","),
     options.source ?? null,
-    options.dryRun ? 1 : 0,
+    Boolean(options.dryRun),
     status,
     JSON.stringify(summary.created),
     summary.duplicates,
@@ -648,8 +674,12 @@ function insertHistory(
     options.license ?? null,
     options.attribution ?? null,
     ...(id !== undefined ? [id] : []),
-  );
-  return id ?? Number(info.lastInsertRowid);
+  ];
+  if (id !== undefined) {
+    yield* run(text, ...params);
+    return id;
+  }
+  return yield* insert(text, ...params);
 }
 
 /** Failed imports are history too; writing that row must never hide the import's own error. */
@@ -659,9 +689,9 @@ async function recordFailure(options: Pick<RunOptions, "dataset" | "dryRun" | "s
     const skipped = details.map((d) => ({ file: d.file ?? "", line: d.line ?? 0, path: d.path ?? "$", error: d.error }));
     const message = error instanceof Error ? error.message : String(error);
     await retryWhenBusy(() =>
-      writeTransaction((handle) => {
-        const dataset = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(options.dataset.trim()) as { id: number } | undefined;
-        return insertHistory(handle, { ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
+      writeProgram(function* () {
+        const dataset = yield* get<{ id: number }>(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, options.dataset.trim());
+        return yield* insertHistory({ ...options, dataset: options.dataset.trim(), imageBases: [], started }, files, "failed", { created: emptyCounts(), duplicates: 0, skipped, warnings: [] }, message, dataset?.id ?? null, skipped.length, options.importId);
       }),
     );
   } catch {

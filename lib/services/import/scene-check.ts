@@ -1,5 +1,4 @@
-import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import { get, type Program } from "@/lib/db/sql";
 
 // The import's check pass for traces the verifier cannot check against a scene: a trace names a
 // scene (or, without one, its image names it) that neither this import nor the dataset holds, so
@@ -39,17 +38,17 @@ export class SceneCheck {
     this.boxImages.add(image);
   }
 
-  /** Traces whose scene is nowhere, and up to five of the missing names. */
-  resolve(handle: Database.Database, dataset: string): { unverifiable: number; missing: string[] } {
-    const datasetRow = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(dataset) as { id: number } | undefined;
-    const byName = prepare(handle, `SELECT 1 FROM "Scene" WHERE "datasetId" = ? AND "name" = ? LIMIT 1`);
-    const byImage = prepare(handle, `SELECT 1 FROM "Scene" s JOIN "Image" i ON i."id" = s."imageId" WHERE s."datasetId" = ? AND i."name" = ? LIMIT 1`);
+  /** Traces whose scene is nowhere, and up to five of the missing names (a read-only statement program: readProgram). */
+  *resolve(dataset: string): Program<{ unverifiable: number; missing: string[] }> {
+    const datasetRow = yield* get<{ id: number }>(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, dataset);
+    const byName = `SELECT 1 FROM "Scene" WHERE "datasetId" = ? AND "name" = ? LIMIT 1`;
+    const byImage = `SELECT 1 FROM "Scene" s JOIN "Image" i ON i."id" = s."imageId" WHERE s."datasetId" = ? AND i."name" = ? LIMIT 1`;
     let unverifiable = 0;
     const missing: string[] = [];
     for (const need of this.needs.values()) {
       if (this.scenes.has(need.name)) continue;
       if (!need.explicit && this.boxImages.has(need.name)) continue;
-      if (datasetRow && (byName.get(datasetRow.id, need.name) || (!need.explicit && byImage.get(datasetRow.id, need.name)))) continue;
+      if (datasetRow && ((yield* get(byName, datasetRow.id, need.name)) || (!need.explicit && (yield* get(byImage, datasetRow.id, need.name))))) continue;
       unverifiable += need.count;
       if (missing.length < MAX_NAMED) missing.push(need.name);
     }

@@ -1,32 +1,35 @@
-import type Database from "better-sqlite3";
-import { prepare } from "@/lib/db";
+import type { Sql } from "@/lib/db/sql";
 import type { NormalizedStepLabel } from "@/lib/formats/types";
 
 // The import's check pass for step-labels lines (lib/formats/step-labels.ts): the trace must be in
 // the dataset (already, or among the traces of the same import) and the step index in range. Reads
-// only; one indexed lookup per distinct trace id (Trace @@unique([datasetId, externalId])).
+// only (on the seam, lib/db/sql.ts: both dialects); one indexed lookup per distinct trace id
+// (Trace @@unique([datasetId, externalId])).
 
 export interface TraceInImport {
   steps: number;
 }
 
 export class StepLabelCheck {
-  private readonly datasetId: number | null;
-  private readonly selectTrace: Database.Statement | null;
   private readonly known = new Map<string, { steps: number } | null>();
 
-  constructor(handle: Database.Database, private readonly dataset: string) {
-    const row = prepare(handle, `SELECT "id" FROM "Dataset" WHERE "name" = ?`).get(dataset) as { id: number } | undefined;
-    this.datasetId = row?.id ?? null;
-    this.selectTrace = this.datasetId === null ? null : prepare(handle, `SELECT "stepCount" AS steps FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`);
+  private constructor(
+    private readonly q: Sql,
+    private readonly dataset: string,
+    private readonly datasetId: number | null,
+  ) {}
+
+  static async open(q: Sql, dataset: string): Promise<StepLabelCheck> {
+    const row = await q.get<{ id: number }>(`SELECT "id" FROM "Dataset" WHERE "name" = ?`, [dataset]);
+    return new StepLabelCheck(q, dataset, row?.id ?? null);
   }
 
   /** Why the label cannot be imported, as [path, error], or null. */
-  problem(label: NormalizedStepLabel, inImport: (externalId: string) => TraceInImport | undefined): [string, string] | null {
+  async problem(label: NormalizedStepLabel, inImport: (externalId: string) => TraceInImport | undefined): Promise<[string, string] | null> {
     if (label.dataset !== null && label.dataset.trim() !== this.dataset) {
       return ["$.dataset", `the line is for dataset "${label.dataset}", not "${this.dataset}" (import it into that dataset, or drop the key)`];
     }
-    const trace = inImport(label.trace) ?? this.stored(label.trace);
+    const trace = inImport(label.trace) ?? (await this.stored(label.trace));
     if (!trace) {
       return ["$.trace", this.datasetId === null ? `unknown trace "${label.trace}": dataset "${this.dataset}" does not exist yet (import its traces first, or in the same import)` : `unknown trace "${label.trace}" in dataset "${this.dataset}"`];
     }
@@ -36,10 +39,10 @@ export class StepLabelCheck {
     return null;
   }
 
-  private stored(externalId: string): { steps: number } | null {
-    if (!this.selectTrace) return null;
+  private async stored(externalId: string): Promise<{ steps: number } | null> {
+    if (this.datasetId === null) return null;
     if (this.known.has(externalId)) return this.known.get(externalId) ?? null;
-    const row = this.selectTrace.get(this.datasetId, externalId) as { steps: number } | undefined;
+    const row = await this.q.get<{ steps: number }>(`SELECT "stepCount" AS steps FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`, [this.datasetId, externalId]);
     const value = row ? { steps: row.steps } : null;
     // bounded: a file of a million distinct unknown ids must not keep a million entries
     if (this.known.size < 200_000) this.known.set(externalId, value);

@@ -1,6 +1,7 @@
 import { auditStamp } from "@/lib/auth/context";
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { GOLD, type AdjudicateBody, type AdjudicationQueue, type DisagreementItem, type ReviewerLabel } from "@/lib/schemas/adjudication";
@@ -10,7 +11,7 @@ import { GOLD, type AdjudicateBody, type AdjudicationQueue, type DisagreementIte
 // and its provenance (the labels it overrode); calibration and exports prefer it over the
 // reviewers' majority. Deciding again replaces the gold label (the old one stays as history).
 
-const STEP_LABEL_SQL = `r."current" = 1 AND r."source" = 'human' AND r."stepId" IS NOT NULL AND r."afterError" = 0 AND r."label" IN ('accept', 'neutral', 'reject')`;
+const STEP_LABEL_SQL = `r."current" = TRUE AND r."source" = 'human' AND r."stepId" IS NOT NULL AND r."afterError" = FALSE AND r."label" IN ('accept', 'neutral', 'reject')`;
 
 async function datasetIdOf(name: string): Promise<number> {
   const dataset = await db().dataset.findUnique({ where: { name }, select: { id: true } });
@@ -20,14 +21,14 @@ async function datasetIdOf(name: string): Promise<number> {
 
 /** Steps of the dataset where current human labels differ, split by whether a gold label exists. */
 async function disagreeingSteps(datasetId: number): Promise<{ open: number[]; resolved: number[] }> {
-  const rows = await db().$queryRawUnsafe<Array<{ stepId: number; gold: number }>>(
+  const rows = await (await sql()).all<{ stepId: number; gold: number }>(
     `SELECT r."stepId" AS stepId,
-       EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = 1 AND g."source" = '${GOLD}') AS gold
+       EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = '${GOLD}') AS gold
      FROM "Review" r
      WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND ${STEP_LABEL_SQL}
      GROUP BY r."stepId" HAVING COUNT(DISTINCT r."label") > 1
      ORDER BY r."stepId"`,
-    datasetId,
+    [datasetId],
   );
   return { open: rows.filter((r) => !Number(r.gold)).map((r) => Number(r.stepId)), resolved: rows.filter((r) => Number(r.gold)).map((r) => Number(r.stepId)) };
 }

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { agreementSummary, pairable, perReviewer, rawAgreement, type Unit } from "@/lib/review/reviewer-agreement";
 import type { AgreementReport } from "@/lib/schemas/adjudication";
@@ -36,12 +37,12 @@ export async function agreementReport(datasetName: string): Promise<AgreementRep
   // default run): fail if any rule failed, else pass
   const outcomes = new Map<number, "pass" | "fail">();
   if (shared.length) {
-    const verdicts = await db().$queryRawUnsafe<Array<{ stepId: number; fails: number; passes: number }>>(
-      `SELECT v."stepId" AS stepId, SUM(v."outcome" = 'fail') AS fails, SUM(v."outcome" = 'pass') AS passes
+    const verdicts = await (await sql()).all<{ stepId: number; fails: number; passes: number }>(
+      `SELECT v."stepId" AS stepId, SUM(CASE WHEN v."outcome" = 'fail' THEN 1 ELSE 0 END) AS fails, SUM(CASE WHEN v."outcome" = 'pass' THEN 1 ELSE 0 END) AS passes
        FROM "Verdict" v
        WHERE v."runId" = (SELECT "id" FROM "VerifierRun" WHERE "datasetId" = ? AND "status" = 'done' ORDER BY "id" DESC LIMIT 1) AND v."stepId" IS NOT NULL
        GROUP BY v."stepId"`,
-      dataset.id,
+      [dataset.id],
     );
     for (const v of verdicts) if (Number(v.fails) > 0) outcomes.set(Number(v.stepId), "fail");
     else if (Number(v.passes) > 0) outcomes.set(Number(v.stepId), "pass");

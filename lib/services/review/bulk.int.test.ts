@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInRequest } from "@/lib/auth/context";
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { insert, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { bulkApplyBody, bulkPreviewBody, type BulkApplyBody } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
@@ -193,14 +194,14 @@ describe("bulk: over 10k steps", () => {
     const STEPS = 21; // 10,500 steps
     const dataset = await db().dataset.create({ data: { name: "bulk-big" } });
     const config = await db().verifierConfig.findFirstOrThrow({ orderBy: { version: "desc" } });
-    await writeTransaction((handle) => {
-      const run = Number(prepare(handle, `INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'done')`).run(config.id, dataset.id).lastInsertRowid);
-      const trace = prepare(handle, `INSERT INTO "Trace" ("datasetId", "externalId", "question", "format", "contentHash", "raw", "stepCount", "valid", "quality", "runId") VALUES (?, ?, 'q', 'canonical', ?, '{}', ?, 1, 0.9, ?)`);
-      const stepRow = prepare(handle, `INSERT INTO "Step" ("traceId", "index", "kind", "text") VALUES (?, ?, 'reasoning', 't')`);
-      const verdict = prepare(handle, `INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome") VALUES (?, ?, ?, 'reasoning.claims', 'pass')`);
+    await writeProgram(function* () {
+      const run = yield* insert(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status") VALUES (?, ?, 'done')`, config.id, dataset.id);
       for (let t = 0; t < TRACES; t++) {
-        const traceId = Number(trace.run(dataset.id, `B${t}`, `h${t}`, STEPS, run).lastInsertRowid);
-        for (let s = 0; s < STEPS; s++) verdict.run(run, Number(stepRow.run(traceId, s).lastInsertRowid), traceId);
+        const traceId = yield* insert(`INSERT INTO "Trace" ("datasetId", "externalId", "question", "format", "contentHash", "raw", "stepCount", "valid", "quality", "runId") VALUES (?, ?, 'q', 'canonical', ?, '{}', ?, TRUE, 0.9, ?)`, dataset.id, `B${t}`, `h${t}`, STEPS, run);
+        for (let s = 0; s < STEPS; s++) {
+          const stepId = yield* insert(`INSERT INTO "Step" ("traceId", "index", "kind", "text") VALUES (?, ?, 'reasoning', 't')`, traceId, s);
+          yield* insert(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome") VALUES (?, ?, ?, 'reasoning.claims', 'pass')`, run, stepId, traceId);
+        }
       }
     });
     const big = body({ kind: "accept_passed_steps" }, {}, "bulk-big");

@@ -1,12 +1,12 @@
-import type Database from "better-sqlite3";
 import { auditStamp } from "@/lib/auth/context";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { all, many, readProgram, run, insert, writeProgram, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { BulkActionDto, BulkActionSpec, BulkApplyBody, BulkApplyResult, BulkKind, BulkPreview, BulkPreviewBody, BulkUndoSummary } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
 import { viewQuery } from "@/lib/schemas/trace-list";
-import { disagreementsSql, failingRuleNeedle } from "@/lib/services/review/disagreements";
+import { DISAGREEMENTS_OF_TRACE, failingRuleNeedle, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { resolveUser, type UserRef } from "@/lib/services/review/users";
 import { traceWhere } from "@/lib/services/traces/trace-list";
 
@@ -18,8 +18,8 @@ import { traceWhere } from "@/lib/services/traces/trace-list";
 // changed again afterwards stays as they changed it.
 //
 // Labels are written under the signed-in user with source "human", like single labels, through
-// prepared statements on the shared connection (lib/db.ts `writeTransaction`), in transactions of at
-// most LIMITS.bulkChunk labels: other writers interleave between chunks, memory stays bounded, and a
+// statement programs (lib/db/sql.ts: synchronous prepared statements on SQLite's shared connection,
+// one pooled client on PostgreSQL), in transactions of at most LIMITS.bulkChunk labels: other writers interleave between chunks, memory stays bounded, and a
 // crash leaves a consistent prefix that is itself undoable. The preview runs the same decision per
 // item without writing, so what it counts is what apply writes.
 
@@ -108,29 +108,45 @@ async function slotsFull(traces: Array<{ id: number; datasetId: number }>, userI
 }
 
 /** What the action would write on these traces, before the reviewer's own labels are looked at. */
-function candidates(handle: Database.Database, spec: BulkActionSpec, traceIds: number[]): Candidate[] {
+function* candidates(spec: BulkActionSpec, traceIds: number[]): Program<Candidate[]> {
   if (traceIds.length === 0) return [];
-  const ids = traceIds.map((id) => Math.trunc(id)).join(",");
+  const ids = idList(traceIds);
   if (spec.kind === "decide_traces") return traceIds.map((traceId) => ({ traceId, stepId: null, revision: null }));
   const condition =
     spec.kind === "accept_passed_steps"
-      ? `t."valid" = 1
+      ? `t."valid" = TRUE
          AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = t."runId" AND v."stepId" = s."id" AND v."outcome" = 'pass')
          AND NOT EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = t."runId" AND v."stepId" = s."id" AND v."outcome" = 'fail')`
       : `EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = t."runId" AND v."stepId" = s."id" AND v."rule" = ? AND v."outcome" = 'fail')`;
-  const sql = `SELECT s."id" AS stepId, s."traceId" AS traceId, s."revision" AS revision FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId"
+  const text = `SELECT s."id" AS "stepId", s."traceId" AS "traceId", s."revision" AS "revision" FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId"
     WHERE s."traceId" IN (${ids}) AND t."runId" IS NOT NULL AND ${condition} ORDER BY s."traceId", s."index"`;
-  const statement = prepare(handle, sql);
-  return (spec.kind === "label_rule_steps" ? statement.all(spec.rule) : statement.all()) as Candidate[];
+  return yield* spec.kind === "label_rule_steps" ? all<Candidate>(text, spec.rule) : all<Candidate>(text);
 }
+
+/** Whole-number ids inlined into an IN list (bounded by a page or a chunk). */
+const idList = (ids: Iterable<number>): string => [...ids].map((id) => Math.trunc(id)).join(",");
 
 type Decision = { write: false; reason: "unchanged" | "keptOwn" } | { write: true; previousReviewId: number | null };
 
-function statements(handle: Database.Database) {
-  return {
-    ownStep: prepare(handle, `SELECT "id", "label" FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = 1 ORDER BY "id" DESC LIMIT 1`),
-    ownDecision: prepare(handle, `SELECT "id", "label" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "userId" = ? AND "current" = 1 ORDER BY "id" DESC LIMIT 1`),
-  };
+/** The reviewer's current own labels on these traces: per step, and per trace for decisions (the latest wins). */
+interface OwnLabels {
+  steps: Map<number, { id: number; label: string }>;
+  decisions: Map<number, { id: number; label: string }>;
+}
+
+function* ownLabels(traceIds: Iterable<number>, userId: number): Program<OwnLabels> {
+  const own: OwnLabels = { steps: new Map(), decisions: new Map() };
+  const ids = idList(new Set(traceIds));
+  if (!ids) return own;
+  const rows = yield* all<{ id: number; traceId: number; stepId: number | null; label: string }>(
+    `SELECT "id", "traceId", "stepId", "label" FROM "Review" WHERE "traceId" IN (${ids}) AND "userId" = ? AND "current" = TRUE ORDER BY "id"`,
+    userId,
+  );
+  for (const r of rows) {
+    if (r.stepId === null) own.decisions.set(r.traceId, { id: r.id, label: r.label });
+    else own.steps.set(r.stepId, { id: r.id, label: r.label });
+  }
+  return own;
 }
 
 /** The reviewer's own current label decides: the same → nothing to do; another → kept unless overwrite. */
@@ -141,8 +157,8 @@ function decide(own: { id: number; label: string } | undefined, label: string, o
   return { write: true, previousReviewId: own.id };
 }
 
-function ownOf(s: ReturnType<typeof statements>, c: Candidate, userId: number) {
-  return (c.stepId === null ? s.ownDecision.get(c.traceId, userId) : s.ownStep.get(c.stepId, userId)) as { id: number; label: string } | undefined;
+function ownOf(own: OwnLabels, c: Candidate) {
+  return c.stepId === null ? own.decisions.get(c.traceId) : own.steps.get(c.stepId);
 }
 
 /** Walks the filter once: per page, the traces whose slots are full and the candidates of the rest. */
@@ -150,15 +166,12 @@ async function* walk(scope: Scope): AsyncGenerator<{ traces: Array<{ id: number;
   for await (const page of tracePages(scope.where)) {
     const { blocked, rules } = await slotsFull(page, scope.user.id);
     const open = page.filter((t) => !blocked.has(t.id));
-    const handle = await sqlite();
-    yield { traces: page, blocked: blocked.size, rules, candidates: candidates(handle, scope.spec, open.map((t) => t.id)) };
+    yield { traces: page, blocked: blocked.size, rules, candidates: await readProgram(candidates(scope.spec, open.map((t) => t.id))) };
   }
 }
 
 export async function previewBulk(body: BulkPreviewBody, options: { user?: string } = {}): Promise<BulkPreview> {
   const scope = await scopeOf(body, options.user);
-  const handle = await sqlite();
-  const s = statements(handle);
   const out: BulkPreview = {
     kind: scope.spec.kind, label: scope.label, rule: ruleOf(scope.spec), traces: 0, affectedTraces: 0, items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0,
     steps: scope.spec.kind !== "decide_traces", sample: [], overLimit: false,
@@ -167,8 +180,9 @@ export async function previewBulk(body: BulkPreviewBody, options: { user?: strin
     out.traces += page.traces.length;
     out.slotsFull += page.blocked;
     const perTrace = new Map<number, number>();
+    const own = await readProgram(ownLabels(page.candidates.map((c) => c.traceId), scope.user.id));
     for (const c of page.candidates) {
-      const decision = decide(ownOf(s, c, scope.user.id), scope.label, scope.overwrite);
+      const decision = decide(ownOf(own, c), scope.label, scope.overwrite);
       if (decision.write) perTrace.set(c.traceId, (perTrace.get(c.traceId) ?? 0) + 1);
       else out[decision.reason]++;
     }
@@ -185,14 +199,10 @@ export async function previewBulk(body: BulkPreviewBody, options: { user?: strin
 }
 
 /** Recounts label state and disagreements of these traces (as refreshTraceState does for one). */
-function refreshTraces(handle: Database.Database, traceIds: Iterable<number>): void {
-  const ids = [...new Set(traceIds)].map((id) => Math.trunc(id));
-  if (ids.length === 0) return;
-  const scope = `"id" IN (${ids.join(",")})`;
-  const labelled = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id" AND EXISTS (SELECT 1 FROM "Review" r WHERE r."stepId" = s."id" AND r."current" = 1 AND r."source" = 'human'))`;
-  const total = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id")`;
-  prepare(handle, `UPDATE "Trace" SET "labelState" = CASE WHEN ${labelled} = 0 THEN 'unlabeled' WHEN ${labelled} >= ${total} THEN 'complete' ELSE 'partial' END WHERE ${scope}`).run();
-  prepare(handle, disagreementsSql(scope)).run();
+function* refreshTraces(traceIds: Iterable<number>): Program<void> {
+  const ids = idList(new Set(traceIds));
+  if (!ids) return;
+  yield* run(`UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" IN (${ids})`);
 }
 
 export interface BulkProgress {
@@ -234,14 +244,19 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
     return row;
   });
   applying.add(bulk.id);
-  const counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0, blocked: new Set<number>() };
+  const counts: Counts & { chunks: number } = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, chunks: 0, blocked: new Set<number>() };
   const touchedTraces = new Set<number>();
   try {
     for await (const page of walk(scope)) {
       counts.slotsFull += page.blocked;
       for (let start = 0; start < page.candidates.length; start += chunkSize) {
         const slice = page.candidates.slice(start, start + chunkSize);
-        const written = await writeTransaction((handle) => writeChunk(handle, bulk.id, scope, slice, page.rules, counts));
+        const written = await writeProgram(() => writeChunk(bulk.id, scope, slice, page.rules, counts));
+        counts.items += written.tally.items;
+        counts.unchanged += written.tally.unchanged;
+        counts.keptOwn += written.tally.keptOwn;
+        counts.slotsFull += written.tally.slotsFull;
+        for (const id of written.tally.blocked) counts.blocked.add(id);
         for (const id of written.traces) touchedTraces.add(id);
         if (written.items > 0) {
           counts.chunks++;
@@ -257,58 +272,69 @@ export async function applyBulk(body: BulkApplyBody, options: { user?: string; c
   }
 }
 
-function writeChunk(handle: Database.Database, bulkId: number, scope: Scope, slice: Candidate[], rules: SlotRules, counts: { items: number; unchanged: number; keptOwn: number; slotsFull: number; blocked: Set<number> }): { items: number; traces: Set<number> } {
-  const s = statements(handle);
+type Counts = { items: number; unchanged: number; keptOwn: number; slotsFull: number; blocked: Set<number> };
+
+/**
+ * One chunk in one transaction. The reviewer's own labels, the slot holders and the traces'
+ * decisions are read once for the chunk (each candidate is its own step or trace, so no write of
+ * the chunk changes what another candidate reads); the writes are a new Review per item and
+ * set-wise updates. Returns what it wrote; `counts` is updated only by the caller once committed.
+ */
+function* writeChunk(bulkId: number, scope: Scope, slice: Candidate[], rules: SlotRules, counts: Counts): Program<{ items: number; traces: Set<number>; tally: Counts }> {
   const userId = scope.user.id;
   const provenance = JSON.stringify({ bulk: bulkId });
-  const retire = prepare(handle, `UPDATE "Review" SET "current" = 0 WHERE "id" = ?`);
-  const insert = prepare(handle, `INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "revision", "source", "provenance", "current") VALUES (?, ?, ?, ?, ?, 'human', ?, 1)`);
-  const bumpStep = prepare(handle, `UPDATE "Step" SET "version" = "version" + 1 WHERE "id" = ?`);
-  const traceDecision = prepare(handle, `SELECT "decision" FROM "Trace" WHERE "id" = ?`);
-  const setDecision = prepare(handle, `UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`);
-  const item = prepare(handle, `INSERT INTO "BulkActionItem" ("bulkId", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision") VALUES (?, ?, ?, ?, ?, ?)`);
+  const tally: Counts = { items: 0, unchanged: 0, keptOwn: 0, slotsFull: 0, blocked: new Set() };
+  const own = yield* ownLabels(slice.map((c) => c.traceId), userId);
   // Slots again inside the transaction: another reviewer may have labelled a trace since the page
   // was read (their labels are seen here; leases as of the page read).
-  const reviewers = prepare(handle, `SELECT DISTINCT "userId" FROM "Review" WHERE "traceId" = ? AND "current" = 1 AND "source" = 'human'`).pluck();
-  const full = new Map<number, boolean>();
-  const slotTaken = (traceId: number): boolean => {
-    const rule = rules.get(traceId);
-    if (!rule) return false;
-    if (!full.has(traceId)) {
-      const holders = new Set([...(reviewers.all(traceId) as number[]), ...rule.leases]);
-      full.set(traceId, !holders.has(userId) && holders.size >= rule.min);
-      if (full.get(traceId) && !counts.blocked.has(traceId)) {
-        counts.blocked.add(traceId); // once per trace, even when its steps span two chunks
-        counts.slotsFull++;
-      }
-    }
-    return full.get(traceId)!;
-  };
-  const traces = new Set<number>();
-  let items = 0;
-  for (const c of slice) {
-    if (slotTaken(c.traceId)) continue;
-    const decision = decide(ownOf(s, c, userId), scope.label, scope.overwrite);
-    if (!decision.write) {
-      counts[decision.reason]++;
-      continue;
-    }
-    if (decision.previousReviewId !== null) retire.run(decision.previousReviewId);
-    const reviewId = Number(insert.run(c.traceId, c.stepId, userId, scope.label, c.revision, provenance).lastInsertRowid);
-    let previousDecision: string | null = null;
-    if (c.stepId === null) {
-      previousDecision = (traceDecision.get(c.traceId) as { decision: string | null } | undefined)?.decision ?? null;
-      setDecision.run(scope.label, c.traceId);
-    } else {
-      bumpStep.run(c.stepId);
-    }
-    item.run(bulkId, c.traceId, c.stepId, reviewId, decision.previousReviewId, previousDecision);
-    traces.add(c.traceId);
-    items++;
+  const ruled = [...new Set(slice.map((c) => c.traceId))].filter((id) => rules.has(id));
+  const holders = new Map<number, Set<number>>(ruled.map((id) => [id, new Set(rules.get(id)!.leases)]));
+  if (ruled.length) {
+    const rows = yield* all<{ traceId: number; userId: number }>(`SELECT DISTINCT "traceId", "userId" FROM "Review" WHERE "traceId" IN (${idList(ruled)}) AND "current" = TRUE AND "source" = 'human'`);
+    for (const r of rows) holders.get(r.traceId)!.add(r.userId);
   }
-  refreshTraces(handle, traces);
-  counts.items += items;
-  return { items, traces };
+  const full = new Set<number>();
+  for (const id of ruled) {
+    const set = holders.get(id)!;
+    if (set.has(userId) || set.size < rules.get(id)!.min) continue;
+    full.add(id);
+    if (!counts.blocked.has(id)) tally.blocked.add(id); // once per trace, even when its steps span two chunks
+  }
+  tally.slotsFull = tally.blocked.size;
+
+  const writes: Array<{ c: Candidate; previousReviewId: number | null }> = [];
+  for (const c of slice) {
+    if (full.has(c.traceId)) continue;
+    const decision = decide(ownOf(own, c), scope.label, scope.overwrite);
+    if (!decision.write) tally[decision.reason]++;
+    else writes.push({ c, previousReviewId: decision.previousReviewId });
+  }
+  const traces = new Set<number>(writes.map((w) => w.c.traceId));
+  if (writes.length === 0) return { items: 0, traces, tally };
+
+  const retired = writes.flatMap((w) => (w.previousReviewId === null ? [] : [w.previousReviewId]));
+  if (retired.length) yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${idList(retired)})`);
+  const decided = writes.filter((w) => w.c.stepId === null).map((w) => w.c.traceId);
+  const previousDecisions = new Map<number, string | null>();
+  if (decided.length) {
+    const rows = yield* all<{ id: number; decision: string | null }>(`SELECT "id", "decision" FROM "Trace" WHERE "id" IN (${idList(decided)})`);
+    for (const r of rows) previousDecisions.set(r.id, r.decision);
+  }
+  const items: Array<[number, number, number | null, number, number | null, string | null]> = [];
+  for (const { c, previousReviewId } of writes) {
+    const reviewId = yield* insert(
+      `INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "revision", "source", "provenance", "current") VALUES (?, ?, ?, ?, ?, 'human', ?, TRUE)`,
+      c.traceId, c.stepId, userId, scope.label, c.revision, provenance,
+    );
+    items.push([bulkId, c.traceId, c.stepId, reviewId, previousReviewId, c.stepId === null ? (previousDecisions.get(c.traceId) ?? null) : null]);
+  }
+  if (decided.length) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" IN (${idList(decided)})`, scope.label);
+  const steps = writes.flatMap((w) => (w.c.stepId === null ? [] : [w.c.stepId]));
+  if (steps.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(steps)})`);
+  yield* many("BulkActionItem", ["bulkId", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision"], items);
+  yield* refreshTraces(traces);
+  tally.items = writes.length;
+  return { items: writes.length, traces, tally };
 }
 
 /**
@@ -326,43 +352,12 @@ export async function undoBulk(bulkId: number, user: UserRef, options: { chunkSi
   await db().bulkAction.update({ where: { id: bulkId }, data: { status: "undoing" } });
   const summary = { id: bulkId, reverted: 0, keptLater: 0, chunks: 0, firstTraceId: null as number | null };
   for (;;) {
-    const done = await writeTransaction((handle) => {
-      const items = prepare(handle, `SELECT "id", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision" FROM "BulkActionItem" WHERE "bulkId" = ? AND "undone" = 0 ORDER BY "id" LIMIT ?`).all(bulkId, chunkSize) as Array<{ id: number; traceId: number; stepId: number | null; reviewId: number; previousReviewId: number | null; previousDecision: string | null }>;
-      if (items.length === 0) return true;
-      const review = prepare(handle, `SELECT "current" FROM "Review" WHERE "id" = ?`);
-      const setCurrent = prepare(handle, `UPDATE "Review" SET "current" = ? WHERE "id" = ?`);
-      const otherOwnStep = prepare(handle, `SELECT 1 FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = 1 LIMIT 1`);
-      const otherOwnDecision = prepare(handle, `SELECT 1 FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "userId" = ? AND "current" = 1 LIMIT 1`);
-      const newerDecision = prepare(handle, `SELECT 1 FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "current" = 1 AND "id" > ? LIMIT 1`);
-      const bumpStep = prepare(handle, `UPDATE "Step" SET "version" = "version" + 1 WHERE "id" = ?`);
-      const setDecision = prepare(handle, `UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`);
-      const markUndone = prepare(handle, `UPDATE "BulkActionItem" SET "undone" = 1 WHERE "id" = ?`);
-      const traces = new Set<number>();
-      for (const it of items) {
-        markUndone.run(it.id);
-        const row = review.get(it.reviewId) as { current: number } | undefined;
-        if (!row) continue; // the trace was deleted since
-        if (!row.current) {
-          summary.keptLater++;
-          continue;
-        }
-        setCurrent.run(0, it.reviewId);
-        const ownAgain = it.stepId === null ? otherOwnDecision.get(it.traceId, user.id) : otherOwnStep.get(it.stepId, user.id);
-        if (it.previousReviewId !== null && !ownAgain) setCurrent.run(1, it.previousReviewId);
-        if (it.stepId === null) {
-          if (!newerDecision.get(it.traceId, it.reviewId)) setDecision.run(it.previousDecision, it.traceId);
-        } else {
-          bumpStep.run(it.stepId);
-        }
-        traces.add(it.traceId);
-        summary.firstTraceId ??= it.traceId;
-        summary.reverted++;
-      }
-      refreshTraces(handle, traces);
-      summary.chunks++;
-      return false;
-    });
-    if (done) break;
+    const chunk = await writeProgram(() => undoChunk(bulkId, user.id, chunkSize));
+    if (chunk === null) break;
+    summary.reverted += chunk.reverted;
+    summary.keptLater += chunk.keptLater;
+    summary.firstTraceId ??= chunk.firstTraceId;
+    summary.chunks++;
     await new Promise((resolve) => setImmediate(resolve));
   }
   await db().$transaction([
@@ -370,6 +365,43 @@ export async function undoBulk(bulkId: number, user: UserRef, options: { chunkSi
     db().auditLog.updateMany({ where: { action: "review.bulk", entity: "bulk", entityId: String(bulkId), undoneAt: null }, data: { undoneAt: new Date() } }),
   ]);
   return summary;
+}
+
+/** One chunk of an undo in one transaction; null when no item is left. */
+function* undoChunk(bulkId: number, userId: number, chunkSize: number): Program<{ reverted: number; keptLater: number; firstTraceId: number | null } | null> {
+  const items = yield* all<{ id: number; traceId: number; stepId: number | null; reviewId: number; previousReviewId: number | null; previousDecision: string | null }>(
+    `SELECT "id", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision" FROM "BulkActionItem" WHERE "bulkId" = ? AND "undone" = FALSE ORDER BY "id" LIMIT ?`,
+    bulkId, chunkSize,
+  );
+  if (items.length === 0) return null;
+  const out = { reverted: 0, keptLater: 0, firstTraceId: null as number | null };
+  const traces = new Set<number>();
+  yield* run(`UPDATE "BulkActionItem" SET "undone" = TRUE WHERE "id" IN (${idList(items.map((it) => it.id))})`);
+  for (const it of items) {
+    const [row] = yield* all<{ current: number }>(`SELECT "current" FROM "Review" WHERE "id" = ?`, it.reviewId);
+    if (!row) continue; // the trace was deleted since
+    if (!row.current) {
+      out.keptLater++;
+      continue;
+    }
+    yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" = ?`, it.reviewId);
+    const [ownAgain] =
+      it.stepId === null
+        ? yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "userId" = ? AND "current" = TRUE LIMIT 1`, it.traceId, userId)
+        : yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "stepId" = ? AND "userId" = ? AND "current" = TRUE LIMIT 1`, it.stepId, userId);
+    if (it.previousReviewId !== null && !ownAgain) yield* run(`UPDATE "Review" SET "current" = TRUE WHERE "id" = ?`, it.previousReviewId);
+    if (it.stepId === null) {
+      const [newer] = yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "current" = TRUE AND "id" > ? LIMIT 1`, it.traceId, it.reviewId);
+      if (!newer) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`, it.previousDecision, it.traceId);
+    } else {
+      yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" = ?`, it.stepId);
+    }
+    traces.add(it.traceId);
+    out.firstTraceId ??= it.traceId;
+    out.reverted++;
+  }
+  yield* refreshTraces(traces);
+  return out;
 }
 
 function dto(row: { id: number; kind: string; label: string; rule: string | null; filter: string; status: string; traces: number; steps: number; createdAt: Date; undoneAt: Date | null }): BulkActionDto {

@@ -3,9 +3,8 @@
 // review service (after a label) and the verifier (after a run); `scope` is a WHERE clause on Trace
 // with bound parameters.
 
-export function disagreementsSql(scope: string): string {
-  return `
-    UPDATE "Trace" SET "disagreements" = (
+/** The disagreements of the "Trace" row being updated (a correlated subquery for a SET). */
+export const DISAGREEMENTS_OF_TRACE = `(
       SELECT COUNT(*) FROM "Review" r
       WHERE r."traceId" = "Trace"."id" AND r."current" = TRUE AND r."source" = 'human' AND r."stepId" IS NOT NULL
         AND "Trace"."runId" IS NOT NULL
@@ -16,7 +15,18 @@ export function disagreementsSql(scope: string): string {
           OR (r."label" = 'accept'
             AND EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = "Trace"."runId" AND v."stepId" = r."stepId" AND v."outcome" = 'fail'))
         )
-    ) WHERE ${scope}`;
+    )`;
+
+/** The label state of the "Trace" row being updated: steps with a current human label (after-error markers included) over all steps. */
+export const LABEL_STATE_OF_TRACE = (() => {
+  const labelled = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id" AND EXISTS (SELECT 1 FROM "Review" r WHERE r."stepId" = s."id" AND r."current" = TRUE AND r."source" = 'human'))`;
+  const total = `(SELECT COUNT(*) FROM "Step" s WHERE s."traceId" = "Trace"."id")`;
+  return `CASE WHEN ${labelled} = 0 THEN 'unlabeled' WHEN ${labelled} >= ${total} THEN 'complete' ELSE 'partial' END`;
+})();
+
+export function disagreementsSql(scope: string): string {
+  return `
+    UPDATE "Trace" SET "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE ${scope}`;
 }
 
 /** ",rule.a,rule.b," — the failing rules of a trace, searchable with LIKE '%,rule,%'. */

@@ -1,5 +1,6 @@
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db";
+import { dialectText, sql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AssignBody, ClaimResult, ReviewPolicyBody, ReviewPolicyDto, ReviewProgress } from "@/lib/schemas/adjudication";
@@ -47,9 +48,14 @@ async function holdersOf(tx: Tx, traceId: number, now: Date): Promise<Set<number
  * a slot of the trace or take a free one (a lease). Refuses with a conflict when all are held.
  */
 export async function ensureSlot(tx: Prisma.TransactionClient, traceId: number, user: { id: number; name: string }): Promise<void> {
-  const trace = await tx.trace.findUnique({ where: { id: traceId }, select: { datasetId: true, dataset: { select: { policy: true } } } });
-  const policy = trace?.dataset.policy;
-  if (!trace || !policy) return;
+  // one statement (a review action's round trips count on PostgreSQL): the trace's dataset and its policy, if any
+  const [row] = await tx.$queryRawUnsafe<Array<{ datasetId: number; minReviews: number | null; leaseMinutes: number | null }>>(
+    dialectText(`SELECT t."datasetId" AS datasetId, p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes FROM "Trace" t LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId" WHERE t."id" = ?`),
+    traceId,
+  );
+  if (!row || row.minReviews === null || row.leaseMinutes === null) return;
+  const trace = { datasetId: Number(row.datasetId) };
+  const policy = { minReviews: Number(row.minReviews), leaseMinutes: Number(row.leaseMinutes) };
   const now = new Date();
   const holders = await holdersOf(tx, traceId, now);
   const expiresAt = new Date(now.getTime() + policy.leaseMinutes * 60_000);
@@ -87,8 +93,8 @@ export async function claimNextTrace(datasetName: string, actor: Pick<Principal,
     const [traces, reviewed, leases] = await Promise.all([
       tx.trace.findMany({ where: { datasetId: dataset.id }, select: { id: true }, orderBy: { id: "asc" } }),
       tx.$queryRawUnsafe<Array<{ traceId: number; userId: number }>>(
-        `SELECT r."traceId" AS traceId, r."userId" AS userId FROM "Review" r
-         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = 1 AND r."source" = 'human' GROUP BY r."traceId", r."userId"`,
+        dialectText(`SELECT r."traceId" AS traceId, r."userId" AS userId FROM "Review" r
+         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = TRUE AND r."source" = 'human' GROUP BY r."traceId", r."userId"`),
         dataset.id,
       ),
       tx.reviewLease.findMany({ where: { datasetId: dataset.id, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }, select: { traceId: true, userId: true } }),
@@ -160,16 +166,20 @@ export async function reviewProgress(datasetName: string): Promise<ReviewProgres
   const now = Date.now();
   const [traces, perTrace, leases, labels] = await Promise.all([
     db().trace.count({ where: { datasetId: dataset.id } }),
-    db().$queryRawUnsafe<Array<{ traceId: number; reviewers: number }>>(
-      `SELECT r."traceId" AS traceId, COUNT(DISTINCT r."userId") AS reviewers FROM "Review" r
-       WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = 1 AND r."source" = 'human' GROUP BY r."traceId"`,
-      dataset.id,
+    sql().then((q) =>
+      q.all<{ traceId: number; reviewers: number }>(
+        `SELECT r."traceId" AS traceId, COUNT(DISTINCT r."userId") AS reviewers FROM "Review" r
+         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = TRUE AND r."source" = 'human' GROUP BY r."traceId"`,
+        [dataset.id],
+      ),
     ),
     db().reviewLease.findMany({ where: { datasetId: dataset.id }, select: { expiresAt: true, user: { select: { name: true } } } }),
-    db().$queryRawUnsafe<Array<{ name: string; traces: number; labels: number }>>(
-      `SELECT u."name" AS name, COUNT(DISTINCT r."traceId") AS traces, COUNT(*) AS labels FROM "Review" r JOIN "User" u ON u."id" = r."userId"
-       WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = 1 AND r."source" = 'human' GROUP BY u."name"`,
-      dataset.id,
+    sql().then((q) =>
+      q.all<{ name: string; traces: number; labels: number }>(
+        `SELECT u."name" AS name, COUNT(DISTINCT r."traceId") AS traces, COUNT(*) AS labels FROM "Review" r JOIN "User" u ON u."id" = r."userId"
+         WHERE r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?) AND r."current" = TRUE AND r."source" = 'human' GROUP BY u."name"`,
+        [dataset.id],
+      ),
     ),
   ]);
   const byName = new Map<string, ReviewProgress["reviewers"][number]>();

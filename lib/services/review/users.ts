@@ -11,5 +11,7 @@ export interface UserRef {
 
 export async function resolveUser(name?: string): Promise<UserRef> {
   const wanted = name?.trim() || env().STEPWISE_USER;
-  return db().user.upsert({ where: { name: wanted }, update: {}, create: { name: wanted, role: "reviewer" }, select: { id: true, name: true } });
+  // read first: an upsert writes (a new row version on PostgreSQL) on every call
+  const found = await db().user.findUnique({ where: { name: wanted }, select: { id: true, name: true } });
+  return found ?? db().user.upsert({ where: { name: wanted }, update: {}, create: { name: wanted, role: "reviewer" }, select: { id: true, name: true } });
 }

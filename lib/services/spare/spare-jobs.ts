@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { db, prepare } from "@/lib/db";
+import { many, sql, writeProgram } from "@/lib/db/sql";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
@@ -190,12 +191,12 @@ export async function createSpareRun(options: { files: CaptionFile[]; request: S
   });
   const job = await createJob({ kind: SPARE_JOB_KIND, config, title: `SpaRE · ${request.dataset} · ${captions.length} captions` });
   try {
-    await writeTransaction((handle) => {
-      const insert = prepare(
-        handle,
-        `INSERT INTO "SpareCaption" ("jobId", "datasetId", "key", "source", "image", "imageStatus", "imagePath", "text", "file", "line", "field") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    await writeProgram(function* () {
+      yield* many(
+        "SpareCaption",
+        ["jobId", "datasetId", "key", "source", "image", "imageStatus", "imagePath", "text", "file", "line", "field"],
+        captions.map((c) => [job.id, dataset.id, c.key, c.source, c.image, c.imageStatus, c.imagePath, c.text, c.file, c.line, c.field]),
       );
-      for (const c of captions) insert.run(job.id, dataset.id, c.key, c.source, c.image, c.imageStatus, c.imagePath, c.text, c.file, c.line, c.field);
     });
   } catch (error) {
     await db().job.delete({ where: { id: job.id } });
@@ -250,8 +251,8 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
   },
   async run(ctx) {
     const { config } = ctx;
-    const handle = await sqlite();
-    const ids = (prepare(handle, `SELECT "id" FROM "SpareCaption" WHERE "jobId" = ? ORDER BY "id"`).all(ctx.job.id) as Array<{ id: number }>).map((r) => r.id);
+    const q = await sql();
+    const ids = (await q.all<{ id: number }>(`SELECT "id" FROM "SpareCaption" WHERE "jobId" = ? ORDER BY "id"`, [ctx.job.id])).map((r) => r.id);
     const chunks: number[][] = [];
     for (let i = 0; i < ids.length; i += config.chunkSize) chunks.push(ids.slice(i, i + config.chunkSize));
     await ctx.setTotal(chunks.length);
@@ -261,11 +262,10 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
     let jobIndex: MinHashIndex | undefined;
     if (config.pipeline.filters.nearDuplicate.scope === "job") {
       jobIndex = new MinHashIndex({ threshold: config.pipeline.filters.nearDuplicate.jaccard, ngram: config.pipeline.filters.nearDuplicate.ngram });
-      const kept = prepare(handle, `SELECT "id", "question" FROM "SparePair" WHERE "jobId" = ? AND ("status" = 'kept' OR "removedBy" NOT IN ('exact_duplicate', 'near_duplicate')) ORDER BY "id"`).all(ctx.job.id) as Array<{ id: number; question: string }>;
+      const kept = await q.all<{ id: number; question: string }>(`SELECT "id", "question" FROM "SparePair" WHERE "jobId" = ? AND ("status" = 'kept' OR "removedBy" NOT IN ('exact_duplicate', 'near_duplicate')) ORDER BY "id"`, [ctx.job.id]);
       for (const pair of kept) jobIndex.check(pair.id, pair.question);
     }
 
-    const selectRows = prepare(handle, `SELECT "id", "text", "image", "imageStatus", "imagePath" FROM "SpareCaption" WHERE "jobId" = ? AND "id" >= ? AND "id" <= ? ORDER BY "id"`);
     const done = await ctx.doneKeys();
     const pending = chunks.filter((chunk) => !done.has(`captions:${chunk[0]}-${chunk[chunk.length - 1]}`));
     // lanes over chunks; inside a chunk captions go one at a time (llm chunks are small)
@@ -274,7 +274,7 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
       config.concurrency,
       async (chunk) =>
         ctx.item(`captions:${chunk[0]}-${chunk[chunk.length - 1]}`, async () => {
-          const rows = selectRows.all(ctx.job.id, chunk[0], chunk[chunk.length - 1]) as CaptionRow[];
+          const rows = await q.all<CaptionRow>(`SELECT "id", "text", "image", "imageStatus", "imagePath" FROM "SpareCaption" WHERE "jobId" = ? AND "id" >= ? AND "id" <= ? ORDER BY "id"`, [ctx.job.id, chunk[0], chunk[chunk.length - 1]]);
           const outcomes: Array<{ row: CaptionRow; outcome: CaptionOutcome }> = [];
           for (const row of rows) {
             if (ctx.signal.aborted) throw new Error("cancelled");
@@ -290,6 +290,7 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
             for (const pair of outcome.pairs) ctx.count(pair.status === "kept" ? "kept" : `removed.${pair.removedBy}`);
           }
           return {
+            // the job runner's commit runs on the better-sqlite3 handle (lib/jobs/jobs.ts: SQLite until its port lands)
             commit: (h) => {
               const updateCaption = prepare(
                 h,
@@ -309,7 +310,7 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
     );
     const failed = (await getJob(ctx.job.id)).failed;
     if (failed > 0 && !ctx.signal.aborted) {
-      const first = prepare(handle, `SELECT "error" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'failed' LIMIT 1`).get(ctx.job.id) as { error: string } | undefined;
+      const first = await q.get<{ error: string }>(`SELECT "error" FROM "JobItem" WHERE "jobId" = ? AND "status" = 'failed' ORDER BY "id" LIMIT 1`, [ctx.job.id]);
       throw new Error(`${failed} chunk(s) of captions failed (run again to retry them): ${first?.error ?? "unknown error"}`);
     }
   },
@@ -320,10 +321,13 @@ export async function spareSummary(jobId: number): Promise<SpareSummary> {
   const job = await getJob(jobId);
   if (job.kind !== SPARE_JOB_KIND) throw new AppError("not_found", `job ${jobId} is not a SpaRE run`);
   const config = job.config as SpareJobConfig;
-  const handle = await sqlite();
-  const captions = prepare(handle, `SELECT COUNT(*) AS "n", SUM("spatial" = 1) AS "spatial", SUM("unparseable") AS "unparseable" FROM "SpareCaption" WHERE "jobId" = ?`).get(jobId) as { n: number; spatial: number | null; unparseable: number | null };
-  const byStatus = prepare(handle, `SELECT "status", "removedBy", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? GROUP BY "status", "removedBy"`).all(jobId) as Array<{ status: string; removedBy: string | null; n: number }>;
-  const relations = prepare(handle, `SELECT "relation", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? AND "status" = 'kept' GROUP BY "relation" ORDER BY "n" DESC, "relation"`).all(jobId) as Array<{ relation: string; n: number }>;
+  const q = await sql();
+  const captions = (await q.get<{ n: number; spatial: number | null; unparseable: number | null }>(
+    `SELECT COUNT(*) AS "n", SUM(CASE WHEN "spatial" = TRUE THEN 1 ELSE 0 END) AS "spatial", SUM(CASE WHEN "unparseable" = TRUE THEN 1 ELSE 0 END) AS "unparseable" FROM "SpareCaption" WHERE "jobId" = ?`,
+    [jobId],
+  ))!;
+  const byStatus = await q.all<{ status: string; removedBy: string | null; n: number }>(`SELECT "status", "removedBy", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? GROUP BY "status", "removedBy"`, [jobId]);
+  const relations = await q.all<{ relation: string; n: number }>(`SELECT "relation", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? AND "status" = 'kept' GROUP BY "relation" ORDER BY "n" DESC, "relation"`, [jobId]);
   const removed = Object.fromEntries(FILTERS.map((f) => [f, 0])) as Record<FilterName, number>;
   let kept = 0;
   let generated = 0;

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { prepare, sqlite, writeTransaction } from "@/lib/db";
+import { run, sql, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { ExternalLabel } from "@/lib/formats/types";
 import { getJob } from "@/lib/jobs/jobs";
@@ -58,13 +58,12 @@ export async function publishSpareRun(jobId: number): Promise<PublishResult> {
   if (job.kind !== SPARE_JOB_KIND) throw new AppError("not_found", `job ${jobId} is not a SpaRE run`);
   if (job.status !== "done") throw new AppError("conflict", `SpaRE job ${jobId} is ${job.status}: publish it when it is done`);
   const config = job.config as SpareJobConfig;
-  const handle = await sqlite();
-  const rows = prepare(
-    handle,
+  const rows = await (await sql()).all<PublishRow>(
     `SELECT p."id", p."question", p."answer", p."editedQuestion", p."editedAnswer", p."relation", p."relationClass", p."frame", p."status", p."removedBy", p."label",
             c."id" AS "captionId", c."source", c."image", c."imageStatus", c."imagePath", c."file" AS "captionFile", c."line" AS "captionLine"
      FROM "SparePair" p JOIN "SpareCaption" c ON c."id" = p."captionId" WHERE p."jobId" = ? ORDER BY p."id"`,
-  ).all(jobId) as PublishRow[];
+    [jobId],
+  );
 
   const leftOut = { rejected: 0, removed: 0 };
   const records: SourcedRecord[] = [];
@@ -108,9 +107,8 @@ export async function publishSpareRun(jobId: number): Promise<PublishResult> {
   }
   if (records.length === 0) throw new AppError("invalid_input", `SpaRE job ${jobId} has no pair to publish (${leftOut.rejected} rejected, ${leftOut.removed} removed by filters)`);
 
-  const replaced = await writeTransaction((h) => {
-    const info = prepare(h, `DELETE FROM "Trace" WHERE "datasetId" = ? AND "format" = ? AND "externalId" LIKE ?`).run(config.datasetId, SPARE_TRACE_FORMAT, `spare-${jobId}-%`);
-    return info.changes;
+  const replaced = await writeProgram(function* () {
+    return (yield* run(`DELETE FROM "Trace" WHERE "datasetId" = ? AND "format" = ? AND "externalId" LIKE ?`, config.datasetId, SPARE_TRACE_FORMAT, `spare-${jobId}-%`)).changes;
   });
   const summary = await importRecords({ dataset: config.dataset, records, imagesDirs: [...imageDirs] });
   return { job: jobId, dataset: config.dataset, traces: summary.created.traces + summary.duplicates, left_out: leftOut, replaced };

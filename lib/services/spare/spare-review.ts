@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { prepare, sqlite, writeTransaction } from "@/lib/db";
+import { all, get, run, sql, writeProgram, type Param } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { cancelJob, getJob, launchJob, listJobs } from "@/lib/jobs/jobs";
 import { pairListQuery, pairReview, spareUploadRequest, type PairListQuery, type PairReview, type SpareJobConfig, type SpareUploadRequest, type FilterPrecision, type FunnelExample, type FunnelStage, type RelationRow, type SpareCaptionDto, type SpareFunnelDetail, type SparePairDto, type SparePairPage, type SpareRunListItem } from "@/lib/schemas/spare";
@@ -49,7 +49,7 @@ export async function spareFunnel(jobId: number): Promise<SpareFunnelDetail> {
   const job = await spareJob(jobId);
   const config = job.config as SpareJobConfig;
   const summary = await spareSummary(jobId);
-  const handle = await sqlite();
+  const q = await sql();
 
   const stages: FunnelStage[] = [
     { key: "captions", label: "Captions in", count: summary.captions.in, removed: 0, unit: "captions" },
@@ -62,10 +62,16 @@ export async function spareFunnel(jobId: number): Promise<SpareFunnelDetail> {
     stages.push({ key: filter, label: FILTER_LABELS[filter], count: left, removed: summary.removed[filter], unit: "pairs" });
   }
 
-  const exampleStatement = prepare(handle, `SELECT "id" AS "pairId", "captionId", "question", "answer", "reason" FROM "SparePair" WHERE "jobId" = ? AND "removedBy" = ? ORDER BY "id" LIMIT ?`);
-  const examples = Object.fromEntries(FILTERS.map((f) => [f, exampleStatement.all(jobId, f, EXAMPLES_PER_FILTER) as FunnelExample[]])) as Record<FilterName, FunnelExample[]>;
+  const examples = Object.fromEntries(
+    await Promise.all(
+      FILTERS.map(async (f) => [f, await q.all<FunnelExample>(`SELECT "id" AS "pairId", "captionId", "question", "answer", "reason" FROM "SparePair" WHERE "jobId" = ? AND "removedBy" = ? ORDER BY "id" LIMIT ?`, [jobId, f, EXAMPLES_PER_FILTER])] as const),
+    ),
+  ) as Record<FilterName, FunnelExample[]>;
 
-  const byRelation = prepare(handle, `SELECT "relation", "relationClass" AS "cls", COUNT(*) AS "generated", SUM("status" = 'kept') AS "kept" FROM "SparePair" WHERE "jobId" = ? GROUP BY "relation", "relationClass"`).all(jobId) as Array<{ relation: string; cls: string; generated: number; kept: number }>;
+  const byRelation = await q.all<{ relation: string; cls: string; generated: number; kept: number }>(
+    `SELECT "relation", "relationClass" AS "cls", COUNT(*) AS "generated", SUM(CASE WHEN "status" = 'kept' THEN 1 ELSE 0 END) AS "kept" FROM "SparePair" WHERE "jobId" = ? GROUP BY "relation", "relationClass"`,
+    [jobId],
+  );
   const rows = new Map<string, RelationRow>();
   for (const r of SPARE_RELATIONS) rows.set(r.relation, { relation: r.relation, class: r.class, generated: 0, kept: 0, paperPercent: r.srPercent });
   for (const r of byRelation) {
@@ -76,7 +82,7 @@ export async function spareFunnel(jobId: number): Promise<SpareFunnelDetail> {
   }
   const relations = [...rows.values()].sort((a, b) => b.kept - a.kept || (b.paperPercent ?? -1) - (a.paperPercent ?? -1) || a.relation.localeCompare(b.relation));
 
-  const labels = prepare(handle, `SELECT "status", "removedBy", "label", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? GROUP BY "status", "removedBy", "label"`).all(jobId) as Array<{ status: string; removedBy: string | null; label: string | null; n: number }>;
+  const labels = await q.all<{ status: string; removedBy: string | null; label: string | null; n: number }>(`SELECT "status", "removedBy", "label", COUNT(*) AS "n" FROM "SparePair" WHERE "jobId" = ? GROUP BY "status", "removedBy", "label"`, [jobId]);
   const precision: FilterPrecision[] = [
     { filter: "kept", label: "Kept (passed every filter)", total: 0, reviewed: 0, accepted: 0, rejected: 0 },
     ...FILTERS.map((f) => ({ filter: f, label: FILTER_LABELS[f], total: 0, reviewed: 0, accepted: 0, rejected: 0 })),
@@ -90,9 +96,9 @@ export async function spareFunnel(jobId: number): Promise<SpareFunnelDetail> {
     if (row.label) entry.reviewed += row.n;
   }
 
-  const missingImages = (prepare(handle, `SELECT COUNT(*) AS "n" FROM "SpareCaption" WHERE "jobId" = ? AND "imageStatus" = 'missing'`).get(jobId) as { n: number }).n;
-  const clipSkipped = prepare(handle, `SELECT "clipSkipped" AS "reason", COUNT(*) AS "n" FROM "SpareCaption" WHERE "jobId" = ? AND "clipSkipped" IS NOT NULL GROUP BY "clipSkipped" ORDER BY "n" DESC LIMIT 10`).all(jobId) as Array<{ reason: string; n: number }>;
-  const notSpatialExamples = prepare(handle, `SELECT "id" AS "captionId", "text", "classifierReason" AS "reason" FROM "SpareCaption" WHERE "jobId" = ? AND "spatial" = 0 ORDER BY "id" LIMIT ?`).all(jobId, EXAMPLES_PER_FILTER) as Array<{ captionId: number; text: string; reason: string | null }>;
+  const missingImages = (await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM "SpareCaption" WHERE "jobId" = ? AND "imageStatus" = 'missing'`, [jobId]))!.n;
+  const clipSkipped = await q.all<{ reason: string; n: number }>(`SELECT "clipSkipped" AS "reason", COUNT(*) AS "n" FROM "SpareCaption" WHERE "jobId" = ? AND "clipSkipped" IS NOT NULL GROUP BY "clipSkipped" ORDER BY "n" DESC, "clipSkipped" LIMIT 10`, [jobId]);
+  const notSpatialExamples = await q.all<{ captionId: number; text: string; reason: string | null }>(`SELECT "id" AS "captionId", "text", "classifierReason" AS "reason" FROM "SpareCaption" WHERE "jobId" = ? AND "spatial" = FALSE ORDER BY "id" LIMIT ?`, [jobId, EXAMPLES_PER_FILTER]);
 
   return {
     summary,
@@ -139,7 +145,7 @@ export async function listSparePairs(jobId: number, input: PairListQuery): Promi
   const q = parsed.data;
   if (q.removedBy && !(FILTERS as readonly string[]).includes(q.removedBy)) throw new AppError("invalid_input", `removedBy must be one of ${FILTERS.join(", ")} (got "${q.removedBy}")`);
   const where: string[] = [`p."jobId" = ?`];
-  const args: unknown[] = [jobId];
+  const args: Param[] = [jobId];
   if (q.status !== "all") {
     where.push(`p."status" = ?`);
     args.push(q.status);
@@ -161,14 +167,14 @@ export async function listSparePairs(jobId: number, input: PairListQuery): Promi
     where.push(`p."captionId" = ?`);
     args.push(q.captionId);
   }
-  const handle = await sqlite();
-  const total = (prepare(handle, `SELECT COUNT(*) AS "n" FROM "SparePair" p WHERE ${where.join(" AND ")}`).get(...args) as { n: number }).n;
-  const pairs = prepare(handle, `SELECT ${PAIR_COLUMNS} FROM "SparePair" p WHERE ${where.join(" AND ")} AND p."id" > ? ORDER BY p."id" LIMIT ?`).all(...args, q.cursor ?? 0, q.limit + 1) as SparePairDto[];
+  const db = await sql();
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM "SparePair" p WHERE ${where.join(" AND ")}`, args))!.n;
+  const pairs = await db.all<SparePairDto>(`SELECT ${PAIR_COLUMNS} FROM "SparePair" p WHERE ${where.join(" AND ")} AND p."id" > ? ORDER BY p."id" LIMIT ?`, [...args, q.cursor ?? 0, q.limit + 1]);
   const more = pairs.length > q.limit;
   if (more) pairs.pop();
   const captionIds = [...new Set(pairs.map((p) => p.captionId))];
   const captionRows = captionIds.length
-    ? (prepare(handle, `SELECT ${CAPTION_COLUMNS} FROM "SpareCaption" c WHERE c."id" IN (SELECT value FROM json_each(?))`).all(JSON.stringify(captionIds)) as Array<Record<string, unknown>>)
+    ? await db.all(`SELECT ${CAPTION_COLUMNS} FROM "SpareCaption" c WHERE c."id" IN (${captionIds.map((id) => Math.trunc(id)).join(",")})`)
     : [];
   return {
     pairs,
@@ -185,21 +191,22 @@ export async function reviewSparePair(pairId: number, input: PairReview): Promis
   const review = parsed.data;
   const edited = review.question !== undefined || review.answer !== undefined;
   if (edited && review.label === "reject") throw new AppError("invalid_input", "label: an edited pair is accepted (send label \"accept\" with the edit)");
-  return writeTransaction((handle) => {
-    const existing = prepare(handle, `SELECT "id", "question", "answer" FROM "SparePair" WHERE "id" = ?`).get(pairId) as { id: number; question: string; answer: string } | undefined;
+  return writeProgram(function* () {
+    const existing = yield* get<{ id: number; question: string; answer: string }>(`SELECT "id", "question", "answer" FROM "SparePair" WHERE "id" = ?`, pairId);
     if (!existing) throw new AppError("not_found", `SpaRE pair ${pairId} not found`);
     const label = edited ? "accept" : review.label;
     // an edit back to the generated text is no edit
     const question = review.question !== undefined && review.question !== existing.question ? review.question : null;
     const answer = review.answer !== undefined && review.answer !== existing.answer ? review.answer : null;
     if (edited) {
-      prepare(handle, `UPDATE "SparePair" SET "label" = ?, "editedQuestion" = ?, "editedAnswer" = ?, "reviewedAt" = ? WHERE "id" = ?`).run(label, question, answer, new Date().toISOString(), pairId);
+      yield* run(`UPDATE "SparePair" SET "label" = ?, "editedQuestion" = ?, "editedAnswer" = ?, "reviewedAt" = ? WHERE "id" = ?`, label, question, answer, new Date().toISOString(), pairId);
     } else if (label === null) {
-      prepare(handle, `UPDATE "SparePair" SET "label" = NULL, "editedQuestion" = NULL, "editedAnswer" = NULL, "reviewedAt" = NULL WHERE "id" = ?`).run(pairId);
+      yield* run(`UPDATE "SparePair" SET "label" = NULL, "editedQuestion" = NULL, "editedAnswer" = NULL, "reviewedAt" = NULL WHERE "id" = ?`, pairId);
     } else {
-      prepare(handle, `UPDATE "SparePair" SET "label" = ?, "reviewedAt" = ? WHERE "id" = ?`).run(label, new Date().toISOString(), pairId);
+      yield* run(`UPDATE "SparePair" SET "label" = ?, "reviewedAt" = ? WHERE "id" = ?`, label, new Date().toISOString(), pairId);
     }
-    return prepare(handle, `SELECT ${PAIR_COLUMNS} FROM "SparePair" p WHERE p."id" = ?`).get(pairId) as SparePairDto;
+    const [pair] = yield* all<SparePairDto>(`SELECT ${PAIR_COLUMNS} FROM "SparePair" p WHERE p."id" = ?`, pairId);
+    return pair;
   });
 }
 
@@ -207,8 +214,7 @@ const IMAGE_TYPES: Record<string, string> = { ".jpg": "image/jpeg", ".jpeg": "im
 
 /** A caption's image file (when it was found at import time and is still there). */
 export async function spareCaptionImage(captionId: number): Promise<{ bytes: Buffer; type: string }> {
-  const handle = await sqlite();
-  const row = prepare(handle, `SELECT "imagePath", "imageStatus" FROM "SpareCaption" WHERE "id" = ?`).get(captionId) as { imagePath: string | null; imageStatus: string } | undefined;
+  const row = await (await sql()).get<{ imagePath: string | null; imageStatus: string }>(`SELECT "imagePath", "imageStatus" FROM "SpareCaption" WHERE "id" = ?`, [captionId]);
   if (!row) throw new AppError("not_found", `SpaRE caption ${captionId} not found`);
   if (row.imageStatus !== "present" || !row.imagePath) throw new AppError("not_found", `caption ${captionId} has no stored image (${row.imageStatus})`);
   const type = IMAGE_TYPES[path.extname(row.imagePath).toLowerCase()];

@@ -1,4 +1,4 @@
-import { prepare, sqlite } from "@/lib/db";
+import { sql, sqlDialect } from "@/lib/db/sql";
 import type { DatasetDashboard } from "@/lib/schemas/datasets";
 import { CONTENT_RULES } from "@/lib/services/verify/coverage";
 import { binEdges, histogramRange, type HistogramRange } from "@/lib/verifier/histogram";
@@ -24,32 +24,39 @@ interface RunRow {
   traces: number | null;
 }
 
+/** A finite number inlined into SQL (computed here, never user input). */
+function literal(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  return String(value);
+}
+
 export async function datasetDashboards(): Promise<Map<number, DatasetDashboard>> {
-  const handle = await sqlite();
+  const q = await sql();
+  const postgres = sqlDialect() === "postgres";
+  // a number inside a run's stored metrics (JSON text on SQLite, jsonb on PostgreSQL)
+  const metric = (path: string[]) => (postgres ? `(r."metrics" #>> '{${path.join(",")}}')::float8` : `json_extract(r."metrics", '$.${path.join(".")}')`);
   const result = new Map<number, DatasetDashboard>();
   const card = (datasetId: number): DatasetDashboard =>
     result.get(datasetId) ??
     result.set(datasetId, { datasetId, latestRun: null, histogram: [], runs: [], review: { traces: 0, complete: 0, partial: 0, decided: 0 }, topRules: [], coverage: null }).get(datasetId)!;
 
   // review progress: label state and human trace decisions per dataset
-  const review = prepare(
-    handle,
+  const review = await q.all<{ datasetId: number; traces: number; complete: number; partial: number; decided: number }>(
     `SELECT t."datasetId" AS datasetId, COUNT(*) AS traces,
-       SUM(t."labelState" = 'complete') AS complete, SUM(t."labelState" = 'partial') AS partial,
-       SUM(EXISTS (SELECT 1 FROM "Review" r WHERE r."traceId" = t."id" AND r."stepId" IS NULL AND r."current" = 1 AND r."source" = 'human')) AS decided
+       SUM(CASE WHEN t."labelState" = 'complete' THEN 1 ELSE 0 END) AS complete, SUM(CASE WHEN t."labelState" = 'partial' THEN 1 ELSE 0 END) AS partial,
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM "Review" r WHERE r."traceId" = t."id" AND r."stepId" IS NULL AND r."current" = TRUE AND r."source" = 'human') THEN 1 ELSE 0 END) AS decided
      FROM "Trace" t GROUP BY t."datasetId"`,
-  ).all() as Array<{ datasetId: number; traces: number; complete: number; partial: number; decided: number }>;
+  );
   for (const r of review) card(r.datasetId).review = { traces: r.traces, complete: r.complete ?? 0, partial: r.partial ?? 0, decided: r.decided ?? 0 };
 
   // every finished run's overall figures (stored with the run), oldest first
-  const runs = prepare(
-    handle,
+  const runs = await q.all<RunRow>(
     `SELECT r."id" AS id, r."datasetId" AS datasetId, r."startedAt" AS startedAt,
-       json_extract(r."metrics", '$.overall.validRatio') AS validRatio,
-       json_extract(r."metrics", '$.overall.avgQuality') AS avgQuality,
-       json_extract(r."metrics", '$.overall.traces') AS traces
+       ${metric(["overall", "validRatio"])} AS validRatio,
+       ${metric(["overall", "avgQuality"])} AS avgQuality,
+       ${metric(["overall", "traces"])} AS traces
      FROM "VerifierRun" r WHERE r."status" = 'done' ORDER BY r."datasetId", r."id"`,
-  ).all() as RunRow[];
+  );
   const latest = new Map<number, number>();
   for (const r of runs) {
     const c = card(r.datasetId);
@@ -59,17 +66,22 @@ export async function datasetDashboards(): Promise<Map<number, DatasetDashboard>
     c.latestRun = r.id;
   }
   if (!latest.size) return result;
-  const latestRuns = JSON.stringify([...latest.values()]);
+  const latestRuns = [...latest.values()].map((id) => Math.trunc(id)).join(",");
 
   // quality histogram of the latest run: its span first, then counts per bin of that span
-  const spans = prepare(handle, `SELECT s."runId" AS runId, MIN(s."quality") AS lo, MAX(s."quality") AS hi FROM "TraceScore" s WHERE s."runId" IN (SELECT value FROM json_each(?)) GROUP BY s."runId"`).all(latestRuns) as Array<{ runId: number; lo: number; hi: number }>;
-  const ranges = new Map<number, HistogramRange>(spans.map((s) => [s.runId, histogramRange(s.lo, s.hi, 20)]));
-  const binned = prepare(
-    handle,
-    `WITH r AS (SELECT json_extract(value, '$[0]') AS run, json_extract(value, '$[1]') AS lo, json_extract(value, '$[2]') AS width, json_extract(value, '$[3]') AS bins FROM json_each(?))
-     SELECT s."runId" AS runId, MIN(r.bins - 1, MAX(0, CAST((s."quality" - r.lo) / r.width + 1e-9 AS INTEGER))) AS bin, COUNT(*) AS n
-     FROM "TraceScore" s JOIN r ON r.run = s."runId" GROUP BY s."runId", bin`,
-  ).all(JSON.stringify([...ranges].map(([run, range]) => [run, range.lo, range.width, range.bins]))) as Array<{ runId: number; bin: number; n: number }>;
+  const spans = await q.all<{ runId: number; lo: number | null; hi: number | null }>(`SELECT s."runId" AS runId, MIN(s."quality") AS lo, MAX(s."quality") AS hi FROM "TraceScore" s WHERE s."runId" IN (${latestRuns}) GROUP BY s."runId"`);
+  const ranges = new Map<number, HistogramRange>(spans.filter((s) => s.lo !== null && s.hi !== null).map((s) => [s.runId, histogramRange(s.lo!, s.hi!, 20)]));
+  // the bin of a score: SQLite's CAST truncates, PostgreSQL's rounds (FLOOR is the same for these non-negative offsets)
+  const bin = postgres
+    ? `LEAST(r.bins - 1, GREATEST(0, FLOOR((s."quality" - r.lo) / r.width + 1e-9)::integer))`
+    : `MIN(r.bins - 1, MAX(0, CAST((s."quality" - r.lo) / r.width + 1e-9 AS INTEGER)))`;
+  const binned = ranges.size
+    ? await q.all<{ runId: number; bin: number; n: number }>(
+        `WITH r (run, lo, width, bins) AS (VALUES ${[...ranges].map(([run, range]) => `(${literal(run)}, ${literal(range.lo)}, ${literal(range.width)}, ${literal(range.bins)})`).join(", ")})
+         SELECT s."runId" AS runId, ${bin} AS bin, COUNT(*) AS n
+         FROM "TraceScore" s JOIN r ON r.run = s."runId" GROUP BY s."runId", ${bin}`,
+      )
+    : [];
   const datasetOfRun = new Map([...latest].map(([dataset, run]) => [run, dataset]));
   for (const [run, range] of ranges) card(datasetOfRun.get(run)!).histogram = binEdges(range).map((e) => ({ ...e, count: 0 }));
   for (const b of binned) {
@@ -78,24 +90,22 @@ export async function datasetDashboards(): Promise<Map<number, DatasetDashboard>
   }
 
   // the rules that fail most in the latest run: steps and traces they fail
-  const failing = prepare(
-    handle,
+  const failing = await q.all<{ runId: number; rule: string; steps: number; traces: number }>(
     `SELECT v."runId" AS runId, v."rule" AS rule, COUNT(*) AS steps, COUNT(DISTINCT v."traceId") AS traces
-     FROM "Verdict" v WHERE v."runId" IN (SELECT value FROM json_each(?)) AND v."outcome" = 'fail' GROUP BY v."runId", v."rule" ORDER BY steps DESC, rule`,
-  ).all(latestRuns) as Array<{ runId: number; rule: string; steps: number; traces: number }>;
+     FROM "Verdict" v WHERE v."runId" IN (${latestRuns}) AND v."outcome" = 'fail' GROUP BY v."runId", v."rule" ORDER BY steps DESC, rule`,
+  );
   for (const f of failing) {
     const rules = card(datasetOfRun.get(f.runId)!).topRules;
     if (rules.length < TOP_RULES) rules.push({ rule: f.rule, steps: f.steps, traces: f.traces });
   }
 
   // coverage (docs/design.md §5): the share of steps some rule checked in the latest run
-  const coverage = prepare(
-    handle,
-    `WITH l AS (SELECT json_extract(value, '$[0]') AS datasetId, json_extract(value, '$[1]') AS runId FROM json_each(?))
+  const coverage = await q.all<{ datasetId: number; steps: number; checked: number }>(
+    `WITH l ("datasetId", "runId") AS (VALUES ${[...latest].map(([dataset, run]) => `(${literal(dataset)}, ${literal(run)})`).join(", ")})
      SELECT t."datasetId" AS datasetId, COUNT(*) AS steps,
-       SUM(EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = l.runId AND v."stepId" = s."id" AND (v."outcome" = 'fail' OR (v."outcome" = 'pass' AND v."rule" IN (${CONTENT_RULES}))))) AS checked
-     FROM l JOIN "Trace" t ON t."datasetId" = l.datasetId JOIN "Step" s ON s."traceId" = t."id" GROUP BY t."datasetId"`,
-  ).all(JSON.stringify([...latest])) as Array<{ datasetId: number; steps: number; checked: number }>;
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM "Verdict" v WHERE v."runId" = l."runId" AND v."stepId" = s."id" AND (v."outcome" = 'fail' OR (v."outcome" = 'pass' AND v."rule" IN (${CONTENT_RULES})))) THEN 1 ELSE 0 END) AS checked
+     FROM l JOIN "Trace" t ON t."datasetId" = l."datasetId" JOIN "Step" s ON s."traceId" = t."id" GROUP BY t."datasetId"`,
+  );
   for (const c of coverage) card(c.datasetId).coverage = { steps: c.steps, checked: c.checked ?? 0 };
   return result;
 }

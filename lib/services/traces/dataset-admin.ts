@@ -1,4 +1,5 @@
-import { db, prepare, writeTransaction } from "@/lib/db";
+import { db } from "@/lib/db";
+import { run, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { DatasetContents } from "@/lib/schemas/datasets";
 
@@ -68,19 +69,19 @@ export async function deleteDataset(name: string, confirm: string, onProgress?: 
   const id = await datasetId(name);
   let done = 0;
   for (;;) {
-    const removed = await writeTransaction((handle) =>
-      prepare(handle, `DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ? LIMIT ${BATCH})`).run(id).changes,
-    );
+    const removed = await writeProgram(function* () {
+      return (yield* run(`DELETE FROM "Trace" WHERE "id" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ? LIMIT ${BATCH})`, id)).changes;
+    });
     if (removed === 0) break;
     done += removed;
     onProgress?.(done, contents.traces);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await writeTransaction((handle) => {
+  await writeProgram(function* () {
     for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun"]) {
-      prepare(handle, `DELETE FROM "${table}" WHERE "runId" IN (SELECT "id" FROM "VerifierRun" WHERE "datasetId" = ?)`).run(id);
+      yield* run(`DELETE FROM "${table}" WHERE "runId" IN (SELECT "id" FROM "VerifierRun" WHERE "datasetId" = ?)`, id);
     }
-    prepare(handle, `DELETE FROM "Dataset" WHERE "id" = ?`).run(id);
+    yield* run(`DELETE FROM "Dataset" WHERE "id" = ?`, id);
   });
   return { ...contents, deleted: true };
 }

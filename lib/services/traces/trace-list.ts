@@ -1,4 +1,5 @@
-import { db, prepare, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
+import { sql, sqlDialect, type Param, type Sql } from "@/lib/db/sql";
 import { claimNextTrace, hasReviewPolicy } from "@/lib/services/review/review-slots";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult, TraceSort } from "@/lib/schemas/trace-list";
@@ -46,10 +47,11 @@ export function traceWhere(filters: Omit<TraceFilters, "cursor" | "limit" | "sor
 const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The list's filters as a WHERE on `Trace t`: each an indexed column of Trace or an EXISTS over an indexed table. */
-function traceWhereSql(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">, resolvedDatasetId: number | null | undefined): { sql: string; params: unknown[] } {
+function traceWhereSql(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">, resolvedDatasetId: number | null | undefined): { sql: string; params: Param[] } {
   const and: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
+  const params: Param[] = [];
+  const postgres = sqlDialect() === "postgres";
+  const add = (sql: string, ...values: Param[]) => {
     and.push(sql);
     params.push(...values);
   };
@@ -58,7 +60,7 @@ function traceWhereSql(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">,
   if (filters.qmin !== undefined) add(`t."quality" >= ?`, filters.qmin);
   if (filters.qmax !== undefined) add(`t."quality" <= ?`, filters.qmax);
   if (filters.valid) add(`t."valid" = ?`, filters.valid === "true" ? 1 : 0);
-  if (filters.rule) add(`instr(t."failingRules", ?) > 0`, failingRuleNeedle(filters.rule));
+  if (filters.rule) add(postgres ? `strpos(t."failingRules", ?) > 0` : `instr(t."failingRules", ?) > 0`, failingRuleNeedle(filters.rule));
   if (filters.label) add(`t."labelState" = ?`, filters.label);
   if (filters.decision === "none") add(`t."decision" IS NULL`);
   else if (filters.decision) add(`t."decision" = ?`, filters.decision);
@@ -68,9 +70,11 @@ function traceWhereSql(filters: Omit<TraceFilters, "cursor" | "limit" | "sort">,
   if (filters.unchecked === "false") add(`t."uncheckedSteps" = 0`);
   if (filters.relation) add(`EXISTS (SELECT 1 FROM "QuestionRelation" r WHERE r."questionId" = t."questionId" AND r."relationClass" = ?)`, filters.relation);
   if (filters.reviewer) {
-    add(`EXISTS (SELECT 1 FROM "Review" v JOIN "User" u ON u."id" = v."userId" WHERE v."traceId" = t."id" AND v."current" = 1 AND v."source" = 'human' AND u."name" = ?)`, filters.reviewer);
+    add(`EXISTS (SELECT 1 FROM "Review" v JOIN "User" u ON u."id" = v."userId" WHERE v."traceId" = t."id" AND v."current" = TRUE AND v."source" = 'human' AND u."name" = ?)`, filters.reviewer);
   }
-  if (filters.q) add(`(t."question" LIKE ? ESCAPE '\\' OR t."externalId" LIKE ? ESCAPE '\\')`, containsPattern(filters.q), containsPattern(filters.q));
+  // SQLite's LIKE ignores ASCII case; ILIKE is PostgreSQL's same match
+  const like = postgres ? "ILIKE" : "LIKE";
+  if (filters.q) add(`(t."question" ${like} ? ESCAPE '\\' OR t."externalId" ${like} ? ESCAPE '\\')`, containsPattern(filters.q), containsPattern(filters.q));
   return { sql: and.length ? `WHERE ${and.join(" AND ")}` : "", params };
 }
 
@@ -84,7 +88,7 @@ interface ListRow {
  * quality is looked up, and the next page starts after (quality, id). Unverified traces (no quality)
  * come last either way.
  */
-async function pageAfterSql(handle: Awaited<ReturnType<typeof sqlite>>, sort: TraceSort, cursor: number | undefined): Promise<{ orderBy: string; sql: string; params: unknown[] }> {
+async function pageAfterSql(q: Sql, sort: TraceSort, cursor: number | undefined): Promise<{ orderBy: string; sql: string; params: Param[] }> {
   if (sort === "id" || sort === "-id") {
     const asc = sort === "id";
     return { orderBy: `t."id" ${asc ? "ASC" : "DESC"}`, sql: cursor ? `t."id" ${asc ? ">" : "<"} ?` : "", params: cursor ? [cursor] : [] };
@@ -92,7 +96,7 @@ async function pageAfterSql(handle: Awaited<ReturnType<typeof sqlite>>, sort: Tr
   const asc = sort === "quality";
   const orderBy = `t."quality" IS NULL, t."quality" ${asc ? "ASC" : "DESC"}, t."id" ASC`;
   if (!cursor) return { orderBy, sql: "", params: [] };
-  const last = prepare(handle, `SELECT "quality" FROM "Trace" WHERE "id" = ?`).get(cursor) as { quality: number | null } | undefined;
+  const last = await q.get<{ quality: number | null }>(`SELECT "quality" FROM "Trace" WHERE "id" = ?`, [cursor]);
   if (!last) return { orderBy, sql: `t."id" > ?`, params: [cursor] };
   if (last.quality === null) return { orderBy, sql: `(t."quality" IS NULL AND t."id" > ?)`, params: [cursor] };
   return {
@@ -103,22 +107,61 @@ async function pageAfterSql(handle: Awaited<ReturnType<typeof sqlite>>, sort: Tr
 }
 
 /**
- * One page of the list: two prepared statements on the shared connection (the listed columns
- * only — never `raw`, steps or args — keyset on id, and a count that stops at COUNT_CAP), about a
- * tenth of the CPU the same two reads cost through Prisma's query layer at 100k traces (bench/README.md, load).
+ * PostgreSQL's quality page in parts that each follow an index in order: the rest of the cursor's
+ * quality by id and the qualities past it (the (datasetId, quality, id) and (datasetId, quality
+ * DESC, id) indexes), then, when the page is not full yet, the unscored traces by id. The same rows in the same
+ * order as the single statement SQLite runs (`quality IS NULL, quality, id`), which PostgreSQL
+ * could only answer by sorting every match.
+ */
+async function qualityRowsPostgres(q: Sql, select: string, where: { sql: string; params: Param[] }, asc: boolean, cursor: number | undefined, limit: number): Promise<ListRow[]> {
+  const base = where.sql ? [where.sql.replace(/^WHERE /, "")] : [];
+  const last = cursor ? await q.get<{ quality: number | null }>(`SELECT "quality" FROM "Trace" WHERE "id" = ?`, [cursor]) : undefined;
+  const rows: ListRow[] = [];
+  const scored = async (and: string[], params: Param[], orderBy: string) =>
+    rows.push(...(await q.all<ListRow>(`${select} WHERE ${[...base, ...and].join(" AND ")} ORDER BY ${orderBy} LIMIT ?`, [...where.params, ...params, limit - rows.length])));
+  const order = `t."quality" ${asc ? "ASC" : "DESC NULLS FIRST"}, t."id" ASC`;
+  if (last && last.quality !== null) {
+    // the rest of the cursor's quality by id, then the qualities past it: two index ranges
+    await scored([`t."quality" = ?`, `t."id" > ?`], [last.quality, cursor!], `t."id" ASC`);
+    if (rows.length < limit) await scored([`t."quality" ${asc ? ">" : "<"} ?`], [last.quality], order);
+  } else if (!last) {
+    // from the start; a cursor whose trace is gone keeps SQLite's statement's meaning (id > cursor)
+    await scored(cursor ? [`t."quality" IS NOT NULL`, `t."id" > ?`] : [`t."quality" IS NOT NULL`], cursor ? [cursor] : [], order);
+  }
+  if (rows.length < limit) {
+    const and = [...base, `t."quality" IS NULL`];
+    const params = [...where.params];
+    if (cursor && (!last || last.quality === null)) {
+      and.push(`t."id" > ?`);
+      params.push(cursor);
+    }
+    rows.push(...(await q.all<ListRow>(`${select} WHERE ${and.join(" AND ")} ORDER BY t."id" ASC LIMIT ?`, [...params, limit - rows.length])));
+  }
+  return rows;
+}
+
+const LIST_SELECT = `SELECT t."id", t."externalId", t."question", t."method", t."format", t."stepCount", t."finalAnswer", t."answer", t."quality", t."valid", t."labelState", t."decision",
+            d."name" AS "dataset", t."failingSteps", t."failingRules", t."disagreements", t."imageId"
+     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId"`;
+
+/**
+ * One page of the list: two statements through the SQL seam — cached prepared statements on SQLite's
+ * shared connection, the pool on PostgreSQL (the listed columns only — never `raw`, steps or args —
+ * keyset on id or (quality, id), and a count that stops at COUNT_CAP), about a tenth of the CPU the same two reads cost through Prisma's query layer at 100k traces (bench/README.md, load).
  */
 export async function listTraces(filters: TraceFilters): Promise<TraceListResult> {
   const where = traceWhereSql(filters, await datasetId(filters.dataset));
-  const handle = await sqlite();
-  const keyset = await pageAfterSql(handle, filters.sort ?? "id", filters.cursor);
-  const conditions = [where.sql.replace(/^WHERE /, ""), keyset.sql].filter(Boolean);
-  const rows = prepare(
-    handle,
-    `SELECT t."id", t."externalId", t."question", t."method", t."format", t."stepCount", t."finalAnswer", t."answer", t."quality", t."valid", t."labelState", t."decision",
-            d."name" AS "dataset", t."failingSteps", t."failingRules", t."disagreements", t."imageId"
-     FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keyset.orderBy} LIMIT ?`,
-  ).all(...where.params, ...keyset.params, filters.limit + 1) as ListRow[];
-  const counted = (prepare(handle, `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Trace" t ${where.sql} LIMIT ${COUNT_CAP + 1})`).get(...where.params) as { n: number }).n;
+  const q = await sql();
+  const sort = filters.sort ?? "id";
+  let rows: ListRow[];
+  if (q.dialect === "postgres" && (sort === "quality" || sort === "-quality")) {
+    rows = await qualityRowsPostgres(q, LIST_SELECT, where, sort === "quality", filters.cursor, filters.limit + 1);
+  } else {
+    const keyset = await pageAfterSql(q, sort, filters.cursor);
+    const conditions = [where.sql.replace(/^WHERE /, ""), keyset.sql].filter(Boolean);
+    rows = await q.all<ListRow>(`${LIST_SELECT} ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${keyset.orderBy} LIMIT ?`, [...where.params, ...keyset.params, filters.limit + 1]);
+  }
+  const counted = (await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Trace" t ${where.sql} LIMIT ${COUNT_CAP + 1}) AS "capped"`, where.params))!.n;
   const items = rows.slice(0, filters.limit);
   return {
     items: items.map(({ valid, failingRules, ...row }) => ({ ...row, valid: valid === null ? null : valid === 1, failingRules: failingRulesList(failingRules) })),

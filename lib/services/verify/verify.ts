@@ -1,4 +1,4 @@
-import { db, dialect, writeTransaction } from "@/lib/db";
+import { db, dialect } from "@/lib/db";
 import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
@@ -864,14 +864,13 @@ export async function reverifyTrace(traceId: number): Promise<void> {
   const pending = pendingRows();
   const { failingRules } = persistVerified(pending, runId, traceId, rows, compactVerification(result));
   const store = new VerifyStore();
+  const calibration = new CalibrationStore(dialect());
   await writeProgram(function* () {
     yield* store.clearTrace(runId, traceId);
     yield* store.flush(pending);
     yield* store.updateTrace(traceId, result.quality, result.valid, runId, result.failingSteps, failingRules, result.uncheckedSteps);
     yield* store.refreshDisagreements({ traceId });
+    yield* calibration.refreshTrace(runId, traceId);
   });
-  // the calibration cache (lib/services/calibration) is SQLite-only so far: on PostgreSQL it is
-  // rebuilt from the run's rows when the calibration page asks
-  if (dialect() === "sqlite") await writeTransaction((handle) => new CalibrationStore(handle).refreshTrace(runId, traceId));
   refreshRunMetricsSoon(runId);
 }

@@ -1,4 +1,4 @@
-import { prepare, sqlite } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import type { ProgramNode } from "@/lib/teacher/scripted/engine";
 import type { SceneLookup, SceneLookupResult } from "@/lib/teacher/serve/scripted-responder";
@@ -14,15 +14,14 @@ export function databaseLookup(): SceneLookup {
   return async ({ image, sha256, question }) => {
     const key = `${image ?? ""}\u0000${sha256 ?? ""}\u0000${question}`;
     if (cache.has(key)) return cache.get(key)!;
-    const handle = await sqlite();
-    const row = (
-      image
-        ? prepare(handle, `SELECT s."id" AS sceneId, i."id" AS imageId FROM "Image" i JOIN "Scene" s ON s."imageId" = i."id" WHERE i."name" = ? ORDER BY s."id" DESC LIMIT 1`).get(image) ??
-          prepare(handle, `SELECT s."id" AS sceneId, s."imageId" AS imageId FROM "Scene" s WHERE s."name" = ? ORDER BY s."id" DESC LIMIT 1`).get(image)
-        : sha256
-          ? prepare(handle, `SELECT s."id" AS sceneId, i."id" AS imageId FROM "Image" i JOIN "Scene" s ON s."imageId" = i."id" WHERE i."sha256" = ? ORDER BY s."id" DESC LIMIT 1`).get(sha256)
-          : undefined
-    ) as { sceneId: number; imageId: number | null } | undefined;
+    const q = await sql();
+    type Found = { sceneId: number; imageId: number | null };
+    const row = image
+      ? ((await q.get<Found>(`SELECT s."id" AS "sceneId", i."id" AS "imageId" FROM "Image" i JOIN "Scene" s ON s."imageId" = i."id" WHERE i."name" = ? ORDER BY s."id" DESC LIMIT 1`, [image])) ??
+        (await q.get<Found>(`SELECT s."id" AS "sceneId", s."imageId" AS "imageId" FROM "Scene" s WHERE s."name" = ? ORDER BY s."id" DESC LIMIT 1`, [image])))
+      : sha256
+        ? await q.get<Found>(`SELECT s."id" AS "sceneId", i."id" AS "imageId" FROM "Image" i JOIN "Scene" s ON s."imageId" = i."id" WHERE i."sha256" = ? ORDER BY s."id" DESC LIMIT 1`, [sha256])
+        : undefined;
     if (!row) {
       cache.set(key, null);
       return null;
@@ -32,10 +31,11 @@ export function databaseLookup(): SceneLookup {
       scene = (await loadToolScenes([row.sceneId])).get(row.sceneId)!;
       scenes.set(row.sceneId, scene);
     }
-    const q = prepare(handle, `SELECT q."program", q."answer" FROM "Question" q JOIN "Image" i ON i."id" = q."imageId" WHERE q."text" = ? AND (i."id" = ? OR i."name" = ?) AND q."program" IS NOT NULL ORDER BY q."id" DESC LIMIT 1`).get(question, row.imageId, image ?? "") as
-      | { program: string | null; answer: string | null }
-      | undefined;
-    const result: SceneLookupResult = { scene, program: q?.program ? (JSON.parse(q.program) as ProgramNode[]) : null, answer: q?.answer ?? null };
+    const found = await q.get<{ program: string | null; answer: string | null }>(
+      `SELECT q."program", q."answer" FROM "Question" q JOIN "Image" i ON i."id" = q."imageId" WHERE q."text" = ? AND (i."id" = ? OR i."name" = ?) AND q."program" IS NOT NULL ORDER BY q."id" DESC LIMIT 1`,
+      [question, row.imageId, image ?? ""],
+    );
+    const result: SceneLookupResult = { scene, program: found?.program ? (JSON.parse(found.program) as ProgramNode[]) : null, answer: found?.answer ?? null };
     cache.set(key, result);
     if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
     return result;
