@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 
 // The upload page against the real server and database: files chosen or dropped, a progress bar
-// fed by XHR upload progress and the server's streamed events, and a result summary. Assertions
+// fed by XHR upload progress and then the background import's polled status, and a result summary. Assertions
 // read the page's state attributes and the API, not pixels.
 
 const BAD_CHAT = path.resolve("fixtures/bad/chat-three-bad-lines.jsonl");

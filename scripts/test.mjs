@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, lint, unit + integration (vitest, real SQLite files), the integration
 // suite again on PostgreSQL (a throw-away cluster, docs/design.md §14), then Playwright e2e against
-// the built app in Debian's Chromium. Stops at the first failing stage.
-// STEPWISE_TEST_PG=0 leaves the PostgreSQL pass out (a machine without PostgreSQL; CI installs it).
+// the built app in Debian's Chromium, and a representative e2e subset on PostgreSQL (the same build,
+// another throw-away cluster; scripts/e2e.mjs --postgres). Stops at the first failing stage.
+// STEPWISE_TEST_PG=0 leaves both PostgreSQL passes out (a machine without PostgreSQL; CI installs it).
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { ROOT } from './migrate-core.mjs'
@@ -19,9 +20,11 @@ const stages = [
   ['unit + integration', bin('vitest'), ['run']],
   ...(process.env.STEPWISE_TEST_PG === '0' ? [] : [['integration on PostgreSQL', bin('vitest'), ['run'], { STEPWISE_TEST_PG: '1' }]]),
   ['e2e', process.execPath, [path.join(ROOT, 'scripts', 'e2e.mjs')]],
+  ...(process.env.STEPWISE_TEST_PG === '0' ? [] : [['e2e on PostgreSQL', process.execPath, [path.join(ROOT, 'scripts', 'e2e.mjs'), '--postgres']]]),
 ]
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', CHECKPOINT_DISABLE: '1' }
-if (process.env.STEPWISE_TEST_PG !== '0' && !havePostgres()) {
+if (process.env.STEPWISE_TEST_PG === '0') console.error('STEPWISE_TEST_PG=0: the integration tests and the e2e subset on PostgreSQL are left out')
+else if (!havePostgres()) {
   console.error('PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql (or STEPWISE_TEST_PG=0 to leave the PostgreSQL pass out)')
   process.exit(1)
 }

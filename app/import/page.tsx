@@ -2,6 +2,7 @@ import { ImportHistory } from "@/components/import/import-history";
 import { UploadForm } from "@/components/import/upload-form";
 import { formatSummaries } from "@/lib/formats/read";
 import { listDatasets } from "@/lib/services/traces/datasets";
+import { withProgress } from "@/lib/services/import/import-jobs";
 import { listImports } from "@/lib/services/import/imports";
 
 export const dynamic = "force-dynamic";
@@ -22,7 +23,7 @@ export default async function ImportPage() {
       <UploadForm formats={formatSummaries()} datasets={datasets.map((d) => d.name)} />
       <section className="space-y-3" aria-label="Import history">
         <h2 className="text-lg font-semibold">History</h2>
-        <ImportHistory initial={history} />
+        <ImportHistory initial={withProgress(history)} />
       </section>
     </div>
   );

@@ -11,7 +11,20 @@ import type { ImportHistoryItem } from "@/lib/schemas/imports";
 function statusOf(item: ImportHistoryItem) {
   if (item.status === "failed") return <Badge tone="fail">failed</Badge>;
   if (item.status === "deleted") return <Badge>deleted</Badge>;
-  if (item.status === "running") return <Badge tone="info">running</Badge>;
+  if (item.status === "running") {
+    const p = item.progress;
+    if (!p) return <Badge tone="info">running</Badge>;
+    const percent = Math.round(p.fraction * 100);
+    const what = p.phase === "write" ? `writing, ${p.bytes.toLocaleString("en-US")} of ${p.totalBytes.toLocaleString("en-US")} records` : p.phase === "verify" ? "verifying" : p.phase === "validate" ? "checking" : "received";
+    return (
+      <div className="min-w-[8rem] space-y-0.5" data-testid="import-row-progress" title={`${what} (${percent}%)`}>
+        <div role="progressbar" aria-label={`Import ${item.id} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} className="h-1.5 overflow-hidden rounded bg-slate-200">
+          <div className="h-full bg-brand transition-[width] duration-300" style={{ width: `${percent}%` }} />
+        </div>
+        <div className="text-xs text-slate-500">{what} · {percent}%</div>
+      </div>
+    );
+  }
   if (item.dryRun) return <Badge tone="info">dry run</Badge>;
   return <Badge tone="pass">done</Badge>;
 }

@@ -7,15 +7,16 @@ export interface ProgressState {
   detail: string;
 }
 
-// The bar covers the whole job: upload (0–50 %), server-side validation (50–90 %), the write
-// transaction (90–95 %), verify on import (95–100 %, traces verified of the dataset's). Each phase reports real byte counts; the write has none to report
-// (it is one synchronous transaction), so its segment fills when the result arrives.
+// The bar covers the whole job: upload (0–30 %), the server's check pass (30–65 %, bytes read),
+// the write pass (65–90 %, records committed in chunks), verify on import (90–99 %, traces verified
+// of the dataset's). The import runs in the background once the files are on the server's disk;
+// the page polls its status (lib/queries/imports.ts).
 const SPAN: Record<Phase, [number, number]> = {
   idle: [0, 0],
-  upload: [0, 50],
-  validate: [50, 90],
-  write: [90, 95],
-  verify: [95, 99],
+  upload: [0, 30],
+  validate: [30, 65],
+  write: [65, 90],
+  verify: [90, 99],
   done: [100, 100],
   failed: [100, 100],
 };
@@ -24,7 +25,7 @@ const LABEL: Record<Phase, string> = {
   idle: "Waiting",
   upload: "Uploading",
   validate: "Validating on the server",
-  write: "Writing in one transaction",
+  write: "Writing (all or nothing)",
   verify: "Verifying the new traces",
   done: "Done",
   failed: "Failed",

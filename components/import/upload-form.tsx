@@ -54,7 +54,9 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
       enter("validate", event.totalBytes ? event.bytes / event.totalBytes : 1, `${event.file}: ${mb(event.bytes)} of ${mb(event.totalBytes)} checked, ${event.records.toLocaleString("en-US")} records`);
     } else if (event.type === "progress" && event.phase === "verify") {
       enter("verify", event.totalBytes ? event.bytes / event.totalBytes : 0, `Verified ${event.bytes.toLocaleString("en-US")} of ${event.totalBytes.toLocaleString("en-US")} traces of the dataset`);
-    } else if (event.type === "progress") enter("write", 0, `Writing ${event.records.toLocaleString("en-US")} records in one transaction`);
+    } else if (event.type === "progress") {
+      enter("write", event.totalBytes ? event.bytes / event.totalBytes : 0, event.totalBytes > 1 ? `Committed ${event.bytes.toLocaleString("en-US")} of ${event.totalBytes.toLocaleString("en-US")} records (all or nothing)` : "Writing");
+    }
   };
 
   const submit = async (event: FormEvent) => {
@@ -83,7 +85,7 @@ export function UploadForm({ formats, datasets }: { formats: FormatOption[]; dat
     try {
       const last = await request.done;
       if (last.type === "result") {
-        enter("done", 1, last.summary.dryRun ? "Validated; nothing was written" : `Committed in one transaction`);
+        enter("done", 1, last.summary.dryRun ? "Validated; nothing was written" : "Committed");
         setOutcome({ kind: "result", summary: last.summary });
         if (!last.summary.dryRun) await queryClient.invalidateQueries({ queryKey: datasetKeys.all });
       } else if (last.type === "error") {

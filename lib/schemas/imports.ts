@@ -93,6 +93,32 @@ export interface ImportHistoryItem {
   error: string | null;
   durationMs: number | null;
   createdAt: string;
+  /** A running import's progress, when this server process runs it (background uploads, docs/limits.md). */
+  progress?: ImportProgressDto | null;
+}
+
+/** Where a running import is: the phase and how far through it (bytes of the files checked; records written of those to write; traces verified). */
+export interface ImportProgressDto {
+  phase: "received" | "validate" | "write" | "verify";
+  file: string;
+  bytes: number;
+  totalBytes: number;
+  records: number;
+  /** 0..1 over the whole import (check, write, verify weighted by their usual share). */
+  fraction: number;
+}
+
+/**
+ * GET /api/imports/:id/status — an import started with `Prefer: respond-async` (or any import):
+ * its history row, its live progress while it runs here, and once it ended the summary (done) or
+ * the error (failed) the synchronous POST would have answered with.
+ */
+export interface ImportJobDto extends ImportHistoryItem {
+  progress: ImportProgressDto | null;
+  /** The phases this import went through so far, in order (a poll may miss a short one). */
+  phases: Array<"validate" | "write" | "verify">;
+  summary: ImportSummaryDto | null;
+  failure: { status: number; code: string; message: string; details: SkippedLineDto[] } | null;
 }
 
 /** What deleting an import removes (GET /api/imports/:id), and what it keeps because other rows use it. */

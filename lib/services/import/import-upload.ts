@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { Busboy } from "@fastify/busboy";
 import { dataDir } from "@/lib/env";
 import { AppError, parseOrInvalid } from "@/lib/errors";
@@ -82,18 +81,32 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   const writes: Promise<void>[] = [];
   let totalBytes = 0;
   const streams: Readable[] = [];
-  let source: Readable | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let current = "";
   let abandoned: AppError | null = null;
   let onAbort: (() => void) | null = null;
   const gone = () => new AppError("invalid_input", `upload abandoned: the client went away after ${formatBytes(totalBytes)}${current ? ` (while sending ${current})` : ""}; nothing was imported`);
+  // How the body is read decides how fast it arrives on a busy server: every step that waits for
+  // the event loop (a piped stream's backpressure, an fs.WriteStream's write callback from the
+  // thread pool) costs a turn of the loop per chunk, and a turn lasts as long as the page renders
+  // and queries queued beside it — at 20 concurrent page requests a piped upload crawled at
+  // ~0.3 MB/s and a 69 MB upload hit Node's 300 s requestTimeout (408; bench/README.md "load").
+  // So the body is pulled with a reader, fed to the parser directly, and each file chunk is
+  // written with fs.writeSync (a page-cache copy, tens of microseconds for 64 KB): no step waits
+  // for a turn except the socket itself.
   try {
     await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        for (const stream of streams) stream.destroy();
+        void reader?.cancel().catch(() => {});
+        reject(error);
+      };
       onAbort = () => {
         abandoned = gone();
-        for (const stream of streams) stream.destroy(abandoned);
-        source?.destroy();
-        reject(abandoned);
+        fail(abandoned);
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -107,30 +120,62 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
         const entry = { name, path: target, bytes: 0 };
         if (IMAGE_FILE.test(name)) images++;
         else files.push(entry);
-        const counter = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
+        const fd = fs.openSync(target, "w");
+        let closed = false;
+        const close = () => {
+          if (!closed) fs.closeSync(fd);
+          closed = true;
+        };
+        const written = new Promise<void>((resolveFile, rejectFile) => {
+          stream.on("data", (chunk: Buffer) => {
+            if (closed) return;
             entry.bytes += chunk.length;
             totalBytes += chunk.length;
             if (totalBytes > MAX_TOTAL_BYTES) {
+              close();
               const error = new AppError("too_large", `the upload is larger than the limit of ${formatBytes(MAX_TOTAL_BYTES)} for all files together (at ${name})`, [{ path: "files", error: `at most ${formatBytes(MAX_TOTAL_BYTES)} in total` }]);
-              done(error);
-              reject(error);
+              rejectFile(error);
+              fail(error);
               return;
             }
-            done(null, chunk);
-          },
+            try {
+              for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at);
+            } catch (error) {
+              close();
+              rejectFile(error);
+              fail(error);
+            }
+          });
+          stream.on("end", () => {
+            close();
+            if (stream.truncated) rejectFile(new AppError("too_large", `${name}: larger than the limit of ${formatBytes(MAX_FILE_BYTES)} per uploaded file`, [{ file: name, path: "files", error: `at most ${formatBytes(MAX_FILE_BYTES)}` }]));
+            else resolveFile();
+          });
+          stream.on("error", (error) => {
+            close();
+            rejectFile(error);
+          });
+          // destroyed (the client went away, another part failed): settled, so nothing waits on it forever
+          stream.on("close", () => {
+            close();
+            rejectFile(new AppError("invalid_input", `${name}: the upload stopped before this file ended`));
+          });
         });
-        writes.push(
-          pipeline(stream, counter, fs.createWriteStream(target)).then(() => {
-            if (stream.truncated) throw new AppError("too_large", `${name}: larger than the limit of ${formatBytes(MAX_FILE_BYTES)} per uploaded file`, [{ file: name, path: "files", error: `at most ${formatBytes(MAX_FILE_BYTES)}` }]);
-          }),
-        );
+        written.catch(() => {}); // awaited below; handled here so an early failure is no unhandled rejection
+        writes.push(written);
       });
-      parser.on("filesLimit", () => reject(new AppError("too_large", `more than the limit of ${MAX_FILES} files in one upload`, [{ path: "files", error: `at most ${MAX_FILES} files` }])));
-      parser.on("error", (error) => reject(new AppError("invalid_input", `malformed multipart body: ${(error as Error).message}`)));
+      parser.on("filesLimit", () => fail(new AppError("too_large", `more than the limit of ${MAX_FILES} files in one upload`, [{ path: "files", error: `at most ${MAX_FILES} files` }])));
+      parser.on("error", (error) => fail(new AppError("invalid_input", `malformed multipart body: ${(error as Error).message}`)));
       parser.on("finish", () => resolve());
-      source = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject);
-      source.pipe(parser);
+      reader = body.getReader();
+      void (async () => {
+        for (;;) {
+          const { done, value } = await reader!.read();
+          if (done || failed) break;
+          if (!parser.write(value)) await new Promise((drained) => parser.once("drain", drained));
+        }
+        if (!failed) parser.end();
+      })().catch(fail);
     });
     if (onAbort) signal?.removeEventListener("abort", onAbort);
     await Promise.all(writes);
@@ -153,8 +198,8 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   }
 }
 
-/** Imports a received upload and removes its folder; progress goes to `onEvent`. */
-export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void): Promise<ImportSummary> {
+/** Imports a received upload and removes its folder; progress goes to `onEvent`, the history row's id to `onStarted`. */
+export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void, onStarted?: (importId: number) => void): Promise<ImportSummary> {
   const { fields } = upload;
   try {
     onEvent?.({ type: "received", files: upload.files.map((f) => ({ name: f.name, bytes: f.bytes })), images: upload.images });
@@ -173,6 +218,7 @@ export async function importUpload(upload: ReceivedUpload, source: "api" | "uplo
       uploadDir: path.relative(dataDir(), upload.dir),
       source,
       imagesLabel: `the uploaded images${fields.imagesUrl ? ` or ${fields.imagesUrl}` : ""}`,
+      onStarted,
       onProgress: (p) => {
         if (p.phase !== "done") onEvent?.({ type: "progress", phase: p.phase, file: p.file, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records });
       },

@@ -80,6 +80,8 @@ export interface ImportFilesOptions {
    * by default; off here so programmatic callers (the seed, tests) decide.
    */
   verify?: boolean;
+  /** Called once the import's `running` history row exists, with its id (background uploads answer 202 with it). */
+  onStarted?: (importId: number) => void;
 }
 
 export type SourcedRecord = ImportRecord & { file: string };
@@ -167,6 +169,7 @@ interface RunOptions {
   skipInvalid?: boolean;
   source?: ImportFilesOptions["source"];
   onProgress?: ImportFilesOptions["onProgress"];
+  onStarted?: ImportFilesOptions["onStarted"];
   verify?: boolean;
   started: number;
   license?: string;
@@ -191,6 +194,7 @@ async function runImport(unordered: Source[], options: RunOptions): Promise<Impo
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const running = { ...options, importId };
+  options.onStarted?.(importId);
   try {
     if (!dataset) throw new AppError("invalid_input", "dataset name is empty", [{ path: "dataset", error: "expected a non-empty dataset name" }]);
     const scan = await validate(sources, dataset, running, copied);
@@ -708,7 +712,17 @@ export async function recordAbandonedUpload(dataset: string, files: ImportedFile
 /** The latest imports, newest first (the history on /import and GET /api/imports). */
 export async function listImports(options: { limit?: number } = {}): Promise<ImportHistoryItem[]> {
   const rows = await db().import.findMany({ orderBy: { id: "desc" }, take: Math.min(options.limit ?? 50, 500) });
-  return rows.map((row) => ({
+  return rows.map(historyItem);
+}
+
+/** One history row by id (null when there is none): what GET /api/imports/:id/status reports for an import this process is not running. */
+export async function getImportHistory(id: number): Promise<ImportHistoryItem | null> {
+  const row = await db().import.findUnique({ where: { id } });
+  return row ? historyItem(row) : null;
+}
+
+function historyItem(row: NonNullable<Awaited<ReturnType<ReturnType<typeof db>["import"]["findUnique"]>>>): ImportHistoryItem {
+  return {
     id: row.id,
     dataset: row.datasetName,
     files: (row.files as unknown as ImportedFileDto[] | null) ?? [],
@@ -722,5 +736,5 @@ export async function listImports(options: { limit?: number } = {}): Promise<Imp
     error: row.error,
     durationMs: row.durationMs,
     createdAt: row.createdAt.toISOString(),
-  }));
+  };
 }
