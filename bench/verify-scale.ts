@@ -7,7 +7,11 @@ import path from "node:path";
 //   2. the worker_threads pool at 1..N threads (N = the cores; more with --max-threads K):
 //      steps/s over the same corpus, the ratio to N × the pool's one-thread figure (target ≥ 0.8)
 //      and to N × this thread's figure;
-//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads.
+//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads;
+//   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
+//      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
+//      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
+//      (`-- --workers-only` runs this section alone).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -22,6 +26,12 @@ export async function benchVerifyScale(): Promise<void> {
   process.env.STEPWISE_DATA_DIR = path.join(WORK, "data");
   const { deployMigrations } = await import("../scripts/migrate-core.mjs");
   await deployMigrations(process.env.DATABASE_URL);
+  if (process.argv.includes("--workers-only")) {
+    // section 4 alone (--max-threads=K for more workers)
+    const { coreCount } = await import("@/lib/verifier/parallel");
+    const maxArg = process.argv.find((a) => a.startsWith("--max-threads="));
+    return workersSection(maxArg ? Number(maxArg.split("=")[1]) : coreCount());
+  }
   const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
   const { resetVerifierCaches } = await import("@/lib/verifier/verify");
   const { verifyRow } = await import("@/lib/verifier/parallel-core");
@@ -100,4 +110,77 @@ export async function benchVerifyScale(): Promise<void> {
     const summary = await runVerifier({ dataset: "bench-scale", threads });
     console.log(`  ${threads} thread(s): ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts (load ${load()})`);
   }
+
+  await workersSection(maxThreads);
+}
+
+/** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */
+async function workersSection(maxThreads: number): Promise<void> {
+  await workerCurve("SQLite", `file:${path.join(WORK, "workers.db")}`, maxThreads);
+  const pgUrl = process.env.STEPWISE_BENCH_PG_URL;
+  if (pgUrl) {
+    const pg = (await import("pg")).default;
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    const name = `bench_verify_scale_${process.pid}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(pgUrl);
+    url.pathname = `/${name}`;
+    try {
+      await workerCurve("PostgreSQL", url.toString(), maxThreads);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  } else console.log("\n(PostgreSQL workers: set STEPWISE_BENCH_PG_URL to a superuser URL, e.g. from node scripts/pg-cluster.mjs start)");
+}
+
+/** Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk). */
+const WORKER_TRACES = 6_000;
+const WORKER_CHUNK = 250;
+
+/**
+ * A queued run over k = 1..max `stepwise worker` processes on the database at `url`: the workers
+ * start first (idle, polling), then the run is queued; the figure is the run's wall time from
+ * queueing to done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure.
+ */
+async function workerCurve(label: string, url: string, max: number): Promise<void> {
+  const { spawn } = await import("node:child_process");
+  const { disconnect, db } = await import("@/lib/db");
+  const { closeQueue } = await import("@/lib/jobs/queue");
+  await disconnect();
+  process.env.DATABASE_URL = url;
+  const { deployMigrations } = await import("../scripts/migrate-core.mjs");
+  await deployMigrations(url);
+  const { seedSyntheticTraces } = await import("@/fixtures/verify/seed");
+  const { queueVerifierRun } = await import("@/lib/services/verify/verify");
+  await seedSyntheticTraces("bench-workers", WORKER_TRACES);
+  console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
+  const curve: Array<{ workers: number; rate: number }> = [];
+  for (let k = 1; k <= max; k++) {
+    const children = Array.from({ length: k }, () => {
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+      const ready = new Promise<void>((resolve) => child.stderr!.on("data", (c: Buffer) => c.toString().includes("waiting for queued") && resolve()));
+      return { child, ready };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
+    for (;;) {
+      const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
+      if (run.status === "done") {
+        const rate = (run.steps ?? 0) / (run.seconds ?? 1);
+        curve.push({ workers: k, rate });
+        console.log(`  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s (load ${load()})`);
+        break;
+      }
+      if (run.status !== "running") throw new Error(`run ${queued.run} is ${run.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const { child } of children) child.kill("SIGTERM");
+    await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))));
+  }
+  console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
+  for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
+  await closeQueue();
+  await disconnect();
 }

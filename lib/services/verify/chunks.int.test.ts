@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { generateTraces } from "@/fixtures/export/generate";
-import { db, prepare, sqlite, writeTransaction } from "@/lib/db";
+import { seedSyntheticTraces } from "@/fixtures/verify/seed";
+import { db } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { seedDemo } from "@/lib/services/system/seed";
 import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
 import { runWorker } from "@/lib/services/verify/worker";
 
-// Verifier runs as chunks (docs/design.md §14) on a real SQLite file: the threaded path writes
+// Verifier runs as chunks (docs/design.md §14) on a real database (SQLite or PostgreSQL): the threaded path writes
 // exactly the single-threaded rows; a run whose process is SIGKILLed resumes with only its
 // unfinished chunks; two `stepwise worker` processes share a queued run, one killed while holding
 // a chunk, and every verdict is written exactly once. Children are the real CLI under tsx.
@@ -41,19 +42,19 @@ function expectKilled(result: Exited): void {
 
 /** A run's verdict rows and scores without ids or run: what the run says, in write order. */
 async function rowsOf(runId: number) {
-  const handle = await sqlite();
+  const q = await sql();
   return {
-    verdicts: prepare(handle, `SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "id"`).all(runId),
-    scores: prepare(handle, `SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`).all(runId),
+    verdicts: await q.all(`SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "id"`, [runId]),
+    scores: await q.all(`SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`, [runId]),
   };
 }
 
 /** Each (step, rule) verdict once and each trace's score once in the run. */
 async function duplicates(runId: number): Promise<number> {
-  const handle = await sqlite();
-  const v = prepare(handle, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId", "rule" HAVING COUNT(*) > 1)`).get(runId) as { n: number };
-  const s = prepare(handle, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "TraceScore" WHERE "runId" = ? GROUP BY "traceId" HAVING COUNT(*) > 1)`).get(runId) as { n: number };
-  return v.n + s.n;
+  const q = await sql();
+  const v = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId", "rule" HAVING COUNT(*) > 1) AS d`, [runId]);
+  const s = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "TraceScore" WHERE "runId" = ? GROUP BY "traceId" HAVING COUNT(*) > 1) AS d`, [runId]);
+  return (v?.n ?? 0) + (s?.n ?? 0);
 }
 
 const traceColumns = (dataset: string) =>
@@ -63,8 +64,8 @@ const chunkRows = (runId: number) => db().verifyChunk.findMany({ where: { runId 
 
 beforeAll(async () => {
   await seedDemo({ force: true });
-  await writeTransaction((h) => generateTraces(h, { dataset: "chunk-kill", traces: 600, tracesPerImage: 5 }));
-  await writeTransaction((h) => generateTraces(h, { dataset: "chunk-workers", traces: 600, tracesPerImage: 5 }));
+  await seedSyntheticTraces("chunk-kill", 600);
+  await seedSyntheticTraces("chunk-workers", 600);
 });
 
 describe("verification across threads", () => {

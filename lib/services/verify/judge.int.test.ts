@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepare, writeTransaction } from "@/lib/db";
+import { sql } from "@/lib/db/sql";
 import { calibrationQuery } from "@/lib/schemas/calibration";
 import { getCalibration } from "@/lib/services/calibration/calibration";
 import { importFiles } from "@/lib/services/import/imports";
@@ -39,16 +39,9 @@ function trace(id: string, reasoning: string[]): string {
 }
 
 async function verdicts(runId: number, rule: string) {
-  return writeTransaction(
-    (h) =>
-      prepare(h, `SELECT v."outcome", v."message", v."evidence", s."index", s."kind", t."externalId" FROM "Verdict" v JOIN "Step" s ON s."id" = v."stepId" JOIN "Trace" t ON t."id" = v."traceId" WHERE v."runId" = ? AND v."rule" = ? ORDER BY t."externalId", s."index"`).all(runId, rule) as Array<{
-        outcome: string;
-        message: string;
-        evidence: string | null;
-        index: number;
-        kind: string;
-        externalId: string;
-      }>,
+  return (await sql()).all<{ outcome: string; message: string; evidence: string | null; index: number; kind: string; externalId: string }>(
+    `SELECT v."outcome", v."message", v."evidence", s."index", s."kind", t."externalId" FROM "Verdict" v JOIN "Step" s ON s."id" = v."stepId" JOIN "Trace" t ON t."id" = v."traceId" WHERE v."runId" = ? AND v."rule" = ? ORDER BY t."externalId", s."index"`,
+    [runId, rule],
   );
 }
 
@@ -107,7 +100,7 @@ describe("reasoning.judge over the built-in teacher endpoint", () => {
   });
 
   it("calibration has rows for the rule once people label the judged steps", async () => {
-    const ids = await writeTransaction((h) => prepare(h, `SELECT t."id", t."externalId" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = 'judge'`).all() as Array<{ id: number; externalId: string }>);
+    const ids = await (await sql()).all<{ id: number; externalId: string }>(`SELECT t."id", t."externalId" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = 'judge'`);
     const id = (external: string) => ids.find((t) => t.externalId === external)!.id;
     await addReview({ traceId: id("j-1"), stepIndex: 1, label: "accept" });
     await addReview({ traceId: id("j-2"), stepIndex: 1, label: "reject" });

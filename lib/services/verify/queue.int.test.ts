@@ -1,10 +1,9 @@
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { questionFor, stepsFor } from "@/fixtures/export/generate";
+import { seedSyntheticTraces } from "@/fixtures/verify/seed";
 import { db, dialect } from "@/lib/db";
-import { sql, transaction, type Param } from "@/lib/db/sql";
+import { sql } from "@/lib/db/sql";
 import { closeQueue, jobCounts, queueEnabled } from "@/lib/jobs/queue";
 import { CHUNK_JOB, queueVerifierRun, runVerifier } from "@/lib/services/verify/verify";
 
@@ -50,31 +49,6 @@ function worker(env: Record<string, string> = {}): { pid: number; kill: () => vo
   return { pid: child.pid!, kill: () => child.kill("SIGKILL"), done };
 }
 
-/** A dataset of `traces` synthetic traces (fixtures/export/generate.ts's shapes), written through the seam. */
-async function seed(name: string, traces: number): Promise<void> {
-  await transaction(async (tx) => {
-    const datasetId = await tx.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, [name]);
-    const steps: Param[][] = [];
-    for (let i = 0; i < traces; i++) {
-      const question = questionFor(i);
-      const answer = String(i % 4);
-      const imageId = await tx.insert(`INSERT INTO "Image" ("datasetId", "name", "sha256", "width", "height", "mime") VALUES (?, ?, ?, 480, 320, 'image/png')`, [
-        datasetId,
-        `q_${name}_${i}.png`,
-        crypto.createHash("sha256").update(`${name}/${i}`).digest("hex"),
-      ]);
-      const questionId = await tx.insert(`INSERT INTO "Question" ("datasetId", "imageId", "text", "answer", "source") VALUES (?, ?, ?, ?, 'generated')`, [datasetId, imageId, question, answer]);
-      const traceId = await tx.insert(
-        `INSERT INTO "Trace" ("datasetId", "externalId", "questionId", "imageId", "question", "answer", "finalAnswer", "teacherModel", "method", "format", "contentHash", "raw", "stepCount")
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'synthetic-teacher', 'direct', 'canonical', ?, '{}', 8)`,
-        [datasetId, `gen-${i}`, questionId, imageId, question, answer, answer, crypto.createHash("sha256").update(`${name}/trace/${i}`).digest("hex")],
-      );
-      stepsFor(i).forEach(([kind, text, tool, callId, args, result], index) => steps.push([traceId, index, kind, text, tool, callId, args, result]));
-    }
-    await tx.insertMany("Step", ["traceId", "index", "kind", "text", "tool", "callId", "args", "result"], steps);
-  });
-}
-
 /** (step, rule) pairs written more than once, and traces scored more than once, in the run. */
 async function duplicates(runId: number): Promise<number> {
   const q = await sql();
@@ -89,7 +63,7 @@ async function verdictsOf(runId: number) {
 }
 
 beforeAll(async () => {
-  await seed("queue-kill", TRACES);
+  await seedSyntheticTraces("queue-kill", TRACES);
 });
 
 describe(`a queued verifier run over two stepwise worker processes (${dialect()})`, () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { db, prepare, sqlite } from "@/lib/db";
+import { db } from "@/lib/db";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { VerifyStore } from "@/lib/services/verify/verify-store";
-import { readProgram, writeProgram } from "@/lib/db/sql";
+import { readProgram, sql, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { getDatasetMetrics, decisionConfusion } from "@/lib/services/verify/metrics";
 import { seedDemo } from "@/lib/services/system/seed";
@@ -174,7 +174,7 @@ describe("a run goes batch by batch", () => {
     db().trace.findMany({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "asc" }, select: { id: true, runId: true, quality: true, valid: true, failingSteps: true, failingRules: true, disagreements: true } });
 
   it("leaves the event loop free between batches and records its progress", async () => {
-    const handle = await sqlite();
+    const q = await sql();
     const progress: Array<{ done: number; row: unknown }> = [];
     let latest = 0;
     let other: Promise<void> | null = null;
@@ -182,10 +182,10 @@ describe("a run goes batch by batch", () => {
     const summary = await runVerifier({
       dataset: "clevr-demo",
       batchSize: 10,
-      onProgress: (done, total) => {
+      onProgress: async (done, total) => {
         latest = done;
         expect(total).toBe(154);
-        progress.push({ done, row: prepare(handle, `SELECT "status", "traces" FROM "VerifierRun" ORDER BY "id" DESC LIMIT 1`).get() });
+        progress.push({ done, row: await q.get(`SELECT "status", "traces" FROM "VerifierRun" ORDER BY "id" DESC LIMIT 1`) });
         // another request arriving mid-run is answered before the run ends
         other ??= db().dataset.count().then(() => void (otherAnsweredAt = latest));
       },
@@ -220,17 +220,17 @@ describe("a run goes batch by batch", () => {
   });
 
   it("a run left 'running' by a process that died is removed when the next run starts", async () => {
-    const handle = await sqlite();
     const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "clevr-demo" } });
     const done = await db().verifierRun.findFirstOrThrow({ where: { datasetId: dataset.id, status: "done" }, orderBy: { id: "desc" } });
     const step = await db().step.findFirstOrThrow({ where: { trace: { datasetId: dataset.id } } });
-    const orphan = (startedAt: string, seconds: number) => {
-      const id = Number(prepare(handle, `INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "traces", "steps", "seconds", "startedAt") VALUES (?, ?, 'running', 200, 2000, ?, ?)`).run(done.configId, dataset.id, seconds, startedAt).lastInsertRowid);
-      prepare(handle, `INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "message") VALUES (?, ?, ?, 'args.schema', 'pass', 'ok')`).run(id, step.id, step.traceId);
+    const q = await sql();
+    const orphan = async (startedAt: string, seconds: number) => {
+      const id = await q.insert(`INSERT INTO "VerifierRun" ("configId", "datasetId", "status", "traces", "steps", "seconds", "startedAt") VALUES (?, ?, 'running', 200, 2000, ?, ?)`, [done.configId, dataset.id, seconds, startedAt]);
+      await q.run(`INSERT INTO "Verdict" ("runId", "stepId", "traceId", "rule", "outcome", "message") VALUES (?, ?, ?, 'args.schema', 'pass', 'ok')`, [id, step.id, step.traceId]);
       return id;
     };
-    const dead = orphan("2026-01-01 10:00:00", 30); // last progress months ago
-    const live = orphan(new Date().toISOString().replace("T", " ").slice(0, 19), 2); // another process's run, reporting now
+    const dead = await orphan("2026-01-01 10:00:00", 30); // last progress months ago
+    const live = await orphan(new Date().toISOString().replace("T", " ").slice(0, 19), 2); // another process's run, reporting now
     try {
       await runVerifier({ dataset: "clevr-demo" });
       expect(await db().verifierRun.findUnique({ where: { id: dead } })).toBeNull();
@@ -245,16 +245,16 @@ describe("a run goes batch by batch", () => {
     const before = await traceColumns();
     const counts = async () => [await db().verifierRun.count(), await db().verdict.count(), await db().traceScore.count()];
     const countsBefore = await counts();
-    const handle = await sqlite();
+    const q = await sql();
     let cancelled: Promise<unknown> | null = null;
     let last = 0;
     const run = runVerifier({
       dataset: "clevr-demo",
       batchSize: 10,
-      onProgress: (done) => {
+      onProgress: async (done) => {
         last = done;
         if (done === 30) {
-          const id = (prepare(handle, `SELECT MAX("id") AS id FROM "VerifierRun"`).get() as { id: number }).id;
+          const id = (await q.get<{ id: number }>(`SELECT MAX("id") AS "id" FROM "VerifierRun"`))!.id;
           cancelled = cancelRun(id);
         }
       },
@@ -290,7 +290,7 @@ describe("a run goes batch by batch", () => {
   });
 
   it("a step edited while the run goes on is verified as it now reads", async () => {
-    const handle = await sqlite();
+    const q = await sql();
     const ids = (await traceColumns()).map((t) => t.id);
     const trace = await db().trace.findFirstOrThrow({
       where: { dataset: { name: "clevr-demo" }, sceneId: { not: null }, steps: { some: { kind: "reasoning" } } },
@@ -299,9 +299,9 @@ describe("a run goes batch by batch", () => {
     });
     expect(ids.indexOf(trace.id)).toBeLessThan(20); // in the first batch: verified before the edit
     const step = trace.steps[0];
-    const revise = (text: string) => {
-      prepare(handle, `UPDATE "Step" SET "text" = ? WHERE "id" = ?`).run(text, step.id);
-      prepare(handle, `INSERT INTO "StepRevision" ("stepId", "revision", "text", "reason") VALUES (?, (SELECT COALESCE(MAX("revision"), 0) + 1 FROM "StepRevision" WHERE "stepId" = ?), ?, 'edit')`).run(step.id, step.id, text);
+    const revise = async (text: string) => {
+      await q.run(`UPDATE "Step" SET "text" = ? WHERE "id" = ?`, [text, step.id]);
+      await q.run(`INSERT INTO "StepRevision" ("stepId", "revision", "text", "reason") VALUES (?, (SELECT COALESCE(MAX("revision"), 0) + 1 FROM "StepRevision" WHERE "stepId" = ?), ?, 'edit')`, [step.id, step.id, text]);
     };
     try {
       const summary = await runVerifier({ dataset: "clevr-demo", config: 1, batchSize: 20, onProgress: (done) => done === 20 && revise("There are 99 things.") });
@@ -311,7 +311,7 @@ describe("a run goes batch by batch", () => {
       expect((await db().trace.findUniqueOrThrow({ where: { id: trace.id } })).failingRules).toContain("reasoning.claims");
       expect(await db().traceScore.count({ where: { runId: summary.run } })).toBe(154);
     } finally {
-      revise(step.text!);
+      await revise(step.text!);
     }
   });
 });

@@ -790,12 +790,13 @@ export async function finishQueuedRun(runId: number, options: { threads: number 
 }
 
 /**
- * Chunks of a queued run taken by a worker that is gone (its lease lapsed, or its pid is dead on
- * this host) and not finished: a worker takes them over without waiting for their queue job to
- * expire (lib/services/verify/worker.ts).
+ * Chunks of a queued run that a worker may take now: pending, or taken by a worker that is gone
+ * (its lease lapsed, or its pid is dead on this host). An idle worker takes them without waiting
+ * for their queue job (lib/services/verify/worker.ts): a worker killed between fetching a chunk's
+ * job and taking its lease leaves the chunk pending and its job `active` until the job expires.
  */
-export async function lapsedChunks(runId: number): Promise<number[]> {
-  return (await readProgram(new ChunkStore().openChunks(runId))).filter((c) => c.status === "running" && claimable(c)).map((c) => c.id);
+export async function claimableChunks(runId: number): Promise<number[]> {
+  return (await readProgram(new ChunkStore().openChunks(runId))).filter((c) => claimable(c)).map((c) => c.id);
 }
 
 /** Runs handed to workers that are not finished, oldest first. */

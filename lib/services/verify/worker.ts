@@ -1,5 +1,5 @@
 import { closeQueue, queueEnabled, workJobs } from "@/lib/jobs/queue";
-import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, lapsedChunks, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
+import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, claimableChunks, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
 // `stepwise worker` (docs/design.md §14): a process that works on queued verifier runs — runs
@@ -106,11 +106,12 @@ async function runQueueWorker(options: WorkerOptions): Promise<WorkerReport> {
     await finish(finished);
     return outcome;
   };
-  // nothing on the queue: a chunk whose worker died (lease lapsed) is taken over at once — its job
-  // is still `active` until it expires (STEPWISE_QUEUE_EXPIRE_SECONDS), then completes as done
+  // nothing on the queue: a chunk whose worker died (lease lapsed, or killed between taking the
+  // job and the lease) is taken over at once — its job stays `active` until it expires
+  // (STEPWISE_QUEUE_EXPIRE_SECONDS), then is retried and completes as done
   const takeOver = async () => {
     for (const runId of await queuedRuns()) {
-      for (const chunkId of await lapsedChunks(runId)) {
+      for (const chunkId of await claimableChunks(runId)) {
         if (options.signal?.aborted) return false;
         if ((await chunk(runId, chunkId)) === "written") return true;
       }
