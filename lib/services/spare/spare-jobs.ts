@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { db, prepare } from "@/lib/db";
-import { many, sql, writeProgram } from "@/lib/db/sql";
+import { many, run, sql, writeProgram } from "@/lib/db/sql";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
 import type { JobRow } from "@/lib/jobs/types";
@@ -88,6 +88,7 @@ function resolveImage(image: string | null, dirs: string[], listings: FolderList
  * (statement reset, step, JS ↔ native crossing) is paid 64 times less.
  */
 const BATCH_ROWS = 64;
+const PAIR_INSERT_COLUMNS = ["captionId", "jobId", "idx", "question", "answer", "relation", "relationClass", "frame", "status", "removedBy", "reason", "spanStart", "spanEnd"] as const;
 class BatchInsert {
   private readonly values: unknown[] = [];
   private many: ReturnType<typeof prepare> | null = null;
@@ -289,14 +290,33 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
             ctx.count("generated", outcome.pairs.length);
             for (const pair of outcome.pairs) ctx.count(pair.status === "kept" ? "kept" : `removed.${pair.removedBy}`);
           }
+          if (q.dialect === "postgres") {
+            // PostgreSQL: a statement program the job runner runs in the transaction that marks the chunk done
+            const pairRows = outcomes.flatMap(({ row, outcome }) =>
+              outcome.pairs.map((p) => [row.id, ctx.job.id, p.index, p.question, p.answer, p.relation, p.relationClass, p.frame, p.status, p.removedBy, p.reason, p.spanStart, p.spanEnd]),
+            );
+            return {
+              write: function* () {
+                for (const { row, outcome } of outcomes) {
+                  yield* run(
+                    `UPDATE "SpareCaption" SET "stage" = 'done', "spatial" = ?, "classifierReason" = ?, "unparseable" = ?, "truncated" = ?, "invalidItems" = ?, "rawAnswer" = ?, "clipSkipped" = ? WHERE "id" = ?`,
+                    outcome.spatial, outcome.classifierReason, outcome.unparseable, outcome.truncated, outcome.invalidItems, outcome.rawAnswer, outcome.clipSkipped, row.id,
+                  );
+                }
+                // a chunk written again replaces its pairs' generated columns (SQLite: INSERT OR REPLACE)
+                yield* many("SparePair", PAIR_INSERT_COLUMNS, pairRows, `ON CONFLICT ("captionId", "idx") DO UPDATE SET ${PAIR_INSERT_COLUMNS.filter((c) => c !== "captionId" && c !== "idx").map((c) => `"${c}" = excluded."${c}"`).join(", ")}`);
+                return rows.length;
+              },
+            };
+          }
           return {
-            // the job runner's commit runs on the better-sqlite3 handle (lib/jobs/jobs.ts: SQLite until its port lands)
+            // SQLite: multi-row prepared INSERTs on the handle inside the runner's transaction (its fast path)
             commit: (h) => {
               const updateCaption = prepare(
                 h,
                 `UPDATE "SpareCaption" SET "stage" = 'done', "spatial" = ?, "classifierReason" = ?, "unparseable" = ?, "truncated" = ?, "invalidItems" = ?, "rawAnswer" = ?, "clipSkipped" = ? WHERE "id" = ?`,
               );
-              const pairs = new BatchInsert(h, `INSERT OR REPLACE INTO "SparePair" ("captionId", "jobId", "idx", "question", "answer", "relation", "relationClass", "frame", "status", "removedBy", "reason", "spanStart", "spanEnd") VALUES `, 13);
+              const pairs = new BatchInsert(h, `INSERT OR REPLACE INTO "SparePair" (${PAIR_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES `, 13);
               for (const { row, outcome } of outcomes) {
                 updateCaption.run(outcome.spatial ? 1 : 0, outcome.classifierReason, outcome.unparseable ? 1 : 0, outcome.truncated ? 1 : 0, outcome.invalidItems, outcome.rawAnswer, outcome.clipSkipped, row.id);
                 for (const p of outcome.pairs) pairs.add(row.id, ctx.job.id, p.index, p.question, p.answer, p.relation, p.relationClass, p.frame, p.status, p.removedBy, p.reason, p.spanStart, p.spanEnd);

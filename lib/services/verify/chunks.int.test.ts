@@ -44,7 +44,7 @@ function expectKilled(result: Exited): void {
 async function rowsOf(runId: number) {
   const q = await sql();
   return {
-    verdicts: await q.all(`SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "id"`, [runId]),
+    verdicts: await q.all(`SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "stepId", "rule"`, [runId]),
     scores: await q.all(`SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`, [runId]),
   };
 }
