@@ -176,7 +176,8 @@ export async function jobCounts(kind: string): Promise<{ waiting: number; active
   return { waiting: beforeActive, active: beforeCompleted - beforeActive };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

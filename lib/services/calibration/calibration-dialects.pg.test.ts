@@ -10,6 +10,7 @@ import { createTestDataset, insertTestRun, type TestStep, type TestVerdict } fro
 import { fitEffect } from "@/lib/services/calibration/fit-effect";
 import { runProfiles } from "@/lib/services/calibration/run-profiles";
 import { recordStepLabel, recordTraceDecision } from "@/lib/services/review/reviews";
+import { createRng } from "@/lib/teacher/scripted/rng";
 import { deployMigrations } from "@/scripts/migrate-core.mjs";
 
 // The same numbers on both dialects (issue #17): one fixture, built the same way on PostgreSQL (this
@@ -40,17 +41,6 @@ const RULES = Object.fromEntries(["args.schema", "args.refs", "result.reexec", "
 const CLASSES = ["projective", "metric", "Zonal", "ämbient", "size", "Metric"];
 const TOOLS = ["detect", "relate", "filter", "count", "Crop"];
 
-/** mulberry32: the same draws on both passes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Built {
   run1: number;
@@ -58,7 +48,7 @@ interface Built {
 }
 
 async function buildFixture(): Promise<Built> {
-  const draw = random(17);
+  const draw = createRng(17);
   const traces = Array.from({ length: 36 }, (_, i) => ({
     externalId: `D${String(i).padStart(3, "0")}`,
     classes: CLASSES.filter(() => draw() < 0.35),

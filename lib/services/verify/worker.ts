@@ -1,4 +1,4 @@
-import { closeQueue, queueEnabled, workJobs } from "@/lib/jobs/queue";
+import { closeQueue, queueEnabled, sleep, workJobs } from "@/lib/jobs/queue";
 import { CHUNK_JOB, closeRunSessions, enqueueOpenChunks, finishQueuedRun, claimableChunks, threadsFor, queuedRuns, runChunkProgress, workOnChunk, workOnRun } from "@/lib/services/verify/verify";
 import type { RunSummary } from "@/lib/schemas/verifier";
 
@@ -33,17 +33,6 @@ export interface WorkerReport {
   finished: RunSummary[];
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 export async function runWorker(options: WorkerOptions = {}): Promise<WorkerReport> {
   if (queueEnabled()) return runQueueWorker(options);
