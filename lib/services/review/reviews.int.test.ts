@@ -85,6 +85,21 @@ describe("trace decisions", () => {
   });
 });
 
+describe("undo on one trace", () => {
+  it("undoes the last action on the given trace, not a later one on another trace (JSON path filter on both dialects)", async () => {
+    const other = await db().trace.findFirstOrThrow({ where: { dataset: { name: "clevr-demo" }, id: { not: traceId } }, include: { steps: { orderBy: { index: "asc" }, take: 1 } } });
+    const [first] = await steps();
+    await recordStepLabel(first.id, { label: "reject", expectedVersion: first.version, stopAtFirstError: false });
+    const otherStep = other.steps[0];
+    await recordStepLabel(otherStep.id, { label: "accept", expectedVersion: otherStep.version, stopAtFirstError: false });
+    const undone = await undoLastAction({ traceId });
+    expect(undone.undone).toBe("label");
+    expect((await currentLabels())[0]).toBe("accept");
+    const kept = await db().review.findFirstOrThrow({ where: { stepId: otherStep.id, current: true, user: { name: "local" } } });
+    expect(kept.label).toBe("accept");
+  });
+});
+
 describe("edits and re-runs", () => {
   it("an edit keeps the original as revision 0 and the new text as revision 1", async () => {
     const reasoning = (await steps()).find((s) => s.kind === "reasoning")!;

@@ -222,6 +222,15 @@ export async function rerunStep(stepId: number, body: StepRerunBody): Promise<Re
 const UNDOABLE = ["review.label", "review.decision", "review.edit", "review.rerun", "review.bulk"];
 
 /**
+ * Prisma's JSON path filter on the audit row's `traceId`: a JSONPath string on SQLite, a list of
+ * keys on PostgreSQL (the generated clients type only their own; the value is the same filter).
+ */
+function traceIdIs(traceId: number): { path: string; equals: number } {
+  const path = (dialect() === "postgres" ? ["traceId"] : "$.traceId") as unknown as string;
+  return { path, equals: traceId };
+}
+
+/**
  * Reverts the user's most recent review action that is not undone yet — on one trace when
  * `traceId` is given (a bulk action has no single trace, so it is never picked then), or the bulk
  * action `bulk` (lib/services/review/bulk.ts), which is reverted whole in one undo.
@@ -232,7 +241,7 @@ export async function undoLastAction(options: { user?: string; traceId?: number;
     where: {
       userId: user.id, undoneAt: null,
       ...(options.bulk ? { action: "review.bulk", entity: "bulk", entityId: String(options.bulk) } : { action: { in: UNDOABLE } }),
-      ...(options.traceId ? { data: { path: "$.traceId", equals: options.traceId } } : {}),
+      ...(options.traceId ? { data: traceIdIs(options.traceId) } : {}),
     },
     orderBy: { id: "desc" },
     select: { id: true, action: true, entityId: true },
