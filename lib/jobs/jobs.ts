@@ -5,7 +5,7 @@ import { db, dialect, writeTransaction } from "@/lib/db";
 import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { pidAlive } from "@/lib/jobs/owner";
-import { enqueueJob, queueEnabled, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
+import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
 
 // The job machinery (docs/design.md §11). One process owns a running job: it claims the row
@@ -508,21 +508,14 @@ export async function workQueuedJobs(options: WorkOptions & RunOptions = {}): Pr
   }
 }
 
-const globalForWorker = globalThis as unknown as { __stepwiseJobWorker?: AbortController };
+const localJobWorker = backgroundWorker("job worker", (signal) => workQueuedJobs({ signal }));
 
 /** This process works the job queue in the background (once; PostgreSQL). */
 export function startLocalJobWorker(): void {
-  if (globalForWorker.__stepwiseJobWorker) return;
-  const controller = new AbortController();
-  globalForWorker.__stepwiseJobWorker = controller;
-  void workQueuedJobs({ signal: controller.signal }).catch((error: unknown) => {
-    console.error("stepwise: job worker:", error instanceof Error ? error.message : error);
-    globalForWorker.__stepwiseJobWorker = undefined;
-  });
+  localJobWorker.start();
 }
 
 /** Stops this process's background job worker (tests, shutdown). */
 export function stopLocalJobWorker(): void {
-  globalForWorker.__stepwiseJobWorker?.abort();
-  globalForWorker.__stepwiseJobWorker = undefined;
+  localJobWorker.stop();
 }

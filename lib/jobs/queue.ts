@@ -241,3 +241,29 @@ export async function closeQueue(): Promise<void> {
   createdQueues.clear();
   if (pending) await (await pending.catch(() => null))?.stop({ graceful: true, wait: true, timeout: 10_000 });
 }
+
+const globalForBackground = globalThis as unknown as { __stepwiseBackgroundWorkers?: Map<string, AbortController> };
+
+/**
+ * A queue consumer this process runs in the background, once per `name` (PostgreSQL: the process
+ * that launches work also takes it). `work` runs until its signal aborts; if it fails, the error is
+ * logged and the worker may be started again.
+ */
+export function backgroundWorker(name: string, work: (signal: AbortSignal) => Promise<void>): { start(): void; stop(): void } {
+  const running = (globalForBackground.__stepwiseBackgroundWorkers ??= new Map());
+  return {
+    start() {
+      if (running.has(name)) return;
+      const controller = new AbortController();
+      running.set(name, controller);
+      void work(controller.signal).catch((error: unknown) => {
+        console.error(`stepwise: ${name}:`, error instanceof Error ? error.message : error);
+        running.delete(name);
+      });
+    },
+    stop() {
+      running.get(name)?.abort();
+      running.delete(name);
+    },
+  };
+}

@@ -7,7 +7,7 @@ import type { ExportConfig } from "@/lib/schemas/exports";
 import { buildExport, ExportCancelled, exportTitle, parseExportConfig } from "@/lib/services/export/export-build";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
-import { enqueueJob, queueEnabled, workJobs, type WorkOptions } from "@/lib/jobs/queue";
+import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type WorkOptions } from "@/lib/jobs/queue";
 
 /** The key of an export in this process's registry of live work (lib/jobs/owner.ts). */
 export const exportKey = (id: number): string => `export:${id}`;
@@ -133,22 +133,15 @@ export async function workQueuedExports(options: WorkOptions = {}): Promise<void
   await workJobs<{ exportId?: number }>([EXPORT_QUEUE], (entry) => runQueuedExport(Number(entry.data.exportId)), { concurrency: 1, ...options });
 }
 
-const globalForWorker = globalThis as unknown as { __stepwiseExportWorker?: AbortController };
+const localExportWorker = backgroundWorker("export worker", (signal) => workQueuedExports({ signal }));
 
 function startLocalExportWorker(): void {
-  if (globalForWorker.__stepwiseExportWorker) return;
-  const controller = new AbortController();
-  globalForWorker.__stepwiseExportWorker = controller;
-  void workQueuedExports({ signal: controller.signal }).catch((error: unknown) => {
-    console.error("stepwise: export worker:", error instanceof Error ? error.message : error);
-    globalForWorker.__stepwiseExportWorker = undefined;
-  });
+  localExportWorker.start();
 }
 
 /** Stops this process's background export worker (tests, shutdown). */
 export function stopLocalExportWorker(): void {
-  globalForWorker.__stepwiseExportWorker?.abort();
-  globalForWorker.__stepwiseExportWorker = undefined;
+  localExportWorker.stop();
 }
 
 async function drain(): Promise<void> {
