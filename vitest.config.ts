@@ -18,6 +18,9 @@ export default defineConfig({
     exclude: onPostgres ? ["**/node_modules/**", ...pgSkips] : ["**/node_modules/**", "**/*.pg.test.ts"],
     environment: "node",
     globalSetup: ["./vitest.global-setup.ts"],
+    // Two files at a time: vitest's default leaves one of this machine's two cores idle, and every test file
+    // already has its own database (a copy of the template, vitest.setup.ts) and its own ports, on both dialects.
+    maxWorkers: 2,
     setupFiles: ["./vitest.setup.ts"],
     // PostgreSQL: every statement is a round trip (SQLite's are function calls), so seeding the demo takes longer
     testTimeout: onPostgres ? 240_000 : 60_000,
