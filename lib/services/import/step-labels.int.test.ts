@@ -127,6 +127,17 @@ describe("step-labels import", () => {
     const report = await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external" }));
     const currentSteps = new Set((await externalLabels()).filter((r) => r.current).map((r) => r.stepId)).size;
     expect(report.labels.labelled).toBe(currentSteps);
+    // one imported reviewer: by the name in the file (what `stepwise calibrate --reviewer` is given) or by the user's own name
+    const annSteps = new Set((await externalLabels()).filter((r) => r.current && r.user.name === "step-labels:Ann Lee").map((r) => r.stepId)).size;
+    expect(annSteps).toBeGreaterThan(0);
+    for (const reviewer of ["Ann Lee", "step-labels:Ann Lee"]) {
+      const one = await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external", reviewer }));
+      expect(one.labels.labelled, reviewer).toBe(annSteps);
+    }
+    expect((await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external", reviewer: "Nobody" }))).labels.labelled).toBe(0);
+    const byCli = cli({}, "calibrate", "--dataset", "clevr-demo", "--source", "external", "--reviewer", "Ann Lee", "--json");
+    expect(byCli.status, byCli.stderr).toBe(0);
+    expect(JSON.parse(byCli.stdout).labels.labelled).toBe(annSteps);
 
     const out = path.join(work, "export-prm");
     const run = cli({}, "export", "--dataset", "clevr-demo", "--format", "trl-prm", "--no-dedupe", "--out", out, "--json");
