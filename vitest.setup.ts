@@ -1,13 +1,14 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterAll } from "vitest";
+import { createPgDatabase, dropPgDatabases } from "./fixtures/harness/databases";
 import { disconnect } from "./lib/db";
 
 // Each test file runs against its own real database — a copy of the migrated template: a SQLite
 // file, or with STEPWISE_TEST_PG=1 a PostgreSQL database made from stepwise_template — and its
-// own data dir, so tests never share state or depend on order.
+// own data dir, so tests never share state or depend on order (copies a test makes of its database,
+// fixtures/harness/databases.ts, go with it).
 const id = crypto.randomUUID();
 const dir = path.resolve(".tmp/vitest", id);
 fs.mkdirSync(dir, { recursive: true });
@@ -16,16 +17,7 @@ const adminUrl = process.env.STEPWISE_TEST_PG_ADMIN_URL;
 const database = `t_${id.replaceAll("-", "")}`;
 
 if (adminUrl) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database} TEMPLATE stepwise_template`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  process.env.DATABASE_URL = url.toString();
+  process.env.DATABASE_URL = await createPgDatabase(adminUrl, database, "stepwise_template");
 } else {
   const template = path.resolve(".tmp/vitest/template.db");
   fs.copyFileSync(template, path.join(dir, "stepwise.db"));
@@ -35,13 +27,5 @@ if (adminUrl) {
 afterAll(async () => {
   await disconnect();
   fs.rmSync(dir, { recursive: true, force: true });
-  if (adminUrl) {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
-  }
+  if (adminUrl) await dropPgDatabases(adminUrl, database);
 });

@@ -1,5 +1,6 @@
 import { cohenKappa } from "@/lib/calibration/agreement";
 import { EMPTY_INTERVAL, type Interval } from "@/lib/calibration/intervals";
+import { createRng, pickIndex } from "@/lib/teacher/scripted/rng";
 
 // Agreement between several reviewers on the same items (docs/design.md §13). Pure functions over
 // "units" (a step, or a trace decision), each with the values its reviewers gave. Step labels are
@@ -144,18 +145,6 @@ export function meanPairwiseKappa(units: readonly Unit[], categories = categorie
   return n === 0 ? null : pairs.reduce((sum, p) => sum + p.kappa.value! * p.n, 0) / n;
 }
 
-/** Small, fast, seeded PRNG (mulberry32): bootstrap intervals are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Percentile bootstrap 95% interval: resample units with replacement `rounds` times, recompute,
  * take the 2.5th and 97.5th percentiles of the defined results. The value is the statistic on the
@@ -166,11 +155,11 @@ export function bootstrap(units: readonly Unit[], statistic: (units: readonly Un
   const value = statistic(used);
   if (value === null) return { ...EMPTY_INTERVAL };
   if (used.length < 2) return { value, lo: null, hi: null };
-  const random = mulberry32(seed);
+  const random = createRng(seed); // seeded (mulberry32): bootstrap intervals are reproducible
   const results: number[] = [];
   const sample: Unit[] = new Array<Unit>(used.length);
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < used.length; i++) sample[i] = used[Math.floor(random() * used.length)];
+    for (let i = 0; i < used.length; i++) sample[i] = used[pickIndex(random, used.length)];
     const result = statistic(sample);
     if (result !== null && Number.isFinite(result)) results.push(result);
   }

@@ -1,6 +1,7 @@
 import type { Dialect } from "@/lib/db";
 import { outcomeOf } from "@/lib/calibration/labels";
 import { all, get, many, run, type Param, type Program } from "@/lib/db/sql";
+import { stepLabelUser } from "@/lib/formats/step-labels";
 
 // Calibration's SQL: every aggregation over Verdict ⋈ Review runs here as GROUP BY and returns
 // small grouped rows, never one row per verdict.
@@ -133,8 +134,9 @@ function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string
   if (filter.source === "human") parts.push(`r."source" = 'human'`);
   if (filter.source === "external") parts.push(`r."source" LIKE 'external:%'`);
   if (filter.reviewer !== undefined) {
-    parts.push(`r."userId" = (SELECT "id" FROM "User" WHERE "name" = ?)`);
-    params.push(filter.reviewer);
+    // a user by name; an imported step-labels reviewer also by the name in the file (its user is "step-labels:<name>") when no user has that name
+    parts.push(`r."userId" = COALESCE((SELECT "id" FROM "User" WHERE "name" = ?), (SELECT "id" FROM "User" WHERE "name" = ?))`);
+    params.push(filter.reviewer, stepLabelUser(filter.reviewer));
   }
   return { sql: parts.join(" AND "), params };
 }

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { db, sqlite } from "@/lib/db";
+import { copyTestDatabase } from "@/fixtures/harness/databases";
+import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { calibrationQuery } from "@/lib/schemas/calibration";
 import { getCalibration } from "@/lib/services/calibration/calibration";
@@ -11,7 +12,7 @@ import { recordStepLabel } from "@/lib/services/review/reviews";
 import { seedDemo } from "@/lib/services/system/seed";
 import { runVerifier } from "@/lib/services/verify/verify";
 
-// Human step labels from other tools (the step-labels format) on a real SQLite file: all-or-nothing
+// Human step labels from other tools (the step-labels format) on a real database (SQLite or PostgreSQL): all-or-nothing
 // with file:line:path errors, stored as external labels with their provenance, seen by calibration
 // and exports, and a round trip with `stepwise labels export` into a fresh copy of the database.
 
@@ -38,8 +39,7 @@ beforeAll(async () => {
   const traces = await db().trace.findMany({ where: { dataset: { name: "clevr-demo" } }, orderBy: { id: "asc" }, take: 2, select: { id: true, externalId: true, stepCount: true } });
   [traceA, traceB] = traces.map((t) => ({ externalId: t.externalId, id: t.id, steps: t.stepCount }));
   // a fresh copy of the seeded database, before any label, for the round trip
-  seededCopy = path.join(work, "seeded-copy.db");
-  (await sqlite()).prepare(`VACUUM INTO ?`).run(seededCopy);
+  seededCopy = await copyTestDatabase("seeded");
 });
 
 const externalLabels = () => db().review.findMany({ where: { source: "external:step-labels" }, orderBy: { id: "asc" }, include: { user: true, step: true } });
@@ -127,6 +127,17 @@ describe("step-labels import", () => {
     const report = await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external" }));
     const currentSteps = new Set((await externalLabels()).filter((r) => r.current).map((r) => r.stepId)).size;
     expect(report.labels.labelled).toBe(currentSteps);
+    // one imported reviewer: by the name in the file (what `stepwise calibrate --reviewer` is given) or by the user's own name
+    const annSteps = new Set((await externalLabels()).filter((r) => r.current && r.user.name === "step-labels:Ann Lee").map((r) => r.stepId)).size;
+    expect(annSteps).toBeGreaterThan(0);
+    for (const reviewer of ["Ann Lee", "step-labels:Ann Lee"]) {
+      const one = await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external", reviewer }));
+      expect(one.labels.labelled, reviewer).toBe(annSteps);
+    }
+    expect((await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo", source: "external", reviewer: "Nobody" }))).labels.labelled).toBe(0);
+    const byCli = cli({}, "calibrate", "--dataset", "clevr-demo", "--source", "external", "--reviewer", "Ann Lee", "--json");
+    expect(byCli.status, byCli.stderr).toBe(0);
+    expect(JSON.parse(byCli.stdout).labels.labelled).toBe(annSteps);
 
     const out = path.join(work, "export-prm");
     const run = cli({}, "export", "--dataset", "clevr-demo", "--format", "trl-prm", "--no-dedupe", "--out", out, "--json");
@@ -157,7 +168,7 @@ describe("round trip with stepwise labels export", () => {
     expect(lines.some((l) => l.reviewer === "Ann Lee")).toBe(true);
     expect(lines.some((l) => l.reviewer === "local")).toBe(true);
 
-    const env = { DATABASE_URL: `file:${seededCopy}` };
+    const env = { DATABASE_URL: seededCopy };
     const imported = cli(env, "import", exported, "--dataset", "clevr-demo", "--json");
     expect(imported.status, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout).created.labels).toBe(lines.length);

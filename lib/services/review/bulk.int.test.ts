@@ -5,13 +5,14 @@ import { all, insert, many, run, writeProgram } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { bulkApplyBody, bulkPreviewBody, type BulkApplyBody } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
+import { AFTER_ERROR } from "@/lib/schemas/reviews";
 import { createTestDataset, insertTestRun, type TestDataset } from "@/lib/services/calibration/calibration-test-data";
 import { applyBulk, previewBulk, type BulkProgress } from "@/lib/services/review/bulk";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { setReviewPolicy } from "@/lib/services/review/review-slots";
 import { recordStepLabel, undoLastAction } from "@/lib/services/review/reviews";
 
-// Bulk review actions against a real SQLite file (docs/design.md §6 "Bulk actions"):
+// Bulk review actions against a real database (SQLite or PostgreSQL) (docs/design.md §6 "Bulk actions"):
 //
 //   trace  valid  step verdicts (latest run)
 //   T1     yes    s0 pass · s1 pass · s2 skip only (unchecked)
@@ -117,6 +118,30 @@ describe("bulk: accept every step the verifier passed on valid traces", () => {
     expect(await current(step(0, 0), "alice")).toBeNull();
     expect(await current(step(2, 0), "alice")).toMatchObject({ label: "neutral" });
     expect(await db().review.count({ where: { stepId: { in: [step(0, 1), step(2, 0)] }, user: { name: "alice" }, current: true } })).toBe(2);
+  });
+
+  it("replacing a reject made in stop-at-first-error mode ends its after-error markers, also on steps the action does not label; undo brings them back", async () => {
+    const { version } = await db().step.findUniqueOrThrow({ where: { id: step(0, 0) }, select: { version: true } });
+    await recordStepLabel(step(0, 0), { label: "reject", expectedVersion: version, stopAtFirstError: true, user: "hank" });
+    expect(await current(step(0, 1), "hank")).toMatchObject({ label: AFTER_ERROR });
+    const marker = await current(step(0, 2), "hank");
+    expect(marker).toMatchObject({ label: AFTER_ERROR });
+    const markedVersion = (await db().step.findUniqueOrThrow({ where: { id: step(0, 2) } })).version;
+
+    // accepts T1's s0 and s1 (the passed steps), not s2 (unchecked): s2's marker "after step 0" must go with the reject
+    const applied = await applyBulk(body({ kind: "accept_passed_steps" }, { overwrite: true }), { user: "hank" });
+    expect(applied.items).toBe(3);
+    expect(await current(step(0, 0), "hank")).toMatchObject({ label: "accept" });
+    expect(await current(step(0, 1), "hank")).toMatchObject({ label: "accept" });
+    expect(await current(step(0, 2), "hank")).toBeNull();
+    expect((await db().step.findUniqueOrThrow({ where: { id: step(0, 2) } })).version).toBe(markedVersion + 1);
+
+    const undone = await undoLastAction({ user: "hank", bulk: applied.id });
+    expect(undone.bulk).toMatchObject({ reverted: 3, keptLater: 0 });
+    expect(await current(step(0, 0), "hank")).toMatchObject({ label: "reject" });
+    expect(await current(step(0, 1), "hank")).toMatchObject({ label: AFTER_ERROR });
+    expect(await current(step(0, 2), "hank")).toMatchObject({ id: marker!.id, label: AFTER_ERROR });
+    expect(await db().review.count({ where: { traceId: data.traces[0].id, user: { name: "hank" }, current: true } })).toBe(3);
   });
 });
 

@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { BulkActionDto, BulkActionSpec, BulkApplyBody, BulkApplyResult, BulkKind, BulkPreview, BulkPreviewBody, BulkUndoSummary } from "@/lib/schemas/bulk";
 import { LIMITS } from "@/lib/schemas/limits";
+import { AFTER_ERROR } from "@/lib/schemas/reviews";
 import { viewQuery } from "@/lib/schemas/trace-list";
 import { DISAGREEMENTS_OF_TRACE, failingRuleNeedle, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { resolveUser, type UserRef } from "@/lib/services/review/users";
@@ -314,27 +315,51 @@ function* writeChunk(bulkId: number, scope: Scope, slice: Candidate[], rules: Sl
 
   const retired = writes.flatMap((w) => (w.previousReviewId === null ? [] : [w.previousReviewId]));
   if (retired.length) yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${idList(retired)})`);
+  const cleared = yield* clearMarkers(writes.flatMap((w) => (w.previousReviewId === null || w.c.stepId === null ? [] : [w.c.stepId])), userId);
   const decided = writes.filter((w) => w.c.stepId === null).map((w) => w.c.traceId);
   const previousDecisions = new Map<number, string | null>();
   if (decided.length) {
     const rows = yield* all<{ id: number; decision: string | null }>(`SELECT "id", "decision" FROM "Trace" WHERE "id" IN (${idList(decided)})`);
     for (const r of rows) previousDecisions.set(r.id, r.decision);
   }
-  const items: Array<[number, number, number | null, number, number | null, string | null]> = [];
+  const items: Array<[number, number, number | null, number, number | null, string | null, string | null]> = [];
   for (const { c, previousReviewId } of writes) {
     const reviewId = yield* insert(
       `INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "revision", "source", "provenance", "current") VALUES (?, ?, ?, ?, ?, 'human', ?, TRUE)`,
       c.traceId, c.stepId, userId, scope.label, c.revision, provenance,
     );
-    items.push([bulkId, c.traceId, c.stepId, reviewId, previousReviewId, c.stepId === null ? (previousDecisions.get(c.traceId) ?? null) : null]);
+    const markers = c.stepId === null ? undefined : cleared.get(c.stepId);
+    items.push([bulkId, c.traceId, c.stepId, reviewId, previousReviewId, c.stepId === null ? (previousDecisions.get(c.traceId) ?? null) : null, markers ? JSON.stringify(markers) : null]);
   }
   if (decided.length) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" IN (${idList(decided)})`, scope.label);
   const steps = writes.flatMap((w) => (w.c.stepId === null ? [] : [w.c.stepId]));
-  if (steps.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(steps)})`);
-  yield* many("BulkActionItem", ["bulkId", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision"], items);
+  const markerSteps = [...cleared.values()].flatMap((markers) => markers.map((m) => m.stepId));
+  if (steps.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(new Set([...steps, ...markerSteps]))})`);
+  yield* many("BulkActionItem", ["bulkId", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision", "clearedMarkers"], items);
   yield* refreshTraces(traces);
   tally.items = writes.length;
   return { items: writes.length, traces, tally };
+}
+
+/**
+ * The reviewer's current after-error markers left by their own labels of these steps (a reject in
+ * stop-at-first-error mode marks the later steps "after step N"), set not current: a step whose own
+ * label is replaced no longer marks the steps after it, as relabelling one step does
+ * (reviews.ts recordStepLabel). Per step, the markers it cleared (undo restores them).
+ */
+function* clearMarkers(stepIds: number[], userId: number): Program<Map<number, Array<{ id: number; stepId: number }>>> {
+  const out = new Map<number, Array<{ id: number; stepId: number }>>();
+  if (stepIds.length === 0) return out;
+  const rows = yield* all<{ id: number; stepId: number; of: number }>(
+    `SELECT m."id" AS "id", m."stepId" AS "stepId", s."id" AS "of" FROM "Step" s
+     JOIN "Review" m ON m."traceId" = s."traceId" AND m."comment" = 'after step ' || CAST(s."index" AS TEXT)
+     WHERE s."id" IN (${idList(stepIds)}) AND m."userId" = ? AND m."current" = TRUE AND m."label" = ? ORDER BY m."id"`,
+    userId, AFTER_ERROR,
+  );
+  if (rows.length === 0) return out;
+  yield* run(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${idList(rows.map((r) => r.id))})`);
+  for (const r of rows) out.set(r.of, [...(out.get(r.of) ?? []), { id: r.id, stepId: r.stepId }]);
+  return out;
 }
 
 /**
@@ -369,8 +394,8 @@ export async function undoBulk(bulkId: number, user: UserRef, options: { chunkSi
 
 /** One chunk of an undo in one transaction; null when no item is left. */
 function* undoChunk(bulkId: number, userId: number, chunkSize: number): Program<{ reverted: number; keptLater: number; firstTraceId: number | null } | null> {
-  const items = yield* all<{ id: number; traceId: number; stepId: number | null; reviewId: number; previousReviewId: number | null; previousDecision: string | null }>(
-    `SELECT "id", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision" FROM "BulkActionItem" WHERE "bulkId" = ? AND "undone" = FALSE ORDER BY "id" LIMIT ?`,
+  const items = yield* all<{ id: number; traceId: number; stepId: number | null; reviewId: number; previousReviewId: number | null; previousDecision: string | null; clearedMarkers: string | null }>(
+    `SELECT "id", "traceId", "stepId", "reviewId", "previousReviewId", "previousDecision", "clearedMarkers" FROM "BulkActionItem" WHERE "bulkId" = ? AND "undone" = FALSE ORDER BY "id" LIMIT ?`,
     bulkId, chunkSize,
   );
   if (items.length === 0) return null;
@@ -400,9 +425,18 @@ function* undoChunk(bulkId: number, userId: number, chunkSize: number): Program<
       ? (yield* all<{ traceId: number }>(`SELECT DISTINCT "traceId" FROM "Review" WHERE "traceId" IN (${idList(decisionItems.map((it) => it.traceId))}) AND "stepId" IS NULL AND "userId" = ? AND "current" = TRUE`, userId)).map((r) => r.traceId)
       : [],
   );
-  const restore = live.filter((it) => it.previousReviewId !== null && !(it.stepId === null ? ownDecisions.has(it.traceId) : ownSteps.has(it.stepId))).map((it) => it.previousReviewId!);
-  if (restore.length) yield* run(`UPDATE "Review" SET "current" = TRUE WHERE "id" IN (${idList(restore)})`);
-  if (stepItems.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(stepItems.map((it) => it.stepId!))})`);
+  const restored = live.filter((it) => it.previousReviewId !== null && !(it.stepId === null ? ownDecisions.has(it.traceId) : ownSteps.has(it.stepId)));
+  if (restored.length) yield* run(`UPDATE "Review" SET "current" = TRUE WHERE "id" IN (${idList(restored.map((it) => it.previousReviewId!))})`);
+  // the label that is back marks the steps after it again — each marker whose step has no own current label now
+  const markers = restored.flatMap((it) => (it.clearedMarkers ? (JSON.parse(it.clearedMarkers) as Array<{ id: number; stepId: number }>) : []));
+  if (markers.length) {
+    yield* run(
+      `UPDATE "Review" SET "current" = TRUE WHERE "id" IN (${idList(markers.map((m) => m.id))})
+       AND NOT EXISTS (SELECT 1 FROM "Review" o WHERE o."stepId" = "Review"."stepId" AND o."userId" = ? AND o."current" = TRUE)`,
+      userId,
+    );
+  }
+  if (stepItems.length) yield* run(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${idList(new Set([...stepItems.map((it) => it.stepId!), ...markers.map((m) => m.stepId)]))})`);
   for (const it of decisionItems) {
     const [newer] = yield* all(`SELECT 1 AS "one" FROM "Review" WHERE "traceId" = ? AND "stepId" IS NULL AND "current" = TRUE AND "id" > ? LIMIT 1`, it.traceId, it.reviewId);
     if (!newer) yield* run(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1 WHERE "id" = ?`, it.previousDecision, it.traceId);

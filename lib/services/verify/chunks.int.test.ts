@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { seedSyntheticTraces } from "@/fixtures/verify/seed";
+import { expectKilled, spawnCli } from "@/fixtures/harness/cli";
+import { duplicateVerdicts, seedSyntheticTraces } from "@/fixtures/verify/seed";
 import { db } from "@/lib/db";
 import { sql } from "@/lib/db/sql";
 import { seedDemo } from "@/lib/services/system/seed";
@@ -15,31 +14,6 @@ import { runWorker } from "@/lib/services/verify/worker";
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-interface Exited {
-  pid: number;
-  signal: NodeJS.Signals | null;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): { pid: number; done: Promise<Exited> } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/cli/main.ts"), ...args], { env: { ...process.env, STEPWISE_CRASH_AT: "", ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
-  const done = new Promise<Exited>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ pid: child.pid!, signal, code, stdout, stderr }));
-  });
-  return { pid: child.pid!, done };
-}
-
-function expectKilled(result: Exited): void {
-  if (result.signal !== "SIGKILL") throw new Error(`expected the child to be killed, it exited ${result.code}: ${result.stderr}`);
-}
-
 /** A run's verdict rows and scores without ids or run: what the run says, in write order. */
 async function rowsOf(runId: number) {
   const q = await sql();
@@ -47,14 +21,6 @@ async function rowsOf(runId: number) {
     verdicts: await q.all(`SELECT "stepId", "traceId", "rule", "outcome", "severity", "message", "evidence" FROM "Verdict" WHERE "runId" = ? ORDER BY "stepId", "rule"`, [runId]),
     scores: await q.all(`SELECT "traceId", "quality", "valid", "parts" FROM "TraceScore" WHERE "runId" = ? ORDER BY "traceId"`, [runId]),
   };
-}
-
-/** Each (step, rule) verdict once and each trace's score once in the run. */
-async function duplicates(runId: number): Promise<number> {
-  const q = await sql();
-  const v = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId", "rule" HAVING COUNT(*) > 1) AS d`, [runId]);
-  const s = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "TraceScore" WHERE "runId" = ? GROUP BY "traceId" HAVING COUNT(*) > 1) AS d`, [runId]);
-  return (v?.n ?? 0) + (s?.n ?? 0);
 }
 
 const traceColumns = (dataset: string) =>
@@ -106,7 +72,7 @@ describe("a run is split into chunks", () => {
 
   it("a run SIGKILLed after two chunks resumes with only the other chunks; every verdict exactly once, the same as an uninterrupted run", async () => {
     const reference = await runVerifier({ dataset: "chunk-kill", batchSize: 100 });
-    const crashed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100"], { STEPWISE_CRASH_AT: "verify:batch@2" }).done;
+    const crashed = await spawnCli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100"], { STEPWISE_CRASH_AT: "verify:batch@2" }).done;
     expectKilled(crashed);
     const run = await db().verifierRun.findFirstOrThrow({ where: { dataset: { name: "chunk-kill" } }, orderBy: { id: "desc" } });
     expect(run.id).not.toBe(reference.run);
@@ -115,14 +81,14 @@ describe("a run is split into chunks", () => {
     const written = (await rowsOf(run.id)).scores.length;
     expect(written).toBe(200);
     // the same command again: it finds the killed run and resumes it
-    const resumed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100", "--json"]).done;
+    const resumed = await spawnCli(["verify", "--dataset", "chunk-kill", "--chunk-size", "100", "--json"]).done;
     expect(resumed.code, resumed.stderr).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ run: run.id, traces: 600, chunks: { total: 6, resumed: 2 } });
     const chunks = await chunkRows(run.id);
     expect(chunks.map((c) => c.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(new Set(chunks.slice(0, 2).map((c) => c.ownerPid))).toEqual(new Set([crashed.pid]));
-    expect(await duplicates(run.id)).toBe(0);
+    expect(await duplicateVerdicts(run.id)).toBe(0);
     const [a, b] = [await rowsOf(reference.run), await rowsOf(run.id)];
     expect(b.verdicts).toEqual(a.verdicts);
     expect(b.scores).toEqual(a.scores);
@@ -133,7 +99,7 @@ describe("a run is split into chunks", () => {
 
   it("a run killed with a chunk verified but not written: --resume takes the chunk over and writes it once", async () => {
     const reference = await runVerifier({ dataset: "chunk-kill", batchSize: 150 });
-    const crashed = await cli(["verify", "--dataset", "chunk-kill", "--chunk-size", "150", "--threads", "2"], { STEPWISE_CRASH_AT: "verify:chunk@2" }).done;
+    const crashed = await spawnCli(["verify", "--dataset", "chunk-kill", "--chunk-size", "150", "--threads", "2"], { STEPWISE_CRASH_AT: "verify:chunk@2" }).done;
     expectKilled(crashed);
     const run = await db().verifierRun.findFirstOrThrow({ where: { dataset: { name: "chunk-kill" } }, orderBy: { id: "desc" } });
     const before = await chunkRows(run.id);
@@ -143,7 +109,7 @@ describe("a run is split into chunks", () => {
     const summary = await resumeVerifierRun(run.id, { threads: 1 });
     expect(summary.chunks).toEqual({ total: 4, resumed: 1 });
     expect((await chunkRows(run.id))[1]).toMatchObject({ status: "done", ownerPid: process.pid, attempts: 2 });
-    expect(await duplicates(run.id)).toBe(0);
+    expect(await duplicateVerdicts(run.id)).toBe(0);
     const [a, b] = [await rowsOf(reference.run), await rowsOf(run.id)];
     expect(b.verdicts).toEqual(a.verdicts);
     expect(b.scores).toEqual(a.scores);
@@ -156,13 +122,13 @@ describe("stepwise worker", () => {
     const queued = await queueVerifierRun({ dataset: "chunk-workers", batchSize: 50 });
     expect(queued).toMatchObject({ traces: 600, chunks: 12 });
     expect(await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } })).toMatchObject({ status: "running", ownerPid: null });
-    const doomed = cli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100"], { STEPWISE_CRASH_AT: "verify:chunk@3" });
+    const doomed = spawnCli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100"], { STEPWISE_CRASH_AT: "verify:chunk@3" });
     let doomedExited = false;
     void doomed.done.then(() => (doomedExited = true));
     // the second worker joins once the first is under way (a CLI start takes seconds here, and
     // the first must get to its third chunk, where it dies holding the lease)
     while (!doomedExited && (await db().verifyChunk.count({ where: { runId: queued.run, status: "done" } })) < 1) await new Promise((r) => setTimeout(r, 50));
-    const survivor = cli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100", "--json"]);
+    const survivor = spawnCli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "100", "--json"]);
     const [killed, finished] = await Promise.all([doomed.done, survivor.done]);
     expectKilled(killed);
     expect(finished.code, finished.stderr).toBe(0);
@@ -176,7 +142,7 @@ describe("stepwise worker", () => {
     expect(chunks.filter((c) => c.ownerPid === finished.pid).length).toBe(10);
     expect(report.chunks).toBe(10);
     expect(await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } })).toMatchObject({ status: "done", traces: 600 });
-    expect(await duplicates(queued.run)).toBe(0);
+    expect(await duplicateVerdicts(queued.run)).toBe(0);
     const [a, b] = [await rowsOf(reference.run), await rowsOf(queued.run)];
     expect(b.verdicts).toEqual(a.verdicts);
     expect(b.scores).toEqual(a.scores);

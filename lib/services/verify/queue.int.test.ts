@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { seedSyntheticTraces } from "@/fixtures/verify/seed";
+import { expectKilled, spawnCli } from "@/fixtures/harness/cli";
+import { duplicateVerdicts, seedSyntheticTraces } from "@/fixtures/verify/seed";
 import { db, dialect } from "@/lib/db";
 import { sql } from "@/lib/db/sql";
 import { closeQueue, jobCounts, queueEnabled } from "@/lib/jobs/queue";
@@ -20,42 +19,9 @@ vi.setConfig({ testTimeout: 400_000, hookTimeout: 400_000 });
 const TRACES = 600;
 const CHUNK = 30;
 
-interface Exited {
-  pid: number;
-  signal: NodeJS.Signals | null;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function worker(env: Record<string, string> = {}): { pid: number; kill: () => void; done: Promise<Exited> } {
-  const args = ["--import", "tsx", path.resolve("lib/cli/main.ts"), "worker", "--until-idle", "--threads", "1", "--poll-ms", "500", "--json"];
-  const child = spawn(process.execPath, args, {
-    // the queue's own expiry stays at its default (15 min): the survivor takes the dead worker's
-    // chunk over by its lease (the holder's pid is dead on this host), not by waiting for the job
-    env: { ...process.env, STEPWISE_CRASH_AT: "", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => {
-    stderr += c;
-    if (process.env.STEPWISE_DEBUG_WORKERS) process.stderr.write(`[worker ${child.pid}] ${c}`);
-  });
-  const done = new Promise<Exited>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ pid: child.pid!, signal, code, stdout, stderr }));
-  });
-  return { pid: child.pid!, kill: () => child.kill("SIGKILL"), done };
-}
-
-/** (step, rule) pairs written more than once, and traces scored more than once, in the run. */
-async function duplicates(runId: number): Promise<number> {
-  const q = await sql();
-  const v = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Verdict" WHERE "runId" = ? GROUP BY "stepId", "rule" HAVING COUNT(*) > 1) AS d`, [runId]);
-  const s = await q.get<{ n: number }>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "TraceScore" WHERE "runId" = ? GROUP BY "traceId" HAVING COUNT(*) > 1) AS d`, [runId]);
-  return (v?.n ?? 0) + (s?.n ?? 0);
-}
+/** `stepwise worker` until the queue is idle; the queue's own expiry stays at its default (15 min): the
+ * survivor takes the dead worker's chunk over by its lease (the holder's pid is dead on this host), not by waiting for the job. */
+const worker = () => spawnCli(["worker", "--until-idle", "--threads", "1", "--poll-ms", "500", "--json"]);
 
 /** The run's verdicts without ids or run, in a fixed order (two runs of one config agree on them). */
 async function verdictsOf(runId: number) {
@@ -86,7 +52,7 @@ describe(`a queued verifier run over two stepwise worker processes (${dialect()}
     while (!doomedExited && (await db().verifyChunk.count({ where: { runId: queued.run, status: "done" } })) < 3) await new Promise((r) => setTimeout(r, 100));
     doomed.kill();
     const [killed, finished] = await Promise.all([doomed.done, survivor.done]);
-    if (killed.signal !== "SIGKILL") throw new Error(`the first worker was to be killed; it exited ${killed.code}: ${killed.stderr}`);
+    expectKilled(killed);
     expect(finished.code, finished.stderr).toBe(0);
     const report = JSON.parse(finished.stdout) as { finished: Array<{ run: number; traces: number; verdicts: number }> };
     expect(report.finished).toEqual([{ run: queued.run, dataset: "queue-kill", traces: TRACES, verdicts: reference.verdicts }]);
@@ -100,7 +66,7 @@ describe(`a queued verifier run over two stepwise worker processes (${dialect()}
     expect(run).toMatchObject({ status: "done", traces: TRACES });
     expect(chunks.reduce((n, c) => n + c.traces, 0)).toBe(TRACES);
     // every verdict exactly once: no (step, rule) twice, one score per trace, the same verdicts as one process writes
-    expect(await duplicates(queued.run)).toBe(0);
+    expect(await duplicateVerdicts(queued.run)).toBe(0);
     expect(await db().traceScore.count({ where: { runId: queued.run } })).toBe(TRACES);
     expect(await verdictsOf(queued.run)).toEqual(await verdictsOf(reference.run));
     const traces = await db().trace.findMany({ where: { dataset: { name: "queue-kill" } }, select: { runId: true } });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "BulkActionItem" ADD COLUMN "clearedMarkers" TEXT;
