@@ -12,6 +12,4 @@ export const PG_SKIPS = [
   { file: 'lib/cli/commands/generate.int.test.ts', reason: GENERATION },
   { file: 'lib/cli/generate-endpoint.int.test.ts', reason: GENERATION },
   { file: 'lib/services/review/regenerate.int.test.ts', reason: `Re-generate from here runs a generation job: ${GENERATION}` },
-  { file: 'lib/services/import/step-labels.int.test.ts', reason: 'the import works on PostgreSQL; the test copies its database with SQLite\'s VACUUM INTO for the export round trip' },
-  { file: 'lib/services/export/export-golden.int.test.ts', reason: 'the goldens pin ids and timestamps of a SQLite import (byte-identical exports across dialects are checked by export-dialects.pg.test.ts instead); first mismatch trl-sft-curated/README.md, not investigated' },
 ]
