@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dialect } from "@/lib/db";
 import { sql, writeProgram } from "@/lib/db/sql";
 import { listFiles } from "@/lib/formats/export/archive";
 import type { ExportConfigInput } from "@/lib/schemas/exports";
@@ -19,9 +18,9 @@ import { addReview, editStep, recordVerifierRun } from "@/fixtures/export/labels
 // must leave all of them byte-identical. A deliberate change of an output regenerates the file:
 //   UPDATE_GOLDEN=1 npx vitest run lib/services/export/export-golden.int.test.ts
 // and the diff of hashes.json shows exactly which files changed.
-// The same goldens hold on both dialects: the outputs depend on trace ids (a unit's seeded hash, for
-// relation caps and weights, keys on its trace id — determinism is per database, docs/export.md), and
-// the ids here are the same on both once the PostgreSQL imports' unused id blocks are given back.
+// The same goldens hold on both dialects although the ids differ (an import on PostgreSQL takes ids
+// from its sequences in blocks and leaves gaps; SQLite numbers rows without): no output depends on a
+// database id — rows carry the trace's own id, and a unit's seeded hash keys on dataset and that id.
 
 const GOLDEN = path.resolve("fixtures/export/golden/hashes.json");
 const OUT = path.join(path.dirname(process.env.STEPWISE_DATA_DIR!), "golden");
@@ -55,24 +54,9 @@ async function ids(dataset: string): Promise<number[]> {
   return (await (await sql()).all<{ id: number }>(`SELECT t."id" FROM "Trace" t JOIN "Dataset" d ON d."id" = t."datasetId" WHERE d."name" = ? ORDER BY t."id"`, [dataset])).map((r) => r.id);
 }
 
-/**
- * An import on PostgreSQL takes question, scene and trace ids from their sequences in blocks and
- * leaves a block's unused rest as a gap (lib/services/import/import-bulk.ts); SQLite numbers rows
- * without gaps. This test is the database's only writer, so it gives the rest back after each import.
- */
-async function closeIdGaps(): Promise<void> {
-  if (dialect() !== "postgres") return;
-  const q = await sql();
-  for (const table of ["Question", "Scene", "Trace"]) {
-    await q.get(`SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), COALESCE(MAX("id"), 0) + 1, false) FROM "${table}"`);
-  }
-}
-
 beforeAll(async () => {
   await importFiles({ files: [path.resolve("fixtures/canonical/clevr-781-two-traces.jsonl")], dataset: "canonical-781", imagesDir: path.resolve("prisma/demo/clevr") });
-  await closeIdGaps();
   await importFiles({ files: [path.resolve("prisma/demo/visprog/visprog_gqa100_traces_nohtml.jsonl")], dataset: "visprog-gqa", imagesDir: path.resolve("prisma/demo/visprog/images"), format: "visprog" });
-  await closeIdGaps();
   await writeProgram(() => generateProgram({ dataset: "pairs", traces: 40, tracesPerImage: 2, sameQuestionPerImage: true }));
   await writeProgram(() => generateProgram({ dataset: "spread", traces: 90, tracesPerImage: 3 }));
   await recordVerifierRun("canonical-781", 1, ({ index }) => ({ failing: index === 0 ? [2] : [], quality: 0.8, valid: index !== 0, skipped: [0] }));

@@ -165,7 +165,9 @@ export async function plan(ctx: Context, onProgress: ProgressHandler, signal?: A
           const s = step.label.source ?? "unlabeled";
           sources[s] = (sources[s] ?? 0) + 1;
         }
-        const [h, hw] = unitHashes(config.seed, `${group}\n${t.row.id}`);
+        // keyed by what the data says (dataset name, the trace's own id), never by a database id: the same
+        // data gives the same selection in any database and on either dialect, whatever ids it was given
+        const [h, hw] = unitHashes(config.seed, `${group}\n${ctx.datasets.get(t.row.datasetId)!}\n${t.row.externalId}`);
         // traces of one image usually come together: hash each image once
         if (key !== lastImageKey) {
           lastImageKey = key;
