@@ -190,6 +190,12 @@ export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
  */
 export async function launchJob(id: number, options: RunOptions = {}): Promise<JobRow> {
   if (queueEnabled()) {
+    // a cancelled or failed job taken up again waits on the queue as "queued": its old status reads
+    // as finished (waitForJob), and a job cancelled while queued is not run (runQueued)
+    const before = await getJob(id);
+    if (before.status === "cancelled" || before.status === "failed") {
+      await db().job.updateMany({ where: { id, runs: before.runs, status: before.status }, data: { status: "queued", finishedAt: null } });
+    }
     const job = await submitJob(id);
     if (job.status === "done" || process.env.STEPWISE_QUEUE_LOCAL_WORKER === "0") return job;
     startLocalJobWorker();
@@ -455,11 +461,14 @@ export async function submitJob(id: number): Promise<JobRow> {
   return job;
 }
 
-/** Runs one queued job; a job already done, held by a live worker, or gone is left as it is. */
+/**
+ * Runs one queued job; a job already finished (done, or cancelled or failed since it was queued),
+ * held by a live worker, or gone is left as it is.
+ */
 async function runQueued(entry: QueueJob<{ jobId?: number }>, options: RunOptions): Promise<void> {
   const id = Number(entry.data.jobId);
   const job = await db().job.findUnique({ where: { id }, select: { kind: true, status: true } });
-  if (!job || job.status === "done") return;
+  if (!job || job.status === "done" || job.status === "cancelled" || job.status === "failed") return;
   // a kind this process never loaded: another worker (one that has it) takes it on the retry
   if (!registry().kinds.has(job.kind)) throw new AppError("internal", `job ${id}: kind "${job.kind}" is not loaded in worker ${process.pid}`);
   try {
