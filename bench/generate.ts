@@ -9,6 +9,8 @@
 //   - RSS sampled every 5 % of the job, with the live heap after a full GC (target: flat);
 //   - the teacher-serve child's CPU per request (it shares the machine's cores with this process).
 // `--cpu-prof=FILE` writes a CPU profile of the job alone (not the setup) for DevTools.
+// `--postgres`: into a fresh PostgreSQL database on the server of DATABASE_URL (or
+// STEPWISE_BENCH_PG_URL), a role that may create databases; dropped at the end.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import inspector from "node:inspector";
@@ -17,6 +19,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
+import { benchPgServer, dropPgDatabase, freshPgDatabase } from "./import";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SCENES = path.join(ROOT, "fixtures/clevr-v1/CLEVR_train_scenes_1000.json");
@@ -63,9 +66,12 @@ export async function benchGenerate(): Promise<void> {
   const concurrency = argument("concurrency", 64);
   const latencyMs = argument("latency-ms", 200);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "generate-bench-"));
-  const dbFile = path.join(dir, "bench.db");
-  await deployMigrations(`file:${dbFile}`);
-  process.env.DATABASE_URL = `file:${dbFile}`;
+  const server = process.argv.includes("--postgres") ? benchPgServer() : null;
+  const PG_NAME = "stepwise_bench_generate";
+  let database = `file:${path.join(dir, "bench.db")}`;
+  if (server) database = await freshPgDatabase(server, PG_NAME);
+  else await deployMigrations(database);
+  process.env.DATABASE_URL = database;
   process.env.STEPWISE_DATA_DIR = path.join(dir, "data");
   const { importFiles } = await import("../lib/services/import/imports");
   const { prepareGeneration, observeGenerationItems } = await import("../lib/services/generate/generation");
@@ -128,7 +134,7 @@ export async function benchGenerate(): Promise<void> {
     const rate = requests / seconds;
     ownPerRequest.sort((a, b) => a - b);
     const after = await getJob(job.id);
-    console.log(`job ${after.id} ${after.status}${after.error ? ` (${after.error})` : ""}: ${after.done} traces (${after.failed} failed), ${requests} requests in ${seconds.toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+    console.log(`${server ? "PostgreSQL" : "SQLite"}: job ${after.id} ${after.status}${after.error ? ` (${after.error})` : ""}: ${after.done} traces (${after.failed} failed), ${requests} requests in ${seconds.toFixed(1)} s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
     console.log(`throughput: ${rate.toFixed(1)} requests/s = ${(rate / bound).toFixed(3)} × the concurrency bound ${bound} (${concurrency} / ${latencyMs / 1000} s); target ≥ 0.9; ${(after.done / seconds).toFixed(1)} traces/s`);
     console.log(`own work per request: p50 ${quantile(ownPerRequest, 0.5).toFixed(2)} ms, p95 ${quantile(ownPerRequest, 0.95).toFixed(2)} ms (target p95 < 3 ms); CPU ${(((used.user + used.system) / 1000) / Math.max(1, requests)).toFixed(2)} ms per request (user ${(used.user / 1000 / Math.max(1, requests)).toFixed(2)}, system ${(used.system / 1000 / Math.max(1, requests)).toFixed(2)})`);
     waitPerRequest.sort((a, b) => a - b);
@@ -143,6 +149,7 @@ export async function benchGenerate(): Promise<void> {
     observeGenerationItems(null);
     child.kill("SIGTERM");
     await disconnect();
+    if (server) await dropPgDatabase(server, PG_NAME);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -220,7 +220,15 @@ function databaseUrl(server: string, name: string): string {
   return url.toString();
 }
 
-async function freshPgDatabase(server: string, name: string): Promise<string> {
+/** The PostgreSQL server a `--postgres` bench creates its databases on. */
+export function benchPgServer(): string {
+  const server = process.env.STEPWISE_BENCH_PG_URL ?? process.env.DATABASE_URL;
+  if (!server || !/^postgres(ql)?:\/\//.test(server)) throw new Error("--postgres needs DATABASE_URL (or STEPWISE_BENCH_PG_URL) = postgresql://… of a role that may create databases");
+  return server;
+}
+
+/** A new, migrated database `name` on the server (dropped first when it exists); returns its URL. */
+export async function freshPgDatabase(server: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   try {
@@ -234,7 +242,7 @@ async function freshPgDatabase(server: string, name: string): Promise<string> {
   return url;
 }
 
-async function dropPgDatabase(server: string, name: string): Promise<void> {
+export async function dropPgDatabase(server: string, name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
@@ -306,8 +314,7 @@ async function rawUnnest(url: string, rows: Map<string, TextRow[]>): Promise<num
 }
 
 async function benchImportPostgres(): Promise<void> {
-  const server = process.env.STEPWISE_BENCH_PG_URL ?? process.env.DATABASE_URL;
-  if (!server || !/^postgres(ql)?:\/\//.test(server)) throw new Error("--postgres needs DATABASE_URL (or STEPWISE_BENCH_PG_URL) = postgresql://… of a role that may create databases");
+  const server = benchPgServer();
   const count = argument("traces", 20_000);
   const runs = argument("runs", 3);
   const dir = path.join(ROOT, ".tmp", "bench", "import-pg");

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { db, dialect } from "@/lib/db";
-import { sql, toPostgres, transaction } from "@/lib/db/sql";
+import { many, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
 
 // The async SQL seam on the dialect of this run (SQLite; PostgreSQL with STEPWISE_TEST_PG=1):
 // the same statements give the same, SQLite-shaped values on both.
@@ -63,6 +63,18 @@ describe(`sql seam on ${process.env.STEPWISE_TEST_PG === "1" ? "PostgreSQL" : "S
     const sums = await q.get<{ n: number; described: number }>(`SELECT COUNT(*) AS "n", SUM(CASE WHEN "description" IS NULL THEN 0 ELSE 1 END) AS "described" FROM "Dataset" WHERE "name" LIKE 'bulk-%'`);
     expect(sums).toEqual({ n: 2_346, described: 1_172 });
     await expect(q.insertMany("Dataset", ["name"], [["bulk-2"]])).rejects.toThrow();
+  });
+
+  it("many in a statement program: multi-row batches with ON CONFLICT … DO UPDATE update the rows there and insert the rest", async () => {
+    const q = await sql();
+    const first = Array.from({ length: 100 }, (_, i) => [`upsert-${i}`, "old"]);
+    expect(await writeProgram(() => many("Dataset", ["name", "description"], first))).toBe(100);
+    // 150 rows: two full batches of 64 on SQLite with conflicts inside them, then single rows
+    const second = Array.from({ length: 150 }, (_, i) => [`upsert-${i}`, `new-${i}`]);
+    await writeProgram(() => many("Dataset", ["name", "description"], second, `ON CONFLICT ("name") DO UPDATE SET "description" = excluded."description"`));
+    const rows = await q.all<{ name: string; description: string }>(`SELECT "name", "description" FROM "Dataset" WHERE "name" LIKE 'upsert-%'`);
+    expect(rows).toHaveLength(150);
+    expect(rows.every((r) => r.description === `new-${r.name.slice("upsert-".length)}`)).toBe(true);
   });
 
   it("transaction commits on success and rolls back everything on a throw", async () => {

@@ -19,8 +19,8 @@ import { AppError } from "@/lib/errors";
 // - results look like SQLite's on both: BIGINT (COUNT), NUMERIC (SUM, AVG) come back as numbers,
 //   BOOLEAN as 1/0, JSON/JSONB as their text, TIMESTAMP as ISO-8601 UTC text;
 // - new row ids: `insert()` appends RETURNING "id" on PostgreSQL and reads lastInsertRowid on SQLite;
-// - bulk rows: `insertMany()` loops one prepared statement on SQLite (the fast path it always was)
-//   and sends multi-row INSERTs of up to ~1,000 rows (65,535 parameters at most) on PostgreSQL.
+// - bulk rows: `insertMany()` runs prepared multi-row INSERTs of 64 rows on SQLite and sends
+//   multi-row INSERTs of up to ~1,000 rows (65,535 parameters at most) on PostgreSQL.
 //
 // Portable SQL is the caller's part: quote mixed-case identifiers ("datasetId"), write TRUE/FALSE
 // or parameters for booleans, `ON CONFLICT (…) DO NOTHING` rather than INSERT OR IGNORE, COALESCE
@@ -209,12 +209,37 @@ export class SqliteSql implements Sql {
   }
 
   async insertMany(table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict = ""): Promise<number> {
-    if (!rows.length) return 0;
-    const statement = statementOf(this.handle, insertOne(table, columns, conflict));
-    let changes = 0;
-    for (const row of rows) changes += statement.run(...row.map(sqliteParam)).changes;
-    return changes;
+    return insertRowsSync(this.handle, table, columns, rows, conflict);
   }
+}
+
+/**
+ * Rows per INSERT on SQLite: one multi-row `VALUES (…), (…), …` statement per 64 rows, so the
+ * per-call cost (statement reset, step, JS ↔ native crossing) is paid once per 64 rows; the rest
+ * through a single-row statement. Both prepared once (the seam's cache); within SQLite's oldest
+ * bound-parameter limit (999).
+ */
+const SQLITE_BATCH_ROWS = 64;
+const SQLITE_MAX_PARAMS = 999;
+
+function insertRowsSync(handle: Database.Database, table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict: string): number {
+  const per = Math.max(1, Math.min(SQLITE_BATCH_ROWS, Math.floor(SQLITE_MAX_PARAMS / columns.length)));
+  let changes = 0;
+  let start = 0;
+  if (per > 1 && rows.length >= per) {
+    const statement = statementOf(handle, insertRows(table, columns, per, conflict));
+    const values: unknown[] = new Array(per * columns.length);
+    for (; start + per <= rows.length; start += per) {
+      let n = 0;
+      for (let r = start; r < start + per; r++) for (const value of rows[r]) values[n++] = sqliteParam(value);
+      changes += statement.run(values).changes;
+    }
+  }
+  if (start < rows.length) {
+    const statement = statementOf(handle, insertRows(table, columns, 1, conflict));
+    for (; start < rows.length; start++) changes += statement.run(...rows[start].map(sqliteParam)).changes;
+  }
+  return changes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,22 +416,18 @@ export function* insert(text: string, ...params: Param[]): Program<number> {
   return (yield { kind: "insert", text, params }) as number;
 }
 
-/** Bulk rows (`Sql.insertMany`): a prepared statement per row on SQLite, multi-row INSERTs on PostgreSQL. */
+/** Bulk rows (`Sql.insertMany`): multi-row INSERTs on both (64 rows each on SQLite, up to 1,000 on PostgreSQL). */
 export function* many(table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict = ""): Program<number> {
   return (yield { kind: "many", table, columns, rows, conflict }) as number;
 }
 
-function insertOne(table: string, columns: readonly string[], conflict: string): string {
-  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`;
+function insertRows(table: string, columns: readonly string[], rows: number, conflict: string): string {
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES ${new Array(rows).fill(tuple).join(", ")} ${conflict}`;
 }
 
 function execSync(handle: Database.Database, op: Op): unknown {
-  if (op.kind === "many" || op.kind === "copy") {
-    const statement = statementOf(handle, insertOne(op.table, op.columns, op.kind === "many" ? op.conflict : ""));
-    let changes = 0;
-    for (const row of op.rows) changes += statement.run(...row.map(sqliteParam)).changes;
-    return changes;
-  }
+  if (op.kind === "many" || op.kind === "copy") return insertRowsSync(handle, op.table, op.columns, op.rows, op.kind === "many" ? op.conflict : "");
   const statement = statementOf(handle, op.text);
   const params = op.params.map(sqliteParam);
   switch (op.kind) {
@@ -467,7 +488,7 @@ export async function readProgram<T>(program: Program<T>): Promise<T> {
 /**
  * Bulk rows (no conflict clause: every row must be new) as a statement program: COPY … FROM STDIN
  * on PostgreSQL (pg-copy-streams, text format — the fastest way in, see bench/README.md "import"),
- * a prepared statement per row on SQLite (its fast path). Returns the rows written.
+ * multi-row prepared INSERTs on SQLite (its fast path). Returns the rows written.
  */
 export function* copy(table: string, columns: readonly string[], rows: readonly (readonly Param[])[]): Program<number> {
   if (!rows.length) return 0;

@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import os from "node:os";
-import type Database from "better-sqlite3";
 import { db, dialect, writeTransaction } from "@/lib/db";
 import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
@@ -190,6 +189,12 @@ export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
  */
 export async function launchJob(id: number, options: RunOptions = {}): Promise<JobRow> {
   if (queueEnabled()) {
+    // a cancelled or failed job taken up again waits on the queue as "queued": its old status reads
+    // as finished (waitForJob), and a job cancelled while queued is not run (runQueued)
+    const before = await getJob(id);
+    if (before.status === "cancelled" || before.status === "failed") {
+      await db().job.updateMany({ where: { id, runs: before.runs, status: before.status }, data: { status: "queued", finishedAt: null } });
+    }
     const job = await submitJob(id);
     if (job.status === "done" || process.env.STEPWISE_QUEUE_LOCAL_WORKER === "0") return job;
     startLocalJobWorker();
@@ -264,9 +269,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   // busy event loop would hold its concurrency slot). Writes are applied in the order they were
   // queued; an item's promise settles once its writes are committed, so "done" still means "on
   // disk with its result". Before: two commits per item.
-  // A write is a statement program, or (a kind's legacy `commit`) a function of the SQLite handle.
-  type Op = { program?: () => Program<unknown>; handle?: (h: Database.Database) => unknown };
-  type Write = { op: Op; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  type Write = { program: () => Program<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
   let queue: Write[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flush = async () => {
@@ -280,8 +283,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
           for (const write of batch) {
             await tx.run("SAVEPOINT job_item");
             try {
-              if (write.op.handle) throw new AppError("internal", `job kind "${claimed.kind}" commits on the SQLite handle (ItemOutcome.commit); on PostgreSQL it needs ItemOutcome.write`);
-              outcomes.push({ ok: true, value: await runAsync(write.op.program!(), tx) });
+              outcomes.push({ ok: true, value: await runAsync(write.program(), tx) });
               await tx.run("RELEASE SAVEPOINT job_item");
             } catch (error) {
               await tx.run("ROLLBACK TO SAVEPOINT job_item");
@@ -294,7 +296,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
         await writeTransaction((h) => {
           for (const write of batch) {
             try {
-              outcomes.push({ ok: true, value: h.transaction(() => (write.op.handle ? write.op.handle(h) : runSync(write.op.program!(), h)))() });
+              outcomes.push({ ok: true, value: h.transaction(() => runSync(write.program(), h))() });
             } catch (error) {
               outcomes.push({ ok: false, value: error });
             }
@@ -311,9 +313,9 @@ async function execute(id: number, controller: AbortController, options: RunOpti
   };
   let scheduled = false;
   /** Queues a write; `now` commits it (with everything queued before it) at once, else on the next turn. */
-  const enqueue = <T>(op: Op, now = false): Promise<T> =>
+  const enqueue = <T>(program: () => Program<unknown>, now = false): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ program, resolve: resolve as (value: unknown) => void, reject });
       if (now) flushing = flushing.then(flush);
       else if (!scheduled) {
         scheduled = true;
@@ -323,7 +325,6 @@ async function execute(id: number, controller: AbortController, options: RunOpti
         });
       }
     });
-  const writeOf = (program: () => Program<unknown>): Op => ({ program });
 
   const ctx: JobContext<unknown> = {
     job: claimed,
@@ -351,7 +352,7 @@ async function execute(id: number, controller: AbortController, options: RunOpti
       const wasFailed = before?.status === "failed";
       if (controller.signal.aborted) return { key, status: "failed", ref: null, error: "cancelled" };
       // written with the next group commit (a crash before it only loses the attempt count)
-      enqueue(writeOf(() => startItem(key))).catch(() => {});
+      enqueue(() => startItem(key)).catch(() => {});
       const attempt = (before?.attempts ?? 0) + 1;
       let outcome: ItemOutcome | void;
       try {
@@ -359,36 +360,24 @@ async function execute(id: number, controller: AbortController, options: RunOpti
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (controller.signal.aborted) {
-          await enqueue(writeOf(() => resetItem(key)), true);
+          await enqueue(() => resetItem(key), true);
           return { key, status: "failed", ref: null, error: "cancelled" };
         }
-        await enqueue(
-          writeOf(function* () {
-            yield* finishItem("failed", null, message.slice(0, 2000), key);
-            yield* bumpJob(0, wasFailed ? 0 : 1);
-          }),
-          true,
-        );
+        await enqueue(function* () {
+          yield* finishItem("failed", null, message.slice(0, 2000), key);
+          yield* bumpJob(0, wasFailed ? 0 : 1);
+        }, true);
         return { key, status: "failed", ref: null, error: message };
       }
-      const finish = function* (value: string | number | void | null | undefined): Program<string | null> {
-        const stored = value === null || value === undefined ? null : String(value);
+      const write = outcome?.write;
+      const fallback = outcome?.ref ?? null;
+      const ref = await enqueue<string | null>(function* () {
+        const written = (write ? yield* write() : undefined) ?? fallback;
+        const stored = written === null || written === undefined ? null : String(written);
         yield* finishItem("done", stored, null, key);
         yield* bumpJob(1, wasFailed ? -1 : 0);
         return stored;
-      };
-      const commit = outcome?.commit;
-      const write = outcome?.write;
-      const fallback = outcome?.ref ?? null;
-      const ref = await enqueue<string | null>(
-        commit
-          ? { handle: (h) => runSync(finish(commit(h) ?? fallback), h) }
-          : writeOf(function* () {
-              const written = write ? yield* write() : undefined;
-              return yield* finish(written ?? fallback);
-            }),
-        true,
-      );
+      }, true);
       return { key, status: "done", ref };
     },
   };
@@ -455,11 +444,14 @@ export async function submitJob(id: number): Promise<JobRow> {
   return job;
 }
 
-/** Runs one queued job; a job already done, held by a live worker, or gone is left as it is. */
+/**
+ * Runs one queued job; a job already finished (done, or cancelled or failed since it was queued),
+ * held by a live worker, or gone is left as it is.
+ */
 async function runQueued(entry: QueueJob<{ jobId?: number }>, options: RunOptions): Promise<void> {
   const id = Number(entry.data.jobId);
   const job = await db().job.findUnique({ where: { id }, select: { kind: true, status: true } });
-  if (!job || job.status === "done") return;
+  if (!job || job.status === "done" || job.status === "cancelled" || job.status === "failed") return;
   // a kind this process never loaded: another worker (one that has it) takes it on the retry
   if (!registry().kinds.has(job.kind)) throw new AppError("internal", `job ${id}: kind "${job.kind}" is not loaded in worker ${process.pid}`);
   try {

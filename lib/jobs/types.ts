@@ -1,4 +1,3 @@
-import type Database from "better-sqlite3";
 import type { Program } from "@/lib/db/sql";
 
 // Generic persisted background jobs (docs/design.md §11): generation, SpaRE pipelines,
@@ -36,15 +35,10 @@ export interface ItemOutcome {
   /** Stored as the item's result (e.g. a trace id). */
   ref?: string | number | null;
   /**
-   * Runs synchronously inside the same SQLite transaction that marks the item done, so a crash
-   * leaves either both or neither: the produced rows and the item's "done". Its return value, when
-   * given, becomes the item's result.
-   */
-  commit?: (handle: Database.Database) => string | number | void | null;
-  /**
-   * The dialect-neutral form of `commit` (docs/design.md §14): a statement program (lib/db/sql.ts)
-   * run in the transaction that marks the item done — synchronously on SQLite, awaited on
-   * PostgreSQL. `commit` (the better-sqlite3 handle) works on SQLite only.
+   * A statement program (lib/db/sql.ts, docs/design.md §14) run in the transaction that marks the
+   * item done — synchronously on SQLite's handle, awaited on PostgreSQL — so a crash leaves either
+   * both or neither: the produced rows and the item's "done". Its return value, when given,
+   * becomes the item's result.
    */
   write?: () => Program<string | number | void | null>;
 }

@@ -8,9 +8,9 @@ import { BUILTIN_BASE_URL, BUILTIN_MODEL } from "@/lib/services/generate/builtin
 import { GENERATION_KIND, generationJob, generationFigures, prepareGeneration, preflightJob } from "@/lib/services/generate/generation";
 
 // Generation jobs for the web app (docs/generation.md, /generate): start one from the form, list
-// them, read one with its throughput and latest traces, cancel, resume. Jobs run in the server
-// process in the background (lib/jobs launchJob), so they survive a page reload; one left running
-// by a server that is gone shows as stale and can be resumed.
+// them, read one with its throughput and latest traces, cancel, resume. Jobs run in the background
+// (lib/jobs launchJob: in the server process on SQLite, on the job queue on PostgreSQL), so they
+// survive a page reload; one left running by a server that is gone shows as stale and can be resumed.
 
 const RATE_WINDOW_S = 20;
 const MAX_BUCKETS = 60;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { db, prepare, writeTransaction } from "@/lib/db";
-import { sql } from "@/lib/db/sql";
+import { db } from "@/lib/db";
+import { get, sql, writeProgram } from "@/lib/db/sql";
 import { AppError, parseOrInvalid, type ErrorDetail } from "@/lib/errors";
 import { toNormalized } from "@/lib/formats/canonical";
 import type { NormalizedQuestion } from "@/lib/formats/types";
@@ -203,14 +203,19 @@ export async function prepareGeneration(request: GenerateRequest, options: { sig
   const existing = (await listJobs({ kind: GENERATION_KIND, limit: 1000 })).find((j) => (j.config as GenerationConfig).fingerprint === fingerprint);
   if (existing) return { job: existing, resumed: true };
 
-  const questionIds = await writeTransaction((h) => {
-    const writer = new RecordWriter(h, dataset, new Map());
-    const select = prepare(h, `SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`);
-    return questions.map((q) => {
+  // the import writer's statement programs in one transaction, on either dialect (the writer takes
+  // the seam for its dialect; its statements run in the program's transaction)
+  const seam = await sql();
+  const questionIds = await writeProgram(function* () {
+    const writer = new RecordWriter(seam, dataset, new Map());
+    yield* writer.opening();
+    const ids: number[] = [];
+    for (const q of questions) {
       const value: NormalizedQuestion = { externalId: q.externalId, image: q.image, text: q.text, answer: q.answer, program: q.program, source: q.source };
-      writer.write({ type: "question", line: q.line, value });
-      return (select.get(writer.datasetId, q.externalId) as { id: number }).id;
-    });
+      yield* writer.record({ type: "question", line: q.line, value });
+      ids.push((yield* get<{ id: number }>(`SELECT "id" FROM "Question" WHERE "datasetId" = ? AND "externalId" = ?`, writer.datasetId, q.externalId))!.id);
+    }
+    return ids;
   });
   const config = generationConfig.parse({ ...draft, questionIds, sceneIds, fingerprint });
   const job = await createJob({ kind: GENERATION_KIND, config, title: `${c.method} · ${c.endpoint.model} · ${questions.length} question${questions.length === 1 ? "" : "s"} → ${dataset}`, total: questions.length * c.samples });
@@ -271,9 +276,9 @@ export const generationKind = defineJobKind<GenerationConfig>({
     await ctx.setTotal(items.length);
     const done = await ctx.doneKeys();
     let last = client.meter.snapshot();
-    let writer: RecordWriter | null = null;
-    // the job runner's commit gets the better-sqlite3 handle (lib/jobs/jobs.ts: SQLite until its port lands)
-    let selectTrace: ReturnType<typeof prepare> | null = null;
+    // one writer for the run (its caches of images, scenes and questions); each item's trace is its
+    // statement program, run by the job runner in the transaction that marks the item done
+    const writer = await RecordWriter.open(q, config.dataset, new Map());
     let inFlight = 0;
 
     await mapConcurrent(
@@ -326,13 +331,12 @@ export const generationKind = defineJobKind<GenerationConfig>({
             ctx.count("resampled", generated.resampled);
             ctx.count("alternatives", generated.alternatives.length);
             const raw = JSON.stringify(generated.trace);
+            const value = toNormalized(generated.trace, raw);
             return {
-              commit: (h) => {
-                writer ??= new RecordWriter(h, config.dataset, new Map());
-                const conflict = writer.write({ type: "trace", line: 0, value: toNormalized(generated.trace, raw) });
+              write: function* () {
+                const conflict = yield* writer.record({ type: "trace", line: 0, value });
                 if (conflict) throw new Error(conflict.error);
-                selectTrace ??= prepare(h, `SELECT "id" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`);
-                return (selectTrace.get(writer.datasetId, generated.trace.id) as { id: number }).id;
+                return (yield* get<{ id: number }>(`SELECT "id" FROM "Trace" WHERE "datasetId" = ? AND "externalId" = ?`, writer.datasetId, generated.trace.id))!.id;
               },
             };
           });

@@ -1,5 +1,4 @@
-import type Database from "better-sqlite3";
-import { all, get, insert, run, runAsync, runSync, type Param, type Program, type Sql } from "@/lib/db/sql";
+import { all, get, insert, run, runAsync, type Param, type Program, type Sql } from "@/lib/db/sql";
 import { toPixelBox } from "@/lib/formats/boxes";
 import { contentHash } from "@/lib/formats/hash";
 import type { ImportCountsDto } from "@/lib/schemas/imports";
@@ -15,9 +14,9 @@ import { BulkRows, traceTaken } from "@/lib/services/import/import-bulk";
 
 // The write half of an import: writes normalized records inside the short write transactions
 // `importFiles` opens chunk by chunk (the import yields between chunks). The logic is written once
-// as statement programs (lib/db/sql.ts, docs/design.md §14): `write`/`finish` run them
-// synchronously on the better-sqlite3 handle inside a writeTransaction (SQLite's fast path, no
-// promise per statement), `writeAsync`/`finishAsync` on the async seam (PostgreSQL). With `bulk`
+// as statement programs (lib/db/sql.ts, docs/design.md §14), which the caller runs synchronously
+// on the better-sqlite3 handle inside a writeTransaction (SQLite's fast path, no promise per
+// statement) or awaits on the async seam (PostgreSQL). With `bulk`
 // (the import on PostgreSQL) the rows of the big tables — questions, their relation tags, traces,
 // steps, labels — wait in memory until the end of the chunk, which sends each table at once by
 // COPY (import-bulk.ts): a round trip per table and chunk instead of one per row (questions and
@@ -91,7 +90,6 @@ export class RecordWriter {
   private readonly userIds = new Map<string, number>();
   private readonly s: Record<string, string>;
   private readonly stepInserts = new Map<number, string>();
-  private readonly handle: Database.Database | null;
   private readonly postgres: boolean;
   private readonly bulk: BulkRows | null;
   /** Image rows this import created (changed at once; older rows wait for the last chunk). */
@@ -103,11 +101,12 @@ export class RecordWriter {
   private lastTrace: { externalId: string; file: string | null; line: number } | null = null;
 
   /**
-   * On a better-sqlite3 handle (inside the caller's writeTransaction) the writer is synchronous
-   * and ready at once; on the seam (`Sql`, any dialect) use `RecordWriter.open`, then the *Async methods.
+   * `target` gives the dialect; the writer's statement programs run wherever the caller drives
+   * them (runSync inside a writeTransaction, runAsync on a transaction). `RecordWriter.open` makes
+   * one with its dataset created or found; else run `opening()` first.
    */
   constructor(
-    target: Database.Database | Sql,
+    target: Sql,
     readonly datasetName: string,
     private readonly images: Map<string, ResolvedImage>,
     cocoImages: Map<number, string> = new Map(),
@@ -116,9 +115,7 @@ export class RecordWriter {
   ) {
     this.cocoImages = cocoImages;
     this.importId = importId;
-    const onSeam = isSql(target);
-    this.handle = onSeam ? null : (target as Database.Database);
-    this.postgres = onSeam && (target as Sql).dialect === "postgres";
+    this.postgres = target.dialect === "postgres";
     this.bulk = this.postgres && options.bulk ? new BulkRows() : null;
     const pg = this.postgres;
     this.s = {
@@ -158,7 +155,6 @@ export class RecordWriter {
       retireLabel: `UPDATE "Review" SET "current" = FALSE WHERE "id" = ?`,
       insertLabel: `INSERT INTO "Review" ("traceId", "stepId", "userId", "label", "comment", "revision", "current", "source", "provenance", "createdAt", "importId") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     };
-    if (this.handle) runSync(this.opening(), this.handle);
   }
 
   /** A writer on the async seam (any dialect), its dataset created or found. */
@@ -180,17 +176,7 @@ export class RecordWriter {
     else this.deferred.push(change);
   }
 
-  private sync<T>(program: Program<T>): T {
-    if (!this.handle) throw new AppError("internal", "RecordWriter: synchronous use needs the better-sqlite3 handle (use the *Async methods)");
-    return runSync(program, this.handle);
-  }
-
-  /** Returns a conflict instead of writing when the record contradicts what is stored. `file` names the input in label provenance. */
-  write(record: ImportRecord, hash?: string, file?: string): Conflict | null {
-    return this.sync(this.record(record, hash, file));
-  }
-
-  /** `write` on the seam (any dialect; on SQLite it completes synchronously). */
+  /** `record` on the seam (any dialect; on SQLite it completes synchronously). */
   writeAsync(q: Sql, record: ImportRecord, hash?: string, file?: string): Promise<Conflict | null> {
     return runAsync(this.record(record, hash, file), q);
   }
@@ -200,7 +186,10 @@ export class RecordWriter {
     return runAsync(this.flush(), q);
   }
 
-  /** The statement program of one record (for callers that drive programs themselves). */
+  /**
+   * The statement program of one record; returns a conflict instead of writing when the record
+   * contradicts what is stored. `file` names the input in label provenance.
+   */
   *record(record: ImportRecord, hash?: string, file?: string): Program<Conflict | null> {
     switch (record.type) {
       case "image":
@@ -403,10 +392,6 @@ export class RecordWriter {
    * a scene file imported later keeps the image's own name; the image's traces point at it.
    * Runs in the import's last chunk, with the deferred changes to rows older than the import.
    */
-  finish(): void {
-    this.sync(this.finishing());
-  }
-
   finishAsync(q: Sql): Promise<void> {
     return runAsync(this.finishing(), q);
   }
@@ -600,10 +585,6 @@ function stepValues(traceId: number, index: number, step: NormalizedStep): Param
     step.result === undefined ? null : JSON.stringify(step.result),
     refs.length ? JSON.stringify(refs) : null,
   ];
-}
-
-function isSql(target: Database.Database | Sql): target is Sql {
-  return typeof (target as Sql).insertMany === "function" && "dialect" in target;
 }
 
 /** A createdAt as SQLite holds it (ISO text, "YYYY-MM-DD HH:MM:SS" UTC, or epoch ms) → epoch ms. */

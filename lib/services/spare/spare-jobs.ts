@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { db, prepare } from "@/lib/db";
+import { db } from "@/lib/db";
 import { many, run, sql, writeProgram } from "@/lib/db/sql";
 import { AppError, type ErrorDetail } from "@/lib/errors";
 import { createJob, defineJobKind, getJob, listJobs, mapConcurrent } from "@/lib/jobs/jobs";
@@ -81,46 +81,7 @@ function resolveImage(image: string | null, dirs: string[], listings: FolderList
   return { status: "missing", path: null };
 }
 
-/**
- * Multi-row INSERT through prepared statements: rows are bound `BATCH_ROWS` at a time into one
- * `VALUES (…), (…), …` statement (prepared once per commit), the rest through a single-row one.
- * One statement call per 64 rows instead of per row: the binding cost stays, the per-call cost
- * (statement reset, step, JS ↔ native crossing) is paid 64 times less.
- */
-const BATCH_ROWS = 64;
 const PAIR_INSERT_COLUMNS = ["captionId", "jobId", "idx", "question", "answer", "relation", "relationClass", "frame", "status", "removedBy", "reason", "spanStart", "spanEnd"] as const;
-class BatchInsert {
-  private readonly values: unknown[] = [];
-  private many: ReturnType<typeof prepare> | null = null;
-  private one: ReturnType<typeof prepare> | null = null;
-
-  constructor(
-    private readonly handle: Parameters<typeof prepare>[0],
-    private readonly head: string,
-    private readonly columns: number,
-  ) {}
-
-  private statement(rows: number) {
-    const tuple = `(${new Array(this.columns).fill("?").join(", ")})`;
-    return prepare(this.handle, `${this.head}${new Array(rows).fill(tuple).join(", ")}`);
-  }
-
-  add(...row: unknown[]): void {
-    for (const v of row) this.values.push(v);
-    if (this.values.length === BATCH_ROWS * this.columns) {
-      this.many ??= this.statement(BATCH_ROWS);
-      this.many.run(this.values);
-      this.values.length = 0;
-    }
-  }
-
-  flush(): void {
-    if (this.values.length === 0) return;
-    this.one ??= this.statement(1);
-    for (let i = 0; i < this.values.length; i += this.columns) this.one.run(this.values.slice(i, i + this.columns));
-    this.values.length = 0;
-  }
-}
 
 function endpointOf(input: SpareEndpoint | null | undefined): SpareEndpoint | null {
   return input ?? null;
@@ -290,38 +251,20 @@ export const spareJobKind = defineJobKind<SpareJobConfig>({
             ctx.count("generated", outcome.pairs.length);
             for (const pair of outcome.pairs) ctx.count(pair.status === "kept" ? "kept" : `removed.${pair.removedBy}`);
           }
-          if (q.dialect === "postgres") {
-            // PostgreSQL: a statement program the job runner runs in the transaction that marks the chunk done
-            const pairRows = outcomes.flatMap(({ row, outcome }) =>
-              outcome.pairs.map((p) => [row.id, ctx.job.id, p.index, p.question, p.answer, p.relation, p.relationClass, p.frame, p.status, p.removedBy, p.reason, p.spanStart, p.spanEnd]),
-            );
-            return {
-              write: function* () {
-                for (const { row, outcome } of outcomes) {
-                  yield* run(
-                    `UPDATE "SpareCaption" SET "stage" = 'done', "spatial" = ?, "classifierReason" = ?, "unparseable" = ?, "truncated" = ?, "invalidItems" = ?, "rawAnswer" = ?, "clipSkipped" = ? WHERE "id" = ?`,
-                    outcome.spatial, outcome.classifierReason, outcome.unparseable, outcome.truncated, outcome.invalidItems, outcome.rawAnswer, outcome.clipSkipped, row.id,
-                  );
-                }
-                // a chunk written again replaces its pairs' generated columns (SQLite: INSERT OR REPLACE)
-                yield* many("SparePair", PAIR_INSERT_COLUMNS, pairRows, `ON CONFLICT ("captionId", "idx") DO UPDATE SET ${PAIR_INSERT_COLUMNS.filter((c) => c !== "captionId" && c !== "idx").map((c) => `"${c}" = excluded."${c}"`).join(", ")}`);
-                return rows.length;
-              },
-            };
-          }
+          // a statement program the job runner runs in the transaction that marks the chunk done
+          const pairRows = outcomes.flatMap(({ row, outcome }) =>
+            outcome.pairs.map((p) => [row.id, ctx.job.id, p.index, p.question, p.answer, p.relation, p.relationClass, p.frame, p.status, p.removedBy, p.reason, p.spanStart, p.spanEnd]),
+          );
           return {
-            // SQLite: multi-row prepared INSERTs on the handle inside the runner's transaction (its fast path)
-            commit: (h) => {
-              const updateCaption = prepare(
-                h,
-                `UPDATE "SpareCaption" SET "stage" = 'done', "spatial" = ?, "classifierReason" = ?, "unparseable" = ?, "truncated" = ?, "invalidItems" = ?, "rawAnswer" = ?, "clipSkipped" = ? WHERE "id" = ?`,
-              );
-              const pairs = new BatchInsert(h, `INSERT OR REPLACE INTO "SparePair" (${PAIR_INSERT_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES `, 13);
+            write: function* () {
               for (const { row, outcome } of outcomes) {
-                updateCaption.run(outcome.spatial ? 1 : 0, outcome.classifierReason, outcome.unparseable ? 1 : 0, outcome.truncated ? 1 : 0, outcome.invalidItems, outcome.rawAnswer, outcome.clipSkipped, row.id);
-                for (const p of outcome.pairs) pairs.add(row.id, ctx.job.id, p.index, p.question, p.answer, p.relation, p.relationClass, p.frame, p.status, p.removedBy, p.reason, p.spanStart, p.spanEnd);
+                yield* run(
+                  `UPDATE "SpareCaption" SET "stage" = 'done', "spatial" = ?, "classifierReason" = ?, "unparseable" = ?, "truncated" = ?, "invalidItems" = ?, "rawAnswer" = ?, "clipSkipped" = ? WHERE "id" = ?`,
+                  outcome.spatial, outcome.classifierReason, outcome.unparseable, outcome.truncated, outcome.invalidItems, outcome.rawAnswer, outcome.clipSkipped, row.id,
+                );
               }
-              pairs.flush();
+              // a chunk written again replaces its pairs' generated columns (their review stays)
+              yield* many("SparePair", PAIR_INSERT_COLUMNS, pairRows, `ON CONFLICT ("captionId", "idx") DO UPDATE SET ${PAIR_INSERT_COLUMNS.filter((c) => c !== "captionId" && c !== "idx").map((c) => `"${c}" = excluded."${c}"`).join(", ")}`);
               return rows.length;
             },
           };
