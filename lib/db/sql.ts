@@ -364,7 +364,14 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
 export type Op =
   | { kind: "run" | "get" | "all" | "insert"; text: string; params: Param[] }
   | { kind: "many"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[]; conflict: string }
-  | { kind: "copy"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[] };
+  | { kind: "copy"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[] }
+  | { kind: "batch"; statements: readonly Statement[] };
+
+/** One statement of a `batch`: SQL text with `?` placeholders and its parameters. */
+export interface Statement {
+  text: string;
+  params: readonly Param[];
+}
 
 /**
  * A generator of statements (`yield* get(…)`) returning T. Bulk write logic written this way
@@ -396,11 +403,57 @@ export function* many(table: string, columns: readonly string[], rows: readonly 
   return (yield { kind: "many", table, columns, rows, conflict }) as number;
 }
 
+/**
+ * Independent writes in one round trip on PostgreSQL: one statement whose data-modifying CTEs are
+ * the first statements and whose main statement is the last (`WITH w0 AS (…), w1 AS (…) <last>`);
+ * on SQLite they run one after another. Returns the last statement's rows (its RETURNING; [] when
+ * it has none). On PostgreSQL they all see the snapshot taken before any of them ran, so none may
+ * depend on another's effect (no statement reads what an earlier one wrote) and no two may change
+ * the same row.
+ */
+export function* batch<T = Row>(statements: readonly Statement[]): Program<T[]> {
+  if (!statements.length) return [];
+  return (yield { kind: "batch", statements }) as T[];
+}
+
+/** The text `batch` sends to PostgreSQL (placeholders stay in order: CTEs first, then the last). */
+function batchText(statements: readonly Statement[]): string {
+  const last = statements[statements.length - 1];
+  if (statements.length === 1) return last.text;
+  return `WITH ${statements.slice(0, -1).map((st, i) => `w${i} AS (${st.text})`).join(", ")} ${last.text}`;
+}
+
+/**
+ * An SQL expression for the id the next row inserted into `table` gets (an integer "id" with its
+ * own sequence): `nextval` of its sequence on PostgreSQL; on SQLite the AUTOINCREMENT successor
+ * (its sqlite_sequence entry, or the highest id, plus one — valid inside the write transaction, where
+ * no other writer inserts). Lets a program know a new row's id before writing it, so the row and
+ * the rows that refer to it go in one `batch`. The row must then be inserted with that id.
+ */
+export function nextIdSql(table: string): string {
+  const name = table.replaceAll("'", "''");
+  if (dialect() === "postgres") return `(SELECT nextval(pg_get_serial_sequence('${quote(name)}', 'id')))`;
+  return `(SELECT MAX(n) + 1 FROM (SELECT "seq" AS n FROM sqlite_sequence WHERE "name" = '${name}' UNION ALL SELECT COALESCE(MAX("id"), 0) FROM ${quote(table)}))`;
+}
+
 function insertOne(table: string, columns: readonly string[], conflict: string): string {
   return `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`;
 }
 
 function execSync(handle: Database.Database, op: Op): unknown {
+  if (op.kind === "batch") {
+    let rows: unknown[] = [];
+    for (const st of op.statements) {
+      const statement = statementOf(handle, st.text);
+      const params = st.params.map(sqliteParam);
+      if (statement.reader) rows = statement.all(...params);
+      else {
+        statement.run(...params);
+        rows = [];
+      }
+    }
+    return rows;
+  }
   if (op.kind === "many" || op.kind === "copy") {
     const statement = statementOf(handle, insertOne(op.table, op.columns, op.kind === "many" ? op.conflict : ""));
     let changes = 0;
@@ -437,6 +490,7 @@ export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
     let result: unknown;
     if (op.kind === "many") result = await q.insertMany(op.table, op.columns, op.rows, op.conflict);
     else if (op.kind === "copy") result = await copyRows(q, op.table, op.columns, op.rows);
+    else if (op.kind === "batch") result = await q.all(batchText(op.statements), op.statements.flatMap((st) => st.params));
     else if (op.kind === "get") result = await q.get(op.text, op.params);
     else if (op.kind === "all") result = await q.all(op.text, op.params);
     else if (op.kind === "run") result = await q.run(op.text, op.params);
