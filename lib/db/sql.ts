@@ -123,6 +123,27 @@ function closing(text: string, start: number, quote: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Prepared statements (PostgreSQL)
+
+/** Texts marked by `prepared`, with their statement names. */
+const preparedNames = new Map<string, string>();
+/** Marking stops beyond this many texts (a caller marking texts with values inlined would grow it without end). */
+const PREPARED_MAX = 1_000;
+
+/**
+ * Marks a statement text to run as a named prepared statement on PostgreSQL: parsed once per
+ * connection and, after PostgreSQL's first five custom plans, planned once (its generic plan).
+ * For the hot statements of a request, where planning is a good part of the server's work (a review
+ * action's statements: ~2 ms of planning each against well under 1 ms of execution at 1M traces).
+ * Only constant texts (parameters for the values; a few variants at most); returns the text.
+ * No effect on SQLite, whose statements the seam caches prepared anyway.
+ */
+export function prepared(text: string): string {
+  if (!preparedNames.has(text) && preparedNames.size < PREPARED_MAX) preparedNames.set(text, `stepwise_${preparedNames.size + 1}`);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Parameters and result types
 
 function sqliteParam(value: Param): unknown {
@@ -238,7 +259,7 @@ export class PostgresSql implements Sql {
 
   private async query(text: string, params: readonly Param[]): Promise<pg.QueryResult> {
     try {
-      return await this.client.query({ text: toPostgres(text), values: params.map(pgParam), types: sqliteShapedTypes });
+      return await this.client.query({ name: preparedNames.get(text), text: toPostgres(text), values: params.map(pgParam), types: sqliteShapedTypes });
     } catch (error) {
       throw pgError(error, text);
     }
@@ -490,7 +511,11 @@ export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
     let result: unknown;
     if (op.kind === "many") result = await q.insertMany(op.table, op.columns, op.rows, op.conflict);
     else if (op.kind === "copy") result = await copyRows(q, op.table, op.columns, op.rows);
-    else if (op.kind === "batch") result = await q.all(batchText(op.statements), op.statements.flatMap((st) => st.params));
+    else if (op.kind === "batch") {
+      const text = batchText(op.statements);
+      if (op.statements.every((st) => preparedNames.has(st.text))) prepared(text); // a batch of prepared statements is one too
+      result = await q.all(text, op.statements.flatMap((st) => st.params));
+    }
     else if (op.kind === "get") result = await q.get(op.text, op.params);
     else if (op.kind === "all") result = await q.all(op.text, op.params);
     else if (op.kind === "run") result = await q.run(op.text, op.params);

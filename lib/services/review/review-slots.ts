@@ -1,6 +1,6 @@
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db";
-import { all, dialectText, sql, type Program, type Statement } from "@/lib/db/sql";
+import { all, dialectText, prepared, sql, type Program, type Statement } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AssignBody, ClaimResult, ReviewPolicyBody, ReviewPolicyDto, ReviewProgress } from "@/lib/schemas/adjudication";
@@ -52,19 +52,19 @@ async function holdersOf(tx: Tx, traceId: number, now: Date): Promise<Set<number
 export function* holdSlot(trace: { id: number; datasetId: number }, policy: { minReviews: number; leaseMinutes: number }, userId: number, now: Date): Program<Statement> {
   const holders = new Set(
     (yield* all<{ userId: number }>(
-      `SELECT "userId" FROM "Review" WHERE "traceId" = ? AND "current" = TRUE AND "source" = 'human'
-       UNION SELECT "userId" FROM "ReviewLease" WHERE "traceId" = ? AND ("expiresAt" IS NULL OR "expiresAt" > ?)`,
+      prepared(`SELECT "userId" FROM "Review" WHERE "traceId" = ? AND "current" = TRUE AND "source" = 'human'
+       UNION SELECT "userId" FROM "ReviewLease" WHERE "traceId" = ? AND ("expiresAt" IS NULL OR "expiresAt" > ?)`),
       trace.id, trace.id, now,
     )).map((h) => Number(h.userId)),
   );
   const expiresAt = new Date(now.getTime() + policy.leaseMinutes * 60_000);
   // keep working → keep the lease (assignments have no expiry and stay so)
-  if (holders.has(userId)) return { text: `UPDATE "ReviewLease" SET "expiresAt" = ? WHERE "traceId" = ? AND "userId" = ? AND "expiresAt" IS NOT NULL`, params: [expiresAt, trace.id, userId] };
+  if (holders.has(userId)) return { text: prepared(`UPDATE "ReviewLease" SET "expiresAt" = ? WHERE "traceId" = ? AND "userId" = ? AND "expiresAt" IS NOT NULL`), params: [expiresAt, trace.id, userId] };
   if (holders.size >= policy.minReviews) {
     throw new AppError("conflict", `all ${policy.minReviews} review slot${policy.minReviews === 1 ? "" : "s"} of trace ${trace.id} are taken by other reviewers; take another trace (the queue hands out free ones)`);
   }
   return {
-    text: `INSERT INTO "ReviewLease" ("datasetId", "traceId", "userId", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT ("traceId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt"`,
+    text: prepared(`INSERT INTO "ReviewLease" ("datasetId", "traceId", "userId", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT ("traceId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt"`),
     params: [trace.datasetId, trace.id, userId, expiresAt, now],
   };
 }

@@ -1,6 +1,6 @@
 import { auditStamp } from "@/lib/auth/context";
 import { db, dialect } from "@/lib/db";
-import { all, batch, dialectText, get, nextIdSql, readProgram, sqlDialect, writeProgram, type Program, type Statement } from "@/lib/db/sql";
+import { all, batch, dialectText, get, nextIdSql, prepared, readProgram, sqlDialect, writeProgram, type Program, type Statement } from "@/lib/db/sql";
 import { DISAGREEMENTS_OF_TRACE, disagreementsSql, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -66,7 +66,7 @@ async function bumpStep(tx: Tx, stepId: number, data: Prisma.StepUpdateInput = {
 }
 
 /** Label state and disagreements of one trace, recounted (`?`: its id), with its version. */
-const TRACE_STATE = `UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`;
+const TRACE_STATE = prepared(`UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`);
 
 /**
  * unlabeled | partial | complete over steps, counting human labels and after-error markers, and
@@ -97,7 +97,7 @@ async function audit(tx: Tx, user: UserRef, action: string, entity: string, enti
 function auditRow(userId: number, action: string, entity: string, entityId: number, data: Record<string, unknown>, now: Date): Statement {
   const stamp = auditStamp();
   return {
-    text: `INSERT INTO "AuditLog" ("userId", "action", "entity", "entityId", "data", "tokenId", "role", "requestId", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    text: prepared(`INSERT INTO "AuditLog" ("userId", "action", "entity", "entityId", "data", "tokenId", "role", "requestId", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     params: [userId, action, entity, String(entityId), JSON.stringify(data), stamp.tokenId, stamp.role, stamp.requestId, now],
   };
 }
@@ -141,7 +141,7 @@ type ReviewStep = ReviewActionResult["steps"][number] & { index: number };
  */
 function* labelProgram(stepId: number, body: StepLabelBody, userName: string, now: Date): Program<ReviewActionResult | null> {
   const rows = yield* all<LockedStepRow>(
-    `SELECT s."id" AS id, s."traceId" AS traceId, s."index" AS "index", s."revision" AS revision, s."version" AS version, t."datasetId" AS datasetId,
+    prepared(`SELECT s."id" AS id, s."traceId" AS traceId, s."index" AS "index", s."revision" AS revision, s."version" AS version, t."datasetId" AS datasetId,
             p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes, u."id" AS userId,
             (SELECT MAX(r."id") FROM "Review" r WHERE r."stepId" = s."id" AND r."userId" = u."id" AND r."current" = TRUE) AS previousId,
             ${nextIdSql("Review")} AS reviewId,
@@ -151,7 +151,7 @@ function* labelProgram(stepId: number, body: StepLabelBody, userName: string, no
      LEFT JOIN "User" u ON u."id" = ${USER_ID}
      LEFT JOIN "Review" m ON m."traceId" = s."traceId" AND m."userId" = u."id" AND m."current" = TRUE AND m."label" = ? AND m."comment" = 'after step ' || s."index"
      LEFT JOIN "Step" ms ON ms."id" = m."stepId"
-     WHERE s."id" = ? ORDER BY m."id"${forUpdateOf("s")}`,
+     WHERE s."id" = ? ORDER BY m."id"${forUpdateOf("s")}`),
     userName, AFTER_ERROR, stepId,
   );
   const step = rows[0];
@@ -205,12 +205,12 @@ function* labelProgram(stepId: number, body: StepLabelBody, userName: string, no
     }
   }
   const live = retired.filter((id): id is number => id !== null);
-  if (live.length) writes.push({ text: `UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${placeholders(live)})`, params: live });
+  if (live.length) writes.push({ text: prepared(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${placeholders(live)})`), params: live });
   writes.push({
-    text: `INSERT INTO "Review" ("id", "traceId", "stepId", "userId", "label", "comment", "revision", "timeSpentMs", "afterError", "source", "provenance", "current", "createdAt") VALUES ${inserts.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, '${HUMAN}', ?, TRUE, ?)`).join(", ")}`,
+    text: prepared(`INSERT INTO "Review" ("id", "traceId", "stepId", "userId", "label", "comment", "revision", "timeSpentMs", "afterError", "source", "provenance", "current", "createdAt") VALUES ${inserts.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, '${HUMAN}', ?, TRUE, ?)`).join(", ")}`),
     params: inserts.flatMap(([id, sid, label, comment, revision, spent, afterError, provenance]) => [id, step.traceId, sid, userId, label, comment, revision, spent, afterError, provenance, now]),
   });
-  writes.push({ text: `UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${placeholders(bumped)})`, params: bumped.map((b) => b.id) });
+  writes.push({ text: prepared(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${placeholders(bumped)})`), params: bumped.map((b) => b.id) });
   writes.push(auditRow(userId, "review.label", "step", stepId, {
     traceId: step.traceId, reviewId, previousReviewId: step.previousId ?? null, markers, clearedMarkerIds: cleared.map((c) => c.id),
   }, now));
@@ -241,12 +241,12 @@ export async function recordStepLabel(stepId: number, body: StepLabelBody): Prom
 /** A trace decision as a statement program: BEGIN, one read (the trace locked, as a label locks its step), one write, COMMIT. */
 function* decisionProgram(traceId: number, body: TraceDecisionBody, userName: string, now: Date): Program<ReviewActionResult | null> {
   const trace = yield* get<{ id: number; version: number; decision: string | null; datasetId: number; minReviews: number | null; leaseMinutes: number | null; userId: number | null; previousId: number | null; reviewId: number }>(
-    `SELECT t."id" AS id, t."version" AS version, t."decision" AS decision, t."datasetId" AS datasetId,
+    prepared(`SELECT t."id" AS id, t."version" AS version, t."decision" AS decision, t."datasetId" AS datasetId,
             p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes, u."id" AS userId,
             (SELECT MAX(r."id") FROM "Review" r WHERE r."traceId" = t."id" AND r."stepId" IS NULL AND r."userId" = u."id" AND r."current" = TRUE) AS previousId,
             ${nextIdSql("Review")} AS reviewId
      FROM "Trace" t LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId" LEFT JOIN "User" u ON u."id" = ${USER_ID}
-     WHERE t."id" = ?${forUpdateOf("t")}`,
+     WHERE t."id" = ?${forUpdateOf("t")}`),
     userName, traceId,
   );
   if (!trace) throw new AppError("not_found", `trace ${traceId} not found`);
@@ -257,16 +257,16 @@ function* decisionProgram(traceId: number, body: TraceDecisionBody, userName: st
   const writes: Statement[] = [];
   const policy = policyOf(trace);
   if (policy) writes.push(yield* holdSlot(trace, policy, userId, now));
-  if (trace.previousId !== null) writes.push({ text: `UPDATE "Review" SET "current" = FALSE WHERE "id" = ?`, params: [trace.previousId] });
+  if (trace.previousId !== null) writes.push({ text: prepared(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (?)`), params: [trace.previousId] });
   writes.push({
-    text: `INSERT INTO "Review" ("id", "traceId", "userId", "label", "comment", "timeSpentMs", "source", "current", "createdAt") VALUES (?, ?, ?, ?, ?, ?, '${HUMAN}', TRUE, ?)`,
+    text: prepared(`INSERT INTO "Review" ("id", "traceId", "userId", "label", "comment", "timeSpentMs", "source", "current", "createdAt") VALUES (?, ?, ?, ?, ?, ?, '${HUMAN}', TRUE, ?)`),
     params: [reviewId, traceId, userId, body.decision, body.comment ?? null, body.timeSpentMs ?? null, now],
   });
   writes.push(auditRow(userId, "review.decision", "trace", traceId, { traceId, reviewId, previousReviewId: trace.previousId ?? null, previousDecision: trace.decision }, now));
   // last: the decision and the recount in one UPDATE (a decision is no step label: the counts
   // do not depend on the review written beside it, which this statement does not see on PostgreSQL)
   writes.push({
-    text: `UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1, "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`,
+    text: prepared(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1, "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`),
     params: [body.decision, traceId],
   });
   const [state] = yield* batch<{ labelState: string; version: number }>(writes);
