@@ -134,7 +134,7 @@ const PREPARED_MAX = 1_000;
  * Marks a statement text to run as a named prepared statement on PostgreSQL: parsed once per
  * connection and, after PostgreSQL's first five custom plans, planned once (its generic plan).
  * For the hot statements of a request, where planning is a good part of the server's work (a review
- * action's statements: ~2 ms of planning each against well under 1 ms of execution at 1M traces).
+ * action's and the trace page's statements: 1–2 ms of planning each at 1M traces, bench/README.md).
  * Only constant texts (parameters for the values; a few variants at most); returns the text.
  * No effect on SQLite, whose statements the seam caches prepared anyway.
  */
