@@ -428,9 +428,9 @@ export function* many(table: string, columns: readonly string[], rows: readonly 
  * Independent writes in one round trip on PostgreSQL: one statement whose data-modifying CTEs are
  * the first statements and whose main statement is the last (`WITH w0 AS (…), w1 AS (…) <last>`);
  * on SQLite they run one after another. Returns the last statement's rows (its RETURNING; [] when
- * it has none). On PostgreSQL they all see the snapshot taken before any of them ran, so none may
- * depend on another's effect (no statement reads what an earlier one wrote) and no two may change
- * the same row.
+ * it has none). Each is a plain INSERT, UPDATE or DELETE (no WITH of its own). On PostgreSQL they
+ * all see the snapshot taken before any of them ran, so none may depend on another's effect (no
+ * statement reads what an earlier one wrote) and no two may change the same row.
  */
 export function* batch<T = Row>(statements: readonly Statement[]): Program<T[]> {
   if (!statements.length) return [];
