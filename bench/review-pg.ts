@@ -8,7 +8,10 @@
 //   - through the services in this process (getTrace, listTraces by rule and by quality with keyset
 //     cursors, recordStepLabel) on the app's pool;
 //   - through HTTP against `next start` (BENCH_HTTP=0 leaves it out), like the SQLite bench.
-// Counts, p50/p95/max and the load average are printed: the machine is shared, say so with the figures.
+// Counts, p50/p95/max and the load average are printed: the machine is shared, say so with the figures;
+// the floor (`SELECT 1`, one round trip on one connection) is timed next to them, so the figures can be
+// read against the load. BENCH_KEEP=1 keeps the filled database at the end and reuses it on the next
+// run (when it holds the same number of traces): before/after runs without refilling (~10 min).
 import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +25,7 @@ const BOXES = 1_000;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const PORT = Number(process.env.BENCH_PORT ?? 3190);
 const DATABASE = "stepwise_bench_review";
+const KEEP = process.env.BENCH_KEEP === "1";
 /** Traces per INSERT … SELECT (each its own statement, so progress shows and no transaction is huge). */
 const FILL_CHUNK = 100_000;
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -127,6 +131,16 @@ async function fill(url: string): Promise<{ first: number; sceneTrace: number; b
   });
 }
 
+/** A kept database filled by an earlier run with the same TRACES: its ids, else null (filled again). */
+async function filled(url: string): Promise<{ first: number; sceneTrace: number; boxTrace: number } | null> {
+  return admin(url, async (c) => {
+    const row = (await c.query(`SELECT COUNT(*)::int AS n, MIN("id") AS first, MAX("id") AS last FROM "Trace"`).catch(() => ({ rows: [{ n: -1 }] }))).rows[0] as { n: number; first: number; last: number };
+    if (row.n !== TRACES) return null;
+    console.log(`reusing ${DATABASE}: ${row.n.toLocaleString()} traces (BENCH_KEEP=1)`);
+    return { first: row.first, sceneTrace: row.first + Math.floor(TRACES / 2), boxTrace: row.last };
+  });
+}
+
 export async function benchReviewPostgres(adminUrl: string): Promise<void> {
   const url = withDatabase(adminUrl, DATABASE);
   console.log(`PostgreSQL: ${TRACES.toLocaleString()} traces / ${(TRACES * STEPS_PER_TRACE).toLocaleString()} steps in database ${DATABASE}; ${load()}`);
@@ -135,34 +149,39 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
     process.env.BENCH_HTTP === "0"
       ? Promise.resolve(0)
       : new Promise<number>((resolve) => spawn(process.execPath, [path.join(ROOT, "scripts", "build-if-needed.mjs")], { cwd: ROOT, stdio: "inherit" }).on("exit", (code) => resolve(code ?? 1)));
-  await admin(adminUrl, async (c) => {
+  const reused = await admin(adminUrl, async (c) => {
+    const kept = KEEP && (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DATABASE])).rowCount ? await filled(url) : null;
+    if (kept) return kept;
     await c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${DATABASE}`);
+    return null;
   });
   try {
     await deployMigrations(url);
-    const { sceneTrace, boxTrace } = await fill(url);
+    const { sceneTrace, boxTrace } = reused ?? (await fill(url));
     const pick = (i: number) => sceneTrace - 5_000 + ((i * 7919) % 10_000);
 
-    // the raw limit: the page's three main reads over one connection
-    const raw = await admin(url, (c) =>
-      timed(SAMPLES, async (i) => {
+    // the floor (one round trip) and the raw limit (the page's three main reads) over one connection
+    const [floor, raw] = await admin(url, async (c) => [
+      await timed(SAMPLES, () => c.query(`SELECT 1`)),
+      await timed(SAMPLES, async (i) => {
         await c.query(`SELECT * FROM "Trace" WHERE "id" = $1`, [pick(i)]);
         await c.query(`SELECT * FROM "Step" WHERE "traceId" = $1 ORDER BY "index"`, [pick(i)]);
         await c.query(`SELECT * FROM "Box" WHERE "imageId" = (SELECT "imageId" FROM "Trace" WHERE "id" = $1)`, [pick(i)]);
       }),
-    );
+    ]);
 
     // through the services, in this process, on the app's pool
     process.env.DATABASE_URL = url;
     const { getTrace } = await import("../lib/services/traces/traces");
     const { listTraces } = await import("../lib/services/traces/trace-list");
     const { recordStepLabel } = await import("../lib/services/review/reviews");
-    const { db, disconnect } = await import("../lib/db");
+    const { db, disconnect, pgPool } = await import("../lib/db");
     await db().user.upsert({ where: { name: "bench" }, create: { name: "bench", role: "reviewer" }, update: {} });
     try {
       await timed(20, (i) => getTrace(pick(i))); // warm-up: pool, plans
       console.log(`services in-process (${SAMPLES} sequential calls each; list pages: 50 rows, cursors across the dataset); ${load()}`);
+      report("raw pg: SELECT 1 (floor: one round trip)", floor);
       report("raw pg: trace + steps + boxes", raw);
       report("getTrace (the trace page's read)", await timed(SAMPLES, (i) => getTrace(pick(i))));
       report("getTrace, the 1,000-box trace", await timed(50, () => getTrace(boxTrace)));
@@ -170,6 +189,7 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
       report("listTraces sort=-quality, (quality, id) keyset", await timed(50, (i) => listTraces({ dataset: "bench", limit: 50, sort: "-quality", cursor: i ? sceneTrace - 400_000 + i * 16_000 : undefined })));
       const targets = await Promise.all(Array.from({ length: SAMPLES }, async (_, i) => (await getTrace(pick(i + 1000)).then((t) => t.steps[i % STEPS_PER_TRACE]))));
       report("recordStepLabel (review action)", await timed(SAMPLES, (i) => recordStepLabel(targets[i].id, { label: (["accept", "neutral", "reject"] as const)[i % 3], expectedVersion: targets[i].version, stopAtFirstError: false, timeSpentMs: 1000, user: "bench" })));
+      report("app pool: SELECT 1 (floor, after the action)", await timed(SAMPLES, () => pgPool().query(`SELECT 1`)));
     } finally {
       await disconnect();
     }
@@ -209,8 +229,11 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
       stop();
     }
   } finally {
-    // the bench database is several GB: always dropped
-    await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`));
-    console.log(`dropped ${DATABASE}; ${load()}`);
+    // the bench database is several GB: dropped unless kept for the next run
+    if (KEEP) console.log(`kept ${DATABASE} (BENCH_KEEP=1; drop it when done); ${load()}`);
+    else {
+      await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`));
+      console.log(`dropped ${DATABASE}; ${load()}`);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { db, dialect } from "@/lib/db";
-import { many, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
+import { all, batch, get, many, nextIdSql, readProgram, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
 
 // The async SQL seam on the dialect of this run (SQLite; PostgreSQL with STEPWISE_TEST_PG=1):
 // the same statements give the same, SQLite-shaped values on both.
@@ -104,5 +104,51 @@ describe(`sql seam on ${process.env.STEPWISE_TEST_PG === "1" ? "PostgreSQL" : "S
       ),
     );
     expect(results).toEqual([1, 1, 1]);
+  });
+
+  it("nextIdSql gives the id the next row gets; rows written with it are followed by their successors", async () => {
+    const ids = await writeProgram(function* () {
+      const taken = (yield* get<{ id: number }>(`SELECT ${nextIdSql("Dataset")} AS id`))!.id;
+      yield* batch([{ text: `INSERT INTO "Dataset" ("id", "name") VALUES (?, ?)`, params: [taken, "next-a"] }]);
+      const after = (yield* get<{ id: number }>(`INSERT INTO "Dataset" ("name") VALUES (?) RETURNING "id" AS id`, "next-b"))!.id;
+      return { taken, after };
+    });
+    expect(ids.after).toBeGreaterThan(ids.taken);
+    // an id is never given twice, even when its row is gone (SQLite's AUTOINCREMENT, PostgreSQL's sequence)
+    const q = await sql();
+    await q.run(`DELETE FROM "Dataset" WHERE "id" = ?`, [ids.after]);
+    const next = await readProgram(get<{ id: number }>(`SELECT ${nextIdSql("Dataset")} AS id`));
+    expect(next!.id).toBeGreaterThan(ids.after);
+  });
+
+  it("batch: independent writes in one statement on PostgreSQL, the last one's RETURNING rows back; all or nothing", async () => {
+    const q = await sql();
+    const a = await q.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["batch-a"]);
+    const b = await q.insert(`INSERT INTO "Dataset" ("name") VALUES (?)`, ["batch-b"]);
+    const rows = await writeProgram(() =>
+      batch<{ name: string; description: string }>([
+        { text: `UPDATE "Dataset" SET "description" = ? WHERE "id" = ?`, params: ["first", a] },
+        { text: `INSERT INTO "Dataset" ("name", "description") VALUES (?, ?), (?, ?)`, params: ["batch-c", "?", "batch-d", null] },
+        { text: `UPDATE "Dataset" SET "description" = ? WHERE "id" = ? RETURNING "name" AS name, "description" AS description`, params: ["last", b] },
+      ]),
+    );
+    expect(rows).toEqual([{ name: "batch-b", description: "last" }]);
+    const read = () => readProgram(all<{ name: string; description: string | null }>(`SELECT "name", "description" FROM "Dataset" WHERE "name" LIKE 'batch-%' ORDER BY "name"`));
+    expect(await read()).toEqual([
+      { name: "batch-a", description: "first" },
+      { name: "batch-b", description: "last" },
+      { name: "batch-c", description: "?" },
+      { name: "batch-d", description: null },
+    ]);
+    // one failing member (a duplicate name) and nothing of the batch stays
+    await expect(
+      writeProgram(() =>
+        batch([
+          { text: `UPDATE "Dataset" SET "description" = ? WHERE "id" = ?`, params: ["lost", a] },
+          { text: `INSERT INTO "Dataset" ("name") VALUES (?)`, params: ["batch-c"] },
+        ]),
+      ),
+    ).rejects.toThrow();
+    expect((await read())[0]).toEqual({ name: "batch-a", description: "first" });
   });
 });

@@ -123,6 +123,27 @@ function closing(text: string, start: number, quote: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Prepared statements (PostgreSQL)
+
+/** Texts marked by `prepared`, with their statement names. */
+const preparedNames = new Map<string, string>();
+/** Marking stops beyond this many texts (a caller marking texts with values inlined would grow it without end). */
+const PREPARED_MAX = 1_000;
+
+/**
+ * Marks a statement text to run as a named prepared statement on PostgreSQL: parsed once per
+ * connection and, after PostgreSQL's first five custom plans, planned once (its generic plan).
+ * For the hot statements of a request, where planning is a good part of the server's work (a review
+ * action's and the trace page's statements: 1–2 ms of planning each at 1M traces, bench/README.md).
+ * Only constant texts (parameters for the values; a few variants at most); returns the text.
+ * No effect on SQLite, whose statements the seam caches prepared anyway.
+ */
+export function prepared(text: string): string {
+  if (!preparedNames.has(text) && preparedNames.size < PREPARED_MAX) preparedNames.set(text, `stepwise_${preparedNames.size + 1}`);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Parameters and result types
 
 function sqliteParam(value: Param): unknown {
@@ -263,7 +284,7 @@ export class PostgresSql implements Sql {
 
   private async query(text: string, params: readonly Param[]): Promise<pg.QueryResult> {
     try {
-      return await this.client.query({ text: toPostgres(text), values: params.map(pgParam), types: sqliteShapedTypes });
+      return await this.client.query({ name: preparedNames.get(text), text: toPostgres(text), values: params.map(pgParam), types: sqliteShapedTypes });
     } catch (error) {
       throw pgError(error, text);
     }
@@ -389,7 +410,14 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
 export type Op =
   | { kind: "run" | "get" | "all" | "insert"; text: string; params: Param[] }
   | { kind: "many"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[]; conflict: string }
-  | { kind: "copy"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[] };
+  | { kind: "copy"; table: string; columns: readonly string[]; rows: readonly (readonly Param[])[] }
+  | { kind: "batch"; statements: readonly Statement[] };
+
+/** One statement of a `batch`: SQL text with `?` placeholders and its parameters. */
+export interface Statement {
+  text: string;
+  params: readonly Param[];
+}
 
 /**
  * A generator of statements (`yield* get(…)`) returning T. Bulk write logic written this way
@@ -421,12 +449,58 @@ export function* many(table: string, columns: readonly string[], rows: readonly 
   return (yield { kind: "many", table, columns, rows, conflict }) as number;
 }
 
+/**
+ * Independent writes in one round trip on PostgreSQL: one statement whose data-modifying CTEs are
+ * the first statements and whose main statement is the last (`WITH w0 AS (…), w1 AS (…) <last>`);
+ * on SQLite they run one after another. Returns the last statement's rows (its RETURNING; [] when
+ * it has none). Each is a plain INSERT, UPDATE or DELETE (no WITH of its own). On PostgreSQL they
+ * all see the snapshot taken before any of them ran, so none may depend on another's effect (no
+ * statement reads what an earlier one wrote) and no two may change the same row.
+ */
+export function* batch<T = Row>(statements: readonly Statement[]): Program<T[]> {
+  if (!statements.length) return [];
+  return (yield { kind: "batch", statements }) as T[];
+}
+
+/** The text `batch` sends to PostgreSQL (placeholders stay in order: CTEs first, then the last). */
+function batchText(statements: readonly Statement[]): string {
+  const last = statements[statements.length - 1];
+  if (statements.length === 1) return last.text;
+  return `WITH ${statements.slice(0, -1).map((st, i) => `w${i} AS (${st.text})`).join(", ")} ${last.text}`;
+}
+
+/**
+ * An SQL expression for the id the next row inserted into `table` gets (an integer "id" with its
+ * own sequence): `nextval` of its sequence on PostgreSQL; on SQLite the AUTOINCREMENT successor
+ * (its sqlite_sequence entry, or the highest id, plus one — valid inside the write transaction, where
+ * no other writer inserts). Lets a program know a new row's id before writing it, so the row and
+ * the rows that refer to it go in one `batch`. The row must then be inserted with that id.
+ */
+export function nextIdSql(table: string): string {
+  const name = table.replaceAll("'", "''");
+  if (dialect() === "postgres") return `(SELECT nextval(pg_get_serial_sequence('${quote(name)}', 'id')))`;
+  return `(SELECT MAX(n) + 1 FROM (SELECT "seq" AS n FROM sqlite_sequence WHERE "name" = '${name}' UNION ALL SELECT COALESCE(MAX("id"), 0) FROM ${quote(table)}))`;
+}
+
 function insertRows(table: string, columns: readonly string[], rows: number, conflict: string): string {
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   return `INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES ${new Array(rows).fill(tuple).join(", ")} ${conflict}`;
 }
 
 function execSync(handle: Database.Database, op: Op): unknown {
+  if (op.kind === "batch") {
+    let rows: unknown[] = [];
+    for (const st of op.statements) {
+      const statement = statementOf(handle, st.text);
+      const params = st.params.map(sqliteParam);
+      if (statement.reader) rows = statement.all(...params);
+      else {
+        statement.run(...params);
+        rows = [];
+      }
+    }
+    return rows;
+  }
   if (op.kind === "many" || op.kind === "copy") return insertRowsSync(handle, op.table, op.columns, op.rows, op.kind === "many" ? op.conflict : "");
   const statement = statementOf(handle, op.text);
   const params = op.params.map(sqliteParam);
@@ -458,6 +532,11 @@ export async function runAsync<T>(program: Program<T>, q: Sql): Promise<T> {
     let result: unknown;
     if (op.kind === "many") result = await q.insertMany(op.table, op.columns, op.rows, op.conflict);
     else if (op.kind === "copy") result = await copyRows(q, op.table, op.columns, op.rows);
+    else if (op.kind === "batch") {
+      const text = batchText(op.statements);
+      if (op.statements.every((st) => preparedNames.has(st.text))) prepared(text); // a batch of prepared statements is one too
+      result = await q.all(text, op.statements.flatMap((st) => st.params));
+    }
     else if (op.kind === "get") result = await q.get(op.text, op.params);
     else if (op.kind === "all") result = await q.all(op.text, op.params);
     else if (op.kind === "run") result = await q.run(op.text, op.params);

@@ -1,6 +1,6 @@
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db";
-import { dialectText, sql } from "@/lib/db/sql";
+import { all, dialectText, prepared, sql, type Program, type Statement } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AssignBody, ClaimResult, ReviewPolicyBody, ReviewPolicyDto, ReviewProgress } from "@/lib/schemas/adjudication";
@@ -44,30 +44,29 @@ async function holdersOf(tx: Tx, traceId: number, now: Date): Promise<Set<number
 }
 
 /**
- * Called by the review service inside a label's or decision's transaction: the reviewer must hold
- * a slot of the trace or take a free one (a lease). Refuses with a conflict when all are held.
+ * Called by the review service inside a label's or decision's transaction (a statement program),
+ * when the trace's dataset has a review policy: the reviewer must hold a slot of the trace or take
+ * a free one (a lease). Refuses with a conflict when all are held. Returns the lease's write, for
+ * the caller to send with its own writes (one `batch`).
  */
-export async function ensureSlot(tx: Prisma.TransactionClient, traceId: number, user: { id: number; name: string }): Promise<void> {
-  // one statement (a review action's round trips count on PostgreSQL): the trace's dataset and its policy, if any
-  const [row] = await tx.$queryRawUnsafe<Array<{ datasetId: number; minReviews: number | null; leaseMinutes: number | null }>>(
-    dialectText(`SELECT t."datasetId" AS datasetId, p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes FROM "Trace" t LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId" WHERE t."id" = ?`),
-    traceId,
+export function* holdSlot(trace: { id: number; datasetId: number }, policy: { minReviews: number; leaseMinutes: number }, userId: number, now: Date): Program<Statement> {
+  const holders = new Set(
+    (yield* all<{ userId: number }>(
+      prepared(`SELECT "userId" FROM "Review" WHERE "traceId" = ? AND "current" = TRUE AND "source" = 'human'
+       UNION SELECT "userId" FROM "ReviewLease" WHERE "traceId" = ? AND ("expiresAt" IS NULL OR "expiresAt" > ?)`),
+      trace.id, trace.id, now,
+    )).map((h) => Number(h.userId)),
   );
-  if (!row || row.minReviews === null || row.leaseMinutes === null) return;
-  const trace = { datasetId: Number(row.datasetId) };
-  const policy = { minReviews: Number(row.minReviews), leaseMinutes: Number(row.leaseMinutes) };
-  const now = new Date();
-  const holders = await holdersOf(tx, traceId, now);
   const expiresAt = new Date(now.getTime() + policy.leaseMinutes * 60_000);
-  if (holders.has(user.id)) {
-    // keep working → keep the lease (assignments have no expiry and stay so)
-    await tx.reviewLease.updateMany({ where: { traceId, userId: user.id, expiresAt: { not: null } }, data: { expiresAt } });
-    return;
-  }
+  // keep working → keep the lease (assignments have no expiry and stay so)
+  if (holders.has(userId)) return { text: prepared(`UPDATE "ReviewLease" SET "expiresAt" = ? WHERE "traceId" = ? AND "userId" = ? AND "expiresAt" IS NOT NULL`), params: [expiresAt, trace.id, userId] };
   if (holders.size >= policy.minReviews) {
-    throw new AppError("conflict", `all ${policy.minReviews} review slot${policy.minReviews === 1 ? "" : "s"} of trace ${traceId} are taken by other reviewers; take another trace (the queue hands out free ones)`);
+    throw new AppError("conflict", `all ${policy.minReviews} review slot${policy.minReviews === 1 ? "" : "s"} of trace ${trace.id} are taken by other reviewers; take another trace (the queue hands out free ones)`);
   }
-  await tx.reviewLease.upsert({ where: { traceId_userId: { traceId, userId: user.id } }, create: { datasetId: trace.datasetId, traceId, userId: user.id, expiresAt }, update: { expiresAt } });
+  return {
+    text: prepared(`INSERT INTO "ReviewLease" ("datasetId", "traceId", "userId", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT ("traceId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt"`),
+    params: [trace.datasetId, trace.id, userId, expiresAt, now],
+  };
 }
 
 /**

@@ -27,8 +27,12 @@ describe("step labels", () => {
     expect(result.steps).toEqual([{ id: first.id, version: first.version + 1, revision: 0 }]);
     expect(result.labelState).toBe("partial");
     const review = await db().review.findFirstOrThrow({ where: { stepId: first.id, current: true }, include: { user: true } });
-    expect(review).toMatchObject({ label: "accept", timeSpentMs: 1200, source: "human", revision: 0 });
+    expect(review).toMatchObject({ label: "accept", timeSpentMs: 1200, source: "human", revision: 0, comment: null, afterError: false, provenance: null });
     expect(review.user.name).toBe("local");
+    // the audit row undo reads
+    const entry = await db().auditLog.findFirstOrThrow({ where: { action: "review.label", entityId: String(first.id) }, orderBy: { id: "desc" } });
+    expect(entry).toMatchObject({ entity: "step", userId: review.userId, undoneAt: null });
+    expect(entry.data).toEqual({ traceId, reviewId: review.id, previousReviewId: null, markers: [], clearedMarkerIds: [] });
   });
 
   it("rejects a stale version with a clear conflict and loses nothing", async () => {
@@ -50,11 +54,20 @@ describe("step labels", () => {
     for (const s of all.filter((s) => s.index > 3)) expect(labels[s.index]).toBe("after_error");
     expect(labels[1]).toBeUndefined();
     expect((await db().trace.findUniqueOrThrow({ where: { id: traceId } })).labelState).toBe("partial");
+    const markers = await db().review.findMany({ where: { traceId, current: true, label: "after_error", user: { name: "local" } }, orderBy: { id: "asc" } });
+    expect(markers.every((m) => m.afterError && m.comment === "after step 3")).toBe(true);
+    const entry = await db().auditLog.findFirstOrThrow({ where: { action: "review.label", entityId: String(target.id) }, orderBy: { id: "desc" } });
+    const rejected = await db().review.findFirstOrThrow({ where: { stepId: target.id, current: true, user: { name: "local" } } });
+    expect(rejected.provenance).toEqual({ mode: "stop_at_first_error" });
+    expect(entry.data).toMatchObject({ reviewId: rejected.id, markers: markers.map((m) => ({ id: m.id, stepId: m.stepId, replaced: null })), clearedMarkerIds: [] });
+    expect(markers.every((m) => m.id > rejected.id)).toBe(true);
 
     const fresh = (await steps())[3];
     await recordStepLabel(fresh.id, { label: "accept", expectedVersion: fresh.version, stopAtFirstError: true });
     const after = await currentLabels();
     expect(Object.values(after).filter((l) => l === "after_error")).toHaveLength(0);
+    const relabel = await db().auditLog.findFirstOrThrow({ where: { action: "review.label", entityId: String(fresh.id) }, orderBy: { id: "desc" } });
+    expect((relabel.data as { clearedMarkerIds: number[] }).clearedMarkerIds).toEqual(markers.map((m) => m.id));
   });
 
   it("undo restores the previous label (and the after-error markers it had cleared)", async () => {
@@ -149,5 +162,40 @@ describe("edits and re-runs", () => {
     await expect(editStep(reasoning.id, { expectedVersion: reasoning.version, args: { a: 1 } })).rejects.toThrow(/only tool calls have args/);
     const visprogCall = await db().step.findFirstOrThrow({ where: { kind: "tool_call", trace: { dataset: { name: "visprog-gqa" } } } });
     await expect(rerunStep(visprogCall.id, { expectedVersion: visprogCall.version })).rejects.toThrow(/cannot be re-executed|no scene/);
+  });
+});
+
+describe("optimistic concurrency", () => {
+  it("a stale label or decision writes nothing: no review, no audit row, no version bump", async () => {
+    const [, second] = await steps();
+    const trace = await db().trace.findUniqueOrThrow({ where: { id: traceId } });
+    const counts = async () => [await db().review.count(), await db().auditLog.count(), (await db().step.findUniqueOrThrow({ where: { id: second.id } })).version, (await db().trace.findUniqueOrThrow({ where: { id: traceId } })).version];
+    const before = await counts();
+    await expect(recordStepLabel(second.id, { label: "reject", expectedVersion: second.version + 1, stopAtFirstError: true })).rejects.toMatchObject({ code: "conflict" });
+    await expect(recordTraceDecision(traceId, { decision: "accept", expectedVersion: trace.version + 1 })).rejects.toMatchObject({ code: "conflict" });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("two reviewers sending the same version at once: one label (and one decision) is recorded, the other is a conflict", async () => {
+    for (const name of ["kai", "lea"]) await db().user.upsert({ where: { name }, create: { name }, update: {} });
+    const [, second] = await steps();
+    const labels = await Promise.allSettled(["kai", "lea"].map((user) => recordStepLabel(second.id, { label: "accept", expectedVersion: second.version, stopAtFirstError: false, user })));
+    expect(labels.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((labels.find((o) => o.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
+    expect((await db().step.findUniqueOrThrow({ where: { id: second.id } })).version).toBe(second.version + 1);
+    expect(await db().review.count({ where: { stepId: second.id, current: true, user: { name: { in: ["kai", "lea"] } } } })).toBe(1);
+
+    const trace = await db().trace.findUniqueOrThrow({ where: { id: traceId } });
+    const decisions = await Promise.allSettled(["kai", "lea"].map((user) => recordTraceDecision(traceId, { decision: "accept", expectedVersion: trace.version, user })));
+    expect(decisions.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((await db().trace.findUniqueOrThrow({ where: { id: traceId } })).version).toBe(trace.version + 1);
+    expect(await db().review.count({ where: { traceId, stepId: null, current: true, user: { name: { in: ["kai", "lea"] } } } })).toBe(1);
+  });
+
+  it("a reviewer named for the first time is recorded with their label", async () => {
+    const [, second] = await steps();
+    const result = await recordStepLabel(second.id, { label: "neutral", expectedVersion: second.version, stopAtFirstError: false, user: "first-timer" });
+    expect(result.steps).toEqual([{ id: second.id, version: second.version + 1, revision: second.revision }]);
+    expect(await db().user.findUniqueOrThrow({ where: { name: "first-timer" } })).toMatchObject({ role: "reviewer" });
   });
 });

@@ -1,5 +1,6 @@
 import { auditStamp } from "@/lib/auth/context";
 import { db, dialect } from "@/lib/db";
+import { all, batch, dialectText, get, nextIdSql, prepared, readProgram, sqlDialect, writeProgram, type Program, type Statement } from "@/lib/db/sql";
 import { DISAGREEMENTS_OF_TRACE, disagreementsSql, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -14,8 +15,8 @@ import {
 } from "@/lib/schemas/reviews";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { undoBulk } from "@/lib/services/review/bulk";
-import { ensureSlot } from "@/lib/services/review/review-slots";
-import { resolveUser, type UserRef } from "@/lib/services/review/users";
+import { holdSlot } from "@/lib/services/review/review-slots";
+import { resolveUser, reviewerName, type UserRef } from "@/lib/services/review/users";
 import { reverifyTrace } from "@/lib/services/verify/verify";
 import { getTool } from "@/lib/tools/registry";
 import { stepRefs } from "@/lib/tools/refs";
@@ -33,21 +34,30 @@ function conflict(what: string, current: number, expected: number, detail: strin
   return new AppError("conflict", `${what} changed since you loaded it (version ${current}, you had ${expected}): ${detail}. Reload to see the latest and try again.`);
 }
 
+/** Why a step's version moved on: its latest human label and its latest edit (read for the conflict message). */
+function* stepConflict(step: { id: number; index: number; version: number }, expectedVersion: number): Program<AppError> {
+  const latest = yield* get<{ label: string; name: string }>(
+    `SELECT r."label" AS label, u."name" AS name FROM "Review" r JOIN "User" u ON u."id" = r."userId" WHERE r."stepId" = ? AND r."current" = TRUE AND r."source" = 'human' ORDER BY r."id" DESC LIMIT 1`,
+    step.id,
+  );
+  const revision = yield* get<{ revision: number; name: string | null }>(
+    `SELECT v."revision" AS revision, u."name" AS name FROM "StepRevision" v LEFT JOIN "User" u ON u."id" = v."createdById" WHERE v."stepId" = ? ORDER BY v."revision" DESC LIMIT 1`,
+    step.id,
+  );
+  const parts = [
+    latest ? `labelled ${latest.label} by ${latest.name}` : null,
+    revision && revision.revision > 0 ? `edited (revision ${revision.revision}) by ${revision.name ?? "someone"}` : null,
+  ].filter(Boolean);
+  return conflict(`Step ${step.index}`, step.version, expectedVersion, parts.join(", ") || "updated elsewhere");
+}
+
 async function lockedStep(tx: Tx, stepId: number, expectedVersion: number) {
   // PostgreSQL runs transactions side by side (READ COMMITTED): the step row is locked so two
   // reviewers holding the same version cannot both pass the check. SQLite's writer is alone already.
   if (dialect() === "postgres") await tx.$executeRawUnsafe(`SELECT 1 FROM "Step" WHERE "id" = $1 FOR UPDATE`, stepId);
   const step = await tx.step.findUnique({ where: { id: stepId } });
   if (!step) throw new AppError("not_found", `step ${stepId} not found`);
-  if (step.version !== expectedVersion) {
-    const latest = await tx.review.findFirst({ where: { stepId, current: true, source: HUMAN }, orderBy: { id: "desc" }, include: { user: { select: { name: true } } } });
-    const revision = await tx.stepRevision.findFirst({ where: { stepId }, orderBy: { revision: "desc" }, include: { createdBy: { select: { name: true } } } });
-    const parts = [
-      latest ? `labelled ${latest.label} by ${latest.user.name}` : null,
-      revision && revision.revision > 0 ? `edited (revision ${revision.revision}) by ${revision.createdBy?.name ?? "someone"}` : null,
-    ].filter(Boolean);
-    throw conflict(`Step ${step.index}`, step.version, expectedVersion, parts.join(", ") || "updated elsewhere");
-  }
+  if (step.version !== expectedVersion) throw await readProgram(stepConflict(step, expectedVersion));
   return step;
 }
 
@@ -55,21 +65,22 @@ async function bumpStep(tx: Tx, stepId: number, data: Prisma.StepUpdateInput = {
   return tx.step.update({ where: { id: stepId }, data: { ...data, version: { increment: 1 } }, select: { id: true, version: true, revision: true } });
 }
 
+/** Label state and disagreements of one trace, recounted (`?`: its id), with its version. */
+const TRACE_STATE = prepared(`UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`);
+
 /**
  * unlabeled | partial | complete over steps, counting human labels and after-error markers, and
  * the disagreements: one UPDATE … RETURNING (one round trip on PostgreSQL instead of four).
  */
 async function refreshTraceState(tx: Tx, traceId: number): Promise<{ labelState: string; version: number }> {
-  const [row] = await tx.$queryRawUnsafe<Array<{ labelState: string; version: number | bigint }>>(
-    `UPDATE "Trace" SET "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ${Math.trunc(traceId)} RETURNING "labelState", "version"`,
-  );
+  const [row] = await tx.$queryRawUnsafe<Array<{ labelState: string; version: number | bigint }>>(dialectText(TRACE_STATE), Math.trunc(traceId));
   if (!row) throw new AppError("not_found", `trace ${traceId} not found`);
   return { labelState: row.labelState, version: Number(row.version) };
 }
 
 /** Label state and disagreements recounted after steps were replaced (Re-generate from here, restore). */
 export async function refreshTraceReviewState(traceId: number): Promise<void> {
-  await db().$transaction((tx) => refreshTraceState(tx, traceId));
+  await writeProgram(() => get(TRACE_STATE, Math.trunc(traceId)));
 }
 
 /** Recounts Trace.disagreements for these traces (see lib/services/review/disagreements.ts). */
@@ -82,66 +93,188 @@ async function audit(tx: Tx, user: UserRef, action: string, entity: string, enti
   await tx.auditLog.create({ data: { userId: user.id, action, entity, entityId: String(entityId), data: data as Prisma.InputJsonValue, ...auditStamp() } });
 }
 
+/** The audit row of a review action as a statement (a `batch` member); the same row `audit` writes. */
+function auditRow(userId: number, action: string, entity: string, entityId: number, data: Record<string, unknown>, now: Date): Statement {
+  const stamp = auditStamp();
+  return {
+    text: prepared(`INSERT INTO "AuditLog" ("userId", "action", "entity", "entityId", "data", "tokenId", "role", "requestId", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    params: [userId, action, entity, String(entityId), JSON.stringify(data), stamp.tokenId, stamp.role, stamp.requestId, now],
+  };
+}
+
 async function result(tx: Tx, action: ReviewActionResult["action"], traceId: number, stepId: number | null, stepIds: number[]): Promise<ReviewActionResult> {
   const state = await refreshTraceState(tx, traceId);
   const steps = await tx.step.findMany({ where: { id: { in: stepIds } }, select: { id: true, version: true, revision: true }, orderBy: { index: "asc" } });
   return { action, traceId, stepId, steps, traceVersion: state.version, labelState: state.labelState };
 }
 
-export async function recordStepLabel(stepId: number, body: StepLabelBody): Promise<ReviewActionResult> {
-  const user = await resolveUser(body.user);
-  return db().$transaction(async (tx) => {
-    const step = await lockedStep(tx, stepId, body.expectedVersion);
-    await ensureSlot(tx, step.traceId, user); // several reviewers per trace: a free slot or one already held
-    const previous = await tx.review.findFirst({ where: { stepId, userId: user.id, current: true }, orderBy: { id: "desc" } });
-    if (previous) await tx.review.update({ where: { id: previous.id }, data: { current: false } });
-    const review = await tx.review.create({
-      data: {
-        traceId: step.traceId, stepId, userId: user.id, label: body.label, comment: body.comment ?? null,
-        revision: step.revision, timeSpentMs: body.timeSpentMs ?? null, source: HUMAN,
-        provenance: body.stopAtFirstError ? { mode: "stop_at_first_error" } : undefined,
-      },
-    });
-    // Markers this step created earlier (as a rejected step) stop applying once it is relabelled.
-    const cleared = await tx.review.findMany({ where: { traceId: step.traceId, userId: user.id, current: true, label: AFTER_ERROR, comment: `after step ${step.index}` }, select: { id: true, stepId: true } });
-    if (cleared.length) await tx.review.updateMany({ where: { id: { in: cleared.map((c) => c.id) } }, data: { current: false } });
-    const markers: Array<{ id: number; stepId: number; replaced: number | null }> = [];
-    if (body.label === "reject" && body.stopAtFirstError) {
-      // PRM800K phase 2: after the first error, later steps are not judged; mark them so.
-      const later = await tx.step.findMany({ where: { traceId: step.traceId, index: { gt: step.index } }, select: { id: true, reviews: { where: { userId: user.id, current: true }, select: { id: true, label: true } } } });
-      for (const next of later) {
-        const own = next.reviews[0];
-        if (own && own.label !== AFTER_ERROR) continue; // an explicit label stays
-        if (own) await tx.review.update({ where: { id: own.id }, data: { current: false } });
-        const marker = await tx.review.create({ data: { traceId: step.traceId, stepId: next.id, userId: user.id, label: AFTER_ERROR, afterError: true, source: HUMAN, comment: `after step ${step.index}` } });
-        markers.push({ id: marker.id, stepId: next.id, replaced: own?.id ?? null });
-      }
+/** `FOR UPDATE OF <alias>` on PostgreSQL (see the header of the label program); nothing on SQLite. */
+const forUpdateOf = (alias: string) => (sqlDialect() === "postgres" ? ` FOR UPDATE OF ${alias}` : "");
+
+/** The review policy columns of a locked row, when the trace's dataset has one. */
+const policyOf = (row: { minReviews: number | null; leaseMinutes: number | null }) =>
+  row.minReviews === null || row.leaseMinutes === null ? null : { minReviews: Number(row.minReviews), leaseMinutes: Number(row.leaseMinutes) };
+
+const placeholders = (values: readonly unknown[]) => values.map(() => "?").join(", ");
+
+/** The id of the reviewer named, or null when no such user exists yet (resolveUser creates one). */
+const USER_ID = `(SELECT "id" FROM "User" WHERE "name" = ?)`;
+
+interface LockedStepRow {
+  id: number; traceId: number; index: number; revision: number; version: number; datasetId: number;
+  minReviews: number | null; leaseMinutes: number | null; userId: number | null; previousId: number | null; reviewId: number;
+  /** one row per after-error marker this step set earlier for the reviewer (null: none) */
+  clearedId: number | null; clearedStepId: number | null; clearedIndex: number | null; clearedVersion: number | null; clearedRevision: number | null;
+}
+
+type ReviewStep = ReviewActionResult["steps"][number] & { index: number };
+
+/**
+ * A step label as a statement program: on PostgreSQL BEGIN, one read, one write, one recount,
+ * COMMIT (plus one read each for a review policy and for stop-at-first-error). The read locks the
+ * step (`FOR UPDATE`: PostgreSQL runs transactions side by side, so two reviewers holding the same
+ * version cannot both pass the check; SQLite's writer is alone already) and brings everything the
+ * writes need: the version, the trace's policy, the reviewer, their current label on the step, the
+ * markers this step set earlier and the new review's id. A stale version throws before anything is
+ * written. The writes (retired labels, the new one, version bumps, the audit row that undo reads)
+ * are independent, so they go as one `batch`; the label state is recounted after them.
+ */
+function* labelProgram(stepId: number, body: StepLabelBody, userName: string, now: Date): Program<ReviewActionResult | null> {
+  const rows = yield* all<LockedStepRow>(
+    prepared(`SELECT s."id" AS id, s."traceId" AS traceId, s."index" AS "index", s."revision" AS revision, s."version" AS version, t."datasetId" AS datasetId,
+            p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes, u."id" AS userId,
+            (SELECT MAX(r."id") FROM "Review" r WHERE r."stepId" = s."id" AND r."userId" = u."id" AND r."current" = TRUE) AS previousId,
+            ${nextIdSql("Review")} AS reviewId,
+            m."id" AS clearedId, ms."id" AS clearedStepId, ms."index" AS clearedIndex, ms."version" AS clearedVersion, ms."revision" AS clearedRevision
+     FROM "Step" s JOIN "Trace" t ON t."id" = s."traceId"
+     LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId"
+     LEFT JOIN "User" u ON u."id" = ${USER_ID}
+     LEFT JOIN "Review" m ON m."traceId" = s."traceId" AND m."userId" = u."id" AND m."current" = TRUE AND m."label" = ? AND m."comment" = 'after step ' || s."index"
+     LEFT JOIN "Step" ms ON ms."id" = m."stepId"
+     WHERE s."id" = ? ORDER BY m."id"${forUpdateOf("s")}`),
+    userName, AFTER_ERROR, stepId,
+  );
+  const step = rows[0];
+  if (!step) throw new AppError("not_found", `step ${stepId} not found`);
+  if (step.userId === null) return null; // a reviewer not recorded yet: the caller creates them and runs this again
+  if (step.version !== body.expectedVersion) throw yield* stepConflict(step, body.expectedVersion);
+  const userId = step.userId;
+  const writes: Statement[] = [];
+  const policy = policyOf(step);
+  // several reviewers per trace: a free slot or one already held
+  if (policy) writes.push(yield* holdSlot({ id: step.traceId, datasetId: step.datasetId }, policy, userId, now));
+  // Markers this step created earlier (as a rejected step) stop applying once it is relabelled.
+  const cleared = rows.filter((r) => r.clearedId !== null).map((r) => ({ id: r.clearedId!, stepId: r.clearedStepId!, index: r.clearedIndex!, version: r.clearedVersion!, revision: r.clearedRevision! }));
+  const retired = [step.previousId, ...cleared.map((c) => c.id)];
+  const reviewId = Number(step.reviewId);
+  const inserts: Array<[number, number, string, string | null, number | null, number | null, boolean, string | null]> = [
+    [reviewId, stepId, body.label, body.comment ?? null, step.revision, body.timeSpentMs ?? null, false, body.stopAtFirstError ? JSON.stringify({ mode: "stop_at_first_error" }) : null],
+  ];
+  const markers: Array<{ id: number; stepId: number; replaced: number | null }> = [];
+  const bumped: ReviewStep[] = [{ id: stepId, index: step.index, version: step.version + 1, revision: step.revision }];
+  if (body.label === "reject" && body.stopAtFirstError) {
+    // PRM800K phase 2: after the first error, later steps are not judged; mark them so.
+    const later = yield* all<{ id: number; index: number; version: number; revision: number; ownId: number | null; ownLabel: string | null }>(
+      `SELECT s."id" AS id, s."index" AS "index", s."version" AS version, s."revision" AS revision, r."id" AS ownId, r."label" AS ownLabel
+       FROM "Step" s LEFT JOIN "Review" r ON r."stepId" = s."id" AND r."userId" = ? AND r."current" = TRUE
+       WHERE s."traceId" = ? AND s."index" > ? ORDER BY s."index", r."id"`,
+      userId, step.traceId, step.index,
+    );
+    const seen = new Set<number>();
+    const marked: typeof later = [];
+    for (const next of later) {
+      if (seen.has(next.id)) continue;
+      seen.add(next.id);
+      // a marker cleared above no longer counts as the reviewer's own label
+      const own = next.ownId !== null && !cleared.some((c) => c.id === next.ownId) ? { id: next.ownId, label: next.ownLabel } : null;
+      if (own && own.label !== AFTER_ERROR) continue; // an explicit label stays
+      if (own) retired.push(own.id);
+      marked.push({ ...next, ownId: own?.id ?? null });
     }
-    await bumpStep(tx, stepId);
-    for (const m of markers) await bumpStep(tx, m.stepId);
-    await audit(tx, user, "review.label", "step", stepId, {
-      traceId: step.traceId, reviewId: review.id, previousReviewId: previous?.id ?? null, markers, clearedMarkerIds: cleared.map((c) => c.id),
-    });
-    return result(tx, "label", step.traceId, stepId, [stepId, ...markers.map((m) => m.stepId), ...cleared.map((c) => c.stepId!)]);
+    // the markers' ids follow the label's: from the sequence on PostgreSQL (other writers draw from it
+    // meanwhile); on SQLite, inside the write transaction, the ids after the label's are free
+    const ids = !marked.length
+      ? []
+      : sqlDialect() === "postgres"
+        ? (yield* all<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('"Review"', 'id')) AS id FROM generate_series(1, ?)`, marked.length)).map((r) => Number(r.id)).sort((a, b) => a - b)
+        : marked.map((_, i) => reviewId + 1 + i);
+    for (const [i, next] of marked.entries()) {
+      markers.push({ id: ids[i], stepId: next.id, replaced: next.ownId });
+      inserts.push([ids[i], next.id, AFTER_ERROR, `after step ${step.index}`, null, null, true, null]);
+      bumped.push({ id: next.id, index: next.index, version: next.version + 1, revision: next.revision });
+    }
+  }
+  const live = retired.filter((id): id is number => id !== null);
+  if (live.length) writes.push({ text: prepared(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${placeholders(live)})`), params: live });
+  writes.push({
+    text: prepared(`INSERT INTO "Review" ("id", "traceId", "stepId", "userId", "label", "comment", "revision", "timeSpentMs", "afterError", "source", "provenance", "current", "createdAt") VALUES ${inserts.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, '${HUMAN}', ?, TRUE, ?)`).join(", ")}`),
+    params: inserts.flatMap(([id, sid, label, comment, revision, spent, afterError, provenance]) => [id, step.traceId, sid, userId, label, comment, revision, spent, afterError, provenance, now]),
   });
+  writes.push({ text: prepared(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${placeholders(bumped)})`), params: bumped.map((b) => b.id) });
+  writes.push(auditRow(userId, "review.label", "step", stepId, {
+    traceId: step.traceId, reviewId, previousReviewId: step.previousId ?? null, markers, clearedMarkerIds: cleared.map((c) => c.id),
+  }, now));
+  yield* batch(writes);
+  const state = (yield* get<{ labelState: string; version: number }>(TRACE_STATE, step.traceId))!;
+  const steps = new Map<number, ReviewStep>();
+  for (const s of [...bumped, ...cleared]) if (!steps.has(s.id)) steps.set(s.id, s);
+  return {
+    action: "label", traceId: step.traceId, stepId,
+    steps: [...steps.values()].sort((a, b) => a.index - b.index).map(({ id, version, revision }) => ({ id, version, revision })),
+    traceVersion: state.version, labelState: state.labelState,
+  };
+}
+
+/** Runs a review action's program; a reviewer named for the first time is recorded first. */
+async function reviewAction(name: string | undefined, program: (userName: string, now: Date) => Program<ReviewActionResult | null>): Promise<ReviewActionResult> {
+  const userName = reviewerName(name);
+  const done = await writeProgram(() => program(userName, new Date()));
+  if (done) return done;
+  await resolveUser(userName);
+  return (await writeProgram(() => program(userName, new Date())))!;
+}
+
+export async function recordStepLabel(stepId: number, body: StepLabelBody): Promise<ReviewActionResult> {
+  return reviewAction(body.user, (userName, now) => labelProgram(stepId, body, userName, now));
+}
+
+/** A trace decision as a statement program: BEGIN, one read (the trace locked, as a label locks its step), one write, COMMIT. */
+function* decisionProgram(traceId: number, body: TraceDecisionBody, userName: string, now: Date): Program<ReviewActionResult | null> {
+  const trace = yield* get<{ id: number; version: number; decision: string | null; datasetId: number; minReviews: number | null; leaseMinutes: number | null; userId: number | null; previousId: number | null; reviewId: number }>(
+    prepared(`SELECT t."id" AS id, t."version" AS version, t."decision" AS decision, t."datasetId" AS datasetId,
+            p."minReviews" AS minReviews, p."leaseMinutes" AS leaseMinutes, u."id" AS userId,
+            (SELECT MAX(r."id") FROM "Review" r WHERE r."traceId" = t."id" AND r."stepId" IS NULL AND r."userId" = u."id" AND r."current" = TRUE) AS previousId,
+            ${nextIdSql("Review")} AS reviewId
+     FROM "Trace" t LEFT JOIN "ReviewPolicy" p ON p."datasetId" = t."datasetId" LEFT JOIN "User" u ON u."id" = ${USER_ID}
+     WHERE t."id" = ?${forUpdateOf("t")}`),
+    userName, traceId,
+  );
+  if (!trace) throw new AppError("not_found", `trace ${traceId} not found`);
+  if (trace.userId === null) return null;
+  if (trace.version !== body.expectedVersion) throw conflict("The trace decision", trace.version, body.expectedVersion, `now ${trace.decision ?? "undecided"}`);
+  const userId = trace.userId;
+  const reviewId = Number(trace.reviewId);
+  const writes: Statement[] = [];
+  const policy = policyOf(trace);
+  if (policy) writes.push(yield* holdSlot(trace, policy, userId, now));
+  if (trace.previousId !== null) writes.push({ text: prepared(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (?)`), params: [trace.previousId] });
+  writes.push({
+    text: prepared(`INSERT INTO "Review" ("id", "traceId", "userId", "label", "comment", "timeSpentMs", "source", "current", "createdAt") VALUES (?, ?, ?, ?, ?, ?, '${HUMAN}', TRUE, ?)`),
+    params: [reviewId, traceId, userId, body.decision, body.comment ?? null, body.timeSpentMs ?? null, now],
+  });
+  writes.push(auditRow(userId, "review.decision", "trace", traceId, { traceId, reviewId, previousReviewId: trace.previousId ?? null, previousDecision: trace.decision }, now));
+  // last: the decision and the recount in one UPDATE (a decision is no step label: the counts
+  // do not depend on the review written beside it, which this statement does not see on PostgreSQL)
+  writes.push({
+    text: prepared(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1, "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`),
+    params: [body.decision, traceId],
+  });
+  const [state] = yield* batch<{ labelState: string; version: number }>(writes);
+  return { action: "decision", traceId, stepId: null, steps: [], traceVersion: state.version, labelState: state.labelState };
 }
 
 export async function recordTraceDecision(traceId: number, body: TraceDecisionBody): Promise<ReviewActionResult> {
-  const user = await resolveUser(body.user);
-  return db().$transaction(async (tx) => {
-    // the trace row locked on PostgreSQL, as lockedStep does for a step
-    if (dialect() === "postgres") await tx.$executeRawUnsafe(`SELECT 1 FROM "Trace" WHERE "id" = $1 FOR UPDATE`, traceId);
-    const trace = await tx.trace.findUnique({ where: { id: traceId }, select: { id: true, version: true, decision: true } });
-    if (!trace) throw new AppError("not_found", `trace ${traceId} not found`);
-    if (trace.version !== body.expectedVersion) throw conflict("The trace decision", trace.version, body.expectedVersion, `now ${trace.decision ?? "undecided"}`);
-    await ensureSlot(tx, traceId, user);
-    const previous = await tx.review.findFirst({ where: { traceId, stepId: null, userId: user.id, current: true } });
-    if (previous) await tx.review.update({ where: { id: previous.id }, data: { current: false } });
-    const review = await tx.review.create({ data: { traceId, userId: user.id, label: body.decision, comment: body.comment ?? null, timeSpentMs: body.timeSpentMs ?? null, source: HUMAN } });
-    await tx.trace.update({ where: { id: traceId }, data: { decision: body.decision, version: { increment: 1 } } });
-    await audit(tx, user, "review.decision", "trace", traceId, { traceId, reviewId: review.id, previousReviewId: previous?.id ?? null, previousDecision: trace.decision });
-    return result(tx, "decision", traceId, null, []);
-  });
+  return reviewAction(body.user, (userName, now) => decisionProgram(traceId, body, userName, now));
 }
 
 /** Revision 0 keeps the imported content the first time a step changes. */
