@@ -1,5 +1,5 @@
 import { db, dialect } from "@/lib/db";
-import { readProgram as read, sql } from "@/lib/db/sql";
+import { readProgram as read, sql, writeProgram as write } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { agreement, cellOf, ZERO_CONFUSION, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { breakDownFailures, type LabelledProfile, type Profile } from "@/lib/calibration/failures";
@@ -26,7 +26,7 @@ import type {
   RuleChange,
   RunRef,
 } from "@/lib/schemas/calibration";
-import { CalibrationStore, unpackVotes, type LabelFilter, type ProfileRow } from "@/lib/services/calibration/calibration-sql";
+import { CalibrationStore, unpackVotes, type LabelFilter, type LabelGroups, type ProfileRow, type RunCache } from "@/lib/services/calibration/calibration-sql";
 import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier-configs";
 import { CATALOGUE, orderRules, runProfiles } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
@@ -156,13 +156,49 @@ function stepGroupsOf(rows: Array<{ votes: number; profile: number | null; n: nu
   });
 }
 
-async function reviewersOf(datasetId: number): Promise<string[]> {
-  const users = await db().user.findMany({
-    where: { reviews: { some: { trace: { datasetId }, current: true } } },
-    orderBy: { name: "asc" },
-    select: { name: true },
-  });
+/** Users with a current label (step or trace) in the dataset, by id. */
+async function reviewerIdsOf(datasetId: number): Promise<number[]> {
+  const users = await db().user.findMany({ where: { reviews: { some: { trace: { datasetId }, current: true } } }, orderBy: { id: "asc" }, select: { id: true } });
+  return users.map((u) => u.id);
+}
+
+/** Their names in name order (read each time: a user can be renamed without a label changing). */
+async function namesOf(ids: readonly number[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const users = await db().user.findMany({ where: { id: { in: [...ids] } }, orderBy: { name: "asc" }, select: { name: true } });
   return users.map((u) => u.name);
+}
+
+/** The key of a label filter in CalibrationGroups; null (not stored) for a reviewer with no account. */
+async function filterKey(filter: LabelFilter): Promise<string | null> {
+  if (filter.reviewer === undefined) return filter.source;
+  const user = await db().user.findUnique({ where: { name: filter.reviewer }, select: { id: true } });
+  return user ? `${filter.source}:${user.id}` : null;
+}
+
+/**
+ * The dataset's labels folded against a run's profiles and scores (steps by votes and profile,
+ * traces by votes, quality and validity) with its reviewers and tagged traces: read from
+ * CalibrationGroups while their stamp is current (the run cache unchanged, no label written since —
+ * docs/design.md §6 "Calibration"), else folded from the labels and stored. The stamp is read
+ * before the fold: a label written during it leaves the stored rows stale, never the stamp ahead.
+ */
+async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups> {
+  const store = new CalibrationStore(dialect());
+  const key = await filterKey(filter);
+  const stamp = key === null ? null : await read(store.groupsStamp(cache, datasetId));
+  if (key !== null && stamp !== null) {
+    const stored = await read(store.storedGroups(cache.runId, key, stamp));
+    if (stored) return stored;
+  }
+  const groups: LabelGroups = {
+    steps: await read(store.stepGroups(datasetId, cache, filter)),
+    traces: await read(store.traceGroups(datasetId, cache.runId, filter)),
+    reviewers: await reviewerIdsOf(datasetId),
+    tagged: await taggedTracesOf(datasetId),
+  };
+  if (key !== null && stamp !== null) await write(() => store.saveGroups(cache.runId, key, stamp, groups));
+  return groups;
 }
 
 export async function getCalibration(query: CalibrationQuery): Promise<CalibrationReport> {
@@ -172,19 +208,20 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
   const filter = filterOf(query);
   const thresholds = thresholdsOf(query);
   const options = { neutral: query.neutral, reviewer: query.reviewer ?? null, source: query.source, minN: query.minN, minCell: query.minCell, targetPrecision: query.targetPrecision };
-  const reviewers = await reviewersOf(dataset.id);
-  const taggedTraces = await taggedTracesOf(dataset.id);
   if (!run) {
     const steps = calibrateSteps([], [], { neutral: query.neutral, thresholds });
-    return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], taggedTraces, ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
+    return { dataset: dataset.name, run: null, runs: [], reviewers: await namesOf(await reviewerIdsOf(dataset.id)), options, ruleOrder: [], taggedTraces: await taggedTracesOf(dataset.id), ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
   }
   const cache = await runProfiles(run.id);
   const rules = cache.rules;
   const store = new CalibrationStore(dialect());
   const profiles = profileMap(await read(store.profiles(cache)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
+  const folded = await labelGroups(dataset.id, cache, filter);
+  const reviewers = await namesOf(folded.reviewers);
+  const taggedTraces = folded.tagged;
+  const groups = stepGroupsOf(folded.steps, profiles, rules, rules);
   const steps = calibrateSteps(groups, rules, { neutral: query.neutral, thresholds });
-  const traceGroups = (await read(store.traceGroups(dataset.id, run.id, filter))).map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
+  const traceGroups = folded.traces.map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
   return {
     dataset: dataset.name,
     run: refOf(run),
@@ -234,7 +271,7 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const rules = cache.rules;
   const store = new CalibrationStore(dialect());
   const profiles = profileMap(await read(store.profiles(cache)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
+  const groups = stepGroupsOf((await labelGroups(dataset.id, cache, filter)).steps, profiles, rules, rules);
 
   const stepPatterns = new Map<number, PatternCount>();
   for (const g of groups) {
@@ -416,7 +453,7 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
   const store = new CalibrationStore(dialect());
   const profileRows = await read(store.profiles(cache));
   const profiles: Profile[] = profileRows.map((p) => ({ ...p, classes: splitClasses(p.classes) }));
-  const labelled: LabelledProfile[] = (await read(store.stepGroups(dataset.id, cache, filterOf(query))))
+  const labelled: LabelledProfile[] = (await labelGroups(dataset.id, cache, filterOf(query))).steps
     .flatMap((g) => (g.profile === null ? [] : [{ votes: unpackVotes(g.votes), profile: g.profile, count: g.n }]));
   const breakdown = breakDownFailures(profiles, labelled, rules, { rule: query.rule, kind: query.kind, tool: query.tool, relationClass: query.relationClass });
 
