@@ -50,7 +50,10 @@ beforeAll(async () => {
     { stepId: t.steps[1].id, rule: "result.reexec", outcome: "pass" as const },
     { stepId: t.steps[2].id, rule: "final.correct", outcome: i === 0 ? ("pass" as const) : ("fail" as const) },
   ]);
-  runId = (await insertTestRun({ datasetId: data.id, rules: RULES, verdicts, scores: [{ traceId: data.traces[0].id, quality: 0.4, valid: false }, { traceId: data.traces[1].id, quality: 0.9, valid: true }] })).runId;
+  runId = (await insertTestRun({ datasetId: data.id, rules: RULES, verdicts, scores: [
+    { traceId: data.traces[0].id, quality: 0.4, valid: false, parts: { completeness: 1, final: 1, rules: { "args.schema": [0, 1, 0], "result.reexec": [1, 0, 0], "final.correct": [1, 0, 0] } } },
+    { traceId: data.traces[1].id, quality: 0.9, valid: true, parts: { completeness: 1, final: 0, rules: { "args.schema": [1, 0, 0], "result.reexec": [1, 0, 0], "final.correct": [0, 1, 0] } } },
+  ] })).runId;
   await insertTestRun({ datasetId: other.id, rules: RULES, verdicts: [{ stepId: other.traces[0].steps[0].id, rule: "args.schema", outcome: "pass" }] });
   await label(step(0, 0), "reject");
   await label(step(0, 1), "accept");
@@ -127,7 +130,24 @@ describe("folded label groups", () => {
     expect((await report({ reviewer: "carol" })).labels.included).toBe(0);
   });
 
-  it("serve the fit and the failure explorer the same rows", async () => {
+  it("serve the fit and the failure explorer the same rows; the fit's trace parts are stored with them", async () => {
+    const fitOf = () => getFitProposal(fitQuery.parse({ dataset: "groups-a", run: runId, target: "traces" }));
+    await report();
+    expect((await stored()).find((r) => r.filter === "all")?.parts).toBeNull();
+    const byTraces = await fitOf();
+    const parts = (await stored()).find((r) => r.filter === "all")?.parts;
+    expect(JSON.parse(parts!)).toHaveLength(2); // the two decided traces' parts
+    // read back: emptied under the same stamp, the trace fit has no patterns
+    await db().calibrationGroups.update({ where: { runId_filter: { runId, filter: "all" } }, data: { parts: "[]" } });
+    expect((await fitOf()).proposal).not.toEqual(byTraces.proposal);
+    // a label change folds again and drops the stored parts
+    await decide(data.traces[1].id, "reject");
+    await report();
+    expect((await stored()).find((r) => r.filter === "all")?.parts).toBeNull();
+    await db().calibrationGroups.deleteMany({ where: { runId } });
+    const fresh = await fitOf();
+    expect(await fitOf()).toEqual(fresh);
+
     const fit = await getFitProposal(fitQuery.parse({ dataset: "groups-a", run: runId }));
     const failures = await getFailures(failuresQuery.parse({ dataset: "groups-a", run: runId }));
     await db().calibrationGroups.deleteMany({ where: { runId } });

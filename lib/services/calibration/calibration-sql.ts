@@ -625,12 +625,24 @@ export class CalibrationStore {
     };
   }
 
-  /** Stores a run's label groups under one filter key (replacing older ones). */
+  /** The stored trace groups by score parts (the fit's), when their stamp is `stamp` and the fit stored them. */
+  *storedParts(runId: number, filter: string, stamp: string): Program<TracePartsRow[] | null> {
+    const row = yield* this.get<{ parts: string | null }>(`SELECT "parts" FROM "CalibrationGroups" WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`, [runId, filter, stamp]);
+    if (!row?.parts) return null;
+    return (JSON.parse(row.parts) as Array<[number, string | null, number]>).map(([votes, parts, n]) => ({ votes, parts, n }));
+  }
+
+  /** Adds the trace groups by score parts to the stored groups of that stamp (none stored under it: nothing). */
+  *saveParts(runId: number, filter: string, stamp: string, rows: readonly TracePartsRow[]): Program<void> {
+    yield* this.run(`UPDATE "CalibrationGroups" SET "parts" = ? WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`, [JSON.stringify(rows.map((r) => [r.votes, r.parts, r.n])), runId, filter, stamp]);
+  }
+
+  /** Stores a run's label groups under one filter key (replacing older ones, the fit's parts with them). */
   *saveGroups(runId: number, filter: string, stamp: string, groups: LabelGroups): Program<void> {
     yield* this.run(
-      `INSERT INTO "CalibrationGroups" ("runId", "filter", "stamp", "steps", "traces", "reviewers", "tagged", "builtAt") VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
+      `INSERT INTO "CalibrationGroups" ("runId", "filter", "stamp", "steps", "traces", "parts", "reviewers", "tagged", "builtAt") VALUES (?, ?, ?, ?, ?, NULL, ?, ?, CURRENT_TIMESTAMP)
        ON CONFLICT ("runId", "filter") DO UPDATE SET "stamp" = excluded."stamp", "steps" = excluded."steps", "traces" = excluded."traces",
-         "reviewers" = excluded."reviewers", "tagged" = excluded."tagged", "builtAt" = excluded."builtAt"`,
+         "parts" = NULL, "reviewers" = excluded."reviewers", "tagged" = excluded."tagged", "builtAt" = excluded."builtAt"`,
       [
         runId, filter, stamp,
         JSON.stringify(groups.steps.map((g) => [g.votes, g.profile, g.n])),

@@ -183,13 +183,14 @@ async function filterKey(filter: LabelFilter): Promise<string | null> {
  * docs/design.md §6 "Calibration"), else folded from the labels and stored. The stamp is read
  * before the fold: a label written during it leaves the stored rows stale, never the stamp ahead.
  */
-async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups> {
+async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups & { stored: { key: string; stamp: string } | null }> {
   const store = new CalibrationStore(dialect());
   const key = await filterKey(filter);
   const stamp = key === null ? null : await read(store.groupsStamp(cache, datasetId));
-  if (key !== null && stamp !== null) {
-    const stored = await read(store.storedGroups(cache.runId, key, stamp));
-    if (stored) return stored;
+  const where = key !== null && stamp !== null ? { key, stamp } : null;
+  if (where) {
+    const stored = await read(store.storedGroups(cache.runId, where.key, where.stamp));
+    if (stored) return { ...stored, stored: where };
   }
   const groups: LabelGroups = {
     steps: await read(store.stepGroups(datasetId, cache, filter)),
@@ -197,8 +198,8 @@ async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilt
     reviewers: await reviewerIdsOf(datasetId),
     tagged: await taggedTracesOf(datasetId),
   };
-  if (key !== null && stamp !== null) await write(() => store.saveGroups(cache.runId, key, stamp, groups));
-  return groups;
+  if (where) await write(() => store.saveGroups(cache.runId, where.key, where.stamp, groups));
+  return { ...groups, stored: where };
 }
 
 export async function getCalibration(query: CalibrationQuery): Promise<CalibrationReport> {
@@ -271,7 +272,8 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const rules = cache.rules;
   const store = new CalibrationStore(dialect());
   const profiles = profileMap(await read(store.profiles(cache)));
-  const groups = stepGroupsOf((await labelGroups(dataset.id, cache, filter)).steps, profiles, rules, rules);
+  const folded = await labelGroups(dataset.id, cache, filter);
+  const groups = stepGroupsOf(folded.steps, profiles, rules, rules);
 
   const stepPatterns = new Map<number, PatternCount>();
   for (const g of groups) {
@@ -283,7 +285,15 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     stepPatterns.set(g.failMask, p);
   }
   // labelled traces, each row's votes resolved and its score parts parsed once
-  const traceRows = (await read(store.traceParts(dataset.id, run.id, filter))).map((row) => ({
+  // the trace groups by score parts: stored with the label groups the first time the fit asks
+  const where = folded.stored;
+  let partRows = where ? await read(store.storedParts(run.id, where.key, where.stamp)) : null;
+  if (partRows === null) {
+    partRows = await read(store.traceParts(dataset.id, run.id, filter));
+    const rows = partRows;
+    if (where) await write(() => store.saveParts(run.id, where.key, where.stamp, rows));
+  }
+  const traceRows = partRows.map((row) => ({
     label: resolveVotes(unpackVotes(row.votes)),
     parts: row.parts ? (JSON.parse(row.parts) as StoredParts) : null,
     n: row.n,

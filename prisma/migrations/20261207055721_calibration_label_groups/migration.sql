@@ -11,6 +11,7 @@ CREATE TABLE "CalibrationGroups" (
     "stamp" TEXT NOT NULL,
     "steps" TEXT NOT NULL,
     "traces" TEXT NOT NULL,
+    "parts" TEXT,
     "reviewers" TEXT NOT NULL,
     "tagged" INTEGER NOT NULL,
     "builtAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -13,6 +13,7 @@ CREATE TABLE "CalibrationGroups" (
     "stamp" TEXT NOT NULL,
     "steps" TEXT NOT NULL,
     "traces" TEXT NOT NULL,
+    "parts" TEXT,
     "reviewers" TEXT NOT NULL,
     "tagged" INTEGER NOT NULL,
     "builtAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
