@@ -192,12 +192,14 @@ async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilt
     const stored = await read(store.storedGroups(cache.runId, where.key, where.stamp));
     if (stored) return { ...stored, stored: where };
   }
-  const groups: LabelGroups = {
-    steps: await read(store.stepGroups(datasetId, cache, filter)),
-    traces: await read(store.traceGroups(datasetId, cache.runId, filter)),
-    reviewers: await reviewerIdsOf(datasetId),
-    tagged: await taggedTracesOf(datasetId),
-  };
+  // independent reads: on PostgreSQL each on its own pooled connection, at the same time
+  const [steps, traces, reviewers, tagged] = await Promise.all([
+    read(store.stepGroups(datasetId, cache, filter)),
+    read(store.traceGroups(datasetId, cache.runId, filter)),
+    reviewerIdsOf(datasetId),
+    taggedTracesOf(datasetId),
+  ]);
+  const groups: LabelGroups = { steps, traces, reviewers, tagged };
   if (where) await write(() => store.saveGroups(cache.runId, where.key, where.stamp, groups));
   return { ...groups, stored: where };
 }
