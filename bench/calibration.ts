@@ -217,7 +217,7 @@ async function benchCalibrationPostgres(): Promise<void> {
       const report = cold.result;
       console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
       console.log(`raw: one confusion matrix by GROUP BY over verdicts and labels   ${ms(rawMatrixMs).padStart(8)}`);
-      console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}`);
+      console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}${reuse ? "  (reused database: profiles and label groups as the last run left them)" : ""}`);
       console.log(`getCalibration, warm (median of ${runs})                              ${ms(median(warm)).padStart(8)}  (all: ${warm.map((x) => x.toFixed(0)).join(", ")} ms; ${(median(warm) / rawMatrixMs).toFixed(2)}× the one-matrix query)`);
       console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
       console.log(`getCalibration after one label changed (folds the labels again) ${ms(median(changed)).padStart(8)}  (all: ${changed.map((x) => x.toFixed(0)).join(", ")} ms)`);

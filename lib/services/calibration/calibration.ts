@@ -180,7 +180,7 @@ async function filterKey(filter: LabelFilter): Promise<string | null> {
  * The dataset's labels folded against a run's profiles and scores (steps by votes and profile,
  * traces by votes, quality and validity) with its reviewers and tagged traces: read from
  * CalibrationGroups while their stamp is current (the run cache unchanged, no label written since —
- * docs/design.md §6 "Calibration"), else folded from the labels and stored. The stamp is read
+ * docs/calibration.md "Labels folded per run and filter"), else folded from the labels and stored. The stamp is read
  * before the fold: a label written during it leaves the stored rows stale, never the stamp ahead.
  */
 async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups & { stored: { key: string; stamp: string } | null }> {
@@ -286,7 +286,6 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     if (label === "reject") p.rejects += g.count;
     stepPatterns.set(g.failMask, p);
   }
-  // labelled traces, each row's votes resolved and its score parts parsed once
   // the trace groups by score parts: stored with the label groups the first time the fit asks
   const where = folded.stored;
   let partRows = where ? await read(store.storedParts(run.id, where.key, where.stamp)) : null;
@@ -295,6 +294,7 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     const rows = partRows;
     if (where) await write(() => store.saveParts(run.id, where.key, where.stamp, rows));
   }
+  // labelled traces, each row's votes resolved and its score parts parsed once
   const traceRows = partRows.map((row) => ({
     label: resolveVotes(unpackVotes(row.votes)),
     parts: row.parts ? (JSON.parse(row.parts) as StoredParts) : null,
