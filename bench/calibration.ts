@@ -10,13 +10,13 @@
 // the simplest question (one overall confusion matrix by GROUP BY over verdicts and labels). With --http the same
 // report is also fetched from `next start` (GET /api/calibration and the /calibration page).
 //
-// `npm run bench -- calibration --postgres [--verdicts=N] [--labelled=0.1] [--runs=R] [--keep]`: the same on
+// `npm run bench -- calibration --postgres [--verdicts=N] [--labelled=0.1] [--runs=R] [--keep] [--reuse]`: the same on
 // PostgreSQL at 10M verdicts (issue #17: the report < 2 s warm). The data is filled server-side
 // (bench/calibration-data.ts generateCalibrationDataPg: INSERT … SELECT over generate_series, indexes
 // built after the load) in a database `stepwise_bench_calibration` on STEPWISE_BENCH_PG_URL (a
 // superuser URL) or on a throw-away cluster (scripts/pg-cluster.mjs); the report is timed cold
 // (builds the run's step profiles) and warm, next to the one-matrix query; the database is dropped
-// at the end.
+// at the end (--keep leaves it; --reuse times a kept one again instead of filling a new one).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,7 +25,7 @@ import pg from "pg";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
 import { startCluster } from "../scripts/pg-cluster.mjs";
 import { startServer } from "./server";
-import { generateCalibrationData, generateCalibrationDataPg, VERDICTS_PER_TRACE } from "./calibration-data";
+import { generateCalibrationData, generateCalibrationDataPg, VERDICTS_PER_TRACE, type CalibrationData } from "./calibration-data";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DIR = path.join(ROOT, ".tmp", "bench-calibration");
@@ -141,6 +141,16 @@ export async function benchCalibration(): Promise<void> {
 
 const PG_DATABASE = "stepwise_bench_calibration";
 
+/** What generateCalibrationDataPg returned, read back from a kept bench database (--reuse). */
+async function keptData(client: pg.Client): Promise<CalibrationData> {
+  const row = (await client.query(`SELECT d."id" AS "datasetId", d."name" AS "datasetName", (SELECT MIN("id") FROM "VerifierRun" WHERE "datasetId" = d."id") AS "runId",
+      (SELECT COUNT(*) FROM "Step") AS steps, (SELECT COUNT(*) FROM "Verdict") AS verdicts,
+      (SELECT COUNT(*) FROM "Review" WHERE "stepId" IS NOT NULL) AS "stepLabels", (SELECT COUNT(*) FROM "Review" WHERE "stepId" IS NULL) AS "traceLabels"
+    FROM "Dataset" d WHERE d."name" = 'calibration-bench'`)).rows[0];
+  if (!row) throw new Error(`--reuse: ${PG_DATABASE} has no dataset calibration-bench; run without --reuse`);
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === "datasetName" ? v : Number(v)])) as unknown as CalibrationData;
+}
+
 async function benchCalibrationPostgres(): Promise<void> {
   const verdictsWanted = Number(argument("verdicts", "10000000"));
   const traces = Math.ceil(verdictsWanted / VERDICTS_PER_TRACE);
@@ -162,13 +172,17 @@ async function benchCalibrationPostgres(): Promise<void> {
   console.log(`PostgreSQL ${(await admin("SHOW server_version")).rows[0].server_version}, load average ${load()} (1 / 5 / 15 min)`);
   try {
     for (const share of shares) {
-      await admin(`DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`);
-      await admin(`CREATE DATABASE ${PG_DATABASE}`);
+      // --reuse: a database kept by an earlier --keep run (migrations brought up to date) instead of a new fill
+      const reuse = process.argv.includes("--reuse") && (await admin(`SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`)).rowCount === 1;
+      if (!reuse) {
+        await admin(`DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`);
+        await admin(`CREATE DATABASE ${PG_DATABASE}`);
+      }
       await deployMigrations(url.toString());
       const client = new pg.Client({ connectionString: url.toString(), statement_timeout: 0 });
       await client.connect();
-      console.log(`\n### PostgreSQL, ${Math.round(share * 100)}% of steps labelled`);
-      const generation = await timed(() => generateCalibrationDataPg(client, { traces, stepLabelShare: share, traceLabelShare: 0.5 }, "calibration-bench", (line) => console.log(line)));
+      console.log(`\n### PostgreSQL, ${Math.round(share * 100)}% of steps labelled${reuse ? " (database reused)" : ""}`);
+      const generation = await timed(() => (reuse ? keptData(client) : generateCalibrationDataPg(client, { traces, stepLabelShare: share, traceLabelShare: 0.5 }, "calibration-bench", (line) => console.log(line))));
       const data = generation.result;
       const counts = (await client.query(`SELECT (SELECT COUNT(*) FROM "Trace") AS traces, (SELECT COUNT(*) FROM "Step") AS steps, (SELECT COUNT(*) FROM "Verdict") AS verdicts,
         (SELECT COUNT(*) FROM "Review") AS reviews, (SELECT pg_size_pretty(pg_database_size(current_database()))) AS size`)).rows[0];
@@ -190,12 +204,24 @@ async function benchCalibrationPostgres(): Promise<void> {
       const warm: number[] = [];
       for (let i = 0; i < runs; i++) warm.push((await timed(() => calibration.getCalibration(query))).ms);
       const fit = await repeat(Math.min(runs, 3), () => calibration.getFitProposal(schemas.fitQuery.parse({ dataset: data.datasetName, run: data.runId })));
+      // the first report after a label changed: the labels are folded again (the warm report before
+      // the label groups were stored did this fold on every request)
+      const { writeProgram, run: exec } = await import("../lib/db/sql");
+      const relabel = () => writeProgram(() => exec(`UPDATE "Review" SET "label" = CASE "label" WHEN 'accept' THEN 'reject' ELSE 'accept' END WHERE "id" = (SELECT MIN("id") FROM "Review" WHERE "stepId" IS NOT NULL AND "current")`));
+      const changed: number[] = [];
+      for (let i = 0; i < Math.min(runs, 3); i++) {
+        await relabel();
+        changed.push((await timed(() => calibration.getCalibration(query))).ms);
+      }
+      const warmAgain = await repeat(runs, () => calibration.getCalibration(query));
       const report = cold.result;
       console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
       console.log(`raw: one confusion matrix by GROUP BY over verdicts and labels   ${ms(rawMatrixMs).padStart(8)}`);
-      console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}`);
+      console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}${reuse ? "  (reused database: profiles and label groups as the last run left them)" : ""}`);
       console.log(`getCalibration, warm (median of ${runs})                              ${ms(median(warm)).padStart(8)}  (all: ${warm.map((x) => x.toFixed(0)).join(", ")} ms; ${(median(warm) / rawMatrixMs).toFixed(2)}× the one-matrix query)`);
       console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
+      console.log(`getCalibration after one label changed (folds the labels again) ${ms(median(changed)).padStart(8)}  (all: ${changed.map((x) => x.toFixed(0)).join(", ")} ms)`);
+      console.log(`getCalibration, warm again after it (median of ${runs})             ${ms(warmAgain).padStart(8)}`);
       console.log(`load average before / after the timings: ${loadBefore} → ${load()}`);
       await disconnect();
     }

@@ -56,6 +56,16 @@ export interface TraceGroupRow {
   n: number;
 }
 
+/** A dataset's labels folded against one run (CalibrationGroups): what the report reads. */
+export interface LabelGroups {
+  steps: VotesProfileRow[];
+  traces: TraceGroupRow[];
+  /** Users with a current label in the dataset, by id (names are looked up when read: users can be renamed). */
+  reviewers: number[];
+  /** Traces of the dataset whose question carries a relation class. */
+  tagged: number;
+}
+
 export interface TracePartsRow {
   votes: number;
   parts: string | null;
@@ -478,6 +488,7 @@ export class CalibrationStore {
     if (old !== null) return yield* this.dropStepsBatch(runId, old, limit);
     yield* this.run(`DELETE FROM "CalibrationProfile" WHERE "runId" = ?`, [runId]);
     yield* this.run(`DELETE FROM "CalibrationRun" WHERE "runId" = ?`, [runId]);
+    yield* this.run(`DELETE FROM "CalibrationGroups" WHERE "runId" = ?`, [runId]);
     return 0;
   }
 
@@ -582,6 +593,66 @@ export class CalibrationStore {
        GROUP BY 1, 2`,
       [...labels.params(datasetId), runId],
     ), ["votes", "parts"]);
+  }
+
+  /**
+   * What a run's folded label groups (CalibrationGroups) stand for now: the served cache's
+   * generation, last verdict id and tags fingerprint, and the dataset's label clock (ticked by
+   * triggers on every Review change). Null when `cache` is no longer the served generation.
+   */
+  *groupsStamp(cache: RunCache, datasetId: number): Program<string | null> {
+    const row = yield* this.get<{ generation: number; maxVerdictId: number; tags: string; tick: number }>(
+      `SELECT c."generation" AS generation, c."maxVerdictId" AS maxVerdictId, c."tags" AS tags,
+         COALESCE((SELECT "tick" FROM "LabelClock" WHERE "datasetId" = ?), 0) AS tick
+       FROM "CalibrationRun" c WHERE c."runId" = ?`,
+      [datasetId, cache.runId],
+    );
+    return row && row.generation === cache.generation ? `${row.generation}:${row.maxVerdictId}:${row.tick}:${row.tags}` : null;
+  }
+
+  /** The stored label groups of a run under one label filter key, when their stamp is `stamp`. */
+  *storedGroups(runId: number, filter: string, stamp: string): Program<LabelGroups | null> {
+    const row = yield* this.get<{ steps: string; traces: string; reviewers: string; tagged: number }>(
+      `SELECT "steps", "traces", "reviewers", "tagged" FROM "CalibrationGroups" WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`,
+      [runId, filter, stamp],
+    );
+    if (!row) return null;
+    const steps = JSON.parse(row.steps) as Array<[number, number | null, number]>;
+    const traces = JSON.parse(row.traces) as Array<[number, number, number, number]>;
+    return {
+      steps: steps.map(([votes, profile, n]) => ({ votes, profile, n })),
+      traces: traces.map(([votes, quality, valid, n]) => ({ votes, quality, valid, n })),
+      reviewers: JSON.parse(row.reviewers) as number[],
+      tagged: row.tagged,
+    };
+  }
+
+  /** The stored trace groups by score parts (the fit's), when their stamp is `stamp` and the fit stored them. */
+  *storedParts(runId: number, filter: string, stamp: string): Program<TracePartsRow[] | null> {
+    const row = yield* this.get<{ parts: string | null }>(`SELECT "parts" FROM "CalibrationGroups" WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`, [runId, filter, stamp]);
+    if (!row?.parts) return null;
+    return (JSON.parse(row.parts) as Array<[number, string | null, number]>).map(([votes, parts, n]) => ({ votes, parts, n }));
+  }
+
+  /** Adds the trace groups by score parts to the stored groups of that stamp (none stored under it: nothing). */
+  *saveParts(runId: number, filter: string, stamp: string, rows: readonly TracePartsRow[]): Program<void> {
+    yield* this.run(`UPDATE "CalibrationGroups" SET "parts" = ? WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`, [JSON.stringify(rows.map((r) => [r.votes, r.parts, r.n])), runId, filter, stamp]);
+  }
+
+  /** Stores a run's label groups under one filter key (replacing older ones, the fit's parts with them). */
+  *saveGroups(runId: number, filter: string, stamp: string, groups: LabelGroups): Program<void> {
+    yield* this.run(
+      `INSERT INTO "CalibrationGroups" ("runId", "filter", "stamp", "steps", "traces", "parts", "reviewers", "tagged", "builtAt") VALUES (?, ?, ?, ?, ?, NULL, ?, ?, CURRENT_TIMESTAMP)
+       ON CONFLICT ("runId", "filter") DO UPDATE SET "stamp" = excluded."stamp", "steps" = excluded."steps", "traces" = excluded."traces",
+         "parts" = NULL, "reviewers" = excluded."reviewers", "tagged" = excluded."tagged", "builtAt" = excluded."builtAt"`,
+      [
+        runId, filter, stamp,
+        JSON.stringify(groups.steps.map((g) => [g.votes, g.profile, g.n])),
+        JSON.stringify(groups.traces.map((g) => [g.votes, g.quality, g.valid, g.n])),
+        JSON.stringify(groups.reviewers),
+        groups.tagged,
+      ],
+    );
   }
 
   /** Labelled steps grouped by votes and their profiles in two runs. */

@@ -1,5 +1,5 @@
 import { db, dialect } from "@/lib/db";
-import { readProgram as read, sql } from "@/lib/db/sql";
+import { readProgram as read, sql, writeProgram as write } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 import { agreement, cellOf, ZERO_CONFUSION, type Confusion, type Thresholds } from "@/lib/calibration/agreement";
 import { breakDownFailures, type LabelledProfile, type Profile } from "@/lib/calibration/failures";
@@ -26,7 +26,7 @@ import type {
   RuleChange,
   RunRef,
 } from "@/lib/schemas/calibration";
-import { CalibrationStore, unpackVotes, type LabelFilter, type ProfileRow } from "@/lib/services/calibration/calibration-sql";
+import { CalibrationStore, unpackVotes, type LabelFilter, type LabelGroups, type ProfileRow, type RunCache } from "@/lib/services/calibration/calibration-sql";
 import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier-configs";
 import { CATALOGUE, orderRules, runProfiles } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
@@ -156,13 +156,52 @@ function stepGroupsOf(rows: Array<{ votes: number; profile: number | null; n: nu
   });
 }
 
-async function reviewersOf(datasetId: number): Promise<string[]> {
-  const users = await db().user.findMany({
-    where: { reviews: { some: { trace: { datasetId }, current: true } } },
-    orderBy: { name: "asc" },
-    select: { name: true },
-  });
+/** Users with a current label (step or trace) in the dataset, by id. */
+async function reviewerIdsOf(datasetId: number): Promise<number[]> {
+  const users = await db().user.findMany({ where: { reviews: { some: { trace: { datasetId }, current: true } } }, orderBy: { id: "asc" }, select: { id: true } });
+  return users.map((u) => u.id);
+}
+
+/** Their names in name order (read each time: a user can be renamed without a label changing). */
+async function namesOf(ids: readonly number[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const users = await db().user.findMany({ where: { id: { in: [...ids] } }, orderBy: { name: "asc" }, select: { name: true } });
   return users.map((u) => u.name);
+}
+
+/** The key of a label filter in CalibrationGroups; null (not stored) for a reviewer with no account. */
+async function filterKey(filter: LabelFilter): Promise<string | null> {
+  if (filter.reviewer === undefined) return filter.source;
+  const user = await db().user.findUnique({ where: { name: filter.reviewer }, select: { id: true } });
+  return user ? `${filter.source}:${user.id}` : null;
+}
+
+/**
+ * The dataset's labels folded against a run's profiles and scores (steps by votes and profile,
+ * traces by votes, quality and validity) with its reviewers and tagged traces: read from
+ * CalibrationGroups while their stamp is current (the run cache unchanged, no label written since —
+ * docs/calibration.md "Labels folded per run and filter"), else folded from the labels and stored. The stamp is read
+ * before the fold: a label written during it leaves the stored rows stale, never the stamp ahead.
+ */
+async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups & { stored: { key: string; stamp: string } | null }> {
+  const store = new CalibrationStore(dialect());
+  const key = await filterKey(filter);
+  const stamp = key === null ? null : await read(store.groupsStamp(cache, datasetId));
+  const where = key !== null && stamp !== null ? { key, stamp } : null;
+  if (where) {
+    const stored = await read(store.storedGroups(cache.runId, where.key, where.stamp));
+    if (stored) return { ...stored, stored: where };
+  }
+  // independent reads: on PostgreSQL each on its own pooled connection, at the same time
+  const [steps, traces, reviewers, tagged] = await Promise.all([
+    read(store.stepGroups(datasetId, cache, filter)),
+    read(store.traceGroups(datasetId, cache.runId, filter)),
+    reviewerIdsOf(datasetId),
+    taggedTracesOf(datasetId),
+  ]);
+  const groups: LabelGroups = { steps, traces, reviewers, tagged };
+  if (where) await write(() => store.saveGroups(cache.runId, where.key, where.stamp, groups));
+  return { ...groups, stored: where };
 }
 
 export async function getCalibration(query: CalibrationQuery): Promise<CalibrationReport> {
@@ -172,19 +211,20 @@ export async function getCalibration(query: CalibrationQuery): Promise<Calibrati
   const filter = filterOf(query);
   const thresholds = thresholdsOf(query);
   const options = { neutral: query.neutral, reviewer: query.reviewer ?? null, source: query.source, minN: query.minN, minCell: query.minCell, targetPrecision: query.targetPrecision };
-  const reviewers = await reviewersOf(dataset.id);
-  const taggedTraces = await taggedTracesOf(dataset.id);
   if (!run) {
     const steps = calibrateSteps([], [], { neutral: query.neutral, thresholds });
-    return { dataset: dataset.name, run: null, runs: [], reviewers, options, ruleOrder: [], taggedTraces, ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
+    return { dataset: dataset.name, run: null, runs: [], reviewers: await namesOf(await reviewerIdsOf(dataset.id)), options, ruleOrder: [], taggedTraces: await taggedTracesOf(dataset.id), ...steps, traces: calibrateTraces([], query.targetPrecision, thresholds) };
   }
   const cache = await runProfiles(run.id);
   const rules = cache.rules;
   const store = new CalibrationStore(dialect());
   const profiles = profileMap(await read(store.profiles(cache)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
+  const folded = await labelGroups(dataset.id, cache, filter);
+  const reviewers = await namesOf(folded.reviewers);
+  const taggedTraces = folded.tagged;
+  const groups = stepGroupsOf(folded.steps, profiles, rules, rules);
   const steps = calibrateSteps(groups, rules, { neutral: query.neutral, thresholds });
-  const traceGroups = (await read(store.traceGroups(dataset.id, run.id, filter))).map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
+  const traceGroups = folded.traces.map((g) => ({ votes: unpackVotes(g.votes), quality: g.quality, valid: g.valid === 1, count: g.n }));
   return {
     dataset: dataset.name,
     run: refOf(run),
@@ -234,7 +274,8 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
   const rules = cache.rules;
   const store = new CalibrationStore(dialect());
   const profiles = profileMap(await read(store.profiles(cache)));
-  const groups = stepGroupsOf(await read(store.stepGroups(dataset.id, cache, filter)), profiles, rules, rules);
+  const folded = await labelGroups(dataset.id, cache, filter);
+  const groups = stepGroupsOf(folded.steps, profiles, rules, rules);
 
   const stepPatterns = new Map<number, PatternCount>();
   for (const g of groups) {
@@ -245,8 +286,16 @@ export async function getFitProposal(query: FitQuery): Promise<FitProposalDto> {
     if (label === "reject") p.rejects += g.count;
     stepPatterns.set(g.failMask, p);
   }
+  // the trace groups by score parts: stored with the label groups the first time the fit asks
+  const where = folded.stored;
+  let partRows = where ? await read(store.storedParts(run.id, where.key, where.stamp)) : null;
+  if (partRows === null) {
+    partRows = await read(store.traceParts(dataset.id, run.id, filter));
+    const rows = partRows;
+    if (where) await write(() => store.saveParts(run.id, where.key, where.stamp, rows));
+  }
   // labelled traces, each row's votes resolved and its score parts parsed once
-  const traceRows = (await read(store.traceParts(dataset.id, run.id, filter))).map((row) => ({
+  const traceRows = partRows.map((row) => ({
     label: resolveVotes(unpackVotes(row.votes)),
     parts: row.parts ? (JSON.parse(row.parts) as StoredParts) : null,
     n: row.n,
@@ -416,7 +465,7 @@ export async function getFailures(query: FailuresQuery): Promise<FailuresReport>
   const store = new CalibrationStore(dialect());
   const profileRows = await read(store.profiles(cache));
   const profiles: Profile[] = profileRows.map((p) => ({ ...p, classes: splitClasses(p.classes) }));
-  const labelled: LabelledProfile[] = (await read(store.stepGroups(dataset.id, cache, filterOf(query))))
+  const labelled: LabelledProfile[] = (await labelGroups(dataset.id, cache, filterOf(query))).steps
     .flatMap((g) => (g.profile === null ? [] : [{ votes: unpackVotes(g.votes), profile: g.profile, count: g.n }]));
   const breakdown = breakDownFailures(profiles, labelled, rules, { rule: query.rule, kind: query.kind, tool: query.tool, relationClass: query.relationClass });
 

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
+import { calibrationQuery } from "@/lib/schemas/calibration";
+import { getCalibration } from "@/lib/services/calibration/calibration";
+import { recordStepLabel } from "@/lib/services/review/reviews";
 import { runVerifier } from "@/lib/services/verify/verify";
 import { seedDemo } from "@/lib/services/system/seed";
 import { datasetContents, deleteDataset, renameDataset } from "@/lib/services/traces/dataset-admin";
@@ -7,6 +10,10 @@ import { datasetContents, deleteDataset, renameDataset } from "@/lib/services/tr
 beforeAll(async () => {
   await seedDemo({ force: true });
   await runVerifier({ dataset: "clevr-demo", prepareCalibration: true });
+  // a label (ticks the dataset's label clock) and a report (stores its label groups): both go with the dataset
+  const step = await db().step.findFirstOrThrow({ where: { trace: { dataset: { name: "clevr-demo" } } }, orderBy: { id: "asc" } });
+  await recordStepLabel(step.id, { label: "reject", expectedVersion: step.version, stopAtFirstError: false });
+  await getCalibration(calibrationQuery.parse({ dataset: "clevr-demo" }));
 });
 
 describe("dataset rename and delete", () => {
@@ -25,6 +32,8 @@ describe("dataset rename and delete", () => {
     const id = (await db().dataset.findUniqueOrThrow({ where: { name: "clevr-renamed" } })).id;
     const runIds = (await db().verifierRun.findMany({ where: { datasetId: id }, select: { id: true } })).map((r) => r.id);
 
+    expect(await db().calibrationGroups.count({ where: { runId: { in: runIds } } })).toBe(1);
+    expect(await db().labelClock.count({ where: { datasetId: id } })).toBe(1);
     await expect(deleteDataset("clevr-renamed", "clevr")).rejects.toMatchObject({ code: "invalid_input" });
     expect(await db().trace.count({ where: { datasetId: id } })).toBe(154);
 
@@ -38,6 +47,8 @@ describe("dataset rename and delete", () => {
     expect(await db().verdict.count({ where: { runId: { in: runIds } } })).toBe(0);
     expect(await db().calibrationStep.count({ where: { runId: { in: runIds } } })).toBe(0);
     expect(await db().calibrationRun.count({ where: { runId: { in: runIds } } })).toBe(0);
+    expect(await db().calibrationGroups.count({ where: { runId: { in: runIds } } })).toBe(0);
+    expect(await db().labelClock.count({ where: { datasetId: id } })).toBe(0);
     expect(await db().trace.count({ where: { dataset: { name: "visprog-gqa" } } })).toBe(otherTraces);
     await expect(datasetContents("clevr-renamed")).rejects.toMatchObject({ code: "not_found" });
   });

@@ -78,10 +78,11 @@ export async function deleteDataset(name: string, confirm: string, onProgress?: 
     await new Promise((resolve) => setImmediate(resolve));
   }
   await writeProgram(function* () {
-    for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun"]) {
+    for (const table of ["CalibrationStep", "CalibrationProfile", "CalibrationRun", "CalibrationGroups"]) {
       yield* run(`DELETE FROM "${table}" WHERE "runId" IN (SELECT "id" FROM "VerifierRun" WHERE "datasetId" = ?)`, id);
     }
     yield* run(`DELETE FROM "Dataset" WHERE "id" = ?`, id);
+    yield* run(`DELETE FROM "LabelClock" WHERE "datasetId" = ?`, id);
   });
   return { ...contents, deleted: true };
 }
