@@ -11,13 +11,16 @@ import path from "node:path";
 //   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
 //      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
 //      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
-//      (`-- --workers-only` runs this section alone).
+//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1 and 2).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, ".tmp", "bench-verify-scale");
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const load = () => os.loadavg()[0].toFixed(1);
+const ms = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `${fmt(n)} ms`);
+/** CPU ms per pass between two readings of threadCpuMs (null when either is unknown). */
+const cpuPerPass = (from: number | null, to: number | null, passes: number) => (from === null || to === null ? null : (to - from) / passes);
 
 export async function benchVerifyScale(): Promise<void> {
   fs.rmSync(WORK, { recursive: true, force: true });
@@ -34,7 +37,7 @@ export async function benchVerifyScale(): Promise<void> {
   }
   const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
   const { resetVerifierCaches } = await import("@/lib/verifier/verify");
-  const { verifyRow } = await import("@/lib/verifier/parallel-core");
+  const { threadCpuMs, verifyRow } = await import("@/lib/verifier/parallel-core");
   const { VerifierPool, coreCount } = await import("@/lib/verifier/parallel");
   const { ORACLE_RATES, generateCorpus, readClevrScenes } = await import("@/lib/teacher/scripted");
   const { wireCorpus } = await import("@/lib/verifier/wire-corpus");
@@ -50,6 +53,8 @@ export async function benchVerifyScale(): Promise<void> {
   console.log(`corpus: ${fmt(rows.length)} scripted-teacher traces, ${fmt(steps)} steps (rows as read from the database: JSON text parsed per trace); ${passes} passes per figure; ${cores} cores, load average ${load()} at start`);
 
   // 1. this thread -----------------------------------------------------------------------------------
+  // CPU times are this thread's and each pool thread's own (threadCpuMs, /proc/thread-self/stat):
+  // unlike wall-clock rates they say where the work goes when the machine is loaded
   const inline = (): number => {
     const programs = new Map<number, unknown>();
     resetVerifierCaches();
@@ -58,30 +63,42 @@ export async function benchVerifyScale(): Promise<void> {
     return steps / ((performance.now() - started) / 1000);
   };
   inline();
+  const inlineCpu0 = threadCpuMs();
   const inlineRates = Array.from({ length: passes }, inline).sort((a, b) => a - b);
+  const inlineCpu = cpuPerPass(inlineCpu0, threadCpuMs(), passes);
   const inlineMedian = inlineRates[Math.floor(passes / 2)];
-  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])} (load ${load()})`);
+  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])}; CPU ${ms(inlineCpu)} per pass (load ${load()})`);
 
   // 2. the pool at 1..N threads ---------------------------------------------------------------------------
   const SLICE = 200;
   const slices: Array<typeof rows> = [];
   for (let i = 0; i < rows.length; i += SLICE) slices.push(rows.slice(i, i + SLICE));
-  const curve: Array<{ threads: number; median: number; best: number }> = [];
+  const curve: Array<{ threads: number; median: number; best: number; mainCpu: number | null; threadCpu: Array<number | null>; processCpu: number }> = [];
   for (let threads = 1; threads <= maxThreads; threads++) {
     const pool = await VerifierPool.open({ threads, settings: DEFAULT_SETTINGS, scenes: sceneMap });
     if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
+    const started = pool.cpu();
     const pass = async (): Promise<number> => {
-      const started = performance.now();
+      const t0 = performance.now();
       await Promise.all(slices.map((slice) => pool.verify(slice)));
-      return steps / ((performance.now() - started) / 1000);
+      return steps / ((performance.now() - t0) / 1000);
     };
     await pass(); // warm-up: JIT in every thread
+    const main0 = threadCpuMs();
+    const process0 = process.cpuUsage();
+    const before = pool.cpu().threads;
     const rates: number[] = [];
     for (let p = 0; p < passes; p++) rates.push(await pass());
+    const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
+    const used = process.cpuUsage(process0);
+    const processCpu = (used.user + used.system) / 1000 / passes;
+    const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
     rates.sort((a, b) => a - b);
     await pool.close();
-    curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1] });
-    console.log(`  pool, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s, best ${fmt(curve[threads - 1].best)} (load ${load()})`);
+    curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1], mainCpu, threadCpu, processCpu });
+    console.log(
+      `  pool, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s, best ${fmt(curve[threads - 1].best)}; start-up ${fmt(started.startMs)} ms wall, ${started.threads.map((t) => ms(t.startMs)).join(" + ")} CPU; per pass CPU: this thread ${ms(mainCpu)}, threads ${threadCpu.map(ms).join(" + ")}, whole process ${ms(processCpu)} (load ${load()})`,
+    );
   }
   const one = curve[0];
   console.log("\nscaling (median passes; target at N = the cores: ≥ 0.8 × N × one thread):");
@@ -89,6 +106,24 @@ export async function benchVerifyScale(): Promise<void> {
   for (const c of curve) {
     console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(11)}${(c.median / one.median).toFixed(2).padStart(19)}${(c.median / (c.threads * one.median)).toFixed(2).padStart(19)}${(c.median / (c.threads * inlineMedian)).toFixed(2).padStart(26)}`);
   }
+  // what the CPU times say, whatever the load: a pass on N threads takes at least its busiest
+  // thread's CPU, and at least all the CPU the process needs (this thread, the pool's, and V8's
+  // own helpers: garbage collection) spread over the cores
+  console.log(`\nCPU per pass (ms; this thread's verifyRow alone: ${ms(inlineCpu)}) and the wall time it allows on ${cores} idle cores:`);
+  console.log("  threads   this thread   each thread   whole process   bound on idle cores   ratio to N × one (bound)");
+  const bound = (c: (typeof curve)[number]): number | null => {
+    if (c.mainCpu === null || c.threadCpu.some((t) => t === null)) return null;
+    const perThread = c.threadCpu as number[];
+    return Math.max(c.mainCpu, ...perThread, c.processCpu / cores);
+  };
+  const oneBound = bound(one);
+  for (const c of curve) {
+    const b = bound(c);
+    const ratio = b === null || oneBound === null ? "—" : (oneBound / b / c.threads).toFixed(2);
+    console.log(`  ${String(c.threads).padStart(7)}${ms(c.mainCpu).padStart(14)}${c.threadCpu.map(ms).join(" + ").padStart(14)}${ms(c.processCpu).padStart(16)}${ms(b).padStart(22)}${ratio.padStart(27)}`);
+  }
+
+  if (process.argv.includes("--pool-only")) return; // sections 1 and 2 alone
 
   // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
   const { normalizeCanonical } = await import("@/lib/formats/canonical");

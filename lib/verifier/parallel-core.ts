@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
 import type { RuleId } from "@/lib/verifier/rules";
@@ -125,3 +126,23 @@ export function compactVerification(result: TraceVerification): VerifiedTrace {
 export function verifyRow(trace: WireTrace, scenes: ReadonlyMap<number, Scene>, programs: Map<number, unknown>, settings: VerifierSettings): VerifiedTrace {
   return compactVerification(verifyTrace(inputOfRow(trace, scenes, programs), settings));
 }
+
+/**
+ * CPU time (user + system, ms) the calling thread has used so far — of this thread alone, unlike
+ * process.cpuUsage(): the verification pool's per-thread figures (lib/verifier/parallel.ts), which
+ * stay meaningful when the machine is loaded and wall-clock times are not. Linux only
+ * (/proc/thread-self/stat, 10 ms ticks); null elsewhere.
+ */
+export function threadCpuMs(): number | null {
+  try {
+    const stat = fs.readFileSync("/proc/thread-self/stat", "utf8");
+    // fields after the command (which may hold spaces, in parentheses): utime and stime are the 12th and 13th
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: the unit of /proc's CPU times (100 on every Linux this runs on). */
+const CLOCK_TICKS = 100;

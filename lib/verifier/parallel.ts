@@ -11,7 +11,11 @@ import type { FromWorker, ToWorker } from "@/lib/verifier/parallel-worker";
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
 // the run's settings and scenes, verifying batches of trace rows (lib/verifier/parallel-core.ts
 // verifyRow, the same function the in-process path calls). The caller reads rows and writes
-// results on its own thread, so the write path is the single-threaded one.
+// results on its own thread, so the write path is the single-threaded one. Handing a batch over
+// costs the caller too (structured clones of the rows out and of the results back: ~0.6 × the CPU
+// of verifying them here, `npm run bench -- verify-scale` prints the caller's and every thread's
+// CPU time; JSON strings either way measured no cheaper), so with verification this cheap the
+// caller's thread is the limit of what more threads give (docs/design.md §14).
 //
 // A thread starts from lib/verifier/parallel-boot.mjs (plain JavaScript that registers tsx and
 // imports parallel-worker.ts), found next to this file or, in the built Next.js server where
@@ -61,6 +65,18 @@ interface Thread {
   worker: Worker;
   /** Tasks sent to this thread, oldest first (a thread answers in order). */
   tasks: Task[];
+  /** The thread's CPU time (ms) as of its latest answer; null where unknown (threadCpuMs). */
+  cpuMs: number | null;
+  /** Its CPU time when it was ready: start-up (tsx registration, module loading, init). */
+  startCpuMs: number | null;
+}
+
+/** CPU times of a pool, for the bench's per-thread figures. */
+export interface PoolCpu {
+  /** Wall time `open` took (ms): thread start-up, every thread at once. */
+  startMs: number;
+  /** Per thread: CPU (ms) it spent starting, and in total so far. */
+  threads: Array<{ startMs: number | null; totalMs: number | null }>;
 }
 
 const START_TIMEOUT_MS = 120_000;
@@ -69,9 +85,13 @@ export class VerifierPool {
   private nextId = 1;
   private broken: Error | null = null;
 
-  private constructor(private readonly threads: Thread[]) {
+  private constructor(
+    private readonly threads: Thread[],
+    private readonly startMs: number,
+  ) {
     for (const thread of threads) {
       thread.worker.on("message", (message: FromWorker) => {
+        thread.cpuMs = message.cpuMs;
         if (message.type === "ready") return;
         const task = thread.tasks.shift();
         if (!task || task.id !== message.id) return this.fail(new Error(`verification thread answered task ${message.id} out of order`));
@@ -97,6 +117,7 @@ export class VerifierPool {
   static async open(options: { threads: number; settings: VerifierSettings; scenes: ReadonlyMap<number, Scene> }): Promise<VerifierPool | { reason: string }> {
     const files = workerFiles();
     if ("reason" in files) return files;
+    const opening = performance.now();
     const scenes = [...options.scenes];
     const started: Worker[] = [];
     try {
@@ -120,14 +141,14 @@ export class VerifierPool {
               clearTimeout(timer);
               worker.removeAllListeners("error");
               worker.removeAllListeners("exit");
-              if (message.type === "ready") resolve({ worker, tasks: [] });
+              if (message.type === "ready") resolve({ worker, tasks: [], cpuMs: message.cpuMs, startCpuMs: message.cpuMs });
               else reject(new Error(`a verification thread answered ${message.type} to init`));
             });
             worker.postMessage({ type: "init", settings: options.settings, scenes } satisfies ToWorker);
           });
         }),
       );
-      return new VerifierPool(threads);
+      return new VerifierPool(threads, performance.now() - opening);
     } catch (error) {
       await Promise.all(started.map((w) => w.terminate().catch(() => 0)));
       return { reason: error instanceof Error ? error.message : String(error) };
@@ -158,6 +179,11 @@ export class VerifierPool {
     const pieces: Array<Promise<VerifiedTrace[]>> = [];
     for (let i = 0; i < traces.length; i += size) pieces.push(this.verify(traces.slice(i, i + size)));
     return (await Promise.all(pieces)).flat();
+  }
+
+  /** Start-up and CPU time per thread so far (as of each thread's latest answer). */
+  cpu(): PoolCpu {
+    return { startMs: this.startMs, threads: this.threads.map((t) => ({ startMs: t.startCpuMs, totalMs: t.cpuMs })) };
   }
 
   async close(): Promise<void> {
