@@ -64,10 +64,13 @@ export async function benchVerifyScale(): Promise<void> {
   };
   inline();
   const inlineCpu0 = threadCpuMs();
+  const inlineProcess0 = process.cpuUsage();
   const inlineRates = Array.from({ length: passes }, inline).sort((a, b) => a - b);
   const inlineCpu = cpuPerPass(inlineCpu0, threadCpuMs(), passes);
+  const inlineUsed = process.cpuUsage(inlineProcess0);
+  const inlineProcessCpu = (inlineUsed.user + inlineUsed.system) / 1000 / passes;
   const inlineMedian = inlineRates[Math.floor(passes / 2)];
-  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])}; CPU ${ms(inlineCpu)} per pass (load ${load()})`);
+  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])}; CPU per pass: this thread ${ms(inlineCpu)}, whole process ${ms(inlineProcessCpu)} (load ${load()})`);
 
   // 2. the pool at 1..N threads ---------------------------------------------------------------------------
   const SLICE = 200;
@@ -109,7 +112,7 @@ export async function benchVerifyScale(): Promise<void> {
   // what the CPU times say, whatever the load: a pass on N threads takes at least its busiest
   // thread's CPU, and at least all the CPU the process needs (this thread, the pool's, and V8's
   // own helpers: garbage collection) spread over the cores
-  console.log(`\nCPU per pass (ms; this thread's verifyRow alone: ${ms(inlineCpu)}) and the wall time it allows on ${cores} idle cores:`);
+  console.log(`\nCPU per pass (ms; verifyRow on this thread alone: ${ms(inlineCpu)}, whole process ${ms(inlineProcessCpu)}) and the wall time it allows on ${cores} idle cores:`);
   console.log("  threads   this thread   each thread   whole process   bound on idle cores   ratio to N × one (bound)");
   const bound = (c: (typeof curve)[number]): number | null => {
     if (c.mainCpu === null || c.threadCpu.some((t) => t === null)) return null;

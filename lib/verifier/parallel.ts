@@ -5,17 +5,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
-import type { VerifiedTrace, WireTrace } from "@/lib/verifier/parallel-core";
+import { packTraces, transferOf, unpackResults, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
 import type { FromWorker, ToWorker } from "@/lib/verifier/parallel-worker";
 
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
 // the run's settings and scenes, verifying batches of trace rows (lib/verifier/parallel-core.ts
 // verifyRow, the same function the in-process path calls). The caller reads rows and writes
 // results on its own thread, so the write path is the single-threaded one. Handing a batch over
-// costs the caller too (structured clones of the rows out and of the results back: ~0.6 × the CPU
-// of verifying them here, `npm run bench -- verify-scale` prints the caller's and every thread's
-// CPU time; JSON strings either way measured no cheaper), so with verification this cheap the
-// caller's thread is the limit of what more threads give (docs/design.md §14).
+// costs the caller's thread too, and verification is cheap (~3 µs a step): structured clones of
+// the row and result objects cost it ~0.55 × the CPU of verifying them there, so a second thread
+// made runs slower. Batches go packed (parallel-core.ts PackedBatch: typed arrays moved, strings
+// in one array, the results' repeated messages once per batch), about half that; JSON strings
+// either way measured no cheaper than the clones. `npm run bench -- verify-scale` prints the
+// caller's, every thread's and the whole process's CPU time.
 //
 // A thread starts from lib/verifier/parallel-boot.mjs (plain JavaScript that registers tsx and
 // imports parallel-worker.ts), found next to this file or, in the built Next.js server where
@@ -95,7 +97,7 @@ export class VerifierPool {
         if (message.type === "ready") return;
         const task = thread.tasks.shift();
         if (!task || task.id !== message.id) return this.fail(new Error(`verification thread answered task ${message.id} out of order`));
-        if (message.type === "done") task.resolve(message.results);
+        if (message.type === "done") task.resolve(unpackResults(message.results));
         else task.reject(new Error(`verification thread failed: ${message.error}`));
       });
       thread.worker.on("error", (error) => this.fail(error));
@@ -167,7 +169,8 @@ export class VerifierPool {
     const id = this.nextId++;
     return new Promise<VerifiedTrace[]>((resolve, reject) => {
       thread.tasks.push({ id, resolve, reject });
-      thread.worker.postMessage({ type: "verify", id, traces } satisfies ToWorker);
+      const packed = packTraces(traces);
+      thread.worker.postMessage({ type: "verify", id, traces: packed } satisfies ToWorker, transferOf(packed));
     });
   }
 
