@@ -146,7 +146,8 @@ export async function benchVerifyScale(): Promise<void> {
   console.log(`\nwhole run on SQLite (${fmt(records.length)} traces: read, verify, write verdicts chunk by chunk, finish):`);
   for (const threads of [1, maxThreads, 1, maxThreads]) {
     const summary = await runVerifier({ dataset: "bench-scale", threads });
-    console.log(`  ${threads} thread(s): ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts (load ${load()})`);
+    // threads start in the background (the run verifies on its own thread until they are ready): `summary.threads` says whether they joined
+    console.log(`  ${threads} thread(s) asked, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts (load ${load()})`);
   }
 
   await workersSection(maxThreads);
@@ -173,14 +174,21 @@ async function workersSection(maxThreads: number): Promise<void> {
   } else console.log("\n(PostgreSQL workers: set STEPWISE_BENCH_PG_URL to a superuser URL, e.g. from node scripts/pg-cluster.mjs start)");
 }
 
-/** Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk). */
-const WORKER_TRACES = 6_000;
-const WORKER_CHUNK = 250;
+/**
+ * Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk):
+ * enough for runs of several seconds per worker, so the figure is the steady state, not the
+ * first chunk's set-up.
+ */
+const WORKER_TRACES = 20_000;
+const WORKER_CHUNK = 500;
 
 /**
  * A queued run over k = 1..max `stepwise worker` processes on the database at `url`: the workers
- * start first (idle, polling), then the run is queued; the figure is the run's wall time from
- * queueing to done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure.
+ * start first (idle, polling; their start-up — tsx, modules, the database and queue connections —
+ * is printed apart), then the run is queued; the figure is the run's wall time from queueing to
+ * done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure. The workers are
+ * stopped, and this process's connections closed, before the caller drops the database, whatever
+ * happened.
  */
 async function workerCurve(label: string, url: string, max: number): Promise<void> {
   const { spawn } = await import("node:child_process");
@@ -188,37 +196,52 @@ async function workerCurve(label: string, url: string, max: number): Promise<voi
   const { closeQueue } = await import("@/lib/jobs/queue");
   await disconnect();
   process.env.DATABASE_URL = url;
-  const { deployMigrations } = await import("../scripts/migrate-core.mjs");
-  await deployMigrations(url);
-  const { seedSyntheticTraces } = await import("@/fixtures/verify/seed");
-  const { queueVerifierRun } = await import("@/lib/services/verify/verify");
-  await seedSyntheticTraces("bench-workers", WORKER_TRACES);
-  console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
-  const curve: Array<{ workers: number; rate: number }> = [];
-  for (let k = 1; k <= max; k++) {
-    const children = Array.from({ length: k }, () => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
-      const ready = new Promise<void>((resolve) => child.stderr!.on("data", (c: Buffer) => c.toString().includes("waiting for queued") && resolve()));
-      return { child, ready };
-    });
-    await Promise.all(children.map((c) => c.ready));
-    const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
-    for (;;) {
-      const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
-      if (run.status === "done") {
-        const rate = (run.steps ?? 0) / (run.seconds ?? 1);
-        curve.push({ workers: k, rate });
-        console.log(`  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s (load ${load()})`);
-        break;
+  try {
+    const { deployMigrations } = await import("../scripts/migrate-core.mjs");
+    await deployMigrations(url);
+    const { seedSyntheticTraces } = await import("@/fixtures/verify/seed");
+    const { queueVerifierRun } = await import("@/lib/services/verify/verify");
+    await seedSyntheticTraces("bench-workers", WORKER_TRACES);
+    console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
+    const curve: Array<{ workers: number; rate: number }> = [];
+    for (let k = 1; k <= max; k++) {
+      const spawned = performance.now();
+      const children = Array.from({ length: k }, () => {
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        const ready = new Promise<number>((resolve, reject) => {
+          child.stderr!.on("data", (c: Buffer) => {
+            stderr += c.toString();
+            if (stderr.includes("waiting for queued")) resolve(performance.now() - spawned);
+          });
+          child.once("exit", (code) => reject(new Error(`a worker exited with code ${code} while starting: ${stderr}`)));
+        });
+        ready.catch(() => {});
+        return { child, ready };
+      });
+      try {
+        const startups = await Promise.all(children.map((c) => c.ready));
+        const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
+        for (;;) {
+          const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
+          if (run.status === "done") {
+            const rate = (run.steps ?? 0) / (run.seconds ?? 1);
+            curve.push({ workers: k, rate });
+            console.log(`  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s; start-up before it (spawn to waiting) ${startups.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")} (load ${load()})`);
+            break;
+          }
+          if (run.status !== "running") throw new Error(`run ${queued.run} is ${run.status}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        for (const { child } of children) if (child.exitCode === null) child.kill("SIGTERM");
+        await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)))));
       }
-      if (run.status !== "running") throw new Error(`run ${queued.run} is ${run.status}`);
-      await new Promise((r) => setTimeout(r, 100));
     }
-    for (const { child } of children) child.kill("SIGTERM");
-    await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))));
+    console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
+    for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
+  } finally {
+    await closeQueue();
+    await disconnect();
   }
-  console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
-  for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
-  await closeQueue();
-  await disconnect();
 }

@@ -58,6 +58,11 @@ export interface RunVerifierOptions {
   judge?: EndpointConfigInput | null;
   /** Verification threads; default threadsFor. */
   threads?: number;
+  /**
+   * Wait for the threads before the first chunk (default: they start in the background and the run
+   * verifies on its own thread until they are ready) — for tests comparing the two paths.
+   */
+  awaitThreads?: boolean;
 }
 
 /** Traces per chunk on big datasets: ~0.1 s of writes, the longest another request waits while a run goes on. */
@@ -164,7 +169,10 @@ interface RunContext {
   scenes: Map<number, Scene>;
   programs: Map<number, unknown>;
   judge: JudgeSession | null;
+  /** The verification threads once they have started (null until then, or without threads). */
   pool: VerifierPool | null;
+  /** Stops the threads (a pool still starting is stopped once it has). */
+  closePool: () => Promise<void>;
   /** The run's seconds so far, as the runs list shows them. */
   seconds: () => number;
 }
@@ -475,7 +483,7 @@ async function finishRun(ctx: RunContext): Promise<Omit<RunSummary, "threads" | 
 }
 
 /** The run's config, scenes, judge session and verification threads, for this process. */
-async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number }): Promise<RunContext> {
+async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number; awaitThreads?: boolean }): Promise<RunContext> {
   const store = new VerifyStore();
   const run = await readProgram(store.run(runId));
   if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
@@ -483,16 +491,7 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
   const scenes = await readProgram(store.scenes(run.datasetId));
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
   const judge = endpoint ? await JudgeSession.open(endpoint) : null;
-  let pool: VerifierPool | null = null;
-  if (options.threads > 1) {
-    if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
-    else {
-      const opened = await VerifierPool.open({ threads: options.threads, settings, scenes });
-      if (opened instanceof VerifierPool) pool = opened;
-      else console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
-    }
-  }
-  return {
+  const ctx: RunContext = {
     runId,
     datasetId: run.datasetId,
     datasetName: run.datasetName,
@@ -504,9 +503,31 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
     scenes,
     programs: new Map(),
     judge,
-    pool,
+    pool: null,
+    closePool: async () => {},
     seconds: options.seconds,
   };
+  if (options.threads > 1) {
+    if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
+    else {
+      // the threads start in the background (each loads tsx and the verifier: ~1 s, more on a
+      // loaded machine); until they are ready the run verifies here, so threads never make it wait
+      let closed = false;
+      const opening = VerifierPool.open({ threads: options.threads, settings, scenes }).then((opened) => {
+        if (!(opened instanceof VerifierPool)) console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
+        else if (closed) void opened.close();
+        else ctx.pool = opened;
+      });
+      if (options.awaitThreads) await opening;
+      ctx.closePool = async () => {
+        closed = true;
+        const pool = ctx.pool;
+        ctx.pool = null;
+        await pool?.close();
+      };
+    }
+  }
+  return ctx;
 }
 
 /**
@@ -542,7 +563,7 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
   let summary: RunSummary;
   let keep = false;
   try {
-    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
+    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), awaitThreads: options.awaitThreads, seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
     const context = ctx;
     await driveChunks(context, async () => options.onProgress?.((await readProgram(context.chunks.totals(runId))).traces, total));
     const finished = await finishRun(context);
@@ -558,7 +579,7 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
     throw error;
   } finally {
     markInactive(activeKey);
-    await ctx?.pool?.close();
+    await ctx?.closePool();
   }
   // the run is done from here on: a failure below leaves it standing (it is derived data)
   if (options.prepareCalibration) {
@@ -691,7 +712,7 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
       throw error;
     }
   } finally {
-    await ctx.pool?.close();
+    await ctx.closePool();
   }
 }
 
@@ -723,7 +744,7 @@ async function sessionFor(runId: number, threads: number, startedAt: string): Pr
 export async function closeRunSessions(): Promise<void> {
   const open = [...sessions.values()];
   sessions.clear();
-  for (const ctx of open) await (await ctx.catch(() => null))?.pool?.close();
+  for (const ctx of open) await (await ctx.catch(() => null))?.closePool();
 }
 
 export type ChunkJobOutcome = "written" | "done-already" | "held" | "run-gone" | "lost";
@@ -756,7 +777,7 @@ export async function workOnChunk(runId: number, chunkId: number, options: { thr
     const finished = await finishRun(ctx);
     if (finished) {
       sessions.delete(runId);
-      await ctx.pool?.close();
+      await ctx.closePool();
     }
     return { outcome, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
   } catch (error) {
@@ -785,7 +806,7 @@ export async function finishQueuedRun(runId: number, options: { threads: number 
     throw error;
   } finally {
     sessions.delete(runId);
-    await ctx.pool?.close();
+    await ctx.closePool();
   }
 }
 
