@@ -271,8 +271,13 @@ export function verifyRow(trace: WireTrace, scenes: ReadonlyMap<number, Scene>, 
  * (/proc/thread-self/stat, 10 ms ticks); null elsewhere.
  */
 export function threadCpuMs(): number | null {
+  return procCpuMs("/proc/thread-self/stat");
+}
+
+/** CPU time (ms) of the thread or process whose /proc stat file this is (`/proc/PID/stat`: a whole process); null when unreadable. */
+export function procCpuMs(statFile: string): number | null {
   try {
-    const stat = fs.readFileSync("/proc/thread-self/stat", "utf8");
+    const stat = fs.readFileSync(statFile, "utf8");
     // fields after the command (which may hold spaces, in parentheses): utime and stime are the 12th and 13th
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;

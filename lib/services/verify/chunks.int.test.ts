@@ -73,7 +73,7 @@ describe("verification across threads", () => {
     it(`${dataset}: two threads write the one-thread rows, scores, Trace columns and metrics`, async () => {
       const one = await runVerifier({ dataset, threads: 1, batchSize: 40 });
       const columnsOne = await traceColumns(dataset);
-      const two = await runVerifier({ dataset, threads: 2, batchSize: 40, awaitThreads: true });
+      const two = await runVerifier({ dataset, threads: 2, batchSize: 40 });
       expect(one.threads).toBe(1);
       expect(two.threads).toBe(2);
       const [a, b] = [await rowsOf(one.run), await rowsOf(two.run)];
@@ -87,7 +87,7 @@ describe("verification across threads", () => {
 
   it("threads starting in the background (the run verifies on its own thread until they are ready) write the one-thread rows", async () => {
     const one = await runVerifier({ dataset: "chunk-workers", threads: 1, batchSize: 25 });
-    const mixed = await runVerifier({ dataset: "chunk-workers", threads: 2, batchSize: 25 });
+    const mixed = await runVerifier({ dataset: "chunk-workers", threads: 2, batchSize: 25, awaitThreads: false });
     expect([1, 2]).toContain(mixed.threads);
     const [a, b] = [await rowsOf(one.run), await rowsOf(mixed.run)];
     expect(a.verdicts.length).toBeGreaterThan(0);

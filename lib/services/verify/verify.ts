@@ -59,8 +59,9 @@ export interface RunVerifierOptions {
   /** Verification threads; default threadsFor. */
   threads?: number;
   /**
-   * Wait for the threads before the first chunk (default: they start in the background and the run
-   * verifies on its own thread until they are ready) — for tests comparing the two paths.
+   * Wait for the threads before the first chunk, so the run is on them from its first trace —
+   * default when `threads` is given (asked for N threads, it reports N: tests, e2e); otherwise they
+   * start in the background and the run verifies on its own thread until they are ready.
    */
   awaitThreads?: boolean;
 }
@@ -69,7 +70,12 @@ export interface RunVerifierOptions {
 export const CHUNK = 1_000;
 /** Traces read and verified at a time inside a chunk (the event loop is free between them). */
 const SLICE = 200;
-/** From this many traces a run verifies on every core by default (starting threads costs ~1 s). */
+/**
+ * From this many traces a run verifies on threads by default: every core but one — the run's own
+ * thread reads, writes and hands batches over, and is its critical path (verification is ~10% of
+ * a whole SQLite run of the scripted corpus; `npm run bench -- verify-scale`, whole run). Threads
+ * start in the background (~0.5 s of CPU each, then cold code), so they never hold a run up.
+ */
 export const AUTO_THREADS_FROM = 2_000;
 
 /** Default chunk size: CHUNK, smaller on small datasets so a run still has a few chunks (≥ 100 traces each). */
@@ -77,7 +83,7 @@ export function chunkSizeFor(total: number): number {
   return Math.min(CHUNK, Math.max(100, Math.ceil(total / 8)));
 }
 
-/** Threads a run uses: the option, else STEPWISE_VERIFY_THREADS, else every core from AUTO_THREADS_FROM traces, else one. */
+/** Threads a run uses: the option, else STEPWISE_VERIFY_THREADS, else every core but one from AUTO_THREADS_FROM traces, else one. */
 export function threadsFor(total: number, option?: number, env: Record<string, string | undefined> = process.env): number {
   if (option !== undefined) {
     if (!Number.isInteger(option) || option < 1) throw new AppError("invalid_input", `threads must be a whole number ≥ 1 (got ${option})`);
@@ -89,7 +95,7 @@ export function threadsFor(total: number, option?: number, env: Record<string, s
     if (!Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `STEPWISE_VERIFY_THREADS must be a whole number ≥ 1 (got "${raw}")`);
     return n;
   }
-  return total >= AUTO_THREADS_FROM ? coreCount() : 1;
+  return total >= AUTO_THREADS_FROM ? Math.max(1, coreCount() - 1) : 1;
 }
 
 /** What the run's last transaction needs of a trace besides its score (kept in its chunk's row until then). */
@@ -563,7 +569,7 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
   let summary: RunSummary;
   let keep = false;
   try {
-    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), awaitThreads: options.awaitThreads, seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
+    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), awaitThreads: options.awaitThreads ?? options.threads !== undefined, seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
     const context = ctx;
     await driveChunks(context, async () => options.onProgress?.((await readProgram(context.chunks.totals(runId))).traces, total));
     const finished = await finishRun(context);
