@@ -11,13 +11,16 @@ import path from "node:path";
 //   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
 //      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
 //      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
-//      (`-- --workers-only` runs this section alone).
+//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1 and 2, `-- --run-only` section 3).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, ".tmp", "bench-verify-scale");
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const load = () => os.loadavg()[0].toFixed(1);
+const ms = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `${fmt(n)} ms`);
+/** CPU ms per pass between two readings of threadCpuMs (null when either is unknown). */
+const cpuPerPass = (from: number | null, to: number | null, passes: number) => (from === null || to === null ? null : (to - from) / passes);
 
 export async function benchVerifyScale(): Promise<void> {
   fs.rmSync(WORK, { recursive: true, force: true });
@@ -34,7 +37,7 @@ export async function benchVerifyScale(): Promise<void> {
   }
   const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
   const { resetVerifierCaches } = await import("@/lib/verifier/verify");
-  const { verifyRow } = await import("@/lib/verifier/parallel-core");
+  const { threadCpuMs, verifyRow } = await import("@/lib/verifier/parallel-core");
   const { VerifierPool, coreCount } = await import("@/lib/verifier/parallel");
   const { ORACLE_RATES, generateCorpus, readClevrScenes } = await import("@/lib/teacher/scripted");
   const { wireCorpus } = await import("@/lib/verifier/wire-corpus");
@@ -49,46 +52,84 @@ export async function benchVerifyScale(): Promise<void> {
   const maxThreads = maxArg ? Number(maxArg.split("=")[1]) : cores;
   console.log(`corpus: ${fmt(rows.length)} scripted-teacher traces, ${fmt(steps)} steps (rows as read from the database: JSON text parsed per trace); ${passes} passes per figure; ${cores} cores, load average ${load()} at start`);
 
-  // 1. this thread -----------------------------------------------------------------------------------
-  const inline = (): number => {
-    const programs = new Map<number, unknown>();
-    resetVerifierCaches();
-    const started = performance.now();
-    for (const row of rows) verifyRow(row, sceneMap, programs, DEFAULT_SETTINGS);
-    return steps / ((performance.now() - started) / 1000);
-  };
-  inline();
-  const inlineRates = Array.from({ length: passes }, inline).sort((a, b) => a - b);
-  const inlineMedian = inlineRates[Math.floor(passes / 2)];
-  console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])} (load ${load()})`);
-
-  // 2. the pool at 1..N threads ---------------------------------------------------------------------------
-  const SLICE = 200;
-  const slices: Array<typeof rows> = [];
-  for (let i = 0; i < rows.length; i += SLICE) slices.push(rows.slice(i, i + SLICE));
-  const curve: Array<{ threads: number; median: number; best: number }> = [];
-  for (let threads = 1; threads <= maxThreads; threads++) {
-    const pool = await VerifierPool.open({ threads, settings: DEFAULT_SETTINGS, scenes: sceneMap });
-    if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
-    const pass = async (): Promise<number> => {
+  if (!process.argv.includes("--run-only")) {
+    // 1. this thread -----------------------------------------------------------------------------------
+    // CPU times are this thread's and each pool thread's own (threadCpuMs, /proc/thread-self/stat):
+    // unlike wall-clock rates they say where the work goes when the machine is loaded
+    const inline = (): number => {
+      const programs = new Map<number, unknown>();
+      resetVerifierCaches();
       const started = performance.now();
-      await Promise.all(slices.map((slice) => pool.verify(slice)));
+      for (const row of rows) verifyRow(row, sceneMap, programs, DEFAULT_SETTINGS);
       return steps / ((performance.now() - started) / 1000);
     };
-    await pass(); // warm-up: JIT in every thread
-    const rates: number[] = [];
-    for (let p = 0; p < passes; p++) rates.push(await pass());
-    rates.sort((a, b) => a - b);
-    await pool.close();
-    curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1] });
-    console.log(`  pool, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s, best ${fmt(curve[threads - 1].best)} (load ${load()})`);
+    inline();
+    const inlineCpu0 = threadCpuMs();
+    const inlineProcess0 = process.cpuUsage();
+    const inlineRates = Array.from({ length: passes }, inline).sort((a, b) => a - b);
+    const inlineCpu = cpuPerPass(inlineCpu0, threadCpuMs(), passes);
+    const inlineUsed = process.cpuUsage(inlineProcess0);
+    const inlineProcessCpu = (inlineUsed.user + inlineUsed.system) / 1000 / passes;
+    const inlineMedian = inlineRates[Math.floor(passes / 2)];
+    console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])}; CPU per pass: this thread ${ms(inlineCpu)}, whole process ${ms(inlineProcessCpu)} (load ${load()})`);
+
+    // 2. the pool at 1..N threads ---------------------------------------------------------------------------
+    const SLICE = 200;
+    const slices: Array<typeof rows> = [];
+    for (let i = 0; i < rows.length; i += SLICE) slices.push(rows.slice(i, i + SLICE));
+    const curve: Array<{ threads: number; median: number; best: number; mainCpu: number | null; threadCpu: Array<number | null>; processCpu: number }> = [];
+    for (let threads = 1; threads <= maxThreads; threads++) {
+      const pool = await VerifierPool.open({ threads, settings: DEFAULT_SETTINGS, scenes: sceneMap });
+      if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
+      const started = pool.cpu();
+      const pass = async (): Promise<number> => {
+        const t0 = performance.now();
+        await Promise.all(slices.map((slice) => pool.verify(slice)));
+        return steps / ((performance.now() - t0) / 1000);
+      };
+      await pass(); // warm-up: JIT in every thread
+      const main0 = threadCpuMs();
+      const process0 = process.cpuUsage();
+      const before = pool.cpu().threads;
+      const rates: number[] = [];
+      for (let p = 0; p < passes; p++) rates.push(await pass());
+      const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
+      const used = process.cpuUsage(process0);
+      const processCpu = (used.user + used.system) / 1000 / passes;
+      const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
+      rates.sort((a, b) => a - b);
+      await pool.close();
+      curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1], mainCpu, threadCpu, processCpu });
+      console.log(
+        `  pool, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s, best ${fmt(curve[threads - 1].best)}; start-up ${fmt(started.startMs)} ms wall, ${started.threads.map((t) => ms(t.startMs)).join(" + ")} CPU; per pass CPU: this thread ${ms(mainCpu)}, threads ${threadCpu.map(ms).join(" + ")}, whole process ${ms(processCpu)} (load ${load()})`,
+      );
+    }
+    const one = curve[0];
+    console.log("\nscaling (median passes; target at N = the cores: ≥ 0.8 × N × one thread):");
+    console.log("  threads   steps/s    × one pool thread   ratio to N × one   ratio to N × this thread");
+    for (const c of curve) {
+      console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(11)}${(c.median / one.median).toFixed(2).padStart(19)}${(c.median / (c.threads * one.median)).toFixed(2).padStart(19)}${(c.median / (c.threads * inlineMedian)).toFixed(2).padStart(26)}`);
+    }
+    // what the CPU times say, whatever the load: a pass on N threads takes at least its busiest
+    // thread's CPU, and at least all the CPU the process needs (this thread, the pool's, and V8's
+    // own helpers: garbage collection) spread over the cores
+    console.log(`\nCPU per pass (ms; verifyRow on this thread alone: ${ms(inlineCpu)}, whole process ${ms(inlineProcessCpu)}) and the wall time it allows on ${cores} idle cores:`);
+    console.log("  threads   this thread   each thread   whole process   bound on idle cores   ratio to N × one (bound)");
+    const bound = (c: (typeof curve)[number]): number | null => {
+      if (c.mainCpu === null || c.threadCpu.some((t) => t === null)) return null;
+      const perThread = c.threadCpu as number[];
+      return Math.max(c.mainCpu, ...perThread, c.processCpu / cores);
+    };
+    const oneBound = bound(one);
+    for (const c of curve) {
+      const b = bound(c);
+      const ratio = b === null || oneBound === null ? "—" : (oneBound / b / c.threads).toFixed(2);
+      console.log(`  ${String(c.threads).padStart(7)}${ms(c.mainCpu).padStart(14)}${c.threadCpu.map(ms).join(" + ").padStart(14)}${ms(c.processCpu).padStart(16)}${ms(b).padStart(22)}${ratio.padStart(27)}`);
+    }
+
   }
-  const one = curve[0];
-  console.log("\nscaling (median passes; target at N = the cores: ≥ 0.8 × N × one thread):");
-  console.log("  threads   steps/s    × one pool thread   ratio to N × one   ratio to N × this thread");
-  for (const c of curve) {
-    console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(11)}${(c.median / one.median).toFixed(2).padStart(19)}${(c.median / (c.threads * one.median)).toFixed(2).padStart(19)}${(c.median / (c.threads * inlineMedian)).toFixed(2).padStart(26)}`);
-  }
+
+  if (process.argv.includes("--pool-only")) return; // sections 1 and 2 alone (--run-only: 3 alone)
 
   // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
   const { normalizeCanonical } = await import("@/lib/formats/canonical");
@@ -107,11 +148,19 @@ export async function benchVerifyScale(): Promise<void> {
   await runVerifier({ dataset: "bench-scale", threads: 1 }); // warm-up (JIT, page cache)
   console.log(`\nwhole run on SQLite (${fmt(records.length)} traces: read, verify, write verdicts chunk by chunk, finish):`);
   for (const threads of [1, maxThreads, 1, maxThreads]) {
-    const summary = await runVerifier({ dataset: "bench-scale", threads });
-    console.log(`  ${threads} thread(s): ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts (load ${load()})`);
+    const main0 = threadCpuMs();
+    const process0 = process.cpuUsage();
+    // as a run with threads by default: they start in the background
+    const summary = await runVerifier({ dataset: "bench-scale", threads, awaitThreads: false });
+    const used = process.cpuUsage(process0);
+    // threads start in the background (the run verifies on its own thread until they are ready): `summary.threads` says whether they joined;
+    // the run's own thread reads and writes: its CPU is what more threads cannot spread
+    console.log(
+      `  ${threads} thread(s) asked, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts; CPU: the run's thread ${ms(cpuPerPass(main0, threadCpuMs(), 1))}, whole process ${ms((used.user + used.system) / 1000)} (load ${load()})`,
+    );
   }
 
-  await workersSection(maxThreads);
+  if (!process.argv.includes("--run-only")) await workersSection(maxThreads);
 }
 
 /** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */
@@ -135,52 +184,80 @@ async function workersSection(maxThreads: number): Promise<void> {
   } else console.log("\n(PostgreSQL workers: set STEPWISE_BENCH_PG_URL to a superuser URL, e.g. from node scripts/pg-cluster.mjs start)");
 }
 
-/** Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk). */
-const WORKER_TRACES = 6_000;
-const WORKER_CHUNK = 250;
+/**
+ * Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk):
+ * enough for runs of several seconds per worker, so the figure is the steady state, not the
+ * first chunk's set-up.
+ */
+const WORKER_TRACES = 20_000;
+const WORKER_CHUNK = 500;
 
 /**
  * A queued run over k = 1..max `stepwise worker` processes on the database at `url`: the workers
- * start first (idle, polling), then the run is queued; the figure is the run's wall time from
- * queueing to done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure.
+ * start first (idle, polling; their start-up — tsx, modules, the database and queue connections —
+ * is printed apart), then the run is queued; the figure is the run's wall time from queueing to
+ * done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure. The workers are
+ * stopped, and this process's connections closed, before the caller drops the database, whatever
+ * happened.
  */
 async function workerCurve(label: string, url: string, max: number): Promise<void> {
   const { spawn } = await import("node:child_process");
+  const { procCpuMs } = await import("@/lib/verifier/parallel-core");
   const { disconnect, db } = await import("@/lib/db");
   const { closeQueue } = await import("@/lib/jobs/queue");
   await disconnect();
   process.env.DATABASE_URL = url;
-  const { deployMigrations } = await import("../scripts/migrate-core.mjs");
-  await deployMigrations(url);
-  const { seedSyntheticTraces } = await import("@/fixtures/verify/seed");
-  const { queueVerifierRun } = await import("@/lib/services/verify/verify");
-  await seedSyntheticTraces("bench-workers", WORKER_TRACES);
-  console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
-  const curve: Array<{ workers: number; rate: number }> = [];
-  for (let k = 1; k <= max; k++) {
-    const children = Array.from({ length: k }, () => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
-      const ready = new Promise<void>((resolve) => child.stderr!.on("data", (c: Buffer) => c.toString().includes("waiting for queued") && resolve()));
-      return { child, ready };
-    });
-    await Promise.all(children.map((c) => c.ready));
-    const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
-    for (;;) {
-      const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
-      if (run.status === "done") {
-        const rate = (run.steps ?? 0) / (run.seconds ?? 1);
-        curve.push({ workers: k, rate });
-        console.log(`  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s (load ${load()})`);
-        break;
+  try {
+    const { deployMigrations } = await import("../scripts/migrate-core.mjs");
+    await deployMigrations(url);
+    const { seedSyntheticTraces } = await import("@/fixtures/verify/seed");
+    const { queueVerifierRun } = await import("@/lib/services/verify/verify");
+    await seedSyntheticTraces("bench-workers", WORKER_TRACES);
+    console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
+    const curve: Array<{ workers: number; rate: number }> = [];
+    for (let k = 1; k <= max; k++) {
+      const spawned = performance.now();
+      const children = Array.from({ length: k }, () => {
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        const ready = new Promise<number>((resolve, reject) => {
+          child.stderr!.on("data", (c: Buffer) => {
+            stderr += c.toString();
+            if (stderr.includes("waiting for queued")) resolve(performance.now() - spawned);
+          });
+          child.once("exit", (code) => reject(new Error(`a worker exited with code ${code} while starting: ${stderr}`)));
+        });
+        ready.catch(() => {});
+        return { child, ready };
+      });
+      try {
+        const startups = await Promise.all(children.map((c) => c.ready));
+        const cpu0 = children.map(({ child }) => procCpuMs(`/proc/${child.pid}/stat`));
+        const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
+        for (;;) {
+          const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
+          if (run.status === "done") {
+            const rate = (run.steps ?? 0) / (run.seconds ?? 1);
+            curve.push({ workers: k, rate });
+            // each worker's CPU during the run (whole process, /proc): wall-clock ratios need a quiet machine, these do not
+            const cpu = children.map(({ child }, i) => cpuPerPass(cpu0[i], procCpuMs(`/proc/${child.pid}/stat`), 1));
+            console.log(
+              `  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s; CPU during the run ${cpu.map(ms).join(" + ")}; start-up before it (spawn to waiting) ${startups.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")} (load ${load()})`,
+            );
+            break;
+          }
+          if (run.status !== "running") throw new Error(`run ${queued.run} is ${run.status}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        for (const { child } of children) if (child.exitCode === null) child.kill("SIGTERM");
+        await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)))));
       }
-      if (run.status !== "running") throw new Error(`run ${queued.run} is ${run.status}`);
-      await new Promise((r) => setTimeout(r, 100));
     }
-    for (const { child } of children) child.kill("SIGTERM");
-    await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))));
+    console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
+    for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
+  } finally {
+    await closeQueue();
+    await disconnect();
   }
-  console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
-  for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
-  await closeQueue();
-  await disconnect();
 }

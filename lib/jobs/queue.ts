@@ -90,6 +90,8 @@ function maintenanceSeconds(env: Record<string, string | undefined> = process.en
 
 const globalForQueue = globalThis as unknown as { __stepwiseBoss?: Promise<PgBoss> };
 const createdQueues = new Set<string>();
+/** The advisory lock key queue creations take (any constant of this app's own: "stepwise_jobs.create_queue"). */
+const CREATE_QUEUE_LOCK = 0x5737_6a6f_6271;
 
 export function queueEnabled(): boolean {
   return dialect() === "postgres";
@@ -125,15 +127,20 @@ async function boss(): Promise<PgBoss> {
   }
 }
 
+/**
+ * Makes the queue `kind` unless it exists. pg-boss's create_queue adds a foreign key from the new
+ * queue's partition to its queue table, and two creations of different queues at once deadlock
+ * (40P01: each holds a row lock on the queue table and waits for the other's); a worker makes three
+ * queues at start. So every creation, in any process, takes one transaction-level advisory lock
+ * first — in the same statement, so the lock lasts until create_queue has committed — and they
+ * run one at a time. The arguments are what pg-boss's own createQueue passes for a standard queue.
+ */
 async function ensureQueue(b: PgBoss, kind: string): Promise<void> {
   if (createdQueues.has(kind)) return;
   if (!(await b.getQueue(kind))) {
-    try {
-      await b.createQueue(kind, { name: kind, policy: "standard" });
-    } catch (error) {
-      // another process created it at the same moment
-      if (!(await b.getQueue(kind))) throw error;
-    }
+    await b
+      .getDb()
+      .executeSql(`SELECT ${QUEUE_SCHEMA}.create_queue($1, $2) FROM (SELECT pg_advisory_xact_lock(${CREATE_QUEUE_LOCK})) AS "lock"`, [kind, JSON.stringify({ policy: "standard" })]);
   }
   createdQueues.add(kind);
 }

@@ -10,7 +10,7 @@ export const runRequest = z
   .object({
     dataset: z.string().min(1).max(200),
     config: positiveId.optional(),
-    /** Verification threads (docs/design.md §14); default: STEPWISE_VERIFY_THREADS, else every core from 2,000 traces. */
+    /** Verification threads (docs/design.md §14); default: STEPWISE_VERIFY_THREADS, else every core but one from 2,000 traces. */
     threads: z.number().int().min(1).max(64).optional(),
   })
   .strict();

@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateCorpus, ORACLE_RATES, readClevrScenes } from "@/lib/teacher/scripted";
 import { DEFAULT_SETTINGS, withRules } from "@/lib/verifier/config";
-import { verifyRow } from "@/lib/verifier/parallel-core";
+import { packResults, packTraces, unpackResults, unpackTraces, verifyRow } from "@/lib/verifier/parallel-core";
 import { defaultThreads, VerifierPool, workerFiles } from "@/lib/verifier/parallel";
 import { wireCorpus } from "@/lib/verifier/wire-corpus";
 
@@ -49,6 +49,19 @@ describe("verification across threads", () => {
     const p = await pool(1);
     const bad = { ...rows[0], steps: [{ ...rows[0].steps[0], args: "{not json" }] };
     await expect(p.verify([bad])).rejects.toThrow(/verification thread failed: .*JSON/);
+  });
+
+  it("packs rows and results for the trip between threads without losing a field (nulls, changed steps, no scene)", () => {
+    const odd = [{ ...rows[0], sceneId: null, questionId: null, answer: null, format: "canonical", steps: [{ ...rows[0].steps[0], text: null, changedAt: 7 }, ...rows[0].steps.slice(1)] }, ...rows.slice(1, 30)];
+    expect(unpackTraces(packTraces(odd))).toEqual(odd);
+    expect(unpackTraces(packTraces([]))).toEqual([]);
+    const results = rows.slice(0, 60).map((r) => verifyRow(r, sceneMap, new Map(), DEFAULT_SETTINGS));
+    expect(results.some((r) => r.valid) && results.some((r) => !r.valid)).toBe(true);
+    expect(results.some((r) => r.coverage.some((c) => c !== null))).toBe(true);
+    const packed = packResults(results);
+    // strings once per batch: far fewer than the verdicts' messages
+    expect(packed.strings.length).toBeLessThan(results.reduce((n, r) => n + r.message.length, 0) / 2);
+    expect(unpackResults(packed)).toEqual(results);
   });
 
   it("finds its entry files here, and the thread count follows STEPWISE_VERIFY_THREADS", () => {

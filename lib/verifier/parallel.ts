@@ -5,13 +5,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
-import type { VerifiedTrace, WireTrace } from "@/lib/verifier/parallel-core";
+import { packTraces, transferOf, unpackResults, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
 import type { FromWorker, ToWorker } from "@/lib/verifier/parallel-worker";
 
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
 // the run's settings and scenes, verifying batches of trace rows (lib/verifier/parallel-core.ts
 // verifyRow, the same function the in-process path calls). The caller reads rows and writes
-// results on its own thread, so the write path is the single-threaded one.
+// results on its own thread, so the write path is the single-threaded one. Handing a batch over
+// costs the caller's thread too, and verification is cheap (~3 µs a step): structured clones of
+// the row and result objects cost it ~0.55 × the CPU of verifying them there, so a second thread
+// made runs slower. Batches go packed (parallel-core.ts PackedBatch: typed arrays moved, strings
+// in one array, the results' repeated messages once per batch), about half that; JSON strings
+// either way measured no cheaper than the clones. `npm run bench -- verify-scale` prints the
+// caller's, every thread's and the whole process's CPU time.
 //
 // A thread starts from lib/verifier/parallel-boot.mjs (plain JavaScript that registers tsx and
 // imports parallel-worker.ts), found next to this file or, in the built Next.js server where
@@ -61,6 +67,18 @@ interface Thread {
   worker: Worker;
   /** Tasks sent to this thread, oldest first (a thread answers in order). */
   tasks: Task[];
+  /** The thread's CPU time (ms) as of its latest answer; null where unknown (threadCpuMs). */
+  cpuMs: number | null;
+  /** Its CPU time when it was ready: start-up (tsx registration, module loading, init). */
+  startCpuMs: number | null;
+}
+
+/** CPU times of a pool, for the bench's per-thread figures. */
+export interface PoolCpu {
+  /** Wall time `open` took (ms): thread start-up, every thread at once. */
+  startMs: number;
+  /** Per thread: CPU (ms) it spent starting, and in total so far. */
+  threads: Array<{ startMs: number | null; totalMs: number | null }>;
 }
 
 const START_TIMEOUT_MS = 120_000;
@@ -69,13 +87,17 @@ export class VerifierPool {
   private nextId = 1;
   private broken: Error | null = null;
 
-  private constructor(private readonly threads: Thread[]) {
+  private constructor(
+    private readonly threads: Thread[],
+    private readonly startMs: number,
+  ) {
     for (const thread of threads) {
       thread.worker.on("message", (message: FromWorker) => {
+        thread.cpuMs = message.cpuMs;
         if (message.type === "ready") return;
         const task = thread.tasks.shift();
         if (!task || task.id !== message.id) return this.fail(new Error(`verification thread answered task ${message.id} out of order`));
-        if (message.type === "done") task.resolve(message.results);
+        if (message.type === "done") task.resolve(unpackResults(message.results));
         else task.reject(new Error(`verification thread failed: ${message.error}`));
       });
       thread.worker.on("error", (error) => this.fail(error));
@@ -97,6 +119,7 @@ export class VerifierPool {
   static async open(options: { threads: number; settings: VerifierSettings; scenes: ReadonlyMap<number, Scene> }): Promise<VerifierPool | { reason: string }> {
     const files = workerFiles();
     if ("reason" in files) return files;
+    const opening = performance.now();
     const scenes = [...options.scenes];
     const started: Worker[] = [];
     try {
@@ -120,14 +143,14 @@ export class VerifierPool {
               clearTimeout(timer);
               worker.removeAllListeners("error");
               worker.removeAllListeners("exit");
-              if (message.type === "ready") resolve({ worker, tasks: [] });
+              if (message.type === "ready") resolve({ worker, tasks: [], cpuMs: message.cpuMs, startCpuMs: message.cpuMs });
               else reject(new Error(`a verification thread answered ${message.type} to init`));
             });
             worker.postMessage({ type: "init", settings: options.settings, scenes } satisfies ToWorker);
           });
         }),
       );
-      return new VerifierPool(threads);
+      return new VerifierPool(threads, performance.now() - opening);
     } catch (error) {
       await Promise.all(started.map((w) => w.terminate().catch(() => 0)));
       return { reason: error instanceof Error ? error.message : String(error) };
@@ -146,7 +169,8 @@ export class VerifierPool {
     const id = this.nextId++;
     return new Promise<VerifiedTrace[]>((resolve, reject) => {
       thread.tasks.push({ id, resolve, reject });
-      thread.worker.postMessage({ type: "verify", id, traces } satisfies ToWorker);
+      const packed = packTraces(traces);
+      thread.worker.postMessage({ type: "verify", id, traces: packed } satisfies ToWorker, transferOf(packed));
     });
   }
 
@@ -158,6 +182,11 @@ export class VerifierPool {
     const pieces: Array<Promise<VerifiedTrace[]>> = [];
     for (let i = 0; i < traces.length; i += size) pieces.push(this.verify(traces.slice(i, i + size)));
     return (await Promise.all(pieces)).flat();
+  }
+
+  /** Start-up and CPU time per thread so far (as of each thread's latest answer). */
+  cpu(): PoolCpu {
+    return { startMs: this.startMs, threads: this.threads.map((t) => ({ startMs: t.startCpuMs, totalMs: t.cpuMs })) };
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ export default defineCommand({
   summary: "Run the verifier on a dataset (a config version, default the default config) and store verdicts and scores",
   usage: [
     "stepwise verify --dataset NAME [--config VERSION] [--threads N] [--json]",
-    "    --threads N        verification threads (default STEPWISE_VERIFY_THREADS, else every core from 2,000 traces)",
+    "    --threads N        verification threads (default STEPWISE_VERIFY_THREADS, else every core but one from 2,000 traces)",
     "stepwise verify --resume RUN [--threads N]   continue a run whose process was killed (its written chunks are kept)",
     "stepwise verify --dataset NAME [--config VERSION] --queue [--chunk-size N]",
     "                       split the run into chunks for `stepwise worker` processes and return at once",

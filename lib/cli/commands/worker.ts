@@ -13,7 +13,7 @@ export default defineCommand({
   summary: "Work on queued verifier runs (verify --queue), chunk by chunk, until stopped; any number of workers share a run",
   usage: [
     "stepwise worker [--threads N] [--poll-ms MS] [--until-idle] [--json]",
-    "    --threads N     verification threads in this worker (default STEPWISE_VERIFY_THREADS, else every core)",
+    "    --threads N     verification threads in this worker (default STEPWISE_VERIFY_THREADS, else every core but one)",
     "    --poll-ms MS    wait between looks at the queue when idle (default 1000)",
     "    --until-idle    stop once no queued run is left (otherwise: until Ctrl-C / SIGTERM, after the chunk in hand)",
   ].join("\n"),

@@ -51,6 +51,16 @@ describe("verification across threads", () => {
     });
   }
 
+  it("threads starting in the background (the run verifies on its own thread until they are ready) write the one-thread rows", async () => {
+    const one = await runVerifier({ dataset: "chunk-workers", threads: 1, batchSize: 25 });
+    const mixed = await runVerifier({ dataset: "chunk-workers", threads: 2, batchSize: 25, awaitThreads: false });
+    expect([1, 2]).toContain(mixed.threads);
+    const [a, b] = [await rowsOf(one.run), await rowsOf(mixed.run)];
+    expect(a.verdicts.length).toBeGreaterThan(0);
+    expect(b.verdicts).toEqual(a.verdicts);
+    expect(b.scores).toEqual(a.scores);
+  });
+
   it("a bad thread count is refused before anything is written", async () => {
     const runs = await db().verifierRun.count();
     await expect(runVerifier({ dataset: "clevr-demo", threads: 0 })).rejects.toMatchObject({ code: "invalid_input", message: "threads must be a whole number ≥ 1 (got 0)" });

@@ -58,13 +58,24 @@ export interface RunVerifierOptions {
   judge?: EndpointConfigInput | null;
   /** Verification threads; default threadsFor. */
   threads?: number;
+  /**
+   * Wait for the threads before the first chunk, so the run is on them from its first trace —
+   * default when `threads` is given (asked for N threads, it reports N: tests, e2e); otherwise they
+   * start in the background and the run verifies on its own thread until they are ready.
+   */
+  awaitThreads?: boolean;
 }
 
 /** Traces per chunk on big datasets: ~0.1 s of writes, the longest another request waits while a run goes on. */
 export const CHUNK = 1_000;
 /** Traces read and verified at a time inside a chunk (the event loop is free between them). */
 const SLICE = 200;
-/** From this many traces a run verifies on every core by default (starting threads costs ~1 s). */
+/**
+ * From this many traces a run verifies on threads by default: every core but one — the run's own
+ * thread reads, writes and hands batches over, and is its critical path (verification is ~10% of
+ * a whole SQLite run of the scripted corpus; `npm run bench -- verify-scale`, whole run). Threads
+ * start in the background (~0.5 s of CPU each, then cold code), so they never hold a run up.
+ */
 export const AUTO_THREADS_FROM = 2_000;
 
 /** Default chunk size: CHUNK, smaller on small datasets so a run still has a few chunks (≥ 100 traces each). */
@@ -72,7 +83,7 @@ export function chunkSizeFor(total: number): number {
   return Math.min(CHUNK, Math.max(100, Math.ceil(total / 8)));
 }
 
-/** Threads a run uses: the option, else STEPWISE_VERIFY_THREADS, else every core from AUTO_THREADS_FROM traces, else one. */
+/** Threads a run uses: the option, else STEPWISE_VERIFY_THREADS, else every core but one from AUTO_THREADS_FROM traces, else one. */
 export function threadsFor(total: number, option?: number, env: Record<string, string | undefined> = process.env): number {
   if (option !== undefined) {
     if (!Number.isInteger(option) || option < 1) throw new AppError("invalid_input", `threads must be a whole number ≥ 1 (got ${option})`);
@@ -84,7 +95,7 @@ export function threadsFor(total: number, option?: number, env: Record<string, s
     if (!Number.isInteger(n) || n < 1) throw new AppError("invalid_input", `STEPWISE_VERIFY_THREADS must be a whole number ≥ 1 (got "${raw}")`);
     return n;
   }
-  return total >= AUTO_THREADS_FROM ? coreCount() : 1;
+  return total >= AUTO_THREADS_FROM ? Math.max(1, coreCount() - 1) : 1;
 }
 
 /** What the run's last transaction needs of a trace besides its score (kept in its chunk's row until then). */
@@ -164,7 +175,10 @@ interface RunContext {
   scenes: Map<number, Scene>;
   programs: Map<number, unknown>;
   judge: JudgeSession | null;
+  /** The verification threads once they have started (null until then, or without threads). */
   pool: VerifierPool | null;
+  /** Stops the threads (a pool still starting is stopped once it has). */
+  closePool: () => Promise<void>;
   /** The run's seconds so far, as the runs list shows them. */
   seconds: () => number;
 }
@@ -475,7 +489,7 @@ async function finishRun(ctx: RunContext): Promise<Omit<RunSummary, "threads" | 
 }
 
 /** The run's config, scenes, judge session and verification threads, for this process. */
-async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number }): Promise<RunContext> {
+async function openContext(runId: number, options: { judge?: EndpointConfigInput | null; threads: number; seconds: () => number; awaitThreads?: boolean }): Promise<RunContext> {
   const store = new VerifyStore();
   const run = await readProgram(store.run(runId));
   if (!run) throw new AppError("not_found", `verifier run ${runId} not found`);
@@ -483,16 +497,7 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
   const scenes = await readProgram(store.scenes(run.datasetId));
   const endpoint = isEnabled(settings, "reasoning.judge") ? judgeEndpoint(options.judge) : null;
   const judge = endpoint ? await JudgeSession.open(endpoint) : null;
-  let pool: VerifierPool | null = null;
-  if (options.threads > 1) {
-    if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
-    else {
-      const opened = await VerifierPool.open({ threads: options.threads, settings, scenes });
-      if (opened instanceof VerifierPool) pool = opened;
-      else console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
-    }
-  }
-  return {
+  const ctx: RunContext = {
     runId,
     datasetId: run.datasetId,
     datasetName: run.datasetName,
@@ -504,9 +509,31 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
     scenes,
     programs: new Map(),
     judge,
-    pool,
+    pool: null,
+    closePool: async () => {},
     seconds: options.seconds,
   };
+  if (options.threads > 1) {
+    if (judge) console.warn(`stepwise: verifier run ${runId} verifies on one thread: reasoning.judge asks its endpoint from the run's own thread`);
+    else {
+      // the threads start in the background (each loads tsx and the verifier: ~1 s, more on a
+      // loaded machine); until they are ready the run verifies here, so threads never make it wait
+      let closed = false;
+      const opening = VerifierPool.open({ threads: options.threads, settings, scenes }).then((opened) => {
+        if (!(opened instanceof VerifierPool)) console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
+        else if (closed) void opened.close();
+        else ctx.pool = opened;
+      });
+      if (options.awaitThreads) await opening;
+      ctx.closePool = async () => {
+        closed = true;
+        const pool = ctx.pool;
+        ctx.pool = null;
+        await pool?.close();
+      };
+    }
+  }
+  return ctx;
 }
 
 /**
@@ -542,7 +569,7 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
   let summary: RunSummary;
   let keep = false;
   try {
-    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
+    ctx = await openContext(runId, { judge: options.judge, threads: threadsFor(total, options.threads), awaitThreads: options.awaitThreads ?? options.threads !== undefined, seconds: () => options.priorSeconds + (performance.now() - started) / 1000 });
     const context = ctx;
     await driveChunks(context, async () => options.onProgress?.((await readProgram(context.chunks.totals(runId))).traces, total));
     const finished = await finishRun(context);
@@ -558,7 +585,7 @@ async function driveOwned(runId: number, total: number, options: RunVerifierOpti
     throw error;
   } finally {
     markInactive(activeKey);
-    await ctx?.pool?.close();
+    await ctx?.closePool();
   }
   // the run is done from here on: a failure below leaves it standing (it is derived data)
   if (options.prepareCalibration) {
@@ -691,7 +718,7 @@ export async function workOnRun(runId: number, options: { threads: number; onChu
       throw error;
     }
   } finally {
-    await ctx.pool?.close();
+    await ctx.closePool();
   }
 }
 
@@ -723,7 +750,7 @@ async function sessionFor(runId: number, threads: number, startedAt: string): Pr
 export async function closeRunSessions(): Promise<void> {
   const open = [...sessions.values()];
   sessions.clear();
-  for (const ctx of open) await (await ctx.catch(() => null))?.pool?.close();
+  for (const ctx of open) await (await ctx.catch(() => null))?.closePool();
 }
 
 export type ChunkJobOutcome = "written" | "done-already" | "held" | "run-gone" | "lost";
@@ -756,7 +783,7 @@ export async function workOnChunk(runId: number, chunkId: number, options: { thr
     const finished = await finishRun(ctx);
     if (finished) {
       sessions.delete(runId);
-      await ctx.pool?.close();
+      await ctx.closePool();
     }
     return { outcome, finished: finished ? { ...finished, threads: ctx.pool?.size ?? 1 } : null };
   } catch (error) {
@@ -785,7 +812,7 @@ export async function finishQueuedRun(runId: number, options: { threads: number 
     throw error;
   } finally {
     sessions.delete(runId);
-    await ctx.pool?.close();
+    await ctx.closePool();
   }
 }
 

@@ -16,7 +16,7 @@ import type { RunSummary } from "@/lib/schemas/verifier";
 // poll the database for queued runs (no queue: one machine, a few processes).
 
 export interface WorkerOptions {
-  /** Verification threads per worker (default: STEPWISE_VERIFY_THREADS, else the cores). */
+  /** Verification threads per worker (default: STEPWISE_VERIFY_THREADS, else every core but one). */
   threads?: number;
   /** Wait between looks at the queue when there is nothing to do (default 1 s). */
   pollMs?: number;
