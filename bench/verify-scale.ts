@@ -7,11 +7,14 @@ import path from "node:path";
 //   2. the worker_threads pool at 1..N threads (N = the cores; more with --max-threads K):
 //      steps/s over the same corpus, the ratio to N × the pool's one-thread figure (target ≥ 0.8)
 //      and to N × this thread's figure;
-//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads;
+//   2b. the pool reading its own rows from SQLite (what a run's threads do): 1..N threads over the
+//      4,000 imported traces, against this thread reading and verifying them;
+//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads (the threads
+//      in the background, then waited for);
 //   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
 //      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
 //      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
-//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1 and 2, `-- --run-only` section 3).
+//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1, 2 and 2b, `-- --run-only` section 3).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -150,16 +153,17 @@ export async function benchVerifyScale(): Promise<void> {
   // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
   await runVerifier({ dataset: "bench-scale", threads: 1 }); // warm-up (JIT, page cache)
   console.log(`\nwhole run on SQLite (${fmt(records.length)} traces: read, verify, write verdicts chunk by chunk, finish):`);
-  for (const threads of [1, maxThreads, 1, maxThreads]) {
+  // as a run with threads by default: they start in the background; then waited for (the threads
+  // read their own rows from their first chunk: the run's thread CPU is then its share alone)
+  for (const [threads, awaitThreads] of [[1, false], [maxThreads, false], [1, false], [maxThreads, false], [maxThreads, true], [maxThreads, true]] as const) {
     const main0 = threadCpuMs();
     const process0 = process.cpuUsage();
-    // as a run with threads by default: they start in the background
-    const summary = await runVerifier({ dataset: "bench-scale", threads, awaitThreads: false });
+    const summary = await runVerifier({ dataset: "bench-scale", threads, awaitThreads });
     const used = process.cpuUsage(process0);
     // threads start in the background (the run verifies on its own thread until they are ready): `summary.threads` says whether they joined;
     // the run's own thread reads and writes: its CPU is what more threads cannot spread
     console.log(
-      `  ${threads} thread(s) asked, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts; CPU: the run's thread ${ms(cpuPerPass(main0, threadCpuMs(), 1))}, whole process ${ms((used.user + used.system) / 1000)} (load ${load()})`,
+      `  ${threads} thread(s) asked${awaitThreads ? " and waited for" : ""}, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts; CPU: the run's thread ${ms(cpuPerPass(main0, threadCpuMs(), 1))}, whole process ${ms((used.user + used.system) / 1000)} (load ${load()})`,
     );
   }
 

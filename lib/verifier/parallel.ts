@@ -9,9 +9,11 @@ import { packTraces, transferOf, unpackResults, unpackSteps, type ReadTrace, typ
 import type { FromWorker, RowSource, ToWorker } from "@/lib/verifier/parallel-worker";
 
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
-// the run's settings and scenes, verifying batches of trace rows (lib/verifier/parallel-core.ts
-// verifyRow, the same function the in-process path calls). The caller reads rows and writes
-// results on its own thread, so the write path is the single-threaded one. Handing a batch over
+// the run's settings and scenes, verifying trace rows (lib/verifier/parallel-core.ts verifyRow,
+// the same function the in-process path calls). Opened with a row source, the threads read their
+// own rows (readSpread: ranges of trace ids, each thread on its own read-only connection) and only
+// results come back; the caller writes them on its own thread, so the write path is the
+// single-threaded one. Without one, the caller hands batches of rows over (verify). Handing a batch over
 // costs the caller's thread too, and verification is cheap (~3 µs a step): structured clones of
 // the row and result objects cost it ~0.55 × the CPU of verifying them there, so a second thread
 // made runs slower. Batches go packed (parallel-core.ts PackedBatch: typed arrays moved, strings
