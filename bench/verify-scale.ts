@@ -7,11 +7,14 @@ import path from "node:path";
 //   2. the worker_threads pool at 1..N threads (N = the cores; more with --max-threads K):
 //      steps/s over the same corpus, the ratio to N × the pool's one-thread figure (target ≥ 0.8)
 //      and to N × this thread's figure;
-//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads;
+//   2b. the pool reading its own rows from SQLite (what a run's threads do): 1..N threads over the
+//      4,000 imported traces, against this thread reading and verifying them;
+//   3. a whole run on SQLite (read, verify, write chunks, finish) at 1 and N threads (the threads
+//      in the background, then waited for);
 //   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
 //      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
 //      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
-//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1 and 2, `-- --run-only` section 3).
+//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1, 2 and 2b, `-- --run-only` section 3).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -129,9 +132,7 @@ export async function benchVerifyScale(): Promise<void> {
 
   }
 
-  if (process.argv.includes("--pool-only")) return; // sections 1 and 2 alone (--run-only: 3 alone)
-
-  // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
+  // the 4,000 traces sections 2b and 3 read from SQLite
   const { normalizeCanonical } = await import("@/lib/formats/canonical");
   const { importFiles, importRecords } = await import("@/lib/services/import/imports");
   const { runVerifier } = await import("@/lib/services/verify/verify");
@@ -145,22 +146,109 @@ export async function benchVerifyScale(): Promise<void> {
     return { type: "trace" as const, line: i + 1, file: "bench", value: normalized.value };
   });
   await importRecords({ dataset: "bench-scale", records, imagesDirs: [WORK] });
+
+  if (!process.argv.includes("--run-only")) await readingSection(maxThreads);
+  if (process.argv.includes("--pool-only")) return; // sections 1, 2 and 2b alone (--run-only: 3 alone)
+
+  // 3. a whole run on SQLite at 1 and N threads -------------------------------------------------------
   await runVerifier({ dataset: "bench-scale", threads: 1 }); // warm-up (JIT, page cache)
   console.log(`\nwhole run on SQLite (${fmt(records.length)} traces: read, verify, write verdicts chunk by chunk, finish):`);
-  for (const threads of [1, maxThreads, 1, maxThreads]) {
+  // as a run with threads by default: they start in the background; then waited for (the threads
+  // read their own rows from their first chunk: the run's thread CPU is then its share alone)
+  for (const [threads, awaitThreads] of [[1, false], [maxThreads, false], [1, false], [maxThreads, false], [maxThreads, true], [maxThreads, true]] as const) {
     const main0 = threadCpuMs();
     const process0 = process.cpuUsage();
-    // as a run with threads by default: they start in the background
-    const summary = await runVerifier({ dataset: "bench-scale", threads, awaitThreads: false });
+    const summary = await runVerifier({ dataset: "bench-scale", threads, awaitThreads });
     const used = process.cpuUsage(process0);
     // threads start in the background (the run verifies on its own thread until they are ready): `summary.threads` says whether they joined;
     // the run's own thread reads and writes: its CPU is what more threads cannot spread
     console.log(
-      `  ${threads} thread(s) asked, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts; CPU: the run's thread ${ms(cpuPerPass(main0, threadCpuMs(), 1))}, whole process ${ms((used.user + used.system) / 1000)} (load ${load()})`,
+      `  ${threads} thread(s) asked${awaitThreads ? " and waited for" : ""}, ${summary.threads} verifying at the end: ${summary.seconds.toFixed(2)} s, ${fmt(summary.stepsPerSecond)} steps/s, ${fmt(summary.verdicts)} verdicts; CPU: the run's thread ${ms(cpuPerPass(main0, threadCpuMs(), 1))}, whole process ${ms((used.user + used.system) / 1000)} (load ${load()})`,
     );
   }
 
   if (!process.argv.includes("--run-only")) await workersSection(maxThreads);
+}
+
+/**
+ * 2b. threads reading their own rows (what a run with threads does): the imported dataset in pages
+ * of 200 trace ids, each page split over the threads, every thread reading its part (traces and
+ * steps) on its own read-only SQLite connection and verifying it; only results and step ids come
+ * back. Against this thread reading and verifying the same pages (readSlice + verifyRow), and the
+ * ratio to N × the one-thread pool.
+ */
+async function readingSection(maxThreads: number): Promise<void> {
+  const { DEFAULT_SETTINGS } = await import("@/lib/verifier/config");
+  const { threadCpuMs, verifyRow, wireOf } = await import("@/lib/verifier/parallel-core");
+  const { VerifierPool, coreCount } = await import("@/lib/verifier/parallel");
+  const { readProgram } = await import("@/lib/db/sql");
+  const { ChunkStore, readSlice } = await import("@/lib/services/verify/chunk-store");
+  const { VerifyStore } = await import("@/lib/services/verify/verify-store");
+  const { db } = await import("@/lib/db");
+  const { sqliteFile } = await import("@/lib/env");
+  const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "bench-scale" } });
+  const sceneMap = await readProgram(new VerifyStore().scenes(dataset.id));
+  const ids = await readProgram(new ChunkStore().traceIds(dataset.id, 0, null, 1_000_000));
+  const pages: number[][] = [];
+  for (let i = 0; i < ids.length; i += 200) pages.push(ids.slice(i, i + 200));
+  const steps = await db().step.count({ where: { trace: { datasetId: dataset.id } } });
+  const passes = Math.max(3, Math.ceil(600_000 / steps));
+  const cores = coreCount();
+  console.log(`
+threads reading their own rows (SQLite, ${fmt(ids.length)} imported traces, ${fmt(steps)} steps, pages of 200; ${passes} passes per figure):`);
+
+  const here = async (): Promise<number> => {
+    const programs = new Map<number, unknown>();
+    const t0 = performance.now();
+    for (const page of pages) {
+      const slice = await readProgram(readSlice(dataset.id, page[0] - 1, page[page.length - 1], page.length));
+      slice.traces.forEach((t, i) => verifyRow(wireOf(t, slice.steps[i]), sceneMap, programs, DEFAULT_SETTINGS));
+    }
+    return steps / ((performance.now() - t0) / 1000);
+  };
+  for (let w = 0; w < 3; w++) await here();
+  const here0 = threadCpuMs();
+  const hereRates: number[] = [];
+  for (let p = 0; p < passes; p++) hereRates.push(await here());
+  const hereCpu = cpuPerPass(here0, threadCpuMs(), passes);
+  hereRates.sort((a, b) => a - b);
+  const hereMedian = hereRates[Math.floor(passes / 2)];
+  console.log(`  this thread reads and verifies (no pool): median ${fmt(hereMedian)} steps/s; CPU per pass ${ms(hereCpu)} (load ${load()})`);
+
+  const curve: Array<{ threads: number; median: number; mainCpu: number | null; threadCpu: Array<number | null>; processCpu: number }> = [];
+  for (let threads = 1; threads <= maxThreads; threads++) {
+    const pool = await VerifierPool.open({ threads, settings: DEFAULT_SETTINGS, scenes: sceneMap, source: { sqlite: sqliteFile()! } });
+    if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
+    const pass = async (): Promise<number> => {
+      const t0 = performance.now();
+      await Promise.all(pages.map((page) => pool.readSpread(dataset.id, page)));
+      return steps / ((performance.now() - t0) / 1000);
+    };
+    // warm-up: JIT in every thread (optimising compiles run on V8's helper threads, per thread), each connection's page cache
+    for (let w = 0; w < 3; w++) await pass();
+    const main0 = threadCpuMs();
+    const process0 = process.cpuUsage();
+    const before = pool.cpu().threads;
+    const rates: number[] = [];
+    for (let p = 0; p < passes; p++) rates.push(await pass());
+    const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
+    const used = process.cpuUsage(process0);
+    const processCpu = (used.user + used.system) / 1000 / passes;
+    const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
+    rates.sort((a, b) => a - b);
+    await pool.close();
+    curve.push({ threads, median: rates[Math.floor(passes / 2)], mainCpu, threadCpu, processCpu });
+    console.log(`  pool reading, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s; per pass CPU: this thread ${ms(mainCpu)}, threads ${threadCpu.map(ms).join(" + ")}, whole process ${ms(processCpu)} (load ${load()})`);
+  }
+  const one = curve[0];
+  const bound = (c: (typeof curve)[number]): number | null => (c.mainCpu === null || c.threadCpu.some((t) => t === null) ? null : Math.max(c.mainCpu, ...(c.threadCpu as number[]), c.processCpu / cores));
+  const oneBound = bound(one);
+  console.log(`  threads   steps/s   ratio to N × one (wall)   ratio to N × this thread (wall)   bound on ${cores} idle cores   ratio to N × one (bound)`);
+  for (const c of curve) {
+    const b = bound(c);
+    const ratio = b === null || oneBound === null ? "—" : (oneBound / b / c.threads).toFixed(2);
+    console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(10)}${(c.median / (c.threads * one.median)).toFixed(2).padStart(26)}${(c.median / (c.threads * hereMedian)).toFixed(2).padStart(34)}${ms(b).padStart(23)}${ratio.padStart(27)}`);
+  }
 }
 
 /** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */

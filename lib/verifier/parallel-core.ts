@@ -187,6 +187,53 @@ export function unpackTraces(batch: PackedBatch): WireTrace[] {
   return out;
 }
 
+/** A trace row with its steps, as read for verification (TraceRow and StepRow carry more columns: only these cross). */
+export function wireOf(trace: Omit<WireTrace, "steps">, steps: WireStep[]): WireTrace {
+  return { id: trace.id, answer: trace.answer, sceneId: trace.sceneId, questionId: trace.questionId, program: trace.program, format: trace.format, steps };
+}
+
+/** What the writer needs of the rows a thread read itself: per trace its id and its steps' ids and kinds. */
+export interface PackedSteps {
+  /** Per trace [id, steps, step ids…]. */
+  ints: Int32Array;
+  /** Every step's kind, in order. */
+  kinds: string[];
+}
+
+export interface ReadTrace {
+  id: number;
+  steps: Array<{ id: number; kind: string }>;
+}
+
+export function packSteps(traces: ReadonlyArray<{ id: number }>, steps: ReadonlyArray<ReadonlyArray<{ id: number; kind: string }>>): PackedSteps {
+  let n = 0;
+  for (const s of steps) n += s.length;
+  const ints = new Int32Array(traces.length * 2 + n);
+  const kinds: string[] = [];
+  let i = 0;
+  traces.forEach((t, k) => {
+    ints[i++] = t.id;
+    ints[i++] = steps[k].length;
+    for (const s of steps[k]) {
+      ints[i++] = s.id;
+      kinds.push(s.kind);
+    }
+  });
+  return { ints, kinds };
+}
+
+export function unpackSteps(packed: PackedSteps): ReadTrace[] {
+  const out: ReadTrace[] = [];
+  let k = 0;
+  for (let i = 0; i < packed.ints.length; ) {
+    const trace: ReadTrace = { id: packed.ints[i++], steps: [] };
+    const n = packed.ints[i++];
+    for (let j = 0; j < n; j++) trace.steps.push({ id: packed.ints[i++], kind: packed.kinds[k++] });
+    out.push(trace);
+  }
+  return out;
+}
+
 /**
  * Results for the caller: per trace [verdicts, coverage length, failingSteps, uncheckedSteps,
  * valid], per verdict [step, rule, outcome, message, evidence] and per step the coverage reason —

@@ -64,6 +64,15 @@ describe("verification across threads", () => {
     expect(unpackResults(packed)).toEqual(results);
   });
 
+  it("refuses to start threads that cannot open their database, saying why (the run then verifies on its own thread)", async () => {
+    const opened = await VerifierPool.open({ threads: 1, settings: DEFAULT_SETTINGS, scenes: sceneMap, source: { sqlite: path.resolve(".tmp/no-such-dir/none.db") } });
+    expect(opened).toEqual({ reason: expect.stringMatching(/cannot open the database read-only: .*/) });
+  });
+
+  it("a pool without a row source refuses to read", async () => {
+    await expect((await pool(1)).readSpread(1, [1, 2])).rejects.toThrow(/without a row source/);
+  });
+
   it("finds its entry files here, and the thread count follows STEPWISE_VERIFY_THREADS", () => {
     expect("boot" in workerFiles()).toBe(true);
     expect(defaultThreads({ STEPWISE_VERIFY_THREADS: "3" })).toBe(3);

@@ -5,13 +5,15 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
-import { packTraces, transferOf, unpackResults, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
-import type { FromWorker, ToWorker } from "@/lib/verifier/parallel-worker";
+import { packTraces, transferOf, unpackResults, unpackSteps, type ReadTrace, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
+import type { FromWorker, RowSource, ToWorker } from "@/lib/verifier/parallel-worker";
 
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
-// the run's settings and scenes, verifying batches of trace rows (lib/verifier/parallel-core.ts
-// verifyRow, the same function the in-process path calls). The caller reads rows and writes
-// results on its own thread, so the write path is the single-threaded one. Handing a batch over
+// the run's settings and scenes, verifying trace rows (lib/verifier/parallel-core.ts verifyRow,
+// the same function the in-process path calls). Opened with a row source, the threads read their
+// own rows (readSpread: ranges of trace ids, each thread on its own read-only connection) and only
+// results come back; the caller writes them on its own thread, so the write path is the
+// single-threaded one. Without one, the caller hands batches of rows over (verify). Handing a batch over
 // costs the caller's thread too, and verification is cheap (~3 µs a step): structured clones of
 // the row and result objects cost it ~0.55 × the CPU of verifying them there, so a second thread
 // made runs slower. Batches go packed (parallel-core.ts PackedBatch: typed arrays moved, strings
@@ -57,9 +59,15 @@ export function workerFiles(): { boot: string; entry: string } | { reason: strin
   return { reason: `the verification thread's entry (lib/verifier/parallel-boot.mjs) is not in ${dirs.join(" or ")}` };
 }
 
+/** A range of traces a thread read and verified: the rows the writer needs, and their results. */
+export interface ReadVerified {
+  traces: ReadTrace[];
+  results: VerifiedTrace[];
+}
+
 interface Task {
   id: number;
-  resolve: (results: VerifiedTrace[]) => void;
+  resolve: (answer: ReadVerified | VerifiedTrace[]) => void;
   reject: (error: Error) => void;
 }
 
@@ -90,6 +98,8 @@ export class VerifierPool {
   private constructor(
     private readonly threads: Thread[],
     private readonly startMs: number,
+    /** Opened with a row source: its threads read their own rows (readSpread). */
+    readonly reads: boolean,
   ) {
     for (const thread of threads) {
       thread.worker.on("message", (message: FromWorker) => {
@@ -97,7 +107,7 @@ export class VerifierPool {
         if (message.type === "ready") return;
         const task = thread.tasks.shift();
         if (!task || task.id !== message.id) return this.fail(new Error(`verification thread answered task ${message.id} out of order`));
-        if (message.type === "done") task.resolve(unpackResults(message.results));
+        if (message.type === "done") task.resolve(message.steps ? { traces: unpackSteps(message.steps), results: unpackResults(message.results) } : unpackResults(message.results));
         else task.reject(new Error(`verification thread failed: ${message.error}`));
       });
       thread.worker.on("error", (error) => this.fail(error));
@@ -116,7 +126,7 @@ export class VerifierPool {
    * Starts `threads` verification threads with the run's settings and scenes. Resolves with the
    * pool, or with the reason it could not start (the caller then verifies on its own thread).
    */
-  static async open(options: { threads: number; settings: VerifierSettings; scenes: ReadonlyMap<number, Scene> }): Promise<VerifierPool | { reason: string }> {
+  static async open(options: { threads: number; settings: VerifierSettings; scenes: ReadonlyMap<number, Scene>; source?: RowSource }): Promise<VerifierPool | { reason: string }> {
     const files = workerFiles();
     if ("reason" in files) return files;
     const opening = performance.now();
@@ -144,13 +154,13 @@ export class VerifierPool {
               worker.removeAllListeners("error");
               worker.removeAllListeners("exit");
               if (message.type === "ready") resolve({ worker, tasks: [], cpuMs: message.cpuMs, startCpuMs: message.cpuMs });
-              else reject(new Error(`a verification thread answered ${message.type} to init`));
+              else reject(new Error(message.type === "failed" ? message.error : `a verification thread answered ${message.type} to init`));
             });
-            worker.postMessage({ type: "init", settings: options.settings, scenes } satisfies ToWorker);
+            worker.postMessage({ type: "init", settings: options.settings, scenes, source: options.source } satisfies ToWorker);
           });
         }),
       );
-      return new VerifierPool(threads, performance.now() - opening);
+      return new VerifierPool(threads, performance.now() - opening, options.source !== undefined);
     } catch (error) {
       await Promise.all(started.map((w) => w.terminate().catch(() => 0)));
       return { reason: error instanceof Error ? error.message : String(error) };
@@ -162,16 +172,42 @@ export class VerifierPool {
     for (const thread of this.threads) for (const task of thread.tasks.splice(0)) task.reject(error);
   }
 
-  /** Verifies a batch on the least busy thread; results in the batch's order. */
-  verify(traces: WireTrace[]): Promise<VerifiedTrace[]> {
+  /** Sends a task to the least busy thread. */
+  private send<T extends ReadVerified | VerifiedTrace[]>(message: (id: number) => { message: ToWorker; transfer?: ArrayBuffer[] }): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     const thread = this.threads.reduce((a, b) => (b.tasks.length < a.tasks.length ? b : a));
     const id = this.nextId++;
-    return new Promise<VerifiedTrace[]>((resolve, reject) => {
-      thread.tasks.push({ id, resolve, reject });
-      const packed = packTraces(traces);
-      thread.worker.postMessage({ type: "verify", id, traces: packed } satisfies ToWorker, transferOf(packed));
+    return new Promise<T>((resolve, reject) => {
+      thread.tasks.push({ id, resolve: resolve as Task["resolve"], reject });
+      const sent = message(id);
+      thread.worker.postMessage(sent.message, sent.transfer);
     });
+  }
+
+  /** Verifies a batch on the least busy thread; results in the batch's order. */
+  verify(traces: WireTrace[]): Promise<VerifiedTrace[]> {
+    return this.send((id) => {
+      const packed = packTraces(traces);
+      return { message: { type: "verify", id, traces: packed }, transfer: transferOf(packed) };
+    });
+  }
+
+  /**
+   * The dataset's traces with these ids (ascending, consecutive in the dataset), split evenly over
+   * the threads, each reading its part on its own connection and verifying it: the rows the
+   * writer needs and the results, in id order. Only for a pool opened with a row source.
+   */
+  async readSpread(datasetId: number, ids: readonly number[]): Promise<ReadVerified> {
+    if (!this.reads) throw new Error("verification pool opened without a row source: its threads cannot read");
+    const parts = Math.max(1, Math.min(this.threads.length, ids.length));
+    const size = Math.ceil(ids.length / parts);
+    const pieces: Array<Promise<ReadVerified>> = [];
+    for (let i = 0; i < ids.length; i += size) {
+      const part = ids.slice(i, i + size);
+      pieces.push(this.send((id) => ({ message: { type: "read", id, datasetId, after: part[0] - 1, last: part[part.length - 1], limit: part.length } })));
+    }
+    const done = await Promise.all(pieces);
+    return { traces: done.flatMap((d) => d.traces), results: done.flatMap((d) => d.results) };
   }
 
   /** Verifies a batch split evenly over the threads; results in the batch's order. */

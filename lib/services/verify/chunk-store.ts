@@ -1,6 +1,6 @@
 import { all, get, many, run, type Program } from "@/lib/db/sql";
 import type { Lease, LeasedRow } from "@/lib/jobs/lease";
-import { VERIFY_INPUT_FROM, type TraceRow } from "@/lib/services/verify/verify-store";
+import { VERIFY_INPUT_FROM, VerifyStore, type StepRow, type TraceRow } from "@/lib/services/verify/verify-store";
 
 // A verifier run's chunks (docs/design.md §14): statement programs like VerifyStore's, run inside
 // the caller's writeProgram / readProgram (synchronous on SQLite, awaited on PostgreSQL). Every
@@ -55,6 +55,7 @@ const S = {
     `SELECT ${VERIFY_INPUT_FROM}
      WHERE t."datasetId" = ? AND t."id" > ? AND t."id" <= ? ORDER BY t."id" LIMIT ?`,
   ),
+  traceIds: p(`SELECT t."id" FROM "Trace" t WHERE t."datasetId" = ? AND t."id" > ? AND t."id" <= ? ORDER BY t."id" LIMIT ?`),
   scores: p(`SELECT s."traceId", s."quality", s."valid", s."parts", t."method" FROM "TraceScore" s JOIN "Trace" t ON t."id" = s."traceId" WHERE s."runId" = ? AND s."traceId" >= ? AND s."traceId" <= ? ORDER BY s."traceId"`),
   // runs waiting for workers: running, no owner process, a chunk not done
   queued: p(
@@ -138,6 +139,11 @@ export class ChunkStore {
     return yield* all<TraceRow>(this.s.traces, datasetId, afterId, lastId ?? NO_END, limit);
   }
 
+  /** Keyset page of the dataset's trace ids in (afterId, lastId] (a run whose threads read their own rows splits these). */
+  *traceIds(datasetId: number, afterId: number, lastId: number | null, limit: number): Program<number[]> {
+    return (yield* all<{ id: number }>(this.s.traceIds, datasetId, afterId, lastId ?? NO_END, limit)).map((r) => r.id);
+  }
+
   /** The run's scores with each trace's method, by trace id. */
   *scores(runId: number, fromTraceId = 0, toTraceId: number | null = null): Program<Array<{ traceId: number; quality: number; valid: number; parts: string; method: string }>> {
     return yield* all<{ traceId: number; quality: number; valid: number; parts: string; method: string }>(this.s.scores, runId, fromTraceId, toTraceId ?? NO_END);
@@ -151,4 +157,23 @@ export class ChunkStore {
   *hasChunks(runId: number): Program<boolean> {
     return (yield* get(this.s.hasChunks, runId)) !== undefined;
   }
+}
+
+/**
+ * Keyset page of the dataset's traces in (afterId, lastId] with each trace's steps in order: what
+ * a run verifies, read by the run's thread or by a verification thread on its own connection
+ * (lib/verifier/parallel-worker.ts), the same statements either way.
+ */
+export function* readSlice(datasetId: number, afterId: number, lastId: number | null, limit: number): Program<{ traces: TraceRow[]; steps: StepRow[][] }> {
+  const traces = yield* new ChunkStore().traces(datasetId, afterId, lastId, limit);
+  if (traces.length === 0) return { traces, steps: [] };
+  const rows = yield* new VerifyStore().steps(traces[0].id, traces[traces.length - 1].id);
+  const steps: StepRow[][] = [];
+  let r = 0;
+  for (const trace of traces) {
+    const stepRows: StepRow[] = [];
+    while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
+    steps.push(stepRows);
+  }
+  return { traces, steps };
 }

@@ -1,8 +1,14 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { expectKilled, spawnCli } from "@/fixtures/harness/cli";
 import { duplicateVerdicts, seedSyntheticTraces } from "@/fixtures/verify/seed";
-import { db } from "@/lib/db";
-import { sql } from "@/lib/db/sql";
+import { db, dialect } from "@/lib/db";
+import { readProgram, sql } from "@/lib/db/sql";
+import { env, sqliteFile } from "@/lib/env";
+import { ChunkStore, readSlice } from "@/lib/services/verify/chunk-store";
+import { VerifyStore } from "@/lib/services/verify/verify-store";
+import { DEFAULT_SETTINGS } from "@/lib/verifier/config";
+import { VerifierPool } from "@/lib/verifier/parallel";
+import { verifyRow, wireOf } from "@/lib/verifier/parallel-core";
 import { seedDemo } from "@/lib/services/system/seed";
 import { queueVerifierRun, resumeVerifierRun, runVerifier } from "@/lib/services/verify/verify";
 import { runWorker } from "@/lib/services/verify/worker";
@@ -50,6 +56,25 @@ describe("verification across threads", () => {
       expect({ ...two, run: 0, seconds: 0, stepsPerSecond: 0, threads: 0 }).toEqual({ ...one, run: 0, seconds: 0, stepsPerSecond: 0, threads: 0 });
     });
   }
+
+  it("threads reading their own rows on their own connections give the rows and results this thread reads and verifies", async () => {
+    const dataset = await db().dataset.findUniqueOrThrow({ where: { name: "chunk-workers" } });
+    const scenes = await readProgram(new VerifyStore().scenes(dataset.id));
+    const ids = await readProgram(new ChunkStore().traceIds(dataset.id, 0, null, 1_000));
+    expect(ids).toHaveLength(600);
+    const source = dialect() === "postgres" ? { postgres: env().DATABASE_URL } : { sqlite: sqliteFile()! };
+    const pool = await VerifierPool.open({ threads: 2, settings: DEFAULT_SETTINGS, scenes, source });
+    if (!(pool instanceof VerifierPool)) throw new Error(`pool did not start: ${pool.reason}`);
+    try {
+      const read = await pool.readSpread(dataset.id, ids.slice(100, 300));
+      const here = await readProgram(readSlice(dataset.id, ids[99], ids[299], 200));
+      expect(read.traces).toEqual(here.traces.map((t, i) => ({ id: t.id, steps: here.steps[i].map((s) => ({ id: s.id, kind: s.kind })) })));
+      expect(read.results).toEqual(here.traces.map((t, i) => verifyRow(wireOf(t, here.steps[i]), scenes, new Map(), DEFAULT_SETTINGS)));
+      expect(read.results.flatMap((r) => r.outcome).length).toBeGreaterThan(read.results.length);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it("threads starting in the background (the run verifies on its own thread until they are ready) write the one-thread rows", async () => {
     const one = await runVerifier({ dataset: "chunk-workers", threads: 1, batchSize: 25 });

@@ -1,5 +1,6 @@
 import { db, dialect } from "@/lib/db";
 import { readProgram, writeProgram, type Program } from "@/lib/db/sql";
+import { env, sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { RunSummary } from "@/lib/schemas/verifier";
 import { mergeCoverage, tallyCoverage, type CoverageTally } from "@/lib/services/verify/coverage";
@@ -9,7 +10,7 @@ import { ensureRunProfiles } from "@/lib/services/calibration/run-profiles";
 import { failingRulesText } from "@/lib/services/review/disagreements";
 import { refreshRunMetrics } from "@/lib/services/verify/metrics";
 import { loadToolScenes } from "@/lib/services/traces/scenes";
-import { ChunkStore, type ChunkRow } from "@/lib/services/verify/chunk-store";
+import { ChunkStore, readSlice, type ChunkRow } from "@/lib/services/verify/chunk-store";
 import { abandonedVerifierRuns, dropRunInBatches, pendingRows, VerifyStore, type PendingRows, type StepRow, type TraceRow, type TraceUpdate } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { enqueueJobs, queueEnabled } from "@/lib/jobs/queue";
@@ -17,8 +18,9 @@ import { claimable, dropLease, extended, leaseMs, newLease, type Lease } from "@
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
 import { isEnabled, type VerifierSettings } from "@/lib/verifier/config";
-import { compactVerification, inputOfRow, markStale, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
+import { compactVerification, inputOfRow, markStale, wireOf, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
 import { coreCount, VerifierPool } from "@/lib/verifier/parallel";
+import type { RowSource } from "@/lib/verifier/parallel-worker";
 import { verifyTrace, type TraceVerification, type VerifyInput } from "@/lib/verifier/verify";
 import type { Scene } from "@/lib/tools/scene";
 import type { EndpointConfigInput } from "@/lib/schemas/endpoint";
@@ -157,11 +159,6 @@ function judged(input: VerifyInput, question: string | null, settings: VerifierS
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A trace row with its steps, as read for verification. */
-function wireOf(trace: TraceRow, steps: StepRow[]): WireTrace {
-  return { id: trace.id, answer: trace.answer, sceneId: trace.sceneId, questionId: trace.questionId, program: trace.program, format: trace.format, steps };
-}
-
 /** One run as a process works on it: its config, scenes, the verifier (threads or this thread). */
 interface RunContext {
   runId: number;
@@ -199,17 +196,21 @@ async function verifySlice(ctx: RunContext, traces: TraceRow[], wires: WireTrace
   return wires.map((w, i) => compactVerification(judged(inputOfRow(w, ctx.scenes, ctx.programs), traces[i].question, ctx.settings, judge)));
 }
 
-/** A chunk taken under a lease, its traces read and being verified. */
+/** What the writer needs of a chunk's rows: trace ids, per trace its steps' ids and kinds, and the results. */
+interface ChunkRows {
+  traces: ReadonlyArray<{ id: number }>;
+  steps: ReadonlyArray<ReadonlyArray<{ id: number; kind: string }>>;
+  results: VerifiedTrace[];
+}
+
+/** A chunk taken under a lease, its traces being read and verified. */
 interface StartedChunk {
   chunk: ChunkRow;
   lease: Lease;
   started: number;
-  traces: TraceRow[];
-  steps: StepRow[][];
-  results: Promise<VerifiedTrace[]>;
+  rows: Promise<ChunkRows>;
   renew: ReturnType<typeof setInterval>;
 }
-
 /** Between chunks: a run someone cancelled stops here (and is removed with what it wrote); a run removed meanwhile is gone. */
 function* checkRunning(store: VerifyStore, runId: number): Program<void> {
   const status = yield* store.runStatus(runId);
@@ -246,26 +247,24 @@ async function startChunk(ctx: RunContext, only?: number): Promise<StartedChunk 
   }, Math.max(200, Math.floor(ms / 3)));
   renew.unref?.();
   const started = performance.now();
-  const traces: TraceRow[] = [];
-  const steps: StepRow[][] = [];
-  const pieces: Array<Promise<VerifiedTrace[]>> = [];
+  const pieces: Array<Promise<ChunkRows>> = [];
   try {
     let after = chunk.firstTraceId - 1;
     for (;;) {
-      const page = await readProgram(ctx.chunks.traces(ctx.datasetId, after, chunk.lastTraceId, SLICE));
-      if (page.length === 0) break;
-      after = page[page.length - 1].id;
-      const rows = await readProgram(ctx.store.steps(page[0].id, after));
-      const wires: WireTrace[] = [];
-      let r = 0;
-      for (const trace of page) {
-        const stepRows: StepRow[] = [];
-        while (r < rows.length && rows[r].traceId === trace.id) stepRows.push(rows[r++]);
-        traces.push(trace);
-        steps.push(stepRows);
-        wires.push(wireOf(trace, stepRows));
+      let piece: Promise<ChunkRows>;
+      if (ctx.pool?.reads) {
+        // the threads read their own rows (docs/design.md §14): here only the ids, to split the page
+        const ids = await readProgram(ctx.chunks.traceIds(ctx.datasetId, after, chunk.lastTraceId, SLICE));
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1];
+        piece = ctx.pool.readSpread(ctx.datasetId, ids).then((read) => ({ traces: read.traces, steps: read.traces.map((t) => t.steps), results: read.results }));
+      } else {
+        const slice = await readProgram(readSlice(ctx.datasetId, after, chunk.lastTraceId, SLICE));
+        if (slice.traces.length === 0) break;
+        after = slice.traces[slice.traces.length - 1].id;
+        const wires = slice.traces.map((trace, i) => wireOf(trace, slice.steps[i]));
+        piece = verifySlice(ctx, slice.traces, wires).then((results) => ({ traces: slice.traces, steps: slice.steps, results }));
       }
-      const piece = verifySlice(ctx, page, wires);
       piece.catch(() => {}); // awaited below with the others
       pieces.push(piece);
       await yieldToEventLoop();
@@ -275,7 +274,9 @@ async function startChunk(ctx: RunContext, only?: number): Promise<StartedChunk 
     await releaseChunk(ctx, chunk, lease);
     throw error;
   }
-  return { chunk, get lease() { return lease; }, started, traces, steps, results: Promise.all(pieces).then((parts) => parts.flat()), renew };
+  const rows = Promise.all(pieces).then((parts) => ({ traces: parts.flatMap((p) => p.traces), steps: parts.flatMap((p) => p.steps), results: parts.flatMap((p) => p.results) }));
+  rows.catch(() => {}); // awaited by commitChunk
+  return { chunk, get lease() { return lease; }, started, rows, renew };
 }
 
 async function releaseChunk(ctx: RunContext, chunk: ChunkRow, lease: Lease): Promise<void> {
@@ -289,9 +290,9 @@ async function releaseChunk(ctx: RunContext, chunk: ChunkRow, lease: Lease): Pro
  * this process's (false: another process took the chunk over; it writes it).
  */
 async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean> {
-  let results: VerifiedTrace[];
+  let read: ChunkRows;
   try {
-    results = await work.results;
+    read = await work.rows;
   } catch (error) {
     clearInterval(work.renew);
     await releaseChunk(ctx, work.chunk, work.lease);
@@ -306,8 +307,8 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
     const outcomes: StoredOutcome[] = [];
     let steps = 0;
     let verdicts = 0;
-    work.traces.forEach((trace, i) => {
-      const outcome = persistVerified(pending, ctx.runId, trace.id, work.steps[i], results[i]);
+    read.traces.forEach((trace, i) => {
+      const outcome = persistVerified(pending, ctx.runId, trace.id, read.steps[i], read.results[i]);
       outcomes.push(storeOutcome(trace.id, outcome));
       steps += outcome.steps;
       verdicts += outcome.verdicts;
@@ -319,7 +320,7 @@ async function commitChunk(ctx: RunContext, work: StartedChunk): Promise<boolean
       // the fence: the chunk is written only while its row carries this process's token (on
       // PostgreSQL the complete below takes the row's lock first, so a takeover waits or loses)
       const seconds = (performance.now() - work.started) / 1000;
-      if (!(yield* ctx.chunks.complete(work.chunk.id, lease, { traces: work.traces.length, steps, verdicts, seconds }, outcomesText))) return false;
+      if (!(yield* ctx.chunks.complete(work.chunk.id, lease, { traces: read.traces.length, steps, verdicts, seconds }, outcomesText))) return false;
       yield* ctx.chunks.clear(ctx.runId, work.chunk);
       yield* ctx.store.flush(pending);
       const totals = yield* ctx.chunks.totals(ctx.runId);
@@ -519,7 +520,9 @@ async function openContext(runId: number, options: { judge?: EndpointConfigInput
       // the threads start in the background (each loads tsx and the verifier: ~1 s, more on a
       // loaded machine); until they are ready the run verifies here, so threads never make it wait
       let closed = false;
-      const opening = VerifierPool.open({ threads: options.threads, settings, scenes }).then((opened) => {
+      // the threads read their own rows on their own read-only connections; the run's thread writes
+      const source: RowSource = dialect() === "postgres" ? { postgres: env().DATABASE_URL } : { sqlite: sqliteFile()! };
+      const opening = VerifierPool.open({ threads: options.threads, settings, scenes, source }).then((opened) => {
         if (!(opened instanceof VerifierPool)) console.warn(`stepwise: verifier run ${runId} verifies on one thread: ${opened.reason}`);
         else if (closed) void opened.close();
         else ctx.pool = opened;
