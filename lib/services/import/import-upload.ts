@@ -8,7 +8,8 @@ import { AppError, parseOrInvalid } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
-import { importFiles, recordAbandonedUpload, type ImportSummary } from "@/lib/services/import/imports";
+import { recordAbandonedUpload, type ImportSummary } from "@/lib/services/import/imports";
+import { importFilesInThread } from "@/lib/services/import/import-thread";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 
@@ -198,12 +199,15 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   }
 }
 
-/** Imports a received upload and removes its folder; progress goes to `onEvent`, the history row's id to `onStarted`. */
+/**
+ * Imports a received upload in a worker thread (import-thread.ts) and removes its folder; progress
+ * goes to `onEvent`, the history row's id to `onStarted`.
+ */
 export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void, onStarted?: (importId: number) => void): Promise<ImportSummary> {
   const { fields } = upload;
   try {
     onEvent?.({ type: "received", files: upload.files.map((f) => ({ name: f.name, bytes: f.bytes })), images: upload.images });
-    return await importFiles({
+    return await importFilesInThread({
       files: upload.files.map((f) => f.path),
       displayNames: upload.files.map((f) => f.name),
       dataset: fields.dataset,
