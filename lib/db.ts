@@ -110,7 +110,7 @@ const PRISMA_STATEMENT_CACHE = 256;
  * be bound again, so `prepare` hands out a small façade with exactly what the adapter calls —
  * `reader`, `run()` (BEGIN), `bind(args)` → `columns()`, `run()`, `raw().all()` — over one cached statement that
  * takes the arguments per call. Everything else goes to the real handle. Only the adapter gets this
- * view; the app's own raw SQL keeps the plain handle.
+ * view; the app's own raw SQL keeps the plain handle. Its transactions begin IMMEDIATE (see `prepare`).
  */
 function withStatementCache(handle: Database.Database): Database.Database {
   const cache = new Map<string, Database.Statement>();
@@ -122,8 +122,12 @@ function withStatementCache(handle: Database.Database): Database.Database {
     if (cache.size > PRISMA_STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
     return cached;
   };
-  const prepare = (sql: string) => {
-    const st = statement(sql);
+  const prepare = (text: string) => {
+    // the adapter opens transactions with a deferred BEGIN: one that reads first and writes later
+    // fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection — an import
+    // thread, a CLI import — committed in between; IMMEDIATE takes the write lock up front and
+    // waits its turn (busy_timeout) instead
+    const st = statement(text === "BEGIN" ? "BEGIN IMMEDIATE" : text);
     return {
       reader: st.reader,
       run: () => st.run(),
