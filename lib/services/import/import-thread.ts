@@ -1,3 +1,4 @@
+import { env } from "@/lib/env";
 import { AppError, httpStatusOf, type ErrorCode } from "@/lib/errors";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { importFiles, type ImportFilesOptions, type ImportSummary } from "@/lib/services/import/imports";
@@ -28,8 +29,9 @@ function errorFrom(error: ThreadError): Error {
   return plain;
 }
 
-/** `importFiles` in a worker thread (in this one when the thread's files are not there or it cannot start). */
+/** `importFiles` in a worker thread (in this one when STEPWISE_IMPORT_THREAD=off, or the thread's files are not there or it cannot start). */
 export async function importFilesInThread(options: ImportFilesOptions): Promise<ImportSummary> {
+  if (env().STEPWISE_IMPORT_THREAD === "off") return importFiles(options);
   const files = threadFiles("lib/services/import/import-worker.ts", "import thread");
   if ("reason" in files) {
     console.error(`stepwise: importing on the server's main thread: ${files.reason}`);
