@@ -1,3 +1,4 @@
+import { waitingWriters } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, httpStatusOf, type ErrorCode } from "@/lib/errors";
 import { markActive, markInactive } from "@/lib/jobs/owner";
@@ -38,7 +39,7 @@ export async function importFilesInThread(options: ImportFilesOptions): Promise<
     return importFiles(options);
   }
   const { onProgress, onStarted, ...plain } = options;
-  const worker = startThread(files, plain satisfies ImportThreadOptions);
+  const worker = startThread(files, { options: plain satisfies ImportThreadOptions, writers: waitingWriters() });
   // the thread's live work, marked here too: recovery on this thread must see it as live
   const live = new Set<string>();
   let importId: number | null = null;

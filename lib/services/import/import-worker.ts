@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { disconnect } from "@/lib/db";
+import { disconnect, shareWaitingWriters } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { relayActiveWork } from "@/lib/jobs/owner";
 import { importFiles, type ImportFilesOptions, type ImportProgress, type ImportSummary } from "@/lib/services/import/imports";
@@ -32,7 +32,9 @@ if (!port) throw new Error("lib/services/import/import-worker.ts runs in a worke
 const send = (message: FromImportThread) => port.postMessage(message);
 
 relayActiveWork((key, active) => send({ type: "active", key, active }));
-const options = (workerData as { data: ImportThreadOptions }).data;
+const { options, writers } = (workerData as { data: { options: ImportThreadOptions; writers: Int32Array } }).data;
+// the main thread's writers waiting for SQLite's lock go before this thread's next chunk
+shareWaitingWriters(writers);
 try {
   const summary = await importFiles({ ...options, onStarted: (importId) => send({ type: "started", importId }), onProgress: (progress) => send({ type: "progress", progress }) });
   send({ type: "done", summary });
