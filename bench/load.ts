@@ -99,15 +99,27 @@ function serverPid(port: number): number {
   throw new Error(`no process listening on port ${port} found in /proc`);
 }
 
+const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
+
+/** A /proc stat file's fields after the command name: [state, ppid, …]; user and system ticks are [11] and [12]. */
+const statFields = (file: string): string[] => {
+  const stat = fs.readFileSync(file, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+};
+
+/** CPU ms (user + system) used so far by the main thread of `pid` (the event loop: its task id is the pid). */
+function mainThreadCpuMs(pid: number): number {
+  const fields = statFields(`/proc/${pid}/task/${pid}/stat`);
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
 /** CPU ms (user + system) used so far by `pid` and its descendants (next start runs the server in a child). */
 function treeCpuMs(pid: number): number {
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
   const stats = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const fields = statFields(`/proc/${entry}/stat`);
       stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // gone meanwhile
@@ -120,7 +132,7 @@ function treeCpuMs(pid: number): number {
     total += stats.get(current)?.ticks ?? 0;
     for (const [child, stat] of stats) if (stat.ppid === current) queue.push(child);
   }
-  return total * tick;
+  return total * TICK_MS;
 }
 
 /** `clients` loops over `target` for `seconds`; latency per answered request. */
@@ -235,6 +247,25 @@ async function profiles(dir: string, windows: Array<{ name: string; from: number
   }
 }
 
+/**
+ * The server's CPU over a window: its main thread (the event loop every request waits for) per
+ * request answered, and the other threads (an import's thread, GC, libuv's pool) — figures that
+ * stay comparable on a loaded machine where the wall-clock ones do not.
+ */
+function cpuWindow(pid: number): { end: (results: Result[], health: number[]) => { mainPerRequest: number; text: string } } {
+  const main0 = mainThreadCpuMs(pid);
+  const tree0 = treeCpuMs(pid);
+  return {
+    end: (results, health) => {
+      const main = mainThreadCpuMs(pid) - main0;
+      const others = treeCpuMs(pid) - tree0 - main;
+      const answered = results.reduce((n, r) => n + r.samples.length + r.errors, 0) + health.length;
+      const mainPerRequest = main / Math.max(1, answered);
+      return { mainPerRequest, text: `server CPU: main thread ${(main / 1000).toFixed(1)} s = ${mainPerRequest.toFixed(1)} ms per answered request (${answered} requests); other threads ${(others / 1000).toFixed(1)} s  (${load()})` };
+    },
+  };
+}
+
 export async function benchLoad(): Promise<void> {
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
@@ -302,13 +333,17 @@ export async function benchLoad(): Promise<void> {
 
     console.log(`\nbaseline: the four together, 5 clients each, ${SECONDS} s, no import:`);
     const calm = probe(base);
+    const calmCpu = cpuWindow(pid);
     const baseline = await mix(targets, 5, SECONDS);
     const calmHealth = await calm.stop();
+    const calmUsed = calmCpu.end(baseline, calmHealth);
     for (const result of baseline) console.log(line(result));
     console.log(`${"/api/health probe".padEnd(22)} p95 ${ms(percentile(calmHealth, 95))}  max ${ms(Math.max(...calmHealth))}`);
+    console.log(calmUsed.text);
 
     console.log(`\nthe same while a ${IMPORT_TRACES.toLocaleString()}-trace import is uploaded and runs (Prefer: respond-async, polled):`);
     const busy = probe(base);
+    const busyCpu = cpuWindow(pid);
     const form = new FormData();
     form.set("dataset", "bench-upload");
     form.set("verify", "false");
@@ -337,8 +372,11 @@ export async function benchLoad(): Promise<void> {
       return null;
     });
     const busyHealth = await busy.stop();
+    const busyUsed = busyCpu.end(during, busyHealth);
     for (const result of during) console.log(line(result));
     console.log(`${"/api/health probe".padEnd(22)} p95 ${ms(percentile(busyHealth, 95))}  max ${ms(Math.max(...busyHealth))}  (longest stall while importing)`);
+    console.log(busyUsed.text);
+    console.log(`the server's main thread spent ${(busyUsed.mainPerRequest - calmUsed.mainPerRequest).toFixed(1)} ms more CPU per answered request during the import than without it (its event loop's share of the import: receiving the body, relaying progress)`);
     const worstDuring = Math.max(...during.flatMap((r) => r.samples), ...busyHealth);
     const worstBaseline = Math.max(...baseline.flatMap((r) => r.samples), ...calmHealth);
     const attributable = Math.max(0, worstDuring - worstBaseline);

@@ -118,6 +118,22 @@ test("gallery: thumbnails of the filter's traces load, framed by verdict; arrows
   await expect(page.getByTestId("trace-gallery")).toHaveCount(0);
 });
 
+test("table: a row's link opens the trace on the client (no page load), as next/link would; a ctrl-click is left to the browser", async ({ page }) => {
+  await openList(page, `dataset=${DATASET}`);
+  await expect(page.locator("table tbody tr")).toHaveCount(3);
+  // a marker on the window survives a client-side navigation and not a page load
+  await page.evaluate(() => ((window as unknown as { __listMarker?: number }).__listMarker = 1));
+  await page.locator(`tr[data-trace-id="${traceIds[0]}"] a`).first().click();
+  await expect(page).toHaveURL(new RegExp(`/traces/${traceIds[0]}$`));
+  expect(await page.evaluate(() => (window as unknown as { __listMarker?: number }).__listMarker)).toBe(1);
+  await page.goBack();
+  await expect(page.locator("table tbody tr")).toHaveCount(3);
+  // with a modifier the table does not navigate this page (the browser opens a tab)
+  const [opened] = await Promise.all([page.context().waitForEvent("page"), page.locator(`tr[data-trace-id="${traceIds[1]}"] a`).first().click({ modifiers: ["ControlOrMeta"] })]);
+  await opened.close();
+  await expect(page).toHaveURL(new RegExp(`/traces\\?dataset=${DATASET}$`));
+});
+
 test("bulk action: preview, apply as one action, undo it whole", async ({ page, request }) => {
   const decisions = async () => {
     const list = (await (await request.get(`/api/traces?dataset=${DATASET}`)).json()) as { items: Array<{ decision: string | null }> };

@@ -100,6 +100,42 @@ function connectSqlite(url: string): Connection {
   return connection;
 }
 
+/**
+ * Writers of this process waiting for SQLite's write lock, shared with an import thread
+ * (lib/services/import/import-thread.ts): a writer here waits synchronously (busy_timeout, its event
+ * loop stopped), polling the lock every up to 100 ms, and a thread that begins its next chunk at once
+ * after each commit would take the lock before every poll — seconds of stall. So a writer here
+ * counts itself while it waits, and the thread lets it in before its next chunk (`yieldToWriters`).
+ */
+const globalForWriters = globalThis as unknown as { __stepwiseWriters?: Int32Array };
+
+export function waitingWriters(): Int32Array {
+  globalForWriters.__stepwiseWriters ??= new Int32Array(new SharedArrayBuffer(4));
+  return globalForWriters.__stepwiseWriters;
+}
+
+/** In a worker thread: count the waiting writers of the thread that started it (its `waitingWriters()`). */
+export function shareWaitingWriters(counter: Int32Array): void {
+  globalForWriters.__stepwiseWriters = counter;
+}
+
+/** Takes SQLite's write lock (`begin`, synchronous) counted as a waiting writer meanwhile. */
+export function beginCounted<T>(begin: () => T): T {
+  const counter = waitingWriters();
+  Atomics.add(counter, 0, 1);
+  try {
+    return begin();
+  } finally {
+    Atomics.sub(counter, 0, 1);
+  }
+}
+
+/** Resolves once no writer of the sharing threads waits for the lock (checked every millisecond). */
+export async function yieldToWriters(): Promise<void> {
+  const counter = waitingWriters();
+  while (Atomics.load(counter, 0) > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 /** Statements the Prisma adapter keeps prepared (by SQL text, least recently used out). */
 const PRISMA_STATEMENT_CACHE = 256;
 
@@ -110,7 +146,7 @@ const PRISMA_STATEMENT_CACHE = 256;
  * be bound again, so `prepare` hands out a small façade with exactly what the adapter calls —
  * `reader`, `run()` (BEGIN), `bind(args)` → `columns()`, `run()`, `raw().all()` — over one cached statement that
  * takes the arguments per call. Everything else goes to the real handle. Only the adapter gets this
- * view; the app's own raw SQL keeps the plain handle.
+ * view; the app's own raw SQL keeps the plain handle. Its transactions begin IMMEDIATE (see `prepare`).
  */
 function withStatementCache(handle: Database.Database): Database.Database {
   const cache = new Map<string, Database.Statement>();
@@ -122,11 +158,16 @@ function withStatementCache(handle: Database.Database): Database.Database {
     if (cache.size > PRISMA_STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
     return cached;
   };
-  const prepare = (sql: string) => {
-    const st = statement(sql);
+  const prepare = (text: string) => {
+    // the adapter opens transactions with a deferred BEGIN: one that reads first and writes later
+    // fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection — an import
+    // thread, a CLI import — committed in between; IMMEDIATE takes the write lock up front and
+    // waits its turn (busy_timeout) instead
+    const begin = text === "BEGIN";
+    const st = statement(begin ? "BEGIN IMMEDIATE" : text);
     return {
       reader: st.reader,
-      run: () => st.run(),
+      run: () => (begin ? beginCounted(() => st.run()) : st.run()),
       bind: (args: unknown[]) => ({
         reader: st.reader,
         columns: () => st.columns(),
@@ -206,7 +247,8 @@ export async function sqlite(area?: string): Promise<Database.Database> {
 export async function writeTransaction<T>(work: (handle: Database.Database) => T, area?: string): Promise<T> {
   const handle = await sqlite(area);
   while (handle.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-  return handle.transaction(() => work(handle)).immediate();
+  const transaction = handle.transaction(() => work(handle));
+  return beginCounted(() => transaction.immediate());
 }
 
 /** Prepared statement returning plain numbers (Prisma turns safe integers on for the handle). */

@@ -8,6 +8,8 @@ const schema = z.object({
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
   /** Records per write chunk of an import (docs/limits.md); tests lower it to cut small files in chunks. */
   STEPWISE_IMPORT_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  /** Uploads are imported in a worker thread (docs/limits.md "Big uploads"); `off`: on the server's main thread (the load bench's comparison). */
+  STEPWISE_IMPORT_THREAD: z.enum(["on", "off"]).default("on"),
 });
 
 export type Env = z.infer<typeof schema>;

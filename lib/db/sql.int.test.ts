@@ -1,5 +1,7 @@
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { db, dialect } from "@/lib/db";
+import { sqliteFile } from "@/lib/env";
 import { all, batch, get, many, nextIdSql, readProgram, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
 
 // The async SQL seam on the dialect of this run (SQLite; PostgreSQL with STEPWISE_TEST_PG=1):
@@ -150,5 +152,24 @@ describe(`sql seam on ${process.env.STEPWISE_TEST_PG === "1" ? "PostgreSQL" : "S
       ),
     ).rejects.toThrow();
     expect((await read())[0]).toEqual({ name: "batch-a", description: "first" });
+  });
+});
+
+describe.runIf(process.env.STEPWISE_TEST_PG !== "1")("Prisma's transactions on SQLite", () => {
+  it("take the write lock at BEGIN (IMMEDIATE): another connection's commit between their read and their write cannot fail them with SQLITE_BUSY_SNAPSHOT", async () => {
+    const other = new Database(sqliteFile()!, { timeout: 0 });
+    try {
+      await db().$transaction(async (tx) => {
+        await tx.dataset.count();
+        // a deferred BEGIN would hold no lock here, and another writer could commit before this one writes
+        expect(() => other.exec("BEGIN IMMEDIATE")).toThrow(/locked|busy/i);
+        await tx.dataset.create({ data: { name: "immediate-tx" } });
+      });
+      other.exec("BEGIN IMMEDIATE");
+      other.exec("ROLLBACK");
+      expect(await db().dataset.count({ where: { name: "immediate-tx" } })).toBe(1);
+    } finally {
+      other.close();
+    }
   });
 });

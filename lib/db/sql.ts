@@ -3,7 +3,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { dialect, pgPool, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
+import { beginCounted, dialect, pgPool, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
 // The async SQL seam (docs/design.md §14): raw SQL that runs on SQLite and on PostgreSQL. One SQL
@@ -388,7 +388,7 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
   const handle = await sqlite();
   const run = async (): Promise<T> => {
     while (handle.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-    handle.exec("BEGIN IMMEDIATE");
+    beginCounted(() => handle.exec("BEGIN IMMEDIATE"));
     try {
       const result = await work(new SqliteSql(handle));
       handle.exec("COMMIT");

@@ -32,13 +32,27 @@ function active(): Set<string> {
   return globalForOwners.__stepwiseActiveWork;
 }
 
+/** Where a worker thread sends its marks (its globalThis is its own; see `relayActiveWork`). */
+let relay: ((key: string, active: boolean) => void) | null = null;
+
 /** Registers work (e.g. "verifier-run:12") as running in this process until `markInactive`. */
 export function markActive(key: string): void {
   active().add(key);
+  relay?.(key, true);
 }
 
 export function markInactive(key: string): void {
   active().delete(key);
+  relay?.(key, false);
+}
+
+/**
+ * In a worker thread: also send every mark to `to` (the main thread, which marks it in the
+ * process's registry), so recovery running there sees the thread's work as live
+ * (lib/services/import/import-thread.ts).
+ */
+export function relayActiveWork(to: (key: string, active: boolean) => void): void {
+  relay = to;
 }
 
 export function isActiveHere(key: string): boolean {

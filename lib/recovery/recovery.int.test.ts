@@ -10,7 +10,7 @@ import { generateProgram } from "@/fixtures/export/generate";
 import { fixtureKind } from "@/lib/jobs/job-fixture";
 import { createJob, getJob, runJob } from "@/lib/jobs/jobs";
 import { recover } from "@/lib/recovery/recovery";
-import { UPLOAD_OWNER_FILE } from "@/lib/services/import/import-upload";
+import { UPLOAD_OWNER_FILE } from "@/lib/services/import/upload-folders";
 import { runVerifier } from "@/lib/services/verify/verify";
 import { exportDir, exportsRoot } from "@/lib/services/export/export-jobs";
 

@@ -10,7 +10,7 @@ import { exportsRoot } from "@/lib/services/export/export-jobs";
 import { exportAbandoned, INTERRUPTED_EXPORT, removeExportFiles } from "@/lib/services/export/exports";
 import { imagesRoot } from "@/lib/services/import/image-store";
 import { importsWithRows, ownedRowCounts, removeImportRows } from "@/lib/services/import/import-rollback";
-import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/import-upload";
+import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/upload-folders";
 import { abandonedVerifierRuns, dropRunInBatches } from "@/lib/services/verify/verify-store";
 
 // Crash recovery, one mechanism for every job kind (docs/design.md §11, docs/recovery.md). A job

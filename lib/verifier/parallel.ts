@@ -1,12 +1,10 @@
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Scene } from "@/lib/tools/scene";
 import type { VerifierSettings } from "@/lib/verifier/config";
 import { packTraces, transferOf, unpackResults, unpackSteps, type ReadTrace, type VerifiedTrace, type WireTrace } from "@/lib/verifier/parallel-core";
 import type { FromWorker, RowSource, ToWorker } from "@/lib/verifier/parallel-worker";
+import { startThread, threadFiles, type ThreadFiles } from "@/lib/workers/thread";
 
 // Verification across cores (docs/design.md §14): a small pool of worker_threads, each holding
 // the run's settings and scenes, verifying trace rows (lib/verifier/parallel-core.ts verifyRow,
@@ -21,10 +19,9 @@ import type { FromWorker, RowSource, ToWorker } from "@/lib/verifier/parallel-wo
 // either way measured no cheaper than the clones. `npm run bench -- verify-scale` prints the
 // caller's, every thread's and the whole process's CPU time.
 //
-// A thread starts from lib/verifier/parallel-boot.mjs (plain JavaScript that registers tsx and
-// imports parallel-worker.ts), found next to this file or, in the built Next.js server where
-// this file is bundled, under <cwd>/lib/verifier. When neither is there, or a thread cannot start,
-// `openVerifierPool` says why and the run verifies on its own thread.
+// A thread starts through lib/workers/thread.ts (lib/workers/boot.mjs registers tsx and imports
+// parallel-worker.ts). When the files are not there, or a thread cannot start, `openVerifierPool`
+// says why and the run verifies on its own thread.
 
 /** The machine's cores (the default thread count). */
 export function coreCount(): number {
@@ -42,21 +39,8 @@ export function defaultThreads(env: Record<string, string | undefined> = process
 }
 
 /** Where the thread entry files are, or why they are not. */
-export function workerFiles(): { boot: string; entry: string } | { reason: string } {
-  const dirs: string[] = [];
-  try {
-    dirs.push(path.dirname(fileURLToPath(import.meta.url)));
-  } catch {
-    // bundled: import.meta.url is not a file URL
-  }
-  // not a bundled file: the bundler must neither follow nor trace it (turbopackIgnore)
-  dirs.push(path.join(/* turbopackIgnore: true */ process.cwd(), "lib", "verifier"));
-  for (const dir of dirs) {
-    const boot = path.join(dir, "parallel-boot.mjs");
-    const entry = path.join(dir, "parallel-worker.ts");
-    if (fs.existsSync(boot) && fs.existsSync(entry)) return { boot, entry };
-  }
-  return { reason: `the verification thread's entry (lib/verifier/parallel-boot.mjs) is not in ${dirs.join(" or ")}` };
+export function workerFiles(): ThreadFiles | { reason: string } {
+  return threadFiles("lib/verifier/parallel-worker.ts", "verification thread");
 }
 
 /** A range of traces a thread read and verified: the rows the writer needs, and their results. */
@@ -135,9 +119,7 @@ export class VerifierPool {
     try {
       const threads = await Promise.all(
         Array.from({ length: options.threads }, () => {
-          // Reflect.construct, not `new Worker(path)`: Turbopack takes that expression for a worker
-          // entry to bundle, and with a computed path tries every file of the project (the build fails)
-          const worker: Worker = Reflect.construct(Worker, [files.boot, { workerData: { entry: pathToFileURL(files.entry).href } }]);
+          const worker = startThread(files);
           started.push(worker);
           return new Promise<Thread>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`a verification thread did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);

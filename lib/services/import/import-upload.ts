@@ -8,9 +8,11 @@ import { AppError, parseOrInvalid } from "@/lib/errors";
 import { isFormatName } from "@/lib/formats/read";
 import { formatBytes, LIMITS } from "@/lib/schemas/limits";
 import { IMAGE_FILE, importFields, type ImportEvent, type ImportFields } from "@/lib/schemas/imports";
-import { importFiles, recordAbandonedUpload, type ImportSummary } from "@/lib/services/import/imports";
+import { recordAbandonedUpload, type ImportSummary } from "@/lib/services/import/imports";
+import { importFilesInThread } from "@/lib/services/import/import-thread";
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
+import { UPLOAD_OWNER_FILE, uploadKey, UPLOADS } from "@/lib/services/import/upload-folders";
 
 // Browser and API uploads: the multipart body is streamed part by part to files in a private
 // temporary folder (never held in memory), then imported from there like CLI files. Image parts
@@ -20,13 +22,6 @@ import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 const MAX_FILE_BYTES = LIMITS.uploadFileBytes;
 const MAX_FILES = LIMITS.uploadFiles;
 const MAX_TOTAL_BYTES = LIMITS.uploadTotalBytes;
-
-/** Upload folders live under <data dir>/uploads/<uuid>, each with an owner file naming its process. */
-export const UPLOADS = "uploads";
-export const UPLOAD_OWNER_FILE = ".stepwise-owner.json";
-
-/** The key of an upload folder in this process's registry of live work (lib/jobs/owner.ts). */
-export const uploadKey = (dir: string): string => `upload:${path.basename(dir)}`;
 
 function removeUpload(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -198,12 +193,15 @@ export async function receiveUpload(headers: Headers, body: ReadableStream<Uint8
   }
 }
 
-/** Imports a received upload and removes its folder; progress goes to `onEvent`, the history row's id to `onStarted`. */
+/**
+ * Imports a received upload in a worker thread (import-thread.ts) and removes its folder; progress
+ * goes to `onEvent`, the history row's id to `onStarted`.
+ */
 export async function importUpload(upload: ReceivedUpload, source: "api" | "upload", onEvent?: (event: ImportEvent) => void, onStarted?: (importId: number) => void): Promise<ImportSummary> {
   const { fields } = upload;
   try {
     onEvent?.({ type: "received", files: upload.files.map((f) => ({ name: f.name, bytes: f.bytes })), images: upload.images });
-    return await importFiles({
+    return await importFilesInThread({
       files: upload.files.map((f) => f.path),
       displayNames: upload.files.map((f) => f.name),
       dataset: fields.dataset,
