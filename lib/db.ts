@@ -32,6 +32,8 @@ interface Connection {
   prisma: PrismaClient;
   handle: Database.Database | null;
   pool: pg.Pool | null;
+  /** SQLite: the tail of the queue of this process's transactions on `handle` (`takeHandle`). */
+  queue: Promise<void>;
 }
 
 const globalForDb = globalThis as unknown as { __stepwiseDb?: Connection };
@@ -81,7 +83,7 @@ function connectSqlite(url: string): Connection {
   const file = sqliteFile(url);
   if (!file) throw new AppError("internal", `DATABASE_URL ${url}: not a SQLite file: URL`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const connection: Connection = { url, dialect: "sqlite", prisma: undefined as unknown as PrismaClient, handle: null, pool: null };
+  const connection: Connection = { url, dialect: "sqlite", prisma: undefined as unknown as PrismaClient, handle: null, pool: null, queue: Promise.resolve() };
   const factory = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 });
   const connectAdapter = factory.connect.bind(factory);
   // Capture the better-sqlite3 handle the adapter opens so bulk paths share it.
@@ -91,9 +93,46 @@ function connectSqlite(url: string): Connection {
     handle.pragma("journal_mode = WAL");
     handle.pragma("synchronous = NORMAL");
     handle.pragma("foreign_keys = ON");
-    handle.pragma("busy_timeout = 10000");
+    handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     connection.handle = handle;
     (adapter as unknown as { client: Database.Database }).client = withStatementCache(handle);
+    // Prisma's interactive transactions and its writes outside them (better-auth's per-request
+    // token bookkeeping, say) wait at the write gate too, not in SQLite's busy handler
+    const gated = <Q extends { sql: string }, R>(run: (query: Q) => Promise<R>) =>
+      async (query: Q): Promise<R> => {
+        if (!WRITE_STATEMENT.test(query.sql)) return run(query);
+        const gate = await gateWrite({ chunk: false });
+        try {
+          return await run(query);
+        } finally {
+          gate.ended();
+        }
+      };
+    adapter.queryRaw = gated(adapter.queryRaw.bind(adapter));
+    adapter.executeRaw = gated(adapter.executeRaw.bind(adapter));
+    // and take their turn on the handle with this process's other transactions (`takeHandle`):
+    // the adapter's BEGIN does not look whether one is open, and SQLite refuses a nested one
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...args) => {
+      const release = await takeHandle(connection);
+      let started: Awaited<ReturnType<typeof startTransaction>> | undefined;
+      try {
+        const gate = await gateWrite({ chunk: false });
+        try {
+          started = await startTransaction(...args);
+        } finally {
+          gate.begun();
+        }
+      } finally {
+        if (!started) release();
+      }
+      const tx = started;
+      const commit = tx.commit.bind(tx);
+      const rollback = tx.rollback.bind(tx);
+      tx.commit = () => commit().finally(release);
+      tx.rollback = () => rollback().finally(release);
+      return tx;
+    };
     return adapter;
   };
   connection.prisma = new PrismaClient({ adapter: factory });
@@ -101,39 +140,146 @@ function connectSqlite(url: string): Connection {
 }
 
 /**
- * Writers of this process waiting for SQLite's write lock, shared with an import thread
- * (lib/services/import/import-thread.ts): a writer here waits synchronously (busy_timeout, its event
- * loop stopped), polling the lock every up to 100 ms, and a thread that begins its next chunk at once
- * after each commit would take the lock before every poll — seconds of stall. So a writer here
- * counts itself while it waits, and the thread lets it in before its next chunk (`yieldToWriters`).
+ * SQLite's write lock between the server's main thread and an import thread
+ * (lib/services/import/import-thread.ts). SQLite makes a writer that finds the lock taken wait
+ * synchronously (busy_timeout: its event loop stopped, polling every up to 100 ms). On the main
+ * thread that stopped every request behind each label that met an import chunk: at 50 labels a
+ * second the event loop spent most of its time there, and pages waited seconds
+ * (`npm run bench -- load`). So the two threads share two counters (a SharedArrayBuffer):
+ *   [WAITING] main-thread writers about to begin — the thread lets them in before its next chunk;
+ *   [HELD]    1 while the thread holds (or is taking) the lock for a chunk — a main-thread writer
+ *             awaits its release without blocking the event loop, then begins at once.
+ * The handshake is Dekker's: a writer raises WAITING then reads HELD; the thread raises HELD then
+ * reads WAITING and backs off if it is set; sequentially consistent Atomics make one of them see
+ * the other. Without an import thread both stay 0 and `gateWrite` costs two atomic operations.
  */
-const globalForWriters = globalThis as unknown as { __stepwiseWriters?: Int32Array };
+/** How long a SQLite writer waits for the write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000;
+/** A statement that takes the write lock on its own (outside a transaction). */
+const WRITE_STATEMENT = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+const WAITING = 0;
+const HELD = 1;
+const globalForWriters = globalThis as unknown as { __stepwiseWriters?: Int32Array; __stepwiseImportThread?: boolean };
 
 export function waitingWriters(): Int32Array {
-  globalForWriters.__stepwiseWriters ??= new Int32Array(new SharedArrayBuffer(4));
+  globalForWriters.__stepwiseWriters ??= new Int32Array(new SharedArrayBuffer(8));
   return globalForWriters.__stepwiseWriters;
 }
 
-/** In a worker thread: count the waiting writers of the thread that started it (its `waitingWriters()`). */
-export function shareWaitingWriters(counter: Int32Array): void {
-  globalForWriters.__stepwiseWriters = counter;
+/** In an import thread: share the counters of the thread that started it (its `waitingWriters()`). */
+export function shareWaitingWriters(counters: Int32Array): void {
+  globalForWriters.__stepwiseWriters = counters;
+  globalForWriters.__stepwiseImportThread = true;
 }
 
 /** Takes SQLite's write lock (`begin`, synchronous) counted as a waiting writer meanwhile. */
 export function beginCounted<T>(begin: () => T): T {
-  const counter = waitingWriters();
-  Atomics.add(counter, 0, 1);
+  if (globalForWriters.__stepwiseImportThread) return begin();
+  const counters = waitingWriters();
+  Atomics.add(counters, WAITING, 1);
   try {
     return begin();
   } finally {
-    Atomics.sub(counter, 0, 1);
+    Atomics.sub(counters, WAITING, 1);
   }
 }
 
-/** Resolves once no writer of the sharing threads waits for the lock (checked every millisecond). */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type WaitAsync = (array: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+/** Resolves once HELD is no longer 1 (or after `ms`), without blocking the event loop. */
+async function whileHeld(counters: Int32Array, ms: number): Promise<void> {
+  if (!waitAsync) return sleep(1) as Promise<void>;
+  const wait = waitAsync(counters, HELD, 1, ms);
+  if (wait.async) await wait.value;
+}
+
+/** Resolves once no main-thread writer waits for the lock (checked every millisecond). */
 export async function yieldToWriters(): Promise<void> {
-  const counter = waitingWriters();
-  while (Atomics.load(counter, 0) > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  const counters = waitingWriters();
+  while (Atomics.load(counters, WAITING) > 0) await sleep(1);
+}
+
+/** After an import thread ended, however it ended: the lock is no longer its. */
+export function releaseHeld(): void {
+  const counters = waitingWriters();
+  Atomics.store(counters, HELD, 0);
+  Atomics.notify(counters, HELD);
+}
+
+/** A write about to begin: `begun` once BEGIN returned, `ended` after COMMIT or ROLLBACK. */
+export interface WriteGate {
+  begun(): void;
+  ended(): void;
+}
+
+const OPEN_GATE: WriteGate = { begun() {}, ended() {} };
+
+/**
+ * Waits, without blocking the event loop, until this thread may begin a write transaction on
+ * SQLite (see the counters above). On the main thread: raises WAITING until BEGIN returned. In an
+ * import thread, for its chunks: waits for the main thread's writers, then holds HELD until COMMIT.
+ * `chunk: false` (an import thread's occasional bookkeeping through Prisma) passes straight through.
+ */
+export async function gateWrite(options: { chunk?: boolean } = {}): Promise<WriteGate> {
+  const counters = waitingWriters();
+  if (globalForWriters.__stepwiseImportThread) {
+    if (options.chunk === false) return OPEN_GATE;
+    for (;;) {
+      await yieldToWriters();
+      Atomics.store(counters, HELD, 1);
+      if (Atomics.load(counters, WAITING) === 0) break;
+      Atomics.store(counters, HELD, 0);
+      Atomics.notify(counters, HELD);
+    }
+    return {
+      begun() {},
+      ended() {
+        Atomics.store(counters, HELD, 0);
+        Atomics.notify(counters, HELD);
+      },
+    };
+  }
+  Atomics.add(counters, WAITING, 1);
+  let raised = true;
+  const lower = () => {
+    if (raised) Atomics.sub(counters, WAITING, 1);
+    raised = false;
+  };
+  try {
+    // a thread that died holding it is released by its starter (`releaseHeld`); past SQLite's own
+    // busy_timeout this writer goes on and lets SQLite decide
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    while (Atomics.load(counters, HELD) === 1 && Date.now() < deadline) await whileHeld(counters, 100);
+  } catch (error) {
+    lower();
+    throw error;
+  }
+  return { begun: lower, ended: lower };
+}
+
+/** Import threads running in this process (`whileImportThreadRuns`). */
+let importThreads = 0;
+/** SQLite's default: a commit that leaves the WAL above this many pages checkpoints it. */
+const WAL_AUTOCHECKPOINT = 1000;
+
+/**
+ * Runs `work` (an import thread's life) with this connection's automatic WAL checkpoints off, so the
+ * thread's connection does them: a checkpoint runs inside whichever commit crosses the threshold and
+ * copies — and fsyncs — everything committed since the last one, and with a thread writing tens of
+ * megabytes that commit was often a label's on the main thread, stopping its event loop for seconds
+ * (`npm run bench -- load`, bench/README.md). SQLite only; PostgreSQL runs `work` as it is.
+ */
+export async function whileImportThreadRuns<T>(work: () => Promise<T>): Promise<T> {
+  if (dialect() !== "sqlite") return work();
+  const handle = await sqlite();
+  if (importThreads++ === 0) handle.pragma("wal_autocheckpoint = 0");
+  try {
+    return await work();
+  } finally {
+    if (--importThreads === 0) handle.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+  }
 }
 
 /** Statements the Prisma adapter keeps prepared (by SQL text, least recently used out). */
@@ -191,7 +337,7 @@ function connectPostgres(url: string): Connection {
   pool.on("error", (error) => console.error(`stepwise: PostgreSQL connection lost: ${error.message}`));
   const adapter = new PrismaPg(pool);
   const prisma = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
-  return { url, dialect: "postgres", prisma, handle: null, pool };
+  return { url, dialect: "postgres", prisma, handle: null, pool, queue: Promise.resolve() };
 }
 
 function connection(): Connection {
@@ -239,6 +385,31 @@ export async function sqlite(area?: string): Promise<Database.Database> {
 }
 
 /**
+ * Waits for this process's turn to open a transaction on the shared SQLite handle; call the
+ * returned function (once; later calls do nothing) when the transaction has ended. Prisma's
+ * interactive transactions, `writeTransaction` and lib/db/sql.ts `transaction` all queue here, in
+ * the order they asked.
+ */
+function takeHandle(current: Connection): Promise<() => void> {
+  let release!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    let done = false;
+    release = () => {
+      if (!done) resolve();
+      done = true;
+    };
+  });
+  const turn = current.queue;
+  current.queue = turn.then(() => ended);
+  return turn.then(() => release);
+}
+
+/** `takeHandle` on the current connection (SQLite). */
+export function takeSqliteTurn(): Promise<() => void> {
+  return takeHandle(connection());
+}
+
+/**
  * Runs `work` synchronously inside BEGIN IMMEDIATE ... COMMIT on the shared connection.
  * Because it never yields, no other query can interleave with it; if a Prisma interactive
  * transaction is open on the connection we wait for it to finish first. Throwing rolls back.
@@ -246,9 +417,21 @@ export async function sqlite(area?: string): Promise<Database.Database> {
  */
 export async function writeTransaction<T>(work: (handle: Database.Database) => T, area?: string): Promise<T> {
   const handle = await sqlite(area);
-  while (handle.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-  const transaction = handle.transaction(() => work(handle));
-  return beginCounted(() => transaction.immediate());
+  const release = await takeSqliteTurn();
+  try {
+    const gate = await gateWrite();
+    const transaction = handle.transaction(() => {
+      gate.begun();
+      return work(handle);
+    });
+    try {
+      return beginCounted(() => transaction.immediate());
+    } finally {
+      gate.ended();
+    }
+  } finally {
+    release();
+  }
 }
 
 /** Prepared statement returning plain numbers (Prisma turns safe integers on for the handle). */

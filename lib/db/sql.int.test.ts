@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { db, dialect } from "@/lib/db";
+import { db, dialect, releaseHeld, waitingWriters } from "@/lib/db";
 import { sqliteFile } from "@/lib/env";
 import { all, batch, get, many, nextIdSql, readProgram, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
 
@@ -169,6 +169,42 @@ if (process.env.STEPWISE_TEST_PG !== "1") describe("Prisma's transactions on SQL
       other.exec("ROLLBACK");
       expect(await db().dataset.count({ where: { name: "immediate-tx" } })).toBe(1);
     } finally {
+      other.close();
+    }
+  });
+
+  it("wait at the write gate while an import thread holds the lock, with this thread's event loop free; then write", async () => {
+    // the import thread's side, played here: a second connection holds the write lock and HELD is 1
+    const other = new Database(sqliteFile()!, { timeout: 0 });
+    const counters = waitingWriters();
+    const [a, b, c, d] = await Promise.all(["gated-a", "gated-b", "gated-c", "gated-d"].map((name) => db().dataset.create({ data: { name } })));
+    other.exec("BEGIN IMMEDIATE");
+    Atomics.store(counters, 1, 1);
+    try {
+      const ticks: number[] = [];
+      const started = performance.now();
+      const timer = setInterval(() => ticks.push(performance.now() - started), 5);
+      const writes = Promise.all([
+        // each kind of writer: an autocommit Prisma write, a Prisma transaction, the seam's transaction, an autocommit seam write
+        db().dataset.update({ where: { id: a.id }, data: { description: "prisma" } }),
+        db().$transaction(async (tx) => tx.dataset.update({ where: { id: b.id }, data: { description: "prisma tx" } })),
+        transaction(async (tx) => tx.run(`UPDATE "Dataset" SET "description" = ? WHERE "id" = ?`, ["seam tx", c.id])),
+        sql().then((q) => q.run(`UPDATE "Dataset" SET "description" = ? WHERE "id" = ?`, ["seam", d.id])),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // SQLite's busy handler would have stopped this thread, and these ticks, until busy_timeout
+      expect(ticks.filter((t) => t < 300).length).toBeGreaterThan(20);
+      expect(Atomics.load(counters, 0)).toBeGreaterThan(0); // the thread would let them in before its next chunk
+      other.exec("COMMIT");
+      releaseHeld();
+      await writes;
+      clearInterval(timer);
+      expect(Atomics.load(counters, 0)).toBe(0);
+      const written = await db().dataset.findMany({ where: { name: { startsWith: "gated-" } }, orderBy: { name: "asc" }, select: { description: true } });
+      expect(written.map((row) => row.description)).toEqual(["prisma", "prisma tx", "seam tx", "seam"]);
+    } finally {
+      if (other.inTransaction) other.exec("ROLLBACK");
+      releaseHeld();
       other.close();
     }
   });

@@ -3,7 +3,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { beginCounted, dialect, pgPool, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
+import { beginCounted, dialect, gateWrite, pgPool, takeSqliteTurn, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
 // The async SQL seam (docs/design.md §14): raw SQL that runs on SQLite and on PostgreSQL. One SQL
@@ -222,15 +222,26 @@ export class SqliteSql implements Sql {
   }
 
   async run(text: string, params: readonly Param[] = []): Promise<RunResult> {
-    return { changes: statementOf(this.handle, text).run(...params.map(sqliteParam)).changes };
+    return this.write(() => ({ changes: statementOf(this.handle, text).run(...params.map(sqliteParam)).changes }));
   }
 
   async insert(text: string, params: readonly Param[] = []): Promise<number> {
-    return Number(statementOf(this.handle, text).run(...params.map(sqliteParam)).lastInsertRowid);
+    return this.write(() => Number(statementOf(this.handle, text).run(...params.map(sqliteParam)).lastInsertRowid));
   }
 
   async insertMany(table: string, columns: readonly string[], rows: readonly (readonly Param[])[], conflict = ""): Promise<number> {
-    return insertRowsSync(this.handle, table, columns, rows, conflict);
+    return this.write(() => insertRowsSync(this.handle, table, columns, rows, conflict));
+  }
+
+  /** A write: inside a transaction as it is; on its own, after the write gate (lib/db.ts gateWrite). */
+  private async write<T>(work: () => T): Promise<T> {
+    if (this.handle.inTransaction) return work();
+    const gate = await gateWrite();
+    try {
+      return work();
+    } finally {
+      gate.ended();
+    }
   }
 }
 
@@ -356,8 +367,6 @@ export async function sql(): Promise<Sql> {
   return dialect() === "postgres" ? new PostgresSql(pgPool()) : new SqliteSql(await sqlite());
 }
 
-let sqliteQueue: Promise<unknown> = Promise.resolve();
-
 /**
  * Runs `work` in one write transaction: committed when it resolves, rolled back when it throws.
  * SQLite: BEGIN IMMEDIATE on the shared connection (transactions of this process run one after
@@ -386,21 +395,26 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
     }
   }
   const handle = await sqlite();
-  const run = async (): Promise<T> => {
-    while (handle.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-    beginCounted(() => handle.exec("BEGIN IMMEDIATE"));
+  const release = await takeSqliteTurn();
+  try {
+    const gate = await gateWrite();
     try {
-      const result = await work(new SqliteSql(handle));
-      handle.exec("COMMIT");
-      return result;
-    } catch (error) {
-      if (handle.inTransaction) handle.exec("ROLLBACK");
-      throw error;
+      beginCounted(() => handle.exec("BEGIN IMMEDIATE"));
+      gate.begun();
+      try {
+        const result = await work(new SqliteSql(handle));
+        handle.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (handle.inTransaction) handle.exec("ROLLBACK");
+        throw error;
+      }
+    } finally {
+      gate.ended();
     }
-  };
-  const next = sqliteQueue.then(run, run);
-  sqliteQueue = next.catch(() => undefined);
-  return next;
+  } finally {
+    release();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

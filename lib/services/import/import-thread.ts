@@ -1,4 +1,4 @@
-import { waitingWriters } from "@/lib/db";
+import { releaseHeld, waitingWriters, whileImportThreadRuns } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, httpStatusOf, type ErrorCode } from "@/lib/errors";
 import { markActive, markInactive } from "@/lib/jobs/owner";
@@ -45,7 +45,8 @@ export async function importFilesInThread(options: ImportFilesOptions): Promise<
   let importId: number | null = null;
   let answered = false;
   let failure: Error | null = null;
-  const outcome = await new Promise<{ summary: ImportSummary } | { error: Error } | { died: string }>((resolve) => {
+  // while it runs, its connection does the WAL checkpoints (lib/db.ts whileImportThreadRuns)
+  const outcome = await whileImportThreadRuns(() => new Promise<{ summary: ImportSummary } | { error: Error } | { died: string }>((resolve) => {
     worker.on("message", (message: FromImportThread) => {
       if (message.type === "active") {
         if (message.active) {
@@ -68,10 +69,11 @@ export async function importFilesInThread(options: ImportFilesOptions): Promise<
     });
     worker.on("error", (error) => (failure = error));
     worker.on("exit", (code) => {
+      releaseHeld();
       for (const key of live) markInactive(key);
       if (!answered) resolve({ died: failure ? (failure.stack ?? failure.message) : `exit code ${code}` });
     });
-  });
+  }));
   if ("summary" in outcome) return outcome.summary;
   if ("error" in outcome) throw outcome.error;
   if (importId === null) {

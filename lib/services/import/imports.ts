@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { db, writeTransaction, yieldToWriters } from "@/lib/db";
+import { db, writeTransaction } from "@/lib/db";
 import { get, insert, readProgram, run, runAsync, runSync, sql, sqlDialect, SqliteSql, transaction, writeProgram, type Program, type Sql } from "@/lib/db/sql";
 import { env } from "@/lib/env";
 import { AppError, type ErrorDetail } from "@/lib/errors";
@@ -507,8 +507,8 @@ async function write(sources: Source[], dataset: string, scan: Scan, options: Ru
   const postgres = sqlDialect() === "postgres";
   try {
     while (!finished) {
-      // a writer waiting for SQLite's lock goes first (an import thread's chunks would starve it, lib/db.ts)
-      if (!postgres) await yieldToWriters();
+      // a writer waiting for SQLite's lock goes first (an import thread's chunks would starve it;
+      // writeTransaction's gate, lib/db.ts); on this thread only, a moment for the event loop
       // a busy database is retried only before a chunk started reading records (never replayed)
       let began = false;
       await retryWhenBusy(
