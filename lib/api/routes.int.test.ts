@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { NextRequest } from "next/server";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GUARDED } from "@/lib/api/handler";
 import { auth } from "@/lib/auth/auth";
-import { createToken } from "@/lib/services/people/tokens";
-import { createUser } from "@/lib/services/people/users";
+import { TOKEN_TRUST_MS } from "@/lib/auth/token-cache";
+import { createToken, revokeToken } from "@/lib/services/people/tokens";
+import { createUser, updateUser } from "@/lib/services/people/users";
 
 // Generated from the file tree (docs/design.md §13): every app/api/**/route.ts, every exported
 // method. Each must be made by handle() (so the check cannot be forgotten), answer 401 to an
@@ -149,6 +150,38 @@ describe("request checks", () => {
     expect((await call("users", "GET", { authorization: `Bearer ${reviewerToken}` })).status).toBe(403);
     const read = (await createToken({ scope: "read", email: "rev@example.org" }, null)).token;
     expect((await call("reviews/undo", "POST", { authorization: `Bearer ${read}`, "content-type": "application/json" }, "{}")).status).toBe(403);
+  });
+
+  it("a token verified moments ago is trusted a few seconds; revoking it or changing its user here takes effect at once, elsewhere within TOKEN_TRUST_MS", async () => {
+    const { db } = await import("@/lib/db");
+    const owner = await createUser({ email: "trust@example.org", password: "trust-pass-1", role: "reviewer" });
+    const asked = (token: string, route = "datasets", method = "GET") =>
+      call(route, method, { authorization: `Bearer ${token}`, "content-type": "application/json" }, method === "GET" ? undefined : "{}").then((r) => r.status);
+    const first = await createToken({ scope: "review", email: "trust@example.org" }, null);
+    expect(await asked(first.token)).toBe(200);
+    const seen = (await db().apiToken.findUniqueOrThrow({ where: { id: first.id } })).lastRequest;
+    expect(seen).not.toBeNull();
+    expect(await asked(first.token)).toBe(200);
+    // trusted: the second request did not write the token's row again
+    expect((await db().apiToken.findUniqueOrThrow({ where: { id: first.id } })).lastRequest).toEqual(seen);
+    // revoked through the app: refused on the next request
+    await revokeToken(first.id, { userId: owner.id, role: "admin" } as never);
+    expect(await asked(first.token)).toBe(401);
+    // the user demoted through the app: the token acts with the new role at once (viewers cannot undo)
+    const second = await createToken({ scope: "review", email: "trust@example.org" }, null);
+    expect(await asked(second.token, "reviews/undo", "POST")).not.toBe(403);
+    await updateUser(owner.id, { role: "viewer" }, null);
+    expect(await asked(second.token, "reviews/undo", "POST")).toBe(403);
+    // deleted by another process (the CLI on the same file): trusted until TOKEN_TRUST_MS has passed
+    expect(await asked(second.token)).toBe(200);
+    await db().apiToken.delete({ where: { id: second.id } });
+    expect(await asked(second.token)).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + TOKEN_TRUST_MS + 1 });
+    try {
+      expect(await asked(second.token)).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("better-auth's own routes: sign-up is refused, a foreign host is refused", async () => {

@@ -1,6 +1,7 @@
 import { auth, TOKEN_PREFIX } from "@/lib/auth/auth";
 import { authMode } from "@/lib/auth/hosts";
 import { effectiveRole, isRole, isScope, type Role, type Scope } from "@/lib/auth/roles";
+import { trustedToken, trustToken } from "@/lib/auth/token-cache";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 
@@ -42,13 +43,18 @@ async function activeUser(id: number) {
 
 export async function principalFromToken(key: string): Promise<Principal | null> {
   if (!key.startsWith(TOKEN_PREFIX)) return null;
+  // a token verified in the last few seconds is not asked again (lib/auth/token-cache.ts)
+  const known = trustedToken<Principal>(key);
+  if (known) return known;
   const result = await auth().api.verifyApiKey({ body: { key } });
   if (!result.valid || !result.key) return null;
   const user = await activeUser(Number(result.key.referenceId));
   if (!user) return null;
   const permissions = result.key.permissions as Record<string, string[]> | null | undefined;
   const scope = permissions?.stepwise?.find(isScope) ?? "read";
-  return { userId: user.id, name: user.name, email: user.email, role: effectiveRole(user.role as Role, scope), via: "token", tokenId: Number(result.key.id), scope };
+  const principal: Principal = { userId: user.id, name: user.name, email: user.email, role: effectiveRole(user.role as Role, scope), via: "token", tokenId: Number(result.key.id), scope };
+  trustToken(key, principal, result.key.expiresAt ? new Date(result.key.expiresAt) : null);
+  return principal;
 }
 
 export async function principalFromSession(headers: Headers): Promise<Principal | null> {

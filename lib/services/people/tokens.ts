@@ -2,6 +2,7 @@ import { auth } from "@/lib/auth/auth";
 import { auditStamp } from "@/lib/auth/context";
 import type { Principal } from "@/lib/auth/principal";
 import { atLeast, isRole, SCOPE_ROLE } from "@/lib/auth/roles";
+import { forgetTrustedTokens } from "@/lib/auth/token-cache";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { createTokenBody, type CreatedTokenDto, type TokenDto } from "@/lib/schemas/people";
@@ -82,5 +83,6 @@ export async function revokeToken(id: number, actor: Actor): Promise<{ id: numbe
     db().apiToken.delete({ where: { id } }),
     db().auditLog.create({ data: { userId: actor.userId, action: "token.revoke", entity: "token", entityId: String(id), before: { owner: Number(row.referenceId), scope: scopeOf(row.permissions), start: row.start }, ...auditStamp() } }),
   ]);
+  forgetTrustedTokens();
   return { id, revoked: true };
 }

@@ -1,5 +1,6 @@
 import { auth } from "@/lib/auth/auth";
 import { auditStamp } from "@/lib/auth/context";
+import { forgetTrustedTokens } from "@/lib/auth/token-cache";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { createUserBody, updateUserBody, type CreatedUserDto, type UserDto } from "@/lib/schemas/people";
@@ -102,6 +103,8 @@ export async function updateUser(id: number, input: unknown, actorId: number | n
     });
     return row;
   });
+  // its tokens act with its new role, or not at all
+  forgetTrustedTokens();
   return toDto(updated);
 }
 
