@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -39,4 +40,21 @@ export function startThread(files: ThreadFiles, data?: unknown): Worker {
   // Reflect.construct, not `new Worker(path)`: Turbopack takes that expression for a worker entry
   // to bundle, and with a computed path tries every file of the project (the build fails)
   return Reflect.construct(Worker, [files.boot, { workerData: { entry: pathToFileURL(files.entry).href, data } }]);
+}
+
+/**
+ * Called in a worker thread doing background work (an import): lowers this thread's scheduling
+ * priority (nice `nice`) so that, on a busy machine, the server's main thread — which every request
+ * waits for — gets the cores first, and the background work the rest. Linux only (a thread's id
+ * from /proc/thread-self; niceness is per thread there); elsewhere, or when refused, nothing.
+ */
+export function lowerThisThreadsPriority(nice = 10): boolean {
+  try {
+    const tid = Number(path.basename(fs.readlinkSync("/proc/thread-self")));
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    os.setPriority(tid, nice);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@ import { disconnect, shareWaitingWriters } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { relayActiveWork } from "@/lib/jobs/owner";
 import { importFiles, type ImportFilesOptions, type ImportProgress, type ImportSummary } from "@/lib/services/import/imports";
+import { lowerThisThreadsPriority } from "@/lib/workers/thread";
 
 // An import thread (lib/services/import/import-thread.ts): runs one import — both passes, the
 // image copies, verify on import — with its own database connection (its own better-sqlite3
@@ -31,6 +32,8 @@ const port = parentPort;
 if (!port) throw new Error("lib/services/import/import-worker.ts runs in a worker thread (lib/services/import/import-thread.ts starts it)");
 const send = (message: FromImportThread) => port.postMessage(message);
 
+// background work: the server's main thread gets the cores first (its requests wait for it)
+lowerThisThreadsPriority();
 relayActiveWork((key, active) => send({ type: "active", key, active }));
 const { options, writers } = (workerData as { data: { options: ImportThreadOptions; writers: Int32Array } }).data;
 // the main thread's writers waiting for SQLite's lock go before this thread's next chunk
