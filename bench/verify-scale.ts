@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { VerifierPool } from "@/lib/verifier/parallel";
 
 // `npm run bench -- verify-scale` — verification across cores (docs/design.md §14, §15):
 //   1. in-memory, this thread: verifyRow (the unit both paths run) over the scripted corpus;
@@ -24,6 +25,21 @@ const load = () => os.loadavg()[0].toFixed(1);
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `${fmt(n)} ms`);
 /** CPU ms per pass between two readings of threadCpuMs (null when either is unknown). */
 const cpuPerPass = (from: number | null, to: number | null, passes: number) => (from === null || to === null ? null : (to - from) / passes);
+
+/** `passes` timed passes of `pass` on `pool`: the rates sorted, and the CPU per pass of this thread, each pool thread and the process. */
+async function timedPasses(pool: Pick<VerifierPool, "cpu">, pass: () => Promise<number>, passes: number, threadCpuMs: () => number | null) {
+  const main0 = threadCpuMs();
+  const process0 = process.cpuUsage();
+  const before = pool.cpu().threads;
+  const rates: number[] = [];
+  for (let p = 0; p < passes; p++) rates.push(await pass());
+  const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
+  const used = process.cpuUsage(process0);
+  const processCpu = (used.user + used.system) / 1000 / passes;
+  const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
+  rates.sort((a, b) => a - b);
+  return { rates, mainCpu, processCpu, threadCpu };
+}
 
 export async function benchVerifyScale(): Promise<void> {
   fs.rmSync(WORK, { recursive: true, force: true });
@@ -91,16 +107,7 @@ export async function benchVerifyScale(): Promise<void> {
         return steps / ((performance.now() - t0) / 1000);
       };
       await pass(); // warm-up: JIT in every thread
-      const main0 = threadCpuMs();
-      const process0 = process.cpuUsage();
-      const before = pool.cpu().threads;
-      const rates: number[] = [];
-      for (let p = 0; p < passes; p++) rates.push(await pass());
-      const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
-      const used = process.cpuUsage(process0);
-      const processCpu = (used.user + used.system) / 1000 / passes;
-      const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
-      rates.sort((a, b) => a - b);
+      const { rates, mainCpu, processCpu, threadCpu } = await timedPasses(pool, pass, passes, threadCpuMs);
       await pool.close();
       curve.push({ threads, median: rates[Math.floor(passes / 2)], best: rates[passes - 1], mainCpu, threadCpu, processCpu });
       console.log(
@@ -226,16 +233,7 @@ threads reading their own rows (SQLite, ${fmt(ids.length)} imported traces, ${fm
     };
     // warm-up: JIT in every thread (optimising compiles run on V8's helper threads, per thread), each connection's page cache
     for (let w = 0; w < 3; w++) await pass();
-    const main0 = threadCpuMs();
-    const process0 = process.cpuUsage();
-    const before = pool.cpu().threads;
-    const rates: number[] = [];
-    for (let p = 0; p < passes; p++) rates.push(await pass());
-    const mainCpu = cpuPerPass(main0, threadCpuMs(), passes);
-    const used = process.cpuUsage(process0);
-    const processCpu = (used.user + used.system) / 1000 / passes;
-    const threadCpu = pool.cpu().threads.map((t, i) => cpuPerPass(before[i].totalMs, t.totalMs, passes));
-    rates.sort((a, b) => a - b);
+    const { rates, mainCpu, processCpu, threadCpu } = await timedPasses(pool, pass, passes, threadCpuMs);
     await pool.close();
     curve.push({ threads, median: rates[Math.floor(passes / 2)], mainCpu, threadCpu, processCpu });
     console.log(`  pool reading, ${threads} thread(s): median ${fmt(curve[threads - 1].median)} steps/s; per pass CPU: this thread ${ms(mainCpu)}, threads ${threadCpu.map(ms).join(" + ")}, whole process ${ms(processCpu)} (load ${load()})`);
