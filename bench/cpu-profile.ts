@@ -1,7 +1,7 @@
 // Summarises V8 .cpuprofile files (node --cpu-prof) of the server: where its CPU went, grouped by
 // what the code is (React's server render, Next's router, Prisma, SQLite, better-auth, the app's own
 // code, GC) and the functions with the most self time. Used by `npm run bench -- load` with
-// BENCH_CPU_PROF=<dir> (bench/README.md "load"); also `npx tsx bench/cpu-profile.ts <dir or files>`.
+// BENCH_CPU_PROF=<dir> (bench/README.md "load"); also `npx tsx bench/cpu-profile.ts [--window=FROM-TO] <dir or files>`.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -69,6 +69,9 @@ export function printSummary(files: string[], requests?: number, window?: [numbe
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const files = process.argv.slice(2).flatMap((arg) => (fs.statSync(arg).isDirectory() ? fs.readdirSync(arg).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(arg, f)) : [arg]));
-  printSummary(files);
+  // --window=FROM-TO: only samples between those CLOCK_MONOTONIC microseconds (bench/verify-scale.ts prints a run's)
+  const windowArg = process.argv.find((a) => a.startsWith("--window="));
+  const window = windowArg ? (windowArg.slice(9).split("-").map(Number) as [number, number]) : undefined;
+  const files = process.argv.slice(2).filter((a) => !a.startsWith("--")).flatMap((arg) => (fs.statSync(arg).isDirectory() ? fs.readdirSync(arg).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(arg, f)) : [arg]));
+  printSummary(files, undefined, window);
 }

@@ -249,6 +249,36 @@ threads reading their own rows (SQLite, ${fmt(ids.length)} imported traces, ${fm
   }
 }
 
+/**
+ * CPU used so far by a PostgreSQL server running on this machine (ms): the postmaster's own and its
+ * reaped children's (backends that ended), plus every live child's. Null when it cannot be read.
+ */
+function serverCpuMs(dataDir: string): number | null {
+  const times = (pid: number | string) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // after the command: state, ppid, … utime (12th), stime, cutime, cstime
+    return { ppid: Number(fields[1]), own: Number(fields[11]) + Number(fields[12]), children: Number(fields[13]) + Number(fields[14]) };
+  };
+  try {
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    const main = times(postmaster);
+    let ticks = main.own + main.children;
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const t = times(entry);
+        if (t.ppid === postmaster) ticks += t.own + t.children;
+      } catch {
+        // ended meanwhile: counted in the postmaster's children's times
+      }
+    }
+    return (ticks * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */
 async function workersSection(maxThreads: number): Promise<void> {
   await workerCurve("SQLite", `file:${path.join(WORK, "workers.db")}`, maxThreads);
@@ -261,8 +291,10 @@ async function workersSection(maxThreads: number): Promise<void> {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(pgUrl);
     url.pathname = `/${name}`;
+    // the server's CPU is measured when it runs here (its data directory readable: a local cluster)
+    const dataDir = String((await admin.query("SHOW data_directory")).rows[0].data_directory);
     try {
-      await workerCurve("PostgreSQL", url.toString(), maxThreads);
+      await workerCurve("PostgreSQL", url.toString(), maxThreads, fs.existsSync(path.join(dataDir, "postmaster.pid")) ? dataDir : undefined);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
@@ -276,6 +308,8 @@ async function workersSection(maxThreads: number): Promise<void> {
  * first chunk's set-up.
  */
 const WORKER_TRACES = 20_000;
+/** BENCH_CPU_PROF=<dir>: each worker process runs with --cpu-prof (one folder per curve point; read with bench/cpu-profile.ts). */
+const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
 const WORKER_CHUNK = 500;
 
 /**
@@ -286,9 +320,10 @@ const WORKER_CHUNK = 500;
  * stopped, and this process's connections closed, before the caller drops the database, whatever
  * happened.
  */
-async function workerCurve(label: string, url: string, max: number): Promise<void> {
+async function workerCurve(label: string, url: string, max: number, serverDir?: string): Promise<void> {
   const { spawn } = await import("node:child_process");
   const { procCpuMs } = await import("@/lib/verifier/parallel-core");
+  const { coreCount } = await import("@/lib/verifier/parallel");
   const { disconnect, db } = await import("@/lib/db");
   const { closeQueue } = await import("@/lib/jobs/queue");
   await disconnect();
@@ -300,11 +335,12 @@ async function workerCurve(label: string, url: string, max: number): Promise<voi
     const { queueVerifierRun } = await import("@/lib/services/verify/verify");
     await seedSyntheticTraces("bench-workers", WORKER_TRACES);
     console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
-    const curve: Array<{ workers: number; rate: number }> = [];
+    const curve: Array<{ workers: number; rate: number; seconds: number; steps: number; cpu: number | null; busiest: number | null }> = [];
     for (let k = 1; k <= max; k++) {
       const spawned = performance.now();
       const children = Array.from({ length: k }, () => {
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+        const profile = CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.join(CPU_PROF, `${label}-${k}`)] : [];
+        const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
         let stderr = "";
         const ready = new Promise<number>((resolve, reject) => {
           child.stderr!.on("data", (c: Buffer) => {
@@ -319,16 +355,24 @@ async function workerCurve(label: string, url: string, max: number): Promise<voi
       try {
         const startups = await Promise.all(children.map((c) => c.ready));
         const cpu0 = children.map(({ child }) => procCpuMs(`/proc/${child.pid}/stat`));
+        const server0 = serverDir ? serverCpuMs(serverDir) : null;
+        const window0 = process.hrtime.bigint() / 1000n;
         const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
         for (;;) {
           const run = await db().verifierRun.findUniqueOrThrow({ where: { id: queued.run } });
           if (run.status === "done") {
             const rate = (run.steps ?? 0) / (run.seconds ?? 1);
-            curve.push({ workers: k, rate });
             // each worker's CPU during the run (whole process, /proc): wall-clock ratios need a quiet machine, these do not
             const cpu = children.map(({ child }, i) => cpuPerPass(cpu0[i], procCpuMs(`/proc/${child.pid}/stat`), 1));
+            // the profiles' clock is the same monotonic clock: the run's window, to read them by (bench/cpu-profile.ts --window)
+            if (CPU_PROF) console.log(`  profiles: ${path.join(CPU_PROF, `${label}-${k}`)} --window=${window0}-${process.hrtime.bigint() / 1000n}`);
+            const server = serverDir ? cpuPerPass(server0, serverCpuMs(serverDir), 1) : undefined;
+            // all the CPU the run took on this machine: the workers (SQLite runs inside them) and a local server
+            const known = cpu.every((c) => c !== null) && server !== null && (label === "SQLite" || server !== undefined);
+            const cpuAll = known ? cpu.reduce((a: number, c) => a + (c ?? 0), 0) + (server ?? 0) : null;
+            curve.push({ workers: k, rate, seconds: run.seconds ?? 0, steps: run.steps ?? 0, cpu: cpuAll, busiest: known ? Math.max(...cpu.map((c) => c ?? 0)) : null });
             console.log(
-              `  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s; CPU during the run ${cpu.map(ms).join(" + ")}; start-up before it (spawn to waiting) ${startups.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")} (load ${load()})`,
+              `  ${k} worker(s): ${(run.seconds ?? 0).toFixed(2)} s, ${fmt(rate)} steps/s; CPU during the run ${cpu.map(ms).join(" + ")}${server === undefined ? "" : `, the database server ${ms(server)}`}; start-up before it (spawn to waiting) ${startups.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")} (load ${load()})`,
             );
             break;
           }
@@ -340,8 +384,21 @@ async function workerCurve(label: string, url: string, max: number): Promise<voi
         await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)))));
       }
     }
-    console.log("  workers   steps/s   ratio to k × one worker (target ≥ 0.8)");
-    for (const c of curve) console.log(`  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * curve[0].rate)).toFixed(2).padStart(14)}`);
+    // What the CPU allows: on idle cores a run takes at least all its CPU (workers and a local server)
+    // over the cores, and at least its busiest worker's; the bound is the ratio at that wall time.
+    // CPU per step against one worker's: how much more work k workers make of the same run.
+    const cores = coreCount();
+    const one = curve[0];
+    console.log(`  workers   steps/s   ratio to k × one worker (target ≥ 0.8)   bound on ${cores} idle cores   CPU per 1,000 steps (all processes)   vs one worker`);
+    for (const c of curve) {
+      const least = c.cpu === null || c.busiest === null ? null : Math.max(c.cpu / cores, c.busiest) / 1000;
+      const bound = least === null ? "—" : (one.seconds / (c.workers * least)).toFixed(2);
+      const perStep = c.cpu === null ? null : (1000 * c.cpu) / c.steps;
+      const onePerStep = one.cpu === null ? null : (1000 * one.cpu) / one.steps;
+      console.log(
+        `  ${String(c.workers).padStart(7)}${fmt(c.rate).padStart(10)}${(c.rate / (c.workers * one.rate)).toFixed(2).padStart(14)}${bound.padStart(31)}${(perStep === null ? "—" : `${perStep.toFixed(1)} ms`).padStart(30)}${(perStep === null || onePerStep === null ? "—" : (perStep / onePerStep).toFixed(2)).padStart(21)}`,
+      );
+    }
   } finally {
     await closeQueue();
     await disconnect();
