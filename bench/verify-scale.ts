@@ -5,6 +5,8 @@ import type { VerifierPool } from "@/lib/verifier/parallel";
 
 // `npm run bench -- verify-scale` — verification across cores (docs/design.md §14, §15):
 //   1. in-memory, this thread: verifyRow (the unit both paths run) over the scripted corpus;
+//   1b. the verify bench's in-memory figure (verifyTrace over traces held in memory, target ≥ 1M
+//      steps/s) on 1..N threads, each verifying its share: what the machine's cores do together;
 //   2. the worker_threads pool at 1..N threads (N = the cores; more with --max-threads K):
 //      steps/s over the same corpus, the ratio to N × the pool's one-thread figure (target ≥ 0.8)
 //      and to N × this thread's figure;
@@ -15,7 +17,8 @@ import type { VerifierPool } from "@/lib/verifier/parallel";
 //   4. a queued run shared by 1..N `stepwise worker` processes (one thread each), on SQLite and —
 //      with STEPWISE_BENCH_PG_URL=postgresql://… (a superuser URL; a throw-away database is made
 //      from it) — on PostgreSQL through the job queue: steps/s and the ratio to k × one worker
-//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1, 2 and 2b, `-- --run-only` section 3).
+//      (`-- --workers-only` runs this section alone, `-- --pool-only` sections 1, 1b, 2 and 2b, `-- --run-only` section 3,
+//      `-- --memory-only` section 1b).
 // The machine is shared: the load average is printed with every figure. Nothing is asserted.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -71,6 +74,7 @@ export async function benchVerifyScale(): Promise<void> {
   const maxThreads = maxArg ? Number(maxArg.split("=")[1]) : cores;
   console.log(`corpus: ${fmt(rows.length)} scripted-teacher traces, ${fmt(steps)} steps (rows as read from the database: JSON text parsed per trace); ${passes} passes per figure; ${cores} cores, load average ${load()} at start`);
 
+  if (process.argv.includes("--memory-only")) return inMemoryAcrossThreads(maxThreads, cores);
   if (!process.argv.includes("--run-only")) {
     // 1. this thread -----------------------------------------------------------------------------------
     // CPU times are this thread's and each pool thread's own (threadCpuMs, /proc/thread-self/stat):
@@ -91,6 +95,9 @@ export async function benchVerifyScale(): Promise<void> {
     const inlineProcessCpu = (inlineUsed.user + inlineUsed.system) / 1000 / passes;
     const inlineMedian = inlineRates[Math.floor(passes / 2)];
     console.log(`\nthis thread (verifyRow, no pool): median ${fmt(inlineMedian)} steps/s, best ${fmt(inlineRates[passes - 1])}; CPU per pass: this thread ${ms(inlineCpu)}, whole process ${ms(inlineProcessCpu)} (load ${load()})`);
+
+    // 1b. in memory across cores -----------------------------------------------------------------------
+    await inMemoryAcrossThreads(maxThreads, cores);
 
     // 2. the pool at 1..N threads ---------------------------------------------------------------------------
     const SLICE = 200;
@@ -250,6 +257,63 @@ threads reading their own rows (SQLite, ${fmt(ids.length)} imported traces, ${fm
 }
 
 /**
+ * 1b. The verify bench's in-memory figure (verifyTrace over traces already in memory, memo caches
+ * emptied each pass; target ≥ 1M steps/s) on 1..N threads, each holding its share of the corpus
+ * (bench/verify-memory-thread.ts): nothing crosses between threads but counts, so this is what the
+ * machine's cores verify together. A pass is timed from "go" to the last thread's answer.
+ */
+async function inMemoryAcrossThreads(maxThreads: number, cores: number): Promise<void> {
+  const { startThread, threadFiles } = await import("@/lib/workers/thread");
+  const files = threadFiles("bench/verify-memory-thread.ts", "in-memory bench thread");
+  if ("reason" in files) throw new Error(files.reason);
+  const PASSES = 25;
+  const curve: Array<{ threads: number; median: number; best: number; cpu: number }> = [];
+  for (let threads = 1; threads <= maxThreads; threads++) {
+    const workers = Array.from({ length: threads }, (_, index) => startThread(files, { index, of: threads, root: ROOT }));
+    // a thread's next message, or its error
+    const answer = <T,>(w: (typeof workers)[number]) =>
+      new Promise<T>((resolve, reject) => {
+        const fail = (error: Error) => reject(error);
+        w.once("error", fail);
+        w.once("message", (m: T) => (w.off("error", fail), resolve(m)));
+      });
+    try {
+      const ready = await Promise.all(workers.map((w) => answer<{ steps: number }>(w)));
+      const steps = ready.reduce((s, r) => s + r.steps, 0);
+      const rates: number[] = [];
+      let cpu0: number[] | null = null;
+      let cpu1: number[] = [];
+      for (let p = 0; p < PASSES; p++) {
+        const started = performance.now();
+        const answers = await Promise.all(
+          workers.map((w) => {
+            const next = answer<{ steps: number; verdicts: number; cpuMs: number | null }>(w);
+            w.postMessage({ type: "pass" });
+            return next;
+          }),
+        );
+        rates.push(steps / ((performance.now() - started) / 1000));
+        if (answers.some((a) => a.verdicts === 0)) throw new Error("a thread verified nothing");
+        const cpus = answers.map((a) => a.cpuMs ?? 0);
+        if (p === 0) cpu0 = cpus;
+        cpu1 = cpus;
+      }
+      rates.sort((a, b) => a - b);
+      const cpu = cpu0 ? cpu1.reduce((s, c, i) => s + c - cpu0![i], 0) / (PASSES - 1) : 0;
+      curve.push({ threads, median: rates[Math.floor(PASSES / 2)], best: rates[PASSES - 1], cpu });
+      console.log(`
+1b. in memory on ${threads} thread(s), each verifying its share of ${fmt(steps)} steps: median ${fmt(rates[Math.floor(PASSES / 2)])} steps/s, best ${fmt(rates[PASSES - 1])}; CPU per pass, all threads ${ms(cpu)} (load ${load()})`);
+    } finally {
+      for (const w of workers) await w.terminate();
+    }
+  }
+  console.log(`  threads   median steps/s   best   ratio to k × one thread (median; target ≥ 0.8 at ${cores} cores)   vs 1M steps/s (median)`);
+  for (const c of curve) {
+    console.log(`  ${String(c.threads).padStart(7)}${fmt(c.median).padStart(17)}${fmt(c.best).padStart(11)}${(c.median / (c.threads * curve[0].median)).toFixed(2).padStart(20)}${(c.median / 1e6).toFixed(2).padStart(48)}×`);
+  }
+}
+
+/**
  * CPU used so far by a PostgreSQL server running on this machine (ms): the postmaster's own and its
  * reaped children's (backends that ended), plus every live child's. Null when it cannot be read.
  */
@@ -392,7 +456,7 @@ async function workerCurve(label: string, url: string, max: number, serverDir?: 
     console.log(`  workers   steps/s   ratio to k × one worker (target ≥ 0.8)   bound on ${cores} idle cores   CPU per 1,000 steps (all processes)   vs one worker`);
     for (const c of curve) {
       const least = c.cpu === null || c.busiest === null ? null : Math.max(c.cpu / cores, c.busiest) / 1000;
-      const bound = least === null ? "—" : (one.seconds / (c.workers * least)).toFixed(2);
+      const bound = least === null || c.workers === 1 ? "—" : (one.seconds / (c.workers * least)).toFixed(2);
       const perStep = c.cpu === null ? null : (1000 * c.cpu) / c.steps;
       const onePerStep = one.cpu === null ? null : (1000 * one.cpu) / one.steps;
       console.log(
