@@ -367,11 +367,13 @@ async function workersSection(maxThreads: number): Promise<void> {
 }
 
 /**
- * Traces of the worker bench (synthetic, 8 steps each) and chunk size (one queue job per chunk):
- * enough for runs of several seconds per worker, so the figure is the steady state, not the
- * first chunk's set-up.
+ * Traces of the worker bench (synthetic, 8 steps each; `--worker-traces=N`, default 20,000) and
+ * chunk size (one queue job per chunk): enough for runs of several seconds per worker, so the
+ * figure is not the first chunk's set-up. Each worker process still pays its own warm-up (V8
+ * compiling the verifier and the driver's code, the run's session) once per run: a larger N shows
+ * the steady state a long run reaches.
  */
-const WORKER_TRACES = 20_000;
+const WORKER_TRACES = Number(process.argv.find((a) => a.startsWith("--worker-traces="))?.split("=")[1] ?? 20_000);
 /** BENCH_CPU_PROF=<dir>: each worker process runs with --cpu-prof (one folder per curve point; read with bench/cpu-profile.ts). */
 const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
 const WORKER_CHUNK = 500;
