@@ -6,7 +6,8 @@
 // each:
 //   - the raw limit: the same three reads over one `pg` connection (trace row, steps, boxes);
 //   - through the services in this process (getTrace, listTraces by rule and by quality with keyset
-//     cursors, recordStepLabel) on the app's pool;
+//     cursors, recordStepLabel, nextInQueue; undo of a label, a step edit and a re-run, 100 each) on
+//     the app's pool;
 //   - through HTTP against `next start` (BENCH_HTTP=0 leaves it out), like the SQLite bench.
 // Counts, p50/p95/max and the load average are printed: the machine is shared, say so with the figures;
 // the floor (`SELECT 1`, one round trip on one connection) is timed next to them, so the figures can be
