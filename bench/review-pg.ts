@@ -6,7 +6,8 @@
 // each:
 //   - the raw limit: the same three reads over one `pg` connection (trace row, steps, boxes);
 //   - through the services in this process (getTrace, listTraces by rule and by quality with keyset
-//     cursors, recordStepLabel) on the app's pool;
+//     cursors, recordStepLabel, nextInQueue; undo of a label, a step edit and a re-run, 100 each) on
+//     the app's pool;
 //   - through HTTP against `next start` (BENCH_HTTP=0 leaves it out), like the SQLite bench.
 // Counts, p50/p95/max and the load average are printed: the machine is shared, say so with the figures;
 // the floor (`SELECT 1`, one round trip on one connection) is timed next to them, so the figures can be
@@ -23,6 +24,8 @@ const TRACES = Number(process.env.BENCH_TRACES ?? 1_000_000);
 const STEPS_PER_TRACE = 10;
 const BOXES = 1_000;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+/** Undo, edit and re-run: each sample writes revisions and re-verifies, so fewer of them. */
+const ACTIONS = Math.min(SAMPLES, 100);
 const PORT = Number(process.env.BENCH_PORT ?? 3190);
 const DATABASE = "stepwise_bench_review";
 const KEEP = process.env.BENCH_KEEP === "1";
@@ -175,7 +178,8 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
     process.env.DATABASE_URL = url;
     const { getTrace } = await import("../lib/services/traces/traces");
     const { listTraces } = await import("../lib/services/traces/trace-list");
-    const { recordStepLabel } = await import("../lib/services/review/reviews");
+    const { recordStepLabel, undoLastAction, editStep, rerunStep } = await import("../lib/services/review/reviews");
+    const { nextInQueue } = await import("../lib/services/traces/trace-list");
     const { db, disconnect, pgPool } = await import("../lib/db");
     await db().user.upsert({ where: { name: "bench" }, create: { name: "bench", role: "reviewer" }, update: {} });
     try {
@@ -189,6 +193,20 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
       report("listTraces sort=-quality, (quality, id) keyset", await timed(50, (i) => listTraces({ dataset: "bench", limit: 50, sort: "-quality", cursor: i ? sceneTrace - 400_000 + i * 16_000 : undefined })));
       const targets = await Promise.all(Array.from({ length: SAMPLES }, async (_, i) => (await getTrace(pick(i + 1000)).then((t) => t.steps[i % STEPS_PER_TRACE]))));
       report("recordStepLabel (review action)", await timed(SAMPLES, (i) => recordStepLabel(targets[i].id, { label: (["accept", "neutral", "reject"] as const)[i % 3], expectedVersion: targets[i].version, stopAtFirstError: false, timeSpentMs: 1000, user: "bench" })));
+      report("nextInQueue (the queue's next trace)", await timed(SAMPLES, () => nextInQueue({ dataset: "bench", user: "bench" })));
+      // undo, edit and re-run: the other review actions, each on its own traces (steps 3: reasoning, 1: a tool call)
+      const stepOf = async (offset: number, index: number) => Promise.all(Array.from({ length: ACTIONS }, async (_, i) => ({ ...(await getTrace(pick(i + offset))).steps[index], traceId: pick(i + offset) })));
+      const labelled = await stepOf(2000, 3);
+      const undo: number[] = [];
+      for (const step of labelled) {
+        await recordStepLabel(step.id, { label: "reject", expectedVersion: step.version, stopAtFirstError: false, timeSpentMs: 1000, user: "bench" });
+        undo.push((await timed(1, () => undoLastAction({ user: "bench", traceId: step.traceId })))[0]);
+      }
+      report("undoLastAction (undo a label)", undo);
+      const edited = await stepOf(4000, 3);
+      report("editStep (a reasoning step's text)", await timed(ACTIONS, (i) => editStep(edited[i].id, { expectedVersion: edited[i].version, text: `edited ${i}`, user: "bench" })));
+      const calls = await stepOf(5000, 1);
+      report("rerunStep (a tool call on the scene)", await timed(ACTIONS, (i) => rerunStep(calls[i].id, { expectedVersion: calls[i].version, user: "bench" })));
       report("app pool: SELECT 1 (floor, after the action)", await timed(SAMPLES, () => pgPool().query(`SELECT 1`)));
     } finally {
       await disconnect();
@@ -224,7 +242,24 @@ export async function benchReviewPostgres(adminUrl: string): Promise<void> {
         if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status} on label`);
       }), floor);
       report("GET /api/traces?dataset&rule (list page)", await timed(50, (i) => get(`/api/traces?dataset=bench&rule=result.reexec&limit=50${i ? `&cursor=${sceneTrace - 400_000 + i * 16_000}` : ""}`)()), floor);
-      report("GET /api/queue/next", await timed(50, get("/api/queue/next?dataset=bench")), floor);
+      report("GET /api/queue/next", await timed(SAMPLES, get("/api/queue/next?dataset=bench")), floor);
+      const post = async (p: string, body: unknown) => {
+        const response = await fetch(`${base}${p}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        await response.arrayBuffer();
+        if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status} on ${p}`);
+      };
+      const stepOf = (offset: number, index: number) =>
+        Promise.all(Array.from({ length: ACTIONS }, async (_, i) => ({ ...((await (await fetch(`${base}/api/traces/${pick(i + offset)}`)).json()) as { steps: Array<{ id: number; version: number }> }).steps[index], traceId: pick(i + offset) })));
+      const undo: number[] = [];
+      for (const step of await stepOf(6000, 3)) {
+        await post(`/api/steps/${step.id}/label`, { label: "reject", expectedVersion: step.version, timeSpentMs: 1000 });
+        undo.push((await timed(1, () => post("/api/reviews/undo", { traceId: step.traceId })))[0]);
+      }
+      report("POST /api/reviews/undo (undo a label)", undo, floor);
+      const edited = await stepOf(7000, 3);
+      report("POST /api/steps/<id>/edit", await timed(ACTIONS, (i) => post(`/api/steps/${edited[i].id}/edit`, { expectedVersion: edited[i].version, text: `edited ${i}` })), floor);
+      const calls = await stepOf(8000, 1);
+      report("POST /api/steps/<id>/rerun", await timed(ACTIONS, (i) => post(`/api/steps/${calls[i].id}/rerun`, { expectedVersion: calls[i].version })), floor);
     } finally {
       stop();
     }

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { db, dialect, releaseHeld, waitingWriters } from "@/lib/db";
 import { sqliteFile } from "@/lib/env";
 import { all, batch, get, many, nextIdSql, readProgram, sql, toPostgres, transaction, writeProgram } from "@/lib/db/sql";
@@ -121,6 +121,22 @@ describe(`sql seam on ${process.env.STEPWISE_TEST_PG === "1" ? "PostgreSQL" : "S
     await q.run(`DELETE FROM "Dataset" WHERE "id" = ?`, [ids.after]);
     const next = await readProgram(get<{ id: number }>(`SELECT ${nextIdSql("Dataset")} AS id`));
     expect(next!.id).toBeGreaterThan(ids.after);
+  });
+
+  it("prepared statements of two instances of the seam (as Next.js bundles hold) share the pool without clashing names", async () => {
+    const { prepared } = await import("@/lib/db/sql");
+    vi.resetModules();
+    const other = await import("@/lib/db/sql");
+    expect(other.prepared).not.toBe(prepared);
+    // each instance marks a different text first: numbered names would both be the first one
+    const one = prepared(`SELECT 1 AS one WHERE ? = ?`);
+    const two = other.prepared(`SELECT 2 AS two WHERE ? = ?`);
+    const q = await sql();
+    const q2 = await other.sql();
+    for (let i = 0; i < 10; i++) {
+      expect(await q.get(one, [i, i])).toEqual({ one: 1 });
+      expect(await q2.get(two, [i, i])).toEqual({ two: 2 });
+    }
   });
 
   it("batch: independent writes in one statement on PostgreSQL, the last one's RETURNING rows back; all or nothing", async () => {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { beginCounted, dialect, gateWrite, pgPool, takeSqliteTurn, prepare, sqlite, writeTransaction, type Dialect } from "@/lib/db";
@@ -139,8 +140,18 @@ const PREPARED_MAX = 1_000;
  * No effect on SQLite, whose statements the seam caches prepared anyway.
  */
 export function prepared(text: string): string {
-  if (!preparedNames.has(text) && preparedNames.size < PREPARED_MAX) preparedNames.set(text, `stepwise_${preparedNames.size + 1}`);
+  if (!preparedNames.has(text) && preparedNames.size < PREPARED_MAX) preparedNames.set(text, preparedName(text));
   return text;
+}
+
+/**
+ * A statement's name from its text, not from the order texts were marked in: the server bundles
+ * of Next.js can hold several instances of this module, all on the one pool (lib/db.ts keeps it on
+ * globalThis), and a counter would give two texts the same name on one connection ("Prepared
+ * statements must be unique").
+ */
+function preparedName(text: string): string {
+  return `stepwise_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

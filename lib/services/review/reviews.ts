@@ -1,6 +1,6 @@
 import { auditStamp } from "@/lib/auth/context";
 import { db, dialect } from "@/lib/db";
-import { all, batch, dialectText, get, nextIdSql, prepared, readProgram, sqlDialect, writeProgram, type Program, type Statement } from "@/lib/db/sql";
+import { all, batch, dialectText, get, nextIdSql, prepared, readProgram, run, sqlDialect, writeProgram, type Program, type Statement } from "@/lib/db/sql";
 import { DISAGREEMENTS_OF_TRACE, disagreementsSql, LABEL_STATE_OF_TRACE } from "@/lib/services/review/disagreements";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -363,12 +363,75 @@ function traceIdIs(traceId: number): { path: string; equals: number } {
   return { path, equals: traceId };
 }
 
+interface UndoEntry { id: number; action: string; entity: string; entityId: string; data: string; userId: number }
+
+/**
+ * Undoing a label or a decision (the undo of the review loop) as a statement program, as they were
+ * written: BEGIN; the user's latest undoable audit row (the (userId, id) index, newest first); that
+ * row marked undone — `AND "undoneAt" IS NULL` locks it and says whether another undo got there
+ * first (the same 409 as before); one `batch` of the writes (labels retired and restored, the
+ * steps' versions bumped and returned); the label-state recount (a decision's in its batch);
+ * COMMIT. Null for edits, re-runs and bulk actions: those go through `undoLastAction`'s Prisma path.
+ */
+function* undoProgram(userName: string, traceId: number | undefined, now: Date): Program<ReviewActionResult | null> {
+  const onTrace = traceId === undefined ? "" : sqlDialect() === "postgres" ? ` AND a."data" -> 'traceId' = to_jsonb(?::integer)` : ` AND json_extract(a."data", '$.traceId') = ?`;
+  const entry = yield* get<UndoEntry>(
+    prepared(`SELECT a."id" AS id, a."action" AS action, a."entity" AS entity, a."entityId" AS entityId, a."data" AS data, a."userId" AS userId FROM "AuditLog" a
+     WHERE a."userId" = ${USER_ID} AND a."undoneAt" IS NULL AND a."action" IN (${placeholders(UNDOABLE)})${onTrace} ORDER BY a."id" DESC LIMIT 1`),
+    userName, ...UNDOABLE, ...(traceId === undefined ? [] : [traceId]),
+  );
+  if (!entry) throw new AppError("not_found", "nothing to undo");
+  if (entry.action !== "review.label" && entry.action !== "review.decision") return null;
+  if ((yield* run(prepared(`UPDATE "AuditLog" SET "undoneAt" = ? WHERE "id" = ? AND "undoneAt" IS NULL`), now, entry.id)).changes === 0) throw new AppError("conflict", "this action was undone meanwhile");
+  const data = JSON.parse(entry.data) as Record<string, unknown>;
+  const trace = Number(data.traceId);
+  const previous = data.previousReviewId ? [Number(data.previousReviewId)] : [];
+  const retire = (ids: number[]): Statement => ({ text: prepared(`UPDATE "Review" SET "current" = FALSE WHERE "id" IN (${placeholders(ids)})`), params: ids });
+  const restore = (ids: number[]): Statement => ({ text: prepared(`UPDATE "Review" SET "current" = TRUE WHERE "id" IN (${placeholders(ids)})`), params: ids });
+  if (entry.action === "review.decision") {
+    const [state] = yield* batch<{ labelState: string; version: number }>([
+      retire([Number(data.reviewId)]),
+      ...(previous.length ? [restore(previous)] : []),
+      {
+        text: prepared(`UPDATE "Trace" SET "decision" = ?, "version" = "version" + 1, "labelState" = ${LABEL_STATE_OF_TRACE}, "disagreements" = ${DISAGREEMENTS_OF_TRACE} WHERE "id" = ? RETURNING "labelState" AS labelState, "version" AS version`),
+        params: [(data.previousDecision as string | null) ?? null, trace],
+      },
+    ]);
+    return { action: "undo", undone: "decision", traceId: trace, stepId: null, steps: [], traceVersion: state.version, labelState: state.labelState };
+  }
+  const stepId = Number(entry.entityId);
+  const markers = (data.markers ?? []) as Array<{ id: number; stepId: number; replaced: number | null }>;
+  const restored = (data.clearedMarkerIds ?? []) as number[];
+  const back = [...previous, ...markers.flatMap((m) => (m.replaced ? [m.replaced] : [])), ...restored];
+  // the steps touched: the label's, its markers', and those of the markers it had cleared (read from their rows)
+  const own = [stepId, ...markers.map((m) => m.stepId)];
+  const bumped = yield* batch<ReviewStep>([
+    retire([Number(data.reviewId), ...markers.map((m) => m.id)]),
+    ...(back.length ? [restore(back)] : []),
+    {
+      text: prepared(`UPDATE "Step" SET "version" = "version" + 1 WHERE "id" IN (${placeholders(own)})${restored.length ? ` OR "id" IN (SELECT "stepId" FROM "Review" WHERE "id" IN (${placeholders(restored)}))` : ""}
+       RETURNING "id" AS id, "version" AS version, "revision" AS revision, "index" AS "index"`),
+      params: [...own, ...restored],
+    },
+  ]);
+  const state = (yield* get<{ labelState: string; version: number }>(TRACE_STATE, trace))!;
+  return {
+    action: "undo", undone: "label", traceId: trace, stepId: entry.entity === "step" ? stepId : null,
+    steps: [...bumped].sort((a, b) => a.index - b.index).map(({ id, version, revision }) => ({ id, version, revision })),
+    traceVersion: state.version, labelState: state.labelState,
+  };
+}
+
 /**
  * Reverts the user's most recent review action that is not undone yet — on one trace when
  * `traceId` is given (a bulk action has no single trace, so it is never picked then), or the bulk
  * action `bulk` (lib/services/review/bulk.ts), which is reverted whole in one undo.
  */
 export async function undoLastAction(options: { user?: string; traceId?: number; bulk?: number } = {}): Promise<ReviewActionResult> {
+  if (!options.bulk) {
+    const undone = await writeProgram(() => undoProgram(reviewerName(options.user), options.traceId, new Date()));
+    if (undone) return undone;
+  }
   const user = await resolveUser(options.user);
   const latest = await db().auditLog.findFirst({
     where: {

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db";
-import { sql, sqlDialect, type Param, type Sql } from "@/lib/db/sql";
+import { prepared, sql, sqlDialect, type Param, type Sql } from "@/lib/db/sql";
 import { claimNextTrace, hasReviewPolicy } from "@/lib/services/review/review-slots";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { QueuePick, TraceFacets, TraceFilters, TraceListResult, TraceSort } from "@/lib/schemas/trace-list";
@@ -191,7 +191,15 @@ export async function traceFacets(dataset?: string): Promise<TraceFacets> {
 }
 
 /** A reviewer's trace-level decision (source "human"): imported verdicts are not review. */
-const humanDecision: Prisma.ReviewWhereInput = { stepId: null, current: true, source: "human" };
+const HUMAN_DECISION = `r."stepId" IS NULL AND r."current" = TRUE AND r."source" = 'human'`;
+
+/**
+ * Open to this reviewer: not complete (Trace.labelState counts human labels only), no reviewer's
+ * decision, no current label of theirs — one NOT EXISTS over the (traceId, current) index of Review.
+ */
+const OPEN = `t."labelState" <> 'complete' AND NOT EXISTS (SELECT 1 FROM "Review" r WHERE r."traceId" = t."id" AND r."current" = TRUE AND r."source" = 'human' AND (r."stepId" IS NULL OR r."userId" = ?))`;
+
+interface Picked { id: number; quality: number | null; disagreements: number; uncheckedSteps: number | null }
 
 /**
  * The most useful trace to review next: verifier–human disagreements first, then traces whose
@@ -202,34 +210,43 @@ const humanDecision: Prisma.ReviewWhereInput = { stepId: null, current: true, so
  * every step (Trace.labelState counts human labels only), and never offered to a reviewer who has
  * labelled it already. Imported labels and verdicts (Trace.decision mirrors VisProg's too) do not
  * close a trace. The reason is worded by lib/review/queue-reason.ts, also when nothing is left.
+ *
+ * A statement program on the SQL seam (prepared statements on PostgreSQL, reads in parallel): the
+ * progress total is the dataset's TraceCount row (kept by triggers) rather than a count over every
+ * trace; reviewed and yours are counted from human work (complete traces by their index, decisions
+ * and your labels from Review), and each pick follows an index in its order (docs/postgres.md).
  */
 export async function nextInQueue(options: { dataset?: string; after?: number; user?: string; prefer?: "unchecked" }): Promise<QueuePick> {
-  const user = await resolveUser(options.user);
-  const prisma = db();
-  const scopeId = await datasetId(options.dataset);
-  const scope: Prisma.TraceWhereInput = scopeId === undefined ? {} : { datasetId: scopeId ?? -1 };
-  const openAny: Prisma.TraceWhereInput = {
-    ...scope,
-    labelState: { not: "complete" },
-    AND: [
-      { NOT: { reviews: { some: humanDecision } } },
-      { NOT: { reviews: { some: { userId: user.id, current: true, source: "human" } } } },
-    ],
-  };
-  const open: Prisma.TraceWhereInput = options.after ? { ...openAny, id: { not: options.after } } : openAny;
-  // Reviewed = complete (one index) + decided by a reviewer but not complete (driven from Review,
-  // which is small next to Trace); yours likewise from Review.
-  const [total, complete, decidedOpen, yours] = await Promise.all([
-    prisma.trace.count({ where: scope }),
-    prisma.trace.count({ where: { ...scope, labelState: "complete" } }),
-    prisma.review.findMany({ where: { ...humanDecision, trace: { ...scope, labelState: { not: "complete" } } }, distinct: ["traceId"], select: { traceId: true } }),
-    prisma.review.findMany({ where: { userId: user.id, source: "human", ...(scopeId === undefined ? {} : { trace: scope }) }, distinct: ["traceId"], select: { traceId: true } }),
+  const [user, scopeId, q] = await Promise.all([resolveUser(options.user), datasetId(options.dataset), sql()]);
+  // the dataset's traces (`t."datasetId" = ?`, an unknown dataset none), or every trace
+  const scoped = scopeId !== undefined;
+  const scope = (alias: string) => (scoped ? `${alias}."datasetId" = ? AND ` : "");
+  const scopeParams: Param[] = scoped ? [scopeId ?? -1] : [];
+  const openParams: Param[] = [...scopeParams, user.id, ...(options.after ? [options.after] : [])];
+  const open = `${scope("t")}${OPEN}${options.after ? ` AND t."id" <> ?` : ""}`;
+  const pick = (and: string, orderBy: string, params: Param[] = []) =>
+    q.get<Picked>(prepared(`SELECT t."id" AS id, t."quality" AS quality, t."disagreements" AS disagreements, t."uncheckedSteps" AS uncheckedSteps FROM "Trace" t WHERE ${open}${and} ORDER BY ${orderBy} LIMIT 1`), [...openParams, ...params]);
+
+  const policy = typeof scopeId === "number" && options.dataset ? hasReviewPolicy(scopeId) : Promise.resolve(false);
+  const [total, reviewed, byYou, hasPolicy] = await Promise.all([
+    q.get<{ n: number }>(prepared(`SELECT COALESCE(SUM("traces"), 0) AS n FROM "TraceCount" t${scoped ? ` WHERE t."datasetId" = ?` : ""}`), scopeParams),
+    // reviewed = complete (one index range) + decided by a reviewer but not complete (from Review)
+    q.get<{ n: number }>(
+      prepared(`SELECT (SELECT COUNT(*) FROM "Trace" t WHERE ${scope("t")}t."labelState" = 'complete')
+              + (SELECT COUNT(DISTINCT r."traceId") FROM "Review" r JOIN "Trace" t ON t."id" = r."traceId" WHERE ${scope("t")}${HUMAN_DECISION} AND t."labelState" <> 'complete') AS n`),
+      [...scopeParams, ...scopeParams],
+    ),
+    q.get<{ n: number }>(
+      prepared(`SELECT COUNT(DISTINCT r."traceId") AS n FROM "Review" r${scoped ? ` JOIN "Trace" t ON t."id" = r."traceId"` : ""} WHERE ${scope("t")}r."userId" = ? AND r."source" = 'human'`),
+      [...scopeParams, user.id],
+    ),
+    policy,
   ]);
-  const progress = { reviewed: complete + decidedOpen.length, total, byYou: yours.length };
+  const progress = { reviewed: reviewed!.n, total: total!.n, byYou: byYou!.n };
 
   // Several reviewers per trace (docs/design.md §13): with a review policy the queue hands out
   // review slots — the reviewer's assignments first, then traces with a free slot, leased to them.
-  if (typeof scopeId === "number" && options.dataset && (await hasReviewPolicy(scopeId))) {
+  if (hasPolicy && options.dataset) {
     const claim = await claimNextTrace(options.dataset, { userId: user.id }, { exclude: options.after });
     if (claim.traceId !== null) {
       const reason = claim.assigned ? `assigned to you (${claim.holders} of ${claim.minReviews} reviewers)` : `a free review slot (${claim.holders} of ${claim.minReviews} reviewers)`;
@@ -238,28 +255,32 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
     return { traceId: null, reason: claim.reason, progress };
   }
 
-  const disagreement = await prisma.trace.findFirst({ where: { ...open, disagreements: { gt: 0 } }, orderBy: [{ disagreements: "desc" }, { id: "asc" }], select: { id: true, disagreements: true } });
+  // the disagreement pick, and what the threshold pick needs, read together
+  const [disagreement, threshold, relationClass] = await Promise.all([
+    pick(` AND t."disagreements" > 0`, `t."disagreements" DESC, t."id" ASC`),
+    currentThreshold(),
+    leastCoveredRelation(q, user.id, scopeId),
+  ]);
   if (disagreement) return { traceId: disagreement.id, reason: queueReason({ kind: "disagreement", steps: disagreement.disagreements }), progress };
 
   if (options.prefer === "unchecked") {
-    const unchecked = await prisma.trace.findFirst({ where: { ...open, uncheckedSteps: { gt: 0 } }, orderBy: [{ uncheckedSteps: "desc" }, { id: "asc" }], select: { id: true, uncheckedSteps: true } });
+    const unchecked = await pick(` AND t."uncheckedSteps" > 0`, `t."uncheckedSteps" DESC, t."id" ASC`);
     if (unchecked) return { traceId: unchecked.id, reason: queueReason({ kind: "unchecked", steps: unchecked.uncheckedSteps ?? 0 }), progress };
   }
 
-  const threshold = await currentThreshold();
-  const relationClass = await leastCoveredRelation(user.id, scopeId);
-  const withClass: Prisma.TraceWhereInput = relationClass ? { ...open, questionRef: { relations: { some: { relationClass } } } } : open;
-  for (const where of relationClass ? [withClass, open] : [open]) {
-    const near = await nearThreshold(where, threshold);
+  const IN_CLASS = ` AND EXISTS (SELECT 1 FROM "QuestionRelation" qr WHERE qr."questionId" = t."questionId" AND qr."relationClass" = ?)`;
+  for (const inClass of relationClass ? [relationClass, null] : [null]) {
+    const near = await nearThreshold((and, orderBy, params = []) => pick(`${inClass ? IN_CLASS : ""}${and}`, orderBy, [...(inClass ? [inClass] : []), ...params]), threshold);
     if (near) {
-      const inClass = relationClass && where === withClass ? relationClass : null;
       if (near.quality !== null) return { traceId: near.id, reason: queueReason({ kind: "threshold", quality: near.quality, threshold, relationClass: inClass }), progress };
-      const verified = await prisma.trace.findFirst({ where: { ...scope, quality: { not: null } }, select: { id: true } });
-      return { traceId: near.id, reason: queueReason({ kind: "unverified", datasetVerified: verified !== null, relationClass: inClass }), progress };
+      const verified = await q.get(prepared(`SELECT 1 AS found FROM "Trace" t WHERE ${scope("t")}t."quality" IS NOT NULL LIMIT 1`), scopeParams);
+      return { traceId: near.id, reason: queueReason({ kind: "unverified", datasetVerified: verified !== undefined, relationClass: inClass }), progress };
     }
   }
-  const onlyCurrentLeft = options.after ? (await prisma.trace.count({ where: { ...openAny, id: options.after } })) > 0 : false;
-  return { traceId: null, reason: queueReason({ kind: "empty", total, reviewed: progress.reviewed, byYou: progress.byYou, onlyCurrentLeft }), progress };
+  const onlyCurrentLeft = options.after
+    ? (await q.get(prepared(`SELECT 1 AS found FROM "Trace" t WHERE ${scope("t")}${OPEN} AND t."id" = ?`), [...scopeParams, user.id, options.after])) !== undefined
+    : false;
+  return { traceId: null, reason: queueReason({ kind: "empty", total: progress.total, reviewed: progress.reviewed, byYou: progress.byYou, onlyCurrentLeft }), progress };
 }
 
 async function currentThreshold(): Promise<number> {
@@ -270,29 +291,39 @@ async function currentThreshold(): Promise<number> {
   return config?.threshold ?? 0.5;
 }
 
-async function nearThreshold(where: Prisma.TraceWhereInput, threshold: number): Promise<{ id: number; quality: number | null } | null> {
-  // The closest traces on each side of the threshold, via the (datasetId, quality) index.
+type Pick = (and: string, orderBy: string, params?: Param[]) => Promise<Picked | undefined>;
+
+async function nearThreshold(pick: Pick, threshold: number): Promise<Picked | null> {
+  // The closest traces on each side of the threshold, via the (datasetId, quality, id) and
+  // (datasetId, quality DESC, id) indexes.
   const [above, below] = await Promise.all([
-    db().trace.findFirst({ where: { ...where, quality: { gte: threshold } }, orderBy: [{ quality: "asc" }, { id: "asc" }], select: { id: true, quality: true } }),
-    db().trace.findFirst({ where: { ...where, quality: { lt: threshold } }, orderBy: [{ quality: "desc" }, { id: "asc" }], select: { id: true, quality: true } }),
+    pick(` AND t."quality" >= ?`, `t."quality" ASC, t."id" ASC`, [threshold]),
+    pick(` AND t."quality" < ?`, `t."quality" DESC, t."id" ASC`, [threshold]),
   ]);
-  const candidates = [above, below].filter((c): c is { id: number; quality: number } => c !== null && c.quality !== null);
+  const candidates = [above, below].filter((c): c is Picked & { quality: number } => c !== undefined && c.quality !== null);
   if (candidates.length) return candidates.sort((a, b) => Math.abs(a.quality - threshold) - Math.abs(b.quality - threshold) || a.id - b.id)[0];
-  return db().trace.findFirst({ where, orderBy: { id: "asc" }, select: { id: true, quality: true } });
+  return (await pick("", `t."id" ASC`)) ?? null;
 }
 
-async function leastCoveredRelation(userId: number, scopeId: number | null | undefined): Promise<string | null> {
-  const classes = await db().questionRelation.groupBy({ by: ["relationClass"], where: scopeId === undefined ? {} : { question: { datasetId: scopeId ?? -1 } }, _count: { _all: true } });
+async function leastCoveredRelation(q: Sql, userId: number, scopeId: number | null | undefined): Promise<string | null> {
+  const scoped = scopeId !== undefined;
+  const [classes, covered] = await Promise.all([
+    q.all<{ relationClass: string }>(
+      prepared(`SELECT DISTINCT qr."relationClass" AS relationClass FROM "QuestionRelation" qr${scoped ? ` JOIN "Question" q ON q."id" = qr."questionId" WHERE q."datasetId" = ?` : ""}`),
+      scoped ? [scopeId ?? -1] : [],
+    ),
+    // traces this reviewer touched, per relation class of their question (one per relation), from the reviewer's own reviews
+    q.all<{ relationClass: string; n: number }>(
+      prepared(`SELECT qr."relationClass" AS relationClass, COUNT(*) AS n
+       FROM (SELECT DISTINCT r."traceId" FROM "Review" r WHERE r."userId" = ? AND r."source" = 'human') mine
+       JOIN "Trace" t ON t."id" = mine."traceId" JOIN "QuestionRelation" qr ON qr."questionId" = t."questionId"${scoped ? ` WHERE t."datasetId" = ?` : ""}
+       GROUP BY qr."relationClass"`),
+      scoped ? [userId, scopeId ?? -1] : [userId],
+    ),
+  ]);
   if (classes.length === 0) return null;
-  // Traces this reviewer touched, per relation class, counted from the reviewer's own reviews.
-  const reviewed = await db().review.findMany({
-    where: { userId, source: "human", ...(scopeId === undefined ? {} : { trace: { datasetId: scopeId ?? -1 } }) },
-    distinct: ["traceId"],
-    select: { trace: { select: { questionRef: { select: { relations: { select: { relationClass: true } } } } } } },
-  });
-  const covered = new Map<string, number>();
-  for (const r of reviewed) for (const rel of r.trace.questionRef?.relations ?? []) covered.set(rel.relationClass, (covered.get(rel.relationClass) ?? 0) + 1);
+  const reviewed = new Map(covered.map((c) => [c.relationClass, c.n]));
   return classes
-    .map((c) => ({ relationClass: c.relationClass, reviewed: covered.get(c.relationClass) ?? 0 }))
+    .map((c) => ({ relationClass: c.relationClass, reviewed: reviewed.get(c.relationClass) ?? 0 }))
     .sort((a, b) => a.reviewed - b.reviewed || a.relationClass.localeCompare(b.relationClass))[0].relationClass;
 }
