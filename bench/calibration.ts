@@ -204,14 +204,19 @@ async function benchCalibrationPostgres(): Promise<void> {
       const warm: number[] = [];
       for (let i = 0; i < runs; i++) warm.push((await timed(() => calibration.getCalibration(query))).ms);
       const fit = await repeat(Math.min(runs, 3), () => calibration.getFitProposal(schemas.fitQuery.parse({ dataset: data.datasetName, run: data.runId })));
-      // the first report after a label changed: the labels are folded again (the warm report before
-      // the label groups were stored did this fold on every request)
+      // the first report after 1 / 10 / 100 label changes (each a step label flipped, on steps spread
+      // over the dataset): the stored label groups are behind the label clock and brought forward
       const { writeProgram, run: exec } = await import("../lib/db/sql");
-      const relabel = () => writeProgram(() => exec(`UPDATE "Review" SET "label" = CASE "label" WHEN 'accept' THEN 'reject' ELSE 'accept' END WHERE "id" = (SELECT MIN("id") FROM "Review" WHERE "stepId" IS NOT NULL AND "current")`));
-      const changed: number[] = [];
-      for (let i = 0; i < Math.min(runs, 3); i++) {
-        await relabel();
-        changed.push((await timed(() => calibration.getCalibration(query))).ms);
+      const relabel = (count: number, offset: number) => writeProgram(() => exec(`UPDATE "Review" SET "label" = CASE "label" WHEN 'accept' THEN 'reject' ELSE 'accept' END
+        WHERE "id" IN (SELECT "id" FROM "Review" WHERE "stepId" IS NOT NULL AND "current" ORDER BY "id" LIMIT ${count} OFFSET ${offset})`));
+      const changed: { count: number; ms: number[] }[] = [];
+      for (const count of [1, 10, 100]) {
+        const samples: number[] = [];
+        for (let i = 0; i < Math.min(runs, 3); i++) {
+          await relabel(count, (i * 7919 + count * 104729) % Math.max(1, data.stepLabels - count));
+          samples.push((await timed(() => calibration.getCalibration(query))).ms);
+        }
+        changed.push({ count, ms: samples });
       }
       const warmAgain = await repeat(runs, () => calibration.getCalibration(query));
       const report = cold.result;
@@ -220,7 +225,7 @@ async function benchCalibrationPostgres(): Promise<void> {
       console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}${reuse ? "  (reused database: profiles and label groups as the last run left them)" : ""}`);
       console.log(`getCalibration, warm (median of ${runs})                              ${ms(median(warm)).padStart(8)}  (all: ${warm.map((x) => x.toFixed(0)).join(", ")} ms; ${(median(warm) / rawMatrixMs).toFixed(2)}× the one-matrix query)`);
       console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
-      console.log(`getCalibration after one label changed (folds the labels again) ${ms(median(changed)).padStart(8)}  (all: ${changed.map((x) => x.toFixed(0)).join(", ")} ms)`);
+      for (const { count, ms: samples } of changed) console.log(`getCalibration, first after ${String(count).padStart(3)} label change${count === 1 ? " " : "s"}                 ${ms(median(samples)).padStart(8)}  (all: ${samples.map((x) => x.toFixed(0)).join(", ")} ms)`);
       console.log(`getCalibration, warm again after it (median of ${runs})             ${ms(warmAgain).padStart(8)}`);
       console.log(`load average before / after the timings: ${loadBefore} → ${load()}`);
       await disconnect();
