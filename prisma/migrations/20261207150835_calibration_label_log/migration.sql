@@ -60,8 +60,17 @@ CREATE INDEX "LabelChange_datasetId_tick_idx" ON "LabelChange"("datasetId", "tic
 -- row with its image before the change. The log stops (logFrom null, its rows deleted) when it
 -- would hold more than 5,000 rows — a fold that far behind is cheaper folded again in full — and
 -- starts again at the next stored fold (docs/calibration.md "Labels folded per run and filter").
-
+-- Two triggers per event, chosen by WHEN: while the dataset does not log, a row costs the tick
+-- alone, as before (a second tick when a row stops the log is harmless: ticks only grow).
 CREATE TRIGGER "Review_label_clock_insert" AFTER INSERT ON "Review"
+WHEN NOT EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = NEW."traceId") AND c."logFrom" IS NOT NULL)
+BEGIN
+  INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = NEW."traceId"
+  ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
+END;
+
+CREATE TRIGGER "Review_label_log_insert" AFTER INSERT ON "Review"
+WHEN EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = NEW."traceId") AND c."logFrom" IS NOT NULL)
 BEGIN
   INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = NEW."traceId"
   ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
@@ -74,6 +83,14 @@ BEGIN
 END;
 
 CREATE TRIGGER "Review_label_clock_update" AFTER UPDATE ON "Review"
+WHEN NOT EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = NEW."traceId") AND c."logFrom" IS NOT NULL)
+BEGIN
+  INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = NEW."traceId"
+  ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
+END;
+
+CREATE TRIGGER "Review_label_log_update" AFTER UPDATE ON "Review"
+WHEN EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = NEW."traceId") AND c."logFrom" IS NOT NULL)
 BEGIN
   INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = NEW."traceId"
   ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
@@ -86,6 +103,14 @@ BEGIN
 END;
 
 CREATE TRIGGER "Review_label_clock_delete" AFTER DELETE ON "Review"
+WHEN NOT EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = OLD."traceId") AND c."logFrom" IS NOT NULL)
+BEGIN
+  INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = OLD."traceId"
+  ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
+END;
+
+CREATE TRIGGER "Review_label_log_delete" AFTER DELETE ON "Review"
+WHEN EXISTS (SELECT 1 FROM "LabelClock" c WHERE c."datasetId" = (SELECT "datasetId" FROM "Trace" WHERE "id" = OLD."traceId") AND c."logFrom" IS NOT NULL)
 BEGIN
   INSERT INTO "LabelClock" ("datasetId", "tick") SELECT "datasetId", 1 FROM "Trace" WHERE "id" = OLD."traceId"
   ON CONFLICT ("datasetId") DO UPDATE SET "tick" = "tick" + 1;
