@@ -608,36 +608,50 @@ export class CalibrationStore {
   /** Labelled steps of the dataset grouped by (votes, profile in the run). */
   *stepGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Program<VotesProfileRow[]> {
     const labels = stepLabels(filter, this.dialect);
-    return canonical(yield* this.all<VotesProfileRow>(
-      `WITH ${labels.sql}
-       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
-       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
-       GROUP BY 1, 2`,
-      [...labels.params(datasetId), cache.runId, cache.generation],
-    ), ["votes", "profile"]);
+    return yield* this.stepGroupsOf(`WITH ${labels.sql}`, labels.params(datasetId), cache);
   }
 
   /** Labelled traces grouped by votes and the run's quality score and validity. */
   *traceGroups(datasetId: number, runId: number, filter: LabelFilter): Program<TraceGroupRow[]> {
     const labels = traceLabels(filter);
-    return canonical(yield* this.all<TraceGroupRow>(
-      `WITH ${labels.sql}
-       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
-       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
-       GROUP BY 1, 2, 3`,
-      [...labels.params(datasetId), runId],
-    ), ["votes", "quality", "valid"]);
+    return yield* this.traceGroupsOf(`WITH ${labels.sql}`, labels.params(datasetId), runId);
   }
 
   /** Labelled traces grouped by votes and the run's score parts (rule tallies), for the trace-level fit. */
   *traceParts(datasetId: number, runId: number, filter: LabelFilter): Program<TracePartsRow[]> {
     const labels = traceLabels(filter);
+    return yield* this.tracePartsOf(`WITH ${labels.sql}`, labels.params(datasetId), runId);
+  }
+
+  // The groupings of a `labels` relation (stepId or traceId, votes) given as a WITH clause: of every
+  // label (the fold) or of the changed steps' and traces' only (changedGroups).
+  private *stepGroupsOf(withLabels: string, params: Param[], cache: RunCache): Program<VotesProfileRow[]> {
+    return canonical(yield* this.all<VotesProfileRow>(
+      `${withLabels}
+       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
+       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
+       GROUP BY 1, 2`,
+      [...params, cache.runId, cache.generation],
+    ), ["votes", "profile"]);
+  }
+
+  private *traceGroupsOf(withLabels: string, params: Param[], runId: number): Program<TraceGroupRow[]> {
+    return canonical(yield* this.all<TraceGroupRow>(
+      `${withLabels}
+       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
+       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
+       GROUP BY 1, 2, 3`,
+      [...params, runId],
+    ), ["votes", "quality", "valid"]);
+  }
+
+  private *tracePartsOf(withLabels: string, params: Param[], runId: number): Program<TracePartsRow[]> {
     return canonical(yield* this.all<TracePartsRow>(
-      `WITH ${labels.sql}
+      `${withLabels}
        SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2`,
-      [...labels.params(datasetId), runId],
+      [...params, runId],
     ), ["votes", "parts"]);
   }
 
@@ -787,34 +801,19 @@ export class CalibrationStore {
     const step = labelWhere(filter, "step", labels);
     const trace = labelWhere(filter, "trace", labels);
     const head = [datasetId, since];
-    const steps = canonical(yield* this.all<VotesProfileRow>(
+    const steps = yield* this.stepGroupsOf(
       `WITH ${changed}, labels AS (
          SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes FROM ${labels} r
-         WHERE r."stepId" IN (SELECT stepId FROM steps) AND ${inDataset} AND ${step.sql} GROUP BY r."stepId")
-       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
-       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
-       GROUP BY 1, 2`,
-      [...head, datasetId, ...step.params, cache.runId, cache.generation],
-    ), ["votes", "profile"]);
+         WHERE r."stepId" IN (SELECT stepId FROM steps) AND ${inDataset} AND ${step.sql} GROUP BY r."stepId")`,
+      [...head, datasetId, ...step.params],
+      cache,
+    );
     const traceLabelsSql = `WITH ${changed}, labels AS (
          SELECT r."traceId" AS traceId, SUM(${PACKED_VOTE}) AS votes FROM ${labels} r
          WHERE r."traceId" IN (SELECT traceId FROM traces) AND ${inDataset} AND ${trace.sql} GROUP BY r."traceId")`;
-    const traces = canonical(yield* this.all<TraceGroupRow>(
-      `${traceLabelsSql}
-       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
-       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
-       GROUP BY 1, 2, 3`,
-      [...head, datasetId, ...trace.params, cache.runId],
-    ), ["votes", "quality", "valid"]);
-    const parts = withParts
-      ? canonical(yield* this.all<TracePartsRow>(
-        `${traceLabelsSql}
-         SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
-         FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
-         GROUP BY 1, 2`,
-        [...head, datasetId, ...trace.params, cache.runId],
-      ), ["votes", "parts"])
-      : [];
+    const traceParams = [...head, datasetId, ...trace.params];
+    const traces = yield* this.traceGroupsOf(traceLabelsSql, traceParams, cache.runId);
+    const parts = withParts ? yield* this.tracePartsOf(traceLabelsSql, traceParams, cache.runId) : [];
     return { steps, traces, parts };
   }
 
