@@ -155,8 +155,15 @@ const reviewByStep = (dialect: Dialect) => (dialect === "postgres" ? `"Review" r
 /** A text column in byte order (SQLite compares text as BINARY; PostgreSQL by the database's collation otherwise). */
 const bytewise = (dialect: Dialect, column: string) => (dialect === "postgres" ? `${column} COLLATE "C"` : column);
 
-/** A reviewer's label on a step an adjudicator decided no longer counts: the gold label does (in `labels`: "Review" or a relation of its shape). */
-const notOverruled = (labels: string) => `NOT EXISTS (SELECT 1 FROM ${labels} g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = 'gold')`;
+/**
+ * A reviewer's label on a step an adjudicator decided no longer counts: the gold label does. In
+ * `labels`: "Review" (a seek on Review(stepId, current) per label) or a relation of its shape with
+ * no index (the labels rebuilt as they were, changedGroups): its gold-labelled steps as one set.
+ */
+const notOverruled = (labels: string) =>
+  labels === `"Review"`
+    ? `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = 'gold')`
+    : `(r."stepId" IS NULL OR r."stepId" NOT IN (SELECT g."stepId" FROM ${labels} g WHERE g."stepId" IS NOT NULL AND g."current" = TRUE AND g."source" = 'gold'))`;
 
 function labelWhere(filter: LabelFilter, level: "step" | "trace", labels = `"Review"`): { sql: string; params: Param[] } {
   const NOT_OVERRULED = notOverruled(labels);
@@ -793,7 +800,7 @@ export class CalibrationStore {
       SELECT ${columns} FROM "Review" r WHERE r."stepId" IS NULL AND r."traceId" IN (SELECT traceId FROM traces) AND r."id" NOT IN (SELECT "reviewId" FROM changes)
       UNION ALL
       SELECT c."reviewId", c."traceId", c."stepId", c."userId", c."label", c."afterError", c."current", c."source"
-      FROM (SELECT MIN("id") AS first FROM changes GROUP BY "reviewId") f JOIN changes c ON c."id" = f.first
+      FROM (SELECT MIN("id") AS first FROM changes GROUP BY "reviewId") f JOIN "LabelChange" c ON c."id" = f.first
       WHERE c."existed" = TRUE)`
         : "");
     const labels = side === "past" ? "past" : `"Review"`;
