@@ -53,6 +53,33 @@ async function repeat(runs: number, work: () => Promise<unknown> | unknown): Pro
 
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
 
+/**
+ * The first report after 1 / 10 / 100 label changes (each a current step label flipped, on steps
+ * spread over the dataset; `samples` times each): the stored label groups are behind the label
+ * clock and brought forward (before the change log: folded again in full).
+ */
+async function firstAfterChanges(report: () => Promise<unknown>, stepLabels: number, samples: number): Promise<Array<{ count: number; ms: number[] }>> {
+  const { writeProgram, run: exec } = await import("../lib/db/sql");
+  const relabel = (count: number, offset: number) => writeProgram(() => exec(`UPDATE "Review" SET "label" = CASE "label" WHEN 'accept' THEN 'reject' ELSE 'accept' END
+    WHERE "id" IN (SELECT "id" FROM "Review" WHERE "stepId" IS NOT NULL AND "current" = TRUE ORDER BY "id" LIMIT ${count} OFFSET ${offset})`));
+  const changed: Array<{ count: number; ms: number[] }> = [];
+  for (const count of [1, 10, 100]) {
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      await relabel(count, (i * 7919 + count * 104729) % Math.max(1, stepLabels - count));
+      times.push((await timed(report)).ms);
+    }
+    changed.push({ count, ms: times });
+  }
+  return changed;
+}
+
+function printChanges(changed: Array<{ count: number; ms: number[] }>): void {
+  for (const { count, ms: samples } of changed) {
+    console.log(`getCalibration, first after ${String(count).padStart(3)} label change${count === 1 ? " " : "s"}                 ${ms(median(samples)).padStart(8)}  (all: ${samples.map((x) => x.toFixed(0)).join(", ")} ms)`);
+  }
+}
+
 export async function benchCalibration(): Promise<void> {
   if (process.argv.includes("--postgres")) return benchCalibrationPostgres();
   const traces = Number(argument("traces", "45455"));
@@ -102,9 +129,10 @@ export async function benchCalibration(): Promise<void> {
     const failuresRule = await repeat(runs, () => calibration.getFailures(schemas.failuresQuery.parse({ dataset: data.datasetName, run: data.runId, rule: "result.reexec", kind: "tool_result" })));
     const flipsCold = await timed(() => calibration.getFlips(schemas.flipsQuery.parse({ dataset: data.datasetName, before: data.runId, after: secondRun })));
     const flips = await repeat(runs, () => calibration.getFlips(schemas.flipsQuery.parse({ dataset: data.datasetName, before: data.runId, after: secondRun })));
+    const changed = await firstAfterChanges(() => calibration.getCalibration(query), data.stepLabels, Math.min(runs, 3));
     const report = cold.result;
 
-    console.log(`\n### ${Math.round(share * 100)}% of steps labelled`);
+    console.log(`\n### ${Math.round(share * 100)}% of steps labelled, load average ${load()}`);
     console.log(`generated ${traces.toLocaleString("en-US")} traces, ${data.steps.toLocaleString("en-US")} steps, ${data.verdicts.toLocaleString("en-US")} verdicts, ${data.stepLabels.toLocaleString("en-US")} step labels, ${data.traceLabels.toLocaleString("en-US")} trace decisions in ${(generation.ms / 1000).toFixed(1)} s (+ a second run in ${(second.ms / 1000).toFixed(1)} s)`);
     console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
     console.log(`raw limit: COUNT(Verdict ⋈ current Review) over the run          ${ms(rawLimit).padStart(8)}`);
@@ -116,6 +144,7 @@ export async function benchCalibration(): Promise<void> {
     console.log(`getFailures rule + kind drill-down (median)                      ${ms(failuresRule).padStart(8)}`);
     console.log(`getFlips, cold (builds the second run's profiles)               ${ms(flipsCold.ms).padStart(8)}`);
     console.log(`getFlips, warm (median)                                          ${ms(flips).padStart(8)}`);
+    printChanges(changed);
 
     if (http) {
       const { base, stop } = await startServer(PORT);
@@ -204,15 +233,7 @@ async function benchCalibrationPostgres(): Promise<void> {
       const warm: number[] = [];
       for (let i = 0; i < runs; i++) warm.push((await timed(() => calibration.getCalibration(query))).ms);
       const fit = await repeat(Math.min(runs, 3), () => calibration.getFitProposal(schemas.fitQuery.parse({ dataset: data.datasetName, run: data.runId })));
-      // the first report after a label changed: the labels are folded again (the warm report before
-      // the label groups were stored did this fold on every request)
-      const { writeProgram, run: exec } = await import("../lib/db/sql");
-      const relabel = () => writeProgram(() => exec(`UPDATE "Review" SET "label" = CASE "label" WHEN 'accept' THEN 'reject' ELSE 'accept' END WHERE "id" = (SELECT MIN("id") FROM "Review" WHERE "stepId" IS NOT NULL AND "current")`));
-      const changed: number[] = [];
-      for (let i = 0; i < Math.min(runs, 3); i++) {
-        await relabel();
-        changed.push((await timed(() => calibration.getCalibration(query))).ms);
-      }
+      const changed = await firstAfterChanges(() => calibration.getCalibration(query), data.stepLabels, Math.min(runs, 3));
       const warmAgain = await repeat(runs, () => calibration.getCalibration(query));
       const report = cold.result;
       console.log(`report: ${report.labels.included.toLocaleString("en-US")} steps in the matrix, κ ${report.steps.kappa.value?.toFixed(3)}, ${report.traces.n.toLocaleString("en-US")} traces, AUC ${report.traces.auc?.toFixed(3)}`);
@@ -220,7 +241,7 @@ async function benchCalibrationPostgres(): Promise<void> {
       console.log(`getCalibration, cold (builds the run's step profiles in batches) ${ms(cold.ms).padStart(8)}${reuse ? "  (reused database: profiles and label groups as the last run left them)" : ""}`);
       console.log(`getCalibration, warm (median of ${runs})                              ${ms(median(warm)).padStart(8)}  (all: ${warm.map((x) => x.toFixed(0)).join(", ")} ms; ${(median(warm) / rawMatrixMs).toFixed(2)}× the one-matrix query)`);
       console.log(`getFitProposal (median)                                          ${ms(fit).padStart(8)}`);
-      console.log(`getCalibration after one label changed (folds the labels again) ${ms(median(changed)).padStart(8)}  (all: ${changed.map((x) => x.toFixed(0)).join(", ")} ms)`);
+      printChanges(changed);
       console.log(`getCalibration, warm again after it (median of ${runs})             ${ms(warmAgain).padStart(8)}`);
       console.log(`load average before / after the timings: ${loadBefore} → ${load()}`);
       await disconnect();

@@ -140,13 +140,21 @@ describe("folded label groups", () => {
     // read back: emptied under the same stamp, the trace fit has no patterns
     await db().calibrationGroups.update({ where: { runId_filter: { runId, filter: "all" } }, data: { parts: "[]" } });
     expect((await fitOf()).proposal).not.toEqual(byTraces.proposal);
-    // a label change folds again and drops the stored parts
+    // a label change brings the stored parts forward with the groups (the change log): the same
+    // parts a fold from scratch stores when the fit asks
+    await db().calibrationGroups.deleteMany({ where: { runId } });
+    await fitOf();
     await decide(data.traces[1].id, "reject");
     await report();
-    expect((await stored()).find((r) => r.filter === "all")?.parts).toBeNull();
+    const forward = (await stored()).find((r) => r.filter === "all")?.parts;
+    expect(JSON.parse(forward!)).toHaveLength(2);
+    const broughtForward = await fitOf();
     await db().calibrationGroups.deleteMany({ where: { runId } });
+    await report();
+    expect((await stored()).find((r) => r.filter === "all")?.parts).toBeNull();
     const fresh = await fitOf();
-    expect(await fitOf()).toEqual(fresh);
+    expect((await stored()).find((r) => r.filter === "all")?.parts).toBe(forward);
+    expect(broughtForward).toEqual(fresh);
 
     const fit = await getFitProposal(fitQuery.parse({ dataset: "groups-a", run: runId }));
     const failures = await getFailures(failuresQuery.parse({ dataset: "groups-a", run: runId }));

@@ -66,6 +66,31 @@ export interface LabelGroups {
   tagged: number;
 }
 
+/** A stored fold of a run's labels under one filter key, whatever its stamp. */
+export interface StoredFold extends LabelGroups {
+  stamp: string;
+  /** The label clock the fold is exact at; -1: not exact (a label changed while it was folded). */
+  tick: number;
+  parts: TracePartsRow[] | null;
+}
+
+/** The changed steps' and traces' share of the fold, before (`past`) or after (`now`) the logged changes. */
+export interface ChangedGroups {
+  steps: VotesProfileRow[];
+  traces: TraceGroupRow[];
+  parts: TracePartsRow[];
+}
+
+/** What the stored folds' stamps are made of: the run cache's part, and the label clock. */
+export interface GroupsStamp {
+  /** generation, last verdict id and tags fingerprint of the served run cache */
+  base: string;
+  tick: number;
+}
+
+/** The stamp string stored with a fold. */
+export const stampOf = (base: string, tick: number) => `${base}@${tick}`;
+
 export interface TracePartsRow {
   votes: number;
   parts: string | null;
@@ -130,10 +155,18 @@ const reviewByStep = (dialect: Dialect) => (dialect === "postgres" ? `"Review" r
 /** A text column in byte order (SQLite compares text as BINARY; PostgreSQL by the database's collation otherwise). */
 const bytewise = (dialect: Dialect, column: string) => (dialect === "postgres" ? `${column} COLLATE "C"` : column);
 
-/** A reviewer's label on a step an adjudicator decided no longer counts: the gold label does. */
-const NOT_OVERRULED = `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = 'gold')`;
+/**
+ * A reviewer's label on a step an adjudicator decided no longer counts: the gold label does. In
+ * `labels`: "Review" (a seek on Review(stepId, current) per label) or a relation of its shape with
+ * no index (the labels rebuilt as they were, changedGroups): its gold-labelled steps as one set.
+ */
+const notOverruled = (labels: string) =>
+  labels === `"Review"`
+    ? `NOT EXISTS (SELECT 1 FROM "Review" g WHERE g."stepId" = r."stepId" AND g."current" = TRUE AND g."source" = 'gold')`
+    : `(r."stepId" IS NULL OR r."stepId" NOT IN (SELECT g."stepId" FROM ${labels} g WHERE g."stepId" IS NOT NULL AND g."current" = TRUE AND g."source" = 'gold'))`;
 
-function labelWhere(filter: LabelFilter, level: "step" | "trace"): { sql: string; params: Param[] } {
+function labelWhere(filter: LabelFilter, level: "step" | "trace", labels = `"Review"`): { sql: string; params: Param[] } {
+  const NOT_OVERRULED = notOverruled(labels);
   const parts = [`r."current" = TRUE`];
   if (level === "step") parts.push(`r."stepId" IS NOT NULL`, `r."afterError" = FALSE`, `r."label" IN ('accept', 'reject', 'neutral')`);
   else parts.push(`r."stepId" IS NULL`, `r."label" IN ('accept', 'reject')`);
@@ -285,6 +318,26 @@ function canonical<T extends object>(rows: T[], keys: ReadonlyArray<keyof T>): T
     }
     return 0;
   });
+}
+
+/**
+ * Grouped rows `stored` with the rows `leaving` taken out and `joining` added, by the `keys`
+ * columns and the count `n`; groups left at zero dropped, in canonical order. Null when a group
+ * would go below zero (`leaving` counted what `stored` did not).
+ */
+function moved<T extends { n: number }>(stored: readonly T[], leaving: readonly T[], joining: readonly T[], keys: ReadonlyArray<keyof T>): T[] | null {
+  const id = (row: T) => JSON.stringify(keys.map((key) => row[key]));
+  const groups = new Map<string, T>(stored.map((row) => [id(row), { ...row }]));
+  for (const [rows, sign] of [[leaving, -1], [joining, 1]] as const) {
+    for (const row of rows) {
+      const group = groups.get(id(row)) ?? { ...row, n: 0 };
+      group.n += sign * row.n;
+      groups.set(id(row), group);
+    }
+  }
+  const rows = [...groups.values()];
+  if (rows.some((row) => row.n < 0)) return null;
+  return canonical(rows.filter((row) => row.n > 0), keys);
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
@@ -562,36 +615,50 @@ export class CalibrationStore {
   /** Labelled steps of the dataset grouped by (votes, profile in the run). */
   *stepGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Program<VotesProfileRow[]> {
     const labels = stepLabels(filter, this.dialect);
-    return canonical(yield* this.all<VotesProfileRow>(
-      `WITH ${labels.sql}
-       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
-       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
-       GROUP BY 1, 2`,
-      [...labels.params(datasetId), cache.runId, cache.generation],
-    ), ["votes", "profile"]);
+    return yield* this.stepGroupsOf(`WITH ${labels.sql}`, labels.params(datasetId), cache);
   }
 
   /** Labelled traces grouped by votes and the run's quality score and validity. */
   *traceGroups(datasetId: number, runId: number, filter: LabelFilter): Program<TraceGroupRow[]> {
     const labels = traceLabels(filter);
-    return canonical(yield* this.all<TraceGroupRow>(
-      `WITH ${labels.sql}
-       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
-       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
-       GROUP BY 1, 2, 3`,
-      [...labels.params(datasetId), runId],
-    ), ["votes", "quality", "valid"]);
+    return yield* this.traceGroupsOf(`WITH ${labels.sql}`, labels.params(datasetId), runId);
   }
 
   /** Labelled traces grouped by votes and the run's score parts (rule tallies), for the trace-level fit. */
   *traceParts(datasetId: number, runId: number, filter: LabelFilter): Program<TracePartsRow[]> {
     const labels = traceLabels(filter);
+    return yield* this.tracePartsOf(`WITH ${labels.sql}`, labels.params(datasetId), runId);
+  }
+
+  // The groupings of a `labels` relation (stepId or traceId, votes) given as a WITH clause: of every
+  // label (the fold) or of the changed steps' and traces' only (changedGroups).
+  private *stepGroupsOf(withLabels: string, params: Param[], cache: RunCache): Program<VotesProfileRow[]> {
+    return canonical(yield* this.all<VotesProfileRow>(
+      `${withLabels}
+       SELECT l.votes AS votes, c."profile" AS profile, COUNT(*) AS n
+       FROM labels l LEFT JOIN "CalibrationStep" c ON c."runId" = ? AND c."generation" = ? AND c."stepId" = l.stepId
+       GROUP BY 1, 2`,
+      [...params, cache.runId, cache.generation],
+    ), ["votes", "profile"]);
+  }
+
+  private *traceGroupsOf(withLabels: string, params: Param[], runId: number): Program<TraceGroupRow[]> {
+    return canonical(yield* this.all<TraceGroupRow>(
+      `${withLabels}
+       SELECT l.votes AS votes, ts."quality" AS quality, ts."valid" AS valid, COUNT(*) AS n
+       FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
+       GROUP BY 1, 2, 3`,
+      [...params, runId],
+    ), ["votes", "quality", "valid"]);
+  }
+
+  private *tracePartsOf(withLabels: string, params: Param[], runId: number): Program<TracePartsRow[]> {
     return canonical(yield* this.all<TracePartsRow>(
-      `WITH ${labels.sql}
+      `${withLabels}
        SELECT l.votes AS votes, ts."parts" AS parts, COUNT(*) AS n
        FROM labels l JOIN "TraceScore" ts ON ts."runId" = ? AND ts."traceId" = l.traceId
        GROUP BY 1, 2`,
-      [...labels.params(datasetId), runId],
+      [...params, runId],
     ), ["votes", "parts"]);
   }
 
@@ -600,14 +667,14 @@ export class CalibrationStore {
    * generation, last verdict id and tags fingerprint, and the dataset's label clock (ticked by
    * triggers on every Review change). Null when `cache` is no longer the served generation.
    */
-  *groupsStamp(cache: RunCache, datasetId: number): Program<string | null> {
+  *groupsStamp(cache: RunCache, datasetId: number): Program<GroupsStamp | null> {
     const row = yield* this.get<{ generation: number; maxVerdictId: number; tags: string; tick: number }>(
       `SELECT c."generation" AS generation, c."maxVerdictId" AS maxVerdictId, c."tags" AS tags,
          COALESCE((SELECT "tick" FROM "LabelClock" WHERE "datasetId" = ?), 0) AS tick
        FROM "CalibrationRun" c WHERE c."runId" = ?`,
       [datasetId, cache.runId],
     );
-    return row && row.generation === cache.generation ? `${row.generation}:${row.maxVerdictId}:${row.tick}:${row.tags}` : null;
+    return row && row.generation === cache.generation ? { base: `${row.generation}:${row.maxVerdictId}:${row.tags}`, tick: row.tick } : null;
   }
 
   /** The stored label groups of a run under one label filter key, when their stamp is `stamp`. */
@@ -639,20 +706,175 @@ export class CalibrationStore {
     yield* this.run(`UPDATE "CalibrationGroups" SET "parts" = ? WHERE "runId" = ? AND "filter" = ? AND "stamp" = ?`, [JSON.stringify(rows.map((r) => [r.votes, r.parts, r.n])), runId, filter, stamp]);
   }
 
-  /** Stores a run's label groups under one filter key (replacing older ones, the fit's parts with them). */
-  *saveGroups(runId: number, filter: string, stamp: string, groups: LabelGroups): Program<void> {
+  /**
+   * Stores a run's label groups under one filter key (replacing older ones; the fit's parts with
+   * them unless given), exact at label clock `tick` (-1: not exact, never brought forward from the
+   * change log), then lets the dataset's change log start or shrink (trimLog).
+   */
+  *saveGroups(runId: number, datasetId: number, filter: string, stamp: string, tick: number, groups: LabelGroups, parts: readonly TracePartsRow[] | null = null): Program<void> {
     yield* this.run(
-      `INSERT INTO "CalibrationGroups" ("runId", "filter", "stamp", "steps", "traces", "parts", "reviewers", "tagged", "builtAt") VALUES (?, ?, ?, ?, ?, NULL, ?, ?, CURRENT_TIMESTAMP)
+      `INSERT INTO "CalibrationGroups" ("runId", "filter", "stamp", "steps", "traces", "parts", "reviewers", "tagged", "tick", "builtAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
        ON CONFLICT ("runId", "filter") DO UPDATE SET "stamp" = excluded."stamp", "steps" = excluded."steps", "traces" = excluded."traces",
-         "parts" = NULL, "reviewers" = excluded."reviewers", "tagged" = excluded."tagged", "builtAt" = excluded."builtAt"`,
+         "parts" = excluded."parts", "reviewers" = excluded."reviewers", "tagged" = excluded."tagged", "tick" = excluded."tick", "builtAt" = excluded."builtAt"`,
       [
         runId, filter, stamp,
         JSON.stringify(groups.steps.map((g) => [g.votes, g.profile, g.n])),
         JSON.stringify(groups.traces.map((g) => [g.votes, g.quality, g.valid, g.n])),
+        parts === null ? null : JSON.stringify(parts.map((r) => [r.votes, r.parts, r.n])),
         JSON.stringify(groups.reviewers),
         groups.tagged,
+        tick,
       ],
     );
+    yield* this.trimLog(datasetId);
+  }
+
+  /** The stored fold of a run under one filter key, whatever its stamp (null: none). */
+  *storedFold(runId: number, filter: string): Program<StoredFold | null> {
+    const row = yield* this.get<{ stamp: string; tick: number; steps: string; traces: string; parts: string | null; reviewers: string; tagged: number }>(
+      `SELECT "stamp", "tick", "steps", "traces", "parts", "reviewers", "tagged" FROM "CalibrationGroups" WHERE "runId" = ? AND "filter" = ?`,
+      [runId, filter],
+    );
+    if (!row) return null;
+    return {
+      stamp: row.stamp,
+      tick: row.tick,
+      steps: (JSON.parse(row.steps) as Array<[number, number | null, number]>).map(([votes, profile, n]) => ({ votes, profile, n })),
+      traces: (JSON.parse(row.traces) as Array<[number, number, number, number]>).map(([votes, quality, valid, n]) => ({ votes, quality, valid, n })),
+      parts: row.parts === null ? null : (JSON.parse(row.parts) as Array<[number, string | null, number]>).map(([votes, parts, n]) => ({ votes, parts, n })),
+      reviewers: JSON.parse(row.reviewers) as number[],
+      tagged: row.tagged,
+    };
+  }
+
+  /**
+   * The dataset's label clock for a refresh from the change log: its tick and where its log starts
+   * (null: not logging). On PostgreSQL the clock row is locked until the refresh commits: a label
+   * writer ticks it (and logs) before it commits, so under the lock every committed label change is
+   * in the log and none commits until the refresh has read the labels (SQLite: one writer anyway).
+   */
+  *lockClock(datasetId: number): Program<{ tick: number; logFrom: number | null }> {
+    const row = yield* this.get<{ tick: number; logFrom: number | null }>(
+      `SELECT "tick" AS tick, "logFrom" AS logFrom FROM "LabelClock" WHERE "datasetId" = ?${this.dialect === "postgres" ? " FOR UPDATE" : ""}`,
+      [datasetId],
+    );
+    return row ?? { tick: 0, logFrom: null };
+  }
+
+  /**
+   * After a fold was stored: the change log starts at the current tick if it was off, and drops
+   * what every stored fold of the dataset that can still be brought forward has passed (the oldest
+   * such fold's tick becomes the log's start).
+   */
+  private *trimLog(datasetId: number): Program<void> {
+    yield* this.run(`INSERT INTO "LabelClock" ("datasetId", "tick") VALUES (?, 0) ON CONFLICT ("datasetId") DO NOTHING`, [datasetId]);
+    yield* this.run(`UPDATE "LabelClock" SET "logFrom" = "tick", "logged" = 0 WHERE "datasetId" = ? AND "logFrom" IS NULL`, [datasetId]);
+    const cut = yield* this.get<{ cutoff: number | null; logFrom: number }>(
+      `SELECT (SELECT MIN(g."tick") FROM "CalibrationGroups" g JOIN "VerifierRun" v ON v."id" = g."runId" WHERE v."datasetId" = c."datasetId" AND g."tick" >= c."logFrom") AS cutoff, c."logFrom" AS logFrom
+       FROM "LabelClock" c WHERE c."datasetId" = ?`,
+      [datasetId],
+    );
+    if (!cut || cut.cutoff === null || cut.cutoff <= cut.logFrom) return;
+    yield* this.run(`DELETE FROM "LabelChange" WHERE "datasetId" = ? AND "tick" <= ?`, [datasetId, cut.cutoff]);
+    yield* this.run(`UPDATE "LabelClock" SET "logFrom" = ?, "logged" = (SELECT COUNT(*) FROM "LabelChange" WHERE "datasetId" = ?) WHERE "datasetId" = ?`, [cut.cutoff, datasetId, datasetId]);
+  }
+
+  /**
+   * The groups of the steps and traces the change log names after tick `since`, folded as the
+   * stored fold counted them (`past`: the labels rebuilt as they were at `since` — the rows no
+   * change touched, and each touched row's image before its first change, a row the first change
+   * inserted left out) or as they are `now`. A changed step's whole contribution moves: its votes
+   * under the filter (the gold overrule and reviewer included) are those of its labels only.
+   */
+  *changedGroups(datasetId: number, cache: RunCache, filter: LabelFilter, since: number, side: "past" | "now", withParts: boolean): Program<ChangedGroups> {
+    const columns = `"id", "traceId", "stepId", "userId", "label", "afterError", "current", "source"`;
+    const changed = `changes AS (SELECT * FROM "LabelChange" WHERE "datasetId" = ? AND "tick" > ?),
+      steps AS (SELECT "stepId" AS stepId FROM changes WHERE "stepId" IS NOT NULL
+        UNION SELECT r."stepId" FROM "Review" r JOIN changes c ON c."reviewId" = r."id" WHERE r."stepId" IS NOT NULL),
+      traces AS (SELECT "traceId" AS traceId FROM changes WHERE "existed" = TRUE AND "stepId" IS NULL
+        UNION SELECT r."traceId" FROM "Review" r JOIN changes c ON c."reviewId" = r."id" WHERE r."stepId" IS NULL)`
+      + (side === "past"
+        ? `, past AS (
+      SELECT ${columns} FROM "Review" r WHERE r."stepId" IN (SELECT stepId FROM steps) AND r."id" NOT IN (SELECT "reviewId" FROM changes)
+      UNION ALL
+      SELECT ${columns} FROM "Review" r WHERE r."stepId" IS NULL AND r."traceId" IN (SELECT traceId FROM traces) AND r."id" NOT IN (SELECT "reviewId" FROM changes)
+      UNION ALL
+      SELECT c."reviewId", c."traceId", c."stepId", c."userId", c."label", c."afterError", c."current", c."source"
+      FROM (SELECT MIN("id") AS first FROM changes GROUP BY "reviewId") f JOIN "LabelChange" c ON c."id" = f.first
+      WHERE c."existed" = TRUE)`
+        : "");
+    const labels = side === "past" ? "past" : `"Review"`;
+    const inDataset = `r."traceId" IN (SELECT "id" FROM "Trace" WHERE "datasetId" = ?)`;
+    const step = labelWhere(filter, "step", labels);
+    const trace = labelWhere(filter, "trace", labels);
+    const head = [datasetId, since];
+    const steps = yield* this.stepGroupsOf(
+      `WITH ${changed}, labels AS (
+         SELECT r."stepId" AS stepId, SUM(${PACKED_VOTE}) AS votes FROM ${labels} r
+         WHERE r."stepId" IN (SELECT stepId FROM steps) AND ${inDataset} AND ${step.sql} GROUP BY r."stepId")`,
+      [...head, datasetId, ...step.params],
+      cache,
+    );
+    const traceLabelsSql = `WITH ${changed}, labels AS (
+         SELECT r."traceId" AS traceId, SUM(${PACKED_VOTE}) AS votes FROM ${labels} r
+         WHERE r."traceId" IN (SELECT traceId FROM traces) AND ${inDataset} AND ${trace.sql} GROUP BY r."traceId")`;
+    const traceParams = [...head, datasetId, ...trace.params];
+    const traces = yield* this.traceGroupsOf(traceLabelsSql, traceParams, cache.runId);
+    const parts = withParts ? yield* this.tracePartsOf(traceLabelsSql, traceParams, cache.runId) : [];
+    return { steps, traces, parts };
+  }
+
+  /**
+   * Brings the stored fold of a run under one filter key forward to the current label clock from
+   * the change log, in one write transaction: the changed steps' and traces' groups as the fold
+   * counted them leave, the same groups folded from the labels now join, the changed users are
+   * looked up again. Null — fold in full — when there is no stored fold, it is of another run cache
+   * or not exact, or the log does not reach back to it (off, trimmed, or stopped at its limit).
+   */
+  *bringForward(datasetId: number, cache: RunCache, filter: LabelFilter, key: string): Program<{ stamp: string; groups: LabelGroups } | null> {
+    const fold = yield* this.storedFold(cache.runId, key);
+    if (!fold || fold.tick < 0) return null;
+    const clock = yield* this.lockClock(datasetId);
+    const now = yield* this.groupsStamp(cache, datasetId);
+    if (!now || clock.logFrom === null || fold.tick < clock.logFrom || fold.stamp !== stampOf(now.base, fold.tick)) return null;
+    const past = yield* this.changedGroups(datasetId, cache, filter, fold.tick, "past", fold.parts !== null);
+    const current = yield* this.changedGroups(datasetId, cache, filter, fold.tick, "now", fold.parts !== null);
+    const users = yield* this.changedUsers(datasetId, fold.tick);
+    const still = yield* this.reviewersAmong(datasetId, users);
+    const steps = moved(fold.steps, past.steps, current.steps, ["votes", "profile"]);
+    const traces = moved(fold.traces, past.traces, current.traces, ["votes", "quality", "valid"]);
+    const parts = fold.parts === null ? null : moved(fold.parts, past.parts, current.parts, ["votes", "parts"]);
+    // a group counted below zero: the fold was not what its stamp says — fold in full instead
+    if (steps === null || traces === null || (fold.parts !== null && parts === null)) return null;
+    const gone = new Set(users);
+    const groups: LabelGroups = {
+      steps,
+      traces,
+      reviewers: [...fold.reviewers.filter((id) => !gone.has(id)), ...still].sort((a, b) => a - b),
+      tagged: fold.tagged,
+    };
+    const stamp = stampOf(now.base, now.tick);
+    yield* this.saveGroups(cache.runId, datasetId, key, stamp, now.tick, groups, parts);
+    return { stamp, groups };
+  }
+
+  /** Users the change log after `since` names (before or after their change). */
+  *changedUsers(datasetId: number, since: number): Program<number[]> {
+    return (yield* this.all<{ userId: number }>(
+      `SELECT c."userId" AS userId FROM "LabelChange" c WHERE c."datasetId" = ? AND c."tick" > ? AND c."userId" IS NOT NULL
+       UNION SELECT r."userId" FROM "Review" r JOIN "LabelChange" c ON c."reviewId" = r."id" WHERE c."datasetId" = ? AND c."tick" > ?`,
+      [datasetId, since, datasetId, since],
+    )).map((r) => r.userId);
+  }
+
+  /** Of `users`, those with a current label in the dataset. */
+  *reviewersAmong(datasetId: number, users: readonly number[]): Program<number[]> {
+    if (users.length === 0) return [];
+    return (yield* this.all<{ id: number }>(
+      `SELECT u."id" AS id FROM "User" u WHERE u."id" IN (${placeholders(users.length)})
+         AND EXISTS (SELECT 1 FROM "Review" r JOIN "Trace" t ON t."id" = r."traceId" WHERE r."userId" = u."id" AND r."current" = TRUE AND t."datasetId" = ?)`,
+      [...users, datasetId],
+    )).map((r) => r.id);
   }
 
   /** Labelled steps grouped by votes and their profiles in two runs. */

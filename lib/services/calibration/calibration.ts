@@ -26,7 +26,7 @@ import type {
   RuleChange,
   RunRef,
 } from "@/lib/schemas/calibration";
-import { CalibrationStore, unpackVotes, type LabelFilter, type LabelGroups, type ProfileRow, type RunCache } from "@/lib/services/calibration/calibration-sql";
+import { CalibrationStore, stampOf, unpackVotes, type LabelFilter, type LabelGroups, type ProfileRow, type RunCache } from "@/lib/services/calibration/calibration-sql";
 import { createVerifierConfig, settingsOf } from "@/lib/services/verify/verifier-configs";
 import { CATALOGUE, orderRules, runProfiles } from "@/lib/services/calibration/run-profiles";
 import { runVerifier } from "@/lib/services/verify/verify";
@@ -180,17 +180,21 @@ async function filterKey(filter: LabelFilter): Promise<string | null> {
  * The dataset's labels folded against a run's profiles and scores (steps by votes and profile,
  * traces by votes, quality and validity) with its reviewers and tagged traces: read from
  * CalibrationGroups while their stamp is current (the run cache unchanged, no label written since —
- * docs/calibration.md "Labels folded per run and filter"), else folded from the labels and stored. The stamp is read
- * before the fold: a label written during it leaves the stored rows stale, never the stamp ahead.
+ * docs/calibration.md "Labels folded per run and filter"); when only labels changed, brought forward
+ * from the change log; else folded from the labels and stored. The stamp is read before the fold:
+ * a label written during it leaves the stored rows stale (and not exact), never the stamp ahead.
  */
 async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilter): Promise<LabelGroups & { stored: { key: string; stamp: string } | null }> {
   const store = new CalibrationStore(dialect());
   const key = await filterKey(filter);
-  const stamp = key === null ? null : await read(store.groupsStamp(cache, datasetId));
-  const where = key !== null && stamp !== null ? { key, stamp } : null;
+  const now = key === null ? null : await read(store.groupsStamp(cache, datasetId));
+  const where = key !== null && now !== null ? { key, stamp: stampOf(now.base, now.tick) } : null;
   if (where) {
     const stored = await read(store.storedGroups(cache.runId, where.key, where.stamp));
     if (stored) return { ...stored, stored: where };
+    // a few labels changed since the stored fold: only their steps' and traces' groups fold again
+    const forward = await write(() => store.bringForward(datasetId, cache, filter, where.key));
+    if (forward) return { ...forward.groups, stored: { key: where.key, stamp: forward.stamp } };
   }
   // independent reads: on PostgreSQL each on its own pooled connection, at the same time
   const [steps, traces, reviewers, tagged] = await Promise.all([
@@ -200,7 +204,12 @@ async function labelGroups(datasetId: number, cache: RunCache, filter: LabelFilt
     taggedTracesOf(datasetId),
   ]);
   const groups: LabelGroups = { steps, traces, reviewers, tagged };
-  if (where) await write(() => store.saveGroups(cache.runId, where.key, where.stamp, groups));
+  // exact at the stamp's tick only if no label changed while the reads ran (the change log can
+  // bring it forward then); else stored as not exact: read while current, folded again after
+  if (where && now) await write(function* () {
+    const exact = (yield* store.lockClock(datasetId)).tick === now.tick;
+    yield* store.saveGroups(cache.runId, datasetId, where.key, where.stamp, exact ? now.tick : -1, groups);
+  });
   return { ...groups, stored: where };
 }
 

@@ -34,6 +34,10 @@ describe("dataset rename and delete", () => {
 
     expect(await db().calibrationGroups.count({ where: { runId: { in: runIds } } })).toBe(1);
     expect(await db().labelClock.count({ where: { datasetId: id } })).toBe(1);
+    // a label change since the stored fold: in the dataset's change log until the dataset goes
+    const review = await db().review.findFirstOrThrow({ where: { trace: { datasetId: id } }, select: { id: true, label: true } });
+    await db().review.update({ where: { id: review.id }, data: { label: review.label === "accept" ? "reject" : "accept" } });
+    expect(await db().labelChange.count({ where: { datasetId: id } })).toBeGreaterThan(0);
     await expect(deleteDataset("clevr-renamed", "clevr")).rejects.toMatchObject({ code: "invalid_input" });
     expect(await db().trace.count({ where: { datasetId: id } })).toBe(154);
 
@@ -49,6 +53,7 @@ describe("dataset rename and delete", () => {
     expect(await db().calibrationRun.count({ where: { runId: { in: runIds } } })).toBe(0);
     expect(await db().calibrationGroups.count({ where: { runId: { in: runIds } } })).toBe(0);
     expect(await db().labelClock.count({ where: { datasetId: id } })).toBe(0);
+    expect(await db().labelChange.count({ where: { datasetId: id } })).toBe(0);
     expect(await db().trace.count({ where: { dataset: { name: "visprog-gqa" } } })).toBe(otherTraces);
     await expect(datasetContents("clevr-renamed")).rejects.toMatchObject({ code: "not_found" });
   });

@@ -83,6 +83,7 @@ export async function deleteDataset(name: string, confirm: string, onProgress?: 
     }
     yield* run(`DELETE FROM "Dataset" WHERE "id" = ?`, id);
     yield* run(`DELETE FROM "LabelClock" WHERE "datasetId" = ?`, id);
+    yield* run(`DELETE FROM "LabelChange" WHERE "datasetId" = ?`, id);
   });
   return { ...contents, deleted: true };
 }
