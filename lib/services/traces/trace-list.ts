@@ -307,10 +307,17 @@ async function nearThreshold(pick: Pick, threshold: number): Promise<Picked | nu
 
 async function leastCoveredRelation(q: Sql, userId: number, scopeId: number | null | undefined): Promise<string | null> {
   const scoped = scopeId !== undefined;
+  // the dataset's classes: a skip scan of ("datasetId", "relationClass") (QuestionRelation carries its
+  // question's dataset, kept by triggers), one index probe per class however many questions there are
+  const inScope = scoped ? `qr."datasetId" = ? AND ` : "";
   const [classes, covered] = await Promise.all([
     q.all<{ relationClass: string }>(
-      prepared(`SELECT DISTINCT qr."relationClass" AS relationClass FROM "QuestionRelation" qr${scoped ? ` JOIN "Question" q ON q."id" = qr."questionId" WHERE q."datasetId" = ?` : ""}`),
-      scoped ? [scopeId ?? -1] : [],
+      prepared(`WITH RECURSIVE classes(c) AS (
+         SELECT (SELECT MIN(qr."relationClass") FROM "QuestionRelation" qr${scoped ? ` WHERE qr."datasetId" = ?` : ""})
+         UNION ALL
+         SELECT (SELECT MIN(qr."relationClass") FROM "QuestionRelation" qr WHERE ${inScope}qr."relationClass" > classes.c) FROM classes WHERE classes.c IS NOT NULL
+       ) SELECT c AS relationClass FROM classes WHERE c IS NOT NULL`),
+      scoped ? [scopeId ?? -1, scopeId ?? -1] : [],
     ),
     // traces this reviewer touched, per relation class of their question (one per relation), from the reviewer's own reviews
     q.all<{ relationClass: string; n: number }>(
