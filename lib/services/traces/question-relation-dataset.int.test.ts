@@ -41,7 +41,7 @@ async function expectExact(): Promise<Map<string, number>> {
 async function queueClass(dataset: string): Promise<string | null> {
   const reason = (await nextInQueue({ dataset, user: "tagger" })).reason;
   const classes = (await db().questionRelation.findMany({ where: { question: { dataset: { name: dataset } } }, distinct: ["relationClass"], select: { relationClass: true } })).map((c) => c.relationClass);
-  return classes.find((c) => reason.includes(c)) ?? null;
+  return classes.find((c) => reason?.includes(c)) ?? null;
 }
 
 beforeAll(async () => {
