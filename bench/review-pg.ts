@@ -73,6 +73,60 @@ async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): P
   }
 }
 
+/**
+ * Relations of the bench's questions, per mille of relation draws: projective 50 %, topological
+ * 30 %, metric 15 %, comparison 4.8 %, orientation 0.2 % (the rare class: ~0.4 % of traces).
+ */
+export const RELATION_MIX: Array<[upTo: number, relationClass: string, relations: string[]]> = [
+  [500, "projective", ["left", "right", "front", "behind"]],
+  [800, "topological", ["on", "in", "touching", "between"]],
+  [950, "metric", ["near", "far", "next_to"]],
+  [998, "comparison", ["larger", "smaller", "taller"]],
+  [1000, "orientation", ["facing", "pointing"]],
+];
+
+/** The relation tags of question `id` (1 + id % 3 draws, repeats dropped): what fillQuestions's SQL draws, for the SQLite bench. */
+export function relationDraws(id: number): Array<{ relation: string; relationClass: string }> {
+  const tags = new Map<string, string>();
+  for (let j = 0; j <= id % 3; j++) {
+    const u = (id * 2654435761 + j * 40503) % 1000;
+    const [, relationClass, relations] = RELATION_MIX.find(([upTo]) => u < upTo)!;
+    const relation = relations[(id + j) % relations.length];
+    if (!tags.has(relation)) tags.set(relation, relationClass);
+  }
+  return [...tags].map(([relation, relationClass]) => ({ relation, relationClass }));
+}
+
+/** One question per trace to come (ids contiguous from the returned first), each with 1–3 QuestionRelation rows. */
+async function fillQuestions(c: pg.Client, dataset: number): Promise<number> {
+  const started = performance.now();
+  for (let from = 0; from < TRACES; from += FILL_CHUNK) {
+    const to = Math.min(TRACES, from + FILL_CHUNK) - 1;
+    await c.query(
+      `INSERT INTO "Question" ("datasetId", "text", "answer", "source") SELECT $1, 'How many cubes are left of obj_' || (t % 10) || '? #' || t, '3', 'canonical' FROM generate_series($2::int, $3::int) t ORDER BY t`,
+      [dataset, from, to],
+    );
+  }
+  const first = (await c.query(`SELECT MIN("id") AS first, COUNT(*)::int AS n FROM "Question" WHERE "datasetId" = $1`, [dataset])).rows[0] as { first: number; n: number };
+  // draw u in [0, 1000) per (question, slot) from a multiplicative hash; 1 + q % 3 slots per question
+  const draw = `((q."id" * 2654435761 + j * 40503) % 1000)`;
+  const pickOf = (column: "relation" | "class") =>
+    `CASE ${RELATION_MIX.map(([upTo, relationClass, relations]) => `WHEN ${draw} < ${upTo} THEN ${column === "class" ? `'${relationClass}'` : `(ARRAY[${relations.map((r) => `'${r}'`).join(", ")}])[(q."id" + j) % ${relations.length} + 1]`}`).join(" ")} END`;
+  for (let from = first.first; from < first.first + first.n; from += FILL_CHUNK) {
+    await c.query(
+      `INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass")
+       SELECT q."id", ${pickOf("relation")}, ${pickOf("class")}
+       FROM "Question" q CROSS JOIN generate_series(0, 2) j
+       WHERE q."id" >= $1 AND q."id" < $1 + ${FILL_CHUNK} AND q."datasetId" = $2 AND j <= q."id" % 3
+       ON CONFLICT ("questionId", "relation") DO NOTHING`,
+      [from, dataset],
+    );
+  }
+  const classes = (await c.query(`SELECT "relationClass" AS c, COUNT(DISTINCT "questionId")::int AS n FROM "QuestionRelation" GROUP BY 1 ORDER BY 2 DESC`)).rows as Array<{ c: string; n: number }>;
+  console.log(`  questions: ${first.n.toLocaleString()} in ${((performance.now() - started) / 1000).toFixed(1)} s; questions per class: ${classes.map((r) => `${r.c} ${r.n.toLocaleString()}`).join(", ")}`);
+  return first.first;
+}
+
 /** Fills the bench database server-side; returns the ids the measurements pick from. */
 async function fill(url: string): Promise<{ first: number; sceneTrace: number; boxTrace: number }> {
   return admin(url, async (c) => {
@@ -94,16 +148,19 @@ async function fill(url: string): Promise<{ first: number; sceneTrace: number; b
        SELECT $1, 'detector:bench', 'thing', i, (i % 40) * 12, (i / 40) * 12, 12, 12, 0.9 FROM generate_series(0, $2 - 1) i`,
       [boxImage, BOXES],
     );
+    // a question per trace (as CLEVR, SpaRE and GQA have), tagged with 1–3 relations whose classes
+    // are skewed like real data: projective common, orientation rare (RELATION_MIX)
+    const questionsFirst = await fillQuestions(c, dataset);
     // quality (t % 97) / 97, valid above 0.5, the failing rule below — as in bench/review.ts
     for (let from = 0; from < TRACES; from += FILL_CHUNK) {
       const to = Math.min(TRACES, from + FILL_CHUNK) - 1;
       await c.query(
-        `INSERT INTO "Trace" ("datasetId", "externalId", "imageId", "sceneId", "question", "answer", "finalAnswer", "method", "format", "contentHash", "raw", "stepCount", "quality", "valid", "failingRules")
+        `INSERT INTO "Trace" ("datasetId", "externalId", "imageId", "sceneId", "question", "answer", "finalAnswer", "method", "format", "contentHash", "raw", "stepCount", "quality", "valid", "failingRules", "questionId")
          SELECT $1, 'bench-' || t, CASE WHEN t = $5 - 1 THEN $3::int ELSE $2::int END, CASE WHEN t = $5 - 1 THEN NULL ELSE $4::int END,
                 'How many cubes are left of obj_' || (t % 10) || '?', '3', '3', (ARRAY['direct', 'final_answer', 'step_level'])[t % 3 + 1], 'canonical', 'h' || t, '{}', ${STEPS_PER_TRACE},
-                (t % 97) / 97.0, (t % 97) / 97.0 > 0.5, CASE WHEN (t % 97) / 97.0 > 0.5 THEN NULL ELSE ',result.reexec,' END
+                (t % 97) / 97.0, (t % 97) / 97.0 > 0.5, CASE WHEN (t % 97) / 97.0 > 0.5 THEN NULL ELSE ',result.reexec,' END, $8::int + t
          FROM generate_series($6::int, $7::int) t ORDER BY t`,
-        [dataset, sceneImage, boxImage, scene, TRACES, from, to],
+        [dataset, sceneImage, boxImage, scene, TRACES, from, to, questionsFirst],
       );
     }
     const { first, last } = (await c.query(`SELECT MIN("id") AS first, MAX("id") AS last FROM "Trace" WHERE "datasetId" = $1`, [dataset])).rows[0] as { first: number; last: number };

@@ -9,7 +9,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "@playwright/test";
 import { deployMigrations } from "../scripts/migrate-core.mjs";
-import { benchReviewPostgres } from "./review-pg";
+import { benchReviewPostgres, relationDraws } from "./review-pg";
 import { startServer } from "./server";
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
@@ -40,14 +40,19 @@ export function generate(file: string): { sceneTrace: number; boxTrace: number }
     for (let i = 0; i < 10; i++) object.run(scene, i, 40 + i * 40, 160);
     const box = db.prepare(`INSERT INTO "Box" ("imageId", "source", "label", "objectIndex", "x", "y", "w", "h", "score") VALUES (?, 'detector:bench', 'thing', ?, ?, ?, 12, 12, 0.9)`);
     for (let i = 0; i < BOXES; i++) box.run(boxImage, i, (i % 40) * 12, Math.floor(i / 40) * 12);
-    const trace = db.prepare(`INSERT INTO "Trace" ("datasetId", "externalId", "imageId", "sceneId", "question", "answer", "finalAnswer", "method", "format", "contentHash", "raw", "stepCount", "quality", "valid", "failingRules") VALUES (1, ?, ?, ?, ?, '3', '3', ?, 'canonical', ?, '{}', ?, ?, ?, ?)`);
+    const trace = db.prepare(`INSERT INTO "Trace" ("datasetId", "externalId", "imageId", "sceneId", "question", "answer", "finalAnswer", "method", "format", "contentHash", "raw", "stepCount", "quality", "valid", "failingRules", "questionId") VALUES (1, ?, ?, ?, ?, '3', '3', ?, 'canonical', ?, '{}', ?, ?, ?, ?, ?)`);
+    // a question per trace with 1–3 relation tags, the PostgreSQL bench's skewed classes (RELATION_MIX)
+    const question = db.prepare(`INSERT INTO "Question" ("datasetId", "text", "answer", "source") VALUES (1, ?, '3', 'canonical')`);
+    const relation = db.prepare(`INSERT INTO "QuestionRelation" ("questionId", "relation", "relationClass") VALUES (?, ?, ?)`);
     const step = db.prepare(`INSERT INTO "Step" ("traceId", "index", "kind", "text", "tool", "callId", "args", "result", "refs") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const methods = ["direct", "final_answer", "step_level"];
     let first = 0;
     for (let t = 0; t < TRACES; t++) {
       const withBoxes = t === TRACES - 1;
       const q = (t % 97) / 97;
-      const id = Number(trace.run(`bench-${t}`, withBoxes ? boxImage : sceneImage, withBoxes ? null : scene, `How many cubes are left of obj_${t % 10}?`, methods[t % 3], `h${t}`, STEPS_PER_TRACE, q, q > 0.5 ? 1 : 0, q > 0.5 ? null : ",result.reexec,").lastInsertRowid);
+      const questionId = Number(question.run(`How many cubes are left of obj_${t % 10}? #${t}`).lastInsertRowid);
+      for (const tag of relationDraws(questionId)) relation.run(questionId, tag.relation, tag.relationClass);
+      const id = Number(trace.run(`bench-${t}`, withBoxes ? boxImage : sceneImage, withBoxes ? null : scene, `How many cubes are left of obj_${t % 10}?`, methods[t % 3], `h${t}`, STEPS_PER_TRACE, q, q > 0.5 ? 1 : 0, q > 0.5 ? null : ",result.reexec,", questionId).lastInsertRowid);
       if (t === 0) first = id;
       for (let s = 0; s < STEPS_PER_TRACE; s++) {
         const kind = s === 0 ? "plan" : s === STEPS_PER_TRACE - 1 ? "answer" : s % 3 === 1 ? "tool_call" : s % 3 === 2 ? "tool_result" : "reasoning";

@@ -105,6 +105,27 @@ describe("nextInQueue", () => {
   });
 });
 
+describe("nextInQueue over all datasets", () => {
+  it("picks the first trace in the queue's order over every dataset, whichever dataset holds it (ids break ties)", async () => {
+    // PostgreSQL takes each dataset's first from its index and the first of those: the same trace
+    const make = async (dataset: string, externalId: string, disagreements: number) => {
+      const { id } = await db().dataset.upsert({ where: { name: dataset }, create: { name: dataset }, update: {} });
+      return db().trace.create({ data: { datasetId: id, externalId, question: "How many cubes?", format: "test", contentHash: externalId, raw: "{}", disagreements } });
+    };
+    await make("all-a", "a1", 998);
+    const a2 = await make("all-a", "a2", 999);
+    const b1 = await make("all-b", "b1", 1000);
+    expect((await nextInQueue({ user: "all-reviewer" })).traceId).toBe(b1.id);
+    expect((await nextInQueue({ user: "all-reviewer", after: b1.id })).traceId).toBe(a2.id);
+    const a3 = await make("all-a", "a3", 1000);
+    const b2 = await make("all-b", "b2", 1000);
+    expect((await nextInQueue({ user: "all-reviewer" })).traceId).toBe(b1.id);
+    expect((await nextInQueue({ user: "all-reviewer", after: b1.id })).traceId).toBe(a3.id);
+    expect(b2.id).toBeGreaterThan(a3.id);
+    expect((await nextInQueue({ user: "all-reviewer", after: b1.id })).reason).toBe(queueReason({ kind: "disagreement", steps: 1000 }));
+  });
+});
+
 describe("nextInQueue counts only reviewers' own work", () => {
   it("a dataset whose traces carry only imported verdicts (VisProg) is not reviewed: the queue offers its traces", async () => {
     const imported = await db().trace.count({ where: { dataset: { name: "visprog-gqa" }, decision: { not: null } } });

@@ -224,8 +224,17 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
   const scopeParams: Param[] = scoped ? [scopeId ?? -1] : [];
   const openParams: Param[] = [...scopeParams, user.id, ...(options.after ? [options.after] : [])];
   const open = `${scope("t")}${OPEN}${options.after ? ` AND t."id" <> ?` : ""}`;
+  const PICKED = `t."id" AS id, t."quality" AS quality, t."disagreements" AS disagreements, t."uncheckedSteps" AS uncheckedSteps`;
+  // Over all datasets on PostgreSQL, each dataset's first in the order (its (datasetId, …) index) and
+  // the first of those: the same trace as one walk of the whole table in that order (ids break ties),
+  // which no index serves without datasetId. The datasets are TraceCount's rows (kept by triggers).
   const pick = (and: string, orderBy: string, params: Param[] = []) =>
-    q.get<Picked>(prepared(`SELECT t."id" AS id, t."quality" AS quality, t."disagreements" AS disagreements, t."uncheckedSteps" AS uncheckedSteps FROM "Trace" t WHERE ${open}${and} ORDER BY ${orderBy} LIMIT 1`), [...openParams, ...params]);
+    !scoped && q.dialect === "postgres"
+      ? q.get<Picked>(
+          prepared(`SELECT p.* FROM "TraceCount" c CROSS JOIN LATERAL (SELECT ${PICKED} FROM "Trace" t WHERE t."datasetId" = c."datasetId" AND ${open}${and} ORDER BY ${orderBy} LIMIT 1) p ORDER BY ${orderBy.replace(/\bt\./g, "p.")} LIMIT 1`),
+          [...openParams, ...params],
+        )
+      : q.get<Picked>(prepared(`SELECT ${PICKED} FROM "Trace" t WHERE ${open}${and} ORDER BY ${orderBy} LIMIT 1`), [...openParams, ...params]);
 
   const policy = typeof scopeId === "number" && options.dataset ? hasReviewPolicy(scopeId) : Promise.resolve(false);
   const [total, reviewed, byYou, hasPolicy] = await Promise.all([
@@ -307,10 +316,17 @@ async function nearThreshold(pick: Pick, threshold: number): Promise<Picked | nu
 
 async function leastCoveredRelation(q: Sql, userId: number, scopeId: number | null | undefined): Promise<string | null> {
   const scoped = scopeId !== undefined;
+  // the dataset's classes: a skip scan of ("datasetId", "relationClass") (QuestionRelation carries its
+  // question's dataset, kept by triggers), one index probe per class however many questions there are
+  const inScope = scoped ? `qr."datasetId" = ? AND ` : "";
   const [classes, covered] = await Promise.all([
     q.all<{ relationClass: string }>(
-      prepared(`SELECT DISTINCT qr."relationClass" AS relationClass FROM "QuestionRelation" qr${scoped ? ` JOIN "Question" q ON q."id" = qr."questionId" WHERE q."datasetId" = ?` : ""}`),
-      scoped ? [scopeId ?? -1] : [],
+      prepared(`WITH RECURSIVE classes(c) AS (
+         SELECT (SELECT MIN(qr."relationClass") FROM "QuestionRelation" qr${scoped ? ` WHERE qr."datasetId" = ?` : ""})
+         UNION ALL
+         SELECT (SELECT MIN(qr."relationClass") FROM "QuestionRelation" qr WHERE ${inScope}qr."relationClass" > classes.c) FROM classes WHERE classes.c IS NOT NULL
+       ) SELECT c AS relationClass FROM classes WHERE c IS NOT NULL`),
+      scoped ? [scopeId ?? -1, scopeId ?? -1] : [],
     ),
     // traces this reviewer touched, per relation class of their question (one per relation), from the reviewer's own reviews
     q.all<{ relationClass: string; n: number }>(
