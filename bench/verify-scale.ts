@@ -302,7 +302,7 @@ async function inMemoryAcrossThreads(maxThreads: number, cores: number): Promise
       const cpu = cpu0 ? cpu1.reduce((s, c, i) => s + c - cpu0![i], 0) / (PASSES - 1) : 0;
       curve.push({ threads, median: rates[Math.floor(PASSES / 2)], best: rates[PASSES - 1], cpu });
       console.log(`
-1b. in memory on ${threads} thread(s), each verifying its share of ${fmt(steps)} steps: median ${fmt(rates[Math.floor(PASSES / 2)])} steps/s, best ${fmt(rates[PASSES - 1])}; CPU per pass, all threads ${ms(cpu)} (load ${load()})`);
+1b. in memory on ${threads} thread(s), each verifying its share, ${fmt(steps)} steps a pass (the corpus 4 times): median ${fmt(rates[Math.floor(PASSES / 2)])} steps/s, best ${fmt(rates[PASSES - 1])}; CPU per pass, all threads ${ms(cpu)} (load ${load()})`);
     } finally {
       for (const w of workers) await w.terminate();
     }
@@ -345,7 +345,14 @@ function serverCpuMs(dataDir: string): number | null {
 
 /** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */
 async function workersSection(maxThreads: number): Promise<void> {
-  await workerCurve("SQLite", `file:${path.join(WORK, "workers.db")}`, maxThreads);
+  const seeded = path.join(WORK, "workers.db");
+  await workerCurve("SQLite", `file:${seeded}`, maxThreads, undefined, async (k) => {
+    // a copy of the seeded file, with its WAL if one is left (closed: SQLite rebuilds the -shm)
+    const copy = path.join(WORK, `workers-${k}.db`);
+    fs.copyFileSync(seeded, copy);
+    if (fs.existsSync(`${seeded}-wal`)) fs.copyFileSync(`${seeded}-wal`, `${copy}-wal`);
+    return { url: `file:${copy}`, drop: async () => ["", "-wal", "-shm"].forEach((end) => fs.rmSync(`${copy}${end}`, { force: true })) };
+  });
   const pgUrl = process.env.STEPWISE_BENCH_PG_URL;
   if (pgUrl) {
     const pg = (await import("pg")).default;
@@ -358,8 +365,15 @@ async function workersSection(maxThreads: number): Promise<void> {
     // the server's CPU is measured when it runs here (its data directory readable: a local cluster)
     const dataDir = String((await admin.query("SHOW data_directory")).rows[0].data_directory);
     try {
-      await workerCurve("PostgreSQL", url.toString(), maxThreads, fs.existsSync(path.join(dataDir, "postmaster.pid")) ? dataDir : undefined);
+      await workerCurve("PostgreSQL", url.toString(), maxThreads, fs.existsSync(path.join(dataDir, "postmaster.pid")) ? dataDir : undefined, async (k) => {
+        // a copy of the seeded database (CREATE DATABASE … TEMPLATE: nobody is connected to it now)
+        await admin.query(`CREATE DATABASE ${name}_${k} TEMPLATE ${name}`);
+        const copy = new URL(pgUrl);
+        copy.pathname = `/${name}_${k}`;
+        return { url: copy.toString(), drop: async () => void (await admin.query(`DROP DATABASE IF EXISTS ${name}_${k} WITH (FORCE)`)) };
+      });
     } finally {
+      for (let k = 1; k <= maxThreads; k++) await admin.query(`DROP DATABASE IF EXISTS ${name}_${k} WITH (FORCE)`);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
@@ -382,11 +396,18 @@ const WORKER_CHUNK = 500;
  * A queued run over k = 1..max `stepwise worker` processes on the database at `url`: the workers
  * start first (idle, polling; their start-up — tsx, modules, the database and queue connections —
  * is printed apart), then the run is queued; the figure is the run's wall time from queueing to
- * done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure. The workers are
- * stopped, and this process's connections closed, before the caller drops the database, whatever
- * happened.
+ * done (VerifierRun.seconds), steps/s, and the ratio to k × the one-worker figure. Each k runs on
+ * its own copy of the seeded database (`copyOfSeeded`), so every point starts from the same tables.
+ * The workers are stopped, and this process's connections closed, before a database is dropped,
+ * whatever happened.
  */
-async function workerCurve(label: string, url: string, max: number, serverDir?: string): Promise<void> {
+async function workerCurve(
+  label: string,
+  url: string,
+  max: number,
+  serverDir: string | undefined,
+  copyOfSeeded: (k: number) => Promise<{ url: string; drop: () => Promise<void> }>,
+): Promise<void> {
   const { spawn } = await import("node:child_process");
   const { procCpuMs } = await import("@/lib/verifier/parallel-core");
   const { coreCount } = await import("@/lib/verifier/parallel");
@@ -403,10 +424,16 @@ async function workerCurve(label: string, url: string, max: number, serverDir?: 
     console.log(`\nqueued runs on ${label} over k worker processes (${fmt(WORKER_TRACES)} synthetic traces, 8 steps each, chunks of ${WORKER_CHUNK}; one thread per worker):`);
     const curve: Array<{ workers: number; rate: number; seconds: number; steps: number; cpu: number | null; busiest: number | null }> = [];
     for (let k = 1; k <= max; k++) {
+      // every point of the curve starts from the same database: a copy of the seeded one (a run
+      // after an earlier point's would write into tables and indexes that run had already doubled)
+      await closeQueue();
+      await disconnect();
+      const fresh = await copyOfSeeded(k);
+      process.env.DATABASE_URL = fresh.url;
       const spawned = performance.now();
       const children = Array.from({ length: k }, () => {
         const profile = CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.join(CPU_PROF, `${label}-${k}`)] : [];
-        const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+        const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "lib/cli/main.ts"), "worker", "--threads", "1", "--poll-ms", "200"], { env: { ...process.env, DATABASE_URL: fresh.url }, stdio: ["ignore", "ignore", "pipe"] });
         let stderr = "";
         const ready = new Promise<number>((resolve, reject) => {
           child.stderr!.on("data", (c: Buffer) => {
@@ -448,6 +475,9 @@ async function workerCurve(label: string, url: string, max: number, serverDir?: 
       } finally {
         for (const { child } of children) if (child.exitCode === null) child.kill("SIGTERM");
         await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)))));
+        await closeQueue();
+        await disconnect();
+        await fresh.drop();
       }
     }
     // What the CPU allows: on idle cores a run takes at least all its CPU (workers and a local server)
