@@ -225,16 +225,22 @@ export async function nextInQueue(options: { dataset?: string; after?: number; u
   const openParams: Param[] = [...scopeParams, user.id, ...(options.after ? [options.after] : [])];
   const open = `${scope("t")}${OPEN}${options.after ? ` AND t."id" <> ?` : ""}`;
   const PICKED = `t."id" AS id, t."quality" AS quality, t."disagreements" AS disagreements, t."uncheckedSteps" AS uncheckedSteps`;
-  // Over all datasets on PostgreSQL, each dataset's first in the order (its (datasetId, …) index) and
-  // the first of those: the same trace as one walk of the whole table in that order (ids break ties),
-  // which no index serves without datasetId. The datasets are TraceCount's rows (kept by triggers).
+  // Over all datasets, each dataset's first in the order (its (datasetId, …) index) and the first of
+  // those: the same trace as one walk of the whole table in that order (ids break ties), which no
+  // index serves without datasetId. The datasets are TraceCount's rows (kept by triggers). PostgreSQL
+  // by LATERAL; SQLite (no LATERAL) by a correlated subquery per dataset naming its first trace.
   const pick = (and: string, orderBy: string, params: Param[] = []) =>
-    !scoped && q.dialect === "postgres"
-      ? q.get<Picked>(
-          prepared(`SELECT p.* FROM "TraceCount" c CROSS JOIN LATERAL (SELECT ${PICKED} FROM "Trace" t WHERE t."datasetId" = c."datasetId" AND ${open}${and} ORDER BY ${orderBy} LIMIT 1) p ORDER BY ${orderBy.replace(/\bt\./g, "p.")} LIMIT 1`),
-          [...openParams, ...params],
-        )
-      : q.get<Picked>(prepared(`SELECT ${PICKED} FROM "Trace" t WHERE ${open}${and} ORDER BY ${orderBy} LIMIT 1`), [...openParams, ...params]);
+    scoped
+      ? q.get<Picked>(prepared(`SELECT ${PICKED} FROM "Trace" t WHERE ${open}${and} ORDER BY ${orderBy} LIMIT 1`), [...openParams, ...params])
+      : q.dialect === "postgres"
+        ? q.get<Picked>(
+            prepared(`SELECT p.* FROM "TraceCount" c CROSS JOIN LATERAL (SELECT ${PICKED} FROM "Trace" t WHERE t."datasetId" = c."datasetId" AND ${open}${and} ORDER BY ${orderBy} LIMIT 1) p ORDER BY ${orderBy.replace(/\bt\./g, "p.")} LIMIT 1`),
+            [...openParams, ...params],
+          )
+        : q.get<Picked>(
+            prepared(`SELECT ${PICKED} FROM "Trace" t WHERE t."id" IN (SELECT (SELECT t."id" FROM "Trace" t WHERE t."datasetId" = c."datasetId" AND ${open}${and} ORDER BY ${orderBy} LIMIT 1) FROM "TraceCount" c) ORDER BY ${orderBy} LIMIT 1`),
+            [...openParams, ...params],
+          );
 
   const policy = typeof scopeId === "number" && options.dataset ? hasReviewPolicy(scopeId) : Promise.resolve(false);
   const [total, reviewed, byYou, hasPolicy] = await Promise.all([
