@@ -317,30 +317,24 @@ async function inMemoryAcrossThreads(maxThreads: number, cores: number): Promise
  * CPU used so far by a PostgreSQL server running on this machine (ms): the postmaster's own and its
  * reaped children's (backends that ended), plus every live child's. Null when it cannot be read.
  */
-function serverCpuMs(dataDir: string): number | null {
-  const times = (pid: number | string) => {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // after the command: state, ppid, … utime (12th), stime, cutime, cstime
-    return { ppid: Number(fields[1]), own: Number(fields[11]) + Number(fields[12]), children: Number(fields[13]) + Number(fields[14]) };
-  };
+async function serverCpuMs(dataDir: string): Promise<number | null> {
+  const { procTimes } = await import("@/lib/verifier/parallel-core");
+  let postmaster: number;
   try {
-    const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    const main = times(postmaster);
-    let ticks = main.own + main.children;
-    for (const entry of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const t = times(entry);
-        if (t.ppid === postmaster) ticks += t.own + t.children;
-      } catch {
-        // ended meanwhile: counted in the postmaster's children's times
-      }
-    }
-    return (ticks * 1000) / 100;
+    postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   } catch {
     return null;
   }
+  const main = procTimes(`/proc/${postmaster}/stat`);
+  if (!main) return null;
+  let total = main.ownMs + main.childrenMs;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    // a child that ended meanwhile reads as null: it is counted in the postmaster's children's times
+    const child = procTimes(`/proc/${entry}/stat`);
+    if (child?.ppid === postmaster) total += child.ownMs + child.childrenMs;
+  }
+  return total;
 }
 
 /** 4. queued runs over 1..N worker processes, on SQLite and (STEPWISE_BENCH_PG_URL) PostgreSQL. */
@@ -448,7 +442,7 @@ async function workerCurve(
       try {
         const startups = await Promise.all(children.map((c) => c.ready));
         const cpu0 = children.map(({ child }) => procCpuMs(`/proc/${child.pid}/stat`));
-        const server0 = serverDir ? serverCpuMs(serverDir) : null;
+        const server0 = serverDir ? await serverCpuMs(serverDir) : null;
         const window0 = process.hrtime.bigint() / 1000n;
         const queued = await queueVerifierRun({ dataset: "bench-workers", batchSize: WORKER_CHUNK });
         for (;;) {
@@ -459,7 +453,7 @@ async function workerCurve(
             const cpu = children.map(({ child }, i) => cpuPerPass(cpu0[i], procCpuMs(`/proc/${child.pid}/stat`), 1));
             // the profiles' clock is the same monotonic clock: the run's window, to read them by (bench/cpu-profile.ts --window)
             if (CPU_PROF) console.log(`  profiles: ${path.join(CPU_PROF, `${label}-${k}`)} --window=${window0}-${process.hrtime.bigint() / 1000n}`);
-            const server = serverDir ? cpuPerPass(server0, serverCpuMs(serverDir), 1) : undefined;
+            const server = serverDir ? cpuPerPass(server0, await serverCpuMs(serverDir), 1) : undefined;
             // all the CPU the run took on this machine: the workers (SQLite runs inside them) and a local server
             const known = cpu.every((c) => c !== null) && server !== null && (label === "SQLite" || server !== undefined);
             const cpuAll = known ? cpu.reduce((a: number, c) => a + (c ?? 0), 0) + (server ?? 0) : null;

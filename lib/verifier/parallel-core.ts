@@ -323,11 +323,20 @@ export function threadCpuMs(): number | null {
 
 /** CPU time (ms) of the thread or process whose /proc stat file this is (`/proc/PID/stat`: a whole process); null when unreadable. */
 export function procCpuMs(statFile: string): number | null {
+  return procTimes(statFile)?.ownMs ?? null;
+}
+
+/**
+ * A /proc stat file's parent pid, own CPU time and its reaped children's (ms); null when unreadable.
+ */
+export function procTimes(statFile: string): { ppid: number; ownMs: number; childrenMs: number } | null {
   try {
     const stat = fs.readFileSync(statFile, "utf8");
-    // fields after the command (which may hold spaces, in parentheses): utime and stime are the 12th and 13th
+    // fields after the command (which may hold spaces, in parentheses): ppid is the 2nd; utime,
+    // stime, cutime and cstime the 12th to 15th
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    const ms = (i: number) => (Number(fields[i]) * 1000) / CLOCK_TICKS;
+    return { ppid: Number(fields[1]), ownMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
   } catch {
     return null;
   }
