@@ -371,9 +371,10 @@ interface UndoEntry { id: number; action: string; entity: string; entityId: stri
  * row marked undone — `AND "undoneAt" IS NULL` locks it and says whether another undo got there
  * first (the same 409 as before); one `batch` of the writes (labels retired and restored, the
  * steps' versions bumped and returned); the label-state recount (a decision's in its batch);
- * COMMIT. Null for edits, re-runs and bulk actions: those go through `undoLastAction`'s Prisma path.
+ * COMMIT. An edit, re-run or bulk action comes back as `{ pending }`, the audit row found, for
+ * `undoLastAction`'s Prisma path (which then does not look for it again).
  */
-function* undoProgram(userName: string, traceId: number | undefined, now: Date): Program<ReviewActionResult | null> {
+function* undoProgram(userName: string, traceId: number | undefined, now: Date): Program<ReviewActionResult | { pending: { id: number; action: string; entityId: string } }> {
   const onTrace = traceId === undefined ? "" : sqlDialect() === "postgres" ? ` AND a."data" -> 'traceId' = to_jsonb(?::integer)` : ` AND json_extract(a."data", '$.traceId') = ?`;
   const entry = yield* get<UndoEntry>(
     prepared(`SELECT a."id" AS id, a."action" AS action, a."entity" AS entity, a."entityId" AS entityId, a."data" AS data, a."userId" AS userId FROM "AuditLog" a
@@ -381,7 +382,7 @@ function* undoProgram(userName: string, traceId: number | undefined, now: Date):
     userName, ...UNDOABLE, ...(traceId === undefined ? [] : [traceId]),
   );
   if (!entry) throw new AppError("not_found", "nothing to undo");
-  if (entry.action !== "review.label" && entry.action !== "review.decision") return null;
+  if (entry.action !== "review.label" && entry.action !== "review.decision") return { pending: { id: entry.id, action: entry.action, entityId: entry.entityId } };
   if ((yield* run(prepared(`UPDATE "AuditLog" SET "undoneAt" = ? WHERE "id" = ? AND "undoneAt" IS NULL`), now, entry.id)).changes === 0) throw new AppError("conflict", "this action was undone meanwhile");
   const data = JSON.parse(entry.data) as Record<string, unknown>;
   const trace = Number(data.traceId);
@@ -428,12 +429,14 @@ function* undoProgram(userName: string, traceId: number | undefined, now: Date):
  * action `bulk` (lib/services/review/bulk.ts), which is reverted whole in one undo.
  */
 export async function undoLastAction(options: { user?: string; traceId?: number; bulk?: number } = {}): Promise<ReviewActionResult> {
+  let pending: { id: number; action: string; entityId: string } | null = null;
   if (!options.bulk) {
     const undone = await writeProgram(() => undoProgram(reviewerName(options.user), options.traceId, new Date()));
-    if (undone) return undone;
+    if (!("pending" in undone)) return undone;
+    pending = undone.pending;
   }
   const user = await resolveUser(options.user);
-  const latest = await db().auditLog.findFirst({
+  const latest = pending ?? await db().auditLog.findFirst({
     where: {
       userId: user.id, undoneAt: null,
       ...(options.bulk ? { action: "review.bulk", entity: "bulk", entityId: String(options.bulk) } : { action: { in: UNDOABLE } }),
