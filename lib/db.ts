@@ -6,6 +6,7 @@ import { PrismaClient } from "@/lib/generated/prisma/client";
 import { PrismaClient as PostgresPrismaClient } from "@/lib/generated/postgres/client";
 import { env, sqliteFile } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { pgFields } from "@/scripts/pg-url.mjs";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -45,6 +46,15 @@ export function dialectOf(url: string): Dialect {
   throw new AppError("invalid_input", `DATABASE_URL ${url}: use file:<path> (SQLite) or postgresql://user:password@host:port/database`);
 }
 
+/** The URL's connection fields (scripts/pg-url.mjs: sslmode as libpq means it); a bad URL is invalid input. */
+export function connectionFields(url: string): ReturnType<typeof pgFields> {
+  try {
+    return pgFields(url);
+  } catch (error) {
+    throw new AppError("invalid_input", (error as Error).message);
+  }
+}
+
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
@@ -58,13 +68,15 @@ function intEnv(name: string, fallback: number): number {
  * keepalive). Overridable by environment; docs/postgres.md lists them.
  */
 export function poolConfig(url: string): pg.PoolConfig {
+  const fields = connectionFields(url);
   return {
-    connectionString: url,
+    ...fields,
     application_name: "stepwise",
     // timestamps are stored as UTC (what Prisma writes); CURRENT_TIMESTAMP in raw SQL must agree.
     // jit off: Stepwise's statements are short index-driven reads and batch writes, and JIT
-    // compilation (triggered by cost estimates, not run time) cost 2.2 s per calibration batch of 0.1 s
-    options: "-c TimeZone=UTC -c jit=off",
+    // compilation (triggered by cost estimates, not run time) cost 2.2 s per calibration batch of 0.1 s.
+    // After the URL's own `options`, so these two win.
+    options: [fields.options, "-c TimeZone=UTC -c jit=off"].filter(Boolean).join(" "),
     max: intEnv("STEPWISE_PG_POOL_MAX", 10),
     // waiting for a free connection / a new connection longer than this is an error
     connectionTimeoutMillis: intEnv("STEPWISE_PG_CONNECT_TIMEOUT_MS", 10_000),

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils'
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg'
+import { pgFields } from './pg-url.mjs'
 
 const require = createRequire(import.meta.url)
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -74,19 +75,6 @@ export async function makeSqliteAdapterFactory(url, shadowUrl) {
     return adapter
   }
   return factory
-}
-
-/** Discrete connection fields of a postgres URL (see the shadow-database note below). */
-export function pgFields(url) {
-  const u = new URL(url)
-  const fields = {
-    host: decodeURIComponent(u.hostname), port: Number(u.port || 5432),
-    user: decodeURIComponent(u.username) || undefined, password: decodeURIComponent(u.password) || undefined,
-    database: decodeURIComponent(u.pathname.slice(1)) || undefined,
-  }
-  const ssl = u.searchParams.get('sslmode')
-  if (ssl && ssl !== 'disable') fields.ssl = { rejectUnauthorized: ssl === 'verify-full' }
-  return fields
 }
 
 export async function makePgAdapterFactory(url, shadowUrl) {

@@ -4,7 +4,7 @@
 // stop(). initdb refuses to run as root, so as root the server runs as an unprivileged user:
 // `postgres` (the Debian package creates it) or, when missing, a system user `stepwise-pg` made
 // here. Binaries: $PG_BIN, else the newest /usr/lib/postgresql/<v>/bin, else PATH.
-//   node scripts/pg-cluster.mjs start [--port 5437] [--dir <dir>]   prints the URL, keeps running
+//   node scripts/pg-cluster.mjs start [--port 5437] [--dir <dir>] [--ssl]   prints the URL, keeps running
 //   node scripts/pg-cluster.mjs stop --dir <dir>
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -58,9 +58,10 @@ export async function freePort() {
 
 /**
  * Starts a fresh cluster; returns { url, dir, port, stop }. `url` points at the `postgres`
- * database as the superuser `postgres` (trust auth on 127.0.0.1).
+ * database as the superuser `postgres` (trust auth on 127.0.0.1). `ssl`: the server also takes
+ * SSL connections, with a self-signed certificate made by openssl (the sslmode checks).
  */
-export async function startCluster({ port, dir } = {}) {
+export async function startCluster({ port, dir, ssl = false } = {}) {
   const initdb = pgBin('initdb')
   const pgCtl = pgBin('pg_ctl')
   if (!initdb || !pgCtl) throw new Error('PostgreSQL binaries not found (apt-get install postgresql, or set PG_BIN)')
@@ -75,7 +76,13 @@ export async function startCluster({ port, dir } = {}) {
   const data = path.join(dir, 'data')
   asServer(user, initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
   // fsync off: a throw-away cluster never needs crash safety, and tests run much faster
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
+  if (ssl) {
+    const made = spawnSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-subj', '/CN=stepwise-test', '-keyout', path.join(data, 'server.key'), '-out', path.join(data, 'server.crt')], { encoding: 'utf8' })
+    if (made.status !== 0) throw new Error(`openssl could not make the test certificate (${made.error?.message ?? made.stderr}): apt-get install openssl`)
+    fs.chmodSync(path.join(data, 'server.key'), 0o600)
+    if (user) execFileSync('chown', [`${user}:`, path.join(data, 'server.key'), path.join(data, 'server.crt')])
+  }
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${ssl ? ' -c ssl=on' : ''}`
   asServer(user, pgCtl, ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start'])
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`
   const stop = () => stopCluster(dir)
@@ -95,12 +102,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2)
   const opt = (n) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
   if (args[0] === 'start') {
-    const cluster = await startCluster({ port: opt('--port') ? Number(opt('--port')) : undefined, dir: opt('--dir') })
+    const cluster = await startCluster({ port: opt('--port') ? Number(opt('--port')) : undefined, dir: opt('--dir'), ssl: args.includes('--ssl') })
     console.log(`${cluster.url}\n(data dir ${cluster.dir}; stop: node scripts/pg-cluster.mjs stop --dir ${cluster.dir})`)
   } else if (args[0] === 'stop' && opt('--dir')) {
     stopCluster(opt('--dir'))
   } else {
-    console.error('usage: pg-cluster.mjs start [--port N] [--dir D] | stop --dir D')
+    console.error('usage: pg-cluster.mjs start [--port N] [--dir D] [--ssl] | stop --dir D')
     process.exit(2)
   }
 }

@@ -1,5 +1,5 @@
 import PgBoss from "pg-boss";
-import { dialect } from "@/lib/db";
+import { connectionFields, dialect } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
 // The PostgreSQL job queue (docs/design.md §14, docs/postgres.md "Job queue"): pg-boss on the
@@ -105,7 +105,7 @@ async function boss(): Promise<PgBoss> {
   requireQueue();
   globalForQueue.__stepwiseBoss ??= (async () => {
     const instance = new PgBoss({
-      connectionString: process.env.DATABASE_URL ?? "",
+      ...connectionFields(process.env.DATABASE_URL ?? ""),
       schema: QUEUE_SCHEMA,
       max: 3,
       application_name: "stepwise-queue",

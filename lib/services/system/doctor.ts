@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { dataDir, env, sqliteFile } from "@/lib/env";
 import { dialectOf, pendingMigrations } from "@/scripts/migrate-core.mjs";
+import { pgFields } from "@/scripts/pg-url.mjs";
 import type { RecoveryReport } from "@/lib/recovery/recovery";
 
 // Environment checks for `stepwise doctor`: each check says what it looked at and how to fix it.
@@ -132,8 +133,9 @@ export function redactUrl(url: string): string {
 
 async function checkPostgres(url: string, checks: Check[]): Promise<boolean> {
   const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "stepwise doctor" });
+  let client: InstanceType<typeof pg.Client> | null = null;
   try {
+    client = new pg.Client({ ...pgFields(url), connectionTimeoutMillis: 5_000, application_name: "stepwise doctor" });
     await client.connect();
     const row = (await client.query("SELECT current_setting('server_version') AS version, current_database() AS database")).rows[0] as { version: string; database: string };
     checks.push({ name: "database", ok: true, detail: `PostgreSQL ${row.version}, database ${row.database} (${redactUrl(url)})` });
@@ -147,6 +149,6 @@ async function checkPostgres(url: string, checks: Check[]): Promise<boolean> {
     });
     return false;
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
