@@ -6,6 +6,8 @@ import { db } from "@/lib/db";
 import { failingFixtureKind, fixtureKind } from "@/lib/jobs/job-fixture";
 import { createJob, getJob, JOB_QUEUE, launchJob } from "@/lib/jobs/jobs";
 import { closeQueue, jobCounts } from "@/lib/jobs/queue";
+import { dataDirId, dataDirQueue } from "@/lib/jobs/data-dir";
+import { exportArchive } from "@/lib/services/export/exports";
 import { EXPORT_QUEUE, exportDir, exportsIdle, startExport } from "@/lib/services/export/export-jobs";
 import { getExport } from "@/lib/services/export/exports";
 import { writeProgram } from "@/lib/db/sql";
@@ -30,8 +32,9 @@ interface Worker {
   waitDone(n: number): Promise<void>;
 }
 
-function startWorker(): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/jobs/job-fixture.ts"), "work"], { env: { ...process.env } });
+/** A worker process; `env` overrides this process's (another STEPWISE_DATA_DIR: a worker on another machine). */
+function startWorker(env: Record<string, string> = {}): Worker {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/jobs/job-fixture.ts"), "work"], { env: { ...process.env, ...env } });
   workers.push(child);
   const done: string[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -82,7 +85,7 @@ describe("generic jobs on the PostgreSQL job queue", () => {
     const launched = await launchJob(job.id);
     // enqueued, not run here
     expect(launched.status).toBe("queued");
-    expect((await jobCounts(JOB_QUEUE)).waiting).toBeGreaterThanOrEqual(1);
+    expect((await jobCounts(dataDirQueue(JOB_QUEUE))).waiting).toBeGreaterThanOrEqual(1);
     expect((await getJob(job.id)).status).toBe("queued");
 
     const first = startWorker();
@@ -131,7 +134,7 @@ describe("generic jobs on the PostgreSQL job queue", () => {
     await writeProgram(() => generateProgram({ dataset: "queued-export", traces: 120, tracesPerImage: 3 }));
     const { id } = await startExport({ datasets: ["queued-export"], format: "trl-sft", images: "none", shardRows: 20 });
     expect((await getExport(id)).status).toBe("queued");
-    expect((await jobCounts(EXPORT_QUEUE)).waiting).toBeGreaterThanOrEqual(1);
+    expect((await jobCounts(dataDirQueue(EXPORT_QUEUE))).waiting).toBeGreaterThanOrEqual(1);
     const worker = startWorker();
     await exportsIdle();
     worker.child.kill("SIGTERM");
@@ -143,5 +146,42 @@ describe("generic jobs on the PostgreSQL job queue", () => {
     expect(fs.existsSync(path.join(exportDir(id), "manifest.json"))).toBe(true);
     const row = await db().export.findUniqueOrThrow({ where: { id } });
     expect(row.ownerPid).toBe(worker.child.pid);
+  }, 300_000);
+
+  it("work that touches files waits for a worker on its data dir: a worker on another leaves it, one on the same dir takes it", async () => {
+    await writeProgram(() => generateProgram({ dataset: "data-dir-export", traces: 30, tracesPerImage: 3 }));
+    const { id } = await startExport({ datasets: ["data-dir-export"], format: "trl-sft", images: "none" });
+    const job = await createJob({ kind: fixtureKind.kind, config: { count: 4, delayMs: 10, concurrency: 1 } });
+    await launchJob(job.id);
+    expect((await db().export.findUniqueOrThrow({ where: { id } })).dataDir).toBe(dataDirId());
+    expect((await db().job.findUniqueOrThrow({ where: { id: job.id } })).dataDir).toBe(dataDirId());
+
+    // a worker whose STEPWISE_DATA_DIR is another directory (another machine's disk) polls its own queues
+    const elsewhere = fs.mkdtempSync(path.join(path.dirname(process.env.STEPWISE_DATA_DIR!), "elsewhere-"));
+    const away = startWorker({ STEPWISE_DATA_DIR: elsewhere });
+    await new Promise((resolve) => setTimeout(resolve, 4_000)); // eight of its polls
+    expect((await getExport(id)).status).toBe("queued");
+    expect((await getJob(job.id)).status).toBe("queued");
+    expect(away.done).toHaveLength(0);
+    expect(fs.existsSync(path.join(elsewhere, "exports"))).toBe(false);
+    expect(fs.readFileSync(path.join(elsewhere, ".stepwise-data-id"), "utf8").trim()).not.toBe(dataDirId());
+
+    const home = startWorker();
+    await exportsIdle();
+    const ran = await until(job.id, (j) => j.status === "done");
+    for (const w of [away, home]) w.child.kill("SIGTERM");
+    await Promise.all([away.exited, home.exited]);
+    expect(ran.status).toBe("done");
+    expect(home.done).toHaveLength(4);
+    expect(away.done).toHaveLength(0);
+    const row = await db().export.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ status: "done", ownerPid: home.child.pid });
+    expect(fs.existsSync(path.join(exportDir(id), "manifest.json"))).toBe(true);
+
+    // an export row of another data dir (written before this, or the directory swapped): the
+    // download says where it is instead of "gone"
+    fs.renameSync(exportDir(id), `${exportDir(id)}-moved`);
+    await db().export.update({ where: { id }, data: { dataDir: "0".repeat(32) } });
+    await expect(exportArchive(id)).rejects.toMatchObject({ code: "not_found", message: expect.stringMatching(new RegExp(`^export ${id} was written into another data dir \\(id 0{32}\\)`)) });
   }, 300_000);
 });

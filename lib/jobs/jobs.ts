@@ -3,6 +3,7 @@ import os from "node:os";
 import { db, dialect, writeTransaction } from "@/lib/db";
 import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
+import { dataDirId, dataDirQueue } from "@/lib/jobs/data-dir";
 import { pidAlive } from "@/lib/jobs/owner";
 import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
@@ -426,7 +427,10 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
 // ---------------------------------------------------------------------------------------------
 // The PostgreSQL job queue (docs/design.md §14): generic jobs shared by any number of workers
 
-/** The queue kind generic jobs travel on (lib/jobs/queue.ts); the Job row says which job kind. */
+/**
+ * The queue kind generic jobs travel on (lib/jobs/queue.ts); the Job row says which job kind. Each
+ * data dir has its own queue of it (`dataDirQueue`, lib/jobs/data-dir.ts): jobs read its images.
+ */
 export const JOB_QUEUE = "stepwise-job";
 
 /** How often a worker looks for jobs whose process died (to resume or fail them per their kind). */
@@ -440,7 +444,14 @@ const SWEEP_MS = 5_000;
 export async function submitJob(id: number): Promise<JobRow> {
   const job = await getJob(id);
   if (job.status === "done") return job;
-  await enqueueJob(JOB_QUEUE, `${id}:${job.runs}`, { jobId: id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 20, retryDelay: 5 });
+  // the queue of the data dir it was first submitted from: a sweep by a worker elsewhere sends it back there
+  const row = await db().job.findUniqueOrThrow({ where: { id }, select: { dataDir: true } });
+  let home = row.dataDir;
+  if (home === null) {
+    await db().job.updateMany({ where: { id, dataDir: null }, data: { dataDir: dataDirId() } });
+    home = (await db().job.findUniqueOrThrow({ where: { id }, select: { dataDir: true } })).dataDir!;
+  }
+  await enqueueJob(dataDirQueue(JOB_QUEUE, home), `${id}:${job.runs}`, { jobId: id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 20, retryDelay: 5 });
   return job;
 }
 
@@ -494,7 +505,7 @@ export async function workQueuedJobs(options: WorkOptions & RunOptions = {}): Pr
   sweep.unref();
   try {
     await sweepStaleJobs({ staleMs: options.staleMs }).catch(() => 0);
-    await workJobs<{ jobId?: number }>([JOB_QUEUE], (entry) => runQueued(entry, { heartbeatMs: options.heartbeatMs, staleMs: options.staleMs }), { concurrency: 2, ...options });
+    await workJobs<{ jobId?: number }>([dataDirQueue(JOB_QUEUE)], (entry) => runQueued(entry, { heartbeatMs: options.heartbeatMs, staleMs: options.staleMs }), { concurrency: 2, ...options });
   } finally {
     clearInterval(sweep);
   }

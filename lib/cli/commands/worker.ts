@@ -1,4 +1,6 @@
 import { defineCommand, wholeFlag } from "@/lib/cli/command";
+import { dataDir } from "@/lib/env";
+import { dataDirId } from "@/lib/jobs/data-dir";
 import { queueEnabled } from "@/lib/jobs/queue";
 import { workGenericQueues } from "@/lib/jobs/queued-work";
 import { runWorker } from "@/lib/services/verify/worker";
@@ -6,7 +8,8 @@ import { runWorker } from "@/lib/services/verify/worker";
 // `stepwise worker`: works on queued verifier runs (`stepwise verify --queue`) until Ctrl-C /
 // SIGTERM, chunk by chunk; start as many as you like, on any machine that reaches the database
 // (docs/design.md §14, README "Run workers on several machines"). On PostgreSQL it also takes
-// queued generic jobs (generation, evaluation, SpaRE) and exports (lib/jobs/queued-work.ts).
+// queued generic jobs (generation, evaluation, SpaRE) and exports (lib/jobs/queued-work.ts) — those
+// started on its own data dir (lib/jobs/data-dir.ts), since they read and write files there.
 
 export default defineCommand({
   name: "worker",
@@ -29,6 +32,8 @@ export default defineCommand({
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     progress(`worker ${process.pid} waiting for queued verifier runs`);
+    // exports and generation / SpaRE jobs read and write files: only those started on this data dir
+    if (queueEnabled()) progress(`worker ${process.pid} also takes exports and jobs started on data dir ${dataDir()} (id ${dataDirId()}); share that directory with the app to take its`);
     try {
       const untilIdle = Boolean(values["until-idle"]);
       // generic jobs and exports share the worker with verifier chunks (PostgreSQL job queue)

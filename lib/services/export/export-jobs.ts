@@ -6,6 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { ExportConfig } from "@/lib/schemas/exports";
 import { buildExport, ExportCancelled, exportTitle, parseExportConfig } from "@/lib/services/export/export-build";
 import { crashPoint } from "@/lib/jobs/crash-point";
+import { dataDirId, dataDirQueue } from "@/lib/jobs/data-dir";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
 import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type WorkOptions } from "@/lib/jobs/queue";
 
@@ -64,11 +65,11 @@ export async function startExport(input: unknown): Promise<{ id: number }> {
   // on the job queue a queued export has no owner until a worker claims it (it waits for one)
   const owner = queueEnabled() ? { ownerPid: null, ownerHost: null, heartbeatAt: null } : ownerStamp();
   const row = await db().export.create({
-    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", ...owner },
+    data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", dataDir: dataDirId(), ...owner },
   });
   const q = queue();
   if (queueEnabled()) {
-    await enqueueJob(EXPORT_QUEUE, String(row.id), { exportId: row.id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 5, retryDelay: 5 });
+    await enqueueJob(dataDirQueue(EXPORT_QUEUE), String(row.id), { exportId: row.id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 5, retryDelay: 5 });
     q.submitted.add(row.id);
     if (process.env.STEPWISE_QUEUE_LOCAL_WORKER !== "0") startLocalExportWorker();
     return { id: row.id };
@@ -112,7 +113,7 @@ export async function exportsIdle(): Promise<void> {
   }
 }
 
-/** The queue kind exports travel on (PostgreSQL). */
+/** The queue kind exports travel on (PostgreSQL), one queue per data dir (`dataDirQueue`): the export is written into it. */
 export const EXPORT_QUEUE = "stepwise-export";
 
 /**
@@ -130,7 +131,7 @@ async function runQueuedExport(id: number): Promise<void> {
 
 /** Works on queued exports (PostgreSQL) until `options.signal` aborts: `stepwise worker` and the launching process. */
 export async function workQueuedExports(options: WorkOptions = {}): Promise<void> {
-  await workJobs<{ exportId?: number }>([EXPORT_QUEUE], (entry) => runQueuedExport(Number(entry.data.exportId)), { concurrency: 1, ...options });
+  await workJobs<{ exportId?: number }>([dataDirQueue(EXPORT_QUEUE)], (entry) => runQueuedExport(Number(entry.data.exportId)), { concurrency: 1, ...options });
 }
 
 const localExportWorker = backgroundWorker("export worker", (signal) => workQueuedExports({ signal }));

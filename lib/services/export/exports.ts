@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { db } from "@/lib/db";
+import { dataDir } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { archiveStream } from "@/lib/formats/export/archive";
 import type { Manifest } from "@/lib/formats/export/manifest";
@@ -22,6 +23,7 @@ import {
 import { listDatasetNames } from "@/lib/services/traces/datasets";
 import { buildExport, parseExportConfig, previewExport as preview, type ProgressHandler } from "@/lib/services/export/export-build";
 import { activeJob, exportDir, exportKey, exportsRoot } from "@/lib/services/export/export-jobs";
+import { dataDirId } from "@/lib/jobs/data-dir";
 import { ownerGone } from "@/lib/jobs/owner";
 import { queueEnabled } from "@/lib/jobs/queue";
 
@@ -145,7 +147,14 @@ export async function exportArchive(id: number): Promise<{ name: string; stream:
   if (!row) throw new AppError("not_found", `export ${id} not found`);
   if (row.status !== "done") throw new AppError("conflict", `export ${id} is ${row.status}; only finished exports can be downloaded`);
   const dir = exportDir(id);
-  if (!fs.existsSync(path.join(dir, "manifest.json"))) throw new AppError("not_found", `the files of export ${id} are gone from ${dir}`);
+  if (!fs.existsSync(path.join(dir, "manifest.json"))) {
+    // written by a process on another data dir (before exports went on their data dir's queue, or a
+    // data dir that was swapped): say so, rather than that the files are gone
+    if (row.dataDir && row.dataDir !== dataDirId()) {
+      throw new AppError("not_found", `export ${id} was written into another data dir (id ${row.dataDir}), not this server's ${dataDir()} (id ${dataDirId()}): download it where STEPWISE_DATA_DIR is that directory, or start it again here`);
+    }
+    throw new AppError("not_found", `the files of export ${id} are gone from ${dir}`);
+  }
   const base = archiveBaseName(id, row.name);
   return { name: `${base}.tar.gz`, stream: archiveStream(dir, base) };
 }
