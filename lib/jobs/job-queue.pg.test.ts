@@ -160,7 +160,7 @@ describe("generic jobs on the PostgreSQL job queue", () => {
     const elsewhere = fs.mkdtempSync(path.join(path.dirname(process.env.STEPWISE_DATA_DIR!), "elsewhere-"));
     const away = startWorker({ STEPWISE_DATA_DIR: elsewhere });
     await new Promise((resolve) => setTimeout(resolve, 4_000)); // eight of its polls
-    expect((await getExport(id)).status).toBe("queued");
+    expect(await getExport(id)).toMatchObject({ status: "queued", stage: "Queued for a worker on this data dir" });
     expect((await getJob(job.id)).status).toBe("queued");
     expect(away.done).toHaveLength(0);
     expect(fs.existsSync(path.join(elsewhere, "exports"))).toBe(false);

@@ -72,6 +72,13 @@ export function archiveBaseName(id: number, name: string): string {
 
 type ExportRow = Awaited<ReturnType<ReturnType<typeof db>["export"]["findFirstOrThrow"]>>;
 
+/** What an export this process is not running is doing (PostgreSQL job queue): the row says. */
+function remoteStage(row: ExportRow): string | null {
+  if (row.status === "running" && row.ownerPid !== null) return `Running in worker ${row.ownerPid}${row.ownerHost ? ` on ${row.ownerHost}` : ""}`;
+  if (row.status === "queued" && queueEnabled()) return "Queued for a worker on this data dir";
+  return null;
+}
+
 function toDto(row: ExportRow): ExportDto {
   const config = row.config as unknown as ExportConfig;
   const status = row.status as ExportStatus;
@@ -83,7 +90,7 @@ function toDto(row: ExportRow): ExportDto {
     config,
     status,
     progress: row.progress,
-    stage: activeJob(row.id)?.stage ?? null,
+    stage: activeJob(row.id)?.stage ?? remoteStage(row),
     rows: row.rows,
     files: (row.files as unknown as ExportFileEntry[] | null) ?? [],
     skipped: (row.skipped as unknown as SkipCounts | null) ?? {},
