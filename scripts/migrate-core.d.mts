@@ -9,3 +9,4 @@ export declare function layoutOf(url: string): { schemaPath: string; migrationsD
 export declare function sqliteFileOf(url: string): string;
 export declare function deployMigrations(url?: string): Promise<string[]>;
 export declare function pendingMigrations(url?: string): Promise<string[]>;
+export declare function migrationError(error: unknown, url: string): Error;

@@ -178,10 +178,35 @@ export async function deployMigrations(url = databaseUrl()) {
   try {
     const result = await engine.applyMigrations({ migrationsList: migrationsList(migrationsDir), filters })
     return result.appliedMigrationNames
+  } catch (error) {
+    throw migrationError(error, url)
   } finally {
     engine.free()
     await closeConnections(factory)
   }
+}
+
+/**
+ * The schema engine's error as a person can act on it: its message without the engine's backtrace
+ * (the numbered frames and "at …" lines), and for PostgreSQL's usual refusals what to do.
+ */
+export function migrationError(error, url) {
+  const raw = String(error?.message ?? error)
+  const message = raw.split('\n').filter((line) => !/^\s*(\d+:\s|at\s|with\s)/.test(line)).join('\n').replace(/^Error:\s*/, '').trim()
+  let hint = ''
+  if (dialectOf(url) === 'postgres') {
+    const { user, database } = pgFields(url)
+    const role = user ?? 'the role in DATABASE_URL'
+    const db = database ?? 'the database'
+    if (/permission denied for (schema|database)/i.test(message)) {
+      hint = ` — ${role} may not create tables there; make it the database's owner (ALTER DATABASE "${db}" OWNER TO "${role}") or, as the owner, GRANT CREATE ON SCHEMA public TO "${role}"`
+    } else if (/must be owner of/i.test(message)) {
+      hint = ` — the tables were made by another role; run as that role, or make ${role} their owner (REASSIGN OWNED)`
+    }
+  }
+  const wrapped = new Error(`migrations failed: ${message}${hint}`)
+  wrapped.cause = error
+  return wrapped
 }
 
 export async function closeConnections(factory) {

@@ -1,6 +1,7 @@
 // How Stepwise reads a postgresql:// URL: one function for every connection it opens (lib/db.ts,
 // lib/jobs/queue.ts, doctor, verifier threads, scripts/migrate-core.mjs). Kept apart from
 // migrate-core so the app's bundles do not load the schema engine to open a pool.
+import { URLSearchParams } from 'node:url'
 import { parse as parsePgUrl } from 'pg-connection-string'
 
 /**

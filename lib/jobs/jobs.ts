@@ -5,7 +5,7 @@ import { run, runAsync, runSync, sql, transaction, type Program } from "@/lib/db
 import { AppError } from "@/lib/errors";
 import { dataDirId, dataDirQueue } from "@/lib/jobs/data-dir";
 import { pidAlive } from "@/lib/jobs/owner";
-import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
+import { backgroundWorker, enqueueJob, queueEnabled, queueReady, workJobs, type QueueJob, type WorkOptions } from "@/lib/jobs/queue";
 import type { Counters, ItemOutcome, ItemResult, JobContext, JobKind, JobRow, JobStatus, StaleOptions } from "@/lib/jobs/types";
 
 // The job machinery (docs/design.md §11). One process owns a running job: it claims the row
@@ -190,6 +190,7 @@ export function runJob(id: number, options: RunOptions = {}): Promise<JobRow> {
  */
 export async function launchJob(id: number, options: RunOptions = {}): Promise<JobRow> {
   if (queueEnabled()) {
+    await queueReady(); // a queue that cannot start: a clear error, and the job stays as it was
     // a cancelled or failed job taken up again waits on the queue as "queued": its old status reads
     // as finished (waitForJob), and a job cancelled while queued is not run (runQueued)
     const before = await getJob(id);

@@ -97,6 +97,21 @@ export function queueEnabled(): boolean {
   return dialect() === "postgres";
 }
 
+/** pg-boss could not start (it makes its schema on first use): what failed, and for a refusal what to grant. */
+function queueStartError(error: unknown): AppError {
+  const message = error instanceof Error ? error.message : String(error);
+  const { user, database } = connectionFields(process.env.DATABASE_URL ?? "");
+  const hint = /permission denied for (database|schema)/i.test(message)
+    ? `: the job queue keeps its tables in schema ${QUEUE_SCHEMA}, made on first use — GRANT CREATE ON DATABASE "${database ?? "…"}" TO "${user ?? "…"}" (or make that role the database's owner), or have the owner start Stepwise once`
+    : "";
+  return new AppError("internal", `the job queue could not start in database ${database ?? "(DATABASE_URL)"}: ${message}${hint}`);
+}
+
+/** Starts this process's job queue if it is not running (a clear error when it cannot): before writing work for it. */
+export async function queueReady(): Promise<void> {
+  await boss();
+}
+
 function requireQueue(): void {
   if (!queueEnabled()) throw new AppError("internal", "the job queue runs on PostgreSQL only; on SQLite jobs run in-process (docs/postgres.md \"Job queue\")");
 }
@@ -116,7 +131,11 @@ async function boss(): Promise<PgBoss> {
       migrate: true,
     });
     instance.on("error", (error: unknown) => console.error("stepwise: job queue:", error instanceof Error ? error.message : error));
-    await instance.start();
+    try {
+      await instance.start();
+    } catch (error) {
+      throw queueStartError(error);
+    }
     return instance;
   })();
   try {

@@ -8,7 +8,7 @@ import { buildExport, ExportCancelled, exportTitle, parseExportConfig } from "@/
 import { crashPoint } from "@/lib/jobs/crash-point";
 import { dataDirId, dataDirQueue } from "@/lib/jobs/data-dir";
 import { markActive, markInactive, ownerStamp } from "@/lib/jobs/owner";
-import { backgroundWorker, enqueueJob, queueEnabled, workJobs, type WorkOptions } from "@/lib/jobs/queue";
+import { backgroundWorker, enqueueJob, queueEnabled, queueReady, workJobs, type WorkOptions } from "@/lib/jobs/queue";
 
 /** The key of an export in this process's registry of live work (lib/jobs/owner.ts). */
 export const exportKey = (id: number): string => `export:${id}`;
@@ -62,7 +62,9 @@ export async function startExport(input: unknown): Promise<{ id: number }> {
   const missing = (await db().dataset.findMany({ where: { name: { in: config.datasets } }, select: { name: true } })).map((d) => d.name);
   const unknown = config.datasets.filter((d) => !missing.includes(d));
   if (unknown.length) throw new AppError("not_found", `unknown dataset${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")}`);
-  // on the job queue a queued export has no owner until a worker claims it (it waits for one)
+  // on the job queue a queued export has no owner until a worker claims it (it waits for one); the
+  // queue must be usable before the row exists, so a queue that cannot start leaves no row behind
+  if (queueEnabled()) await queueReady();
   const owner = queueEnabled() ? { ownerPid: null, ownerHost: null, heartbeatAt: null } : ownerStamp();
   const row = await db().export.create({
     data: { name: exportTitle(config), format: config.format, config: config as unknown as object, status: "queued", dataDir: dataDirId(), ...owner },

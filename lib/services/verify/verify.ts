@@ -13,7 +13,7 @@ import { loadToolScenes } from "@/lib/services/traces/scenes";
 import { ChunkStore, readSlice, type ChunkRow } from "@/lib/services/verify/chunk-store";
 import { abandonedVerifierRuns, dropRunInBatches, pendingRows, VerifyStore, type PendingRows, type StepRow, type TraceRow, type TraceUpdate } from "@/lib/services/verify/verify-store";
 import { crashPoint } from "@/lib/jobs/crash-point";
-import { enqueueJobs, queueEnabled } from "@/lib/jobs/queue";
+import { enqueueJobs, queueEnabled, queueReady } from "@/lib/jobs/queue";
 import { claimable, dropLease, extended, leaseMs, newLease, type Lease } from "@/lib/jobs/lease";
 import { markActive, markInactive } from "@/lib/jobs/owner";
 import { paperMetrics, type ScoredTrace } from "@/lib/verifier/metrics";
@@ -671,9 +671,18 @@ export async function resumeVerifierRun(runId: number, options: Omit<RunVerifier
 export async function queueVerifierRun(options: Pick<RunVerifierOptions, "dataset" | "config" | "batchSize">): Promise<{ run: number; dataset: string; config: number; traces: number; chunks: number }> {
   const { dataset, config, total } = await datasetAndConfig(options);
   const chunkSize = options.batchSize === undefined ? CHUNK : checkChunkSize(options.batchSize, total);
+  // the queue must be usable before the run exists: a queue that cannot start leaves nothing behind
+  if (queueEnabled()) await queueReady();
   const { runId, chunks } = await createRun(config.id, dataset.id, chunkSize, true);
   // PostgreSQL: one queue job per chunk (lib/jobs/queue.ts); SQLite: workers find the run by polling
-  if (queueEnabled()) await enqueueOpenChunks(runId);
+  if (queueEnabled()) {
+    try {
+      await enqueueOpenChunks(runId);
+    } catch (error) {
+      await dropRunInBatches(runId);
+      throw error;
+    }
+  }
   return { run: runId, dataset: dataset.name, config: config.version, traces: total, chunks };
 }
 
