@@ -137,9 +137,15 @@ async function checkPostgres(url: string, checks: Check[]): Promise<boolean> {
   try {
     client = new pg.Client({ ...pgFields(url), connectionTimeoutMillis: 5_000, application_name: "stepwise doctor" });
     await client.connect();
-    const row = (await client.query("SELECT current_setting('server_version') AS version, current_database() AS database")).rows[0] as { version: string; database: string };
-    checks.push({ name: "database", ok: true, detail: `PostgreSQL ${row.version}, database ${row.database} (${redactUrl(url)})` });
-    return true;
+    const row = (await client.query("SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS num, current_database() AS database")).rows[0] as { version: string; num: number; database: string };
+    // the job queue (pg-boss 10) needs 13+ (gen_random_uuid in core)
+    const supported = row.num >= 130_000;
+    checks.push({
+      name: "database", ok: supported,
+      detail: `PostgreSQL ${row.version}, database ${row.database} (${redactUrl(url)})${supported ? "" : ": Stepwise needs PostgreSQL 13 or newer (its job queue)"}`,
+      fix: "upgrade the server to PostgreSQL 13+ (docs/postgres.md)",
+    });
+    return supported;
   } catch (error) {
     checks.push({
       name: "database",
