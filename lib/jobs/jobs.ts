@@ -443,14 +443,16 @@ const SWEEP_MS = 5_000;
  * the Job row's claim (compare-and-swap on `runs`) keeps two workers from running it at once.
  */
 export async function submitJob(id: number): Promise<JobRow> {
-  const job = await getJob(id);
+  const row = await db().job.findUnique({ where: { id } });
+  if (!row) throw new AppError("not_found", `job ${id} not found`);
+  const job = toRow(row);
   if (job.status === "done") return job;
-  // the queue of the data dir it was first submitted from: a sweep by a worker elsewhere sends it back there
-  const row = await db().job.findUniqueOrThrow({ where: { id }, select: { dataDir: true } });
+  // the queue of the data dir it was first submitted from: a sweep by a worker elsewhere sends it
+  // back there. The first submission records this process's (unless another got there first).
   let home = row.dataDir;
   if (home === null) {
-    await db().job.updateMany({ where: { id, dataDir: null }, data: { dataDir: dataDirId() } });
-    home = (await db().job.findUniqueOrThrow({ where: { id }, select: { dataDir: true } })).dataDir!;
+    const claimed = await db().job.updateMany({ where: { id, dataDir: null }, data: { dataDir: dataDirId() } });
+    home = claimed.count === 1 ? dataDirId() : (await db().job.findUniqueOrThrow({ where: { id }, select: { dataDir: true } })).dataDir!;
   }
   await enqueueJob(dataDirQueue(JOB_QUEUE, home), `${id}:${job.runs}`, { jobId: id }, { expireInSeconds: 23 * 60 * 60, retryLimit: 20, retryDelay: 5 });
   return job;
